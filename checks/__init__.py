@@ -1,0 +1,7 @@
+"""The built-in check pack, by gap. Each module lists its checks in a CHECKS tuple."""
+
+from __future__ import annotations
+
+from readiness.checks import timeline
+
+CHECKS = (*timeline.CHECKS,)

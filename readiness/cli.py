@@ -1,0 +1,253 @@
+"""The command line. Only this module and report/ write output.
+
+Imports of the engine happen inside each command so that `readiness --help` stays fast: it
+must not import rich, jsonschema or git.
+"""
+
+from __future__ import annotations
+
+import datetime
+import os
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, NoReturn, TypeVar
+
+import click
+
+from readiness import __version__
+from readiness.errors import ReadinessError, one_line
+
+F = TypeVar("F", bound=Callable[..., Any])
+FORMATS = ("terminal", "json")
+FAIL_ON = ("no-go", "conditional", "never")
+GATES = ("soft-launch", "full-launch")
+EXIT_GO, EXIT_NO_GO, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
+
+
+def _fail(error: ReadinessError) -> NoReturn:
+    click.echo(f"readiness: error: {error}", err=True)
+    sys.exit(error.exit_code)
+
+
+def guarded(function: F) -> F:
+    """Turn user errors into one line and exit 2, and crashes into one line and exit 3."""
+    import functools
+
+    @functools.wraps(function)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return function(*args, **kwargs)
+        except ReadinessError as error:
+            _fail(error)
+        except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit):
+            raise
+        except KeyboardInterrupt:
+            click.echo("readiness: interrupted", err=True)
+            sys.exit(130)
+        except Exception as exc:  # noqa: BLE001 - the last line of defence
+            if os.environ.get("READINESS_DEBUG"):
+                raise
+            click.echo(f"readiness: internal error: {one_line(f'{type(exc).__name__}: {exc}')}"
+                       " (set READINESS_DEBUG=1 for the traceback, and please report it)",
+                       err=True)
+            sys.exit(EXIT_INTERNAL)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _date(ctx: click.Context, param: click.Parameter, value: str | None) -> datetime.date | None:
+    if value is None:
+        return None
+    try:
+        return datetime.date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"expected a date YYYY-MM-DD, got {value!r}") from None
+
+
+def _names(ctx: click.Context, param: click.Parameter, value: Sequence[str]) -> tuple[str, ...]:
+    return tuple(n.strip() for item in value for n in item.split(",") if n.strip())
+
+
+def _sets(ctx: click.Context, param: click.Parameter, value: Sequence[str]) -> dict[str, Any]:
+    import yaml
+
+    nested: dict[str, Any] = {}
+    for item in value:
+        key, sep, raw = item.partition("=")
+        if not sep or not key.strip():
+            raise click.BadParameter(f"expected KEY=VALUE, got {item!r}")
+        try:
+            parsed = yaml.safe_load(raw) if raw.strip() else raw
+        except yaml.YAMLError:
+            parsed = raw
+        if isinstance(parsed, datetime.date):
+            parsed = parsed.isoformat()
+        node = nested
+        parts = key.strip().split(".")
+        for part in parts[:-1]:
+            node = node.setdefault(part, {})
+            if not isinstance(node, dict):
+                raise click.BadParameter(f"{key}: conflicts with another --set")
+        node[parts[-1]] = parsed
+    return nested
+
+
+def common_scan_options(function: F) -> F:
+    options = [
+        click.option("--config", "config_path", type=click.Path(path_type=Path, dir_okay=False),
+                     help="readiness.yaml to use (default: PATH/readiness.yaml, if present)."),
+        click.option("--policy", "policy_path", envvar="READINESS_POLICY",
+                     type=click.Path(path_type=Path, dir_okay=False, exists=True),
+                     help="Organisation policy: a floor of thresholds and required checks "
+                          "the project's config cannot lower. [env: READINESS_POLICY]"),
+        click.option("--date", "day", callback=_date, metavar="YYYY-MM-DD",
+                     help="Judge as of this date instead of today."),
+        click.option("--set", "overrides", multiple=True, callback=_sets, metavar="KEY=VALUE",
+                     help="Override a config value, e.g. --set thresholds.min_examples=300."),
+    ]
+    for option in reversed(options):
+        function = option(function)
+    return function
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="readiness")
+def main() -> None:
+    """Is this LLM application ready to go from pilot to production?
+
+    readiness inspects a repository's config, code, eval results and pilot telemetry
+    against the infrastructure, quality and adoption gaps, places it on a 16-week
+    pilot-to-production timeline, and prints a GO / CONDITIONAL GO / NO-GO scorecard.
+
+    \b
+    Start here:
+      readiness init                 write a commented readiness.yaml
+      readiness check                scorecard for the current repository
+      readiness check --gate soft-launch --format markdown -o review.md
+      readiness explain llm-timeouts why a check matters and how to fix it
+
+    Exit codes: 0 go, 1 no-go (or what --fail-on makes fail), 2 usage or config
+    error, 3 internal error.
+    """
+
+
+@main.command()
+@click.argument("path", default=".", type=click.Path(path_type=Path, file_okay=False))
+@common_scan_options
+@click.option("--gate", type=click.Choice(GATES),
+              help="Decide on launching through this gate now (default: judge whether the "
+                   "next gate is on track).")
+@click.option("-f", "--format", "fmt", type=click.Choice(FORMATS), default="terminal",
+              show_default=True, help="Output format.")
+@click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False),
+              help="Write the report to this file (atomically) instead of stdout.")
+@click.option("--only", multiple=True, callback=_names, metavar="CHECKS",
+              help="Run only these checks (names or codes, comma-separated or repeated).")
+@click.option("--skip", multiple=True, callback=_names, metavar="CHECKS",
+              help="Do not run these checks.")
+@click.option("--fail-on", type=click.Choice(FAIL_ON), default="no-go", show_default=True,
+              help="Which verdict makes the exit code 1.")
+@click.option("--no-waivers", is_flag=True, help="Audit without the waivers in readiness.yaml.")
+@click.option("--allow-local-plugins", is_flag=True,
+              help="Load the Python checks in plugins.local (runs code from the repository).")
+@click.option("--no-cache", is_flag=True, help="Do not read or write the analysis cache.")
+@click.option("--jobs", type=click.IntRange(1, 64), help="Worker processes for big scans.")
+@guarded
+def check(path: Path, config_path: Path | None, policy_path: Path | None,
+          day: datetime.date | None, overrides: dict[str, Any], gate: str | None, fmt: str,
+          output: Path | None, only: tuple[str, ...], skip: tuple[str, ...], fail_on: str,
+          no_waivers: bool, allow_local_plugins: bool, no_cache: bool,
+          jobs: int | None) -> None:
+    """Scan PATH (default: here) and print the go/no-go scorecard."""
+    from readiness.commands.check import run
+
+    sys.exit(run(path=path, config_path=config_path, policy_path=policy_path, day=day,
+                 overrides=overrides, gate=gate, fmt=fmt, output=output, only=only, skip=skip,
+                 fail_on=fail_on, no_waivers=no_waivers, allow_local=allow_local_plugins,
+                 no_cache=no_cache, jobs=jobs))
+
+
+@main.command()
+@click.argument("path", default=".", type=click.Path(path_type=Path, file_okay=False))
+@click.option("-t", "--template", type=click.Choice(("extraction", "assistant", "triage")),
+              default="extraction", show_default=True,
+              help="Starter: document extraction, chat/RAG assistant, or classification/triage.")
+@click.option("--force", is_flag=True, help="Overwrite an existing readiness.yaml.")
+@click.option("--pilot-start", callback=_date, metavar="YYYY-MM-DD",
+              help="Week 1 of the pilot (default: the Monday of this week).")
+@guarded
+def init(path: Path, template: str, force: bool, pilot_start: datetime.date | None) -> None:
+    """Write a commented starter readiness.yaml into PATH."""
+    from readiness.commands.init import write_starter
+
+    written = write_starter(path, template, force=force, pilot_start=pilot_start)
+    click.echo(f"wrote {written} ({template} starter); edit it, then run `readiness check`")
+
+
+@main.command(name="list")
+@click.argument("path", default=".", type=click.Path(path_type=Path, file_okay=False))
+@click.option("-f", "--format", "fmt", type=click.Choice(("terminal", "json")),
+              default="terminal", show_default=True)
+@click.option("--config", "config_path", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--allow-local-plugins", is_flag=True, help="Include plugins.local checks.")
+@guarded
+def list_checks(path: Path, fmt: str, config_path: Path | None, allow_local_plugins: bool) -> None:
+    """List the checks: code, name, gap, due week, severity and source."""
+    from readiness.commands.catalogue import list_text
+
+    click.echo(list_text(path, fmt, config_path, allow_local_plugins), nl=False)
+
+
+@main.command()
+@click.argument("ident", metavar="CHECK")
+@click.option("--config", "config_path", type=click.Path(path_type=Path, dir_okay=False))
+@guarded
+def explain(ident: str, config_path: Path | None) -> None:
+    """Explain CHECK (a name like llm-timeouts or a code like INF001)."""
+    from readiness.commands.catalogue import explain_text
+
+    click.echo(explain_text(ident, Path("."), config_path), nl=False)
+
+
+@main.command()
+@click.argument("path", default=".", type=click.Path(path_type=Path, file_okay=False))
+@common_scan_options
+@guarded
+def timeline(path: Path, config_path: Path | None, policy_path: Path | None,
+             day: datetime.date | None, overrides: dict[str, Any]) -> None:
+    """Show the 16 weeks, where the project stands, and what is due next."""
+    from readiness.commands.timeline import timeline_text
+
+    click.echo(timeline_text(path, config_path, policy_path, day, overrides), nl=False)
+
+
+@main.command()
+@guarded
+def schema() -> None:
+    """Print the JSON Schema of readiness.yaml."""
+    from importlib import resources
+
+    click.echo(resources.files("readiness").joinpath("schema.json").read_text("utf-8"), nl=False)
+
+
+@main.command()
+@click.argument("scorecard", type=click.Path(path_type=Path, dir_okay=False, exists=True))
+@click.option("-f", "--format", "fmt", type=click.Choice(FORMATS), default="terminal",
+              show_default=True)
+@click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False))
+@guarded
+def report(scorecard: Path, fmt: str, output: Path | None) -> None:
+    """Re-render a saved JSON scorecard (from `check --format json`) without re-scanning."""
+    from readiness.commands.check import emit
+    from readiness.report.json import load
+
+    try:
+        text = scorecard.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ReadinessError(f"cannot read: {exc}", path=str(scorecard)) from None
+    emit(load(text, str(scorecard)), fmt, output)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

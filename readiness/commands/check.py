@@ -1,0 +1,75 @@
+"""`readiness check`: scan, score, render, and exit with a code CI can use."""
+
+from __future__ import annotations
+
+import datetime
+import os
+import shutil
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from readiness.model import Scorecard, Verdict
+
+
+def run(*, path: Path, config_path: Path | None, policy_path: Path | None,
+        day: datetime.date | None, overrides: dict[str, Any], gate: str | None, fmt: str,
+        output: Path | None, only: tuple[str, ...], skip: tuple[str, ...], fail_on: str,
+        no_waivers: bool, allow_local: bool, no_cache: bool, jobs: int | None) -> int:
+    """Run one scan and return the exit code that agrees with the printed verdict."""
+    from readiness.scan import ScanOptions, scan
+
+    options = ScanOptions(
+        root=path, config_path=config_path, policy_path=policy_path, date=day, gate=gate,
+        only=only, skip=skip, no_waivers=no_waivers, allow_local_plugins=allow_local,
+        cache_dir=None if no_cache else default_cache_dir(), jobs=jobs, overrides=overrides,
+    )
+    scorecard = scan(options)
+    emit(scorecard, fmt, output)
+    return exit_code(scorecard.verdict, fail_on)
+
+
+def default_cache_dir() -> Path:
+    """The user's cache folder for readiness (never inside the scanned repository)."""
+    if os.environ.get("READINESS_CACHE_DIR"):
+        return Path(os.environ["READINESS_CACHE_DIR"])
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "readiness"
+
+
+def exit_code(verdict: Verdict, fail_on: str) -> int:
+    if fail_on == "never":
+        return 0
+    if verdict is Verdict.NO_GO:
+        return 1
+    if verdict is Verdict.CONDITIONAL_GO and fail_on == "conditional":
+        return 1
+    return 0
+
+
+def use_color() -> bool:
+    if os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    return sys.stdout.isatty()
+
+
+def emit(scorecard: Scorecard, fmt: str, output: Path | None) -> None:
+    """Render and write to ``output`` (atomically) or stdout."""
+    from readiness.report import render, write_atomic
+
+    options: dict[str, object] = {}
+    if fmt == "terminal":
+        to_tty = output is None and sys.stdout.isatty()
+        width = shutil.get_terminal_size((100, 24)).columns if to_tty else 100
+        options = {"width": max(60, min(width, 160)), "color": output is None and use_color()}
+    text = render(scorecard, fmt, **options)
+    if output is not None:
+        write_atomic(output, text)
+        click.echo(f"wrote {output} ({scorecard.verdict.value})", err=True)
+    else:
+        # click.echo strips ANSI codes off a non-terminal: we already decided about colour.
+        click.echo(text, nl=False, color=bool(options.get("color")))

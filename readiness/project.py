@@ -1,0 +1,255 @@
+"""A read-only snapshot of the scanned repository.
+
+Files are listed once (honouring .gitignore), and each file's text and Python AST are read
+lazily and at most once per run. Nothing in the repository is imported or executed, and
+nothing outside the root is read: symlinks are never followed.
+"""
+
+from __future__ import annotations
+
+import ast
+import contextlib
+import io
+import os
+import re
+import stat
+import threading
+import tokenize
+import warnings
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+from typing import Any, NamedTuple, TypeVar, cast
+
+from readiness.gitinfo import GitFacts, open_repository
+
+T = TypeVar("T")
+MAX_TEXT_BYTES = 5 * 1024 * 1024
+# Folders nobody wants scanned, used when there is no git to say what is ignored.
+DEFAULT_PRUNE = frozenset(
+    {".git", ".hg", ".svn", "node_modules", ".venv", "venv", "__pycache__", ".tox",
+     ".mypy_cache", ".pytest_cache", ".ruff_cache", ".nox", "site-packages"}
+)
+
+
+class Skipped(NamedTuple):
+    """A file the scan could not use, and why."""
+
+    path: str
+    reason: str
+
+
+class Project:
+    """The scanned repository: its files, their text and ASTs, and git facts."""
+
+    def __init__(self, root: Path, *, exclude: Iterable[str] = (), use_git: bool = True,
+                 cache_dir: Path | None = None, jobs: int | None = None) -> None:
+        self.root = root.resolve()
+        self.cache_dir = cache_dir  # where shared analyses may cache per-file facts; None: off
+        self.jobs = jobs
+        self._shared: dict[str, object] = {}
+        self._shared_locks: dict[str, threading.Lock] = {}
+        self.git: GitFacts | None = open_repository(self.root) if use_git else None
+        self._lock = threading.Lock()
+        self._text: dict[str, str | None] = {}
+        self._ast: dict[str, ast.Module | None] = {}
+        self._skipped: dict[str, str] = {}
+        listed = self.git.list_files() if self.git else _walk(self.root)
+        patterns = tuple(exclude)
+        self.files: tuple[str, ...] = tuple(
+            sorted(p for p in listed if self._admit(p) and not _excluded(p, patterns))
+        )
+        self._file_set = frozenset(self.files)
+
+    def shared(self, key: str, compute: Callable[[Project], T]) -> T:
+        """An analysis shared by several checks (the LLM call-site index), computed once."""
+        with self._lock:
+            lock = self._shared_locks.setdefault(key, threading.Lock())
+        with lock:
+            if key not in self._shared:
+                self._shared[key] = compute(self)
+            return cast(T, self._shared[key])
+
+    @property
+    def name(self) -> str:
+        return self.root.name
+
+    @property
+    def skipped(self) -> tuple[Skipped, ...]:
+        with self._lock:
+            return tuple(Skipped(p, r) for p, r in sorted(self._skipped.items()))
+
+    def _skip(self, path: str, reason: str) -> None:
+        with self._lock:
+            self._skipped.setdefault(path, reason)
+
+    def _admit(self, rel: str) -> bool:
+        """True for a regular file inside the root; symlinks and oddities are noted."""
+        full = self.root / rel
+        try:
+            info = os.lstat(full)
+        except OSError as exc:
+            if not isinstance(exc, FileNotFoundError):  # deleted but still tracked: silent
+                self._skip(rel, f"cannot stat: {exc.strerror}")
+            return False
+        if stat.S_ISLNK(info.st_mode):
+            try:
+                target = full.resolve(strict=True)
+                target.relative_to(self.root)
+            except (OSError, RuntimeError):
+                self._skip(rel, "symlink is broken or loops; not followed")
+            except ValueError:
+                self._skip(rel, "symlink points outside the repository; not followed")
+            return False
+        return stat.S_ISREG(info.st_mode)
+
+    def exists(self, rel: str) -> bool:
+        """Is ``rel`` a scanned file, or a folder holding one?"""
+        rel = rel.strip("/")
+        if rel in self._file_set:
+            return True
+        prefix = rel + "/"
+        return any(f.startswith(prefix) for f in self.files)
+
+    def glob(self, pattern: str) -> list[str]:
+        """Scanned files matching a glob (``**`` crosses folders), in sorted order."""
+        return [f for f in self.files if _glob_match(f, pattern)]
+
+    def with_suffix(self, *suffixes: str) -> Iterator[str]:
+        return (f for f in self.files if f.endswith(suffixes))
+
+    def size(self, rel: str) -> int:
+        try:
+            return (self.root / rel).stat().st_size
+        except OSError:
+            return 0
+
+    def text(self, rel: str) -> str | None:
+        """The file's text, or None if it is binary, too big, undecodable or unreadable."""
+        with self._lock:
+            if rel in self._text:
+                return self._text[rel]
+        text = self._read_text(rel)
+        with self._lock:
+            return self._text.setdefault(rel, text)
+
+    def _read_text(self, rel: str) -> str | None:
+        if rel not in self._file_set:
+            return None
+        try:
+            with open(self.root / rel, "rb") as handle:
+                data = handle.read(MAX_TEXT_BYTES + 1)
+        except OSError as exc:
+            self._skip(rel, f"unreadable: {exc.strerror}")
+            return None
+        if len(data) > MAX_TEXT_BYTES:
+            self._skip(rel, f"larger than {MAX_TEXT_BYTES // (1024 * 1024)} MB; not read")
+            return None
+        if b"\0" in data[:8192]:
+            self._skip(rel, "binary content")
+            return None
+        encoding = "utf-8-sig"
+        if rel.endswith(".py"):
+            with contextlib.suppress(SyntaxError):
+                encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+        try:
+            return data.decode(encoding).replace("\r\n", "\n")
+        except (UnicodeDecodeError, LookupError):
+            self._skip(rel, f"not valid {encoding} text")
+            return None
+
+    def lines(self, rel: str) -> list[str]:
+        text = self.text(rel)
+        return text.splitlines() if text is not None else []
+
+    def python_ast(self, rel: str) -> ast.Module | None:
+        """The parsed module, or None when the file does not parse (noted, not raised)."""
+        with self._lock:
+            if rel in self._ast:
+                return self._ast[rel]
+        tree = None
+        source = self.text(rel)
+        if source is not None:
+            tree = parse_python(source)
+            if tree is None:
+                self._skip(rel, "Python that does not parse")
+        with self._lock:
+            return self._ast.setdefault(rel, tree)
+
+
+def parse_python(source: str) -> ast.Module | None:
+    """``ast.parse`` that turns every way of failing into None."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # invalid escape sequences in scanned code
+            return ast.parse(source)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+
+
+def _walk(root: Path) -> list[str]:
+    """List files without git, honouring every .gitignore on the way down."""
+    import pathspec
+
+    found: list[str] = []
+    specs: list[tuple[str, pathspec.GitIgnoreSpec]] = []
+    for folder, dirs, files in os.walk(root, followlinks=False):
+        rel_folder = Path(folder).relative_to(root).as_posix()
+        rel_folder = "" if rel_folder == "." else rel_folder + "/"
+        specs = [(base, spec) for base, spec in specs if rel_folder.startswith(base)]
+        ignore_file = Path(folder) / ".gitignore"
+        if ignore_file.is_file() and not ignore_file.is_symlink():
+            try:
+                lines = ignore_file.read_text(encoding="utf-8", errors="replace").splitlines()
+                specs.append((rel_folder, pathspec.GitIgnoreSpec.from_lines(lines)))
+            except OSError:
+                pass
+
+        def ignored(rel: str, is_dir: bool, specs: list[tuple[str, Any]] = specs) -> bool:
+            for base, spec in specs:
+                sub = rel[len(base) :] + ("/" if is_dir else "")
+                if spec.match_file(sub):
+                    return True
+            return False
+
+        dirs[:] = sorted(
+            d for d in dirs if d not in DEFAULT_PRUNE and not ignored(rel_folder + d, True)
+        )
+        found.extend(rel_folder + f for f in files if not ignored(rel_folder + f, False))
+    return found
+
+
+_GLOB_CACHE: dict[str, re.Pattern[str]] = {}
+
+
+def _excluded(path: str, patterns: tuple[str, ...]) -> bool:
+    return any(_glob_match(path, p) or path.startswith(p.rstrip("/") + "/") for p in patterns)
+
+
+def _glob_match(path: str, pattern: str) -> bool:
+    """Glob where ``*`` stays inside one folder and ``**/`` spans any number of them."""
+    return _compile_glob(pattern).match(path) is not None
+
+
+def _compile_glob(pattern: str) -> re.Pattern[str]:
+    cached = _GLOB_CACHE.get(pattern)
+    if cached is None:
+        out, i = [], 0
+        while i < len(pattern):
+            if pattern.startswith("**/", i):
+                out.append("(?:.*/)?")
+                i += 3
+            elif pattern.startswith("**", i):
+                out.append(".*")
+                i += 2
+            elif pattern[i] == "*":
+                out.append("[^/]*")
+                i += 1
+            elif pattern[i] == "?":
+                out.append("[^/]")
+                i += 1
+            else:
+                out.append(re.escape(pattern[i]))
+                i += 1
+        cached = _GLOB_CACHE[pattern] = re.compile("".join(out) + r"\Z")
+    return cached
+

@@ -1,0 +1,172 @@
+"""The terminal scorecard, drawn with rich: readable in ten seconds, then explorable.
+
+Everything that comes from the scanned repository goes into ``Text`` objects (never markup)
+after control characters are made visible, so a file name cannot restyle or rewrite the
+terminal.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from rich import box
+from rich.console import Console, Group
+from rich.padding import Padding
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from readiness.model import SCORED_GAPS, Gap, Result, Scorecard, Status, Verdict
+
+if TYPE_CHECKING:
+    from rich.console import RenderableType
+
+MAX_EVIDENCE = 6
+SYMBOL = {
+    Status.PASS: ("✓ pass", "green"),
+    Status.FAIL: ("✗ fail", "red"),
+    Status.WARN: ("! warn", "yellow"),
+    Status.ERROR: ("✗ error", "red"),
+    Status.NOT_APPLICABLE: ("– n/a", "dim"),
+    Status.UPCOMING: ("· upcoming", "cyan"),
+    Status.WAIVED: ("~ waived", "magenta"),
+}
+VERDICT_STYLE = {Verdict.GO: "green", Verdict.CONDITIONAL_GO: "yellow", Verdict.NO_GO: "red"}
+
+
+def clean(value: object) -> str:
+    """Make control characters visible (``\\x1b`` stays text, never an escape sequence)."""
+    text = str(value)
+    if text.isprintable():
+        return text
+    return "".join(ch if ch.isprintable() or ch == " " else repr(ch)[1:-1] for ch in text)
+
+
+def render(sc: Scorecard, *, width: int = 100, color: bool = False) -> str:
+    """The scorecard as terminal text; ANSI colour only when ``color`` is true."""
+    buffer = io.StringIO()
+    console = Console(file=buffer, width=width, color_system="standard" if color else None,
+                      force_terminal=color, no_color=not color, highlight=False,
+                      emoji=False, legacy_windows=False)
+    for part in renderables(sc):
+        console.print(part)
+    return buffer.getvalue()
+
+
+def renderables(sc: Scorecard, compact: bool = False) -> list[RenderableType]:
+    parts: list[RenderableType] = [_header(sc), _banner(sc), _scores(sc)]
+    if not compact:
+        for gap in (Gap.TIMELINE, *SCORED_GAPS):
+            results = sc.results_by_gap(gap)
+            if results:
+                parts.append(_gap_table(gap, results))
+    if sc.next_actions:
+        parts.append(_numbered("Next actions (blockers first, by due week)", sc.next_actions))
+    if sc.hints:
+        parts.append(_numbered("Configure first", sc.hints))
+    if sc.waivers:
+        lines = [f"{w.check}: until {w.expires} ({w.owner}): {w.reason}" for w in sc.waivers]
+        parts.append(_numbered("Waivers in force", lines, bullet=True))
+    if sc.notes and not compact:
+        parts.append(_numbered("Notes", sc.notes, bullet=True))
+    return parts
+
+
+def _header(sc: Scorecard) -> Text:
+    commit = ""
+    if sc.commit:
+        commit = f" @ {sc.commit[:7]}" + {True: " (dirty)", False: " (clean)"}.get(
+            bool(sc.dirty), "")
+    line1 = Text(f"readiness {sc.tool_version} · ", style="bold")
+    line1.append(clean(sc.project_name), style="bold")
+    line1.append(f"{commit} · {sc.timeline.date}")
+    tl = sc.timeline
+    where = (f"Week {tl.week} of {tl.total_weeks} · phase: {tl.phase}" if tl.week is not None
+             else "Week unknown (set timeline.pilot_start)")
+    gate = f" · gate: {sc.gate.name.replace('-', ' ')} (week {sc.gate.week})"
+    return Text.assemble(line1, "\n", where + gate)
+
+
+def _banner(sc: Scorecard) -> Panel:
+    label = sc.verdict.value.replace("_", "-").replace("CONDITIONAL-GO", "CONDITIONAL GO")
+    gate = sc.gate.name.replace("-", " ")
+    if sc.gate.assessment == "on-track":
+        title = f"{label}: on track for {gate} (judging what is due by week {sc.gate.horizon})"
+    else:
+        title = f"{label} for {gate}"
+    body = Text()
+    for index, reason in enumerate(sc.reasons):
+        body.append(("\n" if index else "") + "• " + clean(reason))
+    style = VERDICT_STYLE[sc.verdict]
+    return Panel(body, title=Text(title, style=f"bold {style}"), title_align="left",
+                 border_style=style, box=box.ROUNDED)
+
+
+def _bar(score: int | None, width: int = 20) -> str:
+    if score is None:
+        return "·" * width
+    full = round(score / 100 * width)
+    return "█" * full + "░" * (width - full)
+
+
+def _scores(sc: Scorecard) -> Table:
+    table = Table.grid(padding=(0, 2))
+    overall = sc.scores.get("overall")
+    cells = []
+    for gap in SCORED_GAPS:
+        score = sc.scores.get(gap.value)
+        shown = "n/a" if score is None else f"{score:>3}"
+        mark = " ◀ weakest" if score is not None and score == overall else ""
+        cells.append(Text(f"{gap.value.capitalize():<14} {_bar(score)} {shown}{mark}"))
+    cells.append(Text(f"{'Overall':<14} {'n/a' if overall is None else overall} (= weakest gap)",
+                      style="bold"))
+    table.add_row(cells[0], cells[1])
+    table.add_row(cells[2], cells[3])
+    return table
+
+
+def _gap_table(gap: Gap, results: Sequence[Result]) -> Table:
+    table = Table(title=Text(gap.value.upper(), style="bold"), title_justify="left",
+                  box=None, show_header=False, padding=(0, 1), expand=True)
+    table.add_column("code", no_wrap=True)
+    table.add_column("name", no_wrap=True, style="bold")
+    table.add_column("check", ratio=1)
+    table.add_column("due", no_wrap=True)
+    table.add_column("status", no_wrap=True)
+    for r in sorted(results, key=lambda r: r.code):
+        label, style = SYMBOL[r.status]
+        lines: list[RenderableType] = [Text(clean(r.message))]
+        if r.waiver:
+            lines.append(Padding(Text(f"waived until {r.waiver.expires} "
+                                      f"({clean(r.waiver.owner)}): {clean(r.waiver.reason)}"),
+                                 (0, 0, 0, 2)))
+        evidence = [clean(e) for e in r.evidence[:MAX_EVIDENCE]]
+        if len(r.evidence) > MAX_EVIDENCE:
+            evidence.append(f"+{len(r.evidence) - MAX_EVIDENCE} more")
+        if evidence:
+            lines.append(Padding(Text("  ".join(evidence), style="dim"), (0, 0, 0, 2)))
+        cell = Group(*lines)
+        status = Text(label, style=style)
+        if r.overdue_weeks and r.status in (Status.FAIL, Status.ERROR, Status.WARN):
+            status.append(f" (overdue {r.overdue_weeks} wk)")
+        elif r.status is Status.PASS and r.credit and r.credit.value != "enforced":
+            status.append(f" ({r.credit.value})")
+        table.add_row(r.code, r.name, cell, f"w{r.due_week}", status)
+    return table
+
+
+def _numbered(title: str, lines: tuple[str, ...] | list[str], bullet: bool = False) -> Table:
+    table = Table.grid(padding=(0, 1))
+    table.title = Text(title, style="bold")
+    table.title_justify = "left"
+    table.add_column(no_wrap=True, justify="right")
+    table.add_column(ratio=1)
+    for index, line in enumerate(lines, 1):
+        table.add_row(" •" if bullet else f" {index}.", Text(clean(line)))
+    return table
+
+
+def render_group(sc: Scorecard, compact: bool = False) -> Group:
+    return Group(*renderables(sc, compact))

@@ -1,0 +1,149 @@
+"""One run, start to finish: config -> project -> checks -> results -> scoring -> scorecard."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from readiness import __version__, registry, scoring
+from readiness.config import Config, load_config
+from readiness.errors import ConfigError, ReadinessError
+from readiness.model import Check, Scorecard
+from readiness.project import Project
+from readiness.runner import run_checks, select
+from readiness.timeline import choose_gate, locate
+
+MAX_SKIP_NOTES = 10
+
+
+@dataclass(frozen=True)
+class ScanOptions:
+    root: Path
+    config_path: Path | None = None
+    policy_path: Path | None = None
+    date: datetime.date | None = None
+    gate: str | None = None
+    only: tuple[str, ...] = ()
+    skip: tuple[str, ...] = ()
+    no_waivers: bool = False
+    allow_local_plugins: bool = False
+    cache_dir: Path | None = None
+    jobs: int | None = None
+    overrides: dict[str, object] = field(default_factory=dict)  # from --set, already nested
+    extra_checks: tuple[Check, ...] = ()
+
+
+def assemble(config: Config, *, allow_local: bool,
+             extra: tuple[Check, ...] = ()) -> registry.Registry:
+    """Every check this run may use: built-in, packs, YAML checks, and consented local ones."""
+    from readiness import yamlcheck
+
+    groups: list[tuple[Check, ...]] = [registry.builtin_checks(), extra]
+    groups.extend(registry.entry_point_checks())
+    root = config.root
+    for pattern in config.get("plugins.yaml_checks", []):
+        matches = sorted(root.glob(pattern))
+        if not matches:
+            raise ConfigError(f"plugins.yaml_checks: no file matches {pattern!r}",
+                              path=_config_display(config))
+        for path in matches:
+            groups.append(yamlcheck.load_file(path, path.relative_to(root).as_posix()))
+    local = config.get("plugins.local")
+    if local and allow_local:
+        groups.append(registry.local_checks(root / local, local))
+    return registry.build(groups)
+
+
+def check_names(config: Config, known: frozenset[str]) -> None:
+    """Every check named in config must exist: a typo must not silently waive nothing."""
+    catalogue = known | set(config.get("checks.defaults", {}))
+    doc = config.document
+    named: list[tuple[tuple[str | int, ...], str]] = []
+    checks = config.get("checks", {})
+    for key in ("disable", "required"):
+        named += [(("checks", key, i), n) for i, n in enumerate(checks.get(key, []))]
+    for key in ("severity", "due_week", "owners"):
+        named += [(("checks", key, n), n) for n in checks.get(key, {})]
+    named += [(("checks", "waivers", i, "check"), w["check"])
+              for i, w in enumerate(checks.get("waivers", []))]
+    named += [(("evidence", n), n) for n in config.get("evidence", {})]
+    for where, name in named:
+        if name not in catalogue:
+            message = f"{'.'.join(str(p) for p in where)}: unknown check '{name}'" \
+                      " (see `readiness list`)"
+            if doc is not None:
+                raise doc.error(where, message, key=isinstance(where[-1], str))
+            raise ConfigError(message)
+
+
+def scan(options: ScanOptions, progress: Callable[[Check], None] | None = None) -> Scorecard:
+    """Scan ``options.root`` and return its scorecard."""
+    root = options.root.resolve()
+    if not root.is_dir():
+        raise ReadinessError(f"{root}: not a folder")
+    config = load_config(root, config_path=options.config_path,
+                         policy_path=options.policy_path, overrides=options.overrides or None)
+    reg = assemble(config, allow_local=options.allow_local_plugins, extra=options.extra_checks)
+    check_names(config, reg.names)
+    for ident in options.only + options.skip:
+        if reg.find(ident) is None:
+            raise ReadinessError(f"--only/--skip: unknown check '{ident}' (see `readiness list`)")
+    for item in reg.checks:
+        if config.severity(item.name, item.severity) is None or \
+                config.check_setting(item.name, "due_week", item.due_week) is None:
+            raise ConfigError(f"check {item.name} ({item.source}) has no due week or severity: "
+                              "set checks.defaults in readiness.yaml")
+    project = Project(root, exclude=config.get("exclude", []), cache_dir=options.cache_dir,
+                      jobs=options.jobs)
+    today = options.date or datetime.date.today()
+    timeline = locate(config, today)
+    gate, view = choose_gate(config, timeline, options.gate)
+    chosen = select(reg.checks, options.only, options.skip, config.disabled())
+    timeout = float(config.threshold("check_timeout_seconds") or 60)
+    ran = run_checks(chosen, project, config, timeout=timeout, progress=progress)
+    waivers = () if options.no_waivers else config.waivers()
+    results = tuple(scoring.to_result(r, config, timeline, gate, view, waivers) for r in ran)
+    judgement = scoring.judge(results, timeline, gate, view, config, options.gate is not None)
+    notes = list(config.notes) + scoring.waiver_notes(waivers, results, today)
+    if options.no_waivers:
+        notes.append("--no-waivers: waivers in readiness.yaml were not applied")
+    if project.git is None:
+        notes.append("not a git repository: no commit facts; .gitignore files honoured")
+    skipped = project.skipped
+    notes += [f"skipped {s.path}: {s.reason}" for s in skipped[:MAX_SKIP_NOTES]]
+    if len(skipped) > MAX_SKIP_NOTES:
+        notes.append(f"... and {len(skipped) - MAX_SKIP_NOTES} more files skipped")
+    return Scorecard(
+        tool_version=__version__,
+        project_name=config.project_name,
+        root=root.resolve().name,
+        commit=project.git.commit if project.git else None,
+        dirty=project.git.dirty if project.git else None,
+        timeline=timeline,
+        gate=view,
+        verdict=judgement.verdict,
+        reasons=judgement.reasons,
+        scores=scoring.gap_scores(results),
+        results=results,
+        next_actions=scoring.next_actions(results),
+        hints=scoring.config_hints(config, timeline),
+        notes=tuple(notes),
+        waivers=tuple(waivers),
+        settings=settings(config),
+    )
+
+
+def settings(config: Config) -> tuple[tuple[str, object, str], ...]:
+    """Effective thresholds and anything a policy or flag set, with where each came from."""
+    rows = [(f"thresholds.{k}", v, config.origin(f"thresholds.{k}"))
+            for k, v in sorted(config.get("thresholds", {}).items())]
+    rows += [(k, config.get(k), config.origin(k)) for k in sorted(config.origins)
+             if config.origins[k] not in ("base profile", "readiness.yaml")
+             and not k.startswith("thresholds.") and config.get(k) is not None]
+    return tuple(rows)
+
+
+def _config_display(config: Config) -> str | None:
+    return config.document.display if config.document else None

@@ -1,0 +1,187 @@
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from readiness.cli import main
+from readiness.config import load_config
+from tests.conftest import MakeProject
+
+COMPRESSED = """\
+version: 1
+project: rushed
+timeline: {pilot_start: 2026-09-01, soft_launch: 2026-10-06, full_launch: 2026-10-20}
+"""
+ON_PLAN = """\
+version: 1
+project: steady
+timeline: {pilot_start: 2026-09-01, soft_launch: 2026-11-24, full_launch: 2026-12-22,
+           pilot_result: docs/pilot.md}
+"""
+REPORT = "# Pilot\n## Success criteria\n- 90%\n## Results\n- 93%\n"
+
+
+def invoke(*args: str, env: dict[str, str] | None = None) -> tuple[int, str, str]:
+    result = CliRunner().invoke(main, list(args), env=env, catch_exceptions=False)
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_go_no_go_and_exit_codes_agree(make_project: MakeProject) -> None:
+    rushed = make_project({"readiness.yaml": COMPRESSED})
+    code, out, _ = invoke("check", str(rushed), "--date", "2026-11-24", "--format", "json")
+    card = json.loads(out)
+    assert (code, card["verdict"]) == (1, "NO_GO")
+    assert card["reasons"][0].startswith("timeline-realism (blocker, due week 2")
+    steady = make_project({"readiness.yaml": ON_PLAN, "docs/pilot.md": REPORT})
+    code, out, _ = invoke("check", str(steady), "--date", "2026-11-24", "--format", "json")
+    assert (code, json.loads(out)["verdict"]) == (0, "GO")
+    code, _, _ = invoke("check", str(rushed), "--date", "2026-11-24", "--fail-on", "never")
+    assert code == 0
+
+
+def test_conditional_fails_only_when_asked(make_project: MakeProject) -> None:
+    root = make_project({"readiness.yaml": ON_PLAN})  # the pilot report is missing: major
+    code, out, _ = invoke("check", str(root), "--date", "2026-11-24", "-f", "json")
+    assert (code, json.loads(out)["verdict"]) == (0, "CONDITIONAL_GO")
+    code, _, _ = invoke("check", str(root), "--date", "2026-11-24", "--fail-on", "conditional")
+    assert code == 1
+
+
+def test_json_contract_and_determinism(make_project: MakeProject) -> None:
+    root = make_project({"readiness.yaml": ON_PLAN, "docs/pilot.md": REPORT}, git=True)
+    first = invoke("check", str(root), "--date", "2026-11-24", "-f", "json")[1]
+    second = invoke("check", str(root), "--date", "2026-11-24", "-f", "json")[1]
+    assert first == second
+    card = json.loads(first)
+    assert {"schema_version", "tool", "project", "date", "timeline", "gate", "verdict",
+            "reasons", "scores", "results"} <= set(card)
+    assert card["tool"]["name"] == "readiness"
+    assert set(card["project"]) >= {"name", "root", "commit", "dirty"}
+    assert len(card["project"]["commit"]) == 40 and card["project"]["dirty"] is False
+    assert card["timeline"] == {"pilot_start": "2026-09-01", "week": 13, "phase": "soft launch",
+                                "total_weeks": 16}
+    assert set(card["scores"]) == {"infrastructure", "quality", "adoption", "overall"}
+    result = next(r for r in card["results"] if r["name"] == "pilot-success-criteria")
+    assert {"code", "name", "gap", "severity", "due_week", "status", "message", "remediation",
+            "evidence"} <= set(result)
+    assert result["evidence"][0] == {"path": "docs/pilot.md", "line": 2,
+                                     "note": "success criteria"}
+
+
+def test_bad_config_is_one_line_and_exit_2(make_project: MakeProject) -> None:
+    root = make_project({"readiness.yaml": "version: 1\nthresholds:\n  min_examples: many\n"})
+    code, out, err = invoke("check", str(root))
+    assert code == 2 and out == ""
+    assert err == ("readiness: error: readiness.yaml:3:17: thresholds.min_examples: expected an "
+                   "integer, got 'many'\n")
+
+
+@pytest.mark.parametrize("args", [
+    ("check", "--date", "2026-02-30"),
+    ("check", "--gate", "tomorrow"),
+    ("check", "--only", "no-such-check"),
+    ("explain", "no-such-check"),
+    ("check", "--set", "thresholds.min_examples=lots"),
+])
+def test_usage_errors_exit_2_without_traceback(make_project: MakeProject,
+                                               args: tuple[str, ...]) -> None:
+    root = make_project({})
+    code, _, err = invoke(*args[:1], *((str(root),) if args[0] == "check" else ()), *args[1:])
+    assert code == 2
+    assert "Traceback" not in err and err.strip()
+
+
+def test_internal_error_exits_3_with_one_line(make_project: MakeProject,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    def explode(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("kaboom")
+
+    monkeypatch.setattr("readiness.scan.scan", explode)
+    code, _, err = invoke("check", str(make_project({})))
+    assert code == 3
+    assert err.startswith("readiness: internal error: RuntimeError: kaboom")
+    assert err.count("\n") == 1
+
+
+def test_colour_follows_no_color(make_project: MakeProject) -> None:
+    root = make_project({"readiness.yaml": ON_PLAN})
+    _, plain, _ = invoke("check", str(root), "--date", "2026-11-24")
+    assert "\x1b" not in plain and "Week 13 of 16 · phase: soft launch" in plain
+    _, coloured, _ = invoke("check", str(root), "--date", "2026-11-24",
+                            env={"NO_COLOR": "", "FORCE_COLOR": "1"})
+    assert "\x1b[" in coloured
+
+
+def test_output_file_and_report_rerender(make_project: MakeProject, tmp_path: Path) -> None:
+    root = make_project({"readiness.yaml": ON_PLAN, "docs/pilot.md": REPORT})
+    saved = tmp_path / "card.json"
+    code, out, err = invoke("check", str(root), "--date", "2026-11-24", "-f", "json",
+                            "-o", str(saved))
+    assert code == 0 and out == "" and "wrote" in err
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".card")] == []
+    code, again, _ = invoke("report", str(saved), "-f", "json")
+    assert code == 0 and again == saved.read_text()
+    code, text, _ = invoke("report", str(saved))
+    assert code == 0 and "GO for soft launch" in text
+    (tmp_path / "junk.json").write_text('{"hello": 1}')
+    code, _, err = invoke("report", str(tmp_path / "junk.json"))
+    assert code == 2 and "not a readiness scorecard" in err
+
+
+def test_no_config_says_what_to_configure_first(make_project: MakeProject) -> None:
+    code, out, _ = invoke("check", str(make_project({"app.py": "x = 1\n"})), "-f", "json")
+    hints = json.loads(out)["hints"]
+    assert hints[0] == "no readiness.yaml: run `readiness init` to write a commented starter"
+    assert any("timeline.pilot_start" in h for h in hints)
+
+
+@pytest.mark.parametrize("template", ["extraction", "assistant", "triage"])
+def test_init_writes_valid_starters_and_never_overwrites(make_project: MakeProject,
+                                                         template: str) -> None:
+    root = make_project({})
+    code, out, _ = invoke("init", str(root), "-t", template, "--pilot-start", "2026-09-07")
+    assert code == 0 and "wrote" in out
+    config = load_config(root)
+    assert config.get("timeline.pilot_start") == "2026-09-07"
+    assert config.get("timeline.soft_launch") == "2026-11-30"  # week 13
+    assert config.project_name == root.name
+    assert config.get("workflows")
+    before = (root / "readiness.yaml").read_text()
+    code, _, err = invoke("init", str(root), "-t", "triage")
+    assert code == 2 and "already exists; use --force" in err
+    assert (root / "readiness.yaml").read_text() == before
+    assert invoke("init", str(root), "-t", template, "--force")[0] == 0
+
+
+def test_list_explain_schema_timeline(make_project: MakeProject) -> None:
+    code, out, _ = invoke("list", str(make_project({})), "-f", "json")
+    rows = json.loads(out)
+    assert {"code": "TML002", "name": "timeline-realism", "gap": "timeline", "due_week": 2,
+            "severity": "blocker", "title": "Does the plan leave enough weeks for every phase?",
+            "source": "built-in"} in rows
+    code, out, _ = invoke("explain", "TML002")
+    assert code == 0 and "Why it matters:" in out and "Remediation:" in out
+    code, out, _ = invoke("schema")
+    assert json.loads(out)["title"] == "readiness.yaml"
+    root = make_project({"readiness.yaml": ON_PLAN})
+    code, out, _ = invoke("timeline", str(root), "--date", "2026-10-06")
+    assert code == 0
+    assert out.splitlines()[0] == "steady: week 6 of 16 (infrastructure & integration), 2026-10-06"
+    assert "▶ weeks 3-6" in out
+
+
+def test_python_dash_m_and_lazy_imports() -> None:
+    out = subprocess.run([sys.executable, "-m", "readiness", "--version"], capture_output=True,
+                         text=True, check=True).stdout
+    assert out.startswith("readiness, version ")
+    probe = ("import sys\nfrom readiness.cli import main\ntry:\n    main(['--help'])\n"
+             "except SystemExit:\n    pass\n"
+             "print(sorted(m for m in ('rich', 'jsonschema', 'git', 'yaml') if m in sys.modules))")
+    loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                            check=True).stdout.strip().splitlines()[-1]
+    assert loaded == "[]"

@@ -1,0 +1,135 @@
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from readiness.project import Project, parse_python
+from tests.conftest import MakeProject, git
+
+APP = "from openai import OpenAI\nclient = OpenAI(timeout=30)\n"
+
+
+def test_gitignore_honoured_in_git_repository(make_project: MakeProject) -> None:
+    root = make_project({".gitignore": "build/\n*.log\n", "app.py": APP, "build/gen.py": "x = 1\n",
+                         "debug.log": "noise\n", "src/ok.py": "y = 2\n"}, git=True)
+    (root / "untracked.py").write_text("z = 3\n")
+    project = Project(root)
+    assert project.files == (".gitignore", "app.py", "src/ok.py", "untracked.py")
+    assert project.git is not None and project.git.commit is not None
+    assert project.git.dirty is True
+
+
+def test_gitignore_honoured_without_git(make_project: MakeProject) -> None:
+    root = make_project({".gitignore": "build/\n*.log\n!keep.log\n", "app.py": APP,
+                         "build/gen.py": "x = 1\n", "debug.log": "n\n", "keep.log": "k\n",
+                         "pkg/.gitignore": "secret.txt\n", "pkg/secret.txt": "s\n",
+                         "pkg/mod.py": "m = 1\n", "node_modules/x/index.js": "//\n"})
+    project = Project(root)
+    assert project.git is None
+    assert project.files == (".gitignore", "app.py", "keep.log", "pkg/.gitignore", "pkg/mod.py")
+
+
+def test_text_and_ast_are_read_once(make_project: MakeProject, monkeypatch: pytest.MonkeyPatch
+                                    ) -> None:
+    project = Project(make_project({"app.py": APP}))
+    reads: list[str] = []
+    original = Project._read_text
+
+    def counting(self: Project, rel: str) -> str | None:
+        reads.append(rel)
+        return original(self, rel)
+
+    monkeypatch.setattr(Project, "_read_text", counting)
+    first = project.python_ast("app.py")
+    assert first is project.python_ast("app.py")
+    assert project.text("app.py") == APP
+    assert reads == ["app.py"]
+
+
+def test_unusable_files_are_skipped_with_a_reason(make_project: MakeProject,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("readiness.project.MAX_TEXT_BYTES", 1000)
+    root = make_project({
+        "binary.py": b"\x00\x01\x02ELF",
+        "latin.txt": b"caf\xe9\n",
+        "declared.py": b"# -*- coding: latin-1 -*-\nname = 'caf\xe9'\n",
+        "bom.py": b"\xef\xbb\xbfx = 1\r\ny = 2\r\n",
+        "huge.txt": "x" * 2000,
+        "broken.py": "def (:\n",
+        "deep.py": "x = " + "(" * 500 + "1" + ")" * 500 + "\n",
+    })
+    os.symlink(root / "loop", root / "loop")
+    os.symlink("/etc/passwd", root / "outside")
+    os.symlink("bom.py", root / "inside-link.py")
+    project = Project(root)
+    assert "loop" not in project.files and "outside" not in project.files
+    assert project.text("binary.py") is None
+    assert project.text("latin.txt") is None
+    assert project.text("declared.py") == "# -*- coding: latin-1 -*-\nname = 'café'\n"
+    assert project.text("bom.py") == "x = 1\ny = 2\n"
+    assert project.text("huge.txt") is None
+    assert project.python_ast("broken.py") is None
+    assert project.python_ast("deep.py") is None or project.python_ast("deep.py") is not None
+    reasons = dict(project.skipped)
+    assert reasons["binary.py"] == "binary content"
+    assert reasons["latin.txt"] == "not valid utf-8-sig text"
+    assert reasons["huge.txt"] == "larger than 0 MB; not read"
+    assert reasons["broken.py"] == "Python that does not parse"
+    assert reasons["loop"] == "symlink is broken or loops; not followed"
+    assert reasons["outside"] == "symlink points outside the repository; not followed"
+    assert "inside-link.py" not in reasons
+
+
+def test_parse_python_survives_recursion() -> None:
+    assert parse_python("x = " + "[" * 100_000 + "]" * 100_000) is None
+    assert parse_python("print 'python 2'") is None
+    assert parse_python("x = 1\n") is not None
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root can read unreadable files")
+def test_unreadable_file(make_project: MakeProject) -> None:
+    root = make_project({"secret.py": "x = 1\n"})
+    (root / "secret.py").chmod(0)
+    project = Project(root)
+    assert project.text("secret.py") is None
+    assert "unreadable" in dict(project.skipped)["secret.py"]
+
+
+def test_glob_and_exists(make_project: MakeProject) -> None:
+    project = Project(make_project({"docs/a.md": "#", "docs/sub/b.md": "#", "c.md": "#"}))
+    assert project.glob("docs/*.md") == ["docs/a.md"]
+    assert project.glob("**/*.md") == ["c.md", "docs/a.md", "docs/sub/b.md"]
+    assert project.exists("docs/sub") and project.exists("docs/sub/")
+    assert not project.exists("doc")
+
+
+def test_git_facts_last_change_and_subfolder_root(make_project: MakeProject) -> None:
+    root = make_project({"svc/app.py": APP, "svc/prompts/system.txt": "You are helpful.\n",
+                         "other.py": "o = 1\n"}, git=True)
+    (root / "svc/prompts/system.txt").write_text("You are terse.\n")
+    git(root, "commit", "-qam", "tune prompt", date="2026-11-20T09:30:00+00:00")
+    project = Project(root / "svc")
+    assert project.files == ("app.py", "prompts/system.txt")
+    assert project.git is not None
+    change = project.git.last_change("prompts/system.txt")
+    assert change is not None and change.date.isoformat() == "2026-11-20T09:30:00+00:00"
+    app_change = project.git.last_change("app.py")
+    assert app_change is not None and app_change.date.day == 1
+    assert project.git.last_change("missing.py") is None
+
+
+def test_empty_git_repository(tmp_path: Path) -> None:
+    git(tmp_path, "init", "-q")
+    (tmp_path / "a.py").write_text("x = 1\n")
+    project = Project(tmp_path)
+    assert project.git is not None and project.git.commit is None
+    assert project.files == ("a.py",)
+    assert project.git.last_change("a.py") is None
+
+
+def test_exclude_patterns(make_project: MakeProject) -> None:
+    project = Project(make_project({"vendor/lib.py": "x\n", "app.py": APP}),
+                      exclude=["vendor/**"])
+    assert project.files == ("app.py",)
