@@ -19,7 +19,7 @@ from readiness import __version__
 from readiness.errors import ReadinessError, one_line
 
 F = TypeVar("F", bound=Callable[..., Any])
-FORMATS = ("terminal", "json")
+FORMATS = ("terminal", "json", "markdown", "html", "sarif", "junit")
 FAIL_ON = ("no-go", "conditional", "never")
 GATES = ("soft-launch", "full-launch")
 EXIT_GO, EXIT_NO_GO, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3

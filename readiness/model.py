@@ -257,6 +257,17 @@ class GateView:
     assessment: str  # "launch": can we launch now; "on-track": is what is due by now done
     horizon: int  # checks due by this week are judged
 
+    @property
+    def label(self) -> str:
+        """The gate as people say it: "soft launch"."""
+        return self.name.replace("-", " ")
+
+    @property
+    def question(self) -> str:
+        """What the verdict answers: launching now, or being on track for the gate."""
+        return f"on track for {self.label}" if self.assessment == "on-track" else \
+            f"for {self.label}"
+
 
 @dataclass(frozen=True)
 class Scorecard:

@@ -185,3 +185,18 @@ def test_python_dash_m_and_lazy_imports() -> None:
     loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
                             check=True).stdout.strip().splitlines()[-1]
     assert loaded == "[]"
+
+
+@pytest.mark.parametrize(("fmt", "marker"), [
+    ("markdown", "NO-GO for soft launch"), ("html", "<!DOCTYPE html>"),
+    ("sarif", '"version": "2.1.0"'), ("junit", "<testsuites"),
+])
+def test_every_format_from_check_and_from_report(make_project: MakeProject, tmp_path: Path,
+                                                 fmt: str, marker: str) -> None:
+    root = make_project({"readiness.yaml": COMPRESSED})
+    code, direct, _ = invoke("check", str(root), "--date", "2026-11-24", "-f", fmt)
+    assert code == 1 and marker in direct
+    saved = tmp_path / "card.json"
+    invoke("check", str(root), "--date", "2026-11-24", "-f", "json", "-o", str(saved))
+    code, again, _ = invoke("report", str(saved), "-f", fmt)
+    assert code == 0 and again == direct

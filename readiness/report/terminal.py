@@ -85,17 +85,15 @@ def _header(sc: Scorecard) -> Text:
     tl = sc.timeline
     where = (f"Week {tl.week} of {tl.total_weeks} · phase: {tl.phase}" if tl.week is not None
              else "Week unknown (set timeline.pilot_start)")
-    gate = f" · gate: {sc.gate.name.replace('-', ' ')} (week {sc.gate.week})"
+    gate = f" · gate: {sc.gate.label} (week {sc.gate.week})"
     return Text.assemble(line1, "\n", where + gate)
 
 
 def _banner(sc: Scorecard) -> Panel:
     label = sc.verdict.value.replace("_", "-").replace("CONDITIONAL-GO", "CONDITIONAL GO")
-    gate = sc.gate.name.replace("-", " ")
+    title = f"{label} {sc.gate.question}"
     if sc.gate.assessment == "on-track":
-        title = f"{label}: on track for {gate} (judging what is due by week {sc.gate.horizon})"
-    else:
-        title = f"{label} for {gate}"
+        title = f"{label}: {sc.gate.question} (judging what is due by week {sc.gate.horizon})"
     body = Text()
     for index, reason in enumerate(sc.reasons):
         body.append(("\n" if index else "") + "• " + clean(reason))
