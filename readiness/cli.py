@@ -148,6 +148,10 @@ def main() -> None:
               help="Do not run these checks.")
 @click.option("--fail-on", type=click.Choice(FAIL_ON), default="no-go", show_default=True,
               help="Which verdict makes the exit code 1.")
+@click.option("--baseline", type=click.Path(path_type=Path, dir_okay=False, exists=True),
+              help="A saved JSON scorecard: report and fail only on what is new or worse.")
+@click.option("--compact", is_flag=True,
+              help="Terminal summary only: verdict, scores, next actions (for pre-commit).")
 @click.option("--no-waivers", is_flag=True, help="Audit without the waivers in readiness.yaml.")
 @click.option("--allow-local-plugins", is_flag=True,
               help="Load the Python checks in plugins.local (runs code from the repository).")
@@ -157,15 +161,15 @@ def main() -> None:
 def check(path: Path, config_path: Path | None, policy_path: Path | None,
           day: datetime.date | None, overrides: dict[str, Any], gate: str | None, fmt: str,
           output: Path | None, only: tuple[str, ...], skip: tuple[str, ...], fail_on: str,
-          no_waivers: bool, allow_local_plugins: bool, no_cache: bool,
-          jobs: int | None) -> None:
+          baseline: Path | None, compact: bool, no_waivers: bool, allow_local_plugins: bool,
+          no_cache: bool, jobs: int | None) -> None:
     """Scan PATH (default: here) and print the go/no-go scorecard."""
     from readiness.commands.check import run
 
     sys.exit(run(path=path, config_path=config_path, policy_path=policy_path, day=day,
                  overrides=overrides, gate=gate, fmt=fmt, output=output, only=only, skip=skip,
-                 fail_on=fail_on, no_waivers=no_waivers, allow_local=allow_local_plugins,
-                 no_cache=no_cache, jobs=jobs))
+                 fail_on=fail_on, baseline=baseline, compact=compact, no_waivers=no_waivers,
+                 allow_local=allow_local_plugins, no_cache=no_cache, jobs=jobs))
 
 
 @main.command()

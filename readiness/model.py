@@ -234,6 +234,7 @@ class Result:
     waiver: Waiver | None = None
     owner: str | None = None
     details: tuple[tuple[str, Any], ...] = ()
+    in_baseline: bool = False  # already failing in the --baseline scorecard: not counted
 
     @property
     def effective(self) -> Status:

@@ -7,7 +7,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from readiness import __version__, registry, scoring
+from readiness import __version__, registry, scoring, suppress
+from readiness.baseline import mark as mark_baseline
 from readiness.config import Config, load_config
 from readiness.errors import ConfigError, ReadinessError
 from readiness.model import Check, Scorecard
@@ -33,6 +34,7 @@ class ScanOptions:
     jobs: int | None = None
     overrides: dict[str, object] = field(default_factory=dict)  # from --set, already nested
     extra_checks: tuple[Check, ...] = ()
+    baseline: Scorecard | None = None
 
 
 def assemble(config: Config, *, allow_local: bool,
@@ -103,10 +105,17 @@ def scan(options: ScanOptions, progress: Callable[[Check], None] | None = None) 
     chosen = select(reg.checks, options.only, options.skip, config.disabled())
     timeout = float(config.threshold("check_timeout_seconds") or 60)
     ran = run_checks(chosen, project, config, timeout=timeout, progress=progress)
+    inline = suppress.find(project)
+    ran = [r._replace(finding=suppress.apply(r.finding, r.check.name, inline))
+           if r.finding else r for r in ran]
     waivers = () if options.no_waivers else config.waivers()
     results = tuple(scoring.to_result(r, config, timeline, gate, view, waivers) for r in ran)
+    baseline_notes: list[str] = []
+    if options.baseline is not None:
+        results, baseline_notes = mark_baseline(results, options.baseline)
     judgement = scoring.judge(results, timeline, gate, view, config, options.gate is not None)
-    notes = list(config.notes) + scoring.waiver_notes(waivers, results, today)
+    notes = baseline_notes + list(config.notes) + scoring.waiver_notes(waivers, results, today)
+    notes += suppress.problems(inline, reg.names | set(config.get("checks.defaults", {})))
     if options.no_waivers:
         notes.append("--no-waivers: waivers in readiness.yaml were not applied")
     if project.git is None:

@@ -46,8 +46,9 @@ def to_result(ran: Ran, config: Config, timeline: Timeline, gate: Gate, view: Ga
     week = timeline.week
     overdue = week - due_week if (week and observed in FAILING and due_week < week) else 0
     waiver = active_waiver(check.name, waivers, timeline.date)
+    suppressed = ran.error is None and "suppression_reasons" in dict(finding.details)
     status = observed
-    if waiver is not None and observed in FAILING:
+    if (waiver is not None or suppressed) and observed in FAILING:
         status = Status.WAIVED
     elif not due and observed in FAILING:
         status = Status.UPCOMING
@@ -115,7 +116,7 @@ def judge(results: Sequence[Result], timeline: Timeline, gate: Gate, view: GateV
           config: Config, explicit_gate: bool) -> Judgement:
     """GO, CONDITIONAL_GO or NO_GO for the gate, with every reason spelled out."""
     label = gate.name.replace("-", " ")
-    considered = [r for r in results if r.due and r.status in FAILING]
+    considered = [r for r in results if r.due and r.status in FAILING and not r.in_baseline]
     blockers = [r for r in considered
                 if r.severity is Severity.BLOCKER and r.status in (Status.FAIL, Status.ERROR)]
     reasons = [_describe(r) for r in blockers]
@@ -157,7 +158,8 @@ def _describe(result: Result) -> str:
 
 def next_actions(results: Sequence[Result]) -> tuple[str, ...]:
     """The few things to do next: due before upcoming, blockers first, earliest due first."""
-    todo = [r for r in results if r.status in FAILING or r.status is Status.UPCOMING]
+    todo = [r for r in results if (r.status in FAILING or r.status is Status.UPCOMING)
+            and not r.in_baseline]
     rank = {Severity.BLOCKER: 0, Severity.MAJOR: 1, Severity.MINOR: 2}
     todo.sort(key=lambda r: (not r.due, rank[r.severity], r.due_week, r.code))
     actions = []

@@ -200,3 +200,28 @@ def test_every_format_from_check_and_from_report(make_project: MakeProject, tmp_
     invoke("check", str(root), "--date", "2026-11-24", "-f", "json", "-o", str(saved))
     code, again, _ = invoke("report", str(saved), "-f", fmt)
     assert code == 0 and again == direct
+
+
+def test_baseline_counts_only_new_or_worse(make_project: MakeProject, tmp_path: Path) -> None:
+    root = make_project({"readiness.yaml": ON_PLAN})  # pilot report missing: CONDITIONAL_GO
+    saved = tmp_path / "base.json"
+    invoke("check", str(root), "--date", "2026-11-24", "-f", "json", "-o", str(saved))
+    code, out, _ = invoke("check", str(root), "--date", "2026-11-24", "-f", "json",
+                          "--baseline", str(saved), "--fail-on", "conditional")
+    card = json.loads(out)
+    assert (code, card["verdict"]) == (0, "GO")
+    known = next(r for r in card["results"] if r["name"] == "pilot-success-criteria")
+    assert known["in_baseline"] is True and known["status"] == "fail"
+    assert card["notes"][0] == ("baseline of 2026-11-24: 1 known finding(s) shown but not "
+                                "counted, 0 new or worse")
+    (root / "readiness.yaml").write_text(COMPRESSED)  # a new blocker appears
+    code, out, _ = invoke("check", str(root), "--date", "2026-11-24", "-f", "json",
+                          "--baseline", str(saved))
+    assert (code, json.loads(out)["verdict"]) == (1, "NO_GO")
+
+
+def test_compact_summary(make_project: MakeProject) -> None:
+    root = make_project({"readiness.yaml": COMPRESSED})
+    code, out, _ = invoke("check", str(root), "--date", "2026-11-24", "--compact")
+    assert code == 1 and "NO-GO" in out
+    assert "TIMELINE" not in out and "Notes" not in out

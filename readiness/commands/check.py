@@ -2,32 +2,46 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import os
 import shutil
 import sys
 from pathlib import Path
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import click
 
-from readiness.model import Scorecard, Verdict
+from readiness.errors import ReadinessError
+from readiness.model import Check, Scorecard, Verdict
 
 
 def run(*, path: Path, config_path: Path | None, policy_path: Path | None,
         day: datetime.date | None, overrides: dict[str, Any], gate: str | None, fmt: str,
         output: Path | None, only: tuple[str, ...], skip: tuple[str, ...], fail_on: str,
-        no_waivers: bool, allow_local: bool, no_cache: bool, jobs: int | None) -> int:
+        baseline: Path | None, compact: bool, no_waivers: bool, allow_local: bool,
+        no_cache: bool, jobs: int | None) -> int:
     """Run one scan and return the exit code that agrees with the printed verdict."""
+    from readiness.report.json import load
     from readiness.scan import ScanOptions, scan
+
+    saved = None
+    if baseline is not None:
+        try:
+            saved = load(baseline.read_text(encoding="utf-8"), str(baseline))
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ReadinessError(f"cannot read baseline: {exc}", path=str(baseline)) from None
 
     options = ScanOptions(
         root=path, config_path=config_path, policy_path=policy_path, date=day, gate=gate,
         only=only, skip=skip, no_waivers=no_waivers, allow_local_plugins=allow_local,
         cache_dir=None if no_cache else default_cache_dir(), jobs=jobs, overrides=overrides,
+        baseline=saved,
     )
-    scorecard = scan(options)
-    emit(scorecard, fmt, output)
+    with progress_display(enabled=sys.stderr.isatty()) as show:
+        scorecard = scan(options, progress=show)
+    emit(scorecard, fmt, output, compact=compact)
     return exit_code(scorecard.verdict, fail_on)
 
 
@@ -57,7 +71,20 @@ def use_color() -> bool:
     return sys.stdout.isatty()
 
 
-def emit(scorecard: Scorecard, fmt: str, output: Path | None) -> None:
+@contextlib.contextmanager
+def progress_display(enabled: bool) -> Iterator[Callable[[Check], None] | None]:
+    """A one-line status on stderr naming the check being run; nothing when not a terminal."""
+    if not enabled or os.environ.get("CI"):
+        yield None
+        return
+    from rich.console import Console
+
+    console = Console(stderr=True, no_color=not use_color())
+    with console.status("scanning…") as status:
+        yield lambda check: status.update(f"checking {check.name}…")
+
+
+def emit(scorecard: Scorecard, fmt: str, output: Path | None, compact: bool = False) -> None:
     """Render and write to ``output`` (atomically) or stdout."""
     from readiness.report import render, write_atomic
 
@@ -65,7 +92,8 @@ def emit(scorecard: Scorecard, fmt: str, output: Path | None) -> None:
     if fmt == "terminal":
         to_tty = output is None and sys.stdout.isatty()
         width = shutil.get_terminal_size((100, 24)).columns if to_tty else 100
-        options = {"width": max(60, min(width, 160)), "color": output is None and use_color()}
+        options = {"width": max(60, min(width, 160)), "color": output is None and use_color(),
+                   "compact": compact}
     text = render(scorecard, fmt, **options)
     if output is not None:
         write_atomic(output, text)

@@ -84,6 +84,7 @@ def _result(r: Result) -> dict[str, Any]:
         "waiver": _waiver(r.waiver) if r.waiver else None,
         "owner": r.owner,
         "details": {k: v for k, v in r.details},
+        "in_baseline": r.in_baseline,
     }
 
 
@@ -160,4 +161,5 @@ def _load_result(r: dict[str, Any]) -> Result:
         waiver=_load_waiver(r["waiver"]) if r.get("waiver") else None,
         owner=r.get("owner"),
         details=tuple(sorted((r.get("details") or {}).items())),
+        in_baseline=bool(r.get("in_baseline", False)),
     )

@@ -44,13 +44,13 @@ def clean(value: object) -> str:
     return "".join(ch if ch.isprintable() or ch == " " else repr(ch)[1:-1] for ch in text)
 
 
-def render(sc: Scorecard, *, width: int = 100, color: bool = False) -> str:
+def render(sc: Scorecard, *, width: int = 100, color: bool = False, compact: bool = False) -> str:
     """The scorecard as terminal text; ANSI colour only when ``color`` is true."""
     buffer = io.StringIO()
     console = Console(file=buffer, width=width, color_system="standard" if color else None,
                       force_terminal=color, no_color=not color, highlight=False,
                       emoji=False, legacy_windows=False)
-    for part in renderables(sc):
+    for part in renderables(sc, compact):
         console.print(part)
     return buffer.getvalue()
 
@@ -147,6 +147,8 @@ def _gap_table(gap: Gap, results: Sequence[Result]) -> Table:
             lines.append(Padding(Text("  ".join(evidence), style="dim"), (0, 0, 0, 2)))
         cell = Group(*lines)
         status = Text(label, style=style)
+        if r.in_baseline:
+            status.append(" (baseline)")
         if r.overdue_weeks and r.status in (Status.FAIL, Status.ERROR, Status.WARN):
             status.append(f" (overdue {r.overdue_weeks} wk)")
         elif r.status is Status.PASS and r.credit and r.credit.value != "enforced":
