@@ -1,8 +1,9 @@
 """Inline suppressions: ``# readiness: ignore[check-name] reason`` on the line of a finding.
 
 A suppression covers evidence on its own line; written as a comment on a line of its own,
-it covers the line below instead (a comment above a long call). It needs a reason; one without, or naming an unknown check, suppresses nothing
-and is reported. Suppressions are found once per run by a plain text scan.
+it covers the line below instead (a comment above a long call). It needs a reason; one
+without, or naming an unknown check, suppresses nothing and is reported. Suppressions are
+found once per run by a plain text scan.
 """
 
 from __future__ import annotations

@@ -7,8 +7,8 @@ import datetime
 import os
 import shutil
 import sys
-from pathlib import Path
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import click
