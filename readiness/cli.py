@@ -240,17 +240,21 @@ def schema() -> None:
 @click.option("-f", "--format", "fmt", type=click.Choice(FORMATS), default="terminal",
               show_default=True)
 @click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--fail-on", type=click.Choice(FAIL_ON), default="never", show_default=True,
+              help="Exit 1 on this verdict, as `check` does (for CI gates on a saved scan).")
 @guarded
-def report(scorecard: Path, fmt: str, output: Path | None) -> None:
+def report(scorecard: Path, fmt: str, output: Path | None, fail_on: str) -> None:
     """Re-render a saved JSON scorecard (from `check --format json`) without re-scanning."""
-    from readiness.commands.check import emit
+    from readiness.commands.check import emit, exit_code
     from readiness.report.json import load
 
     try:
         text = scorecard.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise ReadinessError(f"cannot read: {exc}", path=str(scorecard)) from None
-    emit(load(text, str(scorecard)), fmt, output)
+    card = load(text, str(scorecard))
+    emit(card, fmt, output)
+    sys.exit(exit_code(card.verdict, fail_on))
 
 
 if __name__ == "__main__":  # pragma: no cover

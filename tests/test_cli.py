@@ -200,6 +200,7 @@ def test_every_format_from_check_and_from_report(make_project: MakeProject, tmp_
     invoke("check", str(root), "--date", "2026-11-24", "-f", "json", "-o", str(saved))
     code, again, _ = invoke("report", str(saved), "-f", fmt)
     assert code == 0 and again == direct
+    assert invoke("report", str(saved), "-f", fmt, "--fail-on", "no-go")[0] == 1
 
 
 def test_baseline_counts_only_new_or_worse(make_project: MakeProject, tmp_path: Path) -> None:
