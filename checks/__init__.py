@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from readiness.checks import timeline
+from readiness.checks import infrastructure, timeline
 
-CHECKS = (*timeline.CHECKS,)
+CHECKS = (*timeline.CHECKS, *infrastructure.CHECKS)

@@ -227,6 +227,26 @@ def timeline(path: Path, config_path: Path | None, policy_path: Path | None,
 
 
 @main.command()
+@click.argument("files", nargs=-1, type=click.Path(path_type=Path, dir_okay=False, exists=True))
+@click.option("--config", "config_path", type=click.Path(path_type=Path, dir_okay=False),
+              help="readiness.yaml with usage.volume, budget and prices "
+                   "(default: ./readiness.yaml).")
+@click.option("-f", "--format", "fmt", type=click.Choice(("terminal", "json")),
+              default="terminal", show_default=True)
+@guarded
+def usage(files: tuple[Path, ...], config_path: Path | None, fmt: str) -> None:
+    """Summarise pilot telemetry FILES and project them to production volume.
+
+    Reads OTLP/JSON traces, raw OpenAI/Anthropic responses and batch results, LiteLLM,
+    Langfuse and LangSmith exports, and Locust/k6 load-test results; the format is
+    detected from content. Several files are one pilot.
+    """
+    from readiness.commands.usage import usage_text
+
+    click.echo(usage_text(files, config_path, fmt), nl=False)
+
+
+@main.command()
 @guarded
 def schema() -> None:
     """Print the JSON Schema of readiness.yaml."""

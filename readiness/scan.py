@@ -141,7 +141,22 @@ def scan(options: ScanOptions, progress: Callable[[Check], None] | None = None) 
         notes=tuple(notes),
         waivers=tuple(waivers),
         settings=settings(config),
+        extras=extras(project, config),
     )
+
+
+def extras(project: Project, config: Config) -> dict[str, object]:
+    """Figures the reports show beside the checks: pilot usage when telemetry is configured."""
+    from readiness import usage
+
+    found: dict[str, object] = {}
+    try:
+        report = usage.for_project(project, config)
+    except ReadinessError:
+        report = None  # the cost-projection check reports why
+    if report is not None:
+        found["usage"] = usage.flat(report)
+    return found
 
 
 def settings(config: Config) -> tuple[tuple[str, object, str], ...]:

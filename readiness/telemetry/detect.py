@@ -1,0 +1,170 @@
+"""Recognise a telemetry file's format from its content, never from its name.
+
+Formats are tried in a fixed priority order: OTLP traces, raw provider responses,
+gateway exports (LiteLLM, Langfuse, LangSmith), then load-test results. A file that
+matches none is not telemetry and raises :class:`~readiness.errors.InputError`.
+"""
+
+from __future__ import annotations
+
+import csv
+import enum
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from readiness.errors import InputError
+from readiness.telemetry import gateways, loadtest, otlp, providers
+from readiness.telemetry.values import MalformedRecord, loads
+
+EXPECTED = ("expected telemetry: OTLP/JSON traces, OpenAI/Anthropic responses or batch "
+            "results as JSON Lines, a LiteLLM, Langfuse or LangSmith export, a Locust "
+            "*_stats.csv or a k6 summary JSON")
+# How many leading lines may be unreadable before we give up recognising the file.
+_PROBE_LINES = 50
+# A single JSON document must be loaded whole; beyond this, ask for JSON Lines.
+MAX_DOCUMENT_BYTES = 512 * 1024 * 1024
+
+
+class Format(enum.Enum):
+    """A telemetry format this package reads."""
+
+    OTLP = "otlp-json"
+    PROVIDER = "provider-responses"
+    LITELLM = "litellm"
+    LANGFUSE = "langfuse"
+    LANGSMITH = "langsmith"
+    LOCUST = "locust"
+    K6 = "k6"
+
+    @property
+    def is_load_test(self) -> bool:
+        """Load tests give one aggregate result, not request records."""
+        return self in (Format.LOCUST, Format.K6)
+
+
+class Layout(enum.Enum):
+    """How records are laid out in the file."""
+
+    JSON_LINES = "jsonl"  # one JSON value per line (streamed)
+    JSON_DOCUMENT = "json"  # one JSON document (loaded whole)
+    CSV = "csv"
+
+
+class Detection(NamedTuple):
+    """What a file is and how to read it."""
+
+    format: Format
+    layout: Layout
+
+
+def classify_object(obj: object) -> Format | None:
+    """The format of one parsed JSON record, in priority order, or None."""
+    if not isinstance(obj, Mapping):
+        return None
+    if otlp.is_otlp_document(obj):
+        return Format.OTLP
+    if providers.is_provider_object(obj):
+        return Format.PROVIDER
+    if gateways.is_litellm(obj):
+        return Format.LITELLM
+    if gateways.is_langfuse(obj):
+        return Format.LANGFUSE
+    if gateways.is_langsmith(obj):
+        return Format.LANGSMITH
+    if loadtest.is_k6_summary(obj):
+        return Format.K6
+    return None
+
+
+def document_items(doc: object) -> list[Any]:
+    """The records inside one JSON document: an array, an API page, or the object."""
+    if isinstance(doc, list):
+        return doc
+    if isinstance(doc, Mapping):
+        for key in ("data", "runs", "observations", "items"):  # API pages and exports
+            inner = doc.get(key)
+            if isinstance(inner, list) and classify_object(doc) is None:
+                return inner
+        return [doc]
+    return []
+
+
+def classify_document(doc: object) -> Format | None:
+    """The format of a whole JSON document, from its first recognisable record."""
+    direct = classify_object(doc)
+    if direct is not None:
+        return direct
+    for item in document_items(doc)[:_PROBE_LINES]:
+        found = classify_object(item)
+        if found is not None:
+            return found
+    return None
+
+
+def load_document(path: Path) -> Any:
+    """Parse a whole file as one JSON document (bounded in size)."""
+    size = path.stat().st_size
+    if size > MAX_DOCUMENT_BYTES:
+        raise InputError(f"a single JSON document of {size // 2**20} MiB is too large to "
+                         "load; export it as JSON Lines", path=str(path))
+    try:
+        return loads(path.read_bytes().removeprefix(b"\xef\xbb\xbf"))
+    except MalformedRecord as exc:
+        raise InputError(f"not telemetry: {exc}; {EXPECTED}", path=str(path)) from None
+
+
+def detect(path: Path) -> Detection:
+    """Recognise ``path`` or raise InputError naming it and what was expected."""
+    try:
+        with path.open("rb") as handle:
+            head = [line for _, line in zip(range(_PROBE_LINES), handle, strict=False)]
+    except OSError as exc:
+        raise InputError(f"cannot read telemetry file: {exc.strerror}", path=str(path)) from None
+    lines = [line.strip() for line in head]
+    if lines:
+        lines[0] = lines[0].removeprefix(b"\xef\xbb\xbf")
+    lines = [line for line in lines if line]
+    if not lines:
+        raise InputError(f"empty file; {EXPECTED}", path=str(path))
+    if b"\x00" in lines[0]:
+        raise InputError(f"binary file; {EXPECTED}", path=str(path))
+    if lines[0][:1] in (b"{", b"["):
+        return _detect_json(path, lines)
+    return _detect_csv(path, lines[0])
+
+
+def _detect_json(path: Path, lines: list[bytes]) -> Detection:
+    first_line_failed = False
+    for index, line in enumerate(lines):
+        try:
+            parsed = loads(line)
+        except MalformedRecord:
+            first_line_failed = first_line_failed or index == 0
+            continue  # a truncated or corrupt line; the reader will report it
+        found = classify_object(parsed)
+        if found is Format.K6:
+            return Detection(found, Layout.JSON_DOCUMENT)
+        if found is not None:
+            return Detection(found, Layout.JSON_LINES)
+        found = classify_document(parsed)  # a compact array or API page on one line
+        if found is not None and not found.is_load_test:
+            return Detection(found, Layout.JSON_DOCUMENT)
+    if first_line_failed:
+        # The first line is not JSON on its own: perhaps a pretty-printed document.
+        found = classify_document(load_document(path))
+        if found is not None:
+            return Detection(found, Layout.JSON_DOCUMENT)
+    raise InputError(f"JSON but not telemetry; {EXPECTED}", path=str(path))
+
+
+def _detect_csv(path: Path, first: bytes) -> Detection:
+    try:
+        header = next(csv.reader([first.decode("utf-8")]))
+    except (UnicodeDecodeError, csv.Error, StopIteration):
+        raise InputError(f"not telemetry; {EXPECTED}", path=str(path)) from None
+    if loadtest.is_locust_header(header):
+        return Detection(Format.LOCUST, Layout.CSV)
+    if {"traceId", "type", "startTime"} <= set(header):
+        return Detection(Format.LANGFUSE, Layout.CSV)
+    raise InputError(f"not telemetry; {EXPECTED}", path=str(path))

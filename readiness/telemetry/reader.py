@@ -1,0 +1,165 @@
+"""Read a telemetry file into request records, streaming, one line at a time.
+
+A malformed line becomes a :class:`~readiness.telemetry.record.Malformed` entry
+(location and reason) and reading goes on; a file that is not telemetry at all
+raises :class:`~readiness.errors.InputError` before anything is yielded.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Callable, Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+from readiness.errors import InputError
+from readiness.telemetry import gateways, loadtest, otlp, providers
+from readiness.telemetry.detect import (
+    EXPECTED,
+    Detection,
+    Format,
+    Layout,
+    classify_object,
+    detect,
+    document_items,
+    load_document,
+)
+from readiness.telemetry.record import LoadTestResult, Malformed, RequestRecord
+from readiness.telemetry.values import MalformedRecord, loads
+
+Item = RequestRecord | Malformed
+
+# One parsed object to zero or more records; raises MalformedRecord.
+Converter = Callable[[Mapping[str, Any], str], list[RequestRecord]]
+
+
+def _provider(obj: Mapping[str, Any], source: str) -> list[RequestRecord]:
+    if not providers.is_provider_object(obj):
+        raise MalformedRecord("not an OpenAI/Anthropic response or batch result")
+    return [providers.record_from_provider(obj, source)]
+
+
+def _otlp(obj: Mapping[str, Any], source: str) -> list[RequestRecord]:
+    if not otlp.is_otlp_document(obj):
+        raise MalformedRecord("not an OTLP trace export (no resourceSpans)")
+    return otlp.records_from_otlp(obj, source)
+
+
+def _litellm(obj: Mapping[str, Any], source: str) -> list[RequestRecord]:
+    if not gateways.is_litellm(obj):
+        raise MalformedRecord("not a LiteLLM logging payload or spend log")
+    return [gateways.record_from_litellm(obj, source)]
+
+
+def _langfuse(obj: Mapping[str, Any], source: str) -> list[RequestRecord]:
+    if not gateways.is_langfuse(obj):
+        raise MalformedRecord("not a Langfuse observation")
+    record = gateways.record_from_langfuse(obj, source)
+    return [record] if record is not None else []
+
+
+def _langsmith(obj: Mapping[str, Any], source: str) -> list[RequestRecord]:
+    if not gateways.is_langsmith(obj):
+        raise MalformedRecord("not a LangSmith run")
+    record = gateways.record_from_langsmith(obj, source)
+    return [record] if record is not None else []
+
+
+CONVERTERS: Mapping[Format, Converter] = {
+    Format.OTLP: _otlp,
+    Format.PROVIDER: _provider,
+    Format.LITELLM: _litellm,
+    Format.LANGFUSE: _langfuse,
+    Format.LANGSMITH: _langsmith,
+}
+
+
+def _convert(convert: Converter, obj: object, source: str) -> Iterator[Item]:
+    if not isinstance(obj, Mapping):
+        yield Malformed(source, "expected a JSON object")
+        return
+    try:
+        records = convert(obj, source)
+    except MalformedRecord as exc:
+        yield Malformed(source, str(exc))
+        return
+    yield from records
+
+
+def read_requests(path: Path, detection: Detection | None = None) -> Iterator[Item]:
+    """Every model-call record (or malformed entry) in ``path``, in file order.
+
+    Detection runs eagerly, so a non-telemetry file raises InputError at the call,
+    not at the first ``next()``.
+    """
+    found = detection or detect(path)
+    if found.format.is_load_test:
+        raise InputError(f"is a {found.format.value} load-test result, not request "
+                         "telemetry", path=str(path))
+    convert = CONVERTERS[found.format]
+    if found.layout is Layout.JSON_LINES:
+        return _read_lines(path, convert)
+    if found.layout is Layout.CSV:
+        return _read_csv(path, convert)
+    return _read_document(path, convert)
+
+
+def _read_lines(path: Path, convert: Converter) -> Iterator[Item]:
+    with path.open("rb") as handle:
+        for number, raw in enumerate(handle, start=1):
+            line = raw.strip()
+            if number == 1:
+                line = line.removeprefix(b"\xef\xbb\xbf")
+            if not line:
+                continue
+            source = f"{path}:{number}"
+            try:
+                obj = loads(line)
+            except MalformedRecord as exc:
+                yield Malformed(source, str(exc))
+                continue
+            yield from _convert(convert, obj, source)
+
+
+def _read_document(path: Path, convert: Converter) -> Iterator[Item]:
+    doc = load_document(path)
+    for index, obj in enumerate(document_items(doc)):
+        yield from _convert(convert, obj, f"{path}#{index}")
+
+
+def _read_csv(path: Path, convert: Converter) -> Iterator[Item]:
+    with path.open(newline="", encoding="utf-8", errors="replace") as handle:
+        reader = csv.DictReader(handle)
+        while True:
+            try:
+                row = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as exc:  # e.g. a cell beyond the csv field size limit
+                # The failing line is not counted yet when the error is raised.
+                yield Malformed(f"{path}:{reader.line_num + 1}", f"unreadable CSV row ({exc})")
+                continue
+            source = f"{path}:{reader.line_num}"  # the row's (last) physical line
+            try:
+                obj = gateways.langfuse_row(row)
+            except MalformedRecord as exc:
+                yield Malformed(source, str(exc))
+                continue
+            yield from _convert(convert, obj, source)
+
+
+def read_load_test(path: Path, detection: Detection | None = None) -> LoadTestResult:
+    """The aggregate result of a Locust or k6 run."""
+    found = detection or detect(path)
+    if found.format is Format.LOCUST:
+        return loadtest.read_locust(path)
+    if found.format is Format.K6:
+        doc = load_document(path)
+        if classify_object(doc) is not Format.K6:
+            raise InputError(f"not a single k6 summary document; {EXPECTED}", path=str(path))
+        try:
+            return loadtest.k6_result(doc, str(path))
+        except MalformedRecord as exc:
+            raise InputError(f"k6 summary: {exc}", path=str(path)) from None
+    raise InputError(f"is {found.format.value} request telemetry, not a load-test result",
+                     path=str(path))
