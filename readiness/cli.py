@@ -228,6 +228,34 @@ def timeline(path: Path, config_path: Path | None, policy_path: Path | None,
 
 @main.command()
 @click.argument("files", nargs=-1, type=click.Path(path_type=Path, dir_okay=False, exists=True))
+@click.option("-f", "--format", "fmt", type=click.Choice(("terminal", "json")),
+              default="terminal", show_default=True)
+@click.option("--id", "id_field", metavar="FIELD", help="Generic files: the example id field.")
+@click.option("--category", metavar="FIELD", help="Generic files: the category field.")
+@click.option("--correct", metavar="FIELD", help="Generic files: a true/false correctness field.")
+@click.option("--score", metavar="FIELD", help="Generic files: a score field (with --threshold).")
+@click.option("--threshold", type=float, help="A score at or above this passes.")
+@click.option("--tags", metavar="FIELD", help="Generic files: a tags field.")
+@guarded
+def evals(files: tuple[Path, ...], fmt: str, id_field: str | None, category: str | None,
+          correct: str | None, score: str | None, threshold: float | None,
+          tags: str | None) -> None:
+    """Accuracy by category, with 95% Wilson intervals, for eval result FILES.
+
+    Reads promptfoo output (JSON/JSONL/CSV), Inspect AI logs (.eval and JSON), DeepEval test
+    runs, lm-evaluation-harness results and samples, OpenAI evals logs, and generic
+    CSV/JSONL/JSON with the field options. The format is detected from content; several
+    files are one result set. Errors reported by the tool count as not passed.
+    """
+    from readiness.commands.evals import evals_text
+
+    fields = {"id": id_field, "category": category, "correct": correct, "score": score,
+              "tags": tags, "threshold": threshold}
+    click.echo(evals_text(files, fields, fmt), nl=False)
+
+
+@main.command()
+@click.argument("files", nargs=-1, type=click.Path(path_type=Path, dir_okay=False, exists=True))
 @click.option("--config", "config_path", type=click.Path(path_type=Path, dir_okay=False),
               help="readiness.yaml with usage.volume, budget and prices "
                    "(default: ./readiness.yaml).")

@@ -46,9 +46,12 @@ class Config:
         """A value by dotted path, e.g. ``config.get("timeline.pilot_start")``."""
         node: Any = self.data
         for part in dotted.split("."):
-            if not isinstance(node, Mapping) or part not in node:
+            if isinstance(node, list) and part.isdigit() and int(part) < len(node):
+                node = node[int(part)]
+            elif isinstance(node, Mapping) and part in node:
+                node = node[part]
+            else:
                 return default
-            node = node[part]
         return node
 
     def date(self, dotted: str) -> datetime.date | None:

@@ -156,6 +156,11 @@ def extras(project: Project, config: Config) -> dict[str, object]:
         report = None  # the cost-projection check reports why
     if report is not None:
         found["usage"] = usage.flat(report)
+    from readiness import evalset
+
+    evals = evalset.report_data(config, evalset.for_project(project, config))
+    if evals["workflows"]:
+        found["evals"] = evals
     return found
 
 

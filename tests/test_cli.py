@@ -229,3 +229,27 @@ def test_compact_summary(make_project: MakeProject) -> None:
     code, out, _ = invoke("check", str(root), *DAY, "--compact")
     assert code == 1 and "NO-GO" in out
     assert "TIMELINE" not in out and "Notes" not in out
+
+
+def test_evals_command_table_and_json() -> None:
+    from tests.checks.test_quality import REPO
+
+    results = str(REPO / "tests/data/evals/promptfoo/results.json")
+    code, out, _ = invoke("evals", results, "-f", "json")
+    data = json.loads(out)
+    assert code == 0
+    assert data["overall"] == {"accuracy": 0.7, "errors": 1, "n": 10, "passed": 7,
+                               "wilson_high": 0.8922, "wilson_low": 0.3968}
+    assert data["by_category"]["contract"]["n"] == 3
+    code, table, _ = invoke("evals", results)
+    assert "contract" in table and "◀ weakest" in table
+    code, _, err = invoke("evals", str(REPO / "README.md"))
+    assert code == 2 and "README.md" in err and "Traceback" not in err
+
+
+def test_usage_command_json() -> None:
+    from tests.checks.test_quality import REPO
+
+    log = str(REPO / "tests/data/telemetry/litellm_payload.jsonl")
+    code, out, _ = invoke("usage", log, "-f", "json")
+    assert code == 0 and json.loads(out)["summary"]["calls"] > 0

@@ -1,0 +1,294 @@
+"""Quality checks over eval results: agreed thresholds, enough real examples, edge cases,
+accuracy overall and by category. All read the per-workflow results computed once a run."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from readiness import evalset
+from readiness.config import Config
+from readiness.evalset import WorkflowEvals, describe, measured, percent
+from readiness.model import (
+    Credit,
+    Evidence,
+    Finding,
+    Gap,
+    check,
+    failed,
+    passed,
+    warned,
+)
+from readiness.project import Project
+
+NOTHING = ("no eval results found: list them under workflows[].evals in readiness.yaml or keep "
+           "them in evals/ (promptfoo, Inspect, DeepEval, lm-eval, OpenAI evals, CSV/JSONL)")
+
+
+def _flows(project: Project, config: Config) -> tuple[WorkflowEvals, ...]:
+    return evalset.for_project(project, config)
+
+
+def _files(flows: Iterable[WorkflowEvals]) -> list[Evidence]:
+    seen: dict[str, Evidence] = {}
+    for flow in flows:
+        for rel in flow.files:
+            seen.setdefault(rel, Evidence(rel))
+    return list(seen.values())
+
+
+def _unreadable(flows: Iterable[WorkflowEvals]) -> Finding | None:
+    for flow in flows:
+        if flow.error is not None:
+            where = [Evidence(flow.error.path, flow.error.line)] if flow.error.path else []
+            return failed(f"eval results of {flow.name} cannot be read: {flow.error}", *where)
+    return None
+
+
+def _label(flow: WorkflowEvals) -> str:
+    return "discovered results" if not flow.configured else flow.name
+
+
+def _confidence(config: Config) -> float:
+    return float(config.threshold("confidence") or 0.95)
+
+
+@check(code="QUA001", gap=Gap.QUALITY,
+       title="Does every workflow have a minimum accuracy agreed with its users?",
+       remediation="For each workflow, agree the minimum acceptable accuracy with the people "
+                   "who use its output and record it as min_accuracy and agreed_with in "
+                   "readiness.yaml.")
+def accuracy_thresholds(project: Project, config: Config) -> Finding:
+    """What it checks:
+    readiness.yaml lists the workflows, and each has a `min_accuracy` and `agreed_with`
+    (the users, by name or team; `agreed_in` may point at the record of the agreement).
+
+    Why it matters:
+    "Accurate enough" depends on the workflow: 99% where nobody reviews the output, 80%
+    where a person checks every result anyway. Only the users can say which; a threshold
+    set by the builders alone will be argued about after launch.
+
+    How to fix:
+    Meet each workflow's users, agree the minimum accuracy and whether a person reviews
+    the output, and write it down under `workflows:`.
+    """
+    flows = config.get("workflows", [])
+    if not flows:
+        found = [f for f in _flows(project, config) if f.files]
+        hint = f" ({len(found[0].files)} eval files found, no threshold agreed yet)" \
+            if found else ""
+        return failed(f"no workflows in readiness.yaml{hint}")
+    no_min = [w["name"] for w in flows if w.get("min_accuracy") is None]
+    no_users = [w["name"] for w in flows
+                if w.get("min_accuracy") is not None and not w.get("agreed_with")]
+    where = [e for i in range(len(flows))
+             if (e := config.evidence(f"workflows.{i}.min_accuracy")) is not None]
+    if no_min:
+        return failed(f"no min_accuracy for {', '.join(no_min)}", *where)
+    if no_users:
+        return warned(f"min_accuracy of {', '.join(no_users)} is agreed with nobody named "
+                      "(agreed_with)", *where, credit=Credit.CLAIMED)
+    missing = [w["agreed_in"] for w in flows if w.get("agreed_in")
+               and not project.exists(w["agreed_in"])]
+    if missing:
+        return failed(f"agreed_in points at {missing[0]}, which does not exist", *where)
+    shown = "; ".join(f"{w['name']} {percent(w['min_accuracy'])} with "
+                      f"{', '.join(w['agreed_with'])}" for w in flows)
+    return passed(f"thresholds agreed: {shown}", *where, credit=Credit.DOCUMENTED)
+
+
+@check(code="QUA002", gap=Gap.QUALITY,
+       title="Is each workflow tested on enough real examples?",
+       remediation="Grow each workflow's eval set to at least thresholds.min_examples (500) "
+                   "real, production-like examples, not hand-picked ones.")
+def eval_sample_size(project: Project, config: Config) -> Finding:
+    """What it checks:
+    Each workflow's eval results hold at least `min_examples` examples (the workflow's own
+    setting, else `thresholds.min_examples`, 500 in the base profile). Without workflows
+    in readiness.yaml, the results found in evals/ or eval/ folders are judged as one set.
+
+    Why it matters:
+    95% on 50 cherry-picked examples says little: its 95% interval spans roughly 87-98%,
+    and the messy cases production brings are not in it.
+
+    How to fix:
+    Sample real inputs from the pilot (with the users' help to label them) until each
+    workflow has the minimum, and keep them in the eval set.
+    """
+    flows = _flows(project, config)
+    if (problem := _unreadable(flows)) is not None:
+        return problem
+    judged = [f for f in flows if f.summary is not None]
+    if not judged:
+        names = [f.name for f in flows if f.configured]
+        return failed(f"no eval results for {', '.join(names)}" if names else NOTHING)
+    short: list[str] = []
+    fine: list[str] = []
+    for flow in flows:
+        need = int(flow.spec.get("min_examples") or config.threshold("min_examples") or 500)
+        n = flow.summary.overall.n if flow.summary else 0
+        (short if n < need else fine).append(f"{_label(flow)} {n}/{need}")
+    if short:
+        return failed(f"too few examples: {', '.join(short)}", *_files(flows))
+    return passed(f"enough examples: {', '.join(fine)}", *_files(flows))
+
+
+def _edge_tags(config: Config, flow: WorkflowEvals) -> list[str]:
+    return list(flow.spec.get("edge_case_tags") or ["edge_case", "edge-case", "edge"])
+
+
+@check(code="QUA003", gap=Gap.QUALITY,
+       title="Are edge cases deliberately included and tagged in the eval set?",
+       remediation="Add the hard cases on purpose (odd layouts, missing fields, other "
+                   "languages, bad scans) and tag them, listing the tags in edge_case_tags.")
+def eval_edge_cases(project: Project, config: Config) -> Finding:
+    """What it checks:
+    Each workflow's eval results contain examples tagged (or categorised) with one of its
+    `edge_case_tags` (default: edge_case, edge-case, edge), at least `min_per_category` of
+    them.
+
+    Why it matters:
+    Production is the vendor named seven ways, the contract missing a clause, the
+    upside-down scan. An eval set without them measures the easy cases only.
+
+    How to fix:
+    Collect the hard cases from the pilot and from the users' experience, tag them in the
+    eval data, and list the tags under `edge_case_tags`.
+    """
+    flows = _flows(project, config)
+    if (problem := _unreadable(flows)) is not None:
+        return problem
+    judged = [f for f in flows if f.summary is not None]
+    if not judged:
+        return failed(NOTHING)
+    missing: list[str] = []
+    thin: list[str] = []
+    fine: list[str] = []
+    for flow in judged:
+        assert flow.summary is not None
+        tags = _edge_tags(config, flow)
+        count = sum(n for tag, n in flow.summary.tags.items() if tag in tags)
+        count += sum(s.n for cat, s in flow.summary.by_category.items() if cat in tags)
+        need = int(flow.spec.get("min_per_category") or config.threshold("min_per_category")
+                   or 30)
+        text = f"{_label(flow)} {count} tagged {'/'.join(tags)}"
+        (missing if count == 0 else thin if count < need else fine).append(text)
+    if missing:
+        return failed(f"no edge cases: {'; '.join(missing)}", *_files(judged))
+    if thin:
+        return warned(f"few edge cases: {'; '.join(thin)}", *_files(judged),
+                      credit=Credit.ENFORCED)
+    return passed(f"edge cases present: {'; '.join(fine)}", *_files(judged))
+
+
+@check(code="QUA004", gap=Gap.QUALITY,
+       title="Does measured accuracy meet each workflow's agreed threshold?",
+       remediation="Improve the workflow (prompt, retrieval, model, human review) or agree a "
+                   "different threshold with its users, then re-run the evals.")
+def accuracy_meets_threshold(project: Project, config: Config) -> Finding:
+    """What it checks:
+    For every workflow with a `min_accuracy` and eval results, the measured accuracy meets
+    it. By default the lower bound of the 95% Wilson score interval must meet it
+    (`accuracy_rule: lower_bound`); `point_estimate` compares the accuracy itself. Cases
+    the eval tool reported as errors count as not passed.
+
+    Why it matters:
+    A point estimate on a few hundred examples can clear the bar by luck. The lower bound
+    says the workflow clears it with 95% confidence.
+
+    How to fix:
+    Look at the failing categories (accuracy-by-category), fix the causes, and re-run; if
+    the users accept lower accuracy with human review, record that agreement instead.
+    """
+    flows = _flows(project, config)
+    if (problem := _unreadable(flows)) is not None:
+        return problem
+    confidence = _confidence(config)
+    below: list[str] = []
+    above: list[str] = []
+    unjudged: list[str] = []
+    for flow in flows:
+        minimum = flow.spec.get("min_accuracy")
+        if flow.summary is None or minimum is None:
+            if flow.configured:
+                unjudged.append(flow.name)
+            continue
+        how = evalset.rule(config, flow.spec)
+        value = measured(flow.summary.overall, how, confidence)
+        text = (f"{flow.name} {describe(flow.summary.overall, confidence)} "
+                f"{'>=' if value is not None and value >= minimum else '<'} "
+                f"{percent(minimum)} agreed ({how.replace('_', ' ')})")
+        (above if value is not None and value >= minimum else below).append(text)
+    evidence = _files(flows)
+    if below:
+        return failed("; ".join(below + above), *evidence)
+    if not above:
+        return failed("no workflow has both a min_accuracy and eval results"
+                      + (f" ({', '.join(unjudged)})" if unjudged else ""), *evidence)
+    if unjudged:
+        return warned(f"{'; '.join(above)}; not judged: {', '.join(unjudged)}", *evidence,
+                      credit=Credit.ENFORCED)
+    return passed("; ".join(above), *evidence)
+
+
+@check(code="QUA005", gap=Gap.QUALITY,
+       title="Does every category have enough examples and meet the threshold?",
+       remediation="Add examples to the categories that are too small to tell, and fix the "
+                   "categories below the threshold before launch.")
+def accuracy_by_category(project: Project, config: Config) -> Finding:
+    """What it checks:
+    Within each workflow, every category of example (document type, language, edge case)
+    has at least `min_per_category` examples and meets the workflow's threshold by the same
+    rule as the overall figure. The weakest category is always named. A category with too
+    few examples is reported as too small to tell, never as a pass.
+
+    Why it matters:
+    An overall 92% can hide a category at 61%: the upside-down scans, the German contracts.
+    Users meet categories, not averages.
+
+    How to fix:
+    Grow the small categories, then fix the weak ones (or route them to human review)
+    and re-run the evals.
+    """
+    flows = _flows(project, config)
+    if (problem := _unreadable(flows)) is not None:
+        return problem
+    judged = [f for f in flows if f.summary is not None]
+    if not judged:
+        return failed(NOTHING)
+    confidence = _confidence(config)
+    below: list[str] = []
+    small: list[str] = []
+    weakest: list[str] = []
+    uncategorised: list[str] = []
+    for flow in judged:
+        assert flow.summary is not None
+        categories = flow.summary.by_category
+        if not categories:
+            uncategorised.append(_label(flow))
+            continue
+        need = int(flow.spec.get("min_per_category") or config.threshold("min_per_category")
+                   or 30)
+        minimum = flow.spec.get("min_accuracy")
+        how = evalset.rule(config, flow.spec)
+        worst = min(categories.items(), key=lambda kv: (kv[1].accuracy or 0.0, kv[0]))
+        weakest.append(f"{_label(flow)} weakest: {worst[0]} {describe(worst[1], confidence)}")
+        for name, stats in sorted(categories.items()):
+            if stats.n < need:
+                small.append(f"{_label(flow)}/{name} n={stats.n} < {need}")
+                continue
+            value = measured(stats, how, confidence)
+            if minimum is not None and (value is None or value < minimum):
+                below.append(f"{_label(flow)}/{name} {percent(value)} < {percent(minimum)}")
+    evidence = _files(judged)
+    if below:
+        return failed(f"below threshold: {', '.join(below)}; " + "; ".join(weakest), *evidence)
+    if small or uncategorised:
+        parts = [f"too small to tell: {', '.join(small)}"] if small else []
+        if uncategorised:
+            parts.append(f"no categories in {', '.join(uncategorised)}")
+        return warned("; ".join(parts + weakest), *evidence, credit=Credit.ENFORCED)
+    return passed("; ".join(weakest), *evidence)
+
+
+CHECKS = (accuracy_thresholds, eval_sample_size, eval_edge_cases, accuracy_meets_threshold,
+          accuracy_by_category)

@@ -1,0 +1,131 @@
+"""Eval results per workflow for one run: read once, shared by the quality checks.
+
+The evals package reads and counts; this module resolves which files belong to which
+workflow (``workflows[].evals`` in readiness.yaml, else the files teams usually keep), and
+applies each workflow's threshold rule.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from readiness.errors import InputError
+
+if TYPE_CHECKING:
+    from readiness.config import Config
+    from readiness.evals import EvalSummary, FieldMapping, Stats
+    from readiness.project import Project
+
+DISCOVERED = "(discovered)"
+
+
+class WorkflowEvals(NamedTuple):
+    """One workflow's eval results (or why there are none)."""
+
+    name: str
+    spec: Mapping[str, Any]  # the workflow's config entry ({} for discovered files)
+    files: tuple[str, ...]
+    summary: EvalSummary | None
+    error: InputError | None = None
+
+    @property
+    def configured(self) -> bool:
+        return self.name != DISCOVERED
+
+
+def z_for(confidence: float) -> float:
+    return statistics.NormalDist().inv_cdf(1 - (1 - confidence) / 2)
+
+
+def mapping(entry: Mapping[str, Any]) -> FieldMapping | None:
+    from readiness.evals import FieldMapping
+
+    fields = dict(entry.get("fields") or {})
+    if not fields and entry.get("threshold") is None:
+        return None
+    return FieldMapping(threshold=entry.get("threshold"), **fields)
+
+
+def _read(project: Project, name: str, spec: Mapping[str, Any],
+          entries: list[Mapping[str, Any]]) -> WorkflowEvals:
+    from readiness.evals import EvalSource, read_eval_files, summarise
+    from readiness.usage import shown
+
+    sources = []
+    for entry in entries:
+        for rel in project.glob(entry["path"]) or ([entry["path"]] if project.exists(
+                entry["path"]) else []):
+            sources.append(EvalSource(shown(project.root, rel), rel, mapping(entry),
+                                      None if name == DISCOVERED else name))
+    files = tuple(s.display for s in sources)
+    if not sources:
+        return WorkflowEvals(name, spec, files, None)
+    try:
+        return WorkflowEvals(name, spec, files, summarise(read_eval_files(sources)))
+    except InputError as error:
+        return WorkflowEvals(name, spec, files, None, error)
+
+
+def _collect(project: Project, config: Config) -> tuple[WorkflowEvals, ...]:
+    flows = config.get("workflows", [])
+    found = [_read(project, w["name"], w, list(w.get("evals", []))) for w in flows]
+    if not any(w.files for w in found):
+        from readiness.evals import discover_eval_files
+
+        discovered = discover_eval_files(project).found
+        if discovered:
+            found.append(_read(project, DISCOVERED, {}, [{"path": f} for f in discovered]))
+    return tuple(found)
+
+
+def for_project(project: Project, config: Config) -> tuple[WorkflowEvals, ...]:
+    """Every configured workflow, plus discovered results when none names a file."""
+    return project.shared("evals", lambda p: _collect(p, config))
+
+
+def rule(config: Config, spec: Mapping[str, Any]) -> str:
+    return str(spec.get("rule") or config.threshold("accuracy_rule") or "lower_bound")
+
+
+def interval(stats: Stats, confidence: float) -> tuple[float, float]:
+    """The Wilson score interval at the configured confidence (0.95 by default)."""
+    from readiness.evals import wilson
+
+    return wilson(stats.passed, stats.n, z_for(confidence))
+
+
+def measured(stats: Stats, how: str, confidence: float) -> float | None:
+    """The figure compared with a threshold: the interval's lower bound or the estimate."""
+    if stats.n == 0:
+        return None
+    return interval(stats, confidence)[0] if how == "lower_bound" else stats.accuracy
+
+
+def percent(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.1%}"
+
+
+def describe(stats: Stats, confidence: float) -> str:
+    errors = f", {stats.errors} errors" if stats.errors else ""
+    low, high = interval(stats, confidence)
+    return (f"{percent(stats.accuracy)} ({confidence:.0%} CI {percent(low)}–{percent(high)}, "
+            f"n={stats.n}{errors})")
+
+
+def report_data(config: Config, flows: tuple[WorkflowEvals, ...]) -> dict[str, Any]:
+    """The ``evals`` block of the scorecard: per workflow, overall and by category."""
+    rows = []
+    for flow in flows:
+        if flow.summary is None:
+            continue
+        s = flow.summary.overall
+        rows.append({
+            "name": flow.name, **s.to_json(), "min_accuracy": flow.spec.get("min_accuracy"),
+            "rule": rule(config, flow.spec), "files": list(flow.files),
+            "by_category": [{"category": k, **v.to_json()}
+                            for k, v in sorted(flow.summary.by_category.items())],
+        })
+    return {"workflows": rows}
+
