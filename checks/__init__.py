@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from readiness.checks import infrastructure, quality, timeline
+from readiness.checks import adoption, infrastructure, quality, timeline
 
-CHECKS = (*timeline.CHECKS, *infrastructure.CHECKS, *quality.CHECKS)
+CHECKS = (*timeline.CHECKS, *infrastructure.CHECKS, *quality.CHECKS, *adoption.CHECKS)

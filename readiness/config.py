@@ -354,6 +354,12 @@ def _apply_floor(data: dict[str, Any], policy: Mapping[str, Any], origins: dict[
             notes.append(f"policy raised thresholds.{key} from {current} to {floor}")
             thresholds[key] = floor
             origins[f"thresholds.{key}"] = POLICY
+    floor_target = policy.get("thresholds", {}).get("adoption_target")
+    target = data.get("adoption", {}).get("adoption_target")
+    if floor_target is not None and target is not None and target < floor_target:
+        notes.append(f"policy raised adoption.adoption_target from {target} to {floor_target}")
+        data["adoption"]["adoption_target"] = floor_target
+        origins["adoption.adoption_target"] = POLICY
     if policy.get("thresholds", {}).get("accuracy_rule") == "lower_bound":
         thresholds["accuracy_rule"] = "lower_bound"
         origins["thresholds.accuracy_rule"] = POLICY

@@ -1,0 +1,208 @@
+"""Facts the adoption checks read from code: imports, HTTP routes, calls and manifests.
+
+Python is read through its AST, JavaScript and TypeScript line by line; nothing is imported
+or run. Test code is left out: a flag SDK used only in a test does not roll anything out.
+Built once per run and shared by the checks.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from readiness.model import Evidence
+from readiness.project import Project
+
+from .adoption_docs import TEST_PATH
+
+PY = (".py",)
+JS = (".js", ".mjs", ".cjs", ".jsx", ".ts", ".tsx")
+WEB_FRAMEWORKS = {"fastapi": "FastAPI", "flask": "Flask", "starlette": "Starlette",
+                  "quart": "Quart", "sanic": "Sanic", "litestar": "Litestar",
+                  "aiohttp": "aiohttp", "express": "Express", "fastify": "Fastify"}
+_ROUTE_METHODS = frozenset({"get", "post", "put", "patch", "delete", "route", "api_route",
+                            "websocket", "head", "options", "all"})
+# Calls the checks look at: analytics events, usage metrics, feature-flag evaluations.
+CALLS = frozenset({"track", "capture", "log_event", "logEvent", "create_counter",
+                   "create_up_down_counter", "create_histogram", "create_gauge",
+                   "create_observable_gauge", "Counter", "Gauge", "Histogram", "Summary",
+                   "variation", "is_enabled", "isEnabled", "is_feature_enabled",
+                   "get_boolean_value", "getBooleanValue", "is_on", "isOn", "check_gate",
+                   "get_treatment"})
+_JS_IMPORT = re.compile(r"""(?:\bfrom\s+|\brequire\(\s*|\bimport\s*\(?\s*)"""
+                        r"""['"]([^'"./][^'"]*)['"]""")
+_JS_ROUTE = re.compile(r"""\b\w+\.(get|post|put|patch|delete|all)\(\s*['"`](/[^'"`]*)""")
+_JS_CALL = re.compile(r"""\b(\w+)\.(\w+)\(\s*(?:['"`]([^'"`]*)['"`])?""")
+_CRON = re.compile(r"^\s*-?\s*cron\s*:|^\s*kind\s*:\s*CronJob\b|^\s*schedule_interval\s*[:=]",
+                   re.MULTILINE)
+_SCHEDULERS = ("airflow", "prefect", "dagster", "luigi")
+
+
+@dataclass(frozen=True)
+class Site:
+    """Something found in code: a module imported, a route, a call (with its first string)."""
+
+    path: str
+    line: int
+    name: str
+    arg: str = ""
+
+    def at(self, note: str = "") -> Evidence:
+        return Evidence(self.path, self.line, note)
+
+
+@dataclass(frozen=True)
+class CodeFacts:
+    imports: tuple[Site, ...]  # name: top-level Python module or npm package
+    routes: tuple[Site, ...]  # name: framework, arg: the route
+    calls: tuple[Site, ...]  # name: the function or method called
+    mains: tuple[Site, ...]  # `if __name__ == "__main__":` blocks
+
+    def importing(self, *modules: str) -> list[Site]:
+        return [s for s in self.imports if s.name in modules]
+
+    def files_importing(self, *modules: str) -> set[str]:
+        return {s.path for s in self.importing(*modules)}
+
+    def calls_in(self, files: set[str], *names: str) -> list[Site]:
+        return [s for s in self.calls if s.path in files and s.name in names]
+
+
+def code_facts(project: Project) -> CodeFacts:
+    return project.shared("adoption.code", _collect)
+
+
+def code_files(project: Project, suffixes: tuple[str, ...] = PY + JS) -> Iterator[str]:
+    return (f for f in project.with_suffix(*suffixes) if not TEST_PATH.search(f))
+
+
+def _collect(project: Project) -> CodeFacts:
+    imports: list[Site] = []
+    routes: list[Site] = []
+    calls: list[Site] = []
+    mains: list[Site] = []
+    for rel in code_files(project):
+        if rel.endswith(PY):
+            tree = project.python_ast(rel)
+            if tree is not None:
+                _python(rel, tree, imports, routes, calls, mains)
+        else:
+            _javascript(rel, project.lines(rel), imports, routes, calls)
+    return CodeFacts(tuple(imports), tuple(routes), tuple(calls), tuple(mains))
+
+
+def _python(rel: str, tree: ast.Module, imports: list[Site], routes: list[Site],
+            calls: list[Site], mains: list[Site]) -> None:
+    mine: list[Site] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            mine += [Site(rel, node.lineno, a.name.split(".")[0], a.name) for a in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            mine.append(Site(rel, node.lineno, node.module.split(".")[0], node.module))
+        elif isinstance(node, ast.Call):
+            name = _callee(node.func)
+            if name in CALLS:
+                calls.append(Site(rel, node.lineno, name, _first_string(node)))
+        elif isinstance(node, ast.If) and _is_main_guard(node.test):
+            mains.append(Site(rel, node.lineno, "__main__"))
+    imports += mine
+    framework = next((WEB_FRAMEWORKS[s.name] for s in mine if s.name in WEB_FRAMEWORKS), None)
+    if framework:
+        routes += _python_routes(rel, tree, framework)
+    elif any(s.name == "django" for s in mine):
+        routes += [Site(rel, n.lineno, "Django", "urlpatterns") for n in ast.walk(tree)
+                   if isinstance(n, ast.Assign) and any(
+                       isinstance(t, ast.Name) and t.id == "urlpatterns" for t in n.targets)]
+
+
+def _python_routes(rel: str, tree: ast.Module, framework: str) -> list[Site]:
+    found = []
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            continue
+        for decorator in node.decorator_list:
+            if (isinstance(decorator, ast.Call) and isinstance(decorator.func, ast.Attribute)
+                    and decorator.func.attr in _ROUTE_METHODS
+                    and _first_string(decorator).startswith("/")):
+                found.append(Site(rel, decorator.lineno, framework, _first_string(decorator)))
+    return sorted(found, key=lambda s: s.line)
+
+
+def _callee(func: ast.expr) -> str:
+    if isinstance(func, ast.Attribute):
+        return func.attr
+    return func.id if isinstance(func, ast.Name) else ""
+
+
+def _first_string(call: ast.Call) -> str:
+    """The first string argument: a route, an event or metric name."""
+    named = [k.value for k in call.keywords if k.arg in ("name", "event")]
+    for value in (*call.args, *named):
+        if isinstance(value, ast.Constant) and isinstance(value.value, str):
+            return value.value
+    return ""
+
+
+def _is_main_guard(test: ast.expr) -> bool:
+    return (isinstance(test, ast.Compare) and isinstance(test.left, ast.Name)
+            and test.left.id == "__name__" and len(test.comparators) == 1
+            and isinstance(test.comparators[0], ast.Constant)
+            and test.comparators[0].value == "__main__")
+
+
+def _javascript(rel: str, lines: list[str], imports: list[Site], routes: list[Site],
+                calls: list[Site]) -> None:
+    mine = []
+    for number, line in enumerate(lines, 1):
+        for match in _JS_IMPORT.finditer(line):
+            mine.append(Site(rel, number, _package(match.group(1)), match.group(1)))
+        for match in _JS_CALL.finditer(line):
+            if match.group(2) in CALLS:
+                calls.append(Site(rel, number, match.group(2), match.group(3) or ""))
+    imports += mine
+    framework = next((WEB_FRAMEWORKS[s.name] for s in mine if s.name in WEB_FRAMEWORKS), None)
+    if framework:
+        routes += [Site(rel, n, framework, m.group(2)) for n, line in enumerate(lines, 1)
+                   for m in _JS_ROUTE.finditer(line)]
+
+
+def _package(spec: str) -> str:
+    parts = spec.split("/")
+    return "/".join(parts[:2]) if spec.startswith("@") else parts[0]
+
+
+def first_line(project: Project, rel: str, needle: str) -> int:
+    """The first line of ``rel`` containing ``needle`` (1 when it is not found)."""
+    return next((n for n, line in enumerate(project.lines(rel), 1) if needle in line), 1)
+
+
+def json_object(project: Project, rel: str) -> dict[str, Any] | None:
+    """A JSON file's top-level object, or None if it is not one."""
+    text = project.text(rel)
+    if text is None:
+        return None
+    try:
+        data = json.loads(text)
+    except (ValueError, RecursionError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def batch_entry_point(project: Project) -> Evidence | None:
+    """Where the project runs as a scheduled or command-line job, if it does."""
+    for rel in project.files:
+        if rel.endswith((".yml", ".yaml")) or rel.endswith(("crontab", ".cron")):
+            text = project.text(rel) or ""
+            match = _CRON.search(text)
+            if match or (rel.endswith(("crontab", ".cron")) and text.strip()):
+                line = text.count("\n", 0, match.start()) + 1 if match else 1
+                return Evidence(rel, line, "scheduled job")
+    facts = code_facts(project)
+    scheduler = facts.importing(*_SCHEDULERS)
+    if scheduler:
+        return scheduler[0].at(f"{scheduler[0].name} job")
+    return facts.mains[0].at("command-line entry point") if facts.mains else None

@@ -1,0 +1,165 @@
+"""Documents as the adoption checks read them: headings and the text under each heading.
+
+Markdown (ATX and setext), reStructuredText underlines, AsciiDoc ``=`` titles and HTML
+``<h1>``-``<h6>`` lines (a wiki export) are headings. A section is a heading and the lines
+up to the next heading; text before the first heading is a section with an empty heading.
+Parsed once per run and shared by the checks.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+from readiness.model import Evidence
+from readiness.project import Project
+
+DOC_SUFFIXES = (".md", ".markdown", ".rst", ".adoc", ".html", ".htm", ".txt")
+# Plain-text files count as documents only where documents live (prompts are .txt too).
+_TEXT_HOMES = re.compile(r"(^|/)(docs?|wiki|guides?|manual|help)/|(^|/)(readme|support)[^/]*$",
+                         re.IGNORECASE)
+TEST_PATH = re.compile(r"(^|/)(tests?|testing|fixtures?|__tests__)/|(^|/)test_[^/]*$|"
+                       r"_test\.py$|\.(test|spec)\.[jt]sx?$", re.IGNORECASE)
+
+_ATX = re.compile(r"^ {0,3}(#{1,6})\s+(.+?)\s*#*\s*$")
+_ADOC = re.compile(r"^(={1,6})\s+(\S.*?)\s*$")
+_HTML = re.compile(r"<h[1-6][^>]*>(.*?)</h[1-6]\s*>", re.IGNORECASE)
+_TAG = re.compile(r"<[^>]+>")
+_UNDERLINE = re.compile(r"^\s*([=\-~^\"'`*+#:.])\1{2,}\s*$")
+_FENCE = re.compile(r"^\s*(```|~~~)")
+_PLACEHOLDER = re.compile(r"^\W*(tbd|tba|todo|wip|n/?a|coming soon|to (be|do)\b.*)\W*$",
+                          re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Section:
+    """A heading (empty before the first one) and the lines under it, up to the next heading."""
+
+    path: str
+    line: int
+    heading: str
+    body: tuple[tuple[int, str], ...]
+
+    def at(self, note: str = "") -> Evidence:
+        return Evidence(self.path, self.line, note)
+
+    @property
+    def substantive(self) -> bool:
+        """Does the body say something (not empty, not a TBD placeholder)?"""
+        return any(len(text.split()) >= 3 and not _PLACEHOLDER.match(text)
+                   for _, text in self.body)
+
+    def first_line(self, pattern: re.Pattern[str]) -> int | None:
+        """The line of the heading or body text where ``pattern`` first matches."""
+        if pattern.search(self.heading):
+            return self.line
+        return next((n for n, text in self.body if pattern.search(text)), None)
+
+
+def is_document(rel: str) -> bool:
+    lower = rel.lower()
+    if not lower.endswith(DOC_SUFFIXES):
+        return False
+    return not lower.endswith(".txt") or bool(_TEXT_HOMES.search(rel))
+
+
+def documents(project: Project) -> Mapping[str, tuple[Section, ...]]:
+    """Every document's sections, parsed once per run."""
+    return project.shared("adoption.documents", _parse_all)
+
+
+def _parse_all(project: Project) -> dict[str, tuple[Section, ...]]:
+    parsed = {}
+    for rel in project.files:
+        if is_document(rel):
+            text = project.text(rel)
+            if text is not None:
+                parsed[rel] = parse(rel, text)
+    return parsed
+
+
+def parse(rel: str, text: str) -> tuple[Section, ...]:
+    """Split one document into sections by its headings."""
+    lines = text.splitlines()
+    headings = _headings(rel.lower(), lines)
+    sections: list[Section] = []
+    starts = [(0, "")] + sorted(headings.items())
+    for index, (start, heading) in enumerate(starts):
+        end = starts[index + 1][0] if index + 1 < len(starts) else len(lines) + 1
+        first = start + 1 if start else 1
+        body = tuple((n, _plain(lines[n - 1])) for n in range(first, end)
+                     if n not in headings and not _UNDERLINE.match(lines[n - 1]))
+        if start or any(t.strip() for _, t in body):
+            sections.append(Section(rel, start or 1, heading, body))
+    return tuple(sections)
+
+
+def _headings(lower: str, lines: Sequence[str]) -> dict[int, str]:
+    """Heading text by 1-based line number."""
+    found: dict[int, str] = {}
+    fenced = False
+    markdown = lower.endswith((".md", ".markdown", ".txt"))
+    underlined = markdown or lower.endswith(".rst")
+    start = _front_matter_end(lines) if markdown else 0
+    for index in range(start, len(lines)):
+        line = lines[index]
+        if _FENCE.match(line):
+            fenced = not fenced
+            continue
+        if fenced:
+            continue
+        title = _heading_on(lower, line, markdown)
+        if title is None and underlined and index + 1 < len(lines):
+            title = _underlined(line, lines[index + 1])
+        if title:
+            found[index + 1] = title
+    return found
+
+
+def _heading_on(lower: str, line: str, markdown: bool) -> str | None:
+    if markdown and (match := _ATX.match(line)):
+        return _plain(match.group(2))
+    if lower.endswith(".adoc") and (match := _ADOC.match(line)):
+        return match.group(2)
+    if lower.endswith((".html", ".htm")) and (match := _HTML.search(line)):
+        return _plain(match.group(1))
+    return None
+
+
+def _underlined(line: str, below: str) -> str | None:
+    text = line.strip()
+    if not text or _UNDERLINE.match(line) or not _UNDERLINE.match(below):
+        return None
+    if len(below.strip()) < min(len(text), 3) or text.startswith(("-", "*", "|", ">")):
+        return None
+    return _plain(text)
+
+
+def _front_matter_end(lines: Sequence[str]) -> int:
+    if not lines or lines[0].strip() != "---":
+        return 0
+    for index in range(1, len(lines)):
+        if lines[index].strip() in ("---", "..."):
+            return index + 1
+    return 0
+
+
+def _plain(text: str) -> str:
+    """Text without HTML tags and Markdown emphasis, for matching."""
+    return _TAG.sub(" ", text).replace("**", "").replace("__", "").strip()
+
+
+def headed(project: Project, pattern: re.Pattern[str],
+           paths: Iterable[str] | None = None) -> list[Section]:
+    """Sections whose heading matches ``pattern``, in path order."""
+    docs = documents(project)
+    chosen = sorted(docs) if paths is None else [p for p in paths if p in docs]
+    return [s for rel in chosen for s in docs[rel] if s.heading and pattern.search(s.heading)]
+
+
+def under(project: Project, folder: str) -> list[str]:
+    """Documents inside ``folder`` (or the file itself), in path order."""
+    folder = folder.strip("/")
+    return [rel for rel in sorted(documents(project))
+            if rel == folder or rel.startswith(folder + "/")]

@@ -1,0 +1,310 @@
+"""Adoption: the system sits where users already work, and its first launch reaches a few."""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Iterator
+from typing import NamedTuple
+
+from readiness.config import Config
+from readiness.model import Credit, Evidence, Finding, Gap, check, failed, passed, warned
+from readiness.project import Project
+
+from .adoption_code import JS, PY, code_facts, code_files
+from .adoption_docs import TEST_PATH
+from .adoption_surface import Kind, Surface, batch_job, surfaces
+from .adoption_words import band, joined, located, percent
+
+FLAG_SDKS = {
+    "ldclient": "LaunchDarkly", "UnleashClient": "Unleash", "flagsmith": "Flagsmith",
+    "growthbook": "GrowthBook", "openfeature": "OpenFeature", "statsig": "Statsig",
+    "splitio": "Split", "configcatclient": "ConfigCat",
+    "launchdarkly-node-server-sdk": "LaunchDarkly", "@launchdarkly/node-server-sdk": "LaunchDarkly",
+    "launchdarkly-js-client-sdk": "LaunchDarkly", "launchdarkly-react-client-sdk": "LaunchDarkly",
+    "unleash-client": "Unleash", "unleash-proxy-client": "Unleash", "flagsmith-nodejs": "Flagsmith",
+    "@growthbook/growthbook": "GrowthBook", "@openfeature/server-sdk": "OpenFeature",
+    "@openfeature/web-sdk": "OpenFeature", "statsig-node": "Statsig", "configcat-node": "ConfigCat",
+}
+_EVALUATIONS = ("variation", "is_enabled", "isEnabled", "is_feature_enabled", "get_boolean_value",
+                "getBooleanValue", "is_on", "isOn", "check_gate", "get_treatment")
+_SETTINGS = (".yaml", ".yml", ".json", ".toml", ".ini", ".cfg", ".env", ".properties")
+_ASSIGN = re.compile(r"""(?P<key>[A-Za-z_][\w-]*)["']?\s*[:=]\s*["']?(?P<num>\d{1,3}(?:\.\d+)?)"""
+                     r"""\s*(?P<pct>%)?(?![\w.])""")
+_ROLLOUT_KEY = re.compile(r"rollout(percent(age)?|pct|share|fraction|ratio)?$")
+_SHARE_KEYS = frozenset({"percentage", "percent", "percentageallocation", "coverage"})
+_FLAG_FILE = re.compile(r"flexibleRollout|gradualRollout|\bstrategies\b|feature_?states?|"
+                        r"percentage_allocation|\bunleash\b|\bflagsmith\b|\blaunchdarkly\b|"
+                        r"\bgrowthbook\b|\brollout\b", re.IGNORECASE)
+_MAX_SETTINGS_BYTES = 1024 * 1024
+# Other projects' readiness plans (an example, a starter): a plan, not a rollout control.
+_OTHER_PLANS = frozenset({"readiness.yaml", "readiness.yml"})
+_READINESS_PLAN = re.compile(r"^adoption:\s*(#.*)?$", re.MULTILINE)
+
+
+@check(
+    code="ADO002",
+    gap=Gap.ADOPTION,
+    title="Is it reachable from the tool users already work in?",
+    remediation="Put the system where users already work (a Slack or Teams bot, an add-in, "
+                "a browser extension, or an API called by their existing system) and name "
+                "that system in adoption.integration.",
+)
+def workflow_integration(project: Project, config: Config) -> Finding:
+    """What it checks:
+    How users reach the system, from the code and manifests: a Slack bot (`slack_bolt`,
+    `slack_sdk`), a Teams bot (`botbuilder`, a Teams app manifest), a browser extension
+    (`manifest.json` with `manifest_version`), an Office add-in (`<OfficeApp` XML), a Google
+    Workspace add-on (`appsscript.json` with `addOns`), a Zendesk app or Salesforce project,
+    or an email handler (IMAP, Exchange, an inbound-mail webhook) pass with enforced credit.
+    An HTTP API (FastAPI, Flask, Django, Express routes) passes, documented, when
+    `adoption.integration` names the existing system that calls it. A stand-alone web UI
+    alone (Streamlit, Gradio, Chainlit, a bare React app) warns, naming it. Batch jobs with
+    no interactive users are not applicable.
+
+    Why it matters:
+    A separate system is one more tab people must remember to open. Tools outside the daily
+    workflow are tried once in training and abandoned; integration is what turns a good
+    pilot into daily use.
+
+    How to fix:
+    Meet users in the tool they already use: a bot in the team's chat, an add-in or
+    extension in the application they work in, or an API their existing system calls.
+    Say which in `adoption.integration`.
+    """
+    batch = batch_job(project, config, "its output lands wherever the job writes it, so there "
+                                       "is no tool for users to reach it from")
+    if batch:
+        return batch
+    found = surfaces(project)
+    in_tool = _one_per_platform([s for s in found if s.kind is Kind.IN_TOOL])
+    if in_tool:
+        return passed(f"reachable from {joined([s.label for s in in_tool])}",
+                      *(s.where._replace(note=s.label) for s in in_tool))
+    named = config.get("adoption.integration")
+    named_at = located(config, "adoption.integration")
+    api = next((s for s in found if s.kind is Kind.API), None)
+    ui = [s for s in found if s.kind is Kind.UI]
+    if api and named:
+        return passed(f"reachable through an HTTP API used by {named}: {api.label} "
+                      f"({api.where})", api.where, *named_at, credit=Credit.DOCUMENTED)
+    if api:
+        return warned(f"an HTTP API exists ({api.label} at {api.where}), but "
+                      "adoption.integration does not name the system users reach it from",
+                      api.where, *(s.where for s in ui), credit=Credit.ENFORCED)
+    if ui:
+        also = f"; adoption.integration names {named}, but no API for it was found" if named else ""
+        return warned(f"only a stand-alone web UI ({joined([s.label for s in ui])} at "
+                      f"{ui[0].where}): users must leave the tools they work in to use it{also}",
+                      *(s.where for s in ui), *named_at, credit=Credit.ENFORCED)
+    if named:
+        return warned(f"adoption.integration names {named}, but no bot, add-in, extension, "
+                      "mail handler or API was found in code", *named_at, credit=Credit.CLAIMED)
+    return failed("not reachable from any tool users already work in: no chat bot, add-in, "
+                  "browser extension, email handler, or API named in adoption.integration")
+
+
+def _one_per_platform(found: list[Surface]) -> list[Surface]:
+    seen: dict[str, Surface] = {}
+    for surface in found:
+        seen.setdefault(surface.label.split(" (")[0], surface)
+    return list(seen.values())
+
+
+class Share(NamedTuple):
+    """A share of users the first launch reaches, and where it is set."""
+
+    fraction: float
+    where: Evidence
+    in_code: bool
+
+
+def _value(key: str, number: str, sign: str | None) -> float | None:
+    value = float(number)
+    if key == "coverage" or (not sign and "." in number and value <= 1):
+        fraction = value
+    else:
+        fraction = value / 100
+    return fraction if 0 <= fraction <= 1 else None
+
+
+def _setting_lines(text: str) -> Iterator[tuple[int, str, str, str | None]]:
+    """(line, key, number, '%' or None) for `key: number` settings on each line."""
+    for number, line in enumerate(text.splitlines(), 1):
+        for match in _ASSIGN.finditer(line):
+            yield number, match.group("key"), match.group("num"), match.group("pct")
+
+
+def _python_settings(tree: ast.Module) -> Iterator[tuple[int, str, str, str | None]]:
+    """The same from Python: assignments, keywords, dict entries and env-variable defaults."""
+    for node in ast.walk(tree):
+        pairs: list[tuple[ast.AST | None, ast.AST | None]] = []
+        if isinstance(node, ast.Assign):
+            pairs = [(t, node.value) for t in node.targets]
+        elif isinstance(node, ast.AnnAssign):
+            pairs = [(node.target, node.value)]
+        elif isinstance(node, ast.Dict):
+            pairs = list(zip(node.keys, node.values, strict=True))
+        elif isinstance(node, ast.Call) and len(node.args) == 2:
+            pairs = [(node.args[0], node.args[1])]
+        for target, value in pairs:
+            key, number = _name(target), _number(value)
+            if key and number:
+                yield getattr(value, "lineno", 1), key, number.rstrip("%"), (
+                    "%" if number.endswith("%") else None)
+        if isinstance(node, ast.keyword) and node.arg and (number := _number(node.value)):
+            yield node.value.lineno, node.arg, number.rstrip("%"), (
+                "%" if number.endswith("%") else None)
+
+
+def _name(node: ast.AST | None) -> str:
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        return node.attr
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    return ""
+
+
+def _number(node: ast.AST | None) -> str:
+    if not isinstance(node, ast.Constant) or isinstance(node.value, bool):
+        return ""
+    text = str(node.value).strip()
+    return text if re.fullmatch(r"\d{1,3}(\.\d+)?%?", text) else ""
+
+
+def shares_in_files(project: Project, skip: str | None) -> list[Share]:
+    """Rollout percentages set in settings files, flag strategy files and code."""
+    found = []
+    for rel in project.files:
+        base = rel.rsplit("/", 1)[-1]
+        settings = rel.endswith(_SETTINGS) or base.startswith(".env")
+        if (not (settings or rel.endswith(PY + JS)) or rel == skip or TEST_PATH.search(rel)
+                or base in _OTHER_PLANS or project.size(rel) > _MAX_SETTINGS_BYTES):
+            continue
+        text = project.text(rel) or ""
+        if _READINESS_PLAN.search(text) and re.search(r"^version:", text, re.MULTILINE):
+            continue
+        flag_file = bool(_FLAG_FILE.search(text))
+        tree = project.python_ast(rel) if rel.endswith(PY) else None
+        if rel.endswith(PY) and tree is None:
+            continue
+        lines = _python_settings(tree) if tree else _setting_lines(text)
+        for number, raw_key, value, sign in lines:
+            key = re.sub(r"[-_]", "", raw_key.lower())
+            if _ROLLOUT_KEY.search(key) or (flag_file and key in _SHARE_KEYS):
+                fraction = _value(key, value, sign)
+                if fraction is not None:
+                    found.append(Share(fraction, Evidence(rel, number, "rollout share"),
+                                       not settings))
+    return sorted(set(found), key=lambda s: (s.where.path, s.where.line or 0))
+
+
+def flag_use(project: Project, flag: str | None) -> tuple[Evidence | None, str]:
+    """Where code evaluates the rollout flag, and the flag SDK it uses (if any)."""
+    facts = code_facts(project)
+    sdks = [s for s in facts.imports if s.name in FLAG_SDKS]
+    sdk = FLAG_SDKS[sdks[0].name] if sdks else ""
+    sdk_files = {s.path for s in sdks}
+    if flag:
+        env = re.sub(r"\W", "_", flag).upper()
+        pattern = re.compile(rf"""['"]{re.escape(flag)}['"]|\b{re.escape(env)}\b""")
+        ordered = sorted(code_files(project), key=lambda f: (f not in sdk_files, f))
+        for rel in ordered:
+            for number, line in enumerate(project.lines(rel), 1):
+                if pattern.search(line):
+                    return Evidence(rel, number, f"flag {flag}"), sdk
+    calls = facts.calls_in(sdk_files, *_EVALUATIONS)
+    if calls:
+        return calls[0].at("flag evaluation"), sdk
+    return (sdks[0].at(f"{sdk} SDK"), sdk) if sdks else (None, sdk)
+
+
+def _configured_share(config: Config) -> list[Share]:
+    value = config.get("adoption.rollout.percent")
+    if value is None:
+        return []
+    where = located(config, "adoption.rollout.percent")
+    return [Share(float(value) / 100, where[0] if where else Evidence("readiness.yaml"), False)]
+
+
+def _describe(flag: str | None, sdk: str, use: Evidence | None, shares: list[Share]) -> str:
+    """'flag x (LaunchDarkly, app/flags.py:9)', or the setting when there is no flag."""
+    if not (flag or sdk or use):
+        return f"the rollout setting at {shares[0].where}" if shares else "nothing"
+    name = f"flag {flag}" if flag else "a feature flag"
+    details = [d for d in (sdk, str(use) if use else "") if d]
+    return f"{name} ({', '.join(details)})" if details else name
+
+
+@check(
+    code="ADO006",
+    gap=Gap.ADOPTION,
+    title="Does a rollout control limit the first launch to 10-20% of users?",
+    remediation="Put the launch behind a feature flag and set it to reach 10-20% of users "
+                "first; record the flag and share under adoption.rollout in readiness.yaml.",
+)
+def soft_launch_rollout(project: Project, config: Config) -> Finding:
+    """What it checks:
+    A rollout control and the share of users it lets in. Controls: a feature-flag SDK in
+    code (LaunchDarkly `ldclient`, Unleash `UnleashClient`, Flagsmith, GrowthBook,
+    OpenFeature, Statsig, Split, ConfigCat) or the flag named in `adoption.rollout.flag`
+    used in code. Shares: `adoption.rollout.percent`, and rollout percentages in settings,
+    flag strategy files and code (`rollout: 15`, `ROLLOUT_PERCENT=15`, Unleash
+    `"rollout": "15"`, Flagsmith `percentage_allocation`, GrowthBook `coverage`). Every share
+    must be inside `thresholds.soft_launch_band` (default 10-20%): one outside fails. A
+    control with no share warns; a share set only in readiness.yaml, with nothing in code
+    using the flag, is a claim and warns. Batch jobs with no interactive users are not
+    applicable.
+
+    Why it matters:
+    Launching to everyone at once turns every remaining defect into an incident for the
+    whole organisation at once, with no one left to compare against. A 10-20% soft launch
+    finds the problems production data and real habits bring while they are still small.
+
+    How to fix:
+    Gate the new path behind a feature flag, target 10-20% of users (a team, a region, a
+    percentage rollout), and set `adoption.rollout: {flag, percent}` in readiness.yaml.
+    """
+    batch = batch_job(project, config, "there are no users to roll out to by share")
+    if batch:
+        return batch
+    flag = config.get("adoption.rollout.flag")
+    use, sdk = flag_use(project, flag)
+    shares = _configured_share(config) + shares_in_files(project, _config_file(config))
+    low, high = (float(x) for x in config.get("thresholds.soft_launch_band", [0.10, 0.20]))
+    use_at = [use] if use else []
+    if not shares and not use and not flag:
+        return failed("no rollout control: no feature-flag SDK or flag in code and no rollout "
+                      "share (adoption.rollout, a rollout percentage in settings)")
+    outside = [s for s in shares if not low <= s.fraction <= high]
+    if outside:
+        return failed(f"rollout at {percent(outside[0].fraction)} is outside the "
+                      f"{band(low, high)} soft-launch band", *use_at, *(s.where for s in outside))
+    described = _describe(flag, sdk, use, shares)
+    if not shares:
+        if not use:
+            return warned(f"adoption.rollout names {described}, but it is not used in code and "
+                          "no rollout share is set", *located(config, "adoption.rollout.flag"),
+                          credit=Credit.CLAIMED)
+        return warned(f"{described} found, but no rollout share: set adoption.rollout.percent "
+                      "to the share of users in the soft launch", use, credit=Credit.ENFORCED)
+    share = shares[0]
+    where = [*use_at, *(s.where for s in shares)]
+    if not use and not any(s.where.path != _config_file(config) for s in shares):
+        planned = f"flag {flag}" if flag else "a rollout"
+        return warned(f"adoption.rollout plans {planned} at {percent(share.fraction)}, but "
+                      "nothing in code applies it (no feature-flag SDK, no use of the flag)",
+                      *where, credit=Credit.CLAIMED)
+    enforced = use is not None or any(s.in_code for s in shares)
+    return passed(f"soft launch limited to {percent(share.fraction)} of users by {described}, "
+                  f"inside the {band(low, high)} band", *where,
+                  credit=Credit.ENFORCED if enforced else Credit.DOCUMENTED)
+
+
+def _config_file(config: Config) -> str | None:
+    return config.document.display if config.document else None
+
+
+CHECKS = (workflow_integration, soft_launch_rollout)

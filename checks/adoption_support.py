@@ -1,0 +1,193 @@
+"""Adoption: a named owner answers users' questions in a known channel during the first month."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import NamedTuple
+
+from readiness.config import Config
+from readiness.model import Credit, Evidence, Finding, Gap, check, failed, passed, warned
+from readiness.project import Project
+
+from .adoption_docs import documents, headed
+from .adoption_words import joined, located
+
+_I = re.IGNORECASE
+OWNER, CHANNEL, HOURS = "owner", "channel", "hours"
+_SUPPORT_FILE = re.compile(r"^(\.github/|docs/)?support\.(md|markdown|rst|txt|adoc)$", _I)
+_SUPPORT_HEADING = re.compile(r"\b(support|getting help|help|questions|contact|on[- ]call)\b", _I)
+_CODEOWNERS = ("CODEOWNERS", ".github/CODEOWNERS", "docs/CODEOWNERS", ".gitlab/CODEOWNERS")
+
+_KEY_VALUE = re.compile(r"^\s*(?:[-*+>]|\d+\.)?\s*\|?\s*(?P<key>[A-Za-z][A-Za-z /&()-]{1,40}?)"
+                        r"\s*(?::|\||\s[-\u2013\u2014]\s)\s*(?P<value>\S.*?)\s*\|?\s*$")
+_OWNER_KEY = re.compile(r"^(support |product |service )?(owner|owned by|lead|contact|point of "
+                        r"contact|poc|maintainers?|responsible|escalation|escalate to|dri|"
+                        r"who answers)$", _I)
+_CHANNEL_KEY = re.compile(r"\b(channel|slack|teams|e-?mail|where to ask|ask|questions|help ?desk|"
+                          r"tickets?|queue|contact)\b", _I)
+_HOURS_KEY = re.compile(r"\b(hours|availability|available|when|response times?|coverage|"
+                        r"rota|on[- ]call|rotation)\b", _I)
+_CHANNEL = re.compile(r"(?<![\w&/#])#[a-z][a-z0-9_-]{1,79}\b|[\w.+-]+@[\w-]+\.[\w.-]*\w|"
+                      r"https?://\S*(help|support|desk|jira|servicenow|zendesk|ticket|slack\.com|"
+                      r"teams\.microsoft)[^\s)>\]]*", _I)
+_DAY = r"(mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?"
+_HOURS = re.compile(rf"\b{_DAY}\s*(-|\u2013|to|through)\s*{_DAY}|\b\d{{1,2}}(:\d{{2}}|\s*[ap]m|h)"
+                    r"\s*(-|\u2013|to)\s*\d{1,2}(:\d{2}|\s*[ap]m|h)|\b24/7\b|\b(business|office|"
+                    r"working) hours\b|\brota\b|\bon[- ]call (rotation|schedule|rota)\b", _I)
+_NAME = r"(@[\w./-]+|[A-Z][\w'-]+(?: [A-Z][\w'-]+)+)"
+_OWNER_PHRASE = re.compile(rf"\bowned by\s+(?P<a>{_NAME})|(?P<b>{_NAME})\s+(owns|answers|is on "
+                           rf"call|is responsible|leads support)\b|\b(contact|ask|ping|reach)\s+"
+                           rf"(?P<c>{_NAME})")
+
+
+class Fact(NamedTuple):
+    value: str
+    where: Evidence | None
+
+
+def _short(text: str) -> str:
+    text = text.replace("**", "").replace("`", "").strip()
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def read_line(text: str) -> dict[str, str]:
+    """Owner, channel and hours stated on one line of a support document."""
+    found: dict[str, str] = {}
+    plain = text.replace("**", "").replace("__", "")
+    pair = _KEY_VALUE.match(plain)
+    channel = _CHANNEL.search(plain)
+    if pair:
+        key, value = pair.group("key").strip(), pair.group("value")
+        if _OWNER_KEY.match(key) and not (key.lower() == "contact" and channel):
+            found[OWNER] = value
+        elif _HOURS_KEY.search(key):
+            found[HOURS] = value
+        elif _CHANNEL_KEY.search(key):
+            found[CHANNEL] = channel.group(0) if channel else value
+    if CHANNEL not in found and channel:
+        found[CHANNEL] = channel.group(0)
+    if HOURS not in found and (hours := _HOURS.search(plain)):
+        found[HOURS] = plain[hours.start():].strip().rstrip(".")
+    if OWNER not in found and (who := _OWNER_PHRASE.search(plain)):
+        found[OWNER] = who.group("a") or who.group("b") or who.group("c")
+    return {k: _short(v) for k, v in found.items()}
+
+
+def _from_lines(facts: dict[str, Fact], rel: str, lines: Iterable[tuple[int, str]]) -> None:
+    for number, text in lines:
+        for key, value in read_line(text).items():
+            facts.setdefault(key, Fact(value, Evidence(rel, number, key)))
+
+
+def _from_documents(project: Project, facts: dict[str, Fact]) -> None:
+    files = [rel for rel in sorted(documents(project)) if _SUPPORT_FILE.match(rel)]
+    for rel in files:
+        _from_lines(facts, rel, enumerate(project.lines(rel), 1))
+    for section in headed(project, _SUPPORT_HEADING):
+        if section.path not in files:
+            _from_lines(facts, section.path, section.body)
+
+
+def _from_config(project: Project, config: Config, facts: dict[str, Fact]) -> str:
+    """Facts from `adoption.support`; returns a problem to report, if any."""
+    for key in (OWNER, CHANNEL, HOURS):
+        value = config.get(f"adoption.support.{key}")
+        where = config.evidence(f"adoption.support.{key}")
+        if value:
+            facts[key] = Fact(_short(str(value)), where._replace(note=key) if where else None)
+    rota = config.get("adoption.support.rota")
+    if not rota or HOURS in facts:
+        return ""
+    if project.exists(rota):
+        facts[HOURS] = Fact(f"the rota in {rota}", Evidence(rota.rstrip("/"), None, "rota"))
+        return ""
+    return f"; adoption.support.rota points at {rota}, which does not exist"
+
+
+def _code_owner(project: Project) -> Fact | None:
+    for rel in _CODEOWNERS:
+        for number, line in enumerate(project.lines(rel), 1):
+            owners = [w for w in line.split("#", 1)[0].split()[1:] if "@" in w]
+            if owners:
+                return Fact(" ".join(owners), Evidence(rel, number, "code owners"))
+    return None
+
+
+def _evidence(*facts: Fact | None) -> list[Evidence]:
+    """Each fact's place; facts on one line (a YAML flow mapping) are one entry."""
+    merged: dict[tuple[str, int | None], Evidence] = {}
+    for fact in facts:
+        if fact is None or fact.where is None:
+            continue
+        key = (fact.where.path, fact.where.line)
+        seen = merged.get(key)
+        merged[key] = seen._replace(note=f"{seen.note}, {fact.where.note}") if seen else fact.where
+    return list(merged.values())
+
+
+def _judge(facts: dict[str, Fact], problem: str, reviewers: Fact | None) -> Finding:
+    owner, channel, hours = (facts.get(k) for k in (OWNER, CHANNEL, HOURS))
+    if owner and channel and hours:
+        return passed(f"support owner {owner.value} answers questions in {channel.value} "
+                      f"({hours.value})", *_evidence(owner, channel, hours),
+                      credit=Credit.DOCUMENTED)
+    if owner:
+        missing = [text for fact, text in ((channel, "no channel for questions"),
+                                           (hours, "no hours or rota for the first month"))
+                   if fact is None]
+        return warned(f"support owner {owner.value} is named, but the plan has "
+                      f"{joined(missing)}{problem}", *_evidence(owner, channel, hours))
+    if channel or hours:
+        present = [f"{label} {fact.value}" for fact, label in ((channel, "channel"),
+                                                              (hours, "hours")) if fact]
+        return failed(f"no named support owner: {joined(present)} found, but no one is "
+                      f"responsible for answering users{problem}", *_evidence(channel, hours))
+    message = ("no support plan: no owner, channel or hours for users' questions in "
+               f"SUPPORT.md or adoption.support{problem}")
+    if reviewers:
+        message += f" (CODEOWNERS names code reviewers, {reviewers.value}, not who answers users)"
+    return failed(message, *_evidence(reviewers))
+
+
+@check(
+    code="ADO003",
+    gap=Gap.ADOPTION,
+    title="Does a named owner answer users in a known channel during the first month?",
+    remediation="Name a support owner, a channel for questions and the hours (or a rota) for "
+                "the first month under adoption.support in readiness.yaml or in SUPPORT.md.",
+)
+def support_plan(project: Project, config: Config) -> Finding:
+    """What it checks:
+    Three facts: a named owner, a channel where users ask questions (a Slack channel, an
+    email address, a helpdesk queue) and the hours or a rota that cover the first month.
+    They are read from `adoption.support` in readiness.yaml (`owner`, `channel`, `hours`,
+    `rota`: a file), then from SUPPORT.md (at the root, in .github/ or docs/) and from
+    "Support", "Getting help" or "Questions" sections of other documents, by content:
+    `Owner: ...` lines, `#channels`, email addresses, "Mon-Fri 9-17", "on-call rota". A
+    CODEOWNERS file names an owner when a channel or hours are found elsewhere; on its own it
+    names code reviewers, not who answers users. All three pass (documented); an owner with
+    a part missing warns, naming it; no owner fails. It applies to batch jobs too: someone
+    still answers for their output.
+
+    Why it matters:
+    In the first month users hit every rough edge at once. When nobody answers, they stop
+    using the system within days and the soft launch measures frustration, not the product.
+
+    How to fix:
+    Agree who answers, where and when for the first 30 days, and write it down: set
+    `adoption.support: {owner, channel, hours}` (or `rota: docs/support-rota.md`) in
+    readiness.yaml, or commit a SUPPORT.md with `Owner:`, `Channel:` and `Hours:` lines.
+    """
+    facts: dict[str, Fact] = {}
+    problem = _from_config(project, config, facts)
+    _from_documents(project, facts)
+    reviewers = _code_owner(project)
+    if reviewers and OWNER not in facts and (CHANNEL in facts or HOURS in facts):
+        facts[OWNER] = reviewers
+    if not facts and problem:
+        return failed(problem.lstrip("; "), *located(config, "adoption.support.rota"))
+    return _judge(facts, problem, reviewers)
+
+
+CHECKS = (support_plan,)

@@ -1,0 +1,168 @@
+"""Where users reach the system: tools they already use, an HTTP API, or a stand-alone UI.
+
+Also decides whether the project is a batch job with no interactive users, which several
+adoption checks do not apply to.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from dataclasses import dataclass
+
+from readiness.config import Config
+from readiness.model import Evidence, Finding, Status
+from readiness.project import Project
+
+from .adoption_code import (
+    batch_entry_point,
+    code_facts,
+    code_files,
+    first_line,
+    json_object,
+)
+
+
+class Kind(enum.Enum):
+    IN_TOOL = "in-tool"  # a bot, add-in, extension or mail handler inside an existing tool
+    API = "api"  # an HTTP API another system may call
+    UI = "ui"  # a stand-alone web page users must go to
+
+
+@dataclass(frozen=True)
+class Surface:
+    kind: Kind
+    label: str
+    where: Evidence
+
+
+# Python modules and npm packages that put the system inside a tool people already use.
+IN_TOOL_MODULES = {
+    "slack_bolt": "Slack", "slack_sdk": "Slack", "@slack/bolt": "Slack",
+    "botbuilder": "Microsoft Teams",
+    "botbuilder-core": "Microsoft Teams",
+    "@microsoft/teams-js": "Microsoft Teams", "@microsoft/teams-ai": "Microsoft Teams",
+    "imaplib": "email", "imapclient": "email", "aioimaplib": "email", "exchangelib": "email",
+}
+UI_MODULES = {"streamlit": "Streamlit", "gradio": "Gradio", "chainlit": "Chainlit",
+              "panel": "Panel", "dash": "Dash", "nicegui": "NiceGUI"}
+UI_PACKAGES = {"react": "React", "next": "Next.js", "vue": "Vue", "nuxt": "Nuxt",
+               "svelte": "Svelte", "@angular/core": "Angular"}
+# slack_sdk's WebClient only posts (alerts, reports); these parts receive users' messages.
+_SLACK_INBOUND = ("slack_sdk.socket_mode", "slack_sdk.signature")
+_MAIL_ROUTE = re.compile(r"(inbound|incoming)[-_/]?e?-?mail|e?-?mail[-_/]?(inbound|incoming|"
+                         r"webhook)|/(mailgun|postmark|sendgrid)\b", re.IGNORECASE)
+# Keys that only make sense when people use the system; setting one means "interactive".
+_USER_KEYS = ("training", "integration", "rollout", "early_adopters", "adoption_measured")
+
+
+def surfaces(project: Project) -> tuple[Surface, ...]:
+    """Every way in that the repository shows, in-tool first."""
+    return project.shared("adoption.surfaces", _find)
+
+
+def _find(project: Project) -> tuple[Surface, ...]:
+    found = _modules(project) + _mail_routes(project) + _manifests(project)
+    found += _api_routes(project) + _ui_packages(project)
+    order = {Kind.IN_TOOL: 0, Kind.API: 1, Kind.UI: 2}
+    return tuple(sorted(found, key=lambda s: (order[s.kind], s.where.path, s.where.line or 0)))
+
+
+def _modules(project: Project) -> list[Surface]:
+    found = []
+    seen: set[tuple[str, str]] = set()
+    for site in code_facts(project).imports:
+        name = IN_TOOL_MODULES.get(site.name)
+        kind = Kind.IN_TOOL
+        if site.name == "slack_sdk" and not site.arg.startswith(_SLACK_INBOUND):
+            continue
+        if name is None and site.name in UI_MODULES:
+            name, kind = UI_MODULES[site.name], Kind.UI
+        if name and (name, site.name) not in seen:
+            seen.add((name, site.name))
+            label = name if name.lower() == site.name else f"{name} ({site.name})"
+            found.append(Surface(kind, label, site.at(site.arg)))
+    return found
+
+
+def _mail_routes(project: Project) -> list[Surface]:
+    return [Surface(Kind.IN_TOOL, f"email (inbound-mail webhook {r.arg})", r.at(r.name))
+            for r in code_facts(project).routes if _MAIL_ROUTE.search(r.arg)]
+
+
+def _api_routes(project: Project) -> list[Surface]:
+    routes = [r for r in code_facts(project).routes if not _MAIL_ROUTE.search(r.arg)]
+    return [Surface(Kind.API, f"{r.name} route {r.arg}", r.at(r.name)) for r in routes[:1]]
+
+
+def _manifests(project: Project) -> list[Surface]:
+    found = []
+    for rel in project.files:
+        base = rel.rsplit("/", 1)[-1]
+        if base == "manifest.json":
+            found += _manifest(project, rel)
+        elif base == "appsscript.json" and "addOns" in (json_object(project, rel) or {}):
+            found.append(Surface(Kind.IN_TOOL, "Google Workspace add-on",
+                                 Evidence(rel, first_line(project, rel, '"addOns"'))))
+        elif base == "sfdx-project.json" and json_object(project, rel) is not None:
+            found.append(Surface(Kind.IN_TOOL, "Salesforce (sfdx project)",
+                                 Evidence(rel, first_line(project, rel, "packageDirectories"))))
+        elif base.lower().endswith(".xml") and "<OfficeApp" in (project.text(rel) or ""):
+            found.append(Surface(Kind.IN_TOOL, "Office add-in",
+                                 Evidence(rel, first_line(project, rel, "<OfficeApp"))))
+    return found
+
+
+def _manifest(project: Project, rel: str) -> list[Surface]:
+    data = json_object(project, rel)
+    if data is None:
+        return []
+    if "manifest_version" in data:
+        return [Surface(Kind.IN_TOOL, "browser extension",
+                        Evidence(rel, first_line(project, rel, '"manifest_version"')))]
+    if "location" in data and "frameworkVersion" in data:
+        return [Surface(Kind.IN_TOOL, "Zendesk app",
+                        Evidence(rel, first_line(project, rel, '"location"')))]
+    if "teams" in str(data.get("$schema", "")).lower() or "bots" in data:
+        key = '"bots"' if "bots" in data else '"$schema"'
+        return [Surface(Kind.IN_TOOL, "Microsoft Teams app",
+                        Evidence(rel, first_line(project, rel, key)))]
+    return []
+
+
+def _ui_packages(project: Project) -> list[Surface]:
+    found = []
+    for rel in project.files:
+        if rel.rsplit("/", 1)[-1] != "package.json":
+            continue
+        data = json_object(project, rel) or {}
+        declared = {**_mapping(data.get("devDependencies")), **_mapping(data.get("dependencies"))}
+        for package, label in UI_PACKAGES.items():
+            if package in declared:
+                found.append(Surface(Kind.UI, f"{label} app",
+                                     Evidence(rel, first_line(project, rel, f'"{package}"'))))
+                break
+    return found
+
+
+def _mapping(value: object) -> dict[str, object]:
+    return value if isinstance(value, dict) else {}
+
+
+def batch_job(project: Project, config: Config, why: str) -> Finding | None:
+    """Not applicable, saying why, when there are no interactive users; else None."""
+    interactive = config.get("adoption.interactive")
+    if interactive is False:
+        located = config.evidence("adoption.interactive")
+        return Finding(Status.NOT_APPLICABLE, "batch job with no interactive users "
+                       f"(adoption.interactive: false): {why}", (located,) if located else ())
+    if interactive is True or any(config.get(f"adoption.{k}") is not None for k in _USER_KEYS):
+        return None
+    if surfaces(project) or not any(True for _ in code_files(project)):
+        return None
+    entry = batch_entry_point(project)
+    if entry is None:
+        return None
+    return Finding(Status.NOT_APPLICABLE, f"batch job with no interactive users (no UI, API or "
+                   f"bot found; {entry} is a {entry.note}): {why}; set adoption.interactive: "
+                   "true if people use it", (entry,))

@@ -1,0 +1,215 @@
+"""Adoption: a user guide says what the system does, when to trust it and how to check it."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from readiness.config import Config
+from readiness.model import Credit, Evidence, Finding, Gap, check, failed, passed, warned
+from readiness.project import Project
+
+from .adoption_docs import TEST_PATH, Section, documents, under
+from .adoption_surface import batch_job
+from .adoption_words import joined, located
+
+_I = re.IGNORECASE
+
+
+@dataclass(frozen=True)
+class Part:
+    """One thing a user guide must cover, recognised by its heading or by what it says."""
+
+    label: str
+    heading: re.Pattern[str]
+    content: tuple[re.Pattern[str], ...]
+    needed: int  # distinct content patterns one section needs when no heading names the part
+    intro_only: bool = False  # content counts only in the document's opening section
+
+
+TRUST = Part(
+    "when to trust it",
+    re.compile(r"\btrust|\blimit(s|ations?)\b|\bknown (issues|problems|failures?|errors|"
+               r"limitations|weaknesses|failure cases)\b|\bfailure (cases|modes)\b|\bconfidence\b"
+               r"|\bcaveats?\b|\bwhen not to\b|\breliab(le|ility)\b|\b(can'?t|cannot|doesn'?t|"
+               r"does not|won'?t)\b|\bwhere it (fails|struggles|goes wrong)\b|\bmistakes\b|"
+               r"\baccuracy\b|\bpitfalls\b|\bwhat (can|could) go wrong\b|\bedge cases\b", _I),
+    tuple(re.compile(p, _I) for p in (
+        r"\b(do not|don'?t|never|not) (blindly )?(trust|rely)",
+        r"\b(may|can|might|sometimes|occasionally) (be wrong|make mistakes|misread|miss|"
+        r"hallucinate|confuse|get \w+ wrong)",
+        r"\bhallucinat", r"\bconfidence\b", r"\bknown (issues?|limitations?|failures?|problems?)",
+        r"\blimitations?\b", r"\b(unreliable|less reliable|not reliable)\b", r"\bstruggles?\b",
+        r"\baccura(cy|te)\b")),
+    needed=2,
+)
+CHECK = Part(
+    "how to check its work",
+    re.compile(r"\b(how to|before you)\b.*\b(check|verify|review|approve)|\b(check|checking|"
+               r"verify|verifying|review|reviewing|validate|validating|proofread\w*|"
+               r"double[- ]check\w*|spot[- ]check\w*)\b.{0,30}\b(work|outputs?|results?|"
+               r"answers?|extractions?|fields?|drafts?|summar(y|ies)|suggestions?|its|the ai|"
+               r"responses?)\b|\bverification\b|\breview (steps|process|checklist)\b|"
+               r"\bhuman review\b|\bquality checks?\b|\bchecklist\b", _I),
+    tuple(re.compile(p, _I) for p in (
+        r"\b(verify|verified|verification)\b", r"\b(double|cross|spot)[- ]check",
+        r"\bcompare\b", r"\bbefore (you )?(approv|accept|submit|send|sign|post)\w*",
+        r"\b(source|original) (document|text|file|page|invoice|contract|email)",
+        r"\b(review|check) (each|every|the|its|all)\b", r"\bhighlighted\b",
+        r"\b(correct|fix|edit) (the|any|it|wrong)\b")),
+    needed=2,
+)
+WHAT = Part(
+    "what it does",
+    re.compile(r"\bwhat\b.*\b(does|do|is|for)\b|\boverview\b|\bintroduction\b|\babout\b|"
+               r"\bpurpose\b|\bcapabilit(y|ies)\b|\bhow it works\b|\bfeatures?\b", _I),
+    (re.compile(r"\b(it|this (tool|assistant|service|system|app|bot|extension|add-in)|the "
+                r"(tool|assistant|service|system|bot|extractor|model|ai))\s+(automatically\s+)?"
+                r"(reads|extracts|drafts|summari[sz]es|answers|classifies|suggests|generates|"
+                r"fills|routes|triages|searches|finds|writes|translates|tags|sorts|pulls|"
+                r"proposes|flags|helps)\b", _I),),
+    needed=1,
+    intro_only=True,
+)
+PARTS = (WHAT, TRUST, CHECK)
+_HEADING_ORDER = (TRUST, CHECK, WHAT)  # "What it can't do" is about trust, not about what
+_NOT_GUIDES = re.compile(r"(^|/)(changelog|changes|history|license|licence|copying|contributing|"
+                         r"code_of_conduct|security|authors|notice|support)[^/]*$", _I)
+
+
+@dataclass(frozen=True)
+class Coverage:
+    name: str  # the guide: a file, or a folder ending in "/"
+    files: int
+    found: dict[str, Evidence]
+    empty: dict[str, Section]  # parts whose heading is there with nothing under it
+
+    @property
+    def missing(self) -> list[str]:
+        return [p.label for p in PARTS if p.label not in self.found]
+
+
+def cover(name: str, files: Sequence[str], sections: Sequence[Section]) -> Coverage:
+    """Which parts ``sections`` cover: by a heading with content, else by what they say."""
+    found: dict[str, Evidence] = {}
+    empty: dict[str, Section] = {}
+    for section in sections:
+        part = next((p for p in _HEADING_ORDER if section.heading
+                     and p.heading.search(section.heading)), None)
+        if part is None or part.label in found:
+            continue
+        if section.substantive:
+            found[part.label] = section.at(part.label)
+        else:
+            empty.setdefault(part.label, section)
+    openings = {s.path: s for s in reversed(sections)}
+    for part in PARTS:
+        for section in sections:
+            if part.label in found:
+                break
+            if part.intro_only and openings.get(section.path) is not section:
+                continue
+            lines = [n for n in (section.first_line(p) for p in part.content) if n]
+            if len(lines) >= part.needed:
+                found[part.label] = Evidence(section.path, min(lines), part.label)
+    return Coverage(name, len(files), found, {k: v for k, v in empty.items() if k not in found})
+
+
+def _sections(project: Project, files: Sequence[str]) -> list[Section]:
+    docs = documents(project)
+    return [s for rel in files for s in docs.get(rel, ())]
+
+
+def _verdict(guide: Coverage, origin: str) -> Finding:
+    evidence = [guide.found[p.label] for p in PARTS if p.label in guide.found]
+    if not guide.missing:
+        return passed(f"user guide {guide.name}{origin} says what it does, when to trust it "
+                      "and how to check its work", *evidence, credit=Credit.DOCUMENTED)
+    message = f"user guide {guide.name}{origin} does not say {joined(guide.missing, 'or')}"
+    for label in guide.missing:
+        if label in guide.empty:
+            section = guide.empty[label]
+            message += f"; its '{section.heading}' section ({section.at()}) is empty"
+            evidence.append(section.at("empty section"))
+    if len(guide.missing) == len(PARTS):
+        return failed(message, *evidence)
+    return warned(message, *evidence)
+
+
+def _configured(project: Project, config: Config, path: str) -> Finding:
+    where = located(config, "adoption.training")
+    if not project.exists(path):
+        return failed(f"{path} (adoption.training in readiness.yaml) does not exist", *where)
+    files = under(project, path)
+    if not files:
+        return warned(f"{path} (adoption.training) is not a text document, so what it covers "
+                      "cannot be judged", Evidence(path), *where)
+    name = path.rstrip("/") + ("/" if files != [path] else "")
+    return _verdict(cover(name, files, _sections(project, files)), " (adoption.training)")
+
+
+def _units(project: Project) -> dict[str, list[str]]:
+    """Candidate guides: every document, and every folder of documents taken together."""
+    files = [f for f in sorted(documents(project))
+             if not _NOT_GUIDES.search(f) and not TEST_PATH.search(f)]
+    units = {f: [f] for f in files}
+    folders: dict[str, list[str]] = {}
+    for rel in files:
+        if "/" in rel:
+            folders.setdefault(rel.rsplit("/", 1)[0] + "/", []).append(rel)
+    units.update({k: v for k, v in folders.items() if len(v) > 1})
+    return units
+
+
+def _discovered(project: Project) -> Finding:
+    guides = [cover(name, files, _sections(project, files))
+              for name, files in _units(project).items()]
+    guides = [g for g in guides if TRUST.label in g.found or CHECK.label in g.found]
+    if not guides:
+        return failed("no user guide found: no document says when to trust the system or how "
+                      "to check its work")
+    best = min(guides, key=lambda g: (len(g.missing), g.files, g.name))
+    return _verdict(best, "")
+
+
+@check(
+    code="ADO001",
+    gap=Gap.ADOPTION,
+    title="Does a user guide say what it does, when to trust it and how to check its work?",
+    remediation="Write a user guide with three sections: what the system does, when to trust "
+                "it (limits, known failure cases), and how to check its work; point "
+                "adoption.training at it.",
+)
+def user_training(project: Project, config: Config) -> Finding:
+    """What it checks:
+    A guide for the people who will use the system covers three things: what it does, when
+    to trust it (its limits, confidence, known failure cases) and how to check its work
+    (what to compare, what to review before approving). The guide is the file or folder
+    named by `adoption.training`, or else the document (or folder of documents, a README
+    section, a wiki export) that covers the most of the three. Each part is recognised by a
+    heading with content under it ("When to trust it", "Known limitations", "How to check
+    its work") or by what a section says ("may misread", "confidence", "compare with the
+    source document"), never by the file name. A document found without configuration must
+    cover at least when to trust it or how to check it to count as a user guide. Batch jobs
+    with no interactive users are not applicable.
+
+    Why it matters:
+    Users who are not told where the system fails either trust it blindly, and wrong
+    answers reach customers, or distrust it entirely and redo the work by hand. Both
+    undo the pilot's gains at production scale.
+
+    How to fix:
+    Write a short guide in the users' own terms with the three sections, using the known
+    failure cases from quality testing (the upside-down scan, the vendor named seven ways),
+    commit it and set `adoption.training` in readiness.yaml.
+    """
+    batch = batch_job(project, config, "no one works with it directly, so there is no one to "
+                                       "train")
+    if batch:
+        return batch
+    path = config.get("adoption.training")
+    return _configured(project, config, path) if path else _discovered(project)
+
+
+CHECKS = (user_training,)

@@ -1,0 +1,310 @@
+"""user-training, workflow-integration and the batch-job rule shared by four adoption checks."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from readiness.checks.adoption import (
+    CHECKS,
+    adoption_metrics,
+    soft_launch_rollout,
+    support_plan,
+    user_training,
+    workflow_integration,
+)
+
+from readiness.config import load_config
+from readiness.model import Check, Credit, Finding, Status
+from readiness.project import Project
+from tests import fixtures_adoption as fx
+from tests.conftest import MakeProject
+
+TRAINING_AT_GUIDE = "version: 1\nadoption:\n  training: docs/user-guide.md\n"
+
+
+def run(check: Check, root: Path) -> Finding:
+    return check.run(Project(root), load_config(root))
+
+
+def where(finding: Finding) -> list[str]:
+    return [str(e) for e in finding.evidence]
+
+
+def test_adoption_checks_are_listed_in_catalogue_order() -> None:
+    assert [(c.code, c.name) for c in CHECKS] == [
+        ("ADO001", "user-training"), ("ADO002", "workflow-integration"),
+        ("ADO003", "support-plan"), ("ADO004", "user-involvement"), ("ADO005", "incentives"),
+        ("ADO006", "soft-launch-rollout"), ("ADO007", "adoption-metrics")]
+    assert all(c.due_week is None and c.severity is None for c in CHECKS)  # from base.yaml
+
+
+# --- user-training -----------------------------------------------------------------------
+
+def test_complete_configured_guide_passes_with_each_part(make_project: MakeProject) -> None:
+    root = make_project({**fx.CORE, "docs/user-guide.md": fx.GUIDE_COMPLETE,
+                         "readiness.yaml": TRAINING_AT_GUIDE})
+    finding = run(user_training, root)
+    assert (finding.status, finding.credit) == (Status.PASS, Credit.DOCUMENTED)
+    assert finding.message == ("user guide docs/user-guide.md (adoption.training) says what it "
+                               "does, when to trust it and how to check its work")
+    assert where(finding) == ["docs/user-guide.md:5", "docs/user-guide.md:8",
+                              "docs/user-guide.md:12"]
+    assert [e.note for e in finding.evidence] == ["what it does", "when to trust it",
+                                                 "how to check its work"]
+
+
+def test_guide_without_when_to_trust_it_warns_naming_it(make_project: MakeProject) -> None:
+    root = make_project({**fx.CORE, "docs/user-guide.md": fx.GUIDE_NO_TRUST})
+    finding = run(user_training, root)
+    assert finding.status is Status.WARN
+    assert finding.message == "user guide docs/user-guide.md does not say when to trust it"
+    assert where(finding) == ["docs/user-guide.md:3", "docs/user-guide.md:6"]
+
+
+def test_placeholder_section_does_not_count(make_project: MakeProject) -> None:
+    root = make_project({**fx.CORE, "docs/user-guide.md": fx.GUIDE_PLACEHOLDER,
+                         "readiness.yaml": TRAINING_AT_GUIDE})
+    finding = run(user_training, root)
+    assert finding.status is Status.WARN
+    assert finding.message == ("user guide docs/user-guide.md (adoption.training) does not say "
+                               "when to trust it; its 'When to trust it' section "
+                               "(docs/user-guide.md:6) is empty")
+    assert where(finding) == ["docs/user-guide.md:3", "docs/user-guide.md:9",
+                              "docs/user-guide.md:6"]
+
+
+def test_readme_is_judged_by_what_it_says_not_by_headings(make_project: MakeProject) -> None:
+    root = make_project({**fx.CORE, "README.md": fx.README_CONTENT_ONLY})
+    finding = run(user_training, root)
+    assert finding.status is Status.PASS
+    assert finding.message == ("user guide README.md says what it does, when to trust it and "
+                               "how to check its work")
+    assert where(finding) == ["README.md:3", "README.md:9", "README.md:10"]
+
+
+def test_guide_split_over_a_folder_is_one_guide(make_project: MakeProject) -> None:
+    root = make_project({**fx.CORE, **fx.GUIDE_FOLDER, "docs/pilot-report.md": "# Pilot\n"})
+    finding = run(user_training, root)
+    assert finding.status is Status.PASS
+    assert finding.message.startswith("user guide docs/guide/ says what it does")
+    assert where(finding) == ["docs/guide/index.md:3", "docs/guide/limits.md:1",
+                              "docs/guide/review.md:1"]
+
+
+def test_file_name_alone_does_not_make_a_guide(make_project: MakeProject) -> None:
+    root = make_project({**fx.CORE, "docs/user-guide.md": "# User guide\n\nComing soon.\n",
+                         "README.md": fx.README_DEVELOPER})
+    finding = run(user_training, root)
+    assert finding.status is Status.FAIL
+    assert finding.message == ("no user guide found: no document says when to trust the "
+                               "system or how to check its work")
+    assert finding.evidence == ()
+
+
+def test_configured_developer_readme_covers_only_what_it_does(make_project: MakeProject) -> None:
+    root = make_project({**fx.CORE, "docs/user-guide.md": fx.README_DEVELOPER,
+                         "readiness.yaml": TRAINING_AT_GUIDE})
+    finding = run(user_training, root)
+    assert finding.status is Status.WARN
+    assert finding.message == ("user guide docs/user-guide.md (adoption.training) does not say "
+                               "when to trust it or how to check its work")
+    assert where(finding) == ["docs/user-guide.md:3"]
+
+
+def test_configured_guide_that_covers_nothing_fails(make_project: MakeProject) -> None:
+    root = make_project({**fx.CORE, "docs/user-guide.md": "# Release notes\n\nv1.2: faster.\n",
+                         "readiness.yaml": TRAINING_AT_GUIDE})
+    finding = run(user_training, root)
+    assert finding.status is Status.FAIL
+    assert finding.message == ("user guide docs/user-guide.md (adoption.training) does not say "
+                               "what it does, when to trust it or how to check its work")
+    assert finding.evidence == ()
+
+
+def test_configured_guide_that_is_missing_fails_at_the_config_line(
+        make_project: MakeProject) -> None:
+    root = make_project({**fx.CORE, "readiness.yaml": TRAINING_AT_GUIDE})
+    finding = run(user_training, root)
+    assert finding.status is Status.FAIL
+    assert finding.message == ("docs/user-guide.md (adoption.training in readiness.yaml) does "
+                               "not exist")
+    assert where(finding) == ["readiness.yaml:3"]
+
+
+def test_headings_in_code_blocks_are_not_headings(make_project: MakeProject) -> None:
+    guide = ("# Guide\n\n```\n## When to trust it\nnever, it is an example of a heading\n```\n"
+             "## What it does\nIt drafts replies to supplier emails for the AP team.\n")
+    root = make_project({**fx.CORE, "docs/user-guide.md": guide,
+                         "readiness.yaml": TRAINING_AT_GUIDE})
+    finding = run(user_training, root)
+    assert finding.status is Status.WARN
+    assert finding.message.endswith("does not say when to trust it or how to check its work")
+    assert where(finding) == ["docs/user-guide.md:7"]
+
+
+def test_rst_and_html_wiki_exports_are_read(make_project: MakeProject) -> None:
+    rst = ("Invoice assistant\n=================\n\nWhen to trust it\n----------------\n"
+           "It may misread handwritten totals; their confidence is low.\n")
+    html = ("<html><body>\n<h2>How to check its work</h2>\n<p>Compare each field with the "
+            "invoice before you approve.</p>\n</body></html>\n")
+    root = make_project({**fx.CORE, "wiki/limits.rst": rst, "wiki/review.html": html})
+    finding = run(user_training, root)
+    assert finding.status is Status.WARN
+    assert finding.message == "user guide wiki/ does not say what it does"
+    assert where(finding) == ["wiki/limits.rst:4", "wiki/review.html:2"]
+
+
+# --- workflow-integration ----------------------------------------------------------------
+
+@pytest.mark.parametrize(("files", "message", "evidence"), [
+    (fx.SLACK_BOT, "reachable from Slack (slack_bolt)", "bot/app.py:4"),
+    (fx.TEAMS_BOT, "reachable from Microsoft Teams (botbuilder)", "bot/teams.py:3"),
+    (fx.BROWSER_EXTENSION, "reachable from browser extension", "extension/manifest.json:2"),
+    (fx.OFFICE_ADDIN, "reachable from Office add-in", "addin/manifest.xml:2"),
+    (fx.WORKSPACE_ADDON, "reachable from Google Workspace add-on", "addon/appsscript.json:3"),
+    (fx.ZENDESK_APP, "reachable from Zendesk app", "zendesk/manifest.json:3"),
+    (fx.EMAIL_HANDLER, "reachable from email (imaplib)", "mail/poll.py:2"),
+])
+def test_in_tool_integrations_pass_with_code_evidence(
+        make_project: MakeProject, files: dict[str, str], message: str, evidence: str) -> None:
+    finding = run(workflow_integration, make_project(files))
+    assert (finding.status, finding.credit) == (Status.PASS, Credit.ENFORCED)
+    assert finding.message == message
+    assert where(finding) == [evidence]
+
+
+def test_inbound_mail_webhook_and_salesforce_project_pass(make_project: MakeProject) -> None:
+    webhook = fx.FASTAPI.replace('"/extract"', '"/webhooks/inbound-email"')
+    sfdx = '{\n  "packageDirectories": [{"path": "force-app", "default": true}]\n}\n'
+    root = make_project({**fx.CORE, "app/api.py": webhook, "sfdx-project.json": sfdx})
+    finding = run(workflow_integration, root)
+    assert finding.status is Status.PASS
+    assert finding.message == ("reachable from email (inbound-mail webhook "
+                               "/webhooks/inbound-email) and Salesforce (sfdx project)")
+    assert where(finding) == ["app/api.py:9", "sfdx-project.json:2"]
+
+
+def test_api_named_by_adoption_integration_passes_documented(make_project: MakeProject) -> None:
+    finding = run(workflow_integration, make_project(fx.FASTAPI_ERP))
+    assert (finding.status, finding.credit) == (Status.PASS, Credit.DOCUMENTED)
+    assert finding.message == ("reachable through an HTTP API used by SAP ERP invoice screen "
+                               "(calls POST /extract): FastAPI route /extract (app/api.py:9)")
+    assert where(finding) == ["app/api.py:9", "readiness.yaml:3"]
+
+
+def test_api_nobody_is_named_to_call_warns(make_project: MakeProject) -> None:
+    finding = run(workflow_integration, make_project({**fx.CORE, "app/api.py": fx.FASTAPI}))
+    assert finding.status is Status.WARN
+    assert finding.message == ("an HTTP API exists (FastAPI route /extract at app/api.py:9), but "
+                               "adoption.integration does not name the system users reach it from")
+    assert where(finding) == ["app/api.py:9"]
+
+
+def test_standalone_streamlit_page_warns_naming_it(make_project: MakeProject) -> None:
+    finding = run(workflow_integration, make_project(fx.STREAMLIT_ONLY))
+    assert finding.status is Status.WARN
+    assert finding.message == ("only a stand-alone web UI (Streamlit at ui.py:3): users must "
+                               "leave the tools they work in to use it")
+    assert where(finding) == ["ui.py:3"]
+
+
+def test_bare_react_app_warns(make_project: MakeProject) -> None:
+    package = '{\n  "name": "invoice-ui",\n  "dependencies": {\n    "react": "^18.3.0"\n  }\n}\n'
+    finding = run(workflow_integration, make_project({**fx.CORE, "web/package.json": package}))
+    assert finding.status is Status.WARN
+    assert finding.message.startswith("only a stand-alone web UI (React app at web/package.json:4)")
+
+
+def test_integration_named_in_config_only_is_a_claim(make_project: MakeProject) -> None:
+    root = make_project({**fx.NOTHING, "readiness.yaml":
+                         "version: 1\nadoption:\n  integration: the ERP's invoice screen\n"})
+    finding = run(workflow_integration, root)
+    assert (finding.status, finding.credit) == (Status.WARN, Credit.CLAIMED)
+    assert finding.message == ("adoption.integration names the ERP's invoice screen, but no bot, "
+                               "add-in, extension, mail handler or API was found in code")
+    assert where(finding) == ["readiness.yaml:3"]
+
+
+def test_nothing_is_not_reachable(make_project: MakeProject) -> None:
+    finding = run(workflow_integration, make_project(fx.NOTHING))
+    assert finding.status is Status.FAIL
+    assert finding.message == ("not reachable from any tool users already work in: no chat bot, "
+                               "add-in, browser extension, email handler, or API named in "
+                               "adoption.integration")
+
+
+def test_slack_sdk_posting_alerts_is_not_a_way_in(make_project: MakeProject) -> None:
+    alerts = ("from slack_sdk import WebClient\n\n"
+              "def alert(text: str) -> None:\n"
+              "    WebClient().chat_postMessage(channel='#ops-alerts', text=text)\n")
+    assert run(workflow_integration, make_project({**fx.NOTHING, "app/alerts.py": alerts})
+               ).status is Status.FAIL
+    socket = "from slack_sdk.socket_mode import SocketModeClient\n"
+    finding = run(workflow_integration, make_project({**fx.NOTHING, "bot/socket.py": socket}))
+    assert finding.message == "reachable from Slack (slack_sdk)"
+    assert where(finding) == ["bot/socket.py:1"]
+
+
+def test_slack_sdk_in_tests_only_does_not_count(make_project: MakeProject) -> None:
+    files = {**fx.NOTHING, "tests/test_bot.py": "from slack_bolt import App\n"}
+    assert run(workflow_integration, make_project(files)).status is Status.FAIL
+
+
+# --- batch jobs --------------------------------------------------------------------------
+
+BATCH_NA = [
+    (user_training, "no one works with it directly, so there is no one to train"),
+    (workflow_integration, "its output lands wherever the job writes it, so there is no tool "
+                           "for users to reach it from"),
+    (soft_launch_rollout, "there are no users to roll out to by share"),
+    (adoption_metrics, "there is no user adoption to measure"),
+]
+
+
+@pytest.mark.parametrize(("check", "why"), BATCH_NA)
+def test_declared_batch_job_is_not_applicable(make_project: MakeProject, check: Check,
+                                              why: str) -> None:
+    finding = run(check, make_project(fx.BATCH_JOB))
+    assert finding.status is Status.NOT_APPLICABLE
+    assert finding.message == ("batch job with no interactive users (adoption.interactive: "
+                               f"false): {why}")
+    assert where(finding) == ["readiness.yaml:3"]
+
+
+@pytest.mark.parametrize(("check", "why"), BATCH_NA)
+def test_scheduled_job_without_any_ui_is_recognised(make_project: MakeProject, check: Check,
+                                                    why: str) -> None:
+    finding = run(check, make_project(fx.SCHEDULED_JOB))
+    assert finding.status is Status.NOT_APPLICABLE
+    assert finding.message == ("batch job with no interactive users (no UI, API or bot found; "
+                               ".github/workflows/nightly.yml:4 is a scheduled job): "
+                               f"{why}; set adoption.interactive: true if people use it")
+    assert where(finding) == [".github/workflows/nightly.yml:4"]
+
+
+def test_command_line_job_is_recognised_by_its_main_block(make_project: MakeProject) -> None:
+    files = {**fx.CORE, "jobs/nightly.py": fx.NIGHTLY}
+    finding = run(adoption_metrics, make_project(files))
+    assert finding.status is Status.NOT_APPLICABLE
+    assert where(finding) == ["jobs/nightly.py:14"]
+
+
+def test_batch_job_still_needs_a_support_plan(make_project: MakeProject) -> None:
+    finding = run(support_plan, make_project(fx.BATCH_JOB))
+    assert finding.status is Status.PASS
+    assert finding.message == ("support owner Sam Okafor answers questions in #data-jobs "
+                               "(Mon-Fri 8-16, first 30 days)")
+    assert where(finding) == ["readiness.yaml:5", "readiness.yaml:6", "readiness.yaml:7"]
+    undeclared = run(support_plan, make_project(fx.SCHEDULED_JOB))
+    assert undeclared.status is Status.FAIL
+
+
+def test_interactive_true_overrides_a_scheduled_job(make_project: MakeProject) -> None:
+    files = {**fx.SCHEDULED_JOB, "readiness.yaml": "version: 1\nadoption:\n  interactive: true\n"}
+    finding = run(workflow_integration, make_project(files))
+    assert finding.status is Status.FAIL
+
+
+def test_bot_with_a_main_block_is_not_a_batch_job(make_project: MakeProject) -> None:
+    assert run(user_training, make_project(fx.SLACK_BOT)).status is Status.FAIL
