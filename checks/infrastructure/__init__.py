@@ -2,6 +2,13 @@
 
 from __future__ import annotations
 
-from readiness.checks.infrastructure import telemetry
+from readiness.checks.infrastructure import (
+    observability,
+    resilience,
+    secrets,
+    spend,
+    telemetry,
+)
 
-CHECKS = (*telemetry.CHECKS,)
+CHECKS = (*observability.CHECKS, *resilience.CHECKS, *spend.CHECKS,
+          *secrets.CHECKS, *telemetry.CHECKS)

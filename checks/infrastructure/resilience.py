@@ -1,0 +1,249 @@
+"""Resilience of model calls: failed requests kept, a fallback path, bounded call rates."""
+
+from __future__ import annotations
+
+import re
+
+from readiness import signals
+from readiness.config import Config
+from readiness.configfiles import Entry, config_index, scalar_text
+from readiness.model import Credit, Finding, Gap, check, failed, not_applicable, passed, warned
+from readiness.project import Project
+from readiness.signals import Hit
+
+_DLQ_KEY = re.compile(r"(?i)(?:^|\.)(?:redrive_?policy|dead_?letter_?target_?arn|"
+                      r"dead_?letter_?(?:policy|config|queue|topic|exchange)|"
+                      r"dead_?lettering_on_message_expiration|x-dead-letter-exchange|"
+                      r"errors\.deadletterqueue\.topic\.name|destinations\.on_?failure)$")
+_QUEUE_NAME_KEY = re.compile(r"(?i)(?:^|\.)(?:name|queue_?name|topic_?name|topic|queue)$")
+_DLQ_NAME = re.compile(r"(?i)(?:^|[._-])(?:dlq|dead[._-]?letters?|deadletters?)(?:[._-]|$)")
+_DLQ_CODE = re.compile(
+    r"(?P<RabbitMQ_dead_letter_exchange>[\"']x-dead-letter-exchange[\"'])|"
+    r"(?P<SQS_redrive_policy>[\"']?\bRedrivePolicy\b|\bdeadLetterTargetArn\b|"
+    r"\bDeadLetterQueue\()|"
+    r"(?P<dead_letter_topic>[\"'][\w.-]*(?:[._-]dlq|[._-]dead[._-]?letters?)[\"'])|"
+    r"(?P<Celery_failure_handler>\bdef on_failure\(self|\btask_failure\.connect\b)|"
+    r"(?P<failed_request_store>__tablename__\s*=\s*[\"'](?:failed_\w+|dead_letters?\w*)[\"']|"
+    r"\bclass (?:Failed(?:Request|Job|Task|Call)|DeadLetter)\w*\(|"
+    r"\bcreate_table\(\s*[\"'](?:failed_\w+|dead_letters?\w*)[\"'])")
+_DLQ_ANCHORS = ("x-dead-letter-exchange", "RedrivePolicy", "deadLetterTargetArn",
+                "DeadLetterQueue(", "dlq", "dead", "on_failure(self", "task_failure.connect",
+                "__tablename__", "class Failed", "class DeadLetter", "create_table(")
+_SQL_TABLE = re.compile(r"(?i)\bcreate\s+table\s+(?:if\s+not\s+exists\s+)?[\"`]?"
+                        r"(?:\w+\.)?(?:failed_\w+|dead_letters?\w*)\b")
+_ACKS_LATE = re.compile(r"\b(?:task_)?acks_late\s*=\s*True\b")
+_REJECT_LOST = re.compile(r"\b(?:task_)?reject_on_worker_lost\s*=\s*True\b")
+
+
+def _dlq_config(project: Project) -> list[Hit]:
+    index = config_index(project)
+    hits = [Hit(e.path, e.line, e.leaf, "dead-letter setting") for e in index.find(_DLQ_KEY)]
+    hits += [Hit(e.path, e.line, scalar_text(e.value), "dead-letter queue")
+             for e in index.find(_QUEUE_NAME_KEY, _DLQ_NAME)]
+    return hits
+
+
+@check(
+    code="INF009",
+    gap=Gap.INFRASTRUCTURE,
+    title="Do failed LLM requests land somewhere durable to be replayed?",
+    remediation="Send requests that still fail after retries to a dead-letter queue (an SQS "
+                "redrive policy, a RabbitMQ dead-letter exchange, a Kafka DLQ topic) or a "
+                "failed_requests table, and say how to replay them.",
+)
+def dead_letter_queue(project: Project, config: Config) -> Finding:
+    """What it checks:
+    In config files: an SQS `RedrivePolicy`/`redrive_policy`/`deadLetterTargetArn`, a
+    Pub/Sub `dead_letter_policy`, a Lambda `DeadLetterConfig` or `onFailure` destination,
+    Kafka Connect's `errors.deadletterqueue.topic.name`, a queue or topic named `*-dlq` or
+    `*dead-letter*`. In code: a RabbitMQ `x-dead-letter-exchange` argument, a DLQ topic
+    name, a Celery failure handler (`on_failure`, the `task_failure` signal), `acks_late`
+    with `task_reject_on_worker_lost`, or a failed-requests table (SQL `CREATE TABLE
+    failed_requests`, an ORM model `FailedRequest`/`DeadLetter`). `acks_late` alone
+    warns. Words like "dead letter" in prose or comments do not count.
+
+    Why it matters:
+    At production volume some requests fail even after retries: the provider is down, the
+    document is malformed. Without a durable place for them, they are silently lost and
+    nobody can replay them once the cause is fixed.
+
+    How to fix:
+    Give the work queue a dead-letter queue with a receive limit, or store failed requests
+    with their input and error in a table, and write down how to replay them.
+    """
+    if not signals.uses_llm(project):
+        return not_applicable(signals.NO_LLM)
+    found = _dlq_config(project)
+    found += [h._replace(kind=h.kind.replace("_", " ")) for h in
+              signals.search(project, _DLQ_CODE, anchors=_DLQ_ANCHORS)]
+    found += [h._replace(kind="failed request store") for h in
+              signals.search(project, _SQL_TABLE, langs={signals.Lang.SQL},
+                             anchors=("failed_", "dead_letter", "FAILED_", "DEAD_LETTER"))]
+    acks = list(signals.search(project, _ACKS_LATE, langs=signals.ANY, anchors=("acks_late",)))
+    rejects = list(signals.search(project, _REJECT_LOST, langs=signals.ANY,
+                                  anchors=("reject_on_worker_lost",)))
+    if acks and rejects:
+        found.append(acks[0]._replace(kind="Celery acks_late with reject_on_worker_lost"))
+    if found:
+        listed, evidence = signals.listing(found)
+        return passed(f"failed requests are kept: {listed}", *evidence)
+    partial = warned(f"Celery acks_late is set ({acks[0].path}:{acks[0].line}) but without "
+                     "task_reject_on_worker_lost; a failed task is not kept anywhere",
+                     acks[0].evidence(), credit=Credit.ENFORCED) if acks else None
+    return signals.code_or_config(project, config, "dead-letter-queue", partial, failed(
+        "no dead-letter queue or failed-request store found: requests that still fail "
+        "after retries are lost"))
+
+
+_FALLBACK_CODE = re.compile(
+    r"(?P<litellm_fallbacks>\b(?:context_window_)?fallbacks\s*=)|"
+    r"(?P<LangChain_with_fallbacks>\.with_fallbacks\()|"
+    r"(?P<circuit_breaker>\bCircuitBreaker\(|@circuit\b|\bAsyncCircuitBreaker\()|"
+    r"(?P<degraded_mode_flag>\b(?:DEGRADED_MODE|AI_ENABLED|LLM_ENABLED|AI_KILL_SWITCH|"
+    r"LLM_KILL_SWITCH|KILL_SWITCH|degraded_mode|ai_enabled|llm_enabled|kill_switch)\b)")
+_FALLBACK_ANCHORS = ("fallbacks", "CircuitBreaker(", "@circuit", "DEGRADED_MODE", "AI_ENABLED",
+                     "LLM_ENABLED", "KILL_SWITCH", "degraded_mode", "ai_enabled",
+                     "llm_enabled", "kill_switch")
+_FALLBACK_KEY = re.compile(r"(?:^|\.)(?:fallbacks|context_window_fallbacks|default_fallbacks)"
+                           r"(?:\.0)?$")
+_STRATEGY = re.compile(r"(?:^|\.)strategy\.mode$")
+_EXCEPT = re.compile(r"^([ \t]*)except\b[^\n]*:[ \t]*$", re.MULTILINE)
+_FALLBACK_WORD = re.compile(r"(?i)\b\w*(?:fallback|backup|secondary|cached|from_cache|"
+                            r"rule_?based|heuristic|degraded|canned|default_(?:answer|"
+                            r"response|reply))\w*\b")
+
+
+def _except_fallbacks(project: Project) -> list[Hit]:
+    """`except` blocks in files that call a model whose body turns to a fallback."""
+    hits = []
+    for rel in sorted(signals.llm_files(project)):
+        source = signals.source(project, rel)
+        if source is None or source.lang is not signals.Lang.PYTHON:
+            continue
+        for match in _EXCEPT.finditer(source.code):
+            line = source.line_at(match.start())
+            indent = len(match.group(1).expandtabs())
+            for number in range(line + 1, min(line + 15, len(source.starts) + 1)):
+                body = source.line(number)
+                if body.strip() and len(body) - len(body.lstrip()) <= indent:
+                    break
+                if _FALLBACK_WORD.search(body):
+                    hits.append(Hit(rel, line, body.strip(), "fallback in an except block"))
+                    break
+    return hits
+
+
+@check(
+    code="INF010",
+    gap=Gap.INFRASTRUCTURE,
+    title="Is there a fallback path when the model or provider is down?",
+    remediation="Add a fallback model or provider (litellm fallbacks, LangChain "
+                "with_fallbacks), a circuit breaker, or a degraded mode that answers without "
+                "the model.",
+)
+def graceful_degradation(project: Project, config: Config) -> Finding:
+    """What it checks:
+    A fallback model or provider (litellm `fallbacks=` in code or in a proxy config,
+    LangChain `.with_fallbacks(`, a Portkey fallback strategy), a circuit breaker
+    (`pybreaker.CircuitBreaker`, `@circuit`), a degraded-mode flag or kill switch read by
+    the code (`DEGRADED_MODE`, `AI_ENABLED`, `KILL_SWITCH`), or an `except` block in a file
+    that calls a model whose body turns to a fallback, a cached or a rule-based answer.
+
+    Why it matters:
+    Every provider has outages and rate-limit storms. Without a fallback, the feature and
+    often the whole request path go down with it.
+
+    How to fix:
+    Configure a second model or provider as a fallback, wrap calls in a circuit breaker,
+    or give the product a degraded mode (queue the work, show a manual form) behind a flag.
+    """
+    if not signals.uses_llm(project):
+        return not_applicable(signals.NO_LLM)
+    found = [h._replace(kind=h.kind.replace("_", " ")) for h in
+             signals.search(project, _FALLBACK_CODE, anchors=_FALLBACK_ANCHORS)
+             if h.kind != "litellm_fallbacks" or _llm_context(project, h)]
+    index = config_index(project)
+    found += [_entry_hit(e, "litellm fallbacks") for e in index.find(_FALLBACK_KEY)]
+    found += [_entry_hit(e, "gateway fallback strategy")
+              for e in index.find(_STRATEGY, "fallback")]
+    found += _except_fallbacks(project)
+    if found:
+        listed, evidence = signals.listing(found)
+        return passed(f"a fallback path exists: {listed}", *evidence)
+    return signals.code_or_config(project, config, "graceful-degradation", None, failed(
+        "no fallback when the model or provider is down: no fallback model, circuit breaker "
+        "or degraded mode found"))
+
+
+def _llm_context(project: Project, hit: Hit) -> bool:
+    """A generic keyword (``fallbacks=``, ``rpm=``) counts only where a model is called."""
+    return hit.path in signals.llm_files(project) or signals.mentions(project, hit.path,
+                                                                      "litellm")
+
+
+def _entry_hit(entry: Entry, kind: str) -> Hit:
+    return Hit(entry.path, entry.line, entry.key, kind)
+
+
+_LIMITERS = re.compile(
+    r"(?P<semaphore>(?:\b\w+\s*=\s*)?\b(?:asyncio\.|threading\.|anyio\.|trio\.)?"
+    r"(?:Bounded)?(?:Semaphore|CapacityLimiter)\()|"
+    r"(?P<rate_limiter>\bAsyncLimiter\(|@limits\(|@sleep_and_retry\b|\bRateLimitItemPer\w+\(|"
+    r"\b(?:Moving|Fixed)Window\w*RateLimiter\(|@limiter\.limit\(|\bThrottler\(|"
+    r"\bpLimit\(|\bnew\s+Bottleneck\(|\bclass\s+\w*(?:TokenBucket|LeakyBucket)\w*\b)|"
+    r"(?P<Celery_rate_limit>\brate_limit\s*=\s*[\"']\d)|"
+    r"(?P<litellm_router_limit>\b(?:rpm|tpm|max_parallel_requests)\s*=\s*\d|"
+    r"[\"'](?:rpm|tpm)[\"']\s*:\s*\d)")
+_LIMITER_ANCHORS = ("Semaphore(", "CapacityLimiter(", "AsyncLimiter(", "@limits(",
+                    "@sleep_and_retry", "RateLimitItemPer", "RateLimiter(", "@limiter.limit(",
+                    "Throttler(", "pLimit(", "Bottleneck(", "TokenBucket", "LeakyBucket",
+                    "rate_limit", "rpm", "tpm", "max_parallel_requests")
+_LIMIT_KEY = re.compile(r"^(?:model_list\.\d+\.litellm_params|router_settings|litellm_settings|"
+                        r"general_settings)\.(?:rpm|tpm|max_parallel_requests|"
+                        r"default_max_parallel_requests)$")
+_MODEL_NAME = re.compile(r"(?i)^\w*(?:llm|model|openai|anthropic|claude|gpt|gemini|bedrock|"
+                         r"provider)\w*\s*=")
+
+
+@check(
+    code="INF011",
+    gap=Gap.INFRASTRUCTURE,
+    title="Are outgoing model calls rate- or concurrency-limited?",
+    remediation="Bound concurrent model calls (an asyncio.Semaphore, aiolimiter, litellm "
+                "rpm/tpm or max_parallel_requests) below the provider's rate limits.",
+)
+def rate_limiting(project: Project, config: Config) -> Finding:
+    """What it checks:
+    A semaphore or capacity limiter in a file that calls a model (or named after one),
+    a rate limiter (aiolimiter `AsyncLimiter`, `ratelimit`'s `@limits`, the `limits`
+    package, slowapi's `@limiter.limit`, `asyncio-throttle`, p-limit, Bottleneck, a token
+    bucket class), Celery `rate_limit=`, or litellm Router `rpm`/`tpm`/
+    `max_parallel_requests` in code or in a proxy config.
+
+    Why it matters:
+    At 1000x the pilot's traffic, unbounded fan-out hits the provider's requests- and
+    tokens-per-minute limits: a burst of 429s, retries that make it worse, and a queue that
+    never drains.
+
+    How to fix:
+    Put a semaphore or limiter around the one function that calls the model, sized below
+    the provider's limits (see `usage.rate_limits`), or set rpm/tpm on the litellm router.
+    """
+    if not signals.uses_llm(project):
+        return not_applicable(signals.NO_LLM)
+    files = signals.llm_files(project)
+    found = [h._replace(kind=h.kind.replace("_", " "))
+             for h in signals.search(project, _LIMITERS, anchors=_LIMITER_ANCHORS)
+             if (h.kind != "semaphore" or h.path in files or _MODEL_NAME.search(h.text))
+             and (h.kind != "litellm_router_limit" or _llm_context(project, h))]
+    found += [_entry_hit(e, "litellm router limit") for e in config_index(project).find(
+        _LIMIT_KEY)]
+    if found:
+        listed, evidence = signals.listing(found)
+        return passed(f"model calls are limited: {listed}", *evidence)
+    return signals.code_or_config(project, config, "rate-limiting", None, failed(
+        "model calls are not rate- or concurrency-limited: a traffic spike goes straight "
+        "to the provider's limits"))
+
+
+CHECKS = (dead_letter_queue, graceful_degradation, rate_limiting)

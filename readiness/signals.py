@@ -1,0 +1,506 @@
+"""Cheap text scans over the repository's source files, each computed once per run.
+
+Comments and Python docstrings are blanked (other strings are kept: config keys, queue names
+and environment variable names live in them). A search names literals ("anchors") that every
+match contains; ``str.find`` locates them and the regex only runs on the lines around them,
+so the ten plumbing checks scan ~45 MB of source in under 3 s. Each search is cached under its
+pattern by ``Project.shared``: checks that ask the same question share the answer. Test files
+are left out of code evidence unless a search asks for them: a semaphore in a unit test
+limits nothing in production.
+"""
+
+from __future__ import annotations
+
+import bisect
+import enum
+import re
+from collections.abc import Collection, Sequence
+from typing import TYPE_CHECKING, NamedTuple
+
+from readiness.configfiles import config_index, scalar_text
+from readiness.evidence import from_config
+from readiness.model import Evidence, Finding, Status
+
+if TYPE_CHECKING:
+    from readiness.config import Config
+    from readiness.project import Project
+
+
+class Lang(enum.Enum):
+    PYTHON = "python"
+    JAVASCRIPT = "javascript"  # and TypeScript
+    GO = "go"
+    SHELL = "shell"  # shell scripts, Makefiles, Dockerfiles, Procfiles, .env and ini files
+    CONFIG = "config"  # YAML, JSON, TOML, Terraform: as text, for settings anywhere
+    SQL = "sql"
+
+
+CODE = frozenset({Lang.PYTHON, Lang.JAVASCRIPT, Lang.GO})
+ANY = frozenset(Lang)
+_BY_SUFFIX = {
+    ".py": Lang.PYTHON, ".js": Lang.JAVASCRIPT, ".mjs": Lang.JAVASCRIPT,
+    ".cjs": Lang.JAVASCRIPT, ".ts": Lang.JAVASCRIPT, ".tsx": Lang.JAVASCRIPT,
+    ".jsx": Lang.JAVASCRIPT, ".mts": Lang.JAVASCRIPT, ".go": Lang.GO, ".sh": Lang.SHELL,
+    ".bash": Lang.SHELL, ".env": Lang.SHELL, ".ini": Lang.SHELL, ".cfg": Lang.SHELL,
+    ".conf": Lang.SHELL, ".properties": Lang.SHELL, ".mk": Lang.SHELL, ".yaml": Lang.CONFIG,
+    ".yml": Lang.CONFIG, ".toml": Lang.CONFIG, ".json": Lang.CONFIG, ".tf": Lang.CONFIG,
+    ".tfvars": Lang.CONFIG, ".hcl": Lang.CONFIG, ".sql": Lang.SQL,
+}
+_SHELL_NAMES = re.compile(r"^(Makefile|Dockerfile.*|Containerfile|Procfile|\.env(\..*)?|"
+                          r"justfile|Taskfile)$", re.IGNORECASE)
+_TEST_DIRS = frozenset({"tests", "test", "testing", "__tests__", "spec", "specs"})
+_TEST_FILE = re.compile(r"^(test_.*\.py|.*_test\.(py|go)|conftest\.py|.*\.(test|spec)\.[jt]sx?)$")
+
+
+class Hit(NamedTuple):
+    """Where a pattern matched: the file, the 1-based line, the matched text and which
+    named group of the pattern matched (its ``kind``; empty without named groups)."""
+
+    path: str
+    line: int
+    text: str
+    kind: str = ""
+
+    def evidence(self, note: str = "") -> Evidence:
+        return Evidence(self.path, self.line, note)
+
+
+class Source:
+    """A source file with its comments blanked (offsets kept); line starts are computed
+    on first use, since most files never produce a hit."""
+
+    __slots__ = ("path", "lang", "code", "test", "_starts")
+
+    def __init__(self, path: str, lang: Lang, code: str, test: bool) -> None:
+        self.path, self.lang, self.code, self.test = path, lang, code, test
+        self._starts: list[int] | None = None
+
+    @property
+    def starts(self) -> list[int]:
+        if self._starts is None:
+            self._starts = [0, *(m.end() for m in _NEWLINE.finditer(self.code))]
+        return self._starts
+
+    def line_at(self, offset: int) -> int:
+        return bisect.bisect_right(self.starts, offset)
+
+    def line(self, number: int) -> str:
+        """The code of one 1-based line (comments blanked)."""
+        if not 1 <= number <= len(self.starts):
+            return ""
+        end = self.starts[number] - 1 if number < len(self.starts) else len(self.code)
+        return self.code[self.starts[number - 1]:end]
+
+
+def language(rel: str) -> Lang | None:
+    name = rel.rpartition("/")[2]
+    if _SHELL_NAMES.match(name):
+        return Lang.SHELL
+    dot = name.rfind(".")
+    return _BY_SUFFIX.get(name[dot:].lower()) if dot >= 0 else None
+
+
+def is_test_path(rel: str) -> bool:
+    """Test code: under a tests/ folder, or named like a test module."""
+    parts = rel.split("/")
+    return bool(_TEST_DIRS.intersection(parts[:-1])) or bool(_TEST_FILE.match(parts[-1]))
+
+
+def sources(project: Project) -> tuple[Source, ...]:
+    """Every source and config file as comment-blanked text, read once per run."""
+    return project.shared("signals.sources", _read_sources)
+
+
+def _read_sources(project: Project) -> tuple[Source, ...]:
+    found = []
+    for rel in project.files:
+        lang = language(rel)
+        if lang is None:
+            continue
+        text = project.text(rel)
+        if text is None:
+            continue
+        code = blank_comments(text, lang, rel.endswith(".json") or lang is Lang.SQL)
+        found.append(Source(rel, lang, code, is_test_path(rel)))
+    return tuple(found)
+
+
+_PY_LINE = re.compile(r"""("(?:[^"\\\n]|\\.)*"?|'(?:[^'\\\n]|\\.)*'?)|(\#[^\n]*)""")
+_JS_LINE = re.compile(r"""("(?:[^"\\\n]|\\.)*"?|'(?:[^'\\\n]|\\.)*'?|`(?:[^`\\]|\\.)*`?)"""
+                      r"""|(//[^\n]*|/\*.*?\*/)""", re.DOTALL)
+_TRIPLE_QUOTE = re.compile(r"\"\"\"|'''")
+_NEWLINE = re.compile("\n")
+
+
+def blank_comments(text: str, lang: Lang, keep: bool = False) -> str:
+    """``text`` with comments (and Python docstrings) replaced by spaces, so that offsets
+    and line numbers stay where they were. Other string literals are kept."""
+    if keep:
+        return text
+    if lang in (Lang.JAVASCRIPT, Lang.GO):
+        return _JS_LINE.sub(_blank_comment, text) if "/" in text else text
+    if lang is Lang.PYTHON and _TRIPLE_QUOTE.search(text):
+        text = _blank_docstrings(text)
+    if "#" not in text:
+        return text
+    lines = text.split("\n")
+    for i, line in enumerate(lines):
+        at = line.find("#")
+        if at < 0:
+            continue
+        if "'" not in line[:at] and '"' not in line[:at]:  # the common case: no string before
+            lines[i] = line[:at] + " " * (len(line) - at)
+        else:
+            lines[i] = _PY_LINE.sub(_blank_comment, line)
+    return "\n".join(lines)
+
+
+def _blank_comment(match: re.Match[str]) -> str:
+    comment = match.group(2)
+    return match.group(0) if comment is None else blank(comment)
+
+
+def blank(text: str) -> str:
+    """Spaces for every character but newlines."""
+    return "\n".join(" " * len(line) for line in text.split("\n"))
+
+
+def _blank_docstrings(text: str) -> str:
+    """Blank triple-quoted strings that open a line: docstrings, not values being assigned.
+    Other triple-quoted strings are stepped over whole, so their insides stay as they are."""
+    parts, done, at = [], 0, 0
+    while True:
+        match = _TRIPLE_QUOTE.search(text, at)
+        if match is None:
+            break
+        close = text.find(match.group(0), match.end())
+        end = len(text) if close < 0 else close + 3
+        line_start = text.rfind("\n", 0, match.start()) + 1
+        if not text[line_start:match.start()].strip(" \trRuUbB"):
+            parts += [text[done:match.start()], blank(text[match.start():end])]
+            done = end
+        at = end
+    return "".join(parts) + text[done:]
+
+
+WINDOW = 240  # characters either side of an anchor that a match may span
+
+
+def search(project: Project, pattern: re.Pattern[str], *, langs: Collection[Lang] = CODE,
+           tests: bool = False, anchors: Sequence[str] = (), window: int = WINDOW
+           ) -> tuple[Hit, ...]:
+    """Every match of ``pattern`` in the chosen languages, once per run.
+
+    ``anchors`` are literals of which every match contains one: the regex then only runs on
+    the lines around their occurrences (found by ``str.find``, far faster than a regex over
+    the whole file), ``window`` characters either side. Each anchor costs one pass over the
+    files: few, distinctive anchors are best. Without anchors whole files are searched.
+    """
+    wanted = frozenset(langs)
+    key = (f"signals.search:{pattern.pattern}:{pattern.flags}:"
+           f"{sorted(lang.value for lang in wanted)}:{tests}:{sorted(anchors)}:{window}")
+
+    def compute(project: Project) -> tuple[Hit, ...]:
+        hits = []
+        for source in sources(project):
+            if source.lang not in wanted or (source.test and not tests):
+                continue
+            regions = windows(source.code, anchors, window) if anchors else \
+                [(0, len(source.code))]
+            for start, end in regions:
+                for match in pattern.finditer(source.code, start, end):
+                    hits.append(Hit(source.path, source.line_at(match.start()),
+                                    match.group(0), match.lastgroup or ""))
+        return tuple(hits)
+
+    return project.shared(key, compute)
+
+
+def windows(code: str, anchors: Sequence[str], window: int = WINDOW) -> list[tuple[int, int]]:
+    """Whole lines around each anchor occurrence (+/- WINDOW characters), merged: where a
+    regex whose every match contains an anchor needs to look."""
+    found: list[tuple[int, int]] = []
+    for anchor in anchors:
+        at = code.find(anchor)
+        while at >= 0:
+            start = code.rfind("\n", 0, max(0, at - window)) + 1
+            end = code.find("\n", at + len(anchor) + window)
+            end = len(code) if end < 0 else end
+            found.append((start, end))
+            at = code.find(anchor, end)  # occurrences inside this window are covered
+    found.sort()
+    merged: list[tuple[int, int]] = []
+    for start, end in found:
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def source(project: Project, rel: str) -> Source | None:
+    by_path = project.shared("signals.by_path", lambda p: {s.path: s for s in sources(p)})
+    return by_path.get(rel)
+
+
+def statement(project: Project, hit: Hit, *, max_lines: int = 8) -> str:
+    """The code from the hit's line until its brackets balance (at most ``max_lines``)."""
+    found = source(project, hit.path)
+    if found is None:
+        return ""
+    lines, depth = [], 0
+    for number in range(hit.line, min(hit.line + max_lines, len(found.starts) + 1)):
+        text = found.line(number)
+        lines.append(text)
+        depth += sum(text.count(c) for c in "([{") - sum(text.count(c) for c in ")]}")
+        if depth <= 0:
+            break
+    return "\n".join(lines)
+
+
+# ---- turning hits into findings ----------------------------------------------------------
+
+
+def code_or_config(project: Project, config: Config, name: str, partial: Finding | None,
+                   missing: Finding) -> Finding:
+    """What the code shows when it is only part of the story: a passing ``evidence.<name>``
+    in readiness.yaml wins, then the partial finding from code, then the configured
+    evidence as judged (a claim, a missing path), then ``missing``."""
+    configured = from_config(project, config, name)
+    if configured is not None and configured.status is Status.PASS:
+        return configured
+    return partial or configured or missing
+
+
+def vendors(hits: Sequence[Hit]) -> str:
+    return ", ".join(dict.fromkeys(h.kind for h in hits))
+
+
+def first_per_kind(hits: Sequence[Hit]) -> list[Hit]:
+    """The first hit (in file order) of each kind, in file order."""
+    seen: dict[str, Hit] = {}
+    for hit in sorted(hits, key=lambda h: (h.path, h.line, h.kind)):
+        seen.setdefault(hit.kind, hit)
+    return sorted(seen.values(), key=lambda h: (h.path, h.line, h.kind))
+
+
+def listing(hits: Sequence[Hit]) -> tuple[str, list[Evidence]]:
+    """``kind (path:line), ...`` for the first hit of each kind, and their evidence."""
+    first = first_per_kind(hits)
+    text = ", ".join(f"{h.kind} ({h.path}:{h.line})" for h in first)
+    return text, list(dict.fromkeys(h.evidence() for h in first))
+
+
+# ---- imports and LLM usage ----------------------------------------------------------------
+
+
+class Import(NamedTuple):
+    path: str
+    line: int
+    module: str  # "openai", "langchain_openai", "@anthropic-ai/sdk"
+    names: tuple[str, ...] = ()  # what a from-import brought in
+
+
+_PY_IMPORT = re.compile(r"^[ \t]*(?:from[ \t]+([\w.]+)[ \t]+import[ \t]+\(?([^)\n]*)"
+                        r"|import[ \t]+([\w. \t,]+))", re.MULTILINE)
+_JS_IMPORT = re.compile(r"""^[ \t]*import\s+(?:[\w*{}\s,]+?\s+from\s+)?["']([^"']+)["']"""
+                        r"""|\brequire\(\s*["']([^"']+)["']\s*\)""", re.MULTILINE)
+
+
+def imports(project: Project) -> tuple[Import, ...]:
+    """Every import statement of the Python and JavaScript/TypeScript files (tests too),
+    once per run."""
+    return project.shared("signals.imports", _scan_imports)
+
+
+def _scan_imports(project: Project) -> tuple[Import, ...]:
+    found: list[Import] = []
+    by_path = {src.path: src for src in sources(project)}
+    strings: dict[str, list[tuple[int, int]]] = {}
+    for hit in search(project, _PY_IMPORT, langs={Lang.PYTHON}, tests=True, anchors=("import",),
+                      window=0):
+        m = _PY_IMPORT.match(hit.text)
+        if hit.path not in strings:
+            strings[hit.path] = _string_lines(by_path[hit.path])
+        if m is None or any(first < hit.line <= last for first, last in strings[hit.path]):
+            continue
+        if m.group(1):
+            names = tuple(n.split(" as ")[0].strip() for n in m.group(2).split(","))
+            found.append(Import(hit.path, hit.line, m.group(1), tuple(n for n in names if n)))
+        else:
+            for part in m.group(3).split(","):
+                module = part.split(" as ")[0].strip()
+                if module:
+                    found.append(Import(hit.path, hit.line, module))
+    for hit in search(project, _JS_IMPORT, langs={Lang.JAVASCRIPT}, tests=True,
+                      anchors=("import", "require(")):
+        m = _JS_IMPORT.match(hit.text)
+        if m is not None:
+            line = hit.line + hit.text[:m.start(1) if m.group(1) else m.start(2)].count("\n")
+            found.append(Import(hit.path, line, m.group(1) or m.group(2)))
+    return tuple(sorted(set(found)))
+
+
+_TRIPLE = re.compile(r"""("{3}|'{3})[\s\S]*?(?:\1|$)""")
+
+
+def _string_lines(src: Source) -> list[tuple[int, int]]:
+    """First and last lines of triple-quoted strings (code shown as text, as in fixtures)."""
+    if '"""' not in src.code and "'''" not in src.code:
+        return []
+    return [(src.line_at(m.start()), src.line_at(m.end() - 1))
+            for m in _TRIPLE.finditer(src.code)]
+
+
+def imports_of(project: Project, *modules: str, tests: bool = False) -> list[Import]:
+    """Imports of these modules or their submodules (``opentelemetry`` matches
+    ``opentelemetry.sdk.trace``; ``langchain*`` any module starting so), outside tests
+    unless asked."""
+    exact = frozenset(m for m in modules if not m.endswith("*"))
+    prefixes = tuple(m[:-1] for m in modules if m.endswith("*"))
+    return [i for i in imports(project) if (tests or not is_test_path(i.path))
+            and (_parents(i.module) & exact or (prefixes and i.module.startswith(prefixes)))]
+
+
+def _parents(module: str) -> set[str]:
+    """``a.b.c`` -> {a, a.b, a.b.c}; ``@scope/pkg/sub`` -> {@scope, @scope/pkg, ...}."""
+    parts = re.split(r"([./])", module)
+    return {"".join(parts[:i]) for i in range(1, len(parts) + 1, 2)}
+
+
+LLM_MODULES = ("openai", "anthropic", "litellm", "langchain*", "langgraph",
+               "google.generativeai", "google.genai", "vertexai", "cohere", "mistralai",
+               "llama_index", "groq", "instructor", "@anthropic-ai/sdk", "@google/genai",
+               "@google/generative-ai", "@langchain/*", "@mistralai/mistralai", "cohere-ai",
+               "ai", "@aws-sdk/client-bedrock-runtime")
+_BEDROCK = re.compile(r"""\bclient\(\s*(?:service_name\s*=\s*)?["']"""
+                      r"""bedrock-(?:agent-)?runtime["']""")
+_GATEWAY_KEY = re.compile(r"^model_list\.\d+\.litellm_params\.model$")
+
+
+def llm_usage(project: Project) -> tuple[Hit, ...]:
+    """Where the repository uses an LLM: SDK imports, Bedrock runtime clients and LLM gateway
+    configs (litellm proxy ``model_list``), outside tests. Empty: no LLM usage found."""
+    return project.shared("signals.llm_usage", _scan_llm_usage)
+
+
+def _scan_llm_usage(project: Project) -> tuple[Hit, ...]:
+    hits = [Hit(i.path, i.line, i.module, "import") for i in imports_of(project, *LLM_MODULES)]
+    hits += [h._replace(kind="bedrock") for h in search(project, _BEDROCK,
+                                                        anchors=("bedrock-",))]
+    hits += [Hit(e.path, e.line, str(e.value), "gateway")
+             for e in config_index(project).find(_GATEWAY_KEY)]
+    return tuple(sorted(set(hits)))
+
+
+def uses_llm(project: Project) -> bool:
+    return bool(llm_usage(project))
+
+
+def llm_files(project: Project) -> frozenset[str]:
+    """Source files that talk to a model directly (import an SDK or build a Bedrock client)."""
+    return frozenset(h.path for h in llm_usage(project) if h.kind != "gateway")
+
+
+NO_LLM = ("no LLM usage found (no openai, anthropic, litellm, langchain, google genai, "
+          "vertexai, cohere, mistralai, llama_index or Bedrock runtime client, no LLM gateway "
+          "config)")
+
+
+# ---- LLM tracing integrations (they log both sides of each call, with ids, tokens, cost) ---
+
+_TRACING: tuple[tuple[str, tuple[str, ...], re.Pattern[str]], ...] = (
+    ("LangSmith", ("wrap_", "@traceable", "LangChainTracer("), re.compile(
+        r"\bwrap_(?:openai|anthropic)\(|@traceable\b|\bLangChainTracer\(")),
+    ("Langfuse", ("langfuse.openai", "@observe", "CallbackHandler(", "Langfuse("), re.compile(
+        r"\bfrom[ \t]+langfuse\.openai[ \t]+import\b|\bimport[ \t]+langfuse\.openai\b|"
+        r"@observe\b|\bCallbackHandler\(|\bLangfuse\(")),
+    ("Helicone", ("elicone", "ELICONE"), re.compile(r"\bhelicone\.ai\b|\bHelicone-Auth\b",
+                                                    re.IGNORECASE)),
+    ("OpenTelemetry GenAI instrumentation", ("Instrumentor().instrument(",), re.compile(
+        r"\b(?:OpenAI|Anthropic|Bedrock|VertexAI|LangChain|LlamaIndex|MistralAi|Cohere|Groq|"
+        r"LiteLLM|GoogleGenAi|Openai)Instrumentor\(\)\.instrument\(")),
+    ("OpenLLMetry", ("Traceloop.init(",), re.compile(r"\bTraceloop\.init\(")),
+    ("Logfire", ("logfire.instrument_",), re.compile(
+        r"\blogfire\.instrument_(?:openai|anthropic|litellm|pydantic_ai)\(")),
+    ("MLflow tracing", ("autolog(",), re.compile(
+        r"\bmlflow\.(?:openai|anthropic|langchain|litellm|gemini|bedrock)\.autolog\(")),
+    ("Weave", ("weave.init(",), re.compile(r"\bweave\.init\(")),
+)
+_CALLBACK_VENDORS = {"langfuse": "Langfuse", "langsmith": "LangSmith", "helicone": "Helicone",
+                     "otel": "OpenTelemetry", "opentelemetry": "OpenTelemetry",
+                     "datadog": "Datadog", "lunary": "Lunary", "arize": "Arize",
+                     "braintrust": "Braintrust", "mlflow": "MLflow", "logfire": "Logfire",
+                     "athina": "Athina", "langtrace": "Langtrace"}
+_LITELLM_CALLBACK = re.compile(r"\blitellm\.(?:success_callback|callbacks)\s*=\s*\[([^\]]*)\]")
+_CALLBACK_KEY = re.compile(r"(?:^|\.)(?:success_callback|callbacks)\.\d+$")
+
+
+def tracing(project: Project) -> tuple[Hit, ...]:
+    """LLM tracing integrations set up outside tests; each hit's ``kind`` names the vendor."""
+    return project.shared("signals.tracing", _scan_tracing)
+
+
+def _scan_tracing(project: Project) -> tuple[Hit, ...]:
+    hits: list[Hit] = []
+    for vendor, anchors, pattern in _TRACING:
+        langs = ANY if vendor == "Helicone" else CODE
+        hits += [h._replace(kind=vendor) for h in search(project, pattern, langs=langs,
+                                                         anchors=anchors)
+                 if vendor != "Langfuse" or mentions(project, h.path, "langfuse")]
+    for hit in search(project, _LITELLM_CALLBACK, anchors=("litellm.",)):
+        hits += [hit._replace(kind=_CALLBACK_VENDORS[name]) for name in _CALLBACK_VENDORS
+                 if re.search(rf"[\"']{name}[\"']", hit.text)]
+    for entry in config_index(project).find(_CALLBACK_KEY):
+        named = _CALLBACK_VENDORS.get(scalar_text(entry.value).lower())
+        if named:
+            hits.append(Hit(entry.path, entry.line, scalar_text(entry.value), named))
+    hits += [Hit(s.path, s.line, s.name, "LangSmith")
+             for s in env_settings(project, "LANGCHAIN_TRACING_V2", "LANGSMITH_TRACING")
+             if truthy(s.value)]
+    return tuple(sorted(set(hits), key=lambda h: (h.path, h.line, h.kind)))
+
+
+def mentions(project: Project, rel: str, word: str) -> bool:
+    """Does the (comment-blanked) file contain ``word``?"""
+    found = source(project, rel)
+    return found is not None and word in found.code
+
+
+# ---- environment settings -----------------------------------------------------------------
+
+
+class Setting(NamedTuple):
+    """An environment variable set somewhere: .env, Dockerfile, compose, a manifest, code."""
+
+    path: str
+    line: int
+    name: str
+    value: str
+
+    def evidence(self, note: str = "") -> Evidence:
+        return Evidence(self.path, self.line, note)
+
+
+def env_settings(project: Project, *names: str) -> list[Setting]:
+    """Where any of these environment variables is given a value, in file order."""
+    alternatives = "|".join(re.escape(n) for n in names)
+    assign = re.compile(rf"""\b({alternatives})\b["']?\]?\s*(?:[=:]|,)\s*["']?([^"'\s,}}\]#]*)""")
+    found = [Setting(h.path, h.line, *_split_setting(assign, h.text))
+             for h in search(project, assign, langs=ANY, anchors=names)]
+    index = config_index(project)
+    for entry in index.find("name", re.compile(rf"^(?:{alternatives})$")):  # k8s env lists
+        value = index.child(entry, "value")
+        if value is not None:
+            found.append(Setting(entry.path, entry.line, str(entry.value),
+                                 scalar_text(value.value)))
+    return sorted(set(found))
+
+
+def _split_setting(assign: re.Pattern[str], text: str) -> tuple[str, str]:
+    match = assign.match(text)
+    return (match.group(1), match.group(2)) if match else (text, "")
+
+
+def truthy(value: str) -> bool:
+    return value.strip().strip("\"'").lower() in ("true", "1", "yes", "on")

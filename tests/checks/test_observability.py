@@ -1,0 +1,395 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+from readiness.checks.infrastructure.observability import (
+    alert_rules,
+    alerting,
+    cost_tracking,
+    monitoring,
+    request_logging,
+)
+
+from readiness.config import load_config
+from readiness.model import Credit, Finding, Status
+from readiness.project import Project
+from tests import fixtures_infra as fx
+from tests.conftest import MakeProject
+
+
+def run(check: object, root: Path) -> Finding:
+    return check.run(Project(root), load_config(root))  # type: ignore[attr-defined,no-any-return]
+
+
+def where(finding: Finding) -> list[str]:
+    return [str(e) for e in finding.evidence]
+
+
+NO_LLM_MESSAGE = ("no LLM usage found (no openai, anthropic, litellm, langchain, google genai, "
+                  "vertexai, cohere, mistralai, llama_index or Bedrock runtime client, no LLM "
+                  "gateway config)")
+
+LLM_CLIENT = '''\
+import structlog
+from anthropic import Anthropic
+
+log = structlog.get_logger()
+client = Anthropic(timeout=30)
+
+
+def classify(ticket: str) -> str:
+    message = client.messages.create(model="claude-3-5-haiku-latest", max_tokens=50,
+                                     messages=[{"role": "user", "content": ticket}])
+    log.info("llm.response", output=message.content[0].text)
+    return message.content[0].text
+'''
+
+
+# ---- request-logging ----------------------------------------------------------------------
+
+
+def test_request_logging_passes_with_both_sides_and_an_id(make_project: MakeProject) -> None:
+    finding = run(request_logging, make_project(fx.HARDENED))
+    assert (finding.status, finding.credit) == (Status.PASS, Credit.ENFORCED)
+    assert finding.message == "LLM requests and responses are logged with a request id"
+    assert where(finding) == ["app/llm.py:23", "app/llm.py:30"]
+    assert [e.note for e in finding.evidence] == ["request, id", "response"]
+
+
+def test_langsmith_tracing_from_compose_environment_passes(make_project: MakeProject) -> None:
+    finding = run(request_logging, make_project(fx.LANGCHAIN_BOT))
+    assert finding.status is Status.PASS
+    assert finding.message == ("LLM requests and responses are traced by LangSmith, each call "
+                               "with its trace id")
+    assert where(finding) == ["docker-compose.yml:5"]
+
+
+def test_litellm_proxy_langfuse_callback_passes(make_project: MakeProject) -> None:
+    finding = run(request_logging, make_project(fx.LITELLM_GATEWAY))
+    assert finding.status is Status.PASS
+    assert finding.message == ("LLM requests and responses are traced by Langfuse, each call "
+                               "with its trace id")
+    assert where(finding) == ["litellm/config.yaml:19"]
+
+
+def test_otel_instrumentor_and_traceloop_count_as_tracing(make_project: MakeProject) -> None:
+    root = make_project({
+        "app/llm.py": "from openai import OpenAI\n\nclient = OpenAI()\n",
+        "app/tracing.py": "from opentelemetry.instrumentation.openai import OpenAIInstrumentor\n"
+                          "from traceloop.sdk import Traceloop\n\n"
+                          "OpenAIInstrumentor().instrument()\nTraceloop.init(app_name='x')\n",
+    })
+    finding = run(request_logging, root)
+    assert finding.status is Status.PASS
+    assert "OpenTelemetry GenAI instrumentation, OpenLLMetry" in finding.message
+    assert where(finding) == ["app/tracing.py:4", "app/tracing.py:5"]
+
+
+def test_no_logging_near_llm_calls_fails_at_the_llm_import(make_project: MakeProject) -> None:
+    finding = run(request_logging, make_project(fx.BARE_PILOT))
+    assert finding.status is Status.FAIL
+    assert finding.message == ("LLM calls (app/main.py) are not logged: no request/response "
+                               "logging or LLM tracing (LangSmith, Langfuse, Helicone, "
+                               "OpenTelemetry) found")
+    assert where(finding) == ["app/main.py:2"]
+
+
+def test_only_the_response_logged_without_id_warns(make_project: MakeProject) -> None:
+    finding = run(request_logging, make_project({"app/triage.py": LLM_CLIENT}))
+    assert (finding.status, finding.credit) == (Status.WARN, Credit.ENFORCED)
+    assert finding.message == ("LLM responses are logged but requests are not; no request id "
+                               "is logged with them")
+    assert where(finding) == ["app/triage.py:11"]
+
+
+def test_both_sides_without_an_id_warns(make_project: MakeProject) -> None:
+    client = LLM_CLIENT.replace('    message = client', '    log.info("llm.request", '
+                                'prompt=ticket)\n    message = client')
+    finding = run(request_logging, make_project({"app/triage.py": client}))
+    assert finding.status is Status.WARN
+    assert finding.message == "LLM requests and responses are logged but without a request id"
+    assert where(finding) == ["app/triage.py:9", "app/triage.py:12"]
+
+
+def test_logs_that_say_nothing_about_the_call_warn(make_project: MakeProject) -> None:
+    client = LLM_CLIENT.replace('log.info("llm.response", output=message.content[0].text)',
+                                'log.info("classified")')
+    finding = run(request_logging, make_project({"app/triage.py": client}))
+    assert finding.status is Status.WARN
+    assert finding.message == ("files that call a model log (app/triage.py:11) but neither the "
+                               "request nor the response, and no request id")
+    assert where(finding) == ["app/triage.py:11"]
+
+
+def test_request_id_bound_by_middleware_completes_the_logs(make_project: MakeProject) -> None:
+    client = LLM_CLIENT.replace('    message = client', '    log.info("llm.request", '
+                                'prompt=ticket)\n    message = client')
+    root = make_project({
+        "app/triage.py": client,
+        "app/middleware.py": "import uuid\n\nimport structlog\n\n\nasync def add_id(request, "
+                             "call_next):\n    structlog.contextvars.bind_contextvars("
+                             "request_id=str(uuid.uuid4()))\n    return await call_next(request)\n",
+    })
+    finding = run(request_logging, root)
+    assert finding.status is Status.PASS
+    assert where(finding) == ["app/triage.py:9", "app/triage.py:12", "app/middleware.py:7"]
+
+
+def test_logs_outside_llm_files_do_not_count(make_project: MakeProject) -> None:
+    root = make_project({**fx.BARE_PILOT, "app/audit.py": (
+        "import logging\n\nlog = logging.getLogger(__name__)\n\n\ndef audit(request_id, "
+        "prompt, response):\n    log.info('request %s %s %s', request_id, prompt, response)\n")})
+    finding = run(request_logging, root)
+    assert finding.status is Status.FAIL
+    assert where(finding) == ["app/main.py:2"]
+
+
+def test_request_logging_falls_back_to_configured_evidence(make_project: MakeProject) -> None:
+    root = make_project({**fx.BARE_PILOT, "docs/logging.md": "# Gateway logs\n",
+                         "readiness.yaml": "version: 1\nevidence:\n"
+                                           "  request-logging: docs/logging.md\n"})
+    finding = run(request_logging, root)
+    assert (finding.status, finding.credit) == (Status.PASS, Credit.DOCUMENTED)
+    assert where(finding) == ["docs/logging.md", "readiness.yaml:3"]
+
+
+def test_request_logging_is_not_applicable_without_llm(make_project: MakeProject) -> None:
+    finding = run(request_logging, make_project(fx.NO_LLM))
+    assert finding.status is Status.NOT_APPLICABLE
+    assert finding.message == NO_LLM_MESSAGE
+
+
+def test_lookalikes_do_not_pass_request_logging(make_project: MakeProject) -> None:
+    finding = run(request_logging, make_project(fx.LOOKALIKES))
+    assert finding.status is Status.FAIL
+    assert where(finding) == ["app/extract.py:1"]
+
+
+# ---- cost-tracking ------------------------------------------------------------------------
+
+
+def test_token_counters_pass_cost_tracking(make_project: MakeProject) -> None:
+    finding = run(cost_tracking, make_project(fx.HARDENED))
+    assert (finding.status, finding.credit) == (Status.PASS, Credit.ENFORCED)
+    assert finding.message == "token usage and cost are recorded per request in code"
+    assert where(finding) == ["app/llm.py:27", "app/llm.py:28"]
+
+
+def test_litellm_proxy_records_cost_with_langfuse_and_db(make_project: MakeProject) -> None:
+    finding = run(cost_tracking, make_project(fx.LITELLM_GATEWAY))
+    assert finding.status is Status.PASS
+    assert finding.message == ("token usage and cost are recorded per request by Langfuse and "
+                               "with litellm's spend database")
+    assert where(finding) == ["litellm/config.yaml:19", "litellm/config.yaml:25"]
+
+
+def test_litellm_completion_cost_passes(make_project: MakeProject) -> None:
+    root = make_project({"app/llm.py": (
+        "import litellm\n\n\ndef ask(messages):\n"
+        "    response = litellm.completion(model='gpt-4o', messages=messages)\n"
+        "    cost = litellm.completion_cost(completion_response=response)\n"
+        "    return response, cost\n")})
+    finding = run(cost_tracking, root)
+    assert finding.status is Status.PASS
+    assert where(finding) == ["app/llm.py:6"]
+
+
+def test_token_usage_read_but_not_recorded_warns(make_project: MakeProject) -> None:
+    root = make_project({"app/llm.py": (
+        "from openai import OpenAI\n\nclient = OpenAI()\n\n\ndef ask(q):\n"
+        "    r = client.chat.completions.create(model='gpt-4o', messages=[])\n"
+        "    used = r.usage.total_tokens\n"
+        "    return r.choices[0].message.content, used\n")})
+    finding = run(cost_tracking, root)
+    assert (finding.status, finding.credit) == (Status.WARN, Credit.ENFORCED)
+    assert finding.message == ("token usage is read (app/llm.py:8) but not logged, stored or "
+                               "exported as a metric")
+    assert where(finding) == ["app/llm.py:8"]
+
+
+def test_no_token_records_fails(make_project: MakeProject) -> None:
+    finding = run(cost_tracking, make_project(fx.BARE_PILOT))
+    assert finding.status is Status.FAIL
+    assert finding.message == "token usage and cost are not recorded per request"
+    assert run(cost_tracking, make_project(fx.NO_LLM)).status is Status.NOT_APPLICABLE
+
+
+# ---- monitoring ---------------------------------------------------------------------------
+
+
+def test_prometheus_and_otel_setup_pass_monitoring(make_project: MakeProject) -> None:
+    finding = run(monitoring, make_project(fx.HARDENED))
+    assert (finding.status, finding.credit) == (Status.PASS, Credit.ENFORCED)
+    assert finding.message == ("metrics or traces are emitted: Prometheus (app/metrics.py:3), "
+                               "OpenTelemetry (app/telemetry.py:8)")
+    assert where(finding) == ["app/metrics.py:3", "app/telemetry.py:8"]
+
+
+def test_cloudwatch_alarms_show_metrics_are_collected(make_project: MakeProject) -> None:
+    finding = run(monitoring, make_project(fx.BEDROCK_BATCH))
+    assert finding.status is Status.PASS
+    assert finding.message == "metrics or traces are emitted: CloudWatch (serverless.yml:24)"
+
+
+def test_sentry_init_and_ddtrace_run_pass(make_project: MakeProject) -> None:
+    root = make_project({
+        **fx.NO_LLM,
+        "app/errors.py": "import sentry_sdk\n\nsentry_sdk.init(dsn='https://k@o1.ingest/1')\n",
+        "Dockerfile": "FROM python:3.11\nCMD [\"ddtrace-run\", \"gunicorn\", \"app:app\"]\n",
+    })
+    finding = run(monitoring, root)
+    assert finding.status is Status.PASS
+    assert finding.message == ("metrics or traces are emitted: Datadog (Dockerfile:2), "
+                               "Sentry (app/errors.py:3)")
+
+
+def test_monitoring_import_alone_warns(make_project: MakeProject) -> None:
+    root = make_project({**fx.BARE_PILOT,
+                         "app/metrics.py": "import prometheus_client  # TODO metrics\n"})
+    finding = run(monitoring, root)
+    assert (finding.status, finding.credit) == (Status.WARN, Credit.CLAIMED)
+    assert finding.message == ("prometheus_client is imported (app/metrics.py:1) but no metric, "
+                               "exporter or initialisation was found")
+    assert where(finding) == ["app/metrics.py:1"]
+
+
+def test_collections_counter_is_not_a_metric(make_project: MakeProject) -> None:
+    root = make_project({**fx.NO_LLM, "app/words.py": (
+        "from collections import Counter\n\nSEEN = Counter('invoice')\n")})
+    finding = run(monitoring, root)
+    assert finding.status is Status.FAIL
+    assert finding.message == ("no metrics or traces are emitted (no OpenTelemetry, Prometheus, "
+                               "Datadog, Sentry, Langfuse or LangSmith set-up found)")
+
+
+def test_monitoring_applies_without_llm_and_lookalikes_fail(make_project: MakeProject) -> None:
+    assert run(monitoring, make_project(fx.NO_LLM)).status is Status.FAIL
+    assert run(monitoring, make_project(fx.LOOKALIKES)).status is Status.FAIL
+
+
+# ---- alerting -----------------------------------------------------------------------------
+
+
+def test_prometheus_rules_for_all_three_pass(make_project: MakeProject) -> None:
+    finding = run(alerting, make_project(fx.HARDENED))
+    assert (finding.status, finding.credit) == (Status.PASS, Credit.ENFORCED)
+    assert finding.message == "alert rules cover error rate, latency and cost"
+    assert where(finding) == ["ops/alerts.yml:4", "ops/alerts.yml:8", "ops/alerts.yml:11"]
+    assert [e.note for e in finding.evidence] == ["error rate", "latency", "cost"]
+
+
+def test_cloudwatch_alarms_without_cost_warn(make_project: MakeProject) -> None:
+    finding = run(alerting, make_project(fx.BEDROCK_BATCH))
+    assert (finding.status, finding.credit) == (Status.WARN, Credit.ENFORCED)
+    assert finding.message == "alert rules cover error rate and latency but not cost"
+    assert where(finding) == ["serverless.yml:24", "serverless.yml:35"]
+
+
+TERRAFORM_MONITORS = '''\
+resource "datadog_monitor" "llm_errors" {
+  name    = "LLM error rate"
+  type    = "query alert"
+  query   = "sum(last_5m):sum:llm.requests{status:error}.as_count() > 50"
+  message = "Latency and cost are fine, errors are not @pagerduty"
+}
+
+resource "aws_cloudwatch_metric_alarm" "bedrock_latency" {
+  alarm_name          = "bedrock-p95"
+  namespace           = "AWS/Bedrock"
+  metric_name         = "InvocationLatency"
+  extended_statistic  = "p95"
+  threshold           = 20000
+  comparison_operator = "GreaterThanThreshold"
+  evaluation_periods  = 3
+}
+
+resource "aws_budgets_budget" "llm" {
+  name         = "llm-monthly"
+  budget_type  = "COST"
+  limit_amount = "12000"
+  limit_unit   = "USD"
+  time_unit    = "MONTHLY"
+}
+'''
+
+
+def test_terraform_monitors_alarms_and_budgets_classified(make_project: MakeProject) -> None:
+    root = make_project({**fx.BARE_PILOT, "infra/monitors.tf": TERRAFORM_MONITORS})
+    finding = run(alerting, root)
+    assert finding.status is Status.PASS
+    assert where(finding) == ["infra/monitors.tf:1", "infra/monitors.tf:8",
+                              "infra/monitors.tf:18"]
+
+
+def test_grafana_and_datadog_json_and_helm_rules(make_project: MakeProject) -> None:
+    root = make_project({
+        **fx.BARE_PILOT,
+        "grafana/provisioning/alerting/llm.yaml": (
+            "apiVersion: 1\ngroups:\n  - orgId: 1\n    name: llm\n    folder: AI\n"
+            "    interval: 1m\n    rules:\n      - uid: llm-latency\n"
+            "        title: LLM p95 latency\n        condition: C\n        data:\n"
+            "          - refId: A\n            model:\n"
+            "              expr: histogram_quantile(0.95, rate(llm_seconds_bucket[5m]))\n"
+            "        execErrState: Error\n"),
+        "monitors/cost.json": ('{\n  "name": "LLM spend",\n  "type": "metric alert",\n'
+                               '  "query": "sum(last_1h):sum:llm.cost_usd{*} > 50",\n'
+                               '  "message": "error budget notes"\n}\n'),
+        "chart/templates/rules.yaml": (
+            "apiVersion: monitoring.coreos.com/v1\nkind: PrometheusRule\nmetadata:\n"
+            "  name: {{ include \"app.fullname\" . }}\nspec:\n  groups:\n    - name: llm\n"
+            "      rules:\n        {{- if .Values.alerts.enabled }}\n"
+            "        - alert: LLMErrors\n"
+            "          expr: rate(llm_failures_total[5m]) > {{ .Values.alerts.errors }}\n"
+            "        {{- end }}\n"),
+    })
+    finding = run(alerting, root)
+    assert finding.status is Status.PASS
+    assert where(finding) == ["chart/templates/rules.yaml:10",
+                              "grafana/provisioning/alerting/llm.yaml:9",
+                              "monitors/cost.json:3"]
+
+
+def test_rules_on_other_things_warn(make_project: MakeProject) -> None:
+    root = make_project({**fx.BARE_PILOT, "ops/rules.yml": (
+        "groups:\n  - name: disk\n    rules:\n      - alert: DiskAlmostFull\n"
+        "        expr: node_filesystem_avail_bytes / node_filesystem_size_bytes < 0.1\n")})
+    finding = run(alerting, root)
+    assert finding.status is Status.WARN
+    assert finding.message == "1 alert rule(s) found but none on error rate, latency and cost"
+    assert where(finding) == ["ops/rules.yml:4"]
+
+
+def test_alerting_url_with_owner_is_documented(make_project: MakeProject) -> None:
+    root = make_project({**fx.BARE_PILOT, "readiness.yaml": (
+        "version: 1\nevidence:\n  alerting: {url: 'https://grafana.example.com/d/llm', "
+        "owner: sre-oncall}\n")})
+    finding = run(alerting, root)
+    assert (finding.status, finding.credit) == (Status.PASS, Credit.DOCUMENTED)
+    assert where(finding) == ["readiness.yaml:3"]
+
+
+def test_no_alert_rules_fails_and_comments_do_not_count(make_project: MakeProject) -> None:
+    finding = run(alerting, make_project(fx.LOOKALIKES))
+    assert finding.status is Status.FAIL
+    assert finding.message == ("no alert rules found (Prometheus rules, Grafana alerting, "
+                               "Datadog monitors, CloudWatch alarms)")
+    assert finding.evidence == ()
+
+
+def test_without_llm_cost_alerts_are_not_required(make_project: MakeProject) -> None:
+    root = make_project({**fx.NO_LLM, "ops/alerts.yml": (
+        "groups:\n  - name: api\n    rules:\n      - alert: HighErrorRate\n"
+        "        expr: rate(http_requests_total{status=~\"5..\"}[5m]) > 1\n"
+        "      - alert: SlowRequests\n"
+        "        expr: histogram_quantile(0.95, rate(http_duration_seconds_bucket[5m])) > 2\n")})
+    finding = run(alerting, root)
+    assert finding.status is Status.PASS
+    assert finding.message == "alert rules cover error rate and latency"
+
+
+def test_alert_rules_are_shared_once_per_run(make_project: MakeProject) -> None:
+    project = Project(make_project(fx.HARDENED))
+    assert alert_rules(project) is alert_rules(project)
+    assert [(r.name, sorted(r.covers)) for r in alert_rules(project)] == [
+        ("LLMHighErrorRate", ["error rate"]), ("LLMSlowResponses", ["latency"]),
+        ("LLMTokenSpendSpike", ["cost"])]

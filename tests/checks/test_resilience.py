@@ -1,0 +1,208 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+from readiness.checks.infrastructure.resilience import (
+    dead_letter_queue,
+    graceful_degradation,
+    rate_limiting,
+)
+
+from readiness.config import load_config
+from readiness.model import Credit, Finding, Status
+from readiness.project import Project
+from tests import fixtures_infra as fx
+from tests.conftest import MakeProject
+
+
+def run(check: object, root: Path) -> Finding:
+    return check.run(Project(root), load_config(root))  # type: ignore[attr-defined,no-any-return]
+
+
+def where(finding: Finding) -> list[str]:
+    return [str(e) for e in finding.evidence]
+
+
+# ---- dead-letter-queue --------------------------------------------------------------------
+
+
+def test_terraform_sqs_redrive_policy_passes(make_project: MakeProject) -> None:
+    finding = run(dead_letter_queue, make_project(fx.HARDENED))
+    assert (finding.status, finding.credit) == (Status.PASS, Credit.ENFORCED)
+    assert finding.message == ("failed requests are kept: dead-letter queue (infra/queue.tf:2), "
+                               "dead-letter setting (infra/queue.tf:9)")
+    assert where(finding) == ["infra/queue.tf:2", "infra/queue.tf:9"]
+
+
+def test_serverless_redrive_policy_with_cloudformation_tags_passes(
+        make_project: MakeProject) -> None:
+    finding = run(dead_letter_queue, make_project(fx.BEDROCK_BATCH))
+    assert finding.status is Status.PASS
+    assert where(finding) == ["serverless.yml:17", "serverless.yml:23"]
+
+
+def test_rabbitmq_dead_letter_exchange_in_code_passes(make_project: MakeProject) -> None:
+    root = make_project({**fx.BARE_PILOT, "app/queue.py": (
+        "import pika\n\nchannel = pika.BlockingConnection().channel()\n"
+        "channel.queue_declare(queue='summaries', durable=True,\n"
+        "                      arguments={'x-dead-letter-exchange': 'summaries.dlx'})\n")})
+    finding = run(dead_letter_queue, root)
+    assert finding.status is Status.PASS
+    assert finding.message == ("failed requests are kept: RabbitMQ dead letter exchange "
+                               "(app/queue.py:5)")
+
+
+def test_kafka_dlq_topic_and_failed_requests_table_pass(make_project: MakeProject) -> None:
+    root = make_project({
+        **fx.BARE_PILOT,
+        "app/worker.py": "from kafka import KafkaProducer\n\nproducer = KafkaProducer()\n\n\n"
+                         "def park(msg):\n    producer.send('summaries.dlq', msg)\n",
+        "migrations/001_failed.sql": "-- keep what failed\nCREATE TABLE IF NOT EXISTS "
+                                     "failed_requests (id uuid primary key, body jsonb);\n",
+    })
+    finding = run(dead_letter_queue, root)
+    assert finding.status is Status.PASS
+    assert where(finding) == ["app/worker.py:7", "migrations/001_failed.sql:2"]
+
+
+def test_celery_acks_late_alone_warns_and_with_reject_passes(make_project: MakeProject) -> None:
+    celery = "from celery import Celery\n\napp = Celery('jobs')\napp.conf.task_acks_late = True\n"
+    alone = run(dead_letter_queue, make_project({**fx.BARE_PILOT, "app/tasks.py": celery}))
+    assert (alone.status, alone.credit) == (Status.WARN, Credit.ENFORCED)
+    assert alone.message == ("Celery acks_late is set (app/tasks.py:4) but without "
+                             "task_reject_on_worker_lost; a failed task is not kept anywhere")
+    both = run(dead_letter_queue, make_project({**fx.BARE_PILOT, "app/tasks.py": celery +
+                                                "app.conf.task_reject_on_worker_lost = True\n"}))
+    assert both.status is Status.PASS
+    assert where(both) == ["app/tasks.py:4"]
+
+
+def test_dead_letter_prose_and_comments_do_not_count(make_project: MakeProject) -> None:
+    finding = run(dead_letter_queue, make_project(fx.LOOKALIKES))
+    assert finding.status is Status.FAIL
+    assert finding.message == ("no dead-letter queue or failed-request store found: requests "
+                               "that still fail after retries are lost")
+
+
+def test_dead_letter_claim_in_config_is_a_claim(make_project: MakeProject) -> None:
+    root = make_project({**fx.BARE_PILOT, "readiness.yaml": (
+        "version: 1\nevidence:\n  dead-letter-queue: \"Failed batches are re-run by hand\"\n")})
+    finding = run(dead_letter_queue, root)
+    assert (finding.status, finding.credit) == (Status.WARN, Credit.CLAIMED)
+    assert finding.message == ("claimed in readiness.yaml, without evidence: Failed batches are "
+                               "re-run by hand")
+    assert where(finding) == ["readiness.yaml:3"]
+
+
+def test_dead_letter_queue_not_applicable_without_llm(make_project: MakeProject) -> None:
+    assert run(dead_letter_queue, make_project(fx.NO_LLM)).status is Status.NOT_APPLICABLE
+
+
+# ---- graceful-degradation -----------------------------------------------------------------
+
+
+def test_litellm_router_fallbacks_pass(make_project: MakeProject) -> None:
+    finding = run(graceful_degradation, make_project(fx.HARDENED))
+    assert (finding.status, finding.credit) == (Status.PASS, Credit.ENFORCED)
+    assert finding.message == "a fallback path exists: litellm fallbacks (app/llm.py:15)"
+    assert where(finding) == ["app/llm.py:15"]
+
+
+def test_langchain_with_fallbacks_and_proxy_fallbacks_pass(make_project: MakeProject) -> None:
+    chain = run(graceful_degradation, make_project(fx.LANGCHAIN_BOT))
+    assert chain.message == "a fallback path exists: LangChain with fallbacks (bot/chain.py:11)"
+    proxy = run(graceful_degradation, make_project(fx.LITELLM_GATEWAY))
+    assert proxy.status is Status.PASS
+    assert where(proxy) == ["litellm/config.yaml:16"]
+
+
+def test_circuit_breaker_and_kill_switch_pass(make_project: MakeProject) -> None:
+    root = make_project({**fx.BARE_PILOT, "app/guard.py": (
+        "import os\n\nimport pybreaker\n\nbreaker = pybreaker.CircuitBreaker(fail_max=5)\n"
+        "AI_ENABLED = os.environ.get('AI_ENABLED', 'true') == 'true'\n")})
+    finding = run(graceful_degradation, root)
+    assert finding.status is Status.PASS
+    assert finding.message == ("a fallback path exists: circuit breaker (app/guard.py:5), "
+                               "degraded mode flag (app/guard.py:6)")
+
+
+def test_except_that_returns_a_cached_answer_passes(make_project: MakeProject) -> None:
+    root = make_project({"app/answer.py": (
+        "import openai\n\nfrom app.cache import cached_answer\n\nclient = openai.OpenAI()\n\n\n"
+        "def answer(q: str) -> str:\n    try:\n"
+        "        r = client.chat.completions.create(model='gpt-4o', messages=[])\n"
+        "        return r.choices[0].message.content\n"
+        "    except openai.APIConnectionError:\n"
+        "        return cached_answer(q)\n")})
+    finding = run(graceful_degradation, root)
+    assert finding.status is Status.PASS
+    assert finding.message == ("a fallback path exists: fallback in an except block "
+                               "(app/answer.py:12)")
+
+
+def test_except_that_reraises_is_not_a_fallback(make_project: MakeProject) -> None:
+    root = make_project({"app/answer.py": (
+        "import openai\n\nclient = openai.OpenAI()\n\n\ndef answer(q: str) -> str:\n"
+        "    try:\n        return client.responses.create(model='gpt-4o', input=q).output_text\n"
+        "    except openai.APIError:\n        raise\n\n\nFALLBACK_MESSAGE = 'sorry'\n")})
+    finding = run(graceful_degradation, root)
+    assert finding.status is Status.FAIL
+    assert finding.message == ("no fallback when the model or provider is down: no fallback "
+                               "model, circuit breaker or degraded mode found")
+
+
+def test_fallback_in_a_comment_does_not_count(make_project: MakeProject) -> None:
+    assert run(graceful_degradation, make_project(fx.LOOKALIKES)).status is Status.FAIL
+    assert run(graceful_degradation, make_project(fx.NO_LLM)).status is Status.NOT_APPLICABLE
+
+
+# ---- rate-limiting ------------------------------------------------------------------------
+
+
+def test_semaphore_around_llm_calls_passes(make_project: MakeProject) -> None:
+    finding = run(rate_limiting, make_project(fx.HARDENED))
+    assert (finding.status, finding.credit) == (Status.PASS, Credit.ENFORCED)
+    assert finding.message == "model calls are limited: semaphore (app/llm.py:18)"
+    assert where(finding) == ["app/llm.py:18"]
+
+
+def test_litellm_proxy_rpm_passes(make_project: MakeProject) -> None:
+    finding = run(rate_limiting, make_project(fx.LITELLM_GATEWAY))
+    assert finding.status is Status.PASS
+    assert finding.message == ("model calls are limited: litellm router limit "
+                               "(litellm/config.yaml:7)")
+
+
+def test_aiolimiter_and_celery_rate_limit_pass(make_project: MakeProject) -> None:
+    root = make_project({**fx.BARE_PILOT, "app/limits.py": (
+        "from aiolimiter import AsyncLimiter\n\nOPENAI_RPS = AsyncLimiter(50, 1)\n"),
+        "app/tasks.py": "from celery import shared_task\n\n\n@shared_task(rate_limit='60/m')\n"
+                        "def summarise(doc_id):\n    ...\n"})
+    finding = run(rate_limiting, root)
+    assert finding.status is Status.PASS
+    assert where(finding) == ["app/limits.py:3", "app/tasks.py:4"]
+
+
+def test_unrelated_semaphore_and_test_semaphore_do_not_count(make_project: MakeProject) -> None:
+    root = make_project({**fx.LOOKALIKES, "app/files.py": (
+        "import threading\n\nDISK = threading.Semaphore(4)\n")})
+    finding = run(rate_limiting, root)
+    assert finding.status is Status.FAIL
+    assert finding.message == ("model calls are not rate- or concurrency-limited: a traffic "
+                               "spike goes straight to the provider's limits")
+
+
+def test_semaphore_named_for_the_model_counts_anywhere(make_project: MakeProject) -> None:
+    root = make_project({**fx.BARE_PILOT, "app/limits.py": (
+        "import asyncio\n\nLLM_CONCURRENCY = asyncio.Semaphore(8)\n")})
+    finding = run(rate_limiting, root)
+    assert finding.status is Status.PASS
+    assert where(finding) == ["app/limits.py:3"]
+    assert run(rate_limiting, make_project(fx.NO_LLM)).status is Status.NOT_APPLICABLE
+
+
+def test_generic_fallbacks_and_rpm_names_need_a_model_nearby(make_project: MakeProject) -> None:
+    root = make_project({**fx.BARE_PILOT, "app/fans.py": (
+        "fallbacks = ['cached', 'default']\nrpm = 1200  # fan speed\n")})
+    assert run(graceful_degradation, root).status is Status.FAIL
+    assert run(rate_limiting, root).status is Status.FAIL

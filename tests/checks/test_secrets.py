@@ -1,0 +1,145 @@
+from __future__ import annotations
+
+import random
+import string
+from pathlib import Path
+
+from readiness.checks.infrastructure.secrets import (
+    entropy,
+    find_secrets,
+    hardcoded_secrets,
+    is_template,
+    looks_secret,
+)
+
+from readiness.config import load_config
+from readiness.model import Credit, Finding, Status
+from readiness.project import Project
+from tests import fixtures_infra as fx
+from tests.conftest import MakeProject
+
+# Key-shaped random strings, built at run time so that no key-looking literal is committed
+# here (this file would otherwise trip the very scanners it tests).
+_RANDOM = random.Random(20261124)
+ALNUM = string.ascii_letters + string.digits
+
+
+def rand(n: int, alphabet: str = ALNUM) -> str:
+    return "".join(_RANDOM.choice(alphabet) for _ in range(n))
+
+
+OPENAI = "sk-proj-" + rand(64, ALNUM + "_-")
+ANTHROPIC = "sk-ant-api03-" + rand(93, ALNUM + "_-")
+AWS_ID = "AKIA" + rand(16, string.ascii_uppercase + string.digits)
+AWS_SECRET = rand(40, ALNUM + "/+")
+GOOGLE = "AIza" + rand(35, ALNUM + "_-")
+HF = "hf_" + rand(34)
+GITHUB = "ghp_" + rand(36)
+SLACK = "xoxb-" + rand(12, string.digits) + "-" + rand(24)
+COHERE = rand(40)
+
+
+def run(root: Path) -> Finding:
+    return hardcoded_secrets.run(Project(root), load_config(root))  # type: ignore[no-any-return]
+
+
+def where(finding: Finding) -> list[str]:
+    return [str(e) for e in finding.evidence]
+
+
+def test_committed_env_file_with_a_real_looking_key_fails(make_project: MakeProject) -> None:
+    root = make_project({**fx.BARE_PILOT, ".env": f"DEBUG=1\nOPENAI_API_KEY={OPENAI}\n"})
+    finding = run(root)
+    assert finding.status is Status.FAIL
+    assert finding.message == "1 API key is committed: OpenAI API key (sk-proj-…) at .env:2"
+    assert where(finding) == [".env:2"]
+    assert finding.evidence[0].note == "OpenAI API key (sk-proj-…)"
+
+
+def test_every_provider_shape_is_found_and_never_printed(make_project: MakeProject) -> None:
+    root = make_project({
+        "app/clients.py": ("import anthropic\n\n"
+                           f'client = anthropic.Anthropic(api_key="{ANTHROPIC}")\n'
+                           f'GEMINI = "{GOOGLE}"\n'),
+        "infra/terraform.tfvars": f'aws_access_key_id = "{AWS_ID}"\n'
+                                  f'aws_secret_access_key = "{AWS_SECRET}"\n',
+        "config/settings.yaml": f"huggingface:\n  token: {HF}\nslack:\n  bot_token: {SLACK}\n",
+        "scripts/release.sh": f"export GH_TOKEN={GITHUB}\n",
+        "app/rerank.py": f'import cohere\n\nCOHERE_API_KEY = "{COHERE}"\n',
+    })
+    finding = run(root)
+    assert finding.status is Status.FAIL
+    assert where(finding) == ["app/clients.py:3", "app/clients.py:4", "app/rerank.py:3",
+                              "config/settings.yaml:2", "config/settings.yaml:4",
+                              "infra/terraform.tfvars:1", "infra/terraform.tfvars:2",
+                              "scripts/release.sh:1"]
+    assert [e.note for e in finding.evidence] == [
+        "Anthropic API key (sk-ant-api03-…)", "Google API key (AIza…)",
+        "API key or token (COHERE_API_KEY = …)", "Hugging Face token (hf_…)",
+        "Slack token (xoxb-…)", "AWS access key (AKIA…)",
+        "AWS secret key (aws_secret_access_key = …)", "GitHub token (ghp_…)"]
+    assert finding.message.startswith("8 API keys are committed: Anthropic API key "
+                                      "(sk-ant-api03-…) at app/clients.py:3, ")
+    assert finding.message.endswith(" and 3 more")
+    shown = finding.message + " ".join(e.note for e in finding.evidence)
+    for secret in (OPENAI, ANTHROPIC, AWS_ID, AWS_SECRET, GOOGLE, HF, GITHUB, SLACK, COHERE):
+        assert secret[-12:] not in shown
+
+
+def test_placeholders_templates_and_test_keys_pass(make_project: MakeProject) -> None:
+    finding = run(make_project(fx.LOOKALIKES))
+    assert (finding.status, finding.credit) == (Status.PASS, Credit.ENFORCED)
+    assert finding.message == "no API keys found in the repository's files"
+    assert finding.evidence == ()
+
+
+def test_a_real_looking_key_in_a_template_is_not_reported(make_project: MakeProject) -> None:
+    root = make_project({".env.example": f"OPENAI_API_KEY={OPENAI}\n",
+                         "config/settings.sample.yaml": f"api_key: {COHERE}\n",
+                         "deploy/values.template": f"token: {HF}\n"})
+    assert run(root).status is Status.PASS
+
+
+def test_environment_references_are_not_secrets(make_project: MakeProject) -> None:
+    root = make_project({
+        **fx.LITELLM_GATEWAY,
+        "app/settings.py": "import os\n\nOPENAI_API_KEY = os.environ['OPENAI_API_KEY']\n"
+                           "ANTHROPIC_API_KEY = os.getenv('ANTHROPIC_API_KEY')\n",
+        "k8s/secret.yaml": "env:\n  - name: OPENAI_API_KEY\n    valueFrom:\n"
+                           "      secretKeyRef: {name: llm, key: openai}\n",
+        "docker-compose.yml": "services:\n  app:\n    environment:\n"
+                              "      OPENAI_API_KEY: ${OPENAI_API_KEY}\n",
+    })
+    assert run(root).status is Status.PASS
+
+
+def test_low_entropy_and_placeholder_values_are_not_secrets() -> None:
+    assert not looks_secret("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa")
+    assert not looks_secret("your-openai-key-goes-here-please-1234")
+    assert not looks_secret("abc123abc123abc123abc123", generic=True)
+    assert not looks_secret("onlylettersinthisplaceholderkey", generic=True)
+    assert looks_secret(COHERE, generic=True)
+    assert entropy("") == 0.0
+    assert round(entropy("abcd"), 3) == 2.0
+
+
+def test_template_names() -> None:
+    assert is_template(".env.example")
+    assert is_template("deploy/.env.sample")
+    assert is_template("config/settings.example.yaml")
+    assert is_template("config/settings-template.json")
+    assert not is_template(".env")
+    assert not is_template("examples/app.py")
+    assert not is_template("sample.py")
+
+
+def test_secrets_apply_without_llm_and_dedupe_provider_keys(make_project: MakeProject) -> None:
+    root = make_project({**fx.NO_LLM, "app.py": fx.NO_LLM["app.py"] +
+                         f'\nOPENAI_API_KEY = "{OPENAI}"\n'})
+    secrets = find_secrets(Project(root))
+    assert [(s.path, s.line, s.kind) for s in secrets] == [("app.py", 14, "OpenAI API key")]
+
+
+def test_binary_files_are_skipped_without_crashing(make_project: MakeProject) -> None:
+    root = make_project({**fx.BARE_PILOT, "model.bin": b"\x00\x01" + OPENAI.encode()})
+    assert run(root).status is Status.PASS

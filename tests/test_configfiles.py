@@ -1,0 +1,218 @@
+"""Config-file parsing (readiness.configfiles) and the shared text scans (readiness.signals)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from readiness import signals
+from readiness.configfiles import Kind, Unparsable, config_index, parse, scan_hcl
+from readiness.project import Project
+from tests import fixtures_infra as fx
+from tests.conftest import MakeProject
+
+
+def flat(rel: str, text: str) -> list[tuple[int, str, object]]:
+    return [(e.line, e.key, e.value) for e in parse(rel, text).entries]
+
+
+def test_multi_document_yaml_keeps_lines_and_documents() -> None:
+    text = ("apiVersion: apps/v1\nkind: Deployment\nspec:\n  template:\n    spec:\n"
+            "      containers:\n        - name: api\n          env:\n"
+            "            - {name: OTEL_EXPORTER_OTLP_ENDPOINT, value: 'http://otel:4317'}\n"
+            "---\napiVersion: v1\nkind: Service\n")
+    config = parse("k8s/app.yaml", text)
+    assert config.kind is Kind.YAML
+    env = [e for e in config.entries if e.key.endswith("env.0.name")]
+    assert [(e.line, e.key, e.value, e.doc) for e in env] == [
+        (9, "spec.template.spec.containers.0.env.0.name", "OTEL_EXPORTER_OTLP_ENDPOINT", 0)]
+    assert (12, "kind", "Service") in flat("k8s/app.yaml", text)
+    assert [e.doc for e in config.entries if e.key == "kind"] == [0, 1]
+
+
+def test_cloudformation_tags_are_read_as_text_not_constructed() -> None:
+    assert flat("template.yaml", "Queue:\n  Arn: !GetAtt Jobs.Arn\n  Name: !Sub '${A}-q'\n"
+                "  Size: 3\n  On: true\n") == [
+        (1, "Queue", None), (2, "Queue.Arn", "Jobs.Arn"), (3, "Queue.Name", "${A}-q"),
+        (4, "Queue.Size", 3), (5, "Queue.On", True)]
+
+
+def test_helm_template_is_parsed_with_placeholders() -> None:
+    text = ("metadata:\n  name: {{ .Release.Name }}\n  labels:\n"
+            "    {{- include \"app.labels\" . | nindent 4 }}\n"
+            "spec:\n  {{- if .Values.dlq }}\n  deadLetterPolicy: {maxDeliveryAttempts: 5}\n"
+            "  {{- end }}\n")
+    config = parse("chart/templates/sub.yaml", text)
+    assert config.kind is Kind.YAML
+    assert (2, "metadata.name", "TEMPLATED") in flat("chart/templates/sub.yaml", text)
+    assert (7, "spec.deadLetterPolicy", None) in flat("chart/templates/sub.yaml", text)
+
+
+def test_helm_template_that_is_not_yaml_is_scanned_as_lines() -> None:
+    text = ("spec:\n  groups:\n{{ range .Values.groups }}\n  - name: {{ .name }}\n"
+            "    rules: {{ toYaml .rules | nindent 6 }} [\n      - alert: Broken\n")
+    config = parse("chart/templates/rules.yaml", text)
+    assert config.kind is Kind.TEMPLATE
+    assert [(e.line, e.key) for e in config.entries if e.leaf == "alert"] == [
+        (6, "spec.groups.rules.alert")]
+
+
+def test_json_keys_get_their_lines() -> None:
+    text = ('{\n  "name": "LLM spend",\n  "type": "metric alert",\n  "options": {\n'
+            '    "thresholds": {"critical": 50},\n    "tags": ["name"]\n  }\n}\n')
+    assert flat("m.json", text) == [
+        (2, "name", "LLM spend"), (3, "type", "metric alert"), (4, "options", None),
+        (5, "options.thresholds", None), (5, "options.thresholds.critical", 50),
+        (6, "options.tags", None), (6, "options.tags.0", "name")]
+
+
+def test_toml_tables_and_arrays_of_tables() -> None:
+    text = ('[project]\nname = "bot"\ndependencies = [\n  "langfuse>=2",\n]\n\n'
+            '[[tool.locust.profiles]]\nusers = 10\n[[tool.locust.profiles]]\nusers = 50\n')
+    entries = flat("pyproject.toml", text)
+    assert (4 - 1, "project.dependencies.0", "langfuse>=2") in entries
+    assert [e for e in entries if e[1].endswith(".users")] == [
+        (8, "tool.locust.profiles.0.users", 10), (8, "tool.locust.profiles.1.users", 50)]
+
+
+def test_terraform_blocks_attributes_heredocs_and_jsonencode() -> None:
+    text = ('# queues\nresource "aws_sqs_queue" "jobs" {\n  name = "jobs" // inline\n'
+            '  redrive_policy = jsonencode({\n    deadLetterTargetArn = aws_sqs_queue.dlq.arn\n'
+            '    maxReceiveCount     = 5\n  })\n  policy = <<EOF\n{"Statement": []}\nEOF\n'
+            '  tags = { team = "ai" }\n}\n\nmodule "alarms" {\n  source = "./alarms"\n}\n')
+    entries, blocks = scan_hcl(text)
+    assert entries == [
+        (2, "resource.aws_sqs_queue.jobs", None),
+        (3, "resource.aws_sqs_queue.jobs.name", "jobs"),
+        (4, "resource.aws_sqs_queue.jobs.redrive_policy", None),
+        (5, "resource.aws_sqs_queue.jobs.redrive_policy.deadLetterTargetArn",
+         "aws_sqs_queue.dlq.arn"),
+        (6, "resource.aws_sqs_queue.jobs.redrive_policy.maxReceiveCount", 5),
+        (8, "resource.aws_sqs_queue.jobs.policy", '{"Statement": []}'),
+        (11, "resource.aws_sqs_queue.jobs.tags", '{ team = "ai" }'),
+        (14, "module.alarms", None), (15, "module.alarms.source", "./alarms")]
+    assert blocks == [(2, 12, "resource", ("aws_sqs_queue", "jobs")),
+                      (14, 16, "module", ("alarms",))]
+
+
+def test_malformed_files_are_skipped_with_a_reason_never_raised(
+        make_project: MakeProject) -> None:
+    root = make_project({
+        "ok.yaml": "a: 1\n",
+        "bad.yaml": "a: [1, 2\nb: }\n",
+        "truncated.json": '{"name": "x", "query": ',
+        "broken.toml": "[project\nname = 1\n",
+        "binary.json": b"\x00\x01\x02\x03",
+        "latin1.yml": b"name: caf\xe9\n",
+        "bomb.yaml": "a: &a [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
+            f"{c}: &{c} [*{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}]\n"
+            for p, c in zip("abcdefg", "bcdefgh", strict=True)),
+    })
+    index = config_index(Project(root))
+    assert [f.path for f in index.files] == ["ok.yaml"]
+    reasons = dict(index.skipped)
+    # libyaml and pure-Python PyYAML, and Python versions, word parser errors differently
+    assert reasons.pop("bad.yaml").startswith("YAML syntax error at line 2: ")
+    assert reasons.pop("broken.toml").startswith("invalid TOML: ")
+    assert reasons == {
+        "binary.json": "not readable as text (binary, undecodable or unreadable)",
+        "bomb.yaml": "more than 50000 values (data, not config)",
+        "latin1.yml": "not readable as text (binary, undecodable or unreadable)",
+        "truncated.json": "invalid JSON at line 1",
+    }
+
+
+def test_unknown_suffix_is_unparsable() -> None:
+    with pytest.raises(Unparsable, match="not a config file type"):
+        parse("notes.txt", "a: 1")
+
+
+def test_find_child_subtree_and_blocks(make_project: MakeProject) -> None:
+    project = Project(make_project({**fx.HARDENED, **fx.BEDROCK_BATCH}))
+    index = config_index(project)
+    assert index is config_index(project)  # parsed once per run
+    alerts = index.find("alert")
+    assert [(e.path, e.line, e.value) for e in alerts][:1] == [
+        ("ops/alerts.yml", 4, "LLMHighErrorRate")]
+    expr = index.child(alerts[0], "expr")
+    assert expr is not None and expr.line == 5
+    assert [e.line for e in index.find("MetricName", re.compile("Latency"))] == [39]
+    assert [b.key for b in index.blocks("aws_sqs_queue")] == [
+        "resource.aws_sqs_queue.jobs_dlq", "resource.aws_sqs_queue.jobs"]
+    assert index.find("RedrivePolicy", kinds=(Kind.TERRAFORM,)) == []
+    rules = index.subtree(alerts[0], "groups.0.rules.0")
+    assert [e.leaf for e in rules] == ["0", "alert", "expr", "for", "labels", "severity"]
+
+
+# ---- readiness.signals --------------------------------------------------------------------
+
+
+def test_comments_are_blanked_and_strings_kept() -> None:
+    code = "x = 1  # add retry and alerts\ny = '#not a comment'  # but this is\n"
+    assert signals.blank_comments(code, signals.Lang.PYTHON) == (
+        "x = 1" + " " * 24 + "\ny = '#not a comment'" + " " * 15 + "\n")
+    js = "const a = 'http://x'; // fallback later\n/* circuit */ b()\n"
+    assert signals.blank_comments(js, signals.Lang.JAVASCRIPT) == (
+        "const a = 'http://x'; " + " " * 17 + "\n" + " " * 13 + " b()\n")
+
+
+def test_imports_and_llm_usage(make_project: MakeProject) -> None:
+    project = Project(make_project({
+        **fx.LANGCHAIN_BOT, **fx.BEDROCK_BATCH,
+        "web/chat.ts": "// chat\nimport Anthropic from '@anthropic-ai/sdk';\n",
+        "web/util.ts": "import {\n  z,\n} from 'zod';\nconst ai = require('ai');\n",
+        "tests/test_bot.py": "import openai\n",
+    }))
+    assert [(i.path, i.line, i.module) for i in signals.imports_of(project, "langchain*")] == [
+        ("bot/chain.py", 1, "langchain_anthropic"), ("bot/chain.py", 2, "langchain_core.prompts"),
+        ("bot/chain.py", 3, "langchain_openai")]
+    assert [(h.path, h.line, h.kind) for h in signals.llm_usage(project)] == [
+        ("bot/chain.py", 1, "import"), ("bot/chain.py", 2, "import"),
+        ("bot/chain.py", 3, "import"), ("handler.py", 5, "bedrock"),
+        ("web/chat.ts", 2, "import"), ("web/util.ts", 4, "import")]
+    assert signals.llm_files(project) == {"bot/chain.py", "handler.py", "web/chat.ts",
+                                          "web/util.ts"}
+    assert [(i.line, i.module) for i in signals.imports(project) if i.path == "web/util.ts"] \
+        == [(3, "zod"), (4, "ai")]
+
+
+def test_search_skips_tests_unless_asked_and_is_shared(make_project: MakeProject) -> None:
+    project = Project(make_project(fx.LOOKALIKES))
+    pattern = re.compile(r"Semaphore\(")
+    assert signals.search(project, pattern) == ()
+    hits = signals.search(project, pattern, tests=True)
+    assert [(h.path, h.line) for h in hits] == [("tests/test_extract.py", 4)]
+    assert signals.search(project, pattern, tests=True) is hits
+    assert signals.search(project, re.compile("retry and alerts"), langs=signals.ANY) == ()
+
+
+def test_env_settings_from_dotenv_compose_k8s_and_code(make_project: MakeProject) -> None:
+    project = Project(make_project({
+        ".env": "LANGSMITH_TRACING=true\n",
+        "docker-compose.yml": "services:\n  a:\n    environment:\n"
+                              "      - LANGCHAIN_TRACING_V2=false\n",
+        "k8s/deploy.yaml": "env:\n  - name: LANGCHAIN_TRACING_V2\n    value: \"true\"\n",
+        "app/main.py": "import os\n\nos.environ['LANGSMITH_TRACING'] = 'true'\n",
+    }))
+    found = signals.env_settings(project, "LANGCHAIN_TRACING_V2", "LANGSMITH_TRACING")
+    assert [(s.path, s.line, s.name, s.value) for s in found] == [
+        (".env", 1, "LANGSMITH_TRACING", "true"),
+        ("app/main.py", 3, "LANGSMITH_TRACING", "true"),
+        ("docker-compose.yml", 4, "LANGCHAIN_TRACING_V2", "false"),
+        ("k8s/deploy.yaml", 2, "LANGCHAIN_TRACING_V2", "true")]
+
+
+def test_statement_spans_bracketed_continuation_lines(make_project: MakeProject) -> None:
+    project = Project(make_project(fx.BARE_PILOT))
+    hit = signals.search(project, re.compile(r"client\.chat"))[0]
+    assert signals.statement(project, hit).splitlines() == [
+        "    response = client.chat.completions.create(", '        model="gpt-4o-mini",',
+        '        messages=[{"role": "user", "content": f"Summarise: {text}"}],', "    )"]
+
+
+def test_test_paths() -> None:
+    assert signals.is_test_path("tests/load/locustfile.py")
+    assert signals.is_test_path("app/test_llm.py")
+    assert signals.is_test_path("web/chat.test.ts")
+    assert not signals.is_test_path("app/contest.py")
