@@ -233,6 +233,7 @@ def _build(project: Project) -> ConfigIndex:
             files.append(parse(rel, text))
         except Unparsable as exc:
             skipped.append((rel, str(exc)))
+            project.note_skipped(rel, f"config file not parsed: {exc}")
     return ConfigIndex(files, skipped)
 
 

@@ -82,6 +82,10 @@ class Project:
         with self._lock:
             self._skipped.setdefault(path, reason)
 
+    def note_skipped(self, path: str, reason: str) -> None:
+        """Record that an analysis could not use ``path``; the scorecard lists it."""
+        self._skip(path, reason)
+
     def _admit(self, rel: str) -> bool:
         """True for a regular file inside the root; symlinks and oddities are noted."""
         full = self.root / rel
