@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
-from readiness.checks import adoption, infrastructure, quality, timeline
+from readiness.checks import adoption, feedback, freshness, infrastructure, quality, timeline
 
-CHECKS = (*timeline.CHECKS, *infrastructure.CHECKS, *quality.CHECKS, *adoption.CHECKS)
+CHECKS = (*timeline.CHECKS, *infrastructure.CHECKS, *quality.CHECKS, *freshness.CHECKS,
+          *feedback.CHECKS, *adoption.CHECKS)
