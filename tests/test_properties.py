@@ -85,3 +85,60 @@ def test_renderers_never_emit_control_characters_or_markup(name: str, message: s
         assert not RAW_CONTROL.search(out), (fmt, RAW_CONTROL.search(out))
         if fmt in ("html", "markdown"):
             assert "<script" not in out.lower() and "<img src=x" not in out.lower()
+
+
+eval_suffix = st.sampled_from([".json", ".jsonl", ".csv", ".eval", ".txt"])
+json_values = st.recursive(
+    st.one_of(st.none(), st.booleans(), st.integers(-10**20, 10**20),
+              st.floats(allow_nan=False), st.text(max_size=20)),
+    lambda inner: st.one_of(st.lists(inner, max_size=4),
+                            st.dictionaries(st.sampled_from(
+                                ["results", "stats", "success", "score", "vars", "metadata",
+                                 "samples", "id", "category", "correct", "testCases",
+                                 "version", "eval", "scores", "value", "type", "data"]),
+                                inner, max_size=5)),
+    max_leaves=30)
+
+
+@EXAMPLES
+@given(body=st.one_of(st.binary(max_size=300),
+                      json_values.map(lambda v: json.dumps(v).encode()),
+                      st.lists(json_values.map(json.dumps), max_size=5).map(
+                          lambda lines: "\n".join(lines).encode())),
+       suffix=eval_suffix)
+def test_eval_readers_read_or_refuse_with_one_line(tmp_path: Path, body: bytes,
+                                                   suffix: str) -> None:
+    from readiness.errors import InputError
+    from readiness.evals import FieldMapping, read_eval_file, summarise
+
+    path = tmp_path / f"results{suffix}"
+    path.write_bytes(body)
+    for mapping in (None, FieldMapping(category="category", correct="correct")):
+        try:
+            summary = summarise(read_eval_file(path, display="results" + suffix,
+                                               mapping=mapping))
+        except InputError as error:
+            assert "\n" not in str(error) and str(error).startswith("results")
+        else:
+            assert summary.overall.n >= 0
+            assert 0 <= summary.overall.wilson_low <= summary.overall.wilson_high <= 1
+
+
+@EXAMPLES
+@given(body=st.one_of(st.binary(max_size=300),
+                      st.lists(json_values.map(json.dumps), max_size=5).map(
+                          lambda lines: "\n".join(lines).encode())),
+       suffix=st.sampled_from([".jsonl", ".json", ".csv"]))
+def test_telemetry_readers_read_or_refuse_with_one_line(tmp_path: Path, body: bytes,
+                                                        suffix: str) -> None:
+    from readiness.errors import InputError
+    from readiness.telemetry.aggregate import summarise_files
+
+    path = tmp_path / f"log{suffix}"
+    path.write_bytes(body)
+    try:
+        summary, _ = summarise_files([path])
+    except InputError as error:
+        assert "\n" not in str(error)
+    else:
+        assert summary.calls >= 0
