@@ -12,14 +12,23 @@ import pytest
 from tests.conftest import git, init_repo, write_files
 
 REPO = Path(__file__).resolve().parent.parent
-RUSHED = ("version: 1\nproject: rushed\n"
-          "timeline: {pilot_start: 2026-09-01, soft_launch: 2026-10-06, full_launch: 2026-10-20}\n")
+
+def rushed() -> str:
+    """A plan that is too fast; only the timeline checks run, so the plan alone decides."""
+    from readiness.registry import builtin_checks
+
+    others = sorted(c.name for c in builtin_checks() if c.gap.value != "timeline")
+    return ("version: 1\nproject: rushed\n"
+            "timeline: {pilot_start: 2026-09-01, soft_launch: 2026-10-06, "
+            "full_launch: 2026-10-20}\n"
+            f"checks:\n  disable: [{', '.join(others)}]\n")
 
 
 @pytest.mark.skipif(shutil.which("pre-commit") is None, reason="pre-commit is not installed")
 def test_pre_commit_try_repo_runs_the_hook(tmp_path: Path) -> None:
     project = tmp_path / "project"
     project.mkdir()
+    RUSHED = rushed()
     write_files(project, {"readiness.yaml": RUSHED, "app.py": "x = 1\n"})
     init_repo(project)
     env = {**os.environ, "PRE_COMMIT_HOME": str(tmp_path / "pc-home"), "NO_COLOR": "1",
