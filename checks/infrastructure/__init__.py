@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from readiness.checks.infrastructure import (
+    callsites,
     observability,
     resilience,
     secrets,
@@ -10,5 +11,5 @@ from readiness.checks.infrastructure import (
     telemetry,
 )
 
-CHECKS = (*observability.CHECKS, *resilience.CHECKS, *spend.CHECKS,
+CHECKS = (*callsites.CHECKS, *observability.CHECKS, *resilience.CHECKS, *spend.CHECKS,
           *secrets.CHECKS, *telemetry.CHECKS)

@@ -23,6 +23,7 @@ def run(*, path: Path, config_path: Path | None, policy_path: Path | None,
         baseline: Path | None, compact: bool, no_waivers: bool, allow_local: bool,
         no_cache: bool, jobs: int | None) -> int:
     """Run one scan and return the exit code that agrees with the printed verdict."""
+    from readiness.cache import default_cache_dir
     from readiness.report.json import load
     from readiness.scan import ScanOptions, scan
 
@@ -44,13 +45,6 @@ def run(*, path: Path, config_path: Path | None, policy_path: Path | None,
     emit(scorecard, fmt, output, compact=compact)
     return exit_code(scorecard.verdict, fail_on)
 
-
-def default_cache_dir() -> Path:
-    """The user's cache folder for readiness (never inside the scanned repository)."""
-    if os.environ.get("READINESS_CACHE_DIR"):
-        return Path(os.environ["READINESS_CACHE_DIR"])
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "readiness"
 
 
 def exit_code(verdict: Verdict, fail_on: str) -> int:

@@ -1,0 +1,375 @@
+"""Benchmark the LLM call-site index on a generated 5,000-file repository.
+
+Usage::
+
+    python bench/bench_scan.py [--files 5000] [--llm 300] [--keep DIR] [--git]
+
+Generates a repository of ordinary Python modules with a few hundred that call models
+(OpenAI, Anthropic, LangChain, litellm, Bedrock, raw HTTP) and a few hundred more that use
+those through project imports, then measures, each in a fresh subprocess so that peak
+memory is separate:
+
+* floor: read and ``ast.parse`` every ``.py`` file once, in one process;
+* cold:  ``Project(root)`` + ``build_index`` with an empty cache directory;
+* warm:  the same with the cache filled by the cold run;
+* cold serial: cold with ``jobs=1`` (no process pool), for comparison.
+
+Targets: cold <= floor, warm < floor / 4, peak RSS < 150 MB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+
+
+# --- repository generation -----------------------------------------------------------------
+
+def _ordinary(rng: random.Random, index: int, package: str) -> str:
+    """An ordinary module: dataclasses, a service class, helpers, some HTTP to internal APIs."""
+    lines = [
+        f'"""Module {index}: business logic of {package}."""',
+        "",
+        "from __future__ import annotations",
+        "",
+        "import json",
+        "import logging",
+        "import time",
+        "from dataclasses import dataclass, field",
+        "from typing import Any",
+        "",
+    ]
+    if rng.random() < 0.3:
+        lines += ["import requests", ""]
+    lines += ["log = logging.getLogger(__name__)", f"TABLE = 'table_{index}'", ""]
+    for c in range(rng.randint(1, 4)):
+        name = f"Record{index}_{c}"
+        lines += ["", "@dataclass", f"class {name}:", "    id: int", "    name: str = ''",
+                  "    tags: list[str] = field(default_factory=list)", "",
+                  "    def to_json(self) -> str:",
+                  "        return json.dumps({'id': self.id, 'tags': self.tags})",
+                  "", "    def create(self, **fields: Any) -> dict[str, Any]:",
+                  "        data = {**self.__dict__, **fields}",
+                  "        log.info('creating %s', data)",
+                  "        return data", ""]
+    for f in range(rng.randint(3, 14)):
+        body = rng.choice([
+            ["    total = 0", "    for item in items:",
+             "        if item.get('active'):", "            total += item.get('value', 0)",
+             "        else:", "            log.debug('skip %s', item)", "    return total"],
+            ["    result = {}", "    for key, value in sorted(mapping.items()):",
+             "        result[key.lower()] = [v for v in value if v]",
+             "    return {k: len(v) for k, v in result.items()}"],
+            ["    for attempt in range(3):", "        try:",
+             "            return json.loads(payload)", "        except ValueError:",
+             "            time.sleep(0.01 * attempt)", "    return None"],
+            ["    text = ' '.join(str(p) for p in parts)",
+             "    return f'{TABLE}: {text[:80]}'.strip()"],
+        ])
+        args = {"items": "items: list[dict[str, Any]]", "mapping": "mapping: dict[str, list[Any]]",
+                "payload": "payload: str", "parts": "parts: list[Any]"}
+        used = [a for a in args if any(a in line for line in body)]
+        lines += ["", f"def helper_{index}_{f}({', '.join(args[a] for a in used)}) -> Any:",
+                  f'    """Helper {f}."""', *body, ""]
+    if "import requests" in lines:
+        lines += ["", "def fetch_status(ref: str) -> dict[str, Any]:",
+                  "    response = requests.get(f'https://status.internal.example.com/v1/{ref}',",
+                  "                            timeout=5)",
+                  "    response.raise_for_status()", "    return response.json()", ""]
+    return "\n".join(lines) + "\n"
+
+
+_CLIENTS = '''\
+"""Model clients for {package}."""
+
+from functools import lru_cache
+
+import anthropic
+from openai import OpenAI
+
+TIMEOUT_S = 30
+
+
+@lru_cache(maxsize=1)
+def get_openai() -> OpenAI:
+    return OpenAI(timeout=TIMEOUT_S, max_retries=3)
+
+
+claude = anthropic.Anthropic(timeout=TIMEOUT_S)
+'''
+
+_CALLERS = [
+    '''\
+"""Summaries with OpenAI."""
+
+from tenacity import retry, stop_after_attempt, wait_exponential
+
+from {package}.llm_clients import get_openai
+from {package}.schemas import Summary
+
+
+@retry(stop=stop_after_attempt(3), wait=wait_exponential())
+def summarize_{i}(text: str) -> str:
+    response = get_openai().chat.completions.create(
+        model="gpt-4o-mini",
+        messages=[{{"role": "user", "content": text}}],
+        response_format={{"type": "json_object"}},
+    )
+    return response.choices[0].message.content or "{{}}"
+
+
+def parse_{i}(text: str) -> Summary:
+    return Summary.model_validate_json(summarize_{i}(text))
+''',
+    '''\
+"""Classification with Claude."""
+
+import json
+
+from {package}.llm_clients import claude
+
+
+def classify_{i}(ticket: str) -> dict:
+    try:
+        message = claude.messages.create(
+            model="claude-3-5-haiku-latest", max_tokens=200,
+            messages=[{{"role": "user", "content": ticket}}],
+        )
+    except Exception:
+        return {{"label": "unknown"}}
+    return json.loads(message.content[0].text)
+''',
+    '''\
+"""A LangChain chain."""
+
+from langchain_core.output_parsers import StrOutputParser
+from langchain_core.prompts import ChatPromptTemplate
+from langchain_openai import ChatOpenAI
+
+llm = ChatOpenAI(model="gpt-4o-mini", timeout=20)
+chain = ChatPromptTemplate.from_template("Answer: {{question}}") | llm | StrOutputParser()
+
+
+def answer_{i}(question: str) -> str:
+    return chain.invoke({{"question": question}})
+''',
+    '''\
+"""A litellm call."""
+
+import litellm
+
+
+async def chat_{i}(messages: list[dict[str, str]]) -> str:
+    response = await litellm.acompletion(model="gpt-4o-mini", messages=messages,
+                                         num_retries=2)
+    return response.choices[0].message.content
+''',
+    '''\
+"""Bedrock."""
+
+import boto3
+from botocore.config import Config
+
+client = boto3.client("bedrock-runtime", config=Config(read_timeout=60))
+
+
+def invoke_{i}(body: str) -> bytes:
+    return client.invoke_model(modelId="anthropic.claude-3-haiku", body=body)["body"].read()
+''',
+    '''\
+"""Raw HTTP to the OpenAI API."""
+
+import httpx
+
+OPENAI_URL = "https://api.openai.com/v1/chat/completions"
+
+
+def complete_{i}(prompt: str) -> dict:
+    response = httpx.post(OPENAI_URL, json={{"model": "gpt-4o-mini", "messages": []}})
+    return response.json()
+''',
+]
+
+_SCHEMAS = '''\
+from pydantic import BaseModel
+
+
+class Summary(BaseModel):
+    title: str
+    points: list[str]
+'''
+
+_IMPORTER = '''\
+"""Uses the model through a project module."""
+
+import logging
+
+from {package}.{module} import {function}
+
+log = logging.getLogger(__name__)
+
+
+def handle_{i}(payload: dict) -> object:
+    try:
+        return {function}(payload["text"])
+    except Exception:
+        log.exception("model call failed")
+        return None
+'''
+
+
+def generate(root: Path, files: int, llm: int, seed: int = 7) -> dict[str, int]:
+    """Write the repository; return counts by kind."""
+    rng = random.Random(seed)
+    packages = [f"pkg{p:02d}" for p in range(max(1, files // 250))]
+    counts = {"ordinary": 0, "llm": 0, "importers": 0, "support": 0}
+    callers: list[tuple[str, str, str]] = []
+    written = 0
+
+    def write(rel: str, text: str, kind: str) -> None:
+        nonlocal written
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        counts[kind] += 1
+        written += 1
+
+    for package in packages:
+        write(f"{package}/__init__.py", "", "support")
+        write(f"{package}/llm_clients.py", _CLIENTS.format(package=package), "support")
+        write(f"{package}/schemas.py", _SCHEMAS, "support")
+    for i in range(llm):
+        package = packages[i % len(packages)]
+        template = _CALLERS[i % len(_CALLERS)]
+        module = f"agent_{i:04d}"
+        # model calls live in modules that also hold ordinary code
+        body = _ordinary(rng, 100_000 + i, package).split("\n", 9)[-1]
+        write(f"{package}/{module}.py", template.format(package=package, i=i) + body, "llm")
+        function = template.split("def ", 1)[1].split("(")[0].format(i=i)
+        callers.append((package, module, function))
+    for i, (package, module, function) in enumerate(callers[: llm * 2 // 3]):
+        body = _ordinary(rng, 200_000 + i, package).split("\n", 9)[-1]
+        write(f"{package}/handlers/h_{i:04d}.py", _IMPORTER.format(
+            package=package, module=module, function=function, i=i) + body, "importers")
+    i = 0
+    while written < files:
+        package = packages[i % len(packages)]
+        write(f"{package}/core/mod_{i:05d}.py", _ordinary(rng, i, package), "ordinary")
+        i += 1
+    for package in packages:  # namespace folders get no __init__: both layouts exist
+        (root / package / "handlers").mkdir(exist_ok=True)
+    return counts
+
+
+# --- measurements (each runs in its own process) ---------------------------------------
+
+def _peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def measure_floor(root: Path) -> dict[str, float]:
+    import ast
+
+    start = time.perf_counter()
+    count = 0
+    for folder, _dirs, names in os.walk(root):
+        for name in names:
+            if name.endswith(".py"):
+                with open(os.path.join(folder, name), "rb") as handle:
+                    ast.parse(handle.read())
+                count += 1
+    return {"seconds": time.perf_counter() - start, "peak_mb": _peak_mb(), "files": count}
+
+
+def measure_index(root: Path, cache: Path | None, jobs: int | None) -> dict[str, float]:
+    sys.path.insert(0, str(ROOT))
+    started = time.perf_counter()
+    from readiness.llmcalls import build_index
+    from readiness.project import Project
+
+    imported = time.perf_counter()
+    index = build_index(Project(root), cache_dir=cache, jobs=jobs)
+    seconds = time.perf_counter() - imported
+    return {"seconds": seconds, "import_seconds": imported - started, "peak_mb": _peak_mb(),
+            "calls": len(index.calls), "analysed": index.files_analysed,
+            "parsed": index.files_parsed, "cached": index.files_from_cache,
+            "total": index.files_total}
+
+
+def run_child(*args: str) -> dict[str, float]:
+    out = subprocess.run([sys.executable, __file__, "--child", *args], check=True,
+                         capture_output=True, text=True)
+    result: dict[str, float] = json.loads(out.stdout)
+    return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--files", type=int, default=5000)
+    parser.add_argument("--llm", type=int, default=300)
+    parser.add_argument("--keep", type=Path, help="generate here and keep it")
+    parser.add_argument("--git", action="store_true", help="make it a git repository")
+    parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child:
+        kind, root, *rest = args.child
+        if kind == "floor":
+            print(json.dumps(measure_floor(Path(root))))
+        else:
+            cache = Path(rest[0]) if rest and rest[0] != "-" else None
+            jobs = int(rest[1]) if len(rest) > 1 else None
+            print(json.dumps(measure_index(Path(root), cache, jobs)))
+        return 0
+
+    work = Path(tempfile.mkdtemp(prefix="readiness-bench-"))
+    try:
+        root = args.keep or work / "repo"
+        if root.exists():
+            shutil.rmtree(root)
+        root.mkdir(parents=True)
+        counts = generate(root, args.files, args.llm)
+        if args.git:
+            subprocess.run(["git", "init", "-q"], cwd=root, check=True)
+            subprocess.run(["git", "add", "-A"], cwd=root, check=True)
+        size = sum(p.stat().st_size for p in root.rglob("*.py"))
+        print(f"repository: {sum(counts.values())} files ({counts}), "
+              f"{size / 1e6:.1f} MB of Python")
+        cache = work / "cache"
+        floor = run_child("floor", str(root))
+        cold = run_child("index", str(root), str(cache))
+        warm = run_child("index", str(root), str(cache))
+        serial = run_child("index", str(root), "-", "1")
+        rows = [("floor: read + ast.parse all", floor), ("cold build_index (pool)", cold),
+                ("warm build_index (cache)", warm), ("cold build_index (jobs=1)", serial)]
+        print(f"\n{'measurement':<30} {'seconds':>8} {'x floor':>8} {'peak MB':>8}  notes")
+        for name, row in rows:
+            note = ""
+            if "calls" in row:
+                note = (f"{int(row['calls'])} call sites, {int(row['analysed'])} analysed, "
+                        f"{int(row['parsed'])} parsed, {int(row['cached'])} from cache")
+            print(f"{name:<30} {row['seconds']:>8.3f} {row['seconds'] / floor['seconds']:>8.2f} "
+                  f"{row['peak_mb']:>8.1f}  {note}")
+        print(f"\n(import of readiness.llmcalls not timed: {cold['import_seconds']:.3f} s)")
+        ok = (cold["seconds"] <= floor["seconds"] and warm["seconds"] < floor["seconds"] / 4
+              and max(r["peak_mb"] for _, r in rows[1:]) < 150)
+        print("targets (cold <= floor, warm < floor/4, peak < 150 MB):",
+              "met" if ok else "NOT met")
+        return 0 if ok else 1
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

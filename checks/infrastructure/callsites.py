@@ -1,0 +1,153 @@
+"""Per-call-site infrastructure checks: every LLM call has a timeout, retries, error handling
+and validated output. All four read the one call-site index built once per run."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from readiness.config import Config
+from readiness.llmcalls import CallSite, CallSiteIndex, Protection, build_index
+from readiness.model import Evidence, Finding, Gap, check, failed, not_applicable, passed, warned
+from readiness.project import Project
+
+MAX_PROTECTION_EVIDENCE = 10
+
+
+def call_sites(project: Project) -> CallSiteIndex:
+    """The shared LLM call-site index (cached per file content in the user's cache folder)."""
+    return project.shared("llmcalls", lambda p: build_index(p, cache_dir=p.cache_dir,
+                                                            jobs=p.jobs))
+
+
+def _site(call: CallSite, what: str) -> Evidence:
+    where = f" in {call.function}()" if call.function else ""
+    return Evidence(call.path, call.line, f"{call.provider} {call.api}{where}: no {what}")
+
+
+def _protections(calls: list[CallSite], pick: Callable[[CallSite], Protection | None]
+                 ) -> list[Evidence]:
+    seen: dict[tuple[str, int], Evidence] = {}
+    for call in calls:
+        protection = pick(call)
+        if protection is not None:
+            seen.setdefault((protection.path, protection.line),
+                            Evidence(protection.path, protection.line, protection.how))
+    return sorted(seen.values())[:MAX_PROTECTION_EVIDENCE]
+
+
+def judge_sites(project: Project, what: str, pick: Callable[[CallSite], Protection | None],
+                applies: Callable[[CallSite], bool] = lambda c: True, article: str = "") -> Finding:
+    """Fail listing every call site without the protection; pass only when all have it."""
+    index = call_sites(project)
+    calls = [c for c in index.calls if applies(c)]
+    if not calls:
+        scope = "" if not index.calls else " that produce text"
+        return not_applicable(f"no LLM calls{scope} found in {index.files_total} Python files")
+    bare = [c for c in calls if pick(c) is None]
+    if bare:
+        return failed(f"{len(bare)} of {len(calls)} LLM calls have no {what}",
+                      *(_site(c, what) for c in bare))
+    weak = [c for c in calls if (p := pick(c)) is not None and p.strength == "weak"]
+    if weak:
+        return warned(f"{len(weak)} of {len(calls)} LLM calls have only a weak {what}",
+                      *(Evidence(c.path, c.line, (pick(c) or Protection("", 0, "")).how)
+                        for c in weak))
+    default = [c for c in calls if (p := pick(c)) is not None and p.strength == "default"]
+    note = f" ({len(default)} by the SDK's default)" if default else ""
+    return passed(f"all {len(calls)} LLM calls have {article}{what}{note}",
+                  *_protections(calls, pick))
+
+
+@check(code="INF001", gap=Gap.INFRASTRUCTURE,
+       title="Does every LLM call have a timeout?",
+       remediation="Pass timeout= to the client (e.g. OpenAI(timeout=30)) or to each call, so "
+                   "a hung provider fails fast instead of holding the request.")
+def llm_timeouts(project: Project, config: Config) -> Finding:
+    """What it checks:
+    Every LLM call site (OpenAI, Anthropic, Gemini, Bedrock, litellm, LangChain, LlamaIndex,
+    raw HTTP to a model API) has an explicit timeout: on the call, on the client it is made
+    with (wherever that client is built), or through with_options/botocore Config.
+    SDK defaults (10 minutes for OpenAI and Anthropic) do not count.
+
+    Why it matters:
+    A provider that hangs holds a worker, a request and a user for minutes. At production
+    volume a slow provider turns into a full outage of the application.
+
+    How to fix:
+    Build clients in one place with a timeout sized to the workflow (often 20-60 s) and
+    use them everywhere; pass a shorter per-call timeout for interactive paths.
+    """
+    return judge_sites(project, "timeout", lambda c: c.timeout, article="a ")
+
+
+@check(code="INF002", gap=Gap.INFRASTRUCTURE,
+       title="Do LLM calls retry with backoff?",
+       remediation="Keep the SDK's max_retries (or set it explicitly), or wrap calls with "
+                   "tenacity/backoff with exponential backoff and a cap.")
+def llm_retries(project: Project, config: Config) -> Finding:
+    """What it checks:
+    Every LLM call site retries transient failures with backoff: the SDK's max_retries
+    (its default counts, 0 does not), tenacity.retry, backoff.on_exception, stamina, a
+    litellm num_retries or Router, LangChain with_retry, or a home-made wrapper that
+    loops and sleeps.
+
+    Why it matters:
+    Rate limits (429) and brief provider errors are routine at production volume; without
+    retries each one becomes a user-facing failure.
+
+    How to fix:
+    Use the SDK's retries or a tenacity decorator with exponential backoff and jitter, and
+    cap the attempts so retries do not multiply load during an outage.
+    """
+    return judge_sites(project, "retry", lambda c: c.retry, article="a ")
+
+
+@check(code="INF003", gap=Gap.INFRASTRUCTURE,
+       title="Are API errors handled at every LLM call?",
+       remediation="Catch the SDK's API errors around each call (or in its caller) and turn "
+                   "them into a fallback, a queued retry or a clear error for the user.")
+def llm_error_handling(project: Project, config: Config) -> Finding:
+    """What it checks:
+    Every LLM call site is inside a try/except that catches the SDK's errors (or Exception),
+    in its own function or in the function that calls it.
+
+    Why it matters:
+    An unhandled provider error crashes the request, loses the work item and, in a batch
+    job, often the whole batch.
+
+    How to fix:
+    Catch openai.APIError / anthropic.APIError / botocore ClientError (or Exception) around
+    the call, log it with the request id, and degrade or dead-letter the item.
+    """
+    return judge_sites(project, "error handling", lambda c: c.error_handling)
+
+
+def _generates_text(call: CallSite) -> bool:
+    return "embed" not in call.api.lower()
+
+
+@check(code="INF004", gap=Gap.INFRASTRUCTURE,
+       title="Is model output parsed and validated?",
+       remediation="Ask for structured output (response_format with a schema, .parse(), "
+                   "with_structured_output) or validate the text with pydantic before use.")
+def llm_output_validation(project: Project, config: Config) -> Finding:
+    """What it checks:
+    The output of every text-generating LLM call is parsed and validated: structured
+    output (response_format with a JSON schema or a pydantic model, .parse(), instructor's
+    response_model, with_structured_output, an output parser) or the result flowing into
+    pydantic model_validate, a TypeAdapter or jsonschema.validate. json.loads alone is weak
+    (a warning): it parses but does not check the shape.
+
+    Why it matters:
+    Models return something unexpected sooner or later: a missing field, a wrong type, prose
+    around the JSON. Unvalidated, it flows into the database or the user's screen.
+
+    How to fix:
+    Define the expected output as a pydantic model and use the SDK's structured-output mode,
+    or validate the text and handle a validation error like an API error.
+    """
+    return judge_sites(project, "output validation", lambda c: c.output_validation,
+                       _generates_text)
+
+
+CHECKS = (llm_timeouts, llm_retries, llm_error_handling, llm_output_validation)

@@ -1,0 +1,12 @@
+"""The LLM call-site index: where a project calls a model, and what protects each call.
+
+Shared by the infrastructure checks (timeouts, retries, error handling, output validation,
+graceful degradation). Static only: the scanned code is parsed, never imported or run.
+"""
+
+from __future__ import annotations
+
+from readiness.llmcalls.index import ANALYZER_VERSION, build_index
+from readiness.llmcalls.records import CallSite, CallSiteIndex, Protection
+
+__all__ = ["ANALYZER_VERSION", "CallSite", "CallSiteIndex", "Protection", "build_index"]

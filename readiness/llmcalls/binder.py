@@ -1,0 +1,160 @@
+"""First pass over a module: its scopes and what each name is bound to.
+
+Only statements are visited (expressions bind nothing we follow, walrus aside), so this is
+cheap next to the second pass in ``facts.py``.
+"""
+
+from __future__ import annotations
+
+import ast
+from typing import Any
+
+from readiness.llmcalls.scope import Binding, Param, Scope, child_qualname
+from readiness.llmcalls.sdk import PROVIDER_ROOTS
+
+_NO_DATA: tuple[Any, ...] = ()
+
+
+class Binder:
+    """Builds the scope tree of one module."""
+
+    def __init__(self) -> None:
+        self.module = Scope("module", None, None)
+        self.scopes: dict[int, Scope] = {}  # id(def, class or lambda node) -> its scope
+        self.imports: list[list[Any]] = []
+        self.refs = False  # imports a model provider's package
+
+    def bind(self, tree: ast.Module) -> None:
+        """Bind every statement of the module."""
+        self._body(tree.body, self.module)
+
+    def lambda_scope(self, node: ast.Lambda, parent: Scope) -> Scope:
+        """The scope of a lambda, made on first sight (lambdas live inside expressions)."""
+        scope = self.scopes.get(id(node))
+        if scope is None:
+            scope = Scope("lambda", parent.qualname, parent)
+            _bind_params(scope, node.args, None, parent, method=False)
+            self.scopes[id(node)] = scope
+        return scope
+
+    def _body(self, body: list[ast.stmt], scope: Scope) -> None:
+        for stmt in body:
+            self._stmt(stmt, scope)
+
+    def _stmt(self, node: ast.stmt, scope: Scope) -> None:
+        end = (node.end_lineno or node.lineno, node.end_col_offset or 0)
+        match node:
+            case ast.FunctionDef() | ast.AsyncFunctionDef():
+                qualname = child_qualname(scope, node.name)
+                inner = Scope("function", qualname, scope)
+                self.scopes[id(node)] = inner
+                method = scope.kind == "class"
+                if method:
+                    inner.cls = scope.qualname
+                    inner.self_kind = _self_kind(node)
+                _bind_params(inner, node.args, qualname, scope, method=method)
+                scope.bind(node.name, Binding(end, "def", None, (qualname,), scope))
+                self._body(node.body, inner)
+            case ast.ClassDef():
+                qualname = child_qualname(scope, node.name)
+                inner = Scope("class", qualname, scope)
+                inner.cls = qualname
+                self.scopes[id(node)] = inner
+                self._body(node.body, inner)
+                scope.bind(node.name, Binding(end, "class", None, (qualname,), scope))
+            case ast.Assign(targets=targets, value=value):
+                for target in targets:
+                    self._target(target, value, scope, end)
+            case ast.AnnAssign(target=ast.Name(id=name), value=None, annotation=annotation):
+                if scope.kind == "class":  # a dataclass or pydantic field
+                    scope.bind(name, Binding(end, "ann", annotation, _NO_DATA, scope))
+            case ast.AnnAssign(target=target, value=value) if value is not None:
+                self._target(target, value, scope, end)
+            case ast.AugAssign(target=ast.Name(id=name)):
+                scope.bind(name, Binding(end, "unk", None, _NO_DATA, scope))
+            case ast.For(target=target, body=body, orelse=orelse) | ast.AsyncFor(
+                    target=target, body=body, orelse=orelse):
+                self._target(target, None, scope, end)
+                self._body(body, scope)
+                self._body(orelse, scope)
+            case ast.While(body=body, orelse=orelse) | ast.If(body=body, orelse=orelse):
+                self._body(body, scope)
+                self._body(orelse, scope)
+            case ast.With(items=items, body=body) | ast.AsyncWith(items=items, body=body):
+                for item in items:
+                    if item.optional_vars is not None:
+                        item_end = (item.context_expr.end_lineno or node.lineno, 0)
+                        self._target(item.optional_vars, item.context_expr, scope, item_end)
+                self._body(body, scope)
+            case ast.Try() | ast.TryStar():
+                self._body(node.body, scope)
+                for handler in node.handlers:
+                    if handler.name:
+                        scope.bind(handler.name, Binding(end, "unk", None, _NO_DATA, scope))
+                    self._body(handler.body, scope)
+                self._body(node.orelse, scope)
+                self._body(node.finalbody, scope)
+            case ast.Match(cases=cases):
+                for case in cases:
+                    self._body(case.body, scope)
+            case ast.Import(names=names):
+                for alias in names:
+                    self.imports.append([0, alias.name, None])
+                    self.refs = self.refs or alias.name.split(".")[0] in PROVIDER_ROOTS
+                    if alias.asname:
+                        scope.bind(alias.asname, Binding(end, "mod", None, (alias.name,), scope))
+                    else:
+                        first = alias.name.split(".")[0]
+                        scope.bind(first, Binding(end, "mod", None, (first,), scope))
+            case ast.ImportFrom(module=module, level=level, names=names):
+                module = module or ""
+                self.imports.append([level, module, [a.name for a in names]])
+                root = module.split(".")[0]
+                if level == 0 and (root in PROVIDER_ROOTS or (root == "google" and any(
+                        a.name in ("genai", "generativeai") for a in names))):
+                    self.refs = True
+                for alias in names:
+                    if alias.name != "*":
+                        scope.bind(alias.asname or alias.name, Binding(
+                            end, "imp", None, (level, module, alias.name), scope))
+            case ast.Global(names=names):
+                scope.globals.update(names)
+
+    def _target(self, target: ast.expr, value: ast.expr | None, scope: Scope,
+                end: tuple[int, int]) -> None:
+        match target:
+            case ast.Name(id=name):
+                kind = "unk" if value is None else "value"
+                scope.bind(name, Binding(end, kind, value, _NO_DATA, scope))
+            case ast.Tuple(elts=elts) | ast.List(elts=elts):
+                values: list[ast.expr | None] = [None] * len(elts)
+                if isinstance(value, (ast.Tuple, ast.List)) and len(value.elts) == len(elts):
+                    values = list(value.elts)
+                for element, element_value in zip(elts, values, strict=True):
+                    self._target(element, element_value, scope, end)
+            case ast.Starred(value=inner):
+                self._target(inner, None, scope, end)
+
+
+def _self_kind(node: ast.FunctionDef | ast.AsyncFunctionDef) -> str | None:
+    names = {d.id for d in node.decorator_list if isinstance(d, ast.Name)}
+    if "staticmethod" in names:
+        return None
+    return "cls" if "classmethod" in names else "self"
+
+
+def _bind_params(scope: Scope, args: ast.arguments, function: str | None, outer: Scope,
+                 *, method: bool) -> None:
+    positional = [*args.posonlyargs, *args.args]
+    defaults: list[ast.expr | None] = [None] * (len(positional) - len(args.defaults))
+    defaults += args.defaults
+    for index, (arg, default) in enumerate(zip(positional, defaults, strict=True)):
+        if index == 0 and method and scope.self_kind and scope.cls:
+            scope.params[arg.arg] = [scope.self_kind, scope.cls]
+            continue
+        scope.params[arg.arg] = Param(function, index, arg.annotation, default, outer)
+    for arg, kw_default in zip(args.kwonlyargs, args.kw_defaults, strict=True):
+        scope.params[arg.arg] = Param(function, -1, arg.annotation, kw_default, outer)
+    for star in (args.vararg, args.kwarg):
+        if star is not None:
+            scope.params[star.arg] = ["unk"]

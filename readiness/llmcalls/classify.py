@@ -1,0 +1,129 @@
+"""Is a recorded call an LLM call? Only when its receiver resolves to a known client.
+
+The rule is strict on purpose: the method name alone (``create``, ``complete``, ``invoke``,
+``post``) never makes a call an LLM call; the object it is called on must resolve to an
+SDK client, a LangChain/LlamaIndex model, a module-level SDK function, or an HTTP client
+or function whose URL names a model API host.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import NamedTuple
+
+from readiness.llmcalls.facts import CallFact
+from readiness.llmcalls.lookup import keyword
+from readiness.llmcalls.records import Protection
+from readiness.llmcalls.resolve import Program
+from readiness.llmcalls.scope import Expr
+from readiness.llmcalls.sdk import (
+    FAMILIES,
+    HTTP_FUNCTIONS,
+    MODEL_HOST,
+    MODULE_CALLS,
+    MODULE_SETTINGS,
+    PASSTHROUGH_ATTRS,
+    url_host,
+)
+from readiness.llmcalls.values import Client, Ext, Lit, string_of
+
+
+class Hit(NamedTuple):
+    """An LLM call: the client it goes through and the API it calls."""
+
+    client: Client
+    api: str
+
+
+def classify(prog: Program, path: str, call: CallFact) -> Hit | None:
+    """The LLM call ``call`` makes, or None."""
+    term = call.expr
+    func = term[1]
+    qualified = None
+    if func[0] == "attr":
+        receiver = prog.eval(path, func[1])
+        if isinstance(receiver, Client):
+            return _client_call(prog, path, term, receiver, func[2])
+        if isinstance(receiver, Ext):
+            qualified = f"{receiver.name}.{func[2]}"
+    else:
+        callee = prog.eval(path, func)
+        if isinstance(callee, Ext):
+            qualified = callee.name
+    if qualified is None:
+        return None
+    if qualified in MODULE_CALLS:
+        family, api = MODULE_CALLS[qualified]
+        return Hit(module_client(prog, family), api)
+    if qualified in HTTP_FUNCTIONS:
+        library, method = qualified.split(".")
+        return _http(prog, path, term, Client("http", library), method, None)
+    return None
+
+
+def _client_call(prog: Program, path: str, term: Expr, client: Client, method: str
+                 ) -> Hit | None:
+    if client.family == "http":
+        return _http(prog, path, term, client, method, client.base_url)
+    attrs = tuple(a for a in client.attrs if a not in PASSTHROUGH_ATTRS)
+    api = ".".join((*attrs, method))
+    if api in FAMILIES[client.family].apis:
+        return Hit(client, api)
+    return None
+
+
+def _http(prog: Program, path: str, term: Expr, client: Client, method: str,
+          base_url: str | None) -> Hit | None:
+    """A raw HTTP call counts only when its URL names a model API host."""
+    if method not in FAMILIES["http"].apis:
+        return None
+    args = term[2]
+    if method == "request":
+        verb = string_of(prog.eval(path, args[0])) if args else None
+        url_term = args[1] if len(args) > 1 else None
+        method = verb or "request"
+    else:
+        url_term = args[0] if args else None
+    found = keyword(term, "url")
+    if found:
+        url_term = found[1]
+    url = string_of(prog.eval(path, url_term)) if url_term else None
+    if url is not None and base_url and "://" not in url:
+        url = base_url.rstrip("/") + "/" + url.lstrip("/")
+    elif url is None:
+        url = base_url
+    host = url_host(url) if url is not None else None
+    if url is None or host is None or not MODEL_HOST.fullmatch(host):
+        return None
+    # host and path only: user info and query strings may hold credentials (?key=...)
+    rest = url.split("://", 1)[1].split("?", 1)[0].split("#", 1)[0]
+    route = rest.split("/", 1)[1] if "/" in rest else ""
+    shown = (host + "/" + route if route else host).replace("\0", "…")
+    return Hit(client, f"{method.upper()} {shown}")
+
+
+def module_client(prog: Program, family: str) -> Client:
+    """The implicit client of module-level calls, configured by module attributes."""
+    cached = prog.module_clients.get(family)
+    if cached is not None:
+        return cached
+    label = "openai module" if family.startswith("openai") else "litellm module"
+    client = Client(family, label)
+    settings = MODULE_SETTINGS.get(family, {})
+    for path in sorted(prog.facts):
+        for line, base, attr, value in prog.facts[path].setattrs:
+            target = prog.eval(path, base)
+            if not isinstance(target, Ext):
+                continue
+            kind = settings.get(f"{target.name}.{attr}")
+            protection = Protection(path, line, f"{target.name}.{attr} = … at {path}:{line}")
+            if kind == "timeout" and client.timeout is None:
+                client = replace(client, timeout=protection)
+            elif kind == "retry" and client.retry is None:
+                number = prog.eval(path, value)
+                if isinstance(number, Lit) and number.value in (0, None):
+                    client = replace(client, no_retry=protection)
+                else:
+                    client = replace(client, retry=protection)
+    prog.module_clients[family] = client
+    return client

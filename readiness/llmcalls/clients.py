@@ -1,0 +1,309 @@
+"""Client objects: how they are built, reconfigured and chained, and what that protects.
+
+A client's timeout, retries, output validation and fallbacks are read where they are
+written: constructor keywords (``OpenAI(timeout=20)``), nested configuration objects
+(``botocore.config.Config(read_timeout=...)``, ``httpx.Client(timeout=...)``, google's
+``http_options``), ``client.with_options(...)`` and LangChain's ``.with_retry()``,
+``.with_fallbacks()`` and ``.with_structured_output()``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from readiness.llmcalls.lookup import find_key, keyword
+from readiness.llmcalls.outputs import judge_options, parser_strength
+from readiness.llmcalls.records import Protection
+from readiness.llmcalls.scope import Expr
+from readiness.llmcalls.sdk import (
+    BEDROCK_SERVICES,
+    BOTO3_FACTORIES,
+    FAMILIES,
+    INIT_CHAT_MODEL,
+    LANGCHAIN_CHAINS,
+    OPTION_METHODS,
+    PASSTHROUGH_ATTRS,
+    RUNNABLE_METHODS,
+    constructor_family,
+)
+from readiness.llmcalls.values import (
+    UNKNOWN,
+    Client,
+    Ext,
+    Lit,
+    Term,
+    Text,
+    Value,
+    render,
+    string_of,
+)
+
+if TYPE_CHECKING:
+    from readiness.llmcalls.resolve import Program
+
+_INSTRUCTOR = frozenset({"instructor.from_openai", "instructor.patch", "instructor.apatch",
+                         "instructor.from_anthropic", "instructor.from_litellm",
+                         "instructor.from_mistral", "instructor.from_cohere",
+                         "instructor.from_genai", "instructor.from_gemini"})
+_CHAT_FACTORIES = frozenset({"chats.create", "aio.chats.create", "start_chat"})
+
+
+OFF = "off"  # the strength of a setting that switches a protection off
+
+
+def setting(prog: Program, path: str, line: int, term: Expr, name: str, where: str,
+            *, zero_disables: bool) -> Protection:
+    """A timeout or retry setting; strength ``off`` when it switches the protection off.
+
+    ``timeout=None`` switches a timeout off; ``max_retries=0`` switches retries off.
+    """
+    value = prog.eval(path, term)
+    how = f"{name}={render(term)} {where} at {path}:{line}"
+    if isinstance(value, Lit) and (value.value is None or (zero_disables and value.value in (
+            0, False))):
+        return Protection(path, line, how, OFF)
+    return Protection(path, line, how)
+
+
+def _on(protection: Protection) -> Protection | None:
+    return None if protection.strength == OFF else protection
+
+
+def attribute(client: Client, name: str) -> Value:
+    """``client.name``: still the client, one attribute further along."""
+    if name in PASSTHROUGH_ATTRS:
+        return client
+    return replace(client, attrs=(*client.attrs, name))
+
+
+def from_annotation(hint: Ext) -> Value:
+    """A parameter annotated with a client class: a client built somewhere unknown."""
+    made = constructor_family(hint.name)
+    if made is None:
+        return hint
+    return Client(made[0], f"{hint.name.rsplit('.', 1)[-1]} passed in")
+
+
+def call_external(prog: Program, path: str, term: Expr, callee: Ext, depth: int) -> Value:
+    """Calling an external symbol: a client constructor, a client factory, or anything else."""
+    name = callee.name
+    made = constructor_family(name)
+    if made is not None:
+        return construct(prog, path, term, made[0], made[1], name.rsplit(".", 1)[-1] + "()")
+    if name in BOTO3_FACTORIES:
+        service = keyword(term, "service_name")
+        service_term = service[1] if service else (term[2][0] if term[2] else ["unk"])
+        if string_of(prog.eval(path, service_term)) in BEDROCK_SERVICES:
+            return construct(prog, path, term, "bedrock", FAMILIES["bedrock"].default_retry,
+                             "boto3 bedrock-runtime client")
+    if name in INIT_CHAT_MODEL:
+        return construct(prog, path, term, "langchain", None, "init_chat_model()")
+    if name in LANGCHAIN_CHAINS:
+        llm = keyword(term, "llm")
+        inner = prog.eval(path, llm[1] if llm else (term[2][0] if term[2] else ["unk"]))
+        parser = keyword(term, "output_parser")
+        return pipe(inner, prog.eval(path, parser[1])) if parser else inner
+    if name in _INSTRUCTOR and term[2]:
+        inner = prog.eval(path, term[2][0], depth)
+        if isinstance(inner, Client):
+            return replace(inner, instructor=True)
+        if isinstance(inner, Ext) and inner.name == "litellm.completion":
+            return Client("litellm", "instructor litellm", (path, term[4]), instructor=True)
+    if name in ("os.getenv", "os.environ.get") and len(term[2]) > 1:
+        return prog.eval(path, term[2][1], depth)
+    if name == "urllib.parse.urljoin" and len(term[2]) == 2:
+        texts = [string_of(prog.eval(path, t, depth)) for t in term[2]]
+        return Text("".join("\0" if t is None else t for t in texts))
+    if name in ("pydantic.Field", "dataclasses.field"):
+        factory = keyword(term, "default_factory")
+        if factory:
+            return prog.call(path, ["call", factory[1], [], [], term[4]], depth)
+        default = keyword(term, "default")
+        return prog.eval(path, default[1], depth) if default else UNKNOWN
+    return Ext(name + "()", (path, term))
+
+
+def construct(prog: Program, path: str, term: Expr, family: str, default_retry: str | None,
+              label: str) -> Client:
+    """A client built by the call ``term``, with what its keywords protect."""
+    spec = FAMILIES[family]
+    line = term[4]
+    where = f"on {label}"
+    client = Client(family, label, (path, line))
+    for name in spec.ctor_timeout:
+        found = keyword(term, name)
+        if found and client.timeout is None:
+            got = setting(prog, path, found[0], found[1], name, where, zero_disables=False)
+            client = replace(client, timeout=_on(got))
+    for name in spec.ctor_retry:
+        found = keyword(term, name)
+        if found:
+            got = setting(prog, path, found[0], found[1], name, where, zero_disables=True)
+            if got.strength == OFF:
+                client = replace(client, no_retry=got)
+            else:
+                client = replace(client, retry=got)
+    client = _nested_options(prog, path, term, client, where)
+    if family == "litellm-router":
+        client = _router(prog, path, term, client)
+    validation = judge_options(prog, path, term, f"{where}")
+    if validation is not None:
+        client = replace(client, validation=validation)
+    base_url = keyword(term, "base_url")
+    if base_url:
+        client = replace(client, base_url=string_of(prog.eval(path, base_url[1])))
+    if default_retry and client.retry is None and client.no_retry is None:
+        client = replace(client, default_retry=Protection(
+            path, line, f"{default_retry} {where} at {path}:{line}", "default"))
+    return client
+
+
+def _nested_options(prog: Program, path: str, term: Expr, client: Client, where: str) -> Client:
+    """Timeouts and retries inside configuration objects passed to the constructor."""
+    for holder, timeout_keys, retry_keys in (
+            ("http_client", ("timeout",), ()),
+            ("config", ("read_timeout",), ("retries",)),  # botocore.config.Config
+            ("http_options", ("timeout",), ("retry_options",)),  # google-genai
+            ("timeout", ("total", "sock_read"), ())):  # aiohttp.ClientTimeout
+        found = keyword(term, holder)
+        if not found:
+            continue
+        value = prog.eval(path, found[1])
+        for key in timeout_keys:
+            hit = find_key(value, key)
+            if hit and client.timeout is None and not _is_none(prog, hit):
+                client = replace(client, timeout=Protection(
+                    hit[0], hit[1], f"{key}={render(hit[2])} in {holder} {where} at "
+                    f"{hit[0]}:{hit[1]}"))
+        for key in retry_keys:
+            hit = find_key(value, key)
+            if hit and client.retry is None:
+                if _retries_off(prog, hit):
+                    client = replace(client, no_retry=Protection(hit[0], hit[1], "off"))
+                else:
+                    client = replace(client, retry=Protection(
+                        hit[0], hit[1], f"{key}={render(hit[2])} in {holder} {where} at "
+                        f"{hit[0]}:{hit[1]}"))
+    return client
+
+
+def _is_none(prog: Program, hit: tuple[str, int, Expr]) -> bool:
+    value = prog.eval(hit[0], hit[2])
+    return isinstance(value, Lit) and value.value is None
+
+
+def _retries_off(prog: Program, hit: tuple[str, int, Expr]) -> bool:
+    """botocore ``retries={"max_attempts": 0}`` (legacy) or ``total_max_attempts: 1``."""
+    value = prog.eval(hit[0], hit[2])
+    for key, off in (("max_attempts", 0), ("total_max_attempts", 1)):
+        found = find_key(value, key)
+        if found:
+            number = prog.eval(found[0], found[2])
+            if isinstance(number, Lit) and isinstance(number.value, int):
+                return number.value <= off
+    return False
+
+
+def _router(prog: Program, path: str, term: Expr, client: Client) -> Client:
+    """litellm Router: fallbacks, and per-deployment timeouts and retries in model_list."""
+    for name in ("fallbacks", "default_fallbacks", "context_window_fallbacks"):
+        found = keyword(term, name)
+        if found and client.fallback is None:
+            client = replace(client, fallback=Protection(
+                path, found[0], f"{name}= on Router() at {path}:{found[0]}"))
+    found = keyword(term, "model_list")
+    deployments = prog.eval(path, found[1]) if found else UNKNOWN
+    if not (isinstance(deployments, Term) and deployments.expr[0] == "list"):
+        return client
+    for kind, keys in (("timeout", ("timeout", "stream_timeout", "request_timeout")),
+                       ("retry", ("num_retries", "max_retries"))):
+        hits = []
+        for item in deployments.expr[1]:
+            params = find_key(prog.eval(deployments.path, item), "litellm_params")
+            inner = prog.eval(params[0], params[2]) if params else UNKNOWN
+            hit = next((h for k in keys if (h := find_key(inner, k))), None)
+            hits.append(hit)
+        first = hits[0] if hits and all(hits) else None
+        if first is None or getattr(client, kind) is not None:
+            continue
+        protection = Protection(first[0], first[1], f"{kind} in every model_list deployment "
+                                f"of Router() at {first[0]}:{first[1]}")
+        if kind == "timeout":
+            client = replace(client, timeout=protection)
+        else:
+            client = replace(client, retry=protection)
+    return client
+
+
+def call_method(prog: Program, path: str, term: Expr, client: Client, method: str) -> Value:
+    """The value of ``client.<attrs>.method(...)``: a reconfigured client, or a response."""
+    line = term[4]
+    if method in OPTION_METHODS and not client.attrs:
+        return _with_options(prog, path, term, client)
+    if method in RUNNABLE_METHODS and client.family == "langchain":
+        return _runnable(prog, path, term, client, method)
+    api = ".".join((*client.attrs, method))
+    if api in _CHAT_FACTORIES:
+        return replace(client, attrs=(), origin=(path, line))
+    return UNKNOWN
+
+
+def _with_options(prog: Program, path: str, term: Expr, client: Client) -> Client:
+    where = "on with_options()"
+    found = keyword(term, "timeout")
+    if found:
+        got = setting(prog, path, found[0], found[1], "timeout", where, zero_disables=False)
+        client = replace(client, timeout=_on(got))
+    found = keyword(term, "max_retries")
+    if found:
+        got = setting(prog, path, found[0], found[1], "max_retries", where, zero_disables=True)
+        if got.strength == OFF:
+            client = replace(client, retry=None, default_retry=None, no_retry=got)
+        else:
+            client = replace(client, retry=got, no_retry=None)
+    return client
+
+
+def _runnable(prog: Program, path: str, term: Expr, client: Client, method: str) -> Client:
+    line = term[4]
+    at = f"at {path}:{line}"
+    if method == "with_retry":
+        return replace(client, retry=Protection(path, line, f".with_retry() {at}"))
+    if method == "with_fallbacks":
+        return replace(client, fallback=Protection(path, line, f".with_fallbacks() {at}"))
+    if method == "with_structured_output":
+        schema = render(term[2][0]) if term[2] else "a schema"
+        return replace(client, validation=Protection(
+            path, line, f".with_structured_output({schema}) {at}"))
+    if method in ("bind_tools", "bind"):
+        judged = judge_options(prog, path, term, f"on .{method}()")
+        if method == "bind_tools" and judged is None:
+            judged = Protection(path, line, f".bind_tools() without a forced tool {at}", "weak")
+            if keyword(term, "tool_choice"):
+                judged = Protection(path, line, f".bind_tools(tool_choice=…) {at}")
+        return replace(client, validation=judged) if judged else client
+    if method == "pipe" and term[2]:
+        piped = pipe(client, prog.eval(path, term[2][0]))
+        return piped if isinstance(piped, Client) else client
+    return client
+
+
+def pipe(left: Value, right: Value) -> Value:
+    """``left | right`` for LangChain runnables; anything else is unknown."""
+    if isinstance(left, Client) and left.family == "langchain":
+        if isinstance(right, Ext) and right.call is not None:
+            strength = parser_strength(right.name)
+            if strength is not None and _stronger(strength, left.validation):
+                where, term = right.call
+                label = right.name.rsplit(".", 1)[-1]
+                return replace(left, validation=Protection(
+                    where, term[4], f"{label} in the chain at {where}:{term[4]}", strength))
+        return left
+    if isinstance(right, Client) and right.family == "langchain":
+        return right
+    return UNKNOWN
+
+
+def _stronger(strength: str, current: Protection | None) -> bool:
+    return current is None or (current.strength == "weak" and strength == "explicit")

@@ -1,0 +1,86 @@
+"""Per-file facts: a pure function of a module's source, small and JSON-serialisable.
+
+Extraction (``walker.py``) records every call that might matter (its callee as a term, the
+try/except, loops and context managers around it, and where its result flows in the same
+function), every function (decorators, what it returns, whether it is a home-made retry
+wrapper), every class (bases, attributes, ``self.x = ...`` included) and the module's
+globals. Nothing here knows about other files: that is ``resolve.py``'s job.
+"""
+
+from __future__ import annotations
+
+from typing import Any, NamedTuple
+
+from readiness.llmcalls.scope import Expr
+
+
+class CallFact(NamedTuple):
+    """A call that may reach a model or a project function, and its surroundings."""
+
+    line: int
+    col: int
+    function: str | None  # qualname of the enclosing function
+    expr: Expr  # ["call", func, args, kws, line]
+    tries: list[int]  # try statements whose body holds the call, innermost first
+    withs: list[int]  # timeout / suppress context managers around the call
+    retry_loop: int | None  # line of a loop that retries the call (try inside, sleeps)
+    retry_iters: list[Expr]  # `for attempt in Retrying(...)` iterables around the call
+    outer: int | None  # the recorded call whose arguments hold this one
+    sinks: list[list[Any]]  # where the result goes: [kind, line, label, term | None]
+
+
+class DefFact(NamedTuple):
+    """A function or method."""
+
+    line: int
+    name: str
+    cls: str | None
+    decorators: list[list[Any]]  # [line, term]
+    returns: list[Expr]
+    retry_wrapper: list[Any] | None  # [line, iterable term or None]: loops around a parameter
+    calls_param: bool  # calls one of its (or an enclosing function's) parameters
+
+
+class ClassFact(NamedTuple):
+    """A class: its bases, attributes (class level and ``self.x``) and methods."""
+
+    line: int
+    bases: list[Expr]
+    attrs: dict[str, list[Expr]]
+    methods: dict[str, str]
+
+
+class TryFact(NamedTuple):
+    """A try statement: per handler, the types it catches (None: bare) and if it re-raises."""
+
+    line: int
+    handlers: list[list[Any]]  # [types or None, reraises, line]
+
+
+class FileFacts(NamedTuple):
+    """Everything the cross-module pass needs to know about one module."""
+
+    imports: list[list[Any]]  # [level, module, names or None]
+    refs: bool  # imports a provider package or names a model API host
+    globals: dict[str, list[Expr]]  # a plain `def f` / `class C` is only in defs / classes
+    defs: dict[str, DefFact]
+    classes: dict[str, ClassFact]
+    calls: list[CallFact]
+    tries: list[TryFact]
+    withs: list[list[Any]]  # [line, term]
+    setattrs: list[list[Any]]  # [line, base term, attribute, value term]
+
+
+def to_json(facts: FileFacts) -> list[Any]:
+    """A JSON-ready form (NamedTuples become lists)."""
+    return list(facts)
+
+
+def from_json(data: Any) -> FileFacts:
+    """The inverse of :func:`to_json`; raises ValueError/TypeError on a malformed record."""
+    imports, refs, globs, defs, classes, calls, tries, withs, setattrs = data
+    return FileFacts(
+        imports, bool(refs), globs, {k: DefFact(*v) for k, v in defs.items()},
+        {k: ClassFact(*v) for k, v in classes.items()}, [CallFact(*c) for c in calls],
+        [TryFact(*t) for t in tries], withs, setattrs,
+    )

@@ -1,0 +1,240 @@
+"""Expressions of a function body: which calls are recorded, and where their results go.
+
+Data flow is tracked forward through one function body in source order (branches are not
+told apart): a name assigned from an expression holding a recorded call's result carries
+that call; attribute access, subscripts, calls and f-strings pass it on. Where it reaches
+a validating call (pydantic's ``model_validate*``, ``validate``, a class constructor, an
+output parser), a decoding call (``json.loads``, ``response.json()``) or a ``return``, a
+sink is recorded on the call it came from.
+"""
+
+from __future__ import annotations
+
+import ast
+from typing import Any
+
+from readiness.llmcalls.binder import Binder
+from readiness.llmcalls.facts import ClassFact, DefFact, TryFact
+from readiness.llmcalls.scope import Encoder, Expr, Scope
+from readiness.llmcalls.sdk import MODEL_HOSTS
+from readiness.llmcalls.syntax import (
+    DECODE_MODULES,
+    DECODE_NAMES,
+    KEEP_STDLIB,
+    LITERALS,
+    PARSER_METHODS,
+    STDLIB,
+    STOP,
+    VALIDATE_ATTRS,
+    VALIDATE_NAMES,
+    dotted,
+    final_name,
+    module_root,
+)
+
+EMPTY: frozenset[int] = frozenset()
+
+
+class Loop:
+    """A loop being walked: where it starts, and whether it sleeps."""
+
+    __slots__ = ("line", "tries_at_entry", "sleeps")
+
+    def __init__(self, line: int, tries_at_entry: int) -> None:
+        self.line = line
+        self.tries_at_entry = tries_at_entry
+        self.sleeps = False
+
+
+class Frame:
+    """What is around the code being walked, within one function body."""
+
+    __slots__ = ("scope", "function", "tries", "withs", "loops", "iters", "taint", "outer",
+                 "pending", "def_key")
+
+    def __init__(self, scope: Scope, function: str | None, def_key: str | None) -> None:
+        self.scope = scope
+        self.function = function
+        self.def_key = def_key
+        self.tries: list[int] = []
+        self.withs: list[int] = []
+        self.loops: list[Loop] = []
+        self.iters: list[Expr] = []
+        self.taint: dict[str, frozenset[int]] = {}
+        self.outer: int | None = None
+        self.pending: list[tuple[int, list[Loop], bool]] = []
+
+
+class ExpressionWalker:
+    """State shared by the walk of one module, and the walk of its expressions."""
+
+    def __init__(self, tree: ast.Module) -> None:
+        self.tree = tree
+        self.binder = Binder()
+        self.binder.bind(tree)
+        self.enc = Encoder(self.binder.scopes)
+        self.refs = self.binder.refs
+        self.calls: list[list[Any]] = []
+        self.sinks: dict[int, list[list[Any]]] = {}
+        self.defs: dict[str, DefFact] = {}
+        self.classes: dict[str, ClassFact] = {}
+        self.tries: list[TryFact] = []
+        self.withs: list[list[Any]] = []
+        self.setattrs: list[list[Any]] = []
+        self.frames: list[Frame] = [Frame(self.binder.module, None, None)]
+
+    @property
+    def frame(self) -> Frame:
+        """The innermost function (or module or class) body being walked."""
+        return self.frames[-1]
+
+    # expressions ----------------------------------------------------------------------
+    def _expr(self, node: ast.expr) -> frozenset[int]:
+        """Walk an expression; return the recorded calls whose results flow into it."""
+        if isinstance(node, ast.Name):
+            return self.frame.taint.get(node.id, EMPTY)
+        if isinstance(node, ast.Call):
+            return self._call(node)
+        if isinstance(node, ast.Constant):
+            value = node.value
+            if not self.refs and isinstance(value, str) and MODEL_HOSTS.search(value):
+                self.refs = True
+            return EMPTY
+        if isinstance(node, ast.Lambda):
+            return self._lambda(node)
+        if isinstance(node, (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)):
+            return self._comprehension(node)
+        if isinstance(node, (ast.Yield, ast.YieldFrom)):
+            sources = self._expr(node.value) if node.value is not None else EMPTY
+            self._sink_all(sources, ["r", node.lineno, "yield", None])
+            return EMPTY
+        if isinstance(node, ast.NamedExpr):
+            sources = self._expr(node.value)
+            self.frame.taint[node.target.id] = sources
+            return sources
+        out = EMPTY
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.expr):
+                sources = self._expr(child)
+                if sources:
+                    out = out | sources
+        return out
+
+    def _lambda(self, node: ast.Lambda) -> frozenset[int]:
+        f = self.frame
+        saved = f.scope
+        f.scope = self.binder.lambda_scope(node, saved)
+        try:
+            self._expr(node.body)
+        finally:
+            f.scope = saved
+        return EMPTY
+
+    def _comprehension(self, node: ast.ListComp | ast.SetComp | ast.GeneratorExp | ast.DictComp
+                       ) -> frozenset[int]:
+        names = {n.id for g in node.generators for n in ast.walk(g.target)
+                 if isinstance(n, ast.Name)} - self.enc.comprehension_names
+        self.enc.comprehension_names |= names
+        try:
+            out = EMPTY
+            for generator in node.generators:
+                out = out | self._expr(generator.iter)
+                for condition in generator.ifs:
+                    self._expr(condition)
+            parts = [node.key, node.value] if isinstance(node, ast.DictComp) else [node.elt]
+            for part in parts:
+                out = out | self._expr(part)
+            return out
+        finally:
+            self.enc.comprehension_names -= names
+
+    def _call(self, node: ast.Call) -> frozenset[int]:
+        f = self.frame
+        func = node.func
+        final = final_name(func)
+        call_id = None
+        if final is not None and final not in STOP and self._worth_recording(func, final):
+            call_id = len(self.calls)
+            self.calls.append([])
+        outer = f.outer
+        if call_id is not None:
+            f.outer = call_id
+        receiver = self._expr(func.value) if isinstance(func, ast.Attribute) else EMPTY
+        args = EMPTY
+        for arg in node.args:
+            args = args | self._expr(arg.value if isinstance(arg, ast.Starred) else arg)
+        for keyword in node.keywords:
+            args = args | self._expr(keyword.value)
+        f.outer = outer
+        if args or (receiver and final in ("json", "parse", "parse_result")):
+            self._sinks(node, func, final, args, receiver)
+        if final == "sleep":
+            for loop in f.loops:
+                loop.sleeps = True
+        out = receiver | args
+        if call_id is not None:
+            expr = self.enc.encode_call(node, f.scope)
+            self.enc.call_ids[id(node)] = call_id
+            self.calls[call_id] = [node.lineno, node.col_offset, f.function, expr, list(f.tries),
+                                   list(f.withs), None, list(f.iters), outer]
+            loops = [loop for loop in f.loops if len(f.tries) > loop.tries_at_entry]
+            calls_param = expr[1][0] == "p"
+            if loops or (calls_param and f.iters):
+                f.pending.append((call_id, loops, calls_param))
+            if calls_param and f.def_key is not None:
+                self.defs[f.def_key] = self.defs[f.def_key]._replace(calls_param=True)
+            out = out | {call_id}
+        return out
+
+    def _sinks(self, node: ast.Call, func: ast.expr, final: str | None, args: frozenset[int],
+               receiver: frozenset[int]) -> None:
+        """Record validation and decoding of model output (see the rules in resolve)."""
+        line = node.lineno
+        label = dotted(func)
+        scope = self.frame.scope
+        if final in VALIDATE_ATTRS and isinstance(func, ast.Attribute) or final in VALIDATE_NAMES:
+            self._sink_all(args, ["v", line, label, None])
+        elif final == "json" and receiver and not node.args:
+            self._sink_all(receiver, ["j", line, label, None])
+        elif final in DECODE_NAMES:
+            if self._imported_root(func) in DECODE_MODULES:
+                self._sink_all(args, ["j", line, label, None])
+        elif final in PARSER_METHODS and isinstance(func, ast.Attribute):
+            self._sink_all(args, ["c", line, label, self.enc.encode(func.value, scope)])
+        elif final is not None and final[:1].isupper():
+            self._sink_all(args, ["c", line, label, self.enc.encode(func, scope)])
+
+    def _sink_all(self, sources: frozenset[int], sink: list[Any]) -> None:
+        for source in sources:
+            self.sinks.setdefault(source, []).append(sink)
+
+    def _imported_root(self, func: ast.expr) -> str | None:
+        """The top-level package the callee comes from (``json`` for ``json.loads``)."""
+        node = func
+        while isinstance(node, ast.Attribute):
+            node = node.value
+        if not isinstance(node, ast.Name):
+            return None
+        term = self.enc.lookup(node.id, self.frame.scope, (node.lineno, node.col_offset), 0)
+        if term[0] == "g":  # a module global seen from a function: look at the module
+            bindings = self.binder.module.bindings.get(node.id)
+            term = self.enc.binding_term(bindings[-1]) if bindings else term
+        return module_root(term)
+
+    def _worth_recording(self, func: ast.expr, final: str) -> bool:
+        """Could this call reach a model, a client factory or a project function?
+
+        Not when it is rooted in a literal, a builtin, a loop variable, or a standard library
+        module (asyncio.wait_for aside: it bounds the call inside it)."""
+        node = func
+        while isinstance(node, (ast.Attribute, ast.Call, ast.Subscript)):
+            node = node.func if isinstance(node, ast.Call) else node.value
+        if isinstance(node, LITERALS):
+            return False  # a method of a literal: "".join, [].append, f"".format
+        if not isinstance(node, ast.Name):
+            return True  # (prompt | llm).invoke(...), await x, ...
+        term = self.enc.lookup(node.id, self.frame.scope, (node.lineno, node.col_offset), 0)
+        if term[0] in ("b", "unk"):
+            return False
+        root = self._imported_root(func)
+        return root is None or root not in STDLIB or final in KEEP_STDLIB

@@ -1,0 +1,231 @@
+"""Build the call-site index: prefilter, extract facts (cached, in parallel), resolve.
+
+Which files are analysed, in rounds:
+
+1. files whose text names a model provider package or a model API host (``PREFILTER``);
+2. then, until nothing new turns up (at most ``MAX_ROUNDS``): files that import a *relevant*
+   analysed module (one that names a provider or imports a relevant module: a client
+   factory, a wrapper, a settings object holding a client), and project modules that
+   relevant modules import, two levels deep (home-made retry decorators, schemas, settings).
+
+Everything else is never parsed. Facts are a pure function of a file's text, so they are
+cached by content hash; a cold scan with many files to parse uses a process pool.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import sys
+import threading
+from collections.abc import Iterable
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from readiness.cache import ContentCache, content_key, is_within
+from readiness.llmcalls.classify import classify
+from readiness.llmcalls.facts import FileFacts, from_json, to_json
+from readiness.llmcalls.modules import ModuleMap
+from readiness.llmcalls.protect import Protections
+from readiness.llmcalls.records import CallSite, CallSiteIndex
+from readiness.llmcalls.resolve import Program
+from readiness.llmcalls.sdk import names_a_provider
+from readiness.llmcalls.walker import extract
+from readiness.project import Project
+
+# Bump when facts change shape or meaning: old cache entries are then never read.
+ANALYZER_VERSION = f"3-py{sys.version_info[0]}{sys.version_info[1]}"
+PARALLEL_THRESHOLD = 200  # below this many files to parse, a pool costs more than it saves
+MAX_ROUNDS = 4
+MAX_DEPENDENCY_DEPTH = 2
+_UNPARSABLE = "unparsable"
+
+
+def build_index(project: Project, *, cache_dir: Path | None = None, jobs: int | None = None
+                ) -> CallSiteIndex:
+    """Find every LLM call site in the project and what protects it.
+
+    ``cache_dir`` None means no cache (``--no-cache``); a directory inside the scanned
+    repository is refused (never written to). ``jobs`` caps worker processes (1: serial).
+    """
+    python = [f for f in project.files if f.endswith(".py")]
+    modules = ModuleMap(frozenset(python))
+    cache = None
+    if cache_dir is not None and not is_within(cache_dir, project.root):
+        cache = ContentCache(cache_dir, "llmcalls", ANALYZER_VERSION)
+    texts = {}
+    for rel in python:
+        text = project.text(rel)
+        if text is not None:
+            texts[rel] = text
+    scan = _Scan(texts, cache, jobs)
+    todo = sorted(rel for rel, text in texts.items() if names_a_provider(text))
+    try:
+        for _ in range(MAX_ROUNDS + 1):
+            if not todo:
+                break
+            scan.analyse(todo)
+            relevant = _relevant(scan.facts, modules)
+            found = _dependents(scan, relevant, modules) | _dependencies(scan, relevant, modules)
+            todo = sorted(rel for rel in found - scan.seen if rel in texts)
+    finally:
+        scan.close()
+    return CallSiteIndex(_call_sites(scan.facts, modules), len(python), scan.parsed,
+                         scan.from_cache, tuple(sorted(scan.unparsable)), len(scan.seen))
+
+
+def _call_sites(facts: dict[str, FileFacts], modules: ModuleMap) -> tuple[CallSite, ...]:
+    prog = Program(facts, modules)
+    prog.build_invocations()
+    prog.enable_param_binding()
+    protections = Protections(prog)
+    sites = []
+    for path in sorted(facts):
+        for call in facts[path].calls:
+            try:
+                hit = classify(prog, path, call)
+                if hit is not None:
+                    sites.append(protections.site(path, call, hit))
+            except RecursionError:  # pathological nesting of values: skip this one call
+                continue
+    return tuple(sorted(sites, key=lambda s: (s.path, s.line, s.col)))
+
+
+class _Scan:
+    """Facts of the files analysed so far, and how they were obtained."""
+
+    def __init__(self, texts: dict[str, str], cache: ContentCache | None, jobs: int | None
+                 ) -> None:
+        self.texts = texts
+        self.cache = cache
+        self.jobs = jobs if jobs is not None else (os.cpu_count() or 1)
+        self.facts: dict[str, FileFacts] = {}
+        self.unparsable: set[str] = set()
+        self.seen: set[str] = set()
+        self.parsed = 0
+        self.from_cache = 0
+        self.text_imports: dict[str, frozenset[str]] = {}
+        self._pool: ProcessPoolExecutor | None = None
+        self._pool_failed = False
+
+    def analyse(self, paths: Iterable[str]) -> None:
+        """Get the facts of ``paths``: from the cache when it has them, else by parsing."""
+        to_parse: list[tuple[str, str, str]] = []
+        for rel in paths:
+            if rel in self.seen:
+                continue
+            self.seen.add(rel)
+            text = self.texts[rel]
+            key = content_key(text)
+            cached = self.cache.get(key) if self.cache else None
+            if cached is not None and self._load(rel, cached):
+                self.from_cache += 1
+            else:
+                to_parse.append((rel, key, text))
+        for rel, data in self._extract(to_parse):
+            self.parsed += 1
+            self._load(rel, data)
+
+    def _load(self, rel: str, data: Any) -> bool:
+        if data == _UNPARSABLE:
+            self.unparsable.add(rel)
+            return True
+        try:
+            self.facts[rel] = from_json(data)
+        except (ValueError, TypeError, AttributeError, KeyError):
+            return False  # a corrupt cache entry: parse again
+        return True
+
+    def _extract(self, items: list[tuple[str, str, str]]) -> list[tuple[str, Any]]:
+        # A pool pays off for many files; once started, it serves the later, smaller rounds.
+        wanted = len(items) >= (PARALLEL_THRESHOLD if self._pool is None else 16)
+        if wanted and self.jobs > 1 and not self._pool_failed:
+            try:
+                return self._extract_parallel(items)
+            except (OSError, RuntimeError):  # no semaphores or no fork in a sandbox: serial
+                self._pool_failed = True
+                self.close()
+        return _extract_batch(items, self.cache)
+
+    def _extract_parallel(self, items: list[tuple[str, str, str]]) -> list[tuple[str, Any]]:
+        workers = min(self.jobs, os.cpu_count() or 1)
+        if self._pool is None:
+            linux = sys.platform == "linux" and threading.active_count() == 1
+            context = multiprocessing.get_context("fork" if linux else "spawn")
+            self._pool = ProcessPoolExecutor(max_workers=workers, mp_context=context)
+        # large files first, dealt round-robin, so that the workers finish together
+        ordered = sorted(items, key=lambda item: -len(item[2]))
+        chunks = [ordered[i::workers * 4] for i in range(workers * 4)]
+        results = self._pool.map(_extract_batch, [c for c in chunks if c],
+                                 [self.cache] * len(chunks))
+        return [row for chunk in results for row in chunk]
+
+    def close(self) -> None:
+        """Stop the worker processes, if any were started."""
+        if self._pool is not None:
+            self._pool.shutdown()
+            self._pool = None
+
+
+def _extract_batch(items: list[tuple[str, str, str]], cache: ContentCache | None
+                   ) -> list[tuple[str, Any]]:
+    """Facts of each (path, key, text), JSON-ready (``"unparsable"`` for a broken file),
+    stored in the cache on the way (in the worker, so that writing is parallel too)."""
+    out = []
+    for rel, key, text in items:
+        facts = extract(text)
+        data = to_json(facts) if facts is not None else _UNPARSABLE
+        if cache is not None:
+            cache.put(key, data)
+        out.append((rel, data))
+    return out
+
+
+def _relevant(facts: dict[str, FileFacts], modules: ModuleMap) -> set[str]:
+    """Analysed modules that name a provider, or import (transitively) one that does."""
+    relevant = {path for path, f in facts.items() if f.refs}
+    imports = {path: modules.imported_files(path, f.imports) for path, f in facts.items()}
+    changed = True
+    while changed:
+        changed = False
+        for path, targets in imports.items():
+            if path not in relevant and targets & relevant:
+                relevant.add(path)
+                changed = True
+    return relevant
+
+
+def _dependents(scan: _Scan, relevant: set[str], modules: ModuleMap) -> set[str]:
+    """Files not analysed yet whose imports name a relevant module."""
+    if not relevant:
+        return set()
+    found = set()
+    for rel, text in scan.texts.items():
+        if rel in scan.seen:
+            continue
+        targets = scan.text_imports.get(rel)
+        if targets is None:  # read once, reused in every round
+            targets = scan.text_imports[rel] = frozenset(modules.imports_in_text(rel, text))
+        if targets & relevant:
+            found.add(rel)
+    return found
+
+
+def _dependencies(scan: _Scan, relevant: set[str], modules: ModuleMap) -> set[str]:
+    """Project modules imported by relevant modules, up to two levels down."""
+    found: set[str] = set()
+    frontier = set(relevant)
+    for _ in range(MAX_DEPENDENCY_DEPTH):
+        following: set[str] = set()
+        for path in frontier:
+            facts = scan.facts.get(path)
+            if facts is None:
+                continue
+            for target in modules.imported_files(path, facts.imports):
+                if target not in scan.seen:
+                    found.add(target)
+                elif target not in relevant:
+                    following.add(target)
+        frontier = following
+    return found

@@ -1,0 +1,117 @@
+"""Which project file an import statement names, without reading any file.
+
+An absolute import ``a.b`` is looked for in the importing file's folder and each folder above
+it (a script's folder is on ``sys.path``; so is the root of a service inside a monorepo),
+then in ``src/``. Well-known external packages (the standard library, model SDKs and the
+like) are never taken for project modules, even when a project file has the same name (a
+``providers/openai.py`` that itself does ``import openai``).
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from readiness.llmcalls.sdk import EXTERNAL_ROOTS, PROVIDER_ROOTS
+
+# Import statements found by text, for files the prefilter has not let through yet.
+_IMPORT = re.compile(
+    r"^[ \t]*(?:from[ \t]+(\.*[\w.]*)[ \t]+import[ \t]+(\([^)]*\)|[^\n#;]*)"
+    r"|import[ \t]+([^\n#;]*))", re.M)
+
+
+class ModuleMap:
+    """Resolves imports to project files (paths relative to the root, ``.py``)."""
+
+    def __init__(self, files: frozenset[str]) -> None:
+        self.files = files
+        self._memo: dict[tuple[str, int, str], str | None] = {}
+        # a top-level project package named like a standard library module shadows it
+        tops = {f.split("/")[-2] if f.endswith("/__init__.py") else f[:-3]
+                for f in files if f.count("/") <= 1 or f.startswith("src/")}
+        self.external = EXTERNAL_ROOTS - (tops - PROVIDER_ROOTS)
+
+    def resolve(self, importer: str, level: int, module: str) -> str | None:
+        """The project file a (possibly relative) import names, or None if external."""
+        return self._resolve_in(posixpath.dirname(importer), level, module)
+
+    def _resolve_in(self, folder: str, level: int, module: str) -> str | None:
+        key = (folder, level, module)
+        if key not in self._memo:
+            self._memo[key] = self._find(folder, level, module)
+        return self._memo[key]
+
+    def submodule(self, package: str, name: str) -> str | None:
+        """``package/name.py`` (or a subpackage) when ``package`` is an ``__init__.py``."""
+        if not package.endswith("__init__.py"):
+            return None
+        return self.resolve(package, 1, name)
+
+    def imported_files(self, importer: str, imports: list[list[Any]]) -> set[str]:
+        """Project files named by a module's import records ``[level, module, names]``."""
+        folder = posixpath.dirname(importer)
+        found: set[str] = set()
+        for level, module, names in imports:
+            if level == 0 and module.partition(".")[0] in self.external:
+                continue  # the common case, decided without building a memo key
+            target = self._resolve_in(folder, level, module)
+            if target:
+                found.add(target)
+                if names and target.endswith("__init__.py"):
+                    for name in names:
+                        sub = self.submodule(target, name)
+                        if sub:
+                            found.add(sub)
+        return found
+
+    def imports_in_text(self, importer: str, text: str) -> set[str]:
+        """Project files a module imports, read from its text with a regular expression."""
+        records: list[list[Any]] = []
+        for source, names, plain in _IMPORT.findall(text):
+            if not source:
+                records.extend([0, part.split()[0], None] for part in plain.split(",")
+                               if part.strip())
+                continue
+            module = source.lstrip(".")
+            listed = [n.split()[0] for n in names.strip("()").split(",") if n.strip()]
+            records.append([len(source) - len(module), module, listed])
+        return self.imported_files(importer, records)
+
+    def _find(self, folder: str, level: int, module: str) -> str | None:
+        rel = module.replace(".", "/")
+        if level == 0:
+            if not module or module.split(".")[0] in self.external:
+                return None
+            bases = [*_ancestors(folder), "src"]
+        else:
+            base = folder
+            for _ in range(level - 1):
+                if not base:
+                    return None
+                base = posixpath.dirname(base)
+            bases = [base]
+        for base in bases:
+            stem = posixpath.join(base, rel) if rel else base
+            candidates = [f"{stem}.py"] if rel else []
+            candidates.append(posixpath.join(stem, "__init__.py"))
+            for candidate in candidates:
+                if candidate in self.files:
+                    return candidate
+        return None
+
+
+def _ancestors(folder: str) -> Iterator[str]:
+    while folder:
+        yield folder
+        folder = posixpath.dirname(folder)
+    yield ""
+
+
+def stem(path: str) -> str:
+    """The name other modules import a file by: ``llm`` for app/llm.py or app/llm/__init__.py."""
+    name = posixpath.basename(path)[:-3]
+    if name == "__init__":
+        name = posixpath.basename(posixpath.dirname(path))
+    return name

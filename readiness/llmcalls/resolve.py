@@ -1,0 +1,365 @@
+"""Cross-module resolution: evaluate the terms of every analysed file into values.
+
+Imports are resolved to project modules where the file exists (nearest ancestor folder
+first, then the root and ``src/``; never for well-known external packages), globals,
+classes, instances, methods and factory functions are followed to the client objects they
+hold or return. Evaluation is memoised per global and bounded in depth, so cycles and
+pathological code end in "unknown", not a hang.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from readiness.llmcalls import clients
+from readiness.llmcalls.facts import CallFact, ClassFact, DefFact, FileFacts
+from readiness.llmcalls.modules import ModuleMap
+from readiness.llmcalls.scope import Expr
+from readiness.llmcalls.values import (
+    UNKNOWN,
+    Bound,
+    Client,
+    Ext,
+    Func,
+    Instance,
+    Klass,
+    Lambda,
+    Lit,
+    Module,
+    Term,
+    Text,
+    Value,
+    best,
+    string_of,
+)
+
+MAX_DEPTH = 40
+MAX_PARAM_DEPTH = 3
+
+class Program:
+    """All analysed files of a project, and the evaluator over their terms."""
+
+    def __init__(self, facts: dict[str, FileFacts], modules: ModuleMap) -> None:
+        self.facts = facts
+        self.modules = modules
+        self._globals: dict[tuple[str, str], Value] = {}
+        self._busy: set[tuple[str, str]] = set()
+        self._memo: dict[tuple[str, int], tuple[Expr, Value]] = {}
+        self._evaluating: set[tuple[str, int]] = set()
+        # filled by build_invocations(): who calls each project function
+        self.invocations: dict[tuple[str, str], list[tuple[str, int, str]]] = {}
+        self.module_clients: dict[str, Client] = {}
+        self.bind_params = False
+        self._param_depth = 0
+
+    def module_path(self, importer: str, level: int, module: str) -> str | None:
+        """The project file a (possibly relative) import names, or None if external."""
+        return self.modules.resolve(importer, level, module)
+
+    def _submodule(self, package: str, name: str) -> Value:
+        target = self.modules.submodule(package, name)
+        return Module(target) if target else UNKNOWN
+
+    # evaluation -------------------------------------------------------------------------
+
+    def eval(self, path: str, term: Expr, depth: int = 0) -> Value:
+        """The value of ``term`` written in the module at ``path``.
+
+        A term means the same wherever it is evaluated (names were resolved when it was
+        made), so each is evaluated once: without that, code whose attributes and returns
+        refer to each other takes exponential time. A term met again while it is being
+        evaluated (a cycle) is unknown.
+        """
+        if depth > MAX_DEPTH or not term:
+            return UNKNOWN
+        if term[0] == "lit":
+            return Lit(term[1])
+        key = (path, id(term))
+        entry = self._memo.get(key)
+        if entry is not None and entry[0] is term:
+            return entry[1]
+        if key in self._evaluating:
+            return UNKNOWN
+        self._evaluating.add(key)
+        try:
+            value = self._evaluate(path, term, depth)
+        finally:
+            self._evaluating.discard(key)
+        self._memo[key] = (term, value)  # the term is kept so that its id is not reused
+        return value
+
+    def _evaluate(self, path: str, term: Expr, depth: int) -> Value:
+        d = depth + 1
+        tag = term[0]
+        if tag == "lit":
+            return Lit(term[1])
+        if tag == "attr":
+            return self.attribute(self.eval(path, term[1], d), term[2], d)
+        if tag == "call":
+            return self.call(path, term, d)
+        if tag == "g":
+            return self.global_value(path, term[1], d)
+        if tag == "imp":
+            return self.import_value(path, term[1], term[2], term[3], d)
+        if tag == "mod":
+            target = self.module_path(path, 0, term[1])
+            return Module(target) if target else Ext(term[1])
+        if tag == "b":
+            return Ext(f"builtins.{term[1]}")
+        if tag == "def":
+            return Func(path, term[1])
+        if tag == "class":
+            return Klass(path, term[1])
+        if tag == "self":
+            return Instance(Klass(path, term[1]))
+        if tag == "cls":
+            return Klass(path, term[1])
+        if tag == "p":
+            return self.param_value(path, term, d)
+        if tag in ("dict", "list"):
+            return Term(path, term)
+        if tag == "sub":
+            return self.subscript(self.eval(path, term[1], d), self.eval(path, term[2], d), d)
+        if tag in ("str", "add"):
+            parts = term[1] if tag == "str" else term[1:]
+            texts = [string_of(self.eval(path, part, d)) for part in parts]
+            if tag == "add" and any(t is None for t in texts):
+                return UNKNOWN
+            return Text("".join("\0" if t is None else t for t in texts))
+        if tag == "alt":
+            return best([self.eval(path, option, d) for option in term[1]])
+        if tag == "or":
+            return clients.pipe(self.eval(path, term[1], d), self.eval(path, term[2], d))
+        if tag == "lam":
+            return Lambda(path, term[1])
+        if tag == "ref":
+            facts = self.facts.get(path)
+            calls = facts.calls if facts else []
+            return self.eval(path, calls[term[1]].expr, d) if term[1] < len(calls) else UNKNOWN
+        return UNKNOWN
+
+    def global_value(self, path: str, name: str, depth: int) -> Value:
+        """A module-level name of a project module (all its bindings, the best one)."""
+        key = (path, name)
+        if key in self._globals:
+            return self._globals[key]
+        facts = self.facts.get(path)
+        if facts is None or key in self._busy:
+            return UNKNOWN
+        terms = facts.globals.get(name)
+        if terms is None:
+            return _definition(path, facts, name)
+        self._busy.add(key)
+        try:
+            value = best([self.eval(path, t, depth) for t in terms], prefer_last=True)
+        finally:
+            self._busy.discard(key)
+        self._globals[key] = value
+        return value
+
+    def import_value(self, path: str, level: int, module: str, name: str, depth: int) -> Value:
+        """``from module import name`` written in ``path``."""
+        target = self.module_path(path, level, module)
+        if target is None:
+            return Ext(f"{module}.{name}") if level == 0 else UNKNOWN
+        return self.module_attribute(target, name, depth)
+
+    def module_attribute(self, target: str, name: str, depth: int) -> Value:
+        """A name of a project module: a global, a function, a class or a submodule."""
+        facts = self.facts.get(target)
+        if facts is not None and (name in facts.globals or name in facts.defs
+                                  or name in facts.classes):
+            return self.global_value(target, name, depth)
+        return self._submodule(target, name)
+
+    def attribute(self, base: Value, name: str, depth: int) -> Value:
+        """``base.name``."""
+        if isinstance(base, Ext):
+            return Ext(f"{base.name}.{name}")
+        if isinstance(base, Module):
+            return self.module_attribute(base.path, name, depth)
+        if isinstance(base, Client):
+            return clients.attribute(base, name)
+        if isinstance(base, Instance):
+            return self.class_attribute(base.cls, name, depth, instance=True)
+        if isinstance(base, Klass):
+            return self.class_attribute(base, name, depth, instance=False)
+        return UNKNOWN
+
+    def class_attribute(self, cls: Klass, name: str, depth: int, *, instance: bool) -> Value:
+        """An attribute of a project class or its instance, following project base classes."""
+        for klass, fact in self.mro(cls, depth):
+            if name in fact.attrs:
+                return best([self.eval(klass.path, t, depth + 1) for t in fact.attrs[name]],
+                            prefer_last=True)
+            if name in fact.methods:
+                func = Func(klass.path, fact.methods[name])
+                definition = self.definition(func)
+                if instance and definition is not None and _is_property(definition):
+                    return self.returns(func, depth + 1)
+                return Bound(func)
+        return UNKNOWN
+
+    def mro(self, cls: Klass, depth: int) -> Iterator[tuple[Klass, ClassFact]]:
+        """The class and its project base classes, depth first."""
+        seen: set[Klass] = set()
+        todo = [cls]
+        while todo and len(seen) < 12:
+            klass = todo.pop(0)
+            if klass in seen:
+                continue
+            seen.add(klass)
+            facts = self.facts.get(klass.path)
+            fact = facts.classes.get(klass.qualname) if facts else None
+            if fact is None:
+                continue
+            yield klass, fact
+            for base in fact.bases:
+                value = self.eval(klass.path, base, depth + 1)
+                if isinstance(value, Klass):
+                    todo.append(value)
+
+    def base_names(self, cls: Klass) -> list[str]:
+        """Qualified names of the external classes a project class derives from."""
+        names = []
+        for klass, fact in self.mro(cls, 0):
+            for base in fact.bases:
+                value = self.eval(klass.path, base, 1)
+                if isinstance(value, Ext):
+                    names.append(value.name)
+        return names
+
+    def definition(self, func: Func) -> DefFact | None:
+        """The facts of a project function."""
+        facts = self.facts.get(func.path)
+        return facts.defs.get(func.qualname) if facts else None
+
+    def returns(self, func: Func, depth: int) -> Value:
+        """What calling a project function gives (the best of its return values)."""
+        definition = self.definition(func)
+        if definition is None:
+            return UNKNOWN
+        return best([self.eval(func.path, t, depth + 1) for t in definition.returns])
+
+    def call(self, path: str, term: Expr, depth: int) -> Value:
+        """The value of a call term."""
+        func = term[1]
+        if func[0] == "attr":
+            receiver = self.eval(path, func[1], depth)
+            if isinstance(receiver, Client):
+                return clients.call_method(self, path, term, receiver, func[2])
+            callee = self.attribute(receiver, func[2], depth)
+        else:
+            callee = self.eval(path, func, depth)
+        if isinstance(callee, Ext):
+            return clients.call_external(self, path, term, callee, depth)
+        if isinstance(callee, (Func, Bound)):
+            return self.returns(callee if isinstance(callee, Func) else callee.func, depth)
+        if isinstance(callee, Klass):
+            return Instance(callee)
+        if isinstance(callee, Lambda):
+            return self.eval(callee.path, callee.body, depth)
+        return UNKNOWN
+
+    def subscript(self, base: Value, key: Value, depth: int) -> Value:
+        """``base[key]`` for a dict literal and a literal key."""
+        if isinstance(base, Term) and base.expr[0] == "dict" and isinstance(key, Lit):
+            for name, _, value in base.expr[1]:
+                if name == key.value:
+                    return self.eval(base.path, value, depth)
+        return UNKNOWN
+
+    def param_value(self, path: str, term: Expr, depth: int) -> Value:
+        """A parameter: what its callers pass (when binding), else its annotation or default."""
+        _, function, name, index, annotation, default = term
+        if self.bind_params and function and self._param_depth < MAX_PARAM_DEPTH:
+            self._param_depth += 1
+            try:
+                passed = [self.argument(ref, name, index, depth) for ref in
+                          self.invocations.get((path, function), [])]
+            finally:
+                self._param_depth -= 1
+            found = [v for v in passed if isinstance(v, Client)]
+            if found:
+                return found[0]
+        hint = self.eval(path, annotation, depth) if annotation else UNKNOWN
+        if isinstance(hint, Ext):
+            hint = clients.from_annotation(hint)
+        value = self.eval(path, default, depth) if default else UNKNOWN
+        return value if not (isinstance(value, Lit) and value.value is None) else hint
+
+    def argument(self, ref: tuple[str, int, str], name: str, index: int, depth: int) -> Value:
+        """The value passed for a parameter at one invocation."""
+        path, call_index, how = ref
+        if how != "call":
+            return UNKNOWN
+        term = self.facts[path].calls[call_index].expr
+        for keyword, _, value in term[3]:
+            if keyword == name:
+                return self.eval(path, value, depth + 1)
+        shift = 1 if self._is_method_call(path, term) else 0
+        position = index - shift
+        if 0 <= position < len(term[2]):
+            return self.eval(path, term[2][position], depth + 1)
+        return UNKNOWN
+
+    def _is_method_call(self, path: str, term: Expr) -> bool:
+        callee = self.callee(path, term)
+        return isinstance(callee, (Bound, Klass))
+
+    def callee(self, path: str, term: Expr) -> Value:
+        """What a call term calls (without calling it)."""
+        func = term[1]
+        if func[0] == "attr":
+            return self.attribute(self.eval(path, func[1]), func[2], 1)
+        return self.eval(path, func)
+
+    def enable_param_binding(self) -> None:
+        """From now on, parameters take the values their callers pass (needs invocations)."""
+        self.bind_params = True
+        self._globals.clear()
+        self._memo.clear()
+
+    # invocations ------------------------------------------------------------------------
+
+    def build_invocations(self) -> None:
+        """Index, for each project function, the calls that invoke it or pass it along."""
+        index: dict[tuple[str, str], list[tuple[str, int, str]]] = {}
+        for path in sorted(self.facts):
+            for i, call in enumerate(self.facts[path].calls):
+                for func, how in self._invoked(path, call):
+                    index.setdefault((func.path, func.qualname), []).append((path, i, how))
+        self.invocations = index
+
+    def _invoked(self, path: str, call: CallFact) -> Iterator[tuple[Func, str]]:
+        callee = self.callee(path, call.expr)
+        if isinstance(callee, Func):
+            yield callee, "call"
+        elif isinstance(callee, Bound):
+            yield callee.func, "call"
+        elif isinstance(callee, Klass):
+            init = self.class_attribute(callee, "__init__", 1, instance=False)
+            if isinstance(init, Bound):
+                yield init.func, "call"
+        for arg in [*call.expr[2], *(kw[2] for kw in call.expr[3])]:
+            if arg and arg[0] in ("g", "imp", "def", "attr"):
+                value = self.eval(path, arg)
+                if isinstance(value, (Func, Bound)):
+                    yield (value if isinstance(value, Func) else value.func), "passed"
+
+
+def _definition(path: str, facts: FileFacts, name: str) -> Value:
+    """A module-level function or class that has no other binding."""
+    if name in facts.defs:
+        return Func(path, name)
+    if name in facts.classes:
+        return Klass(path, name)
+    return UNKNOWN
+
+
+def _is_property(definition: DefFact) -> bool:
+    for _, term in definition.decorators:
+        name = term[1] if term[0] in ("b", "g") else term[-1] if term[0] in ("attr", "imp") else ""
+        if isinstance(name, str) and name.endswith("property"):
+            return True
+    return False

@@ -1,0 +1,272 @@
+"""Lexical scopes of one module, and the encoding of expressions into small JSON terms.
+
+A name is resolved here, inside the file, to what it is bound to: an import, a function or
+class, a parameter, or (for locals) the expression last assigned to it, inlined. What is
+left for the cross-module pass is a term such as ``["imp", 0, "app.clients", "client"]``.
+
+Terms (JSON lists, tag first)::
+
+    ["lit", v]                 a str/int/float/bool/None constant
+    ["mod", "a.b"]             an imported module          ["imp", level, "mod", "name"]
+    ["g", "name"]              a global of this module     ["b", "name"]  a builtin
+    ["def", "qual"]            a function of this module   ["class", "qual"]
+    ["self", "Cls"] / ["cls", "Cls"]
+    ["p", "func", "name", index, annotation, default]      a parameter
+    ["attr", base, "name"]     ["sub", base, key]          ["call", func, args, kws, line]
+    ["dict", [[key, line, value], ...]]   ["list", [...]]  ["str", [parts]]
+    ["add", a, b]  ["or", a, b] (the ``|`` operator)
+    ["alt", [a, b]] (``a or b``, ``x if c else y``)
+    ["lam", body]              ["ref", i] (the value of this module's i-th recorded call)
+    ["unk"]
+
+``kws`` is ``[[name, line, value], ...]`` with name ``"**"`` for ``**mapping``.
+"""
+
+from __future__ import annotations
+
+import ast
+from typing import Any, NamedTuple
+
+from readiness.project import parse_python
+
+Expr = list[Any]
+UNKNOWN: Expr = ["unk"]
+MAX_INLINE = 6  # how many local assignments are followed through when inlining
+MAX_DEPTH = 24  # how deep an expression is encoded
+MAX_ITEMS = 25  # how many items of a literal list or dict are kept
+MAX_STR = 300  # how much of a string constant is kept
+
+Pos = tuple[int, int]
+# Keyword arguments that carry the conversation, never a setting: not worth keeping.
+_BULKY = frozenset({"messages", "prompt", "prompts", "contents", "content", "input", "inputs",
+                    "system", "documents", "body", "query", "question", "data", "examples"})
+
+
+class Binding(NamedTuple):
+    """One binding of a name: where it becomes visible and what it is bound to."""
+
+    end: Pos
+    kind: str  # "value" | "ann" | "mod" | "imp" | "def" | "class" | "unk"
+    node: ast.expr | None
+    data: tuple[Any, ...]
+    scope: Scope
+
+
+class Param(NamedTuple):
+    """A parameter of a function: its position, annotation and default."""
+
+    function: str | None
+    position: int  # among positional parameters, -1 for keyword-only
+    annotation: ast.expr | None
+    default: ast.expr | None
+    outer: Scope  # where the annotation and default are evaluated
+
+
+class Scope:
+    """A module, class, function or lambda body and the names bound in it."""
+
+    __slots__ = ("kind", "qualname", "parent", "bindings", "params", "globals", "cls",
+                 "self_kind", "extra_globals")
+
+    def __init__(self, kind: str, qualname: str | None, parent: Scope | None) -> None:
+        self.kind = kind
+        self.qualname = qualname
+        self.parent = parent
+        self.bindings: dict[str, list[Binding]] = {}
+        self.params: dict[str, Param | Expr] = {}  # an Expr for self and cls
+        self.globals: set[str] = set()
+        self.cls: str | None = None  # the class a method belongs to
+        self.self_kind: str | None = None  # "self" or "cls" for the first parameter
+        self.extra_globals: dict[str, list[Binding]] = {}  # module: bound via `global x`
+
+    def module(self) -> Scope:
+        """The module scope this scope is nested in."""
+        scope = self
+        while scope.parent is not None:
+            scope = scope.parent
+        return scope
+
+    def bind(self, name: str, binding: Binding) -> None:
+        """Bind a name here (or in the module, for a name declared ``global``)."""
+        if name in self.globals and self.kind != "module":
+            self.module().extra_globals.setdefault(name, []).append(binding)
+            return
+        self.bindings.setdefault(name, []).append(binding)
+
+
+def child_qualname(scope: Scope, name: str) -> str:
+    """Python's ``__qualname__`` for a def or class named ``name`` inside ``scope``."""
+    if scope.qualname is None:
+        return name
+    if scope.kind == "class":
+        return f"{scope.qualname}.{name}"
+    return f"{scope.qualname}.<locals>.{name}"
+
+
+class Encoder:
+    """Encodes expressions of one module into terms, resolving names lexically."""
+
+    def __init__(self, lambdas: dict[int, Scope]) -> None:
+        self._lambdas = lambdas  # id(ast.Lambda) -> its scope
+        self.call_ids: dict[int, int] = {}  # id(ast.Call) -> index of its call record
+        self._inlining: set[int] = set()
+        self.comprehension_names: set[str] = set()
+
+    def encode(self, node: ast.expr | None, scope: Scope, depth: int = 0) -> Expr:
+        """The term for ``node`` evaluated in ``scope``."""
+        if node is None or depth > MAX_DEPTH:
+            return UNKNOWN
+        d = depth + 1
+        match node:
+            case ast.Constant(value=value):
+                if isinstance(value, str):
+                    return ["lit", value[:MAX_STR]]
+                if value is None or isinstance(value, (bool, int, float)):
+                    return ["lit", value]
+                return UNKNOWN
+            case ast.Name(id=name):
+                return self.lookup(name, scope, (node.lineno, node.col_offset), depth)
+            case ast.Attribute(value=value, attr=attr):
+                return ["attr", self.encode(value, scope, d), attr]
+            case ast.Call():
+                return self.encode_call(node, scope, d)
+            case ast.Await(value=value) | ast.NamedExpr(value=value):
+                return self.encode(value, scope, d)
+            case ast.BinOp(left=left, op=ast.BitOr(), right=right):
+                return ["or", self.encode(left, scope, d), self.encode(right, scope, d)]
+            case ast.BinOp(left=left, op=ast.Add(), right=right):
+                return ["add", self.encode(left, scope, d), self.encode(right, scope, d)]
+            case ast.BinOp(left=left, op=ast.Mod()):
+                return ["str", [self.encode(left, scope, d)]]
+            case ast.JoinedStr(values=values):
+                return ["str", [self.encode(v.value if isinstance(v, ast.FormattedValue) else v,
+                                            scope, d) for v in values[:MAX_ITEMS]]]
+            case ast.BoolOp(op=ast.Or(), values=values):
+                return ["alt", [self.encode(v, scope, d) for v in values[:MAX_ITEMS]]]
+            case ast.BoolOp(values=values):
+                return self.encode(values[-1], scope, d)
+            case ast.IfExp(body=body, orelse=orelse):
+                return ["alt", [self.encode(body, scope, d), self.encode(orelse, scope, d)]]
+            case ast.Dict(keys=keys, values=values):
+                items = []
+                for key, value in list(zip(keys, values, strict=True))[:MAX_ITEMS]:
+                    constant = key.value if isinstance(key, ast.Constant) else None
+                    items.append([constant if isinstance(constant, str) else None, value.lineno,
+                                  self.encode(value, scope, d)])
+                return ["dict", items]
+            case ast.List(elts=elts) | ast.Tuple(elts=elts) | ast.Set(elts=elts):
+                return ["list", [self.encode(e, scope, d) for e in elts[:MAX_ITEMS]]]
+            case ast.Subscript(value=value, slice=key):
+                return ["sub", self.encode(value, scope, d), self.encode(key, scope, d)]
+            case ast.Lambda(body=body):
+                return ["lam", self.encode(body, self._lambdas.get(id(node), scope), d)]
+        return UNKNOWN
+
+    def encode_call(self, node: ast.Call, scope: Scope, depth: int = 0) -> Expr:
+        """``["call", func, args, kws, line]`` for a call node."""
+        d = depth + 1
+        args = [UNKNOWN if isinstance(a, ast.Starred) else self.encode(a, scope, d)
+                for a in node.args[:MAX_ITEMS]]
+        kws = [[k.arg or "**", k.value.lineno,
+                UNKNOWN if k.arg in _BULKY else self.encode(k.value, scope, d)]
+               for k in node.keywords[:MAX_ITEMS]]
+        return ["call", self.encode(node.func, scope, d), args, kws, node.lineno]
+
+    def encode_annotation(self, node: ast.expr | None, scope: Scope, depth: int = 0) -> Expr:
+        """The class an annotation names (``Optional[X]`` and ``X | None`` give ``X``)."""
+        if node is None or depth > 4:
+            return UNKNOWN
+        match node:
+            case ast.Constant(value=str(text)):  # a forward reference: "OpenAI | None"
+                tree = parse_python(text)
+                if tree is None or len(tree.body) != 1 or not isinstance(tree.body[0], ast.Expr):
+                    return UNKNOWN
+                return self.encode_annotation(tree.body[0].value, scope, depth + 1)
+            case ast.BinOp(left=left, op=ast.BitOr(), right=right):
+                return ["alt", [self.encode_annotation(left, scope, depth + 1),
+                                self.encode_annotation(right, scope, depth + 1)]]
+            case ast.Subscript(slice=inner):
+                return self.encode_annotation(inner, scope, depth + 1)
+        return self.encode(node, scope, depth + 1)
+
+    def lookup(self, name: str, scope: Scope, pos: Pos, depth: int) -> Expr:
+        """Resolve a name used at ``pos`` in ``scope``."""
+        if name in self.comprehension_names:
+            return UNKNOWN
+        current: Scope | None = scope
+        innermost = True
+        while current is not None:
+            if current.kind == "class" and not innermost:
+                current = current.parent  # class bodies are not visible to nested functions
+                continue
+            if name in current.globals and current.kind != "module":
+                current = current.module()
+                innermost = False
+                continue
+            if name in current.params:
+                return self._param(name, current.params[name], depth)
+            bindings = current.bindings.get(name)
+            if current.kind == "module" and not _runs_at_import(scope):
+                if bindings or name in current.extra_globals:
+                    return ["g", name]
+                return ["b", name]
+            if bindings:
+                return self._inline(_visible(bindings, pos if innermost else None), depth)
+            innermost = False
+            current = current.parent
+        return ["b", name]
+
+    def _param(self, name: str, param: Param | Expr, depth: int) -> Expr:
+        if isinstance(param, list):
+            return param
+        return ["p", param.function, name, param.position,
+                self.encode_annotation(param.annotation, param.outer, depth + 1),
+                self.encode(param.default, param.outer, depth + 1)]
+
+    def binding_term(self, binding: Binding, depth: int = 0) -> Expr:
+        """The term a binding gives its name."""
+        return self._inline(binding, depth)
+
+    def _inline(self, binding: Binding, depth: int) -> Expr:
+        if binding.kind == "mod":
+            return ["mod", binding.data[0]]
+        if binding.kind == "imp":
+            return ["imp", *binding.data]
+        if binding.kind == "def":
+            return ["def", binding.data[0]]
+        if binding.kind == "class":
+            return ["class", binding.data[0]]
+        if binding.kind == "ann":  # a field declared with a type and no value
+            return ["p", None, "", -1, self.encode_annotation(binding.node, binding.scope), UNKNOWN]
+        if binding.kind != "value" or binding.node is None:
+            return UNKNOWN
+        call_id = self.call_ids.get(id(binding.node))
+        if call_id is not None:  # a recorded call: refer to it rather than copy it
+            return ["ref", call_id]
+        key = id(binding)
+        if key in self._inlining or len(self._inlining) >= MAX_INLINE:
+            return UNKNOWN  # `x = f(x)` and long chains of reassignment
+        self._inlining.add(key)
+        try:
+            return self.encode(binding.node, binding.scope, depth + 1)
+        finally:
+            self._inlining.discard(key)
+
+
+def _runs_at_import(scope: Scope) -> bool:
+    """Module and class bodies run top to bottom once; functions run later."""
+    current: Scope | None = scope
+    while current is not None:
+        if current.kind in ("function", "lambda"):
+            return False
+        current = current.parent
+    return True
+
+
+def _visible(bindings: list[Binding], pos: Pos | None) -> Binding:
+    """The last binding made before ``pos``, or the last one if none was (loops)."""
+    if pos is not None:
+        for index in range(len(bindings) - 1, -1, -1):
+            if bindings[index].end <= pos:
+                return bindings[index]
+    return bindings[-1]

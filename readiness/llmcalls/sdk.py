@@ -1,0 +1,271 @@
+"""The table of known LLM SDKs, their clients, their API methods and model API hosts.
+
+Everything the analysis knows about a particular vendor lives here, as data. Names are the
+fully qualified names the resolver produces for external symbols: ``openai.OpenAI`` for
+``from openai import OpenAI``, ``boto3.Session().client`` for a method of an instance.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from typing import NamedTuple
+
+
+class Family(NamedTuple):
+    """One kind of LLM client object and what its constructor and calls accept."""
+
+    name: str
+    provider: str
+    apis: frozenset[str]  # attribute paths from the client to a method that calls the model
+    parse_apis: frozenset[str] = frozenset()  # APIs that parse output into a schema themselves
+    ctor_timeout: tuple[str, ...] = ()
+    ctor_retry: tuple[str, ...] = ()
+    call_timeout: tuple[str, ...] = ()
+    call_retry: tuple[str, ...] = ()
+    default_retry: str | None = None  # why the SDK retries even when nobody asked it to
+
+
+_OPENAI_APIS = frozenset({
+    "chat.completions.create", "chat.completions.parse", "chat.completions.stream",
+    "beta.chat.completions.parse", "beta.chat.completions.stream", "responses.create",
+    "responses.parse", "responses.stream", "completions.create", "embeddings.create",
+    # instructor-patched clients add these
+    "chat.completions.create_with_completion", "chat.completions.create_partial",
+    "chat.completions.create_iterable",
+})
+_OPENAI_PARSE = frozenset({
+    "chat.completions.parse", "beta.chat.completions.parse", "responses.parse",
+    "beta.chat.completions.stream", "chat.completions.stream",
+})
+_LANGCHAIN_APIS = frozenset({
+    "invoke", "ainvoke", "batch", "abatch", "stream", "astream", "predict", "apredict",
+    "predict_messages", "generate", "agenerate", "run", "arun",
+})
+_LLAMA_APIS = frozenset({
+    "complete", "acomplete", "chat", "achat", "stream_complete", "stream_chat",
+    "astream_complete", "astream_chat", "predict", "apredict", "structured_predict",
+    "astructured_predict",
+})
+_HTTP_METHODS = frozenset({"get", "post", "put", "patch", "request", "stream"})
+
+FAMILIES: dict[str, Family] = {f.name: f for f in (
+    Family("openai", "openai", _OPENAI_APIS, _OPENAI_PARSE, ("timeout",), ("max_retries",),
+           ("timeout",), (), "SDK default max_retries=2"),
+    Family("openai-module", "openai", _OPENAI_APIS | {
+        "ChatCompletion.create", "ChatCompletion.acreate", "Completion.create",
+        "Completion.acreate", "Embedding.create", "Embedding.acreate"}, _OPENAI_PARSE,
+        (), (), ("timeout", "request_timeout"), (), None),
+    Family("anthropic", "anthropic", frozenset({
+        "messages.create", "messages.stream", "messages.parse", "beta.messages.create",
+        "beta.messages.stream", "beta.messages.parse", "completions.create"}),
+        frozenset({"messages.parse", "beta.messages.parse"}), ("timeout",), ("max_retries",),
+        ("timeout",), (), "SDK default max_retries=2"),
+    Family("google-genai", "google", frozenset({
+        "models.generate_content", "models.generate_content_stream", "models.embed_content",
+        "aio.models.generate_content", "aio.models.generate_content_stream",
+        "send_message", "send_message_stream"})),
+    Family("google-generativeai", "google", frozenset({
+        "generate_content", "generate_content_async", "send_message", "send_message_async"})),
+    Family("vertexai", "google", frozenset({
+        "generate_content", "generate_content_async", "send_message", "send_message_async"})),
+    Family("cohere", "cohere", frozenset({
+        "chat", "chat_stream", "generate", "generate_stream", "embed", "rerank"}),
+        ctor_timeout=("timeout",)),
+    Family("mistral", "mistral", frozenset({
+        "chat.complete", "chat.complete_async", "chat.stream", "chat.stream_async",
+        "chat.parse", "chat.parse_async", "embeddings.create", "fim.complete",
+        "agents.complete"}), frozenset({"chat.parse", "chat.parse_async"}),
+        ("timeout_ms",), ("retry_config",), ("timeout_ms",), ("retries",)),
+    Family("mistral-legacy", "mistral", frozenset({"chat", "chat_stream", "embeddings"}),
+           ctor_timeout=("timeout",), ctor_retry=("max_retries",),
+           default_retry="SDK default max_retries=5"),
+    Family("bedrock", "bedrock", frozenset({
+        "invoke_model", "invoke_model_with_response_stream", "converse", "converse_stream"}),
+        default_retry="botocore default retries (legacy mode, 4 retries)"),
+    Family("litellm", "litellm", frozenset({
+        "completion", "acompletion", "embedding", "aembedding", "text_completion",
+        "atext_completion", "responses", "aresponses"}),
+        call_timeout=("timeout", "request_timeout"), call_retry=("num_retries", "max_retries")),
+    Family("litellm-router", "litellm", frozenset({
+        "completion", "acompletion", "embedding", "aembedding", "text_completion",
+        "atext_completion"}), ctor_timeout=("timeout",), ctor_retry=("num_retries",),
+        call_timeout=("timeout", "request_timeout"), call_retry=("num_retries",)),
+    Family("langchain", "langchain", _LANGCHAIN_APIS,
+           ctor_timeout=("timeout", "request_timeout", "default_request_timeout"),
+           ctor_retry=("max_retries",)),
+    Family("llamaindex", "llamaindex", _LLAMA_APIS,
+           frozenset({"structured_predict", "astructured_predict"}),
+           ctor_timeout=("timeout", "request_timeout"), ctor_retry=("max_retries",)),
+    Family("http", "http", _HTTP_METHODS, ctor_timeout=("timeout",), call_timeout=("timeout",)),
+)}
+
+# Constructors of client objects, by qualified name.
+CONSTRUCTORS: dict[str, str] = {
+    **{f"openai.{n}": "openai" for n in (
+        "OpenAI", "AsyncOpenAI", "AzureOpenAI", "AsyncAzureOpenAI", "Client", "AsyncClient")},
+    **{f"anthropic.{n}": "anthropic" for n in (
+        "Anthropic", "AsyncAnthropic", "AnthropicBedrock", "AsyncAnthropicBedrock",
+        "AnthropicVertex", "AsyncAnthropicVertex", "Client", "AsyncClient")},
+    "google.genai.Client": "google-genai",
+    "google.generativeai.GenerativeModel": "google-generativeai",
+    "google.generativeai.generative_models.GenerativeModel": "google-generativeai",
+    "vertexai.generative_models.GenerativeModel": "vertexai",
+    "vertexai.preview.generative_models.GenerativeModel": "vertexai",
+    **{f"cohere.{n}": "cohere" for n in ("Client", "ClientV2", "AsyncClient", "AsyncClientV2")},
+    "mistralai.Mistral": "mistral",
+    "mistralai.client.MistralClient": "mistral-legacy",
+    "mistralai.async_client.MistralAsyncClient": "mistral-legacy",
+    "litellm.Router": "litellm-router",
+    "litellm.router.Router": "litellm-router",
+    **{n: "http" for n in (
+        "requests.Session", "requests.session", "requests.sessions.Session", "httpx.Client",
+        "httpx.AsyncClient", "aiohttp.ClientSession")},
+}
+
+# Functions that return a boto3 client; the first argument names the service.
+BOTO3_FACTORIES = frozenset({
+    "boto3.client", "boto3.Session().client", "boto3.session.Session().client",
+    "aioboto3.Session().client", "aiobotocore.session.get_session().create_client",
+})
+BEDROCK_SERVICES = frozenset({"bedrock-runtime"})
+
+# Module-level functions that call a model without a client object.
+MODULE_CALLS: dict[str, tuple[str, str]] = {
+    **{f"openai.{api}": ("openai-module", api) for api in FAMILIES["openai-module"].apis},
+    **{f"litellm.{api}": ("litellm", api) for api in FAMILIES["litellm"].apis},
+}
+# Module attributes that configure those module-level calls (``litellm.num_retries = 3``).
+MODULE_SETTINGS: dict[str, dict[str, str]] = {
+    "openai-module": {"openai.timeout": "timeout", "openai.max_retries": "retry"},
+    "litellm": {"litellm.request_timeout": "timeout", "litellm.num_retries": "retry"},
+}
+
+HTTP_FUNCTIONS = frozenset(
+    f"{lib}.{m}" for lib in ("requests", "httpx") for m in _HTTP_METHODS
+)
+
+# Methods that return the same client with some settings changed.
+OPTION_METHODS = frozenset({"with_options", "copy"})
+PASSTHROUGH_ATTRS = frozenset({"with_raw_response", "with_streaming_response"})
+RUNNABLE_METHODS = frozenset({
+    "with_retry", "with_fallbacks", "with_structured_output", "bind_tools", "bind",
+    "with_config", "with_types", "with_listeners", "pipe",
+})
+
+_LANGCHAIN_PACKAGES = ("langchain_openai", "langchain_anthropic", "langchain_google_genai",
+                       "langchain_google_vertexai", "langchain_aws", "langchain_mistralai",
+                       "langchain_cohere", "langchain_groq", "langchain_ollama",
+                       "langchain_fireworks", "langchain_together", "langchain_huggingface",
+                       "langchain_deepseek", "langchain_xai")
+_LANGCHAIN_LLM_NAMES = frozenset({"OpenAI", "AzureOpenAI", "Anthropic", "Bedrock", "BedrockLLM",
+                                  "VertexAI", "Cohere", "Ollama", "OllamaLLM",
+                                  "GoogleGenerativeAI", "HuggingFaceEndpoint"})
+_LANGCHAIN_SDK_RETRIES = frozenset({"ChatOpenAI", "AzureChatOpenAI", "ChatAnthropic", "OpenAI",
+                                    "AzureOpenAI"})
+_LLAMA_SDK_RETRIES = frozenset({"OpenAI", "AzureOpenAI", "Anthropic"})
+LANGCHAIN_CHAINS = frozenset({"langchain.chains.LLMChain", "langchain.chains.llm.LLMChain",
+                              "langchain_core.runnables.RunnableSequence"})
+INIT_CHAT_MODEL = frozenset({"langchain.chat_models.init_chat_model",
+                             "langchain.chat_models.base.init_chat_model"})
+
+
+def constructor_family(name: str) -> tuple[str, str | None] | None:
+    """The client family built by calling ``name``, and the SDK default retries if any."""
+    family = CONSTRUCTORS.get(name)
+    if family is not None:
+        return family, FAMILIES[family].default_retry
+    module, _, cls = name.rpartition(".")
+    if not cls[:1].isupper() or "Embedding" in cls:
+        return None
+    root = module.split(".")[0]
+    langchain = root in _LANGCHAIN_PACKAGES or (
+        root in ("langchain", "langchain_community")
+        and (".chat_models" in module or ".llms" in module))
+    if langchain and (cls.startswith("Chat") or cls in _LANGCHAIN_LLM_NAMES):
+        default = "SDK default max_retries=2" if cls in _LANGCHAIN_SDK_RETRIES else None
+        return "langchain", default
+    if module.startswith("llama_index.llms."):
+        default = "SDK default max_retries=3" if cls in _LLAMA_SDK_RETRIES else None
+        return "llamaindex", default
+    return None
+
+
+# Retry helpers from libraries, as decorators (bare or called) and as iterables.
+RETRY_DECORATORS = frozenset({
+    "tenacity.retry", "backoff.on_exception", "backoff.on_predicate", "stamina.retry",
+    "retrying.retry", "retry.retry", "google.api_core.retry.Retry",
+    "google.api_core.retry_async.AsyncRetry", "tenacity.Retrying", "tenacity.AsyncRetrying",
+})
+RETRY_ITERABLES = frozenset({
+    "tenacity.Retrying", "tenacity.AsyncRetrying", "stamina.retry_context",
+})
+TIMEOUT_CONTEXTS = frozenset({
+    "asyncio.timeout", "asyncio.timeout_at", "async_timeout.timeout", "anyio.fail_after",
+    "anyio.move_on_after", "trio.fail_after", "trio.move_on_after",
+})
+TIMEOUT_WRAPPERS = frozenset({"asyncio.wait_for"})  # the timeout is the second argument
+SUPPRESS_CONTEXTS = frozenset({"contextlib.suppress"})
+
+# Exceptions from these packages are API or transport errors of a model call.
+ERROR_MODULES = frozenset({
+    "openai", "anthropic", "google", "cohere", "mistralai", "botocore", "boto3", "litellm",
+    "httpx", "requests", "aiohttp", "urllib3", "tenacity", "instructor", "langchain_core",
+    "llama_index", "stamina", "backoff",
+})
+CATCH_ALL = frozenset({"Exception", "BaseException"})
+
+OUTPUT_PARSERS: dict[str, str] = {
+    "PydanticOutputParser": "explicit", "PydanticToolsParser": "explicit",
+    "JsonOutputParser": "weak", "SimpleJsonOutputParser": "weak",
+    "JsonOutputToolsParser": "weak", "JsonOutputKeyToolsParser": "weak",
+}
+SCHEMA_VALIDATORS = frozenset({"jsonschema", "fastjsonschema", "pydantic"})
+
+_HOSTS = (r"api\.openai\.com|api\.anthropic\.com|generativelanguage\.googleapis\.com"
+          r"|api\.mistral\.ai|api\.cohere\.(?:com|ai)|[\w-]+\.openai\.azure\.com"
+          r"|bedrock-runtime(?:-fips)?\.[\w-]+\.amazonaws\.com|[\w-]+-aiplatform\.googleapis\.com"
+          r"|api\.groq\.com|api\.together\.xyz|openrouter\.ai|api\.deepseek\.com|api\.x\.ai")
+MODEL_HOST = re.compile(_HOSTS)  # matched against a URL's whole host name
+MODEL_HOSTS = re.compile(rf"(?:^|[/.@])(?:{_HOSTS})(?=[:/]|$)")  # found anywhere in a string
+
+
+def url_host(url: str) -> str | None:
+    """The host of a URL whose scheme and host are known, lower-cased (None otherwise)."""
+    scheme, sep, rest = url.partition("://")
+    if not sep or "\0" in scheme:
+        return None
+    host = rest.split("/", 1)[0].rsplit("@", 1)[-1].split(":", 1)[0]
+    return None if not host or "\0" in host else host.lower()
+
+
+# Top-level packages that mark a file as possibly holding an LLM call (the prefilter), and
+# that are never taken for a project module of the same name.
+PROVIDER_ROOTS = frozenset({
+    "openai", "anthropic", "google", "vertexai", "cohere", "mistralai", "boto3", "aioboto3",
+    "aiobotocore", "litellm", "llama_index", "instructor", "langchain", "langchain_core",
+    "langchain_community", *_LANGCHAIN_PACKAGES,
+})
+EXTERNAL_ROOTS = frozenset(sys.stdlib_module_names) | PROVIDER_ROOTS | frozenset({
+    "botocore", "httpx", "requests", "aiohttp", "tenacity", "backoff", "stamina", "retrying",
+    "pydantic", "jsonschema", "fastjsonschema", "orjson", "ujson", "anyio", "trio",
+    "async_timeout",
+})
+PREFILTER = re.compile(
+    r"\b(?:openai|anthropic|genai|generativeai|vertexai|cohere|mistralai|boto3|aioboto3"
+    r"|aiobotocore|bedrock[\w-]*|litellm|llama_index|instructor|langchain\w*)\b"
+    r"|api\.openai\.com|api\.anthropic\.com|generativelanguage\.googleapis\.com|api\.mistral\.ai"
+    r"|api\.cohere\.|openai\.azure\.com|aiplatform\.googleapis\.com|api\.groq\.com"
+    r"|api\.together\.xyz|openrouter\.ai|api\.deepseek\.com|api\.x\.ai"
+)
+# Plain substrings, one of which any text PREFILTER matches must hold: `in` is far faster
+# than a regular expression with many alternatives, and most files hold none of them.
+_PREFILTER_WORDS = ("openai", "anthropic", "genai", "vertexai", "cohere", "mistral", "boto3",
+                    "aiobotocore", "bedrock", "litellm", "llama_index", "instructor", "langchain",
+                    "generativelanguage", "aiplatform", "groq", "together.xyz", "openrouter",
+                    "deepseek", "api.x.ai")
+
+
+def names_a_provider(text: str) -> bool:
+    """Does the text name a model provider package or API host (the first prefilter)?"""
+    return any(word in text for word in _PREFILTER_WORDS) and PREFILTER.search(text) is not None

@@ -1,0 +1,88 @@
+"""Small helpers over Python syntax trees, and the names the extraction looks for."""
+
+from __future__ import annotations
+
+import ast
+
+from readiness.llmcalls.scope import Expr
+
+# Calls to these methods never reach a model nor a project wrapper worth following.
+STOP = frozenset({
+    "append", "extend", "insert", "items", "keys", "values", "join", "split", "rsplit",
+    "strip", "lstrip", "rstrip", "lower", "upper", "startswith", "endswith", "replace",
+    "encode", "decode", "debug", "info", "warning", "exception", "critical", "setdefault",
+    "isoformat", "format", "getLogger",
+})
+# Pydantic and TypeAdapter methods: distinctive enough to trust by name.
+VALIDATE_ATTRS = frozenset({
+    "model_validate", "model_validate_json", "model_validate_strings", "parse_obj", "parse_raw",
+    "validate_python", "validate_json", "validate_strings",
+})
+VALIDATE_NAMES = frozenset({"validate", "parse_obj_as"})
+DECODE_MODULES = frozenset({"json", "orjson", "ujson", "simplejson", "yaml"})
+DECODE_NAMES = frozenset({"loads", "load", "safe_load"})
+PARSER_METHODS = frozenset({"parse", "parse_result", "invoke", "ainvoke"})
+RETRY_ITER_NAMES = frozenset({"Retrying", "AsyncRetrying", "retry_context"})
+# Standard library modules no project shadows with its own package (unlike `platform`,
+# `email` or `test`): calls into them never reach a model or a project function.
+STDLIB = frozenset({
+    "abc", "argparse", "asyncio", "base64", "bisect", "collections", "concurrent", "contextlib",
+    "copy", "csv", "dataclasses", "datetime", "decimal", "enum", "fnmatch", "functools", "glob",
+    "hashlib", "heapq", "hmac", "inspect", "io", "itertools", "json", "logging", "math",
+    "multiprocessing", "operator", "os", "pathlib", "pickle", "pprint", "random", "re",
+    "shutil", "socket", "sqlite3", "statistics", "string", "struct", "subprocess", "sys",
+    "tempfile", "textwrap", "threading", "time", "traceback", "typing", "unicodedata", "urllib",
+    "uuid", "warnings", "weakref", "zlib",
+})
+KEEP_STDLIB = frozenset({"wait_for"})
+LITERALS = (ast.Constant, ast.JoinedStr, ast.List, ast.Tuple, ast.Dict, ast.Set, ast.ListComp,
+             ast.SetComp, ast.DictComp)
+CONTEXT_NAMES = frozenset({"timeout", "timeout_at", "fail_after", "move_on_after", "suppress"})
+
+
+
+def final_name(func: ast.expr) -> str | None:
+    """The called name: ``create`` for ``client.chat.completions.create``."""
+    if isinstance(func, ast.Attribute):
+        return func.attr
+    if isinstance(func, ast.Name):
+        return func.id
+    return None
+
+
+def dotted(node: ast.expr) -> str:
+    """A dotted rendering of a callee, for messages: ``Invoice.model_validate_json``."""
+    parts = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if isinstance(node, ast.Name):
+        parts.append(node.id)
+    elif isinstance(node, ast.Call):
+        parts.append(dotted(node.func) + "(...)")
+    else:
+        parts.append("...")
+    return ".".join(reversed(parts))
+
+
+def module_root(term: Expr) -> str | None:
+    """The top-level package an import term comes from."""
+    while term[0] == "attr":
+        term = term[1]
+    if term[0] == "mod":
+        return str(term[1]).split(".")[0]
+    if term[0] == "imp" and term[1] == 0:
+        return str(term[2]).split(".")[0]
+    return None
+
+
+def reraises(handler: ast.ExceptHandler) -> bool:
+    """Does the handler end by re-raising what it caught (so the error still escapes)?"""
+    if not handler.body:
+        return False
+    last = handler.body[-1]
+    if not isinstance(last, ast.Raise):
+        return False
+    if last.exc is None:
+        return True
+    return isinstance(last.exc, ast.Name) and bool(last.exc.id == handler.name)

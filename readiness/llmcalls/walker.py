@@ -1,0 +1,209 @@
+"""The second pass over a module's syntax tree: statements, functions, classes."""
+
+from __future__ import annotations
+
+import ast
+
+from readiness.llmcalls.facts import CallFact, ClassFact, DefFact, FileFacts, TryFact
+from readiness.llmcalls.flow import EMPTY, ExpressionWalker, Frame, Loop
+from readiness.llmcalls.scope import Expr
+from readiness.llmcalls.syntax import CONTEXT_NAMES, RETRY_ITER_NAMES, final_name, reraises
+from readiness.project import parse_python
+
+
+def extract(source: str) -> FileFacts | None:
+    """The facts of one module, or None when it does not parse."""
+    tree = parse_python(source)
+    if tree is None:
+        return None
+    try:
+        return Walker(tree).run()
+    except RecursionError:  # nesting deep enough to parse but not to walk
+        return None
+
+
+class Walker(ExpressionWalker):
+    """Walks one module and collects its facts."""
+
+    def run(self) -> FileFacts:
+        """Walk the whole module; return its facts."""
+        self._body(self.tree.body)
+        self._finish_frame()
+        module = self.binder.module
+        globs: dict[str, list[Expr]] = {}
+        for name in {*module.bindings, *module.extra_globals}:
+            bindings = module.bindings.get(name, [])[-3:] + module.extra_globals.get(name, [])
+            terms = [self.enc.binding_term(b) for b in bindings]
+            if terms != [["def", name]] and terms != [["class", name]]:
+                globs[name] = terms  # plain functions and classes are implied by defs/classes
+        calls = [CallFact(c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7], c[8],
+                          self.sinks.get(i, [])) for i, c in enumerate(self.calls)]
+        return FileFacts(self.binder.imports, self.refs, dict(sorted(globs.items())), self.defs,
+                         self.classes, calls, self.tries, self.withs, self.setattrs)
+
+    # statements -----------------------------------------------------------------------
+    def _body(self, body: list[ast.stmt]) -> None:
+        for stmt in body:
+            self._stmt(stmt)
+
+    def _stmt(self, node: ast.stmt) -> None:
+        f = self.frame
+        match node:
+            case ast.FunctionDef() | ast.AsyncFunctionDef():
+                self._function(node)
+            case ast.ClassDef():
+                self._class(node)
+            case ast.Assign(targets=targets, value=value):
+                sources = self._expr(value)
+                for target in targets:
+                    self._assign(target, sources, value)
+            case ast.AnnAssign(target=target, value=value) if value is not None:
+                self._assign(target, self._expr(value), value)
+            case ast.AugAssign(target=ast.Name(id=name), value=value):
+                f.taint[name] = f.taint.get(name, EMPTY) | self._expr(value)
+            case ast.Expr(value=value):
+                self._expr(value)
+            case ast.Return(value=value) if value is not None:
+                self._sink_all(self._expr(value), ["r", node.lineno, "return", None])
+                if f.def_key is not None:
+                    self.defs[f.def_key].returns.append(self.enc.encode(value, f.scope))
+            case ast.If(test=test, body=body, orelse=orelse):
+                self._expr(test)
+                self._body(body)
+                self._body(orelse)
+            case ast.While(test=test, body=body, orelse=orelse):
+                self._expr(test)
+                self._loop(node, body, None)
+                self._body(orelse)
+            case ast.For(target=target, iter=it, body=body, orelse=orelse) | ast.AsyncFor(
+                    target=target, iter=it, body=body, orelse=orelse):
+                self._assign(target, self._expr(it), None)
+                retry_iter = None
+                if isinstance(it, ast.Call) and final_name(it.func) in RETRY_ITER_NAMES:
+                    retry_iter = self.enc.encode(it, f.scope)
+                self._loop(node, body, retry_iter)
+                self._body(orelse)
+            case ast.With(items=items, body=body) | ast.AsyncWith(items=items, body=body):
+                pushed = 0
+                for item in items:
+                    sources = self._expr(item.context_expr)
+                    if item.optional_vars is not None:
+                        self._assign(item.optional_vars, sources, None)
+                    ctx = item.context_expr
+                    if isinstance(ctx, ast.Call) and final_name(ctx.func) in CONTEXT_NAMES:
+                        self.withs.append([ctx.lineno, self.enc.encode(ctx, f.scope)])
+                        f.withs.insert(0, len(self.withs) - 1)
+                        pushed += 1
+                self._body(body)
+                del f.withs[:pushed]
+            case ast.Try() | ast.TryStar():
+                self._try(node)
+            case ast.Match(subject=subject, cases=cases):
+                self._expr(subject)
+                for case in cases:
+                    self._body(case.body)
+            case _:
+                for child in ast.iter_child_nodes(node):
+                    if isinstance(child, ast.expr):
+                        self._expr(child)
+
+    def _assign(self, target: ast.expr, sources: frozenset[int], value: ast.expr | None) -> None:
+        f = self.frame
+        match target:
+            case ast.Name(id=name):
+                f.taint[name] = sources
+            case ast.Tuple(elts=elts) | ast.List(elts=elts):
+                for element in elts:
+                    self._assign(element, sources, None)
+            case ast.Starred(value=inner):
+                self._assign(inner, sources, None)
+            case ast.Attribute(value=ast.Name() as base, attr=attr) if value is not None:
+                owner = self.enc.encode(base, f.scope)
+                if owner[0] == "self" and owner[1] in self.classes:
+                    term = self.enc.encode(value, f.scope)
+                    self.classes[owner[1]].attrs.setdefault(attr, []).append(term)
+                elif owner[0] in ("mod", "imp"):
+                    self.setattrs.append([target.lineno, owner, attr,
+                                          self.enc.encode(value, f.scope)])
+            case _:
+                self._expr(target)
+
+    def _loop(self, node: ast.stmt, body: list[ast.stmt], retry_iter: Expr | None) -> None:
+        f = self.frame
+        f.loops.insert(0, Loop(node.lineno, len(f.tries)))
+        if retry_iter is not None:
+            f.iters.insert(0, retry_iter)
+        self._body(body)
+        del f.loops[0]
+        if retry_iter is not None:
+            del f.iters[0]
+
+    def _try(self, node: ast.Try | ast.TryStar) -> None:
+        f = self.frame
+        handlers = []
+        for handler in node.handlers:
+            types = None
+            if handler.type is not None:
+                elts = handler.type.elts if isinstance(handler.type, ast.Tuple) else [handler.type]
+                types = [self.enc.encode(t, f.scope) for t in elts]
+            handlers.append([types, reraises(handler), handler.lineno])
+        self.tries.append(TryFact(node.lineno, handlers))
+        f.tries.insert(0, len(self.tries) - 1)
+        self._body(node.body)
+        del f.tries[0]
+        for handler in node.handlers:
+            if handler.name:
+                f.taint.pop(handler.name, None)
+            self._body(handler.body)
+        self._body(node.orelse)
+        self._body(node.finalbody)
+
+    def _function(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
+        outer = self.frame
+        scope = self.binder.scopes[id(node)]
+        qualname = scope.qualname or node.name
+        decorators = [[d.lineno, self.enc.encode(d, outer.scope)] for d in node.decorator_list]
+        self.defs[qualname] = DefFact(node.lineno, node.name, scope.cls, decorators, [], None,
+                                      False)
+        self.frames.append(Frame(scope, qualname, qualname))
+        self._body(node.body)
+        self._finish_frame()
+        self.frames.pop()
+
+    def _class(self, node: ast.ClassDef) -> None:
+        outer = self.frame
+        scope = self.binder.scopes[id(node)]
+        qualname = scope.qualname or node.name
+        fact = ClassFact(node.lineno, [self.enc.encode(b, outer.scope) for b in node.bases],
+                         {}, {})
+        self.classes[qualname] = fact
+        self.frames.append(Frame(scope, outer.function, None))
+        self._body(node.body)
+        self._finish_frame()
+        self.frames.pop()
+        for name, bindings in scope.bindings.items():
+            last = bindings[-1]
+            if last.kind == "def":
+                fact.methods[name] = last.data[0]
+            elif last.kind != "class":
+                fact.attrs.setdefault(name, []).insert(0, self.enc.binding_term(last))
+
+    def _finish_frame(self) -> None:
+        """Settle which calls sit in a retry loop, now that every sleep has been seen."""
+        f = self.frame
+        for call_id, loops, calls_param in f.pending:
+            retry = next((loop for loop in loops if loop.sleeps), None)
+            if retry is not None:
+                self.calls[call_id][6] = retry.line
+            iters = self.calls[call_id][7]
+            if calls_param and (retry is not None or iters):
+                mark = [retry.line if retry else self.calls[call_id][0],
+                        None if retry else iters[0]]
+                for frame in self.frames:
+                    if frame.def_key is not None:
+                        fact = self.defs[frame.def_key]
+                        if fact.retry_wrapper is None:
+                            self.defs[frame.def_key] = fact._replace(retry_wrapper=mark)
+        f.pending.clear()
+
+    # expressions ----------------------------------------------------------------------

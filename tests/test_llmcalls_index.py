@@ -1,0 +1,220 @@
+"""Building the index: the prefilter, the cache, parallel extraction, broken files."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from readiness.cache import ContentCache, content_key, default_cache_dir
+from readiness.llmcalls import ANALYZER_VERSION, build_index, index
+from readiness.llmcalls.facts import from_json, to_json
+from readiness.llmcalls.walker import extract
+from readiness.project import Project
+from tests.conftest import MakeProject
+from tests.fixtures_llm import HARDENED_SERVICE, LANGCHAIN_BOT, PILOT_APP, table
+
+CLIENT_MODULE = {
+    "app/__init__.py": "",
+    "app/llm.py": "from openai import OpenAI\n\nclient = OpenAI(timeout=10)\n",
+    # names no provider, imports the client from a project module
+    "app/routes.py": '''\
+from app.llm import client
+
+
+def ask(question):
+    return client.chat.completions.create(model="m", messages=[])
+''',
+    "app/unrelated.py": "def add(a, b):\n    return a + b\n",
+}
+
+
+def test_prefilter_still_analyses_a_file_importing_a_project_client(
+        make_project: MakeProject) -> None:
+    result = build_index(Project(make_project(CLIENT_MODULE)))
+    assert table(result.calls) == [
+        ("app/routes.py:5", "openai", "chat.completions.create", "ask", "app/llm.py:3",
+         "app/llm.py:3", None, None, None),
+    ]
+    # llm.py names a provider; routes.py imports it; unrelated.py and the empty __init__
+    # are never parsed
+    assert (result.files_total, result.files_analysed, result.files_parsed) == (4, 2, 2)
+
+
+def test_prefilter_follows_relative_and_package_imports(make_project: MakeProject) -> None:
+    files = {
+        "svc/__init__.py": "from .core.llm import llm\n",
+        "svc/core/__init__.py": "",
+        "svc/core/llm.py": "import anthropic\n\nllm = anthropic.Anthropic(timeout=5)\n",
+        "svc/jobs/__init__.py": "",
+        "svc/jobs/nightly.py": '''\
+from .. import llm
+
+
+def run():
+    llm.messages.create(model="m", max_tokens=1, messages=[])
+''',
+    }
+    result = build_index(Project(make_project(files)))
+    assert [(f"{c.path}:{c.line}", c.client) for c in result.calls] == [
+        ("svc/jobs/nightly.py:5", "svc/core/llm.py:3"),
+    ]
+
+
+def test_warm_run_parses_nothing_and_gives_the_same_index(make_project: MakeProject,
+                                                          tmp_path: Path) -> None:
+    root = make_project({**HARDENED_SERVICE, **LANGCHAIN_BOT})
+    cache_dir = tmp_path / "cache"
+    cold = build_index(Project(root), cache_dir=cache_dir)
+    assert cold.files_parsed == cold.files_analysed > 0
+    assert cold.files_from_cache == 0
+    warm = build_index(Project(root), cache_dir=cache_dir)
+    assert warm.files_parsed == 0
+    assert warm.files_from_cache == cold.files_analysed
+    assert warm.calls == cold.calls
+    entries = list(cache_dir.rglob("*.json"))
+    assert len(entries) == cold.files_analysed
+    assert all(ANALYZER_VERSION in str(entry) for entry in entries)
+
+
+def test_a_changed_file_is_parsed_again_and_nothing_else(make_project: MakeProject,
+                                                        tmp_path: Path) -> None:
+    root = make_project(HARDENED_SERVICE)
+    cache_dir = tmp_path / "cache"
+    build_index(Project(root), cache_dir=cache_dir)
+    clients = root / "app/clients.py"
+    clients.write_text(clients.read_text().replace("timeout=settings.llm_timeout_s,\n", ""))
+    again = build_index(Project(root), cache_dir=cache_dir)
+    assert again.files_parsed == 1
+    assert [c.timeout for c in again.calls] == [None, None]
+
+
+def test_corrupt_cache_entries_are_recomputed(make_project: MakeProject, tmp_path: Path
+                                             ) -> None:
+    root = make_project(PILOT_APP)
+    cache_dir = tmp_path / "cache"
+    cold = build_index(Project(root), cache_dir=cache_dir)
+    (entry,) = cache_dir.rglob("*.json")
+    for garbage in (b"{not json", b'{"key": "other", "value": 1}', b"",
+                    json.dumps({"key": entry.stem, "value": [1, 2]}).encode()):
+        entry.write_bytes(garbage)
+        recovered = build_index(Project(root), cache_dir=cache_dir)
+        assert recovered.calls == cold.calls
+        assert (recovered.files_parsed, recovered.files_from_cache) == (1, 0)
+    assert build_index(Project(root), cache_dir=cache_dir).files_from_cache == 1  # rewritten
+
+
+def test_unwritable_cache_is_not_an_error(make_project: MakeProject, tmp_path: Path) -> None:
+    root = make_project(PILOT_APP)
+    blocked = tmp_path / "blocked"
+    blocked.write_text("a file where the cache folder should be")
+    result = build_index(Project(root), cache_dir=blocked)
+    assert len(result.calls) == 1 and result.files_parsed == 1
+
+
+def test_no_cache_and_cache_inside_the_repository_write_nothing(make_project: MakeProject
+                                                               ) -> None:
+    root = make_project(PILOT_APP)
+    before = sorted(p.name for p in root.rglob("*"))
+    build_index(Project(root), cache_dir=None)
+    result = build_index(Project(root), cache_dir=root / ".readiness-cache")
+    assert result.files_from_cache == 0
+    assert sorted(p.name for p in root.rglob("*")) == before
+
+
+def test_default_cache_dir_precedence(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("READINESS_CACHE_DIR", str(tmp_path / "explicit"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert default_cache_dir() == tmp_path / "explicit"
+    monkeypatch.delenv("READINESS_CACHE_DIR")
+    assert default_cache_dir() == tmp_path / "xdg" / "readiness"
+    monkeypatch.delenv("XDG_CACHE_HOME")
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    assert default_cache_dir() == tmp_path / "home" / ".cache" / "readiness"
+
+
+def test_content_cache_round_trip_and_isolation_by_version(tmp_path: Path) -> None:
+    first = ContentCache(tmp_path, "facts", "1")
+    key = content_key("print('hi')\n")
+    assert first.get(key) is None
+    first.put(key, {"a": [1, 2]})
+    assert first.get(key) == {"a": [1, 2]}
+    assert ContentCache(tmp_path, "facts", "2").get(key) is None
+    assert not list(tmp_path.rglob(".tmp-*"))  # no temporary files left behind
+
+
+BROKEN = {
+    "py2.py": "import openai\nprint 'hello'\n",
+    "syntax.py": "from openai import OpenAI\ndef f(:\n",
+    "nested.py": "import openai\n" + "".join("    " * i + "if x:\n" for i in range(100))
+    + "    " * 100 + "pass\n",
+    "long_chain.py": "import openai\nx = " + "+".join(["1"] * 3000) + "\n",
+    "late_nul.py": "import openai\n" + "# padding\n" * 2000 + "x = 1\0\n",
+    "early_nul.py": "import openai\0\n",
+    "ok.py": "from openai import OpenAI\nOpenAI().chat.completions.create(model='m')\n",
+}
+
+
+def test_unparsable_files_are_listed_not_fatal(make_project: MakeProject) -> None:
+    result = build_index(Project(make_project(BROKEN)))
+    # early_nul.py is binary to the project (a NUL byte near the start): never analysed
+    assert result.unparsable == ("late_nul.py", "long_chain.py", "nested.py", "py2.py",
+                                 "syntax.py")
+    assert [(c.path, c.line, c.function) for c in result.calls] == [("ok.py", 2, None)]
+
+
+def test_unparsable_files_are_cached_as_such(make_project: MakeProject, tmp_path: Path) -> None:
+    root = make_project(BROKEN)
+    cold = build_index(Project(root), cache_dir=tmp_path / "c")
+    warm = build_index(Project(root), cache_dir=tmp_path / "c")
+    assert warm.unparsable == cold.unparsable
+    assert warm.files_parsed == 0
+
+
+def test_parallel_extraction_gives_the_serial_result(make_project: MakeProject,
+                                                     monkeypatch: pytest.MonkeyPatch,
+                                                     tmp_path: Path) -> None:
+    files = {f"svc{i}/agent.py": HARDENED_SERVICE["app/llm.py"].replace("app.", f"svc{i}.")
+             for i in range(12)}
+    files.update({f"svc{i}/clients.py": HARDENED_SERVICE["app/clients.py"].replace(
+        "app.", f"svc{i}.") for i in range(12)})
+    root = make_project(files)
+    serial = build_index(Project(root), jobs=1)
+    batches: list[int] = []
+    pool_extract = index._Scan._extract_parallel
+
+    def spy(scan: index._Scan, items: list[tuple[str, str, str]]) -> list[tuple[str, object]]:
+        batches.append(len(items))
+        return pool_extract(scan, items)
+
+    monkeypatch.setattr(index, "PARALLEL_THRESHOLD", 4)
+    monkeypatch.setattr(index._Scan, "_extract_parallel", spy)
+    parallel = build_index(Project(root), jobs=2, cache_dir=tmp_path / "cache")
+    assert batches == [24]
+    assert parallel.calls == serial.calls
+    assert len(parallel.calls) == 24
+    # the workers filled the cache
+    warm = build_index(Project(root), jobs=2, cache_dir=tmp_path / "cache")
+    assert (warm.files_parsed, warm.files_from_cache) == (0, 24)
+    assert warm.calls == serial.calls
+
+
+def test_facts_survive_json(make_project: MakeProject) -> None:
+    source = HARDENED_SERVICE["app/llm.py"]
+    facts = extract(source)
+    assert facts is not None
+    assert from_json(json.loads(json.dumps(to_json(facts)))) == facts
+    assert extract("def f(:\n") is None
+
+
+def test_large_real_code_is_analysed_in_linear_time(make_project: MakeProject) -> None:
+    """The standard library's email package (classes whose attributes and methods refer to
+    each other) once took exponential time to resolve; every file analysed, none crashes."""
+    package = Path(json.__file__).parent.parent / "email"
+    files = {f"email_copy/{p.relative_to(package).as_posix()}":
+             "import openai\n" + p.read_text(encoding="utf-8")
+             for p in sorted(package.rglob("*.py"))}
+    result = build_index(Project(make_project(files)))
+    assert result.files_analysed == len(files) > 20
+    assert result.calls == () and result.unparsable == ()

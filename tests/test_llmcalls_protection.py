@@ -1,0 +1,364 @@
+"""The protection rules, each where it must be found and where it must not."""
+
+from __future__ import annotations
+
+from readiness.llmcalls import CallSite, build_index
+from readiness.project import Project
+from tests.conftest import MakeProject
+from tests.fixtures_llm import strength, where
+
+
+def calls(make_project: MakeProject, files: dict[str, str]) -> dict[str, CallSite]:
+    """Call sites by enclosing function name (each test function holds one call)."""
+    index = build_index(Project(make_project(files)))
+    found = {c.function or "<module>": c for c in index.calls}
+    assert len(found) == len(index.calls)
+    return found
+
+
+RESILIENCE = '''\
+import functools
+import random
+import time
+
+
+def retrying(attempts=3, base=0.5):
+    def decorate(fn):
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            for attempt in range(attempts):
+                try:
+                    return fn(*args, **kwargs)
+                except Exception:
+                    if attempt == attempts - 1:
+                        raise
+                    time.sleep(base * 2 ** attempt + random.random())
+        return wrapper
+    return decorate
+
+
+def call_with_retries(fn, attempts=3):
+    for attempt in range(attempts):
+        try:
+            return fn()
+        except Exception:
+            time.sleep(2 ** attempt)
+    raise RuntimeError("gave up")
+
+
+def retry(fn):  # looks like a retry decorator, is not
+    return fn
+
+
+def poll(fn):
+    while True:
+        fn()
+        time.sleep(5)
+'''
+
+RETRIES = '''\
+import asyncio
+import time
+
+import backoff
+import openai
+import stamina
+from openai import AsyncOpenAI, OpenAI
+from tenacity import Retrying, stop_after_attempt
+
+from app.util.resilience import call_with_retries, poll, retry, retrying
+
+client = OpenAI(max_retries=0)
+aclient = AsyncOpenAI(max_retries=0)
+
+
+@backoff.on_exception(backoff.expo, openai.RateLimitError, max_tries=5)
+def a():
+    return client.chat.completions.create(model="m", messages=[])
+
+
+@stamina.retry(on=openai.APIConnectionError, attempts=3)
+def b():
+    return client.chat.completions.create(model="m", messages=[])
+
+
+@retrying(attempts=4)
+def c():
+    return client.chat.completions.create(model="m", messages=[])
+
+
+def d():
+    return call_with_retries(lambda: client.chat.completions.create(model="m", messages=[]))
+
+
+def e():
+    for attempt in range(5):
+        try:
+            return client.chat.completions.create(model="m", messages=[])
+        except openai.APIError:
+            time.sleep(2 ** attempt)
+
+
+def f():
+    for attempt in Retrying(stop=stop_after_attempt(3)):
+        with attempt:
+            return client.chat.completions.create(model="m", messages=[])
+
+
+@retry
+def g():
+    return client.chat.completions.create(model="m", messages=[])
+
+
+def h():
+    for _ in range(3):
+        try:
+            return client.chat.completions.create(model="m", messages=[])
+        except Exception:
+            pass
+
+
+def i():
+    return poll(lambda: client.chat.completions.create(model="m", messages=[]))
+
+
+def j():
+    while True:
+        client.chat.completions.create(model="m", messages=[])
+        time.sleep(1)
+
+
+def inner():
+    return client.chat.completions.create(model="m", messages=[])
+
+
+def k():
+    return call_with_retries(inner)
+
+
+async def l():
+    return await asyncio.wait_for(aclient.chat.completions.create(model="m"), timeout=10)
+
+
+async def m():
+    async with asyncio.timeout(10):
+        return await aclient.chat.completions.create(model="m", messages=[])
+'''
+
+
+def retry_project(make_project: MakeProject) -> dict[str, CallSite]:
+    return calls(make_project, {"app/__init__.py": "", "app/util/__init__.py": "",
+                                "app/util/resilience.py": RESILIENCE, "app/calls.py": RETRIES})
+
+
+def test_retry_found_in_libraries_home_made_wrappers_and_loops(make_project: MakeProject
+                                                               ) -> None:
+    found = retry_project(make_project)
+    p = "app/calls.py"
+    assert {name: where(found[name].retry) for name in "abcdef"} == {
+        "a": f"{p}:16",  # @backoff.on_exception
+        "b": f"{p}:21",  # @stamina.retry
+        # a home-made decorator factory in a module that never names a provider
+        "c": f"{p}:26",
+        "d": f"{p}:32",  # a lambda handed to a home-made retrying function
+        "e": f"{p}:36",  # a loop that catches and sleeps around the call
+        "f": f"{p}:44",  # for attempt in tenacity.Retrying(...)
+    }
+    # inner() is only ever called through call_with_retries(inner)
+    assert found["inner"].line == 73
+    assert where(found["inner"].retry) == f"{p}:77"
+    assert found["c"].retry is not None
+    assert "retry loop at app/util/resilience.py:10" in found["c"].retry.how
+
+
+def test_retry_not_found_in_lookalikes(make_project: MakeProject) -> None:
+    found = retry_project(make_project)
+    # g: a decorator called retry that does not loop; h: a loop without sleeping;
+    # i: a polling helper that sleeps but catches nothing; j: a loop with sleep but no try.
+    # All on a client with max_retries=0, so there is no SDK default either.
+    assert {name: found[name].retry for name in "ghij"} == dict.fromkeys("ghij")
+
+
+def test_timeouts_around_async_calls(make_project: MakeProject) -> None:
+    found = retry_project(make_project)
+    assert where(found["l"].timeout) == "app/calls.py:81"  # asyncio.wait_for(..., timeout=10)
+    assert where(found["m"].timeout) == "app/calls.py:85"  # async with asyncio.timeout(10)
+    assert found["a"].timeout is None
+
+
+ERRORS_AND_OUTPUTS = '''\
+import contextlib
+import json
+import logging
+
+import anthropic
+import httpx
+import jsonschema
+import instructor
+from pydantic import TypeAdapter
+from anthropic import Anthropic
+from schemas import Answer, Plain
+
+client = Anthropic(timeout=20)
+patched = instructor.from_anthropic(Anthropic())
+log = logging.getLogger(__name__)
+SCHEMA = {"type": "object"}
+
+def a():
+    try:
+        return client.messages.create(model="m", max_tokens=5, messages=[])
+    except ValueError:
+        return None
+
+def b():
+    try:
+        return client.messages.create(model="m", max_tokens=5, messages=[])
+    except (ValueError, anthropic.APIStatusError):
+        return None
+
+def c():
+    try:
+        return client.messages.create(model="m", max_tokens=5, messages=[])
+    except:
+        return None
+
+def d():
+    try:
+        return client.messages.create(model="m", max_tokens=5, messages=[])
+    except Exception:
+        log.exception("failed")
+        raise
+
+def e():
+    with contextlib.suppress(httpx.HTTPError):
+        return client.messages.create(model="m", max_tokens=5, messages=[])
+
+def f():
+    msg = client.messages.create(model="m", max_tokens=5, messages=[])
+    text = msg.content[0].text
+    return Answer(**json.loads(text))
+
+def g():
+    msg = client.messages.create(model="m", max_tokens=5, messages=[])
+    return Plain(**json.loads(msg.content[0].text))
+
+def h():
+    msg = client.messages.create(model="m", max_tokens=5, messages=[])
+    data = json.loads(msg.content[0].text)
+    jsonschema.validate(instance=data, schema=SCHEMA)
+    return data
+
+def i():
+    msg = client.messages.create(model="m", max_tokens=5, messages=[])
+    return TypeAdapter(list[Answer]).validate_json(msg.content[0].text)
+
+def j():
+    return patched.messages.create(model="m", max_tokens=5, messages=[], response_model=Answer)
+
+def k():
+    return client.messages.create(model="m", max_tokens=5, messages=[], tools=[
+        {"name": "x", "input_schema": {}}], tool_choice={"type": "tool", "name": "x"})
+
+def l():
+    return client.messages.create(model="m", max_tokens=5, messages=[], tools=[
+        {"name": "x", "input_schema": {}}])
+
+def m():
+    msg = client.messages.create(model="m", max_tokens=5, messages=[])
+    print(msg)
+    other = json.loads("{}")
+    return Answer.model_validate(other)
+
+def n():
+    return client.messages.create(model="m", max_tokens=5, messages=[]).content[0].text
+
+def caller1():
+    try:
+        return Answer.model_validate_json(n())
+    except Exception:
+        return None
+
+def caller2():
+    return n()
+
+def o():
+    return client.messages.create(model="m", max_tokens=5, messages=[]).content[0].text
+
+def only_caller():
+    try:
+        return Answer.model_validate_json(o())
+    except anthropic.APIError:
+        return None
+'''
+
+SCHEMAS = '''\
+from pydantic import BaseModel
+
+
+class Answer(BaseModel):
+    text: str
+
+
+class Plain:
+    pass
+'''
+
+
+def outputs_project(make_project: MakeProject) -> dict[str, CallSite]:
+    return calls(make_project, {"schemas.py": SCHEMAS, "e.py": ERRORS_AND_OUTPUTS})
+
+
+def test_error_handling_rules(make_project: MakeProject) -> None:
+    found = outputs_project(make_project)
+    assert {name: where(found[name].error_handling) for name in "abcden"} == {
+        "a": None,  # except ValueError does not catch API errors
+        "b": "e.py:27",  # a tuple holding an SDK error class
+        "c": "e.py:33",  # bare except
+        "d": None,  # logs and re-raises: the request still crashes
+        "e": "e.py:44",  # contextlib.suppress(httpx.HTTPError)
+        "n": None,  # one caller handles errors, the other does not
+    }
+    assert where(found["o"].error_handling) == "e.py:101"  # its only caller handles them
+    assert found["o"].error_handling is not None
+    assert found["o"].error_handling.how == "except anthropic.APIError at e.py:101"
+
+
+def test_output_validation_rules(make_project: MakeProject) -> None:
+    found = outputs_project(make_project)
+    got = {name: (where(found[name].output_validation),
+                  strength(found[name].output_validation)) for name in "fghijklmno"}
+    assert got == {
+        "f": ("e.py:50", "explicit"),  # Answer(**json.loads(...)) with Answer a pydantic model
+        "g": ("e.py:54", "weak"),  # Plain is no pydantic model: only json.loads remains
+        "h": ("e.py:59", "explicit"),  # jsonschema.validate
+        "i": ("e.py:64", "explicit"),  # TypeAdapter(...).validate_json
+        "j": ("e.py:67", "explicit"),  # instructor response_model=
+        "k": ("e.py:70", "explicit"),  # a forced tool with a schema
+        "l": ("e.py:74", "weak"),  # tools the model may ignore
+        "m": (None, None),  # something else is validated, not the model's output
+        "n": (None, None),  # returned; one caller validates it, the other does not
+        "o": ("e.py:100", "explicit"),  # returned, and its only caller validates it
+    }
+
+
+def test_sdk_default_retries_and_explicit_zero(make_project: MakeProject) -> None:
+    found = calls(make_project, {"r.py": '''\
+from anthropic import Anthropic
+from openai import OpenAI
+
+default = OpenAI()
+none = OpenAI(max_retries=0)
+three = Anthropic(max_retries=3)
+
+def a(): return default.chat.completions.create(model="m", messages=[])
+def b(): return none.chat.completions.create(model="m", messages=[])
+def c(): return three.messages.create(model="m", max_tokens=1, messages=[])
+def d(): return default.with_options(max_retries=0).chat.completions.create(model="m")
+'''})
+    assert {n: (where(c.retry), strength(c.retry)) for n, c in found.items()} == {
+        "a": ("r.py:4", "default"),
+        "b": (None, None),
+        "c": ("r.py:6", "explicit"),
+        "d": (None, None),
+    }
+    assert {c.timeout for c in found.values()} == {None}  # the 600 s default is no timeout

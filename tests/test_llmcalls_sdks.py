@@ -1,0 +1,430 @@
+"""Each supported SDK and host is recognised, through aliases and across modules."""
+
+from __future__ import annotations
+
+from readiness.llmcalls import CallSiteIndex, build_index
+from readiness.project import Project
+from tests.conftest import MakeProject
+from tests.fixtures_llm import table, where
+
+
+def scan(make_project: MakeProject, files: dict[str, str]) -> CallSiteIndex:
+    return build_index(Project(make_project(files)))
+
+
+OPENAI_VARIANTS = '''\
+import openai as oa
+from openai import OpenAI as Client, AsyncOpenAI, AzureOpenAI
+
+c1 = Client(timeout=5)
+c2 = oa.OpenAI()
+c3 = AsyncOpenAI(max_retries=5)
+az = AzureOpenAI(azure_endpoint="https://x.openai.azure.com", timeout=None)
+
+def f1(): return c1.chat.completions.create(model="m", messages=[])
+def f2(): return c2.with_options(timeout=7, max_retries=0).chat.completions.create(model="m")
+async def f3(): return await c3.responses.create(model="m", input="x")
+def f4(): return az.embeddings.create(model="m", input="x")
+def f5(): return c1.chat.completions.create(model="m", messages=[], timeout=None)
+def f6(): return oa.ChatCompletion.create(model="m", messages=[], request_timeout=30)
+def f7(): return oa.chat.completions.create(model="m", messages=[])
+def f8(): return c1.chat.completions.with_raw_response.create(model="m", messages=[])
+def f9(): return c1.completions.create(model="m", prompt="x")
+def f10(): return c1.models.list()
+'''
+
+
+def test_openai_clients_aliases_options_and_module_calls(make_project: MakeProject) -> None:
+    index = scan(make_project, {"a.py": OPENAI_VARIANTS})
+    assert table(index.calls) == [
+        ("a.py:9", "openai", "chat.completions.create", "f1", "a.py:4", "a.py:4", None, None,
+         None),
+        # with_options: its own timeout; max_retries=0 removes the SDK default
+        ("a.py:10", "openai", "chat.completions.create", "f2", "a.py:10", None, None, None,
+         None),
+        ("a.py:11", "openai", "responses.create", "f3", None, "a.py:6", None, None, None),
+        # timeout=None on the constructor is no timeout
+        ("a.py:12", "openai", "embeddings.create", "f4", None, "a.py:7", None, None, None),
+        # timeout=None on the call overrides the client's timeout
+        ("a.py:13", "openai", "chat.completions.create", "f5", None, "a.py:4", None, None,
+         None),
+        # legacy module-level call: request_timeout counts, no SDK default retries
+        ("a.py:14", "openai", "ChatCompletion.create", "f6", "a.py:14", None, None, None, None),
+        ("a.py:15", "openai", "chat.completions.create", "f7", None, "a.py:15", None, None,
+         None),
+        ("a.py:16", "openai", "chat.completions.create", "f8", "a.py:4", "a.py:4", None, None,
+         None),
+        ("a.py:17", "openai", "completions.create", "f9", "a.py:4", "a.py:4", None, None, None),
+        # client.models.list() is an API call but not a model call: not listed
+    ]
+    strengths = [c.retry.strength if c.retry else None for c in index.calls]
+    assert strengths == ["default", None, "explicit", "default", "default", None, "default",
+                         "default", "default"]
+
+
+GOOGLE = '''\
+from google import genai
+from google.genai import types
+import google.generativeai as old_genai
+from vertexai.generative_models import GenerativeModel, GenerationConfig
+from pydantic import BaseModel
+
+class Recipe(BaseModel):
+    name: str
+
+client = genai.Client(http_options=types.HttpOptions(timeout=30_000))
+model = old_genai.GenerativeModel("gemini-1.5-flash")
+vertex = GenerativeModel("gemini-1.5-pro", generation_config=GenerationConfig(
+    response_mime_type="application/json"))
+
+def a():
+    return client.models.generate_content(
+        model="gemini-2.0-flash", contents="x",
+        config=types.GenerateContentConfig(response_schema=Recipe))
+
+def b():
+    return model.generate_content("x", request_options={"timeout": 30})
+
+def c():
+    return vertex.generate_content("x")
+
+def d():
+    chat = client.chats.create(model="gemini-2.0-flash")
+    return chat.send_message("hi")
+
+async def e():
+    return await client.aio.models.generate_content(model="m", contents="x")
+'''
+
+
+def test_google_genai_generativeai_and_vertexai(make_project: MakeProject) -> None:
+    index = scan(make_project, {"g.py": GOOGLE})
+    assert table(index.calls) == [
+        ("g.py:16", "google", "models.generate_content", "a", "g.py:10", None, None, "g.py:18",
+         None),
+        ("g.py:21", "google", "generate_content", "b", "g.py:21", None, None, None, None),
+        ("g.py:24", "google", "generate_content", "c", None, None, None, "g.py:12", None),
+        ("g.py:28", "google", "send_message", "d", "g.py:10", None, None, None, None),
+        ("g.py:31", "google", "aio.models.generate_content", "e", "g.py:10", None, None, None,
+         None),
+    ]
+    validations = [c.output_validation.strength for c in index.calls if c.output_validation]
+    assert validations == ["explicit", "weak"]  # response_schema vs JSON mime type only
+
+
+OTHERS = '''\
+import cohere
+from mistralai import Mistral
+from llama_index.llms.openai import OpenAI
+from llama_index.llms.anthropic import Anthropic
+
+co = cohere.ClientV2(timeout=20)
+mi = Mistral(api_key="k", timeout_ms=30000)
+li = OpenAI(model="gpt-4o", timeout=60)
+la = Anthropic(model="claude", max_retries=0)
+
+def a(): return co.chat(model="command-r", messages=[])
+def b(): return mi.chat.complete(model="m", messages=[], response_format={"type": "json_object"})
+def c(): return li.complete("x")
+def d(): return la.chat([])
+def e(): return co.embed(texts=["x"], model="embed")
+'''
+
+
+def test_cohere_mistral_and_llamaindex(make_project: MakeProject) -> None:
+    index = scan(make_project, {"o.py": OTHERS})
+    assert table(index.calls) == [
+        ("o.py:11", "cohere", "chat", "a", "o.py:6", None, None, None, None),
+        ("o.py:12", "mistral", "chat.complete", "b", "o.py:7", None, None, "o.py:12", None),
+        # llama_index's OpenAI is not openai's OpenAI: resolved by module, not by name
+        ("o.py:13", "llamaindex", "complete", "c", "o.py:8", "o.py:8", None, None, None),
+        ("o.py:14", "llamaindex", "chat", "d", None, None, None, None, None),
+        ("o.py:15", "cohere", "embed", "e", "o.py:6", None, None, None, None),
+    ]
+    assert index.calls[1].output_validation is not None
+    assert index.calls[1].output_validation.strength == "weak"  # JSON mode, no schema
+
+
+HTTP_CONFIG = '''\
+OPENAI_BASE = "https://api.openai.com/v1"
+ANTHROPIC_URL = "https://api.anthropic.com/v1/messages"
+'''
+HTTP = '''\
+import aiohttp
+import httpx
+import requests
+from cfg import ANTHROPIC_URL, OPENAI_BASE
+
+GEMINI = "https://generativelanguage.googleapis.com/v1beta/models/g:generateContent?key=SECRET"
+session = requests.Session()
+anthropic_http = httpx.Client(base_url="https://api.anthropic.com", timeout=15)
+
+def a():
+    return httpx.post(f"{OPENAI_BASE}/chat/completions", timeout=30,
+                      json={"response_format": {"type": "json_schema", "json_schema": {}}})
+def b(): return session.post(ANTHROPIC_URL, json={})
+def c(): return requests.post(GEMINI, json={})
+def d(): return anthropic_http.post("/v1/messages", json={})
+async def e():
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=20)) as s:
+        async with s.post("https://res.openai.azure.com/openai/deployments/x/chat") as r:
+            return await r.json()
+def f(): return requests.request("POST", "https://bedrock-runtime.us-east-1.amazonaws.com/m")
+def g(): return requests.get("https://api.github.com/repos")
+def h(): return httpx.get("https://example.com/api.openai.com")
+def i(): return requests.post("https://api.openai.com.evil.example/v1")
+def j(url): return requests.post(url + "/chat/completions")
+'''
+
+
+def test_raw_http_to_model_hosts_only(make_project: MakeProject) -> None:
+    index = scan(make_project, {"cfg.py": HTTP_CONFIG, "h.py": HTTP})
+    assert [(f"{c.path}:{c.line}", c.api, where(c.timeout), where(c.output_validation))
+            for c in index.calls] == [
+        ("h.py:11", "POST api.openai.com/v1/chat/completions", "h.py:11", "h.py:12"),
+        ("h.py:13", "POST api.anthropic.com/v1/messages", None, None),
+        # the API key in the query string is not repeated in the output
+        ("h.py:14", "POST generativelanguage.googleapis.com/v1beta/models/g:generateContent",
+         None, None),
+        ("h.py:15", "POST api.anthropic.com/v1/messages", "h.py:8", None),
+        ("h.py:18", "POST res.openai.azure.com/openai/deployments/x/chat", "h.py:17", "h.py:19"),
+        ("h.py:20", "POST bedrock-runtime.us-east-1.amazonaws.com/m", None, None),
+    ]
+    assert {c.provider for c in index.calls} == {"http"}
+    aiohttp_call = index.calls[4]
+    assert aiohttp_call.output_validation is not None
+    assert aiohttp_call.output_validation.strength == "weak"  # r.json() only
+
+
+def test_langchain_models_from_several_packages(make_project: MakeProject) -> None:
+    index = scan(make_project, {"lc.py": '''\
+from langchain_openai import ChatOpenAI
+from langchain_community.chat_models import ChatOllama
+from langchain.chat_models import init_chat_model
+from langchain_core.prompts import ChatPromptTemplate
+from langchain_core.output_parsers import JsonOutputParser
+from pydantic import BaseModel
+
+class Out(BaseModel):
+    answer: str
+
+gpt = ChatOpenAI(model="gpt-4o", request_timeout=25).with_retry(stop_after_attempt=3)
+local = ChatOllama(model="llama3")
+generic = init_chat_model("claude-3-5-haiku-latest", model_provider="anthropic")
+prompt = ChatPromptTemplate.from_template("{q}")
+
+def a(q): return gpt.with_structured_output(Out).invoke(q)
+def b(q): return (prompt | local | JsonOutputParser()).invoke({"q": q})
+def c(q): return generic.batch([q])
+def d(q): return [chunk for chunk in gpt.stream(q)]
+def e(q): return prompt.invoke({"q": q})
+'''})
+    assert table(index.calls) == [
+        ("lc.py:16", "langchain", "invoke", "a", "lc.py:11", "lc.py:11", None, "lc.py:16",
+         None),
+        ("lc.py:17", "langchain", "invoke", "b", None, None, None, "lc.py:17", None),
+        ("lc.py:18", "langchain", "batch", "c", None, None, None, None, None),
+        ("lc.py:19", "langchain", "stream", "d", "lc.py:11", "lc.py:11", None, None, None),
+        # a prompt template on its own calls no model
+    ]
+    assert index.calls[1].output_validation is not None
+    assert index.calls[1].output_validation.strength == "weak"  # JsonOutputParser
+    assert index.calls[0].retry is not None and index.calls[0].retry.how.startswith(
+        ".with_retry()")
+
+
+def test_instructor_client_with_response_model(make_project: MakeProject) -> None:
+    index = scan(make_project, {"i.py": '''\
+import instructor
+from openai import OpenAI
+from pydantic import BaseModel
+
+class User(BaseModel):
+    name: str
+
+client = instructor.from_openai(OpenAI(timeout=10))
+
+def extract(text):
+    return client.chat.completions.create(model="m", messages=[], response_model=User)
+'''})
+    assert table(index.calls) == [
+        ("i.py:11", "openai", "chat.completions.create", "extract", "i.py:8", "i.py:8", None,
+         "i.py:11", None),
+    ]
+
+
+def test_bedrock_through_a_session_and_not_other_services(make_project: MakeProject) -> None:
+    index = scan(make_project, {"b.py": '''\
+import boto3
+
+SERVICE = "bedrock-runtime"
+session = boto3.Session(profile_name="prod")
+runtime = session.client(SERVICE)
+dynamo = session.client("dynamodb")
+
+def a(): return runtime.converse_stream(modelId="m", messages=[])
+def b(): return dynamo.invoke_model(modelId="m")
+'''})
+    assert table(index.calls) == [
+        ("b.py:8", "bedrock", "converse_stream", "a", None, "b.py:5", None, None, None),
+    ]
+
+
+def test_clients_followed_across_modules(make_project: MakeProject) -> None:
+    index = scan(make_project, {
+        "svc/__init__.py": "from .container import container\n",
+        "svc/container.py": '''\
+from dataclasses import dataclass, field
+from openai import OpenAI
+
+@dataclass
+class Container:
+    llm: OpenAI = field(default_factory=lambda: OpenAI(timeout=12))
+
+container = Container()
+''',
+        "svc/summarizer.py": '''\
+from openai import OpenAI
+
+class Summarizer:
+    def __init__(self, client: OpenAI):
+        self.client = client
+
+    def create(self, text):
+        return self.client.chat.completions.create(model="m", messages=[])
+
+    def run(self, text):
+        return self.create(text)
+''',
+        "svc/lazy.py": '''\
+from functools import cached_property
+from anthropic import Anthropic
+
+_client = None
+
+def get_client():
+    global _client
+    if _client is None:
+        _client = Anthropic(timeout=9)
+    return _client
+
+class Holder:
+    @cached_property
+    def llm(self):
+        return Anthropic(max_retries=4)
+
+def use():
+    get_client().messages.create(model="m", max_tokens=1, messages=[])
+    Holder().llm.messages.create(model="m", max_tokens=1, messages=[])
+''',
+        "main.py": '''\
+from openai import OpenAI
+from svc import container
+from svc.summarizer import Summarizer
+
+def main():
+    s = Summarizer(OpenAI(timeout=45))
+    s.run("x")
+    container.llm.chat.completions.create(model="m", messages=[])
+''',
+        "pages/__init__.py": "",
+        "pages/chat.py": '''\
+from . import helpers
+
+def page():
+    helpers.client.chat.completions.create(model="m", messages=[])
+''',
+        "pages/helpers.py": "from openai import OpenAI\nclient = OpenAI(timeout=3)\n",
+    })
+    assert [(f"{c.path}:{c.line}", c.function, where(c.timeout), where(c.retry), c.client)
+            for c in index.calls] == [
+        # a dataclass field's default_factory, re-exported by the package __init__
+        ("main.py:8", "main", "svc/container.py:6", "svc/container.py:6", "svc/container.py:6"),
+        ("pages/chat.py:4", "page", "pages/helpers.py:2", "pages/helpers.py:2",
+         "pages/helpers.py:2"),
+        # a lazily built global singleton (`global _client`)
+        ("svc/lazy.py:18", "use", "svc/lazy.py:9", "svc/lazy.py:9", "svc/lazy.py:9"),
+        # a cached_property returning a client
+        ("svc/lazy.py:19", "use", None, "svc/lazy.py:15", "svc/lazy.py:15"),
+        # a client injected through __init__ and built by the caller in another module;
+        # self.create(...) in run() is the class's own method, not a model call
+        ("svc/summarizer.py:8", "Summarizer.create", "main.py:6", "main.py:6", "main.py:6"),
+    ]
+
+
+def test_a_project_module_named_like_an_sdk_is_not_the_sdk(make_project: MakeProject) -> None:
+    index = scan(make_project, {
+        "providers/__init__.py": "",
+        "providers/openai.py": '''\
+import openai
+
+client = openai.OpenAI(timeout=8)
+
+def ask(q):
+    return client.chat.completions.create(model="m", messages=[])
+''',
+    })
+    assert table(index.calls) == [
+        ("providers/openai.py:6", "openai", "chat.completions.create", "ask",
+         "providers/openai.py:3", "providers/openai.py:3", None, None, None),
+    ]
+
+
+def test_a_project_package_named_like_a_stdlib_module_is_followed(make_project: MakeProject
+                                                                  ) -> None:
+    index = scan(make_project, {
+        "platform/__init__.py": "",
+        "platform/llm.py": "import anthropic\n\nclaude = anthropic.AsyncAnthropic(timeout=12)\n",
+        "worker.py": '''\
+from platform.llm import claude
+
+
+async def stream(prompt):
+    async with claude.messages.stream(model="m", max_tokens=9, messages=[]) as events:
+        async for text in events.text_stream:
+            print(text)
+''',
+    })
+    assert table(index.calls) == [
+        ("worker.py:5", "anthropic", "messages.stream", "stream", "platform/llm.py:3",
+         "platform/llm.py:3", None, None, None),
+    ]
+
+
+def test_botocore_connect_timeout_alone_is_not_a_read_timeout(make_project: MakeProject
+                                                              ) -> None:
+    index = scan(make_project, {"b.py": '''\
+import boto3
+from botocore.config import Config
+
+bedrock = boto3.client("bedrock-runtime", config=Config(connect_timeout=3,
+                                                        retries={"max_attempts": 0}))
+
+def ask(body):
+    return bedrock.invoke_model(modelId="m", body=body)
+'''})
+    # no read timeout; legacy max_attempts=0 switches botocore's default retries off
+    assert table(index.calls) == [
+        ("b.py:8", "bedrock", "invoke_model", "ask", None, None, None, None, None),
+    ]
+
+
+def test_string_annotations_and_bedrock_flavoured_anthropic(make_project: MakeProject) -> None:
+    index = scan(make_project, {"s.py": '''\
+from anthropic import AnthropicBedrock
+
+
+class Bot:
+    def __init__(self, client: "AnthropicBedrock | None" = None, note: "\\\\d" = "") -> None:
+        self.client = client
+
+    def ask(self) -> str:
+        return self.client.messages.create(model="m", max_tokens=1, messages=[])
+
+
+bot = Bot(AnthropicBedrock(aws_region="us-east-1", timeout=15))
+'''})
+    assert table(index.calls) == [
+        ("s.py:9", "anthropic", "messages.create", "Bot.ask", "s.py:12", "s.py:12", None, None,
+         None),
+    ]
