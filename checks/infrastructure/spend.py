@@ -262,6 +262,9 @@ def load_testing(project: Project, config: Config) -> Finding:
     Script the main user journey in locust or k6, run it at the projected peak against a
     staging environment, and commit the script with its settings.
     """
+    measured = _measured(project, config)
+    if measured is not None:
+        return measured
     tests = load_tests(project)
     volume = config.get("usage.volume.full_launch")
     volume_at = config.evidence("usage.volume.full_launch")
@@ -293,6 +296,37 @@ def load_testing(project: Project, config: Config) -> Finding:
                       f"{projected.format('is')}", *evidence, *sized, credit=Credit.ENFORCED)
     return passed(f"the {best.tool} load test drives {_rate(best.rate)} ({where}), at or above "
                   f"{projected.format('of')}", *evidence, *sized)
+
+
+def _measured(project: Project, config: Config) -> Finding | None:
+    """A committed load-test result (usage.load_tests) judged against the peak projected
+    from the pilot's own telemetry: measured throughput beats a script's intended rate."""
+    from readiness import usage
+    from readiness.errors import InputError
+
+    try:
+        report = usage.for_project(project, config)
+    except InputError:
+        return None  # cost-projection reports the unreadable file
+    if report is None or not report.load_tests or report.projection is None:
+        return None
+    stage = next((s for s in report.projection.stages if s.stage == "full_launch"), None)
+    result = report.load_tests[0]
+    if stage is None or result.throughput_rps is None:
+        return None
+    peak = stage.peak_work_items_per_second
+    failures = (f", {result.failure_rate:.1%} failed" if result.failure_rate is not None
+                else "")
+    text = (f"the {result.tool} run measured {result.throughput_rps:,.1f} req/s{failures} "
+            f"against a projected full-launch peak of {peak:,.2f} work items/s "
+            f"(peak factor {report.projection.peak_factor:g})")
+    at = Evidence(result.source.split("#")[0], note=result.source)
+    if result.throughput_rps < peak:
+        return failed(f"{text}: below the peak", at)
+    if result.failure_rate is not None and result.failure_rate > 0.01:
+        return warned(f"{text}, but more than 1% of requests failed under load", at,
+                      credit=Credit.ENFORCED)
+    return passed(f"{text}: covers the peak", at)
 
 
 CHECKS = (budget_limits, load_testing)

@@ -79,3 +79,25 @@ def test_rate_limits_are_capacity_not_errors(make_project: MakeProject) -> None:
     finding = run(service_levels, root)
     assert finding.status is Status.PASS
     assert finding.message == "error rate 0.0% (without 5 rate-limited calls) vs limit 1.0%"
+
+
+LOCUST = (Path(__file__).resolve().parents[1] / "data/telemetry/locust_stats.csv").read_text()
+
+
+def test_measured_load_test_against_projected_peak(make_project: MakeProject) -> None:
+    from readiness.checks.infrastructure.spend import load_testing
+
+    def root(volume: int) -> Path:
+        return make_project({"readiness.yaml": BASE + f"  load_tests: [loadtest/*.csv]\n"
+                                                      f"  volume: {{full_launch: {volume}}}\n",
+                             "logs/litellm.jsonl": litellm_log(),
+                             "loadtest/run_stats.csv": LOCUST})
+
+    covered = run(load_testing, root(10_000))
+    assert covered.status is Status.PASS
+    assert covered.message == ("the locust run measured 4.0 req/s, 1.0% failed against a "
+                               "projected full-launch peak of 0.35 work items/s (peak factor 3):"
+                               " covers the peak")
+    assert [str(e) for e in covered.evidence] == ["loadtest/run_stats.csv"]
+    short = run(load_testing, root(1_000_000))
+    assert short.status is Status.FAIL and short.message.endswith("below the peak")
