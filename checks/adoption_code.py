@@ -80,13 +80,33 @@ def code_files(project: Project, suffixes: tuple[str, ...] = PY + JS) -> Iterato
     return (f for f in project.with_suffix(*suffixes) if not TEST_PATH.search(f))
 
 
+_WORD = re.compile(r"\w+")
+
+
+def _interesting() -> frozenset[str]:
+    """Words without which a Python file can add nothing to CodeFacts: the modules the
+    adoption checks ask about, the calls they look at, entry points and URL routes. Files
+    without any are not parsed (most of a big repository)."""
+    from readiness.checks.adoption_launch import FLAG_SDKS
+    from readiness.checks.adoption_metrics import ANALYTICS, METRICS
+    from readiness.checks.adoption_surface import IN_TOOL_MODULES, UI_MODULES
+
+    words = {*WEB_FRAMEWORKS, "django", *_SCHEDULERS, *IN_TOOL_MODULES, *UI_MODULES,
+             *FLAG_SDKS, *ANALYTICS, *METRICS, *CALLS, "__main__", "urlpatterns"}
+    # identifiers, so a dotted module is looked for by each of its parts' first
+    return frozenset(w.split(".")[0] for w in words)
+
+
 def _collect(project: Project) -> CodeFacts:
     imports: list[Site] = []
     routes: list[Site] = []
     calls: list[Site] = []
     mains: list[Site] = []
+    interesting = _interesting()
     for rel in code_files(project):
         if rel.endswith(PY):
+            if interesting.isdisjoint(_WORD.findall(project.text(rel) or "")):
+                continue
             tree = project.python_ast(rel)
             if tree is not None:
                 _python(rel, tree, imports, routes, calls, mains)

@@ -32,6 +32,10 @@ _SETTINGS = (".yaml", ".yml", ".json", ".toml", ".ini", ".cfg", ".env", ".proper
 _ASSIGN = re.compile(r"""(?P<key>[A-Za-z_][\w-]*)["']?\s*[:=]\s*["']?(?P<num>\d{1,3}(?:\.\d+)?)"""
                      r"""\s*(?P<pct>%)?(?![\w.])""")
 _ROLLOUT_KEY = re.compile(r"rollout(percent(age)?|pct|share|fraction|ratio)?$")
+_ROLLOUT_WORD = re.compile(r"roll[-_]*out", re.IGNORECASE)  # what _ROLLOUT_KEY needs
+# Lower-case words one of which every rollout key or flag file contains (a cheap gate).
+_GATE_WORDS = ("roll", "strateg", "feature_state", "featurestate", "percentage_allocation",
+               "unleash", "flagsmith", "launchdarkly", "growthbook")
 _SHARE_KEYS = frozenset({"percentage", "percent", "percentageallocation", "coverage"})
 _FLAG_FILE = re.compile(r"flexibleRollout|gradualRollout|\bstrategies\b|feature_?states?|"
                         r"percentage_allocation|\bunleash\b|\bflagsmith\b|\blaunchdarkly\b|"
@@ -184,9 +188,14 @@ def shares_in_files(project: Project, skip: str | None) -> list[Share]:
                 or base in _OTHER_PLANS or project.size(rel) > _MAX_SETTINGS_BYTES):
             continue
         text = project.text(rel) or ""
+        lowered = text.lower()
+        if not any(word in lowered for word in _GATE_WORDS):
+            continue  # no key here can be a rollout share, and no flag file: nothing to parse
         if _READINESS_PLAN.search(text) and re.search(r"^version:", text, re.MULTILINE):
             continue
         flag_file = bool(_FLAG_FILE.search(text))
+        if not flag_file and not _ROLLOUT_WORD.search(text):
+            continue
         tree = project.python_ast(rel) if rel.endswith(PY) else None
         if rel.endswith(PY) and tree is None:
             continue

@@ -134,13 +134,30 @@ def _find_candidates(project: Project, config: Config) -> dict[str, Role]:
         if rel in found or rel in evals or _skipped_path(rel):
             continue
         if src.lang in (Lang.PYTHON, Lang.JAVASCRIPT):
-            llm = rel in llm_files or bool(STRONG.search(src.code) or
-                                           _QUOTED_MODEL.search(src.code))
-            if llm or _in_prompt_dir(rel) or _PROMPT_LINE.search(src.code):
+            code = src.code
+            llm = rel in llm_files or bool(
+                (_has(code, _STRONG_WORDS) and STRONG.search(code))
+                or (_has(code, _MODEL_WORDS) and _QUOTED_MODEL.search(code))
+                or _QUOTED_O_MODEL.search(code))
+            if llm or _in_prompt_dir(rel) or (_has(code, _PROMPT_WORDS)
+                                              and _PROMPT_LINE.search(code)):
                 found[rel] = Role("code", src.lang, llm, _in_prompt_dir(rel))
         elif src.lang is Lang.CONFIG and _config_candidate(project, rel, src.code):
             found[rel] = Role("config", Lang.CONFIG, True)
     return dict(sorted(found.items()))
+
+
+# Words without which the regular expressions above cannot match: checked first, because a
+# substring test is far cheaper than a regular expression over every file of a big repository.
+_STRONG_WORDS = ("role", "SystemMessage", "PromptTemplate")
+_MODEL_WORDS = ("gpt-", "claude-", "gemini-", "mistral-", "mixtral-", "llama", "command-r",
+                "deepseek-", "text-davinci-")
+_PROMPT_WORDS = ("role", "System", "system", "prompt", "Prompt", "PROMPT", "instructions")
+_QUOTED_O_MODEL = re.compile(r"""["'`]o[1-9](?:-mini|-pro|-preview)?["'`]""")
+
+
+def _has(text: str, words: tuple[str, ...]) -> bool:
+    return any(word in text for word in words)
 
 
 def _config_candidate(project: Project, rel: str, text: str) -> bool:
