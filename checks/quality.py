@@ -44,6 +44,19 @@ def _unreadable(flows: Iterable[WorkflowEvals]) -> Finding | None:
     return None
 
 
+def _judged(project: Project, config: Config) -> list[WorkflowEvals] | Finding:
+    """The workflows with results, or the finding that says why none can be judged."""
+    flows = _flows(project, config)
+    if (problem := _unreadable(flows)) is not None:
+        return problem
+    judged = [f for f in flows if f.summary is not None]
+    return judged or failed(NOTHING)
+
+
+def _min_per_category(config: Config, flow: WorkflowEvals) -> int:
+    return int(flow.spec.get("min_per_category") or config.threshold("min_per_category") or 30)
+
+
 def _label(flow: WorkflowEvals) -> str:
     return "discovered results" if not flow.configured else flow.name
 
@@ -154,12 +167,9 @@ def eval_edge_cases(project: Project, config: Config) -> Finding:
     Collect the hard cases from the pilot and from the users' experience, tag them in the
     eval data, and list the tags under `edge_case_tags`.
     """
-    flows = _flows(project, config)
-    if (problem := _unreadable(flows)) is not None:
-        return problem
-    judged = [f for f in flows if f.summary is not None]
-    if not judged:
-        return failed(NOTHING)
+    judged = _judged(project, config)
+    if isinstance(judged, Finding):
+        return judged
     missing: list[str] = []
     thin: list[str] = []
     fine: list[str] = []
@@ -168,8 +178,7 @@ def eval_edge_cases(project: Project, config: Config) -> Finding:
         tags = _edge_tags(config, flow)
         count = sum(n for tag, n in flow.summary.tags.items() if tag in tags)
         count += sum(s.n for cat, s in flow.summary.by_category.items() if cat in tags)
-        need = int(flow.spec.get("min_per_category") or config.threshold("min_per_category")
-                   or 30)
+        need = _min_per_category(config, flow)
         text = f"{_label(flow)} {count} tagged {'/'.join(tags)}"
         (missing if count == 0 else thin if count < need else fine).append(text)
     if missing:
@@ -249,12 +258,9 @@ def accuracy_by_category(project: Project, config: Config) -> Finding:
     Grow the small categories, then fix the weak ones (or route them to human review)
     and re-run the evals.
     """
-    flows = _flows(project, config)
-    if (problem := _unreadable(flows)) is not None:
-        return problem
-    judged = [f for f in flows if f.summary is not None]
-    if not judged:
-        return failed(NOTHING)
+    judged = _judged(project, config)
+    if isinstance(judged, Finding):
+        return judged
     confidence = _confidence(config)
     below: list[str] = []
     small: list[str] = []
@@ -266,8 +272,7 @@ def accuracy_by_category(project: Project, config: Config) -> Finding:
         if not categories:
             uncategorised.append(_label(flow))
             continue
-        need = int(flow.spec.get("min_per_category") or config.threshold("min_per_category")
-                   or 30)
+        need = _min_per_category(config, flow)
         minimum = flow.spec.get("min_accuracy")
         how = evalset.rule(config, flow.spec)
         worst = min(categories.items(), key=lambda kv: (kv[1].accuracy or 0.0, kv[0]))
