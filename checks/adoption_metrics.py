@@ -104,9 +104,9 @@ def adoption_metrics(project: Project, config: Config) -> Finding:
     Before full launch: that usage is instrumented in code: analytics events (Segment
     `analytics.track`, `posthog.capture`, Mixpanel, Amplitude), OpenTelemetry or Prometheus
     instruments whose names mention users, usage, active, sessions or time saved, or a
-    `usage_events` table. Whenever `adoption.adoption_measured` is set (it is what the
-    full-launch gate needs), the measured share of soft-launch users active weekly must meet
-    `adoption.adoption_target` (else `thresholds.adoption_target`, default 60%; a policy's
+    `usage_events` table. At the full-launch gate (`--gate full-launch`, or from week 16),
+    `adoption.adoption_measured` must be recorded and the measured share of soft-launch
+    users active weekly must meet `adoption.adoption_target` (else `thresholds.adoption_target`, default 60%; a policy's
     threshold is a floor). `adoption_measured` is a number, or a path to a usage export with
     one row per soft-launch user and an active flag or weekly count (CSV, TSV, JSON, JSON
     Lines), from which the share is computed; an event log cannot give the share of all
@@ -128,14 +128,20 @@ def adoption_metrics(project: Project, config: Config) -> Finding:
         return batch
     measured = instrumentation(project)
     value = config.get("adoption.adoption_measured")
-    if isinstance(value, str):
-        return _from_export(project, config, value, measured)
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return _compare(float(value), "", located(config, "adoption.adoption_measured"), config,
-                        measured)
+    if config.launch_gate == "full-launch":
+        if isinstance(value, str):
+            return _from_export(project, config, value, measured)
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return _compare(float(value), "", located(config, "adoption.adoption_measured"),
+                            config, measured)
+        return failed("the full-launch gate needs the soft-launch adoption measured: record "
+                      "adoption.adoption_measured (a share, or a per-user usage export)",
+                      *measured[:5])
     if measured:
         names = ", ".join(dict.fromkeys(e.note for e in measured[:3]))
-        return passed(f"usage is measured: {names}", *measured[:5])
+        later = (" (the recorded adoption_measured is judged at the full-launch gate)"
+                 if value is not None else "")
+        return passed(f"usage is measured: {names}{later}", *measured[:5])
     return failed("usage is not measured: no analytics events, usage metrics or usage-events "
                   "table found in code")
 

@@ -41,6 +41,7 @@ class Config:
     policy_required: frozenset[str] = frozenset()
     notes: tuple[str, ...] = ()
     document: yamlsource.Document | None = None  # the project's file, to locate errors
+    launch_gate: str | None = None  # the gate this run decides on launching through, if any
 
     def get(self, dotted: str, default: Any = None) -> Any:
         """A value by dotted path, e.g. ``config.get("timeline.pilot_start")``."""

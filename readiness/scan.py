@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -102,6 +103,8 @@ def scan(options: ScanOptions, progress: Callable[[Check], None] | None = None) 
     today = options.date or datetime.date.today()
     timeline = locate(config, today)
     gate, view = choose_gate(config, timeline, options.gate)
+    if view.assessment == "launch":  # checks whose bar depends on the gate can see it
+        config = dataclasses.replace(config, launch_gate=gate.name)
     chosen = select(reg.checks, options.only, options.skip, config.disabled())
     timeout = float(config.threshold("check_timeout_seconds") or 60)
     ran = run_checks(chosen, project, config, timeout=timeout, progress=progress)

@@ -253,3 +253,12 @@ def test_usage_command_json() -> None:
     log = str(REPO / "tests/data/telemetry/litellm_payload.jsonl")
     code, out, _ = invoke("usage", log, "-f", "json")
     assert code == 0 and json.loads(out)["summary"]["calls"] > 0
+
+
+def test_full_launch_gate_asks_for_measured_adoption(make_project: MakeProject) -> None:
+    root = make_project({"readiness.yaml": ON_PLAN, "docs/pilot.md": REPORT})
+    args = ("check", str(root), "-f", "json", "--only", "adoption-metrics")
+    early = json.loads(invoke(*args, "--date", "2026-11-24")[1])  # week 13: on track
+    assert early["results"][0]["message"].startswith("usage is not measured")
+    full = json.loads(invoke(*args, "--date", "2026-12-22", "--gate", "full-launch")[1])
+    assert full["results"][0]["message"].startswith("the full-launch gate needs")

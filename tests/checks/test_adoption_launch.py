@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -20,6 +21,12 @@ BAND_FAIL = "rollout at 50% is outside the 10-20% soft-launch band"
 
 def run(check: Check, root: Path) -> Finding:
     return check.run(Project(root), load_config(root))
+
+
+def run_full(check: Check, root: Path) -> Finding:
+    """Run as at the full-launch gate, where measured adoption is judged."""
+    config = dataclasses.replace(load_config(root), launch_gate="full-launch")
+    return check.run(Project(root), config)
 
 
 def where(finding: Finding) -> list[str]:
@@ -165,7 +172,7 @@ def test_usage_events_table_and_segment_in_typescript(make_project: MakeProject)
 def test_measured_adoption_below_target_fails(make_project: MakeProject) -> None:
     files = {**fx.CORE, "app/usage.py": fx.POSTHOG_USAGE,
              **config("adoption:\n  adoption_measured: 0.42\n")}
-    finding = run(adoption_metrics, make_project(files))
+    finding = run_full(adoption_metrics, make_project(files))
     assert finding.status is Status.FAIL
     assert finding.message == "soft-launch adoption 42% is below the 60% target"
     assert where(finding) == ["readiness.yaml:3"]
@@ -175,7 +182,7 @@ def test_measured_adoption_meeting_target_passes_when_usage_is_measured(
         make_project: MakeProject) -> None:
     files = {**fx.CORE, "app/usage.py": fx.POSTHOG_USAGE,
              **config("adoption:\n  adoption_target: 0.65\n  adoption_measured: 0.72\n")}
-    finding = run(adoption_metrics, make_project(files))
+    finding = run_full(adoption_metrics, make_project(files))
     assert (finding.status, finding.credit) == (Status.PASS, Credit.DOCUMENTED)
     assert finding.message == "soft-launch adoption 72% meets the 65% target"
     assert where(finding) == ["readiness.yaml:4", "app/usage.py:6"]
@@ -183,7 +190,7 @@ def test_measured_adoption_meeting_target_passes_when_usage_is_measured(
 
 def test_measured_number_without_instrumentation_is_a_claim(make_project: MakeProject) -> None:
     files = {**fx.CORE, **config("adoption:\n  adoption_measured: 0.72\n")}
-    finding = run(adoption_metrics, make_project(files))
+    finding = run_full(adoption_metrics, make_project(files))
     assert (finding.status, finding.credit) == (Status.WARN, Credit.CLAIMED)
     assert finding.message == ("soft-launch adoption 72% meets the 60% target, but nothing in "
                                "code measures usage, so the number is a claim")
@@ -195,7 +202,8 @@ def test_policy_threshold_is_a_floor_under_the_projects_target(
     policy.write_text("version: 1\nthresholds:\n  adoption_target: 0.7\n", encoding="utf-8")
     root = make_project({**fx.CORE, "app/usage.py": fx.POSTHOG_USAGE, **config(
         "adoption:\n  adoption_target: 0.5\n  adoption_measured: 0.6\n")})
-    finding = adoption_metrics.run(Project(root), load_config(root, policy_path=policy))
+    finding = adoption_metrics.run(Project(root), dataclasses.replace(
+        load_config(root, policy_path=policy), launch_gate="full-launch"))
     assert finding.status is Status.FAIL
     assert finding.message == "soft-launch adoption 60% is below the 70% target"
 
@@ -203,7 +211,7 @@ def test_policy_threshold_is_a_floor_under_the_projects_target(
 def test_usage_export_gives_the_active_share(make_project: MakeProject) -> None:
     files = {**fx.CORE, "usage/soft-launch.csv": fx.USAGE_EXPORT,
              **config("adoption:\n  adoption_measured: usage/soft-launch.csv\n")}
-    finding = run(adoption_metrics, make_project(files))
+    finding = run_full(adoption_metrics, make_project(files))
     assert finding.status is Status.FAIL
     assert finding.message == ("soft-launch adoption 40% (2 of 5 users in usage/soft-launch.csv, "
                                "by active_weekly) is below the 60% target")
@@ -214,7 +222,7 @@ def test_json_export_with_weekly_counts_passes(make_project: MakeProject) -> Non
     users = [{"user": f"u{i}", "sessions_last_7_days": n} for i, n in enumerate([3, 0, 5, 1, 2])]
     files = {**fx.CORE, "usage/week-3.json": json.dumps({"users": users}),
              **config("adoption:\n  adoption_measured: usage/week-3.json\n")}
-    finding = run(adoption_metrics, make_project(files))
+    finding = run_full(adoption_metrics, make_project(files))
     assert (finding.status, finding.credit) == (Status.PASS, Credit.DOCUMENTED)
     assert finding.message == ("soft-launch adoption 80% (4 of 5 users in usage/week-3.json, "
                                "by sessions_last_7_days) meets the 60% target")
@@ -223,7 +231,7 @@ def test_json_export_with_weekly_counts_passes(make_project: MakeProject) -> Non
 def test_event_log_cannot_give_the_share(make_project: MakeProject) -> None:
     files = {**fx.CORE, "usage/events.csv": fx.EVENT_LOG,
              **config("adoption:\n  adoption_measured: usage/events.csv\n")}
-    finding = run(adoption_metrics, make_project(files))
+    finding = run_full(adoption_metrics, make_project(files))
     assert (finding.status, finding.credit) == (Status.WARN, Credit.CLAIMED)
     assert finding.message == (
         "the usage export usage/events.csv cannot give the active share: it has no active flag "
@@ -240,14 +248,14 @@ def test_event_log_cannot_give_the_share(make_project: MakeProject) -> None:
 def test_unusable_exports_say_why(make_project: MakeProject, export: str, why: str) -> None:
     files = {**fx.CORE, "usage/x.csv": export,
              **config("adoption:\n  adoption_measured: usage/x.csv\n")}
-    finding = run(adoption_metrics, make_project(files))
+    finding = run_full(adoption_metrics, make_project(files))
     assert finding.status is Status.WARN
     assert f"cannot give the active share: {why};" in finding.message
 
 
 def test_missing_export_fails(make_project: MakeProject) -> None:
     files = {**fx.CORE, **config("adoption:\n  adoption_measured: usage/soft-launch.csv\n")}
-    finding = run(adoption_metrics, make_project(files))
+    finding = run_full(adoption_metrics, make_project(files))
     assert finding.status is Status.FAIL
     assert finding.message == "usage/soft-launch.csv (adoption.adoption_measured) does not exist"
     assert where(finding) == ["readiness.yaml:3"]
@@ -288,3 +296,21 @@ def test_pilot_app_adoption_results() -> None:
         "adoption-metrics": (Status.FAIL, "usage is not measured: no analytics events, usage "
                              "metrics or usage-events table found in code", []),
     }
+
+
+
+def test_measured_adoption_is_judged_only_at_the_full_launch_gate(
+        make_project: MakeProject) -> None:
+    low = make_project({**fx.CORE, "app/usage.py": fx.POSTHOG_USAGE,
+                        **config("adoption:\n  adoption_measured: 0.42\n")})
+    before = run(adoption_metrics, low)  # soft launch: the instrumentation is what counts
+    assert before.status is Status.PASS
+    assert before.message == ("usage is measured: PostHog capture invoice_extracted (the "
+                              "recorded adoption_measured is judged at the full-launch gate)")
+    assert run_full(adoption_metrics, low).status is Status.FAIL
+    unmeasured = run_full(adoption_metrics, make_project(
+        {**fx.CORE, "app/usage.py": fx.POSTHOG_USAGE}))
+    assert unmeasured.status is Status.FAIL
+    assert unmeasured.message.startswith("the full-launch gate needs the soft-launch adoption "
+                                         "measured")
+    assert where(unmeasured) == ["app/usage.py:6"]
