@@ -107,12 +107,12 @@ def adoption_metrics(project: Project, config: Config) -> Finding:
     `usage_events` table. At the full-launch gate (`--gate full-launch`, or from week 16),
     `adoption.adoption_measured` must be recorded and the measured share of soft-launch
     users active weekly must meet `adoption.adoption_target` (else
-    `thresholds.adoption_target`, default 60%; a policy's threshold is a floor). `adoption_measured` is a number, or a path to a usage export with
-    one row per soft-launch user and an active flag or weekly count (CSV, TSV, JSON, JSON
-    Lines), from which the share is computed; an event log cannot give the share of all
-    users and is reported as unusable. A number that meets the target with nothing in code
-    measuring usage is a claim and warns. Batch jobs with no interactive users are not
-    applicable.
+    `thresholds.adoption_target`, default 60%; a policy's threshold is a floor).
+    `adoption_measured` is a number, or a path to a usage export with one row per soft-
+    launch user and an active flag or weekly count (CSV, TSV, JSON, JSON Lines), from which
+    the share is computed; an event log cannot give the share of all users and is reported
+    as unusable. A number that meets the target with nothing in code measuring usage is a
+    claim and warns. Batch jobs with no interactive users are not applicable.
 
     Why it matters:
     A launch nobody uses is a failure that dashboards of latency and cost do not show.
