@@ -62,6 +62,9 @@ def renderables(sc: Scorecard, compact: bool = False) -> list[RenderableType]:
             results = sc.results_by_gap(gap)
             if results:
                 parts.append(_gap_table(gap, results))
+        evals = _evals(sc.extras.get("evals"))
+        if evals is not None:
+            parts.append(evals)
     if sc.next_actions:
         parts.append(_numbered("Next actions (blockers first, by due week)", sc.next_actions))
     if sc.hints:
@@ -71,7 +74,53 @@ def renderables(sc: Scorecard, compact: bool = False) -> list[RenderableType]:
         parts.append(_numbered("Waivers in force", lines, bullet=True))
     if sc.notes and not compact:
         parts.append(_numbered("Notes", sc.notes, bullet=True))
+    cost = _cost(sc.extras.get("usage"))
+    if cost is not None:
+        parts.append(cost)
     return parts
+
+
+def _pct(value: object) -> str:
+    return f"{value:.1%}" if isinstance(value, int | float) else "n/a"
+
+
+def _evals(data: object) -> Table | None:
+    """Eval accuracy per workflow, with the weakest category, as in a launch review."""
+    if not isinstance(data, dict) or not data.get("workflows"):
+        return None
+    table = Table(title=Text("EVAL ACCURACY", style="bold"), title_justify="left", box=None,
+                  padding=(0, 1), expand=False)
+    for head in ("workflow", "n", "acc", "95% CI", "min", "rule", "weakest category"):
+        table.add_column(head, justify="right" if head in ("n", "acc", "min") else "left")
+    for flow in data["workflows"]:
+        categories = flow.get("by_category") or []
+        weakest = min(categories, key=lambda c: (c.get("accuracy") or 0.0, c["category"]),
+                      default=None)
+        worst = (f"{clean(weakest['category'])} {_pct(weakest.get('accuracy'))} "
+                 f"(n={weakest['n']})" if weakest else "")
+        table.add_row(clean(flow["name"]), str(flow["n"]), _pct(flow.get("accuracy")),
+                      f"{_pct(flow.get('wilson_low'))}–{_pct(flow.get('wilson_high'))}",
+                      _pct(flow.get("min_accuracy")), str(flow.get("rule", "")).replace("_", " "),
+                      worst)
+    return table
+
+
+def _cost(usage: object) -> Text | None:
+    """One line of the pilot's cost projected to launch volume, against the budget."""
+    if not isinstance(usage, dict) or "full_launch_daily_usd_p50" not in usage:
+        return None
+    line = Text("Cost: ", style="bold")
+    pilot = usage.get("pilot_daily_usd_p50")
+    if pilot is not None:
+        line.append(f"pilot ${pilot:,.2f}/day → ")
+    line.append(f"full launch ${usage['full_launch_daily_usd_p50']:,.2f}/day "
+                f"(p95 basis ${usage.get('full_launch_daily_usd_p95', 0):,.2f}/day)")
+    budget = usage.get("budget_daily_usd")
+    if budget is not None:
+        fits = usage.get("full_launch_daily_usd_p95", 0) <= budget
+        line.append(f" · budget ${budget:,.2f}/day ")
+        line.append("✓" if fits else "✗", style="green" if fits else "red")
+    return line
 
 
 def _header(sc: Scorecard) -> Text:
