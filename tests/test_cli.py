@@ -262,3 +262,23 @@ def test_full_launch_gate_asks_for_measured_adoption(make_project: MakeProject) 
     assert early["results"][0]["message"].startswith("usage is not measured")
     full = json.loads(invoke(*args, "--date", "2026-12-22", "--gate", "full-launch")[1])
     assert full["results"][0]["message"].startswith("the full-launch gate needs")
+
+
+def test_quick_start_example_scorecard() -> None:
+    """The example a newcomer sees first: week 12, NO-GO, with evidence they can act on."""
+    from tests.checks.test_quality import REPO
+
+    example = str(REPO / "examples" / "pilot-app")
+    code, out, _ = invoke("check", example, "--date", "2026-11-24", "--no-cache")
+    assert code == 1
+    assert "Week 12 of 16 · phase: training & change management" in out
+    assert "NO-GO: on track for soft launch" in out
+    assert "app/summarise.py:9" in out
+    assert "vendor-contracts   612  90.5%  87.9%–92.6%  95.0%  lower bound" in out
+    assert "Cost: pilot $0.48/day → full launch $120.00/day" in out
+    card = json.loads(invoke("check", example, "--date", "2026-11-24", "-f", "json")[1])
+    timeouts = next(r for r in card["results"] if r["name"] == "llm-timeouts")
+    assert timeouts["evidence"][0]["path"] == "app/summarise.py"
+    assert timeouts["evidence"][0]["line"] == 9
+    assert card["scores"]["overall"] == min(card["scores"][g] for g in
+                                            ("infrastructure", "quality", "adoption"))
