@@ -118,8 +118,8 @@ def test_repository_shapes(tmp_path: Path, shape: str) -> None:
 
 
 def test_many_files(tmp_path: Path) -> None:
-    root = tmp_path / "many"
-    for folder in range(100):
+    root = tmp_path / "many"  # 20,000 files
+    for folder in range(200):
         (root / f"d{folder}").mkdir(parents=True)
         for index in range(100):
             (root / f"d{folder}" / f"m{index}.py").write_text(f"v = {index}\n")
