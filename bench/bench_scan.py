@@ -389,7 +389,7 @@ def main(argv: list[str] | None = None) -> int:
               f"cold {check_cold['seconds'] / floor['seconds']:.2f} x floor, "
               f"warm {check_warm['seconds'] / floor['seconds']:.2f} x floor, "
               f"peak {max(check_cold['peak_mb'], check_warm['peak_mb']):.1f} MB")
-        print("targets (cold <= floor, warm < floor/4, peak < 150 MB):",
+        print("call-site index targets (cold <= floor, warm < floor/4, peak < 150 MB):",
               "met" if ok else "NOT met")
         return 0 if ok else 1
     finally:

@@ -66,14 +66,22 @@ class Hit(NamedTuple):
 
 
 class Source:
-    """A source file with its comments blanked (offsets kept); line starts are computed
-    on first use, since most files never produce a hit."""
+    """A source file with its comments blanked (offsets kept). Blanking and line starts are
+    computed on first use, since most files never come near a match."""
 
-    __slots__ = ("path", "lang", "code", "test", "_starts")
+    __slots__ = ("path", "lang", "raw", "test", "_code", "_starts", "_keep")
 
-    def __init__(self, path: str, lang: Lang, code: str, test: bool) -> None:
-        self.path, self.lang, self.code, self.test = path, lang, code, test
+    def __init__(self, path: str, lang: Lang, raw: str, test: bool, keep: bool = False) -> None:
+        self.path, self.lang, self.raw, self.test = path, lang, raw, test
+        self._keep = keep
+        self._code: str | None = None
         self._starts: list[int] | None = None
+
+    @property
+    def code(self) -> str:
+        if self._code is None:
+            self._code = blank_comments(self.raw, self.lang, self._keep)
+        return self._code
 
     @property
     def starts(self) -> list[int]:
@@ -120,8 +128,8 @@ def _read_sources(project: Project) -> tuple[Source, ...]:
         text = project.text(rel)
         if text is None:
             continue
-        code = blank_comments(text, lang, rel.endswith(".json") or lang is Lang.SQL)
-        found.append(Source(rel, lang, code, is_test_path(rel)))
+        found.append(Source(rel, lang, text, is_test_path(rel),
+                            keep=rel.endswith(".json") or lang is Lang.SQL))
     return tuple(found)
 
 
@@ -187,8 +195,8 @@ WINDOW = 240  # characters either side of an anchor that a match may span
 
 
 def search(project: Project, pattern: re.Pattern[str], *, langs: Collection[Lang] = CODE,
-           tests: bool = False, anchors: Sequence[str] = (), window: int = WINDOW
-           ) -> tuple[Hit, ...]:
+           tests: bool = False, anchors: Sequence[str] = (), window: int = WINDOW,
+           require: Sequence[str] = ()) -> tuple[Hit, ...]:
     """Every match of ``pattern`` in the chosen languages, once per run.
 
     ``anchors`` are literals of which every match contains one: the regex then only runs on
@@ -198,12 +206,17 @@ def search(project: Project, pattern: re.Pattern[str], *, langs: Collection[Lang
     """
     wanted = frozenset(langs)
     key = (f"signals.search:{pattern.pattern}:{pattern.flags}:"
-           f"{sorted(lang.value for lang in wanted)}:{tests}:{sorted(anchors)}:{window}")
+           f"{sorted(lang.value for lang in wanted)}:{tests}:{sorted(anchors)}:{window}:"
+           f"{sorted(require)}")
 
     def compute(project: Project) -> tuple[Hit, ...]:
         hits = []
         for source in sources(project):
             if source.lang not in wanted or (source.test and not tests):
+                continue
+            if anchors and not any(anchor in source.raw for anchor in anchors):
+                continue  # blanking only removes text: no anchor in the file, no match
+            if require and not any(word in source.raw for word in require):
                 continue
             regions = windows(source.code, anchors, window) if anchors else \
                 [(0, len(source.code))]
@@ -307,18 +320,19 @@ _JS_IMPORT = re.compile(r"""^[ \t]*import\s+(?:[\w*{}\s,]+?\s+from\s+)?["']([^"'
                         r"""|\brequire\(\s*["']([^"']+)["']\s*\)""", re.MULTILINE)
 
 
-def imports(project: Project) -> tuple[Import, ...]:
-    """Every import statement of the Python and JavaScript/TypeScript files (tests too),
-    once per run."""
-    return project.shared("signals.imports", _scan_imports)
+def imports(project: Project, require: Sequence[str] = ()) -> tuple[Import, ...]:
+    """Import statements of the Python and JavaScript/TypeScript files (tests too), once per
+    run: of every file, or only of files whose text holds one of ``require``."""
+    key = f"signals.imports:{sorted(require)}"
+    return project.shared(key, lambda p: _scan_imports(p, tuple(require)))
 
 
-def _scan_imports(project: Project) -> tuple[Import, ...]:
+def _scan_imports(project: Project, require: tuple[str, ...]) -> tuple[Import, ...]:
     found: list[Import] = []
     by_path = {src.path: src for src in sources(project)}
     strings: dict[str, list[tuple[int, int]]] = {}
     for hit in search(project, _PY_IMPORT, langs={Lang.PYTHON}, tests=True, anchors=("import",),
-                      window=0):
+                      window=0, require=require):
         m = _PY_IMPORT.match(hit.text)
         if hit.path not in strings:
             strings[hit.path] = _string_lines(by_path[hit.path])
@@ -333,7 +347,7 @@ def _scan_imports(project: Project) -> tuple[Import, ...]:
                 if module:
                     found.append(Import(hit.path, hit.line, module))
     for hit in search(project, _JS_IMPORT, langs={Lang.JAVASCRIPT}, tests=True,
-                      anchors=("import", "require(")):
+                      anchors=("import", "require("), require=require):
         m = _JS_IMPORT.match(hit.text)
         if m is not None:
             line = hit.line + hit.text[:m.start(1) if m.group(1) else m.start(2)].count("\n")
@@ -358,7 +372,12 @@ def imports_of(project: Project, *modules: str, tests: bool = False) -> list[Imp
     unless asked."""
     exact = frozenset(m for m in modules if not m.endswith("*"))
     prefixes = tuple(m[:-1] for m in modules if m.endswith("*"))
-    return [i for i in imports(project) if (tests or not is_test_path(i.path))
+    # An import of a module names its first part: files without any are not read.
+    roots = {re.split(r"[./*]", m.lstrip("@"))[0] for m in modules} - {""}
+    # a short root ("ai", a JavaScript package) is in every file: look for it quoted instead
+    words = tuple(sorted(w for r in roots for w in (
+        (r,) if len(r) >= 4 else (f"'{r}'", f'"{r}"', f"'{r}/", f'"{r}/', f"import {r}"))))
+    return [i for i in imports(project, words) if (tests or not is_test_path(i.path))
             and (_parents(i.module) & exact or (prefixes and i.module.startswith(prefixes)))]
 
 
