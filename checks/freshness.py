@@ -7,10 +7,8 @@ import os
 from collections.abc import Sequence
 from typing import NamedTuple
 
-from readiness import signals
+from readiness import evalset, signals
 from readiness.config import Config
-from readiness.errors import InputError
-from readiness.evals import FieldMapping, read_eval_file, summarise
 from readiness.model import (
     Evidence,
     Finding,
@@ -53,13 +51,9 @@ class Produced(NamedTuple):
 
 
 
-def produced(project: Project, rel: str, mapping: FieldMapping | None,
+def produced(project: Project, rel: str, stamp: datetime.datetime | None,
              boundary: frozenset[str]) -> Produced:
     """The newest run timestamp in the file, else the date of its last commit."""
-    try:
-        stamp = summarise(read_eval_file(project.root / rel, display=rel, mapping=mapping)).newest
-    except InputError:
-        stamp = None
     change = project.git.last_change(rel) if project.git else None
     commit = change.commit if change else None
     if stamp is not None:
@@ -139,15 +133,16 @@ def eval_freshness(project: Project, config: Config) -> Finding:
     evals in CI on every change to prompts/ and the model settings. In a shallow CI clone,
     fetch the full history (`fetch-depth: 0`).
     """
-    files, mappings = eval_files(project, config)
+    files = eval_files(project, config)
+    stamps = evalset.newest(evalset.for_project(project, config))
     if not files:
         return _no_evals(project, config)
     history = last_prompt_change(project, config)
     if history.problem is not None:
-        return _without_history(project, config, files, mappings, history.problem)
+        return _without_history(project, config, files, stamps, history.problem)
     change = history.change
     boundary = shallow_commits(project)
-    items = [produced(project, rel, mappings.get(rel), boundary) for rel in files]
+    items = [produced(project, rel, stamps.get(rel), boundary) for rel in files]
     if change is None:
         return _no_change_found(items)
     return _judge(items, change, project)
@@ -228,9 +223,9 @@ def _unknown(unknown: Sequence[Produced], change: Change, at: Evidence) -> Findi
 
 
 def _without_history(project: Project, config: Config, files: Sequence[str],
-                     mappings: dict[str, FieldMapping], problem: str) -> Finding:
+                     stamps: dict[str, datetime.datetime], problem: str) -> Finding:
     """No git history: a run timestamp can still be compared with file times."""
-    items = [produced(project, rel, mappings.get(rel), frozenset()) for rel in files]
+    items = [produced(project, rel, stamps.get(rel), frozenset()) for rel in files]
     undated = [i for i in items if i.source != "timestamp"]
     if undated:
         return warned(f"{problem} and {undated[0].path} carries no run timestamp: the history "

@@ -7,15 +7,16 @@ applies each workflow's threshold rule.
 
 from __future__ import annotations
 
+import datetime
 import statistics
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from readiness.errors import InputError
 
 if TYPE_CHECKING:
     from readiness.config import Config
-    from readiness.evals import EvalSummary, FieldMapping, Stats
+    from readiness.evals import EvalRecord, EvalSummary, FieldMapping, Stats
     from readiness.project import Project
 
 DISCOVERED = "(discovered)"
@@ -29,6 +30,7 @@ class WorkflowEvals(NamedTuple):
     files: tuple[str, ...]
     summary: EvalSummary | None
     error: InputError | None = None
+    newest: Mapping[str, datetime.datetime] = {}  # per file: its newest run timestamp
 
     @property
     def configured(self) -> bool:
@@ -50,7 +52,7 @@ def mapping(entry: Mapping[str, Any]) -> FieldMapping | None:
 
 def _read(project: Project, name: str, spec: Mapping[str, Any],
           entries: list[Mapping[str, Any]]) -> WorkflowEvals:
-    from readiness.evals import EvalSource, read_eval_files, summarise
+    from readiness.evals import EvalSource, read_eval_file, summarise
     from readiness.usage import shown
 
     sources = []
@@ -62,10 +64,23 @@ def _read(project: Project, name: str, spec: Mapping[str, Any],
     files = tuple(s.display for s in sources)
     if not sources:
         return WorkflowEvals(name, spec, files, None)
+    newest: dict[str, datetime.datetime] = {}
+
+    def records() -> Iterator[EvalRecord]:
+        # one pass: the summary and each file's newest run timestamp (for eval-freshness)
+        for source in sources:
+            for record in read_eval_file(source.path, display=source.display,
+                                         mapping=source.mapping, workflow=source.workflow):
+                stamp = record.timestamp
+                if stamp is not None and (source.display not in newest
+                                          or stamp > newest[source.display]):
+                    newest[source.display] = stamp
+                yield record
+
     try:
-        return WorkflowEvals(name, spec, files, summarise(read_eval_files(sources)))
+        return WorkflowEvals(name, spec, files, summarise(records()), None, newest)
     except InputError as error:
-        return WorkflowEvals(name, spec, files, None, error)
+        return WorkflowEvals(name, spec, files, None, error, newest)
 
 
 def _collect(project: Project, config: Config) -> tuple[WorkflowEvals, ...]:
@@ -83,6 +98,16 @@ def _collect(project: Project, config: Config) -> tuple[WorkflowEvals, ...]:
 def for_project(project: Project, config: Config) -> tuple[WorkflowEvals, ...]:
     """Every configured workflow, plus discovered results when none names a file."""
     return project.shared("evals", lambda p: _collect(p, config))
+
+
+def files(flows: tuple[WorkflowEvals, ...]) -> list[str]:
+    """Every eval file of the run, sorted."""
+    return sorted({rel for flow in flows for rel in flow.files})
+
+
+def newest(flows: tuple[WorkflowEvals, ...]) -> dict[str, datetime.datetime]:
+    """Each file's newest run timestamp, for the files that carry one."""
+    return {rel: stamp for flow in flows for rel, stamp in flow.newest.items()}
 
 
 def rule(config: Config, spec: Mapping[str, Any]) -> str:

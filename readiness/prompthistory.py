@@ -25,11 +25,9 @@ import subprocess
 from collections.abc import Iterable, Iterator, Sequence
 from typing import IO, NamedTuple
 
-from readiness import signals
+from readiness import evalset, signals
 from readiness.config import CONFIG_NAME, Config
-from readiness.evals import FieldMapping, discover_eval_files
 from readiness.evals.discover import EVAL_FOLDERS
-from readiness.evalset import mapping
 from readiness.project import Project, parse_python
 from readiness.signals import Lang
 
@@ -119,7 +117,7 @@ def candidates(project: Project, config: Config) -> dict[str, Role]:
 
 def _find_candidates(project: Project, config: Config) -> dict[str, Role]:
     llm_files = signals.llm_files(project)
-    evals = frozenset(eval_files(project, config)[0])
+    evals = frozenset(eval_files(project, config))
     mentioned = ""
     if any(f.endswith(_TEMPLATE_SUFFIXES) for f in project.files):
         mentioned = "\n".join(project.text(f) or "" for f in sorted(llm_files))
@@ -563,17 +561,8 @@ def _read_shallow(project: Project) -> frozenset[str]:
     return frozenset(text.split())
 
 
-def eval_files(project: Project, config: Config | None
-                ) -> tuple[list[str], dict[str, FieldMapping]]:
-    """Eval result files: ``workflows[].evals[].path`` globs, else discovered ones."""
-    files: dict[str, FieldMapping | None] = {}
-    for flow in (config.get("workflows", []) if config else []):
-        for entry in flow.get("evals", []):
-            pattern = entry["path"]
-            for rel in project.glob(pattern) or ([pattern] if project.exists(pattern) else []):
-                files.setdefault(rel, mapping(entry))
-    if not files:
-        listed = project.shared("prompthistory.discovered",
-                                lambda p: tuple(discover_eval_files(p).found))
-        files = dict.fromkeys(listed)
-    return sorted(files), {k: v for k, v in files.items() if v is not None}
+
+def eval_files(project: Project, config: Config) -> list[str]:
+    """Eval result files: ``workflows[].evals[].path`` globs, else discovered ones (the
+    run's eval results, read once in readiness.evalset)."""
+    return evalset.files(evalset.for_project(project, config))
