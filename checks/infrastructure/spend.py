@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import re
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 from readiness.checks.infrastructure.observability import alert_rules
 
 from readiness import signals
-from readiness.config import Config, looks_like_path
+from readiness.config import Config
 from readiness.configfiles import config_index, scalar_text
+from readiness.evidence import reference
 from readiness.model import (
     Credit,
     Evidence,
@@ -43,20 +44,10 @@ def _declared(config: Config) -> tuple[str, list[Evidence]]:
 
 
 def _alert_reference(project: Project, config: Config) -> tuple[Credit | None, str]:
-    """How strong `usage.budget.alert` is: a path that exists or a URL with an owner is
-    documented, anything else a claim; None when it is not set or points nowhere."""
-    value: Any = config.get("usage.budget.alert")
-    if isinstance(value, str):
-        value = {"url": value} if value.startswith(("http://", "https://")) else \
-            {"path": value} if looks_like_path(value) else {"note": value}
-    if not isinstance(value, dict):
-        return None, ""
-    if value.get("path"):
-        found = project.exists(str(value["path"]))
-        return (Credit.DOCUMENTED if found else None), str(value["path"])
-    if value.get("url"):
-        return (Credit.DOCUMENTED if value.get("owner") else Credit.CLAIMED), str(value["url"])
-    return Credit.CLAIMED, str(value.get("note") or "")
+    """How strong `usage.budget.alert` is (see readiness.evidence.reference): a credit, or
+    None when it is not set or points at a path that does not exist."""
+    ref = reference(project, config.get("usage.budget.alert"))
+    return (None, "") if ref is None else (ref.credit, ref.text)
 
 
 @check(
