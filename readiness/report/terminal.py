@@ -19,6 +19,7 @@ from rich.table import Table
 from rich.text import Text
 
 from readiness.model import SCORED_GAPS, Gap, Result, Scorecard, Status, Verdict
+from readiness.report.escape import visible
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
@@ -37,11 +38,9 @@ VERDICT_STYLE = {Verdict.GO: "green", Verdict.CONDITIONAL_GO: "yellow", Verdict.
 
 
 def clean(value: object) -> str:
-    """Make control characters visible (``\\x1b`` stays text, never an escape sequence)."""
-    text = str(value)
-    if text.isprintable():
-        return text
-    return "".join(ch if ch.isprintable() or ch == " " else repr(ch)[1:-1] for ch in text)
+    """Make control characters visible (``\\x1b`` stays text, never an escape sequence), as
+    every renderer does (readiness.report.escape)."""
+    return visible(str(value))
 
 
 def render(sc: Scorecard, *, width: int = 100, color: bool = False, compact: bool = False) -> str:
