@@ -20,9 +20,12 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any, NamedTuple, TypeVar, cast
 
+from readiness.cache import content_key
+from readiness.filefacts import FactStore, Signature, store_path
 from readiness.gitinfo import GitFacts, open_repository
 
 T = TypeVar("T")
+A = TypeVar("A")
 MAX_TEXT_BYTES = 5 * 1024 * 1024
 # Folders nobody wants scanned, used when there is no git to say what is ignored.
 DEFAULT_PRUNE = frozenset(
@@ -53,6 +56,9 @@ class Project:
         self._text: dict[str, str | None] = {}
         self._ast: dict[str, ast.Module | None] = {}
         self._skipped: dict[str, str] = {}
+        self._signature: dict[str, Signature] = {}
+        self._key: dict[str, str | None] = {}
+        self._store = FactStore(store_path(cache_dir, self.root) if cache_dir else None)
         listed = self.git.list_files() if self.git else _walk(self.root)
         patterns = tuple(exclude)
         self.files: tuple[str, ...] = tuple(
@@ -68,6 +74,53 @@ class Project:
             if key not in self._shared:
                 self._shared[key] = compute(self)
             return cast(T, self._shared[key])
+
+    def facts(self, files: Iterable[str], query: str, compute: Callable[[str], A]
+              ) -> dict[str, A]:
+        """``compute(text)`` of each of ``files`` that has text, kept between runs.
+
+        ``compute`` must depend on the text alone, and ``query`` must name everything else
+        its answer depends on (the scan, its version, its patterns): the answer is stored
+        under the text's content key and ``query``, and reused whenever both are the same.
+        Answers must be plain values (str, int, float, bool, None, tuples, lists, dicts,
+        frozensets of them) so that they can be stored. Files whose content is known from
+        an earlier run are not read at all.
+        """
+        out: dict[str, A] = {}
+        store = self._store
+        for rel in files:
+            key = self._key[rel] if rel in self._key else self.content_key(rel)
+            if key is None:
+                continue
+            found, answer = store.get(key, query)
+            if not found:
+                text = self.text(rel)
+                if text is None:
+                    continue
+                answer = compute(text)
+                store.put(key, query, answer)
+            out[rel] = answer
+        return out
+
+    def content_key(self, rel: str) -> str | None:
+        """The sha256 of the file's text (None if it has none), known without reading it
+        when the file is unchanged since the last run."""
+        with self._lock:
+            if rel in self._key:
+                return self._key[rel]
+        signature = self._signature.get(rel)
+        key = self._store.trusted_key(rel, signature)
+        if key is None:
+            text = self.text(rel)
+            if text is not None:
+                key = content_key(text)
+                self._store.learn(rel, signature, key)
+        with self._lock:
+            return self._key.setdefault(rel, key)
+
+    def save_facts(self) -> None:
+        """Keep what the per-file scans learnt for the next run (no-op without a cache)."""
+        self._store.save(self._file_set)
 
     @property
     def name(self) -> str:
@@ -104,7 +157,10 @@ class Project:
             except ValueError:
                 self._skip(rel, "symlink points outside the repository; not followed")
             return False
-        return stat.S_ISREG(info.st_mode)
+        if not stat.S_ISREG(info.st_mode):
+            return False
+        self._signature[rel] = Signature.of(info)
+        return True
 
     def exists(self, rel: str) -> bool:
         """Is ``rel`` a scanned file, or a folder holding one?"""

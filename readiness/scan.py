@@ -109,6 +109,7 @@ def scan(options: ScanOptions, progress: Callable[[Check], None] | None = None) 
     timeout = float(config.threshold("check_timeout_seconds") or 60)
     ran = run_checks(chosen, project, config, timeout=timeout, progress=progress)
     inline = suppress.find(project)
+    project.save_facts()  # every per-file scan of the run is done
     ran = [r._replace(finding=suppress.apply(r.finding, r.check.name, inline))
            if r.finding else r for r in ran]
     waivers = () if options.no_waivers else config.waivers()

@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import bisect
 import enum
+import functools
+import hashlib
 import re
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from typing import TYPE_CHECKING, NamedTuple
 
 from readiness.configfiles import config_index, scalar_text
@@ -66,21 +68,30 @@ class Hit(NamedTuple):
 
 
 class Source:
-    """A source file with its comments blanked (offsets kept). Blanking and line starts are
-    computed on first use, since most files never come near a match."""
+    """A source file with its comments blanked (offsets kept). The text is read, blanked and
+    split into lines on first use: most files never come near a match, and a file whose
+    answers are known from an earlier run is not read at all."""
 
-    __slots__ = ("path", "lang", "raw", "test", "_code", "_starts", "_keep")
+    __slots__ = ("path", "lang", "test", "keep", "_read", "_raw", "_code", "_starts")
 
-    def __init__(self, path: str, lang: Lang, raw: str, test: bool, keep: bool = False) -> None:
-        self.path, self.lang, self.raw, self.test = path, lang, raw, test
-        self._keep = keep
+    def __init__(self, path: str, lang: Lang, raw: str | Callable[[], str], test: bool,
+                 keep: bool = False) -> None:
+        self.path, self.lang, self.test, self.keep = path, lang, test, keep
+        self._read = raw if callable(raw) else None
+        self._raw = raw if isinstance(raw, str) else None
         self._code: str | None = None
         self._starts: list[int] | None = None
 
     @property
+    def raw(self) -> str:
+        if self._raw is None:
+            self._raw = self._read() if self._read is not None else ""
+        return self._raw
+
+    @property
     def code(self) -> str:
         if self._code is None:
-            self._code = blank_comments(self.raw, self.lang, self._keep)
+            self._code = blank_comments(self.raw, self.lang, self.keep)
         return self._code
 
     @property
@@ -115,22 +126,24 @@ def is_test_path(rel: str) -> bool:
 
 
 def sources(project: Project) -> tuple[Source, ...]:
-    """Every source and config file as comment-blanked text, read once per run."""
-    return project.shared("signals.sources", _read_sources)
+    """Every source and config file, as comment-blanked text read when first used (once
+    per run). Files that turn out to have no text (binary, unreadable) read as empty."""
+    return project.shared("signals.sources", _list_sources)
 
 
-def _read_sources(project: Project) -> tuple[Source, ...]:
+def _list_sources(project: Project) -> tuple[Source, ...]:
     found = []
     for rel in project.files:
         lang = language(rel)
         if lang is None:
             continue
-        text = project.text(rel)
-        if text is None:
-            continue
-        found.append(Source(rel, lang, text, is_test_path(rel),
-                            keep=rel.endswith(".json") or lang is Lang.SQL))
+        found.append(Source(rel, lang, functools.partial(_text_of, project, rel),
+                            is_test_path(rel), keep=rel.endswith(".json") or lang is Lang.SQL))
     return tuple(found)
+
+
+def _text_of(project: Project, rel: str) -> str:
+    return project.text(rel) or ""
 
 
 _PY_LINE = re.compile(r"""("(?:[^"\\\n]|\\.)*"?|'(?:[^'\\\n]|\\.)*'?)|(\#[^\n]*)""")
@@ -203,30 +216,48 @@ def search(project: Project, pattern: re.Pattern[str], *, langs: Collection[Lang
     the lines around their occurrences (found by ``str.find``, far faster than a regex over
     the whole file), ``window`` characters either side. Each anchor costs one pass over the
     files: few, distinctive anchors are best. Without anchors whole files are searched.
+    ``require``: only files whose text holds one of these words are searched.
+
+    Each file's matches are a function of its text alone, so they are kept between runs by
+    ``Project.facts``: an unchanged file is not searched (nor read) again.
     """
     wanted = frozenset(langs)
-    key = (f"signals.search:{pattern.pattern}:{pattern.flags}:"
-           f"{sorted(lang.value for lang in wanted)}:{tests}:{sorted(anchors)}:{window}:"
-           f"{sorted(require)}")
+    spec = (pattern.pattern, pattern.flags, tuple(sorted(anchors)), window,
+            tuple(sorted(require)))
+    key = f"signals.search:{spec}:{sorted(lang.value for lang in wanted)}:{tests}"
 
     def compute(project: Project) -> tuple[Hit, ...]:
-        hits = []
-        for source in sources(project):
-            if source.lang not in wanted or (source.test and not tests):
-                continue
-            if anchors and not any(anchor in source.raw for anchor in anchors):
-                continue  # blanking only removes text: no anchor in the file, no match
-            if require and not any(word in source.raw for word in require):
-                continue
-            regions = windows(source.code, anchors, window) if anchors else \
-                [(0, len(source.code))]
-            for start, end in regions:
-                for match in pattern.finditer(source.code, start, end):
-                    hits.append(Hit(source.path, source.line_at(match.start()),
-                                    match.group(0), match.lastgroup or ""))
-        return tuple(hits)
+        chosen = [s for s in sources(project)
+                  if s.lang in wanted and (tests or not s.test)]
+        found: dict[str, tuple[tuple[int, str, str], ...]] = {}
+        for lang, keep in {(s.lang, s.keep) for s in chosen}:
+            query = _query("signals.search/1", lang.value, keep, *spec)
+            files = [s.path for s in chosen if s.lang is lang and s.keep is keep]
+            found.update(project.facts(files, query, functools.partial(
+                _search_text, lang=lang, keep=keep, pattern=pattern, anchors=anchors,
+                window=window, require=require)))
+        return tuple(Hit(s.path, *row) for s in chosen for row in found.get(s.path, ()))
 
     return project.shared(key, compute)
+
+
+def _query(*parts: object) -> str:
+    """A short, fixed-size name for a per-file query and everything its answer depends on."""
+    return f"{parts[0]}:{hashlib.sha256(repr(parts).encode()).hexdigest()[:20]}"
+
+
+def _search_text(text: str, *, lang: Lang, keep: bool, pattern: re.Pattern[str],
+                 anchors: Sequence[str], window: int, require: Sequence[str]
+                 ) -> tuple[tuple[int, str, str], ...]:
+    """(line, matched text, group name) of each match of ``pattern`` in one file."""
+    if anchors and not any(anchor in text for anchor in anchors):
+        return ()  # blanking only removes text: no anchor in the file, no match
+    if require and not any(word in text for word in require):
+        return ()
+    src = Source("", lang, text, False, keep)
+    regions = windows(src.code, anchors, window) if anchors else [(0, len(src.code))]
+    return tuple((src.line_at(match.start()), match.group(0), match.lastgroup or "")
+                 for start, end in regions for match in pattern.finditer(src.code, start, end))
 
 
 def windows(code: str, anchors: Sequence[str], window: int = WINDOW) -> list[tuple[int, int]]:
@@ -329,30 +360,54 @@ def imports(project: Project, require: Sequence[str] = ()) -> tuple[Import, ...]
 
 def _scan_imports(project: Project, require: tuple[str, ...]) -> tuple[Import, ...]:
     found: list[Import] = []
-    by_path = {src.path: src for src in sources(project)}
-    strings: dict[str, list[tuple[int, int]]] = {}
-    for hit in search(project, _PY_IMPORT, langs={Lang.PYTHON}, tests=True, anchors=("import",),
-                      window=0, require=require):
-        m = _PY_IMPORT.match(hit.text)
-        if hit.path not in strings:
-            strings[hit.path] = _string_lines(by_path[hit.path])
-        if m is None or any(first < hit.line <= last for first, last in strings[hit.path]):
-            continue
-        if m.group(1):
-            names = tuple(n.split(" as ")[0].strip() for n in m.group(2).split(","))
-            found.append(Import(hit.path, hit.line, m.group(1), tuple(n for n in names if n)))
-        else:
-            for part in m.group(3).split(","):
-                module = part.split(" as ")[0].strip()
-                if module:
-                    found.append(Import(hit.path, hit.line, module))
-    for hit in search(project, _JS_IMPORT, langs={Lang.JAVASCRIPT}, tests=True,
-                      anchors=("import", "require("), require=require):
-        m = _JS_IMPORT.match(hit.text)
-        if m is not None:
-            line = hit.line + hit.text[:m.start(1) if m.group(1) else m.start(2)].count("\n")
-            found.append(Import(hit.path, line, m.group(1) or m.group(2)))
+    for lang, scan in ((Lang.PYTHON, _python_imports), (Lang.JAVASCRIPT, _script_imports)):
+        files = [s.path for s in sources(project) if s.lang is lang]
+        query = _query("signals.imports/1", lang.value, require)
+        per_file = project.facts(files, query, functools.partial(scan, require=require))
+        found += [Import(rel, *row) for rel, rows in per_file.items() for row in rows]
     return tuple(sorted(set(found)))
+
+
+ImportRow = tuple[int, str, tuple[str, ...]]
+
+
+def _python_imports(text: str, require: tuple[str, ...]) -> tuple[ImportRow, ...]:
+    """(line, module, names) of each import statement of one Python file, leaving out
+    those inside triple-quoted strings (code shown as text, as in fixtures)."""
+    if "import" not in text or (require and not any(word in text for word in require)):
+        return ()
+    src = Source("", Lang.PYTHON, text, False)
+    strings = _string_lines(src)
+    found: list[ImportRow] = []
+    for start, end in windows(src.code, ("import",), 0):
+        for m in _PY_IMPORT.finditer(src.code, start, end):
+            line = src.line_at(m.start())
+            if any(first < line <= last for first, last in strings):
+                continue
+            if m.group(1):
+                names = tuple(n.split(" as ")[0].strip() for n in m.group(2).split(","))
+                found.append((line, m.group(1), tuple(n for n in names if n)))
+            else:
+                for part in m.group(3).split(","):
+                    module = part.split(" as ")[0].strip()
+                    if module:
+                        found.append((line, module, ()))
+    return tuple(found)
+
+
+def _script_imports(text: str, require: tuple[str, ...]) -> tuple[ImportRow, ...]:
+    """(line, module, ()) of each import or require() of one JavaScript/TypeScript file."""
+    if require and not any(word in text for word in require):
+        return ()
+    if "import" not in text and "require(" not in text:
+        return ()
+    src = Source("", Lang.JAVASCRIPT, text, False)
+    found: list[ImportRow] = []
+    for start, end in windows(src.code, ("import", "require("), WINDOW):
+        for m in _JS_IMPORT.finditer(src.code, start, end):
+            module_at = m.start(1) if m.group(1) else m.start(2)
+            found.append((src.line_at(module_at), m.group(1) or m.group(2), ()))
+    return tuple(found)
 
 
 _TRIPLE = re.compile(r"""("{3}|'{3})[\s\S]*?(?:\1|$)""")

@@ -36,19 +36,23 @@ class Suppression(NamedTuple):
 
 def find(project: Project) -> list[Suppression]:
     """Every suppression comment in the scanned text files."""
+    per_file = project.facts(project.files, "suppress/1", _scan)
+    return [Suppression(rel, *found) for rel, rows in sorted(per_file.items()) for found in rows]
+
+
+def _scan(text: str) -> tuple[tuple[int, tuple[str, ...], str, bool], ...]:
+    """(line, checks, reason, standalone) of each suppression in one file's text."""
+    if MARKER not in text:
+        return ()
     found = []
-    for rel in project.files:
-        text = project.text(rel)
-        if text is None or MARKER not in text:
-            continue
-        for number, line in enumerate(text.splitlines(), 1):
-            match = _PATTERN.search(line)
-            if match:
-                names = tuple(n.strip() for n in match.group(1).split(",") if n.strip())
-                reason = match.group(2).strip().rstrip("*/->#").strip()
-                standalone = line.lstrip().startswith(("#", "//", "--", "<!--", "/*"))
-                found.append(Suppression(rel, number, names, reason, standalone))
-    return found
+    for number, line in enumerate(text.splitlines(), 1):
+        match = _PATTERN.search(line)
+        if match:
+            names = tuple(n.strip() for n in match.group(1).split(",") if n.strip())
+            reason = match.group(2).strip().rstrip("*/->#").strip()
+            standalone = line.lstrip().startswith(("#", "//", "--", "<!--", "/*"))
+            found.append((number, names, reason, standalone))
+    return tuple(found)
 
 
 def problems(suppressions: Iterable[Suppression], known: frozenset[str]) -> list[str]:

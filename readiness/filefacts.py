@@ -1,0 +1,150 @@
+"""What each file yields to the per-file scans, kept by content between runs.
+
+A scan that looks at files one at a time (a text search, a config parser, an import scan)
+asks ``Project.facts`` for its answer per file: a *query* (a string naming the scan and
+everything it depends on besides the file) and a function of the file's text alone. The
+answer is kept under the sha256 of the text, so it is reused for as long as the text is the
+same, whichever path it lives at and whatever else changed.
+
+So that an unchanged file is not even read, the store also keeps each path's ``lstat``
+signature (size, mtime, ctime, inode) with its content key, as git's index does. A signature
+is trusted only if it matches exactly and the file's mtime is older than the store by more
+than ``RACY_NS``: a file changed in the same instant as the store was written is read again,
+since a coarse clock could give it the same mtime.
+
+The store is one ``marshal`` file per scanned root in the cache directory (marshal reads and
+writes plain values fast and never runs code), written once per run, atomically, only when
+something new was learnt. A missing, unreadable or corrupt store is an empty one; a full disk
+means no store, never a failed run.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import marshal
+import os
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from readiness import __version__
+
+FORMAT = 1
+RACY_NS = 2_000_000_000
+
+
+class Signature(NamedTuple):
+    """What ``lstat`` says about a file: if all four are unchanged, so is the content."""
+
+    size: int
+    mtime_ns: int
+    ctime_ns: int
+    inode: int
+
+    @classmethod
+    def of(cls, info: os.stat_result) -> Signature:
+        return cls(info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino)
+
+
+def store_path(cache_dir: Path, root: Path) -> Path:
+    """The store of ``root``: named after the root's path, the tool and Python versions."""
+    digest = hashlib.sha256(str(root).encode("utf-8", "surrogatepass")).hexdigest()[:24]
+    version = f"{__version__}-py{sys.version_info[0]}{sys.version_info[1]}-f{FORMAT}"
+    return cache_dir / f"files-{version}" / f"{digest}.marshal"
+
+
+class FactStore:
+    """Content keys of paths and per-content answers to queries, loaded once, saved once."""
+
+    def __init__(self, path: Path | None) -> None:
+        self.path = path  # None: in memory only (``--no-cache``)
+        self._lock = threading.Lock()
+        self._known: dict[str, tuple[Signature, str]] = {}  # path -> (signature, content key)
+        self._facts: dict[str, dict[str, Any]] = {}  # content key -> {query: answer}
+        self._written_ns = 0
+        self._paths: dict[str, tuple[Signature, str]] = {}  # learnt this run
+        self._dirty = False
+        if path is not None:
+            self._load(path)
+
+    def _load(self, path: Path) -> None:
+        try:
+            data = marshal.loads(path.read_bytes())
+            form, written, known, facts = data
+            if form != FORMAT or not isinstance(known, dict) or not isinstance(facts, dict):
+                return
+            self._known = {rel: (Signature(*sig), key) for rel, (sig, key) in known.items()}
+            self._facts = facts
+            self._written_ns = int(written)
+        except (OSError, EOFError, ValueError, TypeError):
+            self._known, self._facts = {}, {}
+
+    def trusted_key(self, rel: str, signature: Signature | None) -> str | None:
+        """The content key of ``rel`` if its signature shows it unchanged since stored."""
+        known = self._known.get(rel)
+        if known is None or signature is None or known[0] != signature:
+            return None
+        if signature.mtime_ns >= self._written_ns - RACY_NS:
+            return None
+        return known[1]
+
+    def learn(self, rel: str, signature: Signature | None, key: str) -> None:
+        """Record ``rel``'s content key for the next run."""
+        with self._lock:
+            if signature is not None:
+                self._paths[rel] = (signature, key)
+                if self._known.get(rel) != (signature, key):
+                    self._dirty = True
+
+    def get(self, key: str, query: str) -> tuple[bool, Any]:
+        answers = self._facts.get(key)
+        if answers is None or query not in answers:
+            return False, None
+        return True, answers[query]
+
+    def answers(self, key: str) -> dict[str, Any]:
+        """Every stored answer of one content (read-only use: the dict is the store's)."""
+        return self._facts.get(key) or {}
+
+    def put(self, key: str, query: str, answer: Any) -> None:
+        with self._lock:
+            self._facts.setdefault(key, {})[query] = answer
+            self._dirty = True
+
+    def save(self, paths: frozenset[str]) -> None:
+        """Write the store for the files of this run (others are forgotten), if it changed."""
+        if self.path is None:
+            return
+        with self._lock:
+            known = {rel: entry for rel, entry in self._known.items() if rel in paths}
+            known.update((rel, entry) for rel, entry in self._paths.items() if rel in paths)
+            if not self._dirty and len(known) == len(self._known):
+                return
+            keys = {key for _, key in known.values()}
+            facts = {key: answers for key, answers in self._facts.items() if key in keys}
+            plain = {rel: (tuple(sig), key) for rel, (sig, key) in known.items()}
+            try:
+                payload = marshal.dumps((FORMAT, time.time_ns(), plain, facts))
+            except ValueError:  # an answer that is not a plain value: a bug, but not fatal
+                return
+        _write_atomic(self.path, payload)
+
+
+def _write_atomic(path: Path, payload: bytes) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+        try:
+            with os.fdopen(handle, "wb") as stream:
+                stream.write(payload)
+            os.replace(temporary, path)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(temporary)
+            raise
+    except OSError:
+        pass
