@@ -102,7 +102,7 @@ class FactStore:
 
     def get(self, key: str, query: str) -> tuple[bool, Any]:
         answers = self._facts.get(key)
-        if answers is None or query not in answers:
+        if not isinstance(answers, dict) or query not in answers:
             return False, None
         return True, answers[query]
 

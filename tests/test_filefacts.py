@@ -1,0 +1,125 @@
+"""Per-file facts kept by content: reused while the text is the same, never when it is not."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+from readiness.filefacts import FactStore, Signature, store_path
+from readiness.project import Project
+from tests.conftest import MakeProject
+from tests.warm import age, cold_then_warm
+
+
+def upper_lines(project: Project) -> dict[str, int]:
+    return project.facts(project.files, "test.lines/1", lambda text: text.count("\n"))
+
+
+def test_warm_run_reads_no_unchanged_file(make_project: MakeProject, tmp_path: Path) -> None:
+    root = make_project({"a.py": "x = 1\n", "b/c.txt": "one\ntwo\n"})
+    result = cold_then_warm(root, tmp_path / "cache", upper_lines)
+    assert result.cold == result.warm == {"a.py": 1, "b/c.txt": 2}
+    assert result.read == []
+
+
+def test_changed_file_is_read_again(make_project: MakeProject, tmp_path: Path) -> None:
+    root = make_project({"a.py": "x = 1\n", "b.py": "y = 2\n"})
+    cache = tmp_path / "cache"
+    cold_then_warm(root, cache, upper_lines)
+    (root / "a.py").write_text("x = 1\ny = 2\nz = 3\n", encoding="utf-8")
+    project = Project(root, cache_dir=cache)
+    assert upper_lines(project) == {"a.py": 3, "b.py": 1}
+
+
+def test_same_size_same_mtime_edit_is_not_trusted_when_racy(make_project: MakeProject,
+                                                            tmp_path: Path) -> None:
+    """A file written in the instant the store was saved is read again, even if its
+    size and mtime look unchanged (a coarse clock)."""
+    root = make_project({"a.py": "x = 1\n"})
+    cache = tmp_path / "cache"
+    project = Project(root, cache_dir=cache)  # not aged: the file's mtime is "now"
+    assert upper_lines(project) == {"a.py": 1}
+    project.save_facts()
+    stamp = os.stat(root / "a.py").st_mtime_ns
+    (root / "a.py").write_text("x=1\n\n", encoding="utf-8")  # same size
+    os.utime(root / "a.py", ns=(stamp, stamp))
+    assert upper_lines(Project(root, cache_dir=cache)) == {"a.py": 2}
+
+
+def test_new_query_on_unchanged_file_is_computed(make_project: MakeProject,
+                                                 tmp_path: Path) -> None:
+    root = make_project({"a.py": "abc\n"})
+    result = cold_then_warm(root, tmp_path / "cache", upper_lines)
+    assert result.read == []
+    project = Project(root, cache_dir=tmp_path / "cache")
+    assert project.facts(project.files, "test.len/1", len) == {"a.py": 4}
+
+
+def test_files_without_text_are_left_out_and_still_noted(make_project: MakeProject,
+                                                         tmp_path: Path) -> None:
+    root = make_project({"a.py": "x\n", "blob.bin": b"\x00\x01binary"})
+    result = cold_then_warm(root, tmp_path / "cache", upper_lines)
+    assert result.warm == {"a.py": 1}
+    assert result.read == ["blob.bin"]  # no content key is kept for it: read, noted again
+
+
+def test_no_cache_dir_keeps_nothing(make_project: MakeProject, tmp_path: Path) -> None:
+    root = make_project({"a.py": "x\n"})
+    age(root)
+    project = Project(root)
+    assert upper_lines(project) == {"a.py": 1}
+    project.save_facts()
+    assert not (tmp_path / "cache").exists()
+
+
+def test_corrupt_or_foreign_store_is_an_empty_one(tmp_path: Path) -> None:
+    path = tmp_path / "store.marshal"
+    for junk in (b"", b"\x00garbage", b"\xe9" * 50):
+        path.write_bytes(junk)
+        store = FactStore(path)
+        assert store.get("k", "q") == (False, None)
+        assert store.trusted_key("a.py", Signature(1, 1, 1, 1)) is None
+
+
+def test_store_lives_in_the_cache_named_by_root_and_versions(tmp_path: Path) -> None:
+    one = store_path(tmp_path, Path("/repo/one"))
+    two = store_path(tmp_path, Path("/repo/two"))
+    assert one != two and one.parent == two.parent and one.is_relative_to(tmp_path)
+
+
+def test_unwritable_cache_is_not_an_error(make_project: MakeProject, tmp_path: Path) -> None:
+    root = make_project({"a.py": "x\n"})
+    blocker = tmp_path / "cache"
+    blocker.write_text("a file where the cache folder should be", encoding="utf-8")
+    project = Project(root, cache_dir=blocker)
+    assert upper_lines(project) == {"a.py": 1}
+    project.save_facts()  # must not raise
+
+
+def test_identical_content_shares_answers(make_project: MakeProject, tmp_path: Path) -> None:
+    root = make_project({"a.py": "same\n", "b.py": "same\n"})
+    age(root)
+    calls: list[str] = []
+
+    def compute(text: str) -> int:
+        calls.append(text)
+        return len(text)
+
+    project = Project(root, cache_dir=tmp_path / "cache")
+    assert project.facts(project.files, "test.len/1", compute) == {"a.py": 5, "b.py": 5}
+    assert len(calls) == 1
+
+
+def test_saving_is_skipped_when_nothing_is_new(make_project: MakeProject,
+                                               tmp_path: Path) -> None:
+    root = make_project({"a.py": "x\n"})
+    cache = tmp_path / "cache"
+    cold_then_warm(root, cache, upper_lines)
+    stored = store_path(cache, root.resolve())
+    before = stored.stat().st_mtime_ns
+    time.sleep(0.01)
+    project = Project(root, cache_dir=cache)
+    upper_lines(project)
+    project.save_facts()
+    assert stored.stat().st_mtime_ns == before

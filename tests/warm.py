@@ -1,0 +1,50 @@
+"""Run an analysis cold and then warm, to show that the per-file facts it keeps are right.
+
+``cold_then_warm(root, cache, analyse)`` ages every file (so that its lstat signature is
+trusted), runs ``analyse(Project)`` with an empty cache, saves the facts, then runs it on a
+fresh ``Project`` and returns both answers and the files the warm run had to read.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from readiness.project import Project
+
+AN_HOUR = 3600
+
+
+def age(root: Path, seconds: int = AN_HOUR) -> None:
+    """Set every file's mtime ``seconds`` into the past (atime too)."""
+    past = time.time() - seconds
+    for folder, _dirs, names in os.walk(root):
+        for name in names:
+            os.utime(os.path.join(folder, name), (past, past), follow_symlinks=False)
+
+
+class Warm:
+    def __init__(self, cold: Any, warm: Any, read: list[str]) -> None:
+        self.cold, self.warm, self.read = cold, warm, read
+
+
+def cold_then_warm(root: Path, cache: Path, analyse: Callable[[Project], Any],
+                   **project_options: Any) -> Warm:
+    age(root)
+    first = Project(root, cache_dir=cache, **project_options)
+    cold = analyse(first)
+    first.save_facts()
+    second = Project(root, cache_dir=cache, **project_options)
+    read: list[str] = []
+    original = second._read_text
+
+    def counting(rel: str) -> str | None:
+        read.append(rel)
+        return original(rel)
+
+    second._read_text = counting  # type: ignore[method-assign]
+    warm = analyse(second)
+    return Warm(cold, warm, read)
