@@ -1,4 +1,4 @@
-"""Benchmark the LLM call-site index on a generated 5,000-file repository.
+"""Benchmark the LLM call-site index and the whole scan on a generated 5,000-file repository.
 
 Usage::
 
@@ -12,9 +12,12 @@ memory is separate:
 * floor: read and ``ast.parse`` every ``.py`` file once, in one process;
 * cold:  ``Project(root)`` + ``build_index`` with an empty cache directory;
 * warm:  the same with the cache filled by the cold run;
-* cold serial: cold with ``jobs=1`` (no process pool), for comparison.
+* cold serial: cold with ``jobs=1`` (no process pool), for comparison;
+* the whole ``readiness check`` (every built-in check, JSON output), cold and warm, timed
+  from before ``readiness.cli`` is imported (interpreter start-up excluded).
 
-Targets: cold <= floor, warm < floor / 4, peak RSS < 150 MB.
+Targets, for the index and for the whole scan: cold <= floor, warm < floor / 4, peak RSS
+< 150 MB. The exit code is 0 when the whole scan meets them.
 """
 
 from __future__ import annotations
@@ -383,15 +386,18 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{name:<30} {row['seconds']:>8.3f} {row['seconds'] / floor['seconds']:>8.2f} "
                   f"{row['peak_mb']:>8.1f}  {note}")
         print(f"\n(import of readiness.llmcalls not timed: {cold['import_seconds']:.3f} s)")
-        ok = (cold["seconds"] <= floor["seconds"] and warm["seconds"] < floor["seconds"] / 4
-              and max(r["peak_mb"] for _, r in rows[1:4]) < 150)
+        def met(cold: dict[str, float], warm: dict[str, float]) -> bool:
+            return (cold["seconds"] <= floor["seconds"] and warm["seconds"] < floor["seconds"] / 4
+                    and max(cold["peak_mb"], warm["peak_mb"]) < 150)
+
         print("full scan (every check, JSON output, interpreter start-up excluded): "
               f"cold {check_cold['seconds'] / floor['seconds']:.2f} x floor, "
               f"warm {check_warm['seconds'] / floor['seconds']:.2f} x floor, "
               f"peak {max(check_cold['peak_mb'], check_warm['peak_mb']):.1f} MB")
-        print("call-site index targets (cold <= floor, warm < floor/4, peak < 150 MB):",
-              "met" if ok else "NOT met")
-        return 0 if ok else 1
+        print("targets (cold <= floor, warm < floor/4, peak < 150 MB): call-site index",
+              "met" if met(cold, warm) else "NOT met", "- whole scan",
+              "met" if met(check_cold, check_warm) else "NOT met")
+        return 0 if met(check_cold, check_warm) else 1
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import ast
+import bisect
+import functools
 import re
 from collections.abc import Sequence
 from typing import NamedTuple
@@ -19,8 +21,8 @@ from readiness.model import (
     passed,
     warned,
 )
-from readiness.project import Project
-from readiness.signals import Hit, Lang
+from readiness.project import Project, parse_python
+from readiness.signals import Hit, Lang, query_name, statement_at
 
 # ---- feedback loop ---------------------------------------------------------------------------
 
@@ -93,14 +95,15 @@ def feedback_captures(project: Project) -> list[Capture]:
 
 
 def _find_captures(project: Project) -> list[Capture]:
-    hits = [h for h in _search(project, _CAPTURE, _CAPTURE_WORDS)
-            if h.kind != "gradio" or _mentions(project, h.path, "gradio")]  # not SQL .like()
+    found = _search(project, _CAPTURE, _CAPTURE_WORDS)
+    gradio = _mentioning(project, [h.path for h in found if h.kind == "gradio"], "gradio")
+    hits = [h for h in found if h.kind != "gradio" or h.path in gradio]  # not SQL .like()
     hits += [h._replace(kind="langfuse") for h in _search(project, _LANGFUSE, ("langfuse",))]
     hits += [h._replace(kind="ui") for h in _search(project, _UI, _UI_WORDS)]
     hits += _markup_hits(project)
     hits += _next_routes(project)
-    found = [Capture(h, _scope(project, h)) for h in hits]
-    return sorted(set(found), key=lambda c: (c.hit.kind == "ui", c.hit.path, c.hit.line))
+    captures = [Capture(h, _scope(project, h)) for h in hits]
+    return sorted(set(captures), key=lambda c: (c.hit.kind == "ui", c.hit.path, c.hit.line))
 
 
 # Substrings every match of a pattern contains (lowercased), to skip files cheaply.
@@ -110,39 +113,69 @@ _UI_WORDS = ("thumb", "aria-label", "feedback", "onrat", "handlerat", "onvote", 
              "onflag", "handleflag")
 _STORE_WORDS = ("feedback", "flag", "rating", "vote")
 
+# Every per-file scan below is a function of the file's text alone, kept between runs by
+# Project.facts under a query naming the scan and its patterns: on a warm run an unchanged
+# file is not read. Which files to scan (by language, suffix, test or not) is decided by the
+# callers, never inside a scan.
+Row = tuple[int, str]  # (line, matched text)
+Function = tuple[str, int, int, int]  # name, first decorator line (0: none), def line, end
+
 
 def _search(project: Project, pattern: re.Pattern[str], words: tuple[str, ...],
             langs: frozenset[Lang] = signals.CODE) -> tuple[Hit, ...]:
     """``signals.search`` for patterns too branchy to run over every file: only files whose
     lowercased code has one of ``words`` are searched (a substring test costs far less)."""
     def compute(project: Project) -> tuple[Hit, ...]:
-        hits = []
-        for src in signals.sources(project):
-            if src.lang not in langs or src.test:
-                continue
-            lower = src.code.lower()
-            if any(word in lower for word in words):
-                hits += [Hit(src.path, src.line_at(m.start()), m.group(0), m.lastgroup or "")
-                         for m in pattern.finditer(src.code)]
-        return tuple(hits)
+        chosen = [s for s in signals.sources(project) if s.lang in langs and not s.test]
+        found: dict[str, tuple[tuple[int, str, str], ...]] = {}
+        for lang, keep in {(s.lang, s.keep) for s in chosen}:
+            query = query_name("feedback.search/1", lang.value, keep, pattern.pattern,
+                           pattern.flags, words)
+            files = [s.path for s in chosen if s.lang is lang and s.keep is keep]
+            found.update(project.facts(files, query, functools.partial(
+                _search_text, lang=lang, keep=keep, pattern=pattern, words=words)))
+        return tuple(Hit(s.path, *row) for s in chosen for row in found.get(s.path, ()))
 
     return project.shared(f"feedback.search:{pattern.pattern}", compute)
 
 
-def _mentions(project: Project, rel: str, word: str) -> bool:
-    return word in (project.text(rel) or "").lower()
+def _search_text(text: str, *, lang: Lang, keep: bool, pattern: re.Pattern[str],
+                 words: tuple[str, ...]) -> tuple[tuple[int, str, str], ...]:
+    """(line, matched text, group name) of each match in one file with one of ``words``."""
+    lower = text.lower()
+    if not any(word in lower for word in words):
+        return ()  # blanking comments only removes text
+    src = signals.Source("", lang, text, False, keep)
+    lower = src.code.lower()
+    if not any(word in lower for word in words):
+        return ()
+    return tuple((src.line_at(m.start()), m.group(0), m.lastgroup or "")
+                 for m in pattern.finditer(src.code))
+
+
+def _mentioning(project: Project, paths: Sequence[str], word: str) -> set[str]:
+    """Those of ``paths`` whose text has ``word`` (case-insensitively)."""
+    found = project.facts(sorted(set(paths)), query_name("feedback.mentions/1", word),
+                          functools.partial(_mentions, word))
+    return {rel for rel, yes in found.items() if yes}
+
+
+def _mentions(word: str, text: str) -> bool:
+    return word in text.lower()
 
 
 def _markup_hits(project: Project) -> list[Hit]:
-    hits: list[Hit] = []
-    for rel in project.files:
-        if not rel.lower().endswith(_UI_SUFFIXES) or signals.is_test_path(rel):
-            continue
-        text = re.sub(r"<!--.*?-->", lambda m: re.sub(r"[^\n]", " ", m.group(0)),
-                      project.text(rel) or "", flags=re.DOTALL)
-        for match in _UI.finditer(text):
-            hits.append(Hit(rel, text.count("\n", 0, match.start()) + 1, match.group(0), "ui"))
-    return hits
+    files = [rel for rel in project.files
+             if rel.lower().endswith(_UI_SUFFIXES) and not signals.is_test_path(rel)]
+    found = project.facts(files, query_name("feedback.markup/1", _UI.pattern), _markup_controls)
+    return [Hit(rel, line, text, "ui") for rel, rows in found.items() for line, text in rows]
+
+
+def _markup_controls(text: str) -> tuple[Row, ...]:
+    """Thumbs up/down controls in one HTML-like template, outside <!-- comments -->."""
+    text = re.sub(r"<!--.*?-->", lambda m: re.sub(r"[^\n]", " ", m.group(0)), text,
+                  flags=re.DOTALL)
+    return tuple((text.count("\n", 0, m.start()) + 1, m.group(0)) for m in _UI.finditer(text))
 
 
 _NEXT_ROUTE = re.compile(rf"(?:^|/)(?:pages|app)/api/(?:[\w\[\]-]+/)*{_SEGMENT}"
@@ -152,28 +185,51 @@ _HANDLER = re.compile(r"export\s+(?:default\s+)?(?:async\s+)?function\s*(?:POST|
 
 
 def _next_routes(project: Project) -> list[Hit]:
-    hits = []
-    for src in signals.sources(project):
-        if src.lang is Lang.JAVASCRIPT and not src.test and _NEXT_ROUTE.search(src.path):
-            match = _HANDLER.search(src.code)
-            if match:
-                hits.append(Hit(src.path, src.line_at(match.start()), match.group(0),
-                                "endpoint"))
-    return hits
+    files = [s.path for s in signals.sources(project)
+             if s.lang is Lang.JAVASCRIPT and not s.test and _NEXT_ROUTE.search(s.path)]
+    found = project.facts(files, query_name("feedback.next_route/1", _HANDLER.pattern),
+                          _route_handler)
+    return [Hit(rel, *row, "endpoint") for rel, row in found.items() if row is not None]
+
+
+def _route_handler(text: str) -> Row | None:
+    """The exported request handler of one Next.js API route."""
+    src = signals.Source("", Lang.JAVASCRIPT, text, False)
+    match = _HANDLER.search(src.code)
+    return (src.line_at(match.start()), match.group(0)) if match else None
 
 
 def _scope(project: Project, hit: Hit) -> tuple[int, int]:
     """The decorated function a Python capture belongs to; else the whole file."""
-    everything = (1, len(project.lines(hit.path)) or 1)
-    tree = project.python_ast(hit.path) if hit.path.endswith(".py") else None
+    lines = project.facts([hit.path], "feedback.lines/1", _line_count).get(hit.path, 0)
+    functions = _functions(project, [hit.path]) if hit.path.endswith(".py") else {}
+    for _name, first, line, end in functions.get(hit.path, ()):
+        if first and first <= hit.line <= line:
+            return first, end
+    return 1, lines or 1
+
+
+def _line_count(text: str) -> int:
+    return len(text.splitlines())
+
+
+def _functions(project: Project, files: Sequence[str]) -> dict[str, tuple[Function, ...]]:
+    """The functions of these Python files, in ``ast.walk`` order; a file that does not
+    parse has none and is noted."""
+    found = project.facts(files, "feedback.functions/1", _python_functions)
+    for rel, functions in found.items():
+        if functions is None:
+            project.note_skipped(rel, "Python that does not parse")
+    return {rel: functions or () for rel, functions in found.items()}
+
+
+def _python_functions(text: str) -> tuple[Function, ...] | None:
+    tree = parse_python(text)
     if tree is None:
-        return everything
-    for node in ast.walk(tree):
-        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.decorator_list:
-            first = min(d.lineno for d in node.decorator_list)
-            if first <= hit.line <= node.lineno:
-                return first, node.end_lineno or node.lineno
-    return everything
+        return None
+    return tuple((node.name, min((d.lineno for d in node.decorator_list), default=0),
+                  node.lineno, node.end_lineno or node.lineno) for node in ast.walk(tree)
+                 if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef))
 
 
 def _named_stores(project: Project) -> list[Hit]:
@@ -188,45 +244,106 @@ def _stores_in(project: Project, rel: str) -> list[Hit]:
     found = signals.source(project, rel)
     if found is None:
         return []
-    writes = [Hit(rel, found.line_at(m.start()), m.group(0), "write")
-              for m in _WRITE.finditer(found.code)]
-    writes = [h for h in writes if _receiver(project, h) not in _NOT_STORAGE and (
-        not h.text.endswith(("execute(", "executemany("))
-        or _SQL_WRITE.search(signals.statement(project, h)))]
+    query = query_name("feedback.writes/1", found.lang.value, found.keep, _WRITE.pattern,
+                   _SQL_WRITE.pattern, sorted(_NOT_STORAGE))
+    rows = project.facts([rel], query, functools.partial(
+        _writes, lang=found.lang, keep=found.keep)).get(rel, ())
+    writes = [Hit(rel, line, text, "write") for line, text in rows]
     return [*(h for h in _named_stores(project) if h.path == rel), *writes]
 
 
-def _receiver(project: Project, hit: Hit) -> str:
-    """The name just before ``.write(`` on the hit's line: ``st`` in ``st.write(``."""
-    found = signals.source(project, hit.path)
-    line = found.line(hit.line) if found else ""
-    match = re.search(rf"(\w+)\s*{re.escape(hit.text)}", line)
+def _writes(text: str, *, lang: Lang, keep: bool) -> tuple[Row, ...]:
+    """Writes that may store something in one file: not ``st.write(`` (shows) nor an
+    ``execute(`` that does not insert or update."""
+    src = signals.Source("", lang, text, False, keep)
+    found = []
+    for match in _WRITE.finditer(src.code):
+        line, call = src.line_at(match.start()), match.group(0)
+        if _receiver(src.line(line), call) in _NOT_STORAGE:
+            continue
+        if call.endswith(("execute(", "executemany(")) and \
+                not _SQL_WRITE.search(statement_at(src, line)):
+            continue
+        found.append((line, call))
+    return tuple(found)
+
+
+def _receiver(line: str, call: str) -> str:
+    """The name just before ``.write(`` on the line: ``st`` in ``st.write(``."""
+    match = re.search(rf"(\w+)\s*{re.escape(call)}", line)
     return match.group(1) if match else ""
 
 
+_PRISMA_MODEL = re.compile(rf"^model\s+{_NAMED}\s*\{{", re.MULTILINE)
+
+
 def _prisma_models(project: Project) -> list[Hit]:
-    pattern = re.compile(rf"^model\s+{_NAMED}\s*\{{", re.MULTILINE)
-    hits = []
-    for rel in project.files:
-        if rel.endswith(".prisma"):
-            text = project.text(rel) or ""
-            hits += [Hit(rel, text.count("\n", 0, m.start()) + 1, m.group(0), "model")
-                     for m in pattern.finditer(text)]
-    return hits
+    files = [rel for rel in project.files if rel.endswith(".prisma")]
+    found = project.facts(files, query_name("feedback.prisma/1", _PRISMA_MODEL.pattern),
+                          _prisma_text)
+    return [Hit(rel, line, text, "model") for rel, rows in found.items() for line, text in rows]
+
+
+def _prisma_text(text: str) -> tuple[Row, ...]:
+    return tuple((text.count("\n", 0, m.start()) + 1, m.group(0))
+                 for m in _PRISMA_MODEL.finditer(text))
+
+
+def _defined(project: Project) -> list[tuple[str, str]]:
+    """(word after ``def ``, file) of the Python files outside tests, sorted: the files
+    whose code has ``def name`` are those with a word starting with ``name``."""
+    files = [s.path for s in signals.sources(project)
+             if s.lang is Lang.PYTHON and not s.test]
+    found = project.facts(files, "feedback.defs/1", _def_words)
+    return sorted((word, rel) for rel, words in found.items() for word in words)
+
+
+def _def_words(text: str) -> tuple[str, ...]:
+    """The words that follow each ``def `` in one Python file's code (comments blanked)."""
+    if "def " not in text:
+        return ()
+    code = signals.blank_comments(text, Lang.PYTHON)
+    return tuple(sorted({m.group(1) for m in _DEF_WORD.finditer(code)} - {""}))
+
+
+_DEF_WORD = re.compile(r"def (?=(\w*))")
 
 
 def _functions_named(project: Project, name: str) -> list[tuple[str, int, int]]:
     """Python functions called ``name`` outside tests: file, first and last line. Only
     files that contain ``def name`` are parsed."""
-    found = []
-    for src in signals.sources(project):
-        if src.lang is not Lang.PYTHON or src.test or f"def {name}" not in src.code:
-            continue
-        tree = project.python_ast(src.path)
-        for node in ast.walk(tree) if tree is not None else ():
-            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.name == name:
-                found.append((src.path, node.lineno, node.end_lineno or node.lineno))
-    return found
+    defined = project.shared("feedback.defined", _defined)
+    files = set()
+    at = bisect.bisect_left(defined, (name,))
+    while at < len(defined) and defined[at][0].startswith(name):
+        files.add(defined[at][1])
+        at += 1
+    functions = _functions(project, sorted(files))
+    return [(rel, line, end) for rel in sorted(files)
+            for function, _first, line, end in functions.get(rel, ()) if function == name]
+
+
+def _handler_words(project: Project, hit: Hit, scope: tuple[int, int]
+                   ) -> tuple[frozenset[str], set[str]]:
+    """The words of the capture's handler (its lines ``scope``), and the names it may call:
+    called in the handler, or named in the capture's statement (HTML-like templates, not
+    source files, have no statement)."""
+    found = signals.source(project, hit.path)
+    lang, keep = (found.lang, found.keep) if found else (None, False)
+    query = query_name("feedback.handler/1", lang.value if lang else "", keep, scope, hit.line)
+    words, names = project.facts([hit.path], query, functools.partial(
+        _handler_text, lang=lang, keep=keep, scope=scope, line=hit.line)
+    ).get(hit.path, ((), ()))
+    return frozenset(words), set(names)
+
+
+def _handler_text(text: str, *, lang: Lang | None, keep: bool, scope: tuple[int, int],
+                  line: int) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    body = "\n".join(text.splitlines()[scope[0] - 1: scope[1]])
+    # Handlers named by reference: path("feedback/", views.feedback), chatbot.like(vote).
+    statement = statement_at(signals.Source("", lang, text, False, keep), line) if lang else ""
+    names = set(re.findall(r"\b(\w+)\s*\(", body)) | set(re.findall(r"\w+", statement))
+    return tuple(sorted(set(re.findall(r"\w+", body)))), tuple(sorted(names))
 
 
 def _inside(hit: Hit, path: str, scope: tuple[int, int]) -> bool:
@@ -243,15 +360,13 @@ def _storage_for(project: Project, capture: Capture) -> list[Hit]:
     local = _stores_in(project, hit.path)
     found = [s for s in local if s.kind != "write"][:1] or [
         w for w in local if _inside(w, hit.path, scope)][:1]
-    body = "\n".join(project.lines(hit.path)[scope[0] - 1: scope[1]])
+    words, names = _handler_words(project, hit, scope)
     for store in named:
         entity = re.search(rf"\bclass\s+({_NAMED})", store.text)
-        if store.kind == "model" and entity and re.search(rf"\b{entity.group(1)}\b", body):
+        # a whole word of the handler (the entity is one: \b{entity}\b)
+        if store.kind == "model" and entity and entity.group(1) in words:
             found.append(store)
             break
-    # Handlers named by reference: path("feedback/", views.feedback), chatbot.like(vote).
-    names = set(re.findall(r"\b(\w+)\s*\(", body)) | set(
-        re.findall(r"\w+", signals.statement(project, hit)))
     return found or _called_storage(project, hit.path, scope, names)
 
 

@@ -7,12 +7,16 @@ the line, a dotted key path (list items by index: ``groups.0.rules.1.alert``) an
 value. A check asks "is there a key/value like X" and gets ``path:line``. A file that does not
 parse is skipped with a reason, never raised. Nothing is executed and YAML is only composed
 (no object construction, so no tags are honoured).
+
+Each file's entries are a function of its text alone, kept between runs by ``Project.facts``:
+an unchanged config file is neither read nor parsed again.
 """
 
 from __future__ import annotations
 
 import bisect
 import enum
+import functools
 import json
 import re
 import tomllib
@@ -21,18 +25,22 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 import yaml
 
+from readiness.hclscan import HclBlock, Scalar, scan_hcl
 from readiness.model import Evidence
 
 if TYPE_CHECKING:
     from readiness.project import Project
 
-Scalar = str | int | float | bool | None
+__all__ = ["Block", "ConfigFile", "ConfigIndex", "Entry", "Kind", "Scalar", "Unparsable",
+           "candidates", "config_index", "parse", "scalar_text", "scan_hcl"]
 MAX_CONFIG_BYTES = 1024 * 1024  # bigger "config" is data (eval sets, lock files)
 MAX_ENTRIES = 50_000
 _NOT_CONFIG = frozenset({"package-lock.json", "npm-shrinkwrap.json", "composer.lock"})
 _SUFFIX_KIND = {".yaml": "yaml", ".yml": "yaml", ".json": "json", ".toml": "toml",
                 ".tf": "terraform", ".tfvars": "terraform", ".hcl": "terraform"}
 _LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+# What a parse depends on besides the text: the parsers (their error messages differ).
+_PARSERS = f"{_LOADER.__name__}-{yaml.__version__}-{MAX_ENTRIES}"
 
 
 class Kind(enum.Enum):
@@ -220,38 +228,70 @@ def _kind_of(rel: str) -> str | None:
 
 
 def _build(project: Project) -> ConfigIndex:
-    files, skipped = [], []
-    for rel in candidates(project):
+    by_kind: dict[str, list[str]] = {}
+    too_big: set[str] = set()
+    found = candidates(project)
+    for rel in found:
         if project.size(rel) > MAX_CONFIG_BYTES:
+            too_big.add(rel)
+        else:
+            by_kind.setdefault(_kind_of(rel) or "", []).append(rel)
+    parsed: dict[str, Parsed | str] = {}
+    for kind, files in by_kind.items():
+        parsed.update(project.facts(files, f"configfiles.{kind}/1:{_PARSERS}",
+                                    functools.partial(_parse_or_reason, kind)))
+    configs, skipped = [], []
+    for rel in found:
+        answer = parsed.get(rel)
+        if rel in too_big:
             skipped.append((rel, f"larger than {MAX_CONFIG_BYTES // 1024} KB; not a config file"))
-            continue
-        text = project.text(rel)
-        if text is None:
+        elif answer is None:
             skipped.append((rel, "not readable as text (binary, undecodable or unreadable)"))
-            continue
-        try:
-            files.append(parse(rel, text))
-        except Unparsable as exc:
-            skipped.append((rel, str(exc)))
-            project.note_skipped(rel, f"config file not parsed: {exc}")
-    return ConfigIndex(files, skipped)
+        elif isinstance(answer, str):
+            skipped.append((rel, answer))
+            project.note_skipped(rel, f"config file not parsed: {answer}")
+        else:
+            configs.append(_config_file(rel, answer))
+    return ConfigIndex(configs, skipped)
+
+
+# One file parsed, as plain values that can be kept between runs: how it was read (a Kind's
+# value), its entries as (line, key, value, document) and its Terraform blocks.
+Row = tuple[int, str, Scalar, int]
+Parsed = tuple[str, tuple[Row, ...], tuple[HclBlock, ...]]
 
 
 def parse(rel: str, text: str) -> ConfigFile:
     """Parse one config file by its suffix; raise :class:`Unparsable` with the reason."""
-    kind = _kind_of(rel)
+    return _config_file(rel, _parse_rows(_kind_of(rel), text))
+
+
+def _config_file(rel: str, parsed: Parsed) -> ConfigFile:
+    kind, rows, blocks = parsed
+    return ConfigFile(rel, Kind(kind), tuple(Entry(rel, *row) for row in rows),
+                      tuple(Block(rel, *block) for block in blocks))
+
+
+def _parse_or_reason(kind: str, text: str) -> Parsed | str:
+    """The parsed file, or why it could not be parsed."""
+    try:
+        return _parse_rows(kind, text)
+    except Unparsable as exc:
+        return str(exc)
+
+
+def _parse_rows(kind: str | None, text: str) -> Parsed:
     try:
         if kind == "yaml":
-            return _parse_yaml(rel, text)
+            return _parse_yaml(text)
         if kind == "json":
-            return ConfigFile(rel, Kind.JSON, tuple(_json_entries(rel, text)))
+            return Kind.JSON.value, tuple(_json_entries(text)), ()
         if kind == "toml":
-            return ConfigFile(rel, Kind.TOML, tuple(_toml_entries(rel, text)))
+            return Kind.TOML.value, tuple(_toml_entries(text)), ()
         if kind == "terraform":
             entries, blocks = scan_hcl(text)
-            return ConfigFile(rel, Kind.TERRAFORM,
-                              tuple(Entry(rel, line, key, value) for line, key, value in entries),
-                              tuple(Block(rel, *b) for b in blocks))
+            return (Kind.TERRAFORM.value, tuple((line, key, value, 0)
+                                                for line, key, value in entries), tuple(blocks))
     except RecursionError:
         raise Unparsable("nested too deeply to read") from None
     raise Unparsable("not a config file type readiness reads")
@@ -263,18 +303,18 @@ _TEMPLATE_ACTION = re.compile(r"\{\{-?.*?-?\}\}")
 _ONLY_ACTIONS = re.compile(r"^\s*(\{\{-?.*?-?\}\}\s*)+$")
 
 
-def _parse_yaml(rel: str, text: str) -> ConfigFile:
+def _parse_yaml(text: str) -> Parsed:
     templated = "{{" in text
     source = _untemplate(text) if templated else text
     try:
-        entries = []
+        entries: list[Row] = []
         for doc, node in enumerate(yaml.compose_all(source, Loader=_LOADER)):
             if node is not None:
-                entries += _Flattener(rel, doc).walk(node, "")
-        return ConfigFile(rel, Kind.YAML, tuple(entries))
+                entries += _Flattener(doc).walk(node, "")
+        return Kind.YAML.value, tuple(entries), ()
     except yaml.YAMLError as exc:
         if templated:  # a Helm template that the placeholders did not rescue: read its lines
-            return ConfigFile(rel, Kind.TEMPLATE, tuple(_scan_yaml_lines(rel, source)))
+            return Kind.TEMPLATE.value, tuple(_scan_yaml_lines(source)), ()
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark else ""
         problem = getattr(exc, "problem", None) or "invalid YAML"
@@ -293,36 +333,36 @@ def _untemplate(text: str) -> str:
 
 
 class _Flattener:
-    def __init__(self, rel: str, doc: int) -> None:
-        self.rel, self.doc, self.count = rel, doc, 0
+    def __init__(self, doc: int) -> None:
+        self.doc, self.count = doc, 0
         self.constructor = yaml.constructor.SafeConstructor()
 
-    def walk(self, node: yaml.Node, key: str) -> list[Entry]:
+    def walk(self, node: yaml.Node, key: str) -> list[Row]:
         self.count += 1
         if self.count > MAX_ENTRIES:  # also bounds alias expansion (YAML bombs)
             raise Unparsable(f"more than {MAX_ENTRIES} values (data, not config)")
         line = node.start_mark.line + 1
         if isinstance(node, yaml.MappingNode):
-            entries = [Entry(self.rel, line, key, None, self.doc)] if key else []
+            entries: list[Row] = [(line, key, None, self.doc)] if key else []
             for key_node, value_node in node.value:
                 name = str(key_node.value) if isinstance(key_node, yaml.ScalarNode) else "?"
                 child = f"{key}.{name}" if key else name
                 if isinstance(value_node, yaml.ScalarNode):
-                    entries.append(Entry(self.rel, key_node.start_mark.line + 1, child,
-                                         self.scalar(value_node), self.doc))
+                    entries.append((key_node.start_mark.line + 1, child,
+                                    self.scalar(value_node), self.doc))
                     self.count += 1
                 else:
                     sub = self.walk(value_node, child)
-                    if sub and sub[0].key == child:  # a container's line is its key's line
-                        sub[0] = sub[0]._replace(line=key_node.start_mark.line + 1)
+                    if sub and sub[0][1] == child:  # a container's line is its key's line
+                        sub[0] = (key_node.start_mark.line + 1, *sub[0][1:])
                     entries += sub
             return entries
         if isinstance(node, yaml.SequenceNode):
-            entries = [Entry(self.rel, line, key, None, self.doc)] if key else []
+            entries = [(line, key, None, self.doc)] if key else []
             for i, item in enumerate(node.value):
                 entries += self.walk(item, f"{key}.{i}" if key else str(i))
             return entries
-        return [Entry(self.rel, line, key or "0", self.scalar(node), self.doc)]
+        return [(line, key or "0", self.scalar(node), self.doc)]
 
     def scalar(self, node: yaml.Node) -> Scalar:
         if not isinstance(node, yaml.ScalarNode):
@@ -340,7 +380,7 @@ class _Flattener:
 _YAML_LINE = re.compile(r"^(\s*)(-\s+)?([\"']?[\w./@-]+[\"']?)\s*:(?:\s+(.*?))?\s*$")
 
 
-def _scan_yaml_lines(rel: str, text: str) -> Iterator[Entry]:
+def _scan_yaml_lines(text: str) -> Iterator[Row]:
     """Key paths by indentation, for templates that do not parse as YAML."""
     stack: list[tuple[int, str]] = []
     for number, line in enumerate(text.split("\n"), 1):
@@ -353,7 +393,7 @@ def _scan_yaml_lines(rel: str, text: str) -> Iterator[Entry]:
         name = match.group(3).strip("\"'")
         key = ".".join([k for _, k in stack] + [name])
         raw = match.group(4)
-        yield Entry(rel, number, key, raw.strip("\"'") if raw else None)
+        yield number, key, raw.strip("\"'") if raw else None, 0
         stack.append((indent, name))
 
 
@@ -363,7 +403,7 @@ def _scan_yaml_lines(rel: str, text: str) -> Iterator[Entry]:
 _COLON = re.compile(r"\s*:")
 
 
-def _json_entries(rel: str, text: str) -> Iterator[Entry]:
+def _json_entries(text: str) -> Iterator[Row]:
     try:
         data = json.loads(text)
     except ValueError as exc:
@@ -384,23 +424,23 @@ def _json_entries(rel: str, text: str) -> Iterator[Entry]:
             cursor[0] = found + 1
         return _line_at(starts, cursor[0])
 
-    def walk(node: Any, key: str, line: int) -> Iterator[Entry]:
+    def walk(node: Any, key: str, line: int) -> Iterator[Row]:
         nonlocal count
         count += 1
         if count > MAX_ENTRIES:
             raise Unparsable(f"more than {MAX_ENTRIES} values (data, not config)")
         if isinstance(node, dict):
             if key:
-                yield Entry(rel, line, key, None)
+                yield line, key, None, 0
             for name, value in node.items():
                 yield from walk(value, f"{key}.{name}" if key else str(name), line_of(str(name)))
         elif isinstance(node, list):
             if key:
-                yield Entry(rel, line, key, None)
+                yield line, key, None, 0
             for i, item in enumerate(node):
                 yield from walk(item, f"{key}.{i}" if key else str(i), line)
         else:
-            yield Entry(rel, line, key or "0", node)
+            yield line, key or "0", node, 0
 
     yield from walk(data, "", 1)
 
@@ -409,7 +449,7 @@ _TOML_TABLE = re.compile(r"^\s*\[\[?\s*([^\]]+?)\s*\]\]?")
 _TOML_KEY = re.compile(r"^\s*([\w\"'.\- ]+?)\s*=")
 
 
-def _toml_entries(rel: str, text: str) -> Iterator[Entry]:
+def _toml_entries(text: str) -> Iterator[Row]:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -435,19 +475,19 @@ def _toml_entries(rel: str, text: str) -> Iterator[Entry]:
             plain = plain.rpartition(".")[0]
         return 1
 
-    def walk(node: Any, key: str) -> Iterator[Entry]:
+    def walk(node: Any, key: str) -> Iterator[Row]:
         if isinstance(node, dict):
             if key:
-                yield Entry(rel, line_for(key), key, None)
+                yield line_for(key), key, None, 0
             for name, value in node.items():
                 yield from walk(value, f"{key}.{name}" if key else str(name))
         elif isinstance(node, list):
-            yield Entry(rel, line_for(key), key, None)
+            yield line_for(key), key, None, 0
             for i, item in enumerate(node):
                 yield from walk(item, f"{key}.{i}")
         else:
             value = node if isinstance(node, str | int | float | bool) else str(node)
-            yield Entry(rel, line_for(key), key, value)
+            yield line_for(key), key, value, 0
 
     yield from walk(data, "")
 
@@ -462,100 +502,3 @@ def _line_starts(text: str) -> list[int]:
 
 def _line_at(starts: list[int], offset: int) -> int:
     return bisect.bisect_right(starts, max(offset - 1, 0))
-
-
-# ---- Terraform / HCL: a light scan of blocks and attributes, not a full parser ------------
-
-_HCL_BLOCK = re.compile(r'^\s*([A-Za-z_][\w-]*)((?:\s+(?:"[^"]*"|[A-Za-z_][\w-]*))*)\s*\{\s*$')
-_HCL_ATTR = re.compile(r'^\s*"?([\w.\-/]+)"?\s*[=:]\s*(.*?)\s*,?\s*$')
-_HEREDOC = re.compile(r"^<<-?\s*\"?(\w+)\"?$")
-HclEntry = tuple[int, str, Scalar]
-HclBlock = tuple[int, int, str, tuple[str, ...]]
-
-
-def scan_hcl(text: str) -> tuple[list[HclEntry], list[HclBlock]]:
-    """Attributes (line, dotted key, raw value) and top-level blocks of a Terraform file."""
-    entries: list[HclEntry] = []
-    blocks: list[HclBlock] = []
-    stack: list[tuple[str, int]] = []  # (name, nesting depth before it opened)
-    depth = 0
-    open_block: tuple[int, str, tuple[str, ...]] | None = None
-    lines = text.split("\n")
-    number = 0
-    while number < len(lines):
-        raw = lines[number]
-        number += 1
-        code = _strip_hcl_comment(raw)
-        if not code.strip():
-            continue
-        prefix = ".".join(name for name, _ in stack)
-        header = _HCL_BLOCK.match(code)
-        attr = None if header else _HCL_ATTR.match(code)
-        if header:
-            labels = tuple(re.findall(r'"([^"]*)"|([A-Za-z_][\w-]*)', header.group(2)))
-            names = tuple(a or b for a, b in labels)
-            key = ".".join((header.group(1), *names))
-            if depth == 0:
-                open_block = (number, header.group(1), names)
-            entries.append((number, f"{prefix}.{key}" if prefix else key, None))
-            stack.append((key, depth))
-        elif attr:
-            key = f"{prefix}.{attr.group(1)}" if prefix else attr.group(1)
-            value = attr.group(2)
-            heredoc = _HEREDOC.match(value)
-            if heredoc:
-                body = []
-                while number < len(lines) and lines[number].strip() != heredoc.group(1):
-                    body.append(lines[number])
-                    number += 1
-                number += 1
-                entries.append((number - len(body) - 1, key, "\n".join(body)))
-                continue
-            opened = _net_opening(value)
-            entries.append((number, key, None if opened > 0 else _hcl_value(value)))
-            if opened > 0:
-                stack.append((attr.group(1), depth))
-        depth += _net_opening(code)
-        while stack and depth <= stack[-1][1]:
-            stack.pop()
-        if open_block and depth == 0 and not stack:
-            start, kind, names = open_block
-            blocks.append((start, number, kind, names))
-            open_block = None
-    return entries, blocks
-
-
-def _hcl_value(raw: str) -> Scalar:
-    if len(raw) >= 2 and raw[0] == raw[-1] == '"':
-        return raw[1:-1]
-    if raw in ("true", "false"):
-        return raw == "true"
-    try:
-        return int(raw)
-    except ValueError:
-        pass
-    try:
-        return float(raw)
-    except ValueError:
-        return raw
-
-
-def _net_opening(code: str) -> int:
-    """Openers minus closers outside string literals."""
-    net, quoted = 0, False
-    for i, char in enumerate(code):
-        if char == '"' and (i == 0 or code[i - 1] != "\\"):
-            quoted = not quoted
-        elif not quoted:
-            net += (char in "{[(") - (char in "}])")
-    return net
-
-
-def _strip_hcl_comment(line: str) -> str:
-    quoted = False
-    for i, char in enumerate(line):
-        if char == '"' and (i == 0 or line[i - 1] != "\\"):
-            quoted = not quoted
-        elif not quoted and (char == "#" or line.startswith("//", i)):
-            return line[:i]
-    return line

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import queue
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -35,36 +37,77 @@ def select(checks: Sequence[Check], only: Sequence[str] = (), skip: Sequence[str
 
 
 def run_checks(checks: Sequence[Check], project: Project, config: Config, *,
-               timeout: float, progress: Callable[[Check], None] | None = None) -> list[Ran]:
-    """Run ``checks`` one after another, each in its own thread bounded by ``timeout``."""
-    outcomes = []
-    for item in checks:
-        if progress:
-            progress(item)
-        outcomes.append(run_one(item, project, config, timeout))
-    return outcomes
+               timeout: float, progress: Callable[[Check], None] | None = None,
+               lanes: int = 1) -> list[Ran]:
+    """Run ``checks``, each in its own thread bounded by ``timeout``, at most ``lanes`` at
+    a time; results come back in the order of ``checks``.
+
+    A second lane pays when one check waits on worker processes (the call-site index on a
+    cold scan) while another scans text: the GIL is free while a thread waits. Checks only
+    read the project, and shared analyses are computed once under a lock per analysis.
+    """
+    finished: queue.SimpleQueue[int] = queue.SimpleQueue()
+    outcomes: dict[int, Ran] = {}
+    running: dict[int, _Running] = {}
+    pending = list(enumerate(checks))
+    pending.reverse()
+    while pending or running:
+        while pending and len(running) < max(1, lanes):
+            index, item = pending.pop()
+            if progress:
+                progress(item)
+            running[index] = _start(item, project, config, functools.partial(finished.put, index))
+        deadline = min(r.started + timeout for r in running.values())
+        try:
+            index = finished.get(timeout=max(0.0, deadline - time.perf_counter()))
+        except queue.Empty:
+            now = time.perf_counter()
+            for index in [i for i, r in running.items() if r.started + timeout <= now]:
+                late = running.pop(index)
+                outcomes[index] = Ran(late.check, None, f"timed out after {timeout:g} s",
+                                      now - late.started)
+            continue
+        if index in running:
+            outcomes[index] = running.pop(index).result()
+    return [outcomes[i] for i in range(len(checks))]
 
 
 def run_one(check: Check, project: Project, config: Config, timeout: float) -> Ran:
     """Run one check in a daemon thread so that a runaway check cannot hold the run hostage."""
-    box: list[Finding | BaseException] = []
+    return run_checks([check], project, config, timeout=timeout)[0]
+
+
+class _Running:
+    """A check running in its daemon thread, and what it gave."""
+
+    def __init__(self, check: Check, started: float) -> None:
+        self.check = check
+        self.started = started
+        self.box: list[Finding | BaseException] = []
+
+    def result(self) -> Ran:
+        seconds = time.perf_counter() - self.started
+        outcome = self.box[0] if self.box else RuntimeError("the check returned nothing")
+        if isinstance(outcome, BaseException):
+            return Ran(self.check, None, one_line(f"{type(outcome).__name__}: {outcome}", 300),
+                       seconds)
+        if not isinstance(outcome, Finding):
+            return Ran(self.check, None, f"returned {type(outcome).__name__}, not a Finding",
+                       seconds)
+        return Ran(self.check, outcome, None, seconds)
+
+
+def _start(check: Check, project: Project, config: Config, done: Callable[[], None]
+           ) -> _Running:
+    running = _Running(check, time.perf_counter())
 
     def target() -> None:
         try:
-            box.append(check.run(project, config))
+            running.box.append(check.run(project, config))
         except BaseException as exc:  # noqa: BLE001 - isolating plugin failures is the point
-            box.append(exc)
+            running.box.append(exc)
+        finally:
+            done()
 
-    started = time.perf_counter()
-    worker = threading.Thread(target=target, name=f"check-{check.name}", daemon=True)
-    worker.start()
-    worker.join(timeout)
-    seconds = time.perf_counter() - started
-    if worker.is_alive():
-        return Ran(check, None, f"timed out after {timeout:g} s", seconds)
-    outcome = box[0] if box else RuntimeError("the check returned nothing")
-    if isinstance(outcome, BaseException):
-        return Ran(check, None, one_line(f"{type(outcome).__name__}: {outcome}", 300), seconds)
-    if not isinstance(outcome, Finding):
-        return Ran(check, None, f"returned {type(outcome).__name__}, not a Finding", seconds)
-    return Ran(check, outcome, None, seconds)
+    threading.Thread(target=target, name=f"check-{check.name}", daemon=True).start()
+    return running

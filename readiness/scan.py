@@ -107,7 +107,8 @@ def scan(options: ScanOptions, progress: Callable[[Check], None] | None = None) 
         config = dataclasses.replace(config, launch_gate=gate.name)
     chosen = select(reg.checks, options.only, options.skip, config.disabled())
     timeout = float(config.threshold("check_timeout_seconds") or 60)
-    ran = run_checks(chosen, project, config, timeout=timeout, progress=progress)
+    lanes = 1 if options.jobs == 1 else 2  # see run_checks: one lane waits, one scans
+    ran = run_checks(chosen, project, config, timeout=timeout, progress=progress, lanes=lanes)
     inline = suppress.find(project)
     project.save_facts()  # every per-file scan of the run is done
     ran = [r._replace(finding=suppress.apply(r.finding, r.check.name, inline))

@@ -17,7 +17,7 @@ import functools
 import hashlib
 import re
 from collections.abc import Callable, Collection, Sequence
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, NamedTuple, TypeVar
 
 from readiness.configfiles import config_index, scalar_text
 from readiness.evidence import from_config
@@ -227,34 +227,78 @@ def search(project: Project, pattern: re.Pattern[str], *, langs: Collection[Lang
     key = f"signals.search:{spec}:{sorted(lang.value for lang in wanted)}:{tests}"
 
     def compute(project: Project) -> tuple[Hit, ...]:
-        chosen = [s for s in sources(project)
-                  if s.lang in wanted and (tests or not s.test)]
         found: dict[str, tuple[tuple[int, str, str], ...]] = {}
-        for lang, keep in {(s.lang, s.keep) for s in chosen}:
-            query = _query("signals.search/1", lang.value, keep, *spec)
-            files = [s.path for s in chosen if s.lang is lang and s.keep is keep]
-            found.update(project.facts(files, query, functools.partial(
+        chosen: list[Source] = []
+        for (lang, keep), group in _kinds(project).items():
+            if lang not in wanted:
+                continue
+            picked = group if tests else [s for s in group if not s.test]
+            chosen += picked
+            query = query_name("signals.search/1", lang.value, keep, *spec)
+            found.update(project.facts([s.path for s in picked], query, functools.partial(
                 _search_text, lang=lang, keep=keep, pattern=pattern, anchors=anchors,
-                window=window, require=require)))
+                window=window, require=require, blanked=_blanked(project))))
+        chosen.sort(key=lambda s: s.path)
         return tuple(Hit(s.path, *row) for s in chosen for row in found.get(s.path, ()))
 
     return project.shared(key, compute)
 
 
-def _query(*parts: object) -> str:
+def _kinds(project: Project) -> dict[tuple[Lang, bool], list[Source]]:
+    """The sources by language and whether comments are kept, in path order, once per run."""
+    def group(project: Project) -> dict[tuple[Lang, bool], list[Source]]:
+        kinds: dict[tuple[Lang, bool], list[Source]] = {}
+        for src in sources(project):
+            kinds.setdefault((src.lang, src.keep), []).append(src)
+        return kinds
+
+    return project.shared("signals.kinds", group)
+
+
+def query_name(*parts: object) -> str:
     """A short, fixed-size name for a per-file query and everything its answer depends on."""
     return f"{parts[0]}:{hashlib.sha256(repr(parts).encode()).hexdigest()[:20]}"
 
 
+_query = query_name  # TEMPORARY: the name scans still being converted use
+
+
+V = TypeVar("V")
+Blanked = dict[tuple[Lang, bool, str], "Source"]
+
+
+def _blanked(project: Project) -> Blanked:
+    """Texts blanked so far in this run, by language and text: each file once, whichever
+    searches reach it."""
+    return project.shared("signals.blanked", lambda p: {})
+
+
+def _source_of(text: str, lang: Lang, keep: bool, blanked: Blanked | None) -> Source:
+    if blanked is None:
+        return Source("", lang, text, False, keep)
+    key = (lang, keep, text)
+    found = blanked.get(key)
+    if found is None:
+        found = blanked[key] = Source("", lang, text, False, keep)
+    return found
+
+
+def _holds_any(text: str, words: Sequence[str]) -> bool:
+    for word in words:  # noqa: SIM110 - runs per file and search; any() and a genexpr cost more
+        if word in text:
+            return True
+    return False
+
+
 def _search_text(text: str, *, lang: Lang, keep: bool, pattern: re.Pattern[str],
-                 anchors: Sequence[str], window: int, require: Sequence[str]
-                 ) -> tuple[tuple[int, str, str], ...]:
+                 anchors: Sequence[str], window: int, require: Sequence[str],
+                 blanked: Blanked | None = None) -> tuple[tuple[int, str, str], ...]:
     """(line, matched text, group name) of each match of ``pattern`` in one file."""
-    if anchors and not any(anchor in text for anchor in anchors):
+    if anchors and not _holds_any(text, anchors):
         return ()  # blanking only removes text: no anchor in the file, no match
-    if require and not any(word in text for word in require):
+    if require and not _holds_any(text, require):
         return ()
-    src = Source("", lang, text, False, keep)
+    src = _source_of(text, lang, keep, blanked)
     regions = windows(src.code, anchors, window) if anchors else [(0, len(src.code))]
     return tuple((src.line_at(match.start()), match.group(0), match.lastgroup or "")
                  for start, end in regions for match in pattern.finditer(src.code, start, end))
@@ -290,11 +334,43 @@ def source(project: Project, rel: str) -> Source | None:
 def statement(project: Project, hit: Hit, *, max_lines: int = 8) -> str:
     """The code from the hit's line until its brackets balance (at most ``max_lines``)."""
     found = source(project, hit.path)
-    if found is None:
-        return ""
+    return "" if found is None else statement_at(found, hit.line, max_lines)
+
+
+def at_lines(project: Project, hits: Sequence[Hit], query: str,
+             judge: Callable[[Source, int], V]) -> dict[tuple[str, int], V]:
+    """``judge(source, line)`` at each hit's line, kept between runs per file and lines:
+    a file is read only when its text (or the lines asked about) changed. ``query`` names
+    ``judge`` and everything it depends on besides the text."""
+    lines: dict[str, set[int]] = {}
+    for hit in hits:
+        lines.setdefault(hit.path, set()).add(hit.line)
+    found: dict[tuple[str, int], V] = {}
+    for rel, wanted in lines.items():
+        src = source(project, rel)
+        if src is None:
+            continue
+        asked = tuple(sorted(wanted))
+        answers = project.facts([rel], query_name(query, src.lang.value, src.keep, asked),
+                                functools.partial(_judge_lines, judge=judge, lang=src.lang,
+                                                  keep=src.keep, lines=asked)).get(rel)
+        if answers is None:
+            continue  # no text: nothing to judge
+        found.update(((rel, line), answer) for line, answer in zip(asked, answers, strict=True))
+    return found
+
+
+def _judge_lines(text: str, *, judge: Callable[[Source, int], V], lang: Lang, keep: bool,
+                 lines: tuple[int, ...]) -> tuple[V, ...]:
+    src = Source("", lang, text, False, keep)
+    return tuple(judge(src, line) for line in lines)
+
+
+def statement_at(src: Source, line: int, max_lines: int = 8) -> str:
+    """``signals.statement`` of a file's source: from ``line`` until its brackets balance."""
     lines, depth = [], 0
-    for number in range(hit.line, min(hit.line + max_lines, len(found.starts) + 1)):
-        text = found.line(number)
+    for number in range(line, min(line + max_lines, len(src.starts) + 1)):
+        text = src.line(number)
         lines.append(text)
         depth += sum(text.count(c) for c in "([{") - sum(text.count(c) for c in ")]}")
         if depth <= 0:
@@ -361,9 +437,10 @@ def imports(project: Project, require: Sequence[str] = ()) -> tuple[Import, ...]
 def _scan_imports(project: Project, require: tuple[str, ...]) -> tuple[Import, ...]:
     found: list[Import] = []
     for lang, scan in ((Lang.PYTHON, _python_imports), (Lang.JAVASCRIPT, _script_imports)):
-        files = [s.path for s in sources(project) if s.lang is lang]
-        query = _query("signals.imports/1", lang.value, require)
-        per_file = project.facts(files, query, functools.partial(scan, require=require))
+        files = [s.path for s in _kinds(project).get((lang, False), [])]
+        query = query_name("signals.imports/1", lang.value, require)
+        per_file = project.facts(files, query, functools.partial(
+            scan, require=require, blanked=_blanked(project)))
         found += [Import(rel, *row) for rel, rows in per_file.items() for row in rows]
     return tuple(sorted(set(found)))
 
@@ -371,18 +448,21 @@ def _scan_imports(project: Project, require: tuple[str, ...]) -> tuple[Import, .
 ImportRow = tuple[int, str, tuple[str, ...]]
 
 
-def _python_imports(text: str, require: tuple[str, ...]) -> tuple[ImportRow, ...]:
+def _python_imports(text: str, require: tuple[str, ...], blanked: Blanked | None = None
+                    ) -> tuple[ImportRow, ...]:
     """(line, module, names) of each import statement of one Python file, leaving out
     those inside triple-quoted strings (code shown as text, as in fixtures)."""
-    if "import" not in text or (require and not any(word in text for word in require)):
+    if "import" not in text or (require and not _holds_any(text, require)):
         return ()
-    src = Source("", Lang.PYTHON, text, False)
+    src = _source_of(text, Lang.PYTHON, False, blanked)
     strings = _string_lines(src)
+    firsts = [first for first, _last in strings]
     found: list[ImportRow] = []
     for start, end in windows(src.code, ("import",), 0):
         for m in _PY_IMPORT.finditer(src.code, start, end):
             line = src.line_at(m.start())
-            if any(first < line <= last for first, last in strings):
+            inside = bisect.bisect_left(firsts, line) - 1  # the last string opening before
+            if inside >= 0 and strings[inside][1] >= line:
                 continue
             if m.group(1):
                 names = tuple(n.split(" as ")[0].strip() for n in m.group(2).split(","))
@@ -395,13 +475,14 @@ def _python_imports(text: str, require: tuple[str, ...]) -> tuple[ImportRow, ...
     return tuple(found)
 
 
-def _script_imports(text: str, require: tuple[str, ...]) -> tuple[ImportRow, ...]:
+def _script_imports(text: str, require: tuple[str, ...], blanked: Blanked | None = None
+                    ) -> tuple[ImportRow, ...]:
     """(line, module, ()) of each import or require() of one JavaScript/TypeScript file."""
-    if require and not any(word in text for word in require):
+    if require and not _holds_any(text, require):
         return ()
     if "import" not in text and "require(" not in text:
         return ()
-    src = Source("", Lang.JAVASCRIPT, text, False)
+    src = _source_of(text, Lang.JAVASCRIPT, False, blanked)
     found: list[ImportRow] = []
     for start, end in windows(src.code, ("import", "require("), WINDOW):
         for m in _JS_IMPORT.finditer(src.code, start, end):

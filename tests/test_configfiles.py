@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
@@ -11,6 +12,7 @@ from readiness.configfiles import Kind, Unparsable, config_index, parse, scan_hc
 from readiness.project import Project
 from tests import fixtures_infra as fx
 from tests.conftest import MakeProject
+from tests.warm import cold_then_warm
 
 
 def flat(rel: str, text: str) -> list[tuple[int, str, object]]:
@@ -121,6 +123,39 @@ def test_malformed_files_are_skipped_with_a_reason_never_raised(
         "latin1.yml": "not readable as text (binary, undecodable or unreadable)",
         "truncated.json": "invalid JSON at line 1",
     }
+
+
+def test_warm_run_reads_no_unchanged_config_file(make_project: MakeProject,
+                                                 tmp_path: Path) -> None:
+    """Each file's entries are kept between runs: a warm run parses nothing, reads only
+    what has no text, and still notes the files that do not parse."""
+    root = make_project({
+        **fx.HARDENED,
+        "chart/templates/rules.yaml": "spec:\n  groups:\n{{ range .Values.groups }}\n"
+                                      "  - name: {{ .name }}\n    rules: [\n"
+                                      "      - alert: Broken\n",
+        "monitors/llm.json": '{"name": "LLM errors", "type": "metric alert",\n'
+                             ' "query": "sum:llm.errors{*} > 5"}\n',
+        "pyproject.toml": '[project]\nname = "bot"\n',
+        "bad.yaml": "a: [1, 2\nb: }\n",
+        "binary.json": b"\x00\x01\x02\x03",
+    })
+
+    def analyse(project: Project) -> tuple[object, ...]:
+        index = config_index(project)
+        return (index.files, index.skipped, [(e.path, e.line) for e in index.find("alert")],
+                [b.key for b in index.blocks("aws_sqs_queue")], project.skipped)
+
+    result = cold_then_warm(root, tmp_path / "cache", analyse)
+    assert result.cold == result.warm
+    files, skipped, alerts, queues, notes = result.warm
+    assert {f.kind for f in files} == {Kind.YAML, Kind.JSON, Kind.TOML, Kind.TERRAFORM,
+                                       Kind.TEMPLATE}
+    assert alerts[:1] == [("chart/templates/rules.yaml", 6)]
+    assert queues == ["resource.aws_sqs_queue.jobs_dlq", "resource.aws_sqs_queue.jobs"]
+    assert [path for path, _ in skipped] == ["bad.yaml", "binary.json"]
+    assert [n.path for n in notes] == ["bad.yaml", "binary.json"]
+    assert result.read == ["binary.json"]  # no text, so no content key is kept for it
 
 
 def test_unknown_suffix_is_unparsable() -> None:

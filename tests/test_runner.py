@@ -47,3 +47,46 @@ def test_select_by_name_code_skip_and_disable() -> None:
     assert select(checks, only=("fine", "tst002")) == [fine, crashes]
     assert select(checks, skip=("TST003",)) == [fine, crashes]
     assert select(checks, disabled=frozenset({"fine"})) == [crashes, hangs]
+
+
+def _handshake() -> tuple[object, object]:
+    """Two checks: the first waits (up to 2 s) for the second to have started."""
+    import threading
+
+    started = threading.Event()
+
+    @check(code="TST005", gap=Gap.INFRASTRUCTURE, title="Wait?", remediation="-", due_week=6)
+    def waits(project: Project, config: object) -> Finding:
+        """Waits for its neighbour."""
+        return passed("met") if started.wait(2) else passed("alone")
+
+    @check(code="TST006", gap=Gap.INFRASTRUCTURE, title="Go?", remediation="-", due_week=6)
+    def signals(project: Project, config: object) -> Finding:
+        """Starts."""
+        started.set()
+        return passed("started")
+
+    return waits, signals
+
+
+def test_two_lanes_run_checks_side_by_side_and_keep_their_order(tmp_path: Path) -> None:
+    project, config = Project(tmp_path), load_config(tmp_path)
+    waits, signals = _handshake()
+    ran = run_checks([waits, signals, fine], project, config, timeout=5,  # type: ignore[list-item]
+                     lanes=2)
+    assert [r.finding.message if r.finding else r.error for r in ran] == \
+        ["met", "started", "fine"]
+
+
+def test_one_lane_runs_checks_one_after_another(tmp_path: Path) -> None:
+    project, config = Project(tmp_path), load_config(tmp_path)
+    waits, signals = _handshake()
+    ran = run_checks([waits, signals], project, config, timeout=5,  # type: ignore[list-item]
+                     lanes=1)
+    assert [r.finding.message if r.finding else r.error for r in ran] == ["alone", "started"]
+
+
+def test_a_hanging_check_times_out_without_holding_up_the_other_lane(tmp_path: Path) -> None:
+    project, config = Project(tmp_path), load_config(tmp_path)
+    ran = run_checks([hangs, fine, crashes], project, config, timeout=0.3, lanes=2)
+    assert [r.error for r in ran] == ["timed out after 0.3 s", None, "KeyError: 'boom'"]

@@ -20,7 +20,7 @@ from readiness.model import (
     warned,
 )
 from readiness.project import Project
-from readiness.signals import Hit
+from readiness.signals import Hit, Source, at_lines, query_name, statement_at
 
 _LOG_CALL = re.compile(r"\b[\w.]*(?:log|logger|LOG|LOGGER|logging)(?:\.bind\([^()\n]*\))?"
                        r"\.(?:debug|info|warning|warn|error|exception|critical|msg|log)\(")
@@ -83,11 +83,10 @@ def request_logging(project: Project, config: Config) -> Finding:
     sides: dict[str, Hit] = {}
     bound = {h.path: h for h in signals.search(project, _ID_CONTEXT, anchors=(
         "bind_contextvars(", "IdMiddleware", "asgi_correlation_id", ".bind("))}
+    named = at_lines(project, logs, query_name("observability.log_sides/1", _SIDES), _log_sides)
     for hit in logs:
-        text = signals.statement(project, hit)
-        for side, pattern in (("request", _REQUEST), ("response", _RESPONSE), ("id", _ID)):
-            if pattern.search(text):
-                sides.setdefault(side, hit)
+        for side in named.get((hit.path, hit.line), ()):
+            sides.setdefault(side, hit)
     if "id" not in sides and bound:
         sides["id"] = bound.get(logs[0].path) or next(iter(bound.values()))
     notes: dict[tuple[str, int], list[str]] = {}
@@ -110,6 +109,16 @@ def request_logging(project: Project, config: Config) -> Finding:
                                                      ", and no request id"))
     partial = warned(message, *(found or [logs[0].evidence()]), credit=Credit.ENFORCED)
     return signals.code_or_config(project, config, "request-logging", partial, partial)
+
+
+_SIDES = (("request", _REQUEST.pattern), ("response", _RESPONSE.pattern), ("id", _ID.pattern))
+
+
+def _log_sides(src: Source, line: int) -> tuple[str, ...]:
+    """What the log call's statement at ``line`` names: the request, the response, an id."""
+    text = statement_at(src, line)
+    return tuple(side for side, pattern in (("request", _REQUEST), ("response", _RESPONSE),
+                                            ("id", _ID)) if pattern.search(text))
 
 
 _TOKENS = re.compile(r"(?:\.|\[[\"'])(?:prompt_tokens|completion_tokens|input_tokens|"
@@ -160,7 +169,9 @@ def cost_tracking(project: Project, config: Config) -> Finding:
     spend_db = [Hit(e.path, e.line, "", "litellm spend logs") for e in
                 config_index(project).find(_COST_CONFIG)]
     reads = list(signals.search(project, _TOKENS, anchors=("_token", "Tokens")))
-    recorded = [h for h in reads if _RECORD.search(_around(project, h))]
+    kept = at_lines(project, reads, query_name("observability.recorded/1", _RECORD.pattern),
+                    _recorded)
+    recorded = [h for h in reads if kept.get((h.path, h.line))]
     if recorded or costs or recorders or spend_db:
         evidence = [h.evidence() for h in (recorded[:2] + costs[:1] + recorders + spend_db)]
         how = ([f"by {signals.vendors(recorders)}"] if recorders else []) + \
@@ -175,11 +186,10 @@ def cost_tracking(project: Project, config: Config) -> Finding:
         "token usage and cost are not recorded per request"))
 
 
-def _around(project: Project, hit: Hit) -> str:
-    found = signals.source(project, hit.path)
-    if found is None:
-        return ""
-    return "\n".join(found.line(n) for n in range(hit.line - 2, hit.line + 3))
+def _recorded(src: Source, line: int) -> bool:
+    """Is a token count read at ``line`` recorded within two lines of it?"""
+    around = "\n".join(src.line(n) for n in range(line - 2, line + 3))
+    return _RECORD.search(around) is not None
 
 
 # (system, anchors every match contains, a word its file must mention, pattern)
@@ -394,10 +404,18 @@ def _collect_rules(project: Project) -> tuple[AlertRule, ...]:
             name = index.child(e, "name")
             rules.append(AlertRule(e.path, e.line, scalar_text(name.value) if name else "",
                                    "Datadog", classify(_text(index.subtree(e, e.parent)))))
-    for hit in signals.search(project, _CODE_ALARM, anchors=("Alarm(",)):
-        text = signals.statement(project, hit, max_lines=12)
-        rules.append(AlertRule(hit.path, hit.line, "", "CloudWatch", classify(text)))
+    alarms = signals.search(project, _CODE_ALARM, anchors=("Alarm(",))
+    query = query_name("observability.alarm/1", [(name, p.pattern) for name, p in _CATEGORIES])
+    covered = at_lines(project, alarms, query, _alarm_covers)
+    for hit in alarms:
+        covers = frozenset(covered.get((hit.path, hit.line), ()))
+        rules.append(AlertRule(hit.path, hit.line, "", "CloudWatch", covers))
     return tuple(sorted(set(rules), key=lambda r: (r.path, r.line)))
+
+
+def _alarm_covers(src: Source, line: int) -> tuple[str, ...]:
+    """What the alarm built in code at ``line`` watches (its statement, classified)."""
+    return tuple(sorted(classify(statement_at(src, line, max_lines=12))))
 
 
 def _and(items: list[str]) -> str:

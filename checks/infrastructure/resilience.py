@@ -9,7 +9,7 @@ from readiness.config import Config
 from readiness.configfiles import Entry, config_index, scalar_text
 from readiness.model import Credit, Finding, Gap, check, failed, not_applicable, passed, warned
 from readiness.project import Project
-from readiness.signals import Hit
+from readiness.signals import Hit, Lang, Source, query_name
 
 _DLQ_KEY = re.compile(r"(?i)(?:^|\.)(?:redrive_?policy|dead_?letter_?target_?arn|"
                       r"dead_?letter_?(?:policy|config|queue|topic|exchange)|"
@@ -115,22 +115,31 @@ _FALLBACK_WORD = re.compile(r"(?i)\b\w*(?:fallback|backup|secondary|cached|from_
 
 def _except_fallbacks(project: Project) -> list[Hit]:
     """`except` blocks in files that call a model whose body turns to a fallback."""
-    hits = []
-    for rel in sorted(signals.llm_files(project)):
-        source = signals.source(project, rel)
-        if source is None or source.lang is not signals.Lang.PYTHON:
-            continue
-        for match in _EXCEPT.finditer(source.code):
-            line = source.line_at(match.start())
-            indent = len(match.group(1).expandtabs())
-            for number in range(line + 1, min(line + 15, len(source.starts) + 1)):
-                body = source.line(number)
-                if body.strip() and len(body) - len(body.lstrip()) <= indent:
-                    break
-                if _FALLBACK_WORD.search(body):
-                    hits.append(Hit(rel, line, body.strip(), "fallback in an except block"))
-                    break
-    return hits
+    files = [rel for rel in sorted(signals.llm_files(project))
+             if (src := signals.source(project, rel)) is not None and src.lang is Lang.PYTHON]
+    query = query_name("resilience.except_fallbacks/1", _EXCEPT.pattern, _FALLBACK_WORD.pattern)
+    found = project.facts(files, query, _fallbacks_in)
+    return [Hit(rel, line, body, "fallback in an except block")
+            for rel, rows in found.items() for line, body in rows]
+
+
+def _fallbacks_in(text: str) -> tuple[tuple[int, str], ...]:
+    """(line, first fallback line of its body) of each such `except` in one Python file."""
+    if "except" not in text:
+        return ()
+    source = Source("", Lang.PYTHON, text, False)
+    found = []
+    for match in _EXCEPT.finditer(source.code):
+        line = source.line_at(match.start())
+        indent = len(match.group(1).expandtabs())
+        for number in range(line + 1, min(line + 15, len(source.starts) + 1)):
+            body = source.line(number)
+            if body.strip() and len(body) - len(body.lstrip()) <= indent:
+                break
+            if _FALLBACK_WORD.search(body):
+                found.append((line, body.strip()))
+                break
+    return tuple(found)
 
 
 @check(

@@ -10,7 +10,7 @@ from typing import NamedTuple
 from readiness.config import Config
 from readiness.model import Evidence, Finding, Gap, check, failed, passed
 from readiness.project import Project
-from readiness.signals import windows
+from readiness.signals import query_name, windows
 
 # Most specific first: an Anthropic key also starts with "sk-". Each shape has the literals
 # every key of it contains (the regex only runs around them: repositories are big), a group
@@ -83,19 +83,22 @@ def is_template(rel: str) -> bool:
     return bool(_TEMPLATE.search(rel))
 
 
+# Everything a file's answer depends on besides its text: a file is scanned once and its
+# answer kept while the text and these stay the same.
+_SCAN = query_name("secrets.keys/1",
+                   [(kind, anchors, p.pattern) for kind, anchors, p in _PROVIDERS],
+                   _ASSIGNED.pattern, _PLACEHOLDER.pattern, _SHA256.pattern)
+
+
 def find_secrets(project: Project) -> list[Secret]:
     """API keys committed in any text file of the repository, except templates."""
-    found: list[Secret] = []
-    for rel in project.files:
-        if is_template(rel):
-            continue
-        text = project.text(rel)
-        if text:
-            found += _scan(rel, text)
-    return sorted(found)
+    files = [rel for rel in project.files if not is_template(rel)]
+    return sorted(Secret(rel, *row) for rel, rows in project.facts(files, _SCAN, _scan).items()
+                  for row in rows)
 
 
-def _scan(rel: str, text: str) -> list[Secret]:
+def _scan(text: str) -> tuple[tuple[int, str, str], ...]:
+    """(line, kind, redacted form) of each key in one file's text."""
     found = []
     taken: list[tuple[int, int]] = []  # spans already reported: one key, one finding
     for kind, anchors, pattern in _PROVIDERS:
@@ -103,16 +106,16 @@ def _scan(rel: str, text: str) -> list[Secret]:
             for match in pattern.finditer(text, start, end):
                 if not _overlaps(taken, match.span()) and looks_secret(match.group("body")):
                     taken.append(match.span())
-                    found.append(Secret(rel, text.count("\n", 0, match.start()) + 1, kind,
-                                        _redact(match.group("prefix"))))
+                    found.append((text.count("\n", 0, match.start()) + 1, kind,
+                                  _redact(match.group("prefix"))))
     for start, end in windows(text, _ASSIGNED_ANCHORS):
         for match in _ASSIGNED.finditer(text, start, end):
             if _overlaps(taken, match.span("body")) or _known_shape(match.group("body")):
                 continue  # a provider's key assigned to a variable is judged above
             if looks_secret(match.group("body"), generic=True):
-                found.append(Secret(rel, text.count("\n", 0, match.start("body")) + 1,
-                                    "API key or token", f"{match.group('prefix')} = …"))
-    return found
+                found.append((text.count("\n", 0, match.start("body")) + 1,
+                              "API key or token", f"{match.group('prefix')} = …"))
+    return tuple(found)
 
 
 def _overlaps(taken: list[tuple[int, int]], span: tuple[int, int]) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import NamedTuple
 
@@ -23,7 +24,7 @@ from readiness.model import (
     warned,
 )
 from readiness.project import Project
-from readiness.signals import Hit
+from readiness.signals import Hit, query_name
 
 _BUDGET_CODE = re.compile(r"(?P<litellm_max_budget>\bmax_budget\s*=\s*\d)|"
                           r"(?P<litellm_BudgetManager>\bBudgetManager\()")
@@ -142,13 +143,28 @@ _JMETER_THREADS = re.compile(r"ThreadGroup\.num_threads\">(?:\$\{__P\(\w+,)?(\d+
 _SECONDS = {"s": 1, "m": 60, "h": 3600}
 
 
-def _first(project: Project, rel: str, pattern: re.Pattern[str]) -> re.Match[str] | None:
-    return pattern.search(project.text(rel) or "")
+Groups = tuple[str | None, ...]
+
+
+def _first(project: Project, rel: str, pattern: re.Pattern[str]) -> Groups | None:
+    """The groups of the pattern's first match in the file (kept between runs)."""
+    query = query_name("spend.first/1", pattern.pattern, pattern.flags)
+    return project.facts([rel], query, functools.partial(_first_groups, pattern)).get(rel)
+
+
+def _first_groups(pattern: re.Pattern[str], text: str) -> Groups | None:
+    match = pattern.search(text)
+    return match.groups() if match else None
 
 
 def _max_match(project: Project, rel: str, pattern: re.Pattern[str]) -> tuple[float, int] | None:
-    """The largest number the pattern's groups capture in the file, and its line."""
-    text = project.text(rel) or ""
+    """The largest number the pattern's groups capture in the file, and its line (kept
+    between runs)."""
+    query = query_name("spend.max_match/1", pattern.pattern, pattern.flags)
+    return project.facts([rel], query, functools.partial(_largest, pattern)).get(rel)
+
+
+def _largest(pattern: re.Pattern[str], text: str) -> tuple[float, int] | None:
     best: tuple[float, int] | None = None
     for match in pattern.finditer(text):
         number = float(next(g for g in match.groups() if g))
@@ -157,15 +173,22 @@ def _max_match(project: Project, rel: str, pattern: re.Pattern[str]) -> tuple[fl
     return best
 
 
+_LOCUST_CONF = re.compile(r"locust[^/]*\.conf$")
+_RUNS_COMMANDS = re.compile(r"(?:^|/)(?:Makefile|Dockerfile|[^/]*\.ya?ml|[^/]*\.sh)$")
+
+
+def _where_users(project: Project) -> list[tuple[str, re.Pattern[str]]]:
+    """Where locust's user count may be set, and how: its config, then command lines."""
+    return [*((f, _CONF_USERS) for f in project.files if _LOCUST_CONF.search(f)),
+            *((f, _CLI_USERS) for f in project.files if _RUNS_COMMANDS.search(f))]
+
+
 def load_tests(project: Project) -> list[LoadTest]:
     """Load-test scripts in the repository (tests included), with the rate each drives."""
     found: list[LoadTest] = []
     locustfiles = sorted({i.path: i for i in signals.imports_of(project, "locust", tests=True)
                           if i.path.endswith(".py")}.values())
-    where_users = [(f, _CONF_USERS) for f in project.files
-                   if re.search(r"locust[^/]*\.conf$", f)]
-    where_users += [(f, _CLI_USERS) for f in project.files
-                    if re.search(r"(?:^|/)(?:Makefile|Dockerfile|[^/]*\.ya?ml|[^/]*\.sh)$", f)]
+    where_users = _where_users(project) if locustfiles else []
     for imp in locustfiles:
         users: tuple[float, int, str] | None = None
         for rel, pattern in [(imp.path, _SHAPE_USERS), *where_users]:
@@ -176,7 +199,7 @@ def load_tests(project: Project) -> list[LoadTest]:
         wait = _first(project, imp.path, _LOCUST_WAIT)
         per_user = REQUESTS_PER_USER
         if wait:
-            kind, first, second = wait.group(1), float(wait.group(2)), wait.group(3)
+            kind, first, second = wait[0], float(wait[1] or 0), wait[2]
             seconds = (first + float(second)) / 2 if second else first
             per_user = first if kind == "constant_throughput" else \
                 min(REQUESTS_PER_USER, 1 / seconds) if seconds else REQUESTS_PER_USER
@@ -189,7 +212,7 @@ def load_tests(project: Project) -> list[LoadTest]:
         unit = _first(project, imp.path, _K6_UNIT)
         users_at = _max_match(project, imp.path, _K6_USERS)
         if rate_at:
-            per = (int(unit.group(1) or 1) * _SECONDS[unit.group(2)]) if unit else 1
+            per = (int(unit[0] or 1) * _SECONDS[unit[1] or ""]) if unit else 1
             found.append(LoadTest("k6", Evidence(imp.path, imp.line), rate_at[0] / per,
                                   Evidence(imp.path, rate_at[1])))
         elif users_at:

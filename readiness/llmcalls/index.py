@@ -23,10 +23,10 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from readiness.cache import ContentCache, content_key, is_within
+from readiness.cache import ContentCache, is_within
 from readiness.llmcalls.classify import classify
 from readiness.llmcalls.facts import FileFacts, from_json, to_json
-from readiness.llmcalls.modules import ModuleMap
+from readiness.llmcalls.modules import ModuleMap, import_records
 from readiness.llmcalls.protect import Protections
 from readiness.llmcalls.records import CallSite, CallSiteIndex
 from readiness.llmcalls.resolve import Program
@@ -54,13 +54,10 @@ def build_index(project: Project, *, cache_dir: Path | None = None, jobs: int | 
     cache = None
     if cache_dir is not None and not is_within(cache_dir, project.root):
         cache = ContentCache(cache_dir, "llmcalls", ANALYZER_VERSION)
-    texts = {}
-    for rel in python:
-        text = project.text(rel)
-        if text is not None:
-            texts[rel] = text
-    scan = _Scan(texts, cache, jobs)
-    todo = sorted(rel for rel, text in texts.items() if names_a_provider(text))
+    # what the prefilter and the import scan need of every file, kept between runs
+    glance = project.facts(python, f"llmcalls.glance/{ANALYZER_VERSION}", _glance)
+    scan = _Scan(project, glance, cache, jobs)
+    todo = sorted(rel for rel, (provider, _imports) in glance.items() if provider)
     try:
         for _ in range(MAX_ROUNDS + 1):
             if not todo:
@@ -68,7 +65,7 @@ def build_index(project: Project, *, cache_dir: Path | None = None, jobs: int | 
             scan.analyse(todo)
             relevant = _relevant(scan.facts, modules)
             found = _dependents(scan, relevant, modules) | _dependencies(scan, relevant, modules)
-            todo = sorted(rel for rel in found - scan.seen if rel in texts)
+            todo = sorted(rel for rel in found - scan.seen if rel in glance)
     finally:
         scan.close()
     return CallSiteIndex(_call_sites(scan.facts, modules), len(python), scan.parsed,
@@ -95,9 +92,10 @@ def _call_sites(facts: dict[str, FileFacts], modules: ModuleMap) -> tuple[CallSi
 class _Scan:
     """Facts of the files analysed so far, and how they were obtained."""
 
-    def __init__(self, texts: dict[str, str], cache: ContentCache | None, jobs: int | None
-                 ) -> None:
-        self.texts = texts
+    def __init__(self, project: Project, glance: dict[str, Glance], cache: ContentCache | None,
+                 jobs: int | None) -> None:
+        self.project = project
+        self.glance = glance
         self.cache = cache
         self.jobs = jobs if jobs is not None else (os.cpu_count() or 1)
         self.facts: dict[str, FileFacts] = {}
@@ -116,12 +114,15 @@ class _Scan:
             if rel in self.seen:
                 continue
             self.seen.add(rel)
-            text = self.texts[rel]
-            key = content_key(text)
+            key = self.project.content_key(rel)
+            if key is None:
+                continue  # no text: the glance left it out already
             cached = self.cache.get(key) if self.cache else None
             if cached is not None and self._load(rel, cached):
                 self.from_cache += 1
-            else:
+                continue
+            text = self.project.text(rel)
+            if text is not None:
                 to_parse.append((rel, key, text))
         for rel, data in self._extract(to_parse):
             self.parsed += 1
@@ -182,6 +183,14 @@ def _extract_batch(items: list[tuple[str, str, str]], cache: ContentCache | None
     return out
 
 
+Glance = tuple[bool, list[list[Any]]]
+
+
+def _glance(text: str) -> Glance:
+    """Does the text name a provider, and the import records read from it (no parse)."""
+    return names_a_provider(text), import_records(text)
+
+
 def _relevant(facts: dict[str, FileFacts], modules: ModuleMap) -> set[str]:
     """Analysed modules that name a provider, or import (transitively) one that does."""
     relevant = {path for path, f in facts.items() if f.refs}
@@ -201,12 +210,12 @@ def _dependents(scan: _Scan, relevant: set[str], modules: ModuleMap) -> set[str]
     if not relevant:
         return set()
     found = set()
-    for rel, text in scan.texts.items():
+    for rel, (_provider, records) in scan.glance.items():
         if rel in scan.seen:
             continue
         targets = scan.text_imports.get(rel)
-        if targets is None:  # read once, reused in every round
-            targets = scan.text_imports[rel] = frozenset(modules.imports_in_text(rel, text))
+        if targets is None:  # resolved once, reused in every round
+            targets = scan.text_imports[rel] = frozenset(modules.imported_files(rel, records))
         if targets & relevant:
             found.add(rel)
     return found

@@ -68,16 +68,7 @@ class ModuleMap:
 
     def imports_in_text(self, importer: str, text: str) -> set[str]:
         """Project files a module imports, read from its text with a regular expression."""
-        records: list[list[Any]] = []
-        for source, names, plain in _IMPORT.findall(text):
-            if not source:
-                records.extend([0, part.split()[0], None] for part in plain.split(",")
-                               if part.strip())
-                continue
-            module = source.lstrip(".")
-            listed = [n.split()[0] for n in names.strip("()").split(",") if n.strip()]
-            records.append([len(source) - len(module), module, listed])
-        return self.imported_files(importer, records)
+        return self.imported_files(importer, import_records(text))
 
     def _find(self, folder: str, level: int, module: str) -> str | None:
         rel = module.replace(".", "/")
@@ -100,6 +91,21 @@ class ModuleMap:
                 if candidate in self.files:
                     return candidate
         return None
+
+
+def import_records(text: str) -> list[list[Any]]:
+    """The ``[level, module, names]`` import records of a module, read from its text with a
+    regular expression (no parse): a function of the text alone."""
+    records: list[list[Any]] = []
+    for source, names, plain in _IMPORT.findall(text):
+        if not source:
+            records.extend([0, part.split()[0], None] for part in plain.split(",")
+                           if part.strip())
+            continue
+        module = source.lstrip(".")
+        listed = [n.split()[0] for n in names.strip("()").split(",") if n.strip()]
+        records.append([len(source) - len(module), module, listed])
+    return records
 
 
 def _ancestors(folder: str) -> Iterator[str]:

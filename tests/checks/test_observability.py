@@ -15,6 +15,7 @@ from readiness.model import Credit, Finding, Status
 from readiness.project import Project
 from tests import fixtures_infra as fx
 from tests.conftest import MakeProject
+from tests.warm import cold_then_warm
 
 
 def run(check: object, root: Path) -> Finding:
@@ -393,3 +394,35 @@ def test_alert_rules_are_shared_once_per_run(make_project: MakeProject) -> None:
     assert [(r.name, sorted(r.covers)) for r in alert_rules(project)] == [
         ("LLMHighErrorRate", ["error rate"]), ("LLMSlowResponses", ["latency"]),
         ("LLMTokenSpendSpike", ["cost"])]
+
+
+CDK_ALARM = """\
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+
+new cloudwatch.Alarm(this, 'LlmSlow', {
+  metric: llmLatency,
+  threshold: 20000,
+  evaluationPeriods: 3,
+});
+"""
+
+
+def test_warm_run_reads_no_unchanged_file(make_project: MakeProject, tmp_path: Path) -> None:
+    """Log statements, token records and alarms in code are judged once per file content."""
+    root = make_project({**fx.HARDENED, "infra/stack.ts": CDK_ALARM})
+    config = load_config(root)
+
+    def analyse(project: Project) -> tuple[object, ...]:
+        return (request_logging.run(project, config), cost_tracking.run(project, config),
+                alert_rules(project))
+
+    result = cold_then_warm(root, tmp_path / "cache", analyse)
+    assert result.cold == result.warm
+    logged, costs, rules = result.warm
+    assert where(logged) == ["app/llm.py:23", "app/llm.py:30"]
+    assert [e.note for e in logged.evidence] == ["request, id", "response"]
+    assert where(costs) == ["app/llm.py:27", "app/llm.py:28"]
+    assert [(r.path, r.line, r.system, r.covers) for r in rules
+            if r.path == "infra/stack.ts"] == [
+        ("infra/stack.ts", 3, "CloudWatch", frozenset({"latency"}))]
+    assert result.read == []

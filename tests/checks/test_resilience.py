@@ -13,6 +13,7 @@ from readiness.model import Credit, Finding, Status
 from readiness.project import Project
 from tests import fixtures_infra as fx
 from tests.conftest import MakeProject
+from tests.warm import cold_then_warm
 
 
 def run(check: object, root: Path) -> Finding:
@@ -138,6 +139,23 @@ def test_except_that_returns_a_cached_answer_passes(make_project: MakeProject) -
     assert finding.status is Status.PASS
     assert finding.message == ("a fallback path exists: fallback in an except block "
                                "(app/answer.py:12)")
+
+
+def test_except_fallbacks_warm_run_reads_no_unchanged_file(make_project: MakeProject,
+                                                           tmp_path: Path) -> None:
+    root = make_project({"app/answer.py": (
+        "import openai\n\nfrom app.cache import cached_answer\n\nclient = openai.OpenAI()\n\n\n"
+        "def answer(q: str) -> str:\n    try:\n"
+        "        r = client.chat.completions.create(model='gpt-4o', messages=[])\n"
+        "        return r.choices[0].message.content\n"
+        "    except openai.APIConnectionError:\n"
+        "        return cached_answer(q)\n"), "app/cache.py": "def cached_answer(q): ...\n"})
+    config = load_config(root)
+    result = cold_then_warm(root, tmp_path / "cache",
+                            lambda project: graceful_degradation.run(project, config))
+    assert result.cold == result.warm
+    assert where(result.warm) == ["app/answer.py:12"]
+    assert result.read == []
 
 
 def test_except_that_reraises_is_not_a_fallback(make_project: MakeProject) -> None:

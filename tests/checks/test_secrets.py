@@ -17,6 +17,7 @@ from readiness.model import Credit, Finding, Status
 from readiness.project import Project
 from tests import fixtures_infra as fx
 from tests.conftest import MakeProject
+from tests.warm import cold_then_warm
 
 # Key-shaped random strings, built at run time so that no key-looking literal is committed
 # here (this file would otherwise trip the very scanners it tests).
@@ -143,3 +144,18 @@ def test_secrets_apply_without_llm_and_dedupe_provider_keys(make_project: MakePr
 def test_binary_files_are_skipped_without_crashing(make_project: MakeProject) -> None:
     root = make_project({**fx.BARE_PILOT, "model.bin": b"\x00\x01" + OPENAI.encode()})
     assert run(root).status is Status.PASS
+
+
+def test_warm_run_reads_no_unchanged_file(make_project: MakeProject, tmp_path: Path) -> None:
+    root = make_project({
+        **fx.BARE_PILOT,
+        ".env": f"DEBUG=1\nOPENAI_API_KEY={OPENAI}\n",
+        ".env.example": f"OPENAI_API_KEY={OPENAI}\n",
+        "config/settings.yaml": f"huggingface:\n  token: {HF}\n",
+        "app/rerank.py": f'import cohere\n\nCOHERE_API_KEY = "{COHERE}"\n',
+    })
+    result = cold_then_warm(root, tmp_path / "cache",
+                            lambda project: hardcoded_secrets.run(project, load_config(root)))
+    assert result.cold == result.warm
+    assert where(result.warm) == [".env:2", "app/rerank.py:3", "config/settings.yaml:2"]
+    assert result.read == []

@@ -9,6 +9,7 @@ from readiness.model import Credit, Finding, Status
 from readiness.project import Project
 from tests import fixtures_infra as fx
 from tests.conftest import MakeProject
+from tests.warm import cold_then_warm
 
 
 def run(check: object, root: Path) -> Finding:
@@ -227,3 +228,29 @@ def test_budget_alert_pointing_nowhere_says_so(make_project: MakeProject) -> Non
     assert finding.message == ("a budget of $400/day is declared in readiness.yaml but "
                                "usage.budget.alert points at docs/cost.md, which does not exist")
     assert where(finding) == ["readiness.yaml:4", "readiness.yaml:5"]
+
+
+def test_warm_run_reads_no_unchanged_file(make_project: MakeProject, tmp_path: Path) -> None:
+    """Load-test sizes, budgets in config and alert rules are kept between runs."""
+    files = {**fx.HARDENED, "load/summarise.js": K6,
+             ".github/workflows/load.yml": "jobs:\n  load:\n    steps:\n"
+                                           "      - run: locust --headless -u 8 -r 2\n",
+             "load/plan.jmx": '<ThreadGroup.num_threads">25</stringProp>\n',
+             "infra/budget.tf": 'resource "aws_budgets_budget" "llm" {\n'
+                                '  limit_amount = "400"\n}\n'}
+    del files["loadtest/locust.conf"]
+    root = make_project(files)
+    config = load_config(root)
+
+    def analyse(project: Project) -> tuple[object, ...]:
+        return (load_tests(project), load_testing.run(project, config),
+                budget_limits.run(project, config))
+
+    result = cold_then_warm(root, tmp_path / "cache", analyse)
+    assert result.cold == result.warm
+    tests, _, budget = result.warm
+    assert [(t.tool, t.rate, str(t.sized_at)) for t in tests] == [
+        ("locust", 8.0, ".github/workflows/load.yml:4"), ("k6", 5.0, "load/summarise.js:8"),
+        ("JMeter", 25.0, "load/plan.jmx:1")]
+    assert where(budget)[:2] == ["infra/budget.tf:1", "ops/alerts.yml:11"]
+    assert result.read == []
