@@ -43,3 +43,31 @@ def test_interruption_keeps_the_old_report(tmp_path: Path,
 def test_unwritable_folder_is_one_line(tmp_path: Path) -> None:
     with pytest.raises(ReadinessError, match="cannot write"):
         write_atomic(tmp_path / "missing" / "report.md", "x")
+
+
+def test_a_named_pipe_or_device_is_written_through_not_replaced(tmp_path: Path) -> None:
+    """`--output /dev/null` must not rename a regular file over the device (as root that
+    would replace /dev/null itself); a FIFO stands in for the device here."""
+    import os
+    import stat
+    import threading
+
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    received: list[str] = []
+    reader = threading.Thread(target=lambda: received.append(fifo.read_text(encoding="utf-8")),
+                              daemon=True)
+    reader.start()
+    write_atomic(fifo, "report\n")
+    reader.join(5)
+    assert received == ["report\n"]
+    assert stat.S_ISFIFO(os.stat(fifo).st_mode)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["pipe"]
+
+
+def test_dev_null_stays_a_device() -> None:
+    import os
+    import stat
+
+    write_atomic(Path(os.devnull), "discarded\n")
+    assert stat.S_ISCHR(os.stat(os.devnull).st_mode)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import importlib
 import os
+import stat
 import tempfile
 from pathlib import Path
 
@@ -21,7 +22,14 @@ def render(sc: Scorecard, fmt: str, **options: object) -> str:
 
 def write_atomic(path: Path, text: str) -> None:
     """Write ``text`` to ``path`` via a temporary file and a rename, so that an interruption
-    or a full disk never leaves a half-written report in place of the old one."""
+    or a full disk never leaves a half-written report in place of the old one.
+
+    A path that exists and is not a regular file (``/dev/null``, ``/dev/stdout``, a named
+    pipe) is written straight to: renaming over it would replace the device itself."""
+    with contextlib.suppress(OSError):
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            _write_through(path, text)
+            return
     folder = path.parent if str(path.parent) else Path(".")
     try:
         handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
@@ -39,3 +47,11 @@ def write_atomic(path: Path, text: str) -> None:
         if isinstance(exc, OSError):
             raise ReadinessError(f"cannot write: {exc.strerror}", path=str(path)) from None
         raise
+
+
+def _write_through(path: Path, text: str) -> None:
+    try:
+        with open(path, "w", encoding="utf-8", newline="\n") as out:
+            out.write(text)
+    except OSError as exc:
+        raise ReadinessError(f"cannot write: {exc.strerror}", path=str(path)) from None
