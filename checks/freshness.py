@@ -20,14 +20,9 @@ from readiness.model import (
     warned,
 )
 from readiness.project import Project
-from readiness.prompthistory import (
-    STRONG,
-    Change,
-    candidates,
-    eval_files,
-    last_prompt_change,
-    shallow_commits,
-)
+from readiness.promptfiles import candidates, eval_files
+from readiness.prompthistory import Change, last_prompt_change, shallow_commits
+from readiness.promptlines import Role, has_system_prompt
 
 # ---- when each eval file was produced --------------------------------------------------------
 
@@ -45,10 +40,6 @@ class Produced(NamedTuple):
         note = {"timestamp": "run timestamp in the file", "commit": "last commit"}.get(
             self.source, "no run timestamp and not committed")
         return Evidence(self.path, None, f"{note} {_day(self.when)}" if self.when else note)
-
-
-
-
 
 
 def produced(project: Project, rel: str, stamp: datetime.datetime | None,
@@ -151,8 +142,7 @@ def eval_freshness(project: Project, config: Config) -> Finding:
 def _no_evals(project: Project, config: Config) -> Finding:
     found = candidates(project, config)
     usage = signals.llm_usage(project)
-    if not usage and not any(r.kind != "code" or STRONG.search(project.text(p) or "")
-                             for p, r in found.items()):
+    if not usage and not _prompts_shown(project, found):
         return not_applicable("no prompts or LLM code found, and no eval results")
     history = last_prompt_change(project, config)
     if history.change is not None:
@@ -164,6 +154,14 @@ def _no_evals(project: Project, config: Config) -> Finding:
     where = first or usage[0].evidence()
     return failed("no eval results found, so fresh evals cannot be shown for the prompts and "
                   "model settings in use", where)
+
+
+def _prompts_shown(project: Project, found: dict[str, Role]) -> bool:
+    """Is any candidate a prompt or config file, or code with a system message?"""
+    if any(role.kind != "code" for role in found.values()):
+        return True
+    code = [rel for rel, role in found.items() if role.kind == "code"]
+    return any(project.facts(code, "freshness.system_prompt/1", has_system_prompt).values())
 
 
 def _change_evidence(project: Project, change: Change) -> Evidence:
@@ -253,8 +251,6 @@ def _mtime(project: Project, rel: str) -> datetime.datetime:
     except OSError:
         seconds = 0.0
     return datetime.datetime.fromtimestamp(seconds, tz=datetime.UTC)
-
-
 
 
 CHECKS = (eval_freshness,)

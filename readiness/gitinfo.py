@@ -6,10 +6,18 @@ executable is missing, and that must degrade to "not a git repository", not a cr
 
 from __future__ import annotations
 
+import contextlib
 import datetime
+import subprocess
 import threading
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import IO, Any, NamedTuple
+
+# The user's git config must not change the output parsed from streamed commands.
+STABLE_OPTIONS = ("--literal-pathspecs", "-c", "core.quotepath=false",
+                  "-c", "log.showSignature=false", "-c", "log.showRoot=true",
+                  "-c", "log.follow=false", "-c", "diff.relative=false")
 
 
 class Change(NamedTuple):
@@ -38,7 +46,49 @@ class GitFacts:
             self.dirty: bool | None = bool(repo.is_dirty(untracked_files=True))
         except Exception:
             self.dirty = None
-        self.shallow = (Path(repo.git_dir) / "shallow").exists()
+        # A linked worktree shares the shallow file of the main repository.
+        self._shallow_file = Path(repo.common_dir) / "shallow"
+        self.shallow = self._shallow_file.exists()
+        self._shallow_commits: frozenset[str] | None = None
+
+    @property
+    def prefix(self) -> str:
+        """The scanned root relative to the repository top: "" or "a/b/"."""
+        return self._prefix
+
+    @property
+    def shallow_commits(self) -> frozenset[str]:
+        """The commits where a shallow clone's history is cut off (none in a full clone)."""
+        if not self.shallow:
+            return frozenset()
+        with self._lock:
+            if self._shallow_commits is None:
+                try:
+                    text = self._shallow_file.read_text(encoding="ascii")
+                except (OSError, UnicodeDecodeError):
+                    text = ""
+                self._shallow_commits = frozenset(text.split())
+            return self._shallow_commits
+
+    @contextlib.contextmanager
+    def stream(self, *args: str, stdin: bool = False) -> Iterator[GitRun]:
+        """Run git (``STABLE_OPTIONS``, then ``args``) in the scanned root, through the same
+        runner as every other git command here, and hand over its output as it comes (and
+        its input, with ``stdin``). Raises OSError when git cannot be started; the process
+        is stopped when the block ends."""
+        argv = [self._cmd.GIT_PYTHON_GIT_EXECUTABLE or "git", *STABLE_OPTIONS, *args]
+        try:
+            process = self._cmd.execute(argv, as_process=True,
+                                        istream=subprocess.PIPE if stdin else None)
+        except Exception as exc:  # GitCommandNotFound, carrying the OSError as its cause
+            cause = exc.__cause__ if isinstance(exc.__cause__, OSError) else None
+            raise OSError(cause.errno if cause else None,
+                          cause.strerror if cause else str(exc)) from exc
+        run = GitRun(process)
+        try:
+            yield run
+        finally:
+            run.stop()
 
     def list_files(self) -> list[str]:
         """Tracked and untracked-but-not-ignored files under the root, relative to it."""
@@ -86,6 +136,48 @@ class GitFacts:
                 path = path[len(self._prefix) :]
             changes.setdefault(path, current)
         return changes
+
+
+class GitRun:
+    """A git command running in the background (see ``GitFacts.stream``)."""
+
+    def __init__(self, process: Any) -> None:
+        self._process = process  # GitPython's AutoInterrupt: stops git when dropped
+
+    @property
+    def stdin(self) -> IO[bytes]:
+        stream: IO[bytes] | None = self._process.stdin
+        if stream is None:
+            raise OSError("git was started without input")
+        return stream
+
+    @property
+    def stdout(self) -> IO[bytes]:
+        stream: IO[bytes] = self._process.stdout
+        return stream
+
+    def succeeded(self) -> bool:
+        """Wait for git to exit (read its output to the end first): did it exit with 0?"""
+        try:
+            return bool(self._process.wait() == 0)
+        except Exception:  # GitCommandError: a non-zero exit status
+            return False
+
+    def stop(self) -> None:
+        """Stop git if it is still running, and close its streams."""
+        proc: subprocess.Popen[bytes] | None = self._process.proc
+        if proc is None:
+            return
+        if proc.stdin is not None:
+            with contextlib.suppress(OSError):
+                proc.stdin.close()
+        if proc.poll() is None:
+            with contextlib.suppress(OSError):
+                proc.kill()
+        proc.wait()
+        for stream in (proc.stdout, proc.stderr):
+            if stream is not None:
+                stream.close()
 
 
 def _is_sha(text: str) -> bool:

@@ -3,14 +3,17 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import pytest
 from readiness.checks.feedback import feedback_loop
 from readiness.checks.freshness import eval_freshness
 
+from readiness import prompthistory
 from readiness.config import load_config
 from readiness.model import Credit, Finding, Status
 from readiness.project import Project
 from tests import fixtures_quality as fx
 from tests.conftest import Files, MakeProject, git
+from tests.warm import cold_then_warm
 
 EVALS = "evals/results.jsonl"  # promptfoo JSONL: no run timestamp, dated by its commit
 
@@ -267,6 +270,140 @@ def test_repository_without_commits_is_judged_like_no_git(make_project: MakeProj
     assert finding.message.startswith("the git repository has no commits yet and ")
 
 
+# ---- eval-freshness: warm runs ---------------------------------------------------------------
+
+SUMMARISE = """\
+import anthropic
+
+client = anthropic.Anthropic()
+TEMPLATE = "summary.j2"
+
+
+def summarise(text: str) -> str:
+    return client.messages.create(model=MODEL, max_tokens=300, messages=[]).content
+"""
+SUPPORT = {
+    "app/summarise.py": SUMMARISE,
+    "app/templates/summary.j2": "Summarise {{ text }} in three bullet points.\n",
+    "app/templates/page.html.j2": "<h1>{{ title }}</h1>\n",
+    "config/llm.yaml": "model: claude-sonnet-4-5\ntemperature: 0.2\n",
+    "web/chat.ts": "const SYSTEM_PROMPT = `You answer questions about invoices.`;\n",
+    "app/util.py": "def add(a: int, b: int) -> int:\n    return a + b\n",
+}
+
+
+def freshness(project: Project) -> Finding:
+    return eval_freshness.run(project, load_config(project.root))
+
+
+def judged_commits(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The commits whose diffs are judged from here on (not answered from the cache)."""
+    judged: list[str] = []
+    original = prompthistory._judge_commit
+
+    def counting(sha: str, *args: object) -> object:
+        judged.append(sha)
+        return original(sha, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(prompthistory, "_judge_commit", counting)
+    return judged
+
+
+def test_warm_eval_freshness_reads_no_unchanged_file(make_project: MakeProject,
+                                                      tmp_path: Path) -> None:
+    root, (_, change) = extractor(
+        make_project, ("2026-11-02", {EVALS: fx.PROMPTFOO_JSONL, **SUPPORT}),
+        ("2026-11-20", {"app/extract.py": fx.EXTRACT_PROMPT_WORDING}))
+    result = cold_then_warm(root, tmp_path / "cache", freshness)
+    assert result.cold == result.warm == run(eval_freshness, root)
+    assert result.warm.message == (f"prompts changed 2026-11-20 ({change[:7]} app/extract.py), "
+                                   f"evals from 2026-11-02 ({EVALS})")
+    assert where(result.warm) == ["app/extract.py:10", EVALS]
+    assert result.read == []
+
+
+def test_warm_no_evals_finding_reads_no_unchanged_file(make_project: MakeProject,
+                                                       tmp_path: Path) -> None:
+    root = make_project({"app/agent.py": 'MESSAGES = [{"role": "system", "content": "Hi"}]\n',
+                         "app/cli.py": "print('hello')\n"}, git=True)
+    initial = git(root, "rev-parse", "HEAD").strip()
+    result = cold_then_warm(root, tmp_path / "cache", freshness)
+    assert result.cold == result.warm == run(eval_freshness, root)
+    assert result.warm.message == ("no eval results found, so none can be shown to be newer "
+                                   "than the last change to prompts (2026-10-01, "
+                                   f"{initial[:7]} app/agent.py)")
+    assert result.read == []
+
+
+def test_warm_history_judges_only_new_commits(make_project: MakeProject, tmp_path: Path,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    root, shas = extractor(make_project, ("2026-11-02", {EVALS: fx.PROMPTFOO_JSONL, **SUPPORT}),
+                           ("2026-11-20", {"app/extract.py": fx.EXTRACT_UNRELATED}))
+    cache = tmp_path / "cache"
+    cold = freshness(Project(root, cache_dir=cache))
+    assert cold.status is Status.PASS
+    judged = judged_commits(monkeypatch)
+    assert freshness(Project(root, cache_dir=cache)) == cold
+    assert judged == []  # every commit listed was judged before: no diff was read
+    unrelated = fx.commit(root, "2026-11-21", {
+        "app/extract.py": fx.EXTRACT_UNRELATED + "\n\n# Totals are in the invoice currency.\n"})
+    warm = freshness(Project(root, cache_dir=cache))
+    assert judged == [unrelated]  # the older commits' judgements are reused
+    assert warm == cold == run(eval_freshness, root)
+    change = fx.commit(root, "2026-11-22", {"config/llm.yaml": "model: claude-opus-4-1\n"})
+    judged.clear()
+    warm = freshness(Project(root, cache_dir=cache))
+    assert judged == [change]
+    assert warm == run(eval_freshness, root)
+    assert warm.message == (f"model settings changed 2026-11-22 ({change[:7]} config/llm.yaml), "
+                            f"evals from 2026-11-02 ({EVALS})")
+
+
+def test_warm_history_with_quoted_paths(make_project: MakeProject, tmp_path: Path,
+                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    # git quotes these names in its output: the listing and the diffs must name them alike.
+    odd = {'prompts/say "hi".txt': "Say hi.\n", "prompts/résumé\tv2.md": "Summarise.\n"}
+    root, (change,) = extractor(make_project, ("2026-11-20", {EVALS: fx.PROMPTFOO_JSONL, **odd}))
+    cache = tmp_path / "cache"
+    cold = freshness(Project(root, cache_dir=cache))
+    assert cold.message == (f"evals ({EVALS}) were committed together with the last change to "
+                            f"prompts (2026-11-20, {change[:7]} prompts/résumé\tv2.md and 1 "
+                            "more)")
+    judged = judged_commits(monkeypatch)
+    assert freshness(Project(root, cache_dir=cache)) == cold
+    assert judged == []
+
+
+def test_warm_history_of_a_service_folder(make_project: MakeProject, tmp_path: Path,
+                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    root = make_project({f"services/inv/{rel}": text for rel, text in fx.EXTRACTOR.items()},
+                        git=True)
+    fx.commit(root, "2026-11-02", {f"services/inv/{EVALS}": fx.PROMPTFOO_JSONL})
+    fx.commit(root, "2026-11-20", {"services/inv/app/extract.py": fx.EXTRACT_PROMPT_WORDING})
+    result = cold_then_warm(root / "services/inv", tmp_path / "cache", freshness)
+    assert result.cold == result.warm == run(eval_freshness, root / "services/inv")
+    assert where(result.warm) == ["app/extract.py:10", EVALS]
+    judged = judged_commits(monkeypatch)
+    assert freshness(Project(root / "services/inv", cache_dir=tmp_path / "cache")) == result.cold
+    assert judged == []
+
+
+def test_deepened_shallow_clone_judges_its_old_cut_again(make_project: MakeProject,
+                                                        tmp_path: Path) -> None:
+    # At the cut, a commit shows every file as added; once deepened, only its own change.
+    source = make_project({"app/extract.py": fx.EXTRACT}, git=True)
+    fx.commit(source, "2026-11-02", {EVALS: fx.PROMPTFOO_JSONL})
+    fx.commit(source, "2026-11-20", {"app/extract.py": fx.EXTRACT_UNRELATED})
+    git(tmp_path, "clone", "-q", "--depth", "1", source.as_uri(), "shallow")
+    root, cache = tmp_path / "shallow", tmp_path / "cache"
+    assert freshness(Project(root, cache_dir=cache)).status is Status.WARN
+    git(root, "fetch", "-q", "--unshallow")
+    deepened = freshness(Project(root, cache_dir=cache))
+    assert deepened == run(eval_freshness, root)
+    assert deepened.status is Status.PASS
+    assert "(2026-10-01, " in deepened.message
+
+
 # ---- feedback-loop -------------------------------------------------------------------------
 
 
@@ -352,6 +489,54 @@ def test_documented_feedback_process_counts_when_code_shows_none(
     finding = run(feedback_loop, root)
     assert (finding.status, finding.credit) == (Status.PASS, Credit.DOCUMENTED)
     assert where(finding) == ["docs/feedback.md", "readiness.yaml:3"]
+
+
+@pytest.mark.parametrize("fixture", ["FASTAPI_FEEDBACK", "HELPER_STORE", "DJANGO_FLAGS",
+                                     "STREAMLIT_APP", "NEXT_APP", "SLACK_LOG_ONLY"])
+def test_feedback_loop_warm_run_reads_no_unchanged_file(make_project: MakeProject,
+                                                        tmp_path: Path, fixture: str) -> None:
+    """Captures, handlers, writes and the functions they call are kept per file content."""
+    root = make_project(getattr(fx, fixture))
+    config = load_config(root)
+    result = cold_then_warm(root, tmp_path / "cache",
+                            lambda project: feedback_loop.run(project, config))
+    assert result.cold == result.warm == run(feedback_loop, root)
+    assert result.read == []
+
+
+def test_template_button_calling_a_python_store_passes_cold_and_warm(
+        make_project: MakeProject, tmp_path: Path) -> None:
+    root = make_project({
+        "templates/chat.html": ("<div>{{ answer }}</div>\n"
+                                "<!-- <button aria-label=\"thumbs up\">old</button> -->\n"
+                                "<button aria-label=\"Thumbs down\" "
+                                "onclick=\"save_feedback(answer_id)\">-</button>\n"),
+        "app/store.py": ("import openai\n\nclient = openai.OpenAI()\n\n\n"
+                         "def save_feedback(answer_id: str) -> None:\n"
+                         "    db.add(Flagged(answer_id=answer_id))\n"),
+    })
+    config = load_config(root)
+    result = cold_then_warm(root, tmp_path / "cache",
+                            lambda project: feedback_loop.run(project, config))
+    assert result.cold == result.warm
+    assert result.warm.status is Status.PASS
+    assert result.warm.message == ("feedback is captured at templates/chat.html:3 (thumbs "
+                                   "up/down control) and stored at app/store.py:7 (write)")
+    assert result.read == []
+
+
+def test_feedback_handler_that_does_not_parse_is_noted_on_warm_runs_too(
+        make_project: MakeProject, tmp_path: Path) -> None:
+    root = make_project({"app/api.py": ("import openai\n\n\n@app.post('/feedback')\n"
+                                        "def feedback(body:\n    db.add(body)\n")})
+    config = load_config(root)
+    result = cold_then_warm(root, tmp_path / "cache", lambda project: (
+        feedback_loop.run(project, config), project.skipped))
+    assert result.cold == result.warm
+    finding, skipped = result.warm
+    assert where(finding) == ["app/api.py:4", "app/api.py:6"]
+    assert [(s.path, s.reason) for s in skipped] == [("app/api.py", "Python that does not parse")]
+    assert result.read == []
 
 
 def test_no_llm_and_no_feedback_is_not_applicable(make_project: MakeProject) -> None:

@@ -1,0 +1,30 @@
+"""What changed lines show: prompts, model settings, or nothing (comments never count)."""
+
+from __future__ import annotations
+
+import pytest
+
+from readiness.promptlines import MODEL, PROMPTS, Role, line_kinds
+from readiness.signals import Lang
+
+PY, PY_LLM = Role("code", Lang.PYTHON), Role("code", Lang.PYTHON, llm=True)
+JS, CONFIG = Role("code", Lang.JAVASCRIPT), Role("config", Lang.CONFIG, llm=True)
+
+
+@pytest.mark.parametrize(("role", "line", "kinds"), [
+    (PY, 'SYSTEM_PROMPT = """', {PROMPTS}),
+    (PY, "MODEL = 'o1'", {MODEL}),
+    (PY_LLM, "    temperature=0,", {MODEL}),
+    (PY, "    temperature=0,", set()),  # only where the file talks to a model
+    (PY, '    x = 1  # model="gpt-4o"', set()),  # in a comment
+    (PY, "total = parse(text)", set()),
+    (JS, "const a = b /* c */; const system = `Be brief`", {PROMPTS}),
+    (JS, "const m = 'o3-mini';", {MODEL}),
+    (CONFIG, "  - provider: openai:gpt-4.1  # cheaper", {MODEL}),
+    (CONFIG, "# model: gpt-4o", set()),
+    # re.IGNORECASE takes these letters for s and i: so must the cheap word test before it
+    (CONFIG, "\u017fystem: Be brief", {PROMPTS}),
+    (CONFIG, "\u0130NSTRUCTIONS: Be brief", {PROMPTS}),
+])
+def test_line_kinds(role: Role, line: str, kinds: set[str]) -> None:
+    assert line_kinds([line], role) == kinds
