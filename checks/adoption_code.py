@@ -2,20 +2,21 @@
 
 Python is read through its AST, JavaScript and TypeScript line by line; nothing is imported
 or run. Test code is left out: a flag SDK used only in a test does not roll anything out.
-Built once per run and shared by the checks.
+Built once per run and shared by the checks; each file's facts are kept between runs, so an
+unchanged file is neither read nor parsed again.
 """
 
 from __future__ import annotations
 
 import ast
-import json
+import functools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
 
 from readiness.model import Evidence
-from readiness.project import Project
+from readiness.project import Project, parse_python
+from readiness.signals import query_name
 
 from .adoption_docs import TEST_PATH
 
@@ -97,49 +98,74 @@ def _interesting() -> frozenset[str]:
     return frozenset(w.split(".")[0] for w in words)
 
 
+Row = tuple[int, str, str]  # line, name, arg
+# A file's imports, routes, calls and `__main__` blocks; None: Python that does not parse.
+FileFacts = tuple[tuple[Row, ...], tuple[Row, ...], tuple[Row, ...], tuple[Row, ...]]
+_NOTHING: FileFacts = ((), (), (), ())
+# What the per-file answers depend on besides the text: bump the versions when the code does.
+_PY_QUERY = ("adoption.code.python/1", sorted(CALLS), sorted(WEB_FRAMEWORKS.items()),
+             sorted(_ROUTE_METHODS))
+_JS_QUERY = ("adoption.code.script/1", sorted(CALLS), sorted(WEB_FRAMEWORKS.items()),
+             _JS_IMPORT.pattern, _JS_ROUTE.pattern, _JS_CALL.pattern)
+
+
 def _collect(project: Project) -> CodeFacts:
+    files = list(code_files(project))
+    python = [f for f in files if f.endswith(PY)]
+    interesting = _interesting()
+    found: dict[str, FileFacts | None] = {}
+    found.update(project.facts(python, query_name(*_PY_QUERY, sorted(interesting)),
+                               functools.partial(_python, interesting=interesting)))
+    found.update(project.facts([f for f in files if not f.endswith(PY)], query_name(*_JS_QUERY),
+                               _javascript))
     imports: list[Site] = []
     routes: list[Site] = []
     calls: list[Site] = []
     mains: list[Site] = []
-    interesting = _interesting()
-    for rel in code_files(project):
-        if rel.endswith(PY):
-            if interesting.isdisjoint(_WORD.findall(project.text(rel) or "")):
-                continue
-            tree = project.python_ast(rel)
-            if tree is not None:
-                _python(rel, tree, imports, routes, calls, mains)
-        else:
-            _javascript(rel, project.lines(rel), imports, routes, calls)
+    for rel in files:
+        if rel not in found:
+            continue
+        answer = found[rel]
+        if answer is None:
+            project.note_skipped(rel, "Python that does not parse")
+            continue
+        for bucket, rows in zip((imports, routes, calls, mains), answer, strict=True):
+            bucket += [Site(rel, *row) for row in rows]
     return CodeFacts(tuple(imports), tuple(routes), tuple(calls), tuple(mains))
 
 
-def _python(rel: str, tree: ast.Module, imports: list[Site], routes: list[Site],
-            calls: list[Site], mains: list[Site]) -> None:
-    mine: list[Site] = []
+def _python(text: str, interesting: frozenset[str]) -> FileFacts | None:
+    if interesting.isdisjoint(_WORD.findall(text)):
+        return _NOTHING
+    tree = parse_python(text)
+    if tree is None:
+        return None
+    imports: list[Row] = []
+    calls: list[Row] = []
+    mains: list[Row] = []
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
-            mine += [Site(rel, node.lineno, a.name.split(".")[0], a.name) for a in node.names]
+            imports += [(node.lineno, a.name.split(".")[0], a.name) for a in node.names]
         elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
-            mine.append(Site(rel, node.lineno, node.module.split(".")[0], node.module))
+            imports.append((node.lineno, node.module.split(".")[0], node.module))
         elif isinstance(node, ast.Call):
             name = _callee(node.func)
             if name in CALLS:
-                calls.append(Site(rel, node.lineno, name, _first_string(node)))
+                calls.append((node.lineno, name, _first_string(node)))
         elif isinstance(node, ast.If) and _is_main_guard(node.test):
-            mains.append(Site(rel, node.lineno, "__main__"))
-    imports += mine
-    framework = next((WEB_FRAMEWORKS[s.name] for s in mine if s.name in WEB_FRAMEWORKS), None)
+            mains.append((node.lineno, "__main__", ""))
+    routes: list[Row] = []
+    framework = next((WEB_FRAMEWORKS[n] for _, n, _ in imports if n in WEB_FRAMEWORKS), None)
     if framework:
-        routes += _python_routes(rel, tree, framework)
-    elif any(s.name == "django" for s in mine):
-        routes += [Site(rel, n.lineno, "Django", "urlpatterns") for n in ast.walk(tree)
-                   if isinstance(n, ast.Assign) and any(
-                       isinstance(t, ast.Name) and t.id == "urlpatterns" for t in n.targets)]
+        routes = _python_routes(tree, framework)
+    elif any(n == "django" for _, n, _ in imports):
+        routes = [(n.lineno, "Django", "urlpatterns") for n in ast.walk(tree)
+                  if isinstance(n, ast.Assign) and any(
+                      isinstance(t, ast.Name) and t.id == "urlpatterns" for t in n.targets)]
+    return tuple(imports), tuple(routes), tuple(calls), tuple(mains)
 
 
-def _python_routes(rel: str, tree: ast.Module, framework: str) -> list[Site]:
+def _python_routes(tree: ast.Module, framework: str) -> list[Row]:
     found = []
     for node in ast.walk(tree):
         if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
@@ -148,8 +174,8 @@ def _python_routes(rel: str, tree: ast.Module, framework: str) -> list[Site]:
             if (isinstance(decorator, ast.Call) and isinstance(decorator.func, ast.Attribute)
                     and decorator.func.attr in _ROUTE_METHODS
                     and _first_string(decorator).startswith("/")):
-                found.append(Site(rel, decorator.lineno, framework, _first_string(decorator)))
-    return sorted(found, key=lambda s: s.line)
+                found.append((decorator.lineno, framework, _first_string(decorator)))
+    return sorted(found, key=lambda row: row[0])
 
 
 def _callee(func: ast.expr) -> str:
@@ -174,20 +200,20 @@ def _is_main_guard(test: ast.expr) -> bool:
             and test.comparators[0].value == "__main__")
 
 
-def _javascript(rel: str, lines: list[str], imports: list[Site], routes: list[Site],
-                calls: list[Site]) -> None:
-    mine = []
+def _javascript(text: str) -> FileFacts:
+    lines = text.splitlines()
+    imports: list[Row] = []
+    calls: list[Row] = []
     for number, line in enumerate(lines, 1):
         for match in _JS_IMPORT.finditer(line):
-            mine.append(Site(rel, number, _package(match.group(1)), match.group(1)))
+            imports.append((number, _package(match.group(1)), match.group(1)))
         for match in _JS_CALL.finditer(line):
             if match.group(2) in CALLS:
-                calls.append(Site(rel, number, match.group(2), match.group(3) or ""))
-    imports += mine
-    framework = next((WEB_FRAMEWORKS[s.name] for s in mine if s.name in WEB_FRAMEWORKS), None)
-    if framework:
-        routes += [Site(rel, n, framework, m.group(2)) for n, line in enumerate(lines, 1)
-                   for m in _JS_ROUTE.finditer(line)]
+                calls.append((number, match.group(2), match.group(3) or ""))
+    framework = next((WEB_FRAMEWORKS[n] for _, n, _ in imports if n in WEB_FRAMEWORKS), None)
+    routes = [(n, framework, m.group(2)) for n, line in enumerate(lines, 1)
+              for m in _JS_ROUTE.finditer(line)] if framework else []
+    return tuple(imports), tuple(routes), tuple(calls), ()
 
 
 def _package(spec: str) -> str:
@@ -195,34 +221,22 @@ def _package(spec: str) -> str:
     return "/".join(parts[:2]) if spec.startswith("@") else parts[0]
 
 
-def first_line(project: Project, rel: str, needle: str) -> int:
-    """The first line of ``rel`` containing ``needle`` (1 when it is not found)."""
-    return next((n for n, line in enumerate(project.lines(rel), 1) if needle in line), 1)
-
-
-def json_object(project: Project, rel: str) -> dict[str, Any] | None:
-    """A JSON file's top-level object, or None if it is not one."""
-    text = project.text(rel)
-    if text is None:
-        return None
-    try:
-        data = json.loads(text)
-    except (ValueError, RecursionError):
-        return None
-    return data if isinstance(data, dict) else None
-
-
 def batch_entry_point(project: Project) -> Evidence | None:
     """Where the project runs as a scheduled or command-line job, if it does."""
-    for rel in project.files:
-        if rel.endswith((".yml", ".yaml")) or rel.endswith(("crontab", ".cron")):
-            text = project.text(rel) or ""
-            match = _CRON.search(text)
-            if match or (rel.endswith(("crontab", ".cron")) and text.strip()):
-                line = text.count("\n", 0, match.start()) + 1 if match else 1
-                return Evidence(rel, line, "scheduled job")
+    files = [rel for rel in project.files if rel.endswith((".yml", ".yaml", "crontab", ".cron"))]
+    found = project.facts(files, query_name("adoption.cron/1", _CRON.pattern), _cron)
+    for rel in files:
+        line, written = found.get(rel, (0, False))
+        if line or (rel.endswith(("crontab", ".cron")) and written):
+            return Evidence(rel, line or 1, "scheduled job")
     facts = code_facts(project)
     scheduler = facts.importing(*_SCHEDULERS)
     if scheduler:
         return scheduler[0].at(f"{scheduler[0].name} job")
     return facts.mains[0].at("command-line entry point") if facts.mains else None
+
+
+def _cron(text: str) -> tuple[int, bool]:
+    """The line of the first cron schedule (0: none), and whether the file says anything."""
+    match = _CRON.search(text)
+    return (text.count("\n", 0, match.start()) + 1 if match else 0), bool(text.strip())

@@ -3,17 +3,23 @@
 Markdown (ATX and setext), reStructuredText underlines, AsciiDoc ``=`` titles and HTML
 ``<h1>``-``<h6>`` lines (a wiki export) are headings. A section is a heading and the lines
 up to the next heading; text before the first heading is a section with an empty heading.
-Parsed once per run and shared by the checks.
+Each check boils a document's sections down to the few plain facts it needs (`outlines`),
+which are kept between runs: an unchanged document is neither read nor parsed again.
 """
 
 from __future__ import annotations
 
+import functools
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
-from readiness.model import Evidence
 from readiness.project import Project
+from readiness.signals import query_name
+
+A = TypeVar("A")
+_PARSER = "adoption.docs/1"  # bump when `_parse` or what `Section` says of one changes
 
 DOC_SUFFIXES = (".md", ".markdown", ".rst", ".adoc", ".html", ".htm", ".txt")
 # Plain-text files count as documents only where documents live (prompts are .txt too).
@@ -34,15 +40,14 @@ _PLACEHOLDER = re.compile(r"^\W*(tbd|tba|todo|wip|n/?a|coming soon|to (be|do)\b.
 
 @dataclass(frozen=True)
 class Section:
-    """A heading (empty before the first one) and the lines under it, up to the next heading."""
+    """A heading (empty before the first one) and the lines under it, up to the next heading.
 
-    path: str
+    Sections are what a check's summary of one document is computed from; where they are is
+    the caller's to say, so they carry no path."""
+
     line: int
     heading: str
     body: tuple[tuple[int, str], ...]
-
-    def at(self, note: str = "") -> Evidence:
-        return Evidence(self.path, self.line, note)
 
     @property
     def substantive(self) -> bool:
@@ -64,25 +69,42 @@ def is_document(rel: str) -> bool:
     return not lower.endswith(".txt") or bool(_TEXT_HOMES.search(rel))
 
 
-def documents(project: Project) -> Mapping[str, tuple[Section, ...]]:
-    """Every document's sections, parsed once per run."""
-    return project.shared("adoption.documents", _parse_all)
+def outlines(project: Project, query: str, summarise: Callable[[tuple[Section, ...]], A],
+             *params: object) -> dict[str, A]:
+    """``summarise`` of each document's sections, by path in path order, kept between runs.
 
-
-def _parse_all(project: Project) -> dict[str, tuple[Section, ...]]:
-    parsed = {}
+    ``summarise`` sees one document's sections and must return plain values; ``query``
+    names it and ``params`` everything else it depends on (its patterns).
+    """
+    by_style: dict[str, list[str]] = {}
     for rel in project.files:
         if is_document(rel):
-            text = project.text(rel)
-            if text is not None:
-                parsed[rel] = parse(rel, text)
-    return parsed
+            by_style.setdefault(_style(rel.lower()), []).append(rel)
+    found: dict[str, A] = {}
+    for style, files in by_style.items():
+        found.update(project.facts(files, query_name(query, _PARSER, style, *params),
+                                   functools.partial(_summarised, style=style,
+                                                     summarise=summarise)))
+    return {rel: found[rel] for rel in sorted(found)}
 
 
-def parse(rel: str, text: str) -> tuple[Section, ...]:
+def _summarised(text: str, style: str, summarise: Callable[[tuple[Section, ...]], A]) -> A:
+    return summarise(_parse(style, text))
+
+
+def _style(lower: str) -> str:
+    """How a document marks its headings, by its suffix (every document has one of these)."""
+    if lower.endswith((".md", ".markdown", ".txt")):
+        return "markdown"
+    if lower.endswith(".rst"):
+        return "rst"
+    return "adoc" if lower.endswith(".adoc") else "html"
+
+
+def _parse(style: str, text: str) -> tuple[Section, ...]:
     """Split one document into sections by its headings."""
     lines = text.splitlines()
-    headings = _headings(rel.lower(), lines)
+    headings = _headings(style, lines)
     sections: list[Section] = []
     starts = [(0, "")] + sorted(headings.items())
     for index, (start, heading) in enumerate(starts):
@@ -91,16 +113,16 @@ def parse(rel: str, text: str) -> tuple[Section, ...]:
         body = tuple((n, _plain(lines[n - 1])) for n in range(first, end)
                      if n not in headings and not _UNDERLINE.match(lines[n - 1]))
         if start or any(t.strip() for _, t in body):
-            sections.append(Section(rel, start or 1, heading, body))
+            sections.append(Section(start or 1, heading, body))
     return tuple(sections)
 
 
-def _headings(lower: str, lines: Sequence[str]) -> dict[int, str]:
+def _headings(style: str, lines: Sequence[str]) -> dict[int, str]:
     """Heading text by 1-based line number."""
     found: dict[int, str] = {}
     fenced = False
-    markdown = lower.endswith((".md", ".markdown", ".txt"))
-    underlined = markdown or lower.endswith(".rst")
+    markdown = style == "markdown"
+    underlined = markdown or style == "rst"
     start = _front_matter_end(lines) if markdown else 0
     for index in range(start, len(lines)):
         line = lines[index]
@@ -109,7 +131,7 @@ def _headings(lower: str, lines: Sequence[str]) -> dict[int, str]:
             continue
         if fenced:
             continue
-        title = _heading_on(lower, line, markdown)
+        title = _heading_on(style, line)
         if title is None and underlined and index + 1 < len(lines):
             title = _underlined(line, lines[index + 1])
         if title:
@@ -117,12 +139,12 @@ def _headings(lower: str, lines: Sequence[str]) -> dict[int, str]:
     return found
 
 
-def _heading_on(lower: str, line: str, markdown: bool) -> str | None:
-    if markdown and (match := _ATX.match(line)):
+def _heading_on(style: str, line: str) -> str | None:
+    if style == "markdown" and (match := _ATX.match(line)):
         return _plain(match.group(2))
-    if lower.endswith(".adoc") and (match := _ADOC.match(line)):
+    if style == "adoc" and (match := _ADOC.match(line)):
         return match.group(2)
-    if lower.endswith((".html", ".htm")) and (match := _HTML.search(line)):
+    if style == "html" and (match := _HTML.search(line)):
         return _plain(match.group(1))
     return None
 
@@ -150,16 +172,7 @@ def _plain(text: str) -> str:
     return _TAG.sub(" ", text).replace("**", "").replace("__", "").strip()
 
 
-def headed(project: Project, pattern: re.Pattern[str],
-           paths: Iterable[str] | None = None) -> list[Section]:
-    """Sections whose heading matches ``pattern``, in path order."""
-    docs = documents(project)
-    chosen = sorted(docs) if paths is None else [p for p in paths if p in docs]
-    return [s for rel in chosen for s in docs[rel] if s.heading and pattern.search(s.heading)]
-
-
-def under(project: Project, folder: str) -> list[str]:
-    """Documents inside ``folder`` (or the file itself), in path order."""
+def under(paths: Iterable[str], folder: str) -> list[str]:
+    """Those of ``paths`` inside ``folder`` (or the file itself), in path order."""
     folder = folder.strip("/")
-    return [rel for rel in sorted(documents(project))
-            if rel == folder or rel.startswith(folder + "/")]
+    return [rel for rel in sorted(paths) if rel == folder or rel.startswith(folder + "/")]

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import ast
+import functools
 import re
-from collections.abc import Iterator
-from typing import NamedTuple
 
 from readiness.config import Config
 from readiness.model import Credit, Evidence, Finding, Gap, check, failed, passed, warned
 from readiness.project import Project
+from readiness.signals import query_name
 
-from .adoption_code import JS, PY, code_facts, code_files
-from .adoption_docs import TEST_PATH
+from .adoption_code import code_facts, code_files
+from .adoption_shares import Share, shares_in_files
 from .adoption_surface import Kind, Surface, batch_job, surfaces
 from .adoption_words import band, joined, located, percent
 
@@ -28,22 +27,6 @@ FLAG_SDKS = {
 }
 _EVALUATIONS = ("variation", "is_enabled", "isEnabled", "is_feature_enabled", "get_boolean_value",
                 "getBooleanValue", "is_on", "isOn", "check_gate", "get_treatment")
-_SETTINGS = (".yaml", ".yml", ".json", ".toml", ".ini", ".cfg", ".env", ".properties")
-_ASSIGN = re.compile(r"""(?P<key>[A-Za-z_][\w-]*)["']?\s*[:=]\s*["']?(?P<num>\d{1,3}(?:\.\d+)?)"""
-                     r"""\s*(?P<pct>%)?(?![\w.])""")
-_ROLLOUT_KEY = re.compile(r"rollout(percent(age)?|pct|share|fraction|ratio)?$")
-_ROLLOUT_WORD = re.compile(r"roll[-_]*out", re.IGNORECASE)  # what _ROLLOUT_KEY needs
-# Lower-case words one of which every rollout key or flag file contains (a cheap gate).
-_GATE_WORDS = ("roll", "strateg", "feature_state", "featurestate", "percentage_allocation",
-               "unleash", "flagsmith", "launchdarkly", "growthbook")
-_SHARE_KEYS = frozenset({"percentage", "percent", "percentageallocation", "coverage"})
-_FLAG_FILE = re.compile(r"flexibleRollout|gradualRollout|\bstrategies\b|feature_?states?|"
-                        r"percentage_allocation|\bunleash\b|\bflagsmith\b|\blaunchdarkly\b|"
-                        r"\bgrowthbook\b|\brollout\b", re.IGNORECASE)
-_MAX_SETTINGS_BYTES = 1024 * 1024
-# Other projects' readiness plans (an example, a starter): a plan, not a rollout control.
-_OTHER_PLANS = frozenset({"readiness.yaml", "readiness.yml"})
-_READINESS_PLAN = re.compile(r"^adoption:\s*(#.*)?$", re.MULTILINE)
 
 
 @check(
@@ -115,101 +98,6 @@ def _one_per_platform(found: list[Surface]) -> list[Surface]:
     return list(seen.values())
 
 
-class Share(NamedTuple):
-    """A share of users the first launch reaches, and where it is set."""
-
-    fraction: float
-    where: Evidence
-    in_code: bool
-
-
-def _value(key: str, number: str, sign: str | None) -> float | None:
-    value = float(number)
-    if key == "coverage" or (not sign and "." in number and value <= 1):
-        fraction = value
-    else:
-        fraction = value / 100
-    return fraction if 0 <= fraction <= 1 else None
-
-
-def _setting_lines(text: str) -> Iterator[tuple[int, str, str, str | None]]:
-    """(line, key, number, '%' or None) for `key: number` settings on each line."""
-    for number, line in enumerate(text.splitlines(), 1):
-        for match in _ASSIGN.finditer(line):
-            yield number, match.group("key"), match.group("num"), match.group("pct")
-
-
-def _python_settings(tree: ast.Module) -> Iterator[tuple[int, str, str, str | None]]:
-    """The same from Python: assignments, keywords, dict entries and env-variable defaults."""
-    for node in ast.walk(tree):
-        pairs: list[tuple[ast.AST | None, ast.AST | None]] = []
-        if isinstance(node, ast.Assign):
-            pairs = [(t, node.value) for t in node.targets]
-        elif isinstance(node, ast.AnnAssign):
-            pairs = [(node.target, node.value)]
-        elif isinstance(node, ast.Dict):
-            pairs = list(zip(node.keys, node.values, strict=True))
-        elif isinstance(node, ast.Call) and len(node.args) == 2:
-            pairs = [(node.args[0], node.args[1])]
-        for target, value in pairs:
-            key, number = _name(target), _number(value)
-            if key and number:
-                yield getattr(value, "lineno", 1), key, number.rstrip("%"), (
-                    "%" if number.endswith("%") else None)
-        if isinstance(node, ast.keyword) and node.arg and (number := _number(node.value)):
-            yield node.value.lineno, node.arg, number.rstrip("%"), (
-                "%" if number.endswith("%") else None)
-
-
-def _name(node: ast.AST | None) -> str:
-    if isinstance(node, ast.Name):
-        return node.id
-    if isinstance(node, ast.Attribute):
-        return node.attr
-    if isinstance(node, ast.Constant) and isinstance(node.value, str):
-        return node.value
-    return ""
-
-
-def _number(node: ast.AST | None) -> str:
-    if not isinstance(node, ast.Constant) or isinstance(node.value, bool):
-        return ""
-    text = str(node.value).strip()
-    return text if re.fullmatch(r"\d{1,3}(\.\d+)?%?", text) else ""
-
-
-def shares_in_files(project: Project, skip: str | None) -> list[Share]:
-    """Rollout percentages set in settings files, flag strategy files and code."""
-    found = []
-    for rel in project.files:
-        base = rel.rsplit("/", 1)[-1]
-        settings = rel.endswith(_SETTINGS) or base.startswith(".env")
-        if (not (settings or rel.endswith(PY + JS)) or rel == skip or TEST_PATH.search(rel)
-                or base in _OTHER_PLANS or project.size(rel) > _MAX_SETTINGS_BYTES):
-            continue
-        text = project.text(rel) or ""
-        lowered = text.lower()
-        if not any(word in lowered for word in _GATE_WORDS):
-            continue  # no key here can be a rollout share, and no flag file: nothing to parse
-        if _READINESS_PLAN.search(text) and re.search(r"^version:", text, re.MULTILINE):
-            continue
-        flag_file = bool(_FLAG_FILE.search(text))
-        if not flag_file and not _ROLLOUT_WORD.search(text):
-            continue
-        tree = project.python_ast(rel) if rel.endswith(PY) else None
-        if rel.endswith(PY) and tree is None:
-            continue
-        lines = _python_settings(tree) if tree else _setting_lines(text)
-        for number, raw_key, value, sign in lines:
-            key = re.sub(r"[-_]", "", raw_key.lower())
-            if _ROLLOUT_KEY.search(key) or (flag_file and key in _SHARE_KEYS):
-                fraction = _value(key, value, sign)
-                if fraction is not None:
-                    found.append(Share(fraction, Evidence(rel, number, "rollout share"),
-                                       not settings))
-    return sorted(set(found), key=lambda s: (s.where.path, s.where.line or 0))
-
-
 def flag_use(project: Project, flag: str | None) -> tuple[Evidence | None, str]:
     """Where code evaluates the rollout flag, and the flag SDK it uses (if any)."""
     facts = code_facts(project)
@@ -220,14 +108,22 @@ def flag_use(project: Project, flag: str | None) -> tuple[Evidence | None, str]:
         env = re.sub(r"\W", "_", flag).upper()
         pattern = re.compile(rf"""['"]{re.escape(flag)}['"]|\b{re.escape(env)}\b""")
         ordered = sorted(code_files(project), key=lambda f: (f not in sdk_files, f))
+        lines = project.facts(ordered, query_name("adoption.flag/1", pattern.pattern),
+                              functools.partial(_first_match, pattern=pattern))
         for rel in ordered:
-            for number, line in enumerate(project.lines(rel), 1):
-                if pattern.search(line):
-                    return Evidence(rel, number, f"flag {flag}"), sdk
+            if lines.get(rel):
+                return Evidence(rel, lines[rel], f"flag {flag}"), sdk
     calls = facts.calls_in(sdk_files, *_EVALUATIONS)
     if calls:
         return calls[0].at("flag evaluation"), sdk
     return (sdks[0].at(f"{sdk} SDK"), sdk) if sdks else (None, sdk)
+
+
+def _first_match(text: str, pattern: re.Pattern[str]) -> int:
+    """The first line where ``pattern`` matches (0: none)."""
+    if not pattern.search(text):  # a match on a line is a match in the text
+        return 0
+    return next((n for n, line in enumerate(text.splitlines(), 1) if pattern.search(line)), 0)
 
 
 def _configured_share(config: Config) -> list[Share]:

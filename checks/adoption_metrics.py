@@ -7,6 +7,7 @@ import re
 from readiness.config import BASE, Config
 from readiness.model import Credit, Evidence, Finding, Gap, check, failed, passed, warned
 from readiness.project import Project
+from readiness.signals import query_name
 
 from .adoption_code import code_facts
 from .adoption_docs import TEST_PATH
@@ -31,6 +32,9 @@ _TABLES = r"(usage_events?|usage_logs?|user_activity|user_events|activity_events
 _TABLE = re.compile(rf"create\s+table\s+(if\s+not\s+exists\s+)?[`\"\[]?(\w+\.)?{_TABLES}\b|"
                     rf"__tablename__\s*=\s*['\"]{_TABLES}['\"]|Table\(\s*['\"]{_TABLES}['\"]",
                     re.IGNORECASE)
+# Every _TABLE match holds one of these, in any case: ASCII files without any are not searched
+# (beyond ASCII, re.IGNORECASE also equates the long s with s, so lower() is not enough).
+_TABLE_WORDS = ("usage_event", "usage_log", "user_activity", "user_events", "activity_events")
 
 
 def instrumentation(project: Project) -> list[Evidence]:
@@ -45,13 +49,20 @@ def instrumentation(project: Project) -> list[Evidence]:
                 tool = next(modules[s.name] for s in sites if s.path == call.path)
                 label = f"{tool} {call.name}" + (f" {call.arg}" if call.arg else "")
                 found.append(call.at(label))
-    for rel in project.with_suffix(".sql", ".py"):
-        if not TEST_PATH.search(rel):
-            for number, line in enumerate(project.lines(rel), 1):
-                if _TABLE.search(line):
-                    found.append(Evidence(rel, number, "usage table"))
-                    break
+    tables = [rel for rel in project.with_suffix(".sql", ".py") if not TEST_PATH.search(rel)]
+    query = query_name("adoption.usage_table/1", _TABLE.pattern, _TABLE_WORDS)
+    found += [Evidence(rel, line, "usage table")
+              for rel, line in project.facts(tables, query, _usage_table).items() if line]
     return sorted(found, key=lambda e: (e.path, e.line or 0))
+
+
+def _usage_table(text: str) -> int:
+    """The first line creating or mapping a usage-events table (0: none)."""
+    if text.isascii():
+        lowered = text.lower()
+        if not any(word in lowered for word in _TABLE_WORDS):
+            return 0
+    return next((n for n, line in enumerate(text.splitlines(), 1) if _TABLE.search(line)), 0)
 
 
 def _target(config: Config) -> tuple[float, list[Evidence]]:

@@ -19,7 +19,7 @@ from readiness.model import (
 )
 from readiness.project import Project
 
-from .adoption_docs import TEST_PATH, Section, documents, headed
+from .adoption_docs import TEST_PATH, Section, outlines
 from .adoption_words import joined, located
 
 _I = re.IGNORECASE
@@ -37,34 +37,50 @@ _ABOUT_PEOPLE = re.compile(r"\b(users?|staff|team|clerks?|agents?|reviewers?|peo
 _MAX_EVIDENCE = 5
 
 
-def _first_per_file(sections: list[Section], note: str) -> list[Evidence]:
-    seen: dict[str, Evidence] = {}
-    for section in sections:
-        seen.setdefault(section.path, section.at(note))
-    return list(seen.values())
+Notes = tuple[int | None, int | None, int | None]
+
+
+def _notes(sections: tuple[Section, ...]) -> Notes:
+    """One document's first section, first user-research section and first incentives
+    section (an "Incentives" heading, or targets that talk about review and people)."""
+    first = sections[0].line if sections else None
+    research = next((s.line for s in sections
+                     if s.heading and _INVOLVEMENT.search(s.heading)), None)
+    incentive = next((s.line for s in sections if s.heading and _about_incentives(s)), None)
+    return first, research, incentive
+
+
+def _about_incentives(section: Section) -> bool:
+    if _INCENTIVE.search(section.heading):
+        return True
+    body = " ".join(text for _, text in section.body)
+    return bool(_TARGETS.search(section.heading) and _ABOUT_REVIEW.search(body)
+                and _ABOUT_PEOPLE.search(body))
+
+
+def _people_notes(project: Project) -> dict[str, Notes]:
+    """Every document's notes, by path in path order; shared by the two checks."""
+    patterns = (_INVOLVEMENT, _INCENTIVE, _TARGETS, _ABOUT_REVIEW, _ABOUT_PEOPLE)
+    return project.shared("adoption.people", lambda p: outlines(
+        p, "adoption.people/1", _notes, *(x.pattern for x in patterns)))
 
 
 def involvement_notes(project: Project) -> list[Evidence]:
     """Design-review and user-research notes: in a folder for them, or by their headings."""
-    docs = documents(project)
-    in_folder = [rel for rel in sorted(docs) if _NOTES_FOLDER.search(rel)]
-    found = {rel: (docs[rel][0].at("user research") if docs[rel] else Evidence(rel, 1))
-             for rel in in_folder}
-    others = [rel for rel in sorted(docs) if rel not in found and not TEST_PATH.search(rel)]
-    for evidence in _first_per_file(headed(project, _INVOLVEMENT, others), "user research"):
-        found[evidence.path] = evidence
-    return [found[rel] for rel in sorted(found)]
+    found = []
+    for rel, (first, research, _) in _people_notes(project).items():
+        if _NOTES_FOLDER.search(rel):
+            found.append(Evidence(rel, first, "user research") if first else Evidence(rel, 1))
+        elif research and not TEST_PATH.search(rel):
+            found.append(Evidence(rel, research, "user research"))
+    return found
 
 
 def incentive_notes(project: Project) -> list[Evidence]:
     """Sections about incentives, or about targets that mention reviewing and people."""
-    sections = [s for s in headed(project, _INCENTIVE) if not TEST_PATH.search(s.path)]
-    for section in headed(project, _TARGETS):
-        body = " ".join(text for _, text in section.body)
-        if (section not in sections and not TEST_PATH.search(section.path)
-                and _ABOUT_REVIEW.search(body) and _ABOUT_PEOPLE.search(body)):
-            sections.append(section)
-    return _first_per_file(sorted(sections, key=lambda s: (s.path, s.line)), "incentives")
+    notes = _people_notes(project)
+    return [Evidence(rel, line, "incentives") for rel, (_, _, line) in notes.items()
+            if line and not TEST_PATH.search(rel)]
 
 
 def _documents(count: int) -> str:

@@ -9,8 +9,9 @@ from typing import NamedTuple
 from readiness.config import Config
 from readiness.model import Credit, Evidence, Finding, Gap, check, failed, passed, warned
 from readiness.project import Project
+from readiness.signals import query_name
 
-from .adoption_docs import documents, headed
+from .adoption_docs import Section, is_document, outlines
 from .adoption_words import joined, located
 
 _I = re.IGNORECASE
@@ -74,19 +75,41 @@ def read_line(text: str) -> dict[str, str]:
     return {k: _short(v) for k, v in found.items()}
 
 
-def _from_lines(facts: dict[str, Fact], rel: str, lines: Iterable[tuple[int, str]]) -> None:
+# What `_first_facts` answers depends on: bump the version when that code changes.
+_PARAMS = (_KEY_VALUE.pattern, _OWNER_KEY.pattern, _CHANNEL_KEY.pattern, _HOURS_KEY.pattern,
+           _CHANNEL.pattern, _HOURS.pattern, _OWNER_PHRASE.pattern)
+Found = dict[str, tuple[int, str]]  # owner, channel, hours: the first line saying it, the value
+
+
+def _first_facts(lines: Iterable[tuple[int, str]]) -> Found:
+    """The first owner, channel and hours stated on ``lines``."""
+    found: Found = {}
     for number, text in lines:
         for key, value in read_line(text).items():
-            facts.setdefault(key, Fact(value, Evidence(rel, number, key)))
+            found.setdefault(key, (number, value))
+    return found
+
+
+def _whole_file(text: str) -> Found:
+    return _first_facts(enumerate(text.splitlines(), 1))
+
+
+def _support_sections(sections: tuple[Section, ...]) -> Found:
+    return _first_facts(line for s in sections
+                        if s.heading and _SUPPORT_HEADING.search(s.heading) for line in s.body)
 
 
 def _from_documents(project: Project, facts: dict[str, Fact]) -> None:
-    files = [rel for rel in sorted(documents(project)) if _SUPPORT_FILE.match(rel)]
-    for rel in files:
-        _from_lines(facts, rel, enumerate(project.lines(rel), 1))
-    for section in headed(project, _SUPPORT_HEADING):
-        if section.path not in files:
-            _from_lines(facts, section.path, section.body)
+    """From SUPPORT.md (all of it), then from the support sections of other documents."""
+    files = [rel for rel in project.files if _SUPPORT_FILE.match(rel) and is_document(rel)]
+    whole = project.facts(files, query_name("adoption.support.file/1", *_PARAMS), _whole_file)
+    sections = outlines(project, "adoption.support.sections/1", _support_sections,
+                        _SUPPORT_HEADING.pattern, *_PARAMS)
+    ordered = [(rel, whole[rel]) for rel in sorted(whole)]
+    ordered += [(rel, first) for rel, first in sections.items() if rel not in whole]
+    for rel, first in ordered:
+        for key, (number, value) in first.items():
+            facts.setdefault(key, Fact(value, Evidence(rel, number, key)))
 
 
 def _from_config(project: Project, config: Config, facts: dict[str, Fact]) -> str:
@@ -106,11 +129,21 @@ def _from_config(project: Project, config: Config, facts: dict[str, Fact]) -> st
 
 
 def _code_owner(project: Project) -> Fact | None:
-    for rel in _CODEOWNERS:
-        for number, line in enumerate(project.lines(rel), 1):
-            owners = [w for w in line.split("#", 1)[0].split()[1:] if "@" in w]
-            if owners:
-                return Fact(" ".join(owners), Evidence(rel, number, "code owners"))
+    files = [rel for rel in _CODEOWNERS if project.exists(rel)]
+    found = project.facts(files, "adoption.codeowners/1", _first_owners)
+    for rel in files:
+        first = found.get(rel)
+        if first:
+            return Fact(first[1], Evidence(rel, first[0], "code owners"))
+    return None
+
+
+def _first_owners(text: str) -> tuple[int, str] | None:
+    """The first CODEOWNERS line naming owners: its number and the owners."""
+    for number, line in enumerate(text.splitlines(), 1):
+        owners = [w for w in line.split("#", 1)[0].split()[1:] if "@" in w]
+        if owners:
+            return number, " ".join(owners)
     return None
 
 

@@ -7,20 +7,18 @@ adoption checks do not apply to.
 from __future__ import annotations
 
 import enum
+import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from readiness.config import Config
 from readiness.model import Evidence, Finding, Status
 from readiness.project import Project
+from readiness.signals import query_name
 
-from .adoption_code import (
-    batch_entry_point,
-    code_facts,
-    code_files,
-    first_line,
-    json_object,
-)
+from .adoption_code import batch_entry_point, code_facts, code_files
 
 
 class Kind(enum.Enum):
@@ -63,7 +61,7 @@ def surfaces(project: Project) -> tuple[Surface, ...]:
 
 def _find(project: Project) -> tuple[Surface, ...]:
     found = _modules(project) + _mail_routes(project) + _manifests(project)
-    found += _api_routes(project) + _ui_packages(project)
+    found += _api_routes(project)
     order = {Kind.IN_TOOL: 0, Kind.API: 1, Kind.UI: 2}
     return tuple(sorted(found, key=lambda s: (order[s.kind], s.where.path, s.where.line or 0)))
 
@@ -95,58 +93,91 @@ def _api_routes(project: Project) -> list[Surface]:
     return [Surface(Kind.API, f"{r.name} route {r.arg}", r.at(r.name)) for r in routes[:1]]
 
 
+Found = tuple[str, int] | None  # what a manifest makes the system (a label), and the line
+
+
 def _manifests(project: Project) -> list[Surface]:
-    found = []
+    """Manifests of apps inside other tools, and package.json files declaring a web UI."""
+    chosen: dict[str, list[str]] = {}
     for rel in project.files:
         base = rel.rsplit("/", 1)[-1]
-        if base == "manifest.json":
-            found += _manifest(project, rel)
-        elif base == "appsscript.json" and "addOns" in (json_object(project, rel) or {}):
-            found.append(Surface(Kind.IN_TOOL, "Google Workspace add-on",
-                                 Evidence(rel, first_line(project, rel, '"addOns"'))))
-        elif base == "sfdx-project.json" and json_object(project, rel) is not None:
-            found.append(Surface(Kind.IN_TOOL, "Salesforce (sfdx project)",
-                                 Evidence(rel, first_line(project, rel, "packageDirectories"))))
-        elif base.lower().endswith(".xml") and "<OfficeApp" in (project.text(rel) or ""):
-            found.append(Surface(Kind.IN_TOOL, "Office add-in",
-                                 Evidence(rel, first_line(project, rel, "<OfficeApp"))))
+        kind = base if base in _NAMED else ".xml" if base.lower().endswith(".xml") else None
+        if kind:
+            chosen.setdefault(kind, []).append(rel)
+    found = []
+    for kind, files in chosen.items():
+        query = query_name("adoption.manifest/1", kind, sorted(UI_PACKAGES.items()))
+        for rel, answer in project.facts(files, query, _READERS[kind]).items():
+            if answer:
+                label, line = answer
+                found.append(Surface(Kind.UI if kind == "package.json" else Kind.IN_TOOL,
+                                     label, Evidence(rel, line)))
     return found
 
 
-def _manifest(project: Project, rel: str) -> list[Surface]:
-    data = json_object(project, rel)
+def _extension_or_app(text: str) -> Found:
+    """manifest.json: a browser extension, a Zendesk app or a Microsoft Teams app."""
+    data = json_object(text)
     if data is None:
-        return []
+        return None
     if "manifest_version" in data:
-        return [Surface(Kind.IN_TOOL, "browser extension",
-                        Evidence(rel, first_line(project, rel, '"manifest_version"')))]
+        return "browser extension", first_line(text, '"manifest_version"')
     if "location" in data and "frameworkVersion" in data:
-        return [Surface(Kind.IN_TOOL, "Zendesk app",
-                        Evidence(rel, first_line(project, rel, '"location"')))]
+        return "Zendesk app", first_line(text, '"location"')
     if "teams" in str(data.get("$schema", "")).lower() or "bots" in data:
         key = '"bots"' if "bots" in data else '"$schema"'
-        return [Surface(Kind.IN_TOOL, "Microsoft Teams app",
-                        Evidence(rel, first_line(project, rel, key)))]
-    return []
+        return "Microsoft Teams app", first_line(text, key)
+    return None
 
 
-def _ui_packages(project: Project) -> list[Surface]:
-    found = []
-    for rel in project.files:
-        if rel.rsplit("/", 1)[-1] != "package.json":
-            continue
-        data = json_object(project, rel) or {}
-        declared = {**_mapping(data.get("devDependencies")), **_mapping(data.get("dependencies"))}
-        for package, label in UI_PACKAGES.items():
-            if package in declared:
-                found.append(Surface(Kind.UI, f"{label} app",
-                                     Evidence(rel, first_line(project, rel, f'"{package}"'))))
-                break
-    return found
+def _workspace_add_on(text: str) -> Found:
+    if "addOns" in (json_object(text) or {}):
+        return "Google Workspace add-on", first_line(text, '"addOns"')
+    return None
+
+
+def _salesforce(text: str) -> Found:
+    if json_object(text) is not None:
+        return "Salesforce (sfdx project)", first_line(text, "packageDirectories")
+    return None
+
+
+def _office_add_in(text: str) -> Found:
+    return ("Office add-in", first_line(text, "<OfficeApp")) if "<OfficeApp" in text else None
+
+
+def _web_ui(text: str) -> Found:
+    """package.json: the first UI framework it declares."""
+    data = json_object(text) or {}
+    declared = {**_mapping(data.get("devDependencies")), **_mapping(data.get("dependencies"))}
+    for package, label in UI_PACKAGES.items():
+        if package in declared:
+            return f"{label} app", first_line(text, f'"{package}"')
+    return None
+
+
+_NAMED: dict[str, Callable[[str], Found]] = {
+    "manifest.json": _extension_or_app, "appsscript.json": _workspace_add_on,
+    "sfdx-project.json": _salesforce, "package.json": _web_ui}
+_READERS = {**_NAMED, ".xml": _office_add_in}
 
 
 def _mapping(value: object) -> dict[str, object]:
     return value if isinstance(value, dict) else {}
+
+
+def first_line(text: str, needle: str) -> int:
+    """The first line of ``text`` containing ``needle`` (1 when it is not found)."""
+    return next((n for n, line in enumerate(text.splitlines(), 1) if needle in line), 1)
+
+
+def json_object(text: str) -> dict[str, Any] | None:
+    """A JSON text's top-level object, or None if it is not one."""
+    try:
+        data = json.loads(text)
+    except (ValueError, RecursionError):
+        return None
+    return data if isinstance(data, dict) else None
 
 
 def batch_job(project: Project, config: Config, why: str) -> Finding | None:

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from readiness.config import Config
 from readiness.model import Credit, Evidence, Finding, Gap, check, failed, passed, warned
 from readiness.project import Project
 
-from .adoption_docs import TEST_PATH, Section, documents, under
+from .adoption_docs import TEST_PATH, Section, outlines, under
 from .adoption_surface import batch_job
 from .adoption_words import joined, located
 
@@ -78,47 +79,87 @@ _NOT_GUIDES = re.compile(r"(^|/)(changelog|changes|history|license|licence|copyi
                          r"code_of_conduct|security|authors|notice|support)[^/]*$", _I)
 
 
+# What `_marks` answers depends on: bump the version when that code changes.
+_QUERY = "adoption.training/1"
+_PARAMS = (tuple((p.label, p.heading.pattern, tuple(c.pattern for c in p.content), p.needed,
+                  p.intro_only) for p in PARTS), tuple(p.label for p in _HEADING_ORDER))
+Row = tuple[int, str, str, bool, bool, tuple[tuple[int, int], ...]]
+
+
+class Mark(NamedTuple):
+    """A section that may count for a part of a guide, and what it says."""
+
+    path: str
+    line: int
+    heading: str  # when it names a part
+    part: str  # the part its heading names, or ""
+    substantive: bool  # its heading names a part and there is text under it
+    opening: bool  # the document's first section
+    content: tuple[tuple[int, int], ...]  # by PARTS: content patterns found, first line
+
+    def at(self, note: str = "") -> Evidence:
+        return Evidence(self.path, self.line, note)
+
+
+def _marks(sections: tuple[Section, ...]) -> tuple[Row, ...]:
+    """The sections of one document that can count for a part, as plain rows."""
+    rows: list[Row] = []
+    for index, section in enumerate(sections):
+        part = next((p.label for p in _HEADING_ORDER if section.heading
+                     and p.heading.search(section.heading)), "")
+        content = tuple(_content(section, p) for p in PARTS)
+        if part or any(count >= p.needed for (count, _), p in zip(content, PARTS, strict=True)):
+            rows.append((section.line, section.heading if part else "", part,
+                         bool(part) and section.substantive, index == 0, content))
+    return tuple(rows)
+
+
+def _content(section: Section, part: Part) -> tuple[int, int]:
+    """How many of the part's content patterns the section matches, and the first line."""
+    lines = [n for n in (section.first_line(p) for p in part.content) if n]
+    return len(lines), min(lines, default=0)
+
+
+def guide_marks(project: Project) -> dict[str, list[Mark]]:
+    """Every document's marks, by path in path order."""
+    found = outlines(project, _QUERY, _marks, *_PARAMS)
+    return {rel: [Mark(rel, *row) for row in rows] for rel, rows in found.items()}
+
+
 @dataclass(frozen=True)
 class Coverage:
     name: str  # the guide: a file, or a folder ending in "/"
     files: int
     found: dict[str, Evidence]
-    empty: dict[str, Section]  # parts whose heading is there with nothing under it
+    empty: dict[str, Mark]  # parts whose heading is there with nothing under it
 
     @property
     def missing(self) -> list[str]:
         return [p.label for p in PARTS if p.label not in self.found]
 
 
-def cover(name: str, files: Sequence[str], sections: Sequence[Section]) -> Coverage:
-    """Which parts ``sections`` cover: by a heading with content, else by what they say."""
+def cover(name: str, files: Sequence[str], marks: Mapping[str, Sequence[Mark]]) -> Coverage:
+    """Which parts ``files`` cover: by a heading with content, else by what they say."""
+    chosen = [m for rel in files for m in marks.get(rel, ())]
     found: dict[str, Evidence] = {}
-    empty: dict[str, Section] = {}
-    for section in sections:
-        part = next((p for p in _HEADING_ORDER if section.heading
-                     and p.heading.search(section.heading)), None)
-        if part is None or part.label in found:
+    empty: dict[str, Mark] = {}
+    for mark in chosen:
+        if not mark.part or mark.part in found:
             continue
-        if section.substantive:
-            found[part.label] = section.at(part.label)
+        if mark.substantive:
+            found[mark.part] = mark.at(mark.part)
         else:
-            empty.setdefault(part.label, section)
-    openings = {s.path: s for s in reversed(sections)}
-    for part in PARTS:
-        for section in sections:
+            empty.setdefault(mark.part, mark)
+    for index, part in enumerate(PARTS):
+        for mark in chosen:
             if part.label in found:
                 break
-            if part.intro_only and openings.get(section.path) is not section:
+            if part.intro_only and not mark.opening:
                 continue
-            lines = [n for n in (section.first_line(p) for p in part.content) if n]
-            if len(lines) >= part.needed:
-                found[part.label] = Evidence(section.path, min(lines), part.label)
+            count, first = mark.content[index]
+            if count >= part.needed:
+                found[part.label] = Evidence(mark.path, first, part.label)
     return Coverage(name, len(files), found, {k: v for k, v in empty.items() if k not in found})
-
-
-def _sections(project: Project, files: Sequence[str]) -> list[Section]:
-    docs = documents(project)
-    return [s for rel in files for s in docs.get(rel, ())]
 
 
 def _verdict(guide: Coverage, origin: str) -> Finding:
@@ -141,17 +182,18 @@ def _configured(project: Project, config: Config, path: str) -> Finding:
     where = located(config, "adoption.training")
     if not project.exists(path):
         return failed(f"{path} (adoption.training in readiness.yaml) does not exist", *where)
-    files = under(project, path)
+    marks = guide_marks(project)
+    files = under(marks, path)
     if not files:
         return warned(f"{path} (adoption.training) is not a text document, so what it covers "
                       "cannot be judged", Evidence(path), *where)
     name = path.rstrip("/") + ("/" if files != [path] else "")
-    return _verdict(cover(name, files, _sections(project, files)), " (adoption.training)")
+    return _verdict(cover(name, files, marks), " (adoption.training)")
 
 
-def _units(project: Project) -> dict[str, list[str]]:
+def _units(paths: Sequence[str]) -> dict[str, list[str]]:
     """Candidate guides: every document, and every folder of documents taken together."""
-    files = [f for f in sorted(documents(project))
+    files = [f for f in sorted(paths)
              if not _NOT_GUIDES.search(f) and not TEST_PATH.search(f)]
     units = {f: [f] for f in files}
     folders: dict[str, list[str]] = {}
@@ -163,8 +205,8 @@ def _units(project: Project) -> dict[str, list[str]]:
 
 
 def _discovered(project: Project) -> Finding:
-    guides = [cover(name, files, _sections(project, files))
-              for name, files in _units(project).items()]
+    marks = guide_marks(project)
+    guides = [cover(name, files, marks) for name, files in _units(list(marks)).items()]
     guides = [g for g in guides if TRUST.label in g.found or CHECK.label in g.found]
     if not guides:
         return failed("no user guide found: no document says when to trust the system or how "

@@ -178,6 +178,10 @@ class Project:
         return (f for f in self.files if f.endswith(suffixes))
 
     def size(self, rel: str) -> int:
+        """The file's size in bytes, as listed (0 if it cannot be read)."""
+        signature = self._signature.get(rel)
+        if signature is not None:
+            return signature.size
         try:
             return (self.root / rel).stat().st_size
         except OSError:

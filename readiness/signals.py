@@ -260,9 +260,6 @@ def query_name(*parts: object) -> str:
     return f"{parts[0]}:{hashlib.sha256(repr(parts).encode()).hexdigest()[:20]}"
 
 
-_query = query_name  # TEMPORARY: the name scans still being converted use
-
-
 V = TypeVar("V")
 Blanked = dict[tuple[Lang, bool, str], "Source"]
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -13,12 +14,15 @@ from readiness.checks.adoption import (
     user_training,
     workflow_integration,
 )
+from readiness.checks.adoption_code import code_facts
+from readiness.checks.adoption_surface import surfaces
 
 from readiness.config import load_config
 from readiness.model import Check, Credit, Finding, Status
 from readiness.project import Project
 from tests import fixtures_adoption as fx
 from tests.conftest import MakeProject
+from tests.warm import cold_then_warm
 
 TRAINING_AT_GUIDE = "version: 1\nadoption:\n  training: docs/user-guide.md\n"
 
@@ -308,3 +312,75 @@ def test_interactive_true_overrides_a_scheduled_job(make_project: MakeProject) -
 
 def test_bot_with_a_main_block_is_not_a_batch_job(make_project: MakeProject) -> None:
     assert run(user_training, make_project(fx.SLACK_BOT)).status is Status.FAIL
+
+
+# --- warm runs ----------------------------------------------------------------------------
+
+def training(root: Path) -> Callable[[Project], Finding]:
+    return lambda project: user_training.run(project, load_config(root))
+
+
+def test_user_training_warm_run_reads_no_document(make_project: MakeProject,
+                                                  tmp_path: Path) -> None:
+    wiki = "Using the assistant\n===================\n\nIt may misread rotated scans.\n"
+    root = make_project({**fx.CORE, **fx.GUIDE_FOLDER, "README.md": fx.README_DEVELOPER,
+                         "docs/pilot-report.md": "# Pilot\n", "wiki/Home.rst": wiki})
+    result = cold_then_warm(root, tmp_path / "cache", training(root))
+    assert result.cold == result.warm == run(user_training, root)
+    assert result.warm.message.startswith("user guide docs/guide/ says what it does")
+    assert where(result.warm) == ["docs/guide/index.md:3", "docs/guide/limits.md:1",
+                                  "docs/guide/review.md:1"]
+    assert result.read == []
+
+
+def test_configured_guide_with_an_empty_section_warm(make_project: MakeProject,
+                                                     tmp_path: Path) -> None:
+    root = make_project({**fx.CORE, "docs/user-guide.md": fx.GUIDE_PLACEHOLDER,
+                         "readiness.yaml": TRAINING_AT_GUIDE})
+    result = cold_then_warm(root, tmp_path / "cache", training(root))
+    assert result.cold == result.warm
+    assert result.warm.message.endswith("its 'When to trust it' section (docs/user-guide.md:6) "
+                                        "is empty")
+    assert result.read == []
+
+
+def test_surfaces_warm_run_reads_no_file(make_project: MakeProject, tmp_path: Path) -> None:
+    express = ("const express = require('express');\nconst app = express();\n"
+               "app.post('/extract', (req, res) => res.json({}));\n")
+    package = '{\n  "name": "invoice-ui",\n  "dependencies": {\n    "react": "^18.3.0"\n  }\n}\n'
+    sfdx = '{\n  "packageDirectories": [{"path": "force-app", "default": true}]\n}\n'
+    files = {**fx.SLACK_BOT, **fx.BROWSER_EXTENSION, **fx.OFFICE_ADDIN, **fx.WORKSPACE_ADDON,
+             **fx.ZENDESK_APP, **fx.STREAMLIT_ONLY, "server/index.js": express,
+             "web/package.json": package, "sfdx-project.json": sfdx}
+    result = cold_then_warm(make_project(files), tmp_path / "cache", surfaces)
+    assert result.cold == result.warm
+    assert [(s.label, str(s.where)) for s in result.warm] == [
+        ("Office add-in", "addin/manifest.xml:2"),
+        ("Google Workspace add-on", "addon/appsscript.json:3"),
+        ("Slack (slack_bolt)", "bot/app.py:4"),
+        ("browser extension", "extension/manifest.json:2"),
+        ("Salesforce (sfdx project)", "sfdx-project.json:2"),
+        ("Zendesk app", "zendesk/manifest.json:3"),
+        ("Express route /extract", "server/index.js:3"),
+        ("Streamlit", "ui.py:3"), ("React app", "web/package.json:4")]
+    assert result.read == []
+
+
+def test_scheduled_job_is_recognised_warm(make_project: MakeProject, tmp_path: Path) -> None:
+    root = make_project(fx.SCHEDULED_JOB)
+    result = cold_then_warm(root, tmp_path / "cache", training(root))
+    assert result.cold == result.warm
+    assert result.warm.status is Status.NOT_APPLICABLE
+    assert where(result.warm) == [".github/workflows/nightly.yml:4"]
+    assert result.read == []
+
+
+def test_python_that_does_not_parse_is_noted_on_warm_runs(make_project: MakeProject,
+                                                          tmp_path: Path) -> None:
+    root = make_project({**fx.SLACK_BOT, "app/broken.py": "import streamlit\ndef (:\n"})
+    result = cold_then_warm(root, tmp_path / "cache", lambda p: (code_facts(p), p.skipped))
+    assert result.cold == result.warm
+    assert [(s.path, s.reason) for s in result.warm[1]] == [
+        ("app/broken.py", "Python that does not parse")]
+    assert [s.name for s in result.warm[0].imports] == ["os", "slack_bolt", "app"]
+    assert result.read == []

@@ -14,6 +14,7 @@ from readiness.model import Check, Credit, Finding, Status
 from readiness.project import Project
 from tests import fixtures_adoption as fx
 from tests.conftest import MakeProject
+from tests.warm import cold_then_warm
 
 PILOT_APP = Path(__file__).resolve().parents[2] / "examples" / "pilot-app"
 BAND_FAIL = "rollout at 50% is outside the 10-20% soft-launch band"
@@ -314,3 +315,41 @@ def test_measured_adoption_is_judged_only_at_the_full_launch_gate(
     assert unmeasured.message.startswith("the full-launch gate needs the soft-launch adoption "
                                          "measured")
     assert where(unmeasured) == ["app/usage.py:6"]
+
+
+# --- warm runs ----------------------------------------------------------------------------
+
+def test_soft_launch_rollout_warm_run_reads_no_file(make_project: MakeProject,
+                                                    tmp_path: Path) -> None:
+    unleash = fx.UNLEASH_STRATEGY["flags/unleash-export.json"].replace('"50"', '"15"')
+    files = {**fx.ROLLOUT_15, "flags/unleash-export.json": unleash,
+             ".env.example": "OPENAI_API_KEY=\nROLLOUT_PERCENT=15\n",
+             "app/broken.py": "ROLLOUT_PERCENT = 15\ndef (:\n"}
+    root = make_project(files)
+
+    def analyse(project: Project) -> tuple[Finding, list[tuple[str, str]]]:
+        finding = soft_launch_rollout.run(project, load_config(root))
+        return finding, [(s.path, s.reason) for s in project.skipped]
+
+    result = cold_then_warm(root, tmp_path / "cache", analyse)
+    assert result.cold == result.warm
+    finding, skipped = result.warm
+    assert (finding.status, finding.credit) == (Status.PASS, Credit.ENFORCED)
+    assert where(finding) == ["app/flags.py:8", "readiness.yaml:5", ".env.example:2",
+                              "flags/unleash-export.json:6"]
+    assert skipped == [("app/broken.py", "Python that does not parse")]
+    assert result.read == []
+
+
+def test_adoption_metrics_warm_run_reads_no_file(make_project: MakeProject,
+                                                 tmp_path: Path) -> None:
+    table = "CREATE TABLE IF NOT EXISTS usage_events (\n  user_id TEXT,\n  at TIMESTAMP\n);\n"
+    files = {**fx.CORE, "app/usage.py": fx.POSTHOG_USAGE, "app/metrics.py": fx.PROMETHEUS_USAGE,
+             "db/schema.sql": "-- usage\n" + table}
+    root = make_project(files)
+    result = cold_then_warm(root, tmp_path / "cache",
+                            lambda p: adoption_metrics.run(p, load_config(root)))
+    assert result.cold == result.warm
+    assert result.warm.status is Status.PASS
+    assert where(result.warm) == ["app/metrics.py:4", "app/usage.py:6", "db/schema.sql:2"]
+    assert result.read == []

@@ -12,6 +12,7 @@ from readiness.model import Check, Credit, Finding, Status
 from readiness.project import Project
 from tests import fixtures_adoption as fx
 from tests.conftest import MakeProject
+from tests.warm import cold_then_warm
 
 DESIGN_NOTE = "docs/design-reviews/2026-09-15-ap-clerks.md"
 
@@ -224,3 +225,50 @@ def test_incentives_evidence_in_config(make_project: MakeProject) -> None:
     claim = run(incentives, make_project(
         {**fx.CORE, **config("evidence:\n  incentives: Managers agreed in October\n")}))
     assert (claim.status, claim.credit) == (Status.WARN, Credit.CLAIMED)
+
+
+# --- warm runs ----------------------------------------------------------------------------
+
+def test_support_plan_warm_run_reads_no_document(make_project: MakeProject,
+                                                 tmp_path: Path) -> None:
+    support = "# Support\n\n| Owner | Priya Natarajan |\n|---|---|\n"
+    readme = ("# Invoice assistant\n\n## Getting help\nAsk in #invoice-ai-help on Slack.\n"
+              "Mon-Fri 9-17 for the first month.\n")
+    files = {**fx.CORE, "docs/SUPPORT.md": support, "README.md": readme,
+             ".github/CODEOWNERS": "* @acme/ap-automation\n"}
+    root = make_project(files)
+    result = cold_then_warm(root, tmp_path / "cache",
+                            lambda p: support_plan.run(p, load_config(root)))
+    assert result.cold == result.warm
+    assert result.warm.status is Status.PASS
+    assert where(result.warm) == ["docs/SUPPORT.md:3", "README.md:4", "README.md:5"]
+    assert result.read == []
+
+
+def test_codeowners_warm_run_reads_nothing(make_project: MakeProject, tmp_path: Path) -> None:
+    root = make_project({**fx.CORE, "CODEOWNERS": "# owners\n* @acme/ap-automation\n"})
+    result = cold_then_warm(root, tmp_path / "cache",
+                            lambda p: support_plan.run(p, load_config(root)))
+    assert result.cold == result.warm
+    assert where(result.warm) == ["CODEOWNERS:2"]
+    assert result.read == []
+
+
+def test_involvement_and_incentives_warm_run_reads_no_document(make_project: MakeProject,
+                                                               tmp_path: Path) -> None:
+    interview = "# Pilot notes\n\n## User interviews\nThree clerks walked us through a day.\n"
+    files = {**fx.CORE, DESIGN_NOTE: fx.DESIGN_REVIEW, "docs/pilot.md": interview,
+             "docs/ops.md": fx.TARGETS_DOC, "docs/sla.md": fx.LATENCY_TARGETS,
+             "docs/adoption/incentives.md": fx.INCENTIVES_REVIEW}
+    root = make_project(files)
+
+    def analyse(project: Project) -> tuple[Finding, Finding]:
+        config = load_config(root)
+        return user_involvement.run(project, config), incentives.run(project, config)
+
+    result = cold_then_warm(root, tmp_path / "cache", analyse)
+    assert result.cold == result.warm
+    involved, incentive = result.warm
+    assert where(involved) == [DESIGN_NOTE + ":1", "docs/pilot.md:3"]
+    assert where(incentive) == ["docs/adoption/incentives.md:1", "docs/ops.md:3"]
+    assert result.read == []

@@ -1,0 +1,156 @@
+"""Where a soft launch's share of users is set: rollout percentages in settings, flag
+strategy files and code.
+
+Settings are read line by line (`rollout: 15`, `ROLLOUT_PERCENT=15`, Unleash
+`"rollout": "15"`), Python through its AST (assignments, keywords, dict entries and
+environment-variable defaults). Each file's shares are kept between runs, so an unchanged
+file is neither read nor parsed again.
+"""
+
+from __future__ import annotations
+
+import ast
+import functools
+import re
+from collections.abc import Iterator
+from typing import NamedTuple
+
+from readiness.model import Evidence
+from readiness.project import Project, parse_python
+from readiness.signals import query_name
+
+from .adoption_code import JS, PY
+from .adoption_docs import TEST_PATH
+
+_SETTINGS = (".yaml", ".yml", ".json", ".toml", ".ini", ".cfg", ".env", ".properties")
+_ASSIGN = re.compile(r"""(?P<key>[A-Za-z_][\w-]*)["']?\s*[:=]\s*["']?(?P<num>\d{1,3}(?:\.\d+)?)"""
+                     r"""\s*(?P<pct>%)?(?![\w.])""")
+_ROLLOUT_KEY = re.compile(r"rollout(percent(age)?|pct|share|fraction|ratio)?$")
+_ROLLOUT_WORD = re.compile(r"roll[-_]*out", re.IGNORECASE)  # what _ROLLOUT_KEY needs
+# Lower-case words one of which every rollout key or flag file contains (a cheap gate).
+_GATE_WORDS = ("roll", "strateg", "feature_state", "featurestate", "percentage_allocation",
+               "unleash", "flagsmith", "launchdarkly", "growthbook")
+_SHARE_KEYS = frozenset({"percentage", "percent", "percentageallocation", "coverage"})
+_FLAG_FILE = re.compile(r"flexibleRollout|gradualRollout|\bstrategies\b|feature_?states?|"
+                        r"percentage_allocation|\bunleash\b|\bflagsmith\b|\blaunchdarkly\b|"
+                        r"\bgrowthbook\b|\brollout\b", re.IGNORECASE)
+_MAX_SETTINGS_BYTES = 1024 * 1024
+# Other projects' readiness plans (an example, a starter): a plan, not a rollout control.
+_OTHER_PLANS = frozenset({"readiness.yaml", "readiness.yml"})
+_READINESS_PLAN = re.compile(r"^adoption:\s*(#.*)?$", re.MULTILINE)
+
+
+class Share(NamedTuple):
+    """A share of users the first launch reaches, and where it is set."""
+
+    fraction: float
+    where: Evidence
+    in_code: bool
+
+
+def _value(key: str, number: str, sign: str | None) -> float | None:
+    value = float(number)
+    if key == "coverage" or (not sign and "." in number and value <= 1):
+        fraction = value
+    else:
+        fraction = value / 100
+    return fraction if 0 <= fraction <= 1 else None
+
+
+def _setting_lines(text: str) -> Iterator[tuple[int, str, str, str | None]]:
+    """(line, key, number, '%' or None) for `key: number` settings on each line."""
+    for number, line in enumerate(text.splitlines(), 1):
+        for match in _ASSIGN.finditer(line):
+            yield number, match.group("key"), match.group("num"), match.group("pct")
+
+
+def _python_settings(tree: ast.Module) -> Iterator[tuple[int, str, str, str | None]]:
+    """The same from Python: assignments, keywords, dict entries and env-variable defaults."""
+    for node in ast.walk(tree):
+        pairs: list[tuple[ast.AST | None, ast.AST | None]] = []
+        if isinstance(node, ast.Assign):
+            pairs = [(t, node.value) for t in node.targets]
+        elif isinstance(node, ast.AnnAssign):
+            pairs = [(node.target, node.value)]
+        elif isinstance(node, ast.Dict):
+            pairs = list(zip(node.keys, node.values, strict=True))
+        elif isinstance(node, ast.Call) and len(node.args) == 2:
+            pairs = [(node.args[0], node.args[1])]
+        for target, value in pairs:
+            key, number = _name(target), _number(value)
+            if key and number:
+                yield getattr(value, "lineno", 1), key, number.rstrip("%"), (
+                    "%" if number.endswith("%") else None)
+        if isinstance(node, ast.keyword) and node.arg and (number := _number(node.value)):
+            yield node.value.lineno, node.arg, number.rstrip("%"), (
+                "%" if number.endswith("%") else None)
+
+
+def _name(node: ast.AST | None) -> str:
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        return node.attr
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    return ""
+
+
+def _number(node: ast.AST | None) -> str:
+    if not isinstance(node, ast.Constant) or isinstance(node.value, bool):
+        return ""
+    text = str(node.value).strip()
+    return text if re.fullmatch(r"\d{1,3}(\.\d+)?%?", text) else ""
+
+
+# What `_shares` answers depends on besides the text: bump the version when its code changes.
+_SHARES_QUERY = ("adoption.shares/1", _ASSIGN.pattern, _ROLLOUT_KEY.pattern,
+                 _ROLLOUT_WORD.pattern, _GATE_WORDS, sorted(_SHARE_KEYS), _FLAG_FILE.pattern,
+                 _READINESS_PLAN.pattern)
+
+
+def shares_in_files(project: Project, skip: str | None) -> list[Share]:
+    """Rollout percentages set in settings files, flag strategy files and code."""
+    settings: dict[str, bool] = {}
+    for rel in project.files:
+        base = rel.rsplit("/", 1)[-1]
+        setting = rel.endswith(_SETTINGS) or base.startswith(".env")
+        if (not (setting or rel.endswith(PY + JS)) or rel == skip or TEST_PATH.search(rel)
+                or base in _OTHER_PLANS or project.size(rel) > _MAX_SETTINGS_BYTES):
+            continue
+        settings[rel] = setting
+    found = []
+    for python in (True, False):
+        files = [rel for rel in settings if rel.endswith(PY) is python]
+        rows = project.facts(files, query_name(*_SHARES_QUERY, python),
+                             functools.partial(_shares, python=python))
+        for rel, shares in rows.items():
+            if shares is None:
+                project.note_skipped(rel, "Python that does not parse")
+                continue
+            found += [Share(fraction, Evidence(rel, number, "rollout share"), not settings[rel])
+                      for number, fraction in shares]
+    return sorted(set(found), key=lambda s: (s.where.path, s.where.line or 0))
+
+
+def _shares(text: str, python: bool) -> tuple[tuple[int, float], ...] | None:
+    """(line, fraction) of each rollout share one file sets; None: Python that does not parse."""
+    lowered = text.lower()
+    if not any(word in lowered for word in _GATE_WORDS):
+        return ()  # no key here can be a rollout share, and no flag file: nothing to parse
+    if _READINESS_PLAN.search(text) and re.search(r"^version:", text, re.MULTILINE):
+        return ()
+    flag_file = bool(_FLAG_FILE.search(text))
+    if not flag_file and not _ROLLOUT_WORD.search(text):
+        return ()
+    tree = parse_python(text) if python else None
+    if python and tree is None:
+        return None
+    found = []
+    for number, raw_key, value, sign in _python_settings(tree) if tree else _setting_lines(text):
+        key = re.sub(r"[-_]", "", raw_key.lower())
+        if _ROLLOUT_KEY.search(key) or (flag_file and key in _SHARE_KEYS):
+            fraction = _value(key, value, sign)
+            if fraction is not None:
+                found.append((number, fraction))
+    return tuple(found)
