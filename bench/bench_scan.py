@@ -304,7 +304,9 @@ def measure_index(root: Path, cache: Path | None, jobs: int | None) -> dict[str,
     from readiness.project import Project
 
     imported = time.perf_counter()
-    index = build_index(Project(root), cache_dir=cache, jobs=jobs)
+    project = Project(root, cache_dir=cache)
+    index = build_index(project, jobs=jobs)
+    project.save_facts()
     seconds = time.perf_counter() - imported
     return {"seconds": seconds, "import_seconds": imported - started, "peak_mb": _peak_mb(),
             "calls": len(index.calls), "analysed": index.files_analysed,

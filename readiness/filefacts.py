@@ -78,7 +78,8 @@ class FactStore:
             if form != FORMAT or not isinstance(known, dict) or not isinstance(facts, dict):
                 return
             self._known = {rel: (Signature(*sig), key) for rel, (sig, key) in known.items()}
-            self._facts = facts
+            self._facts = {key: answers for key, answers in facts.items()
+                           if isinstance(key, str) and isinstance(answers, dict)}
             self._written_ns = int(written)
         except (OSError, EOFError, ValueError, TypeError):
             self._known, self._facts = {}, {}
@@ -99,6 +100,11 @@ class FactStore:
                 self._paths[rel] = (signature, key)
                 if self._known.get(rel) != (signature, key):
                     self._dirty = True
+
+    @property
+    def stored(self) -> dict[str, dict[str, Any]]:
+        """Answers by content key, then query (read-only: ``put`` adds to it)."""
+        return self._facts
 
     def get(self, key: str, query: str) -> tuple[bool, Any]:
         answers = self._facts.get(key)
@@ -129,9 +135,19 @@ class FactStore:
             plain = {rel: (tuple(sig), key) for rel, (sig, key) in known.items()}
             try:
                 payload = marshal.dumps((FORMAT, time.time_ns(), plain, facts))
-            except ValueError:  # an answer that is not a plain value: a bug, but not fatal
-                return
+            except ValueError:  # an answer that is not a plain value (a bug): keep the rest
+                facts = {key: {query: answer for query, answer in answers.items()
+                               if _storable(answer)} for key, answers in facts.items()}
+                payload = marshal.dumps((FORMAT, time.time_ns(), plain, facts))
         _write_atomic(self.path, payload)
+
+
+def _storable(answer: Any) -> bool:
+    try:
+        marshal.dumps(answer)
+    except ValueError:
+        return False
+    return True
 
 
 def _write_atomic(path: Path, payload: bytes) -> None:

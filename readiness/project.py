@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any, NamedTuple, TypeVar, cast
 
-from readiness.cache import content_key
+from readiness.cache import content_key, is_within
 from readiness.filefacts import FactStore, Signature, store_path
 from readiness.gitinfo import GitFacts, open_repository
 
@@ -58,7 +58,9 @@ class Project:
         self._skipped: dict[str, str] = {}
         self._signature: dict[str, Signature] = {}
         self._key: dict[str, str | None] = {}
-        self._store = FactStore(store_path(cache_dir, self.root) if cache_dir else None)
+        # the cache never lives inside the scanned repository
+        keep = cache_dir is not None and not is_within(cache_dir, self.root)
+        self._store = FactStore(store_path(cache_dir, self.root) if keep and cache_dir else None)
         listed = self.git.list_files() if self.git else _walk(self.root)
         patterns = tuple(exclude)
         self.files: tuple[str, ...] = tuple(
@@ -87,20 +89,34 @@ class Project:
         an earlier run are not read at all.
         """
         out: dict[str, A] = {}
-        store = self._store
-        for rel in files:
-            key = self._key[rel] if rel in self._key else self.content_key(rel)
+        store, keys, stored = self._store, self._key, self._store.stored
+        for rel in files:  # the hot loop of a warm run: plain dict look-ups only
+            key = keys[rel] if rel in keys else self.content_key(rel)
             if key is None:
                 continue
-            found, answer = store.get(key, query)
-            if not found:
-                text = self.text(rel)
-                if text is None:
-                    continue
-                answer = compute(text)
-                store.put(key, query, answer)
-            out[rel] = answer
+            answers = stored.get(key)
+            if answers is not None and query in answers:
+                out[rel] = answers[query]
+                continue
+            text = self.text(rel)
+            if text is None:
+                continue
+            answer = out[rel] = compute(text)
+            store.put(key, query, answer)
         return out
+
+    def stored_fact(self, rel: str, query: str) -> tuple[bool, Any]:
+        """(True, answer) when an answer to ``query`` is kept for the file's text (which is
+        then not read), else (False, None). For analyses that compute answers in bulk
+        elsewhere (worker processes) and hand them back with ``remember_fact``."""
+        key = self.content_key(rel)
+        return (False, None) if key is None else self._store.get(key, query)
+
+    def remember_fact(self, rel: str, query: str, answer: Any) -> None:
+        """Keep ``answer`` (a plain value, a function of the text alone) for ``rel``."""
+        key = self.content_key(rel)
+        if key is not None:
+            self._store.put(key, query, answer)
 
     def content_key(self, rel: str) -> str | None:
         """The sha256 of the file's text (None if it has none), known without reading it

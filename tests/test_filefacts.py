@@ -123,3 +123,23 @@ def test_saving_is_skipped_when_nothing_is_new(make_project: MakeProject,
     upper_lines(project)
     project.save_facts()
     assert stored.stat().st_mtime_ns == before
+
+
+def test_an_answer_that_cannot_be_stored_is_dropped_and_the_rest_kept(
+        make_project: MakeProject, tmp_path: Path) -> None:
+    from typing import NamedTuple
+
+    class Record(NamedTuple):
+        n: int
+
+    root = make_project({"a.py": "x\n"})
+    age(root)
+    cache = tmp_path / "cache"
+    project = Project(root, cache_dir=cache)
+    assert project.facts(project.files, "test.record/1", lambda t: Record(1)) == \
+        {"a.py": Record(1)}
+    upper_lines(project)
+    project.save_facts()
+    again = Project(root, cache_dir=cache)
+    assert again.stored_fact("a.py", "test.lines/1") == (True, 1)
+    assert again.stored_fact("a.py", "test.record/1") == (False, None)

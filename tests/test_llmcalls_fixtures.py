@@ -21,7 +21,7 @@ from tests.fixtures_llm import (
 
 
 def scan(root: Path) -> CallSiteIndex:
-    return build_index(Project(root), cache_dir=None)
+    return build_index(Project(root))
 
 
 def test_pilot_app_has_one_unprotected_call(make_project: MakeProject) -> None:

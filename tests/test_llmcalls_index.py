@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from readiness.cache import ContentCache, content_key, default_cache_dir
-from readiness.llmcalls import ANALYZER_VERSION, build_index, index
+from readiness.llmcalls import CallSiteIndex, build_index, index
 from readiness.llmcalls.facts import from_json, to_json
 from readiness.llmcalls.walker import extract
 from readiness.project import Project
@@ -62,30 +62,37 @@ def run():
     ]
 
 
+def indexed(root: Path, cache_dir: Path | None, jobs: int | None = None) -> CallSiteIndex:
+    """The index of ``root`` with per-file facts kept in ``cache_dir`` for the next call."""
+    project = Project(root, cache_dir=cache_dir)
+    result = build_index(project, jobs=jobs)
+    project.save_facts()
+    return result
+
+
 def test_warm_run_parses_nothing_and_gives_the_same_index(make_project: MakeProject,
                                                           tmp_path: Path) -> None:
     root = make_project({**HARDENED_SERVICE, **LANGCHAIN_BOT})
     cache_dir = tmp_path / "cache"
-    cold = build_index(Project(root), cache_dir=cache_dir)
+    cold = indexed(root, cache_dir)
     assert cold.files_parsed == cold.files_analysed > 0
     assert cold.files_from_cache == 0
-    warm = build_index(Project(root), cache_dir=cache_dir)
+    warm = indexed(root, cache_dir)
     assert warm.files_parsed == 0
     assert warm.files_from_cache == cold.files_analysed
     assert warm.calls == cold.calls
-    entries = list(cache_dir.rglob("*.json"))
-    assert len(entries) == cold.files_analysed
-    assert all(ANALYZER_VERSION in str(entry) for entry in entries)
+    (stored,) = cache_dir.rglob("*.marshal")  # one store of per-file facts for the root
+    assert stored.stat().st_size > 0
 
 
 def test_a_changed_file_is_parsed_again_and_nothing_else(make_project: MakeProject,
                                                         tmp_path: Path) -> None:
     root = make_project(HARDENED_SERVICE)
     cache_dir = tmp_path / "cache"
-    build_index(Project(root), cache_dir=cache_dir)
+    indexed(root, cache_dir)
     clients = root / "app/clients.py"
     clients.write_text(clients.read_text().replace("timeout=settings.llm_timeout_s,\n", ""))
-    again = build_index(Project(root), cache_dir=cache_dir)
+    again = indexed(root, cache_dir)
     assert again.files_parsed == 1
     assert [c.timeout for c in again.calls] == [None, None]
 
@@ -94,22 +101,28 @@ def test_corrupt_cache_entries_are_recomputed(make_project: MakeProject, tmp_pat
                                              ) -> None:
     root = make_project(PILOT_APP)
     cache_dir = tmp_path / "cache"
-    cold = build_index(Project(root), cache_dir=cache_dir)
-    (entry,) = cache_dir.rglob("*.json")
-    for garbage in (b"{not json", b'{"key": "other", "value": 1}', b"",
-                    json.dumps({"key": entry.stem, "value": [1, 2]}).encode()):
-        entry.write_bytes(garbage)
-        recovered = build_index(Project(root), cache_dir=cache_dir)
+    cold = indexed(root, cache_dir)
+    for garbage in ([1, 2], {"calls": "not a list"}, None, 42):
+        project = Project(root, cache_dir=cache_dir)
+        (rel,) = [f for f in project.files if f.endswith(".py") and "openai" in
+                  (project.text(f) or "")]
+        project.remember_fact(rel, index.FACTS_QUERY, garbage)
+        recovered = build_index(project)
         assert recovered.calls == cold.calls
         assert (recovered.files_parsed, recovered.files_from_cache) == (1, 0)
-    assert build_index(Project(root), cache_dir=cache_dir).files_from_cache == 1  # rewritten
+        project.save_facts()  # the parse replaced the garbage
+        assert indexed(root, cache_dir).files_from_cache == 1
+    (stored,) = cache_dir.rglob("*.marshal")
+    stored.write_bytes(b"\x00 not a store")
+    assert (indexed(root, cache_dir).files_parsed, indexed(root, cache_dir).files_from_cache) \
+        == (1, 1)
 
 
 def test_unwritable_cache_is_not_an_error(make_project: MakeProject, tmp_path: Path) -> None:
     root = make_project(PILOT_APP)
     blocked = tmp_path / "blocked"
     blocked.write_text("a file where the cache folder should be")
-    result = build_index(Project(root), cache_dir=blocked)
+    result = indexed(root, blocked)
     assert len(result.calls) == 1 and result.files_parsed == 1
 
 
@@ -117,8 +130,8 @@ def test_no_cache_and_cache_inside_the_repository_write_nothing(make_project: Ma
                                                                ) -> None:
     root = make_project(PILOT_APP)
     before = sorted(p.name for p in root.rglob("*"))
-    build_index(Project(root), cache_dir=None)
-    result = build_index(Project(root), cache_dir=root / ".readiness-cache")
+    indexed(root, None)
+    result = indexed(root, root / ".readiness-cache")
     assert result.files_from_cache == 0
     assert sorted(p.name for p in root.rglob("*")) == before
 
@@ -166,8 +179,8 @@ def test_unparsable_files_are_listed_not_fatal(make_project: MakeProject) -> Non
 
 def test_unparsable_files_are_cached_as_such(make_project: MakeProject, tmp_path: Path) -> None:
     root = make_project(BROKEN)
-    cold = build_index(Project(root), cache_dir=tmp_path / "c")
-    warm = build_index(Project(root), cache_dir=tmp_path / "c")
+    cold = indexed(root, tmp_path / "c")
+    warm = indexed(root, tmp_path / "c")
     assert warm.unparsable == cold.unparsable
     assert warm.files_parsed == 0
 
@@ -190,12 +203,12 @@ def test_parallel_extraction_gives_the_serial_result(make_project: MakeProject,
 
     monkeypatch.setattr(index, "PARALLEL_THRESHOLD", 4)
     monkeypatch.setattr(index._Scan, "_extract_parallel", spy)
-    parallel = build_index(Project(root), jobs=2, cache_dir=tmp_path / "cache")
+    parallel = indexed(root, tmp_path / "cache", jobs=2)
     assert batches == [24]
     assert parallel.calls == serial.calls
     assert len(parallel.calls) == 24
     # the workers filled the cache
-    warm = build_index(Project(root), jobs=2, cache_dir=tmp_path / "cache")
+    warm = indexed(root, tmp_path / "cache", jobs=2)
     assert (warm.files_parsed, warm.files_from_cache) == (0, 24)
     assert warm.calls == serial.calls
 

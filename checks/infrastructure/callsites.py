@@ -14,9 +14,8 @@ MAX_PROTECTION_EVIDENCE = 10
 
 
 def call_sites(project: Project) -> CallSiteIndex:
-    """The shared LLM call-site index (cached per file content in the user's cache folder)."""
-    return project.shared("llmcalls", lambda p: build_index(p, cache_dir=p.cache_dir,
-                                                            jobs=p.jobs))
+    """The shared LLM call-site index (each file's facts kept by content between runs)."""
+    return project.shared("llmcalls", lambda p: build_index(p, jobs=p.jobs))
 
 
 def _site(call: CallSite, what: str) -> Evidence:

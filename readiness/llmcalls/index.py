@@ -9,7 +9,8 @@ Which files are analysed, in rounds:
    relevant modules import, two levels deep (home-made retry decorators, schemas, settings).
 
 Everything else is never parsed. Facts are a pure function of a file's text, so they are
-cached by content hash; a cold scan with many files to parse uses a process pool.
+kept between runs by ``Project``'s per-file facts (by content hash, in the user's cache
+folder); a cold scan with many files to parse uses a process pool.
 """
 
 from __future__ import annotations
@@ -20,10 +21,8 @@ import sys
 import threading
 from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor
-from pathlib import Path
 from typing import Any
 
-from readiness.cache import ContentCache, is_within
 from readiness.llmcalls.classify import classify
 from readiness.llmcalls.facts import FileFacts, from_json, to_json
 from readiness.llmcalls.modules import ModuleMap, import_records
@@ -40,23 +39,20 @@ PARALLEL_THRESHOLD = 200  # below this many files to parse, a pool costs more th
 MAX_ROUNDS = 4
 MAX_DEPENDENCY_DEPTH = 2
 _UNPARSABLE = "unparsable"
+FACTS_QUERY = f"llmcalls.facts/{ANALYZER_VERSION}"
 
 
-def build_index(project: Project, *, cache_dir: Path | None = None, jobs: int | None = None
-                ) -> CallSiteIndex:
+def build_index(project: Project, *, jobs: int | None = None) -> CallSiteIndex:
     """Find every LLM call site in the project and what protects it.
 
-    ``cache_dir`` None means no cache (``--no-cache``); a directory inside the scanned
-    repository is refused (never written to). ``jobs`` caps worker processes (1: serial).
+    Each file's facts are kept between runs when the project has a cache folder
+    (``Project(cache_dir=...)``). ``jobs`` caps worker processes (1: serial).
     """
     python = [f for f in project.files if f.endswith(".py")]
     modules = ModuleMap(frozenset(python))
-    cache = None
-    if cache_dir is not None and not is_within(cache_dir, project.root):
-        cache = ContentCache(cache_dir, "llmcalls", ANALYZER_VERSION)
     # what the prefilter and the import scan need of every file, kept between runs
     glance = project.facts(python, f"llmcalls.glance/{ANALYZER_VERSION}", _glance)
-    scan = _Scan(project, glance, cache, jobs)
+    scan = _Scan(project, glance, jobs)
     todo = sorted(rel for rel, (provider, _imports) in glance.items() if provider)
     try:
         for _ in range(MAX_ROUNDS + 1):
@@ -92,11 +88,9 @@ def _call_sites(facts: dict[str, FileFacts], modules: ModuleMap) -> tuple[CallSi
 class _Scan:
     """Facts of the files analysed so far, and how they were obtained."""
 
-    def __init__(self, project: Project, glance: dict[str, Glance], cache: ContentCache | None,
-                 jobs: int | None) -> None:
+    def __init__(self, project: Project, glance: dict[str, Glance], jobs: int | None) -> None:
         self.project = project
         self.glance = glance
-        self.cache = cache
         self.jobs = jobs if jobs is not None else (os.cpu_count() or 1)
         self.facts: dict[str, FileFacts] = {}
         self.unparsable: set[str] = set()
@@ -108,25 +102,24 @@ class _Scan:
         self._pool_failed = False
 
     def analyse(self, paths: Iterable[str]) -> None:
-        """Get the facts of ``paths``: from the cache when it has them, else by parsing."""
-        to_parse: list[tuple[str, str, str]] = []
+        """Get the facts of ``paths``: kept from an earlier run when the text is the same,
+        else by parsing (and kept for the next run)."""
+        to_parse: list[tuple[str, str]] = []
         for rel in paths:
             if rel in self.seen:
                 continue
             self.seen.add(rel)
-            key = self.project.content_key(rel)
-            if key is None:
-                continue  # no text: the glance left it out already
-            cached = self.cache.get(key) if self.cache else None
-            if cached is not None and self._load(rel, cached):
+            found, kept = self.project.stored_fact(rel, FACTS_QUERY)
+            if found and self._load(rel, kept):
                 self.from_cache += 1
                 continue
             text = self.project.text(rel)
             if text is not None:
-                to_parse.append((rel, key, text))
+                to_parse.append((rel, text))
         for rel, data in self._extract(to_parse):
             self.parsed += 1
             self._load(rel, data)
+            self.project.remember_fact(rel, FACTS_QUERY, data)
 
     def _load(self, rel: str, data: Any) -> bool:
         if data == _UNPARSABLE:
@@ -135,10 +128,10 @@ class _Scan:
         try:
             self.facts[rel] = from_json(data)
         except (ValueError, TypeError, AttributeError, KeyError):
-            return False  # a corrupt cache entry: parse again
+            return False  # a corrupt entry: parse again
         return True
 
-    def _extract(self, items: list[tuple[str, str, str]]) -> list[tuple[str, Any]]:
+    def _extract(self, items: list[tuple[str, str]]) -> list[tuple[str, Any]]:
         # A pool pays off for many files; once started, it serves the later, smaller rounds.
         wanted = len(items) >= (PARALLEL_THRESHOLD if self._pool is None else 16)
         if wanted and self.jobs > 1 and not self._pool_failed:
@@ -147,19 +140,18 @@ class _Scan:
             except (OSError, RuntimeError):  # no semaphores or no fork in a sandbox: serial
                 self._pool_failed = True
                 self.close()
-        return _extract_batch(items, self.cache)
+        return _extract_batch(items)
 
-    def _extract_parallel(self, items: list[tuple[str, str, str]]) -> list[tuple[str, Any]]:
+    def _extract_parallel(self, items: list[tuple[str, str]]) -> list[tuple[str, Any]]:
         workers = min(self.jobs, os.cpu_count() or 1)
         if self._pool is None:
             linux = sys.platform == "linux" and threading.active_count() == 1
             context = multiprocessing.get_context("fork" if linux else "spawn")
             self._pool = ProcessPoolExecutor(max_workers=workers, mp_context=context)
         # large files first, dealt round-robin, so that the workers finish together
-        ordered = sorted(items, key=lambda item: -len(item[2]))
+        ordered = sorted(items, key=lambda item: -len(item[1]))
         chunks = [ordered[i::workers * 4] for i in range(workers * 4)]
-        results = self._pool.map(_extract_batch, [c for c in chunks if c],
-                                 [self.cache] * len(chunks))
+        results = self._pool.map(_extract_batch, [c for c in chunks if c])
         return [row for chunk in results for row in chunk]
 
     def close(self) -> None:
@@ -169,18 +161,23 @@ class _Scan:
             self._pool = None
 
 
-def _extract_batch(items: list[tuple[str, str, str]], cache: ContentCache | None
-                   ) -> list[tuple[str, Any]]:
-    """Facts of each (path, key, text), JSON-ready (``"unparsable"`` for a broken file),
-    stored in the cache on the way (in the worker, so that writing is parallel too)."""
+def _extract_batch(items: list[tuple[str, str]]) -> list[tuple[str, Any]]:
+    """Facts of each (path, text), as plain data (``"unparsable"`` for a broken file)."""
     out = []
-    for rel, key, text in items:
+    for rel, text in items:
         facts = extract(text)
-        data = to_json(facts) if facts is not None else _UNPARSABLE
-        if cache is not None:
-            cache.put(key, data)
-        out.append((rel, data))
+        out.append((rel, _plain(to_json(facts)) if facts is not None else _UNPARSABLE))
     return out
+
+
+def _plain(value: Any) -> Any:
+    """The JSON-ready facts with every tuple (records are NamedTuples) as a list, as JSON
+    would give them back: plain values that the per-file facts store can keep."""
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(item) for item in value]
+    return value
 
 
 Glance = tuple[bool, list[list[Any]]]
