@@ -84,6 +84,10 @@ class FactStore:
         except (OSError, EOFError, ValueError, TypeError):
             self._known, self._facts = {}, {}
 
+    def knows(self, paths: frozenset[str]) -> int:
+        """How many of ``paths`` the store has a content key for."""
+        return len(paths.intersection(self._known))
+
     def trusted_key(self, rel: str, signature: Signature | None) -> str | None:
         """The content key of ``rel`` if its signature shows it unchanged since stored."""
         known = self._known.get(rel)

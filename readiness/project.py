@@ -16,10 +16,12 @@ import stat
 import threading
 import tokenize
 import warnings
+import weakref
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any, NamedTuple, TypeVar, cast
 
+from readiness import factworker
 from readiness.cache import content_key, is_within
 from readiness.filefacts import FactStore, Signature, store_path
 from readiness.gitinfo import GitFacts, open_repository
@@ -61,12 +63,21 @@ class Project:
         # the cache never lives inside the scanned repository
         keep = cache_dir is not None and not is_within(cache_dir, self.root)
         self._store = FactStore(store_path(cache_dir, self.root) if keep and cache_dir else None)
+        cores = os.cpu_count() or 1
+        self._worker = factworker.FactWorker(self.root) if min(jobs or cores, cores) > 1 \
+            else None
         listed = self.git.list_files() if self.git else _walk(self.root)
         patterns = tuple(exclude)
         self.files: tuple[str, ...] = tuple(
             sorted(p for p in listed if self._admit(p) and not _excluded(p, patterns))
         )
         self._file_set = frozenset(self.files)
+        self._theirs = frozenset(f for f in self.files if factworker.theirs(f))
+        self._worker_differs: set[str] = set()  # files the worker read differently from us
+        if self._worker is not None:
+            weakref.finalize(self, self._worker.close)
+            if len(self.files) - self._store.knows(self._file_set) >= factworker.MIN_FILES:
+                self._worker.start()  # a cold scan of a big repository will want it soon
 
     def shared(self, key: str, compute: Callable[[Project], T]) -> T:
         """An analysis shared by several checks (the LLM call-site index), computed once."""
@@ -89,7 +100,8 @@ class Project:
         an earlier run are not read at all.
         """
         out: dict[str, A] = {}
-        store, keys, stored = self._store, self._key, self._store.stored
+        missing: list[str] = []
+        keys, stored = self._key, self._store.stored
         for rel in files:  # the hot loop of a warm run: plain dict look-ups only
             key = keys[rel] if rel in keys else self.content_key(rel)
             if key is None:
@@ -97,13 +109,60 @@ class Project:
             answers = stored.get(key)
             if answers is not None and query in answers:
                 out[rel] = answers[query]
-                continue
-            text = self.text(rel)
-            if text is None:
-                continue
+            else:
+                missing.append(rel)
+        if not missing:
+            return out
+        self._answer(missing, query, compute, out)
+        return {rel: out[rel] for rel in files if rel in out}  # in the order asked
+
+    def _answer(self, files: list[str], query: str, compute: Callable[[str], A],
+                out: dict[str, A]) -> None:
+        """Compute and keep the answers of ``files``, half of them in the worker process
+        when there are many (see ``readiness.factworker``)."""
+        future = None
+        if self._worker is not None and len(files) >= factworker.MIN_FILES:
+            half = self._theirs
+            theirs = [rel for rel in files if rel in half]
+            future = self._worker.submit(compute, theirs)
+            if future is not None:
+                files = [rel for rel in files if rel not in half]
+        for rel in files:
+            self._compute(rel, query, compute, out)
+        if future is None:
+            return
+        answered = self._worker.collect(future) if self._worker else None
+        if answered is not None:
+            for rel, key in answered.keys.items():  # files the worker read for the first time
+                if key is None or key != self._key.get(rel):
+                    self._worker_differs.add(rel)  # changed in between, or no text there
+            for rel, answer in zip(theirs, answered.answers, strict=True):
+                key = self._key.get(rel)
+                if rel not in self._worker_differs and key is not None:
+                    out[rel] = answer
+                    self._store.put(key, query, answer)
+        for rel in theirs:
+            if rel not in out:
+                self._compute(rel, query, compute, out)
+
+    def _compute(self, rel: str, query: str, compute: Callable[[str], A],
+                 out: dict[str, A]) -> None:
+        key = self.content_key(rel)
+        if key is None:
+            return
+        found, kept = self._store.get(key, query)  # a file of the same text was just answered
+        if found:
+            out[rel] = kept
+            return
+        text = self.text(rel)
+        if text is not None:
             answer = out[rel] = compute(text)
-            store.put(key, query, answer)
-        return out
+            self._store.put(key, query, answer)
+
+    def close(self) -> None:
+        """Stop the worker process, if one was started."""
+        if self._worker is not None:
+            self._worker.close()
 
     def stored_fact(self, rel: str, query: str) -> tuple[bool, Any]:
         """(True, answer) when an answer to ``query`` is kept for the file's text (which is
@@ -215,27 +274,10 @@ class Project:
     def _read_text(self, rel: str) -> str | None:
         if rel not in self._file_set:
             return None
-        try:
-            with open(self.root / rel, "rb") as handle:
-                data = handle.read(MAX_TEXT_BYTES + 1)
-        except OSError as exc:
-            self._skip(rel, f"unreadable: {exc.strerror}")
-            return None
-        if len(data) > MAX_TEXT_BYTES:
-            self._skip(rel, f"larger than {MAX_TEXT_BYTES // (1024 * 1024)} MB; not read")
-            return None
-        if b"\0" in data[:8192]:
-            self._skip(rel, "binary content")
-            return None
-        encoding = "utf-8-sig"
-        if rel.endswith(".py"):
-            with contextlib.suppress(SyntaxError):
-                encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
-        try:
-            return data.decode(encoding).replace("\r\n", "\n")
-        except (UnicodeDecodeError, LookupError):
-            self._skip(rel, f"not valid {encoding} text")
-            return None
+        text, problem = read_text(self.root / rel)
+        if problem:
+            self._skip(rel, problem)
+        return text
 
     def lines(self, rel: str) -> list[str]:
         text = self.text(rel)
@@ -254,6 +296,28 @@ class Project:
                 self._skip(rel, "Python that does not parse")
         with self._lock:
             return self._ast.setdefault(rel, tree)
+
+
+def read_text(path: Path) -> tuple[str | None, str | None]:
+    """(text, None), or (None, why the file has no usable text): unreadable, too big,
+    binary or undecodable. Python files honour their declared encoding; CRLF becomes LF."""
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read(MAX_TEXT_BYTES + 1)
+    except OSError as exc:
+        return None, f"unreadable: {exc.strerror}"
+    if len(data) > MAX_TEXT_BYTES:
+        return None, f"larger than {MAX_TEXT_BYTES // (1024 * 1024)} MB; not read"
+    if b"\0" in data[:8192]:
+        return None, "binary content"
+    encoding = "utf-8-sig"
+    if path.name.endswith(".py"):
+        with contextlib.suppress(SyntaxError):
+            encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+    try:
+        return data.decode(encoding).replace("\r\n", "\n"), None
+    except (UnicodeDecodeError, LookupError):
+        return None, f"not valid {encoding} text"
 
 
 def parse_python(source: str) -> ast.Module | None:

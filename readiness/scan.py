@@ -107,10 +107,12 @@ def scan(options: ScanOptions, progress: Callable[[Check], None] | None = None) 
         config = dataclasses.replace(config, launch_gate=gate.name)
     chosen = select(reg.checks, options.only, options.skip, config.disabled())
     timeout = float(config.threshold("check_timeout_seconds") or 60)
-    lanes = 1 if options.jobs == 1 else 2  # see run_checks: one lane waits, one scans
-    ran = run_checks(chosen, project, config, timeout=timeout, progress=progress, lanes=lanes)
-    inline = suppress.find(project)
-    project.save_facts()  # every per-file scan of the run is done
+    try:
+        ran = run_checks(chosen, project, config, timeout=timeout, progress=progress)
+        inline = suppress.find(project)
+        project.save_facts()  # every per-file scan of the run is done
+    finally:
+        project.close()
     ran = [r._replace(finding=suppress.apply(r.finding, r.check.name, inline))
            if r.finding else r for r in ran]
     waivers = () if options.no_waivers else config.waivers()

@@ -72,7 +72,7 @@ class Source:
     split into lines on first use: most files never come near a match, and a file whose
     answers are known from an earlier run is not read at all."""
 
-    __slots__ = ("path", "lang", "test", "keep", "_read", "_raw", "_code", "_starts")
+    __slots__ = ("path", "lang", "test", "keep", "_read", "_raw", "_code", "_starts", "_mark")
 
     def __init__(self, path: str, lang: Lang, raw: str | Callable[[], str], test: bool,
                  keep: bool = False) -> None:
@@ -81,6 +81,7 @@ class Source:
         self._raw = raw if isinstance(raw, str) else None
         self._code: str | None = None
         self._starts: list[int] | None = None
+        self._mark = (0, 1)  # the last offset asked about and its line
 
     @property
     def raw(self) -> str:
@@ -101,7 +102,14 @@ class Source:
         return self._starts
 
     def line_at(self, offset: int) -> int:
-        return bisect.bisect_right(self.starts, offset)
+        """The 1-based line of ``offset``: newlines counted from the last offset asked about
+        (matches come in order), with no list of line starts kept for every file."""
+        at, line = self._mark
+        if offset < at:
+            at, line = 0, 1
+        line += self.code.count("\n", at, offset)
+        self._mark = (offset, line)
+        return line
 
     def line(self, number: int) -> str:
         """The code of one 1-based line (comments blanked)."""
@@ -261,13 +269,27 @@ def query_name(*parts: object) -> str:
 
 
 V = TypeVar("V")
-Blanked = dict[tuple[Lang, bool, str], "Source"]
+class Blanked(dict[tuple[Lang, bool, str], Source]):
+    """Texts blanked so far in this run, by language and text: each file once, whichever
+    searches reach it. Pickled (a search sent to the fact worker) it is not copied: the
+    receiving process uses its own."""
+
+    def __reduce__(self) -> tuple[Callable[[], Blanked], tuple[()]]:
+        return _worker_blanked, ()
+
+
+_WORKER_BLANKED: list[Blanked] = []  # in a fact worker process only, for its one run
+
+
+def _worker_blanked() -> Blanked:
+    if not _WORKER_BLANKED:
+        _WORKER_BLANKED.append(Blanked())
+    return _WORKER_BLANKED[0]
 
 
 def _blanked(project: Project) -> Blanked:
-    """Texts blanked so far in this run, by language and text: each file once, whichever
-    searches reach it."""
-    return project.shared("signals.blanked", lambda p: {})
+    """This run's blanked texts."""
+    return project.shared("signals.blanked", lambda p: Blanked())
 
 
 def _source_of(text: str, lang: Lang, keep: bool, blanked: Blanked | None) -> Source:

@@ -1,0 +1,89 @@
+"""The fact worker answers half of a big query in a second process, the same as serially."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from readiness import factworker
+from readiness.project import Project
+from tests.conftest import MakeProject
+
+
+def line_count(text: str) -> int:  # module-level: it can be pickled to the worker
+    return text.count("\n")
+
+
+def many_files(count: int) -> dict[str, str | bytes]:
+    files: dict[str, str | bytes] = {f"pkg/m{i:03d}.py": "x = 1\n" * (i % 7 + 1)
+                                     for i in range(count)}
+    files["pkg/blob.bin"] = b"\x00binary"
+    return files
+
+
+pytestmark = pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="needs two cores")
+
+
+@pytest.fixture
+def small_threshold(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(factworker, "MIN_FILES", 8)
+
+
+def test_worker_answers_its_half_the_same_as_one_process(make_project: MakeProject,
+                                                         small_threshold: None) -> None:
+    root = make_project(many_files(40))
+    serial = Project(root, jobs=1)
+    expected = serial.facts(serial.files, "test.lines/1", line_count)
+    project = Project(root, jobs=2)
+    sent: list[int] = []
+    submit = project._worker.submit  # type: ignore[union-attr]
+
+    def spy(compute: object, files: list[str]) -> object:
+        sent.append(len(files))
+        return submit(compute, files)  # type: ignore[arg-type]
+
+    project._worker.submit = spy  # type: ignore[method-assign,union-attr,assignment]
+    try:
+        got = project.facts(project.files, "test.lines/1", line_count)
+    finally:
+        project.close()
+    assert got == expected and list(got) == list(expected)  # same answers, same order
+    assert 0 < sent[0] < 41
+    assert not project._worker._failed  # type: ignore[union-attr]
+    assert project.skipped == serial.skipped  # the binary file is noted once, by this process
+
+
+def test_a_lambda_is_answered_here_alone(make_project: MakeProject,
+                                         small_threshold: None) -> None:
+    root = make_project(many_files(20))
+    project = Project(root, jobs=2)
+    try:
+        got = project.facts(project.files, "test.len/1", lambda text: len(text))
+    finally:
+        project.close()
+    assert len(got) == 20
+
+
+def test_a_file_changed_between_the_two_reads_is_answered_from_our_reading(
+        make_project: MakeProject, small_threshold: None) -> None:
+    root = make_project(many_files(30))
+    project = Project(root, jobs=2)
+    theirs = sorted(f for f in project.files if factworker.theirs(f) and f.endswith(".py"))
+    for rel in project.files:
+        project.content_key(rel)  # this process has read every file
+    (root / theirs[0]).write_text("x = 1\n" * 50, encoding="utf-8")  # the worker reads this
+    try:
+        got = project.facts(project.files, "test.lines/1", line_count)
+    finally:
+        project.close()
+    assert not project._worker._failed  # type: ignore[union-attr]
+    assert got[theirs[0]] == line_count(project.text(theirs[0]) or "") != 50
+
+
+def test_no_worker_with_one_job_or_few_files(make_project: MakeProject) -> None:
+    root = make_project(many_files(10))
+    assert Project(root, jobs=1)._worker is None
+    project = Project(root, jobs=2)
+    project.facts(project.files, "test.lines/1", line_count)
+    assert project._worker is not None and project._worker._pool is None  # never started
