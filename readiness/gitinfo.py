@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime
+import os
 import subprocess
 import threading
 from collections.abc import Iterator
@@ -186,6 +187,9 @@ def _is_sha(text: str) -> bool:
 
 def open_repository(root: Path) -> GitFacts | None:
     """Git facts for ``root`` if it lies inside a work tree, else None."""
+    if "GIT_DIR" not in os.environ and not any(
+            (folder / ".git").exists() for folder in (root, *root.parents)):
+        return None  # no work tree around: GitPython need not even be imported
     try:
         import git
     except Exception:  # GitPython raises ImportError (and others) when git is missing

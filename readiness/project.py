@@ -49,6 +49,7 @@ class Project:
     def __init__(self, root: Path, *, exclude: Iterable[str] = (), use_git: bool = True,
                  cache_dir: Path | None = None, jobs: int | None = None) -> None:
         self.root = root.resolve()
+        self._root_text = str(self.root)
         self.cache_dir = cache_dir  # where shared analyses may cache per-file facts; None: off
         self.jobs = jobs
         self._shared: dict[str, object] = {}
@@ -72,6 +73,10 @@ class Project:
             sorted(p for p in listed if self._admit(p) and not _excluded(p, patterns))
         )
         self._file_set = frozenset(self.files)
+        for rel in self.files:  # content known from the last run: no file read to find it
+            key = self._store.trusted_key(rel, self._signature.get(rel))
+            if key is not None:
+                self._key[rel] = key
         self._theirs = frozenset(f for f in self.files if factworker.theirs(f))
         self._worker_differs: set[str] = set()  # files the worker read differently from us
         if self._worker is not None:
@@ -216,16 +221,15 @@ class Project:
 
     def _admit(self, rel: str) -> bool:
         """True for a regular file inside the root; symlinks and oddities are noted."""
-        full = self.root / rel
         try:
-            info = os.lstat(full)
+            info = os.lstat(os.path.join(self._root_text, rel))  # a str: no Path per file
         except OSError as exc:
             if not isinstance(exc, FileNotFoundError):  # deleted but still tracked: silent
                 self._skip(rel, f"cannot stat: {exc.strerror}")
             return False
         if stat.S_ISLNK(info.st_mode):
             try:
-                target = full.resolve(strict=True)
+                target = (self.root / rel).resolve(strict=True)
                 target.relative_to(self.root)
             except (OSError, RuntimeError):
                 self._skip(rel, "symlink is broken or loops; not followed")

@@ -127,6 +127,7 @@ def language(rel: str) -> Lang | None:
     return _BY_SUFFIX.get(name[dot:].lower()) if dot >= 0 else None
 
 
+@functools.lru_cache(maxsize=65536)
 def is_test_path(rel: str) -> bool:
     """Test code: under a tests/ folder, or named like a test module."""
     parts = rel.split("/")
@@ -246,8 +247,9 @@ def search(project: Project, pattern: re.Pattern[str], *, langs: Collection[Lang
             found.update(project.facts([s.path for s in picked], query, functools.partial(
                 _search_text, lang=lang, keep=keep, pattern=pattern, anchors=anchors,
                 window=window, require=require, blanked=_blanked(project))))
-        chosen.sort(key=lambda s: s.path)
-        return tuple(Hit(s.path, *row) for s in chosen for row in found.get(s.path, ()))
+        hits = [Hit(s.path, *row) for s in chosen if s.path in found for row in found[s.path]]
+        hits.sort(key=lambda h: h.path)  # stable: each file's matches stay in order
+        return tuple(hits)
 
     return project.shared(key, compute)
 
