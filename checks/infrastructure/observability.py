@@ -72,7 +72,8 @@ def request_logging(project: Project, config: Config) -> Finding:
         return passed(f"LLM requests and responses are traced by {signals.vendors(traced)}, "
                       "each call with its trace id", *(h.evidence() for h in traced))
     files = signals.llm_files(project)
-    logs = [h for h in signals.search(project, _LOG_CALL, anchors=_LOG_ANCHORS)
+    # a log call never spans lines: the anchor's own line is the whole window (window=0)
+    logs = [h for h in signals.search(project, _LOG_CALL, anchors=_LOG_ANCHORS, window=0)
             if h.path in files]
     if not logs:
         where = usage[0]
