@@ -18,10 +18,11 @@ import tokenize
 import warnings
 import weakref
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future
 from pathlib import Path
 from typing import Any, NamedTuple, TypeVar, cast
 
-from readiness import factworker
+from readiness import workers as workers_
 from readiness.cache import content_key, is_within
 from readiness.filefacts import FactStore, Signature, store_path
 from readiness.gitinfo import GitFacts, open_repository
@@ -65,8 +66,9 @@ class Project:
         keep = cache_dir is not None and not is_within(cache_dir, self.root)
         self._store = FactStore(store_path(cache_dir, self.root) if keep and cache_dir else None)
         cores = os.cpu_count() or 1
-        self._worker = factworker.FactWorker(self.root) if min(jobs or cores, cores) > 1 \
-            else None
+        count = min(jobs or cores, cores)
+        # worker processes of the run (see readiness.workers); None: this process alone
+        self.workers = workers_.Workers(self.root, count) if count > 1 else None
         listed = self.git.list_files() if self.git else _walk(self.root)
         patterns = tuple(exclude)
         self.files: tuple[str, ...] = tuple(
@@ -77,12 +79,13 @@ class Project:
             key = self._store.trusted_key(rel, self._signature.get(rel))
             if key is not None:
                 self._key[rel] = key
-        self._theirs = frozenset(f for f in self.files if factworker.theirs(f))
-        self._worker_differs: set[str] = set()  # files the worker read differently from us
-        if self._worker is not None:
-            weakref.finalize(self, self._worker.close)
-            if len(self.files) - self._store.knows(self._file_set) >= factworker.MIN_FILES:
-                self._worker.start()  # a cold scan of a big repository will want it soon
+        self._worker_differs: set[str] = set()  # files a worker read differently from us
+        self._part: dict[str, int] = {}
+        if self.workers is not None:
+            self._part = {f: workers_.part(f, self.workers.count + 1) for f in self.files}
+            weakref.finalize(self, self.workers.close)
+            if len(self.files) - self._store.knows(self._file_set) >= workers_.MIN_FILES:
+                self.workers.start()  # a cold scan of a big repository will want them soon
 
     def shared(self, key: str, compute: Callable[[Project], T]) -> T:
         """An analysis shared by several checks (the LLM call-site index), computed once."""
@@ -123,32 +126,36 @@ class Project:
 
     def _answer(self, files: list[str], query: str, compute: Callable[[str], A],
                 out: dict[str, A]) -> None:
-        """Compute and keep the answers of ``files``, half of them in the worker process
-        when there are many (see ``readiness.factworker``)."""
-        future = None
-        if self._worker is not None and len(files) >= factworker.MIN_FILES:
-            half = self._theirs
-            theirs = [rel for rel in files if rel in half]
-            future = self._worker.submit(compute, theirs)
-            if future is not None:
-                files = [rel for rel in files if rel not in half]
+        """Compute and keep the answers of ``files``, parts of them in the worker processes
+        when there are many (see ``readiness.workers``)."""
+        sent: list[tuple[list[str], Future[workers_.Answers]]] = []
+        if self.workers is not None and len(files) >= workers_.MIN_FILES:
+            parts: list[list[str]] = [[] for _ in range(self.workers.count + 1)]
+            for rel in files:
+                parts[self._part[rel]].append(rel)
+            for group in parts[1:]:
+                future = self.workers.answer(compute, group)
+                if future is None:
+                    break
+                sent.append((group, future))
+            if sent:
+                files = [rel for group in parts[:1] + parts[1 + len(sent):] for rel in group]
         for rel in files:
             self._compute(rel, query, compute, out)
-        if future is None:
-            return
-        answered = self._worker.collect(future) if self._worker else None
-        if answered is not None:
-            for rel, key in answered.keys.items():  # files the worker read for the first time
-                if key is None or key != self._key.get(rel):
-                    self._worker_differs.add(rel)  # changed in between, or no text there
-            for rel, answer in zip(theirs, answered.answers, strict=True):
-                key = self._key.get(rel)
-                if rel not in self._worker_differs and key is not None:
-                    out[rel] = answer
-                    self._store.put(key, query, answer)
-        for rel in theirs:
-            if rel not in out:
-                self._compute(rel, query, compute, out)
+        for group, future in sent:
+            answered = self.workers.collect(future) if self.workers else None
+            if answered is not None:
+                for rel, key in answered.keys.items():  # read by the worker the first time
+                    if key is None or key != self._key.get(rel):
+                        self._worker_differs.add(rel)  # changed in between, or no text there
+                for rel, answer in zip(group, answered.answers, strict=True):
+                    key = self._key.get(rel)
+                    if rel not in self._worker_differs and key is not None:
+                        out[rel] = answer
+                        self._store.put(key, query, answer)
+            for rel in group:
+                if rel not in out:
+                    self._compute(rel, query, compute, out)
 
     def _compute(self, rel: str, query: str, compute: Callable[[str], A],
                  out: dict[str, A]) -> None:
@@ -165,9 +172,9 @@ class Project:
             self._store.put(key, query, answer)
 
     def close(self) -> None:
-        """Stop the worker process, if one was started."""
-        if self._worker is not None:
-            self._worker.close()
+        """Stop the worker processes, if any were started."""
+        if self.workers is not None:
+            self.workers.close()
 
     def stored_fact(self, rel: str, query: str) -> tuple[bool, Any]:
         """(True, answer) when an answer to ``query`` is kept for the file's text (which is

@@ -197,7 +197,7 @@ def test_parallel_extraction_gives_the_serial_result(make_project: MakeProject,
     batches: list[int] = []
     pool_extract = index._Scan._extract_parallel
 
-    def spy(scan: index._Scan, items: list[tuple[str, str, str]]) -> list[tuple[str, object]]:
+    def spy(scan: index._Scan, items: list[tuple[str, str]]) -> list[tuple[str, object]] | None:
         batches.append(len(items))
         return pool_extract(scan, items)
 

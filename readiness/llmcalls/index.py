@@ -15,12 +15,9 @@ folder); a cold scan with many files to parse uses a process pool.
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import sys
-import threading
 from collections.abc import Iterable
-from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
 from readiness.llmcalls.classify import classify
@@ -54,16 +51,13 @@ def build_index(project: Project, *, jobs: int | None = None) -> CallSiteIndex:
     glance = project.facts(python, f"llmcalls.glance/{ANALYZER_VERSION}", _glance)
     scan = _Scan(project, glance, jobs)
     todo = sorted(rel for rel, (provider, _imports) in glance.items() if provider)
-    try:
-        for _ in range(MAX_ROUNDS + 1):
-            if not todo:
-                break
-            scan.analyse(todo)
-            relevant = _relevant(scan.facts, modules)
-            found = _dependents(scan, relevant, modules) | _dependencies(scan, relevant, modules)
-            todo = sorted(rel for rel in found - scan.seen if rel in glance)
-    finally:
-        scan.close()
+    for _ in range(MAX_ROUNDS + 1):
+        if not todo:
+            break
+        scan.analyse(todo)
+        relevant = _relevant(scan.facts, modules)
+        found = _dependents(scan, relevant, modules) | _dependencies(scan, relevant, modules)
+        todo = sorted(rel for rel in found - scan.seen if rel in glance)
     return CallSiteIndex(_call_sites(scan.facts, modules), len(python), scan.parsed,
                          scan.from_cache, tuple(sorted(scan.unparsable)), len(scan.seen))
 
@@ -98,8 +92,7 @@ class _Scan:
         self.parsed = 0
         self.from_cache = 0
         self.text_imports: dict[str, frozenset[str]] = {}
-        self._pool: ProcessPoolExecutor | None = None
-        self._pool_failed = False
+        self._used_workers = False
 
     def analyse(self, paths: Iterable[str]) -> None:
         """Get the facts of ``paths``: kept from an earlier run when the text is the same,
@@ -132,33 +125,26 @@ class _Scan:
         return True
 
     def _extract(self, items: list[tuple[str, str]]) -> list[tuple[str, Any]]:
-        # A pool pays off for many files; once started, it serves the later, smaller rounds.
-        wanted = len(items) >= (PARALLEL_THRESHOLD if self._pool is None else 16)
-        if wanted and self.jobs > 1 and not self._pool_failed:
-            try:
-                return self._extract_parallel(items)
-            except (OSError, RuntimeError):  # no semaphores or no fork in a sandbox: serial
-                self._pool_failed = True
-                self.close()
+        # Workers pay off for many files; once used, they serve the later, smaller rounds.
+        wanted = len(items) >= (16 if self._used_workers else PARALLEL_THRESHOLD)
+        if wanted and self.jobs > 1 and self.project.workers is not None:
+            done = self._extract_parallel(items)
+            if done is not None:
+                self._used_workers = True
+                return done
         return _extract_batch(items)
 
-    def _extract_parallel(self, items: list[tuple[str, str]]) -> list[tuple[str, Any]]:
-        workers = min(self.jobs, os.cpu_count() or 1)
-        if self._pool is None:
-            linux = sys.platform == "linux" and threading.active_count() == 1
-            context = multiprocessing.get_context("fork" if linux else "spawn")
-            self._pool = ProcessPoolExecutor(max_workers=workers, mp_context=context)
+    def _extract_parallel(self, items: list[tuple[str, str]]) -> list[tuple[str, Any]] | None:
+        """Parse in the project's worker processes; None if they cannot."""
+        workers = self.project.workers
+        if workers is None:
+            return None
         # large files first, dealt round-robin, so that the workers finish together
         ordered = sorted(items, key=lambda item: -len(item[1]))
-        chunks = [ordered[i::workers * 4] for i in range(workers * 4)]
-        results = self._pool.map(_extract_batch, [c for c in chunks if c])
-        return [row for chunk in results for row in chunk]
-
-    def close(self) -> None:
-        """Stop the worker processes, if any were started."""
-        if self._pool is not None:
-            self._pool.shutdown()
-            self._pool = None
+        count = workers.count * 4
+        chunks = [c for c in (ordered[i::count] for i in range(count)) if c]
+        results = workers.map(_extract_batch, chunks)
+        return None if results is None else [row for chunk in results for row in chunk]
 
 
 def _extract_batch(items: list[tuple[str, str]]) -> list[tuple[str, Any]]:

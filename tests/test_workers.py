@@ -1,4 +1,4 @@
-"""The fact worker answers half of a big query in a second process, the same as serially."""
+"""Worker processes answer parts of a big query, the same as one process would."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from readiness import factworker
+from readiness import workers
 from readiness.project import Project
 from tests.conftest import MakeProject
 
@@ -27,7 +27,7 @@ pytestmark = pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="needs two cor
 
 @pytest.fixture
 def small_threshold(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(factworker, "MIN_FILES", 8)
+    monkeypatch.setattr(workers, "MIN_FILES", 8)
 
 
 def test_worker_answers_its_half_the_same_as_one_process(make_project: MakeProject,
@@ -37,20 +37,20 @@ def test_worker_answers_its_half_the_same_as_one_process(make_project: MakeProje
     expected = serial.facts(serial.files, "test.lines/1", line_count)
     project = Project(root, jobs=2)
     sent: list[int] = []
-    submit = project._worker.submit  # type: ignore[union-attr]
+    answer = project.workers.answer  # type: ignore[union-attr]
 
     def spy(compute: object, files: list[str]) -> object:
         sent.append(len(files))
-        return submit(compute, files)  # type: ignore[arg-type]
+        return answer(compute, files)  # type: ignore[arg-type]
 
-    project._worker.submit = spy  # type: ignore[method-assign,union-attr,assignment]
+    project.workers.answer = spy  # type: ignore[method-assign,union-attr,assignment]
     try:
         got = project.facts(project.files, "test.lines/1", line_count)
     finally:
         project.close()
     assert got == expected and list(got) == list(expected)  # same answers, same order
-    assert 0 < sent[0] < 41
-    assert not project._worker._failed  # type: ignore[union-attr]
+    assert len(sent) == 2 and 0 < sum(sent) < 41  # two workers: two of three parts
+    assert not project.workers._failed  # type: ignore[union-attr]
     assert project.skipped == serial.skipped  # the binary file is noted once, by this process
 
 
@@ -69,7 +69,7 @@ def test_a_file_changed_between_the_two_reads_is_answered_from_our_reading(
         make_project: MakeProject, small_threshold: None) -> None:
     root = make_project(many_files(30))
     project = Project(root, jobs=2)
-    theirs = sorted(f for f in project.files if factworker.theirs(f) and f.endswith(".py"))
+    theirs = sorted(f for f in project.files if workers.part(f, 3) == 1 and f.endswith(".py"))
     for rel in project.files:
         project.content_key(rel)  # this process has read every file
     (root / theirs[0]).write_text("x = 1\n" * 50, encoding="utf-8")  # the worker reads this
@@ -77,13 +77,13 @@ def test_a_file_changed_between_the_two_reads_is_answered_from_our_reading(
         got = project.facts(project.files, "test.lines/1", line_count)
     finally:
         project.close()
-    assert not project._worker._failed  # type: ignore[union-attr]
+    assert not project.workers._failed  # type: ignore[union-attr]
     assert got[theirs[0]] == line_count(project.text(theirs[0]) or "") != 50
 
 
 def test_no_worker_with_one_job_or_few_files(make_project: MakeProject) -> None:
     root = make_project(many_files(10))
-    assert Project(root, jobs=1)._worker is None
+    assert Project(root, jobs=1).workers is None
     project = Project(root, jobs=2)
     project.facts(project.files, "test.lines/1", line_count)
-    assert project._worker is not None and project._worker._pool is None  # never started
+    assert project.workers is not None and project.workers._pool is None  # never started

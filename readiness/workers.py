@@ -1,0 +1,150 @@
+"""The worker processes of one scan: they parse for the call-site index and answer
+per-file queries for parts of the files of a cold scan.
+
+``Project.facts`` hands a query to them when it lacks answers for many files (a cold run
+over a big repository; a warm run finds its answers kept and never gets here). Files are
+split into ``count + 1`` parts by a stable hash of their path: the scanning process answers
+part 0 while each other part goes to a worker, which reads those files itself (keeping
+their texts for the rest of the run) and computes their answers. The scanned code is only
+ever read, never run.
+
+What crosses the process boundary: the query's ``compute`` (pickled; a query whose compute
+cannot be pickled, such as a lambda, is answered by the scanning process alone) and the
+paths; back, one answer per path (``NO_TEXT`` for a file without text) and the content key
+of each file the worker read for the first time. The key is the worker's own reading of
+the file: an answer for a file whose key differs from the scanning process's (the file
+changed in between) is not used. Workers that cannot start or fail make the scanning
+process do the work alone.
+
+One pool serves the whole run, started once (spawn, not fork: the scanning process runs
+checks in threads), so its start-up is paid once for the index and the text scans.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import pickle
+import zlib
+from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ProcessPoolExecutor
+from pathlib import Path
+from typing import Any, NamedTuple, TypeVar
+
+from readiness.cache import content_key
+
+T = TypeVar("T")
+R = TypeVar("R")
+MIN_FILES = 400  # fewer files to answer than this: the workers cost more than they save
+NO_TEXT = ("readiness.workers", "no text")  # in place of the answer of a file without text
+
+
+def part(rel: str, parts: int) -> int:
+    """Which of ``parts`` parts ``rel`` belongs to (stable across runs and processes)."""
+    return zlib.crc32(rel.encode("utf-8", "surrogatepass")) % parts
+
+
+class Answers(NamedTuple):
+    """A worker's answers to one query, in the order of the paths asked about, and the
+    content keys of the files it read for the first time (``None``: it has no text)."""
+
+    answers: list[Any]
+    keys: dict[str, str | None]
+
+
+class Workers:
+    """``count`` worker processes for one scanned root, started when first needed."""
+
+    def __init__(self, root: Path, count: int) -> None:
+        self.root = root
+        self.count = count
+        self._pool: ProcessPoolExecutor | None = None
+        self._failed = False
+
+    def start(self) -> ProcessPoolExecutor | None:
+        """Start the workers (they start up while the scan goes on); None if they cannot."""
+        if self._pool is None and not self._failed:
+            try:
+                context = multiprocessing.get_context("spawn")
+                self._pool = ProcessPoolExecutor(self.count, mp_context=context,
+                                                 initializer=_start, initargs=(str(self.root),))
+                for _ in range(self.count):
+                    self._pool.submit(_start_up)
+            except (OSError, RuntimeError):  # no processes in a sandbox: work alone
+                self._failed = True
+        return self._pool
+
+    def map(self, function: Callable[[T], R], batches: Iterable[T]) -> list[R] | None:
+        """``function`` of each batch, in the workers; None if they failed (then they are
+        not used again and the caller does the work itself)."""
+        pool = self.start()
+        if pool is None:
+            return None
+        try:
+            return list(pool.map(function, batches))
+        except Exception:  # noqa: BLE001 - a broken pool: the caller works alone
+            self._failed = True
+            return None
+
+    def answer(self, compute: Callable[[str], Any], files: list[str]
+               ) -> Future[Answers] | None:
+        """Start answering ``files``; None when the workers cannot take this query."""
+        if self._failed:
+            return None
+        try:
+            payload = pickle.dumps(compute)
+        except (pickle.PicklingError, TypeError, AttributeError):
+            return None  # a lambda or a closure: answered by the scanning process
+        pool = self.start()
+        try:
+            return pool.submit(_answer, payload, files) if pool else None
+        except (OSError, RuntimeError):
+            self._failed = True
+            return None
+
+    def collect(self, future: Future[Answers]) -> Answers | None:
+        """A worker's answers, or None if it failed (then the workers are not used again)."""
+        try:
+            return future.result()
+        except Exception:  # noqa: BLE001 - a broken worker or a failing compute: work here
+            self._failed = True
+            return None
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+
+# ---- in a worker process ------------------------------------------------------------------
+# A worker's state lives for one run, in that worker process only: the root and the texts
+# of the files it has read.
+
+_ROOT: list[Path] = []
+_TEXTS: dict[str, str | None] = {}
+
+
+def _start(root: str) -> None:
+    _ROOT.append(Path(root))
+
+
+def _start_up() -> None:
+    """Import what the work needs before the first task arrives."""
+    import readiness.llmcalls.walker  # noqa: F401
+    import readiness.project  # noqa: F401
+    import readiness.signals  # noqa: F401
+
+
+def _answer(payload: bytes, files: list[str]) -> Answers:
+    from readiness.project import read_text  # the same reading rules as the scan's
+
+    compute = pickle.loads(payload)  # noqa: S301 - our own process pickled it
+    answers: list[Any] = []
+    keys: dict[str, str | None] = {}
+    for rel in files:
+        text = _TEXTS.get(rel)
+        if rel not in _TEXTS:
+            text, _problem = read_text(_ROOT[0] / rel)
+            _TEXTS[rel] = text
+            keys[rel] = content_key(text) if text is not None else None
+        answers.append(NO_TEXT if text is None else compute(text))
+    return Answers(answers, keys)
