@@ -324,7 +324,11 @@ def measure_check(root: Path, cache: Path) -> dict[str, float]:
     with contextlib.suppress(SystemExit):
         cli(["check", str(root), "--format", "json", "--output", os.devnull, "--fail-on",
              "never"], standalone_mode=False)
-    return {"seconds": time.perf_counter() - started, "peak_mb": _peak_mb()}
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    workers = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return {"seconds": time.perf_counter() - started, "peak_mb": _peak_mb(),
+            "cpu_main": own.ru_utime + own.ru_stime,
+            "cpu_workers": workers.ru_utime + workers.ru_stime}
 
 
 def run_child(*args: str) -> dict[str, float]:
@@ -382,6 +386,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"\n{'measurement':<30} {'seconds':>8} {'x floor':>8} {'peak MB':>8}  notes")
         for name, row in rows:
             note = ""
+            if "cpu_main" in row:
+                note = (f"CPU: {row['cpu_main']:.2f} s in this process, "
+                        f"{row['cpu_workers']:.2f} s in workers")
             if "calls" in row:
                 note = (f"{int(row['calls'])} call sites, {int(row['analysed'])} analysed, "
                         f"{int(row['parsed'])} parsed, {int(row['cached'])} from cache")

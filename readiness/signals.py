@@ -218,7 +218,8 @@ WINDOW = 240  # characters either side of an anchor that a match may span
 
 def search(project: Project, pattern: re.Pattern[str], *, langs: Collection[Lang] = CODE,
            tests: bool = False, anchors: Sequence[str] = (), window: int = WINDOW,
-           require: Sequence[str] = ()) -> tuple[Hit, ...]:
+           require: Sequence[str] = (), within: Collection[str] | None = None
+           ) -> tuple[Hit, ...]:
     """Every match of ``pattern`` in the chosen languages, once per run.
 
     ``anchors`` are literals of which every match contains one: the regex then only runs on
@@ -226,6 +227,7 @@ def search(project: Project, pattern: re.Pattern[str], *, langs: Collection[Lang
     the whole file), ``window`` characters either side. Each anchor costs one pass over the
     files: few, distinctive anchors are best. Without anchors whole files are searched.
     ``require``: only files whose text holds one of these words are searched.
+    ``within``: only these files are searched (when only hits in them would count).
 
     Each file's matches are a function of its text alone, so they are kept between runs by
     ``Project.facts``: an unchanged file is not searched (nor read) again.
@@ -234,6 +236,9 @@ def search(project: Project, pattern: re.Pattern[str], *, langs: Collection[Lang
     spec = (pattern.pattern, pattern.flags, tuple(sorted(anchors)), window,
             tuple(sorted(require)))
     key = f"signals.search:{spec}:{sorted(lang.value for lang in wanted)}:{tests}"
+    if within is not None:
+        key += ":within:" + hashlib.sha256("\0".join(sorted(within)).encode(
+            "utf-8", "surrogatepass")).hexdigest()
 
     def compute(project: Project) -> tuple[Hit, ...]:
         found: dict[str, tuple[tuple[int, str, str], ...]] = {}
@@ -242,6 +247,8 @@ def search(project: Project, pattern: re.Pattern[str], *, langs: Collection[Lang
             if lang not in wanted:
                 continue
             picked = group if tests else [s for s in group if not s.test]
+            if within is not None:
+                picked = [s for s in picked if s.path in within]
             chosen += picked
             query = query_name("signals.search/1", lang.value, keep, *spec)
             found.update(project.facts([s.path for s in picked], query, functools.partial(

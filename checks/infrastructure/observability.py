@@ -73,8 +73,8 @@ def request_logging(project: Project, config: Config) -> Finding:
                       "each call with its trace id", *(h.evidence() for h in traced))
     files = signals.llm_files(project)
     # a log call never spans lines: the anchor's own line is the whole window (window=0)
-    logs = [h for h in signals.search(project, _LOG_CALL, anchors=_LOG_ANCHORS, window=0)
-            if h.path in files]
+    logs = list(signals.search(project, _LOG_CALL, anchors=_LOG_ANCHORS, window=0,
+                               within=files))
     if not logs:
         where = usage[0]
         return signals.code_or_config(project, config, "request-logging", None, failed(
