@@ -80,6 +80,11 @@ def _has(text: str, words: tuple[str, ...]) -> bool:
 def code_marks(text: str, lang: Lang) -> tuple[bool, bool]:
     """(talks to a model, has a prompt line) for the text of a Python or JavaScript file,
     comments blanked: a system message, a model name literal; a prompt assignment."""
+    if not (_has(text, _STRONG_WORDS) or _has(text, _MODEL_WORDS) or _has(text, _PROMPT_WORDS)
+            or _QUOTED_O_MODEL.search(text)):
+        # Blanking only turns characters into spaces, and none of these words or the quoted
+        # o-model pattern holds a space: absent from the text, absent from its code.
+        return False, False
     code = signals.blank_comments(text, lang)
     llm = bool((_has(code, _STRONG_WORDS) and STRONG.search(code))
                or (_has(code, _MODEL_WORDS) and _QUOTED_MODEL.search(code))
