@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import collections
 import functools
 import queue
 import threading
@@ -43,19 +44,28 @@ def run_checks(checks: Sequence[Check], project: Project, config: Config, *,
     a time; results come back in the order of ``checks``.
 
     A second lane pays when one check waits on worker processes (the call-site index on a
-    cold scan) while another scans text: the GIL is free while a thread waits. Checks only
-    read the project, and shared analyses are computed once under a lock per analysis.
+    cold scan) while another scans text: the GIL is free while a thread waits. The first
+    lane takes checks from the front of the list and the others from the back, so that
+    neighbours, which tend to share an analysis (the four call-site checks), do not wait on
+    each other. Checks only read the project, and shared analyses are computed once under
+    a lock per analysis.
     """
     finished: queue.SimpleQueue[int] = queue.SimpleQueue()
     outcomes: dict[int, Ran] = {}
     running: dict[int, _Running] = {}
-    pending = list(enumerate(checks))
-    pending.reverse()
+    lane_of: dict[int, int] = {}
+    pending = collections.deque(enumerate(checks))
     while pending or running:
-        while pending and len(running) < max(1, lanes):
-            index, item = pending.pop()
+        busy = set(lane_of[i] for i in running)
+        for lane in range(max(1, lanes)):
+            if not pending:
+                break
+            if lane in busy:
+                continue
+            index, item = pending.popleft() if lane == 0 else pending.pop()
             if progress:
                 progress(item)
+            lane_of[index] = lane
             running[index] = _start(item, project, config, functools.partial(finished.put, index))
         deadline = min(r.started + timeout for r in running.values())
         try:
