@@ -86,6 +86,9 @@ class Project:
             weakref.finalize(self, self.workers.close)
             if len(self.files) - self._store.knows(self._file_set) >= workers_.MIN_FILES:
                 self.workers.start()  # a cold scan of a big repository will want them soon
+        # no content known from an earlier run: big queries go to the workers at once
+        self._fresh = self.workers is not None and not self._key
+        self._asked: set[str] = set()
 
     def shared(self, key: str, compute: Callable[[Project], T]) -> T:
         """An analysis shared by several checks (the LLM call-site index), computed once."""
@@ -107,7 +110,14 @@ class Project:
         frozensets of them) so that they can be stored. Files whose content is known from
         an earlier run are not read at all.
         """
+        files = files if isinstance(files, (list, tuple)) else list(files)
         out: dict[str, A] = {}
+        if self._fresh and query not in self._asked and len(files) >= workers_.MIN_FILES:
+            # Nothing is kept yet: hand parts to the workers before reading a file here.
+            self._asked.add(query)
+            self._answer(list(files), query, compute, out)
+            return {rel: out[rel] for rel in files if rel in out}
+        self._asked.add(query)
         missing: list[str] = []
         keys, stored = self._key, self._store.stored
         for rel in files:  # the hot loop of a warm run: plain dict look-ups only
@@ -146,10 +156,10 @@ class Project:
             answered = self.workers.collect(future) if self.workers else None
             if answered is not None:
                 for rel, key in answered.keys.items():  # read by the worker the first time
-                    if key is None or key != self._key.get(rel):
+                    if key is None or key != self.content_key(rel):
                         self._worker_differs.add(rel)  # changed in between, or no text there
                 for rel, answer in zip(group, answered.answers, strict=True):
-                    key = self._key.get(rel)
+                    key = self.content_key(rel)
                     if rel not in self._worker_differs and key is not None:
                         out[rel] = answer
                         self._store.put(key, query, answer)

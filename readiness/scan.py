@@ -81,14 +81,9 @@ def check_names(config: Config, known: frozenset[str]) -> None:
             raise ConfigError(message)
 
 
-def scan(options: ScanOptions, progress: Callable[[Check], None] | None = None) -> Scorecard:
-    """Scan ``options.root`` and return its scorecard."""
-    root = options.root.resolve()
-    if not root.is_dir():
-        raise ReadinessError(f"{root}: not a folder")
-    config = load_config(root, config_path=options.config_path,
-                         policy_path=options.policy_path, overrides=options.overrides or None)
-    reg = assemble(config, allow_local=options.allow_local_plugins, extra=options.extra_checks)
+def _check_selection(config: Config, reg: registry.Registry, options: ScanOptions) -> None:
+    """Every check named in config and on the command line exists and has a due week and a
+    severity."""
     check_names(config, reg.names)
     for ident in options.only + options.skip:
         if reg.find(ident) is None:
@@ -98,8 +93,25 @@ def scan(options: ScanOptions, progress: Callable[[Check], None] | None = None) 
                 config.check_setting(item.name, "due_week", item.due_week) is None:
             raise ConfigError(f"check {item.name} ({item.source}) has no due week or severity: "
                               "set checks.defaults in readiness.yaml")
+
+
+def scan(options: ScanOptions, progress: Callable[[Check], None] | None = None) -> Scorecard:
+    """Scan ``options.root`` and return its scorecard."""
+    root = options.root.resolve()
+    if not root.is_dir():
+        raise ReadinessError(f"{root}: not a folder")
+    config = load_config(root, config_path=options.config_path,
+                         policy_path=options.policy_path, overrides=options.overrides or None)
+    # The project first: on a cold scan its worker processes start up while the checks load.
     project = Project(root, exclude=config.get("exclude", []), cache_dir=options.cache_dir,
                       jobs=options.jobs)
+    try:
+        reg = assemble(config, allow_local=options.allow_local_plugins,
+                       extra=options.extra_checks)
+        _check_selection(config, reg, options)
+    except BaseException:
+        project.close()
+        raise
     today = options.date or datetime.date.today()
     timeline = locate(config, today)
     gate, view = choose_gate(config, timeline, options.gate)
