@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pytest
 
@@ -87,3 +88,30 @@ def test_no_worker_with_one_job_or_few_files(make_project: MakeProject) -> None:
     project = Project(root, jobs=2)
     project.facts(project.files, "test.lines/1", line_count)
     assert project.workers is not None and project.workers._pool is None  # never started
+
+
+def test_whole_scan_is_the_same_cold_with_workers_warm_and_in_one_process(
+        tmp_path: Path, small_threshold: None) -> None:
+    """The example pilot app plus filler modules: the scorecard does not depend on how the
+    per-file answers were obtained (workers, the store, or this process alone)."""
+    import datetime
+    import shutil
+
+    from readiness.report import render
+    from readiness.scan import ScanOptions, scan
+    from tests.warm import age
+
+    root = tmp_path / "app"
+    shutil.copytree(Path(__file__).parent.parent / "examples" / "pilot-app", root)
+    for i in range(30):
+        (root / "app" / f"helper_{i}.py").write_text(f"import logging\n\nlog = logging.getLogger()"
+                                                     f"\nVALUE = {i}\n", encoding="utf-8")
+    age(root)
+    day = datetime.date(2026, 11, 24)
+    cache = tmp_path / "cache"
+    cards = [scan(ScanOptions(root=root, date=day, cache_dir=cache, jobs=2)),  # cold, workers
+             scan(ScanOptions(root=root, date=day, cache_dir=cache, jobs=2)),  # warm
+             scan(ScanOptions(root=root, date=day, jobs=1))]  # no cache, one process
+    first, *others = [render(card, "json") for card in cards]
+    assert all(other == first for other in others)
+    assert '"status": "fail"' in first  # the pilot app does fail checks: a real comparison
