@@ -143,3 +143,15 @@ def test_an_answer_that_cannot_be_stored_is_dropped_and_the_rest_kept(
     again = Project(root, cache_dir=cache)
     assert again.stored_fact("a.py", "test.lines/1") == (True, 1)
     assert again.stored_fact("a.py", "test.record/1") == (False, None)
+
+
+def test_a_store_of_the_wrong_shape_is_an_empty_one(tmp_path: Path) -> None:
+    import marshal
+
+    from readiness.filefacts import FORMAT
+
+    path = tmp_path / "store.marshal"
+    for known in ({"a.py": 5}, {"a.py": ((1, 2), "k")}, {"a.py": ("sig", "k")}, [1, 2]):
+        path.write_bytes(marshal.dumps((FORMAT, 0, known, {})))
+        store = FactStore(path)
+        assert store.trusted_key("a.py", Signature(1, 1, 1, 1)) is None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime
+import gc
 import os
 import shutil
 import sys
@@ -40,6 +41,9 @@ def run(*, path: Path, config_path: Path | None, policy_path: Path | None,
         cache_dir=None if no_cache else default_cache_dir(), jobs=jobs, overrides=overrides,
         baseline=saved,
     )
+    # One short-lived process allocating many small, acyclic records: collect cycles rarely
+    # (as mypy does), so the collector does not traverse the same objects again and again.
+    gc.set_threshold(100_000, 50, 100)
     with progress_display(enabled=sys.stderr.isatty()) as show:
         scorecard = scan(options, progress=show)
     emit(scorecard, fmt, output, compact=compact)
