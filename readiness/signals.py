@@ -1,7 +1,7 @@
 """Cheap text scans over the repository's source files, each computed once per run.
 
-Comments and Python docstrings are blanked (other strings are kept: config keys, queue names
-and environment variable names live in them). A search names literals ("anchors") that every
+Comments and Python docstrings are blanked (``readiness.sourcetext``; other strings are
+kept: config keys, queue names and environment variable names live in them). A search names literals ("anchors") that every
 match contains; ``str.find`` locates them and the regex only runs on the lines around them,
 so the ten plumbing checks scan ~45 MB of source in under 3 s. Each search is cached under its
 pattern by ``Project.shared``: checks that ask the same question share the answer. Test files
@@ -12,7 +12,6 @@ limits nothing in production.
 from __future__ import annotations
 
 import bisect
-import enum
 import functools
 import hashlib
 import re
@@ -22,36 +21,19 @@ from typing import TYPE_CHECKING, NamedTuple, TypeVar
 from readiness.configfiles import config_index, scalar_text
 from readiness.evidence import from_config
 from readiness.model import Evidence, Finding, Status
+from readiness.sourcetext import ANY as ANY
+from readiness.sourcetext import CODE as CODE
+from readiness.sourcetext import Lang as Lang
+from readiness.sourcetext import Source as Source
+from readiness.sourcetext import blank as blank
+from readiness.sourcetext import blank_comments as blank_comments
+from readiness.sourcetext import is_test_path as is_test_path
+from readiness.sourcetext import language as language
+from readiness.sourcetext import statement_at as statement_at
 
 if TYPE_CHECKING:
     from readiness.config import Config
     from readiness.project import Project
-
-
-class Lang(enum.Enum):
-    PYTHON = "python"
-    JAVASCRIPT = "javascript"  # and TypeScript
-    GO = "go"
-    SHELL = "shell"  # shell scripts, Makefiles, Dockerfiles, Procfiles, .env and ini files
-    CONFIG = "config"  # YAML, JSON, TOML, Terraform: as text, for settings anywhere
-    SQL = "sql"
-
-
-CODE = frozenset({Lang.PYTHON, Lang.JAVASCRIPT, Lang.GO})
-ANY = frozenset(Lang)
-_BY_SUFFIX = {
-    ".py": Lang.PYTHON, ".js": Lang.JAVASCRIPT, ".mjs": Lang.JAVASCRIPT,
-    ".cjs": Lang.JAVASCRIPT, ".ts": Lang.JAVASCRIPT, ".tsx": Lang.JAVASCRIPT,
-    ".jsx": Lang.JAVASCRIPT, ".mts": Lang.JAVASCRIPT, ".go": Lang.GO, ".sh": Lang.SHELL,
-    ".bash": Lang.SHELL, ".env": Lang.SHELL, ".ini": Lang.SHELL, ".cfg": Lang.SHELL,
-    ".conf": Lang.SHELL, ".properties": Lang.SHELL, ".mk": Lang.SHELL, ".yaml": Lang.CONFIG,
-    ".yml": Lang.CONFIG, ".toml": Lang.CONFIG, ".json": Lang.CONFIG, ".tf": Lang.CONFIG,
-    ".tfvars": Lang.CONFIG, ".hcl": Lang.CONFIG, ".sql": Lang.SQL,
-}
-_SHELL_NAMES = re.compile(r"^(Makefile|Dockerfile.*|Containerfile|Procfile|\.env(\..*)?|"
-                          r"justfile|Taskfile)$", re.IGNORECASE)
-_TEST_DIRS = frozenset({"tests", "test", "testing", "__tests__", "spec", "specs"})
-_TEST_FILE = re.compile(r"^(test_.*\.py|.*_test\.(py|go)|conftest\.py|.*\.(test|spec)\.[jt]sx?)$")
 
 
 class Hit(NamedTuple):
@@ -65,73 +47,6 @@ class Hit(NamedTuple):
 
     def evidence(self, note: str = "") -> Evidence:
         return Evidence(self.path, self.line, note)
-
-
-class Source:
-    """A source file with its comments blanked (offsets kept). The text is read, blanked and
-    split into lines on first use: most files never come near a match, and a file whose
-    answers are known from an earlier run is not read at all."""
-
-    __slots__ = ("path", "lang", "test", "keep", "_read", "_raw", "_code", "_starts", "_mark")
-
-    def __init__(self, path: str, lang: Lang, raw: str | Callable[[], str], test: bool,
-                 keep: bool = False) -> None:
-        self.path, self.lang, self.test, self.keep = path, lang, test, keep
-        self._read = raw if callable(raw) else None
-        self._raw = raw if isinstance(raw, str) else None
-        self._code: str | None = None
-        self._starts: list[int] | None = None
-        self._mark = (0, 1)  # the last offset asked about and its line
-
-    @property
-    def raw(self) -> str:
-        if self._raw is None:
-            self._raw = self._read() if self._read is not None else ""
-        return self._raw
-
-    @property
-    def code(self) -> str:
-        if self._code is None:
-            self._code = blank_comments(self.raw, self.lang, self.keep)
-        return self._code
-
-    @property
-    def starts(self) -> list[int]:
-        if self._starts is None:
-            self._starts = [0, *(m.end() for m in _NEWLINE.finditer(self.code))]
-        return self._starts
-
-    def line_at(self, offset: int) -> int:
-        """The 1-based line of ``offset``: newlines counted from the last offset asked about
-        (matches come in order), with no list of line starts kept for every file."""
-        at, line = self._mark
-        if offset < at:
-            at, line = 0, 1
-        line += self.code.count("\n", at, offset)
-        self._mark = (offset, line)
-        return line
-
-    def line(self, number: int) -> str:
-        """The code of one 1-based line (comments blanked)."""
-        if not 1 <= number <= len(self.starts):
-            return ""
-        end = self.starts[number] - 1 if number < len(self.starts) else len(self.code)
-        return self.code[self.starts[number - 1]:end]
-
-
-def language(rel: str) -> Lang | None:
-    name = rel.rpartition("/")[2]
-    if _SHELL_NAMES.match(name):
-        return Lang.SHELL
-    dot = name.rfind(".")
-    return _BY_SUFFIX.get(name[dot:].lower()) if dot >= 0 else None
-
-
-@functools.lru_cache(maxsize=65536)
-def is_test_path(rel: str) -> bool:
-    """Test code: under a tests/ folder, or named like a test module."""
-    parts = rel.split("/")
-    return bool(_TEST_DIRS.intersection(parts[:-1])) or bool(_TEST_FILE.match(parts[-1]))
 
 
 def sources(project: Project) -> tuple[Source, ...]:
@@ -153,64 +68,6 @@ def _list_sources(project: Project) -> tuple[Source, ...]:
 
 def _text_of(project: Project, rel: str) -> str:
     return project.text(rel) or ""
-
-
-_PY_LINE = re.compile(r"""("(?:[^"\\\n]|\\.)*"?|'(?:[^'\\\n]|\\.)*'?)|(\#[^\n]*)""")
-_JS_LINE = re.compile(r"""("(?:[^"\\\n]|\\.)*"?|'(?:[^'\\\n]|\\.)*'?|`(?:[^`\\]|\\.)*`?)"""
-                      r"""|(//[^\n]*|/\*.*?\*/)""", re.DOTALL)
-_TRIPLE_QUOTE = re.compile(r"\"\"\"|'''")
-_NEWLINE = re.compile("\n")
-
-
-def blank_comments(text: str, lang: Lang, keep: bool = False) -> str:
-    """``text`` with comments (and Python docstrings) replaced by spaces, so that offsets
-    and line numbers stay where they were. Other string literals are kept."""
-    if keep:
-        return text
-    if lang in (Lang.JAVASCRIPT, Lang.GO):
-        return _JS_LINE.sub(_blank_comment, text) if "/" in text else text
-    if lang is Lang.PYTHON and _TRIPLE_QUOTE.search(text):
-        text = _blank_docstrings(text)
-    if "#" not in text:
-        return text
-    lines = text.split("\n")
-    for i, line in enumerate(lines):
-        at = line.find("#")
-        if at < 0:
-            continue
-        if "'" not in line[:at] and '"' not in line[:at]:  # the common case: no string before
-            lines[i] = line[:at] + " " * (len(line) - at)
-        else:
-            lines[i] = _PY_LINE.sub(_blank_comment, line)
-    return "\n".join(lines)
-
-
-def _blank_comment(match: re.Match[str]) -> str:
-    comment = match.group(2)
-    return match.group(0) if comment is None else blank(comment)
-
-
-def blank(text: str) -> str:
-    """Spaces for every character but newlines."""
-    return "\n".join(" " * len(line) for line in text.split("\n"))
-
-
-def _blank_docstrings(text: str) -> str:
-    """Blank triple-quoted strings that open a line: docstrings, not values being assigned.
-    Other triple-quoted strings are stepped over whole, so their insides stay as they are."""
-    parts, done, at = [], 0, 0
-    while True:
-        match = _TRIPLE_QUOTE.search(text, at)
-        if match is None:
-            break
-        close = text.find(match.group(0), match.end())
-        end = len(text) if close < 0 else close + 3
-        line_start = text.rfind("\n", 0, match.start()) + 1
-        if not text[line_start:match.start()].strip(" \trRuUbB"):
-            parts += [text[done:match.start()], blank(text[match.start():end])]
-            done = end
-        at = end
-    return "".join(parts) + text[done:]
 
 
 WINDOW = 240  # characters either side of an anchor that a match may span
@@ -392,18 +249,6 @@ def _judge_lines(text: str, *, judge: Callable[[Source, int], V], lang: Lang, ke
                  lines: tuple[int, ...]) -> tuple[V, ...]:
     src = Source("", lang, text, False, keep)
     return tuple(judge(src, line) for line in lines)
-
-
-def statement_at(src: Source, line: int, max_lines: int = 8) -> str:
-    """``signals.statement`` of a file's source: from ``line`` until its brackets balance."""
-    lines, depth = [], 0
-    for number in range(line, min(line + max_lines, len(src.starts) + 1)):
-        text = src.line(number)
-        lines.append(text)
-        depth += sum(text.count(c) for c in "([{") - sum(text.count(c) for c in ")]}")
-        if depth <= 0:
-            break
-    return "\n".join(lines)
 
 
 # ---- turning hits into findings ----------------------------------------------------------
