@@ -1,12 +1,12 @@
 """Cheap text scans over the repository's source files, each computed once per run.
 
 Comments and Python docstrings are blanked (``readiness.sourcetext``; other strings are
-kept: config keys, queue names and environment variable names live in them). A search names literals ("anchors") that every
-match contains; ``str.find`` locates them and the regex only runs on the lines around them,
-so the ten plumbing checks scan ~45 MB of source in under 3 s. Each search is cached under its
-pattern by ``Project.shared``: checks that ask the same question share the answer. Test files
-are left out of code evidence unless a search asks for them: a semaphore in a unit test
-limits nothing in production.
+kept: config keys, queue names and environment variable names live in them). A search names
+literals ("anchors") that every match contains; ``str.find`` locates them and the regex only
+runs on the lines around them. Each file's matches are kept between runs by
+``Project.facts``, and each search is shared under its pattern by ``Project.shared``: checks
+that ask the same question share the answer. Test files are left out of code evidence unless
+a search asks for them: a semaphore in a unit test limits nothing in production.
 """
 
 from __future__ import annotations
