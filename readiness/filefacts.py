@@ -65,7 +65,8 @@ class FactStore:
     def __init__(self, path: Path | None) -> None:
         self.path = path  # None: in memory only (``--no-cache``)
         self._lock = threading.Lock()
-        self._known: dict[str, tuple[Signature, str]] = {}  # path -> (signature, content key)
+        # path -> (signature, content key); signatures loaded from disk stay plain tuples
+        self._known: dict[str, tuple[tuple[int, int, int, int], str]] = {}
         self._facts: dict[str, dict[str, Any]] = {}  # content key -> {query: answer}
         self._written_ns = 0
         self._paths: dict[str, tuple[Signature, str]] = {}  # learnt this run
@@ -122,10 +123,6 @@ class FactStore:
         if not isinstance(answers, dict) or query not in answers:
             return False, None
         return True, answers[query]
-
-    def answers(self, key: str) -> dict[str, Any]:
-        """Every stored answer of one content (read-only use: the dict is the store's)."""
-        return self._facts.get(key) or {}
 
     def put(self, key: str, query: str, answer: Any) -> None:
         with self._lock:

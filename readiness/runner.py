@@ -82,11 +82,6 @@ def run_checks(checks: Sequence[Check], project: Project, config: Config, *,
     return [outcomes[i] for i in range(len(checks))]
 
 
-def run_one(check: Check, project: Project, config: Config, timeout: float) -> Ran:
-    """Run one check in a daemon thread so that a runaway check cannot hold the run hostage."""
-    return run_checks([check], project, config, timeout=timeout)[0]
-
-
 class _Running:
     """A check running in its daemon thread, and what it gave."""
 

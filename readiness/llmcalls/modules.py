@@ -66,10 +66,6 @@ class ModuleMap:
                             found.add(sub)
         return found
 
-    def imports_in_text(self, importer: str, text: str) -> set[str]:
-        """Project files a module imports, read from its text with a regular expression."""
-        return self.imported_files(importer, import_records(text))
-
     def _find(self, folder: str, level: int, module: str) -> str | None:
         rel = module.replace(".", "/")
         if level == 0:
