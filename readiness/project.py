@@ -80,9 +80,8 @@ class Project:
             if key is not None:
                 self._key[rel] = key
         self._worker_differs: set[str] = set()  # files a worker read differently from us
-        self._part: dict[str, int] = {}
+        self._part: dict[str, int] = {}  # which part of a split query each file is in
         if self.workers is not None:
-            self._part = {f: workers_.part(f, self.workers.count + 1) for f in self.files}
             weakref.finalize(self, self.workers.close)
             if len(self.files) - self._store.knows(self._file_set) >= workers_.MIN_FILES:
                 self.workers.start()  # a cold scan of a big repository will want them soon
@@ -110,12 +109,12 @@ class Project:
         frozensets of them) so that they can be stored. Files whose content is known from
         an earlier run are not read at all.
         """
-        files = files if isinstance(files, (list, tuple)) else list(files)
+        files = list(files)  # iterated more than once below
         out: dict[str, A] = {}
         if self._fresh and query not in self._asked and len(files) >= workers_.MIN_FILES:
             # Nothing is kept yet: hand parts to the workers before reading a file here.
             self._asked.add(query)
-            self._answer(list(files), query, compute, out)
+            self._answer(files, query, compute, out)
             return {rel: out[rel] for rel in files if rel in out}
         self._asked.add(query)
         missing: list[str] = []
@@ -140,9 +139,13 @@ class Project:
         when there are many (see ``readiness.workers``)."""
         sent: list[tuple[list[str], Future[workers_.Answers]]] = []
         if self.workers is not None and len(files) >= workers_.MIN_FILES:
-            parts: list[list[str]] = [[] for _ in range(self.workers.count + 1)]
-            for rel in files:
-                parts[self._part[rel]].append(rel)
+            count = self.workers.count + 1
+            parts: list[list[str]] = [[] for _ in range(count)]
+            for rel in files:  # parts are worked out only once a query is split
+                at = self._part.get(rel)
+                if at is None:
+                    at = self._part[rel] = workers_.part(rel, count)
+                parts[at].append(rel)
             for group in parts[1:]:
                 future = self.workers.answer(compute, group)
                 if future is None:
