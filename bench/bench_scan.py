@@ -304,7 +304,7 @@ def measure_index(root: Path, cache: Path | None, jobs: int | None) -> dict[str,
     from readiness.project import Project
 
     imported = time.perf_counter()
-    project = Project(root, cache_dir=cache)
+    project = Project(root, cache_dir=cache, jobs=jobs)  # jobs=1: no worker processes at all
     index = build_index(project, jobs=jobs)
     project.save_facts()
     seconds = time.perf_counter() - imported
