@@ -127,14 +127,17 @@ def test_circuit_breaker_and_kill_switch_pass(make_project: MakeProject) -> None
                                "degraded mode flag (app/guard.py:6)")
 
 
+CACHED_FALLBACK = (
+    "import openai\n\nfrom app.cache import cached_answer\n\nclient = openai.OpenAI()\n\n\n"
+    "def answer(q: str) -> str:\n    try:\n"
+    "        r = client.chat.completions.create(model='gpt-4o', messages=[])\n"
+    "        return r.choices[0].message.content\n"
+    "    except openai.APIConnectionError:\n"
+    "        return cached_answer(q)\n")
+
+
 def test_except_that_returns_a_cached_answer_passes(make_project: MakeProject) -> None:
-    root = make_project({"app/answer.py": (
-        "import openai\n\nfrom app.cache import cached_answer\n\nclient = openai.OpenAI()\n\n\n"
-        "def answer(q: str) -> str:\n    try:\n"
-        "        r = client.chat.completions.create(model='gpt-4o', messages=[])\n"
-        "        return r.choices[0].message.content\n"
-        "    except openai.APIConnectionError:\n"
-        "        return cached_answer(q)\n")})
+    root = make_project({"app/answer.py": CACHED_FALLBACK})
     finding = run(graceful_degradation, root)
     assert finding.status is Status.PASS
     assert finding.message == ("a fallback path exists: fallback in an except block "
@@ -143,13 +146,8 @@ def test_except_that_returns_a_cached_answer_passes(make_project: MakeProject) -
 
 def test_except_fallbacks_warm_run_reads_no_unchanged_file(make_project: MakeProject,
                                                            tmp_path: Path) -> None:
-    root = make_project({"app/answer.py": (
-        "import openai\n\nfrom app.cache import cached_answer\n\nclient = openai.OpenAI()\n\n\n"
-        "def answer(q: str) -> str:\n    try:\n"
-        "        r = client.chat.completions.create(model='gpt-4o', messages=[])\n"
-        "        return r.choices[0].message.content\n"
-        "    except openai.APIConnectionError:\n"
-        "        return cached_answer(q)\n"), "app/cache.py": "def cached_answer(q): ...\n"})
+    root = make_project({"app/answer.py": CACHED_FALLBACK,
+                         "app/cache.py": "def cached_answer(q): ...\n"})
     config = load_config(root)
     result = cold_then_warm(root, tmp_path / "cache",
                             lambda project: graceful_degradation.run(project, config))
