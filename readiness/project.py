@@ -111,23 +111,21 @@ class Project:
         """
         files = list(files)  # iterated more than once below
         out: dict[str, A] = {}
-        if self._fresh and query not in self._asked and len(files) >= workers_.MIN_FILES:
-            # Nothing is kept yet: hand parts to the workers before reading a file here.
-            self._asked.add(query)
-            self._answer(files, query, compute, out)
-            return {rel: out[rel] for rel in files if rel in out}
-        self._asked.add(query)
         missing: list[str] = []
-        keys, stored = self._key, self._store.stored
-        for rel in files:  # the hot loop of a warm run: plain dict look-ups only
-            key = keys[rel] if rel in keys else self.content_key(rel)
-            if key is None:
-                continue
-            answers = stored.get(key)
-            if answers is not None and query in answers:
-                out[rel] = answers[query]
-            else:
-                missing.append(rel)
+        if self._fresh and query not in self._asked and len(files) >= workers_.MIN_FILES:
+            missing = files  # nothing kept yet: parts go to the workers before a file is read
+        else:
+            keys, stored = self._key, self._store.stored
+            for rel in files:  # the hot loop of a warm run: plain dict look-ups only
+                key = keys[rel] if rel in keys else self.content_key(rel)
+                if key is None:
+                    continue
+                answers = stored.get(key)
+                if answers is not None and query in answers:
+                    out[rel] = answers[query]
+                else:
+                    missing.append(rel)
+        self._asked.add(query)
         if not missing:
             return out
         self._answer(missing, query, compute, out)
