@@ -21,6 +21,7 @@ from readiness import signals
 from readiness.gitlog import Hunk
 from readiness.project import parse_python
 from readiness.signals import Lang
+from readiness.sourcetext import holds_any
 
 PROMPTS, MODEL = "prompts", "model settings"
 
@@ -73,23 +74,19 @@ _MODEL_WORDS = ("gpt-", "claude-", "gemini-", "mistral-", "mixtral-", "llama", "
 _PROMPT_WORDS = ("role", "System", "system", "prompt", "Prompt", "PROMPT", "instructions")
 
 
-def _has(text: str, words: tuple[str, ...]) -> bool:
-    return any(word in text for word in words)
-
-
 def code_marks(text: str, lang: Lang) -> tuple[bool, bool]:
     """(talks to a model, has a prompt line) for the text of a Python or JavaScript file,
     comments blanked: a system message, a model name literal; a prompt assignment."""
-    if not (_has(text, _STRONG_WORDS) or _has(text, _MODEL_WORDS) or _has(text, _PROMPT_WORDS)
+    if not (holds_any(text, _STRONG_WORDS + _MODEL_WORDS + _PROMPT_WORDS)
             or _QUOTED_O_MODEL.search(text)):
         # Blanking only turns characters into spaces, and none of these words or the quoted
         # o-model pattern holds a space: absent from the text, absent from its code.
         return False, False
     code = signals.blank_comments(text, lang)
-    llm = bool((_has(code, _STRONG_WORDS) and STRONG.search(code))
-               or (_has(code, _MODEL_WORDS) and _QUOTED_MODEL.search(code))
+    llm = bool((holds_any(code, _STRONG_WORDS) and STRONG.search(code))
+               or (holds_any(code, _MODEL_WORDS) and _QUOTED_MODEL.search(code))
                or _QUOTED_O_MODEL.search(code))
-    return llm, bool(_has(code, _PROMPT_WORDS) and _PROMPT_LINE.search(code))
+    return llm, bool(holds_any(code, _PROMPT_WORDS) and _PROMPT_LINE.search(code))
 
 
 def config_marks(text: str, keep: bool) -> bool:
@@ -233,7 +230,7 @@ _FOLD = str.maketrans({"\u017f": "s", "\u0131": "i", "\u0130": "i"})
 
 def _may_show(raw: str) -> bool:
     low = (raw if raw.isascii() else raw.translate(_FOLD)).lower()
-    return _has(low, _LINE_WORDS) or _QUOTED_O_MODEL.search(raw) is not None
+    return holds_any(low, _LINE_WORDS) or _QUOTED_O_MODEL.search(raw) is not None
 
 
 def line_kinds(lines: Iterable[str], role: Role) -> set[str]:

@@ -27,6 +27,7 @@ from readiness.sourcetext import Lang as Lang
 from readiness.sourcetext import Source as Source
 from readiness.sourcetext import blank as blank
 from readiness.sourcetext import blank_comments as blank_comments
+from readiness.sourcetext import holds_any
 from readiness.sourcetext import is_test_path as is_test_path
 from readiness.sourcetext import language as language
 from readiness.sourcetext import statement_at as statement_at
@@ -168,20 +169,13 @@ def _source_of(text: str, lang: Lang, keep: bool, blanked: Blanked | None) -> So
     return found
 
 
-def _holds_any(text: str, words: Sequence[str]) -> bool:
-    for word in words:  # noqa: SIM110 - runs per file and search; any() and a genexpr cost more
-        if word in text:
-            return True
-    return False
-
-
 def _search_text(text: str, *, lang: Lang, keep: bool, pattern: re.Pattern[str],
                  anchors: Sequence[str], window: int, require: Sequence[str],
                  blanked: Blanked | None = None) -> tuple[tuple[int, str, str], ...]:
     """(line, matched text, group name) of each match of ``pattern`` in one file."""
-    if anchors and not _holds_any(text, anchors):
+    if anchors and not holds_any(text, anchors):
         return ()  # blanking only removes text: no anchor in the file, no match
-    if require and not _holds_any(text, require):
+    if require and not holds_any(text, require):
         return ()
     src = _source_of(text, lang, keep, blanked)
     regions = windows(src.code, anchors, window) if anchors else [(0, len(src.code))]
@@ -325,7 +319,7 @@ def _python_imports(text: str, require: tuple[str, ...], blanked: Blanked | None
                     ) -> tuple[ImportRow, ...]:
     """(line, module, names) of each import statement of one Python file, leaving out
     those inside triple-quoted strings (code shown as text, as in fixtures)."""
-    if "import" not in text or (require and not _holds_any(text, require)):
+    if "import" not in text or (require and not holds_any(text, require)):
         return ()
     src = _source_of(text, Lang.PYTHON, False, blanked)
     strings = _string_lines(src)
@@ -351,7 +345,7 @@ def _python_imports(text: str, require: tuple[str, ...], blanked: Blanked | None
 def _script_imports(text: str, require: tuple[str, ...], blanked: Blanked | None = None
                     ) -> tuple[ImportRow, ...]:
     """(line, module, ()) of each import or require() of one JavaScript/TypeScript file."""
-    if require and not _holds_any(text, require):
+    if require and not holds_any(text, require):
         return ()
     if "import" not in text and "require(" not in text:
         return ()

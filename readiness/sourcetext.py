@@ -8,7 +8,7 @@ from __future__ import annotations
 import enum
 import functools
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 
 class Lang(enum.Enum):
@@ -172,3 +172,12 @@ def statement_at(src: Source, line: int, max_lines: int = 8) -> str:
         if depth <= 0:
             break
     return "\n".join(lines)
+
+
+def holds_any(text: str, words: Sequence[str]) -> bool:
+    """Does ``text`` contain one of ``words``? (A substring test: the cheap gate run per
+    file before a regular expression.)"""
+    for word in words:  # noqa: SIM110 - runs per file and search; any() and a genexpr cost more
+        if word in text:
+            return True
+    return False
