@@ -1,8 +1,8 @@
-"""The built-in check pack, by gap. Each module lists its checks in a CHECKS tuple."""
+"""The built-in check pack, one package per gap (and the timeline checks). Each package
+lists its checks in a CHECKS tuple, in catalogue order."""
 
 from __future__ import annotations
 
-from readiness.checks import adoption, feedback, freshness, infrastructure, quality, timeline
+from readiness.checks import adoption, infrastructure, quality, timeline
 
-CHECKS = (*timeline.CHECKS, *infrastructure.CHECKS, *quality.CHECKS, *freshness.CHECKS,
-          *feedback.CHECKS, *adoption.CHECKS)
+CHECKS = (*timeline.CHECKS, *infrastructure.CHECKS, *quality.CHECKS, *adoption.CHECKS)

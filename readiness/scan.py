@@ -170,7 +170,7 @@ def scan(options: ScanOptions, progress: Callable[[Check], None] | None = None) 
 
 def extras(project: Project, config: Config) -> dict[str, object]:
     """Figures the reports show beside the checks: pilot usage when telemetry is configured."""
-    from readiness import usage
+    from readiness.telemetry import usage
 
     found: dict[str, object] = {}
     try:
@@ -179,7 +179,7 @@ def extras(project: Project, config: Config) -> dict[str, object]:
         report = None  # the cost-projection check reports why
     if report is not None:
         found["usage"] = usage.flat(report)
-    from readiness import evalset
+    from readiness.evals import evalset
 
     evals = evalset.report_data(config, evalset.for_project(project, config))
     if evals["workflows"]:

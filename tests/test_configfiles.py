@@ -1,4 +1,5 @@
-"""Config-file parsing (readiness.configfiles) and the shared text scans (readiness.signals)."""
+"""Config-file parsing (readiness.project.configfiles) and the shared text scans
+(readiness.project.signals)."""
 
 from __future__ import annotations
 
@@ -7,9 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from readiness import signals
-from readiness.configfiles import Kind, Unparsable, config_index, parse, scan_hcl
-from readiness.project import Project
+from readiness.project import Project, signals
+from readiness.project.configfiles import Kind, Unparsable, config_index, parse, scan_hcl
 from tests import fixtures_infra as fx
 from tests.conftest import MakeProject
 from tests.warm import cold_then_warm
@@ -180,7 +180,7 @@ def test_find_child_subtree_and_blocks(make_project: MakeProject) -> None:
     assert [e.leaf for e in rules] == ["0", "alert", "expr", "for", "labels", "severity"]
 
 
-# ---- readiness.signals --------------------------------------------------------------------
+# ---- readiness.project.signals -------------------------------------------------------------------
 
 
 def test_comments_are_blanked_and_strings_kept() -> None:

@@ -6,7 +6,7 @@ import shutil
 from pathlib import Path
 
 from readiness.evals import discover_eval_files
-from readiness.project import Project, Skipped
+from readiness.project.snapshot import Project, Skipped
 
 DATA = Path(__file__).parent / "data" / "evals"
 INSPECT_OLD = next((DATA / "inspect" / "logs-0.3.100").glob("*.eval"))

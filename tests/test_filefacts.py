@@ -6,8 +6,8 @@ import os
 import time
 from pathlib import Path
 
-from readiness.filefacts import FactStore, Signature, store_path
 from readiness.project import Project
+from readiness.project.filefacts import FactStore, Signature, store_path
 from tests.conftest import MakeProject
 from tests.warm import age, cold_then_warm
 
@@ -148,7 +148,7 @@ def test_an_answer_that_cannot_be_stored_is_dropped_and_the_rest_kept(
 def test_a_store_of_the_wrong_shape_is_an_empty_one(tmp_path: Path) -> None:
     import marshal
 
-    from readiness.filefacts import FORMAT
+    from readiness.project.filefacts import FORMAT
 
     path = tmp_path / "store.marshal"
     for known in ({"a.py": 5}, {"a.py": ((1, 2), "k")}, {"a.py": ("sig", "k")}, [1, 2]):

@@ -7,7 +7,7 @@ from pathlib import Path
 import git as gitpython
 import pytest
 
-from readiness.gitinfo import GitFacts, open_repository
+from readiness.git.info import GitFacts, open_repository
 from tests.conftest import MakeProject, git
 
 

@@ -6,8 +6,8 @@ import io
 import subprocess
 from pathlib import Path
 
-from readiness.gitinfo import STABLE_OPTIONS
-from readiness.gitlog import FORMAT, Hunk, names, patches
+from readiness.git.info import STABLE_OPTIONS
+from readiness.git.log import FORMAT, Hunk, names, patches
 from tests.conftest import MakeProject, git
 
 ODD = ('say "hi".txt', "résumé\tv2.md", "back\\slash.txt", "plain name.txt")

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from readiness.cache import ContentCache, content_key, default_cache_dir
 from readiness.llmcalls import CallSiteIndex, build_index, index
 from readiness.llmcalls.facts import from_json, to_json
 from readiness.llmcalls.walker import extract
 from readiness.project import Project
+from readiness.project.cache import ContentCache, content_key, default_cache_dir
 from tests.conftest import MakeProject
 from tests.fixtures_llm import HARDENED_SERVICE, LANGCHAIN_BOT, PILOT_APP, table
 

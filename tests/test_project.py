@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from readiness.project import Project, parse_python
+from readiness.project.snapshot import Project, parse_python
 from tests.conftest import MakeProject, git
 
 APP = "from openai import OpenAI\nclient = OpenAI(timeout=30)\n"
@@ -50,7 +50,7 @@ def test_text_and_ast_are_read_once(make_project: MakeProject, monkeypatch: pyte
 
 def test_unusable_files_are_skipped_with_a_reason(make_project: MakeProject,
                                                   monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("readiness.project.MAX_TEXT_BYTES", 1000)
+    monkeypatch.setattr("readiness.project.snapshot.MAX_TEXT_BYTES", 1000)
     root = make_project({
         "binary.py": b"\x00\x01\x02ELF",
         "latin.txt": b"caf\xe9\n",

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from readiness.promptlines import MODEL, PROMPTS, Role, line_kinds
-from readiness.signals import Lang
+from readiness.project.signals import Lang
+from readiness.prompts.lines import MODEL, PROMPTS, Role, line_kinds
 
 PY, PY_LLM = Role("code", Lang.PYTHON), Role("code", Lang.PYTHON, llm=True)
 JS, CONFIG = Role("code", Lang.JAVASCRIPT), Role("config", Lang.CONFIG, llm=True)

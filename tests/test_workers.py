@@ -7,8 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from readiness import workers
-from readiness.project import Project
+from readiness.project import Project, workers
 from tests.conftest import MakeProject
 
 

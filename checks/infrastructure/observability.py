@@ -5,9 +5,7 @@ from __future__ import annotations
 import re
 from typing import NamedTuple
 
-from readiness import signals
 from readiness.config import Config
-from readiness.configfiles import Entry, Kind, config_index, scalar_text
 from readiness.model import (
     Credit,
     Evidence,
@@ -19,8 +17,9 @@ from readiness.model import (
     passed,
     warned,
 )
-from readiness.project import Project
-from readiness.signals import Hit, Source, at_lines, query_name, statement_at
+from readiness.project import Project, signals
+from readiness.project.configfiles import Entry, Kind, config_index, scalar_text
+from readiness.project.signals import Hit, Source, at_lines, query_name, statement_at
 
 _LOG_CALL = re.compile(r"\b[\w.]*(?:log|logger|LOG|LOGGER|logging)(?:\.bind\([^()\n]*\))?"
                        r"\.(?:debug|info|warning|warn|error|exception|critical|msg|log)\(")

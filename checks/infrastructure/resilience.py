@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import re
 
-from readiness import signals
 from readiness.config import Config
-from readiness.configfiles import Entry, config_index, scalar_text
 from readiness.model import Credit, Finding, Gap, check, failed, not_applicable, passed, warned
-from readiness.project import Project
-from readiness.signals import Hit, Lang, Source, query_name
+from readiness.project import Project, signals
+from readiness.project.configfiles import Entry, config_index, scalar_text
+from readiness.project.signals import Hit, Lang, Source, query_name
 
 _DLQ_KEY = re.compile(r"(?i)(?:^|\.)(?:redrive_?policy|dead_?letter_?target_?arn|"
                       r"dead_?letter_?(?:policy|config|queue|topic|exchange)|"

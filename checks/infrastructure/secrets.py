@@ -10,7 +10,7 @@ from typing import NamedTuple
 from readiness.config import Config
 from readiness.model import Evidence, Finding, Gap, check, failed, passed
 from readiness.project import Project
-from readiness.signals import query_name, windows
+from readiness.project.signals import query_name, windows
 
 # Most specific first: an Anthropic key also starts with "sk-". Each shape has the literals
 # every key of it contains (the regex only runs around them: repositories are big), a group

@@ -8,9 +8,7 @@ from typing import NamedTuple
 
 from readiness.checks.infrastructure.observability import alert_rules
 
-from readiness import signals
 from readiness.config import Config
-from readiness.configfiles import config_index, scalar_text
 from readiness.evidence import reference
 from readiness.model import (
     Credit,
@@ -23,8 +21,9 @@ from readiness.model import (
     passed,
     warned,
 )
-from readiness.project import Project
-from readiness.signals import Hit, query_name
+from readiness.project import Project, signals
+from readiness.project.configfiles import config_index, scalar_text
+from readiness.project.signals import Hit, query_name
 
 _BUDGET_CODE = re.compile(r"(?P<litellm_max_budget>\bmax_budget\s*=\s*\d)|"
                           r"(?P<litellm_BudgetManager>\bBudgetManager\()")
@@ -315,8 +314,8 @@ def load_testing(project: Project, config: Config) -> Finding:
 def _measured(project: Project, config: Config) -> Finding | None:
     """A committed load-test result (usage.load_tests) judged against the peak projected
     from the pilot's own telemetry: measured throughput beats a script's intended rate."""
-    from readiness import usage
     from readiness.errors import InputError
+    from readiness.telemetry import usage
 
     try:
         report = usage.for_project(project, config)

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from readiness import usage
 from readiness.config import Config
 from readiness.errors import InputError
 from readiness.model import Evidence, Finding, Gap, check, failed, not_applicable, passed, warned
 from readiness.project import Project
+from readiness.telemetry import usage
 
 PROVIDE = ("no pilot telemetry configured: point usage.telemetry at the pilot's request logs "
            "(OTLP/JSON traces, provider responses, LiteLLM, Langfuse or LangSmith exports)")

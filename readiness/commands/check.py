@@ -24,7 +24,7 @@ def run(*, path: Path, config_path: Path | None, policy_path: Path | None,
         baseline: Path | None, compact: bool, no_waivers: bool, allow_local: bool,
         no_cache: bool, jobs: int | None) -> int:
     """Run one scan and return the exit code that agrees with the printed verdict."""
-    from readiness.cache import default_cache_dir
+    from readiness.project.cache import default_cache_dir
     from readiness.report.json import load
     from readiness.scan import ScanOptions, scan
 

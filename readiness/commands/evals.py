@@ -11,7 +11,7 @@ def evals_text(files: tuple[Path, ...], fields: dict[str, Any], fmt: str) -> str
     """Read ``files`` as one result set and render the per-category table or JSON."""
     from readiness.errors import ReadinessError
     from readiness.evals import EvalSource, read_eval_files, summarise
-    from readiness.evalset import mapping
+    from readiness.evals.evalset import mapping
 
     if not files:
         raise ReadinessError("give one or more eval result files (see `readiness evals --help`)")
@@ -27,7 +27,7 @@ def evals_text(files: tuple[Path, ...], fields: dict[str, Any], fmt: str) -> str
 
 
 def _table(summary: Any) -> str:
-    from readiness.evalset import percent
+    from readiness.evals.evalset import percent
     from readiness.report.terminal import clean
 
     def row(label: str, s: Any, mark: str = "") -> str:

@@ -9,8 +9,8 @@ from readiness.errors import ReadinessError
 
 
 def usage_text(files: tuple[Path, ...], config_path: Path | None, fmt: str) -> str:
-    from readiness import usage
     from readiness.config import load_config
+    from readiness.telemetry import usage
 
     if not files:
         raise ReadinessError("give one or more telemetry files (see `readiness usage --help`)")
@@ -28,7 +28,7 @@ def usage_text(files: tuple[Path, ...], config_path: Path | None, fmt: str) -> s
 
 def _terminal(report: object) -> str:
     from readiness.report.terminal import clean
-    from readiness.usage import UsageReport, flat
+    from readiness.telemetry.usage import UsageReport, flat
 
     assert isinstance(report, UsageReport)
     lines = [f"{clean(k):<34} {clean(v)}" for k, v in flat(report).items()]

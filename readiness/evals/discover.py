@@ -23,7 +23,7 @@ from typing import NamedTuple
 from readiness.errors import InputError
 from readiness.evals.detect import EvalFormat, open_eval_file
 from readiness.evals.generic import NoOutcomeColumn
-from readiness.project import Project, Skipped
+from readiness.project.snapshot import Project, Skipped
 
 EVAL_FOLDERS = frozenset({"evals", "eval", "evaluation", "evaluations", "eval_results",
                           "eval-results", "evaluation_results"})

@@ -27,7 +27,7 @@ from __future__ import annotations
 import ast
 from typing import Any, NamedTuple
 
-from readiness.project import parse_python
+from readiness.project.snapshot import parse_python
 
 Expr = list[Any]
 UNKNOWN: Expr = ["unk"]

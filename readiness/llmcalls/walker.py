@@ -8,7 +8,7 @@ from readiness.llmcalls.facts import CallFact, ClassFact, DefFact, FileFacts, Tr
 from readiness.llmcalls.flow import EMPTY, ExpressionWalker, Frame, Loop
 from readiness.llmcalls.scope import Expr
 from readiness.llmcalls.syntax import CONTEXT_NAMES, RETRY_ITER_NAMES, final_name, reraises
-from readiness.project import parse_python
+from readiness.project.snapshot import parse_python
 
 
 def extract(source: str) -> FileFacts | None:

@@ -14,8 +14,8 @@ from readiness.checks.adoption import (
     user_training,
     workflow_integration,
 )
-from readiness.checks.adoption_code import code_facts
-from readiness.checks.adoption_surface import surfaces
+from readiness.checks.adoption.code import code_facts
+from readiness.checks.adoption.surface import surfaces
 
 from readiness.config import load_config
 from readiness.model import Check, Credit, Finding, Status

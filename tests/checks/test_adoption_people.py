@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from readiness.checks.adoption import incentives, support_plan, user_involvement
-from readiness.checks.adoption_support import read_line
+from readiness.checks.adoption.support import read_line
 
 from readiness.config import load_config
 from readiness.model import Check, Credit, Finding, Status

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from readiness.checks.quality import (
+from readiness.checks.quality.evals import (
     accuracy_by_category,
     accuracy_meets_threshold,
     accuracy_thresholds,

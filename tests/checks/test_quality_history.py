@@ -4,13 +4,13 @@ import os
 from pathlib import Path
 
 import pytest
-from readiness.checks.feedback import feedback_loop
-from readiness.checks.freshness import eval_freshness
+from readiness.checks.quality.feedback import feedback_loop
+from readiness.checks.quality.freshness import eval_freshness
 
-from readiness import prompthistory
 from readiness.config import load_config
 from readiness.model import Credit, Finding, Status
 from readiness.project import Project
+from readiness.prompts import history as prompthistory
 from tests import fixtures_quality as fx
 from tests.conftest import Files, MakeProject, git
 from tests.warm import cold_then_warm

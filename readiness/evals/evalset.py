@@ -53,7 +53,7 @@ def mapping(entry: Mapping[str, Any]) -> FieldMapping | None:
 def _read(project: Project, name: str, spec: Mapping[str, Any],
           entries: list[Mapping[str, Any]]) -> WorkflowEvals:
     from readiness.evals import EvalSource, read_eval_file, summarise
-    from readiness.usage import shown
+    from readiness.telemetry.usage import shown
 
     sources = []
     for entry in entries:

@@ -30,12 +30,12 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
 from typing import Any, NamedTuple, TypeVar
 
-from readiness.cache import content_key
+from readiness.project.cache import content_key
 
 T = TypeVar("T")
 R = TypeVar("R")
 MIN_FILES = 400  # fewer files to answer than this: the workers cost more than they save
-NO_TEXT = ("readiness.workers", "no text")  # in place of the answer of a file without text
+NO_TEXT = ("readiness.project.workers", "no text")  # in place of the answer of a file without text
 
 
 def part(rel: str, parts: int) -> int:
@@ -130,12 +130,12 @@ def _start(root: str) -> None:
 def _start_up() -> None:
     """Import what the work needs before the first task arrives."""
     import readiness.llmcalls.walker  # noqa: F401
-    import readiness.project  # noqa: F401
-    import readiness.signals  # noqa: F401
+    import readiness.project.signals  # noqa: F401
+    import readiness.project.snapshot  # noqa: F401
 
 
 def _answer(payload: bytes, files: list[str]) -> Answers:
-    from readiness.project import read_text  # the same reading rules as the scan's
+    from readiness.project.snapshot import read_text  # the same reading rules as the scan's
 
     compute = pickle.loads(payload)  # noqa: S301 - our own process pickled it
     answers: list[Any] = []

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from readiness.project import Project
-from readiness.signals import query_name
+from readiness.project.signals import query_name
 
 A = TypeVar("A")
 _PARSER = "adoption.docs/1"  # bump when `_parse` or what `Section` says of one changes

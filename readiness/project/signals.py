@@ -1,6 +1,6 @@
 """Cheap text scans over the repository's source files, each computed once per run.
 
-Comments and Python docstrings are blanked (``readiness.sourcetext``; other strings are
+Comments and Python docstrings are blanked (``readiness.project.sourcetext``; other strings are
 kept: config keys, queue names and environment variable names live in them). A search names
 literals ("anchors") that every match contains; ``str.find`` locates them and the regex only
 runs on the lines around them. Each file's matches are kept between runs by
@@ -18,19 +18,19 @@ import re
 from collections.abc import Callable, Collection, Sequence
 from typing import TYPE_CHECKING, NamedTuple, TypeVar
 
-from readiness.configfiles import config_index, scalar_text
 from readiness.evidence import from_config
 from readiness.model import Evidence, Finding, Status
-from readiness.sourcetext import ANY as ANY
-from readiness.sourcetext import CODE as CODE
-from readiness.sourcetext import Lang as Lang
-from readiness.sourcetext import Source as Source
-from readiness.sourcetext import blank as blank
-from readiness.sourcetext import blank_comments as blank_comments
-from readiness.sourcetext import holds_any
-from readiness.sourcetext import is_test_path as is_test_path
-from readiness.sourcetext import language as language
-from readiness.sourcetext import statement_at as statement_at
+from readiness.project.configfiles import config_index, scalar_text
+from readiness.project.sourcetext import ANY as ANY
+from readiness.project.sourcetext import CODE as CODE
+from readiness.project.sourcetext import Lang as Lang
+from readiness.project.sourcetext import Source as Source
+from readiness.project.sourcetext import blank as blank
+from readiness.project.sourcetext import blank_comments as blank_comments
+from readiness.project.sourcetext import holds_any
+from readiness.project.sourcetext import is_test_path as is_test_path
+from readiness.project.sourcetext import language as language
+from readiness.project.sourcetext import statement_at as statement_at
 
 if TYPE_CHECKING:
     from readiness.config import Config

@@ -7,11 +7,11 @@ The checks live in small modules by subject; this one lists them in catalogue or
 
 from __future__ import annotations
 
-from .adoption_launch import soft_launch_rollout, workflow_integration
-from .adoption_metrics import adoption_metrics
-from .adoption_people import incentives, user_involvement
-from .adoption_support import support_plan
-from .adoption_training import user_training
+from .launch import soft_launch_rollout, workflow_integration
+from .metrics import adoption_metrics
+from .people import incentives, user_involvement
+from .support import support_plan
+from .training import user_training
 
 CHECKS = (user_training, workflow_integration, support_plan, user_involvement, incentives,
           soft_launch_rollout, adoption_metrics)

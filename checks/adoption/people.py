@@ -19,8 +19,8 @@ from readiness.model import (
 )
 from readiness.project import Project
 
-from .adoption_docs import TEST_PATH, Section, outlines
-from .adoption_words import joined, located
+from .docs import TEST_PATH, Section, outlines
+from .words import joined, located
 
 _I = re.IGNORECASE
 _NOTES_FOLDER = re.compile(r"(^|/)(design[-_ ]?reviews?|user[-_ ]?research|usability|"

@@ -9,10 +9,10 @@ from typing import NamedTuple
 from readiness.config import Config
 from readiness.model import Credit, Evidence, Finding, Gap, check, failed, passed, warned
 from readiness.project import Project
-from readiness.signals import query_name
+from readiness.project.signals import query_name
 
-from .adoption_docs import Section, is_document, outlines
-from .adoption_words import joined, located
+from .docs import Section, is_document, outlines
+from .words import joined, located
 
 _I = re.IGNORECASE
 OWNER, CHANNEL, HOURS = "owner", "channel", "hours"

@@ -1,10 +1,10 @@
 """The last change to prompts or model settings in git history (for eval-freshness).
 
-The history of the files that can hold prompts or model settings (``readiness.promptfiles``)
+The history of the files that can hold prompts or model settings (``readiness.prompts.files``)
 is read newest commit first, stopping at the first commit that qualifies: a prompt file
 qualifies on any content change; in code and config, a diff hunk qualifies when its changed
 lines show a prompt or a model setting, or fall inside a prompt region of the file as that
-commit left it (``readiness.promptlines``; versions read lazily through one ``git cat-file
+commit left it (``readiness.prompts.lines``; versions read lazily through one ``git cat-file
 --batch``). An edit elsewhere in the same module does not count.
 
 A commit's diff never changes, so how a commit was judged is kept between runs, keyed by the
@@ -21,13 +21,13 @@ import shutil
 from collections.abc import Iterable
 from typing import NamedTuple
 
-from readiness.cache import ContentCache, content_key
 from readiness.config import Config
-from readiness.gitinfo import GitFacts, GitRun
-from readiness.gitlog import FORMAT, Commit, Hunk, names, patches
+from readiness.git.info import GitFacts, GitRun
+from readiness.git.log import FORMAT, Commit, Hunk, names, patches
 from readiness.project import Project
-from readiness.promptfiles import candidates
-from readiness.promptlines import MODEL, PROMPTS, Role, line_kinds, overlaps, regions
+from readiness.project.cache import ContentCache, content_key
+from readiness.prompts.files import candidates
+from readiness.prompts.lines import MODEL, PROMPTS, Role, line_kinds, overlaps, regions
 
 # ---- the last prompt or model-setting change in git history --------------------------------
 

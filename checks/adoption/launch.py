@@ -8,12 +8,12 @@ import re
 from readiness.config import Config
 from readiness.model import Credit, Evidence, Finding, Gap, check, failed, passed, warned
 from readiness.project import Project
-from readiness.signals import query_name
+from readiness.project.signals import query_name
 
-from .adoption_code import code_facts, code_files
-from .adoption_shares import Share, shares_in_files
-from .adoption_surface import Kind, Surface, batch_job, surfaces
-from .adoption_words import band, joined, located, percent
+from .code import code_facts, code_files
+from .shares import Share, shares_in_files
+from .surface import Kind, Surface, batch_job, surfaces
+from .words import band, joined, located, percent
 
 FLAG_SDKS = {
     "ldclient": "LaunchDarkly", "UnleashClient": "Unleash", "flagsmith": "Flagsmith",

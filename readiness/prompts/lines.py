@@ -17,11 +17,11 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import NamedTuple
 
-from readiness import signals
-from readiness.gitlog import Hunk
-from readiness.project import parse_python
-from readiness.signals import Lang
-from readiness.sourcetext import holds_any
+from readiness.git.log import Hunk
+from readiness.project import signals
+from readiness.project.signals import Lang
+from readiness.project.snapshot import parse_python
+from readiness.project.sourcetext import holds_any
 
 PROMPTS, MODEL = "prompts", "model settings"
 

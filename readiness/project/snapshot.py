@@ -22,10 +22,10 @@ from concurrent.futures import Future
 from pathlib import Path
 from typing import Any, NamedTuple, TypeVar, cast
 
-from readiness import workers as workers_
-from readiness.cache import content_key, is_within
-from readiness.filefacts import FactStore, Signature, store_path
-from readiness.gitinfo import GitFacts, open_repository
+from readiness.git.info import GitFacts, open_repository
+from readiness.project import workers as workers_
+from readiness.project.cache import content_key, is_within
+from readiness.project.filefacts import FactStore, Signature, store_path
 
 T = TypeVar("T")
 A = TypeVar("A")
@@ -67,7 +67,7 @@ class Project:
         self._store = FactStore(store_path(cache_dir, self.root) if keep and cache_dir else None)
         cores = os.cpu_count() or 1
         count = min(jobs or cores, cores)
-        # worker processes of the run (see readiness.workers); None: this process alone
+        # worker processes of the run (see readiness.project.workers); None: this process alone
         self.workers = workers_.Workers(self.root, count) if count > 1 else None
         listed = self.git.list_files() if self.git else _walk(self.root)
         patterns = tuple(exclude)
@@ -134,7 +134,7 @@ class Project:
     def _answer(self, files: list[str], query: str, compute: Callable[[str], A],
                 out: dict[str, A]) -> None:
         """Compute and keep the answers of ``files``, parts of them in the worker processes
-        when there are many (see ``readiness.workers``)."""
+        when there are many (see ``readiness.project.workers``)."""
         sent: list[tuple[list[str], Future[workers_.Answers]]] = []
         if self.workers is not None and len(files) >= workers_.MIN_FILES:
             count = self.workers.count + 1

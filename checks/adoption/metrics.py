@@ -7,13 +7,13 @@ import re
 from readiness.config import BASE, Config
 from readiness.model import Credit, Evidence, Finding, Gap, check, failed, passed, warned
 from readiness.project import Project
-from readiness.signals import query_name
+from readiness.project.signals import query_name
 
-from .adoption_code import code_facts
-from .adoption_docs import TEST_PATH
-from .adoption_surface import batch_job
-from .adoption_usage import EXPECTED, Usage, read_export
-from .adoption_words import located, percent
+from .code import code_facts
+from .docs import TEST_PATH
+from .surface import batch_job
+from .usage import EXPECTED, Usage, read_export
+from .words import located, percent
 
 ANALYTICS = {
     "analytics": "Segment", "segment": "Segment", "posthog": "PostHog", "mixpanel": "Mixpanel",

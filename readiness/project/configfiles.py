@@ -25,8 +25,8 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 import yaml
 
-from readiness.hclscan import HclBlock, Scalar, scan_hcl
 from readiness.model import Evidence
+from readiness.project.hclscan import HclBlock, Scalar, scan_hcl
 
 if TYPE_CHECKING:
     from readiness.project import Project

@@ -15,10 +15,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from readiness.model import Evidence
-from readiness.project import Project, parse_python
-from readiness.signals import query_name
+from readiness.project.signals import query_name
+from readiness.project.snapshot import Project, parse_python
 
-from .adoption_docs import TEST_PATH
+from .docs import TEST_PATH
 
 PY = (".py",)
 JS = (".js", ".mjs", ".cjs", ".jsx", ".ts", ".tsx")
@@ -88,9 +88,9 @@ def _interesting() -> frozenset[str]:
     """Words without which a Python file can add nothing to CodeFacts: the modules the
     adoption checks ask about, the calls they look at, entry points and URL routes. Files
     without any are not parsed (most of a big repository)."""
-    from readiness.checks.adoption_launch import FLAG_SDKS
-    from readiness.checks.adoption_metrics import ANALYTICS, METRICS
-    from readiness.checks.adoption_surface import IN_TOOL_MODULES, UI_MODULES
+    from readiness.checks.adoption.launch import FLAG_SDKS
+    from readiness.checks.adoption.metrics import ANALYTICS, METRICS
+    from readiness.checks.adoption.surface import IN_TOOL_MODULES, UI_MODULES
 
     words = {*WEB_FRAMEWORKS, "django", *_SCHEDULERS, *IN_TOOL_MODULES, *UI_MODULES,
              *FLAG_SDKS, *ANALYTICS, *METRICS, *CALLS, "__main__", "urlpatterns"}

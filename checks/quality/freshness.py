@@ -7,8 +7,8 @@ import os
 from collections.abc import Sequence
 from typing import NamedTuple
 
-from readiness import evalset, signals
 from readiness.config import Config
+from readiness.evals import evalset
 from readiness.model import (
     Evidence,
     Finding,
@@ -19,10 +19,10 @@ from readiness.model import (
     passed,
     warned,
 )
-from readiness.project import Project
-from readiness.promptfiles import candidates, eval_files
-from readiness.prompthistory import Change, last_prompt_change, shallow_commits
-from readiness.promptlines import Role, has_system_prompt
+from readiness.project import Project, signals
+from readiness.prompts.files import candidates, eval_files
+from readiness.prompts.history import Change, last_prompt_change, shallow_commits
+from readiness.prompts.lines import Role, has_system_prompt
 
 # ---- when each eval file was produced --------------------------------------------------------
 

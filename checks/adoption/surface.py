@@ -16,9 +16,9 @@ from typing import Any
 from readiness.config import Config
 from readiness.model import Evidence, Finding, Status
 from readiness.project import Project
-from readiness.signals import query_name
+from readiness.project.signals import query_name
 
-from .adoption_code import batch_entry_point, code_facts, code_files
+from .code import batch_entry_point, code_facts, code_files
 
 
 class Kind(enum.Enum):

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from readiness import evalset
 from readiness.config import Config
-from readiness.evalset import WorkflowEvals, describe, measured, percent
+from readiness.evals import evalset
+from readiness.evals.evalset import WorkflowEvals, describe, measured, percent
 from readiness.model import (
     Credit,
     Evidence,

@@ -11,9 +11,9 @@ from readiness.config import Config
 from readiness.model import Credit, Evidence, Finding, Gap, check, failed, passed, warned
 from readiness.project import Project
 
-from .adoption_docs import TEST_PATH, Section, outlines, under
-from .adoption_surface import batch_job
-from .adoption_words import joined, located
+from .docs import TEST_PATH, Section, outlines, under
+from .surface import batch_job
+from .words import joined, located
 
 _I = re.IGNORECASE
 

@@ -9,7 +9,6 @@ import re
 from collections.abc import Sequence
 from typing import NamedTuple
 
-from readiness import signals
 from readiness.config import Config
 from readiness.model import (
     Credit,
@@ -21,8 +20,9 @@ from readiness.model import (
     passed,
     warned,
 )
-from readiness.project import Project, parse_python
-from readiness.signals import Hit, Lang, query_name, statement_at
+from readiness.project import signals
+from readiness.project.signals import Hit, Lang, query_name, statement_at
+from readiness.project.snapshot import Project, parse_python
 
 # ---- feedback loop ---------------------------------------------------------------------------
 

@@ -16,11 +16,11 @@ from collections.abc import Iterator
 from typing import NamedTuple
 
 from readiness.model import Evidence
-from readiness.project import Project, parse_python
-from readiness.signals import query_name
+from readiness.project.signals import query_name
+from readiness.project.snapshot import Project, parse_python
 
-from .adoption_code import JS, PY
-from .adoption_docs import TEST_PATH
+from .code import JS, PY
+from .docs import TEST_PATH
 
 _SETTINGS = (".yaml", ".yml", ".json", ".toml", ".ini", ".cfg", ".env", ".properties")
 _ASSIGN = re.compile(r"""(?P<key>[A-Za-z_][\w-]*)["']?\s*[:=]\s*["']?(?P<num>\d{1,3}(?:\.\d+)?)"""

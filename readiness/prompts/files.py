@@ -4,7 +4,7 @@ Prompt files by name and place (under prompts/, ``*.prompt``, ``*prompt*.txt/md/
 Jinja templates the LLM code names); Python and JavaScript that talks to a model or holds
 prompt lines; config that names a model or sets a prompt key. Tests, docs, vendored code
 and hidden folders (dev-assistant prompts) are left out. The path rules are applied here;
-what a file's text shows (``readiness.promptlines``) is kept per file between runs, so a
+what a file's text shows (``readiness.prompts.lines``) is kept per file between runs, so a
 warm run reads no unchanged file.
 """
 
@@ -13,13 +13,13 @@ from __future__ import annotations
 import functools
 import re
 
-from readiness import evalset, signals
-from readiness.cache import content_key
 from readiness.config import CONFIG_NAME, Config
+from readiness.evals import evalset
 from readiness.evals.discover import EVAL_FOLDERS
-from readiness.project import Project
-from readiness.promptlines import Role, code_marks, config_marks
-from readiness.signals import Lang
+from readiness.project import Project, signals
+from readiness.project.cache import content_key
+from readiness.project.signals import Lang
+from readiness.prompts.lines import Role, code_marks, config_marks
 
 _PROMPT_DIRS = frozenset({"prompts", "prompt", "prompt_templates", "prompt-templates"})
 _PROMPT_SUFFIXES = (".prompt", ".prompty", ".prompt.md", ".prompt.yaml", ".prompt.yml",
@@ -139,5 +139,5 @@ def _config_by_name(project: Project, rel: str) -> bool | None:
 
 def eval_files(project: Project, config: Config) -> list[str]:
     """Eval result files: ``workflows[].evals[].path`` globs, else discovered ones (the
-    run's eval results, read once in readiness.evalset)."""
+    run's eval results, read once in readiness.evals.evalset)."""
     return evalset.files(evalset.for_project(project, config))

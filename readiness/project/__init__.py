@@ -1,0 +1,13 @@
+"""The read-only snapshot of the scanned repository and its per-file facts: the file walk
+and texts (``snapshot``), the facts store kept by content (``filefacts``, ``cache``), the
+worker processes of a cold scan (``workers``), source text and text signals
+(``sourcetext``, ``signals``) and config-file parsing (``configfiles``, ``hclscan``).
+
+Checks take a ``Project``; it is re-exported here for them and for plugins.
+"""
+
+from __future__ import annotations
+
+from readiness.project.snapshot import Project
+
+__all__ = ["Project"]
