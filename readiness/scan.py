@@ -141,7 +141,9 @@ def scan(options: ScanOptions, progress: Callable[[Check], None] | None = None) 
     notes += suppress.problems(inline, reg.names | set(config.get("checks.defaults", {})))
     if options.no_waivers:
         notes.append("--no-waivers: waivers in readiness.yaml were not applied")
-    if project.git is None:
+    if project.git_note is not None:
+        notes.append(f"{project.git_note}; no commit facts, .gitignore files honoured")
+    elif project.git is None:
         notes.append("not a git repository: no commit facts; .gitignore files honoured")
     skipped = project.skipped
     notes += [f"skipped {s.path}: {s.reason}" for s in skipped[:MAX_SKIP_NOTES]]

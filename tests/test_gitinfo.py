@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import git as gitpython
 import pytest
 
 from readiness.git.info import GitFacts, open_repository
@@ -12,8 +11,8 @@ from tests.conftest import MakeProject, git
 
 
 def facts(root: Path) -> GitFacts:
-    found = open_repository(root)
-    assert found is not None
+    found, note = open_repository(root)
+    assert found is not None, note
     return found
 
 
@@ -41,7 +40,7 @@ def test_stream_without_git_raises_os_error(make_project: MakeProject,
                                             monkeypatch: pytest.MonkeyPatch) -> None:
     root = make_project({"a.txt": "one\n"}, git=True)
     found = facts(root)
-    monkeypatch.setattr(gitpython.Git, "GIT_PYTHON_GIT_EXECUTABLE", str(root / "no-git"))
+    monkeypatch.setattr(found._git, "executable", str(root / "no-git"))
     with pytest.raises(OSError), found.stream("log"):
         pass
 

@@ -1,7 +1,7 @@
-"""Git facts about the scanned repository, through GitPython; no git means no git facts.
-
-GitPython is imported here and only here: importing it fails at import time where the git
-executable is missing, and that must degrade to "not a git repository", not a crash.
+"""Git facts about the scanned repository: its commit, whether it has uncommitted changes,
+its files and when each last changed. Every command goes through ``readiness.git.run``,
+which neutralises the repository's configuration; no usable git means no git facts, with
+the reason.
 """
 
 from __future__ import annotations
@@ -9,16 +9,16 @@ from __future__ import annotations
 import contextlib
 import datetime
 import os
-import subprocess
 import threading
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO, Any, NamedTuple
+from typing import NamedTuple
+
+from readiness.git.run import Git, GitUnavailable, Stream
 
 # The user's git config must not change the output parsed from streamed commands.
-STABLE_OPTIONS = ("--literal-pathspecs", "-c", "core.quotepath=false",
-                  "-c", "log.showSignature=false", "-c", "log.showRoot=true",
-                  "-c", "log.follow=false", "-c", "diff.relative=false")
+STABLE_OPTIONS = ("-c", "log.follow=false", "-c", "log.showRoot=true",
+                  "-c", "diff.relative=false")
 
 
 class Change(NamedTuple):
@@ -31,25 +31,27 @@ class Change(NamedTuple):
 class GitFacts:
     """Read-only facts of one repository; history is read once, lazily, in one `git log`."""
 
-    def __init__(self, repo: Any, cmd: Any, top: Path, prefix: str) -> None:
-        self._repo = repo
-        self._cmd = cmd  # a git command runner whose working directory is the scanned root
+    def __init__(self, git: Git, top: Path, common_dir: Path, prefix: str) -> None:
+        self._git = git  # runs git in the scanned root, the repository's config neutralised
         self.top = top
         self._prefix = prefix  # the scanned root relative to the repository top, "" or "a/b/"
         self._lock = threading.Lock()
         self._changes: dict[str, Change] | None = None
         self.commit: str | None
         try:
-            self.commit = repo.head.commit.hexsha
-        except Exception:  # an empty repository has no HEAD commit
+            self.commit = git.output("rev-parse", "--verify", "-q", "HEAD^{commit}"
+                                     ).decode("ascii").strip() or None
+        except (GitUnavailable, UnicodeDecodeError):  # an empty repository has no HEAD commit
             self.commit = None
         try:
-            self.dirty: bool | None = bool(repo.is_dirty(untracked_files=True))
-        except Exception:
+            status = git.output("status", "--porcelain=v1", "-z", "--no-renames",
+                                "--ignore-submodules=all", "--untracked-files=normal")
+            self.dirty: bool | None = bool(status.strip(b"\0"))
+        except GitUnavailable:
             self.dirty = None
         # A linked worktree shares the shallow file of the main repository.
-        self._shallow_file = Path(repo.common_dir) / "shallow"
-        self.shallow = self._shallow_file.exists()
+        self._shallow_file = common_dir / "shallow"
+        self.shallow = self._shallow_file.is_file()
         self._shallow_commits: frozenset[str] | None = None
 
     @property
@@ -72,31 +74,25 @@ class GitFacts:
             return self._shallow_commits
 
     @contextlib.contextmanager
-    def stream(self, *args: str, stdin: bool = False) -> Iterator[GitRun]:
-        """Run git (``STABLE_OPTIONS``, then ``args``) in the scanned root, through the same
-        runner as every other git command here, and hand over its output as it comes (and
-        its input, with ``stdin``). Raises OSError when git cannot be started; the process
-        is stopped when the block ends."""
-        argv = [self._cmd.GIT_PYTHON_GIT_EXECUTABLE or "git", *STABLE_OPTIONS, *args]
-        try:
-            process = self._cmd.execute(argv, as_process=True,
-                                        istream=subprocess.PIPE if stdin else None)
-        except Exception as exc:  # GitCommandNotFound, carrying the OSError as its cause
-            cause = exc.__cause__ if isinstance(exc.__cause__, OSError) else None
-            raise OSError(cause.errno if cause else None,
-                          cause.strerror if cause else str(exc)) from exc
-        run = GitRun(process)
+    def stream(self, *args: str, stdin: bool = False) -> Iterator[Stream]:
+        """Run git (``STABLE_OPTIONS``, then ``args``) in the scanned root and hand over
+        its output as it comes (and its input, with ``stdin``). Raises OSError when git
+        cannot be started; the process is stopped when the block ends."""
+        run = self._git.stream((*STABLE_OPTIONS, *args), stdin=stdin)
         try:
             yield run
         finally:
             run.stop()
 
-    def list_files(self) -> list[str]:
-        """Tracked and untracked-but-not-ignored files under the root, relative to it."""
-        out = self._cmd.ls_files(
-            "-z", "--cached", "--others", "--exclude-standard", "--", "."
-        )
-        names = {name for name in out.split("\0") if name}
+    def list_files(self) -> list[str] | None:
+        """Tracked and untracked-but-not-ignored files under the root, relative to it;
+        None when git cannot list them."""
+        try:
+            out = self._git.output("ls-files", "-z", "--cached", "--others",
+                                   "--exclude-standard", "--", ".")
+        except GitUnavailable:
+            return None
+        names = {name for name in out.decode("utf-8", "surrogateescape").split("\0") if name}
         return sorted(names)
 
     def last_change(self, path: str) -> Change | None:
@@ -110,10 +106,10 @@ class GitFacts:
         if self.commit is None:
             return {}
         try:
-            out = self._cmd.log(
-                "--format=%x00%H %cI", "--name-only", "--no-renames", "-z", "--", "."
-            )
-        except Exception:
+            out = self._git.output(
+                *STABLE_OPTIONS, "log", "--format=%x00%H %cI", "--name-only", "--no-renames",
+                "-z", "--", ".", timeout=300).decode("utf-8", "surrogateescape")
+        except GitUnavailable:
             return {}
         changes: dict[str, Change] = {}
         current: Change | None = None
@@ -139,69 +135,29 @@ class GitFacts:
         return changes
 
 
-class GitRun:
-    """A git command running in the background (see ``GitFacts.stream``)."""
-
-    def __init__(self, process: Any) -> None:
-        self._process = process  # GitPython's AutoInterrupt: stops git when dropped
-
-    @property
-    def stdin(self) -> IO[bytes]:
-        stream: IO[bytes] | None = self._process.stdin
-        if stream is None:
-            raise OSError("git was started without input")
-        return stream
-
-    @property
-    def stdout(self) -> IO[bytes]:
-        stream: IO[bytes] = self._process.stdout
-        return stream
-
-    def succeeded(self) -> bool:
-        """Wait for git to exit (read its output to the end first): did it exit with 0?"""
-        try:
-            return bool(self._process.wait() == 0)
-        except Exception:  # GitCommandError: a non-zero exit status
-            return False
-
-    def stop(self) -> None:
-        """Stop git if it is still running, and close its streams."""
-        proc: subprocess.Popen[bytes] | None = self._process.proc
-        if proc is None:
-            return
-        if proc.stdin is not None:
-            with contextlib.suppress(OSError):
-                proc.stdin.close()
-        if proc.poll() is None:
-            with contextlib.suppress(OSError):
-                proc.kill()
-        proc.wait()
-        for stream in (proc.stdout, proc.stderr):
-            if stream is not None:
-                stream.close()
-
-
 def _is_sha(text: str) -> bool:
     return all(c in "0123456789abcdef" for c in text)
 
 
-def open_repository(root: Path) -> GitFacts | None:
-    """Git facts for ``root`` if it lies inside a work tree, else None."""
+def open_repository(root: Path) -> tuple[GitFacts | None, str | None]:
+    """Git facts for ``root`` if it lies inside a work tree, else None; with a note when
+    there is a repository whose facts cannot be read safely (why, in a few words)."""
     if "GIT_DIR" not in os.environ and not any(
-            (folder / ".git").exists() for folder in (root, *root.parents)):
-        return None  # no work tree around: GitPython need not even be imported
+            os.path.lexists(folder / ".git") for folder in (root, *root.parents)):
+        return None, None  # no work tree around: git need not even be looked for
     try:
-        import git
-    except Exception:  # GitPython raises ImportError (and others) when git is missing
-        return None
+        git = Git(root, root)
+        top_text, common_text, bare = git.output(
+            "rev-parse", "--path-format=absolute", "--show-toplevel", "--git-common-dir",
+            "--is-bare-repository").decode("utf-8", "surrogateescape").splitlines()[:3]
+    except (GitUnavailable, ValueError) as exc:
+        return None, f"git facts not read: {exc}"
+    if bare == "true" or not top_text:
+        return None, None
+    top = Path(top_text).resolve()
     try:
-        repo = git.Repo(root, search_parent_directories=True)
-        if repo.bare or repo.working_tree_dir is None:
-            return None
-        top = Path(repo.working_tree_dir).resolve()
         rel = root.resolve().relative_to(top).as_posix()
-    except Exception:
-        return None
-    cmd = git.Git(str(root.resolve()))
+    except ValueError:  # core.worktree points elsewhere: not this folder's work tree
+        return None, "git facts not read: the repository's work tree is not this folder"
     prefix = "" if rel == "." else rel + "/"
-    return GitFacts(repo, cmd, top, prefix)
+    return GitFacts(git, top, Path(common_text), prefix), None

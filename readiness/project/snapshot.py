@@ -55,7 +55,10 @@ class Project:
         self.jobs = jobs
         self._shared: dict[str, object] = {}
         self._shared_locks: dict[str, threading.Lock] = {}
-        self.git: GitFacts | None = open_repository(self.root) if use_git else None
+        self.git: GitFacts | None = None
+        self.git_note: str | None = None  # why a repository's git facts could not be read
+        if use_git:
+            self.git, self.git_note = open_repository(self.root)
         self._lock = threading.Lock()
         self._text: dict[str, str | None] = {}
         self._ast: dict[str, ast.Module | None] = {}
@@ -69,7 +72,9 @@ class Project:
         count = min(jobs or cores, cores)
         # worker processes of the run (see readiness.project.workers); None: this process alone
         self.workers = workers_.Workers(self.root, count) if count > 1 else None
-        listed = self.git.list_files() if self.git else _walk(self.root)
+        listed = self.git.list_files() if self.git else None
+        if listed is None:
+            listed = _walk(self.root)
         patterns = tuple(exclude)
         self.files: tuple[str, ...] = tuple(
             sorted(p for p in listed if self._admit(p) and not _excluded(p, patterns))

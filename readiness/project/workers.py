@@ -18,14 +18,24 @@ process do the work alone.
 
 One pool serves the whole run, started once (spawn, not fork: the scanning process runs
 checks in threads), so its start-up is paid once for the index and the text scans.
+
+Workers start isolated from the scanned repository: a spawned worker begins as
+``python -c ...``, which would put its working directory first on ``sys.path`` and import a
+committed ``multiprocessing/`` or ``pickle.py`` from there. So they start with
+``PYTHONSAFEPATH`` set and no ``PYTHONPATH``, and the ``sys.path`` handed to them leaves out
+every entry that is empty, relative or inside the scanned root.
 """
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
+import os
 import pickle
+import sys
+import threading
 import zlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
 from typing import Any, NamedTuple, TypeVar
@@ -65,10 +75,14 @@ class Workers:
         if self._pool is None and not self._failed:
             try:
                 context = multiprocessing.get_context("spawn")
-                self._pool = ProcessPoolExecutor(self.count, mp_context=context,
-                                                 initializer=_start, initargs=(str(self.root),))
-                for _ in range(self.count):
-                    self._pool.submit(_start_up)
+                # The pool's queues start multiprocessing's resource tracker (a process of
+                # its own) and each submit starts a worker until all run: all in isolation.
+                with isolated(self.root):
+                    self._pool = ProcessPoolExecutor(
+                        self.count, mp_context=context, initializer=_start,
+                        initargs=(str(self.root),))
+                    for _ in range(self.count):
+                        self._pool.submit(_start_up)
             except (OSError, RuntimeError):  # no processes in a sandbox: work alone
                 self._failed = True
         return self._pool
@@ -113,6 +127,41 @@ class Workers:
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
+
+
+_SPAWNING = threading.Lock()
+_UNSAFE_ENV = ("PYTHONPATH", "PYTHONSTARTUP", "PYTHONINSPECT")
+
+
+@contextlib.contextmanager
+def isolated(root: Path) -> Iterator[None]:
+    """While processes are spawned in this block, they cannot import from ``root`` or the
+    working directory: ``PYTHONSAFEPATH`` is set, ``PYTHONPATH`` is unset, and ``sys.path``
+    (which spawn hands to the child) holds only absolute entries outside ``root``."""
+    real_root = os.path.realpath(root)
+    with _SPAWNING:
+        saved_env = {key: os.environ.get(key) for key in (*_UNSAFE_ENV, "PYTHONSAFEPATH")}
+        saved_path = list(sys.path)
+        try:
+            for key in _UNSAFE_ENV:
+                os.environ.pop(key, None)
+            os.environ["PYTHONSAFEPATH"] = "1"
+            sys.path[:] = [entry for entry in saved_path if _safe_entry(entry, real_root)]
+            yield
+        finally:
+            sys.path[:] = saved_path
+            for key, value in saved_env.items():
+                if value is None:
+                    os.environ.pop(key, None)
+                else:
+                    os.environ[key] = value
+
+
+def _safe_entry(entry: str, real_root: str) -> bool:
+    if not entry or not os.path.isabs(entry):
+        return False
+    real = os.path.realpath(entry)
+    return real != real_root and not real.startswith(real_root.rstrip(os.sep) + os.sep)
 
 
 # ---- in a worker process ------------------------------------------------------------------

@@ -22,8 +22,9 @@ from collections.abc import Iterable
 from typing import NamedTuple
 
 from readiness.config import Config
-from readiness.git.info import GitFacts, GitRun
+from readiness.git.info import GitFacts
 from readiness.git.log import FORMAT, Commit, Hunk, names, patches
+from readiness.git.run import Stream
 from readiness.project import Project
 from readiness.project.cache import ContentCache, content_key
 from readiness.prompts.files import candidates
@@ -235,7 +236,7 @@ class _Blobs:
     def __init__(self, facts: GitFacts) -> None:
         self._facts = facts
         self._stack = contextlib.ExitStack()
-        self._run: GitRun | None = None
+        self._run: Stream | None = None
         self.failed = False  # git could not be run or read: a version was not seen
 
     def __enter__(self) -> _Blobs:

@@ -1,0 +1,263 @@
+"""Running git on a repository nobody vetted: its configuration, hooks, attributes, filters
+and remotes must not run anything, reach the network or hang the scan.
+
+What the repository controls and how each is neutralised:
+
+- the git executable: resolved once, to an absolute path, from the absolute ``PATH`` entries
+  that lie outside the scanned root (an empty or ``.`` entry never counts);
+- ``.git/config`` and what it includes: every key that names a command is overridden with
+  command-line configuration (``GIT_CONFIG_COUNT``, which wins over every file): fsmonitor,
+  hooks, pager, editor, ssh, credential helpers, gpg, external diff, mailmap and attribute
+  files, and every ``filter.*`` / ``diff.*`` / ``merge.*`` driver the configuration names;
+- the network: ``protocol.allow=never`` (no transport at all, so a partial clone's lazy
+  fetch fails and the missing object is treated as missing) and ``GIT_NO_LAZY_FETCH``;
+- time: every command has a deadline, after which git and its children are killed.
+
+System configuration is skipped (``GIT_CONFIG_NOSYSTEM``); the user's own global
+configuration is theirs and is read, with the same overrides on top.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import shutil
+import signal
+import subprocess
+import threading
+from collections.abc import Mapping
+from pathlib import Path
+from typing import IO
+
+MIN_VERSION = (2, 31)  # GIT_CONFIG_COUNT (configuration from the environment) came in 2.31
+TIMEOUT = 30.0  # seconds for one command that returns its whole output at once
+STREAM_TIMEOUT = 300.0  # seconds for a streamed command (history of a big repository)
+
+# Fixed overrides: every configuration key that makes git run a program, read a file the
+# repository names, or reach the network.
+FIXED: tuple[tuple[str, str], ...] = (
+    ("core.fsmonitor", "false"),
+    ("core.hooksPath", os.devnull),
+    ("core.pager", "cat"),
+    ("core.editor", "false"),
+    ("sequence.editor", "false"),
+    ("core.askPass", ""),
+    ("core.sshCommand", "false"),
+    ("core.gitProxy", ""),
+    ("core.attributesFile", os.devnull),
+    ("core.excludesFile", os.devnull),
+    ("core.untrackedCache", "false"),
+    ("core.quotePath", "false"),
+    ("credential.helper", ""),
+    ("diff.external", ""),
+    ("gpg.program", "false"),
+    ("gpg.openpgp.program", "false"),
+    ("gpg.x509.program", "false"),
+    ("gpg.ssh.program", "false"),
+    ("log.showSignature", "false"),
+    ("log.mailmap", "false"),
+    ("mailmap.file", os.devnull),
+    ("mailmap.blob", ""),
+    ("i18n.logOutputEncoding", "UTF-8"),
+    ("protocol.allow", "never"),
+    ("submodule.recurse", "false"),
+    ("status.submoduleSummary", "false"),
+    ("diff.ignoreSubmodules", "all"),
+    ("gc.auto", "0"),
+    ("maintenance.auto", "false"),
+    ("color.ui", "never"),
+)
+# Keys whose value is a program, per driver named in the configuration.
+_DRIVER = re.compile(r"(filter\..+\.(?:clean|smudge|process)|diff\..+\.(?:textconv|command)"
+                     r"|merge\..+\.driver|pager\..+)", re.DOTALL)
+
+_found: dict[str, tuple[str, tuple[int, ...]] | None] = {}
+_found_lock = threading.Lock()
+
+
+class GitUnavailable(Exception):
+    """Git cannot be run safely here; the message says why in a few words."""
+
+
+def find_git(root: Path) -> tuple[str, tuple[int, ...]]:
+    """The absolute path of the git executable and its version. The search skips ``PATH``
+    entries that are empty, relative, or inside ``root``. Raises GitUnavailable."""
+    search = os.pathsep.join(
+        entry for entry in os.environ.get("PATH", os.defpath).split(os.pathsep)
+        if entry and os.path.isabs(entry) and not _inside(Path(entry), root))
+    with _found_lock:
+        if search not in _found:
+            _found[search] = _locate(search, root)
+        found = _found[search]
+    if found is None:
+        raise GitUnavailable("git is not installed")
+    path, version = found
+    if _inside(Path(path), root):
+        raise GitUnavailable("the only git found lies inside the scanned folder")
+    if version < MIN_VERSION:
+        raise GitUnavailable(f"git {'.'.join(map(str, version))} is older than 2.31")
+    return found
+
+
+def _locate(search: str, root: Path) -> tuple[str, tuple[int, ...]] | None:
+    path = shutil.which("git", path=search)
+    if path is None:
+        return None
+    path = os.path.realpath(path)
+    if _inside(Path(path), root):
+        return path, (0,)
+    try:
+        out = subprocess.run([path, "version"], capture_output=True, timeout=TIMEOUT,
+                             stdin=subprocess.DEVNULL, env=_environment(()), check=True).stdout
+    except (OSError, subprocess.SubprocessError):
+        return None
+    match = re.search(rb"(\d+)\.(\d+)", out)
+    return path, (int(match[1]), int(match[2])) if match else (0,)
+
+
+def _inside(path: Path, root: Path) -> bool:
+    try:
+        return Path(os.path.realpath(path)).is_relative_to(os.path.realpath(root))
+    except (OSError, ValueError):
+        return False
+
+
+def _environment(overrides: tuple[tuple[str, str], ...]) -> dict[str, str]:
+    env = {key: value for key, value in os.environ.items()
+           if key not in ("GIT_EXTERNAL_DIFF", "GIT_PAGER", "GIT_ASKPASS", "SSH_ASKPASS",
+                          "GIT_SSH", "GIT_SSH_COMMAND", "GIT_EDITOR", "GIT_TRACE2_EVENT")
+           and not key.startswith("GIT_CONFIG_")}
+    env.update(GIT_CONFIG_NOSYSTEM="1", GIT_ATTR_NOSYSTEM="1", GIT_NO_LAZY_FETCH="1",
+               GIT_TERMINAL_PROMPT="0", GIT_OPTIONAL_LOCKS="0", GIT_PROTOCOL_FROM_USER="0",
+               GIT_NO_REPLACE_OBJECTS="1", GIT_PAGER="cat", LC_ALL="C", LANGUAGE="C")
+    if os.environ.get("GIT_CONFIG_GLOBAL"):  # the user's choice of global file stays
+        env["GIT_CONFIG_GLOBAL"] = os.environ["GIT_CONFIG_GLOBAL"]
+    env["GIT_CONFIG_COUNT"] = str(len(overrides))
+    for index, (key, value) in enumerate(overrides):
+        env[f"GIT_CONFIG_KEY_{index}"] = key
+        env[f"GIT_CONFIG_VALUE_{index}"] = value
+    return env
+
+
+class Git:
+    """Git commands in one folder, with the repository's configuration neutralised."""
+
+    def __init__(self, cwd: Path, root: Path) -> None:
+        self.cwd = cwd
+        self.executable, self.version = find_git(root)
+        self._env = _environment(FIXED)
+        names = self.output("config", "--null", "--name-only", "--list").split(b"\0")
+        drivers = sorted({name for name in (raw.decode("utf-8", "surrogateescape")
+                                            for raw in names) if _DRIVER.fullmatch(name)})
+        self._env = _environment(FIXED + tuple((name, "") for name in drivers))
+
+    @property
+    def environment(self) -> Mapping[str, str]:
+        return self._env
+
+    def argv(self, args: tuple[str, ...]) -> list[str]:
+        return [self.executable, "--no-pager", "--literal-pathspecs", *args]
+
+    def output(self, *args: str, timeout: float = TIMEOUT) -> bytes:
+        """The output of one command. Raises GitUnavailable on failure or after
+        ``timeout`` seconds, with git's first line of complaint."""
+        process = self._start(args, stdin=False)
+        try:
+            out, err = process.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            _kill(process)
+            process.communicate()
+            raise GitUnavailable(f"git {args[0]} took longer than {timeout:g} s") from None
+        finally:
+            _stop(process)
+        if process.returncode != 0:
+            first = err.decode("utf-8", "replace").strip().splitlines()[:1]
+            raise GitUnavailable(first[0] if first else f"git {args[0]} failed")
+        return out
+
+    def stream(self, args: tuple[str, ...], *, stdin: bool = False) -> Stream:
+        """Start a command whose output is read as it comes (see ``Stream``)."""
+        try:
+            process = self._start(args, stdin=stdin, stream=True)
+        except GitUnavailable as exc:
+            raise OSError(str(exc)) from exc
+        return Stream(process, _Deadline(process, STREAM_TIMEOUT))
+
+    def _start(self, args: tuple[str, ...], *, stdin: bool = False, stream: bool = False
+               ) -> subprocess.Popen[bytes]:
+        try:
+            return subprocess.Popen(
+                self.argv(args), cwd=self.cwd, env=self._env,
+                stdin=subprocess.PIPE if stdin else subprocess.DEVNULL,
+                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL if stream else subprocess.PIPE,
+                start_new_session=True, close_fds=True)
+        except OSError as exc:
+            raise GitUnavailable(f"git could not start: {exc.strerror}") from exc
+
+
+class _Deadline:
+    """Kills a git process group when its time is up."""
+
+    def __init__(self, process: subprocess.Popen[bytes], seconds: float) -> None:
+        self.fired = False
+        self._process = process
+        self._timer = threading.Timer(seconds, self._fire)
+        self._timer.daemon = True
+        self._timer.start()
+
+    def _fire(self) -> None:
+        self.fired = True
+        _kill(self._process)
+
+    def cancel(self) -> None:
+        self._timer.cancel()
+
+
+class Stream:
+    """A git command running in the background: its input, its output as it comes, and
+    whether it succeeded. Killed at its deadline, and when ``stop`` is called."""
+
+    def __init__(self, process: subprocess.Popen[bytes], deadline: _Deadline) -> None:
+        self._process = process
+        self._deadline = deadline
+
+    @property
+    def stdin(self) -> IO[bytes]:
+        if self._process.stdin is None:
+            raise OSError("git was started without input")
+        return self._process.stdin
+
+    @property
+    def stdout(self) -> IO[bytes]:
+        assert self._process.stdout is not None
+        return self._process.stdout
+
+    def succeeded(self) -> bool:
+        """Wait for git to exit (read its output to the end first): did it exit with 0
+        in time?"""
+        return self._process.wait() == 0 and not self._deadline.fired
+
+    def stop(self) -> None:
+        self._deadline.cancel()
+        _stop(self._process)
+
+
+def _kill(process: subprocess.Popen[bytes]) -> None:
+    try:
+        os.killpg(process.pid, signal.SIGKILL)  # git and whatever it started
+    except (OSError, ProcessLookupError):
+        with contextlib.suppress(OSError):
+            process.kill()
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    if process.stdin is not None:
+        with contextlib.suppress(OSError):
+            process.stdin.close()
+    if process.poll() is None:
+        _kill(process)
+    process.wait()
+    for stream in (process.stdout, process.stderr):
+        if stream is not None:
+            stream.close()
