@@ -25,8 +25,15 @@ GATES = ("soft-launch", "full-launch")
 EXIT_GO, EXIT_NO_GO, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 
 
+def _echo(text: str, fmt: str = "terminal", *, err: bool = False) -> None:
+    """Write ``text`` (in ``fmt``) with nothing a CI runner would read as a command."""
+    from readiness.report.escape import ci_safe
+
+    click.echo(ci_safe(text, fmt), nl=False, err=err)
+
+
 def _fail(error: ReadinessError) -> NoReturn:
-    click.echo(f"readiness: error: {error}", err=True)
+    _echo(f"readiness: error: {error}\n", err=True)
     sys.exit(error.exit_code)
 
 
@@ -48,9 +55,9 @@ def guarded(function: F) -> F:
         except Exception as exc:  # noqa: BLE001 - the last line of defence
             if os.environ.get("READINESS_DEBUG"):
                 raise
-            click.echo(f"readiness: internal error: {one_line(f'{type(exc).__name__}: {exc}')}"
-                       " (set READINESS_DEBUG=1 for the traceback, and please report it)",
-                       err=True)
+            _echo(f"readiness: internal error: {one_line(f'{type(exc).__name__}: {exc}')}"
+                  " (set READINESS_DEBUG=1 for the traceback, and please report it)\n",
+                  err=True)
             sys.exit(EXIT_INTERNAL)
 
     return wrapper  # type: ignore[return-value]
@@ -130,6 +137,20 @@ def main() -> None:
     Exit codes: 0 go, 1 no-go (or what --fail-on makes fail), 2 usage or config
     error, 3 internal error.
     """
+    import signal
+    import threading
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _terminated)
+
+
+def _terminated(signum: int, frame: object) -> None:
+    """SIGTERM (a CI job cancelled, a hook timed out): stop the worker processes with us."""
+    import multiprocessing
+
+    for child in multiprocessing.active_children():
+        child.kill()
+    os._exit(128 + signum)
 
 
 @main.command()
@@ -200,7 +221,7 @@ def list_checks(path: Path, fmt: str, config_path: Path | None, allow_local_plug
     """List the checks: code, name, gap, due week, severity and source."""
     from readiness.commands.catalogue import list_text
 
-    click.echo(list_text(path, fmt, config_path, allow_local_plugins), nl=False)
+    _echo(list_text(path, fmt, config_path, allow_local_plugins), fmt)
 
 
 @main.command()
@@ -211,7 +232,7 @@ def explain(ident: str, config_path: Path | None) -> None:
     """Explain CHECK (a name like llm-timeouts or a code like INF001)."""
     from readiness.commands.catalogue import explain_text
 
-    click.echo(explain_text(ident, Path("."), config_path), nl=False)
+    _echo(explain_text(ident, Path("."), config_path))
 
 
 @main.command()
@@ -223,7 +244,7 @@ def timeline(path: Path, config_path: Path | None, policy_path: Path | None,
     """Show the 16 weeks, where the project stands, and what is due next."""
     from readiness.commands.timeline import timeline_text
 
-    click.echo(timeline_text(path, config_path, policy_path, day, overrides), nl=False)
+    _echo(timeline_text(path, config_path, policy_path, day, overrides))
 
 
 @main.command()
@@ -251,7 +272,7 @@ def evals(files: tuple[Path, ...], fmt: str, id_field: str | None, category: str
 
     fields = {"id": id_field, "category": category, "correct": correct, "score": score,
               "tags": tags, "threshold": threshold}
-    click.echo(evals_text(files, fields, fmt), nl=False)
+    _echo(evals_text(files, fields, fmt), fmt)
 
 
 @main.command()
@@ -271,7 +292,7 @@ def usage(files: tuple[Path, ...], config_path: Path | None, fmt: str) -> None:
     """
     from readiness.commands.usage import usage_text
 
-    click.echo(usage_text(files, config_path, fmt), nl=False)
+    _echo(usage_text(files, config_path, fmt), fmt)
 
 
 @main.command()

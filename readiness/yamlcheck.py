@@ -14,7 +14,7 @@ key must be set. They run no code from the repository, so they need no consent f
 
 from __future__ import annotations
 
-import re
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -32,6 +32,8 @@ from readiness.model import (
 )
 
 if TYPE_CHECKING:
+    import regex
+
     from readiness.config import Config
     from readiness.project import Project
 
@@ -121,9 +123,11 @@ def _rule(rule: dict[str, Any], credit: str | None, doc: yamlsource.Document,
             return Finding(Status.FAIL, f"{key} is not set in readiness.yaml")
 
         return config_set
+    import regex  # patterns come from the repository: matched with a deadline (see _matches)
+
     try:
-        pattern = re.compile(arg["pattern"])
-    except re.error as exc:
+        pattern = regex.compile(arg["pattern"])
+    except (regex.error, TypeError, ValueError, OverflowError) as exc:
         raise doc.error(where + (kind, "pattern"), f"invalid regular expression: {exc}") from None
     files = arg.get("files", "**/*")
     present = kind == "pattern_present"
@@ -131,7 +135,8 @@ def _rule(rule: dict[str, Any], credit: str | None, doc: yamlsource.Document,
     def pattern_rule(project: Project, config: Config) -> Finding:
         if not project.glob(files):
             return Finding(Status.NOT_APPLICABLE, f"no file matches {files}")
-        hits = _matches(project, pattern, files)
+        hits = _matches(project, pattern, files,
+                        float(config.get("thresholds.check_timeout_seconds", 60)))
         if present and hits:
             return Finding(Status.PASS, f"/{pattern.pattern}/ found in {hits[0]}",
                            tuple(hits[:MAX_EVIDENCE]), strength or Credit.ENFORCED)
@@ -146,10 +151,23 @@ def _rule(rule: dict[str, Any], credit: str | None, doc: yamlsource.Document,
     return pattern_rule
 
 
-def _matches(project: Project, pattern: re.Pattern[str], files: str) -> list[Evidence]:
+def _matches(project: Project, pattern: regex.Pattern[str], files: str, seconds: float
+             ) -> list[Evidence]:
+    """Lines of ``files`` where ``pattern`` matches. A pattern from the repository may
+    backtrack for ever: every search gets what is left of ``seconds`` (and lets the other
+    checks run meanwhile); past it, TimeoutError makes the check an error."""
+    deadline = time.monotonic() + seconds
     hits = []
     for rel in project.glob(files):
         for number, line in enumerate(project.lines(rel), 1):
-            if pattern.search(line):
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise TimeoutError(f"/{pattern.pattern}/ took longer than {seconds:g} s")
+            try:
+                found = pattern.search(line, concurrent=True, timeout=left)
+            except TimeoutError:
+                raise TimeoutError(f"/{pattern.pattern}/ took longer than {seconds:g} s "
+                                   f"on {rel}:{number}") from None
+            if found:
                 hits.append(Evidence(rel, number))
     return hits

@@ -95,6 +95,34 @@ def plain(value: Any) -> str:
         return str(value)
 
 
+# --- CI logs ------------------------------------------------------------------------------
+
+# CI runners read commands from the log: GitHub Actions a line starting with ``::name``
+# (after blanks), and its older ``##[name]`` anywhere in a line, as does Azure Pipelines'
+# ``##vso[``. None of these is ever in our own text, so any that a rendered report holds
+# came from the repository, and one of its characters is written as an escape of the
+# report's own syntax: the report says the same, and the log sees no command.
+_CI_COMMAND = re.compile(r"(?m)^([ \t]*):(?=:)|#(?=#(?:\[|vso\[))")
+_CI_ESCAPES = {  # format: (":" , "#") as that format writes them without meaning anything else
+    "terminal": ("\\x3a", "\\x23"),
+    "json": ("\\u003a", "\\u0023"),
+    "sarif": ("\\u003a", "\\u0023"),
+    "html": ("&#58;", "&#35;"),
+    "junit": ("&#58;", "&#35;"),
+    "markdown": ("&#58;", "&#35;"),
+}
+
+
+def ci_safe(text: str, fmt: str = "terminal") -> str:
+    """``text`` (a whole rendered report in ``fmt``) with nothing a CI runner reads as a
+    workflow command: a line starting ``::`` and ``##[`` / ``##vso[`` anywhere."""
+    if "::" not in text and "##" not in text:
+        return text
+    colon, hash_ = _CI_ESCAPES.get(fmt, _CI_ESCAPES["terminal"])
+    return _CI_COMMAND.sub(lambda m: m.group(1) + colon if m.group(1) is not None else hash_,
+                           text)
+
+
 # --- HTML -------------------------------------------------------------------------------
 
 
