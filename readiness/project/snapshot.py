@@ -26,6 +26,7 @@ from readiness.git.info import GitFacts, open_repository
 from readiness.project import workers as workers_
 from readiness.project.cache import content_key, is_within
 from readiness.project.filefacts import FactStore, Signature, store_path
+from readiness.project.globs import glob_match
 
 T = TypeVar("T")
 A = TypeVar("A")
@@ -274,7 +275,7 @@ class Project:
 
     def glob(self, pattern: str) -> list[str]:
         """Scanned files matching a glob (``**`` crosses folders), in sorted order."""
-        return [f for f in self.files if _glob_match(f, pattern)]
+        return [f for f in self.files if glob_match(f, pattern)]
 
     def with_suffix(self, *suffixes: str) -> Iterator[str]:
         return (f for f in self.files if f.endswith(suffixes))
@@ -357,6 +358,9 @@ def parse_python(source: str) -> ast.Module | None:
         return None
 
 
+_STAR_RUNS = re.compile(r"\*+")
+
+
 def _walk(root: Path) -> list[str]:
     """List files without git, honouring every .gitignore on the way down."""
     import pathspec
@@ -371,6 +375,9 @@ def _walk(root: Path) -> list[str]:
         if ignore_file.is_file() and not ignore_file.is_symlink():
             try:
                 lines = ignore_file.read_text(encoding="utf-8", errors="replace").splitlines()
+                # pathspec matches with regular expressions: a pattern with many runs of *
+                # could backtrack for hours (no real .gitignore has one), so it is left out
+                lines = [line for line in lines if len(_STAR_RUNS.findall(line)) <= 4]
                 specs.append((rel_folder, pathspec.GitIgnoreSpec.from_lines(lines)))
             except OSError:
                 pass
@@ -389,38 +396,5 @@ def _walk(root: Path) -> list[str]:
     return found
 
 
-_GLOB_CACHE: dict[str, re.Pattern[str]] = {}
-
-
 def _excluded(path: str, patterns: tuple[str, ...]) -> bool:
-    return any(_glob_match(path, p) or path.startswith(p.rstrip("/") + "/") for p in patterns)
-
-
-def _glob_match(path: str, pattern: str) -> bool:
-    """Glob where ``*`` stays inside one folder and ``**/`` spans any number of them."""
-    return _compile_glob(pattern).match(path) is not None
-
-
-def _compile_glob(pattern: str) -> re.Pattern[str]:
-    cached = _GLOB_CACHE.get(pattern)
-    if cached is None:
-        out, i = [], 0
-        while i < len(pattern):
-            if pattern.startswith("**/", i):
-                out.append("(?:.*/)?")
-                i += 3
-            elif pattern.startswith("**", i):
-                out.append(".*")
-                i += 2
-            elif pattern[i] == "*":
-                out.append("[^/]*")
-                i += 1
-            elif pattern[i] == "?":
-                out.append("[^/]")
-                i += 1
-            else:
-                out.append(re.escape(pattern[i]))
-                i += 1
-        cached = _GLOB_CACHE[pattern] = re.compile("".join(out) + r"\Z")
-    return cached
-
+    return any(glob_match(path, p) or path.startswith(p.rstrip("/") + "/") for p in patterns)
