@@ -72,6 +72,18 @@ def _date(ctx: click.Context, param: click.Parameter, value: str | None) -> date
         raise click.BadParameter(f"expected a date YYYY-MM-DD, got {value!r}") from None
 
 
+def _regular(ctx: click.Context, param: click.Parameter, value: tuple[Path, ...]
+             ) -> tuple[Path, ...]:
+    """FILES must be regular files: a device or a pipe would never end."""
+    from readiness import inputs
+
+    for path in value:
+        problem = inputs.check_regular(path)
+        if problem:
+            _fail(ReadinessError(problem, path=str(path)))
+    return value
+
+
 def _names(ctx: click.Context, param: click.Parameter, value: Sequence[str]) -> tuple[str, ...]:
     return tuple(n.strip() for item in value for n in item.split(",") if n.strip())
 
@@ -248,7 +260,8 @@ def timeline(path: Path, config_path: Path | None, policy_path: Path | None,
 
 
 @main.command()
-@click.argument("files", nargs=-1, type=click.Path(path_type=Path, dir_okay=False, exists=True))
+@click.argument("files", nargs=-1, callback=_regular,
+                type=click.Path(path_type=Path, dir_okay=False, exists=True))
 @click.option("-f", "--format", "fmt", type=click.Choice(("terminal", "json")),
               default="terminal", show_default=True)
 @click.option("--id", "id_field", metavar="FIELD", help="Generic files: the example id field.")
@@ -276,7 +289,8 @@ def evals(files: tuple[Path, ...], fmt: str, id_field: str | None, category: str
 
 
 @main.command()
-@click.argument("files", nargs=-1, type=click.Path(path_type=Path, dir_okay=False, exists=True))
+@click.argument("files", nargs=-1, callback=_regular,
+                type=click.Path(path_type=Path, dir_okay=False, exists=True))
 @click.option("--config", "config_path", type=click.Path(path_type=Path, dir_okay=False),
               help="readiness.yaml with usage.volume, budget and prices "
                    "(default: ./readiness.yaml).")
@@ -314,13 +328,16 @@ def schema() -> None:
 @guarded
 def report(scorecard: Path, fmt: str, output: Path | None, fail_on: str) -> None:
     """Re-render a saved JSON scorecard (from `check --format json`) without re-scanning."""
+    from readiness import inputs
     from readiness.commands.check import emit, exit_code
     from readiness.report.json import load
 
     try:
-        text = scorecard.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ReadinessError(f"cannot read: {exc}", path=str(scorecard)) from None
+        text = inputs.read_bytes(scorecard, inputs.MAX_SCORECARD_BYTES).decode("utf-8")
+    except inputs.Refused as exc:
+        raise ReadinessError(str(exc), path=str(scorecard)) from None
+    except UnicodeDecodeError as exc:
+        raise ReadinessError(f"not UTF-8 text (byte {exc.start})", path=str(scorecard)) from None
     card = load(text, str(scorecard))
     emit(card, fmt, output)
     sys.exit(exit_code(card.verdict, fail_on))

@@ -17,7 +17,7 @@ from importlib import resources
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from readiness import yamlsource
+from readiness import inputs, yamlsource
 from readiness.errors import ConfigError
 from readiness.model import Evidence, Severity, Waiver
 
@@ -120,12 +120,14 @@ def base_profile() -> yamlsource.Document:
     return yamlsource.load(text, "base profile")
 
 
-def read_layer(path: Path, display: str, root: Path) -> yamlsource.Document:
-    """Read and validate one YAML layer; every problem is a one-line ConfigError."""
+def read_layer(path: Path, display: str, root: Path, *, within: Path | None = None
+               ) -> yamlsource.Document:
+    """Read and validate one YAML layer; every problem is a one-line ConfigError. A file of
+    the repository (``within``) is not read through a link that leads out of it."""
     try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise ConfigError(f"cannot read: {exc.strerror}", path=display) from None
+        raw = inputs.read_bytes(path, inputs.MAX_CONFIG_BYTES, within=within)
+    except inputs.Refused as exc:
+        raise ConfigError(str(exc), path=display) from None
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -326,7 +328,8 @@ def load_config(
         display = _display(source, root)
         if not source.is_file():
             raise ConfigError("config file not found", path=display)
-        document = read_layer(source, display, root)
+        document = read_layer(source, display, root,
+                              within=root if config_path is None else None)
         data = merge(data, document.data, origins, PROJECT)
     notes: list[str] = []
     required: frozenset[str] = frozenset()

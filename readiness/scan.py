@@ -38,6 +38,25 @@ class ScanOptions:
     baseline: Scorecard | None = None
 
 
+def _repository_files(root: Path, pattern: str) -> list[str]:
+    """Files under ``root`` matching the glob ``pattern`` (links not followed, nothing
+    outside ``root``: a pattern with ``..`` or an absolute one matches nothing)."""
+    import os
+
+    from readiness.project.globs import glob_match
+
+    pattern = pattern.removeprefix("./")
+    if os.path.isabs(pattern) or ".." in pattern.split("/"):
+        return []
+    found: list[str] = []
+    for folder, dirs, files in os.walk(root, followlinks=False):
+        rel = os.path.relpath(folder, root).replace(os.sep, "/")
+        prefix = "" if rel == "." else rel + "/"
+        dirs[:] = sorted(d for d in dirs if d not in (".git", "node_modules", ".venv"))
+        found.extend(prefix + name for name in files if glob_match(prefix + name, pattern))
+    return sorted(found)
+
+
 def assemble(config: Config, *, allow_local: bool,
              extra: tuple[Check, ...] = ()) -> registry.Registry:
     """Every check this run may use: built-in, packs, YAML checks, and consented local ones."""
@@ -47,12 +66,12 @@ def assemble(config: Config, *, allow_local: bool,
     groups.extend(registry.entry_point_checks())
     root = config.root
     for pattern in config.get("plugins.yaml_checks", []):
-        matches = sorted(root.glob(pattern))
+        matches = _repository_files(root, pattern)
         if not matches:
-            raise ConfigError(f"plugins.yaml_checks: no file matches {pattern!r}",
-                              path=_config_display(config))
-        for path in matches:
-            groups.append(yamlcheck.load_file(path, path.relative_to(root).as_posix()))
+            raise ConfigError(f"plugins.yaml_checks: no file matches {pattern!r} inside the "
+                              "repository", path=_config_display(config))
+        for rel in matches:
+            groups.append(yamlcheck.load_file(root / rel, rel, within=root))
     local = config.get("plugins.local")
     if local and allow_local:
         groups.append(registry.local_checks(root / local, local))

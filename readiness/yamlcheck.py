@@ -19,7 +19,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from readiness import yamlsource
+from readiness import inputs, yamlsource
 from readiness.errors import ConfigError
 from readiness.model import (
     Check,
@@ -71,14 +71,19 @@ SCHEMA: dict[str, Any] = {
 }
 
 
-def load_file(path: Path, display: str) -> tuple[Check, ...]:
-    """Parse one YAML check file into checks; errors name the file, line and column."""
+def load_file(path: Path, display: str, within: Path | None = None) -> tuple[Check, ...]:
+    """Parse one YAML check file into checks; errors name the file, line and column. A file
+    of the repository (``within``) is not read through a link that leads out of it."""
     import jsonschema
 
     try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
+        text = inputs.read_bytes(path, inputs.MAX_CONFIG_BYTES, within=within
+                                 ).decode("utf-8-sig")
+    except inputs.Refused as exc:
         raise ConfigError(f"cannot read YAML checks: {exc}", path=display) from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"cannot read YAML checks: not UTF-8 text (byte {exc.start})",
+                          path=display) from None
     doc = yamlsource.load(text, display)
     errors = sorted(jsonschema.Draft202012Validator(SCHEMA).iter_errors(doc.data),
                     key=lambda e: doc.where(tuple(e.absolute_path)) or (0, 0))

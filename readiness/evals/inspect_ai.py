@@ -48,7 +48,7 @@ from readiness.evals.values import (
 )
 
 # Per-member ceiling against zip bombs; a single sample with a long transcript is a few MB.
-MAX_MEMBER_BYTES = 256 * 1024 * 1024
+MAX_MEMBER_BYTES = 64 * 1024 * 1024
 ZIP_ZSTANDARD = 93
 _LETTERS = {"C": (Outcome.PASS, 1.0), "I": (Outcome.FAIL, 0.0), "P": (Outcome.FAIL, 0.5),
             "N": (Outcome.FAIL, 0.0)}
@@ -148,7 +148,8 @@ def _zstd(data: bytes, display: str) -> bytes:
             continue
         try:
             if module_name == "compression.zstd":
-                out: bytes = module.decompress(data)
+                out: bytes = module.ZstdDecompressor().decompress(
+                    data, max_length=MAX_MEMBER_BYTES + 1)
             else:
                 reader = module.ZstdDecompressor().stream_reader(io.BytesIO(data),
                                                                  read_across_frames=True)

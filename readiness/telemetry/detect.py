@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import csv
 import enum
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, BinaryIO, NamedTuple
 
 from readiness.errors import InputError
 from readiness.telemetry import gateways, loadtest, otlp, providers
@@ -114,11 +114,27 @@ def load_document(path: Path) -> Any:
         raise InputError(f"not telemetry: {exc}; {EXPECTED}", path=str(path)) from None
 
 
+MAX_LINE_BYTES = 64 * 1024 * 1024  # a longer line is reported as malformed, never held whole
+
+
+def bounded_lines(handle: BinaryIO, limit: int = MAX_LINE_BYTES) -> Iterator[bytes | None]:
+    """The lines of ``handle``, each at most ``limit`` bytes; None in place of a longer
+    line, whose rest is read past in chunks, never held in memory."""
+    while raw := handle.readline(limit + 1):
+        if len(raw) <= limit or raw.endswith(b"\n"):
+            yield raw
+            continue
+        while raw and not raw.endswith(b"\n"):
+            raw = handle.readline(1024 * 1024)
+        yield None
+
+
 def detect(path: Path) -> Detection:
     """Recognise ``path`` or raise InputError naming it and what was expected."""
     try:
         with path.open("rb") as handle:
-            head = [line for _, line in zip(range(_PROBE_LINES), handle, strict=False)]
+            head = [line or b"" for _, line in zip(range(_PROBE_LINES), bounded_lines(handle),
+                                                   strict=False)]
     except OSError as exc:
         raise InputError(f"cannot read telemetry file: {exc.strerror}", path=str(path)) from None
     lines = [line.strip() for line in head]

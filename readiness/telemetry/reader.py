@@ -16,9 +16,11 @@ from readiness.errors import InputError
 from readiness.telemetry import gateways, loadtest, otlp, providers
 from readiness.telemetry.detect import (
     EXPECTED,
+    MAX_LINE_BYTES,
     Detection,
     Format,
     Layout,
+    bounded_lines,
     classify_object,
     detect,
     document_items,
@@ -106,7 +108,11 @@ def read_requests(path: Path, detection: Detection | None = None) -> Iterator[It
 
 def _read_lines(path: Path, convert: Converter) -> Iterator[Item]:
     with path.open("rb") as handle:
-        for number, raw in enumerate(handle, start=1):
+        for number, raw in enumerate(bounded_lines(handle), start=1):
+            if raw is None:
+                yield Malformed(f"{path}:{number}",
+                                f"line longer than {MAX_LINE_BYTES // (1024 * 1024)} MB; skipped")
+                continue
             line = raw.strip()
             if number == 1:
                 line = line.removeprefix(b"\xef\xbb\xbf")
