@@ -98,7 +98,7 @@ def _sets(ctx: click.Context, param: click.Parameter, value: Sequence[str]) -> d
             raise click.BadParameter(f"expected KEY=VALUE, got {item!r}")
         try:
             parsed = yaml.safe_load(raw) if raw.strip() else raw
-        except yaml.YAMLError:
+        except (yaml.YAMLError, ValueError, OverflowError):  # 2026-13-45, 5,000 digits
             parsed = raw
         if isinstance(parsed, datetime.date):
             parsed = parsed.isoformat()

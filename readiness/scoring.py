@@ -135,6 +135,17 @@ def judge(results: Sequence[Result], timeline: Timeline, gate: Gate, view: GateV
     rest = [r for r in considered if r not in blockers]
     if rest:
         return Judgement(Verdict.CONDITIONAL_GO, tuple(_describe(r) for r in rest))
+    if week is not None and week < 1:
+        # Nothing is due before the pilot starts; a start date far ahead must not turn
+        # failing blockers into a GO.
+        early = [r for r in results if r.severity is Severity.BLOCKER and not r.in_baseline
+                 and r.status is not Status.WAIVED
+                 and r.effective in (Status.FAIL, Status.ERROR)]
+        if early:
+            starts = timeline.pilot_start.isoformat() if timeline.pilot_start else "later"
+            return Judgement(Verdict.CONDITIONAL_GO, (
+                f"the pilot has not started (week 1 begins {starts}): nothing is due yet, "
+                f"but {len(early)} blocker(s) already fail", *(_describe(r) for r in early)))
     due = [r for r in results if r.due and r.status is not Status.NOT_APPLICABLE]
     what = f"due by week {view.horizon}" if week is not None else "for this gate"
     return Judgement(Verdict.GO, (f"all {len(due)} checks {what} pass or are waived",))

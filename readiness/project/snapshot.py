@@ -52,7 +52,11 @@ class Project:
                  cache_dir: Path | None = None, jobs: int | None = None) -> None:
         self.root = root.resolve()
         self._root_text = str(self.root)
-        self.cache_dir = cache_dir  # where shared analyses may cache per-file facts; None: off
+        # where analyses may keep facts between runs; None: off. Never inside the scanned
+        # repository: a scan only reads it.
+        if cache_dir is not None and is_within(cache_dir, self.root):
+            cache_dir = None
+        self.cache_dir = cache_dir
         self.jobs = jobs
         self._shared: dict[str, object] = {}
         self._shared_locks: dict[str, threading.Lock] = {}
@@ -66,9 +70,7 @@ class Project:
         self._skipped: dict[str, str] = {}
         self._signature: dict[str, Signature] = {}
         self._key: dict[str, str | None] = {}
-        # the cache never lives inside the scanned repository
-        keep = cache_dir is not None and not is_within(cache_dir, self.root)
-        self._store = FactStore(store_path(cache_dir, self.root) if keep and cache_dir else None)
+        self._store = FactStore(store_path(cache_dir, self.root) if cache_dir else None)
         cores = os.cpu_count() or 1
         count = min(jobs or cores, cores)
         # worker processes of the run (see readiness.project.workers); None: this process alone

@@ -124,8 +124,9 @@ def _from_judged(facts: GitFacts, files: dict[str, Role], verdicts: _Verdicts
 def _scan(facts: GitFacts, files: dict[str, Role], verdicts: _Verdicts,
           blobs: _Blobs) -> History:
     """Walk the history newest first and stop at the first qualifying commit."""
-    with facts.stream("log", FORMAT, "-p", "-U0", *_LOG, "--src-prefix=a/", "--dst-prefix=b/",
-                      "--", *files) as run:
+    # --text: a committed .gitattributes saying "-diff" must not hide a prompt change
+    with facts.stream("log", FORMAT, "-p", "-U0", "--text", *_LOG, "--src-prefix=a/",
+                      "--dst-prefix=b/", "--", *files) as run:
         try:
             for commit, diffs in patches(run.stdout):
                 known, verdict = verdicts.get(commit, diffs)

@@ -24,6 +24,9 @@ _BIDI = frozenset(
     [0x061C, 0x200E, 0x200F, 0x202A, 0x202B, 0x202C, 0x202D, 0x202E]
     + [0x2066, 0x2067, 0x2068, 0x2069]
 )
+# Characters that take no room on screen: a name holding one looks like another name.
+_INVISIBLE = frozenset([0x00AD, 0x034F, 0x115F, 0x1160, 0x17B4, 0x17B5, 0x180E, 0x200B, 0x200C,
+                        0x200D, 0x2060, 0x2061, 0x2062, 0x2063, 0x2064, 0x3164, 0xFEFF, 0xFFA0])
 _LINE_BREAKS = re.compile("\r\n|[\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
 ELLIPSIS = "\u2026"
 
@@ -32,14 +35,17 @@ def _visible_char(ch: str) -> str:
     code = ord(ch)
     if code < 0x20 or 0x7F <= code <= 0x9F:
         return f"\\x{code:02x}"
-    if code in _BIDI or code in (0xFFFE, 0xFFFF) or 0xD800 <= code <= 0xDFFF:
-        # bidi overrides, non-characters, lone surrogates (from surrogateescape'd names)
-        return f"\\u{code:04x}"
+    if (code in _BIDI or code in _INVISIBLE or code in (0xFFFE, 0xFFFF)
+            or 0xD800 <= code <= 0xDFFF or 0xE0000 <= code <= 0xE007F):
+        # bidi overrides, invisible characters (zero-width, tags), non-characters, lone
+        # surrogates (from surrogateescape'd names)
+        return f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}"
     return ch
 
 
-_NEEDS_WORK = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
-                         "\ud800-\udfff\ufffe\uffff]")
+_NEEDS_WORK = re.compile("[\x00-\x1f\x7f-\x9f\xad\u034f\u061c\u115f\u1160\u17b4\u17b5"
+                         "\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069"
+                         "\u3164\ufeff\uffa0\ud800-\udfff\ufffe\uffff\U000e0000-\U000e007f]")
 
 
 def visible(text: str, keep: str = "") -> str:

@@ -92,7 +92,7 @@ def load(text: str, display: str) -> Scorecard:
     """Read a saved JSON scorecard back; anything else is a one-line InputError."""
     try:
         data = json.loads(text)
-    except (json.JSONDecodeError, RecursionError) as exc:
+    except (ValueError, RecursionError) as exc:  # JSONDecodeError, 5,000-digit numbers
         line = getattr(exc, "lineno", None)
         raise InputError(f"not JSON: {getattr(exc, 'msg', exc)}", path=display, line=line) \
             from None
@@ -122,12 +122,14 @@ def _scorecard(data: dict[str, Any]) -> Scorecard:
         dirty=data["project"]["dirty"],
         timeline=Timeline(
             pilot_start=_day(tl["pilot_start"]), date=_day(data["date"]) or datetime.date.min,
-            week=tl["week"], phase=tl["phase"], total_weeks=int(tl["total_weeks"])),
-        gate=GateView(str(data["gate"]), int(data["gate_week"]), str(data["assessment"]),
-                      int(data["horizon_week"])),
+            week=_week(tl["week"], "timeline.week"), phase=tl["phase"],
+            total_weeks=_week(tl["total_weeks"], "timeline.total_weeks")),
+        gate=GateView(str(data["gate"]), _week(data["gate_week"], "gate_week"),
+                      str(data["assessment"]), _week(data["horizon_week"], "horizon_week")),
         verdict=Verdict(data["verdict"]),
         reasons=tuple(str(r) for r in data["reasons"]),
-        scores={str(k): (None if v is None else int(v)) for k, v in data["scores"].items()},
+        scores={str(k): (None if v is None else _number(v, 0, 100, "scores"))
+                for k, v in data["scores"].items()},
         results=tuple(_load_result(r) for r in data["results"]),
         next_actions=tuple(str(a) for a in data.get("next_actions", [])),
         hints=tuple(str(h) for h in data.get("hints", [])),
@@ -136,6 +138,23 @@ def _scorecard(data: dict[str, Any]) -> Scorecard:
         settings=tuple((s["key"], s["value"], s["source"]) for s in data.get("settings", [])),
         extras={k: v for k, v in data.items() if k not in known},
     )
+
+
+MAX_WEEK = 520  # ten years: a saved scorecard claiming more is not one this tool wrote
+
+
+def _number(value: Any, low: int, high: int, name: str) -> int:
+    """An integer field within its range: a hand-edited scorecard with a score of 10**9 or
+    a 5,000-digit week would otherwise render gigabytes."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError(f"{name} is not a number: {str(value)[:40]!r}")
+    if not low <= value <= high:
+        raise ValueError(f"{name} {str(value)[:40]} is outside {low}..{high}")
+    return int(value)
+
+
+def _week(value: Any, name: str) -> int:
+    return _number(value, -MAX_WEEK, MAX_WEEK, name)
 
 
 def _day(value: Any) -> datetime.date | None:
@@ -150,14 +169,16 @@ def _load_waiver(w: dict[str, Any]) -> Waiver:
 def _load_result(r: dict[str, Any]) -> Result:
     return Result(
         code=str(r["code"]), name=str(r["name"]), gap=Gap(r["gap"]),
-        severity=Severity(r["severity"]), due_week=int(r["due_week"]), title=str(r["title"]),
+        severity=Severity(r["severity"]), due_week=_week(r["due_week"], "due_week"),
+        title=str(r["title"]),
         status=Status(r["status"]), message=str(r["message"]),
         remediation=str(r["remediation"]),
         evidence=tuple(Evidence(str(e["path"]), e.get("line"), str(e.get("note", "")))
                        for e in r["evidence"]),
         credit=Credit(r["credit"]) if r.get("credit") else None,
         observed=Status(r["observed"]) if r.get("observed") else None,
-        due=bool(r.get("due", True)), overdue_weeks=int(r.get("overdue_weeks", 0)),
+        due=bool(r.get("due", True)),
+        overdue_weeks=_week(r.get("overdue_weeks", 0), "overdue_weeks"),
         waiver=_load_waiver(r["waiver"]) if r.get("waiver") else None,
         owner=r.get("owner"),
         details=tuple(sorted((r.get("details") or {}).items())),
