@@ -55,11 +55,14 @@ def test_openai_clients_aliases_options_and_module_calls(make_project: MakeProje
         ("a.py:16", "openai", "chat.completions.create", "f8", "a.py:4", "a.py:4", None, None,
          None),
         ("a.py:17", "openai", "completions.create", "f9", "a.py:4", "a.py:4", None, None, None),
-        # client.models.list() is an API call but not a model call: not listed
+        # client.models.list() is inventoried with purpose "listing", never judged
+        ("a.py:18", "openai", "models.list", "f10", "a.py:4", "a.py:4", None, None, None),
     ]
+    assert [c.purpose for c in index.calls] == ["generation"] * 3 + ["embedding"] + [
+        "generation"] * 5 + ["listing"]
     strengths = [c.retry.strength if c.retry else None for c in index.calls]
     assert strengths == ["default", None, "explicit", "default", "default", None, "default",
-                         "default", "default"]
+                         "default", "default", "default"]
 
 
 GOOGLE = '''\

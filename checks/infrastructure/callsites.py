@@ -3,10 +3,11 @@ and validated output. All four read the one call-site index built once per run."
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 
 from readiness.config import Config
-from readiness.llmcalls import CallSite, CallSiteIndex, Protection, build_index
+from readiness.llmcalls import CallSite, CallSiteIndex, Construction, Protection, build_index
 from readiness.model import Evidence, Finding, Gap, check, failed, not_applicable, passed, warned
 from readiness.project import Project
 
@@ -35,26 +36,97 @@ def _protections(calls: list[CallSite], pick: Callable[[CallSite], Protection | 
 
 
 def judge_sites(project: Project, what: str, pick: Callable[[CallSite], Protection | None],
-                applies: Callable[[CallSite], bool] = lambda c: True, article: str = "") -> Finding:
-    """Fail listing every call site without the protection; pass only when all have it."""
+                applies: Callable[[CallSite], bool] = lambda c: True, article: str = "",
+                built: Callable[[Construction], Protection | None] | None = None,
+                default_warns: bool = False) -> Finding:
+    """Fail listing every production generation call without the protection; pass only
+    when all have it. Tests, examples and other non-production code, and embeddings,
+    rerank, listing and image calls, are counted in the details but never decide.
+
+    ``built`` judges construction sites when no call can be traced to them (timeouts and
+    retries live on the client); ``default_warns``: an SDK's implicit default is a warning.
+    """
     index = call_sites(project)
-    calls = [c for c in index.calls if applies(c)]
+    generation = [c for c in index.calls if c.purpose == "generation"]
+    calls = [c for c in generation if c.production and applies(c)]
+    details = _details(index, calls, pick)
     if not calls:
-        scope = "" if not index.calls else " that produce text"
-        return not_applicable(f"no LLM calls{scope} found in {index.files_total} Python files")
+        return _untraced(index, generation, what, built, details)
     bare = [c for c in calls if pick(c) is None]
     if bare:
-        return failed(f"{len(bare)} of {len(calls)} LLM calls have no {what}",
-                      *(_site(c, what) for c in bare))
+        return _with(failed(f"{len(bare)} of {len(calls)} LLM calls have no {what}",
+                            *(_site(c, what) for c in bare)), details)
     weak = [c for c in calls if (p := pick(c)) is not None and p.strength == "weak"]
     if weak:
-        return warned(f"{len(weak)} of {len(calls)} LLM calls have only a weak {what}",
-                      *(Evidence(c.path, c.line, (pick(c) or Protection("", 0, "")).how)
-                        for c in weak))
+        return _with(warned(f"{len(weak)} of {len(calls)} LLM calls have only a weak {what}",
+                            *(Evidence(c.path, c.line, (pick(c) or Protection("", 0, "")).how)
+                              for c in weak)), details)
     default = [c for c in calls if (p := pick(c)) is not None and p.strength == "default"]
+    if default and default_warns:
+        return _with(warned(
+            f"{len(default)} of {len(calls)} LLM calls rely only on the SDK's default {what}; "
+            "set it explicitly so it is a decision, not an accident",
+            *(Evidence(c.path, c.line, (pick(c) or Protection("", 0, "")).how)
+              for c in default)), details)
     note = f" ({len(default)} by the SDK's default)" if default else ""
-    return passed(f"all {len(calls)} LLM calls have {article}{what}{note}",
-                  *_protections(calls, pick))
+    return _with(passed(f"all {len(calls)} LLM calls have {article}{what}{note}",
+                        *_protections(calls, pick)), details)
+
+
+def _untraced(index: CallSiteIndex, generation: list[CallSite], what: str,
+              built: Callable[[Construction], Protection | None] | None,
+              details: tuple[tuple[str, object], ...]) -> Finding:
+    """No production generation call was traced: judge the model objects the production
+    code builds, or say exactly why nothing applies."""
+    reached = {c.client for c in index.calls}
+    objects = [b for b in index.constructions
+               if b.production and f"{b.path}:{b.line}" not in reached]
+    if objects and built is not None:
+        bare = [b for b in objects if built(b) is None]
+        if bare:
+            return _with(failed(
+                f"{len(bare)} of {len(objects)} model objects are built without {what} (no "
+                "call could be traced to them; see `readiness calls`)",
+                *(Evidence(b.path, b.line, f"{b.provider} {b.label}: no {what}")
+                  for b in bare)), details)
+        return _with(warned(
+            f"all {len(objects)} model objects are built with {what}, but no call could be "
+            "traced to them (see `readiness calls`)",
+            *(Evidence(b.path, b.line, (built(b) or Protection("", 0, "")).how)
+              for b in objects[:MAX_PROTECTION_EVIDENCE])), details)
+    if objects:
+        return _with(warned(
+            f"{len(objects)} model objects are built but no call to them could be traced, so "
+            f"{what} cannot be judged (see `readiness calls`)",
+            *(Evidence(b.path, b.line, f"{b.provider} {b.label}") for b in objects)), details)
+    elsewhere = [c for c in generation if not c.production]
+    if elsewhere:
+        kinds = ", ".join(sorted({c.context for c in elsewhere}))
+        return _with(not_applicable(
+            f"no production LLM calls; {len(elsewhere)} in {kinds} code, not judged"), details)
+    if index.calls:
+        kinds = ", ".join(sorted({c.purpose for c in index.calls}))
+        return _with(not_applicable(f"no text-generation LLM calls (only {kinds})"), details)
+    return not_applicable(f"no LLM calls found in {index.files_total} Python files")
+
+
+def _details(index: CallSiteIndex, calls: list[CallSite],
+             pick: Callable[[CallSite], Protection | None]) -> tuple[tuple[str, object], ...]:
+    """Counts and sites for the JSON scorecard: what was judged and what was not."""
+    return (
+        ("judged_calls", len(calls)),
+        ("unprotected", [f"{c.path}:{c.line}" for c in calls if pick(c) is None]),
+        ("not_judged", {
+            "non_production": sum(1 for c in index.calls if not c.production),
+            "not_generation": sum(1 for c in index.calls
+                                  if c.production and c.purpose != "generation"),
+        }),
+        ("model_objects_built", sum(1 for b in index.constructions if b.production)),
+    )
+
+
+def _with(finding: Finding, details: tuple[tuple[str, object], ...]) -> Finding:
+    return dataclasses.replace(finding, details=finding.details + details)
 
 
 @check(code="INF001", gap=Gap.INFRASTRUCTURE,
@@ -76,7 +148,8 @@ def llm_timeouts(project: Project, config: Config) -> Finding:
     Build clients in one place with a timeout sized to the workflow (often 20-60 s) and
     use them everywhere; pass a shorter per-call timeout for interactive paths.
     """
-    return judge_sites(project, "timeout", lambda c: c.timeout, article="a ")
+    return judge_sites(project, "timeout", lambda c: c.timeout, article="a ",
+                       built=lambda b: b.timeout)
 
 
 @check(code="INF002", gap=Gap.INFRASTRUCTURE,
@@ -98,7 +171,8 @@ def llm_retries(project: Project, config: Config) -> Finding:
     Use the SDK's retries or a tenacity decorator with exponential backoff and jitter, and
     cap the attempts so retries do not multiply load during an outage.
     """
-    return judge_sites(project, "retry", lambda c: c.retry, article="a ")
+    return judge_sites(project, "retry", lambda c: c.retry, article="a ",
+                       built=lambda b: b.retry, default_warns=True)
 
 
 @check(code="INF003", gap=Gap.INFRASTRUCTURE,
@@ -121,10 +195,6 @@ def llm_error_handling(project: Project, config: Config) -> Finding:
     return judge_sites(project, "error handling", lambda c: c.error_handling)
 
 
-def _generates_text(call: CallSite) -> bool:
-    return "embed" not in call.api.lower()
-
-
 @check(code="INF004", gap=Gap.INFRASTRUCTURE,
        title="Is model output parsed and validated?",
        remediation="Ask for structured output (response_format with a schema, .parse(), "
@@ -145,8 +215,7 @@ def llm_output_validation(project: Project, config: Config) -> Finding:
     Define the expected output as a pydantic model and use the SDK's structured-output mode,
     or validate the text and handle a validation error like an API error.
     """
-    return judge_sites(project, "output validation", lambda c: c.output_validation,
-                       _generates_text)
+    return judge_sites(project, "output validation", lambda c: c.output_validation)
 
 
 CHECKS = (llm_timeouts, llm_retries, llm_error_handling, llm_output_validation)

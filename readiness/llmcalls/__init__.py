@@ -7,6 +7,7 @@ graceful degradation). Static only: the scanned code is parsed, never imported o
 from __future__ import annotations
 
 from readiness.llmcalls.index import ANALYZER_VERSION, build_index
-from readiness.llmcalls.records import CallSite, CallSiteIndex, Protection
+from readiness.llmcalls.records import CallSite, CallSiteIndex, Construction, Protection
 
-__all__ = ["ANALYZER_VERSION", "CallSite", "CallSiteIndex", "Protection", "build_index"]
+__all__ = ["ANALYZER_VERSION", "CallSite", "CallSiteIndex", "Construction", "Protection",
+           "build_index"]

@@ -21,17 +21,26 @@ from collections.abc import Iterable
 from typing import Any
 
 from readiness.llmcalls.classify import classify
-from readiness.llmcalls.facts import FileFacts, from_json, to_json
+from readiness.llmcalls.context import context_of
+from readiness.llmcalls.facts import CallFact, FileFacts, from_json, to_json
 from readiness.llmcalls.modules import ModuleMap, import_records
 from readiness.llmcalls.protect import Protections
-from readiness.llmcalls.records import CallSite, CallSiteIndex
+from readiness.llmcalls.records import CallSite, CallSiteIndex, Construction
 from readiness.llmcalls.resolve import Program
-from readiness.llmcalls.sdk import names_a_provider
+from readiness.llmcalls.sdk import (
+    FAMILIES,
+    INIT_CHAT_MODEL,
+    constructor_family,
+    names_a_provider,
+    purpose_of,
+    url_host,
+)
+from readiness.llmcalls.values import Client, Ext
 from readiness.llmcalls.walker import extract
 from readiness.project import Project
 
 # Bump when facts change shape or meaning: old cache entries are then never read.
-ANALYZER_VERSION = f"3-py{sys.version_info[0]}{sys.version_info[1]}"
+ANALYZER_VERSION = f"4-py{sys.version_info[0]}{sys.version_info[1]}"
 PARALLEL_THRESHOLD = 200  # below this many files to parse, a pool costs more than it saves
 MAX_ROUNDS = 4
 MAX_DEPENDENCY_DEPTH = 2
@@ -58,25 +67,64 @@ def build_index(project: Project, *, jobs: int | None = None) -> CallSiteIndex:
         relevant = _relevant(scan.facts, modules)
         found = _dependents(scan, relevant, modules) | _dependencies(scan, relevant, modules)
         todo = sorted(rel for rel in found - scan.seen if rel in glance)
-    return CallSiteIndex(_call_sites(scan.facts, modules), len(python), scan.parsed,
-                         scan.from_cache, tuple(sorted(scan.unparsable)), len(scan.seen))
+    sites, built = _call_sites(scan.facts, modules)
+    return CallSiteIndex(sites, len(python), scan.parsed, scan.from_cache,
+                         tuple(sorted(scan.unparsable)), len(scan.seen), built)
 
 
-def _call_sites(facts: dict[str, FileFacts], modules: ModuleMap) -> tuple[CallSite, ...]:
+def _call_sites(facts: dict[str, FileFacts], modules: ModuleMap
+                ) -> tuple[tuple[CallSite, ...], tuple[Construction, ...]]:
+    """Every model call (with its purpose, its context and what protects it), and every
+    place that builds a client or a framework model."""
     prog = Program(facts, modules)
     prog.build_invocations()
     prog.enable_param_binding()
     protections = Protections(prog)
     sites = []
+    built = []
     for path in sorted(facts):
+        mains = facts[path].mains
         for call in facts[path].calls:
             try:
                 hit = classify(prog, path, call)
                 if hit is not None:
-                    sites.append(protections.site(path, call, hit))
+                    context = context_of(path, call.line, mains)
+                    if context == "production" and _local(hit.client.base_url):
+                        context = "test"  # a client pointed at this machine: a test double
+                    sites.append(protections.site(path, call, hit)._replace(
+                        purpose=purpose_of(hit.api), context=context))
+                construction = _construction(prog, path, call, mains)
+                if construction is not None:
+                    built.append(construction)
             except RecursionError:  # pathological nesting of values: skip this one call
                 continue
-    return tuple(sorted(sites, key=lambda s: (s.path, s.line, s.col)))
+    return (tuple(sorted(sites, key=lambda s: (s.path, s.line, s.col))),
+            tuple(sorted(set(built), key=lambda b: (b.path, b.line))))
+
+
+def _construction(prog: Program, path: str, call: CallFact, mains: list[list[int]]
+                  ) -> Construction | None:
+    """The client or model object ``call`` builds, if it builds one."""
+    callee = prog.callee(path, call.expr)
+    if not isinstance(callee, Ext) or not (
+            constructor_family(callee.name) or callee.name in INIT_CHAT_MODEL):
+        return None
+    client = prog.eval(path, call.expr)
+    if not isinstance(client, Client) or client.origin != (path, call.expr[4]):
+        return None
+    context = context_of(path, call.line, mains)
+    if context == "production" and _local(client.base_url):
+        context = "test"
+    retry = client.retry or (None if client.no_retry else client.default_retry)
+    return Construction(path, call.line, FAMILIES[client.family].provider, client.label,
+                        client.timeout, retry, context)
+
+
+def _local(url: str | None) -> bool:
+    """Does ``url`` point at this machine (a stub server, a recorded-response proxy)?"""
+    host = url_host(url) if url else None
+    return host in ("localhost", "127.0.0.1", "0.0.0.0", "::1", "[::1]") or bool(
+        host and host.endswith(".localhost"))
 
 
 class _Scan:

@@ -35,6 +35,28 @@ class CallSite(NamedTuple):
     output_validation: Protection | None
     fallback: Protection | None = None  # another model or provider tried when this one fails
     client: str | None = None  # "path:line" where the client object was constructed
+    purpose: str = "generation"  # generation embedding rerank listing image other
+    context: str = "production"  # production test eval example script demo
+
+    @property
+    def production(self) -> bool:
+        return self.context == "production"
+
+
+class Construction(NamedTuple):
+    """A place that builds an SDK client or a framework model object."""
+
+    path: str
+    line: int
+    provider: str
+    label: str  # "OpenAI()", "ChatOpenAI()"
+    timeout: Protection | None
+    retry: Protection | None  # explicit, or the SDK's default (strength "default")
+    context: str = "production"
+
+    @property
+    def production(self) -> bool:
+        return self.context == "production"
 
 
 class CallSiteIndex(NamedTuple):
@@ -46,3 +68,4 @@ class CallSiteIndex(NamedTuple):
     files_from_cache: int  # facts loaded from the cache instead of parsing
     unparsable: tuple[str, ...]  # analysed files that do not parse (syntax, Python 2, nesting)
     files_analysed: int = 0  # files the prefilter let through (parsed + cached + unparsable)
+    constructions: tuple[Construction, ...] = ()  # every client / model object built

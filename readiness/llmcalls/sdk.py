@@ -33,6 +33,9 @@ _OPENAI_APIS = frozenset({
     # instructor-patched clients add these
     "chat.completions.create_with_completion", "chat.completions.create_partial",
     "chat.completions.create_iterable",
+    # not generation: inventoried by purpose, never judged by the per-call checks
+    "moderations.create", "models.list", "models.retrieve", "images.generate", "images.edit",
+    "images.create_variation",
 })
 _OPENAI_PARSE = frozenset({
     "chat.completions.parse", "beta.chat.completions.parse", "responses.parse",
@@ -58,13 +61,14 @@ FAMILIES: dict[str, Family] = {f.name: f for f in (
         (), (), ("timeout", "request_timeout"), (), None),
     Family("anthropic", "anthropic", frozenset({
         "messages.create", "messages.stream", "messages.parse", "beta.messages.create",
-        "beta.messages.stream", "beta.messages.parse", "completions.create"}),
+        "beta.messages.stream", "beta.messages.parse", "completions.create", "models.list"}),
         frozenset({"messages.parse", "beta.messages.parse"}), ("timeout",), ("max_retries",),
         ("timeout",), (), "SDK default max_retries=2"),
     Family("google-genai", "google", frozenset({
         "models.generate_content", "models.generate_content_stream", "models.embed_content",
         "aio.models.generate_content", "aio.models.generate_content_stream",
-        "send_message", "send_message_stream"})),
+        "send_message", "send_message_stream", "models.list", "models.generate_images",
+        "aio.models.embed_content"})),
     Family("google-generativeai", "google", frozenset({
         "generate_content", "generate_content_async", "send_message", "send_message_async"})),
     Family("vertexai", "google", frozenset({
@@ -85,7 +89,8 @@ FAMILIES: dict[str, Family] = {f.name: f for f in (
         default_retry="botocore default retries (legacy mode, 4 retries)"),
     Family("litellm", "litellm", frozenset({
         "completion", "acompletion", "embedding", "aembedding", "text_completion",
-        "atext_completion", "responses", "aresponses"}),
+        "atext_completion", "responses", "aresponses", "image_generation",
+        "aimage_generation", "rerank", "arerank", "moderation", "amoderation"}),
         call_timeout=("timeout", "request_timeout"), call_retry=("num_retries", "max_retries")),
     Family("litellm-router", "litellm", frozenset({
         "completion", "acompletion", "embedding", "aembedding", "text_completion",
@@ -170,25 +175,64 @@ INIT_CHAT_MODEL = frozenset({"langchain.chat_models.init_chat_model",
                              "langchain.chat_models.base.init_chat_model"})
 
 
+# LangChain packages that are not provider partner packages (their classes are prompts,
+# messages, runnables, splitters: no model unless in a chat_models / llms module).
+_LANGCHAIN_CORE = frozenset({"langchain", "langchain_core", "langchain_community",
+                             "langchain_text_splitters", "langchain_experimental",
+                             "langchain_cli", "langchain_classic"})
+# Words in class names of LangChain / LlamaIndex that are never a model object.
+_NOT_A_MODEL = ("Embedding", "Prompt", "Message", "History", "Template", "Retriever", "Loader",
+                "Tool", "Store", "Parser", "Callback", "Splitter", "Session", "Response",
+                "Metadata", "Role", "Result", "Generation", "Chunk", "Reranker", "Rerank")
+_LLAMA_BASES = frozenset({"LLM", "CustomLLM", "BaseLLM", "FunctionCallingLLM",
+                          "MultiModalLLM"})
+
+
 def constructor_family(name: str) -> tuple[str, str | None] | None:
-    """The client family built by calling ``name``, and the SDK default retries if any."""
+    """The client family built by calling ``name``, and the SDK default retries if any.
+
+    Besides the table, families are recognised by rule: a chat or LLM class of any
+    ``langchain_*`` provider package (``ChatOpenAI``, ``AzureChatOpenAI``,
+    ``ChatBedrockConverse``, ``OllamaLLM``), of a ``chat_models`` / ``llms`` module of
+    LangChain itself, and any model class under ``llama_index.llms`` (the flat older path
+    included) or ``llama_index.multi_modal_llms``."""
     family = CONSTRUCTORS.get(name)
     if family is not None:
         return family, FAMILIES[family].default_retry
     module, _, cls = name.rpartition(".")
-    if not cls[:1].isupper() or "Embedding" in cls:
+    if not cls[:1].isupper() or any(word in cls for word in _NOT_A_MODEL):
         return None
     root = module.split(".")[0]
-    langchain = root in _LANGCHAIN_PACKAGES or (
+    langchain = (root.startswith("langchain_") and root not in _LANGCHAIN_CORE) or (
         root in ("langchain", "langchain_community")
         and (".chat_models" in module or ".llms" in module))
-    if langchain and (cls.startswith("Chat") or cls in _LANGCHAIN_LLM_NAMES):
+    if langchain and ("Chat" in cls or cls in _LANGCHAIN_LLM_NAMES or cls.endswith("LLM")):
         default = "SDK default max_retries=2" if cls in _LANGCHAIN_SDK_RETRIES else None
         return "langchain", default
-    if module.startswith("llama_index.llms."):
+    if cls in _LLAMA_BASES:
+        return None
+    if module in ("llama_index.llms", "llama_index.legacy.llms") or module.startswith((
+            "llama_index.llms.", "llama_index.legacy.llms.", "llama_index.multi_modal_llms")):
         default = "SDK default max_retries=3" if cls in _LLAMA_SDK_RETRIES else None
         return "llamaindex", default
     return None
+
+
+# What a call is for: only generation decides the per-call checks; the rest is inventoried.
+PURPOSES = ("generation", "embedding", "rerank", "listing", "image", "other")
+_PURPOSE_WORDS = (("embedding", ("embed",)), ("rerank", ("rerank",)),
+                  ("listing", ("models.list", "models.retrieve")),
+                  ("image", ("images.", "image_generation", "generate_images")),
+                  ("other", ("moderation",)))
+
+
+def purpose_of(api: str) -> str:
+    """``generation``, ``embedding``, ``rerank``, ``listing``, ``image`` or ``other``."""
+    lowered = api.lower()
+    for purpose, words in _PURPOSE_WORDS:
+        if any(word in lowered for word in words):
+            return purpose
+    return "generation"
 
 
 # Retry helpers from libraries, as decorators (bare or called) and as iterables.

@@ -27,6 +27,7 @@ class Walker(ExpressionWalker):
 
     def run(self) -> FileFacts:
         """Walk the whole module; return its facts."""
+        self.mains: list[list[int]] = []
         self._body(self.tree.body)
         self._finish_frame()
         module = self.binder.module
@@ -39,7 +40,7 @@ class Walker(ExpressionWalker):
         calls = [CallFact(c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7], c[8],
                           self.sinks.get(i, [])) for i, c in enumerate(self.calls)]
         return FileFacts(self.binder.imports, self.refs, dict(sorted(globs.items())), self.defs,
-                         self.classes, calls, self.tries, self.withs, self.setattrs)
+                         self.classes, calls, self.tries, self.withs, self.setattrs, self.mains)
 
     # statements -----------------------------------------------------------------------
     def _body(self, body: list[ast.stmt]) -> None:
@@ -69,6 +70,8 @@ class Walker(ExpressionWalker):
                     self.defs[f.def_key].returns.append(self.enc.encode(value, f.scope))
             case ast.If(test=test, body=body, orelse=orelse):
                 self._expr(test)
+                if f.function is None and _is_main_test(test) and body:
+                    self.mains.append([body[0].lineno, body[-1].end_lineno or node.lineno])
                 self._body(body)
                 self._body(orelse)
             case ast.While(test=test, body=body, orelse=orelse):
@@ -207,3 +210,13 @@ class Walker(ExpressionWalker):
         f.pending.clear()
 
     # expressions ----------------------------------------------------------------------
+
+
+def _is_main_test(test: ast.expr) -> bool:
+    """``__name__ == "__main__"`` (either way round)."""
+    if not (isinstance(test, ast.Compare) and len(test.ops) == 1
+            and isinstance(test.ops[0], ast.Eq)):
+        return False
+    sides = (test.left, test.comparators[0])
+    return (any(isinstance(s, ast.Name) and s.id == "__name__" for s in sides)
+            and any(isinstance(s, ast.Constant) and s.value == "__main__" for s in sides))

@@ -37,10 +37,12 @@ def test_bare_pilot_fires_at_the_call(make_project: MakeProject) -> None:
                                          "no timeout")
     assert evidence(run(llm_error_handling, root)) == ["app.py:9"]
     assert run(llm_output_validation, root).status is Status.FAIL
-    retries = run(llm_retries, root)  # the SDK's default two retries count, and say so
+    retries = run(llm_retries, root)  # the SDK's implicit default retries: a warning
     assert (retries.status, retries.message) == (
-        Status.PASS, "all 1 LLM calls have a retry (1 by the SDK's default)")
-    assert evidence(retries) == ["app.py:5"]
+        Status.WARN, "1 of 1 LLM calls rely only on the SDK's default retry; set it explicitly "
+        "so it is a decision, not an accident")
+    assert evidence(retries) == ["app.py:9"]
+    assert "SDK default max_retries=2" in retries.evidence[0].note
 
 
 def test_hardened_service_protected_across_modules(make_project: MakeProject) -> None:
@@ -81,7 +83,9 @@ def test_embeddings_need_no_output_validation(make_project: MakeProject) -> None
                                    "client = OpenAI(timeout=10)\n"
                                    "def embed(t):\n"
                                    "    return client.embeddings.create(model='m', input=t)\n"})
-    finding = run(llm_output_validation, root)
-    assert finding.status is Status.NOT_APPLICABLE
-    assert finding.message == "no LLM calls that produce text found in 1 Python files"
-    assert run(llm_timeouts, root).status is Status.PASS
+    for check in (llm_output_validation, llm_timeouts, llm_retries, llm_error_handling):
+        finding = run(check, root)  # only generation decides the per-call checks
+        assert finding.status is Status.NOT_APPLICABLE
+        assert finding.message == "no text-generation LLM calls (only embedding)"
+        assert dict(finding.details)["not_judged"] == {"non_production": 0,
+                                                       "not_generation": 1}

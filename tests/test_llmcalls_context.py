@@ -1,0 +1,172 @@
+"""Which calls decide the per-call checks: production generation calls only. Model classes
+recognised by rule; tests, evals, examples, scripts, __main__ demos and local test doubles
+reported apart; embeddings, listing and images inventoried by purpose; and when no call can
+be traced, the model objects the code builds are judged instead of "no LLM calls"."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from readiness.checks.infrastructure.callsites import (
+    llm_error_handling,
+    llm_retries,
+    llm_timeouts,
+)
+
+from readiness.config import load_config
+from readiness.llmcalls import CallSiteIndex, build_index
+from readiness.model import Finding, Status
+from readiness.project import Project
+from tests.conftest import MakeProject
+
+
+def scan(root: Path) -> CallSiteIndex:
+    return build_index(Project(root))
+
+
+def run(check: object, root: Path) -> Finding:
+    return check.run(Project(root), load_config(root))  # type: ignore[attr-defined,no-any-return]
+
+
+def sites(index: CallSiteIndex) -> list[tuple[str, str, str, str]]:
+    return [(f"{c.path}:{c.line}", c.provider, c.purpose, c.context) for c in index.calls]
+
+
+AZURE_LANGCHAIN = """\
+from langchain_openai import AzureChatOpenAI, AzureOpenAIEmbeddings
+from langchain_groq import ChatGroq
+from langchain_core.prompts import ChatPromptTemplate
+
+llm = AzureChatOpenAI(azure_deployment="gpt-4o", timeout=30, max_retries=3)
+fast = ChatGroq(model="llama3")
+embedder = AzureOpenAIEmbeddings(model="e")
+prompt = ChatPromptTemplate.from_messages([("user", "{q}")])
+
+def answer(q):
+    return llm.invoke(q)
+
+def draft(q):
+    return fast.invoke(q)
+
+def render(q):
+    return prompt.invoke({"q": q})
+"""
+
+
+def test_langchain_partner_classes_by_rule_azure_included(make_project: MakeProject) -> None:
+    index = scan(make_project({"app/chain.py": AZURE_LANGCHAIN}))
+    assert sites(index) == [("app/chain.py:11", "langchain", "generation", "production"),
+                            ("app/chain.py:14", "langchain", "generation", "production")]
+    assert index.calls[0].timeout is not None and index.calls[1].timeout is None
+    # the embeddings class and the prompt template are not model objects
+    assert [(b.line, b.label) for b in index.constructions] == [(5, "AzureChatOpenAI()"),
+                                                                (6, "ChatGroq()")]
+
+
+LLAMA_FLAT = """\
+from llama_index.llms import OpenAI, ChatMessage
+from llama_index.multi_modal_llms.openai import OpenAIMultiModal
+
+llm = OpenAI(model="gpt-4", timeout=20)
+vision = OpenAIMultiModal(model="gpt-4o")
+
+def ask(q):
+    return llm.chat([ChatMessage(role="user", content=q)])
+
+def look(q, images):
+    return vision.complete(prompt=q, image_documents=images)
+"""
+
+
+def test_llamaindex_flat_and_multimodal_paths(make_project: MakeProject) -> None:
+    index = scan(make_project({"svc/rag.py": LLAMA_FLAT}))
+    assert sites(index) == [("svc/rag.py:8", "llamaindex", "generation", "production"),
+                            ("svc/rag.py:11", "llamaindex", "generation", "production")]
+
+
+CLIENT = "from openai import OpenAI\nclient = OpenAI(timeout=10, max_retries=3)\n"
+CALL = "    return client.chat.completions.create(model='m', messages=[])\n"
+
+
+def test_non_production_code_is_reported_apart(make_project: MakeProject) -> None:
+    root = make_project({
+        "app/llm.py": CLIENT + "def answer():\n" + CALL,
+        "tests/test_llm.py": "from app.llm import client\ndef test_it():\n" + CALL,
+        "evals/run_eval.py": "from app.llm import client\ndef grade():\n" + CALL,
+        "examples/quickstart.py": "from app.llm import client\ndef demo():\n" + CALL,
+        "scripts/backfill.py": "from app.llm import client\ndef backfill():\n" + CALL,
+        "app/cli.py": "from app.llm import client\nif __name__ == '__main__':\n"
+                      "    print(client.chat.completions.create(model='m', messages=[]))\n",
+    })
+    assert sites(scan(root)) == [
+        ("app/cli.py:3", "openai", "generation", "demo"),
+        ("app/llm.py:4", "openai", "generation", "production"),
+        ("evals/run_eval.py:3", "openai", "generation", "eval"),
+        ("examples/quickstart.py:3", "openai", "generation", "example"),
+        ("scripts/backfill.py:3", "openai", "generation", "script"),
+        ("tests/test_llm.py:3", "openai", "generation", "test"),
+    ]
+
+
+def test_unprotected_test_code_never_decides(make_project: MakeProject) -> None:
+    root = make_project({
+        "app/llm.py": CLIENT + "def answer():\n    try:\n    " + CALL + "    except Exception:\n"
+                      "        return None\n",
+        # a bare call in a test, and a client pointed at a local stub server
+        "tests/test_llm.py": "from app.llm import client\ndef test_it():\n" + CALL,
+        "app/stub.py": "from openai import OpenAI\nstub = OpenAI(base_url='http://localhost:"
+                       "8080/v1')\ndef fake():\n    return stub.chat.completions.create("
+                       "model='m', messages=[])\n",
+    })
+    assert [c.context for c in scan(root).calls] == ["production", "test", "test"]
+    for check in (llm_timeouts, llm_error_handling):
+        finding = run(check, root)
+        assert finding.status is Status.PASS, finding.message
+        assert dict(finding.details)["not_judged"]["non_production"] == 2
+    assert run(llm_retries, root).status is Status.PASS  # max_retries=3 is explicit
+
+
+def test_only_test_calls_is_not_applicable_and_says_so(make_project: MakeProject) -> None:
+    root = make_project({"tests/test_llm.py": CLIENT + "def test_it():\n" + CALL})
+    finding = run(llm_timeouts, root)
+    assert (finding.status, finding.message) == (
+        Status.NOT_APPLICABLE, "no production LLM calls; 1 in test code, not judged")
+
+
+INJECTED = """\
+from langchain_openai import ChatOpenAI
+
+def build_llm(settings):
+    return ChatOpenAI(model=settings.model)
+
+def build_strict_llm(settings):
+    return ChatOpenAI(model=settings.model, timeout=30, max_retries=4)
+"""
+
+
+def test_untraceable_calls_judge_the_model_objects_built(make_project: MakeProject) -> None:
+    # the models are built here and handed to code that cannot be traced (a framework, DI)
+    root = make_project({"app/models.py": INJECTED})
+    timeouts = run(llm_timeouts, root)
+    assert timeouts.status is Status.FAIL
+    assert timeouts.message.startswith("1 of 2 model objects are built without timeout")
+    assert [str(e) for e in timeouts.evidence] == ["app/models.py:4"]
+    retries = run(llm_retries, root)  # the first by the SDK's default, the second explicit
+    assert (retries.status, retries.message) == (
+        Status.WARN, "all 2 model objects are built with retry, but no call could be traced "
+        "to them (see `readiness calls`)")
+    assert [e.note for e in retries.evidence] == [
+        "SDK default max_retries=2 on ChatOpenAI() at app/models.py:4",
+        "max_retries=4 on ChatOpenAI() at app/models.py:7"]
+    handling = run(llm_error_handling, root)
+    assert handling.status is Status.WARN
+    assert handling.message == ("2 model objects are built but no call to them could be "
+                                "traced, so error handling cannot be judged (see `readiness "
+                                "calls`)")
+
+
+def test_no_model_at_all_is_not_applicable(make_project: MakeProject) -> None:
+    root = make_project({"app/main.py": "import json\nprint(json.dumps({}))\n"})
+    finding = run(llm_timeouts, root)
+    assert finding.status is Status.NOT_APPLICABLE
+    assert finding.message.startswith("no LLM calls found in ")
