@@ -27,9 +27,9 @@ EXIT_GO, EXIT_NO_GO, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 
 def _echo(text: str, fmt: str = "terminal", *, err: bool = False) -> None:
     """Write ``text`` (in ``fmt``) with nothing a CI runner would read as a command."""
-    from readiness.report.escape import ci_safe
+    from readiness.report.escape import for_output
 
-    click.echo(ci_safe(text, fmt), nl=False, err=err)
+    click.echo(for_output(text, fmt), nl=False, err=err)
 
 
 def _fail(error: ReadinessError) -> NoReturn:
@@ -234,6 +234,28 @@ def list_checks(path: Path, fmt: str, config_path: Path | None, allow_local_plug
     from readiness.commands.catalogue import list_text
 
     _echo(list_text(path, fmt, config_path, allow_local_plugins), fmt)
+
+
+@main.command()
+@click.argument("path", default=".", type=click.Path(path_type=Path, file_okay=False))
+@click.option("-f", "--format", "fmt", type=click.Choice(("terminal", "json")),
+              default="terminal", show_default=True)
+@click.option("--config", "config_path", type=click.Path(path_type=Path, dir_okay=False),
+              help="readiness.yaml to use (for its exclude list).")
+@click.option("--jobs", type=click.IntRange(1, 64), help="Worker processes for big scans.")
+@guarded
+def calls(path: Path, fmt: str, config_path: Path | None, jobs: int | None) -> None:
+    """Inventory every model call and model object in PATH (default: here).
+
+    For each call: path:line, provider and API, purpose (generation, embedding, rerank,
+    listing, image, other), whether it is production code or a test, eval, example,
+    script or __main__ demo, and each protection (timeout, retry, error handling, output
+    validation, fallback) with where it comes from. Only production generation calls
+    decide the per-call checks; this is how to see which those are.
+    """
+    from readiness.commands.calls import calls_text
+
+    _echo(calls_text(path, config_path, fmt, jobs), fmt)
 
 
 @main.command()

@@ -16,11 +16,11 @@ from readiness.model import Scorecard
 def render(sc: Scorecard, fmt: str, **options: object) -> str:
     """Render with the module of ``fmt``, imported only when asked for; nothing in the
     result reads as a CI workflow command (see ``escape.ci_safe``)."""
-    from readiness.report.escape import ci_safe
+    from readiness.report.escape import for_output
 
     module = importlib.import_module(f"readiness.report.{fmt}")
     text: str = module.render(sc, **options)
-    return ci_safe(text, fmt)
+    return for_output(text, fmt)
 
 
 def write_atomic(path: Path, text: str) -> None:

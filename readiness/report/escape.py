@@ -119,6 +119,20 @@ _CI_ESCAPES = {  # format: (":" , "#") as that format writes them without meanin
 }
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def for_output(text: str, fmt: str = "terminal") -> str:
+    """The last step before any report or listing is written: nothing that reads as a CI
+    command (``ci_safe``), and file-name bytes that are not UTF-8 (kept by Python as lone
+    surrogates) written as ``\\udcXX``: a JSON escape in JSON, which decodes back to the
+    same name, and the same visible text elsewhere. The output is always valid UTF-8."""
+    text = ci_safe(text, fmt)
+    if _SURROGATE.search(text):
+        text = _SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+    return text
+
+
 def ci_safe(text: str, fmt: str = "terminal") -> str:
     """``text`` (a whole rendered report in ``fmt``) with nothing a CI runner reads as a
     workflow command: a line starting ``::`` and ``##[`` / ``##vso[`` anywhere."""
