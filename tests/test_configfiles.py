@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from readiness.project import Project, signals
-from readiness.project.configfiles import Kind, Unparsable, config_index, parse, scan_hcl
+from readiness.project.configfiles import config_index, parse, scan_hcl
+from readiness.project.configrows import Kind, Unparsable
 from tests import fixtures_infra as fx
 from tests.conftest import MakeProject
 from tests.warm import cold_then_warm

@@ -18,7 +18,8 @@ from readiness.model import (
     warned,
 )
 from readiness.project import Project, signals
-from readiness.project.configfiles import Entry, Kind, config_index, scalar_text
+from readiness.project.configfiles import Entry, config_index, scalar_text
+from readiness.project.configrows import Kind
 from readiness.project.signals import Hit, Source, at_lines, query_name, statement_at
 
 _LOG_CALL = re.compile(r"\b[\w.]*(?:log|logger|LOG|LOGGER|logging)(?:\.bind\([^()\n]*\))?"
