@@ -17,7 +17,7 @@ from readiness.model import (
     passed,
     warned,
 )
-from readiness.project import Project, signals
+from readiness.project import Project, importscan, llmtracing, llmusage, signals
 from readiness.project.configfiles import Entry, config_index, scalar_text
 from readiness.project.configrows import Kind
 from readiness.project.signals import Hit, Source, at_lines, query_name, statement_at
@@ -64,14 +64,14 @@ def request_logging(project: Project, config: Config) -> Finding:
     Turn on LangSmith or Langfuse tracing, or log `llm.request` and `llm.response` events
     with a request id bound to the logger (structlog `bind_contextvars(request_id=...)`).
     """
-    usage = signals.llm_usage(project)
+    usage = llmusage.llm_usage(project)
     if not usage:
-        return not_applicable(signals.NO_LLM)
-    traced = signals.first_per_kind(signals.tracing(project))
+        return not_applicable(llmusage.NO_LLM)
+    traced = signals.first_per_kind(llmtracing.tracing(project))
     if traced:
         return passed(f"LLM requests and responses are traced by {signals.vendors(traced)}, "
                       "each call with its trace id", *(h.evidence() for h in traced))
-    files = signals.llm_files(project)
+    files = llmusage.llm_files(project)
     # a log call never spans lines: the anchor's own line is the whole window (window=0)
     logs = list(signals.search(project, _LOG_CALL, anchors=_LOG_ANCHORS, window=0,
                                within=files))
@@ -162,9 +162,9 @@ def cost_tracking(project: Project, config: Config) -> Finding:
     calls the model, or log the usage with the request id; better, let Langfuse or
     litellm compute the cost per request.
     """
-    if not signals.uses_llm(project):
-        return not_applicable(signals.NO_LLM)
-    recorders = signals.first_per_kind(signals.tracing(project))
+    if not llmusage.uses_llm(project):
+        return not_applicable(llmusage.NO_LLM)
+    recorders = signals.first_per_kind(llmtracing.tracing(project))
     costs = list(signals.search(project, _COST, anchors=("_cost", "cost_per_token(",
                                                           "get_openai_callback(")))
     spend_db = [Hit(e.path, e.line, "", "litellm spend logs") for e in
@@ -254,12 +254,12 @@ def monitoring(project: Project, config: Config) -> Finding:
         project, _AGENTS, langs=signals.ANY, anchors=(
             "ddtrace-run", "opentelemetry-instrument", "OTEL_EXPORTER_OTLP_",
             "otel/opentelemetry-collector", "newrelic-admin"))]
-    found += signals.tracing(project)
+    found += llmtracing.tracing(project)
     found += [Hit(r.path, r.line, r.name, r.system) for r in alert_rules(project)]
     if found:
         listed, evidence = signals.listing(found)
         return passed(f"metrics or traces are emitted: {listed}", *evidence)
-    weak = signals.imports_of(project, *_MONITOR_MODULES)
+    weak = importscan.imports_of(project, *_MONITOR_MODULES)
     partial = warned(f"{weak[0].module} is imported ({weak[0].path}:{weak[0].line}) but no "
                      "metric, exporter or initialisation was found", Evidence(weak[0].path,
                                                                               weak[0].line),
@@ -299,7 +299,7 @@ def alerting(project: Project, config: Config) -> Finding:
     thresholds from the pilot's telemetry, and keep them in the repository.
     """
     rules = alert_rules(project)
-    needed = ("error rate", "latency", "cost") if signals.uses_llm(project) else \
+    needed = ("error rate", "latency", "cost") if llmusage.uses_llm(project) else \
         ("error rate", "latency")
     covered = {c: next((r for r in rules if c in r.covers), None) for c in needed}
     have = [c for c in needed if covered[c]]

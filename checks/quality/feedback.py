@@ -20,7 +20,7 @@ from readiness.model import (
     passed,
     warned,
 )
-from readiness.project import signals
+from readiness.project import llmusage, signals
 from readiness.project.signals import Hit, Lang, query_name, statement_at
 from readiness.project.snapshot import Project, parse_python
 
@@ -426,7 +426,7 @@ def feedback_loop(project: Project, config: Config) -> Finding:
         partial = warned(f"feedback is captured at {hit.path}:{hit.line} ({label}) but not "
                          "stored", hit.evidence(label), credit=Credit.ENFORCED)
         return signals.code_or_config(project, config, "feedback-loop", partial, partial)
-    if not signals.uses_llm(project) and not named:
+    if not llmusage.uses_llm(project) and not named:
         return not_applicable("no LLM usage found and no feedback handling")
     stored = [h.evidence(_STORE_LABEL[h.kind]) for h in named[:1]]
     lead = (f"a feedback store exists ({named[0].path}:{named[0].line}) but "
