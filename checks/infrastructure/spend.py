@@ -6,8 +6,6 @@ import functools
 import re
 from typing import NamedTuple
 
-from readiness.checks.infrastructure.observability import alert_rules
-
 from readiness.config import Config
 from readiness.evidence import reference
 from readiness.model import (
@@ -24,6 +22,8 @@ from readiness.model import (
 from readiness.project import Project, importscan, llmusage, signals
 from readiness.project.configfiles import config_index, scalar_text
 from readiness.project.signals import Hit, query_name
+
+from .alertrules import alert_rules
 
 _BUDGET_CODE = re.compile(r"(?P<litellm_max_budget>\bmax_budget\s*=\s*\d)|"
                           r"(?P<litellm_BudgetManager>\bBudgetManager\()")
