@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from readiness.project import Project, signals
-from readiness.project.configfiles import Kind, Unparsable, config_index, parse, scan_hcl
+from readiness.project import Project, envsettings, importscan, llmusage, signals
+from readiness.project.configfiles import config_index, parse, scan_hcl
+from readiness.project.configrows import Kind, Unparsable
 from tests import fixtures_infra as fx
 from tests.conftest import MakeProject
 from tests.warm import cold_then_warm
@@ -199,16 +200,16 @@ def test_imports_and_llm_usage(make_project: MakeProject) -> None:
         "web/util.ts": "import {\n  z,\n} from 'zod';\nconst ai = require('ai');\n",
         "tests/test_bot.py": "import openai\n",
     }))
-    assert [(i.path, i.line, i.module) for i in signals.imports_of(project, "langchain*")] == [
+    assert [(i.path, i.line, i.module) for i in importscan.imports_of(project, "langchain*")] == [
         ("bot/chain.py", 1, "langchain_anthropic"), ("bot/chain.py", 2, "langchain_core.prompts"),
         ("bot/chain.py", 3, "langchain_openai")]
-    assert [(h.path, h.line, h.kind) for h in signals.llm_usage(project)] == [
+    assert [(h.path, h.line, h.kind) for h in llmusage.llm_usage(project)] == [
         ("bot/chain.py", 1, "import"), ("bot/chain.py", 2, "import"),
         ("bot/chain.py", 3, "import"), ("handler.py", 5, "bedrock"),
         ("web/chat.ts", 2, "import"), ("web/util.ts", 4, "import")]
-    assert signals.llm_files(project) == {"bot/chain.py", "handler.py", "web/chat.ts",
+    assert llmusage.llm_files(project) == {"bot/chain.py", "handler.py", "web/chat.ts",
                                           "web/util.ts"}
-    assert [(i.line, i.module) for i in signals.imports(project) if i.path == "web/util.ts"] \
+    assert [(i.line, i.module) for i in importscan.imports(project) if i.path == "web/util.ts"] \
         == [(3, "zod"), (4, "ai")]
 
 
@@ -230,7 +231,7 @@ def test_env_settings_from_dotenv_compose_k8s_and_code(make_project: MakeProject
         "k8s/deploy.yaml": "env:\n  - name: LANGCHAIN_TRACING_V2\n    value: \"true\"\n",
         "app/main.py": "import os\n\nos.environ['LANGSMITH_TRACING'] = 'true'\n",
     }))
-    found = signals.env_settings(project, "LANGCHAIN_TRACING_V2", "LANGSMITH_TRACING")
+    found = envsettings.env_settings(project, "LANGCHAIN_TRACING_V2", "LANGSMITH_TRACING")
     assert [(s.path, s.line, s.name, s.value) for s in found] == [
         (".env", 1, "LANGSMITH_TRACING", "true"),
         ("app/main.py", 3, "LANGSMITH_TRACING", "true"),

@@ -1,9 +1,10 @@
-"""Observability of LLM calls: request/response logs, token and cost records, monitoring."""
+"""Observability of LLM calls: request/response logs, token and cost records, monitoring,
+alerting. The monitoring set-ups (``monitors``) and alert rules (``alertrules``) these checks
+read are found in the modules beside this one."""
 
 from __future__ import annotations
 
 import re
-from typing import NamedTuple
 
 from readiness.config import Config
 from readiness.model import (
@@ -17,9 +18,12 @@ from readiness.model import (
     passed,
     warned,
 )
-from readiness.project import Project, signals
-from readiness.project.configfiles import Entry, Kind, config_index, scalar_text
+from readiness.project import Project, importscan, llmtracing, llmusage, signals
+from readiness.project.configfiles import config_index
 from readiness.project.signals import Hit, Source, at_lines, query_name, statement_at
+
+from .alertrules import alert_rules
+from .monitors import MONITOR_MODULES, monitor_setups
 
 _LOG_CALL = re.compile(r"\b[\w.]*(?:log|logger|LOG|LOGGER|logging)(?:\.bind\([^()\n]*\))?"
                        r"\.(?:debug|info|warning|warn|error|exception|critical|msg|log)\(")
@@ -63,14 +67,14 @@ def request_logging(project: Project, config: Config) -> Finding:
     Turn on LangSmith or Langfuse tracing, or log `llm.request` and `llm.response` events
     with a request id bound to the logger (structlog `bind_contextvars(request_id=...)`).
     """
-    usage = signals.llm_usage(project)
+    usage = llmusage.llm_usage(project)
     if not usage:
-        return not_applicable(signals.NO_LLM)
-    traced = signals.first_per_kind(signals.tracing(project))
+        return not_applicable(llmusage.NO_LLM)
+    traced = signals.first_per_kind(llmtracing.tracing(project))
     if traced:
         return passed(f"LLM requests and responses are traced by {signals.vendors(traced)}, "
                       "each call with its trace id", *(h.evidence() for h in traced))
-    files = signals.llm_files(project)
+    files = llmusage.llm_files(project)
     # a log call never spans lines: the anchor's own line is the whole window (window=0)
     logs = list(signals.search(project, _LOG_CALL, anchors=_LOG_ANCHORS, window=0,
                                within=files))
@@ -161,9 +165,9 @@ def cost_tracking(project: Project, config: Config) -> Finding:
     calls the model, or log the usage with the request id; better, let Langfuse or
     litellm compute the cost per request.
     """
-    if not signals.uses_llm(project):
-        return not_applicable(signals.NO_LLM)
-    recorders = signals.first_per_kind(signals.tracing(project))
+    if not llmusage.uses_llm(project):
+        return not_applicable(llmusage.NO_LLM)
+    recorders = signals.first_per_kind(llmtracing.tracing(project))
     costs = list(signals.search(project, _COST, anchors=("_cost", "cost_per_token(",
                                                           "get_openai_callback(")))
     spend_db = [Hit(e.path, e.line, "", "litellm spend logs") for e in
@@ -192,35 +196,6 @@ def _recorded(src: Source, line: int) -> bool:
     return _RECORD.search(around) is not None
 
 
-# (system, anchors every match contains, a word its file must mention, pattern)
-_MONITORS: tuple[tuple[str, tuple[str, ...], str, re.Pattern[str]], ...] = (
-    ("OpenTelemetry", ("Provider(", "configure_azure_monitor("), "", re.compile(
-        r"\b(?:TracerProvider|MeterProvider|LoggerProvider)\(|\bconfigure_azure_monitor\(")),
-    ("OpenTelemetry", ("Instrumentor().instrument",), "", re.compile(
-        r"\b\w+Instrumentor\(\)\.instrument(?:_app)?\(")),
-    ("Prometheus", ("Counter(", "Histogram(", "Gauge(", "Summary(", "start_http_server(",
-                    "_app(", "Instrumentator()"), "prometheus", re.compile(
-        r"\b(?:Counter|Histogram|Gauge|Summary)\(\s*[\"'][\w:]+[\"']|\bstart_http_server\(|"
-        r"\bmake_(?:asgi|wsgi)_app\(|\bInstrumentator\(\)")),
-    ("Datadog", ("patch_all(", "ddtrace.patch(", "DogStatsd(", "datadog.initialize(",
-                 "statsd."), "", re.compile(
-        r"\bpatch_all\(|\bddtrace\.patch\(|\bDogStatsd\(|\bdatadog\.initialize\(|"
-        r"\bstatsd\.(?:increment|histogram|gauge)\(")),
-    ("Sentry", (".init(",), "", re.compile(r"\b(?:sentry_sdk|Sentry)\.init\(")),
-    ("New Relic", ("newrelic.agent.initialize(",), "", re.compile(
-        r"\bnewrelic\.agent\.initialize\(")),
-    ("Logfire", ("logfire.configure(",), "", re.compile(r"\blogfire\.configure\(")),
-    ("AWS Lambda Powertools", ("Metrics(", "Tracer("), "powertools", re.compile(
-        r"\b(?:Metrics|Tracer)\(")),
-)
-_AGENTS = re.compile(r"(?P<Datadog>\bddtrace-run\b)|(?P<OpenTelemetry>\bopentelemetry-instrument\b|"
-                     r"\bOTEL_EXPORTER_OTLP_(?:TRACES_|METRICS_)?ENDPOINT\b|"
-                     r"otel/opentelemetry-collector)|(?P<NewRelic>\bnewrelic-admin\b)")
-_MONITOR_MODULES = ("opentelemetry", "prometheus_client", "ddtrace", "datadog", "sentry_sdk",
-                    "newrelic", "statsd", "logfire", "langfuse", "langsmith",
-                    "aws_lambda_powertools", "@opentelemetry/*", "dd-trace", "@sentry/*")
-
-
 @check(
     code="INF007",
     gap=Gap.INFRASTRUCTURE,
@@ -246,19 +221,13 @@ def monitoring(project: Project, config: Config) -> Finding:
     Initialise the SDK where the app starts, export request, error, latency and token
     metrics, and send traces to a backend someone looks at.
     """
-    found = [h._replace(kind=name) for name, anchors, context, pattern in _MONITORS
-             for h in signals.search(project, pattern, anchors=anchors)
-             if not context or signals.mentions(project, h.path, context)]
-    found += [h._replace(kind=h.kind.replace("NewRelic", "New Relic")) for h in signals.search(
-        project, _AGENTS, langs=signals.ANY, anchors=(
-            "ddtrace-run", "opentelemetry-instrument", "OTEL_EXPORTER_OTLP_",
-            "otel/opentelemetry-collector", "newrelic-admin"))]
-    found += signals.tracing(project)
+    found = monitor_setups(project)
+    found += llmtracing.tracing(project)
     found += [Hit(r.path, r.line, r.name, r.system) for r in alert_rules(project)]
     if found:
         listed, evidence = signals.listing(found)
         return passed(f"metrics or traces are emitted: {listed}", *evidence)
-    weak = signals.imports_of(project, *_MONITOR_MODULES)
+    weak = importscan.imports_of(project, *MONITOR_MODULES)
     partial = warned(f"{weak[0].module} is imported ({weak[0].path}:{weak[0].line}) but no "
                      "metric, exporter or initialisation was found", Evidence(weak[0].path,
                                                                               weak[0].line),
@@ -298,7 +267,7 @@ def alerting(project: Project, config: Config) -> Finding:
     thresholds from the pilot's telemetry, and keep them in the repository.
     """
     rules = alert_rules(project)
-    needed = ("error rate", "latency", "cost") if signals.uses_llm(project) else \
+    needed = ("error rate", "latency", "cost") if llmusage.uses_llm(project) else \
         ("error rate", "latency")
     covered = {c: next((r for r in rules if c in r.covers), None) for c in needed}
     have = [c for c in needed if covered[c]]
@@ -317,105 +286,6 @@ def alerting(project: Project, config: Config) -> Finding:
     return signals.code_or_config(project, config, "alerting", partial, failed(
         "no alert rules found (Prometheus rules, Grafana alerting, Datadog monitors, "
         "CloudWatch alarms)"))
-
-
-# ---- alert rules, shared with budget-limits ------------------------------------------------
-
-
-class AlertRule(NamedTuple):
-    path: str
-    line: int
-    name: str
-    system: str  # Prometheus, Grafana, CloudWatch, Datadog...
-    covers: frozenset[str]  # of "error rate", "latency", "cost"
-
-    def evidence(self, note: str = "") -> Evidence:
-        return Evidence(self.path, self.line, note)
-
-
-_CATEGORIES = (
-    ("error rate", re.compile(r"(?i)error|5xx|5\.\.|fail|exception|unavailable|throttl|"
-                              r"dead.?letter|dlq|(?:status|code)\W{0,4}5")),
-    ("latency", re.compile(r"(?i)latency|duration|response.?time|histogram_quantile|"
-                           r"_seconds_bucket|\bp9[059]\b|percentile|slow|timeout|elapsed")),
-    ("cost", re.compile(r"(?i)cost|spend|budget|usd|dollar|billing|charges|tokens?\b|"
-                        r"_tokens|token_?count")),
-)
-_RULE_KEY = re.compile(r"(?:^|\.)groups\.\d+\.rules\.\d+\.(?:alert|title)$")
-_PROSE = re.compile(r"(?i)(?:^|\.)(?:annotations|labels|description|alarmdescription|"
-                    r"alarm_description|message|tags|summary|runbook_url|notification\w*|"
-                    r"alarmactions|alarm_actions|okactions|ok_actions|execerrstate|"
-                    r"nodatastate)(?:\.|$)")
-_CFN_ALARM = re.compile(r"^AWS::(?:CloudWatch::(?:Composite)?Alarm|Budgets::Budget)$")
-_TF_ALERTS = {
-    "aws_cloudwatch_metric_alarm": "CloudWatch", "aws_cloudwatch_composite_alarm": "CloudWatch",
-    "datadog_monitor": "Datadog", "google_monitoring_alert_policy": "Google Cloud Monitoring",
-    "azurerm_monitor_metric_alert": "Azure Monitor",
-    "azurerm_monitor_scheduled_query_rules_alert": "Azure Monitor",
-    "azurerm_monitor_scheduled_query_rules_alert_v2": "Azure Monitor",
-    "newrelic_alert_condition": "New Relic", "newrelic_nrql_alert_condition": "New Relic",
-    "grafana_rule_group": "Grafana", "sentry_metric_alert": "Sentry",
-    "aws_budgets_budget": "AWS Budgets", "google_billing_budget": "Google Cloud Billing",
-    "azurerm_consumption_budget_subscription": "Azure budgets",
-    "azurerm_consumption_budget_resource_group": "Azure budgets",
-}
-_DATADOG_TYPE = re.compile(r"^(?:metric|query|log|service check|event|event-v2|composite|rum|"
-                           r"trace-analytics|slo|audit|ci-pipelines|error-tracking|process|"
-                           r"synthetics) alert$")
-_CODE_ALARM = re.compile(r"\b(?:cloudwatch|aws_cloudwatch)\.(?:Alarm|MetricAlarm)\(|"
-                         r"\bnew\s+(?:cloudwatch\.)?Alarm\(")
-
-
-def alert_rules(project: Project) -> tuple[AlertRule, ...]:
-    """Every committed alert rule, classified by what it watches; computed once per run."""
-    return project.shared("alert-rules", _collect_rules)
-
-
-def classify(text: str) -> frozenset[str]:
-    return frozenset(name for name, pattern in _CATEGORIES if pattern.search(text))
-
-
-def _text(entries: list[Entry]) -> str:
-    return "\n".join(scalar_text(e.value) for e in entries if not _PROSE.search(e.key))
-
-
-def _collect_rules(project: Project) -> tuple[AlertRule, ...]:
-    index = config_index(project)
-    rules: list[AlertRule] = []
-    for e in index.find(_RULE_KEY):
-        if e.leaf == "title" and index.child(e, "condition") is None:
-            continue
-        system = "Grafana" if e.leaf == "title" else "Prometheus"
-        rules.append(AlertRule(e.path, e.line, scalar_text(e.value), system,
-                               classify(_text(index.subtree(e, e.parent)))))
-    for e in index.find("Type", _CFN_ALARM):
-        body = index.subtree(e, e.parent)
-        budget = "Budgets" in scalar_text(e.value)
-        rules.append(AlertRule(e.path, body[0].line, e.parent.rpartition(".")[2],
-                               "AWS Budgets" if budget else "CloudWatch",
-                               frozenset({"cost"}) if budget else classify(_text(body))))
-    for block in index.blocks(*_TF_ALERTS):
-        system = _TF_ALERTS[block.type]
-        text = _text(index.block_entries(block)) + "\n" + " ".join(block.labels[1:])
-        covers = frozenset({"cost"}) if "udget" in block.type else classify(text)
-        rules.append(AlertRule(block.path, block.line, block.labels[-1], system, covers))
-    for e in index.find("type", _DATADOG_TYPE, kinds=(Kind.JSON, Kind.YAML)):
-        if index.child(e, "query") is not None:
-            name = index.child(e, "name")
-            rules.append(AlertRule(e.path, e.line, scalar_text(name.value) if name else "",
-                                   "Datadog", classify(_text(index.subtree(e, e.parent)))))
-    alarms = signals.search(project, _CODE_ALARM, anchors=("Alarm(",))
-    query = query_name("observability.alarm/1", [(name, p.pattern) for name, p in _CATEGORIES])
-    covered = at_lines(project, alarms, query, _alarm_covers)
-    for hit in alarms:
-        covers = frozenset(covered.get((hit.path, hit.line), ()))
-        rules.append(AlertRule(hit.path, hit.line, "", "CloudWatch", covers))
-    return tuple(sorted(set(rules), key=lambda r: (r.path, r.line)))
-
-
-def _alarm_covers(src: Source, line: int) -> tuple[str, ...]:
-    """What the alarm built in code at ``line`` watches (its statement, classified)."""
-    return tuple(sorted(classify(statement_at(src, line, max_lines=12))))
 
 
 def _and(items: list[str]) -> str:

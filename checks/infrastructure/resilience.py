@@ -6,7 +6,7 @@ import re
 
 from readiness.config import Config
 from readiness.model import Credit, Finding, Gap, check, failed, not_applicable, passed, warned
-from readiness.project import Project, signals
+from readiness.project import Project, llmusage, signals
 from readiness.project.configfiles import Entry, config_index, scalar_text
 from readiness.project.signals import Hit, Lang, Source, query_name
 
@@ -70,8 +70,8 @@ def dead_letter_queue(project: Project, config: Config) -> Finding:
     Give the work queue a dead-letter queue with a receive limit, or store failed requests
     with their input and error in a table, and write down how to replay them.
     """
-    if not signals.uses_llm(project):
-        return not_applicable(signals.NO_LLM)
+    if not llmusage.uses_llm(project):
+        return not_applicable(llmusage.NO_LLM)
     found = _dlq_config(project)
     found += [h._replace(kind=h.kind.replace("_", " ")) for h in
               signals.search(project, _DLQ_CODE, anchors=_DLQ_ANCHORS)]
@@ -114,7 +114,7 @@ _FALLBACK_WORD = re.compile(r"(?i)\b\w*(?:fallback|backup|secondary|cached|from_
 
 def _except_fallbacks(project: Project) -> list[Hit]:
     """`except` blocks in files that call a model whose body turns to a fallback."""
-    files = [rel for rel in sorted(signals.llm_files(project))
+    files = [rel for rel in sorted(llmusage.llm_files(project))
              if (src := signals.source(project, rel)) is not None and src.lang is Lang.PYTHON]
     query = query_name("resilience.except_fallbacks/1", _EXCEPT.pattern, _FALLBACK_WORD.pattern)
     found = project.facts(files, query, _fallbacks_in)
@@ -165,8 +165,8 @@ def graceful_degradation(project: Project, config: Config) -> Finding:
     Configure a second model or provider as a fallback, wrap calls in a circuit breaker,
     or give the product a degraded mode (queue the work, show a manual form) behind a flag.
     """
-    if not signals.uses_llm(project):
-        return not_applicable(signals.NO_LLM)
+    if not llmusage.uses_llm(project):
+        return not_applicable(llmusage.NO_LLM)
     found = [h._replace(kind=h.kind.replace("_", " ")) for h in
              signals.search(project, _FALLBACK_CODE, anchors=_FALLBACK_ANCHORS)
              if h.kind != "litellm_fallbacks" or _llm_context(project, h)]
@@ -185,7 +185,7 @@ def graceful_degradation(project: Project, config: Config) -> Finding:
 
 def _llm_context(project: Project, hit: Hit) -> bool:
     """A generic keyword (``fallbacks=``, ``rpm=``) counts only where a model is called."""
-    return hit.path in signals.llm_files(project) or signals.mentions(project, hit.path,
+    return hit.path in llmusage.llm_files(project) or signals.mentions(project, hit.path,
                                                                       "litellm")
 
 
@@ -237,9 +237,9 @@ def rate_limiting(project: Project, config: Config) -> Finding:
     Put a semaphore or limiter around the one function that calls the model, sized below
     the provider's limits (see `usage.rate_limits`), or set rpm/tpm on the litellm router.
     """
-    if not signals.uses_llm(project):
-        return not_applicable(signals.NO_LLM)
-    files = signals.llm_files(project)
+    if not llmusage.uses_llm(project):
+        return not_applicable(llmusage.NO_LLM)
+    files = llmusage.llm_files(project)
     found = [h._replace(kind=h.kind.replace("_", " "))
              for h in signals.search(project, _LIMITERS, anchors=_LIMITER_ANCHORS)
              if (h.kind != "semaphore" or h.path in files or _MODEL_NAME.search(h.text))

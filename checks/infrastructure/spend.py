@@ -6,8 +6,6 @@ import functools
 import re
 from typing import NamedTuple
 
-from readiness.checks.infrastructure.observability import alert_rules
-
 from readiness.config import Config
 from readiness.evidence import reference
 from readiness.model import (
@@ -21,9 +19,11 @@ from readiness.model import (
     passed,
     warned,
 )
-from readiness.project import Project, signals
+from readiness.project import Project, importscan, llmusage, signals
 from readiness.project.configfiles import config_index, scalar_text
 from readiness.project.signals import Hit, query_name
+
+from .alertrules import alert_rules
 
 _BUDGET_CODE = re.compile(r"(?P<litellm_max_budget>\bmax_budget\s*=\s*\d)|"
                           r"(?P<litellm_BudgetManager>\bBudgetManager\()")
@@ -75,8 +75,8 @@ def budget_limits(project: Project, config: Config) -> Finding:
     Write the budget down, then make something act on it: a hard cap at the gateway, a
     cloud budget with notifications, or a cost alert that pages the owner.
     """
-    if not signals.uses_llm(project):
-        return not_applicable(signals.NO_LLM)
+    if not llmusage.uses_llm(project):
+        return not_applicable(llmusage.NO_LLM)
     declared, where = _declared(config)
     index = config_index(project)
     found = [h._replace(kind=h.kind.replace("_", " ")) for h in
@@ -185,7 +185,7 @@ def _where_users(project: Project) -> list[tuple[str, re.Pattern[str]]]:
 def load_tests(project: Project) -> list[LoadTest]:
     """Load-test scripts in the repository (tests included), with the rate each drives."""
     found: list[LoadTest] = []
-    locustfiles = sorted({i.path: i for i in signals.imports_of(project, "locust", tests=True)
+    locustfiles = sorted({i.path: i for i in importscan.imports_of(project, "locust", tests=True)
                           if i.path.endswith(".py")}.values())
     where_users = _where_users(project) if locustfiles else []
     for imp in locustfiles:
@@ -205,7 +205,7 @@ def load_tests(project: Project) -> list[LoadTest]:
         rate = users[0] * per_user if users else None
         found.append(LoadTest("locust", Evidence(imp.path, imp.line), rate,
                               Evidence(users[2], users[1]) if users else None))
-    scripts = {i.path: i for i in reversed(signals.imports_of(project, "k6", tests=True))}
+    scripts = {i.path: i for i in reversed(importscan.imports_of(project, "k6", tests=True))}
     for imp in sorted(scripts.values()):
         rate_at = _max_match(project, imp.path, _K6_RATE)
         unit = _first(project, imp.path, _K6_UNIT)

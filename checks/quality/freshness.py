@@ -19,7 +19,7 @@ from readiness.model import (
     passed,
     warned,
 )
-from readiness.project import Project, signals
+from readiness.project import Project, llmusage
 from readiness.prompts.files import candidates, eval_files
 from readiness.prompts.history import Change, last_prompt_change, shallow_commits
 from readiness.prompts.lines import Role, has_system_prompt
@@ -141,7 +141,7 @@ def eval_freshness(project: Project, config: Config) -> Finding:
 
 def _no_evals(project: Project, config: Config) -> Finding:
     found = candidates(project, config)
-    usage = signals.llm_usage(project)
+    usage = llmusage.llm_usage(project)
     if not usage and not _prompts_shown(project, found):
         return not_applicable("no prompts or LLM code found, and no eval results")
     history = last_prompt_change(project, config)

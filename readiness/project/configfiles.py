@@ -1,56 +1,41 @@
 """The repository's config files, parsed once per run into located key/value entries.
 
-YAML (every document of a stream: Kubernetes manifests, CloudFormation and serverless.yml with
-their custom tags, docker-compose, Prometheus and Grafana rule files; Helm templates with
-``{{ }}`` best-effort), JSON, TOML and Terraform become flat :class:`Entry` records: the file,
-the line, a dotted key path (list items by index: ``groups.0.rules.1.alert``) and the scalar
-value. A check asks "is there a key/value like X" and gets ``path:line``. A file that does not
-parse is skipped with a reason, never raised. Nothing is executed and YAML is only composed
-(no object construction, so no tags are honoured).
+YAML (``configyaml``: every document of a stream, Helm templates best-effort), JSON
+(``configjson``), TOML (``configtoml``) and Terraform (``hclscan``) become flat :class:`Entry`
+records: the file, the line, a dotted key path (list items by index:
+``groups.0.rules.1.alert``) and the scalar value. A check asks "is there a key/value like X"
+and gets ``path:line``. A file that does not parse is skipped with a reason, never raised.
+Nothing is executed.
 
-Each file's entries are a function of its text alone, kept between runs by ``Project.facts``:
-an unchanged config file is neither read nor parsed again.
+Each file's entries are a function of its text alone (the rows of ``configrows``), kept between
+runs by ``Project.facts``: an unchanged config file is neither read nor parsed again.
 """
 
 from __future__ import annotations
 
-import bisect
-import enum
 import functools
-import json
 import re
-import tomllib
-from collections.abc import Collection, Iterator
-from typing import TYPE_CHECKING, Any, NamedTuple
-
-import yaml
+from collections.abc import Collection
+from typing import TYPE_CHECKING, NamedTuple
 
 from readiness.model import Evidence
-from readiness.project.hclscan import HclBlock, Scalar, scan_hcl
+from readiness.project.configjson import json_entries
+from readiness.project.configrows import MAX_ENTRIES, Kind, Parsed, Unparsable
+from readiness.project.configtoml import toml_entries
+from readiness.project.configyaml import YAML_PARSER, parse_yaml
+from readiness.project.hclscan import Scalar, scan_hcl
 
 if TYPE_CHECKING:
     from readiness.project import Project
 
-__all__ = ["Block", "ConfigFile", "ConfigIndex", "Entry", "Kind", "Scalar", "Unparsable",
-           "candidates", "config_index", "parse", "scalar_text", "scan_hcl"]
+__all__ = ["Block", "ConfigFile", "ConfigIndex", "Entry", "Scalar", "candidates", "config_index",
+           "parse", "scalar_text", "scan_hcl"]
 MAX_CONFIG_BYTES = 1024 * 1024  # bigger "config" is data (eval sets, lock files)
-MAX_ENTRIES = 50_000
 _NOT_CONFIG = frozenset({"package-lock.json", "npm-shrinkwrap.json", "composer.lock"})
 _SUFFIX_KIND = {".yaml": "yaml", ".yml": "yaml", ".json": "json", ".toml": "toml",
                 ".tf": "terraform", ".tfvars": "terraform", ".hcl": "terraform"}
-_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 # What a parse depends on besides the text: the parsers (their error messages differ).
-_PARSERS = f"{_LOADER.__name__}-{yaml.__version__}-{MAX_ENTRIES}"
-
-
-class Kind(enum.Enum):
-    """How a config file was read."""
-
-    YAML = "yaml"
-    JSON = "json"
-    TOML = "toml"
-    TERRAFORM = "terraform"
-    TEMPLATE = "template"  # a Helm template that only a line scan could read
+_PARSERS = f"{YAML_PARSER}-{MAX_ENTRIES}"
 
 
 class Entry(NamedTuple):
@@ -111,9 +96,6 @@ class _Lookup:
             self.position.setdefault((entry.doc, entry.key.lower()), i)
             self.by_leaf.setdefault(entry.leaf.lower(), []).append(entry)
 
-
-class Unparsable(Exception):
-    """A config file that could not be read; the message is the reason it was skipped."""
 
 
 Matcher = str | re.Pattern[str] | None
@@ -255,12 +237,6 @@ def _build(project: Project) -> ConfigIndex:
     return ConfigIndex(configs, skipped)
 
 
-# One file parsed, as plain values that can be kept between runs: how it was read (a Kind's
-# value), its entries as (line, key, value, document) and its Terraform blocks.
-Row = tuple[int, str, Scalar, int]
-Parsed = tuple[str, tuple[Row, ...], tuple[HclBlock, ...]]
-
-
 def parse(rel: str, text: str) -> ConfigFile:
     """Parse one config file by its suffix; raise :class:`Unparsable` with the reason."""
     return _config_file(rel, _parse_rows(_kind_of(rel), text))
@@ -283,11 +259,11 @@ def _parse_or_reason(kind: str, text: str) -> Parsed | str:
 def _parse_rows(kind: str | None, text: str) -> Parsed:
     try:
         if kind == "yaml":
-            return _parse_yaml(text)
+            return parse_yaml(text)
         if kind == "json":
-            return Kind.JSON.value, tuple(_json_entries(text)), ()
+            return Kind.JSON.value, tuple(json_entries(text)), ()
         if kind == "toml":
-            return Kind.TOML.value, tuple(_toml_entries(text)), ()
+            return Kind.TOML.value, tuple(toml_entries(text)), ()
         if kind == "terraform":
             entries, blocks = scan_hcl(text)
             return (Kind.TERRAFORM.value, tuple((line, key, value, 0)
@@ -296,209 +272,3 @@ def _parse_rows(kind: str | None, text: str) -> Parsed:
         raise Unparsable("nested too deeply to read") from None
     raise Unparsable("not a config file type readiness reads")
 
-
-# ---- YAML ---------------------------------------------------------------------------------
-
-_TEMPLATE_ACTION = re.compile(r"\{\{-?.*?-?\}\}")
-_ONLY_ACTIONS = re.compile(r"^\s*(\{\{-?.*?-?\}\}\s*)+$")
-
-
-def _parse_yaml(text: str) -> Parsed:
-    templated = "{{" in text
-    source = _untemplate(text) if templated else text
-    try:
-        entries: list[Row] = []
-        for doc, node in enumerate(yaml.compose_all(source, Loader=_LOADER)):
-            if node is not None:
-                entries += _Flattener(doc).walk(node, "")
-        return Kind.YAML.value, tuple(entries), ()
-    except yaml.YAMLError as exc:
-        if templated:  # a Helm template that the placeholders did not rescue: read its lines
-            return Kind.TEMPLATE.value, tuple(_scan_yaml_lines(source)), ()
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark else ""
-        problem = getattr(exc, "problem", None) or "invalid YAML"
-        raise Unparsable(f"YAML syntax error{where}: {problem}") from None
-
-
-def _untemplate(text: str) -> str:
-    """Blank Helm/Go-template control lines and stand a placeholder in for inline actions."""
-    out = []
-    for line in text.split("\n"):
-        if _ONLY_ACTIONS.match(line):
-            out.append("")
-        else:
-            out.append(_TEMPLATE_ACTION.sub("TEMPLATED", line))
-    return "\n".join(out)
-
-
-class _Flattener:
-    def __init__(self, doc: int) -> None:
-        self.doc, self.count = doc, 0
-        self.constructor = yaml.constructor.SafeConstructor()
-
-    def walk(self, node: yaml.Node, key: str) -> list[Row]:
-        self.count += 1
-        if self.count > MAX_ENTRIES:  # also bounds alias expansion (YAML bombs)
-            raise Unparsable(f"more than {MAX_ENTRIES} values (data, not config)")
-        line = node.start_mark.line + 1
-        if isinstance(node, yaml.MappingNode):
-            entries: list[Row] = [(line, key, None, self.doc)] if key else []
-            for key_node, value_node in node.value:
-                name = str(key_node.value) if isinstance(key_node, yaml.ScalarNode) else "?"
-                child = f"{key}.{name}" if key else name
-                if isinstance(value_node, yaml.ScalarNode):
-                    entries.append((key_node.start_mark.line + 1, child,
-                                    self.scalar(value_node), self.doc))
-                    self.count += 1
-                else:
-                    sub = self.walk(value_node, child)
-                    if sub and sub[0][1] == child:  # a container's line is its key's line
-                        sub[0] = (key_node.start_mark.line + 1, *sub[0][1:])
-                    entries += sub
-            return entries
-        if isinstance(node, yaml.SequenceNode):
-            entries = [(line, key, None, self.doc)] if key else []
-            for i, item in enumerate(node.value):
-                entries += self.walk(item, f"{key}.{i}" if key else str(i))
-            return entries
-        return [(line, key or "0", self.scalar(node), self.doc)]
-
-    def scalar(self, node: yaml.Node) -> Scalar:
-        if not isinstance(node, yaml.ScalarNode):
-            return None
-        if not node.tag.startswith("tag:yaml.org,2002:"):
-            return str(node.value)  # !Ref, !GetAtt, !Sub: keep the text
-        try:
-            value = self.constructor.construct_object(node, deep=True)
-        except (ValueError, OverflowError, yaml.YAMLError):
-            return str(node.value)
-        return value if isinstance(value, str | int | float | bool) or value is None \
-            else str(node.value)
-
-
-_YAML_LINE = re.compile(r"^(\s*)(-\s+)?([\"']?[\w./@-]+[\"']?)\s*:(?:\s+(.*?))?\s*$")
-
-
-def _scan_yaml_lines(text: str) -> Iterator[Row]:
-    """Key paths by indentation, for templates that do not parse as YAML."""
-    stack: list[tuple[int, str]] = []
-    for number, line in enumerate(text.split("\n"), 1):
-        match = _YAML_LINE.match(line.split(" #", 1)[0])
-        if not match or line.lstrip().startswith("#"):
-            continue
-        indent = len(match.group(1)) + (len(match.group(2)) if match.group(2) else 0)
-        while stack and stack[-1][0] >= indent:
-            stack.pop()
-        name = match.group(3).strip("\"'")
-        key = ".".join([k for _, k in stack] + [name])
-        raw = match.group(4)
-        yield number, key, raw.strip("\"'") if raw else None, 0
-        stack.append((indent, name))
-
-
-# ---- JSON and TOML ------------------------------------------------------------------------
-
-
-_COLON = re.compile(r"\s*:")
-
-
-def _json_entries(text: str) -> Iterator[Row]:
-    try:
-        data = json.loads(text)
-    except ValueError as exc:
-        where = f" at line {exc.lineno}" if isinstance(exc, json.JSONDecodeError) else ""
-        raise Unparsable(f"invalid JSON{where}") from None
-    # Keys appear in the text in the order a depth-first walk meets them, so a cursor that
-    # only moves forward finds each key's line without a position-tracking parser.
-    cursor = [0]
-    starts = _line_starts(text)
-    count = 0
-
-    def line_of(key: str) -> int:
-        quoted = json.dumps(key) if key.isascii() else f'"{key}"'
-        found = text.find(quoted, cursor[0])
-        while found >= 0 and not _COLON.match(text, found + len(quoted)):
-            found = text.find(quoted, found + 1)  # the same text as a value, not a key
-        if found >= 0:
-            cursor[0] = found + 1
-        return _line_at(starts, cursor[0])
-
-    def walk(node: Any, key: str, line: int) -> Iterator[Row]:
-        nonlocal count
-        count += 1
-        if count > MAX_ENTRIES:
-            raise Unparsable(f"more than {MAX_ENTRIES} values (data, not config)")
-        if isinstance(node, dict):
-            if key:
-                yield line, key, None, 0
-            for name, value in node.items():
-                yield from walk(value, f"{key}.{name}" if key else str(name), line_of(str(name)))
-        elif isinstance(node, list):
-            if key:
-                yield line, key, None, 0
-            for i, item in enumerate(node):
-                yield from walk(item, f"{key}.{i}" if key else str(i), line)
-        else:
-            yield line, key or "0", node, 0
-
-    yield from walk(data, "", 1)
-
-
-_TOML_TABLE = re.compile(r"^\s*\[\[?\s*([^\]]+?)\s*\]\]?")
-_TOML_KEY = re.compile(r"^\s*([\w\"'.\- ]+?)\s*=")
-
-
-def _toml_entries(text: str) -> Iterator[Row]:
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise Unparsable(f"invalid TOML: {exc}") from None
-    lines: dict[str, int] = {}
-    table = ""
-    for number, line in enumerate(text.split("\n"), 1):
-        header = _TOML_TABLE.match(line)
-        if header:
-            table = _toml_key(header.group(1))
-            lines.setdefault(table, number)
-            continue
-        assign = _TOML_KEY.match(line)
-        if assign:
-            key = _toml_key(assign.group(1))
-            lines.setdefault(f"{table}.{key}" if table else key, number)
-
-    def line_for(key: str) -> int:
-        plain = re.sub(r"\.\d+(?=\.|$)", "", key)  # array-of-tables indices are not in text
-        while plain:
-            if plain in lines:
-                return lines[plain]
-            plain = plain.rpartition(".")[0]
-        return 1
-
-    def walk(node: Any, key: str) -> Iterator[Row]:
-        if isinstance(node, dict):
-            if key:
-                yield line_for(key), key, None, 0
-            for name, value in node.items():
-                yield from walk(value, f"{key}.{name}" if key else str(name))
-        elif isinstance(node, list):
-            yield line_for(key), key, None, 0
-            for i, item in enumerate(node):
-                yield from walk(item, f"{key}.{i}")
-        else:
-            value = node if isinstance(node, str | int | float | bool) else str(node)
-            yield line_for(key), key, value, 0
-
-    yield from walk(data, "")
-
-
-def _toml_key(raw: str) -> str:
-    return ".".join(part.strip().strip("\"'") for part in raw.split("."))
-
-
-def _line_starts(text: str) -> list[int]:
-    return [0] + [m.end() for m in re.finditer("\n", text)]
-
-
-def _line_at(starts: list[int], offset: int) -> int:
-    return bisect.bisect_right(starts, max(offset - 1, 0))

@@ -179,6 +179,8 @@ def _start(root: str) -> None:
 def _start_up() -> None:
     """Import what the work needs before the first task arrives."""
     import readiness.llmcalls.walker  # noqa: F401
+    import readiness.project.configfiles  # noqa: F401
+    import readiness.project.importscan  # noqa: F401
     import readiness.project.signals  # noqa: F401
     import readiness.project.snapshot  # noqa: F401
 

@@ -16,7 +16,7 @@ import re
 from readiness.config import CONFIG_NAME, Config
 from readiness.evals import evalset
 from readiness.evals.discover import EVAL_FOLDERS
-from readiness.project import Project, signals
+from readiness.project import Project, llmusage, signals
 from readiness.project.cache import content_key
 from readiness.project.signals import Lang
 from readiness.prompts.lines import Role, code_marks, config_marks
@@ -68,7 +68,7 @@ def candidates(project: Project, config: Config) -> dict[str, Role]:
 
 
 def _find_candidates(project: Project, config: Config) -> dict[str, Role]:
-    llm_files = signals.llm_files(project)
+    llm_files = llmusage.llm_files(project)
     evals = frozenset(eval_files(project, config))
     mentioned = _mentioned_templates(project, llm_files)
     found: dict[str, Role] = {}

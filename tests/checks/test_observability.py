@@ -2,8 +2,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from readiness.checks.infrastructure.alertrules import alert_rules
 from readiness.checks.infrastructure.observability import (
-    alert_rules,
     alerting,
     cost_tracking,
     monitoring,

@@ -1,0 +1,130 @@
+"""Where users can flag an answer (feedback-loop): HTTP endpoints and URL routes, Next.js API
+routes, Slack reaction handlers, Streamlit and Gradio widgets, LangSmith, Braintrust and
+Langfuse feedback calls, thumbs up/down controls in code and templates, each with the lines
+of the code that handles it. Computed once per run.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Sequence
+from typing import NamedTuple
+
+from readiness.project import signals
+from readiness.project.signals import Hit, Lang, query_name
+from readiness.project.snapshot import Project
+
+from .feedbackscan import Row, functions_of, gated_search
+
+_SEGMENT = r"(?:feedback|flags?|ratings?|rate|thumbs[-_]?(?:up|down)?|votes?)"
+_CAPTURE = re.compile(
+    rf"""(?P<endpoint>\.(?:post|put|patch|route|api_route|all)\(\s*["'`][^"'`\n]*/{_SEGMENT}"""
+    rf"""(?=[/"'`?{{]))|"""
+    rf"""(?P<django>\b(?:re_)?path\(\s*r?["']\^?(?:[\w/-]*/)?{_SEGMENT}\b)|"""
+    r"""(?P<slack>["']reaction_added["']|\bon_reaction_add\b|\bonMessageReaction\w*)|"""
+    r"""(?P<streamlit>\bst\.feedback\(|\bstreamlit_feedback\()|"""
+    r"""(?P<gradio>\.like\(\s*\w+)|"""
+    r"""(?P<langsmith>\b(?:create_feedback|createFeedback)\()|"""
+    r"""(?P<braintrust>\b(?:log_feedback|logFeedback)\()""")
+_LANGFUSE = re.compile(r"\b(?:create_score|score_current_trace|score_current_span)\(|"
+                       r"\b\w*(?:langfuse|trace|span|generation)\w*\.score\(", re.IGNORECASE)
+_UI = re.compile(
+    r"""(?i)aria-label\s*=\s*\{?\s*["'`](?:thumbs?[\s-]?(?:up|down)|(?:not\s+)?helpful|"""
+    r"""(?:bad|good|wrong)\s+(?:response|answer)|report\s+(?:this\s+)?(?:answer|response)|"""
+    r"""flag\s+(?:this\s+)?(?:answer|response)|rate\s+(?:this\s+)?(?:answer|response))|"""
+    r"""(?-i:\b(?:on|handle)(?:Feedback\w*|Thumbs?(?:Up|Down)\w*|(?:Rate|Rating|Vote|Flag)"""
+    r"""(?:Answer|Response|Message|Reply)?)\s*[=(:])|"""
+    r"""(?-i:<(?:ThumbsUp|ThumbsDown|ThumbUp|ThumbDown|HandThumb(?:Up|Down))\w*\b)""")
+_UI_SUFFIXES = (".html", ".htm", ".vue", ".svelte", ".jinja", ".jinja2", ".j2", ".hbs")
+
+
+class Capture(NamedTuple):
+    """Where users can flag an answer, and the code that handles it."""
+
+    hit: Hit
+    scope: tuple[int, int]  # lines of the handler (the whole file when unknown)
+
+
+def feedback_captures(project: Project) -> list[Capture]:
+    """Endpoints, handlers, widgets and UI controls that let users flag an answer."""
+    return project.shared("feedback.captures", _find_captures)
+
+
+def _find_captures(project: Project) -> list[Capture]:
+    found = gated_search(project, _CAPTURE, _CAPTURE_WORDS)
+    gradio = _mentioning(project, [h.path for h in found if h.kind == "gradio"], "gradio")
+    hits = [h for h in found if h.kind != "gradio" or h.path in gradio]  # not SQL .like()
+    hits += [h._replace(kind="langfuse") for h in gated_search(project, _LANGFUSE, ("langfuse",))]
+    hits += [h._replace(kind="ui") for h in gated_search(project, _UI, _UI_WORDS)]
+    hits += _markup_hits(project)
+    hits += _next_routes(project)
+    captures = [Capture(h, _scope(project, h)) for h in hits]
+    return sorted(set(captures), key=lambda c: (c.hit.kind == "ui", c.hit.path, c.hit.line))
+
+
+# Substrings every match of a pattern contains (lowercased), to skip files cheaply.
+_CAPTURE_WORDS = ("feedback", "/flag", "flag/", "/rat", "rating/", "rate/", "thumb", "/vote",
+                  "vote/", "reaction", ".like(")
+_UI_WORDS = ("thumb", "aria-label", "feedback", "onrat", "handlerat", "onvote", "handlevote",
+             "onflag", "handleflag")
+
+
+def _mentioning(project: Project, paths: Sequence[str], word: str) -> set[str]:
+    """Those of ``paths`` whose text has ``word`` (case-insensitively)."""
+    found = project.facts(sorted(set(paths)), query_name("feedback.mentions/1", word),
+                          functools.partial(_mentions, word))
+    return {rel for rel, yes in found.items() if yes}
+
+
+def _mentions(word: str, text: str) -> bool:
+    return word in text.lower()
+
+
+def _markup_hits(project: Project) -> list[Hit]:
+    files = [rel for rel in project.files
+             if rel.lower().endswith(_UI_SUFFIXES) and not signals.is_test_path(rel)]
+    found = project.facts(files, query_name("feedback.markup/1", _UI.pattern), _markup_controls)
+    return [Hit(rel, line, text, "ui") for rel, rows in found.items() for line, text in rows]
+
+
+def _markup_controls(text: str) -> tuple[Row, ...]:
+    """Thumbs up/down controls in one HTML-like template, outside <!-- comments -->."""
+    text = re.sub(r"<!--.*?-->", lambda m: re.sub(r"[^\n]", " ", m.group(0)), text,
+                  flags=re.DOTALL)
+    return tuple((text.count("\n", 0, m.start()) + 1, m.group(0)) for m in _UI.finditer(text))
+
+
+_NEXT_ROUTE = re.compile(rf"(?:^|/)(?:pages|app)/api/(?:[\w\[\]-]+/)*{_SEGMENT}"
+                         r"(?:/route)?\.[jt]sx?$")
+_HANDLER = re.compile(r"export\s+(?:default\s+)?(?:async\s+)?function\s*(?:POST|PUT|PATCH|"
+                      r"handler)?\b|export\s+const\s+(?:POST|PUT|PATCH)\b")
+
+
+def _next_routes(project: Project) -> list[Hit]:
+    files = [s.path for s in signals.sources(project)
+             if s.lang is Lang.JAVASCRIPT and not s.test and _NEXT_ROUTE.search(s.path)]
+    found = project.facts(files, query_name("feedback.next_route/1", _HANDLER.pattern),
+                          _route_handler)
+    return [Hit(rel, *row, "endpoint") for rel, row in found.items() if row is not None]
+
+
+def _route_handler(text: str) -> Row | None:
+    """The exported request handler of one Next.js API route."""
+    src = signals.Source("", Lang.JAVASCRIPT, text, False)
+    match = _HANDLER.search(src.code)
+    return (src.line_at(match.start()), match.group(0)) if match else None
+
+
+def _scope(project: Project, hit: Hit) -> tuple[int, int]:
+    """The decorated function a Python capture belongs to; else the whole file."""
+    lines = project.facts([hit.path], "feedback.lines/1", _line_count).get(hit.path, 0)
+    functions = functions_of(project, [hit.path]) if hit.path.endswith(".py") else {}
+    for _name, first, line, end in functions.get(hit.path, ()):
+        if first and first <= hit.line <= line:
+            return first, end
+    return 1, lines or 1
+
+
+def _line_count(text: str) -> int:
+    return len(text.splitlines())

@@ -1,0 +1,73 @@
+"""Per-file scans shared by the search for feedback captures (``feedbackcapture``) and for
+their storage (``feedbackstore``): a search gated by words, and the functions of Python files.
+
+Every per-file scan of feedback-loop is a function of the file's text alone, kept between runs
+by ``Project.facts`` under a query naming the scan and its patterns: on a warm run an unchanged
+file is not read. Which files to scan (by language, suffix, test or not) is decided by the
+callers, never inside a scan.
+"""
+
+from __future__ import annotations
+
+import ast
+import functools
+import re
+from collections.abc import Sequence
+
+from readiness.project import signals
+from readiness.project.signals import Hit, Lang, query_name
+from readiness.project.snapshot import Project, parse_python
+
+Row = tuple[int, str]  # (line, matched text)
+Function = tuple[str, int, int, int]  # name, first decorator line (0: none), def line, end
+
+
+def gated_search(project: Project, pattern: re.Pattern[str], words: tuple[str, ...],
+                 langs: frozenset[Lang] = signals.CODE) -> tuple[Hit, ...]:
+    """``signals.search`` for patterns too branchy to run over every file: only files whose
+    lowercased code has one of ``words`` are searched (a substring test costs far less)."""
+    def compute(project: Project) -> tuple[Hit, ...]:
+        chosen = [s for s in signals.sources(project) if s.lang in langs and not s.test]
+        found: dict[str, tuple[tuple[int, str, str], ...]] = {}
+        for lang, keep in {(s.lang, s.keep) for s in chosen}:
+            query = query_name("feedback.search/1", lang.value, keep, pattern.pattern,
+                           pattern.flags, words)
+            files = [s.path for s in chosen if s.lang is lang and s.keep is keep]
+            found.update(project.facts(files, query, functools.partial(
+                _search_text, lang=lang, keep=keep, pattern=pattern, words=words)))
+        return tuple(Hit(s.path, *row) for s in chosen for row in found.get(s.path, ()))
+
+    return project.shared(f"feedback.search:{pattern.pattern}", compute)
+
+
+def _search_text(text: str, *, lang: Lang, keep: bool, pattern: re.Pattern[str],
+                 words: tuple[str, ...]) -> tuple[tuple[int, str, str], ...]:
+    """(line, matched text, group name) of each match in one file with one of ``words``."""
+    lower = text.lower()
+    if not any(word in lower for word in words):
+        return ()  # blanking comments only removes text
+    src = signals.Source("", lang, text, False, keep)
+    lower = src.code.lower()
+    if not any(word in lower for word in words):
+        return ()
+    return tuple((src.line_at(m.start()), m.group(0), m.lastgroup or "")
+                 for m in pattern.finditer(src.code))
+
+
+def functions_of(project: Project, files: Sequence[str]) -> dict[str, tuple[Function, ...]]:
+    """The functions of these Python files, in ``ast.walk`` order; a file that does not
+    parse has none and is noted."""
+    found = project.facts(files, "feedback.functions/1", _python_functions)
+    for rel, functions in found.items():
+        if functions is None:
+            project.note_skipped(rel, "Python that does not parse")
+    return {rel: functions or () for rel, functions in found.items()}
+
+
+def _python_functions(text: str) -> tuple[Function, ...] | None:
+    tree = parse_python(text)
+    if tree is None:
+        return None
+    return tuple((node.name, min((d.lineno for d in node.decorator_list), default=0),
+                  node.lineno, node.end_lineno or node.lineno) for node in ast.walk(tree)
+                 if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef))

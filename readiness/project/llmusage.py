@@ -1,0 +1,55 @@
+"""Where the repository uses an LLM: SDK imports, Bedrock runtime clients, LLM gateway configs.
+
+Computed once per run and shared: most checks ask first whether there is any LLM usage at all,
+and which files talk to a model.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+from readiness.project.configfiles import config_index
+from readiness.project.importscan import imports_of
+from readiness.project.signals import Hit, search
+
+if TYPE_CHECKING:
+    from readiness.project import Project
+
+LLM_MODULES = ("openai", "anthropic", "litellm", "langchain*", "langgraph",
+               "google.generativeai", "google.genai", "vertexai", "cohere", "mistralai",
+               "llama_index", "groq", "instructor", "@anthropic-ai/sdk", "@google/genai",
+               "@google/generative-ai", "@langchain/*", "@mistralai/mistralai", "cohere-ai",
+               "ai", "@aws-sdk/client-bedrock-runtime")
+_BEDROCK = re.compile(r"""\bclient\(\s*(?:service_name\s*=\s*)?["']"""
+                      r"""bedrock-(?:agent-)?runtime["']""")
+_GATEWAY_KEY = re.compile(r"^model_list\.\d+\.litellm_params\.model$")
+
+
+def llm_usage(project: Project) -> tuple[Hit, ...]:
+    """Where the repository uses an LLM: SDK imports, Bedrock runtime clients and LLM gateway
+    configs (litellm proxy ``model_list``), outside tests. Empty: no LLM usage found."""
+    return project.shared("signals.llm_usage", _scan_llm_usage)
+
+
+def _scan_llm_usage(project: Project) -> tuple[Hit, ...]:
+    hits = [Hit(i.path, i.line, i.module, "import") for i in imports_of(project, *LLM_MODULES)]
+    hits += [h._replace(kind="bedrock") for h in search(project, _BEDROCK,
+                                                        anchors=("bedrock-",))]
+    hits += [Hit(e.path, e.line, str(e.value), "gateway")
+             for e in config_index(project).find(_GATEWAY_KEY)]
+    return tuple(sorted(set(hits)))
+
+
+def uses_llm(project: Project) -> bool:
+    return bool(llm_usage(project))
+
+
+def llm_files(project: Project) -> frozenset[str]:
+    """Source files that talk to a model directly (import an SDK or build a Bedrock client)."""
+    return frozenset(h.path for h in llm_usage(project) if h.kind != "gateway")
+
+
+NO_LLM = ("no LLM usage found (no openai, anthropic, litellm, langchain, google genai, "
+          "vertexai, cohere, mistralai, llama_index or Bedrock runtime client, no LLM gateway "
+          "config)")
