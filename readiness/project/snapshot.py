@@ -11,7 +11,6 @@ import ast
 import contextlib
 import io
 import os
-import re
 import stat
 import threading
 import tokenize
@@ -27,15 +26,11 @@ from readiness.project import workers as workers_
 from readiness.project.cache import content_key, is_within
 from readiness.project.filefacts import FactStore, Signature, store_path
 from readiness.project.globs import glob_match
+from readiness.project.walk import excluded, walk
 
 T = TypeVar("T")
 A = TypeVar("A")
 MAX_TEXT_BYTES = 5 * 1024 * 1024
-# Folders nobody wants scanned, used when there is no git to say what is ignored.
-DEFAULT_PRUNE = frozenset(
-    {".git", ".hg", ".svn", "node_modules", ".venv", "venv", "__pycache__", ".tox",
-     ".mypy_cache", ".pytest_cache", ".ruff_cache", ".nox", "site-packages"}
-)
 
 
 class Skipped(NamedTuple):
@@ -77,10 +72,10 @@ class Project:
         self.workers = workers_.Workers(self.root, count) if count > 1 else None
         listed = self.git.list_files() if self.git else None
         if listed is None:
-            listed = _walk(self.root)
+            listed = walk(self.root)
         patterns = tuple(exclude)
         self.files: tuple[str, ...] = tuple(
-            sorted(p for p in listed if self._admit(p) and not _excluded(p, patterns))
+            sorted(p for p in listed if self._admit(p) and not excluded(p, patterns))
         )
         self._file_set = frozenset(self.files)
         for rel in self.files:  # content known from the last run: no file read to find it
@@ -358,45 +353,3 @@ def parse_python(source: str) -> ast.Module | None:
             return ast.parse(source)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
-
-
-_STAR_RUNS = re.compile(r"\*+")
-
-
-def _walk(root: Path) -> list[str]:
-    """List files without git, honouring every .gitignore on the way down."""
-    import pathspec
-
-    found: list[str] = []
-    specs: list[tuple[str, pathspec.GitIgnoreSpec]] = []
-    for folder, dirs, files in os.walk(root, followlinks=False):
-        rel_folder = Path(folder).relative_to(root).as_posix()
-        rel_folder = "" if rel_folder == "." else rel_folder + "/"
-        specs = [(base, spec) for base, spec in specs if rel_folder.startswith(base)]
-        ignore_file = Path(folder) / ".gitignore"
-        if ignore_file.is_file() and not ignore_file.is_symlink():
-            try:
-                lines = ignore_file.read_text(encoding="utf-8", errors="replace").splitlines()
-                # pathspec matches with regular expressions: a pattern with many runs of *
-                # could backtrack for hours (no real .gitignore has one), so it is left out
-                lines = [line for line in lines if len(_STAR_RUNS.findall(line)) <= 4]
-                specs.append((rel_folder, pathspec.GitIgnoreSpec.from_lines(lines)))
-            except OSError:
-                pass
-
-        def ignored(rel: str, is_dir: bool, specs: list[tuple[str, Any]] = specs) -> bool:
-            for base, spec in specs:
-                sub = rel[len(base) :] + ("/" if is_dir else "")
-                if spec.match_file(sub):
-                    return True
-            return False
-
-        dirs[:] = sorted(
-            d for d in dirs if d not in DEFAULT_PRUNE and not ignored(rel_folder + d, True)
-        )
-        found.extend(rel_folder + f for f in files if not ignored(rel_folder + f, False))
-    return found
-
-
-def _excluded(path: str, patterns: tuple[str, ...]) -> bool:
-    return any(glob_match(path, p) or path.startswith(p.rstrip("/") + "/") for p in patterns)
