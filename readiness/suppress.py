@@ -14,6 +14,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, NamedTuple
 
 from readiness.model import Evidence, Finding, Status
+from readiness.project.sourcetext import split_lines
 
 if TYPE_CHECKING:
     from readiness.project import Project
@@ -45,7 +46,7 @@ def _scan(text: str) -> tuple[tuple[int, tuple[str, ...], str, bool], ...]:
     if MARKER not in text:
         return ()
     found = []
-    for number, line in enumerate(text.splitlines(), 1):
+    for number, line in enumerate(split_lines(text), 1):
         match = _PATTERN.search(line)
         if match:
             names = tuple(n.strip() for n in match.group(1).split(",") if n.strip())

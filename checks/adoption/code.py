@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from readiness.model import Evidence
 from readiness.project.signals import query_name
 from readiness.project.snapshot import Project, parse_python
+from readiness.project.sourcetext import split_lines
 
 from .docs import TEST_PATH
 
@@ -201,7 +202,7 @@ def _is_main_guard(test: ast.expr) -> bool:
 
 
 def _javascript(text: str) -> FileFacts:
-    lines = text.splitlines()
+    lines = split_lines(text)
     imports: list[Row] = []
     calls: list[Row] = []
     for number, line in enumerate(lines, 1):

@@ -17,6 +17,7 @@ from typing import TypeVar
 
 from readiness.project import Project
 from readiness.project.signals import query_name
+from readiness.project.sourcetext import split_lines
 
 A = TypeVar("A")
 _PARSER = "adoption.docs/1"  # bump when `_parse` or what `Section` says of one changes
@@ -103,7 +104,7 @@ def _style(lower: str) -> str:
 
 def _parse(style: str, text: str) -> tuple[Section, ...]:
     """Split one document into sections by its headings."""
-    lines = text.splitlines()
+    lines = split_lines(text)
     headings = _headings(style, lines)
     sections: list[Section] = []
     starts = [(0, "")] + sorted(headings.items())

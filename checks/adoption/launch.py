@@ -9,6 +9,7 @@ from readiness.config import Config
 from readiness.model import Credit, Evidence, Finding, Gap, check, failed, passed, warned
 from readiness.project import Project
 from readiness.project.signals import query_name
+from readiness.project.sourcetext import split_lines
 
 from .code import code_facts, code_files
 from .shares import Share, shares_in_files
@@ -123,7 +124,7 @@ def _first_match(text: str, pattern: re.Pattern[str]) -> int:
     """The first line where ``pattern`` matches (0: none)."""
     if not pattern.search(text):  # a match on a line is a match in the text
         return 0
-    return next((n for n, line in enumerate(text.splitlines(), 1) if pattern.search(line)), 0)
+    return next((n for n, line in enumerate(split_lines(text), 1) if pattern.search(line)), 0)
 
 
 def _configured_share(config: Config) -> list[Share]:

@@ -8,6 +8,7 @@ from readiness.config import BASE, Config
 from readiness.model import Credit, Evidence, Finding, Gap, check, failed, passed, warned
 from readiness.project import Project
 from readiness.project.signals import query_name
+from readiness.project.sourcetext import split_lines
 
 from .code import code_facts
 from .docs import TEST_PATH
@@ -62,7 +63,7 @@ def _usage_table(text: str) -> int:
         lowered = text.lower()
         if not any(word in lowered for word in _TABLE_WORDS):
             return 0
-    return next((n for n, line in enumerate(text.splitlines(), 1) if _TABLE.search(line)), 0)
+    return next((n for n, line in enumerate(split_lines(text), 1) if _TABLE.search(line)), 0)
 
 
 def _target(config: Config) -> tuple[float, list[Evidence]]:

@@ -18,6 +18,7 @@ from typing import NamedTuple
 from readiness.model import Evidence
 from readiness.project.signals import query_name
 from readiness.project.snapshot import Project, parse_python
+from readiness.project.sourcetext import split_lines
 
 from .code import JS, PY
 from .docs import TEST_PATH
@@ -59,7 +60,7 @@ def _value(key: str, number: str, sign: str | None) -> float | None:
 
 def _setting_lines(text: str) -> Iterator[tuple[int, str, str, str | None]]:
     """(line, key, number, '%' or None) for `key: number` settings on each line."""
-    for number, line in enumerate(text.splitlines(), 1):
+    for number, line in enumerate(split_lines(text), 1):
         for match in _ASSIGN.finditer(line):
             yield number, match.group("key"), match.group("num"), match.group("pct")
 

@@ -10,6 +10,7 @@ from readiness.config import Config
 from readiness.model import Credit, Evidence, Finding, Gap, check, failed, passed, warned
 from readiness.project import Project
 from readiness.project.signals import query_name
+from readiness.project.sourcetext import split_lines
 
 from .docs import Section, is_document, outlines
 from .words import joined, located
@@ -91,7 +92,7 @@ def _first_facts(lines: Iterable[tuple[int, str]]) -> Found:
 
 
 def _whole_file(text: str) -> Found:
-    return _first_facts(enumerate(text.splitlines(), 1))
+    return _first_facts(enumerate(split_lines(text), 1))
 
 
 def _support_sections(sections: tuple[Section, ...]) -> Found:
@@ -140,7 +141,7 @@ def _code_owner(project: Project) -> Fact | None:
 
 def _first_owners(text: str) -> tuple[int, str] | None:
     """The first CODEOWNERS line naming owners: its number and the owners."""
-    for number, line in enumerate(text.splitlines(), 1):
+    for number, line in enumerate(split_lines(text), 1):
         owners = [w for w in line.split("#", 1)[0].split()[1:] if "@" in w]
         if owners:
             return number, " ".join(owners)

@@ -17,6 +17,7 @@ from readiness.config import Config
 from readiness.model import Evidence, Finding, Status
 from readiness.project import Project
 from readiness.project.signals import query_name
+from readiness.project.sourcetext import split_lines
 
 from .code import batch_entry_point, code_facts, code_files
 
@@ -168,7 +169,7 @@ def _mapping(value: object) -> dict[str, object]:
 
 def first_line(text: str, needle: str) -> int:
     """The first line of ``text`` containing ``needle`` (1 when it is not found)."""
-    return next((n for n, line in enumerate(text.splitlines(), 1) if needle in line), 1)
+    return next((n for n, line in enumerate(split_lines(text), 1) if needle in line), 1)
 
 
 def json_object(text: str) -> dict[str, Any] | None:

@@ -17,6 +17,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple
 
 from readiness.project import Project
+from readiness.project.sourcetext import split_lines
 
 USER_COLUMNS = ("user_id", "user", "userid", "username", "user_name", "email", "user_email",
                 "employee_id", "login")
@@ -65,7 +66,7 @@ def _rows(lower: str, text: str) -> list[dict[str, Any]] | str:
             delimiter = "\t" if lower.endswith(".tsv") else ","
             raw: Any = list(csv.DictReader(io.StringIO(text), delimiter=delimiter))
         elif lower.endswith((".jsonl", ".ndjson")):
-            raw = [json.loads(line) for line in text.splitlines() if line.strip()]
+            raw = [json.loads(line) for line in split_lines(text) if line.strip()]
         elif lower.endswith(".json"):
             raw = json.loads(text)
             raw = raw.get("users") if isinstance(raw, dict) else raw

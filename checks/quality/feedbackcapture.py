@@ -14,6 +14,7 @@ from typing import NamedTuple
 from readiness.project import signals
 from readiness.project.signals import Hit, Lang, query_name
 from readiness.project.snapshot import Project
+from readiness.project.sourcetext import split_lines
 
 from .feedbackscan import Row, functions_of, gated_search
 
@@ -127,4 +128,4 @@ def _scope(project: Project, hit: Hit) -> tuple[int, int]:
 
 
 def _line_count(text: str) -> int:
-    return len(text.splitlines())
+    return len(split_lines(text))

@@ -13,6 +13,7 @@ import re
 from readiness.project import signals
 from readiness.project.signals import Hit, Lang, query_name, statement_at
 from readiness.project.snapshot import Project
+from readiness.project.sourcetext import split_lines
 
 from .feedbackcapture import Capture
 from .feedbackscan import Row, functions_of, gated_search
@@ -154,7 +155,7 @@ def _handler_words(project: Project, hit: Hit, scope: tuple[int, int]
 
 def _handler_text(text: str, *, lang: Lang | None, keep: bool, scope: tuple[int, int],
                   line: int) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    body = "\n".join(text.splitlines()[scope[0] - 1: scope[1]])
+    body = "\n".join(split_lines(text)[scope[0] - 1: scope[1]])
     # Handlers named by reference: path("feedback/", views.feedback), chatbot.like(vote).
     statement = statement_at(signals.Source("", lang, text, False, keep), line) if lang else ""
     names = set(re.findall(r"\b(\w+)\s*\(", body)) | set(re.findall(r"\w+", statement))

@@ -26,6 +26,7 @@ from readiness.project import workers as workers_
 from readiness.project.cache import content_key, is_within
 from readiness.project.filefacts import FactStore, Signature, store_path
 from readiness.project.globs import glob_match
+from readiness.project.sourcetext import split_lines
 from readiness.project.walk import excluded, walk
 
 T = TypeVar("T")
@@ -306,7 +307,7 @@ class Project:
 
     def lines(self, rel: str) -> list[str]:
         text = self.text(rel)
-        return text.splitlines() if text is not None else []
+        return split_lines(text) if text is not None else []
 
     def python_ast(self, rel: str) -> ast.Module | None:
         """The parsed module, or None when the file does not parse (noted, not raised)."""

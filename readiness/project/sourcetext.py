@@ -181,3 +181,14 @@ def holds_any(text: str, words: Sequence[str]) -> bool:
         if word in text:
             return True
     return False
+
+
+def split_lines(text: str) -> list[str]:
+    """The lines of ``text`` as editors, git and Python's parser number them: split at
+    ``\\n`` only (texts are read with CRLF made LF). ``str.splitlines`` also splits at form
+    feeds, U+2028 and other separators, which would shift every later line number: a
+    finding or a suppression would point at the wrong line."""
+    lines = text.split("\n")
+    if lines[-1] == "":
+        lines.pop()
+    return lines
