@@ -170,3 +170,119 @@ def test_no_model_at_all_is_not_applicable(make_project: MakeProject) -> None:
     finding = run(llm_timeouts, root)
     assert finding.status is Status.NOT_APPLICABLE
     assert finding.message.startswith("no LLM calls found in ")
+
+
+SUBCLASS_AND_STATE = {
+    "app/llm.py": """\
+from langchain_openai import ChatOpenAI
+from openai import OpenAI
+
+
+class TracedChat(ChatOpenAI):
+    def _generate(self, *a, **k):
+        return super()._generate(*a, **k)
+
+
+class Client(OpenAI):
+    pass
+
+
+llm = TracedChat(model="gpt-4o", timeout=20)
+raw = Client()
+
+
+def answer(q):
+    return llm.invoke(q)
+
+
+def direct(q):
+    return raw.chat.completions.create(model="m", messages=[])
+""",
+    "app/main.py": """\
+from fastapi import FastAPI, Request
+from openai import AsyncOpenAI
+
+app = FastAPI()
+
+
+@app.on_event("startup")
+async def start():
+    app.state.llm = AsyncOpenAI(timeout=30)
+
+
+@app.post("/ask")
+async def ask(request: Request):
+    return await request.app.state.llm.chat.completions.create(model="m", messages=[])
+""",
+    "app/ui.py": """\
+import chainlit as cl
+import streamlit as st
+from langchain.chains import ConversationalRetrievalChain
+from langchain_openai import ChatOpenAI
+
+
+def get_chain(store):
+    llm = ChatOpenAI(temperature=0)
+    return ConversationalRetrievalChain.from_llm(llm=llm, retriever=store.as_retriever())
+
+
+def setup(store):
+    st.session_state.conversation = get_chain(store)
+    cl.user_session.set("helper", ChatOpenAI(timeout=9))
+
+
+def handle(question):
+    return st.session_state.conversation({"question": question})
+
+
+async def on_message(text):
+    helper = cl.user_session.get("helper")
+    return await helper.ainvoke(text)
+""",
+}
+
+
+def test_subclasses_shared_objects_and_chains_are_followed(make_project: MakeProject) -> None:
+    index = scan(make_project(SUBCLASS_AND_STATE))
+    found = [(f"{c.path}:{c.line}", c.api, c.client,
+              c.timeout.line if c.timeout else None) for c in index.calls]
+    assert found == [
+        ("app/llm.py:19", "invoke", "app/llm.py:14", 14),  # class TracedChat(ChatOpenAI)
+        ("app/llm.py:23", "chat.completions.create", "app/llm.py:15", None),  # (OpenAI)
+        ("app/main.py:14", "chat.completions.create", "app/main.py:9", 9),  # app.state.llm
+        ("app/ui.py:18", "__call__", "app/ui.py:8", None),  # session_state chain({...})
+        ("app/ui.py:23", "ainvoke", "app/ui.py:14", 14),  # user_session.set / get
+    ]
+
+
+ANNOTATED = """\
+from langchain_core.language_models import BaseChatModel
+from llama_index.core.llms import LLM
+
+
+class Summariser:
+    def __init__(self, llm: BaseChatModel):
+        self.llm = llm
+
+    def run(self, text):
+        return self.llm.invoke(text)
+
+
+def ask(llm: LLM, q):
+    return llm.complete(q)
+"""
+
+
+def test_framework_base_annotations_are_models_passed_in(make_project: MakeProject) -> None:
+    index = scan(make_project({"app/core.py": ANNOTATED}))
+    assert [(c.line, c.provider, c.api) for c in index.calls] == [
+        (10, "langchain", "invoke"), (14, "llamaindex", "complete")]
+
+
+def test_plain_objects_named_like_stores_are_not_models(make_project: MakeProject) -> None:
+    # a name stored with a non-model value never makes an unrelated load a model call
+    root = make_project({"app/a.py": "import requests\nfrom openai import OpenAI\n"
+                                     "session = requests.Session()\n"
+                                     "session.llm = 'not a model'\n"
+                                     "def f(x):\n    return x.llm.create(q=1)\n"})
+    assert scan(root).calls == ()

@@ -40,6 +40,10 @@ def classify(prog: Program, path: str, call: CallFact) -> Hit | None:
     term = call.expr
     func = term[1]
     qualified = None
+    if func[0] in ("attr", "g", "p", "sub"):
+        whole = prog.eval(path, func)
+        if isinstance(whole, Client) and whole.family == "langchain" and not whole.attrs:
+            return Hit(whole, "__call__")  # a legacy chain called directly: chain({...})
     if func[0] == "attr":
         receiver = prog.eval(path, func[1])
         if isinstance(receiver, Client):

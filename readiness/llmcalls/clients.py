@@ -77,12 +77,36 @@ def attribute(client: Client, name: str) -> Value:
     return replace(client, attrs=(*client.attrs, name))
 
 
+# Framework base classes a parameter or return value may be annotated with: whatever model
+# is passed in, it is one of these families.
+FRAMEWORK_BASES = {
+    **{f"langchain_core.language_models.{n}": "langchain" for n in (
+        "BaseChatModel", "BaseLanguageModel", "BaseLLM", "LanguageModelLike")},
+    **{f"langchain_core.language_models.chat_models.{n}": "langchain" for n in (
+        "BaseChatModel", "SimpleChatModel")},
+    "langchain_core.language_models.llms.BaseLLM": "langchain",
+    "langchain_core.language_models.base.BaseLanguageModel": "langchain",
+    "langchain.chat_models.base.BaseChatModel": "langchain",
+    "langchain.schema.language_model.BaseLanguageModel": "langchain",
+    **{f"llama_index.core.{m}": "llamaindex" for m in (
+        "llms.LLM", "llms.llm.LLM", "base.llms.base.BaseLLM", "llms.function_calling."
+        "FunctionCallingLLM", "llms.FunctionCallingLLM", "llms.CustomLLM",
+        "multi_modal_llms.MultiModalLLM")},
+    "llama_index.llms.base.LLM": "llamaindex",
+    "llama_index.llms.LLM": "llamaindex",
+}
+
+
 def from_annotation(hint: Ext) -> Value:
-    """A parameter annotated with a client class: a client built somewhere unknown."""
-    made = constructor_family(hint.name)
-    if made is None:
-        return hint
-    return Client(made[0], f"{hint.name.rsplit('.', 1)[-1]} passed in")
+    """A parameter annotated with a client class or a framework's model base class
+    (``llm: BaseChatModel``): a model built somewhere unknown."""
+    family = FRAMEWORK_BASES.get(hint.name)
+    if family is None:
+        made = constructor_family(hint.name)
+        if made is None:
+            return hint
+        family = made[0]
+    return Client(family, f"{hint.name.rsplit('.', 1)[-1]} passed in")
 
 
 def call_external(prog: Program, path: str, term: Expr, callee: Ext, depth: int) -> Value:
@@ -99,6 +123,9 @@ def call_external(prog: Program, path: str, term: Expr, callee: Ext, depth: int)
                              "boto3 bedrock-runtime client")
     if name in INIT_CHAT_MODEL:
         return construct(prog, path, term, "langchain", None, "init_chat_model()")
+    composite = _composite_model(prog, path, term, name, depth)
+    if composite is not None:
+        return composite
     if name in LANGCHAIN_CHAINS:
         llm = keyword(term, "llm")
         inner = prog.eval(path, llm[1] if llm else (term[2][0] if term[2] else ["unk"]))
@@ -122,6 +149,36 @@ def call_external(prog: Program, path: str, term: Expr, callee: Ext, depth: int)
         default = keyword(term, "default")
         return prog.eval(path, default[1], depth) if default else UNKNOWN
     return Ext(name + "()", (path, term))
+
+
+# Framework factories that wrap a model into a chain or an agent: the result calls the
+# model it was given, with that model's construction-site settings.
+_COMPOSITE_METHODS = frozenset({"from_llm", "from_chain_type", "from_llm_and_tools",
+                                "from_defaults"})
+_AGENT_FACTORIES = frozenset({"create_react_agent", "initialize_agent", "create_openai_tools_agent",
+                              "create_tool_calling_agent", "create_openai_functions_agent",
+                              "create_structured_chat_agent", "create_sql_agent",
+                              "create_pandas_dataframe_agent", "create_retrieval_chain",
+                              "create_stuff_documents_chain", "load_qa_chain",
+                              "load_summarize_chain"})
+
+
+def _composite_model(prog: Program, path: str, term: Expr, name: str, depth: int
+                     ) -> Client | None:
+    """The model inside a chain or agent built by a LangChain / LangGraph / LlamaIndex
+    factory (``RetrievalQA.from_chain_type(llm=llm)``, ``create_react_agent(llm, tools)``)."""
+    root = name.split(".", 1)[0]
+    final = name.rsplit(".", 1)[-1]
+    if not (root.startswith(("langchain", "langgraph", "llama_index"))
+            and (final in _COMPOSITE_METHODS or final in _AGENT_FACTORIES)):
+        return None
+    candidates = [found[1] for key in ("llm", "model", "llm_chain")
+                  if (found := keyword(term, key))] + list(term[2][:2])
+    for candidate in candidates:
+        value = prog.eval(path, candidate, depth)
+        if isinstance(value, Client):
+            return value
+    return None
 
 
 def construct(prog: Program, path: str, term: Expr, family: str, default_retry: str | None,

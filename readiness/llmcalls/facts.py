@@ -70,6 +70,7 @@ class FileFacts(NamedTuple):
     withs: list[list[Any]]  # [line, term]
     setattrs: list[list[Any]]  # [line, base term, attribute, value term]
     mains: list[list[int]]  # [first, last] lines of `if __name__ == "__main__":` blocks
+    stores: list[list[Any]]  # [line, name, value term]: values kept on shared objects
 
 
 def to_json(facts: FileFacts) -> list[Any]:
@@ -79,9 +80,9 @@ def to_json(facts: FileFacts) -> list[Any]:
 
 def from_json(data: Any) -> FileFacts:
     """The inverse of :func:`to_json`; raises ValueError/TypeError on a malformed record."""
-    imports, refs, globs, defs, classes, calls, tries, withs, setattrs, mains = data
+    imports, refs, globs, defs, classes, calls, tries, withs, setattrs, mains, stores = data
     return FileFacts(
         imports, bool(refs), globs, {k: DefFact(*v) for k, v in defs.items()},
         {k: ClassFact(*v) for k, v in classes.items()}, [CallFact(*c) for c in calls],
-        [TryFact(*t) for t in tries], withs, setattrs, mains,
+        [TryFact(*t) for t in tries], withs, setattrs, mains, stores,
     )

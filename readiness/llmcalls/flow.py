@@ -81,6 +81,9 @@ class ExpressionWalker:
         self.tries: list[TryFact] = []
         self.withs: list[list[Any]] = []
         self.setattrs: list[list[Any]] = []
+        # [line, name, value term]: values kept on shared objects by name (app.state.llm =,
+        # st.session_state["llm"] =, user_session.set("llm", ...)), looked up by that name
+        self.stores: list[list[Any]] = []
         self.frames: list[Frame] = [Frame(self.binder.module, None, None)]
 
     @property
@@ -171,6 +174,10 @@ class ExpressionWalker:
         if final == "sleep":
             for loop in f.loops:
                 loop.sleeps = True
+        if (final == "set" and len(node.args) == 2 and isinstance(func, ast.Attribute)
+                and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)):
+            self.stores.append([node.lineno, node.args[0].value,
+                                self.enc.encode(node.args[1], f.scope)])
         out = receiver | args
         if call_id is not None:
             expr = self.enc.encode_call(node, f.scope)

@@ -35,7 +35,7 @@ from readiness.llmcalls.sdk import (
     purpose_of,
     url_host,
 )
-from readiness.llmcalls.values import Client, Ext
+from readiness.llmcalls.values import Client, Ext, Klass
 from readiness.llmcalls.walker import extract
 from readiness.project import Project
 
@@ -106,7 +106,10 @@ def _construction(prog: Program, path: str, call: CallFact, mains: list[list[int
                   ) -> Construction | None:
     """The client or model object ``call`` builds, if it builds one."""
     callee = prog.callee(path, call.expr)
-    if not isinstance(callee, Ext) or not (
+    if isinstance(callee, Klass):
+        if prog.model_base(callee) is None:
+            return None
+    elif not isinstance(callee, Ext) or not (
             constructor_family(callee.name) or callee.name in INIT_CHAT_MODEL):
         return None
     client = prog.eval(path, call.expr)

@@ -15,6 +15,7 @@ from readiness.llmcalls import clients
 from readiness.llmcalls.facts import CallFact, ClassFact, DefFact, FileFacts
 from readiness.llmcalls.modules import ModuleMap
 from readiness.llmcalls.scope import Expr
+from readiness.llmcalls.sdk import PROVIDER_ROOTS, constructor_family
 from readiness.llmcalls.values import (
     UNKNOWN,
     Bound,
@@ -51,6 +52,9 @@ class Program:
         self.module_clients: dict[str, Client] = {}
         self.bind_params = False
         self._param_depth = 0
+        self._model_bases: dict[Klass, tuple[str, str | None] | None] = {}
+        self._stores: dict[str, list[tuple[str, Expr]]] | None = None
+        self._stored: dict[str, Client | None] = {}
 
     def module_path(self, importer: str, level: int, module: str) -> str | None:
         """The project file a (possibly relative) import names, or None if external."""
@@ -173,9 +177,16 @@ class Program:
         return self._submodule(target, name)
 
     def attribute(self, base: Value, name: str, depth: int) -> Value:
-        """``base.name``."""
+        """``base.name``; on an object the analysis cannot see into (a web framework's app
+        state, a session), the model the project stored under that name, if any."""
         if isinstance(base, Ext):
+            if base.name.split(".", 1)[0] not in PROVIDER_ROOTS:
+                kept = self.stored(name, depth)
+                if kept is not None:
+                    return kept
             return Ext(f"{base.name}.{name}")
+        if base is UNKNOWN:
+            return self.stored(name, depth) or UNKNOWN
         if isinstance(base, Module):
             return self.module_attribute(base.path, name, depth)
         if isinstance(base, Client):
@@ -219,6 +230,16 @@ class Program:
                 if isinstance(value, Klass):
                     todo.append(value)
 
+    def model_base(self, cls: Klass) -> tuple[str, str | None] | None:
+        """The client family a project class inherits from an SDK or framework model class
+        (``class TracedChat(ChatOpenAI)``), with that SDK's default retries; else None."""
+        if cls in self._model_bases:
+            return self._model_bases[cls]
+        found = next((made for name in self.base_names(cls)
+                      if (made := constructor_family(name)) is not None), None)
+        self._model_bases[cls] = found
+        return found
+
     def base_names(self, cls: Klass) -> list[str]:
         """Qualified names of the external classes a project class derives from."""
         names = []
@@ -248,6 +269,14 @@ class Program:
             receiver = self.eval(path, func[1], depth)
             if isinstance(receiver, Client):
                 return clients.call_method(self, path, term, receiver, func[2])
+            if func[2] == "get" and term[2] and (receiver is UNKNOWN or (
+                    isinstance(receiver, Ext) and receiver.name.split(".", 1)[0]
+                    not in PROVIDER_ROOTS)):
+                key = self.eval(path, term[2][0], depth)  # user_session.get("llm")
+                if isinstance(key, Lit) and isinstance(key.value, str):
+                    kept = self.stored(key.value, depth)
+                    if kept is not None:
+                        return kept
             callee = self.attribute(receiver, func[2], depth)
         else:
             callee = self.eval(path, func, depth)
@@ -256,18 +285,43 @@ class Program:
         if isinstance(callee, (Func, Bound)):
             return self.returns(callee if isinstance(callee, Func) else callee.func, depth)
         if isinstance(callee, Klass):
+            model = self.model_base(callee)
+            if model is not None:  # a project subclass of an SDK client or framework model
+                return clients.construct(self, path, term, model[0], model[1],
+                                         callee.qualname.rsplit(".", 1)[-1] + "()")
             return Instance(callee)
         if isinstance(callee, Lambda):
             return self.eval(callee.path, callee.body, depth)
         return UNKNOWN
 
     def subscript(self, base: Value, key: Value, depth: int) -> Value:
-        """``base[key]`` for a dict literal and a literal key."""
+        """``base[key]`` for a dict literal and a literal key; a string key on an object the
+        analysis cannot see into (``st.session_state["llm"]``): what was stored under it."""
         if isinstance(base, Term) and base.expr[0] == "dict" and isinstance(key, Lit):
             for name, _, value in base.expr[1]:
                 if name == key.value:
                     return self.eval(base.path, value, depth)
+        if isinstance(key, Lit) and isinstance(key.value, str) and (
+                base is UNKNOWN or isinstance(base, Ext)):
+            return self.stored(key.value, depth) or UNKNOWN
         return UNKNOWN
+
+    def stored(self, name: str, depth: int) -> Client | None:
+        """The model kept on a shared object under ``name`` anywhere in the project
+        (``app.state.llm = AsyncOpenAI()``, ``user_session.set("llm", chain)``), or None."""
+        if self._stores is None:
+            self._stores = {}
+            for path, facts in self.facts.items():
+                for _, key, term in facts.stores:
+                    self._stores.setdefault(key, []).append((path, term))
+        if name not in self._stores or depth > MAX_DEPTH:
+            return None
+        if name not in self._stored:
+            self._stored[name] = None  # a store that refers to itself: nothing
+            found = [v for path, term in self._stores[name]
+                     if isinstance(v := self.eval(path, term, depth + 1), Client)]
+            self._stored[name] = found[0] if found else None
+        return self._stored[name]
 
     def param_value(self, path: str, term: Expr, depth: int) -> Value:
         """A parameter: what its callers pass (when binding), else its annotation or default."""
@@ -286,7 +340,9 @@ class Program:
         if isinstance(hint, Ext):
             hint = clients.from_annotation(hint)
         value = self.eval(path, default, depth) if default else UNKNOWN
-        return value if not (isinstance(value, Lit) and value.value is None) else hint
+        if value is UNKNOWN or (isinstance(value, Lit) and value.value is None):
+            return hint  # no default (or None): what the annotation says is passed in
+        return value
 
     def argument(self, ref: tuple[str, int, str], name: str, index: int, depth: int) -> Value:
         """The value passed for a parameter at one invocation."""

@@ -40,7 +40,8 @@ class Walker(ExpressionWalker):
         calls = [CallFact(c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7], c[8],
                           self.sinks.get(i, [])) for i, c in enumerate(self.calls)]
         return FileFacts(self.binder.imports, self.refs, dict(sorted(globs.items())), self.defs,
-                         self.classes, calls, self.tries, self.withs, self.setattrs, self.mains)
+                         self.classes, calls, self.tries, self.withs, self.setattrs, self.mains,
+                         self.stores)
 
     # statements -----------------------------------------------------------------------
     def _body(self, body: list[ast.stmt]) -> None:
@@ -128,6 +129,16 @@ class Walker(ExpressionWalker):
                 elif owner[0] in ("mod", "imp"):
                     self.setattrs.append([target.lineno, owner, attr,
                                           self.enc.encode(value, f.scope)])
+                    self.stores.append([target.lineno, attr, self.enc.encode(value, f.scope)])
+                else:
+                    self.stores.append([target.lineno, attr, self.enc.encode(value, f.scope)])
+            case ast.Attribute(value=base, attr=attr) if value is not None:
+                self._expr(base)  # app.state.llm = ...: kept by name for later loads
+                self.stores.append([target.lineno, attr, self.enc.encode(value, f.scope)])
+            case ast.Subscript(value=base, slice=ast.Constant(value=str() as key)) if (
+                    value is not None):
+                self._expr(base)  # st.session_state["llm"] = ...
+                self.stores.append([target.lineno, key, self.enc.encode(value, f.scope)])
             case _:
                 self._expr(target)
 
