@@ -44,6 +44,10 @@ def classify(prog: Program, path: str, call: CallFact) -> Hit | None:
         whole = prog.eval(path, func)
         if isinstance(whole, Client) and whole.family == "langchain" and not whole.attrs:
             return Hit(whole, "__call__")  # a legacy chain called directly: chain({...})
+        if isinstance(whole, Client) and whole.attrs and func[0] != "attr":
+            # an alias of a bound API method: completion = client.chat.completions.create
+            return _client_call(prog, path, term, replace(whole, attrs=whole.attrs[:-1]),
+                                whole.attrs[-1])
     if func[0] == "attr":
         receiver = prog.eval(path, func[1])
         if isinstance(receiver, Client):

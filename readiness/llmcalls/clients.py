@@ -66,6 +66,27 @@ def setting(prog: Program, path: str, line: int, term: Expr, name: str, where: s
     return Protection(path, line, how)
 
 
+def spread_keyword(prog: Program, path: str, term: Expr, name: str
+                   ) -> tuple[str, int, Expr] | None:
+    """Keyword ``name`` of a call, written out or inside a ``**options`` dict built in the
+    project: (the path it is written in, its line, its value term)."""
+    found = keyword(term, name)
+    if found:
+        return path, found[0], found[1]
+    for key, _, value in term[3]:
+        if key == "**":  # **options: a module-level dict may be rebound later, so every
+            # binding of it is looked in
+            bindings = [value]
+            facts = prog.facts.get(path)
+            if value[0] == "g" and facts is not None:
+                bindings += facts.globals.get(value[1], [])
+            for binding in bindings:
+                hit = find_key(prog.eval(path, binding), name)
+                if hit:
+                    return hit
+    return None
+
+
 def _on(protection: Protection) -> Protection | None:
     return None if protection.strength == OFF else protection
 
@@ -189,14 +210,15 @@ def construct(prog: Program, path: str, term: Expr, family: str, default_retry: 
     where = f"on {label}"
     client = Client(family, label, (path, line))
     for name in spec.ctor_timeout:
-        found = keyword(term, name)
-        if found and client.timeout is None:
-            got = setting(prog, path, found[0], found[1], name, where, zero_disables=False)
+        spread = spread_keyword(prog, path, term, name)
+        if spread and client.timeout is None:
+            got = setting(prog, spread[0], spread[1], spread[2], name, where,
+                          zero_disables=False)
             client = replace(client, timeout=_on(got))
     for name in spec.ctor_retry:
-        found = keyword(term, name)
-        if found:
-            got = setting(prog, path, found[0], found[1], name, where, zero_disables=True)
+        spread = spread_keyword(prog, path, term, name)
+        if spread:
+            got = setting(prog, spread[0], spread[1], spread[2], name, where, zero_disables=True)
             if got.strength == OFF:
                 client = replace(client, no_retry=got)
             else:

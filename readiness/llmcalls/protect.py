@@ -21,6 +21,7 @@ removes them. A timeout must be written: no SDK default counts.
 from __future__ import annotations
 
 from readiness.llmcalls.classify import Hit
+from readiness.llmcalls.clients import spread_keyword
 from readiness.llmcalls.facts import CallFact
 from readiness.llmcalls.lookup import find_key, keyword
 from readiness.llmcalls.outputs import ext_is_validator, judge_options
@@ -65,12 +66,13 @@ class Protections:
         """A timeout written on the call, around it, or on its client."""
         term = call.expr
         for name in FAMILIES[hit.client.family].call_timeout:
-            found = keyword(term, name)
-            if found:
-                if self._is_none(path, found[1]):
+            spread = spread_keyword(self.prog, path, term, name)
+            if spread:
+                where, line, written = spread
+                if self._is_none(where, written):
                     return None  # timeout=None switches the client's timeout off
-                return Protection(path, found[0], f"{name}={render(found[1])} on the call at "
-                                  f"{path}:{found[0]}")
+                return Protection(where, line, f"{name}={render(written)} on the call at "
+                                  f"{where}:{line}")
         for holder, keys in (("request_options", ("timeout", "timeout_in_seconds")),
                              ("config", ("http_options",)), ("timeout_ms", ())):
             found = keyword(term, holder)
