@@ -1,0 +1,195 @@
+"""Benchmark the whole ``readiness check`` on the real-code corpus (published LLM apps).
+
+Usage::
+
+    python bench/bench_corpus.py [--app NAME] [--largest-only]
+
+Fetches the corpus first when it is missing (``scripts/corpus.py fetch``). Two targets: the
+largest app (by Python files; homeassistant, ~6,700 files) and all apps together (a copy of
+every app side by side, made of hard links). For each, each measurement in a fresh process
+(as in ``bench_scan.py``), as a ratio to a floor measured in the same run:
+
+* floor: read and ``ast.parse`` every ``.py`` file once, in one process;
+* cold:  ``readiness check`` (every built-in check, JSON) with an empty cache folder and the
+  default worker processes;
+* cold, ``--no-cache``: the same, reading and writing no cache;
+* warm:  ``readiness check`` again with the cache of the cold run, nothing changed;
+* one file changed: warm, after one Python file that holds a model call was rewritten.
+
+Times start before ``readiness.cli`` is imported (interpreter start-up excluded). Peak
+memory is the largest resident set of the main process and, separately, of a worker.
+Run it with the interpreter whose ``readiness`` you mean to measure: the worker processes
+import the installed package.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import importlib.util
+import json
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+CORPUS_SCRIPT = ROOT / "scripts" / "corpus.py"
+EXPECT = ROOT / "tests" / "corpus" / "expect"
+DATE = "2026-11-24"
+
+
+# --- measurements (each runs in its own process) ---------------------------------------
+
+def _peak_mb(who: int = resource.RUSAGE_SELF) -> float:
+    return resource.getrusage(who).ru_maxrss / 1024
+
+
+def measure_floor(root: Path) -> dict[str, float]:
+    import ast
+
+    start = time.perf_counter()
+    count = failed = 0
+    for folder, _dirs, names in os.walk(root):
+        for name in names:
+            if name.endswith(".py"):
+                with open(os.path.join(folder, name), "rb") as handle:
+                    data = handle.read()
+                try:
+                    ast.parse(data)
+                except (SyntaxError, ValueError):
+                    failed += 1
+                count += 1
+    return {"seconds": time.perf_counter() - start, "peak_mb": _peak_mb(), "files": count,
+            "unparsable": failed}
+
+
+def measure_check(root: Path, cache: Path, no_cache: bool) -> dict[str, float]:
+    """The whole `readiness check` (every built-in check, JSON output), in this process."""
+    sys.path.insert(0, str(ROOT))
+    os.environ["READINESS_CACHE_DIR"] = str(cache)
+    started = time.perf_counter()
+    from readiness.cli import main as cli
+
+    args = ["check", str(root), "--format", "json", "--output", os.devnull, "--fail-on",
+            "never", "--date", DATE] + (["--no-cache"] if no_cache else [])
+    with contextlib.suppress(SystemExit):
+        cli(args, standalone_mode=False)
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    workers = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return {"seconds": time.perf_counter() - started, "peak_mb": _peak_mb(),
+            "worker_peak_mb": workers.ru_maxrss / 1024,
+            "cpu": own.ru_utime + own.ru_stime + workers.ru_utime + workers.ru_stime}
+
+
+def run_child(*args: str) -> dict[str, float]:
+    out = subprocess.run([sys.executable, __file__, "--child", *args], check=True,
+                         capture_output=True, text=True)
+    result: dict[str, float] = json.loads(out.stdout.strip().splitlines()[-1])
+    return result
+
+
+# --- the corpus -----------------------------------------------------------------------
+
+def corpus_paths() -> dict[str, Path]:
+    """Every app's folder, fetching the corpus first if any app is missing."""
+    spec = importlib.util.spec_from_file_location("corpus_script", CORPUS_SCRIPT)
+    assert spec and spec.loader
+    corpus = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(corpus)
+    apps, root = corpus.load_manifest(), corpus.corpus_root()
+    if not all(corpus.is_fetched(app, root) for app in apps):
+        print("fetching the corpus (python scripts/corpus.py fetch)...", flush=True)
+        subprocess.run([sys.executable, str(CORPUS_SCRIPT), "fetch"], check=True)
+    return {app.name: corpus.app_folder(app, root) for app in apps}
+
+
+def py_count(root: Path) -> int:
+    return sum(1 for _ in root.rglob("*.py"))
+
+
+def link_copy(sources: dict[str, Path], dest: Path) -> None:
+    """``dest/<name>/`` for every app: hard links, so copying 200 MB takes a second."""
+    for name, source in sources.items():
+        shutil.copytree(source, dest / name, copy_function=os.link)
+
+
+def change_one_file(root: Path, rel: str) -> None:
+    """Rewrite one file (a new inode: the corpus behind the hard link stays as it was)."""
+    path = root / rel
+    text = path.read_text(encoding="utf-8")
+    path.unlink()
+    path.write_text(text + "\n# changed by bench_corpus.py\n", encoding="utf-8")
+
+
+def first_generation_file(name: str) -> str:
+    import yaml
+
+    data = yaml.safe_load((EXPECT / f"{name}.yaml").read_text(encoding="utf-8"))
+    return str(data["generation_calls"]["sites"][0]["at"]).rpartition(":")[0]
+
+
+def bench(label: str, root: Path, changed: str, work: Path) -> list[tuple[str, dict[str, float]]]:
+    print(f"\n{label}: {py_count(root)} Python files", flush=True)
+    cache = work / f"cache-{label.replace(' ', '-')}"
+    floor = run_child("floor", str(root))
+    rows = [("floor: read + ast.parse all", floor)]
+    rows.append(("cold check (empty cache)", run_child("check", str(root), str(cache), "0")))
+    rows.append(("cold check --no-cache", run_child("check", str(root), str(work / "unused"),
+                                                    "1")))
+    rows.append(("warm check (nothing changed)", run_child("check", str(root), str(cache),
+                                                          "0")))
+    change_one_file(root, changed)
+    rows.append(("warm check, one file changed", run_child("check", str(root), str(cache),
+                                                           "0")))
+    print(f"{'measurement':<30} {'seconds':>8} {'x floor':>8} {'peak MB':>8} {'worker MB':>9}"
+          f" {'CPU s':>7}")
+    for name, row in rows:
+        worker = f"{row['worker_peak_mb']:>9.1f}" if "worker_peak_mb" in row else f"{'':>9}"
+        cpu = f"{row['cpu']:>7.1f}" if "cpu" in row else f"{'':>7}"
+        print(f"{name:<30} {row['seconds']:>8.2f} {row['seconds'] / floor['seconds']:>8.2f} "
+              f"{row['peak_mb']:>8.1f} {worker} {cpu}", flush=True)
+    return rows
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--app", help="the single app to measure (default: the largest)")
+    parser.add_argument("--largest-only", action="store_true",
+                        help="skip the all-apps-together target")
+    parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child:
+        kind, root, *rest = args.child
+        if kind == "floor":
+            print(json.dumps(measure_floor(Path(root))))
+        else:
+            print(json.dumps(measure_check(Path(root), Path(rest[0]), rest[1] == "1")))
+        return 0
+
+    apps = corpus_paths()
+    name = args.app or max(apps, key=lambda n: py_count(apps[n]))
+    if name not in apps:
+        parser.error(f"unknown app {name!r}")
+    print(f"python {sys.version.split()[0]}, {os.cpu_count()} cores; readiness from "
+          f"{ROOT}")
+    work = Path(tempfile.mkdtemp(prefix="readiness-bench-corpus-"))
+    try:
+        link_copy({name: apps[name]}, work / "one")
+        bench(name, work / "one" / name, first_generation_file(name), work)
+        if not args.largest_only:
+            link_copy(apps, work / "all")
+            bench(f"all {len(apps)} apps", work / "all",
+                  f"{name}/{first_generation_file(name)}", work)
+        return 0
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
