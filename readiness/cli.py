@@ -160,8 +160,11 @@ def _terminated(signum: int, frame: object) -> None:
     """SIGTERM (a CI job cancelled, a hook timed out): stop the worker processes with us."""
     import multiprocessing
 
+    from readiness.git.run import stop_all
+
     for child in multiprocessing.active_children():
         child.kill()
+    stop_all()
     os._exit(128 + signum)
 
 

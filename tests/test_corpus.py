@@ -102,7 +102,10 @@ def call_sites(name: str) -> frozenset[tuple[str, int]]:
     from readiness.project import Project
 
     index = build_index(Project(app_root(name), use_git=False), jobs=1)
-    return frozenset((site.path, site.line) for site in index.calls)
+    # the judged calls: tests, evals, examples and embeddings stay in the inventory
+    # (``readiness calls``) but never decide a check
+    return frozenset((site.path, site.line) for site in index.calls
+                     if site.production and site.purpose == "generation")
 
 
 @cache

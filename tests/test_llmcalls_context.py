@@ -286,3 +286,12 @@ def test_plain_objects_named_like_stores_are_not_models(make_project: MakeProjec
                                      "session.llm = 'not a model'\n"
                                      "def f(x):\n    return x.llm.create(q=1)\n"})
     assert scan(root).calls == ()
+
+
+def test_a_console_command_in_scripts_is_production(make_project: MakeProject) -> None:
+    call = ("from openai import OpenAI\ndef main():\n"
+            "    OpenAI().chat.completions.create(model='m')\n")
+    root = make_project({"scripts/wtf.py": call, "scripts/backfill.py": call,
+                         "pyproject.toml": "[project.scripts]\nwtf = \"scripts.wtf:main\"\n"})
+    assert [(c.path, c.context) for c in scan(root).calls] == [
+        ("scripts/backfill.py", "script"), ("scripts/wtf.py", "production")]

@@ -113,7 +113,11 @@ def _member_text(archive: zipfile.ZipFile, name: str, path: Path, display: str) 
                          f"{MAX_MEMBER_BYTES} byte limit", path=display)
     try:
         if info.compress_type in _READABLE:
-            data = archive.read(info)
+            with archive.open(info) as member:  # the header's size may lie: read bounded
+                data = member.read(MAX_MEMBER_BYTES + 1)
+            if len(data) > MAX_MEMBER_BYTES:
+                raise InputError(f"{name} unpacks to more than {MAX_MEMBER_BYTES} bytes, "
+                                 "the limit", path=display)
         elif info.compress_type == ZIP_ZSTANDARD:
             data = _zstd(_raw_member(path, info), display)
         else:

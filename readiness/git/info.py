@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import NamedTuple
 
-from readiness.git.run import Git, GitUnavailable, Stream
+from readiness.git.run import Git, GitUnavailable, Stream, blocking_file
 
 # The user's git config must not change the output parsed from streamed commands.
 STABLE_OPTIONS = ("-c", "log.follow=false", "-c", "log.showRoot=true",
@@ -43,16 +43,30 @@ class GitFacts:
                                      ).decode("ascii").strip() or None
         except (GitUnavailable, UnicodeDecodeError):  # an empty repository has no HEAD commit
             self.commit = None
-        try:
-            status = git.output("status", "--porcelain=v1", "-z", "--no-renames",
-                                "--ignore-submodules=all", "--untracked-files=normal")
-            self.dirty: bool | None = bool(status.strip(b"\0"))
-        except GitUnavailable:
-            self.dirty = None
+        self._dirty: bool | None = None
+        self._dirty_read = False
+        self._listing_failed = False
         # A linked worktree shares the shallow file of the main repository.
         self._shallow_file = common_dir / "shallow"
         self.shallow = self._shallow_file.is_file()
         self._shallow_commits: frozenset[str] | None = None
+
+    @property
+    def dirty(self) -> bool | None:
+        """Uncommitted changes in the work tree? None when git could not tell (or could not
+        even list the files: the same blocked read would only block again)."""
+        with self._lock:
+            if not self._dirty_read:
+                self._dirty_read = True
+                if not self._listing_failed:
+                    try:
+                        status = self._git.output(
+                            "status", "--porcelain=v1", "-z", "--no-renames",
+                            "--ignore-submodules=all", "--untracked-files=normal")
+                        self._dirty = bool(status.strip(b"\0"))
+                    except GitUnavailable:
+                        self._dirty = None
+            return self._dirty
 
     @property
     def prefix(self) -> str:
@@ -91,6 +105,7 @@ class GitFacts:
             out = self._git.output("ls-files", "-z", "--cached", "--others",
                                    "--exclude-standard", "--", ".")
         except GitUnavailable:
+            self._listing_failed = True
             return None
         names = {name for name in out.decode("utf-8", "surrogateescape").split("\0") if name}
         return sorted(names)
@@ -145,6 +160,11 @@ def open_repository(root: Path) -> tuple[GitFacts | None, str | None]:
     if "GIT_DIR" not in os.environ and not any(
             os.path.lexists(folder / ".git") for folder in (root, *root.parents)):
         return None, None  # no work tree around: git need not even be looked for
+    top_guess = next(folder for folder in (root, *root.parents)
+                     if os.path.lexists(folder / ".git")) if "GIT_DIR" not in os.environ else root
+    blocked = blocking_file(top_guess)
+    if blocked is not None:
+        return None, f"git facts not read: {blocked}"
     try:
         git = Git(root, root)
         top_text, common_text, bare = git.output(

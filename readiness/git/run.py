@@ -19,11 +19,13 @@ configuration is theirs and is read, with the same overrides on top.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import os
 import re
 import shutil
 import signal
+import stat
 import subprocess
 import threading
 from collections.abc import Mapping
@@ -31,8 +33,8 @@ from pathlib import Path
 from typing import IO
 
 MIN_VERSION = (2, 31)  # GIT_CONFIG_COUNT (configuration from the environment) came in 2.31
-TIMEOUT = 30.0  # seconds for one command that returns its whole output at once
-STREAM_TIMEOUT = 300.0  # seconds for a streamed command (history of a big repository)
+TIMEOUT = 10.0  # seconds for one command that returns its whole output at once
+STREAM_TIMEOUT = 120.0  # seconds for a streamed command (history of a big repository)
 
 # Fixed overrides: every configuration key that makes git run a program, read a file the
 # repository names, or reach the network.
@@ -73,6 +75,10 @@ _DRIVER = re.compile(r"(filter\..+\.(?:clean|smudge|process)|diff\..+\.(?:textco
                      r"|merge\..+\.driver|pager\..+)", re.DOTALL)
 
 _found: dict[str, tuple[str, tuple[int, ...]] | None] = {}
+# Git processes running now: stopped when this process exits, so that none is left behind
+# (a git blocked on a named pipe in the repository would otherwise wait for ever).
+_running: set[subprocess.Popen[bytes]] = set()
+_running_lock = threading.Lock()
 _found_lock = threading.Lock()
 
 
@@ -140,6 +146,46 @@ def _environment(overrides: tuple[tuple[str, str], ...]) -> dict[str, str]:
     return env
 
 
+# Files git opens in every command: a named pipe or a device in their place would block git
+# (or feed it for ever) before any deadline could help, so such a repository is refused.
+_GIT_DIR_FILES = ("config", "HEAD", "index", "info/exclude", "info/attributes", "commondir",
+                  "config.worktree")
+_WORK_TREE_FILES = (".gitattributes", ".gitignore", ".gitmodules")
+
+
+def blocking_file(top: Path) -> str | None:
+    """The first file git would read under work tree ``top`` that is not a regular file
+    (a named pipe, a device, a folder), as a short description; None when all are fine."""
+    dot_git = top / ".git"
+    try:
+        mode = os.lstat(dot_git).st_mode
+    except OSError:
+        mode = stat.S_IFDIR  # GIT_DIR from the environment: the user's own
+    if not (stat.S_ISDIR(mode) or stat.S_ISREG(mode)):
+        return ".git is not a folder or a regular file"
+    folders = [dot_git]
+    if stat.S_ISREG(mode):  # "gitdir: PATH" (a linked worktree, a submodule)
+        try:
+            with open(dot_git, "rb") as handle:
+                first = handle.read(4096).decode("utf-8", "replace").split("\n", 1)[0]
+        except OSError:
+            first = ""
+        if first.startswith("gitdir:") and first[7:].strip():
+            target = Path(first[7:].strip())
+            folders = [target if target.is_absolute() else top / target]
+    checks = [(folder / name, f".git/{name}") for folder in folders
+              for name in _GIT_DIR_FILES]
+    checks += [(top / name, name) for name in _WORK_TREE_FILES]
+    for path, shown in checks:
+        try:
+            mode = os.lstat(path).st_mode
+        except OSError:
+            continue
+        if not (stat.S_ISREG(mode) or stat.S_ISLNK(mode)):
+            return f"{shown} is not a regular file"
+    return None
+
+
 class Git:
     """Git commands in one folder, with the repository's configuration neutralised."""
 
@@ -187,13 +233,16 @@ class Git:
     def _start(self, args: tuple[str, ...], *, stdin: bool = False, stream: bool = False
                ) -> subprocess.Popen[bytes]:
         try:
-            return subprocess.Popen(
+            process = subprocess.Popen(
                 self.argv(args), cwd=self.cwd, env=self._env,
                 stdin=subprocess.PIPE if stdin else subprocess.DEVNULL,
                 stdout=subprocess.PIPE, stderr=subprocess.DEVNULL if stream else subprocess.PIPE,
                 start_new_session=True, close_fds=True)
         except OSError as exc:
             raise GitUnavailable(f"git could not start: {exc.strerror}") from exc
+        with _running_lock:
+            _running.add(process)
+        return process
 
 
 class _Deadline:
@@ -251,6 +300,19 @@ def _kill(process: subprocess.Popen[bytes]) -> None:
             process.kill()
 
 
+def stop_all() -> None:
+    """Kill every git process still running (at exit, and on SIGTERM)."""
+    with _running_lock:
+        running = list(_running)
+        _running.clear()
+    for process in running:
+        if process.poll() is None:
+            _kill(process)
+
+
+atexit.register(stop_all)
+
+
 def _stop(process: subprocess.Popen[bytes]) -> None:
     if process.stdin is not None:
         with contextlib.suppress(OSError):
@@ -258,6 +320,8 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
     if process.poll() is None:
         _kill(process)
     process.wait()
+    with _running_lock:
+        _running.discard(process)
     for stream in (process.stdout, process.stderr):
         if stream is not None:
             stream.close()

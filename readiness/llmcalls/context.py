@@ -8,6 +8,9 @@ double wherever it is (``readiness.llmcalls.index``).
 
 from __future__ import annotations
 
+import re
+
+from readiness.llmcalls.modules import ModuleMap
 from readiness.project.sourcetext import is_test_path
 
 CONTEXTS = ("production", "test", "eval", "example", "script", "demo")
@@ -19,8 +22,13 @@ _EXAMPLE_DIRS = frozenset({"example", "examples", "demo", "demos", "sample", "sa
 _SCRIPT_DIRS = frozenset({"scripts", "script"})
 
 
-def context_of(path: str, line: int, mains: list[list[int]]) -> str:
-    """``production``, ``test``, ``eval``, ``example``, ``script`` or ``demo``."""
+def context_of(path: str, line: int, mains: list[list[int]],
+               commands: frozenset[str] = frozenset()) -> str:
+    """``production``, ``test``, ``eval``, ``example``, ``script`` or ``demo``. A module a
+    console command runs (``commands``, from the package's entry points) is production
+    wherever it lives."""
+    if path in commands:
+        return "production"
     if is_test_path(path):
         return "test"
     folders = {part.lower() for part in path.split("/")[:-1]}
@@ -29,8 +37,24 @@ def context_of(path: str, line: int, mains: list[list[int]]) -> str:
         return "eval"
     if folders & _EXAMPLE_DIRS or name.startswith(("example", "demo")):
         return "example"
-    if folders & _SCRIPT_DIRS:
-        return "script"
+    if path.split("/", 1)[0].lower() in _SCRIPT_DIRS:
+        return "script"  # a top-level scripts/ folder (inside a package it is shipped code)
     if any(first <= line <= last for first, last in mains):
         return "demo"
     return "production"
+
+
+_ENTRY = re.compile(r"^\s*[\w.-]+\s*=\s*[\"']?([\w.]+)\s*:", re.M)
+
+
+def command_modules(texts: dict[str, str], modules: ModuleMap) -> frozenset[str]:
+    """Files that console commands run, from ``[project.scripts]`` in pyproject.toml,
+    ``console_scripts`` in setup.cfg or a wheel's ``entry_points.txt`` (``name =
+    module.path:function``): the modules named, found among the project's files."""
+    found = set()
+    for text in texts.values():
+        for module in _ENTRY.findall(text):
+            target = modules.resolve("", 0, module)
+            if target is not None:
+                found.add(target)
+    return frozenset(found)

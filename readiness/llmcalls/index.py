@@ -21,7 +21,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from readiness.llmcalls.classify import classify
-from readiness.llmcalls.context import context_of
+from readiness.llmcalls.context import command_modules, context_of
 from readiness.llmcalls.facts import CallFact, FileFacts, from_json, to_json
 from readiness.llmcalls.modules import ModuleMap, import_records
 from readiness.llmcalls.protect import Protections
@@ -67,12 +67,26 @@ def build_index(project: Project, *, jobs: int | None = None) -> CallSiteIndex:
         relevant = _relevant(scan.facts, modules)
         found = _dependents(scan, relevant, modules) | _dependencies(scan, relevant, modules)
         todo = sorted(rel for rel in found - scan.seen if rel in glance)
-    sites, built = _call_sites(scan.facts, modules)
+    commands = command_modules(_entry_point_texts(project), modules)
+    sites, built = _call_sites(scan.facts, modules, commands)
     return CallSiteIndex(sites, len(python), scan.parsed, scan.from_cache,
                          tuple(sorted(scan.unparsable)), len(scan.seen), built)
 
 
-def _call_sites(facts: dict[str, FileFacts], modules: ModuleMap
+def _entry_point_texts(project: Project) -> dict[str, str]:
+    """The files that declare console commands (the top level and one folder down)."""
+    texts = {}
+    for rel in project.files:
+        name = rel.rsplit("/", 1)[-1]
+        if rel.count("/") <= 1 and name in ("pyproject.toml", "setup.cfg", "entry_points.txt"):
+            text = project.text(rel)
+            if text is not None:
+                texts[rel] = text
+    return texts
+
+
+def _call_sites(facts: dict[str, FileFacts], modules: ModuleMap,
+                commands: frozenset[str] = frozenset()
                 ) -> tuple[tuple[CallSite, ...], tuple[Construction, ...]]:
     """Every model call (with its purpose, its context and what protects it), and every
     place that builds a client or a framework model."""
@@ -88,12 +102,12 @@ def _call_sites(facts: dict[str, FileFacts], modules: ModuleMap
             try:
                 hit = classify(prog, path, call)
                 if hit is not None:
-                    context = context_of(path, call.line, mains)
+                    context = context_of(path, call.line, mains, commands)
                     if context == "production" and _local(hit.client.base_url):
                         context = "test"  # a client pointed at this machine: a test double
                     sites.append(protections.site(path, call, hit)._replace(
                         purpose=purpose_of(hit.api), context=context))
-                construction = _construction(prog, path, call, mains)
+                construction = _construction(prog, path, call, mains, commands)
                 if construction is not None:
                     built.append(construction)
             except RecursionError:  # pathological nesting of values: skip this one call
@@ -102,8 +116,8 @@ def _call_sites(facts: dict[str, FileFacts], modules: ModuleMap
             tuple(sorted(set(built), key=lambda b: (b.path, b.line))))
 
 
-def _construction(prog: Program, path: str, call: CallFact, mains: list[list[int]]
-                  ) -> Construction | None:
+def _construction(prog: Program, path: str, call: CallFact, mains: list[list[int]],
+                  commands: frozenset[str]) -> Construction | None:
     """The client or model object ``call`` builds, if it builds one."""
     callee = prog.callee(path, call.expr)
     if isinstance(callee, Klass):
@@ -115,7 +129,7 @@ def _construction(prog: Program, path: str, call: CallFact, mains: list[list[int
     client = prog.eval(path, call.expr)
     if not isinstance(client, Client) or client.origin != (path, call.expr[4]):
         return None
-    context = context_of(path, call.line, mains)
+    context = context_of(path, call.line, mains, commands)
     if context == "production" and _local(client.base_url):
         context = "test"
     retry = client.retry or (None if client.no_retry else client.default_retry)
