@@ -11,11 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from readiness.llmcalls import clients
+from readiness.llmcalls import classes, clients
 from readiness.llmcalls.facts import CallFact, ClassFact, DefFact, FileFacts
 from readiness.llmcalls.modules import ModuleMap
 from readiness.llmcalls.scope import Expr
-from readiness.llmcalls.sdk import PROVIDER_ROOTS, constructor_family
+from readiness.llmcalls.sdk import PROVIDER_ROOTS
+from readiness.llmcalls.stores import Stores
 from readiness.llmcalls.values import (
     UNKNOWN,
     Bound,
@@ -53,8 +54,7 @@ class Program:
         self.bind_params = False
         self._param_depth = 0
         self._model_bases: dict[Klass, tuple[str, str | None] | None] = {}
-        self._stores: dict[str, list[tuple[str, Expr]]] | None = None
-        self._stored: dict[str, Client | None] = {}
+        self._stores: Stores | None = None
 
     def module_path(self, importer: str, level: int, module: str) -> str | None:
         """The project file a (possibly relative) import names, or None if external."""
@@ -213,42 +213,17 @@ class Program:
 
     def mro(self, cls: Klass, depth: int) -> Iterator[tuple[Klass, ClassFact]]:
         """The class and its project base classes, depth first."""
-        seen: set[Klass] = set()
-        todo = [cls]
-        while todo and len(seen) < 12:
-            klass = todo.pop(0)
-            if klass in seen:
-                continue
-            seen.add(klass)
-            facts = self.facts.get(klass.path)
-            fact = facts.classes.get(klass.qualname) if facts else None
-            if fact is None:
-                continue
-            yield klass, fact
-            for base in fact.bases:
-                value = self.eval(klass.path, base, depth + 1)
-                if isinstance(value, Klass):
-                    todo.append(value)
+        return classes.mro(self, cls, depth)
 
     def model_base(self, cls: Klass) -> tuple[str, str | None] | None:
-        """The client family a project class inherits from an SDK or framework model class
-        (``class TracedChat(ChatOpenAI)``), with that SDK's default retries; else None."""
-        if cls in self._model_bases:
-            return self._model_bases[cls]
-        found = next((made for name in self.base_names(cls)
-                      if (made := constructor_family(name)) is not None), None)
-        self._model_bases[cls] = found
-        return found
+        """The client family a project class inherits from an SDK or framework model."""
+        if cls not in self._model_bases:
+            self._model_bases[cls] = classes.model_base(self, cls)
+        return self._model_bases[cls]
 
     def base_names(self, cls: Klass) -> list[str]:
         """Qualified names of the external classes a project class derives from."""
-        names = []
-        for klass, fact in self.mro(cls, 0):
-            for base in fact.bases:
-                value = self.eval(klass.path, base, 1)
-                if isinstance(value, Ext):
-                    names.append(value.name)
-        return names
+        return classes.base_names(self, cls)
 
     def definition(self, func: Func) -> DefFact | None:
         """The facts of a project function."""
@@ -307,21 +282,10 @@ class Program:
         return UNKNOWN
 
     def stored(self, name: str, depth: int) -> Client | None:
-        """The model kept on a shared object under ``name`` anywhere in the project
-        (``app.state.llm = AsyncOpenAI()``, ``user_session.set("llm", chain)``), or None."""
+        """The model kept on a shared object under ``name`` (see ``stores``)."""
         if self._stores is None:
-            self._stores = {}
-            for path, facts in self.facts.items():
-                for _, key, term in facts.stores:
-                    self._stores.setdefault(key, []).append((path, term))
-        if name not in self._stores or depth > MAX_DEPTH:
-            return None
-        if name not in self._stored:
-            self._stored[name] = None  # a store that refers to itself: nothing
-            found = [v for path, term in self._stores[name]
-                     if isinstance(v := self.eval(path, term, depth + 1), Client)]
-            self._stored[name] = found[0] if found else None
-        return self._stored[name]
+            self._stores = Stores(self)
+        return self._stores.lookup(name, depth)
 
     def param_value(self, path: str, term: Expr, depth: int) -> Value:
         """A parameter: what its callers pass (when binding), else its annotation or default."""
