@@ -295,3 +295,53 @@ def test_a_console_command_in_scripts_is_production(make_project: MakeProject) -
                          "pyproject.toml": "[project.scripts]\nwtf = \"scripts.wtf:main\"\n"})
     assert [(c.path, c.context) for c in scan(root).calls] == [
         ("scripts/backfill.py", "script"), ("scripts/wtf.py", "production")]
+
+
+OTHER_SDKS = """\
+import ollama
+from groq import Groq
+from together import Together
+from autogen_ext.models.openai import OpenAIChatCompletionClient
+
+groq_client = Groq(timeout=10)
+together_client = Together()
+local = ollama.Client(host="http://gpu-box:11434", timeout=30)
+agent_model = OpenAIChatCompletionClient(model="gpt-4o")
+
+
+def a():
+    return groq_client.chat.completions.create(model="m", messages=[])
+
+
+def b():
+    return together_client.chat.completions.create(model="m", messages=[])
+
+
+def c():
+    return local.chat(model="llama3", messages=[])
+
+
+def d():
+    return ollama.generate(model="llama3", prompt="x")
+
+
+async def e(messages):
+    return await agent_model.create(messages)
+
+
+def f():
+    return together_client.embeddings.create(model="m", input="x")
+"""
+
+
+def test_groq_together_ollama_and_autogen_clients(make_project: MakeProject) -> None:
+    index = scan(make_project({"app/providers.py": OTHER_SDKS}))
+    assert [(c.line, c.provider, c.api, c.purpose, c.timeout is not None)
+            for c in index.calls] == [
+        (13, "groq", "chat.completions.create", "generation", True),
+        (17, "together", "chat.completions.create", "generation", False),
+        (21, "ollama", "chat", "generation", True),
+        (25, "ollama", "generate", "generation", False),
+        (29, "autogen", "create", "generation", False),
+        (33, "together", "embeddings.create", "embedding", False),
+    ]

@@ -115,7 +115,7 @@ def module_client(prog: Program, family: str) -> Client:
     cached = prog.module_clients.get(family)
     if cached is not None:
         return cached
-    label = "openai module" if family.startswith("openai") else "litellm module"
+    label = "openai module" if family.startswith("openai") else f"{family} module"
     client = Client(family, label)
     settings = MODULE_SETTINGS.get(family, {})
     for path in sorted(prog.facts):

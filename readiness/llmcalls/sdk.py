@@ -102,6 +102,20 @@ FAMILIES: dict[str, Family] = {f.name: f for f in (
     Family("llamaindex", "llamaindex", _LLAMA_APIS,
            frozenset({"structured_predict", "astructured_predict"}),
            ctor_timeout=("timeout", "request_timeout"), ctor_retry=("max_retries",)),
+    # OpenAI-style SDKs of other providers
+    Family("groq", "groq", frozenset({
+        "chat.completions.create", "embeddings.create", "models.list",
+        "audio.transcriptions.create"}), frozenset(), ("timeout",), ("max_retries",),
+        ("timeout",), (), "SDK default max_retries=2"),
+    Family("together", "together", frozenset({
+        "chat.completions.create", "completions.create", "embeddings.create",
+        "images.generate", "rerank.create", "models.list"}), frozenset(), ("timeout",),
+        ("max_retries",), ("timeout",)),
+    Family("ollama", "ollama", frozenset({
+        "chat", "generate", "embed", "embeddings", "list"}), ctor_timeout=("timeout",)),
+    # AutoGen model clients (autogen-ext)
+    Family("autogen", "autogen", frozenset({"create", "create_stream"}),
+           ctor_timeout=("timeout",), ctor_retry=("max_retries",)),
     Family("http", "http", _HTTP_METHODS, ctor_timeout=("timeout",), call_timeout=("timeout",)),
 )}
 
@@ -121,6 +135,13 @@ CONSTRUCTORS: dict[str, str] = {
     "mistralai.Mistral": "mistral",
     "mistralai.client.MistralClient": "mistral-legacy",
     "mistralai.async_client.MistralAsyncClient": "mistral-legacy",
+    **{f"groq.{n}": "groq" for n in ("Groq", "AsyncGroq")},
+    **{f"together.{n}": "together" for n in ("Together", "AsyncTogether")},
+    **{f"ollama.{n}": "ollama" for n in ("Client", "AsyncClient")},
+    **{f"autogen_ext.models.{m}.{n}": "autogen" for m, n in (
+        ("openai", "OpenAIChatCompletionClient"), ("openai", "AzureOpenAIChatCompletionClient"),
+        ("anthropic", "AnthropicChatCompletionClient"), ("ollama", "OllamaChatCompletionClient"),
+        ("azure", "AzureAIChatCompletionClient"))},
     "litellm.Router": "litellm-router",
     "litellm.router.Router": "litellm-router",
     **{n: "http" for n in (
@@ -139,6 +160,7 @@ BEDROCK_SERVICES = frozenset({"bedrock-runtime"})
 MODULE_CALLS: dict[str, tuple[str, str]] = {
     **{f"openai.{api}": ("openai-module", api) for api in FAMILIES["openai-module"].apis},
     **{f"litellm.{api}": ("litellm", api) for api in FAMILIES["litellm"].apis},
+    **{f"ollama.{api}": ("ollama", api) for api in FAMILIES["ollama"].apis},
 }
 # Module attributes that configure those module-level calls (``litellm.num_retries = 3``).
 MODULE_SETTINGS: dict[str, dict[str, str]] = {
@@ -288,7 +310,7 @@ def url_host(url: str) -> str | None:
 PROVIDER_ROOTS = frozenset({
     "openai", "anthropic", "google", "vertexai", "cohere", "mistralai", "boto3", "aioboto3",
     "aiobotocore", "litellm", "llama_index", "instructor", "langchain", "langchain_core",
-    "langchain_community", *_LANGCHAIN_PACKAGES,
+    "langchain_community", *_LANGCHAIN_PACKAGES, "groq", "together", "ollama", "autogen_ext",
 })
 EXTERNAL_ROOTS = frozenset(sys.stdlib_module_names) | PROVIDER_ROOTS | frozenset({
     "botocore", "httpx", "requests", "aiohttp", "tenacity", "backoff", "stamina", "retrying",
@@ -297,7 +319,8 @@ EXTERNAL_ROOTS = frozenset(sys.stdlib_module_names) | PROVIDER_ROOTS | frozenset
 })
 PREFILTER = re.compile(
     r"\b(?:openai|anthropic|genai|generativeai|vertexai|cohere|mistralai|boto3|aioboto3"
-    r"|aiobotocore|bedrock[\w-]*|litellm|llama_index|instructor|langchain\w*)\b"
+    r"|aiobotocore|bedrock[\w-]*|litellm|llama_index|instructor|langchain\w*|groq|ollama"
+    r"|autogen_ext)\b|(?:from|import)\s+together\b"
     r"|api\.openai\.com|api\.anthropic\.com|generativelanguage\.googleapis\.com|api\.mistral\.ai"
     r"|api\.cohere\.|openai\.azure\.com|aiplatform\.googleapis\.com|api\.groq\.com"
     r"|api\.together\.xyz|openrouter\.ai|api\.deepseek\.com|api\.x\.ai"
@@ -306,8 +329,8 @@ PREFILTER = re.compile(
 # than a regular expression with many alternatives, and most files hold none of them.
 _PREFILTER_WORDS = ("openai", "anthropic", "genai", "vertexai", "cohere", "mistral", "boto3",
                     "aiobotocore", "bedrock", "litellm", "llama_index", "instructor", "langchain",
-                    "generativelanguage", "aiplatform", "groq", "together.xyz", "openrouter",
-                    "deepseek", "api.x.ai")
+                    "generativelanguage", "aiplatform", "groq", "together", "openrouter",
+                    "deepseek", "api.x.ai", "ollama", "autogen_ext")
 
 
 def names_a_provider(text: str) -> bool:
