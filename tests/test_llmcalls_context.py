@@ -345,3 +345,53 @@ def test_groq_together_ollama_and_autogen_clients(make_project: MakeProject) -> 
         (29, "autogen", "create", "generation", False),
         (33, "together", "embeddings.create", "embedding", False),
     ]
+
+
+LAZY = {
+    "app/llm.py": """\
+import importlib
+
+
+class LazyLiteLLM:
+    _lazy_module = None
+
+    def __getattr__(self, name):
+        self._load()
+        return getattr(self._lazy_module, name)
+
+    def _load(self):
+        self._lazy_module = importlib.import_module("litellm")
+
+
+litellm = LazyLiteLLM()
+""",
+    "app/chat.py": """\
+import httpx
+import requests
+from app.llm import litellm
+
+
+def answer(messages):
+    return litellm.completion(model="gpt-4o", messages=messages, timeout=30)
+
+
+def models():
+    return requests.get("https://openrouter.ai/api/v1/models", timeout=5)
+
+
+def key_info():
+    return requests.get("https://openrouter.ai/api/v1/auth/key", timeout=5)
+
+
+session = httpx.Client(timeout=10)
+""",
+}
+
+
+def test_lazy_import_wrappers_http_routes_and_http_clients(make_project: MakeProject) -> None:
+    index = scan(make_project(LAZY))
+    assert [(c.line, c.provider, c.api, c.purpose) for c in index.calls] == [
+        (7, "litellm", "completion", "generation"),  # through the lazy wrapper object
+        (11, "http", "GET openrouter.ai/api/v1/models", "listing"),
+        (15, "http", "GET openrouter.ai/api/v1/auth/key", "other")]
+    assert index.constructions == ()  # an HTTP client is not a model object

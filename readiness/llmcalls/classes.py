@@ -7,8 +7,8 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from readiness.llmcalls.facts import ClassFact
-from readiness.llmcalls.sdk import constructor_family
-from readiness.llmcalls.values import Ext, Klass
+from readiness.llmcalls.sdk import PROVIDER_ROOTS, constructor_family
+from readiness.llmcalls.values import UNKNOWN, Ext, Klass, Value
 
 if TYPE_CHECKING:
     from readiness.llmcalls.resolve import Program
@@ -52,3 +52,19 @@ def model_base(prog: Program, cls: Klass) -> tuple[str, str | None] | None:
     with that SDK's default retries; None for any other class."""
     return next((made for name in base_names(prog, cls)
                  if (made := constructor_family(name)) is not None), None)
+
+
+def delegated(prog: Program, cls: Klass, name: str, depth: int) -> Value:
+    """``instance.name`` for a class whose ``__getattr__`` hands unknown attributes on to an
+    SDK module it keeps (``self._module = importlib.import_module("litellm")``): the
+    module's attribute. Anything else: unknown."""
+    for klass, fact in mro(prog, cls, depth):
+        if "__getattr__" not in fact.methods:
+            continue
+        for terms in fact.attrs.values():
+            for term in terms:
+                value = prog.eval(klass.path, term, depth + 1)
+                if isinstance(value, Ext) and value.name.split(".", 1)[0] in PROVIDER_ROOTS \
+                        and "." not in value.name:
+                    return Ext(f"{value.name}.{name}")
+    return UNKNOWN

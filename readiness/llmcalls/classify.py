@@ -39,25 +39,19 @@ def classify(prog: Program, path: str, call: CallFact) -> Hit | None:
     """The LLM call ``call`` makes, or None."""
     term = call.expr
     func = term[1]
-    qualified = None
-    if func[0] in ("attr", "g", "p", "sub"):
-        whole = prog.eval(path, func)
-        if isinstance(whole, Client) and whole.family == "langchain" and not whole.attrs:
-            return Hit(whole, "__call__")  # a legacy chain called directly: chain({...})
-        if isinstance(whole, Client) and whole.attrs and func[0] != "attr":
-            # an alias of a bound API method: completion = client.chat.completions.create
-            return _client_call(prog, path, term, replace(whole, attrs=whole.attrs[:-1]),
-                                whole.attrs[-1])
     if func[0] == "attr":
         receiver = prog.eval(path, func[1])
         if isinstance(receiver, Client):
             return _client_call(prog, path, term, receiver, func[2])
-        if isinstance(receiver, Ext):
-            qualified = f"{receiver.name}.{func[2]}"
-    else:
-        callee = prog.eval(path, func)
-        if isinstance(callee, Ext):
-            qualified = callee.name
+    whole = prog.eval(path, func)
+    if isinstance(whole, Client) and whole.family == "langchain" and not whole.attrs:
+        return Hit(whole, "__call__")  # a legacy chain called directly: chain({...})
+    if isinstance(whole, Client) and whole.attrs and func[0] != "attr":
+        # an alias of a bound API method: completion = client.chat.completions.create
+        return _client_call(prog, path, term, replace(whole, attrs=whole.attrs[:-1]),
+                            whole.attrs[-1])
+    # a module function, written out or reached through a wrapper object (lazy imports)
+    qualified = whole.name if isinstance(whole, Ext) else None
     if qualified is None:
         return None
     if qualified in MODULE_CALLS:

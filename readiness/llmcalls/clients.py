@@ -158,6 +158,10 @@ def call_external(prog: Program, path: str, term: Expr, callee: Ext, depth: int)
             return replace(inner, instructor=True)
         if isinstance(inner, Ext) and inner.name == "litellm.completion":
             return Client("litellm", "instructor litellm", (path, term[4]), instructor=True)
+    if name == "importlib.import_module" and term[2]:  # a module chosen by name
+        module = string_of(prog.eval(path, term[2][0], depth))
+        if module and "\0" not in module:
+            return Ext(module)
     if name in ("os.getenv", "os.environ.get") and len(term[2]) > 1:
         return prog.eval(path, term[2][1], depth)
     if name == "urllib.parse.urljoin" and len(term[2]) == 2:

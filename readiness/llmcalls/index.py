@@ -127,7 +127,8 @@ def _construction(prog: Program, path: str, call: CallFact, mains: list[list[int
             constructor_family(callee.name) or callee.name in INIT_CHAT_MODEL):
         return None
     client = prog.eval(path, call.expr)
-    if not isinstance(client, Client) or client.origin != (path, call.expr[4]):
+    if not isinstance(client, Client) or client.origin != (path, call.expr[4]) or (
+            client.family == "http"):  # an HTTP client is a model client only by its calls
         return None
     context = context_of(path, call.line, mains, commands)
     if context == "production" and _local(client.base_url):

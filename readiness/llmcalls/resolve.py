@@ -198,7 +198,15 @@ class Program:
         return UNKNOWN
 
     def class_attribute(self, cls: Klass, name: str, depth: int, *, instance: bool) -> Value:
-        """An attribute of a project class or its instance, following project base classes."""
+        """An attribute of a project class or its instance, following project base classes;
+        on an instance whose ``__getattr__`` hands attributes on to an SDK module it holds
+        (a lazy import wrapper), that module's attribute."""
+        found = self._own_attribute(cls, name, depth, instance)
+        if found is UNKNOWN and instance:
+            return classes.delegated(self, cls, name, depth)
+        return found
+
+    def _own_attribute(self, cls: Klass, name: str, depth: int, instance: bool) -> Value:
         for klass, fact in self.mro(cls, depth):
             if name in fact.attrs:
                 return best([self.eval(klass.path, t, depth + 1) for t in fact.attrs[name]],

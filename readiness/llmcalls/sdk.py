@@ -248,9 +248,23 @@ _PURPOSE_WORDS = (("embedding", ("embed",)), ("rerank", ("rerank",)),
                   ("other", ("moderation",)))
 
 
+_HTTP_VERBS = ("GET ", "POST ", "PUT ", "PATCH ", "REQUEST ", "STREAM ")
+_HTTP_OTHER = ("/auth", "/key", "oauth", "/audio", "/speech", "/transcriptions", "/files",
+               "/batches", "/fine_tuning", "/fine-tuning", "/usage", "/credits")
+
+
 def purpose_of(api: str) -> str:
-    """``generation``, ``embedding``, ``rerank``, ``listing``, ``image`` or ``other``."""
+    """``generation``, ``embedding``, ``rerank``, ``listing``, ``image`` or ``other``. For raw
+    HTTP (``POST host/route``) the route decides: model lists, account, key and OAuth
+    endpoints, speech and files are not generation."""
     lowered = api.lower()
+    if api.startswith(_HTTP_VERBS):
+        route = "/" + lowered.split(" ", 1)[1].split("/", 1)[-1]
+        if route.rstrip("/").endswith("/models") or (
+                api.startswith("GET ") and "/models/" in route):
+            return "listing"
+        if any(word in route for word in _HTTP_OTHER):
+            return "other"
     for purpose, words in _PURPOSE_WORDS:
         if any(word in lowered for word in words):
             return purpose
