@@ -395,3 +395,35 @@ def test_lazy_import_wrappers_http_routes_and_http_clients(make_project: MakePro
         (11, "http", "GET openrouter.ai/api/v1/models", "listing"),
         (15, "http", "GET openrouter.ai/api/v1/auth/key", "other")]
     assert index.constructions == ()  # an HTTP client is not a model object
+
+
+DATA_OR_TEXT = """\
+import json
+from openai import OpenAI
+
+client = OpenAI(timeout=10, max_retries=2)
+
+
+def answer(q):
+    return client.chat.completions.create(model="m", messages=[]).choices[0].message.content
+
+
+def raw_labels(q):
+    return client.chat.completions.create(model="m", messages=[])
+
+
+def classify(q):
+    reply = raw_labels(q)
+    return json.loads(reply.choices[0].message.content)["label"]
+"""
+
+
+def test_output_validation_only_where_output_is_data(make_project: MakeProject) -> None:
+    from readiness.checks.infrastructure.callsites import llm_output_validation
+
+    root = make_project({"app/llm.py": DATA_OR_TEXT})
+    assert [(c.line, c.data) for c in scan(root).calls] == [(8, False), (12, True)]
+    finding = run(llm_output_validation, root)  # json.loads in the caller: weak, a warning
+    assert (finding.status, [str(e) for e in finding.evidence]) == (Status.WARN,
+                                                                     ["app/llm.py:12"])
+    assert dict(finding.details)["free_text"] == 1

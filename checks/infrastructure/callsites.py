@@ -201,11 +201,14 @@ def llm_error_handling(project: Project, config: Config) -> Finding:
                    "with_structured_output) or validate the text with pydantic before use.")
 def llm_output_validation(project: Project, config: Config) -> Finding:
     """What it checks:
-    The output of every text-generating LLM call is parsed and validated: structured
+    The output of every LLM call that is used as data (decoded with json.loads, parsed,
+    validated, or asked for as structured output, where it is made or in a caller it is
+    returned to) is parsed and validated: structured
     output (response_format with a JSON schema or a pydantic model, .parse(), instructor's
     response_model, with_structured_output, an output parser) or the result flowing into
     pydantic model_validate, a TypeAdapter or jsonschema.validate. json.loads alone is weak
-    (a warning): it parses but does not check the shape.
+    (a warning): it parses but does not check the shape. Free text (an answer shown to a
+    person, a draft, a streamed reply) is never parsed as data and has nothing to validate.
 
     Why it matters:
     Models return something unexpected sooner or later: a missing field, a wrong type, prose
@@ -215,7 +218,18 @@ def llm_output_validation(project: Project, config: Config) -> Finding:
     Define the expected output as a pydantic model and use the SDK's structured-output mode,
     or validate the text and handle a validation error like an API error.
     """
-    return judge_sites(project, "output validation", lambda c: c.output_validation)
+    index = call_sites(project)
+    generation = [c for c in index.calls if c.production and c.purpose == "generation"]
+    free = [c for c in generation if not c.data]
+    if free and len(free) == len(generation):
+        return _with(passed(
+            f"all {len(free)} LLM calls return free text (answers, drafts, streamed replies) "
+            "that is never parsed as data: nothing to validate",
+            *(Evidence(c.path, c.line, "free text") for c in free[:MAX_PROTECTION_EVIDENCE])),
+            _details(index, [], lambda c: c.output_validation) + (("free_text", len(free)),))
+    finding = judge_sites(project, "output validation", lambda c: c.output_validation,
+                          lambda c: c.data)
+    return _with(finding, (("free_text", len(free)),)) if free else finding
 
 
 CHECKS = (llm_timeouts, llm_retries, llm_error_handling, llm_output_validation)

@@ -54,11 +54,27 @@ class Protections:
         """The call site record for an LLM call."""
         client = hit.client
         origin = f"{client.origin[0]}:{client.origin[1]}" if client.origin else None
+        validation = self.validation(path, call, hit)
         return CallSite(
             path, call.line, call.col, FAMILIES[client.family].provider, hit.api, call.function,
             self.timeout(path, call, hit), self.retry(path, call, hit),
-            self.error_handling(path, call), self.validation(path, call, hit),
-            self.fallback(path, call, hit), origin)
+            self.error_handling(path, call), validation,
+            self.fallback(path, call, hit), origin,
+            data=validation is not None or self._decoded(path, call, 0))
+
+    def _decoded(self, path: str, call: CallFact, depth: int) -> bool:
+        """Is the call's result used as data: decoded or validated where it is made, or in
+        a caller it is returned to (two levels up)? Otherwise it is free text: an answer,
+        a draft, a streamed reply, which has nothing to validate."""
+        for kind, _, _, term in call.sinks:
+            if kind in ("j", "v") or (kind == "c" and self._validator(path, term)):
+                return True
+        if depth < 2 and call.function and any(sink[0] == "r" for sink in call.sinks):
+            for caller_path, index, _ in self.prog.invocations.get((path, call.function), []):
+                if self._decoded(caller_path, self.prog.facts[caller_path].calls[index],
+                                 depth + 1):
+                    return True
+        return False
 
     # timeout ----------------------------------------------------------------------------
 

@@ -37,6 +37,7 @@ class CallSite(NamedTuple):
     client: str | None = None  # "path:line" where the client object was constructed
     purpose: str = "generation"  # generation embedding rerank listing image other
     context: str = "production"  # production test eval example script demo
+    data: bool = True  # the output is used as data (decoded, validated); False: free text
 
     @property
     def production(self) -> bool:
