@@ -25,17 +25,16 @@ import the installed package.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import importlib.util
 import json
 import os
-import resource
 import shutil
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
+
+import bench_scan  # the measurements, shared with the generated-repository benchmark
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -44,54 +43,10 @@ EXPECT = ROOT / "tests" / "corpus" / "expect"
 DATE = "2026-11-24"
 
 
-# --- measurements (each runs in its own process) ---------------------------------------
-
-def _peak_mb(who: int = resource.RUSAGE_SELF) -> float:
-    return resource.getrusage(who).ru_maxrss / 1024
-
-
-def measure_floor(root: Path) -> dict[str, float]:
-    import ast
-
-    start = time.perf_counter()
-    count = failed = 0
-    for folder, _dirs, names in os.walk(root):
-        for name in names:
-            if name.endswith(".py"):
-                with open(os.path.join(folder, name), "rb") as handle:
-                    data = handle.read()
-                try:
-                    ast.parse(data)
-                except (SyntaxError, ValueError):
-                    failed += 1
-                count += 1
-    return {"seconds": time.perf_counter() - start, "peak_mb": _peak_mb(), "files": count,
-            "unparsable": failed}
-
-
-def measure_check(root: Path, cache: Path, no_cache: bool) -> dict[str, float]:
-    """The whole `readiness check` (every built-in check, JSON output), in this process."""
-    sys.path.insert(0, str(ROOT))
-    os.environ["READINESS_CACHE_DIR"] = str(cache)
-    started = time.perf_counter()
-    from readiness.cli import main as cli
-
-    args = ["check", str(root), "--format", "json", "--output", os.devnull, "--fail-on",
-            "never", "--date", DATE] + (["--no-cache"] if no_cache else [])
-    with contextlib.suppress(SystemExit):
-        cli(args, standalone_mode=False)
-    own = resource.getrusage(resource.RUSAGE_SELF)
-    workers = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return {"seconds": time.perf_counter() - started, "peak_mb": _peak_mb(),
-            "worker_peak_mb": workers.ru_maxrss / 1024,
-            "cpu": own.ru_utime + own.ru_stime + workers.ru_utime + workers.ru_stime}
-
+# --- measurements: bench_scan's, each run in its own process ------------------------------
 
 def run_child(*args: str) -> dict[str, float]:
-    out = subprocess.run([sys.executable, __file__, "--child", *args], check=True,
-                         capture_output=True, text=True)
-    result: dict[str, float] = json.loads(out.stdout.strip().splitlines()[-1])
-    return result
+    return bench_scan.run_child(*args, script=__file__)
 
 
 # --- the corpus -----------------------------------------------------------------------
@@ -151,7 +106,8 @@ def bench(label: str, root: Path, changed: str, work: Path) -> list[tuple[str, d
           f" {'CPU s':>7}")
     for name, row in rows:
         worker = f"{row['worker_peak_mb']:>9.1f}" if "worker_peak_mb" in row else f"{'':>9}"
-        cpu = f"{row['cpu']:>7.1f}" if "cpu" in row else f"{'':>7}"
+        cpu = (f"{row['cpu_main'] + row['cpu_workers']:>7.1f}" if "cpu_main" in row
+               else f"{'':>7}")
         print(f"{name:<30} {row['seconds']:>8.2f} {row['seconds'] / floor['seconds']:>8.2f} "
               f"{row['peak_mb']:>8.1f} {worker} {cpu}", flush=True)
     return rows
@@ -167,9 +123,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.child:
         kind, root, *rest = args.child
         if kind == "floor":
-            print(json.dumps(measure_floor(Path(root))))
+            print(json.dumps(bench_scan.measure_floor(Path(root))))
         else:
-            print(json.dumps(measure_check(Path(root), Path(rest[0]), rest[1] == "1")))
+            extra = ("--date", DATE, *(["--no-cache"] if rest[1] == "1" else []))
+            print(json.dumps(bench_scan.measure_check(Path(root), Path(rest[0]), *extra)))
         return 0
 
     apps = corpus_paths()

@@ -279,22 +279,29 @@ def generate(root: Path, files: int, llm: int, seed: int = 7) -> dict[str, int]:
 
 # --- measurements (each runs in its own process) ---------------------------------------
 
-def _peak_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+def peak_mb(who: int = resource.RUSAGE_SELF) -> float:
+    return resource.getrusage(who).ru_maxrss / 1024
 
 
 def measure_floor(root: Path) -> dict[str, float]:
+    """Read and ``ast.parse`` every ``.py`` file once (real code may hold some that do not
+    parse: they are counted, as the scan counts them)."""
     import ast
 
     start = time.perf_counter()
-    count = 0
+    count = failed = 0
     for folder, _dirs, names in os.walk(root):
         for name in names:
             if name.endswith(".py"):
                 with open(os.path.join(folder, name), "rb") as handle:
-                    ast.parse(handle.read())
+                    data = handle.read()
+                try:
+                    ast.parse(data)
+                except (SyntaxError, ValueError):
+                    failed += 1
                 count += 1
-    return {"seconds": time.perf_counter() - start, "peak_mb": _peak_mb(), "files": count}
+    return {"seconds": time.perf_counter() - start, "peak_mb": peak_mb(), "files": count,
+            "unparsable": failed}
 
 
 def measure_index(root: Path, cache: Path | None, jobs: int | None) -> dict[str, float]:
@@ -308,14 +315,15 @@ def measure_index(root: Path, cache: Path | None, jobs: int | None) -> dict[str,
     index = build_index(project, jobs=jobs)
     project.save_facts()
     seconds = time.perf_counter() - imported
-    return {"seconds": seconds, "import_seconds": imported - started, "peak_mb": _peak_mb(),
+    return {"seconds": seconds, "import_seconds": imported - started, "peak_mb": peak_mb(),
             "calls": len(index.calls), "analysed": index.files_analysed,
             "parsed": index.files_parsed, "cached": index.files_from_cache,
             "total": index.files_total}
 
 
-def measure_check(root: Path, cache: Path) -> dict[str, float]:
-    """The whole `readiness check` (every built-in check, JSON output), in this process."""
+def measure_check(root: Path, cache: Path, *extra: str) -> dict[str, float]:
+    """The whole `readiness check` (every built-in check, JSON output), in this process;
+    ``extra`` options are added to the command line."""
     sys.path.insert(0, str(ROOT))
     os.environ["READINESS_CACHE_DIR"] = str(cache)
     started = time.perf_counter()
@@ -323,18 +331,20 @@ def measure_check(root: Path, cache: Path) -> dict[str, float]:
 
     with contextlib.suppress(SystemExit):
         cli(["check", str(root), "--format", "json", "--output", os.devnull, "--fail-on",
-             "never"], standalone_mode=False)
+             "never", *extra], standalone_mode=False)
     own = resource.getrusage(resource.RUSAGE_SELF)
     workers = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return {"seconds": time.perf_counter() - started, "peak_mb": _peak_mb(),
+    return {"seconds": time.perf_counter() - started, "peak_mb": peak_mb(),
+            "worker_peak_mb": workers.ru_maxrss / 1024,
             "cpu_main": own.ru_utime + own.ru_stime,
             "cpu_workers": workers.ru_utime + workers.ru_stime}
 
 
-def run_child(*args: str) -> dict[str, float]:
-    out = subprocess.run([sys.executable, __file__, "--child", *args], check=True,
+def run_child(*args: str, script: str = __file__) -> dict[str, float]:
+    """``script --child ARGS`` in a fresh process: its last line of output, as JSON."""
+    out = subprocess.run([sys.executable, script, "--child", *args], check=True,
                          capture_output=True, text=True)
-    result: dict[str, float] = json.loads(out.stdout)
+    result: dict[str, float] = json.loads(out.stdout.strip().splitlines()[-1])
     return result
 
 
