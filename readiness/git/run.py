@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import functools
 import os
 import re
 import shutil
@@ -74,12 +75,10 @@ FIXED: tuple[tuple[str, str], ...] = (
 _DRIVER = re.compile(r"(filter\..+\.(?:clean|smudge|process)|diff\..+\.(?:textconv|command)"
                      r"|merge\..+\.driver|pager\..+)", re.DOTALL)
 
-_found: dict[str, tuple[str, tuple[int, ...]] | None] = {}
 # Git processes running now: stopped when this process exits, so that none is left behind
 # (a git blocked on a named pipe in the repository would otherwise wait for ever).
 _running: set[subprocess.Popen[bytes]] = set()
 _running_lock = threading.Lock()
-_found_lock = threading.Lock()
 
 
 class GitUnavailable(Exception):
@@ -88,38 +87,35 @@ class GitUnavailable(Exception):
 
 def find_git(root: Path) -> tuple[str, tuple[int, ...]]:
     """The absolute path of the git executable and its version. The search skips ``PATH``
-    entries that are empty, relative, or inside ``root``. Raises GitUnavailable."""
+    entries that are empty, relative, or inside ``root``, and a git that resolves (through
+    links) into ``root`` is never run. Raises GitUnavailable."""
     search = os.pathsep.join(
         entry for entry in os.environ.get("PATH", os.defpath).split(os.pathsep)
         if entry and os.path.isabs(entry) and not _inside(Path(entry), root))
-    with _found_lock:
-        if search not in _found:
-            _found[search] = _locate(search, root)
-        found = _found[search]
+    found = shutil.which("git", path=search)
     if found is None:
         raise GitUnavailable("git is not installed")
-    path, version = found
+    path = os.path.realpath(found)
     if _inside(Path(path), root):
         raise GitUnavailable("the only git found lies inside the scanned folder")
+    version = _version(path)
+    if version is None:
+        raise GitUnavailable("git does not run")
     if version < MIN_VERSION:
         raise GitUnavailable(f"git {'.'.join(map(str, version))} is older than 2.31")
-    return found
+    return path, version
 
 
-def _locate(search: str, root: Path) -> tuple[str, tuple[int, ...]] | None:
-    path = shutil.which("git", path=search)
-    if path is None:
-        return None
-    path = os.path.realpath(path)
-    if _inside(Path(path), root):
-        return path, (0,)
+@functools.lru_cache(maxsize=8)
+def _version(path: str) -> tuple[int, ...] | None:
+    """``git version`` of the executable at ``path`` (asked once per run)."""
     try:
         out = subprocess.run([path, "version"], capture_output=True, timeout=TIMEOUT,
                              stdin=subprocess.DEVNULL, env=_environment(()), check=True).stdout
     except (OSError, subprocess.SubprocessError):
         return None
     match = re.search(rb"(\d+)\.(\d+)", out)
-    return path, (int(match[1]), int(match[2])) if match else (0,)
+    return (int(match[1]), int(match[2])) if match else (0,)
 
 
 def _inside(path: Path, root: Path) -> bool:
@@ -133,12 +129,10 @@ def _environment(overrides: tuple[tuple[str, str], ...]) -> dict[str, str]:
     env = {key: value for key, value in os.environ.items()
            if key not in ("GIT_EXTERNAL_DIFF", "GIT_PAGER", "GIT_ASKPASS", "SSH_ASKPASS",
                           "GIT_SSH", "GIT_SSH_COMMAND", "GIT_EDITOR", "GIT_TRACE2_EVENT")
-           and not key.startswith("GIT_CONFIG_")}
+           and not (key.startswith("GIT_CONFIG") and key != "GIT_CONFIG_GLOBAL")}
     env.update(GIT_CONFIG_NOSYSTEM="1", GIT_ATTR_NOSYSTEM="1", GIT_NO_LAZY_FETCH="1",
                GIT_TERMINAL_PROMPT="0", GIT_OPTIONAL_LOCKS="0", GIT_PROTOCOL_FROM_USER="0",
                GIT_NO_REPLACE_OBJECTS="1", GIT_PAGER="cat", LC_ALL="C", LANGUAGE="C")
-    if os.environ.get("GIT_CONFIG_GLOBAL"):  # the user's choice of global file stays
-        env["GIT_CONFIG_GLOBAL"] = os.environ["GIT_CONFIG_GLOBAL"]
     env["GIT_CONFIG_COUNT"] = str(len(overrides))
     for index, (key, value) in enumerate(overrides):
         env[f"GIT_CONFIG_KEY_{index}"] = key
