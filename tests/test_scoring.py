@@ -163,3 +163,18 @@ def test_next_actions_put_due_blockers_first() -> None:
     ])
     assert [a.split(" ")[0] for a in actions] == ["blocker-due", "minor-due", "blocker-upcoming"]
 
+
+
+def test_before_the_pilot_starts_failing_blockers_are_conditions(tmp_path: Path) -> None:
+    failing = Result(code="INF001", name="llm-timeouts", gap=Gap.INFRASTRUCTURE,
+                     severity=V.BLOCKER, due_week=6, title="t", status=S.UPCOMING,
+                     message="1 of 1 LLM calls have no timeout", remediation="r",
+                     observed=S.FAIL, due=False)
+    verdict, reasons = judged([failing], tmp_path, day=D(2026, 8, 1))  # a month early
+    assert verdict is Verdict.CONDITIONAL_GO
+    assert reasons[0] == ("the pilot has not started (week 1 begins 2026-09-01): nothing is "
+                          "due yet, but 1 blocker(s) already fail")
+    # nothing failing before the start: GO, as on any day
+    passing = res("a", S.PASS, V.BLOCKER)
+    assert judged([passing], tmp_path, day=D(2026, 8, 1))[0] is Verdict.GO
+
