@@ -14,6 +14,15 @@ MAX_CONFIG_BYTES = 8 * 1024 * 1024  # readiness.yaml, a policy, a YAML-check fil
 MAX_SCORECARD_BYTES = 256 * 1024 * 1024  # a saved JSON scorecard
 
 
+def is_within(path: str | Path, root: str | Path) -> bool:
+    """Is ``path``, links resolved, ``root`` or inside it (``root``'s links resolved too)?"""
+    try:
+        real, top = os.path.realpath(path), os.path.realpath(root)
+    except (OSError, ValueError):
+        return False
+    return real == top or real.startswith(top.rstrip(os.sep) + os.sep)
+
+
 class Refused(Exception):
     """Why a file cannot be read, in a few words (``str(exc)``)."""
 
@@ -21,10 +30,8 @@ class Refused(Exception):
 def read_bytes(path: Path, limit: int, *, within: Path | None = None) -> bytes:
     """The bytes of ``path``; Refused if it is not a regular file, is larger than ``limit``
     or (with ``within``) resolves outside that folder."""
-    if within is not None:
-        real, top = os.path.realpath(path), os.path.realpath(within)
-        if real != top and not real.startswith(top.rstrip(os.sep) + os.sep):
-            raise Refused("it is a link that leads out of the repository; not read")
+    if within is not None and not is_within(path, within):
+        raise Refused("it is a link that leads out of the repository; not read")
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))
     except OSError as exc:

@@ -44,6 +44,7 @@ def _repository_files(root: Path, pattern: str) -> list[str]:
     import os
 
     from readiness.project.globs import glob_match
+    from readiness.project.walk import DEFAULT_PRUNE
 
     pattern = pattern.removeprefix("./")
     if os.path.isabs(pattern) or ".." in pattern.split("/"):
@@ -52,7 +53,7 @@ def _repository_files(root: Path, pattern: str) -> list[str]:
     for folder, dirs, files in os.walk(root, followlinks=False):
         rel = os.path.relpath(folder, root).replace(os.sep, "/")
         prefix = "" if rel == "." else rel + "/"
-        dirs[:] = sorted(d for d in dirs if d not in (".git", "node_modules", ".venv"))
+        dirs[:] = sorted(d for d in dirs if d not in DEFAULT_PRUNE)
         found.extend(prefix + name for name in files if glob_match(prefix + name, pattern))
     return sorted(found)
 

@@ -33,6 +33,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import IO
 
+from readiness.inputs import is_within
+
 MIN_VERSION = (2, 31)  # GIT_CONFIG_COUNT (configuration from the environment) came in 2.31
 TIMEOUT = 10.0  # seconds for one command that returns its whole output at once
 STREAM_TIMEOUT = 120.0  # seconds for a streamed command (history of a big repository)
@@ -91,12 +93,12 @@ def find_git(root: Path) -> tuple[str, tuple[int, ...]]:
     links) into ``root`` is never run. Raises GitUnavailable."""
     search = os.pathsep.join(
         entry for entry in os.environ.get("PATH", os.defpath).split(os.pathsep)
-        if entry and os.path.isabs(entry) and not _inside(Path(entry), root))
+        if entry and os.path.isabs(entry) and not is_within(entry, root))
     found = shutil.which("git", path=search)
     if found is None:
         raise GitUnavailable("git is not installed")
     path = os.path.realpath(found)
-    if _inside(Path(path), root):
+    if is_within(path, root):
         raise GitUnavailable("the only git found lies inside the scanned folder")
     version = _version(path)
     if version is None:
@@ -116,13 +118,6 @@ def _version(path: str) -> tuple[int, ...] | None:
         return None
     match = re.search(rb"(\d+)\.(\d+)", out)
     return (int(match[1]), int(match[2])) if match else (0,)
-
-
-def _inside(path: Path, root: Path) -> bool:
-    try:
-        return Path(os.path.realpath(path)).is_relative_to(os.path.realpath(root))
-    except (OSError, ValueError):
-        return False
 
 
 def _environment(overrides: tuple[tuple[str, str], ...]) -> dict[str, str]:

@@ -35,14 +35,6 @@ def content_key(content: str) -> str:
     return hashlib.sha256(content.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def is_within(path: Path, root: Path) -> bool:
-    """Is ``path`` (once resolved) ``root`` or inside it?"""
-    try:
-        path.resolve().relative_to(root.resolve())
-    except (ValueError, OSError, RuntimeError):
-        return False
-    return True
-
 
 class ContentCache:
     """JSON values keyed by content hash, under ``directory/namespace-version/``."""

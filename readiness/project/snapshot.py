@@ -22,8 +22,9 @@ from pathlib import Path
 from typing import Any, NamedTuple, TypeVar, cast
 
 from readiness.git.info import GitFacts, open_repository
+from readiness.inputs import is_within
 from readiness.project import workers as workers_
-from readiness.project.cache import content_key, is_within
+from readiness.project.cache import content_key
 from readiness.project.filefacts import FactStore, Signature, store_path
 from readiness.project.globs import glob_match
 from readiness.project.sourcetext import split_lines

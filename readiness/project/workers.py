@@ -40,6 +40,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
 from typing import Any, NamedTuple, TypeVar
 
+from readiness.inputs import is_within
 from readiness.project.cache import content_key
 
 T = TypeVar("T")
@@ -138,7 +139,6 @@ def isolated(root: Path) -> Iterator[None]:
     """While processes are spawned in this block, they cannot import from ``root`` or the
     working directory: ``PYTHONSAFEPATH`` is set, ``PYTHONPATH`` is unset, and ``sys.path``
     (which spawn hands to the child) holds only absolute entries outside ``root``."""
-    real_root = os.path.realpath(root)
     with _SPAWNING:
         saved_env = {key: os.environ.get(key) for key in (*_UNSAFE_ENV, "PYTHONSAFEPATH")}
         saved_path = list(sys.path)
@@ -146,7 +146,8 @@ def isolated(root: Path) -> Iterator[None]:
             for key in _UNSAFE_ENV:
                 os.environ.pop(key, None)
             os.environ["PYTHONSAFEPATH"] = "1"
-            sys.path[:] = [entry for entry in saved_path if _safe_entry(entry, real_root)]
+            sys.path[:] = [entry for entry in saved_path
+                           if entry and os.path.isabs(entry) and not is_within(entry, root)]
             yield
         finally:
             sys.path[:] = saved_path
@@ -155,13 +156,6 @@ def isolated(root: Path) -> Iterator[None]:
                     os.environ.pop(key, None)
                 else:
                     os.environ[key] = value
-
-
-def _safe_entry(entry: str, real_root: str) -> bool:
-    if not entry or not os.path.isabs(entry):
-        return False
-    real = os.path.realpath(entry)
-    return real != real_root and not real.startswith(real_root.rstrip(os.sep) + os.sep)
 
 
 # ---- in a worker process ------------------------------------------------------------------
