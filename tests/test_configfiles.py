@@ -252,3 +252,39 @@ def test_test_paths() -> None:
     assert signals.is_test_path("app/test_llm.py")
     assert signals.is_test_path("web/chat.test.ts")
     assert not signals.is_test_path("app/contest.py")
+
+
+def test_translation_files_are_ui_text_not_config(make_project: MakeProject) -> None:
+    """A language's UI strings (named by its language tag in a translations folder) are not
+    read as config; config files that live beside them, or merely look alike, still are."""
+    root = make_project({
+        "components/hue/translations/de.json": '{"config": {"abort": {"retry": "Nochmal"}}}',
+        "components/hue/translations/select.pt-BR.json": '{"state": {"retry": "x"}}',
+        "web/locales/zh_Hant.yaml": "retry: 重試\n",
+        "components/hue/translations/schema.json": '{"retry": 3}',   # not a language tag
+        "components/hue/strings.json": '{"config": {"abort": {"retry": "Retry"}}}',
+        "deploy/en.yaml": "retry: 5\n",                              # not a translations folder
+    })
+    index = config_index(Project(root))
+    assert sorted(f.path for f in index.files) == [
+        "components/hue/strings.json", "components/hue/translations/schema.json",
+        "deploy/en.yaml"]
+
+
+def test_key_patterns_find_entries_in_file_order_with_values_and_kinds(
+        make_project: MakeProject) -> None:
+    """A key pattern is searched once per distinct key, and still answers in file order,
+    line order, filtered by value and kind."""
+    root = make_project({
+        "a.yaml": "queue:\n  name: jobs-dlq\nother:\n  name: jobs\n",
+        "b.json": '{"queue": {"name": "orders-dlq"}}',
+        "c.yaml": "queue:\n  name: audit-dlq\n",
+    })
+    index = config_index(Project(root))
+    pattern = re.compile(r"(?:^|\.)name$")
+    assert [(e.path, e.line, e.value) for e in index.find(pattern)] == [
+        ("a.yaml", 2, "jobs-dlq"), ("a.yaml", 4, "jobs"), ("b.json", 1, "orders-dlq"),
+        ("c.yaml", 2, "audit-dlq")]
+    assert [e.value for e in index.find(pattern, re.compile(r"-dlq$"), kinds=[Kind.YAML])] \
+        == ["jobs-dlq", "audit-dlq"]
+    assert [e.value for e in index.find(pattern, paths={"c.yaml"})] == ["audit-dlq"]

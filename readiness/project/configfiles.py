@@ -109,6 +109,7 @@ class ConfigIndex:
         self.skipped = tuple(skipped)
         self._by_path = {f.path: f for f in self.files}
         self._lookup = {f.path: _Lookup(f) for f in self.files}
+        self._by_key: dict[str, list[tuple[int, int, Entry]]] | None = None
 
     def file(self, path: str) -> ConfigFile | None:
         return self._by_path.get(path)
@@ -122,6 +123,8 @@ class ConfigIndex:
         searched in the whole dotted path. A string ``value`` must equal the scalar's text
         (case-insensitively); a pattern is searched in it.
         """
+        if isinstance(key, re.Pattern):
+            return self._find_pattern(key, value, kinds, paths)
         found = []
         for config in self.files:
             if (kinds is not None and config.kind not in kinds) or \
@@ -129,8 +132,27 @@ class ConfigIndex:
                 continue
             candidates = self._lookup[config.path].by_leaf.get(key.lower(), []) \
                 if isinstance(key, str) else config.entries
-            found += [e for e in candidates if _matches_key(e, key) and _matches_value(e, value)]
+            found += [e for e in candidates if _matches_value(e, value)]
         return found
+
+    def _find_pattern(self, key: re.Pattern[str], value: Matcher,
+                      kinds: Collection[Kind] | None, paths: Collection[str] | None
+                      ) -> list[Entry]:
+        """``find`` for a key pattern: searched once per distinct key path (config files
+        repeat their keys: every service's manifest has the same ones)."""
+        by_key = self._by_key
+        if by_key is None:  # built whole before it is shared: checks run in two threads
+            by_key = {}
+            for number, config in enumerate(self.files):
+                for position, entry in enumerate(config.entries):
+                    by_key.setdefault(entry.key, []).append((number, position, entry))
+            self._by_key = by_key
+        hits = [place for path, places in by_key.items() if key.search(path)
+                for place in places]
+        hits.sort(key=lambda place: place[:2])
+        return [e for number, _, e in hits
+                if (kinds is None or self.files[number].kind in kinds)
+                and (paths is None or e.path in paths) and _matches_value(e, value)]
 
     def subtree(self, entry: Entry, prefix: str | None = None) -> list[Entry]:
         """Entries of the same document at or under ``prefix`` (default: the entry's key)."""
@@ -168,14 +190,6 @@ class ConfigIndex:
         return [e for e in config.entries if e.key.startswith(prefix)] if config else []
 
 
-def _matches_key(entry: Entry, key: Matcher) -> bool:
-    if key is None:
-        return True
-    if isinstance(key, str):
-        return entry.leaf.lower() == key.lower()
-    return key.search(entry.key) is not None
-
-
 def _matches_value(entry: Entry, value: Matcher) -> bool:
     if value is None:
         return True
@@ -201,7 +215,25 @@ def config_index(project: Project) -> ConfigIndex:
 
 def candidates(project: Project) -> list[str]:
     return [f for f in project.files if _kind_of(f) is not None
-            and f.rpartition("/")[2] not in _NOT_CONFIG]
+            and f.rpartition("/")[2] not in _NOT_CONFIG and not is_translation(f)]
+
+
+# UI text in one language per file, named by its language tag in a translations folder:
+# ``translations/de.json``, ``locales/pt-BR.yaml``, ``i18n/select.zh-Hant.json``. No check
+# reads UI strings, and a product can keep tens of thousands of them (Home Assistant: 27,000
+# files, 95% of its JSON).
+_TRANSLATION_FOLDERS = frozenset({"translations", "locales", "locale", "i18n", "l10n", "lang",
+                                  "langs", "languages"})
+_LANGUAGE_TAG = re.compile(r"(?:^|\.)[a-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})*$")
+
+
+def is_translation(rel: str) -> bool:
+    """``rel`` is a language's UI strings: a file named by a language tag in a translations
+    folder (``translations/en.json``, ``locales/pt_BR.yml``)."""
+    folder, _, name = rel.rpartition("/")
+    if folder.rpartition("/")[2].lower() not in _TRANSLATION_FOLDERS:
+        return False
+    return _LANGUAGE_TAG.search(name.rpartition(".")[0]) is not None
 
 
 def _kind_of(rel: str) -> str | None:
