@@ -82,21 +82,46 @@ def code_files(project: Project, suffixes: tuple[str, ...] = PY + JS) -> Iterato
     return (f for f in project.with_suffix(*suffixes) if not TEST_PATH.search(f))
 
 
+# The modules the adoption checks ask about and the calls they look at (Python names only).
+Interesting = tuple[frozenset[str], frozenset[str]]
 _WORD = re.compile(r"\w+")
+_ENTRY_WORDS = frozenset({"__main__", "urlpatterns"})
 
 
-def _interesting() -> frozenset[str]:
-    """Words without which a Python file can add nothing to CodeFacts: the modules the
-    adoption checks ask about, the calls they look at, entry points and URL routes. Files
-    without any are not parsed (most of a big repository)."""
+def _interesting() -> Interesting:
+    """What a Python file must hold to add anything to CodeFacts: an import of a module the
+    adoption checks ask about, a call of one they look at, an entry point or URL routes."""
     from readiness.checks.adoption.launch import FLAG_SDKS
     from readiness.checks.adoption.metrics import ANALYTICS, METRICS
     from readiness.checks.adoption.surface import IN_TOOL_MODULES, UI_MODULES
 
-    words = {*WEB_FRAMEWORKS, "django", *_SCHEDULERS, *IN_TOOL_MODULES, *UI_MODULES,
-             *FLAG_SDKS, *ANALYTICS, *METRICS, *CALLS, "__main__", "urlpatterns"}
-    # identifiers, so a dotted module is looked for by each of its parts' first
-    return frozenset(w.split(".")[0] for w in words)
+    modules = {*WEB_FRAMEWORKS, "django", *_SCHEDULERS, *IN_TOOL_MODULES, *UI_MODULES,
+               *FLAG_SDKS, *ANALYTICS, *METRICS}
+    # a dotted module is looked for by its first part; npm package names never import
+    return (frozenset(m.split(".")[0] for m in modules if m.split(".")[0].isidentifier()),
+            frozenset(c for c in CALLS if c.isidentifier()))
+
+
+def _worth_parsing(text: str, interesting: Interesting) -> bool:
+    """Does ``text`` import one of the modules, call (not define) one of the calls, or have
+    an entry point? Files without are not parsed: most of a big repository (Home Assistant
+    defines ``is_on`` in hundreds of files and calls it in few)."""
+    modules, calls = interesting
+    if not any(word in text for word in (*modules, *calls, *_ENTRY_WORDS)):
+        return False  # a substring test first: C speed, and most files stop here
+    words = set(_WORD.findall(text))
+    if not _ENTRY_WORDS.isdisjoint(words):
+        return True
+    for name in modules.intersection(words):
+        for found in re.finditer(rf"\b{name}\b", text):
+            line = text[text.rfind("\n", 0, found.start()) + 1:found.start()].lstrip()
+            if line.startswith(("import ", "from ")) and "#" not in line:
+                return True
+    for name in calls.intersection(words):
+        for found in re.finditer(rf"\b{name}[ \t]*\(", text):
+            if not text[max(0, found.start() - 12):found.start()].rstrip(" \t").endswith("def"):
+                return True
+    return False
 
 
 Row = tuple[int, str, str]  # line, name, arg
@@ -104,7 +129,7 @@ Row = tuple[int, str, str]  # line, name, arg
 FileFacts = tuple[tuple[Row, ...], tuple[Row, ...], tuple[Row, ...], tuple[Row, ...]]
 _NOTHING: FileFacts = ((), (), (), ())
 # What the per-file answers depend on besides the text: bump the versions when the code does.
-_PY_QUERY = ("adoption.code.python/1", sorted(CALLS), sorted(WEB_FRAMEWORKS.items()),
+_PY_QUERY = ("adoption.code.python/2", sorted(CALLS), sorted(WEB_FRAMEWORKS.items()),
              sorted(_ROUTE_METHODS))
 _JS_QUERY = ("adoption.code.script/1", sorted(CALLS), sorted(WEB_FRAMEWORKS.items()),
              _JS_IMPORT.pattern, _JS_ROUTE.pattern, _JS_CALL.pattern)
@@ -115,7 +140,7 @@ def _collect(project: Project) -> CodeFacts:
     python = [f for f in files if f.endswith(PY)]
     interesting = _interesting()
     found: dict[str, FileFacts | None] = {}
-    found.update(project.facts(python, query_name(*_PY_QUERY, sorted(interesting)),
+    found.update(project.facts(python, query_name(*_PY_QUERY, *map(sorted, interesting)),
                                functools.partial(_python, interesting=interesting)))
     found.update(project.facts([f for f in files if not f.endswith(PY)], query_name(*_JS_QUERY),
                                _javascript))
@@ -135,8 +160,8 @@ def _collect(project: Project) -> CodeFacts:
     return CodeFacts(tuple(imports), tuple(routes), tuple(calls), tuple(mains))
 
 
-def _python(text: str, interesting: frozenset[str]) -> FileFacts | None:
-    if interesting.isdisjoint(_WORD.findall(text)):
+def _python(text: str, interesting: Interesting) -> FileFacts | None:
+    if not _worth_parsing(text, interesting):
         return _NOTHING
     tree = parse_python(text)
     if tree is None:

@@ -384,3 +384,24 @@ def test_python_that_does_not_parse_is_noted_on_warm_runs(make_project: MakeProj
         ("app/broken.py", "Python that does not parse")]
     assert [s.name for s in result.warm[0].imports] == ["os", "slack_bolt", "app"]
     assert result.read == []
+
+
+def test_code_facts_parse_files_that_import_or_call_what_the_checks_ask_about(
+        make_project: MakeProject) -> None:
+    """Only files that import an asked-about module, call (not define) an asked-about call or
+    have an entry point are parsed; the facts of those are complete."""
+    root = make_project({
+        "app/ui.py": "import os, streamlit as st\nst.title('x')\n",
+        "app/flags.py": "def gate(client, user):\n    return client.is_on(\n        'new-ui')\n",
+        "app/main.py": "def run():\n    pass\n\nif __name__ == '__main__':\n    run()\n",
+        # defines is_on and mentions streamlit only in a comment and a string: nothing to add
+        "app/light.py": "# not streamlit\nclass Light:\n    def is_on(self):\n"
+                        "        return 'streamlit' != 'flask'\n",
+        "app/notes.py": "from app.streamlit_notes import track_record\n",
+    })
+    facts = code_facts(Project(root))
+    assert [(s.path, s.line, s.name) for s in facts.imports] == [
+        ("app/ui.py", 1, "os"), ("app/ui.py", 1, "streamlit")]
+    assert [(s.path, s.line, s.name, s.arg) for s in facts.calls] == [
+        ("app/flags.py", 2, "is_on", "new-ui")]
+    assert [(s.path, s.line) for s in facts.mains] == [("app/main.py", 4)]
