@@ -431,3 +431,46 @@ bot = Bot(AnthropicBedrock(aws_region="us-east-1", timeout=15))
         ("s.py:9", "anthropic", "messages.create", "Bot.ask", "s.py:12", "s.py:12", None, None,
          None),
     ]
+
+
+def test_framework_engines_and_teams_known_by_their_class(make_project: MakeProject) -> None:
+    """A LlamaIndex chat engine reached through ``cast``, a query engine's ``query``, an
+    AutoGen team loaded from a component config and one built in code are model calls; a
+    ``cast`` to a class that is not a framework engine, and ``run`` on an unknown object,
+    are not."""
+    index = scan(make_project, {
+        "rag.py": (
+            "from typing import cast\n"
+            "from llama_index.core.chat_engine import CondenseQuestionChatEngine\n"
+            "from llama_index.llms.openai import OpenAI\n"
+            "from llama_index.core import VectorStoreIndex\n"
+            "class Cli:\n"
+            "    def ask(self, q):\n"
+            "        engine = cast(CondenseQuestionChatEngine, self.chat_engine)\n"
+            "        return engine.chat(q)\n"
+            "    def other(self, q):\n"
+            "        engine = cast(dict, self.chat_engine)\n"
+            "        return engine.chat(q)\n"
+            "def search(docs, q):\n"
+            "    llm = OpenAI(model='gpt-4o-mini', timeout=30)\n"
+            "    index = VectorStoreIndex.from_documents(docs)\n"
+            "    return index.as_query_engine(llm=llm).query(q)\n"),
+        "teams.py": (
+            "from autogen_agentchat.teams import BaseGroupChat, RoundRobinGroupChat\n"
+            "from autogen_agentchat.agents import AssistantAgent\n"
+            "async def run_config(config, task):\n"
+            "    team = BaseGroupChat.load_component(config)\n"
+            "    return await team.run(task=task)\n"
+            "async def run_built(client, task):\n"
+            "    team = RoundRobinGroupChat([AssistantAgent('a', model_client=client)])\n"
+            "    async for m in team.run_stream(task=task):\n"
+            "        yield m\n"
+            "async def run_other(runner, task):\n"
+            "    return await runner.run(task=task)\n"),
+    })
+    assert [(c.path, c.line, c.provider, c.api, c.client) for c in index.calls] == [
+        ("rag.py", 8, "llamaindex", "chat", None),
+        ("rag.py", 15, "llamaindex", "query", "rag.py:13"),
+        ("teams.py", 5, "autogen", "run", "teams.py:4"),
+        ("teams.py", 8, "autogen", "run_stream", "teams.py:7"),
+    ]

@@ -26,6 +26,7 @@ from readiness.llmcalls.sdk import (
     PASSTHROUGH_ATTRS,
     RUNNABLE_METHODS,
     constructor_family,
+    engine_family,
 )
 from readiness.llmcalls.values import (
     UNKNOWN,
@@ -121,7 +122,7 @@ FRAMEWORK_BASES = {
 def from_annotation(hint: Ext) -> Value:
     """A parameter annotated with a client class or a framework's model base class
     (``llm: BaseChatModel``): a model built somewhere unknown."""
-    family = FRAMEWORK_BASES.get(hint.name)
+    family = FRAMEWORK_BASES.get(hint.name) or engine_family(hint.name)
     if family is None:
         made = constructor_family(hint.name)
         if made is None:
@@ -144,6 +145,20 @@ def call_external(prog: Program, path: str, term: Expr, callee: Ext, depth: int)
                              "boto3 bedrock-runtime client")
     if name in INIT_CHAT_MODEL:
         return construct(prog, path, term, "langchain", None, "init_chat_model()")
+    owner, _, method = name.rpartition(".")
+    if method == "load_component":  # AutoGen: an agent, team or model client from config
+        family = engine_family(owner) or (constructor_family(owner) or (None,))[0]
+        if family is not None:
+            return construct(prog, path, term, family, None,
+                             f"{owner.rsplit('.', 1)[-1]}.load_component() from a config")
+    if name == "typing.cast" and len(term[2]) == 2:  # cast(Engine, self.engine)
+        inner = prog.eval(path, term[2][1], depth)
+        hint = prog.eval(path, term[2][0], depth)
+        if not isinstance(inner, Client) and isinstance(hint, Ext):
+            typed = from_annotation(hint)
+            if isinstance(typed, Client):
+                return typed
+        return inner
     composite = _composite_model(prog, path, term, name, depth)
     if composite is not None:
         return composite
@@ -178,8 +193,9 @@ def call_external(prog: Program, path: str, term: Expr, callee: Ext, depth: int)
 
 # Framework factories that wrap a model into a chain or an agent: the result calls the
 # model it was given, with that model's construction-site settings.
+_ENGINE_METHODS = frozenset({"as_query_engine", "as_chat_engine"})
 _COMPOSITE_METHODS = frozenset({"from_llm", "from_chain_type", "from_llm_and_tools",
-                                "from_defaults"})
+                                "from_defaults", *_ENGINE_METHODS})
 _AGENT_FACTORIES = frozenset({"create_react_agent", "initialize_agent", "create_openai_tools_agent",
                               "create_tool_calling_agent", "create_openai_functions_agent",
                               "create_structured_chat_agent", "create_sql_agent",
@@ -203,6 +219,8 @@ def _composite_model(prog: Program, path: str, term: Expr, name: str, depth: int
         value = prog.eval(path, candidate, depth)
         if isinstance(value, Client):
             return value
+    if final in _ENGINE_METHODS and root == "llama_index":  # the model of Settings.llm
+        return construct(prog, path, term, "llamaindex", None, f"{final}()")
     return None
 
 

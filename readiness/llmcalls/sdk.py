@@ -49,6 +49,8 @@ _LLAMA_APIS = frozenset({
     "complete", "acomplete", "chat", "achat", "stream_complete", "stream_chat",
     "astream_complete", "astream_chat", "predict", "apredict", "structured_predict",
     "astructured_predict",
+    # chat and query engines and agents built over a model (``from_defaults``, a cast)
+    "query", "aquery", "chat_repl", "streaming_chat_repl",
 })
 _HTTP_METHODS = frozenset({"get", "post", "put", "patch", "request", "stream"})
 
@@ -116,6 +118,9 @@ FAMILIES: dict[str, Family] = {f.name: f for f in (
     # AutoGen model clients (autogen-ext)
     Family("autogen", "autogen", frozenset({"create", "create_stream"}),
            ctor_timeout=("timeout",), ctor_retry=("max_retries",)),
+    # AutoGen AgentChat agents and teams: run() asks the model clients of their agents
+    Family("autogen-agentchat", "autogen", frozenset({
+        "run", "run_stream", "on_messages", "on_messages_stream"})),
     Family("http", "http", _HTTP_METHODS, ctor_timeout=("timeout",), call_timeout=("timeout",)),
 )}
 
@@ -142,6 +147,10 @@ CONSTRUCTORS: dict[str, str] = {
         ("openai", "OpenAIChatCompletionClient"), ("openai", "AzureOpenAIChatCompletionClient"),
         ("anthropic", "AnthropicChatCompletionClient"), ("ollama", "OllamaChatCompletionClient"),
         ("azure", "AzureAIChatCompletionClient"))},
+    **{f"autogen_agentchat.{m}.{n}": "autogen-agentchat" for m, n in (
+        ("agents", "AssistantAgent"), ("agents", "SocietyOfMindAgent"),
+        ("teams", "RoundRobinGroupChat"), ("teams", "SelectorGroupChat"), ("teams", "Swarm"),
+        ("teams", "MagenticOneGroupChat"))},
     "litellm.Router": "litellm-router",
     "litellm.router.Router": "litellm-router",
     **{n: "http" for n in (
@@ -240,6 +249,32 @@ def constructor_family(name: str) -> tuple[str, str | None] | None:
     return None
 
 
+_LLAMA_ENGINES = ("ChatEngine", "QueryEngine")
+_LLAMA_AGENTS = frozenset({"ReActAgent", "FunctionAgent", "FunctionCallingAgent", "OpenAIAgent",
+                           "AgentRunner", "AgentWorkflow", "CodeActAgent"})
+_AGENTCHAT_BASES = frozenset({"BaseGroupChat", "BaseChatAgent", "AssistantAgent",
+                              "SocietyOfMindAgent", "RoundRobinGroupChat", "SelectorGroupChat",
+                              "Swarm", "MagenticOneGroupChat"})
+_MODEL_CLIENT_BASES = frozenset({"autogen_core.models.ChatCompletionClient",
+                                 "autogen_core.models._model_client.ChatCompletionClient"})
+
+
+def engine_family(name: str) -> str | None:
+    """The family of a framework object that calls a model set up elsewhere, known by its
+    class alone (a parameter annotated with it, a ``cast`` to it, one loaded from a config):
+    a LlamaIndex chat or query engine or agent, an AutoGen AgentChat agent or team, an
+    AutoGen model client's base class."""
+    if name in _MODEL_CLIENT_BASES:
+        return "autogen"
+    module, _, cls = name.rpartition(".")
+    if module.startswith("llama_index.") and (cls.endswith(_LLAMA_ENGINES)
+                                              or cls in _LLAMA_AGENTS):
+        return "llamaindex"
+    if module.startswith("autogen_agentchat.") and cls in _AGENTCHAT_BASES:
+        return "autogen-agentchat"
+    return None
+
+
 # What a call is for: only generation decides the per-call checks; the rest is inventoried.
 PURPOSES = ("generation", "embedding", "rerank", "listing", "image", "other")
 _PURPOSE_WORDS = (("embedding", ("embed",)), ("rerank", ("rerank",)),
@@ -325,6 +360,7 @@ PROVIDER_ROOTS = frozenset({
     "openai", "anthropic", "google", "vertexai", "cohere", "mistralai", "boto3", "aioboto3",
     "aiobotocore", "litellm", "llama_index", "instructor", "langchain", "langchain_core",
     "langchain_community", *_LANGCHAIN_PACKAGES, "groq", "together", "ollama", "autogen_ext",
+    "autogen_agentchat", "autogen_core",
 })
 EXTERNAL_ROOTS = frozenset(sys.stdlib_module_names) | PROVIDER_ROOTS | frozenset({
     "botocore", "httpx", "requests", "aiohttp", "tenacity", "backoff", "stamina", "retrying",
@@ -334,7 +370,7 @@ EXTERNAL_ROOTS = frozenset(sys.stdlib_module_names) | PROVIDER_ROOTS | frozenset
 PREFILTER = re.compile(
     r"\b(?:openai|anthropic|genai|generativeai|vertexai|cohere|mistralai|boto3|aioboto3"
     r"|aiobotocore|bedrock[\w-]*|litellm|llama_index|instructor|langchain\w*|groq|ollama"
-    r"|autogen_ext)\b|(?:from|import)\s+together\b"
+    r"|autogen_ext|autogen_agentchat|autogen_core)\b|(?:from|import)\s+together\b"
     r"|api\.openai\.com|api\.anthropic\.com|generativelanguage\.googleapis\.com|api\.mistral\.ai"
     r"|api\.cohere\.|openai\.azure\.com|aiplatform\.googleapis\.com|api\.groq\.com"
     r"|api\.together\.xyz|openrouter\.ai|api\.deepseek\.com|api\.x\.ai"
@@ -344,7 +380,7 @@ PREFILTER = re.compile(
 _PREFILTER_WORDS = ("openai", "anthropic", "genai", "vertexai", "cohere", "mistral", "boto3",
                     "aiobotocore", "bedrock", "litellm", "llama_index", "instructor", "langchain",
                     "generativelanguage", "aiplatform", "groq", "together", "openrouter",
-                    "deepseek", "api.x.ai", "ollama", "autogen_ext")
+                    "deepseek", "api.x.ai", "ollama", "autogen_")
 
 
 def names_a_provider(text: str) -> bool:
