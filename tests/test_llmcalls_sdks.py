@@ -474,3 +474,28 @@ def test_framework_engines_and_teams_known_by_their_class(make_project: MakeProj
         ("teams.py", 5, "autogen", "run", "teams.py:4"),
         ("teams.py", 8, "autogen", "run_stream", "teams.py:7"),
     ]
+
+
+def test_a_client_through_a_project_context_manager(make_project: MakeProject) -> None:
+    """``with bounded(client) as send:`` binds what the @contextmanager yields: the client,
+    or a copy with options; a plain generator's yield is not what a call returns."""
+    index = scan(make_project, {"a.py": (
+        "import contextlib\n"
+        "from openai import OpenAI\n"
+        "client = OpenAI(timeout=10)\n"
+        "@contextlib.contextmanager\n"
+        "def bounded(c, strict):\n"
+        "    if not strict:\n"
+        "        yield c\n"
+        "        return\n"
+        "    yield c.with_options(max_retries=0)\n"
+        "def chunks(c):\n"
+        "    yield c\n"
+        "def send(msgs):\n"
+        "    with bounded(client, True) as send_client:\n"
+        "        return send_client.chat.completions.create(model='m', messages=msgs)\n"
+        "def other(msgs):\n"
+        "    made = chunks(client)\n"
+        "    return made.chat.completions.create(model='m', messages=msgs)\n")})
+    assert [(c.line, c.api, c.client, c.timeout is not None) for c in index.calls] == [
+        (14, "chat.completions.create", "a.py:3", True)]

@@ -50,7 +50,7 @@ class Frame:
     """What is around the code being walked, within one function body."""
 
     __slots__ = ("scope", "function", "tries", "withs", "loops", "iters", "taint", "outer",
-                 "pending", "def_key")
+                 "pending", "def_key", "context_manager")
 
     def __init__(self, scope: Scope, function: str | None, def_key: str | None) -> None:
         self.scope = scope
@@ -63,6 +63,7 @@ class Frame:
         self.taint: dict[str, frozenset[int]] = {}
         self.outer: int | None = None
         self.pending: list[tuple[int, list[Loop], bool]] = []
+        self.context_manager = False  # a @contextmanager: what it yields is what `with` binds
 
 
 class ExpressionWalker:
@@ -110,6 +111,10 @@ class ExpressionWalker:
         if isinstance(node, (ast.Yield, ast.YieldFrom)):
             sources = self._expr(node.value) if node.value is not None else EMPTY
             self._sink_all(sources, ["r", node.lineno, "yield", None])
+            f = self.frame
+            if f.context_manager and f.def_key is not None and node.value is not None \
+                    and isinstance(node, ast.Yield):
+                self.defs[f.def_key].returns.append(self.enc.encode(node.value, f.scope))
             return EMPTY
         if isinstance(node, ast.NamedExpr):
             sources = self._expr(node.value)

@@ -179,7 +179,10 @@ class Walker(ExpressionWalker):
         decorators = [[d.lineno, self.enc.encode(d, outer.scope)] for d in node.decorator_list]
         self.defs[qualname] = DefFact(node.lineno, node.name, scope.cls, decorators, [], None,
                                       False)
-        self.frames.append(Frame(scope, qualname, qualname))
+        frame = Frame(scope, qualname, qualname)
+        frame.context_manager = any(final_name(d) in _CONTEXT_MANAGERS
+                                    for d in node.decorator_list)
+        self.frames.append(frame)
         self._body(node.body)
         self._finish_frame()
         self.frames.pop()
@@ -221,6 +224,9 @@ class Walker(ExpressionWalker):
         f.pending.clear()
 
     # expressions ----------------------------------------------------------------------
+
+
+_CONTEXT_MANAGERS = frozenset({"contextmanager", "asynccontextmanager"})
 
 
 def _is_main_test(test: ast.expr) -> bool:
