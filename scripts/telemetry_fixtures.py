@@ -1,4 +1,4 @@
-"""Regenerate the SDK-written telemetry fixtures in tests/data/telemetry/sdk/, offline.
+"""Regenerate the SDK-written telemetry fixtures in tests/data/telemetry_sdk/, offline.
 
 Every file is written by the real SDKs talking to a mock of the provider API on
 127.0.0.1 (no network, no key): the OpenAI and Anthropic Python SDKs, the Anthropic
@@ -26,7 +26,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-OUT = Path(__file__).resolve().parent.parent / "tests" / "data" / "telemetry" / "sdk"
+OUT = Path(__file__).resolve().parent.parent / "tests" / "data" / "telemetry_sdk"
 CREATED = 1767258000  # 2026-01-01 09:00 UTC, so prices are looked up for one fixed day
 
 # What the mock answers, in order, per API: (HTTP status, body). Usage is fixed.
@@ -278,7 +278,7 @@ def main() -> None:
     finally:
         mock.server.shutdown()
     for path in sorted(OUT.iterdir()):
-        print(path.relative_to(OUT.parent.parent.parent.parent), path.stat().st_size)
+        print(path.relative_to(OUT.parent.parent.parent), path.stat().st_size)
 
 
 if __name__ == "__main__":
