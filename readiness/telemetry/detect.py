@@ -1,7 +1,8 @@
 """Recognise a telemetry file's format from its content, never from its name.
 
 Formats are tried in a fixed priority order: OTLP traces, raw provider responses,
-gateway exports (LiteLLM, Langfuse, LangSmith), then load-test results. A file that
+gateway exports (LiteLLM, Langfuse, LangSmith), application logs wrapping provider
+responses, then load-test results. A file that
 matches none is not telemetry and raises :class:`~readiness.errors.InputError`.
 """
 
@@ -14,11 +15,12 @@ from pathlib import Path
 from typing import Any, BinaryIO, NamedTuple
 
 from readiness.errors import InputError
-from readiness.telemetry import gateways, loadtest, otlp, providers
+from readiness.telemetry import applog, gateways, loadtest, otlp, providers
 from readiness.telemetry.values import MalformedRecord, loads
 
-EXPECTED = ("expected telemetry: OTLP/JSON traces, OpenAI/Anthropic responses or batch "
-            "results as JSON Lines, a LiteLLM, Langfuse or LangSmith export, a Locust "
+EXPECTED = ("expected telemetry: OTLP/JSON traces or ConsoleSpanExporter output, "
+            "OpenAI/Anthropic responses or batch results as JSON Lines (also nested in "
+            "application log lines), a LiteLLM, Langfuse or LangSmith export, a Locust "
             "*_stats.csv or a k6 summary JSON")
 # How many leading lines may be unreadable before we give up recognising the file.
 _PROBE_LINES = 50
@@ -34,6 +36,7 @@ class Format(enum.Enum):
     LITELLM = "litellm"
     LANGFUSE = "langfuse"
     LANGSMITH = "langsmith"
+    APP_LOG = "app-log"  # application log lines wrapping provider responses
     LOCUST = "locust"
     K6 = "k6"
 
@@ -72,6 +75,8 @@ def classify_object(obj: object) -> Format | None:
         return Format.LANGFUSE
     if gateways.is_langsmith(obj):
         return Format.LANGSMITH
+    if applog.is_app_log(obj):
+        return Format.APP_LOG
     if loadtest.is_k6_summary(obj):
         return Format.K6
     return None

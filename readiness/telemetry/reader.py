@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from readiness.errors import InputError
-from readiness.telemetry import gateways, loadtest, otlp, providers
+from readiness.telemetry import applog, gateways, loadtest, otlp, providers
 from readiness.telemetry.detect import (
     EXPECTED,
     MAX_LINE_BYTES,
@@ -67,12 +67,17 @@ def _langsmith(obj: Mapping[str, Any], source: str) -> list[RequestRecord]:
     return [record] if record is not None else []
 
 
+def _app_log(obj: Mapping[str, Any], source: str) -> list[RequestRecord]:
+    return applog.records_from_app_log(obj, source)
+
+
 CONVERTERS: Mapping[Format, Converter] = {
     Format.OTLP: _otlp,
     Format.PROVIDER: _provider,
     Format.LITELLM: _litellm,
     Format.LANGFUSE: _langfuse,
     Format.LANGSMITH: _langsmith,
+    Format.APP_LOG: _app_log,
 }
 
 
