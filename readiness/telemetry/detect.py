@@ -16,6 +16,7 @@ from typing import Any, BinaryIO, NamedTuple
 
 from readiness.errors import InputError
 from readiness.telemetry import applog, gateways, loadtest, otlp, providers
+from readiness.telemetry.mapped import HOW_TO_MAP, has_any
 from readiness.telemetry.values import MalformedRecord, loads
 
 EXPECTED = ("expected telemetry: OTLP/JSON traces or ConsoleSpanExporter output, "
@@ -37,6 +38,7 @@ class Format(enum.Enum):
     LANGFUSE = "langfuse"
     LANGSMITH = "langsmith"
     APP_LOG = "app-log"  # application log lines wrapping provider responses
+    MAPPED = "mapped"  # any JSON/CSV log, read through a field mapping
     LOCUST = "locust"
     K6 = "k6"
 
@@ -134,8 +136,8 @@ def bounded_lines(handle: BinaryIO, limit: int = MAX_LINE_BYTES) -> Iterator[byt
         yield None
 
 
-def detect(path: Path) -> Detection:
-    """Recognise ``path`` or raise InputError naming it and what was expected."""
+def _head(path: Path) -> list[bytes]:
+    """The first non-blank lines (up to the probe count), or InputError."""
     try:
         with path.open("rb") as handle:
             head = [line or b"" for _, line in zip(range(_PROBE_LINES), bounded_lines(handle),
@@ -150,9 +152,49 @@ def detect(path: Path) -> Detection:
         raise InputError(f"empty file; {EXPECTED}", path=str(path))
     if b"\x00" in lines[0]:
         raise InputError(f"binary file; {EXPECTED}", path=str(path))
+    return lines
+
+
+def detect(path: Path) -> Detection:
+    """Recognise ``path`` or raise InputError naming it and what was expected."""
+    lines = _head(path)
     if lines[0][:1] in (b"{", b"["):
         return _detect_json(path, lines)
     return _detect_csv(path, lines[0])
+
+
+def detect_mapped(path: Path, fields: Mapping[str, str]) -> Detection:
+    """How to read a file through a field mapping: JSON Lines, one JSON document or CSV.
+
+    InputError when none of the first lines has any mapped field: the paths are wrong.
+    """
+    lines = _head(path)
+    where = ", ".join(f"{k}={v}" for k, v in fields.items())
+    if lines[0][:1] not in (b"{", b"["):
+        try:
+            header = next(csv.reader([lines[0].decode("utf-8")]))
+        except (UnicodeDecodeError, csv.Error, StopIteration):
+            raise InputError("neither JSON nor CSV", path=str(path)) from None
+        missing = sorted(set(fields.values()) - set(header))
+        if missing:
+            raise InputError(f"CSV has no column {missing[0]!r} named in the field mapping",
+                             path=str(path))
+        return Detection(Format.MAPPED, Layout.CSV)
+    parsed: list[object] = []
+    for line in lines:
+        try:
+            parsed.append(loads(line))
+        except MalformedRecord:
+            continue
+    if not parsed or isinstance(parsed[0], list):
+        items = document_items(load_document(path))[:_PROBE_LINES]
+        layout = Layout.JSON_DOCUMENT
+    else:
+        items, layout = parsed, Layout.JSON_LINES
+    if not any(has_any(item, fields) for item in items):
+        raise InputError(f"none of the first {len(items)} records has any mapped field "
+                         f"({where}): check the paths", path=str(path))
+    return Detection(Format.MAPPED, layout)
 
 
 def _detect_json(path: Path, lines: list[bytes]) -> Detection:
@@ -176,16 +218,16 @@ def _detect_json(path: Path, lines: list[bytes]) -> Detection:
         found = classify_document(load_document(path))
         if found is not None:
             return Detection(found, Layout.JSON_DOCUMENT)
-    raise InputError(f"JSON but not telemetry; {EXPECTED}", path=str(path))
+    raise InputError(f"JSON but not telemetry; {EXPECTED}; {HOW_TO_MAP}", path=str(path))
 
 
 def _detect_csv(path: Path, first: bytes) -> Detection:
     try:
         header = next(csv.reader([first.decode("utf-8")]))
     except (UnicodeDecodeError, csv.Error, StopIteration):
-        raise InputError(f"not telemetry; {EXPECTED}", path=str(path)) from None
+        raise InputError(f"not telemetry; {EXPECTED}; {HOW_TO_MAP}", path=str(path)) from None
     if loadtest.is_locust_header(header):
         return Detection(Format.LOCUST, Layout.CSV)
     if {"traceId", "type", "startTime"} <= set(header):
         return Detection(Format.LANGFUSE, Layout.CSV)
-    raise InputError(f"not telemetry; {EXPECTED}", path=str(path))
+    raise InputError(f"not telemetry; {EXPECTED}; {HOW_TO_MAP}", path=str(path))

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from readiness.errors import InputError
-from readiness.telemetry import applog, gateways, loadtest, otlp, providers
+from readiness.telemetry import applog, gateways, loadtest, mapped, otlp, providers
 from readiness.telemetry.detect import (
     EXPECTED,
     MAX_LINE_BYTES,
@@ -23,6 +23,7 @@ from readiness.telemetry.detect import (
     bounded_lines,
     classify_object,
     detect,
+    detect_mapped,
     document_items,
     load_document,
 )
@@ -93,21 +94,32 @@ def _convert(convert: Converter, obj: object, source: str) -> Iterator[Item]:
     yield from records
 
 
-def read_requests(path: Path, detection: Detection | None = None) -> Iterator[Item]:
+def read_requests(path: Path, detection: Detection | None = None,
+                  fields: Mapping[str, str] | None = None) -> Iterator[Item]:
     """Every model-call record (or malformed entry) in ``path``, in file order.
 
+    With ``fields`` (a field mapping), the file is read through it whatever it holds.
     Detection runs eagerly, so a non-telemetry file raises InputError at the call,
     not at the first ``next()``.
     """
-    found = detection or detect(path)
+    if fields:
+        found = detection or detect_mapped(path, fields)
+    else:
+        found = detection or detect(path)
     if found.format.is_load_test:
         raise InputError(f"is a {found.format.value} load-test result, not request "
                          "telemetry", path=str(path))
-    convert = CONVERTERS[found.format]
+    if found.format is Format.MAPPED:
+        mapping = dict(fields or {})
+
+        def convert(obj: Mapping[str, Any], source: str) -> list[RequestRecord]:
+            return mapped.record_from_mapped(obj, mapping, source)
+    else:
+        convert = CONVERTERS[found.format]
     if found.layout is Layout.JSON_LINES:
         return _read_lines(path, convert)
     if found.layout is Layout.CSV:
-        return _read_csv(path, convert)
+        return _read_csv(path, convert, raw_rows=found.format is Format.MAPPED)
     return _read_document(path, convert)
 
 
@@ -138,7 +150,7 @@ def _read_document(path: Path, convert: Converter) -> Iterator[Item]:
         yield from _convert(convert, obj, f"{path}#{index}")
 
 
-def _read_csv(path: Path, convert: Converter) -> Iterator[Item]:
+def _read_csv(path: Path, convert: Converter, *, raw_rows: bool = False) -> Iterator[Item]:
     with path.open(newline="", encoding="utf-8", errors="replace") as handle:
         reader = csv.DictReader(handle)
         while True:
@@ -151,6 +163,9 @@ def _read_csv(path: Path, convert: Converter) -> Iterator[Item]:
                 yield Malformed(f"{path}:{reader.line_num + 1}", f"unreadable CSV row ({exc})")
                 continue
             source = f"{path}:{reader.line_num}"  # the row's (last) physical line
+            if raw_rows:
+                yield from _convert(convert, row, source)
+                continue
             try:
                 obj = gateways.langfuse_row(row)
             except MalformedRecord as exc:
