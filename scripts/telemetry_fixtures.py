@@ -16,6 +16,7 @@ Run from the repository root:  python scripts/telemetry_fixtures.py
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import threading
@@ -231,12 +232,10 @@ def traced(mock: Mock) -> None:
                                   open_telemetry={"tracer_provider": provider})
     tracer = provider.get_tracer("invoice-extractor")
     for n in range(len(ANTHROPIC_REPLIES)):
-        with tracer.start_as_current_span(f"extract invoice-{n // 3}"):
-            try:
-                aclient.messages.create(model="claude-sonnet-4-20250514", max_tokens=1024,
-                                        messages=[{"role": "user", "content": f"Invoice {n}"}])
-            except anthropic.APIStatusError:
-                pass
+        with (tracer.start_as_current_span(f"extract invoice-{n // 3}"),
+              contextlib.suppress(anthropic.APIStatusError)):
+            aclient.messages.create(model="claude-sonnet-4-20250514", max_tokens=1024,
+                                    messages=[{"role": "user", "content": f"Invoice {n}"}])
     write_otlp(OUT / "anthropic_sdk.otlp.jsonl", memory, encode_spans, MessageToDict)
     (OUT / "anthropic_sdk.console.txt").write_text(console.getvalue())
 
@@ -247,12 +246,10 @@ def traced(mock: Mock) -> None:
     OpenAIInstrumentor().instrument(tracer_provider=provider)
     client = openai.OpenAI(base_url=mock.url + "/v1", api_key="sk-fixture", max_retries=0)
     for n in range(len(OPENAI_REPLIES)):
-        try:
+        with contextlib.suppress(openai.APIStatusError):
             client.chat.completions.create(
                 model="gpt-4o-2024-08-06",
                 messages=[{"role": "user", "content": f"Vendor of invoice {n}?"}])
-        except openai.APIStatusError:
-            pass
     OpenAIInstrumentor().uninstrument()
     write_otlp(OUT / "openai_openllmetry.otlp.jsonl", memory, encode_spans, MessageToDict)
     (OUT / "openai_openllmetry.console.txt").write_text(console.getvalue())

@@ -15,8 +15,9 @@ from pathlib import Path
 from typing import Any, BinaryIO, NamedTuple
 
 from readiness.errors import InputError
-from readiness.telemetry import applog, gateways, loadtest, otlp, providers
+from readiness.telemetry import applog, console, gateways, loadtest, otlp, providers
 from readiness.telemetry.mapped import HOW_TO_MAP, has_any
+from readiness.telemetry.stream import json_values
 from readiness.telemetry.values import MalformedRecord, loads
 
 EXPECTED = ("expected telemetry: OTLP/JSON traces or ConsoleSpanExporter output, "
@@ -33,6 +34,7 @@ class Format(enum.Enum):
     """A telemetry format this package reads."""
 
     OTLP = "otlp-json"
+    OTEL_CONSOLE = "otel-console"  # ConsoleSpanExporter spans, one after another
     PROVIDER = "provider-responses"
     LITELLM = "litellm"
     LANGFUSE = "langfuse"
@@ -53,6 +55,7 @@ class Layout(enum.Enum):
 
     JSON_LINES = "jsonl"  # one JSON value per line (streamed)
     JSON_DOCUMENT = "json"  # one JSON document (loaded whole)
+    JSON_STREAM = "json-stream"  # JSON values one after another, pretty-printed (streamed)
     CSV = "csv"
 
 
@@ -69,6 +72,8 @@ def classify_object(obj: object) -> Format | None:
         return None
     if otlp.is_otlp_document(obj):
         return Format.OTLP
+    if console.is_console_span(obj):
+        return Format.OTEL_CONSOLE
     if providers.is_provider_object(obj):
         return Format.PROVIDER
     if gateways.is_litellm(obj):
@@ -124,9 +129,10 @@ def load_document(path: Path) -> Any:
 MAX_LINE_BYTES = 64 * 1024 * 1024  # a longer line is reported as malformed, never held whole
 
 
-def bounded_lines(handle: BinaryIO, limit: int = MAX_LINE_BYTES) -> Iterator[bytes | None]:
-    """The lines of ``handle``, each at most ``limit`` bytes; None in place of a longer
-    line, whose rest is read past in chunks, never held in memory."""
+def bounded_lines(handle: BinaryIO, limit: int | None = None) -> Iterator[bytes | None]:
+    """The lines of ``handle``, each at most ``limit`` bytes (default MAX_LINE_BYTES);
+    None in place of a longer line, whose rest is read past in chunks, never held in memory."""
+    limit = MAX_LINE_BYTES if limit is None else limit
     while raw := handle.readline(limit + 1):
         if len(raw) <= limit or raw.endswith(b"\n"):
             yield raw
@@ -214,11 +220,28 @@ def _detect_json(path: Path, lines: list[bytes]) -> Detection:
         if found is not None and not found.is_load_test:
             return Detection(found, Layout.JSON_DOCUMENT)
     if first_line_failed:
-        # The first line is not JSON on its own: perhaps a pretty-printed document.
+        # The first line is not JSON on its own: pretty-printed values one after another
+        # (ConsoleSpanExporter), or one pretty-printed document.
+        streamed = _detect_stream(path)
+        if streamed is not None:
+            return streamed
         found = classify_document(load_document(path))
         if found is not None:
             return Detection(found, Layout.JSON_DOCUMENT)
     raise InputError(f"JSON but not telemetry; {EXPECTED}; {HOW_TO_MAP}", path=str(path))
+
+
+def _detect_stream(path: Path) -> Detection | None:
+    """Pretty-printed JSON values one after another, recognised from the first value."""
+    with path.open("rb") as handle:
+        values = json_values(handle, MAX_LINE_BYTES)
+        first = next(values, (0, None))[1]
+        second = next(values, None)
+    found = classify_object(first)
+    if found is Format.OTEL_CONSOLE or (second is not None and found is not None
+                                        and not found.is_load_test):
+        return Detection(found, Layout.JSON_STREAM)
+    return None
 
 
 def _detect_csv(path: Path, first: bytes) -> Detection:

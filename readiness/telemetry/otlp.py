@@ -205,13 +205,14 @@ def records_from_otlp(doc: Mapping[str, Any], source: str) -> list[RequestRecord
         span_id = normalise_id(span.get("spanId"), "spanId")
         parent_id = normalise_id(span.get("parentSpanId"), "parentSpanId")
         candidates.append((span_id, parent_id,
-                           _record(span, span_id, attrs, resource_attrs, source)))
+                           span_record(span, span_id, attrs, resource_attrs, source)))
     parents = {parent for _, parent, _ in candidates if parent}
     return [record for span_id, _, record in candidates if span_id not in parents]
 
 
-def _record(span: Mapping[str, Any], span_id: str | None, attrs: Mapping[str, Any],
-            resource_attrs: Mapping[str, Any], source: str) -> RequestRecord:
+def span_record(span: Mapping[str, Any], span_id: str | None, attrs: Mapping[str, Any],
+                resource_attrs: Mapping[str, Any], source: str) -> RequestRecord:
+    """One model-call span as a record (``span`` in OTLP/JSON field names)."""
     start = opt_time(span.get("startTimeUnixNano"), "startTimeUnixNano")
     end = opt_time(span.get("endTimeUnixNano"), "endTimeUnixNano")
     trace_id = normalise_id(span.get("traceId"), "traceId")

@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Callable, Iterator, Mapping
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from readiness.errors import InputError
-from readiness.telemetry import applog, gateways, loadtest, mapped, otlp, providers
+from readiness.telemetry import applog, console, gateways, loadtest, mapped, otlp, providers
+from readiness.telemetry import detect as detection_module
 from readiness.telemetry.detect import (
     EXPECTED,
-    MAX_LINE_BYTES,
     Detection,
     Format,
     Layout,
@@ -28,6 +29,7 @@ from readiness.telemetry.detect import (
     load_document,
 )
 from readiness.telemetry.record import LoadTestResult, Malformed, RequestRecord
+from readiness.telemetry.stream import json_values
 from readiness.telemetry.values import MalformedRecord, loads
 
 Item = RequestRecord | Malformed
@@ -72,6 +74,11 @@ def _app_log(obj: Mapping[str, Any], source: str) -> list[RequestRecord]:
     return applog.records_from_app_log(obj, source)
 
 
+def _mapped(fields: Mapping[str, str], obj: Mapping[str, Any], source: str
+            ) -> list[RequestRecord]:
+    return mapped.record_from_mapped(obj, fields, source)
+
+
 CONVERTERS: Mapping[Format, Converter] = {
     Format.OTLP: _otlp,
     Format.PROVIDER: _provider,
@@ -102,33 +109,38 @@ def read_requests(path: Path, detection: Detection | None = None,
     Detection runs eagerly, so a non-telemetry file raises InputError at the call,
     not at the first ``next()``.
     """
-    if fields:
-        found = detection or detect_mapped(path, fields)
-    else:
-        found = detection or detect(path)
+    found = detection or (detect_mapped(path, fields) if fields else detect(path))
     if found.format.is_load_test:
         raise InputError(f"is a {found.format.value} load-test result, not request "
                          "telemetry", path=str(path))
-    if found.format is Format.MAPPED:
+    convert: Converter
+    if found.format is Format.OTEL_CONSOLE:
+        convert = console.ConsoleSpans()  # per file: it de-duplicates wrapping spans
+    elif found.format is Format.MAPPED:
         mapping = dict(fields or {})
-
-        def convert(obj: Mapping[str, Any], source: str) -> list[RequestRecord]:
-            return mapped.record_from_mapped(obj, mapping, source)
+        convert = partial(_mapped, mapping)
     else:
         convert = CONVERTERS[found.format]
     if found.layout is Layout.JSON_LINES:
         return _read_lines(path, convert)
     if found.layout is Layout.CSV:
         return _read_csv(path, convert, raw_rows=found.format is Format.MAPPED)
+    if found.layout is Layout.JSON_STREAM:
+        return _read_stream(path, convert)
     return _read_document(path, convert)
 
 
+def _too_long(limit: int) -> str:
+    return (f"line longer than {limit // (1024 * 1024)} MB; skipped" if limit >= 1024 * 1024
+            else f"line longer than {limit:,} bytes; skipped")
+
+
 def _read_lines(path: Path, convert: Converter) -> Iterator[Item]:
+    limit = detection_module.MAX_LINE_BYTES
     with path.open("rb") as handle:
-        for number, raw in enumerate(bounded_lines(handle), start=1):
+        for number, raw in enumerate(bounded_lines(handle, limit), start=1):
             if raw is None:
-                yield Malformed(f"{path}:{number}",
-                                f"line longer than {MAX_LINE_BYTES // (1024 * 1024)} MB; skipped")
+                yield Malformed(f"{path}:{number}", _too_long(limit))
                 continue
             line = raw.strip()
             if number == 1:
@@ -142,6 +154,15 @@ def _read_lines(path: Path, convert: Converter) -> Iterator[Item]:
                 yield Malformed(source, str(exc))
                 continue
             yield from _convert(convert, obj, source)
+
+
+def _read_stream(path: Path, convert: Converter) -> Iterator[Item]:
+    with path.open("rb") as handle:
+        for line, value in json_values(handle, detection_module.MAX_LINE_BYTES):
+            if isinstance(value, MalformedRecord):
+                yield Malformed(f"{path}:{line}", str(value))
+            else:
+                yield from _convert(convert, value, f"{path}:{line}")
 
 
 def _read_document(path: Path, convert: Converter) -> Iterator[Item]:
