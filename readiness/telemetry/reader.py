@@ -11,7 +11,7 @@ import csv
 from collections.abc import Callable, Iterator, Mapping
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from readiness.errors import InputError
 from readiness.telemetry import applog, console, gateways, loadtest, mapped, otlp, providers
@@ -171,19 +171,47 @@ def _read_document(path: Path, convert: Converter) -> Iterator[Item]:
         yield from _convert(convert, obj, f"{path}#{index}")
 
 
+class _LineTooLong(Exception):
+    """Raised through csv.reader for a line over the limit; reading goes on after it."""
+
+
+class _CsvLines:
+    """A CSV file's lines for csv.reader, each bounded (see ``bounded_lines``), counted."""
+
+    def __init__(self, handle: BinaryIO, limit: int) -> None:
+        self._lines = bounded_lines(handle, limit)
+        self.number = 0
+
+    def __iter__(self) -> _CsvLines:
+        return self
+
+    def __next__(self) -> str:
+        raw = next(self._lines)
+        self.number += 1
+        if raw is None:
+            raise _LineTooLong
+        if self.number == 1:
+            raw = raw.removeprefix(b"\xef\xbb\xbf")
+        return raw.decode("utf-8", errors="replace")
+
+
 def _read_csv(path: Path, convert: Converter, *, raw_rows: bool = False) -> Iterator[Item]:
-    with path.open(newline="", encoding="utf-8", errors="replace") as handle:
-        reader = csv.DictReader(handle)
+    limit = detection_module.MAX_LINE_BYTES
+    with path.open("rb") as handle:
+        lines = _CsvLines(handle, limit)
+        reader = csv.DictReader(lines)
         while True:
             try:
                 row = next(reader)
             except StopIteration:
                 return
-            except csv.Error as exc:  # e.g. a cell beyond the csv field size limit
-                # The failing line is not counted yet when the error is raised.
-                yield Malformed(f"{path}:{reader.line_num + 1}", f"unreadable CSV row ({exc})")
+            except _LineTooLong:
+                yield Malformed(f"{path}:{lines.number}", _too_long(limit))
                 continue
-            source = f"{path}:{reader.line_num}"  # the row's (last) physical line
+            except csv.Error as exc:  # e.g. a cell beyond the csv field size limit
+                yield Malformed(f"{path}:{lines.number}", f"unreadable CSV row ({exc})")
+                continue
+            source = f"{path}:{lines.number}"  # the row's (last) physical line
             if raw_rows:
                 yield from _convert(convert, row, source)
                 continue
