@@ -54,10 +54,9 @@ _OK = frozenset({"ok", "success", "succeeded", "successful", "completed", "compl
 _USAGE_FIELDS = ("model", "input_tokens", "output_tokens", "latency_ms", "latency_s",
                  "status", "error", "cost_usd")
 
-HOW_TO_MAP = ("to read another log format, map its fields: readiness usage --field "
-              "model=PATH --field input_tokens=PATH --field output_tokens=PATH ... (keys: "
-              + ", ".join(FIELDS) + "), or usage.telemetry: [{path: ..., fields: {...}}] "
-              "in readiness.yaml")
+HOW_TO_MAP = ("to read another log format, map its fields: readiness usage --field KEY=PATH "
+              "(e.g. --field input_tokens=usage.in), or usage.telemetry: [{path: ..., "
+              "fields: {model: ..., input_tokens: ..., ...}}] in readiness.yaml")
 
 
 def check_fields(fields: Mapping[str, str], where: str) -> dict[str, str]:
