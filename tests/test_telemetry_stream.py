@@ -146,3 +146,16 @@ def test_concatenated_pretty_printed_responses_are_streamed(tmp_path: Path) -> N
     path.write_text("".join(json.dumps(r, indent=2) + "\n" for r in lines))
     assert detect(path) == (Format.PROVIDER, Layout.JSON_STREAM)
     assert len([r for r in read_requests(path) if isinstance(r, RequestRecord)]) == 3
+
+
+@pytest.mark.parametrize(("data", "reason"), [
+    (b'{\n"a": [1,', "truncated JSON value at the end of the file"),
+    (b'\xff\xfe{\n"a": 1\n}\n', "invalid JSON (Expecting value: line 1 column 1 (char 0))"),
+    (b'{\n"a": NaN\n}\n', "non-finite number NaN is not valid JSON"),
+    (b'{\n"a": ' + b"[" * 100_000 + b"]" * 100_000 + b"\n}\n", "JSON nested too deeply"),
+])
+def test_hostile_streams_are_reported_not_raised(data: bytes, reason: str) -> None:
+    values = list(json_values(io.BytesIO(data + b'{"ok": 1}\n'), 1_000_000))
+    assert [str(v) if isinstance(v, MalformedRecord) else v for _, v in values][0] == reason
+    if not reason.startswith("truncated"):
+        assert values[-1][1] == {"ok": 1}

@@ -20,6 +20,13 @@ CHUNK = 64 * 1024
 _NEXT = "\n{"  # a top-level object starts at column 0; nested ones are indented
 
 
+def _ends_early(exc: ValueError, buf: str) -> bool:
+    """Whether a decode error is the text running out, not a wrong character."""
+    position = getattr(exc, "pos", 0)
+    message = getattr(exc, "msg", "")
+    return message.startswith("Unterminated string") or position >= len(buf.rstrip())
+
+
 def json_values(handle: BinaryIO, limit: int) -> Iterator[tuple[int, object]]:
     """(line, value) for every top-level JSON value; a MalformedRecord as the value for
     one that is too long, truncated or invalid."""
@@ -75,7 +82,7 @@ def json_values(handle: BinaryIO, limit: int) -> Iterator[tuple[int, object]]:
                 continue
             if len(buf) > limit and not broken_before_next:
                 reason = f"value longer than {limit:,} characters; skipped"
-            elif eof and not broken_before_next:
+            elif eof and not broken_before_next and _ends_early(exc, buf):
                 reason = "truncated JSON value at the end of the file"
             else:
                 reason = f"invalid JSON ({str(exc)[:80]})"
