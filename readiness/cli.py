@@ -321,17 +321,25 @@ def evals(files: tuple[Path, ...], fmt: str, id_field: str | None, category: str
                    "(default: ./readiness.yaml).")
 @click.option("-f", "--format", "fmt", type=click.Choice(("terminal", "json")),
               default="terminal", show_default=True)
+@click.option("--field", "field_options", metavar="KEY=PATH", multiple=True,
+              help="Read FILES through a field mapping (repeatable), e.g. --field "
+                   "input_tokens=usage.in; keys: model, provider, input_tokens, output_tokens, "
+                   "cached_tokens, cache_write_tokens, reasoning_tokens, latency_ms, latency_s, "
+                   "start, status, error, item, request_id, cost_usd.")
 @guarded
-def usage(files: tuple[Path, ...], config_path: Path | None, fmt: str) -> None:
+def usage(files: tuple[Path, ...], config_path: Path | None, fmt: str,
+          field_options: tuple[str, ...]) -> None:
     """Summarise pilot telemetry FILES and project them to production volume.
 
-    Reads OTLP/JSON traces, raw OpenAI/Anthropic responses and batch results, LiteLLM,
-    Langfuse and LangSmith exports, and Locust/k6 load-test results; the format is
-    detected from content. Several files are one pilot.
+    Reads OTLP/JSON traces and ConsoleSpanExporter output, raw OpenAI/Anthropic responses
+    and batch results (also nested in application log lines), LiteLLM, Langfuse and
+    LangSmith exports, and Locust/k6 load-test results; the format is detected from
+    content. Any other JSON Lines, JSON or CSV log is read through --field mappings.
+    Several files are one pilot.
     """
     from readiness.commands.usage import usage_text
 
-    _echo(usage_text(files, config_path, fmt), fmt)
+    _echo(usage_text(files, config_path, fmt, field_options), fmt)
 
 
 @main.command()

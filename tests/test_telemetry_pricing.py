@@ -164,3 +164,90 @@ def test_genai_prices_is_imported_lazily() -> None:
         "assert 'genai_prices' in sys.modules\n"
     )
     subprocess.run([sys.executable, "-W", "error", "-c", code], check=True)
+
+
+def _direct(model: str, provider: str, **usage: int) -> float:
+    """genai-prices itself, called directly."""
+    from genai_prices import Usage, calc_price
+
+    return float(calc_price(Usage(**usage), model, provider_id=provider,
+                            genai_request_timestamp=JAN).total_price)
+
+
+def test_every_token_class_is_priced_by_the_catalog() -> None:
+    """1-hour cache writes (2x input), 5-minute writes (1.25x) and web searches, each at
+    its own rate; a call with only the four base classes keeps the fast path's figure."""
+    from readiness.telemetry.providers import record_from_provider
+
+    message = {"type": "message", "model": "claude-sonnet-4-20250514", "usage": {
+        "input_tokens": 80, "cache_creation_input_tokens": 3500, "cache_read_input_tokens": 0,
+        "cache_creation": {"ephemeral_5m_input_tokens": 500, "ephemeral_1h_input_tokens": 3000},
+        "server_tool_use": {"web_search_requests": 2}, "output_tokens": 250}}
+    record = record_from_provider(message, "m:1")._replace(start=JAN)
+    assert record.usage_details == (("cache_write_1h_tokens", 3000), ("web_searches", 2))
+    priced = Pricer().price(record)
+    assert priced.source is PriceSource.CATALOG
+    expected = _direct("claude-sonnet-4-20250514", "anthropic", input_tokens=3580,
+                       cache_write_tokens=3500, cache_write_1h_tokens=3000, output_tokens=250,
+                       web_searches=2)
+    assert priced.cost_usd == approx(expected, rel=1e-12)
+    # By hand: 80 x $3 + 500 x $3.75 + 3000 x $6 + 250 x $15 per MTok, + 2 x $10 per 1000.
+    assert expected == approx((240 + 1875 + 18000 + 3750) / 1e6 + 0.02, rel=1e-12)
+    plain = record._replace(usage_details=())
+    assert Pricer().price(plain).cost_usd == approx(
+        _direct("claude-sonnet-4-20250514", "anthropic", input_tokens=3580,
+                cache_write_tokens=3500, output_tokens=250), rel=1e-12)
+
+
+def test_anthropic_sdk_span_cache_write_attributes() -> None:
+    """The Anthropic SDK's own spans: gen_ai.usage.input_tokens is the total, writes are
+    gen_ai.usage.cache_write.input_tokens, split by TTL under anthropic.usage.*."""
+    from readiness.telemetry.otlp import span_record
+
+    attrs = {"gen_ai.operation.name": "chat", "gen_ai.provider.name": "anthropic",
+             "gen_ai.response.model": "claude-sonnet-4-20250514",
+             "gen_ai.usage.input_tokens": 2050, "gen_ai.usage.output_tokens": 400,
+             "gen_ai.usage.cache_write.input_tokens": 2000,
+             "gen_ai.usage.cache_read.input_tokens": 0,
+             "anthropic.usage.cache_creation.ephemeral_5m_input_tokens": 2000,
+             "anthropic.usage.cache_creation.ephemeral_1h_input_tokens": 0}
+    record = span_record({}, "s", attrs, {}, "f:1")._replace(start=JAN)
+    assert (record.input_tokens, record.cache_write_tokens, record.usage_details) == (
+        2050, 2000, ())
+    assert Pricer().price(record).cost_usd == approx(
+        _direct("claude-sonnet-4-20250514", "anthropic", input_tokens=2050,
+                cache_write_tokens=2000, output_tokens=400), rel=1e-12)
+    # Only the TTL split reported: the writes are its sum.
+    split_only = {k: v for k, v in attrs.items() if k != "gen_ai.usage.cache_write.input_tokens"}
+    split_only["anthropic.usage.cache_creation.ephemeral_1h_input_tokens"] = 50
+    split_only["gen_ai.usage.input_tokens"] = 2100
+    record = span_record({}, "s", split_only, {}, "f:1")
+    assert (record.cache_write_tokens, record.usage_details) == (
+        2050, (("cache_write_1h_tokens", 50),))
+
+
+def test_litellm_anthropic_cache_writes_priced_when_no_cost_reported() -> None:
+    from readiness.telemetry.gateways import record_from_litellm
+
+    payload = {"id": "x", "call_type": "acompletion", "model": "claude-sonnet-4-20250514",
+               "custom_llm_provider": "anthropic", "startTime": 1768478400.0,
+               "endTime": 1768478401.0, "status": "success", "response_cost": 0.0,
+               "prompt_tokens": 2050, "completion_tokens": 400,
+               "response": {"usage": {"prompt_tokens": 2050, "completion_tokens": 400,
+                                      "cache_creation_input_tokens": 2000,
+                                      "cache_read_input_tokens": 0}}}
+    record = record_from_litellm(payload, "l:1")
+    assert (record.input_tokens, record.cache_write_tokens) == (2050, 2000)
+    assert Pricer().price(record).cost_usd == approx(
+        _direct("claude-sonnet-4-20250514", "anthropic", input_tokens=2050,
+                cache_write_tokens=2000, output_tokens=400), rel=1e-12)
+
+
+def test_config_prices_still_win_over_further_token_classes() -> None:
+    record = make_record("c:1", model="house-model", input_tokens=1000, output_tokens=100,
+                         cache_write_tokens=500,
+                         usage_details=(("cache_write_1h_tokens", 500),))
+    rates = {"house-model": Rates(1.0, 2.0, 0.1, 1.5)}
+    priced = Pricer(rates).price(record)
+    assert priced.source is PriceSource.CONFIG
+    assert priced.cost_usd == approx((500 * 1.0 + 500 * 1.5 + 100 * 2.0) / 1e6)

@@ -8,15 +8,19 @@ from pathlib import Path
 from readiness.errors import ReadinessError
 
 
-def usage_text(files: tuple[Path, ...], config_path: Path | None, fmt: str) -> str:
+def usage_text(files: tuple[Path, ...], config_path: Path | None, fmt: str,
+               field_options: tuple[str, ...] = ()) -> str:
     from readiness.config import load_config
     from readiness.telemetry import usage
+    from readiness.telemetry.mapped import parse_field_options
 
     if not files:
         raise ReadinessError("give one or more telemetry files (see `readiness usage --help`)")
+    fields = parse_field_options(field_options) if field_options else None
     root = Path(".").resolve()
     config = load_config(root, config_path=config_path)
-    report = usage.build(list(files), usage.projection_usage(config))
+    mappings = {str(path): fields for path in files} if fields else None
+    report = usage.build(list(files), usage.projection_usage(config), mappings)
     if fmt == "json":
         data = {"summary": report.summary.to_dict(),
                 "projection": json.loads(report.projection.to_json())

@@ -10,7 +10,7 @@ at 100,000 buckets.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 from readiness.telemetry.detect import detect
@@ -266,15 +266,23 @@ def summarise(items: Iterable[RequestRecord | Malformed],
     return aggregator.build()
 
 
-def summarise_files(paths: Sequence[Path], pricer: Pricer | None = None
+def summarise_files(paths: Sequence[Path], pricer: Pricer | None = None,
+                    fields: Mapping[str, Mapping[str, str]] | None = None,
                     ) -> tuple[UsageSummary, list[LoadTestResult]]:
     """Read every file (request telemetry or load tests) into one summary.
 
+    ``fields`` maps a path (as given) to the field mapping it is read through.
     Raises InputError for the first file that is not telemetry.
     """
     aggregator = Aggregator(pricer)
     load_tests: list[LoadTestResult] = []
     for path in paths:
+        mapping = (fields or {}).get(str(path))
+        if mapping:
+            aggregator.add_file(path)
+            for item in read_requests(path, fields=mapping):
+                aggregator.add(item)
+            continue
         detection = detect(path)
         if detection.format.is_load_test:
             load_tests.append(read_load_test(path, detection))

@@ -36,7 +36,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from readiness.telemetry import values as v
-from readiness.telemetry.record import Outcome, RequestRecord, classify_error
+from readiness.telemetry.record import Outcome, RequestRecord, classify_error, usage_details
 from readiness.telemetry.values import MalformedRecord, dig
 
 
@@ -85,6 +85,15 @@ def record_from_litellm(obj: Mapping[str, Any], source: str) -> RequestRecord:
     usage = dig(obj, "response", "usage")
     cached = v.opt_int(dig(usage, "prompt_tokens_details", "cached_tokens"),
                        "response.usage.prompt_tokens_details.cached_tokens")
+    # Anthropic through LiteLLM: cache writes (and reads) beside the OpenAI-shaped usage.
+    written = v.opt_int(dig(usage, "cache_creation_input_tokens"),
+                        "response.usage.cache_creation_input_tokens")
+    if cached is None:
+        cached = v.opt_int(dig(usage, "cache_read_input_tokens"),
+                           "response.usage.cache_read_input_tokens")
+    input_tokens = v.opt_int(obj.get("prompt_tokens"), "prompt_tokens")
+    if input_tokens is not None and (cached or 0) + (written or 0) > input_tokens:
+        input_tokens += (cached or 0) + (written or 0)
     metadata = obj.get("metadata") if isinstance(obj.get("metadata"), Mapping) else {}
     work_item = (v.opt_str(obj.get("session_id"), "session_id")
                  or v.opt_str(obj.get("trace_id"), "trace_id")
@@ -104,12 +113,19 @@ def record_from_litellm(obj: Mapping[str, Any], source: str) -> RequestRecord:
         provider=provider,
         model_requested=v.opt_str(obj.get("model_group"), "model_group"),
         model=model,
-        input_tokens=v.opt_int(obj.get("prompt_tokens"), "prompt_tokens"),
+        input_tokens=input_tokens,
         output_tokens=v.opt_int(obj.get("completion_tokens"), "completion_tokens"),
         cached_tokens=cached,
         reasoning_tokens=v.opt_int(
             dig(usage, "completion_tokens_details", "reasoning_tokens"),
             "response.usage.completion_tokens_details.reasoning_tokens"),
+        cache_write_tokens=written,
+        usage_details=usage_details(
+            input_audio_tokens=v.opt_int(dig(usage, "prompt_tokens_details", "audio_tokens"),
+                                         "response.usage.prompt_tokens_details.audio_tokens"),
+            output_audio_tokens=v.opt_int(
+                dig(usage, "completion_tokens_details", "audio_tokens"),
+                "response.usage.completion_tokens_details.audio_tokens")),
         cost_usd=cost,
         outcome=outcome.value,
         http_status=http_status,

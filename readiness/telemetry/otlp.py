@@ -19,7 +19,10 @@ plus the older names still emitted by instrumentations pinned to semconv <= 1.36
 ``gen_ai.request.model``, ``gen_ai.response.model``, ``gen_ai.usage.input_tokens``
 (older ``gen_ai.usage.prompt_tokens``), ``gen_ai.usage.output_tokens`` (older
 ``completion_tokens``), ``gen_ai.usage.cache_read.input_tokens`` (older
-``cache_read_input_tokens``), ``gen_ai.response.finish_reasons``, ``gen_ai.response.id``,
+``cache_read_input_tokens``), ``gen_ai.usage.cache_write.input_tokens`` (the Anthropic
+SDK's own tracing; OpenLLMetry writes ``cache_creation.input_tokens``), the Anthropic
+SDK's ``anthropic.usage.cache_creation.ephemeral_5m/1h_input_tokens``,
+``gen_ai.response.finish_reasons``, ``gen_ai.response.id``,
 ``gen_ai.conversation.id``, ``error.type``. OpenInference (Arize-ai/openinference
 spec/semantic_conventions.md): ``openinference.span.kind`` LLM/EMBEDDING,
 ``llm.model_name``, ``llm.provider``/``llm.system``, ``llm.token_count.prompt``,
@@ -41,7 +44,7 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from readiness.telemetry.record import Outcome, RequestRecord, classify_error
+from readiness.telemetry.record import Outcome, RequestRecord, classify_error, usage_details
 from readiness.telemetry.values import (
     MalformedRecord,
     duration_between,
@@ -76,10 +79,15 @@ ALIASES: Mapping[str, tuple[str, ...]] = {
                       "gen_ai.usage.cache_read_input_tokens",
                       "llm.usage.cache_read_input_tokens",
                       "llm.token_count.prompt_details.cache_read"),
-    "cache_write_tokens": ("gen_ai.usage.cache_creation.input_tokens",
+    "cache_write_tokens": ("gen_ai.usage.cache_write.input_tokens",
+                           "gen_ai.usage.cache_creation.input_tokens",
                            "gen_ai.usage.cache_creation_input_tokens",
                            "llm.usage.cache_creation_input_tokens",
                            "llm.token_count.prompt_details.cache_write"),
+    "cache_write_1h_tokens": ("anthropic.usage.cache_creation.ephemeral_1h_input_tokens",),
+    "cache_write_5m_tokens": ("anthropic.usage.cache_creation.ephemeral_5m_input_tokens",),
+    "input_audio_tokens": ("llm.token_count.prompt_details.audio",),
+    "output_audio_tokens": ("llm.token_count.completion_details.audio",),
     "reasoning_tokens": ("gen_ai.usage.reasoning.output_tokens",
                          "gen_ai.usage.reasoning_tokens",
                          "llm.token_count.completion_details.reasoning"),
@@ -197,13 +205,14 @@ def records_from_otlp(doc: Mapping[str, Any], source: str) -> list[RequestRecord
         span_id = normalise_id(span.get("spanId"), "spanId")
         parent_id = normalise_id(span.get("parentSpanId"), "parentSpanId")
         candidates.append((span_id, parent_id,
-                           _record(span, span_id, attrs, resource_attrs, source)))
+                           span_record(span, span_id, attrs, resource_attrs, source)))
     parents = {parent for _, parent, _ in candidates if parent}
     return [record for span_id, _, record in candidates if span_id not in parents]
 
 
-def _record(span: Mapping[str, Any], span_id: str | None, attrs: Mapping[str, Any],
-            resource_attrs: Mapping[str, Any], source: str) -> RequestRecord:
+def span_record(span: Mapping[str, Any], span_id: str | None, attrs: Mapping[str, Any],
+                resource_attrs: Mapping[str, Any], source: str) -> RequestRecord:
+    """One model-call span as a record (``span`` in OTLP/JSON field names)."""
     start = opt_time(span.get("startTimeUnixNano"), "startTimeUnixNano")
     end = opt_time(span.get("endTimeUnixNano"), "endTimeUnixNano")
     trace_id = normalise_id(span.get("traceId"), "traceId")
@@ -217,6 +226,9 @@ def _record(span: Mapping[str, Any], span_id: str | None, attrs: Mapping[str, An
     input_tokens = count("input_tokens")
     cached = count("cached_tokens")
     cache_write = count("cache_write_tokens")
+    write_1h = count("cache_write_1h_tokens")
+    if cache_write is None and (write_1h is not None or count("cache_write_5m_tokens")):
+        cache_write = (write_1h or 0) + (count("cache_write_5m_tokens") or 0)
     if input_tokens is not None and (cached or 0) + (cache_write or 0) > input_tokens:
         input_tokens += (cached or 0) + (cache_write or 0)
 
@@ -258,4 +270,7 @@ def _record(span: Mapping[str, Any], span_id: str | None, attrs: Mapping[str, An
         retry_attempt=opt_int(retry_raw, retry_name, maximum=1000),
         cache_hit=None,
         cache_write_tokens=cache_write,
+        usage_details=usage_details(cache_write_1h_tokens=write_1h,
+                                    input_audio_tokens=count("input_audio_tokens"),
+                                    output_audio_tokens=count("output_audio_tokens")),
     )

@@ -15,7 +15,10 @@ Precedence, and why:
 3. **genai-prices** (pydantic/genai-prices, bundled offline data; never updated
    over the network here) prices everything else from list prices. Its ``Usage``
    takes ``input_tokens`` as the total including cache reads/writes, exactly
-   :class:`~readiness.telemetry.record.RequestRecord`'s meaning.
+   :class:`~readiness.telemetry.record.RequestRecord`'s meaning. Every token class
+   the source reports is priced: cache reads and writes always, and the further
+   classes in ``usage_details`` (Anthropic 1-hour cache writes, audio tokens, web
+   searches) by the catalog's own calculation for that call.
 
 A failed call that reports no usage is billed nothing (providers do not bill a
 rejected request). A call that cannot be priced stays unpriced (``cost_usd`` None) and
@@ -135,6 +138,16 @@ def parse_price_overrides(config: Mapping[str, Mapping[str, Any]]) -> dict[str, 
     }
 
 
+def catalog_usage(record: RequestRecord) -> Any:
+    """The record's usage as a genai-prices ``Usage``: every token class it reports."""
+    from genai_prices import Usage
+
+    return Usage(input_tokens=record.input_tokens or 0, output_tokens=record.output_tokens or 0,
+                 cache_read_tokens=record.cached_tokens or 0,
+                 cache_write_tokens=record.cache_write_tokens or 0,
+                 **dict(record.usage_details))
+
+
 def _decimal(value: object) -> float | None:
     return float(value) if isinstance(value, Decimal) else None
 
@@ -158,6 +171,7 @@ class Pricer:
         self._use_catalog = use_catalog and catalog_version() is not None
         self._today = today or datetime.now(UTC).date()
         self._catalog: dict[tuple[str, str | None, date], _CatalogEntry] = {}
+        self._prices: dict[tuple[str, str | None, date], ModelPrice | None] = {}
 
     @property
     def catalog_version(self) -> str | None:
@@ -200,8 +214,12 @@ class Pricer:
         if model and self._use_catalog:
             when = record.start.date() if record.start else self._today
             entry = self._catalog_entry(model, record.provider, when)
-            if isinstance(entry, Rates):
+            if isinstance(entry, Rates) and not record.usage_details:
                 return Priced(self._cost(entry, record) * multiplier, PriceSource.CATALOG)
+            if isinstance(entry, Rates):  # further token classes: the catalog's own sum
+                cost = self._detailed_cost(model, record, when)
+                if cost is not None:
+                    return Priced(cost * multiplier, PriceSource.CATALOG)
             if isinstance(entry, _Tiered):
                 cost = self._calc_price(entry, record, when)
                 if cost is not None:
@@ -213,7 +231,8 @@ class Pricer:
         return rates.cost(record.input_tokens or 0, record.output_tokens or 0,
                           record.cached_tokens or 0, record.cache_write_tokens or 0)
 
-    def _catalog_entry(self, model: str, provider: str | None, when: date) -> _CatalogEntry:
+    @staticmethod
+    def _reference(model: str, provider: str | None) -> tuple[str, str | None]:
         lowered = (provider or "").lower()
         # Unmapped names are tried as genai-prices ids as they are ("cerebras").
         provider_id = PROVIDER_IDS.get(lowered, lowered or None)
@@ -222,6 +241,10 @@ class Pricer:
             prefix, rest = model.split("/", 1)
             if prefix.lower() in PROVIDER_IDS:
                 provider_id, model_ref = PROVIDER_IDS[prefix.lower()], rest
+        return model_ref, provider_id
+
+    def _catalog_entry(self, model: str, provider: str | None, when: date) -> _CatalogEntry:
+        model_ref, provider_id = self._reference(model, provider)
         key = (model_ref.lower(), provider_id, when)
         if key not in self._catalog:
             self._catalog[key] = self._lookup(model_ref, provider_id, when)
@@ -254,14 +277,22 @@ class Pricer:
         return Rates(flat["input_mtok"] or 0.0, flat["output_mtok"] or 0.0,
                      flat["cache_read_mtok"], flat["cache_write_mtok"])
 
+    def _detailed_cost(self, model: str, record: RequestRecord, when: date) -> float | None:
+        """A flat-priced call with further token classes, summed by the catalog itself."""
+        model_ref, provider_id = self._reference(model, record.provider)
+        key = (model_ref.lower(), provider_id, when)
+        if key not in self._prices:
+            self._prices[key] = self._model_price(model_ref, provider_id, when)
+        price = self._prices[key]
+        if price is None:
+            return None
+        return float(price.calc_price(catalog_usage(record))["total_price"])
+
     @staticmethod
     def _calc_price(entry: _Tiered, record: RequestRecord, when: date) -> float | None:
-        from genai_prices import Usage, calc_price
+        from genai_prices import calc_price
 
-        usage = Usage(input_tokens=record.input_tokens or 0,
-                      output_tokens=record.output_tokens or 0,
-                      cache_read_tokens=record.cached_tokens or 0,
-                      cache_write_tokens=record.cache_write_tokens or 0)
+        usage = catalog_usage(record)
         moment = record.start or datetime(when.year, when.month, when.day, 12, tzinfo=UTC)
         try:
             return float(calc_price(usage, entry.model_ref, provider_id=entry.provider_id,

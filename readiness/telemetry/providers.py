@@ -12,7 +12,8 @@ Shapes, from the providers' own API references:
   ``usage.output_tokens_details.reasoning_tokens``, ``created_at``
   (platform.openai.com/docs/api-reference/responses/object).
 * Anthropic Messages (``"type": "message"``): ``usage.input_tokens`` *excluding*
-  ``cache_read_input_tokens`` and ``cache_creation_input_tokens``, ``stop_reason``
+  ``cache_read_input_tokens`` and ``cache_creation_input_tokens`` (split by TTL in
+  ``usage.cache_creation.ephemeral_5m/1h_input_tokens``), ``stop_reason``
   (docs.anthropic.com/en/api/messages). Errors: ``{"type": "error", "error": {"type":
   "rate_limit_error" | "overloaded_error" | ..., "message": ...}}``.
 * OpenAI Batch output/error file line (``BatchRequestOutput`` in OpenAI's OpenAPI
@@ -32,7 +33,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from readiness.telemetry.record import Outcome, RequestRecord, classify_error, make_record
+from readiness.telemetry.record import (
+    Outcome,
+    RequestRecord,
+    classify_error,
+    make_record,
+    usage_details,
+)
 from readiness.telemetry.values import (
     MalformedRecord,
     dig,
@@ -123,6 +130,13 @@ def _openai_chat(obj: Mapping[str, Any], source: str, http_status: int | None) -
                               "usage.prompt_tokens_details.cached_tokens"),
         reasoning_tokens=opt_int(dig(usage, "completion_tokens_details", "reasoning_tokens"),
                                  "usage.completion_tokens_details.reasoning_tokens"),
+        cache_write_tokens=opt_int(dig(usage, "prompt_tokens_details", "cache_write_tokens"),
+                                   "usage.prompt_tokens_details.cache_write_tokens"),
+        usage_details=usage_details(
+            input_audio_tokens=opt_int(dig(usage, "prompt_tokens_details", "audio_tokens"),
+                                       "usage.prompt_tokens_details.audio_tokens"),
+            output_audio_tokens=opt_int(dig(usage, "completion_tokens_details", "audio_tokens"),
+                                        "usage.completion_tokens_details.audio_tokens")),
         http_status=http_status,
         finish_reason=finish,
     )
@@ -178,6 +192,12 @@ def _anthropic_message(obj: Mapping[str, Any], source: str,
         output_tokens=opt_int(usage.get("output_tokens"), "usage.output_tokens"),
         cached_tokens=cache_read,
         cache_write_tokens=cache_write,
+        usage_details=usage_details(
+            # usage.cache_creation splits the writes by TTL; 1-hour writes cost more.
+            cache_write_1h_tokens=opt_int(dig(usage, "cache_creation", "ephemeral_1h_input_tokens"),
+                                          "usage.cache_creation.ephemeral_1h_input_tokens"),
+            web_searches=opt_int(dig(usage, "server_tool_use", "web_search_requests"),
+                                 "usage.server_tool_use.web_search_requests")),
         http_status=http_status,
         finish_reason=opt_str(obj.get("stop_reason"), "stop_reason"),
     )

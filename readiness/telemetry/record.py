@@ -14,6 +14,11 @@ differ in how providers count tokens, so the record fixes one meaning:
   both are subsets of ``input_tokens``, never additions to it.
 * ``output_tokens`` is all output tokens, reasoning included; ``reasoning_tokens`` is
   the subset spent on hidden reasoning (OpenAI ``reasoning_tokens``).
+* ``usage_details`` holds every further priced class the source reports, under
+  genai-prices ``Usage`` names and with the same meaning: ``cache_write_1h_tokens``
+  (the part of ``cache_write_tokens`` written with Anthropic's 1-hour TTL),
+  ``input_audio_tokens`` / ``output_audio_tokens`` (parts of input / output),
+  ``web_searches`` (server-side searches, priced per thousand).
 
 This matches what genai-prices expects (its README: "input_tokens is the total number
 of input tokens ... cache tokens are partitions of the total"), so pricing needs no
@@ -100,6 +105,8 @@ class RequestRecord(NamedTuple):
     cache_hit: bool | None  # a gateway response cache hit (no provider call made)
     cache_write_tokens: int | None = None  # subset of input_tokens written to a cache
     batch: bool = False  # served by a batch API (billed at 50% by OpenAI and Anthropic)
+    # Further priced classes as (genai-prices Usage key, count); see the module docstring.
+    usage_details: tuple[tuple[str, int], ...] = ()
 
     @property
     def model_name(self) -> str | None:
@@ -107,10 +114,21 @@ class RequestRecord(NamedTuple):
         return self.model or self.model_requested
 
 
+# The genai-prices Usage keys a reader may put in ``usage_details``.
+USAGE_DETAILS = frozenset({"cache_write_1h_tokens", "input_audio_tokens", "output_audio_tokens",
+                           "cache_audio_read_tokens", "web_searches"})
+
+
+def usage_details(**counts: int | None) -> tuple[tuple[str, int], ...]:
+    """The non-zero counts, as ``RequestRecord.usage_details`` holds them."""
+    assert set(counts) <= USAGE_DETAILS, set(counts) - USAGE_DETAILS
+    return tuple(sorted((key, value) for key, value in counts.items() if value))
+
+
 def make_record(source: str, **fields: Any) -> RequestRecord:
     """A record with every field unknown except those given (outcome defaults to ok)."""
     base: dict[str, Any] = dict.fromkeys(RequestRecord._fields)
-    base.update(source=source, outcome=Outcome.OK.value, batch=False)
+    base.update(source=source, outcome=Outcome.OK.value, batch=False, usage_details=())
     base.update(fields)
     return RequestRecord(**base)
 

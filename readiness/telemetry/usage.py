@@ -45,13 +45,16 @@ def shown(root: Path, rel: str) -> Path:
     return path
 
 
-def configured_files(project: Project, config: Config) -> list[str]:
-    """Telemetry and load-test files named in config (globs), in a stable order."""
-    found: list[str] = []
-    for pattern in [*config.get("usage.telemetry", []), *config.get("usage.load_tests", [])]:
+def configured_files(project: Project, config: Config) -> dict[str, dict[str, str] | None]:
+    """Telemetry and load-test files named in config (globs), in a stable order, each with
+    the field mapping it is read through (``{path: ..., fields: {...}}`` entries), or None."""
+    found: dict[str, dict[str, str] | None] = {}
+    for entry in [*config.get("usage.telemetry", []), *config.get("usage.load_tests", [])]:
+        pattern = entry["path"] if isinstance(entry, Mapping) else entry
+        fields = dict(entry.get("fields") or {}) if isinstance(entry, Mapping) else None
         for rel in project.glob(pattern) or ([pattern] if project.exists(pattern) else []):
             if rel not in found:
-                found.append(rel)
+                found[rel] = fields or None
     return found
 
 
@@ -64,14 +67,20 @@ def projection_usage(config: Config) -> dict[str, Any]:
     return usage
 
 
-def build(paths: Sequence[Path], usage: Mapping[str, Any]) -> UsageReport:
-    """Summarise ``paths`` and project them with the ``usage`` config (InputError on bad files)."""
+def build(paths: Sequence[Path], usage: Mapping[str, Any],
+          fields: Mapping[str, Mapping[str, str]] | None = None) -> UsageReport:
+    """Summarise ``paths`` and project them with the ``usage`` config (InputError on bad files).
+
+    ``fields`` maps a path (as shown) to the field mapping it is read through.
+    """
     from readiness.telemetry.aggregate import summarise_files
+    from readiness.telemetry.mapped import check_fields
     from readiness.telemetry.pricing import Pricer, parse_price_overrides
     from readiness.telemetry.projection import inputs_from_config, project
 
     pricer = Pricer(parse_price_overrides(usage.get("prices") or {}))
-    summary, load_tests = summarise_files(list(paths), pricer)
+    checked = {path: check_fields(mapping, path) for path, mapping in (fields or {}).items()}
+    summary, load_tests = summarise_files(list(paths), pricer, checked)
     projection = None
     if usage.get("volume"):
         inputs = inputs_from_config(usage, pricer)
@@ -84,8 +93,9 @@ def for_project(project: Project, config: Config) -> UsageReport | None:
     files = configured_files(project, config)
     if not files:
         return None
+    mappings = {rel: fields for rel, fields in files.items() if fields}
     return project.shared("usage", lambda p: build([shown(p.root, f) for f in files],
-                                                   projection_usage(config)))
+                                                   projection_usage(config), mappings))
 
 
 def flat(report: UsageReport) -> dict[str, Any]:

@@ -41,7 +41,7 @@ def _finite_float(text: str) -> float:
 
 
 # Built once: json.loads() with hooks would construct a decoder for every line.
-_DECODER = json.JSONDecoder(parse_constant=_reject_constant, parse_float=_finite_float)
+DECODER = json.JSONDecoder(parse_constant=_reject_constant, parse_float=_finite_float)
 
 
 def loads(text: str | bytes) -> Any:
@@ -53,7 +53,7 @@ def loads(text: str | bytes) -> Any:
     try:
         if isinstance(text, bytes):
             text = text.decode("utf-8")
-        return _DECODER.decode(text)
+        return DECODER.decode(text)
     except MalformedRecord:
         raise
     except RecursionError:
