@@ -499,3 +499,37 @@ def test_a_client_through_a_project_context_manager(make_project: MakeProject) -
         "    return made.chat.completions.create(model='m', messages=msgs)\n")})
     assert [(c.line, c.api, c.client, c.timeout is not None) for c in index.calls] == [
         (14, "chat.completions.create", "a.py:3", True)]
+
+
+def test_clients_kept_in_a_module_dict_by_provider(make_project: MakeProject) -> None:
+    """``clients[provider] = OpenAI(...)`` in an init function, read back as
+    ``clients[provider]`` elsewhere: the stored client; a dict of something else is not."""
+    index = scan(make_project, {"llm.py": (
+        "from openai import OpenAI, AzureOpenAI\n"
+        "clients = {}\n"
+        "names = {}\n"
+        "def init(provider, key):\n"
+        "    if provider == 'azure':\n"
+        "        clients[provider] = AzureOpenAI(api_key=key, timeout=30)\n"
+        "    else:\n"
+        "        clients[provider] = OpenAI(api_key=key, timeout=30)\n"
+        "    names[provider] = key\n"
+        "def get_client(provider):\n"
+        "    return clients[provider]\n"
+        "def chat(provider, msgs):\n"
+        "    return get_client(provider).chat.completions.create(model='m', messages=msgs)\n"
+        "def other(provider):\n"
+        "    return names[provider].chat.completions.create(model='m', messages=[])\n"),
+        "ha.py": (
+            "import openai\n"
+            "DOMAIN = 'openai_conversation'\n"
+            "async def async_setup_entry(hass, entry):\n"
+            "    client = openai.AsyncOpenAI(api_key=entry.data['api_key'])\n"
+            "    hass.data.setdefault(DOMAIN, {})[entry.entry_id] = client\n"
+            "class Agent:\n"
+            "    async def async_process(self, text):\n"
+            "        client = self.hass.data[DOMAIN][self.entry.entry_id]\n"
+            "        return await client.chat.completions.create(model='m', messages=[])\n")})
+    assert [(c.path, c.line, c.api, c.client) for c in index.calls] == [
+        ("ha.py", 9, "chat.completions.create", "ha.py:4"),
+        ("llm.py", 13, "chat.completions.create", "llm.py:6")]

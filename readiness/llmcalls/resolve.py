@@ -123,7 +123,11 @@ class Program:
         if tag in ("dict", "list"):
             return Term(path, term)
         if tag == "sub":
-            return self.subscript(self.eval(path, term[1], d), self.eval(path, term[2], d), d)
+            found = self.subscript(self.eval(path, term[1], d), self.eval(path, term[2], d), d)
+            container = _container(term[1]) if found is UNKNOWN else None
+            if container is not None:  # an item set elsewhere: clients[p], hass.data[D][id]
+                return self.stored(container + "[]", d) or UNKNOWN
+            return found
         if tag in ("str", "add"):
             parts = term[1] if tag == "str" else term[1:]
             texts = [string_of(self.eval(path, part, d)) for part in parts]
@@ -391,3 +395,19 @@ def _is_property(definition: DefFact) -> bool:
         if isinstance(name, str) and name.endswith("property"):
             return True
     return False
+
+
+def _container(term: Expr) -> str | None:
+    """The name of the dict ``term`` reads an item of (see ``walker._container``)."""
+    while True:
+        tag = term[0]
+        if tag == "sub":
+            term = term[1]
+        elif tag == "call" and term[1][0] == "attr" and term[1][2] in ("setdefault", "get"):
+            term = term[1][1]
+        elif tag == "attr":
+            return str(term[2])
+        elif tag == "g":
+            return str(term[1])
+        else:
+            return None

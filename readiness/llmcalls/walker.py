@@ -139,6 +139,13 @@ class Walker(ExpressionWalker):
                     value is not None):
                 self._expr(base)  # st.session_state["llm"] = ...
                 self.stores.append([target.lineno, key, self.enc.encode(value, f.scope)])
+            case ast.Subscript(value=base, slice=key) if value is not None:
+                self._expr(base)  # clients[provider] = OpenAI(), hass.data[DOMAIN][id] = c:
+                self._expr(key)   # an item of a dict, kept under the dict's name
+                container = _container(base)
+                if container is not None:
+                    self.stores.append([target.lineno, container + ITEM,
+                                        self.enc.encode(value, f.scope)])
             case _:
                 self._expr(target)
 
@@ -224,6 +231,22 @@ class Walker(ExpressionWalker):
         f.pending.clear()
 
     # expressions ----------------------------------------------------------------------
+
+
+ITEM = "[]"  # the store name of an item of a module-level dict: ``clients[]``
+def _container(node: ast.expr) -> str | None:
+    """The name of the dict an item is stored into: ``clients`` for ``clients[p]``, ``data``
+    for ``hass.data.setdefault(DOMAIN, {})[id]`` and ``hass.data[DOMAIN][id]``."""
+    while True:
+        match node:
+            case ast.Subscript(value=inner):
+                node = inner
+            case ast.Call(func=ast.Attribute(value=inner, attr="setdefault" | "get")):
+                node = inner
+            case ast.Name(id=name) | ast.Attribute(attr=name):
+                return name
+            case _:
+                return None
 
 
 _CONTEXT_MANAGERS = frozenset({"contextmanager", "asynccontextmanager"})
