@@ -533,3 +533,32 @@ def test_clients_kept_in_a_module_dict_by_provider(make_project: MakeProject) ->
     assert [(c.path, c.line, c.api, c.client) for c in index.calls] == [
         ("ha.py", 9, "chat.completions.create", "ha.py:4"),
         ("llm.py", 13, "chat.completions.create", "llm.py:6")]
+
+
+def test_calls_run_in_a_thread_and_agent_event_streams(make_project: MakeProject) -> None:
+    """An API method handed to asyncio.to_thread or run_in_executor is called there (with
+    the keywords given); an agent's astream_events calls its model; a plain function handed
+    to a thread is not a model call."""
+    index = scan(make_project, {"a.py": (
+        "import asyncio\n"
+        "from openai import OpenAI\n"
+        "from langchain_openai import ChatOpenAI\n"
+        "from langgraph.prebuilt import create_react_agent\n"
+        "client = OpenAI()\n"
+        "llm = ChatOpenAI(model='gpt-4o', timeout=20)\n"
+        "async def a(msgs):\n"
+        "    return await asyncio.to_thread(client.chat.completions.create, model='m',\n"
+        "                                   messages=msgs, timeout=15)\n"
+        "async def b(msgs):\n"
+        "    loop = asyncio.get_running_loop()\n"
+        "    return await loop.run_in_executor(None, client.embeddings.create)\n"
+        "async def c(q):\n"
+        "    agent = create_react_agent(llm, tools=[])\n"
+        "    async for event in agent.astream_events({'messages': [q]}, version='v2'):\n"
+        "        yield event\n"
+        "async def d(path):\n"
+        "    return await asyncio.to_thread(open, path)\n")})
+    assert [(c.line, c.api, c.client, c.timeout is not None) for c in index.calls] == [
+        (8, "chat.completions.create", "a.py:5", True),
+        (12, "embeddings.create", "a.py:5", False),
+        (15, "astream_events", "a.py:6", True)]

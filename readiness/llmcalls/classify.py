@@ -40,10 +40,14 @@ def classify(prog: Program, path: str, call: CallFact) -> Hit | None:
     term = call.expr
     func = term[1]
     if func[0] == "attr":
+        if func[2] == "run_in_executor" and len(term[2]) > 1:  # loop.run_in_executor(None, f)
+            return _dispatched(prog, path, term, term[2][1])
         receiver = prog.eval(path, func[1])
         if isinstance(receiver, Client):
             return _client_call(prog, path, term, receiver, func[2])
     whole = prog.eval(path, func)
+    if isinstance(whole, Ext) and whole.name in _THREAD_DISPATCH and term[2]:
+        return _dispatched(prog, path, term, term[2][0])
     if isinstance(whole, Client) and whole.family == "langchain" and not whole.attrs:
         return Hit(whole, "__call__")  # a legacy chain called directly: chain({...})
     if isinstance(whole, Client) and whole.attrs and func[0] != "attr":
@@ -60,6 +64,22 @@ def classify(prog: Program, path: str, call: CallFact) -> Hit | None:
     if qualified in HTTP_FUNCTIONS:
         library, method = qualified.split(".")
         return _http(prog, path, term, Client("http", library), method, None)
+    return None
+
+
+# Functions that run a function given to them in a worker thread, with the other arguments.
+_THREAD_DISPATCH = frozenset({"asyncio.to_thread", "anyio.to_thread.run_sync",
+                              "starlette.concurrency.run_in_threadpool",
+                              "fastapi.concurrency.run_in_threadpool"})
+
+
+def _dispatched(prog: Program, path: str, term: Expr, function: Expr) -> Hit | None:
+    """``asyncio.to_thread(client.chat.completions.create, model=...)``: the API method
+    handed over is called, with the keywords given here."""
+    value = prog.eval(path, function)
+    if isinstance(value, Client) and value.attrs:
+        return _client_call(prog, path, term, replace(value, attrs=value.attrs[:-1]),
+                            value.attrs[-1])
     return None
 
 

@@ -43,7 +43,8 @@ _OPENAI_PARSE = frozenset({
 })
 _LANGCHAIN_APIS = frozenset({
     "invoke", "ainvoke", "batch", "abatch", "stream", "astream", "predict", "apredict",
-    "predict_messages", "generate", "agenerate", "run", "arun",
+    "predict_messages", "generate", "agenerate", "run", "arun", "astream_events",
+    "astream_log",
 })
 _LLAMA_APIS = frozenset({
     "complete", "acomplete", "chat", "achat", "stream_complete", "stream_chat",

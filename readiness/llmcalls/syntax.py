@@ -34,7 +34,7 @@ STDLIB = frozenset({
     "tempfile", "textwrap", "threading", "time", "traceback", "typing", "unicodedata", "urllib",
     "uuid", "warnings", "weakref", "zlib",
 })
-KEEP_STDLIB = frozenset({"wait_for"})
+KEEP_STDLIB = frozenset({"wait_for", "to_thread"})  # these two run the call given to them
 LITERALS = (ast.Constant, ast.JoinedStr, ast.List, ast.Tuple, ast.Dict, ast.Set, ast.ListComp,
              ast.SetComp, ast.DictComp)
 CONTEXT_NAMES = frozenset({"timeout", "timeout_at", "fail_after", "move_on_after", "suppress"})
