@@ -562,3 +562,58 @@ def test_calls_run_in_a_thread_and_agent_event_streams(make_project: MakeProject
         (8, "chat.completions.create", "a.py:5", True),
         (12, "embeddings.create", "a.py:5", False),
         (15, "astream_events", "a.py:6", True)]
+
+
+def test_models_taken_from_lists_and_dicts_in_a_for(make_project: MakeProject) -> None:
+    """``for name, m in models`` over a list of tuples, ``for m in [...]`` and ``for k, m in
+    registry.items()``: the models in them, judged by the least protected; a loop over
+    names is not a model."""
+    index = scan(make_project, {"a.py": (
+        "from langchain_openai import ChatOpenAI\n"
+        "PRIMARY = ChatOpenAI(model='x', timeout=5)\n"
+        "def a(q):\n"
+        "    models = [('a', ChatOpenAI(model='x', timeout=5)), ('b', PRIMARY)]\n"
+        "    for name, m in models:\n"
+        "        try:\n"
+        "            return m.invoke(q)\n"
+        "        except Exception:\n"
+        "            continue\n"
+        "def b(q):\n"
+        "    for m in [PRIMARY, ChatOpenAI(model='y')]:\n"
+        "        return m.invoke(q)\n"
+        "def c(q):\n"
+        "    registry = {'fast': ChatOpenAI(model='y', timeout=3), 'slow': PRIMARY}\n"
+        "    for key, m in registry.items():\n"
+        "        return m.invoke(q)\n"
+        "def d(q):\n"
+        "    for name, m in [('a', 'gpt-4o'), ('b', 'gpt-4o-mini')]:\n"
+        "        return m.invoke(q)\n")})
+    assert [(c.line, c.client, c.timeout is not None) for c in index.calls] == [
+        (7, "a.py:4", True), (12, "a.py:11", False), (16, "a.py:14", True)]
+
+
+def test_purpose_by_the_model_the_request_asks_for(make_project: MakeProject) -> None:
+    """generate_content with an image model makes images, invoke_model with an embedding
+    model id embeds (both inventoried, not judged); a chat model id and an unknown one
+    leave the call a generation call."""
+    index = scan(make_project, {"a.py": (
+        "import asyncio, boto3\n"
+        "from typing import Optional\n"
+        "from google import genai\n"
+        "class Images:\n"
+        "    DEFAULT_MODEL = 'models/gemini-2.5-flash-image'\n"
+        "    def __init__(self, model_name: Optional[str] = None):\n"
+        "        self._client = genai.Client()\n"
+        "        self.model_name = model_name or self.DEFAULT_MODEL\n"
+        "    async def draw(self, p):\n"
+        "        return await asyncio.to_thread(self._client.models.generate_content,\n"
+        "                                       model=self.model_name, contents=p)\n"
+        "    def say(self, p, model):\n"
+        "        return self._client.models.generate_content(model=model, contents=p)\n"
+        "bedrock = boto3.client('bedrock-runtime')\n"
+        "def embed(body):\n"
+        "    return bedrock.invoke_model(modelId='amazon.titan-embed-text-v2:0', body=body)\n"
+        "def chat(body):\n"
+        "    return bedrock.invoke_model(modelId='anthropic.claude-3-haiku', body=body)\n")})
+    assert [(c.line, c.purpose) for c in index.calls] == [
+        (10, "image"), (13, "generation"), (16, "embedding"), (18, "generation")]

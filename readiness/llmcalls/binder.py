@@ -72,9 +72,9 @@ class Binder:
                 self._target(target, value, scope, end)
             case ast.AugAssign(target=ast.Name(id=name)):
                 scope.bind(name, Binding(end, "unk", None, _NO_DATA, scope))
-            case ast.For(target=target, body=body, orelse=orelse) | ast.AsyncFor(
-                    target=target, body=body, orelse=orelse):
-                self._target(target, None, scope, end)
+            case ast.For(target=target, iter=items, body=body, orelse=orelse) | ast.AsyncFor(
+                    target=target, iter=items, body=body, orelse=orelse):
+                self._element(target, items, scope, end)
                 self._body(body, scope)
                 self._body(orelse, scope)
             case ast.While(body=body, orelse=orelse) | ast.If(body=body, orelse=orelse):
@@ -119,6 +119,21 @@ class Binder:
                             end, "imp", None, (level, module, alias.name), scope))
             case ast.Global(names=names):
                 scope.globals.update(names)
+
+    def _element(self, target: ast.expr, items: ast.expr, scope: Scope,
+                 end: tuple[int, int]) -> None:
+        """``for m in models`` / ``for name, m in models``: an element of the iterable (or
+        the n-th item of one), resolved later from a list or a dict's items or values."""
+        match target:
+            case ast.Name(id=name):
+                scope.bind(name, Binding(end, "elem", items, (-1,), scope))
+            case ast.Tuple(elts=elts) | ast.List(elts=elts) if all(
+                    isinstance(e, ast.Name) for e in elts):
+                for index, element in enumerate(elts):
+                    assert isinstance(element, ast.Name)
+                    scope.bind(element.id, Binding(end, "elem", items, (index,), scope))
+            case _:
+                self._target(target, None, scope, end)
 
     def _target(self, target: ast.expr, value: ast.expr | None, scope: Scope,
                 end: tuple[int, int]) -> None:

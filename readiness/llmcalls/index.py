@@ -24,6 +24,7 @@ from typing import Any
 from readiness.llmcalls.classify import classify
 from readiness.llmcalls.context import command_modules, context_of
 from readiness.llmcalls.facts import CallFact, FileFacts, from_json, to_json
+from readiness.llmcalls.lookup import keyword
 from readiness.llmcalls.modules import ModuleMap, import_records
 from readiness.llmcalls.protect import Protections
 from readiness.llmcalls.records import CallSite, CallSiteIndex, Construction
@@ -34,14 +35,15 @@ from readiness.llmcalls.sdk import (
     constructor_family,
     names_a_provider,
     purpose_of,
+    purpose_of_model,
     url_host,
 )
-from readiness.llmcalls.values import Client, Ext, Klass
+from readiness.llmcalls.values import Client, Ext, Klass, string_of
 from readiness.llmcalls.walker import extract
 from readiness.project import Project
 
 # Bump when facts change shape or meaning: old cache entries are then never read.
-ANALYZER_VERSION = f"9-py{sys.version_info[0]}{sys.version_info[1]}"
+ANALYZER_VERSION = f"11-py{sys.version_info[0]}{sys.version_info[1]}"
 PARALLEL_THRESHOLD = 200  # below this many files to parse, a pool costs more than it saves
 MAX_ROUNDS = 4
 MAX_DEPENDENCY_DEPTH = 2
@@ -107,7 +109,7 @@ def _call_sites(facts: dict[str, FileFacts], modules: ModuleMap,
                     if context == "production" and _local(hit.client.base_url):
                         context = "test"  # a client pointed at this machine: a test double
                     sites.append(protections.site(path, call, hit)._replace(
-                        purpose=purpose_of(hit.api), context=context))
+                        purpose=_purpose(prog, path, call, hit.api), context=context))
                 construction = _construction(prog, path, call, mains, commands)
                 if construction is not None:
                     built.append(construction)
@@ -228,6 +230,22 @@ def _plain(value: Any) -> Any:
     gives them back: plain values that the per-file facts store can keep. A round trip
     through the C JSON codec: five times faster than a recursive copy in Python."""
     return json.loads(json.dumps(value, check_circular=False))
+
+
+def _purpose(prog: Program, path: str, call: CallFact, api: str) -> str:
+    """What the call is for: by its API, else by the model it asks for when that is known
+    (``generate_content(model="gemini-2.5-flash-image")`` makes images, ``invoke_model``
+    with an embedding model id embeds)."""
+    purpose = purpose_of(api)
+    if purpose != "generation":
+        return purpose
+    for name in ("model", "modelId", "model_id"):
+        found = keyword(call.expr, name)
+        if found:
+            model = string_of(prog.eval(path, found[1]))
+            if model:
+                return purpose_of_model(model)
+    return purpose
 
 
 Glance = tuple[bool, list[list[Any]]]

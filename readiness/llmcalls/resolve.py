@@ -122,6 +122,8 @@ class Program:
             return self.param_value(path, term, d)
         if tag in ("dict", "list"):
             return Term(path, term)
+        if tag == "elem":
+            return self.element(path, term[1], term[2], d)
         if tag == "sub":
             found = self.subscript(self.eval(path, term[1], d), self.eval(path, term[2], d), d)
             container = _container(term[1]) if found is UNKNOWN else None
@@ -293,6 +295,31 @@ class Program:
             return self.stored(key.value, depth) or UNKNOWN
         return UNKNOWN
 
+    def element(self, path: str, items: Expr, index: int, depth: int) -> Value:
+        """A model a ``for`` takes from a literal list (of tuples, when ``index`` picks an
+        item) or from a dict literal's ``.values()`` / ``.items()``: the least protected."""
+        candidates: list[tuple[str, Expr]] = []
+        if items[0] == "call" and items[1][0] == "attr" and items[1][2] in ("items", "values"):
+            base = self.eval(path, items[1][1], depth)
+            if isinstance(base, Term) and base.expr[0] == "dict" and (
+                    items[1][2] == "values" or index == 1):
+                candidates = [(base.path, value) for _, _, value in base.expr[1]]
+        else:
+            seq = self.eval(path, items, depth)
+            if isinstance(seq, Term) and seq.expr[0] == "list":
+                for element in seq.expr[1]:
+                    if index >= 0:
+                        if element[0] != "list" or index >= len(element[1]):
+                            continue
+                        element = element[1][index]
+                    candidates.append((seq.path, element))
+        found = [value for where, element in candidates
+                 if isinstance(value := self.eval(where, element, depth + 1), Client)]
+        if not found:
+            return UNKNOWN
+        # each is called in turn: judge the loop by its least protected model
+        return min(found, key=lambda c: (c.timeout is not None) + (c.retry is not None))
+
     def stored(self, name: str, depth: int) -> Client | None:
         """The model kept on a shared object under ``name`` (see ``stores``)."""
         if self._stores is None:
@@ -313,7 +340,9 @@ class Program:
             if found:
                 return found[0]
         hint = self.eval(path, annotation, depth) if annotation else UNKNOWN
-        if isinstance(hint, Ext):
+        if isinstance(hint, Ext) and hint.name.startswith("builtins."):
+            hint = UNKNOWN  # `model: str = None`: the type says nothing of the value
+        elif isinstance(hint, Ext):
             hint = clients.from_annotation(hint)
         value = self.eval(path, default, depth) if default else UNKNOWN
         if value is UNKNOWN or (isinstance(value, Lit) and value.value is None):

@@ -17,6 +17,7 @@ Terms (JSON lists, tag first)::
     ["add", a, b]  ["or", a, b] (the ``|`` operator)
     ["alt", [a, b]] (``a or b``, ``x if c else y``)
     ["lam", body]              ["ref", i] (the value of this module's i-th recorded call)
+    ["elem", iterable, i]      an element a ``for`` takes from iterable (its i-th item; -1: whole)
     ["unk"]
 
 ``kws`` is ``[[name, line, value], ...]`` with name ``"**"`` for ``**mapping``.
@@ -238,6 +239,9 @@ class Encoder:
             return ["class", binding.data[0]]
         if binding.kind == "ann":  # a field declared with a type and no value
             return ["p", None, "", -1, self.encode_annotation(binding.node, binding.scope), UNKNOWN]
+        if binding.kind == "elem" and binding.node is not None:  # an element of a `for`
+            return ["elem", self.encode(binding.node, binding.scope, depth + 1),
+                    binding.data[0]]
         if binding.kind != "value" or binding.node is None:
             return UNKNOWN
         call_id = self.call_ids.get(id(binding.node))

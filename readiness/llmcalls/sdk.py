@@ -307,6 +307,22 @@ def purpose_of(api: str) -> str:
     return "generation"
 
 
+_MODEL_PURPOSES = (("embedding", ("embed", "text-embedding", "titan-embed")),
+                   ("image", ("-image", "imagen", "dall-e", "gpt-image", "stable-diffusion",
+                              "titan-image")),
+                   ("rerank", ("rerank",)), ("other", ("whisper", "tts-", "-tts")))
+
+
+def purpose_of_model(model: str) -> str:
+    """What a model id is for, when its name says so (``text-embedding-3-small``,
+    ``amazon.titan-embed-text-v2:0``, ``gemini-2.5-flash-image``); else generation."""
+    lowered = model.lower()
+    for purpose, words in _MODEL_PURPOSES:
+        if any(word in lowered for word in words):
+            return purpose
+    return "generation"
+
+
 # Retry helpers from libraries, as decorators (bare or called) and as iterables.
 RETRY_DECORATORS = frozenset({
     "tenacity.retry", "backoff.on_exception", "backoff.on_predicate", "stamina.retry",
