@@ -187,7 +187,11 @@ def _terminated(signum: int, frame: object) -> None:
 @click.option("--baseline", type=click.Path(path_type=Path, dir_okay=False, exists=True),
               help="A saved JSON scorecard: report and fail only on what is new or worse.")
 @click.option("--compact", is_flag=True,
-              help="Terminal summary only: verdict, scores, next actions (for pre-commit).")
+              help="Terminal summary only: verdict, scores, next actions with path:line "
+                   "(with --staged: one line per new problem).")
+@click.option("--staged", is_flag=True,
+              help="Judge only what the staged change adds (new model calls without "
+                   "protections, new keys, prompt changes without evals): the pre-commit hook.")
 @click.option("--no-waivers", is_flag=True, help="Audit without the waivers in readiness.yaml.")
 @click.option("--allow-local-plugins", is_flag=True,
               help="Load the Python checks in plugins.local (runs code from the repository).")
@@ -197,11 +201,16 @@ def _terminated(signum: int, frame: object) -> None:
 def check(path: Path, config_path: Path | None, policy_path: Path | None,
           day: datetime.date | None, overrides: dict[str, Any], gate: str | None, fmt: str,
           output: Path | None, only: tuple[str, ...], skip: tuple[str, ...], fail_on: str,
-          baseline: Path | None, compact: bool, no_waivers: bool, allow_local_plugins: bool,
-          no_cache: bool, jobs: int | None) -> None:
+          baseline: Path | None, compact: bool, staged: bool, no_waivers: bool,
+          allow_local_plugins: bool, no_cache: bool, jobs: int | None) -> None:
     """Scan PATH (default: here) and print the go/no-go scorecard."""
-    from readiness.commands.check import run
+    from readiness.commands.check import run, run_staged
 
+    if staged:
+        sys.exit(run_staged(path=path, config_path=config_path, policy_path=policy_path,
+                            day=day, overrides=overrides, gate=gate, fmt=fmt, output=output,
+                            only=only, skip=skip, fail_on=fail_on, baseline=baseline,
+                            compact=compact, no_cache=no_cache, jobs=jobs))
     sys.exit(run(path=path, config_path=config_path, policy_path=policy_path, day=day,
                  overrides=overrides, gate=gate, fmt=fmt, output=output, only=only, skip=skip,
                  fail_on=fail_on, baseline=baseline, compact=compact, no_waivers=no_waivers,

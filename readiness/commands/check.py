@@ -50,6 +50,32 @@ def run(*, path: Path, config_path: Path | None, policy_path: Path | None,
     return exit_code(scorecard.verdict, fail_on)
 
 
+def run_staged(*, path: Path, config_path: Path | None, policy_path: Path | None,
+               day: datetime.date | None, overrides: dict[str, Any], gate: str | None,
+               fmt: str, output: Path | None, only: tuple[str, ...], skip: tuple[str, ...],
+               fail_on: str, baseline: Path | None, compact: bool, no_cache: bool,
+               jobs: int | None) -> int:
+    """`check --staged`: 1 when the staged change adds a problem (unless --fail-on never)."""
+    from readiness.project.cache import default_cache_dir
+    from readiness.report import write_atomic
+    from readiness.report.staged import render
+    from readiness.staged import judge
+
+    for flag, given in (("--gate", gate), ("--baseline", baseline),
+                        ("--format " + fmt, fmt != "terminal")):
+        if given:
+            raise ReadinessError(f"--staged judges the staged change only; {flag} is for the "
+                                 "repository-wide scorecard (drop one of them)")
+    report = judge(path, config_path=config_path, policy_path=policy_path,
+                   overrides=overrides, cache_dir=None if no_cache else default_cache_dir(),
+                   jobs=jobs, only=only, skip=skip, today=day)
+    text = render(report, compact=compact)
+    if output is not None:
+        write_atomic(output, text)
+    else:
+        click.echo(text, nl=False)
+    return 1 if report.findings and fail_on != "never" else 0
+
 
 def exit_code(verdict: Verdict, fail_on: str) -> int:
     if fail_on == "never":
