@@ -224,6 +224,24 @@ def test_baseline_counts_only_new_or_worse(make_project: MakeProject, tmp_path: 
     assert (code, json.loads(out)["verdict"]) == (1, "NO_GO")
 
 
+def test_baseline_banner_never_says_go_over_known_blockers(make_project: MakeProject,
+                                                          tmp_path: Path) -> None:
+    root = make_project({"readiness.yaml": COMPRESSED})  # timeline-realism: a blocker fails
+    saved = tmp_path / "base.json"
+    invoke("check", str(root), *DAY, "-f", "json", "-o", str(saved))
+    code, out, _ = invoke("check", str(root), *DAY, "-f", "json", "--baseline", str(saved))
+    card = json.loads(out)
+    assert (code, card["verdict"]) == (0, "GO")  # nothing new: the exit code lets it pass
+    assert card["reasons"] == ["no new findings; 1 known blocker still open: timeline-realism"]
+    code, out, _ = invoke("check", str(root), *DAY, "--baseline", str(saved), "--compact")
+    banner = out.splitlines()[2]
+    assert "NO NEW FINDINGS against the baseline; 1 known blocker still open" in banner
+    assert "GO" not in banner and "pass or are waived" not in out
+    assert "• no new findings; 1 known blocker still open: timeline-realism" in out
+    _, md, _ = invoke("check", str(root), *DAY, "--baseline", str(saved), "-f", "markdown")
+    assert "> **NO NEW FINDINGS (baseline)**" in md and "[!WARNING]" in md
+
+
 def test_compact_summary(make_project: MakeProject) -> None:
     root = make_project({"readiness.yaml": COMPRESSED})
     code, out, _ = invoke("check", str(root), *DAY, "--compact")

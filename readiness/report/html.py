@@ -20,11 +20,11 @@ from readiness.report.escape import plain
 from readiness.report.markdown import (
     NO_BLOCKERS,
     PROBLEM_STATUSES,
-    VERDICT_LABEL,
     due_text,
     meets_minimum,
     weakest_category,
     weakest_gaps,
+    verdict_label,
     week_label,
 )
 
@@ -85,7 +85,7 @@ STATUS_ICON = {Status.PASS: "\u2713", Status.FAIL: "\u2717", Status.WARN: "!",
 def render(sc: Scorecard) -> str:
     """Render ``sc`` as a complete, self-contained HTML document."""
     digest = base64.b64encode(hashlib.sha256(CSS.encode()).digest()).decode()
-    title = f"{VERDICT_LABEL[sc.verdict]} \u00b7 {sc.project_name}"
+    title = f"{verdict_label(sc)} \u00b7 {sc.project_name}"
     parts = [
         "<!DOCTYPE html>", '<html lang="en">', "<head>", '<meta charset="utf-8">',
         f'<meta http-equiv="Content-Security-Policy" content="{CSP.format(hash=digest)}">',
@@ -113,7 +113,7 @@ def _header(sc: Scorecard) -> list[str]:
         f"</b> @ {commit} \u00b7 {tl.date.isoformat()}</p>",
         f'<p class="week"><b>{where}</b> \u00b7 gate: {e(gate.label)} (week {gate.week})</p>',
         f'<section class="verdict v-{sc.verdict.value}">',
-        f"<h1>{VERDICT_LABEL[sc.verdict]} {e(gate.question)}</h1>",
+        f"<h1>{verdict_label(sc)} {e(gate.question)}</h1>",
         "<ul>", *(f"<li>{e(r, 500)}</li>" for r in sc.reasons), "</ul>", "</section>",
     ]
 

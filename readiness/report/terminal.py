@@ -20,6 +20,7 @@ from rich.text import Text
 
 from readiness.model import SCORED_GAPS, Gap, Result, Scorecard, Status, Verdict
 from readiness.report.escape import visible
+from readiness.scoring import known_blockers
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
@@ -142,6 +143,10 @@ def _banner(sc: Scorecard) -> Panel:
     title = f"{label} {sc.gate.question}"
     if sc.gate.assessment == "on-track":
         title = f"{label}: {sc.gate.question} (judging what is due by week {sc.gate.horizon})"
+    known = known_blockers(sc.results)
+    if known and sc.verdict is Verdict.GO:  # not a GO: nothing new, old blockers still open
+        title = (f"NO NEW FINDINGS against the baseline; {len(known)} known blocker"
+                 f"{'s' if len(known) != 1 else ''} still open")
     body = Text()
     for index, reason in enumerate(sc.reasons):
         body.append(("\n" if index else "") + "• " + clean(reason))
