@@ -108,15 +108,27 @@ def progress_display(enabled: bool) -> Iterator[Callable[[Check], None] | None]:
         yield lambda check: status.update(f"checking {check.name}…")
 
 
+def output_width(to_tty: bool) -> int:
+    """The terminal's width; when output is not a terminal (CI, pre-commit, a pipe) the
+    ``COLUMNS`` the environment sets, else 100. Kept between 60 and 240."""
+    if to_tty:
+        width = shutil.get_terminal_size((100, 24)).columns
+    else:
+        try:
+            width = int(os.environ.get("COLUMNS", "") or 100)
+        except ValueError:
+            width = 100
+    return max(60, min(width, 240))
+
+
 def emit(scorecard: Scorecard, fmt: str, output: Path | None, compact: bool = False) -> None:
     """Render and write to ``output`` (atomically) or stdout."""
     from readiness.report import render, write_atomic
 
     options: dict[str, object] = {}
     if fmt == "terminal":
-        to_tty = output is None and sys.stdout.isatty()
-        width = shutil.get_terminal_size((100, 24)).columns if to_tty else 100
-        options = {"width": max(60, min(width, 160)), "color": output is None and use_color(),
+        options = {"width": output_width(output is None and sys.stdout.isatty()),
+                   "color": output is None and use_color(),
                    "compact": compact}
     text = render(scorecard, fmt, **options)
     if output is not None:

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from rich import box
 from rich.console import Console, Group
+from rich.measure import Measurement
 from rich.padding import Padding
 from rich.panel import Panel
 from rich.table import Table
@@ -23,7 +24,7 @@ from readiness.report.escape import visible
 from readiness.scoring import known_blockers
 
 if TYPE_CHECKING:
-    from rich.console import RenderableType
+    from rich.console import ConsoleOptions, RenderableType, RenderResult
 
 MAX_EVIDENCE = 6
 SYMBOL = {
@@ -197,7 +198,7 @@ def _gap_table(gap: Gap, results: Sequence[Result]) -> Table:
         if len(r.evidence) > MAX_EVIDENCE:
             evidence.append(f"+{len(r.evidence) - MAX_EVIDENCE} more")
         if evidence:
-            lines.append(Padding(Text("  ".join(evidence), style="dim"), (0, 0, 0, 2)))
+            lines.append(Padding(Places(evidence), (0, 0, 0, 2)))
         cell = Group(*lines)
         status = Text(label, style=style)
         if r.in_baseline:
@@ -208,6 +209,45 @@ def _gap_table(gap: Gap, results: Sequence[Result]) -> Table:
             status.append(f" ({r.credit.value})")
         table.add_row(r.code, r.name, cell, f"w{r.due_week}", status)
     return table
+
+
+def shorten_left(text: str, width: int) -> str:
+    """``text`` in at most ``width`` characters, cut from the left so that the file name and
+    line survive: ``…/anthropic/utils.py:123``, cut at a folder boundary where one fits."""
+    if len(text) <= width:
+        return text
+    if width <= 1:
+        return "…"[:width]
+    tail = text[len(text) - (width - 1):]
+    slash = tail.find("/")
+    if 0 <= slash < len(tail) - 1:
+        return "…" + tail[slash:]
+    return "…" + tail
+
+
+class Places:
+    """Evidence ``path:line`` items laid out in rows, two spaces apart; an item longer than
+    the row is shortened from the left (a terminal's right edge would cut the line number)."""
+
+    def __init__(self, items: Sequence[str], style: str = "dim") -> None:
+        self.items = list(items)
+        self.style = style
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        width = max(1, options.max_width)
+        rows: list[str] = []
+        for item in (shorten_left(i, width) for i in self.items):
+            if rows and len(rows[-1]) + 2 + len(item) <= width:
+                rows[-1] += "  " + item
+            else:
+                rows.append(item)
+        for row in rows:
+            yield Text(row, style=self.style, no_wrap=True, overflow="ignore")
+
+    def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
+        longest = max((len(i) for i in self.items), default=1)
+        names = max((len(i.rsplit("/", 1)[-1]) + 2 for i in self.items), default=1)
+        return Measurement(min(longest, names, 40), max(longest, len("  ".join(self.items))))
 
 
 def _numbered(title: str, lines: tuple[str, ...] | list[str], bullet: bool = False) -> Table:
