@@ -207,7 +207,7 @@ def test_markdown_stays_within_a_github_comment() -> None:
     out = markdown.render(dataclasses.replace(sc, results=many))
     assert len(out) <= markdown.COMMENT_LIMIT
     assert "The full list of 380 checks is too long for a comment" in out
-    assert "### Conditions (not blocking) (160)" in out and "<summary>All" not in out
+    assert "### Not blocking: warnings and non-blocker failures (160)" in out and "<summary>All" not in out
     assert "more: see the HTML or JSON report." in out
 
 
@@ -448,3 +448,21 @@ def test_hostile_page_runs_nothing_in_a_real_browser(tmp_path: Path) -> None:
         assert set(parsed.tags) <= HTML_TAGS | {"tbody"}, set(parsed.tags) - HTML_TAGS
         assert "Content Security Policy" not in console, console  # nothing even tried
 
+
+
+def test_the_non_blocking_list_is_named_for_what_it_holds() -> None:
+    """A blocker that only warns does not block: it is listed with the warnings, under a
+    title that says so (not "Conditions", which read as non-blocker checks)."""
+    from readiness.model import Gap, Severity, Status
+
+    sc = fx.conditional()
+    warn = fx.result("INF001", "llm-timeouts", Gap.INFRASTRUCTURE, Status.WARN,
+                     "1 of 3 LLM calls has only a weak timeout", severity=Severity.BLOCKER)
+    sc = dataclasses.replace(sc, results=(warn, *sc.results))
+    md = markdown.render(sc)
+    title = "### Not blocking: warnings and non-blocker failures"
+    assert title in md and "Conditions (not blocking)" not in md
+    section = md.split(title, 1)[1].split("###", 1)[0]
+    assert "| <code>INF001</code> llm-timeouts | blocker | " in section
+    page = html.render(sc)
+    assert "<h2>Not blocking: warnings and non-blocker failures (" in page

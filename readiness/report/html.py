@@ -230,7 +230,7 @@ def _problems(sc: Scorecard) -> list[str]:
     due = [r for r in sc.results if r.due and r.status in PROBLEM_STATUSES]
     blockers = [r for r in due if r.severity is Severity.BLOCKER
                 and r.status in (Status.FAIL, Status.ERROR)]
-    groups = (("Blockers", blockers), ("Conditions (not blocking)",
+    groups = (("Blockers", blockers), ("Not blocking: warnings and non-blocker failures",
                                        [r for r in due if r not in blockers]))
     out = [] if blockers else ["<h2>Blockers</h2>", f"<p>{NO_BLOCKERS}</p>"]
     for title, rows in groups:

@@ -225,7 +225,7 @@ def _problems(sc: Scorecard, limit: int | None = None) -> list[str]:
                 and r.status in (Status.FAIL, Status.ERROR)]
     others = [r for r in due if r not in blockers]
     lines = ["### Blockers", "", NO_BLOCKERS] if not blockers else []
-    for title, rows in (("Blockers", blockers), ("Conditions (not blocking)", others)):
+    for title, rows in (("Blockers", blockers), ("Not blocking: warnings and non-blocker failures", others)):
         if not rows:
             continue
         if lines:
