@@ -63,13 +63,26 @@ def guarded(function: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+def _bad(param: click.Parameter, message: str) -> NoReturn:
+    """A bad option value: one line and exit 2, like every other error (not click's
+    three-line usage block)."""
+    name = max(param.opts, key=len) if param.opts else str(param.name)
+    _fail(ReadinessError(f"{name}: {message}"))
+
+
 def _date(ctx: click.Context, param: click.Parameter, value: str | None) -> datetime.date | None:
     if value is None:
         return None
     try:
         return datetime.date.fromisoformat(value)
     except ValueError:
-        raise click.BadParameter(f"expected a date YYYY-MM-DD, got {value!r}") from None
+        _bad(param, f"expected a date YYYY-MM-DD, got {value!r}")
+
+
+def _gate(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    if value is None or value in GATES:
+        return value
+    _bad(param, f"expected {' or '.join(GATES)}, got {value!r}")
 
 
 def _regular(ctx: click.Context, param: click.Parameter, value: tuple[Path, ...]
@@ -171,7 +184,7 @@ def _terminated(signum: int, frame: object) -> None:
 @main.command()
 @click.argument("path", default=".", type=click.Path(path_type=Path, file_okay=False))
 @common_scan_options
-@click.option("--gate", type=click.Choice(GATES),
+@click.option("--gate", callback=_gate, metavar="[" + "|".join(GATES) + "]",
               help="Decide on launching through this gate now (default: judge whether the "
                    "next gate is on track).")
 @click.option("-f", "--format", "fmt", type=click.Choice(FORMATS), default="terminal",

@@ -300,3 +300,26 @@ def test_quick_start_example_scorecard() -> None:
     assert timeouts["evidence"][0]["line"] == 9
     assert card["scores"]["overall"] == min(card["scores"][g] for g in
                                             ("infrastructure", "quality", "adoption"))
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (("check", "--date", "2026-13-45"),
+     "readiness: error: --date: expected a date YYYY-MM-DD, got '2026-13-45'\n"),
+    (("check", "--gate", "soft"),
+     "readiness: error: --gate: expected soft-launch or full-launch, got 'soft'\n"),
+    (("timeline", "--date", "tomorrow"),
+     "readiness: error: --date: expected a date YYYY-MM-DD, got 'tomorrow'\n"),
+    (("init", "--pilot-start", "monday"),
+     "readiness: error: --pilot-start: expected a date YYYY-MM-DD, got 'monday'\n"),
+])
+def test_date_and_gate_errors_are_one_line(args: tuple[str, ...], message: str,
+                                            tmp_path: Path) -> None:
+    code, out, err = invoke(*args[:1], str(tmp_path), *args[1:])
+    assert (code, out, err) == (2, "", message)
+
+
+def test_gate_still_accepts_both_gates(make_project: MakeProject) -> None:
+    root = make_project({"readiness.yaml": ON_PLAN, "docs/pilot.md": REPORT})
+    for gate in ("soft-launch", "full-launch"):
+        code, out, _ = invoke("check", str(root), *DAY, "--gate", gate, "-f", "json")
+        assert json.loads(out)["gate"] == gate
