@@ -182,7 +182,7 @@ def _terminated(signum: int, frame: object) -> None:
 
 
 @main.command()
-@click.argument("path", default=".", type=click.Path(path_type=Path, file_okay=False))
+@click.argument("path", required=False, type=click.Path(path_type=Path, file_okay=False))
 @common_scan_options
 @click.option("--gate", callback=_gate, metavar="[" + "|".join(GATES) + "]",
               help="Decide on launching through this gate now (default: judge whether the "
@@ -211,12 +211,15 @@ def _terminated(signum: int, frame: object) -> None:
 @click.option("--no-cache", is_flag=True, help="Do not read or write the analysis cache.")
 @click.option("--jobs", type=click.IntRange(1, 64), help="Worker processes for big scans.")
 @guarded
-def check(path: Path, config_path: Path | None, policy_path: Path | None,
+def check(path: Path | None, config_path: Path | None, policy_path: Path | None,
           day: datetime.date | None, overrides: dict[str, Any], gate: str | None, fmt: str,
           output: Path | None, only: tuple[str, ...], skip: tuple[str, ...], fail_on: str,
           baseline: Path | None, compact: bool, staged: bool, no_waivers: bool,
           allow_local_plugins: bool, no_cache: bool, jobs: int | None) -> None:
-    """Scan PATH (default: here) and print the go/no-go scorecard."""
+    """Scan PATH and print the go/no-go scorecard.
+
+    Without PATH: here, or the nearest folder above that holds readiness.yaml (up to the
+    work tree root); the notes say which file was used."""
     from readiness.commands.check import run, run_staged
 
     if staged:
@@ -295,15 +298,19 @@ def explain(ident: str, config_path: Path | None) -> None:
 
 
 @main.command()
-@click.argument("path", default=".", type=click.Path(path_type=Path, file_okay=False))
+@click.argument("path", required=False, type=click.Path(path_type=Path, file_okay=False))
 @common_scan_options
 @guarded
-def timeline(path: Path, config_path: Path | None, policy_path: Path | None,
+def timeline(path: Path | None, config_path: Path | None, policy_path: Path | None,
              day: datetime.date | None, overrides: dict[str, Any]) -> None:
     """Show the 16 weeks, where the project stands, and what is due next."""
     from readiness.commands.timeline import timeline_text
 
-    _echo(timeline_text(path, config_path, policy_path, day, overrides))
+    from readiness.config import discover_root
+
+    root, found = discover_root(path, config_path)
+    text = timeline_text(root, config_path, policy_path, day, overrides)
+    _echo(text + (f"note: {found}\n" if found else ""))
 
 
 @main.command()

@@ -323,3 +323,38 @@ def test_gate_still_accepts_both_gates(make_project: MakeProject) -> None:
     for gate in ("soft-launch", "full-launch"):
         code, out, _ = invoke("check", str(root), *DAY, "--gate", gate, "-f", "json")
         assert json.loads(out)["gate"] == gate
+
+
+def test_a_sub_folder_finds_the_work_tree_roots_config(make_project: MakeProject,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    root = make_project({"readiness.yaml": ON_PLAN, "docs/pilot.md": REPORT,
+                         "src/app/main.py": "x = 1\n"}, git=True)
+    monkeypatch.chdir(root / "src" / "app")
+    code, out, _ = invoke("check", *DAY, "-f", "json")
+    card = json.loads(out)
+    assert (code, card["project"]["name"], card["verdict"]) == (0, "steady", "GO")
+    assert card["notes"][0] == ("config: ../../readiness.yaml (no readiness.yaml here; the "
+                                "project scanned is ../.., where it is)")
+    code, out, _ = invoke("timeline", "--date", "2026-11-24")
+    assert out.startswith("steady: week 13 of 16")
+    assert out.endswith("note: config: ../../readiness.yaml (no readiness.yaml here; the "
+                        "project scanned is ../.., where it is)\n")
+    # an explicit PATH is scanned as asked, and the file not used is named
+    code, out, _ = invoke("check", ".", *DAY, "-f", "json")
+    card = json.loads(out)
+    assert card["project"]["name"] != "steady"
+    assert card["notes"][0] == ("no readiness.yaml in .: the built-in profile was used, not "
+                                "../../readiness.yaml (scan ../.. or pass --config "
+                                "../../readiness.yaml)")
+
+
+def test_a_config_above_the_work_tree_is_another_projects(make_project: MakeProject,
+                                                          monkeypatch: pytest.MonkeyPatch
+                                                          ) -> None:
+    outer = make_project({"readiness.yaml": COMPRESSED, "inner/app.py": "x = 1\n"})
+    (outer / "inner" / ".git").mkdir()  # the work tree root: the search stops here
+    monkeypatch.chdir(outer / "inner")
+    code, out, _ = invoke("check", *DAY, "-f", "json")
+    card = json.loads(out)
+    assert card["project"]["name"] != "rushed"
+    assert not any("readiness.yaml" in note for note in card["notes"])

@@ -18,7 +18,7 @@ from readiness.errors import ReadinessError
 from readiness.model import Check, Scorecard, Verdict
 
 
-def run(*, path: Path, config_path: Path | None, policy_path: Path | None,
+def run(*, path: Path | None, config_path: Path | None, policy_path: Path | None,
         day: datetime.date | None, overrides: dict[str, Any], gate: str | None, fmt: str,
         output: Path | None, only: tuple[str, ...], skip: tuple[str, ...], fail_on: str,
         baseline: Path | None, compact: bool, no_waivers: bool, allow_local: bool,
@@ -28,6 +28,9 @@ def run(*, path: Path, config_path: Path | None, policy_path: Path | None,
     from readiness.report.json import load
     from readiness.scan import ScanOptions, scan
 
+    from readiness.config import discover_root
+
+    root, found = discover_root(path, config_path)
     saved = None
     if baseline is not None:
         try:
@@ -36,10 +39,10 @@ def run(*, path: Path, config_path: Path | None, policy_path: Path | None,
             raise ReadinessError(f"cannot read baseline: {exc}", path=str(baseline)) from None
 
     options = ScanOptions(
-        root=path, config_path=config_path, policy_path=policy_path, date=day, gate=gate,
+        root=root, config_path=config_path, policy_path=policy_path, date=day, gate=gate,
         only=only, skip=skip, no_waivers=no_waivers, allow_local_plugins=allow_local,
         cache_dir=None if no_cache else default_cache_dir(), jobs=jobs, overrides=overrides,
-        baseline=saved,
+        baseline=saved, notes=(found,) if found else (),
     )
     # One short-lived process allocating many small, acyclic records: collect cycles rarely
     # (as mypy does), so the collector does not traverse the same objects again and again.
@@ -50,7 +53,7 @@ def run(*, path: Path, config_path: Path | None, policy_path: Path | None,
     return exit_code(scorecard.verdict, fail_on)
 
 
-def run_staged(*, path: Path, config_path: Path | None, policy_path: Path | None,
+def run_staged(*, path: Path | None, config_path: Path | None, policy_path: Path | None,
                day: datetime.date | None, overrides: dict[str, Any], gate: str | None,
                fmt: str, output: Path | None, only: tuple[str, ...], skip: tuple[str, ...],
                fail_on: str, baseline: Path | None, compact: bool, no_cache: bool,
@@ -66,7 +69,7 @@ def run_staged(*, path: Path, config_path: Path | None, policy_path: Path | None
         if given:
             raise ReadinessError(f"--staged judges the staged change only; {flag} is for the "
                                  "repository-wide scorecard (drop one of them)")
-    report = judge(path, config_path=config_path, policy_path=policy_path,
+    report = judge(path or Path("."), config_path=config_path, policy_path=policy_path,
                    overrides=overrides, cache_dir=None if no_cache else default_cache_dir(),
                    jobs=jobs, only=only, skip=skip, today=day)
     text = render(report, compact=compact)
