@@ -67,7 +67,8 @@ def test_json_contract_and_determinism(make_project: MakeProject) -> None:
     assert set(card["project"]) >= {"name", "root", "commit", "dirty"}
     assert len(card["project"]["commit"]) == 40 and card["project"]["dirty"] is False
     assert card["timeline"] == {"pilot_start": "2026-09-01", "week": 13, "phase": "soft launch",
-                                "total_weeks": 16}
+                                "total_weeks": 16, "soft_launch": "2026-11-24",
+                                "full_launch": "2026-12-22"}
     assert set(card["scores"]) == {"infrastructure", "quality", "adoption", "overall"}
     result = next(r for r in card["results"] if r["name"] == "pilot-success-criteria")
     assert {"code", "name", "gap", "severity", "due_week", "status", "message", "remediation",
