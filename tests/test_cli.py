@@ -248,6 +248,10 @@ def test_compact_summary(make_project: MakeProject) -> None:
     code, out, _ = invoke("check", str(root), *DAY, "--compact")
     assert code == 1 and "NO-GO" in out
     assert "TIMELINE" not in out and "Notes" not in out
+    lines = out.splitlines()
+    first = next(i for i, line in enumerate(lines) if line.startswith(" 1. timeline-realism"))
+    # each next action says where: path:line (the check tables are not shown)
+    assert any(line.strip() == "at readiness.yaml:3" for line in lines[first:first + 5])
 
 
 def test_evals_command_table_and_json() -> None:

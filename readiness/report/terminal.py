@@ -67,7 +67,8 @@ def renderables(sc: Scorecard, compact: bool = False) -> list[RenderableType]:
         if evals is not None:
             parts.append(evals)
     if sc.next_actions:
-        parts.append(_numbered("Next actions (blockers first, by due week)", sc.next_actions))
+        title = "Next actions (blockers first, by due week)"
+        parts.append(_actions(sc, title) if compact else _numbered(title, sc.next_actions))
     if sc.hints:
         parts.append(_numbered("Configure first", sc.hints))
     if sc.waivers:
@@ -248,6 +249,32 @@ class Places:
         longest = max((len(i) for i in self.items), default=1)
         names = max((len(i.rsplit("/", 1)[-1]) + 2 for i in self.items), default=1)
         return Measurement(min(longest, names, 40), max(longest, len("  ".join(self.items))))
+
+
+COMPACT_PLACES = 3
+
+
+def _actions(sc: Scorecard, title: str) -> Table:
+    """Next actions, each with where it applies (``path:line``): the compact summary has no
+    check tables, so the places are shown here."""
+    by_name = {r.name: r for r in sc.results}
+    table = Table.grid(padding=(0, 1))
+    table.title = Text(title, style="bold")
+    table.title_justify = "left"
+    table.add_column(no_wrap=True, justify="right")
+    table.add_column(ratio=1)
+    for index, line in enumerate(sc.next_actions, 1):
+        result = by_name.get(line.split(" (", 1)[0])
+        cell: list[RenderableType] = [Text(clean(line))]
+        places = list(dict.fromkeys(clean(e) for e in result.evidence if e.line)) \
+            if result else []
+        if places:
+            shown = places[:COMPACT_PLACES]
+            if len(places) > COMPACT_PLACES:
+                shown.append(f"+{len(places) - COMPACT_PLACES} more")
+            cell.append(Places([f"at {shown[0]}", *shown[1:]]))
+        table.add_row(f" {index}.", Group(*cell))
+    return table
 
 
 def _numbered(title: str, lines: tuple[str, ...] | list[str], bullet: bool = False) -> Table:
