@@ -211,18 +211,22 @@ def _prompts(project: Project, config: Config, change: StagedChange) -> list[New
         if text is None:
             continue
         hunks = _hunks(text, lines)
+        # the first added line that shows a prompt or a model setting (else the first one
+        # inside a prompt region of the staged file): where the reviewer should look
+        added = [(h.start + i, body) for h in hunks for i, body in enumerate(h.lines)]
         hit: tuple[int, set[str]] | None = None
         if role.kind == "prompt":
-            hit = (hunks[0].start, {PROMPTS})
+            shown = [n for n, body in added if body.strip()] or [added[0][0]]
+            hit = (shown[0], {PROMPTS})
         else:
-            direct = [(h.start, kinds) for h in hunks if (kinds := line_kinds(h.lines, role))]
-            if direct:
-                hit = direct[0]
-            else:
+            hit = next(((n, kinds) for n, body in added
+                        if (kinds := line_kinds([body], role))), None)
+            if hit is None:
                 spans = regions(text, role, hunks)
-                inside = [(h.start, {k for first, last, k in spans
-                                     if overlaps(h, (first, last, k))}) for h in hunks]
-                hit = next(((start, kinds) for start, kinds in inside if kinds), None)
+                hit = next(((n, kinds) for n, _ in added
+                            if (kinds := {k for first, last, k in spans
+                                          if overlaps(Hunk(n, 1, ()), (first, last, k))})),
+                           None)
         if hit is not None:
             label = " and ".join(sorted(hit[1], reverse=True))
             found.append(NewFinding(rel, hit[0], (FRESHNESS,),

@@ -363,3 +363,24 @@ def test_a_config_above_the_work_tree_is_another_projects(make_project: MakeProj
     card = json.loads(out)
     assert card["project"]["name"] != "rushed"
     assert not any("readiness.yaml" in note for note in card["notes"])
+
+
+def test_the_readme_sample_is_what_the_example_prints(monkeypatch: pytest.MonkeyPatch) -> None:
+    import re
+    import shlex
+
+    repo = Path(__file__).resolve().parent.parent
+    readme = (repo / "README.md").read_text(encoding="utf-8")
+    block = readme.split("## What you see", 1)[1].split("```\n", 2)[1]
+    command, _, shown = block.partition("\n")
+    assert command.startswith("$ readiness check examples/pilot-app")
+    monkeypatch.delenv("COLUMNS", raising=False)  # not a terminal: 100 columns
+    monkeypatch.chdir(repo)
+    code, out, _ = invoke(*shlex.split(command)[2:])
+    assert code == 1
+
+    def normal(text: str) -> list[str]:  # the example lives in this repository's history
+        text = re.sub(r"@ [0-9a-f]{7} \((?:clean|dirty)\)", "@ COMMIT", text)
+        return [line.rstrip() for line in text.splitlines()]
+
+    assert normal(shown) == normal(out)
