@@ -305,7 +305,6 @@ def timeline(path: Path | None, config_path: Path | None, policy_path: Path | No
              day: datetime.date | None, overrides: dict[str, Any]) -> None:
     """Show the 16 weeks, where the project stands, and what is due next."""
     from readiness.commands.timeline import timeline_text
-
     from readiness.config import discover_root
 
     root, found = discover_root(path, config_path)

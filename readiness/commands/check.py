@@ -24,11 +24,10 @@ def run(*, path: Path | None, config_path: Path | None, policy_path: Path | None
         baseline: Path | None, compact: bool, no_waivers: bool, allow_local: bool,
         no_cache: bool, jobs: int | None) -> int:
     """Run one scan and return the exit code that agrees with the printed verdict."""
+    from readiness.config import discover_root
     from readiness.project.cache import default_cache_dir
     from readiness.report.json import load
     from readiness.scan import ScanOptions, scan
-
-    from readiness.config import discover_root
 
     root, found = discover_root(path, config_path)
     saved = None

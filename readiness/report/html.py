@@ -20,12 +20,13 @@ from readiness.report.escape import html_text as e
 from readiness.report.escape import plain
 from readiness.report.markdown import (
     NO_BLOCKERS,
+    NOT_BLOCKING,
     PROBLEM_STATUSES,
     due_text,
     meets_minimum,
+    verdict_label,
     weakest_category,
     weakest_gaps,
-    verdict_label,
     week_label,
 )
 
@@ -47,7 +48,8 @@ background:#f6f8fa;border-radius:4px;padding:1px 4px}
 td,th,li,h1,.meta,.week,.plan{overflow-wrap:break-word;word-break:normal;hyphens:manual}
 code{overflow-wrap:anywhere}
 .project{font-size:20px;font-weight:700;margin:0}.plan{margin:2px 0 4px;font-size:13px}
-.nowrap{white-space:nowrap;display:inline-block}.due td{padding:3px 8px}.due .st{margin:1px 2px 1px 0}.due .name{margin-right:8px}
+.nowrap{white-space:nowrap;display:inline-block}.due td{padding:3px 8px}
+.due .st{margin:1px 2px 1px 0}.due .name{margin-right:8px}
 table{border-collapse:collapse;width:100%;table-layout:fixed;margin:4px 0}
 th,td{border-bottom:1px solid #d0d7de;padding:6px 8px;text-align:left;vertical-align:top}
 th{background:#f6f8fa;font-weight:600}.n{text-align:right}
@@ -285,8 +287,7 @@ def _problems(sc: Scorecard) -> list[str]:
     due = [r for r in sc.results if r.due and r.status in PROBLEM_STATUSES]
     blockers = [r for r in due if r.severity is Severity.BLOCKER
                 and r.status in (Status.FAIL, Status.ERROR)]
-    groups = (("Blockers", blockers), ("Not blocking: warnings and non-blocker failures",
-                                       [r for r in due if r not in blockers]))
+    groups = (("Blockers", blockers), (NOT_BLOCKING, [r for r in due if r not in blockers]))
     out = [] if blockers else ["<h2>Blockers</h2>", f"<p>{NO_BLOCKERS}</p>"]
     for title, rows in groups:
         if not rows:

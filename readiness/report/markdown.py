@@ -22,6 +22,7 @@ from readiness.model import (
 )
 from readiness.report.escape import md_code, md_text, plain
 
+NOT_BLOCKING = "Not blocking: warnings and non-blocker failures"
 VERDICT_LABEL = {
     Verdict.GO: "GO",
     Verdict.CONDITIONAL_GO: "CONDITIONAL GO",
@@ -225,7 +226,7 @@ def _problems(sc: Scorecard, limit: int | None = None) -> list[str]:
                 and r.status in (Status.FAIL, Status.ERROR)]
     others = [r for r in due if r not in blockers]
     lines = ["### Blockers", "", NO_BLOCKERS] if not blockers else []
-    for title, rows in (("Blockers", blockers), ("Not blocking: warnings and non-blocker failures", others)):
+    for title, rows in (("Blockers", blockers), (NOT_BLOCKING, others)):
         if not rows:
             continue
         if lines:
