@@ -124,3 +124,15 @@ def test_the_shipped_manifest_is_valid_and_defaults_to_the_staged_change() -> No
     assert hooks["readiness"]["entry"] == "readiness check --staged --compact"
     assert hooks["readiness-scorecard"]["entry"] == "readiness check --compact"
     assert all(not h["pass_filenames"] and h["always_run"] for h in hooks.values())
+
+
+def test_the_readme_and_the_manifest_follow_the_release_tag() -> None:
+    """`rev:` names the tag of this version (the release is tagged v<version>)."""
+    import re
+
+    from readiness import __version__
+
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    manifest = (REPO / ".pre-commit-hooks.yaml").read_text(encoding="utf-8")
+    revs = re.findall(r"rev: (\S+)", readme) + re.findall(r"rev: (\S+)", manifest)
+    assert revs and set(revs) == {f"v{__version__}"}
