@@ -63,13 +63,26 @@ def guarded(function: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+def _bad(param: click.Parameter, message: str) -> NoReturn:
+    """A bad option value: one line and exit 2, like every other error (not click's
+    three-line usage block)."""
+    name = max(param.opts, key=len) if param.opts else str(param.name)
+    _fail(ReadinessError(f"{name}: {message}"))
+
+
 def _date(ctx: click.Context, param: click.Parameter, value: str | None) -> datetime.date | None:
     if value is None:
         return None
     try:
         return datetime.date.fromisoformat(value)
     except ValueError:
-        raise click.BadParameter(f"expected a date YYYY-MM-DD, got {value!r}") from None
+        _bad(param, f"expected a date YYYY-MM-DD, got {value!r}")
+
+
+def _gate(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    if value is None or value in GATES:
+        return value
+    _bad(param, f"expected {' or '.join(GATES)}, got {value!r}")
 
 
 def _regular(ctx: click.Context, param: click.Parameter, value: tuple[Path, ...]
@@ -169,9 +182,9 @@ def _terminated(signum: int, frame: object) -> None:
 
 
 @main.command()
-@click.argument("path", default=".", type=click.Path(path_type=Path, file_okay=False))
+@click.argument("path", required=False, type=click.Path(path_type=Path, file_okay=False))
 @common_scan_options
-@click.option("--gate", type=click.Choice(GATES),
+@click.option("--gate", callback=_gate, metavar="[" + "|".join(GATES) + "]",
               help="Decide on launching through this gate now (default: judge whether the "
                    "next gate is on track).")
 @click.option("-f", "--format", "fmt", type=click.Choice(FORMATS), default="terminal",
@@ -187,21 +200,33 @@ def _terminated(signum: int, frame: object) -> None:
 @click.option("--baseline", type=click.Path(path_type=Path, dir_okay=False, exists=True),
               help="A saved JSON scorecard: report and fail only on what is new or worse.")
 @click.option("--compact", is_flag=True,
-              help="Terminal summary only: verdict, scores, next actions (for pre-commit).")
+              help="Terminal summary only: verdict, scores, next actions with path:line "
+                   "(with --staged: one line per new problem).")
+@click.option("--staged", is_flag=True,
+              help="Judge only what the staged change adds (new model calls without "
+                   "protections, new keys, prompt changes without evals): the pre-commit hook.")
 @click.option("--no-waivers", is_flag=True, help="Audit without the waivers in readiness.yaml.")
 @click.option("--allow-local-plugins", is_flag=True,
               help="Load the Python checks in plugins.local (runs code from the repository).")
 @click.option("--no-cache", is_flag=True, help="Do not read or write the analysis cache.")
 @click.option("--jobs", type=click.IntRange(1, 64), help="Worker processes for big scans.")
 @guarded
-def check(path: Path, config_path: Path | None, policy_path: Path | None,
+def check(path: Path | None, config_path: Path | None, policy_path: Path | None,
           day: datetime.date | None, overrides: dict[str, Any], gate: str | None, fmt: str,
           output: Path | None, only: tuple[str, ...], skip: tuple[str, ...], fail_on: str,
-          baseline: Path | None, compact: bool, no_waivers: bool, allow_local_plugins: bool,
-          no_cache: bool, jobs: int | None) -> None:
-    """Scan PATH (default: here) and print the go/no-go scorecard."""
-    from readiness.commands.check import run
+          baseline: Path | None, compact: bool, staged: bool, no_waivers: bool,
+          allow_local_plugins: bool, no_cache: bool, jobs: int | None) -> None:
+    """Scan PATH and print the go/no-go scorecard.
 
+    Without PATH: here, or the nearest folder above that holds readiness.yaml (up to the
+    work tree root); the notes say which file was used."""
+    from readiness.commands.check import run, run_staged
+
+    if staged:
+        sys.exit(run_staged(path=path, config_path=config_path, policy_path=policy_path,
+                            day=day, overrides=overrides, gate=gate, fmt=fmt, output=output,
+                            only=only, skip=skip, fail_on=fail_on, baseline=baseline,
+                            compact=compact, no_cache=no_cache, jobs=jobs))
     sys.exit(run(path=path, config_path=config_path, policy_path=policy_path, day=day,
                  overrides=overrides, gate=gate, fmt=fmt, output=output, only=only, skip=skip,
                  fail_on=fail_on, baseline=baseline, compact=compact, no_waivers=no_waivers,
@@ -273,15 +298,18 @@ def explain(ident: str, config_path: Path | None) -> None:
 
 
 @main.command()
-@click.argument("path", default=".", type=click.Path(path_type=Path, file_okay=False))
+@click.argument("path", required=False, type=click.Path(path_type=Path, file_okay=False))
 @common_scan_options
 @guarded
-def timeline(path: Path, config_path: Path | None, policy_path: Path | None,
+def timeline(path: Path | None, config_path: Path | None, policy_path: Path | None,
              day: datetime.date | None, overrides: dict[str, Any]) -> None:
     """Show the 16 weeks, where the project stands, and what is due next."""
     from readiness.commands.timeline import timeline_text
+    from readiness.config import discover_root
 
-    _echo(timeline_text(path, config_path, policy_path, day, overrides))
+    root, found = discover_root(path, config_path)
+    text = timeline_text(root, config_path, policy_path, day, overrides)
+    _echo(text + (f"note: {found}\n" if found else ""))
 
 
 @main.command()

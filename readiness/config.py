@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -339,6 +340,38 @@ def load_config(
         validate(yamlsource.Document(dict(overrides), {}, {}, "--set"), root)
         data = merge(data, dict(overrides), origins, CLI)
     return Config(data, root, source, origins, required, tuple(notes), document)
+
+
+def discover_root(path: Path | None, config_path: Path | None) -> tuple[Path, str | None]:
+    """The folder to scan, and a note when it is not the one asked for, or when a
+    readiness.yaml above it is not used.
+
+    Without PATH (``readiness check`` run in a sub-folder) the nearest folder at or above
+    the current one that holds readiness.yaml, up to the work tree root, is scanned: the
+    project's settings are not dropped because of where the command was typed. With an
+    explicit PATH, that folder is scanned, and a readiness.yaml above it is named so that
+    nobody wonders why its settings were not applied. The work tree root is found by
+    looking for ``.git``, without running git."""
+    asked = (path or Path(".")).resolve()
+    if config_path is not None or (asked / CONFIG_NAME).is_file():
+        return path or Path("."), None
+    found = None
+    for folder in (asked, *asked.parents):
+        if (folder / CONFIG_NAME).is_file():
+            found = folder
+            break
+        if os.path.lexists(folder / ".git"):
+            break  # the work tree root: a readiness.yaml above it is another project's
+    if found is None:
+        return path or Path("."), None
+    here = Path.cwd()
+    shown = os.path.relpath(found / CONFIG_NAME, here)
+    if path is None:
+        return found, (f"config: {shown} (no readiness.yaml here; the project scanned is "
+                       f"{os.path.relpath(found, here)}, where it is)")
+    return asked, (f"no readiness.yaml in {os.path.relpath(asked, here)}: the built-in "
+                   f"profile was used, not {shown} (scan {os.path.relpath(found, here)} or "
+                   f"pass --config {shown})")
 
 
 def _display(path: Path, root: Path) -> str:

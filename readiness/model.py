@@ -249,6 +249,8 @@ class Timeline:
     week: int | None
     phase: str | None
     total_weeks: int
+    soft_launch: datetime.date | None = None  # the planned dates, from timeline.*
+    full_launch: datetime.date | None = None
 
 
 @dataclass(frozen=True)

@@ -36,6 +36,7 @@ class ScanOptions:
     overrides: dict[str, object] = field(default_factory=dict)  # from --set, already nested
     extra_checks: tuple[Check, ...] = ()
     baseline: Scorecard | None = None
+    notes: tuple[str, ...] = ()  # from the command line (which config file was found)
 
 
 def _repository_files(root: Path, pattern: str) -> list[str]:
@@ -157,7 +158,8 @@ def scan(options: ScanOptions, progress: Callable[[Check], None] | None = None) 
     if options.baseline is not None:
         results, baseline_notes = mark_baseline(results, options.baseline)
     judgement = scoring.judge(results, timeline, gate, view, config, options.gate is not None)
-    notes = baseline_notes + list(config.notes) + scoring.waiver_notes(waivers, results, today)
+    notes = [*options.notes, *baseline_notes, *config.notes,
+             *scoring.waiver_notes(waivers, results, today)]
     notes += suppress.problems(inline, reg.names | set(config.get("checks.defaults", {})))
     if options.no_waivers:
         notes.append("--no-waivers: waivers in readiness.yaml were not applied")

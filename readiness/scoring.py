@@ -130,11 +130,18 @@ def judge(results: Sequence[Result], timeline: Timeline, gate: Gate, view: GateV
             if weeks < gate.min_soft_launch_weeks:
                 reasons.append(f"{label} needs {gate.min_soft_launch_weeks} weeks of soft launch;"
                                f" {weeks} so far (soft launch {started})")
+    known = known_blockers(results)
+    still_open = [f"{len(known)} known blocker(s) still open (in the baseline): "
+                  f"{', '.join(r.name for r in known)}"] if known else []
     if reasons:
-        return Judgement(Verdict.NO_GO, tuple(reasons))
+        return Judgement(Verdict.NO_GO, (*reasons, *still_open))
     rest = [r for r in considered if r not in blockers]
     if rest:
-        return Judgement(Verdict.CONDITIONAL_GO, tuple(_describe(r) for r in rest))
+        return Judgement(Verdict.CONDITIONAL_GO, (*(_describe(r) for r in rest), *still_open))
+    if known:  # a baseline hides them from the verdict, never from the banner
+        return Judgement(Verdict.GO, (f"no new findings; {len(known)} known blocker"
+                                      f"{'s' if len(known) != 1 else ''} still open: "
+                                      f"{', '.join(r.name for r in known)}",))
     if week is not None and week < 1:
         # Nothing is due before the pilot starts; a start date far ahead must not turn
         # failing blockers into a GO.
@@ -149,6 +156,12 @@ def judge(results: Sequence[Result], timeline: Timeline, gate: Gate, view: GateV
     due = [r for r in results if r.due and r.status is not Status.NOT_APPLICABLE]
     what = f"due by week {view.horizon}" if week is not None else "for this gate"
     return Judgement(Verdict.GO, (f"all {len(due)} checks {what} pass or are waived",))
+
+
+def known_blockers(results: Sequence[Result]) -> list[Result]:
+    """Blockers due now that fail as they did in the baseline (shown, not counted)."""
+    return [r for r in results if r.due and r.in_baseline and r.severity is Severity.BLOCKER
+            and r.status in (Status.FAIL, Status.ERROR)]
 
 
 def compression_reason(config: Config, label: str, week: int, gate_week: int) -> str:

@@ -64,6 +64,8 @@ def locate(config: Config, today: datetime.date) -> Timeline:
         week=week,
         phase=phase_of(config, week) if week is not None else None,
         total_weeks=int(config.get("timeline.weeks", 16)),
+        soft_launch=config.date("timeline.soft_launch"),
+        full_launch=config.date("timeline.full_launch"),
     )
 
 

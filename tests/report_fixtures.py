@@ -163,7 +163,9 @@ def no_go() -> Scorecard:
         commit="3f2c1a9e5b7d4c3a2f1e0d9c8b7a6f5e4d3c2b1a",
         dirty=False,
         timeline=Timeline(pilot_start=PILOT_START, date=datetime.date(2026, 11, 17), week=12,
-                          phase="training & change management", total_weeks=16),
+                          phase="training & change management", total_weeks=16,
+                          soft_launch=datetime.date(2026, 11, 24),
+                          full_launch=datetime.date(2026, 12, 15)),
         gate=SOFT_LAUNCH,
         verdict=Verdict.NO_GO,
         reasons=(

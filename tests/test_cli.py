@@ -67,7 +67,8 @@ def test_json_contract_and_determinism(make_project: MakeProject) -> None:
     assert set(card["project"]) >= {"name", "root", "commit", "dirty"}
     assert len(card["project"]["commit"]) == 40 and card["project"]["dirty"] is False
     assert card["timeline"] == {"pilot_start": "2026-09-01", "week": 13, "phase": "soft launch",
-                                "total_weeks": 16}
+                                "total_weeks": 16, "soft_launch": "2026-11-24",
+                                "full_launch": "2026-12-22"}
     assert set(card["scores"]) == {"infrastructure", "quality", "adoption", "overall"}
     result = next(r for r in card["results"] if r["name"] == "pilot-success-criteria")
     assert {"code", "name", "gap", "severity", "due_week", "status", "message", "remediation",
@@ -224,11 +225,33 @@ def test_baseline_counts_only_new_or_worse(make_project: MakeProject, tmp_path: 
     assert (code, json.loads(out)["verdict"]) == (1, "NO_GO")
 
 
+def test_baseline_banner_never_says_go_over_known_blockers(make_project: MakeProject,
+                                                          tmp_path: Path) -> None:
+    root = make_project({"readiness.yaml": COMPRESSED})  # timeline-realism: a blocker fails
+    saved = tmp_path / "base.json"
+    invoke("check", str(root), *DAY, "-f", "json", "-o", str(saved))
+    code, out, _ = invoke("check", str(root), *DAY, "-f", "json", "--baseline", str(saved))
+    card = json.loads(out)
+    assert (code, card["verdict"]) == (0, "GO")  # nothing new: the exit code lets it pass
+    assert card["reasons"] == ["no new findings; 1 known blocker still open: timeline-realism"]
+    code, out, _ = invoke("check", str(root), *DAY, "--baseline", str(saved), "--compact")
+    banner = out.splitlines()[2]
+    assert "NO NEW FINDINGS against the baseline; 1 known blocker still open" in banner
+    assert "GO" not in banner and "pass or are waived" not in out
+    assert "• no new findings; 1 known blocker still open: timeline-realism" in out
+    _, md, _ = invoke("check", str(root), *DAY, "--baseline", str(saved), "-f", "markdown")
+    assert "> **NO NEW FINDINGS (baseline)**" in md and "[!WARNING]" in md
+
+
 def test_compact_summary(make_project: MakeProject) -> None:
     root = make_project({"readiness.yaml": COMPRESSED})
     code, out, _ = invoke("check", str(root), *DAY, "--compact")
     assert code == 1 and "NO-GO" in out
     assert "TIMELINE" not in out and "Notes" not in out
+    lines = out.splitlines()
+    first = next(i for i, line in enumerate(lines) if line.startswith(" 1. timeline-realism"))
+    # each next action says where: path:line (the check tables are not shown)
+    assert any(line.strip() == "at readiness.yaml:3" for line in lines[first:first + 5])
 
 
 def test_evals_command_table_and_json() -> None:
@@ -282,3 +305,82 @@ def test_quick_start_example_scorecard() -> None:
     assert timeouts["evidence"][0]["line"] == 9
     assert card["scores"]["overall"] == min(card["scores"][g] for g in
                                             ("infrastructure", "quality", "adoption"))
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (("check", "--date", "2026-13-45"),
+     "readiness: error: --date: expected a date YYYY-MM-DD, got '2026-13-45'\n"),
+    (("check", "--gate", "soft"),
+     "readiness: error: --gate: expected soft-launch or full-launch, got 'soft'\n"),
+    (("timeline", "--date", "tomorrow"),
+     "readiness: error: --date: expected a date YYYY-MM-DD, got 'tomorrow'\n"),
+    (("init", "--pilot-start", "monday"),
+     "readiness: error: --pilot-start: expected a date YYYY-MM-DD, got 'monday'\n"),
+])
+def test_date_and_gate_errors_are_one_line(args: tuple[str, ...], message: str,
+                                            tmp_path: Path) -> None:
+    code, out, err = invoke(*args[:1], str(tmp_path), *args[1:])
+    assert (code, out, err) == (2, "", message)
+
+
+def test_gate_still_accepts_both_gates(make_project: MakeProject) -> None:
+    root = make_project({"readiness.yaml": ON_PLAN, "docs/pilot.md": REPORT})
+    for gate in ("soft-launch", "full-launch"):
+        code, out, _ = invoke("check", str(root), *DAY, "--gate", gate, "-f", "json")
+        assert json.loads(out)["gate"] == gate
+
+
+def test_a_sub_folder_finds_the_work_tree_roots_config(make_project: MakeProject,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    root = make_project({"readiness.yaml": ON_PLAN, "docs/pilot.md": REPORT,
+                         "src/app/main.py": "x = 1\n"}, git=True)
+    monkeypatch.chdir(root / "src" / "app")
+    code, out, _ = invoke("check", *DAY, "-f", "json")
+    card = json.loads(out)
+    assert (code, card["project"]["name"], card["verdict"]) == (0, "steady", "GO")
+    assert card["notes"][0] == ("config: ../../readiness.yaml (no readiness.yaml here; the "
+                                "project scanned is ../.., where it is)")
+    code, out, _ = invoke("timeline", "--date", "2026-11-24")
+    assert out.startswith("steady: week 13 of 16")
+    assert out.endswith("note: config: ../../readiness.yaml (no readiness.yaml here; the "
+                        "project scanned is ../.., where it is)\n")
+    # an explicit PATH is scanned as asked, and the file not used is named
+    code, out, _ = invoke("check", ".", *DAY, "-f", "json")
+    card = json.loads(out)
+    assert card["project"]["name"] != "steady"
+    assert card["notes"][0] == ("no readiness.yaml in .: the built-in profile was used, not "
+                                "../../readiness.yaml (scan ../.. or pass --config "
+                                "../../readiness.yaml)")
+
+
+def test_a_config_above_the_work_tree_is_another_projects(make_project: MakeProject,
+                                                          monkeypatch: pytest.MonkeyPatch
+                                                          ) -> None:
+    outer = make_project({"readiness.yaml": COMPRESSED, "inner/app.py": "x = 1\n"})
+    (outer / "inner" / ".git").mkdir()  # the work tree root: the search stops here
+    monkeypatch.chdir(outer / "inner")
+    code, out, _ = invoke("check", *DAY, "-f", "json")
+    card = json.loads(out)
+    assert card["project"]["name"] != "rushed"
+    assert not any("readiness.yaml" in note for note in card["notes"])
+
+
+def test_the_readme_sample_is_what_the_example_prints(monkeypatch: pytest.MonkeyPatch) -> None:
+    import re
+    import shlex
+
+    repo = Path(__file__).resolve().parent.parent
+    readme = (repo / "README.md").read_text(encoding="utf-8")
+    block = readme.split("## What you see", 1)[1].split("```\n", 2)[1]
+    command, _, shown = block.partition("\n")
+    assert command.startswith("$ readiness check examples/pilot-app")
+    monkeypatch.delenv("COLUMNS", raising=False)  # not a terminal: 100 columns
+    monkeypatch.chdir(repo)
+    code, out, _ = invoke(*shlex.split(command)[2:])
+    assert code == 1
+
+    def normal(text: str) -> list[str]:  # the example lives in this repository's history
+        text = re.sub(r"@ [0-9a-f]{7} \((?:clean|dirty)\)", "@ COMMIT", text)
+        return [line.rstrip() for line in text.splitlines()]
+
+    assert normal(shown) == normal(out)

@@ -71,3 +71,69 @@ def test_dev_null_stays_a_device() -> None:
 
     write_atomic(Path(os.devnull), "discarded\n")
     assert stat.S_ISCHR(os.stat(os.devnull).st_mode)
+
+
+# ---- terminal width and paths -----------------------------------------------------------------
+
+LONG = ("src/vendor/providers/anthropic/clients/streaming/v2/utils.py:123",
+        "src/vendor/providers/openai/clients/batch/v1/helpers/retrying.py:88")
+
+
+def _with_long_paths() -> object:
+    import dataclasses
+
+    from readiness.model import Evidence, Gap, Severity, Status
+    from tests.report_fixtures import no_go, result
+
+    card = no_go()
+    long = result("INF001", "llm-timeouts", Gap.INFRASTRUCTURE, Status.FAIL,
+                  "2 of 2 LLM calls have no timeout", severity=Severity.BLOCKER,
+                  evidence=tuple(Evidence(p.rsplit(":", 1)[0], int(p.rsplit(":", 1)[1]))
+                                 for p in LONG))
+    others = tuple(r for r in card.results if r.code != "INF001")
+    return dataclasses.replace(card, results=(long, *others))
+
+
+@pytest.mark.parametrize("width", [80, 100, 160])
+def test_long_paths_are_shortened_from_the_left(width: int) -> None:
+    from readiness.report.terminal import render
+
+    text = render(_with_long_paths(), width=width)  # type: ignore[arg-type]
+    assert all(len(line) <= width for line in text.splitlines())
+    shown = [line.strip() for line in text.splitlines() if "utils.py" in line
+             or "retrying.py" in line]
+    assert any(s.endswith("/utils.py:123") for s in shown), shown
+    assert any(s.endswith("/retrying.py:88") for s in shown), shown
+    assert not any(s.endswith("…") for s in shown)
+
+
+def test_shorten_left_keeps_the_file_name_and_line() -> None:
+    from readiness.report.terminal import shorten_left
+
+    assert shorten_left(LONG[0], 200) == LONG[0]
+    assert shorten_left(LONG[0], 30) == "…/streaming/v2/utils.py:123"
+    assert shorten_left(LONG[0], 14) == "…/utils.py:123"
+    assert shorten_left(LONG[0], 10) == "…ls.py:123"
+
+
+@pytest.mark.parametrize(("columns", "width"), [("72", 72), ("", 100), ("wide", 100),
+                                                ("20", 60), ("1000", 240)])
+def test_columns_is_honoured_when_output_is_not_a_terminal(
+        monkeypatch: pytest.MonkeyPatch, columns: str, width: int) -> None:
+    from readiness.commands.check import output_width
+
+    monkeypatch.setenv("COLUMNS", columns)
+    assert output_width(False) == width
+
+
+def test_check_output_follows_columns_in_ci(monkeypatch: pytest.MonkeyPatch,
+                                            tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from readiness.cli import main
+
+    (tmp_path / "readiness.yaml").write_text("version: 1\nproject: narrow\n")
+    for columns in ("70", "130"):
+        monkeypatch.setenv("COLUMNS", columns)
+        out = CliRunner().invoke(main, ["check", str(tmp_path), "--date", "2026-11-24"]).stdout
+        assert max(len(line) for line in out.splitlines()) == int(columns)

@@ -207,7 +207,7 @@ def test_markdown_stays_within_a_github_comment() -> None:
     out = markdown.render(dataclasses.replace(sc, results=many))
     assert len(out) <= markdown.COMMENT_LIMIT
     assert "The full list of 380 checks is too long for a comment" in out
-    assert "### Conditions (not blocking) (160)" in out and "<summary>All" not in out
+    assert f"### {markdown.NOT_BLOCKING} (160)" in out and "<summary>All" not in out
     assert "more: see the HTML or JSON report." in out
 
 
@@ -448,3 +448,105 @@ def test_hostile_page_runs_nothing_in_a_real_browser(tmp_path: Path) -> None:
         assert set(parsed.tags) <= HTML_TAGS | {"tbody"}, set(parsed.tags) - HTML_TAGS
         assert "Content Security Policy" not in console, console  # nothing even tried
 
+
+
+def test_the_non_blocking_list_is_named_for_what_it_holds() -> None:
+    """A blocker that only warns does not block: it is listed with the warnings, under a
+    title that says so (not "Conditions", which read as non-blocker checks)."""
+    from readiness.model import Gap, Severity, Status
+
+    sc = fx.conditional()
+    warn = fx.result("INF001", "llm-timeouts", Gap.INFRASTRUCTURE, Status.WARN,
+                     "1 of 3 LLM calls has only a weak timeout", severity=Severity.BLOCKER)
+    sc = dataclasses.replace(sc, results=(warn, *sc.results))
+    md = markdown.render(sc)
+    title = "### Not blocking: warnings and non-blocker failures"
+    assert title in md and "Conditions (not blocking)" not in md
+    section = md.split(title, 1)[1].split("###", 1)[0]
+    assert "| <code>INF001</code> llm-timeouts | blocker | " in section
+    page = html.render(sc)
+    assert "<h2>Not blocking: warnings and non-blocker failures (" in page
+
+
+# ---- the HTML review, printed ---------------------------------------------------------------
+
+BROWSER = next((shutil.which(name) for name in ("chromium", "chromium-browser", "google-chrome",
+                                                  "chrome") if shutil.which(name)), None)
+
+
+def _example_html(tmp_path: Path) -> str:
+    from click.testing import CliRunner
+
+    from readiness.cli import main
+
+    example = Path(__file__).resolve().parent.parent / "examples" / "pilot-app"
+    out = tmp_path / "review.html"
+    CliRunner().invoke(main, ["check", str(example), "--date", "2026-11-24", "--no-cache",
+                              "-f", "html", "-o", str(out)], catch_exceptions=False)
+    return out.read_text(encoding="utf-8")
+
+
+def _print(page: str, folder: Path, name: str) -> Path:
+    """Print ``page`` to PDF with headless Chromium, as a person printing the review would."""
+    source = folder / f"{name}.html"
+    source.write_text(page, encoding="utf-8")
+    pdf = folder / f"{name}.pdf"
+    assert BROWSER is not None
+    subprocess.run([BROWSER, "--headless", "--no-sandbox", "--disable-gpu",
+                    f"--user-data-dir={folder / 'profile'}", "--no-pdf-header-footer",
+                    f"--print-to-pdf={pdf}", source.as_uri()],
+                   capture_output=True, timeout=180, check=True)
+    return pdf
+
+
+def _pages(pdf: Path) -> int:
+    return len(re.findall(rb"/Type\s*/Page(?![s\w])", pdf.read_bytes()))
+
+
+def _broken_words(page: str, pdf: Path) -> list[str]:
+    """Words of the page that the printout splits across two lines mid-word."""
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True,
+                          text=True, timeout=60, check=True).stdout
+    words = set(re.findall(r"[A-Za-z]{3,}", re.sub(r"<[^>]+>", " ", page)))
+    broken = []
+    for column_lines in _columns(text):
+        for above, below in zip(column_lines, column_lines[1:], strict=False):
+            tail = re.search(r"([A-Za-z]+)$", above)
+            head = re.match(r"([A-Za-z]+)", below)
+            if tail and head and tail[1] not in words and tail[1] + head[1] in words:
+                broken.append(f"{tail[1]}|{head[1]}")
+    return broken
+
+
+def _columns(text: str) -> list[list[str]]:
+    """The printout's text as runs of cells: each line split on wide gaps, by position."""
+    cells: dict[int, list[str]] = {}
+    for line in text.splitlines():
+        for match in re.finditer(r"\S+(?: \S+)*", line):
+            cells.setdefault(match.start() // 4, []).append(match.group())
+    return list(cells.values())
+
+
+@pytest.mark.skipif(BROWSER is None, reason="no Chromium: the HTML print step is skipped "
+                                            "(apt-get install chromium poppler-utils)")
+@pytest.mark.parametrize("paper", ["Letter", "A4"])
+def test_the_html_review_prints_on_a_few_pages(tmp_path: Path, paper: str) -> None:
+    page = _example_html(tmp_path)
+    assert "@media print" in page and "@page{size:auto" in page
+    assert "<p class=\"project\">invoice-extractor · launch review 2026-11-24</p>" in page
+    assert ("Plan: pilot from <b>2026-09-07</b> · soft launch <b>2026-11-30</b> (week 13) · "
+            "full launch <b>2026-12-21</b> (week 16)") in page
+    assert '<span class="name">llm-timeouts</span>' in page  # names beside the codes
+    if paper == "A4":  # what the browser does when the printer's paper is A4
+        page = re.sub(r'<meta http-equiv="Content-Security-Policy"[^>]*>', "", page)
+        page = page.replace("@page{size:auto", "@page{size:A4")
+    pdf = _print(page, tmp_path, paper)
+    pages = _pages(pdf)
+    assert 1 <= pages <= 8, f"{paper}: {pages} pages (was 13 before the print stylesheet)"
+    if shutil.which("pdftoppm"):  # the screenshot a reviewer would look at
+        subprocess.run(["pdftoppm", "-png", "-r", "40", "-f", "1", "-l", "1", str(pdf),
+                        str(tmp_path / "page")], check=True, timeout=60)
+        shot = next(tmp_path.glob("page*.png"))
+        assert shot.stat().st_size > 5_000
+    if shutil.which("pdftotext"):
+        assert _broken_words(page, pdf) == []

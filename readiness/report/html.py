@@ -9,20 +9,22 @@ fetch a URL. Drawings are inline SVG sized by attributes, since the policy also 
 from __future__ import annotations
 
 import base64
+import datetime
 import hashlib
 import math
 from collections.abc import Sequence
 from typing import Any
 
-from readiness.model import SCORED_GAPS, Gap, Result, Scorecard, Severity, Status
+from readiness.model import SCORED_GAPS, Gap, Result, Scorecard, Severity, Status, Timeline
 from readiness.report.escape import html_text as e
 from readiness.report.escape import plain
 from readiness.report.markdown import (
     NO_BLOCKERS,
+    NOT_BLOCKING,
     PROBLEM_STATUSES,
-    VERDICT_LABEL,
     due_text,
     meets_minimum,
+    verdict_label,
     weakest_category,
     weakest_gaps,
     week_label,
@@ -43,7 +45,11 @@ h3{font-size:15px;margin:18px 0 8px;text-transform:capitalize}
 .v-NO_GO{background:#ffebe9;border-color:#cf222e}
 code{font:12px/1.4 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;
 background:#f6f8fa;border-radius:4px;padding:1px 4px}
-td,th,li,h1,.meta,.week{overflow-wrap:anywhere}
+td,th,li,h1,.meta,.week,.plan{overflow-wrap:break-word;word-break:normal;hyphens:manual}
+code{overflow-wrap:anywhere}
+.project{font-size:20px;font-weight:700;margin:0}.plan{margin:2px 0 4px;font-size:13px}
+.nowrap{white-space:nowrap;display:inline-block}.due td{padding:3px 8px}
+.due .st{margin:1px 2px 1px 0}.due .name{margin-right:8px}
 table{border-collapse:collapse;width:100%;table-layout:fixed;margin:4px 0}
 th,td{border-bottom:1px solid #d0d7de;padding:6px 8px;text-align:left;vertical-align:top}
 th{background:#f6f8fa;font-weight:600}.n{text-align:right}
@@ -68,6 +74,21 @@ svg text{font:11px system-ui,sans-serif}
 .ci{width:100%;height:14px;display:block}.cat{padding-left:24px}
 .ok{color:#1a7f37}.bad{color:#cf222e}
 details summary{cursor:pointer;color:#0969da}.fix{margin-top:4px;color:#1f2328}
+@page{size:auto;margin:12mm 11mm}
+@media print{
+body{padding:0;font-size:10.5px;line-height:1.35;-webkit-print-color-adjust:exact;
+print-color-adjust:exact}
+main{max-width:none}
+h1{font-size:17px}h2{font-size:13.5px;margin:14px 0 6px;break-after:avoid}
+h3{font-size:12px;margin:10px 0 4px;break-after:avoid}
+.project{font-size:15px}.plan,.meta,.week{font-size:10.5px;margin:2px 0}
+.verdict{padding:8px 12px;break-inside:avoid}
+th,td{padding:3px 5px}tr,.chip,li{break-inside:avoid}
+code{font-size:9.5px;padding:0 2px}.st{font-size:9.5px;padding:0 5px}
+.sub{font-size:9.5px}.ev{margin:2px 0 0;padding-left:14px}
+.tl{break-inside:avoid}.legend{font-size:9.5px}
+details{display:none}
+}
 """
 CSP = ("default-src 'none'; style-src 'sha256-{hash}'; img-src 'none'; base-uri 'none'; "
        "form-action 'none'")
@@ -85,7 +106,7 @@ STATUS_ICON = {Status.PASS: "\u2713", Status.FAIL: "\u2717", Status.WARN: "!",
 def render(sc: Scorecard) -> str:
     """Render ``sc`` as a complete, self-contained HTML document."""
     digest = base64.b64encode(hashlib.sha256(CSS.encode()).digest()).decode()
-    title = f"{VERDICT_LABEL[sc.verdict]} \u00b7 {sc.project_name}"
+    title = f"{verdict_label(sc)} \u00b7 {sc.project_name}"
     parts = [
         "<!DOCTYPE html>", '<html lang="en">', "<head>", '<meta charset="utf-8">',
         f'<meta http-equiv="Content-Security-Policy" content="{CSP.format(hash=digest)}">',
@@ -101,6 +122,23 @@ def render(sc: Scorecard) -> str:
     return "\n".join(parts) + "\n"
 
 
+def _plan(tl: Timeline) -> str:
+    """The planned dates, with the week each falls in: what a launch review is held against."""
+    from readiness.timeline import week_of
+
+    def when(day: datetime.date | None, key: str) -> str:
+        if day is None:
+            return f'<span class="sub">not planned (set timeline.{key})</span>'
+        week = f" (week {week_of(tl.pilot_start, day)})" if tl.pilot_start else ""
+        return f"<b>{day.isoformat()}</b>{week}"
+
+    start = f"<b>{tl.pilot_start.isoformat()}</b>" if tl.pilot_start else \
+        '<span class="sub">not set (timeline.pilot_start)</span>'
+    return (f'<p class="plan">Plan: pilot from {start} \u00b7 soft launch '
+            f"{when(tl.soft_launch, 'soft_launch')} \u00b7 full launch "
+            f"{when(tl.full_launch, 'full_launch')}</p>")
+
+
 def _header(sc: Scorecard) -> list[str]:
     tl, gate = sc.timeline, sc.gate
     state = {True: " (dirty)", False: " (clean)", None: ""}[sc.dirty]
@@ -109,11 +147,14 @@ def _header(sc: Scorecard) -> list[str]:
     if tl.phase:
         where += f" \u00b7 phase: {e(tl.phase)}"
     return [
+        f'<p class="project">{e(sc.project_name, 200)} \u00b7 launch review '
+        f"{tl.date.isoformat()}</p>",
+        _plan(tl),
         f'<p class="meta">readiness {e(sc.tool_version, 40)} \u00b7 <b>{e(sc.project_name, 200)}'
         f"</b> @ {commit} \u00b7 {tl.date.isoformat()}</p>",
         f'<p class="week"><b>{where}</b> \u00b7 gate: {e(gate.label)} (week {gate.week})</p>',
         f'<section class="verdict v-{sc.verdict.value}">',
-        f"<h1>{VERDICT_LABEL[sc.verdict]} {e(gate.question)}</h1>",
+        f"<h1>{verdict_label(sc)} {e(gate.question)}</h1>",
         "<ul>", *(f"<li>{e(r, 500)}</li>" for r in sc.reasons), "</ul>", "</section>",
     ]
 
@@ -164,7 +205,23 @@ def _timeline(sc: Scorecard) -> list[str]:
     legend = " ".join(f'<span class="st s-{s.value}">{STATUS_ICON[s]} {s.value}</span>'
                       for s in Status)
     return [*out, f'<p class="legend">{legend} \u00b7 highlighted column: this week; '
-                  "dashed line: the gate</p>"]
+                  "dashed line: the gate</p>", *_due_table(stacks)]
+
+
+def _due_table(stacks: dict[int, list[Result]]) -> list[str]:
+    """The timeline's chips with their check names, by due week (the chart has room for
+    codes only)."""
+    rows = []
+    for week, results in sorted(stacks.items()):
+        chips = " ".join(f'<span class="nowrap"><span class="st s-{r.status.value}">'
+                         f"{STATUS_ICON[r.status]} {e(r.code, 10)}</span>"
+                         f'<span class="name">{e(r.name, 80)}</span></span>'
+                         for r in sorted(results, key=lambda r: r.code))
+        rows.append(f"<tr><td>w{week}</td><td>{chips}</td></tr>")
+    if not rows:
+        return []
+    return ['<table class="due"><colgroup><col width="6%"><col width="94%"></colgroup>',
+            "<tr><th>Due</th><th>Checks due that week</th></tr>", *rows, "</table>"]
 
 
 def _bar(score: int | None, cls: str = "") -> str:
@@ -230,8 +287,7 @@ def _problems(sc: Scorecard) -> list[str]:
     due = [r for r in sc.results if r.due and r.status in PROBLEM_STATUSES]
     blockers = [r for r in due if r.severity is Severity.BLOCKER
                 and r.status in (Status.FAIL, Status.ERROR)]
-    groups = (("Blockers", blockers), ("Conditions (not blocking)",
-                                       [r for r in due if r not in blockers]))
+    groups = (("Blockers", blockers), (NOT_BLOCKING, [r for r in due if r not in blockers]))
     out = [] if blockers else ["<h2>Blockers</h2>", f"<p>{NO_BLOCKERS}</p>"]
     for title, rows in groups:
         if not rows:
@@ -301,8 +357,8 @@ def _axis_floor(rows: Sequence[dict[str, Any]]) -> float:
     return max(0.0, min(0.9, math.floor(min(values, default=0.0) * 10) / 10))
 
 
-_EVAL_COLS = ('<colgroup><col width="27%"><col width="7%"><col width="7%"><col width="9%">'
-              '<col width="13%"><col width="10%"><col width="6%"><col width="21%"></colgroup>')
+_EVAL_COLS = ('<colgroup><col width="25%"><col width="7%"><col width="8%"><col width="9%">'
+              '<col width="13%"><col width="10%"><col width="7%"><col width="21%"></colgroup>')
 _MEETS = {True: '<b class="ok">\u2713</b>', False: '<b class="bad">\u2717</b>', None: "\u2014"}
 
 

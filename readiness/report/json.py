@@ -37,6 +37,8 @@ def to_data(sc: Scorecard) -> dict[str, Any]:
             "week": sc.timeline.week,
             "phase": sc.timeline.phase,
             "total_weeks": sc.timeline.total_weeks,
+            "soft_launch": _iso(sc.timeline.soft_launch),
+            "full_launch": _iso(sc.timeline.full_launch),
         },
         "gate": sc.gate.name,
         "gate_week": sc.gate.week,
@@ -123,7 +125,8 @@ def _scorecard(data: dict[str, Any]) -> Scorecard:
         timeline=Timeline(
             pilot_start=_day(tl["pilot_start"]), date=_day(data["date"]) or datetime.date.min,
             week=_week(tl["week"], "timeline.week"), phase=tl["phase"],
-            total_weeks=_week(tl["total_weeks"], "timeline.total_weeks")),
+            total_weeks=_week(tl["total_weeks"], "timeline.total_weeks"),
+            soft_launch=_day(tl.get("soft_launch")), full_launch=_day(tl.get("full_launch"))),
         gate=GateView(str(data["gate"]), _week(data["gate_week"], "gate_week"),
                       str(data["assessment"]), _week(data["horizon_week"], "horizon_week")),
         verdict=Verdict(data["verdict"]),

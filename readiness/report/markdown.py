@@ -22,11 +22,23 @@ from readiness.model import (
 )
 from readiness.report.escape import md_code, md_text, plain
 
+NOT_BLOCKING = "Not blocking: warnings and non-blocker failures"
 VERDICT_LABEL = {
     Verdict.GO: "GO",
     Verdict.CONDITIONAL_GO: "CONDITIONAL GO",
     Verdict.NO_GO: "NO-GO",
 }
+
+
+def verdict_label(sc: Scorecard) -> str:
+    """The verdict as shown; a GO that only a baseline makes is not shown as a GO."""
+    from readiness.scoring import known_blockers
+
+    if sc.verdict is Verdict.GO and known_blockers(sc.results):
+        return "NO NEW FINDINGS (baseline)"
+    return VERDICT_LABEL[sc.verdict]
+
+
 # GitHub renders these blockquotes as coloured alerts; elsewhere they are plain quotes.
 _ALERT = {Verdict.GO: "TIP", Verdict.CONDITIONAL_GO: "WARNING", Verdict.NO_GO: "CAUTION"}
 _VERDICT_ICON = {Verdict.GO: "\u2705", Verdict.CONDITIONAL_GO: "\u26a0\ufe0f",
@@ -101,14 +113,14 @@ def week_line(sc: Scorecard) -> str:
 
 
 def _header(sc: Scorecard) -> list[str]:
-    verdict = VERDICT_LABEL[sc.verdict]
+    verdict = verdict_label(sc)
     gate = sc.gate
     judged = ("can it launch now" if gate.assessment == "launch"
               else f"is everything due by week {gate.horizon} done")
     commit = md_code(sc.commit[:12]) if sc.commit else "no commit"
     state = {True: " (dirty)", False: " (clean)", None: ""}[sc.dirty]
     return [
-        f"## {_VERDICT_ICON[sc.verdict]} {verdict} {md_text(gate.question)}"
+        f"## {_VERDICT_ICON[_shown(sc)]} {verdict} {md_text(gate.question)}"
         f" \u00b7 {md_text(sc.project_name, 120)}",
         "",
         f"**{week_line(sc)}** \u00b7 gate: {md_text(gate.label)} (week {gate.week}) \u00b7 "
@@ -118,9 +130,15 @@ def _header(sc: Scorecard) -> list[str]:
     ]
 
 
+def _shown(sc: Scorecard) -> Verdict:
+    """The verdict whose colour is shown: known blockers are a warning, never a plain GO."""
+    baseline_only = sc.verdict is Verdict.GO and verdict_label(sc) != VERDICT_LABEL[sc.verdict]
+    return Verdict.CONDITIONAL_GO if baseline_only else sc.verdict
+
+
 def _verdict(sc: Scorecard) -> list[str]:
-    lines = [f"> [!{_ALERT[sc.verdict]}]",
-             f"> **{VERDICT_LABEL[sc.verdict]}** {md_text(sc.gate.question)}"]
+    lines = [f"> [!{_ALERT[_shown(sc)]}]",
+             f"> **{verdict_label(sc)}** {md_text(sc.gate.question)}"]
     lines += [f"> - {md_text(reason, 500)}" for reason in sc.reasons]
     return lines
 
@@ -208,7 +226,7 @@ def _problems(sc: Scorecard, limit: int | None = None) -> list[str]:
                 and r.status in (Status.FAIL, Status.ERROR)]
     others = [r for r in due if r not in blockers]
     lines = ["### Blockers", "", NO_BLOCKERS] if not blockers else []
-    for title, rows in (("Blockers", blockers), ("Conditions (not blocking)", others)):
+    for title, rows in (("Blockers", blockers), (NOT_BLOCKING, others)):
         if not rows:
             continue
         if lines:

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from rich import box
 from rich.console import Console, Group
+from rich.measure import Measurement
 from rich.padding import Padding
 from rich.panel import Panel
 from rich.table import Table
@@ -20,9 +21,10 @@ from rich.text import Text
 
 from readiness.model import SCORED_GAPS, Gap, Result, Scorecard, Status, Verdict
 from readiness.report.escape import visible
+from readiness.scoring import known_blockers
 
 if TYPE_CHECKING:
-    from rich.console import RenderableType
+    from rich.console import ConsoleOptions, RenderableType, RenderResult
 
 MAX_EVIDENCE = 6
 SYMBOL = {
@@ -65,7 +67,8 @@ def renderables(sc: Scorecard, compact: bool = False) -> list[RenderableType]:
         if evals is not None:
             parts.append(evals)
     if sc.next_actions:
-        parts.append(_numbered("Next actions (blockers first, by due week)", sc.next_actions))
+        title = "Next actions (blockers first, by due week)"
+        parts.append(_actions(sc, title) if compact else _numbered(title, sc.next_actions))
     if sc.hints:
         parts.append(_numbered("Configure first", sc.hints))
     if sc.waivers:
@@ -142,6 +145,10 @@ def _banner(sc: Scorecard) -> Panel:
     title = f"{label} {sc.gate.question}"
     if sc.gate.assessment == "on-track":
         title = f"{label}: {sc.gate.question} (judging what is due by week {sc.gate.horizon})"
+    known = known_blockers(sc.results)
+    if known and sc.verdict is Verdict.GO:  # not a GO: nothing new, old blockers still open
+        title = (f"NO NEW FINDINGS against the baseline; {len(known)} known blocker"
+                 f"{'s' if len(known) != 1 else ''} still open")
     body = Text()
     for index, reason in enumerate(sc.reasons):
         body.append(("\n" if index else "") + "• " + clean(reason))
@@ -192,7 +199,7 @@ def _gap_table(gap: Gap, results: Sequence[Result]) -> Table:
         if len(r.evidence) > MAX_EVIDENCE:
             evidence.append(f"+{len(r.evidence) - MAX_EVIDENCE} more")
         if evidence:
-            lines.append(Padding(Text("  ".join(evidence), style="dim"), (0, 0, 0, 2)))
+            lines.append(Padding(Places(evidence), (0, 0, 0, 2)))
         cell = Group(*lines)
         status = Text(label, style=style)
         if r.in_baseline:
@@ -202,6 +209,71 @@ def _gap_table(gap: Gap, results: Sequence[Result]) -> Table:
         elif r.status is Status.PASS and r.credit and r.credit.value != "enforced":
             status.append(f" ({r.credit.value})")
         table.add_row(r.code, r.name, cell, f"w{r.due_week}", status)
+    return table
+
+
+def shorten_left(text: str, width: int) -> str:
+    """``text`` in at most ``width`` characters, cut from the left so that the file name and
+    line survive: ``…/anthropic/utils.py:123``, cut at a folder boundary where one fits."""
+    if len(text) <= width:
+        return text
+    if width <= 1:
+        return "…"[:width]
+    tail = text[len(text) - (width - 1):]
+    slash = tail.find("/")
+    if 0 <= slash < len(tail) - 1:
+        return "…" + tail[slash:]
+    return "…" + tail
+
+
+class Places:
+    """Evidence ``path:line`` items laid out in rows, two spaces apart; an item longer than
+    the row is shortened from the left (a terminal's right edge would cut the line number)."""
+
+    def __init__(self, items: Sequence[str], style: str = "dim") -> None:
+        self.items = list(items)
+        self.style = style
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        width = max(1, options.max_width)
+        rows: list[str] = []
+        for item in (shorten_left(i, width) for i in self.items):
+            if rows and len(rows[-1]) + 2 + len(item) <= width:
+                rows[-1] += "  " + item
+            else:
+                rows.append(item)
+        for row in rows:
+            yield Text(row, style=self.style, no_wrap=True, overflow="ignore")
+
+    def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
+        longest = max((len(i) for i in self.items), default=1)
+        names = max((len(i.rsplit("/", 1)[-1]) + 2 for i in self.items), default=1)
+        return Measurement(min(longest, names, 40), max(longest, len("  ".join(self.items))))
+
+
+COMPACT_PLACES = 3
+
+
+def _actions(sc: Scorecard, title: str) -> Table:
+    """Next actions, each with where it applies (``path:line``): the compact summary has no
+    check tables, so the places are shown here."""
+    by_name = {r.name: r for r in sc.results}
+    table = Table.grid(padding=(0, 1))
+    table.title = Text(title, style="bold")
+    table.title_justify = "left"
+    table.add_column(no_wrap=True, justify="right")
+    table.add_column(ratio=1)
+    for index, line in enumerate(sc.next_actions, 1):
+        result = by_name.get(line.split(" (", 1)[0])
+        cell: list[RenderableType] = [Text(clean(line))]
+        places = list(dict.fromkeys(clean(e) for e in result.evidence if e.line)) \
+            if result else []
+        if places:
+            shown = places[:COMPACT_PLACES]
+            if len(places) > COMPACT_PLACES:
+                shown.append(f"+{len(places) - COMPACT_PLACES} more")
+            cell.append(Places([f"at {shown[0]}", *shown[1:]]))
+        table.add_row(f" {index}.", Group(*cell))
     return table
 
 
