@@ -32,6 +32,21 @@ class ModuleMap:
         tops = {f.split("/")[-2] if f.endswith("/__init__.py") else f[:-3]
                 for f in files if f.count("/") <= 1 or f.startswith("src/")}
         self.external = EXTERNAL_ROOTS - (tops - PROVIDER_ROOTS)
+        self._bases: dict[str, set[str]] | None = None  # built on the first absolute import
+
+    def _bases_of(self, tail: str) -> set[str]:
+        """The folders ``base`` for which ``base/tail`` is a project file."""
+        if self._bases is None:
+            bases: dict[str, set[str]] = {}
+            for f in self.files:
+                cut = -1
+                while True:
+                    bases.setdefault(f[cut + 1:], set()).add(f[:max(cut, 0)])
+                    cut = f.find("/", cut + 1)
+                    if cut < 0:
+                        break
+            self._bases = bases
+        return self._bases.get(tail, _NO_BASES)
 
     def resolve(self, importer: str, level: int, module: str) -> str | None:
         """The project file a (possibly relative) import names, or None if external."""
@@ -71,7 +86,13 @@ class ModuleMap:
         if level == 0:
             if not module or module.split(".")[0] in self.external:
                 return None
-            bases = [*_ancestors(folder), "src"]
+            as_file, as_package = self._bases_of(rel + ".py"), self._bases_of(rel + "/__init__.py")
+            for base in (*_ancestors(folder), "src"):  # the nearest folder that has it
+                if base in as_file:
+                    return posixpath.join(base, rel + ".py")
+                if base in as_package:
+                    return posixpath.join(base, rel, "__init__.py")
+            return None
         else:
             base = folder
             for _ in range(level - 1):
@@ -87,6 +108,9 @@ class ModuleMap:
                 if candidate in self.files:
                     return candidate
         return None
+
+
+_NO_BASES: set[str] = set()
 
 
 def import_records(text: str) -> list[list[Any]]:
