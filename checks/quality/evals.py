@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from readiness.config import Config
-from readiness.evals import evalset
+from readiness.evals import Stats, evalset
 from readiness.evals.evalset import WorkflowEvals, describe, measured, percent
 from readiness.model import (
     Credit,
@@ -283,16 +283,28 @@ def accuracy_by_category(project: Project, config: Config) -> Finding:
                 continue
             value = measured(stats, how, confidence)
             if minimum is not None and (value is None or value < minimum):
-                below.append(f"{_label(flow)}/{name} {percent(value)} < {percent(minimum)}")
+                below.append(f"{_label(flow)}/{name} "
+                             f"{_shortfall(stats, value, minimum, how, confidence)}")
     evidence = _files(judged)
     if below:
-        return failed(f"below threshold: {', '.join(below)}; " + "; ".join(weakest), *evidence)
+        also = [f"too small to tell: {', '.join(small)}"] if small else []
+        return failed("; ".join([f"below threshold: {', '.join(below)}", *also, *weakest]),
+                      *evidence)
     if small or uncategorised:
         parts = [f"too small to tell: {', '.join(small)}"] if small else []
         if uncategorised:
             parts.append(f"no categories in {', '.join(uncategorised)}")
         return warned("; ".join(parts + weakest), *evidence, credit=Credit.ENFORCED)
     return passed("; ".join(weakest), *evidence)
+
+
+def _shortfall(stats: Stats, value: float | None, minimum: float, how: str,
+               confidence: float) -> str:
+    """The measured accuracy, and the interval's lower bound (so labelled) when it decides."""
+    if how != "lower_bound" or value is None:
+        return f"{percent(stats.accuracy)} < {percent(minimum)}"
+    return (f"{percent(stats.accuracy)} measured, {confidence:.0%} CI lower bound "
+            f"{percent(value)} < {percent(minimum)}")
 
 
 CHECKS = (accuracy_thresholds, eval_sample_size, eval_edge_cases, accuracy_meets_threshold,

@@ -131,12 +131,33 @@ def test_errors_count_as_not_passed(make_project: MakeProject) -> None:
 def test_by_category_names_weak_and_small_categories(make_project: MakeProject) -> None:
     weak = run(accuracy_by_category, project(make_project, minimum=0.85))
     assert weak.status is Status.FAIL
-    assert weak.message == ("below threshold: contracts/missing_clause 59.8% < 85.0%; contracts "
-                            "weakest: missing_clause 75.0% (95% CI 59.8%–85.8%, n=40)")
+    assert weak.message == ("below threshold: contracts/missing_clause 75.0% measured, 95% CI "
+                            "lower bound 59.8% < 85.0%; contracts weakest: missing_clause 75.0% "
+                            "(95% CI 59.8%–85.8%, n=40)")
     small = [("standard", 300, 291, ""), ("rare", 10, 8, "")]
     finding = run(accuracy_by_category, project(make_project, small, minimum=0.9))
     assert finding.status is Status.WARN
     assert finding.message.startswith("too small to tell: contracts/rare n=10 < 30;")
+
+
+def test_by_category_shows_the_measured_accuracy_and_labels_the_bound(
+        make_project: MakeProject) -> None:
+    # letters: 240 of 300 correct, 80.0% measured; the 95% lower bound is 75.1%.
+    groups = [("invoices", 300, 291, ""), ("letters", 300, 240, ""), ("memos", 12, 11, "")]
+    strict = run(accuracy_by_category, project(make_project, groups, minimum=0.78))
+    assert strict.status is Status.FAIL
+    assert strict.message.startswith(
+        "below threshold: contracts/letters 80.0% measured, 95% CI lower bound 75.1% < 78.0%; "
+        "too small to tell: contracts/memos n=12 < 30; contracts weakest: letters 80.0%")
+    assert "75.1% < 78.0%" in strict.message and "letters 75.1%" not in strict.message
+    # By the point estimate, 80.0% clears 78% and nothing but the small category is left.
+    lenient = run(accuracy_by_category, project(make_project, groups, minimum=0.78,
+                                                extra="    rule: point_estimate\n"))
+    assert lenient.status is Status.WARN
+    assert lenient.message.startswith("too small to tell: contracts/memos n=12 < 30;")
+    below = run(accuracy_by_category, project(make_project, groups, minimum=0.85,
+                                              extra="    rule: point_estimate\n"))
+    assert below.message.startswith("below threshold: contracts/letters 80.0% < 85.0%;")
     good = [("standard", 300, 291, ""), ("scanned", 200, 196, "")]
     assert run(accuracy_by_category, project(make_project, good, minimum=0.9)).status \
         is Status.PASS
