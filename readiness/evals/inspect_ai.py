@@ -34,7 +34,7 @@ from readiness.evals.parse import (
     decode_text,
     parse_json,
 )
-from readiness.evals.record import EvalRecord, FieldMapping, Outcome
+from readiness.evals.record import EvalRecord, FieldMapping, Outcome, name_field
 from readiness.evals.values import (
     as_dict,
     finite,
@@ -234,14 +234,14 @@ class _Context:
         numeric = number(value)
         if numeric is None:
             raise InputError("score value is a structure; name its key with "
-                             "fields: {score: 'scorer.key'}", path=where)
+                             f"{name_field('score', repr('scorer.key'))}", path=where)
         if finite(numeric) is None:
             return Outcome.ERROR, None
         threshold = self.mapping.threshold
         if threshold is None:
             if numeric not in (0.0, 1.0):
                 raise InputError(f"numeric score {numeric:g} needs a pass threshold "
-                                 "(fields: {threshold: ...} in readiness.yaml)", path=where)
+                                 f"({name_field('threshold')})", path=where)
             threshold = 1.0
         return (Outcome.PASS if numeric >= threshold else Outcome.FAIL), numeric
 
