@@ -14,14 +14,13 @@ no answer; booleans; numbers. Only ``C`` (or true, or a number at or above the t
 passes: a partial answer is not a correct one.
 
 Since inspect-ai 0.3.2xx archives are compressed with Zstandard (zip method 93), which
-Python reads natively only from 3.14; before that the optional ``zstandard`` package is
-used when installed, and otherwise the error says how to convert the log.
+Python reads natively only from 3.14 (``compression.zstd``, PEP 784); on 3.11-3.13 its
+backport ``backports.zstd`` (a dependency) gives the same module, so both read out of the box.
 """
 
 from __future__ import annotations
 
 import importlib
-import io
 import struct
 import zipfile
 from collections.abc import Iterator
@@ -145,27 +144,24 @@ def _raw_member(path: Path, info: zipfile.ZipInfo) -> bytes:
 
 
 def _zstd(data: bytes, display: str) -> bytes:
-    for module_name in ("compression.zstd", "zstandard"):  # Python 3.14+, then the package
+    # Python 3.14's compression.zstd, or its backport (a dependency on 3.11-3.13): one API.
+    for module_name in ("compression.zstd", "backports.zstd"):
         try:
             module: Any = importlib.import_module(module_name)
         except ImportError:
             continue
         try:
-            if module_name == "compression.zstd":
-                out: bytes = module.ZstdDecompressor().decompress(
-                    data, max_length=MAX_MEMBER_BYTES + 1)
-            else:
-                reader = module.ZstdDecompressor().stream_reader(io.BytesIO(data),
-                                                                 read_across_frames=True)
-                out = reader.read(MAX_MEMBER_BYTES + 1)
+            out: bytes = module.ZstdDecompressor().decompress(data,
+                                                              max_length=MAX_MEMBER_BYTES + 1)
         except Exception as exc:  # noqa: BLE001 - any decoder failure means a corrupt member
             raise ValueError(f"Zstandard data is corrupt: {exc}") from None
         if len(out) > MAX_MEMBER_BYTES:
             raise ValueError("member unpacks beyond the size limit")
         return out
     raise InputError(
-        "this .eval archive is Zstandard-compressed (inspect-ai 0.3.2xx and later), which "
-        "needs Python 3.14 or the 'zstandard' package; or convert it with "
+        "this .eval archive is Zstandard-compressed (inspect-ai 0.3.2xx and later) and no "
+        "Zstandard decoder is installed (reinstall readiness, which depends on "
+        "'backports.zstd' before Python 3.14); or convert it with "
         "'inspect log convert --to json'", path=display)
 
 
