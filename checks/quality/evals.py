@@ -3,22 +3,27 @@ accuracy overall and by category. All read the per-workflow results computed onc
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
+from readiness.checks.quality import evalgold
 from readiness.config import Config
 from readiness.evals import Stats, evalset
 from readiness.evals.evalset import WorkflowEvals, describe, measured, percent
+from readiness.evals.gold import tag_matches
 from readiness.model import (
     Credit,
     Evidence,
     Finding,
     Gap,
+    Status,
     check,
     failed,
+    not_applicable,
     passed,
     warned,
 )
 from readiness.project import Project
+from readiness.project.llmusage import NO_LLM, uses_llm
 
 NOTHING = ("no eval results found: list them under workflows[].evals in readiness.yaml or keep "
            "them in evals/ (promptfoo, Inspect, DeepEval, lm-eval, OpenAI evals, CSV/JSONL)")
@@ -50,7 +55,28 @@ def _judged(project: Project, config: Config) -> list[WorkflowEvals] | Finding:
     if (problem := _unreadable(flows)) is not None:
         return problem
     judged = [f for f in flows if f.summary is not None]
-    return judged or failed(NOTHING)
+    return judged or _no_results(project, config, flows)
+
+
+def _no_results(project: Project, config: Config, flows: tuple[WorkflowEvals, ...]) -> Finding:
+    """Nothing to measure accuracy on: name the gold sets that lack results, if any."""
+    if not uses_llm(project) and not config.get("workflows") and not any(f.files for f in flows):
+        return not_applicable(f"{NO_LLM}, and no eval results")
+    gold = evalset.gold(project, flows)
+    if gold.files:
+        return failed(evalgold.no_results(gold), *evalgold.evidence(gold))
+    names = [f.name for f in flows if f.configured]
+    return failed(f"no eval results for {', '.join(names)}" if names else NOTHING)
+
+
+def _gold_or_none(project: Project, config: Config, flows: tuple[WorkflowEvals, ...],
+                  judge: Callable[[Config, evalset.Gold], Finding]) -> Finding:
+    """With no results anywhere: the gold sets judged by ``judge``, or why nothing is judged."""
+    if uses_llm(project) or config.get("workflows") or any(f.files for f in flows):
+        gold = evalset.gold(project, flows)
+        if gold.files:
+            return judge(config, gold)
+    return _no_results(project, config, flows)
 
 
 def _min_per_category(config: Config, flow: WorkflowEvals) -> int:
@@ -87,6 +113,8 @@ def accuracy_thresholds(project: Project, config: Config) -> Finding:
     flows = config.get("workflows", [])
     if not flows:
         found = [f for f in _flows(project, config) if f.files]
+        if not found and not uses_llm(project):
+            return not_applicable(f"{NO_LLM}, and no eval results")
         hint = f" ({len(found[0].files)} eval files found, no threshold agreed yet)" \
             if found else ""
         return failed(f"no workflows in readiness.yaml{hint}")
@@ -130,23 +158,35 @@ def eval_sample_size(project: Project, config: Config) -> Finding:
     flows = _flows(project, config)
     if (problem := _unreadable(flows)) is not None:
         return problem
-    judged = [f for f in flows if f.summary is not None]
-    if not judged:
-        names = [f.name for f in flows if f.configured]
-        return failed(f"no eval results for {', '.join(names)}" if names else NOTHING)
+    if not any(f.summary is not None for f in flows):
+        return _gold_or_none(project, config, flows, evalgold.sample_size)
     short: list[str] = []
     fine: list[str] = []
     for flow in flows:
         need = int(flow.spec.get("min_examples") or config.threshold("min_examples") or 500)
-        n = flow.summary.overall.n if flow.summary else 0
-        (short if n < need else fine).append(f"{_label(flow)} {n}/{need}")
+        for label, n in _per_workflow(flow):
+            (short if n < need else fine).append(f"{label} {n}/{need}")
     if short:
         return failed(f"too few examples: {', '.join(short)}", *_files(flows))
     return passed(f"enough examples: {', '.join(fine)}", *_files(flows))
 
 
+def _per_workflow(flow: WorkflowEvals) -> list[tuple[str, int]]:
+    """The flow's example count, split by the results' workflow field when it has one (a
+    category never splits: it is a slice of one workflow's set)."""
+    if flow.summary is None:
+        return [(_label(flow), 0)]
+    split = flow.summary.by_workflow
+    if not split or (flow.configured and list(split) == [flow.name]):
+        return [(_label(flow), flow.summary.overall.n)]
+    out = [(name if not flow.configured or name == flow.name else f"{flow.name}/{name}",
+            part.overall.n) for name, part in split.items()]
+    rest = flow.summary.overall.n - sum(part.overall.n for part in split.values())
+    return out + ([(f"{_label(flow)} without a workflow", rest)] if rest else [])
+
+
 def _edge_tags(config: Config, flow: WorkflowEvals) -> list[str]:
-    return list(flow.spec.get("edge_case_tags") or ["edge_case", "edge-case", "edge"])
+    return list(flow.spec.get("edge_case_tags") or evalgold.DEFAULT_EDGE_TAGS)
 
 
 @check(code="QUA003", gap=Gap.QUALITY,
@@ -167,17 +207,22 @@ def eval_edge_cases(project: Project, config: Config) -> Finding:
     Collect the hard cases from the pilot and from the users' experience, tag them in the
     eval data, and list the tags under `edge_case_tags`.
     """
-    judged = _judged(project, config)
-    if isinstance(judged, Finding):
-        return judged
+    flows = _flows(project, config)
+    if (problem := _unreadable(flows)) is not None:
+        return problem
+    judged = [f for f in flows if f.summary is not None]
+    if not judged:
+        return _gold_or_none(project, config, flows, evalgold.edge_cases)
     missing: list[str] = []
     thin: list[str] = []
     fine: list[str] = []
     for flow in judged:
         assert flow.summary is not None
         tags = _edge_tags(config, flow)
-        count = sum(n for tag, n in flow.summary.tags.items() if tag in tags)
-        count += sum(s.n for cat, s in flow.summary.by_category.items() if cat in tags)
+        wanted = frozenset(t.lower() for t in tags)
+        count = sum(n for tag, n in flow.summary.tags.items() if tag_matches(tag, wanted))
+        count += sum(s.n for cat, s in flow.summary.by_category.items()
+                     if tag_matches(cat, wanted))
         need = _min_per_category(config, flow)
         text = f"{_label(flow)} {count} tagged {'/'.join(tags)}"
         (missing if count == 0 else thin if count < need else fine).append(text)
@@ -230,6 +275,10 @@ def accuracy_meets_threshold(project: Project, config: Config) -> Finding:
     evidence = _files(flows)
     if below:
         return failed("; ".join(below + above), *evidence)
+    if not above and not any(f.summary is not None for f in flows):
+        nothing = _no_results(project, config, flows)
+        if nothing.status is Status.NOT_APPLICABLE or evalset.gold(project, flows).files:
+            return nothing  # no model calls at all, or gold sets without results
     if not above:
         return failed("no workflow has both a min_accuracy and eval results"
                       + (f" ({', '.join(unjudged)})" if unjudged else ""), *evidence)

@@ -17,6 +17,8 @@ from readiness.errors import InputError
 if TYPE_CHECKING:
     from readiness.config import Config
     from readiness.evals import EvalRecord, EvalSummary, FieldMapping, Stats
+    from readiness.evals.gold import GoldGroup
+    from readiness.evals.goldfind import GoldFile
     from readiness.project import Project
 
 DISCOVERED = "(discovered)"
@@ -98,6 +100,25 @@ def _collect(project: Project, config: Config) -> tuple[WorkflowEvals, ...]:
 def for_project(project: Project, config: Config) -> tuple[WorkflowEvals, ...]:
     """Every configured workflow, plus discovered results when none names a file."""
     return project.shared("evals", lambda p: _collect(p, config))
+
+
+class Gold(NamedTuple):
+    """The gold sets of the project (labelled inputs without outcomes), split by workflow."""
+
+    files: tuple[GoldFile, ...]
+    groups: tuple[GoldGroup, ...]
+
+
+def gold(project: Project, flows: tuple[WorkflowEvals, ...]) -> Gold:
+    """Gold sets found in the project (the run's eval result files left out), once a run."""
+    def compute(p: Project) -> Gold:
+        from readiness.evals.gold import group
+        from readiness.evals.goldfind import find_gold
+
+        found = find_gold(p, frozenset(files(flows)))
+        return Gold(found, tuple(group([(f.path, row) for f in found for row in f.rows])))
+
+    return project.shared("evals.gold", compute)
 
 
 def files(flows: tuple[WorkflowEvals, ...]) -> list[str]:

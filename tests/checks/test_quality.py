@@ -63,7 +63,8 @@ def test_thresholds_agreed_pass_with_config_evidence(make_project: MakeProject) 
 
 
 def test_thresholds_missing_or_unagreed(make_project: MakeProject) -> None:
-    none = run(accuracy_thresholds, make_project({"readiness.yaml": "version: 1\n"}))
+    none = run(accuracy_thresholds, make_project({"readiness.yaml": "version: 1\n",
+                                                  "app.py": "import anthropic\n"}))
     assert none.status is Status.FAIL and none.message == "no workflows in readiness.yaml"
     nameless = make_project({"readiness.yaml": "version: 1\nworkflows:\n  - name: a\n"
                                                "    min_accuracy: 0.9\n  - name: b\n"})
@@ -90,7 +91,7 @@ def test_sample_size_on_discovered_promptfoo_results(make_project: MakeProject) 
     assert (finding.status, finding.message) == (
         Status.FAIL, "too few examples: discovered results 10/500")
     assert [str(e) for e in finding.evidence] == ["evals/output/results.json"]
-    nothing = run(eval_sample_size, make_project({"app.py": "x = 1\n"}))
+    nothing = run(eval_sample_size, make_project({"app.py": "import openai\n"}))
     assert nothing.status is Status.FAIL and nothing.message.startswith("no eval results found")
 
 
