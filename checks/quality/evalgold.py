@@ -28,17 +28,17 @@ def evidence(gold: Gold) -> list[Evidence]:
 
 
 def summary(gold: Gold) -> str:
-    """``gold set evals/gold.jsonl (612 labelled inputs)`` for the messages."""
+    """``gold set evals/gold.jsonl`` (or the first three of several) for the messages."""
     paths = [f.path for f in gold.files]
     shown = ", ".join(paths[:3]) + (f" and {len(paths) - 3} more" if len(paths) > 3 else "")
-    total = sum(g.distinct for g in gold.groups)
-    return f"gold set{'s' if len(paths) > 1 else ''} {shown} ({total} labelled inputs)"
+    return f"gold set{'s' if len(paths) > 1 else ''} {shown}"
 
 
 def no_results(gold: Gold) -> str:
     """The accuracy checks' message when only gold sets exist."""
-    return f"no eval results: {summary(gold)} {'have' if len(gold.files) > 1 else 'has'} " \
-           f"{NO_ACCURACY}"
+    total = sum(g.distinct for g in gold.groups)
+    return (f"no eval results: {summary(gold)} ({total} labelled inputs) "
+            f"{'have' if len(gold.files) > 1 else 'has'} {NO_ACCURACY}")
 
 
 def _spec(config: Config, group: GoldGroup) -> Mapping[str, Any]:
@@ -46,7 +46,9 @@ def _spec(config: Config, group: GoldGroup) -> Mapping[str, Any]:
 
 
 def _label(group: GoldGroup) -> str:
-    return group.workflow or "gold set"
+    if group.workflow:
+        return group.workflow
+    return group.files[0] if len(group.files) == 1 else "gold sets without a workflow"
 
 
 def _duplicates(gold: Gold) -> str:
@@ -64,7 +66,7 @@ def sample_size(config: Config, gold: Gold) -> Finding:
         need = int(spec.get("min_examples") or config.threshold("min_examples") or 500)
         (short if group.distinct < need else fine).append(
             f"{_label(group)} {group.distinct}/{need}")
-    tail = f" ({summary(gold)}; {NO_ACCURACY}){_duplicates(gold)}"
+    tail = f" distinct inputs in {summary(gold)}{_duplicates(gold)}; {NO_ACCURACY}"
     if short:
         return failed(f"too few examples: {', '.join(short)}{tail}", *evidence(gold))
     return passed(f"enough examples: {', '.join(fine)}{tail}", *evidence(gold))
@@ -82,7 +84,7 @@ def edge_cases(config: Config, gold: Gold) -> Finding:
         count = group.edge_cases(frozenset(t.lower() for t in tags))
         text = f"{_label(group)} {count} tagged {'/'.join(tags)}"
         (missing if count == 0 else thin if count < need else fine).append(text)
-    tail = f" ({summary(gold)})"
+    tail = f" in {summary(gold)}"
     if missing:
         return failed(f"no edge cases: {'; '.join(missing)}{tail}", *evidence(gold))
     if thin:

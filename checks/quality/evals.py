@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 
 from readiness.checks.quality import evalgold
+
 from readiness.config import Config
 from readiness.evals import Stats, evalset
 from readiness.evals.evalset import WorkflowEvals, describe, measured, percent
@@ -41,7 +42,14 @@ def _files(flows: Iterable[WorkflowEvals]) -> list[Evidence]:
     return list(seen.values())
 
 
-def _unreadable(flows: Iterable[WorkflowEvals]) -> Finding | None:
+def _unreadable(flows: Iterable[WorkflowEvals], config: Config) -> Finding | None:
+    """A configured eval path that matches nothing, or a file that cannot be read."""
+    for flow in flows:
+        for key in flow.unmatched:
+            where = config.evidence(key)
+            return failed(f"eval path {config.get(key)!r} of workflow {flow.name} matches no "
+                          "file in the repository: fix the path in readiness.yaml (or run "
+                          "the evals that write it)", *([where] if where else []))
     for flow in flows:
         if flow.error is not None:
             where = [Evidence(flow.error.path, flow.error.line)] if flow.error.path else []
@@ -52,7 +60,7 @@ def _unreadable(flows: Iterable[WorkflowEvals]) -> Finding | None:
 def _judged(project: Project, config: Config) -> list[WorkflowEvals] | Finding:
     """The workflows with results, or the finding that says why none can be judged."""
     flows = _flows(project, config)
-    if (problem := _unreadable(flows)) is not None:
+    if (problem := _unreadable(flows, config)) is not None:
         return problem
     judged = [f for f in flows if f.summary is not None]
     return judged or _no_results(project, config, flows)
@@ -156,7 +164,7 @@ def eval_sample_size(project: Project, config: Config) -> Finding:
     workflow has the minimum, and keep them in the eval set.
     """
     flows = _flows(project, config)
-    if (problem := _unreadable(flows)) is not None:
+    if (problem := _unreadable(flows, config)) is not None:
         return problem
     if not any(f.summary is not None for f in flows):
         return _gold_or_none(project, config, flows, evalgold.sample_size)
@@ -208,7 +216,7 @@ def eval_edge_cases(project: Project, config: Config) -> Finding:
     eval data, and list the tags under `edge_case_tags`.
     """
     flows = _flows(project, config)
-    if (problem := _unreadable(flows)) is not None:
+    if (problem := _unreadable(flows, config)) is not None:
         return problem
     judged = [f for f in flows if f.summary is not None]
     if not judged:
@@ -254,7 +262,7 @@ def accuracy_meets_threshold(project: Project, config: Config) -> Finding:
     the users accept lower accuracy with human review, record that agreement instead.
     """
     flows = _flows(project, config)
-    if (problem := _unreadable(flows)) is not None:
+    if (problem := _unreadable(flows, config)) is not None:
         return problem
     confidence = _confidence(config)
     below: list[str] = []

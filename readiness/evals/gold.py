@@ -63,7 +63,10 @@ class GoldRow(NamedTuple):
     tags: tuple[str, ...]
 
 
-def read_gold(path: Path, display: str, keys: Keys = Keys()) -> list[GoldRow]:
+NO_KEYS = Keys()
+
+
+def read_gold(path: Path, display: str, keys: Keys = NO_KEYS) -> list[GoldRow]:
     """The labelled rows of a gold set, NotGold if it is not one, InputError if malformed."""
     rows = [_row(obj, where, keys) for where, obj in _objects(path, display)]
     labelled = [r for r in rows if r is not None]

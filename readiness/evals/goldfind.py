@@ -16,7 +16,7 @@ the file that names them, then from the repository's root, and only to files ins
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -55,8 +55,10 @@ class Ref(NamedTuple):
     expected_key: str | None = None
 
 
-def find_gold(project: Project, results: frozenset[str]) -> tuple[GoldFile, ...]:
-    """Every gold set in the project, the files in ``results`` (eval results) left out."""
+def find_gold(project: Project, results: frozenset[str],
+              configured: Mapping[str, str]) -> tuple[GoldFile, ...]:
+    """Every gold set in the project, the files in ``results`` (eval results) left out;
+    ``configured`` gold sets (file -> workflow) are read wherever they are."""
     named: dict[str, tuple[str, Keys]] = {}
     for rel, ref in _references(project):
         for target in _resolve(project, rel, ref.target):
@@ -64,9 +66,12 @@ def find_gold(project: Project, results: frozenset[str]) -> tuple[GoldFile, ...]
                                                                  ref.expected_key)))
     candidates = [rel for rel in project.files if rel.lower().endswith(SUFFIXES)
                   and (_in_gold_folder(rel) or rel in named or _is_promptfoo_config(rel))]
+    candidates += [rel for rel in configured if rel in project.files]
     found: list[GoldFile] = []
     for rel in sorted(set(candidates) - results):
         via, keys = named.get(rel, (None, Keys()))
+        if rel in configured:
+            via = f"workflow {configured[rel]} in readiness.yaml"
         try:
             rows = read_gold(project.root / rel, rel, keys)
         except (NotGold, InputError):
