@@ -46,10 +46,10 @@ def _unreadable(flows: Iterable[WorkflowEvals], config: Config) -> Finding | Non
     """A configured eval path that matches nothing, or a file that cannot be read."""
     for flow in flows:
         for key in flow.unmatched:
-            where = config.evidence(key)
+            line = config.evidence(key)
             return failed(f"eval path {config.get(key)!r} of workflow {flow.name} matches no "
                           "file in the repository: fix the path in readiness.yaml (or run "
-                          "the evals that write it)", *([where] if where else []))
+                          "the evals that write it)", *([line] if line else []))
     for flow in flows:
         if flow.error is not None:
             where = [Evidence(flow.error.path, flow.error.line)] if flow.error.path else []
