@@ -82,7 +82,10 @@ def test_sample_size(make_project: MakeProject) -> None:
     short = run(eval_sample_size, project(make_project, extra="    min_examples: 600\n"))
     assert (short.status, short.message) == (Status.FAIL, "too few examples: contracts 540/600")
     missing = make_project({"readiness.yaml": WORKFLOW.format(min=0.9, extra="")})
-    assert run(eval_sample_size, missing).message == "no eval results for contracts"
+    finding = run(eval_sample_size, missing)
+    assert finding.message.startswith("eval path 'evals/contracts.csv' of workflow contracts "
+                                      "matches no file in the repository")
+    assert [str(e) for e in finding.evidence] == ["readiness.yaml:7"]
 
 
 def test_sample_size_on_discovered_promptfoo_results(make_project: MakeProject) -> None:
