@@ -26,8 +26,9 @@ from readiness.model import (
 from readiness.project import Project
 from readiness.project.llmusage import NO_LLM, uses_llm
 
-NOTHING = ("no eval results found: list them under workflows[].evals in readiness.yaml or keep "
-           "them in evals/ (promptfoo, Inspect, DeepEval, lm-eval, OpenAI evals, CSV/JSONL)")
+NOTHING = ("no eval results found, and no gold set (inputs with expected outputs): list them "
+           "under workflows[].evals in readiness.yaml or keep them in evals/ (promptfoo, "
+           "Inspect, DeepEval, lm-eval, OpenAI evals, CSV/JSONL)")
 
 
 def _flows(project: Project, config: Config) -> tuple[WorkflowEvals, ...]:
@@ -153,7 +154,15 @@ def eval_sample_size(project: Project, config: Config) -> Finding:
     """What it checks:
     Each workflow's eval results hold at least `min_examples` examples (the workflow's own
     setting, else `thresholds.min_examples`, 500 in the base profile). Without workflows
-    in readiness.yaml, the results found in evals/ or eval/ folders are judged as one set.
+    in readiness.yaml, the results found in evals/ or eval/ folders are judged as one set,
+    split by their workflow (or task) column if they have one; a category never splits.
+    Without any results, the gold sets the team keeps count: labelled inputs with expected
+    outputs in evals/, datasets/, golden/, tests/data and the like, or named by a harness
+    (promptfoo `tests:`, Inspect `json_dataset`/`csv_dataset`, DeepEval
+    `add_test_cases_from_json_file`, a scoring script's `default=` path). Distinct inputs
+    are counted, not rows. A configured eval path that matches no file is a finding that
+    names its readiness.yaml line. Not applicable when the code calls no model and there
+    are no evals and no workflows.
 
     Why it matters:
     95% on 50 cherry-picked examples says little: its 95% interval spans roughly 87-98%,
@@ -205,7 +214,9 @@ def eval_edge_cases(project: Project, config: Config) -> Finding:
     """What it checks:
     Each workflow's eval results contain examples tagged (or categorised) with one of its
     `edge_case_tags` (default: edge_case, edge-case, edge), at least `min_per_category` of
-    them.
+    them; without results, its gold set's distinct inputs are counted. Tags come from a tags
+    field, nested `metadata.tags`, a true `edge_case` column or `edge_case:<kind>` slice
+    columns, and match as whole tokens (`edge_case:ocr` counts, `edge-router` does not).
 
     Why it matters:
     Production is the vendor named seven ways, the contract missing a clause, the
@@ -305,7 +316,9 @@ def accuracy_by_category(project: Project, config: Config) -> Finding:
     Within each workflow, every category of example (document type, language, edge case)
     has at least `min_per_category` examples and meets the workflow's threshold by the same
     rule as the overall figure. The weakest category is always named. A category with too
-    few examples is reported as too small to tell, never as a pass.
+    few examples is reported as too small to tell, never as a pass. The measured accuracy
+    is shown; under `accuracy_rule: lower_bound` the interval's lower bound, labelled as
+    such, is what is compared. A gold set without results cannot be judged for accuracy.
 
     Why it matters:
     An overall 92% can hide a category at 61%: the upside-down scans, the German contracts.
