@@ -183,3 +183,16 @@ def test_eval_checks_not_applicable_without_model_calls(make_project: MakeProjec
     # ... and a project that lists workflows is judged whatever its code looks like.
     configured = make_project({**plain, "readiness.yaml": CONFIGURED.format(path="e.csv")})
     assert run(eval_sample_size, configured).status is Status.FAIL
+
+
+def test_result_tags_match_whole_tokens(make_project: MakeProject) -> None:
+    sliced = make_project({**APP, "evals/results.csv": csv_rows(
+        [("general", 500, 480, ""), ("scans", 40, 30, "edge_case:ocr")])})
+    finding = run(eval_edge_cases, sliced)
+    assert (finding.status, finding.message) == (
+        Status.PASS, "edge cases present: discovered results 40 tagged edge_case/edge-case/edge")
+    product = make_project({**APP, "evals/results.csv": csv_rows(
+        [("general", 500, 480, ""), ("routers", 40, 30, "edge-router")])})
+    finding = run(eval_edge_cases, product)
+    assert finding.status is Status.FAIL
+    assert finding.message == "no edge cases: discovered results 0 tagged edge_case/edge-case/edge"
