@@ -270,6 +270,21 @@ def test_evals_command_table_and_json() -> None:
     assert code == 2 and "README.md" in err and "Traceback" not in err
 
 
+def test_evals_command_errors_name_the_flags_not_readiness_yaml(tmp_path: Path) -> None:
+    table = tmp_path / "graded.csv"
+    table.write_text("id,kind,verdict,score\n1,nda,yes,0.4\n", encoding="utf-8")
+    code, _, err = invoke("evals", str(table), "--correct", "is_correct")
+    assert code == 2 and "Traceback" not in err
+    assert "column 'is_correct' (--correct) is not in the header" in err
+    assert "readiness.yaml" not in err and "fields." not in err
+    code, _, err = invoke("evals", str(table), "--score", "score")
+    assert code == 2 and "no threshold: set --threshold ..." in err
+    assert "readiness.yaml" not in err
+    code, _, err = invoke("evals", str(table))  # no flags, no conventional outcome column
+    assert code == 2 and "name the fields with --id, --category and --correct" in err
+    assert "readiness.yaml" not in err
+
+
 def test_usage_command_json() -> None:
     from tests.checks.test_quality import REPO
 

@@ -123,7 +123,8 @@ def test_quoted_cells_with_commas_and_newlines(tmp_path: Path) -> None:
      "r.csv:1: column 'is_correct' (fields.correct) appears more than once; columns: "
      "doc_id, doc_type, is_correct, is_correct"),
     ("id,score\n1,0.5\n", FieldMapping(score="score"),
-     "r.csv: field mapping gives score 'score' but no threshold: add fields: {threshold: ...}"),
+     "r.csv: field mapping gives score 'score' but no threshold: set threshold: ... in "
+     "readiness.yaml"),
     ("id,score\n1,high\n", FieldMapping(score="score", threshold=0.5),
      "r.csv:2: row 1: score 'high' is not a number"),
     ("id,correct,passed\n1,yes,yes\n", None,
@@ -135,8 +136,8 @@ def test_quoted_cells_with_commas_and_newlines(tmp_path: Path) -> None:
     ('doc_id,doc_type,is_correct\n1,"nda,yes\n', CLIENT,
      "r.csv:2: malformed CSV (unexpected end of data)"),
     ("id,category\n", FieldMapping(id="id"),
-     "r.csv: field mapping names neither 'correct' nor 'score': cannot tell which examples "
-     "passed"),
+     "r.csv: field mapping names neither 'fields.correct' nor 'fields.score': cannot tell which "
+     "examples passed"),
 ])
 def test_malformed_generic_csv(tmp_path: Path, text: str, mapping: FieldMapping | None,
                                message: str) -> None:

@@ -3,25 +3,32 @@ accuracy overall and by category. All read the per-workflow results computed onc
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+
+from readiness.checks.quality import evalgold
 
 from readiness.config import Config
-from readiness.evals import evalset
+from readiness.evals import Stats, evalset
 from readiness.evals.evalset import WorkflowEvals, describe, measured, percent
+from readiness.evals.gold import tag_matches
 from readiness.model import (
     Credit,
     Evidence,
     Finding,
     Gap,
+    Status,
     check,
     failed,
+    not_applicable,
     passed,
     warned,
 )
 from readiness.project import Project
+from readiness.project.llmusage import NO_LLM, uses_llm
 
-NOTHING = ("no eval results found: list them under workflows[].evals in readiness.yaml or keep "
-           "them in evals/ (promptfoo, Inspect, DeepEval, lm-eval, OpenAI evals, CSV/JSONL)")
+NOTHING = ("no eval results found, and no gold set (inputs with expected outputs): list them "
+           "under workflows[].evals in readiness.yaml or keep them in evals/ (promptfoo, "
+           "Inspect, DeepEval, lm-eval, OpenAI evals, CSV/JSONL)")
 
 
 def _flows(project: Project, config: Config) -> tuple[WorkflowEvals, ...]:
@@ -36,7 +43,14 @@ def _files(flows: Iterable[WorkflowEvals]) -> list[Evidence]:
     return list(seen.values())
 
 
-def _unreadable(flows: Iterable[WorkflowEvals]) -> Finding | None:
+def _unreadable(flows: Iterable[WorkflowEvals], config: Config) -> Finding | None:
+    """A configured eval path that matches nothing, or a file that cannot be read."""
+    for flow in flows:
+        for key in flow.unmatched:
+            line = config.evidence(key)
+            return failed(f"eval path {config.get(key)!r} of workflow {flow.name} matches no "
+                          "file in the repository: fix the path in readiness.yaml (or run "
+                          "the evals that write it)", *([line] if line else []))
     for flow in flows:
         if flow.error is not None:
             where = [Evidence(flow.error.path, flow.error.line)] if flow.error.path else []
@@ -47,10 +61,31 @@ def _unreadable(flows: Iterable[WorkflowEvals]) -> Finding | None:
 def _judged(project: Project, config: Config) -> list[WorkflowEvals] | Finding:
     """The workflows with results, or the finding that says why none can be judged."""
     flows = _flows(project, config)
-    if (problem := _unreadable(flows)) is not None:
+    if (problem := _unreadable(flows, config)) is not None:
         return problem
     judged = [f for f in flows if f.summary is not None]
-    return judged or failed(NOTHING)
+    return judged or _no_results(project, config, flows)
+
+
+def _no_results(project: Project, config: Config, flows: tuple[WorkflowEvals, ...]) -> Finding:
+    """Nothing to measure accuracy on: name the gold sets that lack results, if any."""
+    if not uses_llm(project) and not config.get("workflows") and not any(f.files for f in flows):
+        return not_applicable(f"{NO_LLM}, and no eval results")
+    gold = evalset.gold(project, flows)
+    if gold.files:
+        return failed(evalgold.no_results(gold), *evalgold.evidence(gold))
+    names = [f.name for f in flows if f.configured]
+    return failed(f"no eval results for {', '.join(names)}" if names else NOTHING)
+
+
+def _gold_or_none(project: Project, config: Config, flows: tuple[WorkflowEvals, ...],
+                  judge: Callable[[Config, evalset.Gold], Finding]) -> Finding:
+    """With no results anywhere: the gold sets judged by ``judge``, or why nothing is judged."""
+    if uses_llm(project) or config.get("workflows") or any(f.files for f in flows):
+        gold = evalset.gold(project, flows)
+        if gold.files:
+            return judge(config, gold)
+    return _no_results(project, config, flows)
 
 
 def _min_per_category(config: Config, flow: WorkflowEvals) -> int:
@@ -87,6 +122,8 @@ def accuracy_thresholds(project: Project, config: Config) -> Finding:
     flows = config.get("workflows", [])
     if not flows:
         found = [f for f in _flows(project, config) if f.files]
+        if not found and not uses_llm(project):
+            return not_applicable(f"{NO_LLM}, and no eval results")
         hint = f" ({len(found[0].files)} eval files found, no threshold agreed yet)" \
             if found else ""
         return failed(f"no workflows in readiness.yaml{hint}")
@@ -117,7 +154,15 @@ def eval_sample_size(project: Project, config: Config) -> Finding:
     """What it checks:
     Each workflow's eval results hold at least `min_examples` examples (the workflow's own
     setting, else `thresholds.min_examples`, 500 in the base profile). Without workflows
-    in readiness.yaml, the results found in evals/ or eval/ folders are judged as one set.
+    in readiness.yaml, the results found in evals/ or eval/ folders are judged as one set,
+    split by their workflow (or task) column if they have one; a category never splits.
+    Without any results, the gold sets the team keeps count: labelled inputs with expected
+    outputs in evals/, datasets/, golden/, tests/data and the like, or named by a harness
+    (promptfoo `tests:`, Inspect `json_dataset`/`csv_dataset`, DeepEval
+    `add_test_cases_from_json_file`, a scoring script's `default=` path). Distinct inputs
+    are counted, not rows. A configured eval path that matches no file is a finding that
+    names its readiness.yaml line. Not applicable when the code calls no model and there
+    are no evals and no workflows.
 
     Why it matters:
     95% on 50 cherry-picked examples says little: its 95% interval spans roughly 87-98%,
@@ -128,25 +173,37 @@ def eval_sample_size(project: Project, config: Config) -> Finding:
     workflow has the minimum, and keep them in the eval set.
     """
     flows = _flows(project, config)
-    if (problem := _unreadable(flows)) is not None:
+    if (problem := _unreadable(flows, config)) is not None:
         return problem
-    judged = [f for f in flows if f.summary is not None]
-    if not judged:
-        names = [f.name for f in flows if f.configured]
-        return failed(f"no eval results for {', '.join(names)}" if names else NOTHING)
+    if not any(f.summary is not None for f in flows):
+        return _gold_or_none(project, config, flows, evalgold.sample_size)
     short: list[str] = []
     fine: list[str] = []
     for flow in flows:
         need = int(flow.spec.get("min_examples") or config.threshold("min_examples") or 500)
-        n = flow.summary.overall.n if flow.summary else 0
-        (short if n < need else fine).append(f"{_label(flow)} {n}/{need}")
+        for label, n in _per_workflow(flow):
+            (short if n < need else fine).append(f"{label} {n}/{need}")
     if short:
         return failed(f"too few examples: {', '.join(short)}", *_files(flows))
     return passed(f"enough examples: {', '.join(fine)}", *_files(flows))
 
 
+def _per_workflow(flow: WorkflowEvals) -> list[tuple[str, int]]:
+    """The flow's example count, split by the results' workflow field when it has one (a
+    category never splits: it is a slice of one workflow's set)."""
+    if flow.summary is None:
+        return [(_label(flow), 0)]
+    split = flow.summary.by_workflow
+    if not split or (flow.configured and list(split) == [flow.name]):
+        return [(_label(flow), flow.summary.overall.n)]
+    out = [(name if not flow.configured or name == flow.name else f"{flow.name}/{name}",
+            part.overall.n) for name, part in split.items()]
+    rest = flow.summary.overall.n - sum(part.overall.n for part in split.values())
+    return out + ([(f"{_label(flow)} without a workflow", rest)] if rest else [])
+
+
 def _edge_tags(config: Config, flow: WorkflowEvals) -> list[str]:
-    return list(flow.spec.get("edge_case_tags") or ["edge_case", "edge-case", "edge"])
+    return list(flow.spec.get("edge_case_tags") or evalgold.DEFAULT_EDGE_TAGS)
 
 
 @check(code="QUA003", gap=Gap.QUALITY,
@@ -157,7 +214,9 @@ def eval_edge_cases(project: Project, config: Config) -> Finding:
     """What it checks:
     Each workflow's eval results contain examples tagged (or categorised) with one of its
     `edge_case_tags` (default: edge_case, edge-case, edge), at least `min_per_category` of
-    them.
+    them; without results, its gold set's distinct inputs are counted. Tags come from a tags
+    field, nested `metadata.tags`, a true `edge_case` column or `edge_case:<kind>` slice
+    columns, and match as whole tokens (`edge_case:ocr` counts, `edge-router` does not).
 
     Why it matters:
     Production is the vendor named seven ways, the contract missing a clause, the
@@ -167,17 +226,22 @@ def eval_edge_cases(project: Project, config: Config) -> Finding:
     Collect the hard cases from the pilot and from the users' experience, tag them in the
     eval data, and list the tags under `edge_case_tags`.
     """
-    judged = _judged(project, config)
-    if isinstance(judged, Finding):
-        return judged
+    flows = _flows(project, config)
+    if (problem := _unreadable(flows, config)) is not None:
+        return problem
+    judged = [f for f in flows if f.summary is not None]
+    if not judged:
+        return _gold_or_none(project, config, flows, evalgold.edge_cases)
     missing: list[str] = []
     thin: list[str] = []
     fine: list[str] = []
     for flow in judged:
         assert flow.summary is not None
         tags = _edge_tags(config, flow)
-        count = sum(n for tag, n in flow.summary.tags.items() if tag in tags)
-        count += sum(s.n for cat, s in flow.summary.by_category.items() if cat in tags)
+        wanted = frozenset(t.lower() for t in tags)
+        count = sum(n for tag, n in flow.summary.tags.items() if tag_matches(tag, wanted))
+        count += sum(s.n for cat, s in flow.summary.by_category.items()
+                     if tag_matches(cat, wanted))
         need = _min_per_category(config, flow)
         text = f"{_label(flow)} {count} tagged {'/'.join(tags)}"
         (missing if count == 0 else thin if count < need else fine).append(text)
@@ -209,7 +273,7 @@ def accuracy_meets_threshold(project: Project, config: Config) -> Finding:
     the users accept lower accuracy with human review, record that agreement instead.
     """
     flows = _flows(project, config)
-    if (problem := _unreadable(flows)) is not None:
+    if (problem := _unreadable(flows, config)) is not None:
         return problem
     confidence = _confidence(config)
     below: list[str] = []
@@ -230,6 +294,10 @@ def accuracy_meets_threshold(project: Project, config: Config) -> Finding:
     evidence = _files(flows)
     if below:
         return failed("; ".join(below + above), *evidence)
+    if not above and not any(f.summary is not None for f in flows):
+        nothing = _no_results(project, config, flows)
+        if nothing.status is Status.NOT_APPLICABLE or evalset.gold(project, flows).files:
+            return nothing  # no model calls at all, or gold sets without results
     if not above:
         return failed("no workflow has both a min_accuracy and eval results"
                       + (f" ({', '.join(unjudged)})" if unjudged else ""), *evidence)
@@ -248,7 +316,9 @@ def accuracy_by_category(project: Project, config: Config) -> Finding:
     Within each workflow, every category of example (document type, language, edge case)
     has at least `min_per_category` examples and meets the workflow's threshold by the same
     rule as the overall figure. The weakest category is always named. A category with too
-    few examples is reported as too small to tell, never as a pass.
+    few examples is reported as too small to tell, never as a pass. The measured accuracy
+    is shown; under `accuracy_rule: lower_bound` the interval's lower bound, labelled as
+    such, is what is compared. A gold set without results cannot be judged for accuracy.
 
     Why it matters:
     An overall 92% can hide a category at 61%: the upside-down scans, the German contracts.
@@ -283,16 +353,28 @@ def accuracy_by_category(project: Project, config: Config) -> Finding:
                 continue
             value = measured(stats, how, confidence)
             if minimum is not None and (value is None or value < minimum):
-                below.append(f"{_label(flow)}/{name} {percent(value)} < {percent(minimum)}")
+                below.append(f"{_label(flow)}/{name} "
+                             f"{_shortfall(stats, value, minimum, how, confidence)}")
     evidence = _files(judged)
     if below:
-        return failed(f"below threshold: {', '.join(below)}; " + "; ".join(weakest), *evidence)
+        also = [f"too small to tell: {', '.join(small)}"] if small else []
+        return failed("; ".join([f"below threshold: {', '.join(below)}", *also, *weakest]),
+                      *evidence)
     if small or uncategorised:
         parts = [f"too small to tell: {', '.join(small)}"] if small else []
         if uncategorised:
             parts.append(f"no categories in {', '.join(uncategorised)}")
         return warned("; ".join(parts + weakest), *evidence, credit=Credit.ENFORCED)
     return passed("; ".join(weakest), *evidence)
+
+
+def _shortfall(stats: Stats, value: float | None, minimum: float, how: str,
+               confidence: float) -> str:
+    """The measured accuracy, and the interval's lower bound (so labelled) when it decides."""
+    if how != "lower_bound" or value is None:
+        return f"{percent(stats.accuracy)} < {percent(minimum)}"
+    return (f"{percent(stats.accuracy)} measured, {confidence:.0%} CI lower bound "
+            f"{percent(value)} < {percent(minimum)}")
 
 
 CHECKS = (accuracy_thresholds, eval_sample_size, eval_edge_cases, accuracy_meets_threshold,

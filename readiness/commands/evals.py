@@ -12,13 +12,15 @@ def evals_text(files: tuple[Path, ...], fields: dict[str, Any], fmt: str) -> str
     from readiness.errors import ReadinessError
     from readiness.evals import EvalSource, read_eval_files, summarise
     from readiness.evals.evalset import mapping
+    from readiness.evals.record import fields_from_flags
 
     if not files:
         raise ReadinessError("give one or more eval result files (see `readiness evals --help`)")
     field_map = mapping({"fields": {k: v for k, v in fields.items() if k != "threshold" and v},
                          "threshold": fields.get("threshold")})
     sources = [EvalSource(f, str(f), field_map) for f in files]
-    summary = summarise(read_eval_files(sources))
+    with fields_from_flags():  # errors name --correct/--score, not readiness.yaml
+        summary = summarise(read_eval_files(sources))
     if fmt == "json":
         data = summary.to_json()
         data["files"] = [str(f) for f in files]

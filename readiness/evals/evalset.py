@@ -17,6 +17,8 @@ from readiness.errors import InputError
 if TYPE_CHECKING:
     from readiness.config import Config
     from readiness.evals import EvalRecord, EvalSummary, FieldMapping, Stats
+    from readiness.evals.gold import GoldGroup
+    from readiness.evals.goldfind import GoldFile
     from readiness.project import Project
 
 DISCOVERED = "(discovered)"
@@ -31,6 +33,8 @@ class WorkflowEvals(NamedTuple):
     summary: EvalSummary | None
     error: InputError | None = None
     newest: Mapping[str, datetime.datetime] = {}  # per file: its newest run timestamp
+    labelled: tuple[str, ...] = ()  # configured files that are gold sets (no outcome column)
+    unmatched: tuple[str, ...] = ()  # dotted config keys of eval paths that match no file
 
     @property
     def configured(self) -> bool:
@@ -51,42 +55,59 @@ def mapping(entry: Mapping[str, Any]) -> FieldMapping | None:
 
 
 def _read(project: Project, name: str, spec: Mapping[str, Any],
-          entries: list[Mapping[str, Any]]) -> WorkflowEvals:
+          entries: list[Mapping[str, Any]], key: str = "") -> WorkflowEvals:
     from readiness.evals import EvalSource, read_eval_file, summarise
+    from readiness.evals.generic import NoOutcomeColumn
     from readiness.telemetry.usage import shown
 
     sources = []
-    for entry in entries:
-        for rel in project.glob(entry["path"]) or ([entry["path"]] if project.exists(
-                entry["path"]) else []):
+    unmatched: list[str] = []
+    for index, entry in enumerate(entries):
+        matched = project.glob(entry["path"]) or ([entry["path"]] if project.exists(
+            entry["path"]) else [])
+        if not matched and key:
+            unmatched.append(f"{key}.{index}.path")
+        for rel in matched:
             sources.append(EvalSource(shown(project.root, rel), rel, mapping(entry),
                                       None if name == DISCOVERED else name))
-    files = tuple(s.display for s in sources)
     if not sources:
-        return WorkflowEvals(name, spec, files, None)
+        return WorkflowEvals(name, spec, (), None, unmatched=tuple(unmatched))
     newest: dict[str, datetime.datetime] = {}
+    labelled: list[str] = []
 
     def records() -> Iterator[EvalRecord]:
         # one pass: the summary and each file's newest run timestamp (for eval-freshness)
         for source in sources:
-            for record in read_eval_file(source.path, display=source.display,
-                                         mapping=source.mapping, workflow=source.workflow):
-                stamp = record.timestamp
-                if stamp is not None and (source.display not in newest
-                                          or stamp > newest[source.display]):
-                    newest[source.display] = stamp
-                yield record
+            started = False
+            try:
+                for record in read_eval_file(source.path, display=source.display,
+                                             mapping=source.mapping, workflow=source.workflow):
+                    started = True
+                    stamp = record.timestamp
+                    if stamp is not None and (source.display not in newest
+                                              or stamp > newest[source.display]):
+                        newest[source.display] = stamp
+                    yield record
+            except NoOutcomeColumn:
+                if started:
+                    raise
+                labelled.append(source.display)  # a gold set: counted as one, not as results
 
     try:
-        return WorkflowEvals(name, spec, files, summarise(records()), None, newest)
+        summary = summarise(records())
     except InputError as error:
-        return WorkflowEvals(name, spec, files, None, error, newest)
+        return WorkflowEvals(name, spec, tuple(s.display for s in sources), None, error,
+                             newest, unmatched=tuple(unmatched))
+    files = tuple(s.display for s in sources if s.display not in labelled)
+    return WorkflowEvals(name, spec, files, summary if files else None, None, newest,
+                         tuple(labelled), tuple(unmatched))
 
 
 def _collect(project: Project, config: Config) -> tuple[WorkflowEvals, ...]:
     flows = config.get("workflows", [])
-    found = [_read(project, w["name"], w, list(w.get("evals", []))) for w in flows]
-    if not any(w.files for w in found):
+    found = [_read(project, w["name"], w, list(w.get("evals", [])), f"workflows.{i}.evals")
+             for i, w in enumerate(flows)]
+    if not any(w.files or w.labelled or w.unmatched for w in found):
         from readiness.evals import discover_eval_files
 
         discovered = discover_eval_files(project).found
@@ -98,6 +119,28 @@ def _collect(project: Project, config: Config) -> tuple[WorkflowEvals, ...]:
 def for_project(project: Project, config: Config) -> tuple[WorkflowEvals, ...]:
     """Every configured workflow, plus discovered results when none names a file."""
     return project.shared("evals", lambda p: _collect(p, config))
+
+
+class Gold(NamedTuple):
+    """The gold sets of the project (labelled inputs without outcomes), split by workflow."""
+
+    files: tuple[GoldFile, ...]
+    groups: tuple[GoldGroup, ...]
+
+
+def gold(project: Project, flows: tuple[WorkflowEvals, ...]) -> Gold:
+    """Gold sets found in the project (the run's eval result files left out), once a run."""
+    def compute(p: Project) -> Gold:
+        from readiness.evals.gold import group
+        from readiness.evals.goldfind import find_gold
+
+        assigned = {rel: flow.name for flow in flows for rel in flow.labelled}
+        found = find_gold(p, frozenset(files(flows)), assigned)
+        return Gold(found, tuple(group([(f.path, row._replace(workflow=row.workflow or
+                                                              assigned.get(f.path)))
+                                        for f in found for row in f.rows])))
+
+    return project.shared("evals.gold", compute)
 
 
 def files(flows: tuple[WorkflowEvals, ...]) -> list[str]:

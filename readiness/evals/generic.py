@@ -24,7 +24,14 @@ from readiness.evals.parse import (
     iter_json_lines,
     json_type,
 )
-from readiness.evals.record import EvalRecord, FieldMapping, Outcome
+from readiness.evals.record import (
+    EvalRecord,
+    FieldMapping,
+    Outcome,
+    field_origin,
+    mapping_advice,
+    name_field,
+)
 from readiness.evals.values import (
     finite,
     label_of,
@@ -70,11 +77,12 @@ def infer_mapping(columns: Iterable[str]) -> FieldMapping | None:
 def check_mapping(mapping: FieldMapping, display: str) -> None:
     """A mapping must say how to tell a pass: ``correct``, or ``score`` with ``threshold``."""
     if mapping.correct is None and mapping.score is None:
-        raise InputError("field mapping names neither 'correct' nor 'score': cannot tell "
-                         "which examples passed", path=display)
+        raise InputError(f"field mapping names neither {field_origin('correct')!r} nor "
+                         f"{field_origin('score')!r}: cannot tell which examples passed",
+                         path=display)
     if mapping.correct is None and mapping.threshold is None:
         raise InputError(f"field mapping gives score {mapping.score!r} but no threshold: "
-                         "add fields: {threshold: ...}", path=display)
+                         f"set {name_field('threshold')}", path=display)
 
 
 class _Judge:
@@ -159,8 +167,7 @@ def _mapping_for(columns: list[str], mapping: FieldMapping | None, display: str,
     inferred = infer_mapping(columns)
     if inferred is None:
         verdicts = outcome_columns(columns)
-        advice = ("add a field mapping in readiness.yaml "
-                  "(fields: {id: ..., category: ..., correct: ...})")
+        advice = mapping_advice()
         if verdicts:
             raise InputError(f"generic results with several outcome columns "
                              f"({', '.join(verdicts)}): {advice}", path=display, line=line)
@@ -183,7 +190,7 @@ def read_csv(path: Path, display: str, mapping: FieldMapping | None,
         count = header.count(column)
         if count != 1:
             problem = "is not in the header" if count == 0 else "appears more than once"
-            raise InputError(f"column {column!r} (fields.{field}) {problem}; columns: "
+            raise InputError(f"column {column!r} ({field_origin(field)}) {problem}; columns: "
                              f"{', '.join(header)[:300]}", path=display, line=header_line)
     judge = _Judge(mapping, display, workflow, header)
     index = {name: i for i, name in enumerate(header)}

@@ -34,7 +34,7 @@ from readiness.errors import InputError
 from readiness.evals.parse import (
     iter_json_lines,
 )
-from readiness.evals.record import EvalRecord, FieldMapping, Outcome
+from readiness.evals.record import EvalRecord, FieldMapping, Outcome, name_field
 from readiness.evals.values import (
     as_dict,
     finite,
@@ -153,7 +153,8 @@ def read_lm_eval_results(doc: object, display: str, mapping: FieldMapping | None
         key = _pick_metric(metrics.keys(), wanted)
         if key is None:
             raise InputError(f"task {task!r} has no pass/fail metric ({', '.join(BINARY_METRICS)}"
-                             "); name one with fields: {score: 'metric,filter'}", path=display)
+                             f"); name one with {name_field('score', repr('metric,filter'))}",
+                             path=display)
         n = lookup(doc, f"n-samples.{task}.effective")
         n = n if isinstance(n, int) else metrics.get("sample_len", metrics.get("samples"))
         value = number(metrics[key])
@@ -233,7 +234,7 @@ def _sample_metric(row: dict[str, Any], display: str, line: int) -> str:
     if listed:
         return listed[0]
     raise InputError("cannot tell which metric decides pass/fail; name it with "
-                     "fields: {score: 'metric,filter'}", path=display, line=line)
+                     f"{name_field('score', repr('metric,filter'))}", path=display, line=line)
 
 
 def _threshold_outcome(value: float, threshold: float | None, display: str,
@@ -243,7 +244,7 @@ def _threshold_outcome(value: float, threshold: float | None, display: str,
     if threshold is None:
         if value not in (0.0, 1.0):
             raise InputError(f"score {value:g} is not 0 or 1; set a pass threshold with "
-                             "fields: {threshold: ...}", path=display, line=line)
+                             f"{name_field('threshold')}", path=display, line=line)
         threshold = 1.0
     return Outcome.PASS if value >= threshold else Outcome.FAIL
 

@@ -14,14 +14,13 @@ no answer; booleans; numbers. Only ``C`` (or true, or a number at or above the t
 passes: a partial answer is not a correct one.
 
 Since inspect-ai 0.3.2xx archives are compressed with Zstandard (zip method 93), which
-Python reads natively only from 3.14; before that the optional ``zstandard`` package is
-used when installed, and otherwise the error says how to convert the log.
+Python reads natively only from 3.14 (``compression.zstd``, PEP 784); on 3.11-3.13 its
+backport ``backports.zstd`` (a dependency) gives the same module, so both read out of the box.
 """
 
 from __future__ import annotations
 
 import importlib
-import io
 import struct
 import zipfile
 from collections.abc import Iterator
@@ -34,7 +33,7 @@ from readiness.evals.parse import (
     decode_text,
     parse_json,
 )
-from readiness.evals.record import EvalRecord, FieldMapping, Outcome
+from readiness.evals.record import EvalRecord, FieldMapping, Outcome, name_field
 from readiness.evals.values import (
     as_dict,
     finite,
@@ -145,27 +144,24 @@ def _raw_member(path: Path, info: zipfile.ZipInfo) -> bytes:
 
 
 def _zstd(data: bytes, display: str) -> bytes:
-    for module_name in ("compression.zstd", "zstandard"):  # Python 3.14+, then the package
+    # Python 3.14's compression.zstd, or its backport (a dependency on 3.11-3.13): one API.
+    for module_name in ("compression.zstd", "backports.zstd"):
         try:
             module: Any = importlib.import_module(module_name)
         except ImportError:
             continue
         try:
-            if module_name == "compression.zstd":
-                out: bytes = module.ZstdDecompressor().decompress(
-                    data, max_length=MAX_MEMBER_BYTES + 1)
-            else:
-                reader = module.ZstdDecompressor().stream_reader(io.BytesIO(data),
-                                                                 read_across_frames=True)
-                out = reader.read(MAX_MEMBER_BYTES + 1)
+            out: bytes = module.ZstdDecompressor().decompress(data,
+                                                              max_length=MAX_MEMBER_BYTES + 1)
         except Exception as exc:  # noqa: BLE001 - any decoder failure means a corrupt member
             raise ValueError(f"Zstandard data is corrupt: {exc}") from None
         if len(out) > MAX_MEMBER_BYTES:
             raise ValueError("member unpacks beyond the size limit")
         return out
     raise InputError(
-        "this .eval archive is Zstandard-compressed (inspect-ai 0.3.2xx and later), which "
-        "needs Python 3.14 or the 'zstandard' package; or convert it with "
+        "this .eval archive is Zstandard-compressed (inspect-ai 0.3.2xx and later) and no "
+        "Zstandard decoder is installed (reinstall readiness, which depends on "
+        "'backports.zstd' before Python 3.14); or convert it with "
         "'inspect log convert --to json'", path=display)
 
 
@@ -234,14 +230,14 @@ class _Context:
         numeric = number(value)
         if numeric is None:
             raise InputError("score value is a structure; name its key with "
-                             "fields: {score: 'scorer.key'}", path=where)
+                             f"{name_field('score', repr('scorer.key'))}", path=where)
         if finite(numeric) is None:
             return Outcome.ERROR, None
         threshold = self.mapping.threshold
         if threshold is None:
             if numeric not in (0.0, 1.0):
                 raise InputError(f"numeric score {numeric:g} needs a pass threshold "
-                                 "(fields: {threshold: ...} in readiness.yaml)", path=where)
+                                 f"({name_field('threshold')})", path=where)
             threshold = 1.0
         return (Outcome.PASS if numeric >= threshold else Outcome.FAIL), numeric
 

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import enum
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import datetime
 from typing import NamedTuple
 
@@ -65,3 +68,39 @@ def source_file(source: str) -> str:
         return source.partition("#")[0]
     match = _LINE_SUFFIX.search(source)
     return source[: match.start()] if match else source
+
+
+# Where the reader's field names came from: readiness.yaml's ``fields:`` (the default) or
+# the flags of `readiness evals` (--correct, --score, ...). Errors tell the user which to fix.
+_FROM_FLAGS: ContextVar[bool] = ContextVar("readiness_eval_fields_from_flags", default=False)
+
+
+@contextmanager
+def fields_from_flags() -> Iterator[None]:
+    """Within this block, errors about fields name the `readiness evals` flags."""
+    token = _FROM_FLAGS.set(True)
+    try:
+        yield
+    finally:
+        _FROM_FLAGS.reset(token)
+
+
+def name_field(field: str, value: str = "...") -> str:
+    """How the user sets ``field``: ``fields: {score: ...}`` or ``--score ...``."""
+    if _FROM_FLAGS.get():
+        return f"--{field} {value}"
+    if field == "threshold":  # beside fields:, on the workflow's evals entry
+        return f"threshold: {value} in readiness.yaml"
+    return f"fields: {{{field}: {value}}} in readiness.yaml"
+
+
+def field_origin(field: str) -> str:
+    """Where a mapped field was named: ``fields.correct`` or ``--correct``."""
+    return f"--{field}" if _FROM_FLAGS.get() else f"fields.{field}"
+
+
+def mapping_advice() -> str:
+    """How to say which fields hold what, in the user's terms."""
+    if _FROM_FLAGS.get():
+        return "name the fields with --id, --category and --correct (or --score with --threshold)"
+    return "add a field mapping in readiness.yaml (fields: {id: ..., category: ..., correct: ...})"

@@ -92,6 +92,7 @@ def for_project(project: Project, config: Config) -> UsageReport | None:
     """The run's usage report (computed once and shared), or None without telemetry files."""
     files = configured_files(project, config)
     if not files:
+        _nothing_matched(config)
         return None
     mappings = {rel: fields for rel, fields in files.items() if fields}
     return project.shared("usage", lambda p: build([shown(p.root, f) for f in files],
@@ -125,3 +126,18 @@ def flat(report: UsageReport) -> dict[str, Any]:
         out["budget_daily_usd"] = report.projection.budget_daily_usd
     return {k: (round(v, 6) if isinstance(v, float) else v) for k, v in out.items()
             if v is not None}
+
+
+def _nothing_matched(config: Config) -> None:
+    """A configured usage.telemetry pattern that matches no file is an error naming its
+    readiness.yaml line, not "no telemetry configured" (a typo would otherwise hide)."""
+    from readiness.errors import InputError
+
+    patterns = [e.get("path") if isinstance(e, Mapping) else e
+                for e in config.get("usage.telemetry", [])]
+    if patterns:
+        where = config.evidence("usage.telemetry.0")
+        more = f" (nor do the other {len(patterns) - 1})" if len(patterns) > 1 else ""
+        raise InputError(f"usage.telemetry {patterns[0]!r} matches no file in the "
+                         f"repository{more}", path=where.path if where else None,
+                         line=where.line if where else None)

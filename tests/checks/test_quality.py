@@ -63,7 +63,8 @@ def test_thresholds_agreed_pass_with_config_evidence(make_project: MakeProject) 
 
 
 def test_thresholds_missing_or_unagreed(make_project: MakeProject) -> None:
-    none = run(accuracy_thresholds, make_project({"readiness.yaml": "version: 1\n"}))
+    none = run(accuracy_thresholds, make_project({"readiness.yaml": "version: 1\n",
+                                                  "app.py": "import anthropic\n"}))
     assert none.status is Status.FAIL and none.message == "no workflows in readiness.yaml"
     nameless = make_project({"readiness.yaml": "version: 1\nworkflows:\n  - name: a\n"
                                                "    min_accuracy: 0.9\n  - name: b\n"})
@@ -81,7 +82,10 @@ def test_sample_size(make_project: MakeProject) -> None:
     short = run(eval_sample_size, project(make_project, extra="    min_examples: 600\n"))
     assert (short.status, short.message) == (Status.FAIL, "too few examples: contracts 540/600")
     missing = make_project({"readiness.yaml": WORKFLOW.format(min=0.9, extra="")})
-    assert run(eval_sample_size, missing).message == "no eval results for contracts"
+    finding = run(eval_sample_size, missing)
+    assert finding.message.startswith("eval path 'evals/contracts.csv' of workflow contracts "
+                                      "matches no file in the repository")
+    assert [str(e) for e in finding.evidence] == ["readiness.yaml:7"]
 
 
 def test_sample_size_on_discovered_promptfoo_results(make_project: MakeProject) -> None:
@@ -90,7 +94,7 @@ def test_sample_size_on_discovered_promptfoo_results(make_project: MakeProject) 
     assert (finding.status, finding.message) == (
         Status.FAIL, "too few examples: discovered results 10/500")
     assert [str(e) for e in finding.evidence] == ["evals/output/results.json"]
-    nothing = run(eval_sample_size, make_project({"app.py": "x = 1\n"}))
+    nothing = run(eval_sample_size, make_project({"app.py": "import openai\n"}))
     assert nothing.status is Status.FAIL and nothing.message.startswith("no eval results found")
 
 
@@ -131,12 +135,33 @@ def test_errors_count_as_not_passed(make_project: MakeProject) -> None:
 def test_by_category_names_weak_and_small_categories(make_project: MakeProject) -> None:
     weak = run(accuracy_by_category, project(make_project, minimum=0.85))
     assert weak.status is Status.FAIL
-    assert weak.message == ("below threshold: contracts/missing_clause 59.8% < 85.0%; contracts "
-                            "weakest: missing_clause 75.0% (95% CI 59.8%–85.8%, n=40)")
+    assert weak.message == ("below threshold: contracts/missing_clause 75.0% measured, 95% CI "
+                            "lower bound 59.8% < 85.0%; contracts weakest: missing_clause 75.0% "
+                            "(95% CI 59.8%–85.8%, n=40)")
     small = [("standard", 300, 291, ""), ("rare", 10, 8, "")]
     finding = run(accuracy_by_category, project(make_project, small, minimum=0.9))
     assert finding.status is Status.WARN
     assert finding.message.startswith("too small to tell: contracts/rare n=10 < 30;")
+
+
+def test_by_category_shows_the_measured_accuracy_and_labels_the_bound(
+        make_project: MakeProject) -> None:
+    # letters: 240 of 300 correct, 80.0% measured; the 95% lower bound is 75.1%.
+    groups = [("invoices", 300, 291, ""), ("letters", 300, 240, ""), ("memos", 12, 11, "")]
+    strict = run(accuracy_by_category, project(make_project, groups, minimum=0.78))
+    assert strict.status is Status.FAIL
+    assert strict.message.startswith(
+        "below threshold: contracts/letters 80.0% measured, 95% CI lower bound 75.1% < 78.0%; "
+        "too small to tell: contracts/memos n=12 < 30; contracts weakest: letters 80.0%")
+    assert "75.1% < 78.0%" in strict.message and "letters 75.1%" not in strict.message
+    # By the point estimate, 80.0% clears 78% and nothing but the small category is left.
+    lenient = run(accuracy_by_category, project(make_project, groups, minimum=0.78,
+                                                extra="    rule: point_estimate\n"))
+    assert lenient.status is Status.WARN
+    assert lenient.message.startswith("too small to tell: contracts/memos n=12 < 30;")
+    below = run(accuracy_by_category, project(make_project, groups, minimum=0.85,
+                                              extra="    rule: point_estimate\n"))
+    assert below.message.startswith("below threshold: contracts/letters 80.0% < 85.0%;")
     good = [("standard", 300, 291, ""), ("scanned", 200, 196, "")]
     assert run(accuracy_by_category, project(make_project, good, minimum=0.9)).status \
         is Status.PASS
