@@ -265,8 +265,14 @@ def test_translation_files_are_ui_text_not_config(make_project: MakeProject) -> 
         "components/hue/strings.json": '{"config": {"abort": {"retry": "Retry"}}}',
         "deploy/en.yaml": "retry: 5\n",                              # not a translations folder
     })
-    index = config_index(Project(root))
+    project = Project(root)
+    index = config_index(project)
     assert sorted(f.path for f in index.files) == [
+        "components/hue/strings.json", "components/hue/translations/schema.json",
+        "deploy/en.yaml"]
+    # nor are they searched as text
+    hits = signals.search(project, re.compile(r"retry"), langs=signals.ANY)
+    assert sorted({h.path for h in hits}) == [
         "components/hue/strings.json", "components/hue/translations/schema.json",
         "deploy/en.yaml"]
 

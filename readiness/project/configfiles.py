@@ -24,6 +24,7 @@ from readiness.project.configrows import MAX_ENTRIES, Kind, Parsed, Unparsable
 from readiness.project.configtoml import toml_entries
 from readiness.project.configyaml import YAML_PARSER, parse_yaml
 from readiness.project.hclscan import Scalar, scan_hcl
+from readiness.project.sourcetext import is_translation
 
 if TYPE_CHECKING:
     from readiness.project import Project
@@ -218,22 +219,6 @@ def candidates(project: Project) -> list[str]:
             and f.rpartition("/")[2] not in _NOT_CONFIG and not is_translation(f)]
 
 
-# UI text in one language per file, named by its language tag in a translations folder:
-# ``translations/de.json``, ``locales/pt-BR.yaml``, ``i18n/select.zh-Hant.json``. No check
-# reads UI strings, and a product can keep tens of thousands of them (Home Assistant: 27,000
-# files, 95% of its JSON).
-_TRANSLATION_FOLDERS = frozenset({"translations", "locales", "locale", "i18n", "l10n", "lang",
-                                  "langs", "languages"})
-_LANGUAGE_TAG = re.compile(r"(?:^|\.)[a-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})*$")
-
-
-def is_translation(rel: str) -> bool:
-    """``rel`` is a language's UI strings: a file named by a language tag in a translations
-    folder (``translations/en.json``, ``locales/pt_BR.yml``)."""
-    folder, _, name = rel.rpartition("/")
-    if folder.rpartition("/")[2].lower() not in _TRANSLATION_FOLDERS:
-        return False
-    return _LANGUAGE_TAG.search(name.rpartition(".")[0]) is not None
 
 
 def _kind_of(rel: str) -> str | None:

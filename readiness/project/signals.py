@@ -28,7 +28,7 @@ from readiness.project.sourcetext import Lang as Lang
 from readiness.project.sourcetext import Source as Source
 from readiness.project.sourcetext import blank as blank
 from readiness.project.sourcetext import blank_comments as blank_comments
-from readiness.project.sourcetext import holds_any
+from readiness.project.sourcetext import holds_any, is_translation
 from readiness.project.sourcetext import is_test_path as is_test_path
 from readiness.project.sourcetext import language as language
 from readiness.project.sourcetext import statement_at as statement_at
@@ -61,8 +61,8 @@ def _list_sources(project: Project) -> tuple[Source, ...]:
     found = []
     for rel in project.files:
         lang = language(rel)
-        if lang is None:
-            continue
+        if lang is None or (lang is Lang.CONFIG and is_translation(rel)):
+            continue  # a language's UI strings: no pattern looks for anything there
         found.append(Source(rel, lang, functools.partial(_text_of, project, rel),
                             is_test_path(rel), keep=rel.endswith(".json") or lang is Lang.SQL))
     return tuple(found)

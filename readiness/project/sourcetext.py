@@ -97,6 +97,25 @@ def language(rel: str) -> Lang | None:
     return _BY_SUFFIX.get(name[dot:].lower()) if dot >= 0 else None
 
 
+# UI text in one language per file, named by its language tag in a translations folder:
+# ``translations/de.json``, ``locales/pt-BR.yaml``, ``i18n/select.zh-Hant.json``. Neither the
+# config checks nor the text searches look for anything in UI strings, and a product can keep
+# tens of thousands of them (Home Assistant: 27,000 files, 95% of its JSON). The secrets scan
+# still reads them.
+_TRANSLATION_FOLDERS = frozenset({"translations", "locales", "locale", "i18n", "l10n", "lang",
+                                  "langs", "languages"})
+_LANGUAGE_TAG = re.compile(r"(?:^|\.)[a-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})*$")
+
+
+def is_translation(rel: str) -> bool:
+    """``rel`` is a language's UI strings: a file named by a language tag in a translations
+    folder (``translations/en.json``, ``locales/pt_BR.yml``)."""
+    folder, _, name = rel.rpartition("/")
+    if folder.rpartition("/")[2].lower() not in _TRANSLATION_FOLDERS:
+        return False
+    return _LANGUAGE_TAG.search(name.rpartition(".")[0]) is not None
+
+
 @functools.lru_cache(maxsize=65536)
 def is_test_path(rel: str) -> bool:
     """Test code: under a tests/ folder, or named like a test module."""
