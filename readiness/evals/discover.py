@@ -24,6 +24,7 @@ from readiness.errors import InputError
 from readiness.evals.detect import EvalFormat, open_eval_file
 from readiness.evals.generic import NoOutcomeColumn
 from readiness.project.snapshot import Project, Skipped
+from readiness.project.sourcetext import is_translation
 
 EVAL_FOLDERS = frozenset({"evals", "eval", "evaluation", "evaluations", "eval_results",
                           "eval-results", "evaluation_results"})
@@ -81,10 +82,12 @@ def discover_eval_files(project: Project) -> Discovery:
 
 def _candidate(rel: str) -> str | None:
     """"strong" where a result is expected, "weak" where one may be, else None."""
+    name = rel.rpartition("/")[2]
+    dot = name.rfind(".")
+    if dot <= 0 or name[dot:].lower() not in _SUFFIXES or is_translation(rel):
+        return None  # most files: decided without building a path
     path = PurePosixPath(rel)
     suffix = path.suffix.lower()
-    if suffix not in _SUFFIXES:
-        return None
     folders = {part.lower() for part in path.parts[:-1]}
     if folders & EVAL_FOLDERS or _TOOL_NAMES.search(path.name):
         return "strong"
