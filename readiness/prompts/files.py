@@ -19,6 +19,7 @@ from readiness.evals.discover import EVAL_FOLDERS
 from readiness.project import Project, llmusage, signals
 from readiness.project.cache import content_key
 from readiness.project.signals import Lang
+from readiness.project.sourcetext import is_translation
 from readiness.prompts.lines import Role, code_marks, config_marks
 
 _PROMPT_DIRS = frozenset({"prompts", "prompt", "prompt_templates", "prompt-templates"})
@@ -82,7 +83,7 @@ def _find_candidates(project: Project, config: Config) -> dict[str, Role]:
             found[rel] = Role("prompt")
         elif lang in code:
             code[lang].append(rel)
-        elif lang is Lang.CONFIG:
+        elif lang is Lang.CONFIG and not is_translation(rel):  # UI strings: never settings
             by_name = _config_by_name(project, rel)
             if by_name:
                 found[rel] = Role("config", Lang.CONFIG, True)
