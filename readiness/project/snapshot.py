@@ -27,7 +27,7 @@ from readiness.project import workers as workers_
 from readiness.project.cache import content_key
 from readiness.project.filefacts import FactStore, Signature, store_path
 from readiness.project.globs import glob_match
-from readiness.project.sourcetext import split_lines
+from readiness.project.sourcetext import is_translation, split_lines
 from readiness.project.walk import excluded, walk
 
 T = TypeVar("T")
@@ -290,11 +290,14 @@ class Project:
             return 0
 
     def text(self, rel: str) -> str | None:
-        """The file's text, or None if it is binary, too big, undecodable or unreadable."""
+        """The file's text, or None if it is binary, too big, undecodable or unreadable.
+        Kept for the rest of the run, except a translation file's (read again if asked)."""
         with self._lock:
             if rel in self._text:
                 return self._text[rel]
         text = self._read_text(rel)
+        if is_translation(rel):
+            return text  # UI strings, read by a scan or two: not worth their memory
         with self._lock:
             return self._text.setdefault(rel, text)
 
