@@ -341,9 +341,10 @@ def alerting(project: Project, config: Config) -> Finding:
     Write alert rules on the error rate, p95 latency and token spend of model calls, with
     thresholds from the pilot's telemetry, and keep them in the repository.
     """
+    if not llmusage.uses_llm(project):
+        return not_applicable(llmusage.NO_LLM)
     rules = alert_rules(project)
-    needed = ("error rate", "latency", "cost") if llmusage.uses_llm(project) else \
-        ("error rate", "latency")
+    needed = ("error rate", "latency", "cost")
     covered = {c: next((r for r in rules if c in r.covers), None) for c in needed}
     have = [c for c in needed if covered[c]]
     evidence = [r.evidence(c) for c, r in covered.items() if r is not None]

@@ -275,6 +275,8 @@ def load_testing(project: Project, config: Config) -> Finding:
     Script the main user journey in locust or k6, run it at the projected peak against a
     staging environment, and commit the script with its settings.
     """
+    if not llmusage.uses_llm(project) and not config.get("usage.load_tests"):
+        return not_applicable(llmusage.NO_LLM)
     measured = _measured(project, config)
     if measured is not None:
         return measured

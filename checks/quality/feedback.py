@@ -67,6 +67,8 @@ def feedback_loop(project: Project, config: Config) -> Finding:
     verdict and an optional comment to an endpoint, store it in a feedback table or send it
     to LangSmith/Langfuse, and review the flags weekly to extend the eval set and prompts.
     """
+    if not llmusage.uses_llm(project):
+        return not_applicable(llmusage.NO_LLM)
     captures = feedback_captures(project)
     named = named_stores(project)
     for capture in captures:
@@ -79,8 +81,6 @@ def feedback_loop(project: Project, config: Config) -> Finding:
         partial = warned(f"feedback is captured at {hit.path}:{hit.line} ({label}) but not "
                          "stored", hit.evidence(label), credit=Credit.ENFORCED)
         return signals.code_or_config(project, config, "feedback-loop", partial, partial)
-    if not llmusage.uses_llm(project) and not named:
-        return not_applicable("no LLM usage found and no feedback handling")
     stored = [h.evidence(_STORE_LABEL[h.kind]) for h in named[:1]]
     lead = (f"a feedback store exists ({named[0].path}:{named[0].line}) but "
             if named else "")

@@ -25,9 +25,11 @@ from readiness.llmcalls.traffic_facts import VERSION, file_traffic
 from readiness.project import Project
 
 QUERY = f"llmcalls.traffic/{VERSION}"
-CALLED_QUERY = "llmcalls.called/1"
+CALLED_QUERY = "llmcalls.called/2"
 _CALLED = re.compile(r"\b([A-Za-z_]\w*)\(")
-MAX_DEPTH = 3
+_DEFINED = re.compile(r"^[ \t]+(?:async[ \t]+)?def[ \t]+(\w+)", re.M)
+MAX_DEPTH = 3  # calls up from a model call to the functions that reach it
+MAX_FOLLOW = 6  # steps a result is followed (returned, passed, kept on self, read back)
 MAX_CALLER_FILES = 400
 COST_HELPERS = frozenset({"get_openai_callback", "completion_cost", "cost_per_token",
                           "get_bedrock_anthropic_callback", "calculate_prompt_cost",
@@ -75,6 +77,7 @@ class Traffic:
         self.python = python
         self.modules = ModuleMap(python)
         self.facts: dict[str, dict[str, Any]] = {}
+        self.methods: dict[str, list[str]] = {}  # method name -> files that define one
         self._callers: dict[tuple[str, str], list[tuple[str, str]]] | None = None
         self._load(sorted({s.path for s in self.sites}))
         self._load_callers()
@@ -92,8 +95,10 @@ class Traffic:
         wanted = {s.function.rsplit(".", 1)[-1] for s in self.sites if s.function}
         if not wanted:
             return
-        called = {path: set(names) for path, names in self.project.facts(
-            sorted(self.python), CALLED_QUERY, called_names).items()}
+        for path, (_called, defined) in self._names().items():
+            for name in defined:
+                self.methods.setdefault(name, []).append(path)
+        called = self._called_names()
         for _ in range(2):
             if not wanted:
                 break
@@ -110,6 +115,12 @@ class Traffic:
                       if row[1] and row[2].rsplit(".", 1)[-1] in previous}
             wanted = {w for w in wanted if not w.startswith("__")} - previous
         self._callers = None
+
+    def _names(self) -> dict[str, list[list[str]]]:
+        return self.project.facts(sorted(self.python), CALLED_QUERY, called_names)
+
+    def _called_names(self) -> dict[str, set[str]]:
+        return {path: set(names[0]) for path, names in self._names().items()}
 
     # resolution ---------------------------------------------------------------------
     def resolve(self, path: str, qual: str, label: str) -> tuple[str, str] | None:
@@ -154,8 +165,8 @@ class Traffic:
 
     def _method(self, name: str) -> tuple[str, str] | None:
         """The one loaded method called ``name`` (None when there are none or several)."""
-        found = [(path, qual) for path, facts in list(self.facts.items()) for qual, (_, cls, _p)
-                 in facts["defs"].items() if cls and qual.rsplit(".", 1)[-1] == name]
+        found = [(path, qual) for path, facts in list(self.facts.items()) for qual, row
+                 in facts["defs"].items() if row[1] and qual.rsplit(".", 1)[-1] == name]
         return found[0] if len(found) == 1 else None
 
     @_locked
@@ -186,9 +197,12 @@ class Traffic:
         out = []
         for kind, line, label, side, *arg in facts["roots"].get(root, []):
             side = "u" if usage else side
-            if kind in ("log", "metric", "store", "ui", "attr", "read"):
+            if kind in ("log", "metric", "store", "ui", "attr", "read", "file"):
                 out.append(Sink(path, line, kind, label, side))
-            elif depth >= MAX_DEPTH:
+                if kind == "attr" and arg and arg[0] and depth < MAX_FOLLOW:
+                    attribute = f"a:{arg[0]}.{label.split('.', 1)[1]}"
+                    out += self._follow(path, attribute, side == "u", depth + 1, seen)
+            elif depth >= MAX_FOLLOW:
                 continue
             elif kind == "return" and not root.startswith("p:"):
                 qual = self._function_of(path, root)
@@ -197,11 +211,11 @@ class Traffic:
                         out += self._follow(caller, key, side == "u", depth + 1, seen)
             elif kind == "call" and arg:
                 qual = self._function_of(path, root)
-                target = self.resolve(path, qual or "", label)
-                param = self._param(target, arg[0]) if target else None
-                if target and param:
-                    out += self._follow(target[0], f"p:{target[1]}:{param}", side == "u",
-                                        depth + 1, seen)
+                for target in self._targets(path, qual or "", label):
+                    param = self._param(target, arg[0])
+                    if param:
+                        out += self._follow(target[0], f"p:{target[1]}:{param}", side == "u",
+                                            depth + 1, seen)
         return out
 
     @_locked
@@ -215,7 +229,29 @@ class Traffic:
     def usage_sinks(self, path: str, key: str) -> list[Sink]:
         return self._follow(path, key, True, 0, set())
 
+    def _targets(self, path: str, qual: str, label: str) -> list[tuple[str, str]]:
+        """The functions a call may invoke: the one resolved, else the methods of that
+        name (at most three) other than the caller itself."""
+        name = label.rsplit(".", 1)[-1]
+        if "." in label and "(" not in label:  # a method: load where it may be defined first
+            files = [f for f in self.methods.get(name, [])
+                     if context_of(f, 0, []) == "production"]
+            if len(files) <= 3:
+                self._load(files)
+                self._callers = None
+        target = self.resolve(path, qual, label)
+        if target is not None:
+            return [target]
+        if "." not in label or "(" in label:
+            return []
+        found = [(where, q) for where, facts in list(self.facts.items()) for q, row
+                 in facts["defs"].items() if row[1] and q.rsplit(".", 1)[-1] == name
+                 and (where, q) != (path, qual)]
+        return found if len(found) <= 3 else []
+
     def _function_of(self, path: str, root: str) -> str | None:
+        if root.startswith("a:"):
+            return None
         if root.startswith("p:"):
             return root[2:].rsplit(":", 1)[0]
         for key, qual, *_ in self.facts[path]["calls"]:
@@ -224,10 +260,16 @@ class Traffic:
         return None
 
     def _param(self, target: tuple[str, str], arg: Any) -> str | None:
-        params = self.facts[target[0]]["defs"][target[1]][2]
+        """The parameter of ``target`` an argument (position or keyword) lands in."""
+        _line, _cls, params, varargs, kwargs = self.facts[target[0]]["defs"][target[1]]
+        if arg == "*":
+            return str(varargs) if varargs else None
+        if arg == "**":
+            return str(kwargs) if kwargs else None
         if isinstance(arg, int):
-            return params[arg] if arg < len(params) else None
-        return arg if arg in params else None
+            return str(params[arg]) if arg < len(params) else (str(varargs) if varargs
+                                                               else None)
+        return str(arg) if arg in params else (str(kwargs) if kwargs else None)
 
     # requests ------------------------------------------------------------------------
     @_locked
@@ -239,8 +281,30 @@ class Traffic:
             return []
         names = set(facts["req"].get(f"{site.line}:{site.col}", ()))
         qual = site.function or ""
-        return [(site.path, line, has_id) for line, where, read, has_id in facts["logs"]
-                if where == qual and names & set(read)]
+        found = self._logs_reading(site.path, qual, names)
+        params = set(facts["defs"][qual][2]) if qual in facts["defs"] else set()
+        if not found and names & params:  # the request comes in: is it logged by callers?
+            for caller, key in self.callers(site.path, qual):
+                row = self.facts[caller]
+                function = self._function_of(caller, key)
+                found += self._logs_reading(caller, function or "", set(row["req"].get(key, ())))
+        return found
+
+    def _logs_reading(self, path: str, qual: str, names: set[str]
+                      ) -> list[tuple[str, int, bool]]:
+        """Log calls (and appends to a log file) of function ``qual`` that read ``names``."""
+        facts = self.facts[path]
+        found = [(path, line, has_id) for line, where, read, has_id in facts["logs"]
+                 if where == qual and names & set(read)]
+        for _key, where, label, line, read in facts["calls"]:
+            if where == qual and names & set(read) and not found:
+                for target in self._targets(path, qual, label):
+                    param_roots = [f"p:{target[1]}:{p}" for p in
+                                   self.facts[target[0]]["defs"][target[1]][2]]
+                    roots = self.facts[target[0]]["roots"]
+                    if any(sink[0] == "log" for r in param_roots for sink in roots.get(r, [])):
+                        found.append((path, line, False))
+        return found
 
     @_locked
     def log_has_id(self, path: str, line: int) -> bool:
@@ -253,7 +317,7 @@ class Traffic:
         """Handlers and loops that answer another way when a generation call fails."""
         reach = self._model_functions()
         keys = {(s.path, f"{s.line}:{s.col}") for s in self.sites if s.purpose == "generation"}
-        found = []
+        found: list[Guard] = []
         for path, facts in sorted(list(self.facts.items())):
             calls = {row[0]: row for row in facts["calls"]}
             for line, qual, body, handler, how in facts["tries"]:
@@ -271,7 +335,7 @@ class Traffic:
                             found.append(Guard(path, handler, f"answers without the model "
                                                f"({how}) when the call at line {at} fails"))
                         break
-        return found
+        return sorted(set(found))
 
     def _model_functions(self) -> set[tuple[str, str]]:
         """Functions that call a model for generation, directly or up to MAX_DEPTH calls
@@ -291,9 +355,10 @@ class Traffic:
         return reach
 
 
-def called_names(text: str) -> list[str]:
-    """The names a file's text calls (``name(``): which files may call a function."""
-    return sorted(set(_CALLED.findall(text)))
+def called_names(text: str) -> list[list[str]]:
+    """The names a file's text calls (``name(``) and the methods it defines: which files
+    may call a function, and where a method called by name may be."""
+    return [sorted(set(_CALLED.findall(text))), sorted(set(_DEFINED.findall(text)))]
 
 
 def traffic(project: Project, sites: tuple[CallSite, ...]) -> Traffic:

@@ -33,7 +33,7 @@ from typing import Any
 from readiness.llmcalls.syntax import dotted, final_name, reraises
 from readiness.project.snapshot import parse_python
 
-VERSION = "2"
+VERSION = "8"
 USAGE_ATTRS = frozenset({
     "usage", "usage_metadata", "token_usage", "prompt_tokens", "completion_tokens",
     "input_tokens", "output_tokens", "total_tokens", "prompt_token_count",
@@ -105,6 +105,7 @@ class _Body:
         self.deps: dict[str, set[str]] = {}
         self.args: dict[str, set[str]] = {}
         self.loops: list[tuple[ast.For | ast.AsyncFor, set[str]]] = []
+        self.appending: set[str] = set()  # files opened for appending: a log
 
     # ------------------------------------------------------------------ statements
     def run(self, body: list[ast.stmt]) -> None:
@@ -170,6 +171,8 @@ class _Body:
             case ast.With() | ast.AsyncWith():
                 for item in node.items:
                     taint = self.expr(item.context_expr)
+                    if isinstance(item.optional_vars, ast.Name) and _appends(item.context_expr):
+                        self.appending.add(item.optional_vars.id)
                     if item.optional_vars is not None:
                         self.assign(item.optional_vars, taint, item.context_expr, node.lineno)
                 self.block(node.body)
@@ -197,8 +200,11 @@ class _Body:
                                   *node.args.kwonlyargs)]
         if cls is not None and params and params[0] in ("self", "cls"):
             params = params[1:]
-        self.out["defs"][qual] = [node.lineno, cls, params]
-        _Body(self.out, qual, cls or self.cls, params).run(node.body)
+        self.out["defs"][qual] = [node.lineno, cls, params,
+                                  node.args.vararg.arg if node.args.vararg else None,
+                                  node.args.kwarg.arg if node.args.kwarg else None]
+        rest = [a.arg for a in (node.args.vararg, node.args.kwarg) if a is not None]
+        _Body(self.out, qual, cls or self.cls, params + rest).run(node.body)
 
     def assign(self, target: ast.expr, taint: Taint, value: ast.expr, line: int) -> None:
         if isinstance(target, ast.Name):
@@ -216,8 +222,9 @@ class _Body:
             if isinstance(base, ast.Name) and base.id not in ("self", "cls"):
                 # result kept in a local container: the container now carries it
                 self.taint[base.id] = self.taint.get(base.id, EMPTY) | taint
-            self.sink(taint, "attr", line, dotted(target) if isinstance(target, ast.Attribute)
-                      else dotted(target.value))
+            label = dotted(target) if isinstance(target, ast.Attribute) else dotted(target.value)
+            owner = self.cls if label.startswith("self.") and label.count(".") == 1 else None
+            self.sink(taint, "attr", line, label, owner)
         elif isinstance(target, ast.Starred):
             self.assign(target.value, taint, value, line)
 
@@ -254,6 +261,8 @@ class _Body:
             return self.call(node)
         if isinstance(node, ast.Attribute):
             taint = self.expr(node.value)
+            if self.cls and isinstance(node.value, ast.Name) and node.value.id == "self":
+                taint = taint | {(f"a:{self.cls}.{node.attr}", "r")}
             if taint and node.attr in USAGE_ATTRS:
                 self.sink(taint, "read", node.lineno, node.attr)
                 return frozenset((k, "u") for k, _ in taint)
@@ -299,6 +308,8 @@ class _Body:
         if names:
             self.args[key] = names
         kind = _kind(func, label)
+        if kind == "file" and label.split(".")[0] in self.appending:
+            kind = "log"
         if kind == "log":
             fields = _fields(node)
             self.out["logs"].append([node.lineno, self.qual, sorted(_names(node)),
@@ -306,13 +317,16 @@ class _Body:
         if kind is not None:
             self.sink(args, kind, node.lineno, label)
         else:
-            for position, taint in enumerate(positional):
-                self.sink(taint, "call", node.lineno, label, position)
+            for position, (arg, taint) in enumerate(zip(node.args, positional, strict=True)):
+                self.sink(taint, "call", node.lineno, label,
+                          "*" if isinstance(arg, ast.Starred) else position)
             for name, taint in keywords:
-                if name is not None:
-                    self.sink(taint, "call", node.lineno, label, name)
-            if receiver and final_name(func) in ("add", "set", "update") and args:
-                self.sink(args, "attr", node.lineno, label)
+                self.sink(taint, "call", node.lineno, label, name if name is not None else "**")
+            if args and final_name(func) in _FILLS and isinstance(func, ast.Attribute):
+                if isinstance(func.value, ast.Name):  # a local container now carries it
+                    self.taint[func.value.id] = self.taint.get(func.value.id, EMPTY) | args
+                elif receiver:
+                    self.sink(args, "attr", node.lineno, label)
         result = receiver | args
         if result and _USAGE_FUNC.search(final_name(func) or ""):
             result = frozenset((k, "u") for k, _ in result)
@@ -326,6 +340,10 @@ class _Body:
                 entry = [kind, line, label, side] + ([arg] if arg is not None else [])
                 if entry not in sinks:
                     sinks.append(entry)
+
+
+_FILLS = frozenset({"add", "set", "update", "append", "extend", "insert", "setdefault",
+                    "put", "put_nowait"})
 
 
 def _kind(func: ast.expr, label: str) -> str | None:
@@ -342,6 +360,10 @@ def _kind(func: ast.expr, label: str) -> str | None:
     if final in LOG_METHODS and (_LOGGER.search(receiver.split("(")[0]) or "log" in
                                  receiver.lower()):
         return "log"
+    if final in ("write", "writelines") and not receiver.startswith(("self.wfile", "response")):
+        return "file"
+    if final in ("track", "capture", "capture_event"):
+        return "metric"
     if final in METRIC_METHODS and _METRIC_RECEIVER.search(receiver):
         return "metric"
     if final in ("inc", "observe", "labels", "increment", "set_attribute", "set_attributes",
@@ -356,6 +378,16 @@ def _kind(func: ast.expr, label: str) -> str | None:
     if final == "add" and _METRIC_RECEIVER.search(receiver):
         return "metric"
     return None
+
+
+def _appends(node: ast.expr) -> bool:
+    """``open(path, "a")`` (or ``mode="a"``, ``Path.open("a")``): a file grown by records."""
+    if not isinstance(node, ast.Call) or final_name(node.func) != "open":
+        return False
+    modes: list[ast.expr] = [a for a in node.args if isinstance(a, ast.Constant)]
+    modes += [kw.value for kw in node.keywords if kw.arg == "mode"]
+    return any(isinstance(m, ast.Constant) and isinstance(m.value, str)
+               and m.value.startswith("a") for m in modes)
 
 
 def _names(node: ast.AST) -> set[str]:
@@ -408,7 +440,7 @@ def _answer(handler: ast.ExceptHandler) -> str | None:
     None: it re-raises, only logs or waits, catches no failure of a call (an interrupt, a
     missing import), or its answer is empty or made of the error (``return str(e)``,
     ``return []``, a response built from the error)."""
-    if reraises(handler) or _not_failures(handler.type):
+    if reraises(handler) or _not_failures(handler.type) or _retries(handler):
         return None
     tainted = {handler.name} if handler.name else set()
     answer = None
@@ -416,15 +448,19 @@ def _answer(handler: ast.ExceptHandler) -> str | None:
         if isinstance(stmt, ast.Raise):
             return None
         if isinstance(stmt, ast.Return):
-            if stmt.value is None or _empty(stmt.value):
+            if stmt.value is None or _empty(stmt.value) or (
+                    isinstance(stmt.value, ast.Constant) and isinstance(stmt.value.value, bool)):
                 return answer
-            return None if _names(stmt.value) & tainted else \
+            return None if _names(stmt.value) & tainted or _an_error(stmt.value) else \
                 f"return {ast.unparse(stmt.value)[:60]}"
         if isinstance(stmt, (ast.Assign, ast.AnnAssign)) and stmt.value is not None:
             targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
             if _names(stmt.value) & tainted:
                 tainted |= {n for t in targets for n in _names(t)}
-            elif not _empty(stmt.value):
+            # a flag or a counter is state, not an answer
+            elif not _empty(stmt.value) and not _an_error(stmt.value) and not (
+                    isinstance(stmt.value, ast.Constant)
+                    and isinstance(stmt.value.value, (bool, int, float))):
                 answer = answer or ast.unparse(stmt)[:60]
         if isinstance(stmt, ast.Expr) and isinstance(stmt.value, (ast.Call, ast.Await)):
             call = stmt.value.value if isinstance(stmt.value, ast.Await) else stmt.value
@@ -437,6 +473,34 @@ def _answer(handler: ast.ExceptHandler) -> str | None:
                   and final_name(call.func) not in _NOT_AN_ANSWER):
                 answer = answer or f"{dotted(call.func)}(...)"
     return answer
+
+
+def _retries(handler: ast.ExceptHandler) -> bool:
+    """Does the handler wait and go round again (a retry, not another answer)?"""
+    last = handler.body[-1] if handler.body else None
+    return isinstance(last, ast.Continue) or any(
+        isinstance(n, ast.Call) and final_name(n.func) == "sleep"
+        for stmt in handler.body for n in ast.walk(stmt))
+
+
+_ERROR_TEXT = re.compile(r"(?i)^\W*(?:error|sorry|failed|unable|could not|cannot)\b")
+
+
+def _an_error(node: ast.expr) -> bool:
+    """Is the answer a report of the failure: an HTTP error status, an ``error`` field, a
+    message that starts by saying it failed?"""
+    for child in ast.walk(node):
+        if isinstance(child, ast.Constant):
+            value = child.value
+            if isinstance(value, int) and not isinstance(value, bool) and 400 <= value < 600:
+                return True
+            if isinstance(value, str) and _ERROR_TEXT.search(value):
+                return True
+        elif isinstance(child, ast.Dict) and any(
+                isinstance(k, ast.Constant) and k.value in ("error", "errors", "detail")
+                for k in child.keys):
+            return True
+    return False
 
 
 def _empty(node: ast.expr) -> bool:
@@ -456,12 +520,18 @@ _NOT_FAILURES = frozenset({"KeyboardInterrupt", "SystemExit", "GeneratorExit", "
                            "IndexError", "AttributeError", "NameError"})
 
 
+_FAILURE = re.compile(r"(?:Error|Exception|Timeout|Exceeded|Unavailable|Failure|Failed)$")
+
+
 def _not_failures(types: ast.expr | None) -> bool:
-    """Does the handler catch only things that are not a failed call?"""
+    """Does the handler catch only things that are not a failed call (an interrupt, a
+    missing import, a control-flow signal such as ``FinishReasonLength``)?"""
     if types is None:
         return False
     items = types.elts if isinstance(types, ast.Tuple) else [types]
-    return all(final_name(t) in _NOT_FAILURES for t in items)
+    return all(isinstance(t, (ast.Name, ast.Attribute)) and (
+        final_name(t) in _NOT_FAILURES or not _FAILURE.search(final_name(t) or ""))
+        for t in items)
 
 
 _NOT_AN_ANSWER = frozenset({"sleep", "print", "print_exc", "warn", "echo", "flash",

@@ -392,15 +392,15 @@ def test_no_alert_rules_fails_and_comments_do_not_count(make_project: MakeProjec
     assert finding.evidence == ()
 
 
-def test_without_llm_cost_alerts_are_not_required(make_project: MakeProject) -> None:
+def test_without_llm_alerting_is_not_applicable(make_project: MakeProject) -> None:
+    """Alerting here is about model traffic: an application without model calls is not
+    judged, even with alert rules of its own (issue 20)."""
     root = make_project({**fx.NO_LLM, "ops/alerts.yml": (
         "groups:\n  - name: api\n    rules:\n      - alert: HighErrorRate\n"
-        "        expr: rate(http_requests_total{status=~\"5..\"}[5m]) > 1\n"
-        "      - alert: SlowRequests\n"
-        "        expr: histogram_quantile(0.95, rate(http_duration_seconds_bucket[5m])) > 2\n")})
+        "        expr: rate(http_requests_total{status=~\"5..\"}[5m]) > 1\n")})
     finding = run(alerting, root)
-    assert finding.status is Status.PASS
-    assert finding.message == "alert rules cover error rate and latency"
+    assert finding.status is Status.NOT_APPLICABLE
+    assert finding.message == NO_LLM_MESSAGE
 
 
 def test_alert_rules_are_shared_once_per_run(make_project: MakeProject) -> None:
