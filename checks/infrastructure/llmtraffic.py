@@ -99,3 +99,17 @@ def usage_flow(project: Project) -> UsageFlow:
 
 def guards(project: Project) -> list[Guard]:
     return project_traffic(project).guards()
+
+
+def limiters(project: Project) -> list[Guard]:
+    """Home-made limiters model calls go through, and usage quotas that make them wait."""
+    flows = project_traffic(project)
+    found = flows.limiters()
+    found += [Guard(s.path, s.line, f"waits while a token quota is used up ({s.label[6:]})")
+              for s in flows.caps() if s.label.startswith("wait:")]
+    return found
+
+
+def spend_caps(project: Project) -> list[Sink]:
+    """Comparisons of accumulated usage or cost that stop the remaining work."""
+    return [s for s in project_traffic(project).caps() if s.label.startswith("stop:")]

@@ -188,9 +188,12 @@ _LIMITERS = re.compile(
     r"\b(?:Moving|Fixed)Window\w*RateLimiter\(|@limiter\.limit\(|\bThrottler\(|"
     r"\bpLimit\(|\bnew\s+Bottleneck\(|\bclass\s+\w*(?:TokenBucket|LeakyBucket)\w*\b)|"
     r"(?P<Celery_rate_limit>\brate_limit\s*=\s*[\"']\d)|"
+    r"(?P<web_framework_limiter>\bRateLimiter\(\s*times\s*=|\bLimiter\(\s*(?:key_func|app)\b|"
+    r"@ratelimit\(|\bDepends\(\s*[\w.]*[Rr]ate_?[Ll]imit\w*)|"
     r"(?P<litellm_router_limit>\b(?:rpm|tpm|max_parallel_requests)\s*=\s*\d|"
     r"[\"'](?:rpm|tpm)[\"']\s*:\s*\d)")
-_LIMITER_ANCHORS = ("Semaphore(", "CapacityLimiter(", "AsyncLimiter(", "@limits(",
+_LIMITER_ANCHORS = ("Limiter(", "ratelimit(", "Depends(", "Semaphore(", "CapacityLimiter(",
+                    "AsyncLimiter(", "@limits(",
                     "@sleep_and_retry", "RateLimitItemPer", "RateLimiter(", "@limiter.limit(",
                     "Throttler(", "pLimit(", "Bottleneck(", "TokenBucket", "LeakyBucket",
                     "rate_limit", "rpm", "tpm", "max_parallel_requests")
@@ -234,6 +237,7 @@ def rate_limiting(project: Project, config: Config) -> Finding:
              and (h.kind != "litellm_router_limit" or _llm_context(project, h))]
     found += [_entry_hit(e, "litellm router limit") for e in config_index(project).find(
         _LIMIT_KEY)]
+    found += [Hit(g.path, g.line, g.how, "home-made limiter") for g in llmtraffic.limiters(project)]
     if found:
         listed, evidence = signals.listing(found)
         return passed(f"model calls are limited: {listed}", *evidence)

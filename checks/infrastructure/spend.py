@@ -23,6 +23,7 @@ from readiness.project import Project, importscan, llmusage, signals
 from readiness.project.configfiles import config_index, scalar_text
 from readiness.project.signals import Hit, query_name
 
+from . import llmtraffic
 from .alertrules import alert_rules
 
 _BUDGET_CODE = re.compile(r"(?P<litellm_max_budget>\bmax_budget\s*=\s*\d)|"
@@ -85,6 +86,8 @@ def budget_limits(project: Project, config: Config) -> Finding:
               if scalar_text(e.value)]
     found += [Hit(r.path, r.line, r.name, f"{r.system} cost alert")
               for r in alert_rules(project) if "cost" in r.covers]
+    found += [Hit(s.path, s.line, s.label[6:], "spend cap in code")
+              for s in llmtraffic.spend_caps(project)]
     budget = f"; budget {declared} declared in readiness.yaml" if declared else ""
     if found:
         listed, evidence = signals.listing(found)

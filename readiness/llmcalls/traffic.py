@@ -197,7 +197,7 @@ class Traffic:
         out = []
         for kind, line, label, side, *arg in facts["roots"].get(root, []):
             side = "u" if usage else side
-            if kind in ("log", "metric", "store", "ui", "attr", "read", "file"):
+            if kind in ("log", "metric", "store", "ui", "attr", "read", "file", "cap"):
                 out.append(Sink(path, line, kind, label, side))
                 if kind == "attr" and arg and arg[0] and depth < MAX_FOLLOW:
                     attribute = f"a:{arg[0]}.{label.split('.', 1)[1]}"
@@ -220,8 +220,11 @@ class Traffic:
 
     @_locked
     def usage_sources(self) -> list[tuple[str, str, str]]:
-        """(path, call key) of cost helpers in loaded files (``get_openai_callback()``,
+        """(path, call key, label) of cost helpers in loaded files (``get_openai_callback()``,
         ``completion_cost(...)``): their results are usage wherever they go."""
+        return self._usage_sources()
+
+    def _usage_sources(self) -> list[tuple[str, str, str]]:
         return [(path, row[0], row[2]) for path, facts in sorted(self.facts.items())
                 for row in facts["calls"] if row[2].rsplit(".", 1)[-1] in COST_HELPERS]
 
@@ -310,6 +313,44 @@ class Traffic:
     def log_has_id(self, path: str, line: int) -> bool:
         facts = self.facts.get(path)
         return facts is not None and any(row[0] == line and row[3] for row in facts["logs"])
+
+    # limits ---------------------------------------------------------------------------
+    @_locked
+    def limiters(self) -> list[Guard]:
+        """Home-made limiters (see ``traffic_facts._limiter``) that a model call goes
+        through: called from a function that reaches a model, or from a file that calls
+        one. The modules the calling files import are read for them too."""
+        for path in sorted({s.path for s in self.sites}):
+            facts = self.facts.get(path)
+            if facts is None:
+                continue
+            targets = {self.modules.resolve(path, level, ".".join(p for p in (module, name) if p))
+                       or self.modules.resolve(path, level, module)
+                       for level, module, name in facts["imports"].values()}
+            self._load(sorted(t for t in targets if t))
+        self._callers = None
+        reach = self._model_functions()
+        site_files = {s.path for s in self.sites}
+        found = []
+        for path, facts in sorted(list(self.facts.items())):
+            for line, qual, how in facts.get("limiters", []):
+                owner = qual.rsplit(".", 1)[0] if "." in qual else None
+                users = [(caller, self._function_of(caller, key))
+                         for q in [qual] + ([f"{owner}.__init__"] if owner else [])
+                         for caller, key in self.callers(path, q)]
+                if path in site_files or any(caller in site_files or (caller, function) in reach
+                                             for caller, function in users):
+                    found.append(Guard(path, line, f"{qual}() {how}"))
+        return found
+
+    @_locked
+    def caps(self) -> list[Sink]:
+        """Comparisons of a model call's usage or cost that stop or delay work."""
+        sinks = [s for site in self.sites for s in self._follow(
+            site.path, f"{site.line}:{site.col}", False, 0, set())]
+        sinks += [s for path, key, _ in self._usage_sources() for s in self._follow(
+            path, key, True, 0, set())]
+        return sorted({s for s in sinks if s.kind == "cap" and s.side == "u"})
 
     # guards --------------------------------------------------------------------------
     @_locked

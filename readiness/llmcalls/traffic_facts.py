@@ -33,7 +33,7 @@ from typing import Any
 from readiness.llmcalls.syntax import dotted, final_name, reraises
 from readiness.project.snapshot import parse_python
 
-VERSION = "8"
+VERSION = "10"
 USAGE_ATTRS = frozenset({
     "usage", "usage_metadata", "token_usage", "prompt_tokens", "completion_tokens",
     "input_tokens", "output_tokens", "total_tokens", "prompt_token_count",
@@ -106,6 +106,7 @@ class _Body:
         self.args: dict[str, set[str]] = {}
         self.loops: list[tuple[ast.For | ast.AsyncFor, set[str]]] = []
         self.appending: set[str] = set()  # files opened for appending: a log
+        self.replay = 0  # > 0: a loop body walked again for what its last turn carries
 
     # ------------------------------------------------------------------ statements
     def run(self, body: list[ast.stmt]) -> None:
@@ -157,15 +158,15 @@ class _Body:
                 self.assign(node.target, taint, node.iter, node.lineno)
                 loop_names = {n.id for n in ast.walk(node.target) if isinstance(n, ast.Name)}
                 self.loops.append((node, loop_names))
-                self.block(node.body)
+                self.loop_body(node.body)
                 self.loops.pop()
                 self.block(node.orelse)
             case ast.While(test=test, body=body, orelse=orelse):
-                self.expr(test)
-                self.block(body)
+                self.cap(test, body, True)
+                self.loop_body(body, test)
                 self.block(orelse)
             case ast.If(test=test, body=body, orelse=orelse):
-                self.expr(test)
+                self.cap(test, body, False)
                 self.block(body)
                 self.block(orelse)
             case ast.With() | ast.AsyncWith():
@@ -187,12 +188,44 @@ class _Body:
                     elif isinstance(child, ast.stmt):
                         self.stmt(child)
 
+    def cap(self, test: ast.expr, body: list[ast.stmt], loop: bool) -> None:
+        """A comparison of a tracked value that stops or delays work: ``if spent >= cap:
+        raise``, ``while used + n > quota: sleep``, ``while spent < budget:``."""
+        taint = self.expr(test)
+        if not taint or not any(isinstance(n, ast.Compare) for n in ast.walk(test)):
+            return
+        nodes = [n for stmt in body for n in ast.walk(stmt)]
+        if any(isinstance(n, ast.Call) and final_name(n.func) == "sleep" for n in nodes):
+            action = "wait"
+        elif loop or any(isinstance(n, (ast.Raise, ast.Return, ast.Break, ast.Continue))
+                         for n in nodes):
+            action = "stop"
+        else:
+            return
+        self.sink(taint, "cap", test.lineno, f"{action}: {ast.unparse(test)[:60]}")
+
+    def loop_body(self, body: list[ast.stmt], test: ast.expr | None = None) -> None:
+        """Walk a loop body; again (recording sinks only) when a turn carries a value into
+        the next one (``spent += cost`` read by ``if spent >= cap`` at the top)."""
+        before = dict(self.taint)
+        self.block(body)
+        if self.taint != before:
+            self.replay += 1
+            try:
+                if test is not None:
+                    self.cap(test, body, True)
+                self.block(body)
+            finally:
+                self.replay -= 1
+
     def block(self, body: list[ast.stmt]) -> None:
         for stmt in body:
             self.stmt(stmt)
 
     def function(self, node: ast.FunctionDef | ast.AsyncFunctionDef,
                  cls: str | None = None) -> None:
+        if self.replay:
+            return
         for decorator in node.decorator_list:
             self.expr(decorator)
         qual = ".".join(p for p in (self.qual, cls, node.name) if p)
@@ -200,6 +233,9 @@ class _Body:
                                   *node.args.kwonlyargs)]
         if cls is not None and params and params[0] in ("self", "cls"):
             params = params[1:]
+        how = _limiter(node)
+        if how:
+            self.out.setdefault("limiters", []).append([node.lineno, qual, how])
         self.out["defs"][qual] = [node.lineno, cls, params,
                                   node.args.vararg.arg if node.args.vararg else None,
                                   node.args.kwarg.arg if node.args.kwarg else None]
@@ -245,8 +281,9 @@ class _Body:
                 if feeds:
                     how = f"loop over {ast.unparse(loop[0].iter)[:60]}"
                     body_calls = feeds
-            self.out["tries"].append([node.lineno, self.qual, body_calls, handler.lineno,
-                                      how or ""])
+            if not self.replay:
+                self.out["tries"].append([node.lineno, self.qual, body_calls, handler.lineno,
+                                          how or ""])
             self.block(handler.body)
         self.block(node.orelse)
         self.block(node.finalbody)
@@ -304,13 +341,14 @@ class _Body:
         keywords = [(kw.arg, self.expr(kw.value)) for kw in node.keywords]
         args = EMPTY.union(*positional, *(t for _, t in keywords))
         names = _request_names(node)
-        self.out["calls"].append([key, self.qual, label, node.lineno, sorted(_names(node))])
+        if not self.replay:
+            self.out["calls"].append([key, self.qual, label, node.lineno, sorted(_names(node))])
         if names:
             self.args[key] = names
         kind = _kind(func, label)
         if kind == "file" and label.split(".")[0] in self.appending:
             kind = "log"
-        if kind == "log":
+        if kind == "log" and not self.replay:
             fields = _fields(node)
             self.out["logs"].append([node.lineno, self.qual, sorted(_names(node)),
                                      any(_ID.search(f) for f in fields)])
@@ -377,6 +415,31 @@ def _kind(func: ast.expr, label: str) -> str | None:
         return "store"
     if final == "add" and _METRIC_RECEIVER.search(receiver):
         return "metric"
+    return None
+
+
+_CLOCKS = frozenset({"time", "monotonic", "perf_counter", "now", "utcnow", "monotonic_ns",
+                     "time_ns"})
+
+
+def _limiter(node: ast.FunctionDef | ast.AsyncFunctionDef) -> str | None:
+    """Is this function a home-made limiter? It reads a clock and either sleeps for a
+    computed time (a minimum interval) or, comparing against a limit, refuses (raises or
+    returns False) or waits: a window of calls or tokens."""
+    nodes = [n for stmt in node.body for n in ast.walk(stmt)]
+    calls = [n for n in nodes if isinstance(n, ast.Call)]
+    if not any(final_name(c.func) in _CLOCKS for c in calls):
+        return None
+    if any(final_name(c.func) == "sleep" and c.args and not isinstance(c.args[0], ast.Constant)
+           for c in calls):
+        return "waits out a minimum interval between calls"
+    keeps = any(isinstance(n, ast.AugAssign) or (isinstance(n, ast.Assign) and any(
+        isinstance(t, (ast.Attribute, ast.Subscript)) for t in n.targets)) for n in nodes) or any(
+        final_name(c.func) in ("append", "appendleft", "popleft") for c in calls)
+    if keeps and any(isinstance(n, ast.Compare) for n in nodes) and any(
+            isinstance(n, ast.Raise) or (isinstance(n, ast.Return) and isinstance(
+                n.value, ast.Constant) and n.value.value is False) for n in nodes):
+        return "refuses calls over a limit within a time window"
     return None
 
 

@@ -6,7 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from readiness.checks.infrastructure.observability import cost_tracking, request_logging
-from readiness.checks.infrastructure.resilience import graceful_degradation
+from readiness.checks.infrastructure.resilience import graceful_degradation, rate_limiting
+from readiness.checks.infrastructure.spend import budget_limits
 
 from readiness.config import load_config
 from readiness.model import Finding, Status
@@ -403,3 +404,223 @@ def reply(text):
         return f"Error: {e}"
 '''})
     assert run(graceful_degradation, root).status is Status.FAIL
+
+
+# ---- rate-limiting ------------------------------------------------------------------------
+
+LIMITER = '''\
+import threading
+import time
+
+
+class MinimumInterval:
+    """At most one request per interval, across threads."""
+
+    def __init__(self, per_second: float) -> None:
+        self.interval = 1.0 / per_second
+        self.lock = threading.Lock()
+        self.last = 0.0
+
+    def wait(self) -> None:
+        with self.lock:
+            delay = self.last + self.interval - time.monotonic()
+            if delay > 0:
+                time.sleep(delay)
+            self.last = time.monotonic()
+'''
+
+
+def test_a_home_made_lock_and_minimum_interval_limiter_passes(make_project: MakeProject
+                                                              ) -> None:
+    root = make_project({
+        "bot/throttle.py": LIMITER,
+        "bot/llm.py": '''\
+from openai import OpenAI
+
+from bot.throttle import MinimumInterval
+
+client = OpenAI()
+pace = MinimumInterval(per_second=2)
+
+
+def ask(prompt):
+    pace.wait()
+    r = client.chat.completions.create(model="gpt-4o", messages=[
+        {"role": "user", "content": prompt}])
+    return r.choices[0].message.content
+'''})
+    finding = run(rate_limiting, root)
+    assert finding.status is Status.PASS
+    assert where(finding) == ["bot/throttle.py:13"]
+
+
+def test_a_per_user_window_limiter_in_the_route_passes(make_project: MakeProject) -> None:
+    root = make_project({
+        "api/limits.py": '''\
+import time
+from collections import defaultdict, deque
+
+
+class TooManyRequests(Exception):
+    pass
+
+
+class PerUserLimiter:
+    def __init__(self, per_minute: int) -> None:
+        self.per_minute = per_minute
+        self.calls = defaultdict(deque)
+
+    def check(self, user_id: str) -> None:
+        now = time.time()
+        window = self.calls[user_id]
+        while window and now - window[0] > 60:
+            window.popleft()
+        if len(window) >= self.per_minute:
+            raise TooManyRequests(user_id)
+        window.append(now)
+''',
+        "api/routes.py": '''\
+from anthropic import Anthropic
+
+from api.limits import PerUserLimiter
+
+client = Anthropic()
+limiter = PerUserLimiter(per_minute=20)
+
+
+def answer(user_id: str, question: str) -> str:
+    limiter.check(user_id)
+    m = client.messages.create(model="claude-3-5-haiku-latest", max_tokens=300,
+                               messages=[{"role": "user", "content": question}])
+    return m.content[0].text
+'''})
+    finding = run(rate_limiting, root)
+    assert finding.status is Status.PASS
+    assert where(finding) == ["api/limits.py:14"]
+
+
+def test_a_token_per_minute_quota_that_waits_passes(make_project: MakeProject) -> None:
+    root = make_project({"app/llm.py": '''\
+import asyncio
+
+from openai import AsyncOpenAI
+
+client = AsyncOpenAI()
+TOKENS_PER_MINUTE = 90_000
+
+
+class Quota:
+    def __init__(self) -> None:
+        self.used = 0
+
+    async def complete(self, messages):
+        while self.used > TOKENS_PER_MINUTE:
+            await asyncio.sleep(5)
+        r = await client.chat.completions.create(model="gpt-4o", messages=messages)
+        self.used += r.usage.total_tokens
+        return r.choices[0].message.content
+'''})
+    finding = run(rate_limiting, root)
+    assert finding.status is Status.PASS
+    assert where(finding) == ["app/llm.py:14"]
+
+
+def test_a_fastapi_limiter_dependency_passes(make_project: MakeProject) -> None:
+    root = make_project({"app/main.py": '''\
+from fastapi import Depends, FastAPI
+from fastapi_limiter.depends import RateLimiter
+from openai import OpenAI
+
+app = FastAPI()
+client = OpenAI()
+
+
+@app.post("/ask", dependencies=[Depends(RateLimiter(times=10, seconds=60))])
+def ask(question: str):
+    r = client.chat.completions.create(model="gpt-4o", messages=[
+        {"role": "user", "content": question}])
+    return r.choices[0].message.content
+'''})
+    finding = run(rate_limiting, root)
+    assert finding.status is Status.PASS
+    assert where(finding) == ["app/main.py:9"]
+
+
+def test_a_token_expiry_check_is_not_a_limiter(make_project: MakeProject) -> None:
+    root = make_project({"app/auth.py": '''\
+import time
+
+
+class Token:
+    def __init__(self, value, expires_at):
+        self.value = value
+        self.expires_at = expires_at
+
+    def check(self):
+        if time.time() > self.expires_at:
+            raise PermissionError("token expired")
+''', "app/llm.py": '''\
+from openai import OpenAI
+
+from app.auth import Token
+
+client = OpenAI()
+
+
+def ask(token: Token, prompt: str) -> str:
+    token.check()
+    r = client.chat.completions.create(model="gpt-4o", messages=[prompt])
+    return r.choices[0].message.content
+'''})
+    assert run(rate_limiting, root).status is Status.FAIL
+
+
+def test_a_limiter_nobody_calls_before_a_model_does_not_count(make_project: MakeProject
+                                                             ) -> None:
+    root = make_project({"tools/throttle.py": LIMITER, "app/llm.py": GATEWAY})
+    assert run(rate_limiting, root).status is Status.FAIL
+
+
+# ---- budget-limits ------------------------------------------------------------------------
+
+
+def test_an_in_code_spend_cap_that_defers_the_rest_passes(make_project: MakeProject) -> None:
+    root = make_project({"jobs/batch.py": '''\
+import litellm
+
+from jobs.settings import settings
+
+
+def summarise_all(documents, later):
+    spent = 0.0
+    for position, doc in enumerate(documents):
+        if spent >= settings.max_batch_usd:
+            later.extend(documents[position:])
+            break
+        response = litellm.completion(model="gpt-4o-mini", messages=[
+            {"role": "user", "content": doc}])
+        spent += litellm.completion_cost(completion_response=response)
+        yield response.choices[0].message.content
+'''})
+    finding = run(budget_limits, root)
+    assert finding.status is Status.PASS
+    assert finding.message.startswith("spend is capped or alerted on: spend cap in code "
+                                      "(jobs/batch.py:9)")
+
+
+def test_a_comparison_of_the_answer_length_is_not_a_spend_cap(make_project: MakeProject
+                                                              ) -> None:
+    root = make_project({"app/llm.py": '''\
+from openai import OpenAI
+
+client = OpenAI()
+
+
+def ask(prompt):
+    r = client.chat.completions.create(model="gpt-4o", messages=[prompt])
+    text = r.choices[0].message.content
+    if len(text) > 2000:
+        raise ValueError("answer too long")
+    return text
+'''})
+    assert run(budget_limits, root).status is Status.FAIL
