@@ -30,7 +30,8 @@ _CAPTURE_LABEL = {"endpoint": "feedback endpoint", "django": "feedback URL route
                   "slack": "Slack reaction handler", "streamlit": "Streamlit feedback widget",
                   "gradio": "Gradio like/dislike handler", "langsmith": "LangSmith feedback",
                   "braintrust": "Braintrust feedback", "langfuse": "Langfuse score",
-                  "ui": "thumbs up/down control"}
+                  "ui": "thumbs up/down control",
+                  "chainlit": "Chainlit feedback persisted by its data layer"}
 _STORE_LABEL = {"model": "feedback table", "table": "feedback table",
                 "sql": "SQL write to a feedback table", "orm_write": "database write",
                 "write": "write", "vendor": "stored by the vendor"}

@@ -8,6 +8,7 @@ from pathlib import Path
 from readiness.checks.infrastructure.observability import cost_tracking, request_logging
 from readiness.checks.infrastructure.resilience import graceful_degradation, rate_limiting
 from readiness.checks.infrastructure.spend import budget_limits
+from readiness.checks.quality.feedback import feedback_loop
 
 from readiness.config import load_config
 from readiness.model import Finding, Status
@@ -624,3 +625,106 @@ def ask(prompt):
     return text
 '''})
     assert run(budget_limits, root).status is Status.FAIL
+
+
+# ---- feedback-loop ------------------------------------------------------------------------
+
+def test_chainlit_feedback_persisted_by_its_data_layer_passes(make_project: MakeProject
+                                                              ) -> None:
+    root = make_project({"app.py": '''\
+import chainlit as cl
+from chainlit.data.sql_alchemy import SQLAlchemyDataLayer
+from openai import AsyncOpenAI
+
+client = AsyncOpenAI()
+
+
+@cl.data_layer
+def get_data_layer():
+    return SQLAlchemyDataLayer(conninfo="postgresql+asyncpg://app@db/chat")
+
+
+@cl.on_message
+async def on_message(message: cl.Message):
+    r = await client.chat.completions.create(model="gpt-4o", messages=[
+        {"role": "user", "content": message.content}])
+    await cl.Message(content=r.choices[0].message.content).send()
+'''})
+    finding = run(feedback_loop, root)
+    assert finding.status is Status.PASS
+    assert where(finding) == ["app.py:8"]
+
+
+def test_a_ui_posting_to_an_answer_feedback_route_that_stores_passes(make_project: MakeProject
+                                                                     ) -> None:
+    root = make_project({
+        "api/main.py": '''\
+from fastapi import FastAPI
+from openai import OpenAI
+
+from api.db import session
+from api.models import AnswerFeedback
+
+app = FastAPI()
+client = OpenAI()
+
+
+@app.post("/api/answer-feedback")
+def answer_feedback(answer_id: str, helpful: bool):
+    session.add(AnswerFeedback(answer_id=answer_id, helpful=helpful))
+    session.commit()
+    return {"ok": True}
+''',
+        "web/src/Answer.tsx": '''\
+export function Answer({ id }: { id: string }) {
+  const send = (helpful: boolean) =>
+    fetch("/api/answer-feedback", { method: "POST", body: JSON.stringify({ id, helpful }) });
+  return <button onClick={() => send(false)}>Not helpful</button>;
+}
+'''})
+    finding = run(feedback_loop, root)
+    assert finding.status is Status.PASS
+    assert where(finding)[0] == "api/main.py:11"
+
+
+def test_feedback_mailed_to_a_human_inbox_is_captured_but_not_stored(make_project: MakeProject
+                                                                     ) -> None:
+    root = make_project({"api/main.py": '''\
+import smtplib
+from email.message import EmailMessage
+
+from fastapi import FastAPI
+from openai import OpenAI
+
+app = FastAPI()
+client = OpenAI()
+
+
+@app.post("/feedback")
+def feedback(answer_id: str, comment: str):
+    msg = EmailMessage()
+    msg["To"] = "support@example.com"
+    msg.set_content(f"{answer_id}: {comment}")
+    with smtplib.SMTP("localhost") as server:
+        server.send_message(msg)
+    return {"ok": True}
+'''})
+    finding = run(feedback_loop, root)
+    assert finding.status is Status.WARN
+    assert finding.message.startswith("feedback is captured at api/main.py:11")
+
+
+def test_feedback_loop_is_not_applicable_without_model_calls(make_project: MakeProject) -> None:
+    root = make_project({"api/main.py": '''\
+from fastapi import FastAPI
+
+app = FastAPI()
+
+
+@app.post("/feedback")
+def feedback(comment: str):
+    return {"ok": True}
+'''})
+    finding = run(feedback_loop, root)
+    assert finding.status is Status.NOT_APPLICABLE
+    assert finding.message.startswith("no LLM usage found")
