@@ -78,16 +78,31 @@ class Traffic:
         self.modules = ModuleMap(python)
         self.facts: dict[str, dict[str, Any]] = {}
         self.methods: dict[str, list[str]] = {}  # method name -> files that define one
-        self._callers: dict[tuple[str, str], list[tuple[str, str]]] | None = None
+        self.loaded_methods: dict[str, list[tuple[str, str]]] = {}  # name -> (path, qual)
+        self._unreadable: set[str] = set()
+        self._callers: dict[tuple[str, str], list[tuple[str, str]]] = {}
+        self._indexed: set[str] = set()  # files whose calls are in _callers
         self._load(sorted({s.path for s in self.sites}))
         self._load_callers()
 
     # loading ------------------------------------------------------------------------
-    def _load(self, paths: list[str]) -> None:
-        todo = [p for p in paths if p not in self.facts]
+    def _load(self, paths: list[str]) -> bool:
+        """Read the facts of ``paths`` not read yet; did any come in?"""
+        todo = [p for p in paths if p not in self.facts and p not in self._unreadable]
+        if not todo:
+            return False
+        self._unreadable.update(todo)
+        added = False
         for path, facts in self.project.facts(todo, QUERY, file_traffic).items():
             if facts is not None:
                 self.facts[path] = facts
+                self._unreadable.discard(path)
+                added = True
+                for qual, row in facts["defs"].items():
+                    if row[1]:
+                        self.loaded_methods.setdefault(qual.rsplit(".", 1)[-1], []).append(
+                            (path, qual))
+        return added
 
     def _load_callers(self) -> None:
         """Load the production files that may call the functions holding model calls,
@@ -114,7 +129,6 @@ class Traffic:
                       for row in self.facts[path]["calls"]
                       if row[1] and row[2].rsplit(".", 1)[-1] in previous}
             wanted = {w for w in wanted if not w.startswith("__")} - previous
-        self._callers = None
 
     def _names(self) -> dict[str, list[list[str]]]:
         return self.project.facts(sorted(self.python), CALLED_QUERY, called_names)
@@ -165,21 +179,19 @@ class Traffic:
 
     def _method(self, name: str) -> tuple[str, str] | None:
         """The one loaded method called ``name`` (None when there are none or several)."""
-        found = [(path, qual) for path, facts in list(self.facts.items()) for qual, row
-                 in facts["defs"].items() if row[1] and qual.rsplit(".", 1)[-1] == name]
+        found = self.loaded_methods.get(name, [])
         return found[0] if len(found) == 1 else None
 
     @_locked
     def callers(self, path: str, qual: str) -> list[tuple[str, str]]:
         """(path, call key) of the loaded calls that invoke function ``qual`` of ``path``."""
-        if self._callers is None:
-            index: dict[tuple[str, str], list[tuple[str, str]]] = {}
-            for where, facts in list(self.facts.items()):
-                for key, caller, label, _line, _names in facts["calls"]:
+        while len(self._indexed) < len(self.facts):  # files loaded since: index their calls
+            for where in [p for p in list(self.facts) if p not in self._indexed]:
+                self._indexed.add(where)
+                for key, caller, label, _line, _names in self.facts[where]["calls"]:
                     target = self.resolve(where, caller, label)
                     if target is not None:
-                        index.setdefault(target, []).append((where, key))
-            self._callers = index
+                        self._callers.setdefault(target, []).append((where, key))
         return self._callers.get((path, qual), [])
 
     # following results ----------------------------------------------------------------
@@ -241,15 +253,13 @@ class Traffic:
                      if context_of(f, 0, []) == "production"]
             if len(files) <= 3:
                 self._load(files)
-                self._callers = None
         target = self.resolve(path, qual, label)
         if target is not None:
             return [target]
         if "." not in label or "(" in label:
             return []
-        found = [(where, q) for where, facts in list(self.facts.items()) for q, row
-                 in facts["defs"].items() if row[1] and q.rsplit(".", 1)[-1] == name
-                 and (where, q) != (path, qual)]
+        found = [(where, q) for where, q in self.loaded_methods.get(name, [])
+                 if (where, q) != (path, qual)]
         return found if len(found) <= 3 else []
 
     def _function_of(self, path: str, root: str) -> str | None:
@@ -328,7 +338,6 @@ class Traffic:
                        or self.modules.resolve(path, level, module)
                        for level, module, name in facts["imports"].values()}
             self._load(sorted(t for t in targets if t))
-        self._callers = None
         reach = self._model_functions()
         site_files = {s.path for s in self.sites}
         found = []
