@@ -33,7 +33,7 @@ from typing import Any
 from readiness.llmcalls.syntax import dotted, final_name, reraises
 from readiness.project.snapshot import parse_python
 
-VERSION = "10"
+VERSION = "13"
 USAGE_ATTRS = frozenset({
     "usage", "usage_metadata", "token_usage", "prompt_tokens", "completion_tokens",
     "input_tokens", "output_tokens", "total_tokens", "prompt_token_count",
@@ -41,7 +41,8 @@ USAGE_ATTRS = frozenset({
     "promptTokens", "completionTokens", "totalTokens", "cache_read_input_tokens",
     "cache_creation_input_tokens", "response_cost", "total_cost", "cost",
 })
-_USAGE_FUNC = re.compile(r"(?i)cost|tokens?_?(?:used|usage|count)|usage")
+# a function of a result named for its cost or usage (counting the tokens of a text is not)
+_USAGE_FUNC = re.compile(r"(?i)cost|usage")
 LOG_METHODS = frozenset({"debug", "info", "warning", "warn", "error", "exception", "critical",
                          "log", "msg", "trace", "success"})
 _LOGGER = re.compile(r"(?i)(?:^|[._])(?:log|logs|logger|logging|structlog|logfire|loguru|"
@@ -192,7 +193,15 @@ class _Body:
         """A comparison of a tracked value that stops or delays work: ``if spent >= cap:
         raise``, ``while used + n > quota: sleep``, ``while spent < budget:``."""
         taint = self.expr(test)
-        if not taint or not any(isinstance(n, ast.Compare) for n in ast.walk(test)):
+        compared: set[str] = set()  # roots compared with a limit: a setting, not a literal
+        for c in (n for n in ast.walk(test) if isinstance(n, ast.Compare)):
+            sides = [(s, self.peek(s)) for s in (c.left, *c.comparators)]
+            for value, roots in sides:
+                if roots and any(not isinstance(other, ast.Constant) and not roots & others
+                                 for other, others in sides if other is not value):
+                    compared |= roots
+        taint = frozenset(t for t in taint if t[0] in compared)
+        if not taint:
             return
         nodes = [n for stmt in body for n in ast.walk(stmt)]
         if any(isinstance(n, ast.Call) and final_name(n.func) == "sleep" for n in nodes):
@@ -217,6 +226,17 @@ class _Body:
                 self.block(body)
             finally:
                 self.replay -= 1
+
+    def peek(self, node: ast.expr) -> set[str]:
+        """The roots an expression's value comes from (no sinks recorded)."""
+        roots: set[str] = set()
+        for child in ast.walk(node):
+            if isinstance(child, ast.Name):
+                roots |= {root for root, _ in self.taint.get(child.id, EMPTY)}
+            elif (self.cls and isinstance(child, ast.Attribute)
+                  and isinstance(child.value, ast.Name) and child.value.id == "self"):
+                roots.add(f"a:{self.cls}.{child.attr}")
+        return roots
 
     def block(self, body: list[ast.stmt]) -> None:
         for stmt in body:
@@ -423,24 +443,65 @@ _CLOCKS = frozenset({"time", "monotonic", "perf_counter", "now", "utcnow", "mono
 
 
 def _limiter(node: ast.FunctionDef | ast.AsyncFunctionDef) -> str | None:
-    """Is this function a home-made limiter? It reads a clock and either sleeps for a
-    computed time (a minimum interval) or, comparing against a limit, refuses (raises or
-    returns False) or waits: a window of calls or tokens."""
-    nodes = [n for stmt in node.body for n in ast.walk(stmt)]
-    calls = [n for n in nodes if isinstance(n, ast.Call)]
-    if not any(final_name(c.func) in _CLOCKS for c in calls):
+    """Is this function a home-made limiter? It keeps a clock reading (``self.last =
+    time.monotonic()``, ``window.append(now)``) and either sleeps for a time computed from
+    the clock (a minimum interval) or, comparing a clock-derived value, refuses (raises or
+    returns False): a window of calls. Nested functions are not part of it."""
+    nodes = list(_own_nodes(node))
+    clocked: set[str] = set()
+
+    def clock(expr: ast.AST) -> bool:
+        return any((isinstance(n, ast.Call) and final_name(n.func) in _CLOCKS)
+                   or (isinstance(n, ast.Name) and n.id in clocked) for n in ast.walk(expr))
+
+    for _ in range(2):  # names assigned from the clock, and from those
+        for n in nodes:
+            if isinstance(n, (ast.Assign, ast.AnnAssign)) and n.value is not None and clock(
+                    n.value):
+                targets = n.targets if isinstance(n, ast.Assign) else [n.target]
+                clocked |= {t.id for t in targets if isinstance(t, ast.Name)}
+    kept: set[str] = set()  # where clock readings are kept: "self.last", "window"
+    for n in nodes:
+        if isinstance(n, (ast.Assign, ast.AnnAssign)) and n.value is not None and clock(n.value):
+            kept |= {_base(t) for t in (n.targets if isinstance(n, ast.Assign) else [n.target])
+                     if isinstance(t, (ast.Attribute, ast.Subscript))}
+        elif (isinstance(n, ast.Call) and final_name(n.func) in ("append", "appendleft")
+              and isinstance(n.func, ast.Attribute) and any(clock(a) for a in n.args)):
+            kept.add(_base(n.func.value))
+    if not kept:
         return None
-    if any(final_name(c.func) == "sleep" and c.args and not isinstance(c.args[0], ast.Constant)
-           for c in calls):
+
+    def reads_kept(expr: ast.AST) -> bool:
+        return any(_base(n) in kept for n in ast.walk(expr)
+                   if isinstance(n, (ast.Name, ast.Attribute, ast.Subscript)))
+
+    if any(isinstance(n, ast.Call) and final_name(n.func) == "sleep" and n.args
+           and clock(n.args[0]) for n in nodes):
         return "waits out a minimum interval between calls"
-    keeps = any(isinstance(n, ast.AugAssign) or (isinstance(n, ast.Assign) and any(
-        isinstance(t, (ast.Attribute, ast.Subscript)) for t in n.targets)) for n in nodes) or any(
-        final_name(c.func) in ("append", "appendleft", "popleft") for c in calls)
-    if keeps and any(isinstance(n, ast.Compare) for n in nodes) and any(
-            isinstance(n, ast.Raise) or (isinstance(n, ast.Return) and isinstance(
-                n.value, ast.Constant) and n.value.value is False) for n in nodes):
-        return "refuses calls over a limit within a time window"
+    for n in nodes:  # if <the kept readings> ...: raise / return False
+        if isinstance(n, (ast.If, ast.While)) and reads_kept(n.test) and any(
+                isinstance(m, ast.Compare) for m in ast.walk(n.test)) and any(
+                isinstance(m, ast.Raise) or (isinstance(m, ast.Return) and isinstance(
+                    m.value, ast.Constant) and m.value.value is False)
+                for stmt in n.body for m in ast.walk(stmt)):
+            return "refuses calls over a limit within a time window"
     return None
+
+
+def _base(node: ast.AST) -> str:
+    """``self.calls`` for ``self.calls[user]``, ``window`` for ``window``."""
+    while isinstance(node, ast.Subscript):
+        node = node.value
+    return dotted(node) if isinstance(node, (ast.Attribute, ast.Name)) else ""
+
+
+def _own_nodes(node: ast.AST) -> Any:
+    """The nodes of a function's body, not those of functions or classes inside it."""
+    for child in ast.iter_child_nodes(node):
+        if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+            continue
+        yield child
+        yield from _own_nodes(child)
 
 
 def _appends(node: ast.expr) -> bool:
