@@ -201,10 +201,10 @@ class Traffic:
         return self._follow(site.path, f"{site.line}:{site.col}", False, 0, set())
 
     def _follow(self, path: str, root: str, usage: bool, depth: int,
-                seen: set[tuple[str, str]]) -> list[Sink]:
-        if (path, root) in seen or path not in self.facts:
+                seen: set[tuple[str, str, bool]]) -> list[Sink]:
+        if (path, root, usage) in seen or path not in self.facts:
             return []
-        seen.add((path, root))
+        seen.add((path, root, usage))
         facts = self.facts[path]
         out = []
         for kind, line, label, side, *arg in facts["roots"].get(root, []):

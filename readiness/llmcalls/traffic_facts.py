@@ -33,7 +33,7 @@ from typing import Any
 from readiness.llmcalls.syntax import dotted, final_name, reraises
 from readiness.project.snapshot import parse_python
 
-VERSION = "13"
+VERSION = "14"
 USAGE_ATTRS = frozenset({
     "usage", "usage_metadata", "token_usage", "prompt_tokens", "completion_tokens",
     "input_tokens", "output_tokens", "total_tokens", "prompt_token_count",
@@ -194,7 +194,8 @@ class _Body:
         raise``, ``while used + n > quota: sleep``, ``while spent < budget:``."""
         taint = self.expr(test)
         compared: set[str] = set()  # roots compared with a limit: a setting, not a literal
-        for c in (n for n in ast.walk(test) if isinstance(n, ast.Compare)):
+        for c in (n for n in ast.walk(test) if isinstance(n, ast.Compare) and all(
+                isinstance(op, (ast.Lt, ast.LtE, ast.Gt, ast.GtE)) for op in n.ops)):
             sides = [(s, self.peek(s)) for s in (c.left, *c.comparators)]
             for value, roots in sides:
                 if roots and any(not isinstance(other, ast.Constant) and not roots & others
