@@ -33,7 +33,7 @@ from typing import Any
 from readiness.llmcalls.syntax import dotted, final_name, reraises
 from readiness.project.snapshot import parse_python
 
-VERSION = "14"
+VERSION = "15"
 USAGE_ATTRS = frozenset({
     "usage", "usage_metadata", "token_usage", "prompt_tokens", "completion_tokens",
     "input_tokens", "output_tokens", "total_tokens", "prompt_token_count",
@@ -266,7 +266,7 @@ class _Body:
     def assign(self, target: ast.expr, taint: Taint, value: ast.expr, line: int) -> None:
         if isinstance(target, ast.Name):
             self.taint[target.id] = taint
-            names = _names(value)
+            names = _content_names(value)
             if names and len(self.deps) < MAX_DEPS:
                 self.deps.setdefault(target.id, set()).update(names)
         elif isinstance(target, (ast.Tuple, ast.List)):
@@ -528,6 +528,18 @@ def _names(node: ast.AST) -> set[str]:
               and child.value.id in ("self", "cls")):
             found.add(f"self.{child.attr}")
     return found
+
+
+def _content_names(value: ast.expr) -> set[str]:
+    """The names a value is built from; of a dict of call options (``params = {"model":
+    ..., "messages": ...}``), only those of the entries that carry content."""
+    if isinstance(value, ast.Dict):
+        found: set[str] = set()
+        for key, item in zip(value.keys, value.values, strict=True):
+            if not (isinstance(key, ast.Constant) and key.value in CONFIG_KEYWORDS):
+                found |= _names(item)
+        return found
+    return _names(value)
 
 
 def _request_names(node: ast.Call) -> set[str]:
