@@ -93,10 +93,38 @@ def test_terraform_blocks_attributes_heredocs_and_jsonencode() -> None:
          "aws_sqs_queue.dlq.arn"),
         (6, "resource.aws_sqs_queue.jobs.redrive_policy.maxReceiveCount", 5),
         (8, "resource.aws_sqs_queue.jobs.policy", '{"Statement": []}'),
-        (11, "resource.aws_sqs_queue.jobs.tags", '{ team = "ai" }'),
+        (11, "resource.aws_sqs_queue.jobs.tags", None),
+        (11, "resource.aws_sqs_queue.jobs.tags.team", "ai"),
         (14, "module.alarms", None), (15, "module.alarms.source", "./alarms")]
     assert blocks == [(2, 12, "resource", ("aws_sqs_queue", "jobs")),
                       (14, 16, "module", ("alarms",))]
+
+
+def test_terraform_is_parsed_not_scanned_line_by_line() -> None:
+    """One-line blocks, braces inside strings and expressions over several lines: what the
+    old line scan misread (issue 20)."""
+    text = ('variable "region" { default = "eu-west-1" }\n'
+            'resource "aws_budgets_budget" "llm" {\n'
+            '  name         = "llm-{monthly}"\n'
+            '  limit_amount = var.monthly_usd * (\n    1 + var.margin)\n'
+            '  notification { threshold = 80 }\n}\n')
+    entries, blocks = scan_hcl(text)
+    assert (1, "variable.region.default", "eu-west-1") in entries
+    assert (3, "resource.aws_budgets_budget.llm.name", "llm-{monthly}") in entries
+    assert (4, "resource.aws_budgets_budget.llm.limit_amount",
+            "var.monthly_usd * (\n    1 + var.margin)") in entries
+    assert (6, "resource.aws_budgets_budget.llm.notification.threshold", 80) in entries
+    assert blocks == [(1, 1, "variable", ("region",)),
+                      (2, 7, "resource", ("aws_budgets_budget", "llm"))]
+
+
+def test_malformed_terraform_is_skipped_with_the_parser_reason(make_project: MakeProject
+                                                               ) -> None:
+    root = make_project({"infra/ok.tf": 'module "a" {\n  source = "./a"\n}\n',
+                         "infra/broken.tf": 'resource "x" "y" {\n  a = \n'})
+    index = config_index(Project(root))
+    assert [f.path for f in index.files] == ["infra/ok.tf"]
+    assert dict(index.skipped)["infra/broken.tf"].startswith("HCL syntax error: ")
 
 
 def test_malformed_files_are_skipped_with_a_reason_never_raised(

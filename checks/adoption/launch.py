@@ -11,6 +11,7 @@ from readiness.project import Project
 from readiness.project.signals import query_name
 from readiness.project.sourcetext import split_lines
 
+from . import rollouts
 from .code import code_facts, code_files
 from .shares import Share, shares_in_files
 from .surface import Kind, Surface, batch_job, surfaces
@@ -178,7 +179,11 @@ def soft_launch_rollout(project: Project, config: Config) -> Finding:
         return batch
     flag = config.get("adoption.rollout.flag")
     use, sdk = flag_use(project, flag)
+    if use is None:  # a flag PostHog or the project's own interface evaluates per user
+        use = rollouts.evaluation(project)
     shares = _configured_share(config) + shares_in_files(project, _config_file(config))
+    shares += [s for s in rollouts.settings_shares(project, _config_file(config))
+               if s.where not in {t.where for t in shares}]
     low, high = (float(x) for x in config.get("thresholds.soft_launch_band", [0.10, 0.20]))
     use_at = [use] if use else []
     if not shares and not use and not flag:

@@ -22,6 +22,7 @@ from readiness.project import Project, importscan, llmtracing, llmusage, signals
 from readiness.project.configfiles import config_index
 from readiness.project.signals import Hit, Source, at_lines, query_name, statement_at
 
+from . import llmtraffic
 from .alertrules import alert_rules
 from .monitors import MONITOR_MODULES, monitor_setups
 
@@ -53,11 +54,17 @@ def request_logging(project: Project, config: Config) -> Finding:
     LLM tracing that records both sides of every call (LangSmith with
     `LANGCHAIN_TRACING_V2`/`LANGSMITH_TRACING` or `@traceable`, Langfuse, Helicone,
     OpenTelemetry GenAI instrumentors, OpenLLMetry `Traceloop.init`, litellm success
-    callbacks), or else logging calls in the files that talk to a model: one that logs the
-    request (prompt, messages, input), one that logs the response (output, completion,
-    answer), and a request id (request_id, trace_id, correlation id) in the log call, bound
-    to the logger, or set for every log by middleware. `evidence.request-logging` in
-    readiness.yaml is used when code shows neither.
+    callbacks), or else, for every production model call the call-site index finds, what
+    its log calls carry: the request is logged when a log call in the calling function reads
+    a value the request is built from (the prompt, the messages, followed back through
+    assignments); the response is logged when the call's result, or something derived from
+    it, reaches a log call, in the same function, in a helper it is passed to or in a caller
+    it is returned to. Words in a log message or in a field's name do not count; values do.
+    A request id is a log field or argument named like one (request_id, trace_id,
+    correlation id, the response's own `id`), or an id bound to the logger for every log by
+    middleware. Neither side logged fails; one side, or both without an id, warns. Code the
+    index does not read (JavaScript, TypeScript) is judged by its log statements.
+    `evidence.request-logging` in readiness.yaml is used when code shows neither.
 
     Why it matters:
     When a user reports a wrong answer, the request and the response are the only way to
@@ -74,25 +81,62 @@ def request_logging(project: Project, config: Config) -> Finding:
     if traced:
         return passed(f"LLM requests and responses are traced by {signals.vendors(traced)}, "
                       "each call with its trace id", *(h.evidence() for h in traced))
+    bound = [h for h in signals.search(project, _ID_CONTEXT, anchors=(
+        "bind_contextvars(", "IdMiddleware", "asgi_correlation_id", ".bind("))]
+    if not llmtraffic.generation_sites(project):
+        return _logging_by_text(project, config, usage[0], bound)
+    seen = llmtraffic.logged(project)
+    ids = list(seen.ids) or [h.evidence() for h in bound[:1]]
+    notes: dict[tuple[str, int | None], list[str]] = {}
+    for side, place in (("request", seen.request), ("response", seen.response),
+                        ("id", ids[0] if ids else None)):
+        if place is not None:
+            notes.setdefault((place.path, place.line), []).append(side)
+    found = [Evidence(path, line, ", ".join(n)) for (path, line), n in notes.items()]
+    coverage = (f" ({seen.covered} of {seen.sites} model calls)" if seen.covered < seen.sites
+                else "")
+    if seen.request and seen.response and ids:
+        return passed(f"LLM requests and responses are logged with a request id{coverage}",
+                      *found)
+    if seen.request and seen.response:
+        partial = warned("LLM requests and responses are logged but without a request id"
+                         + coverage, *found, credit=Credit.ENFORCED)
+    elif seen.request or seen.response:
+        side, other = ("request", "responses") if seen.request else ("response", "requests")
+        partial = warned(f"LLM {side}s are logged but {other} are not"
+                         + ("" if ids else "; no request id is logged with them"), *found,
+                         credit=Credit.ENFORCED)
+    else:
+        first = llmtraffic.generation_sites(project)[0]
+        return signals.code_or_config(project, config, "request-logging", None, failed(
+            f"LLM calls are not logged: neither the request nor the result of "
+            f"{first.path}:{first.line} (or of any other model call) reaches a log call, and "
+            "no LLM tracing (LangSmith, Langfuse, Helicone, OpenTelemetry) is set up",
+            Evidence(first.path, first.line, "request and result not logged")))
+    return signals.code_or_config(project, config, "request-logging", partial, partial)
+
+
+def _logging_by_text(project: Project, config: Config, where: Hit, bound: list[Hit]
+                     ) -> Finding:
+    """For code the call-site index does not read (JavaScript, TypeScript): log calls in
+    the files that import a model SDK, and what their statements name."""
     files = llmusage.llm_files(project)
     # a log call never spans lines: the anchor's own line is the whole window (window=0)
     logs = list(signals.search(project, _LOG_CALL, anchors=_LOG_ANCHORS, window=0,
                                within=files))
+    missing = failed(f"LLM calls ({where.path}) are not logged: no request/response logging "
+                     "or LLM tracing (LangSmith, Langfuse, Helicone, OpenTelemetry) found",
+                     where.evidence())
     if not logs:
-        where = usage[0]
-        return signals.code_or_config(project, config, "request-logging", None, failed(
-            f"LLM calls ({where.path}) are not logged: no request/response logging or "
-            "LLM tracing (LangSmith, Langfuse, Helicone, OpenTelemetry) found",
-            where.evidence()))
+        return signals.code_or_config(project, config, "request-logging", None, missing)
     sides: dict[str, Hit] = {}
-    bound = {h.path: h for h in signals.search(project, _ID_CONTEXT, anchors=(
-        "bind_contextvars(", "IdMiddleware", "asgi_correlation_id", ".bind("))}
     named = at_lines(project, logs, query_name("observability.log_sides/1", _SIDES), _log_sides)
     for hit in logs:
         for side in named.get((hit.path, hit.line), ()):
             sides.setdefault(side, hit)
     if "id" not in sides and bound:
-        sides["id"] = bound.get(logs[0].path) or next(iter(bound.values()))
+        by_path = {h.path: h for h in bound}
+        sides["id"] = by_path.get(logs[0].path) or bound[0]
     notes: dict[tuple[str, int], list[str]] = {}
     for side in ("request", "response", "id"):
         if side in sides:
@@ -108,10 +152,8 @@ def request_logging(project: Project, config: Config) -> Finding:
         message = (f"LLM {logged[0]}s are logged but {unlogged[0]} are not"
                    + ("" if "id" in sides else "; no request id is logged with them"))
     else:
-        message = (f"files that call a model log ({logs[0].path}:{logs[0].line}) but neither "
-                   "the request nor the response" + ("" if "id" in sides else
-                                                     ", and no request id"))
-    partial = warned(message, *(found or [logs[0].evidence()]), credit=Credit.ENFORCED)
+        return signals.code_or_config(project, config, "request-logging", None, missing)
+    partial = warned(message, *found, credit=Credit.ENFORCED)
     return signals.code_or_config(project, config, "request-logging", partial, partial)
 
 
@@ -148,13 +190,17 @@ _COST_CONFIG = re.compile(r"^general_settings\.database_url$")
 )
 def cost_tracking(project: Project, config: Config) -> Finding:
     """What it checks:
-    Token usage read from responses (`usage.prompt_tokens`, `input_tokens`,
-    `total_tokens`, Gemini `usage_metadata` counts, Bedrock `inputTokens`) and recorded
-    within a couple of lines: a log call, a metric (`.inc`, `.observe`, `.record`), a
-    database write. Cost computed by litellm (`completion_cost`, `response_cost`),
-    LangChain's `get_openai_callback`, tokencost, or recorded by an LLM tracing service
-    (Langfuse, LangSmith, Helicone, OpenTelemetry GenAI instrumentation, a litellm proxy
-    with a spend database) also passes. Token counts read but never recorded warn.
+    Where the token usage of each production model call goes, followed from the call's
+    result: `usage`, `usage_metadata`, `prompt_tokens`, `input_tokens`, a `*cost*` or
+    `*tokens*` function of the result, LangChain's `get_openai_callback`, litellm's
+    `completion_cost`. Usage that reaches a log call (any field layout), a metric
+    (`.inc`, `.observe`, `.record`, a span attribute) or a database write (`execute`,
+    `insert`, `session.add` of a record built from it), in the same function, in a helper
+    it is passed to (another module too) or in a caller it is returned to, passes. Usage
+    only read, shown to the user (`print`, `st.write`) or kept in memory warns. LLM tracing
+    that records cost (Langfuse, LangSmith, Helicone, OpenTelemetry GenAI, a litellm proxy
+    with a spend database) passes. Code the call-site index does not read (JavaScript,
+    TypeScript) is judged by token fields recorded within two lines of where they are read.
 
     Why it matters:
     A $10/day pilot becomes $10,000/day at production volume; without per-request token
@@ -168,21 +214,50 @@ def cost_tracking(project: Project, config: Config) -> Finding:
     if not llmusage.uses_llm(project):
         return not_applicable(llmusage.NO_LLM)
     recorders = signals.first_per_kind(llmtracing.tracing(project))
-    costs = list(signals.search(project, _COST, anchors=("_cost", "cost_per_token(",
-                                                          "get_openai_callback(")))
     spend_db = [Hit(e.path, e.line, "", "litellm spend logs") for e in
                 config_index(project).find(_COST_CONFIG)]
+    if recorders or spend_db:
+        how = ([f"by {signals.vendors(recorders)}"] if recorders else []) + \
+              (["with litellm's spend database"] if spend_db else [])
+        return passed(f"token usage and cost are recorded per request {' and '.join(how)}",
+                      *(h.evidence() for h in recorders + spend_db))
+    if not llmtraffic.generation_sites(project):
+        return _cost_by_text(project, config)
+    flow = llmtraffic.usage_flow(project)
+    if flow.recorded:
+        coverage = (f" ({flow.covered} of {flow.sites} model calls)"
+                    if flow.covered < flow.sites else "")
+        return passed("token usage and cost are recorded per request in code" + coverage,
+                      *(Evidence(s.path, s.line, f"usage {_VERB[s.kind]} by {s.label}")
+                        for s in flow.recorded[:3]))
+    partial = None
+    if flow.unrecorded:
+        first = flow.unrecorded[0]
+        partial = warned(f"token usage is {_KEPT[first.kind]} ({first.path}:{first.line}) "
+                         "but not logged, stored or exported as a metric",
+                         *(Evidence(s.path, s.line, _KEPT[s.kind])
+                                     for s in flow.unrecorded[:3]), credit=Credit.ENFORCED)
+    return signals.code_or_config(project, config, "cost-tracking", partial, failed(
+        "token usage and cost are not recorded per request"))
+
+
+_VERB = {"log": "logged", "metric": "exported", "store": "stored"}
+_KEPT = {"read": "read", "ui": "shown to the user", "attr": "kept in memory",
+         "log": "logged", "metric": "exported", "store": "stored"}
+
+
+def _cost_by_text(project: Project, config: Config) -> Finding:
+    """For code the call-site index does not read: token fields recorded within two lines
+    of where they are read, or a cost helper called."""
+    costs = list(signals.search(project, _COST, anchors=("_cost", "cost_per_token(",
+                                                          "get_openai_callback(")))
     reads = list(signals.search(project, _TOKENS, anchors=("_token", "Tokens")))
     kept = at_lines(project, reads, query_name("observability.recorded/1", _RECORD.pattern),
                     _recorded)
     recorded = [h for h in reads if kept.get((h.path, h.line))]
-    if recorded or costs or recorders or spend_db:
-        evidence = [h.evidence() for h in (recorded[:2] + costs[:1] + recorders + spend_db)]
-        how = ([f"by {signals.vendors(recorders)}"] if recorders else []) + \
-              (["with litellm's spend database"] if spend_db else []) + \
-              (["in code"] if recorded or costs else [])
-        return passed(f"token usage and cost are recorded per request {' and '.join(how)}",
-                      *evidence)
+    if recorded or costs:
+        return passed("token usage and cost are recorded per request in code",
+                      *(h.evidence() for h in recorded[:2] + costs[:1]))
     partial = warned(f"token usage is read ({reads[0].path}:{reads[0].line}) but not "
                      "logged, stored or exported as a metric", reads[0].evidence(),
                      credit=Credit.ENFORCED) if reads else None
@@ -266,9 +341,10 @@ def alerting(project: Project, config: Config) -> Finding:
     Write alert rules on the error rate, p95 latency and token spend of model calls, with
     thresholds from the pilot's telemetry, and keep them in the repository.
     """
+    if not llmusage.uses_llm(project):
+        return not_applicable(llmusage.NO_LLM)
     rules = alert_rules(project)
-    needed = ("error rate", "latency", "cost") if llmusage.uses_llm(project) else \
-        ("error rate", "latency")
+    needed = ("error rate", "latency", "cost")
     covered = {c: next((r for r in rules if c in r.covers), None) for c in needed}
     have = [c for c in needed if covered[c]]
     evidence = [r.evidence(c) for c, r in covered.items() if r is not None]

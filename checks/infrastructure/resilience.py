@@ -8,7 +8,9 @@ from readiness.config import Config
 from readiness.model import Credit, Finding, Gap, check, failed, not_applicable, passed, warned
 from readiness.project import Project, llmusage, signals
 from readiness.project.configfiles import Entry, config_index, scalar_text
-from readiness.project.signals import Hit, Lang, Source, query_name
+from readiness.project.signals import Hit
+
+from . import llmtraffic
 
 _DLQ_KEY = re.compile(r"(?i)(?:^|\.)(?:redrive_?policy|dead_?letter_?target_?arn|"
                       r"dead_?letter_?(?:policy|config|queue|topic|exchange)|"
@@ -106,39 +108,18 @@ _FALLBACK_ANCHORS = ("fallbacks", "CircuitBreaker(", "@circuit", "DEGRADED_MODE"
 _FALLBACK_KEY = re.compile(r"(?:^|\.)(?:fallbacks|context_window_fallbacks|default_fallbacks)"
                            r"(?:\.0)?$")
 _STRATEGY = re.compile(r"(?:^|\.)strategy\.mode$")
-_EXCEPT = re.compile(r"^([ \t]*)except\b[^\n]*:[ \t]*$", re.MULTILINE)
-_FALLBACK_WORD = re.compile(r"(?i)\b\w*(?:fallback|backup|secondary|cached|from_cache|"
-                            r"rule_?based|heuristic|degraded|canned|default_(?:answer|"
-                            r"response|reply))\w*\b")
 
 
-def _except_fallbacks(project: Project) -> list[Hit]:
-    """`except` blocks in files that call a model whose body turns to a fallback."""
-    files = [rel for rel in sorted(llmusage.llm_files(project))
-             if (src := signals.source(project, rel)) is not None and src.lang is Lang.PYTHON]
-    query = query_name("resilience.except_fallbacks/1", _EXCEPT.pattern, _FALLBACK_WORD.pattern)
-    found = project.facts(files, query, _fallbacks_in)
-    return [Hit(rel, line, body, "fallback in an except block")
-            for rel, rows in found.items() for line, body in rows]
-
-
-def _fallbacks_in(text: str) -> tuple[tuple[int, str], ...]:
-    """(line, first fallback line of its body) of each such `except` in one Python file."""
-    if "except" not in text:
-        return ()
-    source = Source("", Lang.PYTHON, text, False)
-    found = []
-    for match in _EXCEPT.finditer(source.code):
-        line = source.line_at(match.start())
-        indent = len(match.group(1).expandtabs())
-        for number in range(line + 1, min(line + 15, len(source.starts) + 1)):
-            body = source.line(number)
-            if body.strip() and len(body) - len(body.lstrip()) <= indent:
-                break
-            if _FALLBACK_WORD.search(body):
-                found.append((line, body.strip()))
-                break
-    return tuple(found)
+def _code_fallbacks(project: Project) -> list[Hit]:
+    """Fallbacks the data flow shows: a fallback model on a call, a loop that tries the next
+    model when one fails, a handler around a model call (in the calling function or in one
+    of its callers, another module too) that answers without the model."""
+    found = [Hit(c.fallback.path, c.fallback.line, c.fallback.how, "fallback model")
+             for c in llmtraffic.generation_sites(project) if c.fallback is not None]
+    for guard in llmtraffic.guards(project):
+        kind = "fallback loop" if guard.how.startswith("tries") else "degraded answer"
+        found.append(Hit(guard.path, guard.line, guard.how, kind))
+    return found
 
 
 @check(
@@ -154,8 +135,14 @@ def graceful_degradation(project: Project, config: Config) -> Finding:
     A fallback model or provider (litellm `fallbacks=` in code or in a proxy config,
     LangChain `.with_fallbacks(`, a Portkey fallback strategy), a circuit breaker
     (`pybreaker.CircuitBreaker`, `@circuit`), a degraded-mode flag or kill switch read by
-    the code (`DEGRADED_MODE`, `AI_ENABLED`, `KILL_SWITCH`), or an `except` block in a file
-    that calls a model whose body turns to a fallback, a cached or a rule-based answer.
+    the code (`DEGRADED_MODE`, `AI_ENABLED`, `KILL_SWITCH`), or what the code does when a
+    model call fails, read from its data flow: a loop over models or clients whose variable
+    feeds the call, that moves on to the next one when a call raises and leaves the loop on
+    success; or an `except` around a model call (or around a call to a function that reaches
+    one, in another module too) whose handler answers another way: returns a value, routes
+    the work somewhere (a manual-review queue, a rule-based answer), assigns a default. A
+    handler that only logs, sleeps, re-raises or returns the error itself is not a fallback,
+    and nor is an `except` around something else (a tokenizer download).
 
     Why it matters:
     Every provider has outages and rate-limit storms. Without a fallback, the feature and
@@ -174,7 +161,8 @@ def graceful_degradation(project: Project, config: Config) -> Finding:
     found += [_entry_hit(e, "litellm fallbacks") for e in index.find(_FALLBACK_KEY)]
     found += [_entry_hit(e, "gateway fallback strategy")
               for e in index.find(_STRATEGY, "fallback")]
-    found += _except_fallbacks(project)
+    seen = {(h.path, h.line) for h in found}
+    found += [h for h in _code_fallbacks(project) if (h.path, h.line) not in seen]
     if found:
         listed, evidence = signals.listing(found)
         return passed(f"a fallback path exists: {listed}", *evidence)
@@ -200,9 +188,12 @@ _LIMITERS = re.compile(
     r"\b(?:Moving|Fixed)Window\w*RateLimiter\(|@limiter\.limit\(|\bThrottler\(|"
     r"\bpLimit\(|\bnew\s+Bottleneck\(|\bclass\s+\w*(?:TokenBucket|LeakyBucket)\w*\b)|"
     r"(?P<Celery_rate_limit>\brate_limit\s*=\s*[\"']\d)|"
+    r"(?P<web_framework_limiter>\bRateLimiter\(\s*times\s*=|\bLimiter\(\s*(?:key_func|app)\b|"
+    r"@ratelimit\(|\bDepends\(\s*[\w.]*[Rr]ate_?[Ll]imit\w*)|"
     r"(?P<litellm_router_limit>\b(?:rpm|tpm|max_parallel_requests)\s*=\s*\d|"
     r"[\"'](?:rpm|tpm)[\"']\s*:\s*\d)")
-_LIMITER_ANCHORS = ("Semaphore(", "CapacityLimiter(", "AsyncLimiter(", "@limits(",
+_LIMITER_ANCHORS = ("Limiter(", "ratelimit(", "Depends(", "Semaphore(", "CapacityLimiter(",
+                    "AsyncLimiter(", "@limits(",
                     "@sleep_and_retry", "RateLimitItemPer", "RateLimiter(", "@limiter.limit(",
                     "Throttler(", "pLimit(", "Bottleneck(", "TokenBucket", "LeakyBucket",
                     "rate_limit", "rpm", "tpm", "max_parallel_requests")
@@ -246,6 +237,7 @@ def rate_limiting(project: Project, config: Config) -> Finding:
              and (h.kind != "litellm_router_limit" or _llm_context(project, h))]
     found += [_entry_hit(e, "litellm router limit") for e in config_index(project).find(
         _LIMIT_KEY)]
+    found += [Hit(g.path, g.line, g.how, "home-made limiter") for g in llmtraffic.limiters(project)]
     if found:
         listed, evidence = signals.listing(found)
         return passed(f"model calls are limited: {listed}", *evidence)

@@ -23,6 +23,7 @@ from readiness.project import Project, importscan, llmusage, signals
 from readiness.project.configfiles import config_index, scalar_text
 from readiness.project.signals import Hit, query_name
 
+from . import llmtraffic
 from .alertrules import alert_rules
 
 _BUDGET_CODE = re.compile(r"(?P<litellm_max_budget>\bmax_budget\s*=\s*\d)|"
@@ -85,6 +86,8 @@ def budget_limits(project: Project, config: Config) -> Finding:
               if scalar_text(e.value)]
     found += [Hit(r.path, r.line, r.name, f"{r.system} cost alert")
               for r in alert_rules(project) if "cost" in r.covers]
+    found += [Hit(s.path, s.line, s.label[6:], "spend cap in code")
+              for s in llmtraffic.spend_caps(project)]
     budget = f"; budget {declared} declared in readiness.yaml" if declared else ""
     if found:
         listed, evidence = signals.listing(found)
@@ -275,6 +278,8 @@ def load_testing(project: Project, config: Config) -> Finding:
     Script the main user journey in locust or k6, run it at the projected peak against a
     staging environment, and commit the script with its settings.
     """
+    if not llmusage.uses_llm(project) and not config.get("usage.load_tests"):
+        return not_applicable(llmusage.NO_LLM)
     measured = _measured(project, config)
     if measured is not None:
         return measured

@@ -5,7 +5,7 @@ from __future__ import annotations
 from readiness.config import Config
 from readiness.errors import InputError
 from readiness.model import Evidence, Finding, Gap, check, failed, not_applicable, passed, warned
-from readiness.project import Project
+from readiness.project import Project, llmusage
 from readiness.telemetry import usage
 
 PROVIDE = ("no pilot telemetry configured: point usage.telemetry at the pilot's request logs "
@@ -13,6 +13,8 @@ PROVIDE = ("no pilot telemetry configured: point usage.telemetry at the pilot's 
 
 
 def _report(project: Project, config: Config) -> usage.UsageReport | Finding:
+    if not llmusage.uses_llm(project) and not config.get("usage.telemetry"):
+        return not_applicable(llmusage.NO_LLM)
     try:
         report = usage.for_project(project, config)
     except InputError as error:

@@ -30,7 +30,8 @@ _CAPTURE_LABEL = {"endpoint": "feedback endpoint", "django": "feedback URL route
                   "slack": "Slack reaction handler", "streamlit": "Streamlit feedback widget",
                   "gradio": "Gradio like/dislike handler", "langsmith": "LangSmith feedback",
                   "braintrust": "Braintrust feedback", "langfuse": "Langfuse score",
-                  "ui": "thumbs up/down control"}
+                  "ui": "thumbs up/down control",
+                  "chainlit": "Chainlit feedback persisted by its data layer"}
 _STORE_LABEL = {"model": "feedback table", "table": "feedback table",
                 "sql": "SQL write to a feedback table", "orm_write": "database write",
                 "write": "write", "vendor": "stored by the vendor"}
@@ -67,6 +68,8 @@ def feedback_loop(project: Project, config: Config) -> Finding:
     verdict and an optional comment to an endpoint, store it in a feedback table or send it
     to LangSmith/Langfuse, and review the flags weekly to extend the eval set and prompts.
     """
+    if not llmusage.uses_llm(project):
+        return not_applicable(llmusage.NO_LLM)
     captures = feedback_captures(project)
     named = named_stores(project)
     for capture in captures:
@@ -79,8 +82,6 @@ def feedback_loop(project: Project, config: Config) -> Finding:
         partial = warned(f"feedback is captured at {hit.path}:{hit.line} ({label}) but not "
                          "stored", hit.evidence(label), credit=Credit.ENFORCED)
         return signals.code_or_config(project, config, "feedback-loop", partial, partial)
-    if not llmusage.uses_llm(project) and not named:
-        return not_applicable("no LLM usage found and no feedback handling")
     stored = [h.evidence(_STORE_LABEL[h.kind]) for h in named[:1]]
     lead = (f"a feedback store exists ({named[0].path}:{named[0].line}) but "
             if named else "")

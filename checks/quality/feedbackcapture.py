@@ -20,14 +20,19 @@ from .feedbackscan import Row, functions_of, gated_search
 
 _SEGMENT = r"(?:feedback|flags?|ratings?|rate|thumbs[-_]?(?:up|down)?|votes?)"
 _CAPTURE = re.compile(
-    rf"""(?P<endpoint>\.(?:post|put|patch|route|api_route|all)\(\s*["'`][^"'`\n]*/{_SEGMENT}"""
+    rf"""(?P<endpoint>\.(?:post|put|patch|route|api_route|all)\(\s*["'`][^"'`\n]*/"""
+    rf"""(?:[\w-]*[-_])?{_SEGMENT}"""
     rf"""(?=[/"'`?{{]))|"""
     rf"""(?P<django>\b(?:re_)?path\(\s*r?["']\^?(?:[\w/-]*/)?{_SEGMENT}\b)|"""
     r"""(?P<slack>["']reaction_added["']|\bon_reaction_add\b|\bonMessageReaction\w*)|"""
     r"""(?P<streamlit>\bst\.feedback\(|\bstreamlit_feedback\()|"""
     r"""(?P<gradio>\.like\(\s*\w+)|"""
     r"""(?P<langsmith>\b(?:create_feedback|createFeedback)\()|"""
-    r"""(?P<braintrust>\b(?:log_feedback|logFeedback)\()""")
+    r"""(?P<braintrust>\b(?:log_feedback|logFeedback)\()|"""
+    # Chainlit shows thumbs on every answer and its data layer persists them (upsert_feedback)
+    r"""(?P<chainlit>@(?:cl|chainlit)\.data_layer\b|\b_data_layer\s*=\s*\w|"""
+    r"""\bclass\s+\w+\(\s*(?:cl_data\.|data\.)?BaseDataLayer\s*\)|"""
+    r"""\bdef\s+upsert_feedback\()""")
 _LANGFUSE = re.compile(r"\b(?:create_score|score_current_trace|score_current_span)\(|"
                        r"\b\w*(?:langfuse|trace|span|generation)\w*\.score\(", re.IGNORECASE)
 _UI = re.compile(
@@ -65,8 +70,8 @@ def _find_captures(project: Project) -> list[Capture]:
 
 
 # Substrings every match of a pattern contains (lowercased), to skip files cheaply.
-_CAPTURE_WORDS = ("feedback", "/flag", "flag/", "/rat", "rating/", "rate/", "thumb", "/vote",
-                  "vote/", "reaction", ".like(")
+_CAPTURE_WORDS = ("data_layer", "basedatalayer", "feedback", "/flag", "flag/", "/rat",
+                  "rating/", "rate/", "thumb", "/vote", "vote/", "reaction", ".like(")
 _UI_WORDS = ("thumb", "aria-label", "feedback", "onrat", "handlerat", "onvote", "handlevote",
              "onflag", "handleflag")
 

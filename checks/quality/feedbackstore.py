@@ -18,7 +18,8 @@ from readiness.project.sourcetext import split_lines
 from .feedbackcapture import Capture
 from .feedbackscan import Row, functions_of, gated_search
 
-_STORING = frozenset({"langsmith", "braintrust", "langfuse"})  # the vendor keeps it
+# the vendor, or the chat framework's data layer, keeps it
+_STORING = frozenset({"langsmith", "braintrust", "langfuse", "chainlit"})
 
 # Named for feedback: "feature_flags" and "FeatureFlag" are rollout switches, not flags on answers.
 _NAMED = (r"(?:\w*[Ff]eedback\w*|(?:[Aa]nswer|[Rr]esponse|[Mm]essage|[Cc]hat|[Uu]ser|[Oo]utput)?"
@@ -60,7 +61,7 @@ def _stores_in(project: Project, rel: str) -> list[Hit]:
     found = signals.source(project, rel)
     if found is None:
         return []
-    query = query_name("feedback.writes/1", found.lang.value, found.keep, _WRITE.pattern,
+    query = query_name("feedback.writes/2", found.lang.value, found.keep, _WRITE.pattern,
                    _SQL_WRITE.pattern, sorted(_NOT_STORAGE))
     rows = project.facts([rel], query, functools.partial(
         _writes, lang=found.lang, keep=found.keep)).get(rel, ())
@@ -77,11 +78,16 @@ def _writes(text: str, *, lang: Lang, keep: bool) -> tuple[Row, ...]:
         line, call = src.line_at(match.start()), match.group(0)
         if _receiver(src.line(line), call) in _NOT_STORAGE:
             continue
+        if call == ".send_message(" and _MAIL.search(text):
+            continue  # mail to a person's inbox: read once, not kept for improvement
         if call.endswith(("execute(", "executemany(")) and \
                 not _SQL_WRITE.search(statement_at(src, line)):
             continue
         found.append((line, call))
     return tuple(found)
+
+
+_MAIL = re.compile(r"\bsmtplib\b|\bEmailMessage\b|\bsendgrid\b|\bMIMEText\b")
 
 
 def _receiver(line: str, call: str) -> str:

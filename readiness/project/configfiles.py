@@ -23,7 +23,7 @@ from readiness.project.configjson import json_entries
 from readiness.project.configrows import MAX_ENTRIES, Kind, Parsed, Unparsable
 from readiness.project.configtoml import toml_entries
 from readiness.project.configyaml import YAML_PARSER, parse_yaml
-from readiness.project.hclscan import Scalar, scan_hcl
+from readiness.project.hclscan import HCL_PARSER, HclError, Scalar, scan_hcl
 from readiness.project.sourcetext import is_translation
 
 if TYPE_CHECKING:
@@ -36,7 +36,7 @@ _NOT_CONFIG = frozenset({"package-lock.json", "npm-shrinkwrap.json", "composer.l
 _SUFFIX_KIND = {".yaml": "yaml", ".yml": "yaml", ".json": "json", ".toml": "toml",
                 ".tf": "terraform", ".tfvars": "terraform", ".hcl": "terraform"}
 # What a parse depends on besides the text: the parsers (their error messages differ).
-_PARSERS = f"{YAML_PARSER}-{MAX_ENTRIES}"
+_PARSERS = f"{YAML_PARSER}-{HCL_PARSER}-{MAX_ENTRIES}"
 
 
 class Entry(NamedTuple):
@@ -282,7 +282,10 @@ def _parse_rows(kind: str | None, text: str) -> Parsed:
         if kind == "toml":
             return Kind.TOML.value, tuple(toml_entries(text)), ()
         if kind == "terraform":
-            entries, blocks = scan_hcl(text)
+            try:
+                entries, blocks = scan_hcl(text)
+            except HclError as exc:
+                raise Unparsable(str(exc)) from None
             return (Kind.TERRAFORM.value, tuple((line, key, value, 0)
                                                 for line, key, value in entries), tuple(blocks))
     except RecursionError:

@@ -105,7 +105,7 @@ def test_in_house_percentage_rollout_in_code_and_env(make_project: MakeProject) 
              "ROLLOUT_PERCENT=15\n"}
     finding = run(soft_launch_rollout, make_project(files))
     assert (finding.status, finding.credit) == (Status.PASS, Credit.ENFORCED)
-    assert where(finding) == [".env.example:2", "app/rollout.py:5"]
+    assert where(finding) == ["app/rollout.py:9", ".env.example:2", "app/rollout.py:5"]
 
 
 def test_band_comes_from_thresholds(make_project: MakeProject) -> None:
@@ -353,3 +353,45 @@ def test_adoption_metrics_warm_run_reads_no_file(make_project: MakeProject,
     assert result.warm.status is Status.PASS
     assert where(result.warm) == ["app/metrics.py:4", "app/usage.py:6", "db/schema.sql:2"]
     assert result.read == []
+
+
+# --- rollout controls read from what the code does (issue 20) ------------------------------
+
+def test_posthog_feature_flag_evaluated_per_user_is_a_rollout_control(make_project: MakeProject
+                                                                      ) -> None:
+    gate = ('from posthog import Posthog\n\nposthog = Posthog("phc_key", host="https://eu.i.'
+            'posthog.com")\n\n\ndef assistant_enabled(user_id: str) -> bool:\n'
+            '    return posthog.feature_enabled("ai-assistant", user_id)\n')
+    files = {**fx.SLACK_BOT, "app/flags.py": gate}
+    finding = run(soft_launch_rollout, make_project(files))
+    assert (finding.status, finding.credit) == (Status.WARN, Credit.ENFORCED)
+    assert where(finding) == ["app/flags.py:7"]
+
+
+def test_a_project_flag_interface_and_a_rollout_section_with_hash_bucketing_pass(
+        make_project: MakeProject) -> None:
+    flags = ('import hashlib\n\nfrom app.settings import settings\n\n\n'
+             'class Flags:\n    def is_enabled(self, name: str, user_id: str) -> bool:\n'
+             '        digest = hashlib.sha256(f"{name}:{user_id}".encode()).hexdigest()\n'
+             '        return int(digest, 16) % 100 < settings.rollout.percent\n\n\n'
+             'flags = Flags()\n')
+    route = ('from app.flags import flags\n\n\ndef handle(user_id: str, text: str) -> str:\n'
+             '    if not flags.is_enabled("assistant-v2", user_id):\n'
+             '        return "legacy"\n    return "assistant"\n')
+    settings = "app:\n  name: helpdesk\nrollout:\n  percent: 15\n  salt: v2\n"
+    files = {**fx.SLACK_BOT, "app/flags.py": flags, "app/routes.py": route,
+             "config/settings.yaml": settings}
+    finding = run(soft_launch_rollout, make_project(files))
+    assert (finding.status, finding.credit) == (Status.PASS, Credit.ENFORCED)
+    assert finding.message.startswith("soft launch limited to 15% of users")
+    assert where(finding) == ["app/flags.py:9", "config/settings.yaml:4"]
+
+
+def test_posthog_imported_for_analytics_is_not_a_rollout(make_project: MakeProject) -> None:
+    usage = ('from posthog import Posthog\n\nposthog = Posthog("phc_key")\n\n\n'
+             'def track(user_id: str) -> None:\n'
+             '    posthog.capture(user_id, "answer_shown")\n')
+    files = {**fx.SLACK_BOT, "app/usage.py": usage,
+             "app/log.py": "import logging\n\nlogging.getLogger().isEnabledFor(10)\n"}
+    finding = run(soft_launch_rollout, make_project(files))
+    assert finding.status is Status.FAIL

@@ -140,8 +140,7 @@ def test_except_that_returns_a_cached_answer_passes(make_project: MakeProject) -
     root = make_project({"app/answer.py": CACHED_FALLBACK})
     finding = run(graceful_degradation, root)
     assert finding.status is Status.PASS
-    assert finding.message == ("a fallback path exists: fallback in an except block "
-                               "(app/answer.py:12)")
+    assert finding.message == "a fallback path exists: degraded answer (app/answer.py:12)"
 
 
 def test_except_fallbacks_warm_run_reads_no_unchanged_file(make_project: MakeProject,

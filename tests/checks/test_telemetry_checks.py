@@ -44,8 +44,12 @@ def test_projection_over_budget_fails(make_project: MakeProject) -> None:
 
 
 def test_projection_says_what_to_provide(make_project: MakeProject) -> None:
-    none = run(cost_projection, make_project({"readiness.yaml": "version: 1\n"}))
+    none = run(cost_projection, make_project({"readiness.yaml": "version: 1\n",
+                                              "app/llm.py": "import openai\n"}))
     assert none.status is Status.FAIL and none.message.startswith("no pilot telemetry configured")
+    no_llm = run(cost_projection, make_project({"readiness.yaml": "version: 1\n"}))
+    assert no_llm.status is Status.NOT_APPLICABLE
+    assert no_llm.message.startswith("no LLM usage found")
     no_volume = run(cost_projection, repo(make_project, "  budget: {daily_usd: 100}\n"))
     assert no_volume.status is Status.FAIL
     assert no_volume.message == ("usage.volume is not set: the pilot cannot be projected to "

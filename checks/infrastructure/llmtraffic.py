@@ -1,0 +1,115 @@
+"""What the code does with each model call's request and result, for the plumbing checks:
+which are logged (and with an id), where token usage is recorded, what answers when a call
+fails. Read from the call-site index joined with per-file data flow (``llmcalls.traffic``),
+never from words near a line."""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from readiness.llmcalls.records import CallSite
+from readiness.llmcalls.traffic import Guard, Sink, Traffic, traffic
+from readiness.model import Evidence
+from readiness.project import Project
+
+from .callsites import call_sites
+
+RECORDING = ("log", "metric", "store")
+
+
+def generation_sites(project: Project) -> list[CallSite]:
+    """Production calls that generate (not embeddings, listings, tests or examples)."""
+    return [c for c in call_sites(project).calls if c.production and c.purpose == "generation"]
+
+
+def project_traffic(project: Project) -> Traffic:
+    return traffic(project, call_sites(project).calls)
+
+
+class Logged(NamedTuple):
+    """What the code logs of its model calls, each side with its first place."""
+
+    sites: int
+    request: Evidence | None
+    response: Evidence | None
+    ids: tuple[Evidence, ...]  # the log calls above that carry a request or trace id
+    covered: int  # sites whose request or response is logged
+
+
+def logged(project: Project) -> Logged:
+    """The request and response logs of every production generation call."""
+    sites = generation_sites(project)
+    flows = project_traffic(project)
+    request: Evidence | None = None
+    response: Evidence | None = None
+    ids: dict[tuple[str, int], Evidence] = {}
+    covered = 0
+    for site in sites:
+        here = False
+        for path, line, has_id in flows.request_logs(site):
+            here = True
+            request = request or Evidence(path, line, f"logs the request of line {site.line}")
+            if has_id:
+                ids.setdefault((path, line), Evidence(path, line, "request id"))
+        for sink in flows.result_sinks(site):
+            if sink.kind != "log":
+                continue
+            here = True
+            response = response or Evidence(sink.path, sink.line,
+                                            f"logs the result of {site.path}:{site.line}")
+            if flows.log_has_id(sink.path, sink.line):
+                ids.setdefault((sink.path, sink.line), Evidence(sink.path, sink.line,
+                                                                "request id"))
+        covered += here
+    return Logged(len(sites), request, response, tuple(ids.values()), covered)
+
+
+class UsageFlow(NamedTuple):
+    """Where token usage read from model results goes."""
+
+    recorded: tuple[Sink, ...]  # logged, stored or exported as a metric
+    unrecorded: tuple[Sink, ...]  # read, shown or kept in memory only
+    sites: int
+    covered: int
+
+
+def usage_flow(project: Project) -> UsageFlow:
+    """The usage sinks of every production generation call (and of cost helpers)."""
+    flows = project_traffic(project)
+    recorded: dict[tuple[str, int], Sink] = {}
+    unrecorded: dict[tuple[str, int], Sink] = {}
+    sites = generation_sites(project)
+    covered = 0
+    sink_lists = [flows.result_sinks(site) for site in sites]
+    for path, key, label in flows.usage_sources():
+        computed = Sink(path, int(key.split(":")[0]), "read", label, "u")
+        sink_lists.append([computed, *flows.usage_sinks(path, key)])
+    for position, sinks in enumerate(sink_lists):
+        usage = [s for s in sinks if s.side == "u"]
+        kept = [s for s in usage if s.kind in RECORDING]
+        for sink in kept:
+            recorded.setdefault((sink.path, sink.line), sink)
+        for sink in usage:
+            if sink.kind not in RECORDING:
+                unrecorded.setdefault((sink.path, sink.line), sink)
+        covered += bool(kept) and position < len(sites)
+    return UsageFlow(tuple(sorted(recorded.values())), tuple(sorted(unrecorded.values())),
+                     len(sites), covered)
+
+
+def guards(project: Project) -> list[Guard]:
+    return project_traffic(project).guards()
+
+
+def limiters(project: Project) -> list[Guard]:
+    """Home-made limiters model calls go through, and usage quotas that make them wait."""
+    flows = project_traffic(project)
+    found = flows.limiters()
+    found += [Guard(s.path, s.line, f"waits while a token quota is used up ({s.label[6:]})")
+              for s in flows.caps() if s.label.startswith("wait:")]
+    return found
+
+
+def spend_caps(project: Project) -> list[Sink]:
+    """Comparisons of accumulated usage or cost that stop the remaining work."""
+    return [s for s in project_traffic(project).caps() if s.label.startswith("stop:")]

@@ -1,0 +1,416 @@
+"""Where each model call's request and result go, across functions and modules.
+
+Joins the call-site index (which calls reach a model) with the per-file traffic facts
+(``traffic_facts.py``: where every call's result and every parameter flow in one body).
+From a call site, the result is followed into the sinks of its own function, into the
+functions it is passed to (a parameter is followed like a result), and back to the
+callers of a function that returns it, at most ``MAX_DEPTH`` steps away. Tries are read
+the same way: a handler that answers another way guards a model call when its ``try``
+calls the model, or calls a function that (up to ``MAX_DEPTH`` calls down) does.
+
+Only production code counts: tests, examples, evals and scripts are never evidence.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Callable
+from typing import Any, NamedTuple, TypeVar
+
+from readiness.llmcalls.context import context_of
+from readiness.llmcalls.modules import ModuleMap
+from readiness.llmcalls.records import CallSite
+from readiness.llmcalls.traffic_facts import VERSION, file_traffic
+from readiness.project import Project
+
+QUERY = f"llmcalls.traffic/{VERSION}"
+CALLED_QUERY = "llmcalls.called/2"
+_CALLED = re.compile(r"\b([A-Za-z_]\w*)\(")
+_DEFINED = re.compile(r"^[ \t]+(?:async[ \t]+)?def[ \t]+(\w+)", re.M)
+MAX_DEPTH = 3  # calls up from a model call to the functions that reach it
+MAX_FOLLOW = 6  # steps a result is followed (returned, passed, kept on self, read back)
+MAX_CALLER_FILES = 400
+COST_HELPERS = frozenset({"get_openai_callback", "completion_cost", "cost_per_token",
+                          "get_bedrock_anthropic_callback", "calculate_prompt_cost",
+                          "calculate_completion_cost"})
+
+
+class Sink(NamedTuple):
+    """A place a model call's result (side ``r``) or its usage (side ``u``) goes."""
+
+    path: str
+    line: int
+    kind: str  # log metric store ui attr read
+    label: str
+    side: str
+
+
+class Guard(NamedTuple):
+    """A handler or loop that answers another way when a model call fails."""
+
+    path: str
+    line: int
+    how: str
+
+
+R = TypeVar("R")
+
+
+def _locked(method: Callable[..., R]) -> Callable[..., R]:
+    """Checks run in threads and the facts load lazily: one question at a time."""
+    def run(self: Traffic, *args: Any) -> R:
+        with self.lock:
+            return method(self, *args)
+    run.__doc__ = method.__doc__
+    return run
+
+
+class Traffic:
+    """The traffic facts of the files that call a model and of their callers."""
+
+    def __init__(self, project: Project, sites: tuple[CallSite, ...]) -> None:
+        self.lock = threading.RLock()
+        self.project = project
+        self.sites = [s for s in sites if s.production]
+        python = frozenset(f for f in project.files if f.endswith(".py"))
+        self.python = python
+        self.modules = ModuleMap(python)
+        self.facts: dict[str, dict[str, Any]] = {}
+        self.methods: dict[str, list[str]] = {}  # method name -> files that define one
+        self.loaded_methods: dict[str, list[tuple[str, str]]] = {}  # name -> (path, qual)
+        self._unreadable: set[str] = set()
+        self._callers: dict[tuple[str, str], list[tuple[str, str]]] = {}
+        self._indexed: set[str] = set()  # files whose calls are in _callers
+        self._load(sorted({s.path for s in self.sites}))
+        self._load_callers()
+
+    # loading ------------------------------------------------------------------------
+    def _load(self, paths: list[str]) -> bool:
+        """Read the facts of ``paths`` not read yet; did any come in?"""
+        todo = [p for p in paths if p not in self.facts and p not in self._unreadable]
+        if not todo:
+            return False
+        self._unreadable.update(todo)
+        added = False
+        for path, facts in self.project.facts(todo, QUERY, file_traffic).items():
+            if facts is not None:
+                self.facts[path] = facts
+                self._unreadable.discard(path)
+                added = True
+                for qual, row in facts["defs"].items():
+                    if row[1]:
+                        self.loaded_methods.setdefault(qual.rsplit(".", 1)[-1], []).append(
+                            (path, qual))
+        return added
+
+    def _load_callers(self) -> None:
+        """Load the production files that may call the functions holding model calls,
+        two levels up (matched by the function's name followed by ``(``)."""
+        wanted = {s.function.rsplit(".", 1)[-1] for s in self.sites if s.function}
+        if not wanted:
+            return
+        for path, (_called, defined) in self._names().items():
+            for name in defined:
+                self.methods.setdefault(name, []).append(path)
+        called = self._called_names()
+        for _ in range(2):
+            if not wanted:
+                break
+            found = []
+            for path in sorted(self.python - set(self.facts)):
+                if context_of(path, 0, []) == "production" and wanted & called.get(path, set()):
+                    found.append(path)
+                    if len(found) >= MAX_CALLER_FILES:
+                        break
+            self._load(found)
+            previous = wanted
+            wanted = {row[1].rsplit(".", 1)[-1] for path in found if path in self.facts
+                      for row in self.facts[path]["calls"]
+                      if row[1] and row[2].rsplit(".", 1)[-1] in previous}
+            wanted = {w for w in wanted if not w.startswith("__")} - previous
+
+    def _names(self) -> dict[str, list[list[str]]]:
+        return self.project.facts(sorted(self.python), CALLED_QUERY, called_names)
+
+    def _called_names(self) -> dict[str, set[str]]:
+        return {path: set(names[0]) for path, names in self._names().items()}
+
+    # resolution ---------------------------------------------------------------------
+    def resolve(self, path: str, qual: str, label: str) -> tuple[str, str] | None:
+        """The project function (path, qualname) a call labelled ``label`` in ``qual``
+        invokes, when it can be told from names and imports."""
+        facts = self.facts.get(path)
+        if facts is None or "(" in label:
+            return None
+        parts = label.split(".")
+        defs, imports = facts["defs"], facts["imports"]
+        if len(parts) == 1:
+            name = parts[0]
+            if name in defs:
+                return path, name
+            imported = imports.get(name)
+            if imported and imported[2]:
+                return self._in_module(path, imported[0], imported[1], imported[2])
+            return None
+        if len(parts) == 2 and parts[0] in ("self", "cls") and "." in qual:
+            method = f"{qual.rsplit('.', 1)[0]}.{parts[1]}"
+            if method in defs:
+                return path, method
+        if len(parts) == 2 and parts[0] in imports:
+            level, module, name = imports[parts[0]]
+            target = self.modules.resolve(path, level, f"{module}.{name}" if name and module
+                                          else name or module)
+            if target is not None:
+                self._load([target])
+                if parts[1] in self.facts.get(target, {}).get("defs", {}):
+                    return target, parts[1]
+        return self._method(parts[-1]) if len(parts) >= 2 else None
+
+    def _in_module(self, path: str, level: int, module: str, name: str
+                   ) -> tuple[str, str] | None:
+        target = self.modules.resolve(path, level, module)
+        if target is None:
+            return None
+        self._load([target])
+        if name in self.facts.get(target, {}).get("defs", {}):
+            return target, name
+        return None
+
+    def _method(self, name: str) -> tuple[str, str] | None:
+        """The one loaded method called ``name`` (None when there are none or several)."""
+        found = self.loaded_methods.get(name, [])
+        return found[0] if len(found) == 1 else None
+
+    @_locked
+    def callers(self, path: str, qual: str) -> list[tuple[str, str]]:
+        """(path, call key) of the loaded calls that invoke function ``qual`` of ``path``."""
+        while len(self._indexed) < len(self.facts):  # files loaded since: index their calls
+            for where in [p for p in list(self.facts) if p not in self._indexed]:
+                self._indexed.add(where)
+                for key, caller, label, _line, _names in self.facts[where]["calls"]:
+                    target = self.resolve(where, caller, label)
+                    if target is not None:
+                        self._callers.setdefault(target, []).append((where, key))
+        return self._callers.get((path, qual), [])
+
+    # following results ----------------------------------------------------------------
+    @_locked
+    def result_sinks(self, site: CallSite) -> list[Sink]:
+        """Where the result of ``site`` and its usage go (log, metric, store, ui, ...)."""
+        return self._follow(site.path, f"{site.line}:{site.col}", False, 0, set())
+
+    def _follow(self, path: str, root: str, usage: bool, depth: int,
+                seen: set[tuple[str, str, bool]]) -> list[Sink]:
+        if (path, root, usage) in seen or path not in self.facts:
+            return []
+        seen.add((path, root, usage))
+        facts = self.facts[path]
+        out = []
+        for kind, line, label, side, *arg in facts["roots"].get(root, []):
+            side = "u" if usage else side
+            if kind in ("log", "metric", "store", "ui", "attr", "read", "file", "cap"):
+                out.append(Sink(path, line, kind, label, side))
+                if kind == "attr" and arg and arg[0] and depth < MAX_FOLLOW:
+                    attribute = f"a:{arg[0]}.{label.split('.', 1)[1]}"
+                    out += self._follow(path, attribute, side == "u", depth + 1, seen)
+            elif depth >= MAX_FOLLOW:
+                continue
+            elif kind == "return" and not root.startswith("p:"):
+                qual = self._function_of(path, root)
+                if qual is not None:
+                    for caller, key in self.callers(path, qual):
+                        out += self._follow(caller, key, side == "u", depth + 1, seen)
+            elif kind == "call" and arg:
+                qual = self._function_of(path, root)
+                for target in self._targets(path, qual or "", label):
+                    param = self._param(target, arg[0])
+                    if param:
+                        out += self._follow(target[0], f"p:{target[1]}:{param}", side == "u",
+                                            depth + 1, seen)
+        return out
+
+    @_locked
+    def usage_sources(self) -> list[tuple[str, str, str]]:
+        """(path, call key, label) of cost helpers in loaded files (``get_openai_callback()``,
+        ``completion_cost(...)``): their results are usage wherever they go."""
+        return self._usage_sources()
+
+    def _usage_sources(self) -> list[tuple[str, str, str]]:
+        return [(path, row[0], row[2]) for path, facts in sorted(self.facts.items())
+                for row in facts["calls"] if row[2].rsplit(".", 1)[-1] in COST_HELPERS]
+
+    @_locked
+    def usage_sinks(self, path: str, key: str) -> list[Sink]:
+        return self._follow(path, key, True, 0, set())
+
+    def _targets(self, path: str, qual: str, label: str) -> list[tuple[str, str]]:
+        """The functions a call may invoke: the one resolved, else the methods of that
+        name (at most three) other than the caller itself."""
+        name = label.rsplit(".", 1)[-1]
+        if "." in label and "(" not in label:  # a method: load where it may be defined first
+            files = [f for f in self.methods.get(name, [])
+                     if context_of(f, 0, []) == "production"]
+            if len(files) <= 3:
+                self._load(files)
+        target = self.resolve(path, qual, label)
+        if target is not None:
+            return [target]
+        if "." not in label or "(" in label:
+            return []
+        found = [(where, q) for where, q in self.loaded_methods.get(name, [])
+                 if (where, q) != (path, qual)]
+        return found if len(found) <= 3 else []
+
+    def _function_of(self, path: str, root: str) -> str | None:
+        if root.startswith("a:"):
+            return None
+        if root.startswith("p:"):
+            return root[2:].rsplit(":", 1)[0]
+        for key, qual, *_ in self.facts[path]["calls"]:
+            if key == root:
+                return str(qual)
+        return None
+
+    def _param(self, target: tuple[str, str], arg: Any) -> str | None:
+        """The parameter of ``target`` an argument (position or keyword) lands in."""
+        _line, _cls, params, varargs, kwargs = self.facts[target[0]]["defs"][target[1]]
+        if arg == "*":
+            return str(varargs) if varargs else None
+        if arg == "**":
+            return str(kwargs) if kwargs else None
+        if isinstance(arg, int):
+            return str(params[arg]) if arg < len(params) else (str(varargs) if varargs
+                                                               else None)
+        return str(arg) if arg in params else (str(kwargs) if kwargs else None)
+
+    # requests ------------------------------------------------------------------------
+    @_locked
+    def request_logs(self, site: CallSite) -> list[tuple[str, int, bool]]:
+        """Log calls in the site's function that log what its request is built from:
+        (path, line, carries an id)."""
+        facts = self.facts.get(site.path)
+        if facts is None:
+            return []
+        names = set(facts["req"].get(f"{site.line}:{site.col}", ()))
+        qual = site.function or ""
+        found = self._logs_reading(site.path, qual, names)
+        params = set(facts["defs"][qual][2]) if qual in facts["defs"] else set()
+        if not found and names & params:  # the request comes in: is it logged by callers?
+            for caller, key in self.callers(site.path, qual):
+                row = self.facts[caller]
+                function = self._function_of(caller, key)
+                found += self._logs_reading(caller, function or "", set(row["req"].get(key, ())))
+        return found
+
+    def _logs_reading(self, path: str, qual: str, names: set[str]
+                      ) -> list[tuple[str, int, bool]]:
+        """Log calls (and appends to a log file) of function ``qual`` that read ``names``."""
+        facts = self.facts[path]
+        found = [(path, line, has_id) for line, where, read, has_id in facts["logs"]
+                 if where == qual and names & set(read)]
+        for _key, where, label, line, read in facts["calls"]:
+            if where == qual and names & set(read) and not found:
+                for target in self._targets(path, qual, label):
+                    param_roots = [f"p:{target[1]}:{p}" for p in
+                                   self.facts[target[0]]["defs"][target[1]][2]]
+                    roots = self.facts[target[0]]["roots"]
+                    if any(sink[0] == "log" for r in param_roots for sink in roots.get(r, [])):
+                        found.append((path, line, False))
+        return found
+
+    @_locked
+    def log_has_id(self, path: str, line: int) -> bool:
+        facts = self.facts.get(path)
+        return facts is not None and any(row[0] == line and row[3] for row in facts["logs"])
+
+    # limits ---------------------------------------------------------------------------
+    @_locked
+    def limiters(self) -> list[Guard]:
+        """Home-made limiters (see ``traffic_facts._limiter``) that a model call goes
+        through: called from a function that reaches a model, or from a file that calls
+        one. The modules the calling files import are read for them too."""
+        for path in sorted({s.path for s in self.sites}):
+            facts = self.facts.get(path)
+            if facts is None:
+                continue
+            targets = {self.modules.resolve(path, level, ".".join(p for p in (module, name) if p))
+                       or self.modules.resolve(path, level, module)
+                       for level, module, name in facts["imports"].values()}
+            self._load(sorted(t for t in targets if t))
+        reach = self._model_functions()
+        site_files = {s.path for s in self.sites}
+        found = []
+        for path, facts in sorted(list(self.facts.items())):
+            for line, qual, how in facts.get("limiters", []):
+                owner = qual.rsplit(".", 1)[0] if "." in qual else None
+                users = [(caller, self._function_of(caller, key))
+                         for q in [qual] + ([f"{owner}.__init__"] if owner else [])
+                         for caller, key in self.callers(path, q)]
+                if path in site_files or any(caller in site_files or (caller, function) in reach
+                                             for caller, function in users):
+                    found.append(Guard(path, line, f"{qual}() {how}"))
+        return found
+
+    @_locked
+    def caps(self) -> list[Sink]:
+        """Comparisons of a model call's usage or cost that stop or delay work."""
+        sinks = [s for site in self.sites for s in self._follow(
+            site.path, f"{site.line}:{site.col}", False, 0, set())]
+        sinks += [s for path, key, _ in self._usage_sources() for s in self._follow(
+            path, key, True, 0, set())]
+        return sorted({s for s in sinks if s.kind == "cap" and s.side == "u"})
+
+    # guards --------------------------------------------------------------------------
+    @_locked
+    def guards(self) -> list[Guard]:
+        """Handlers and loops that answer another way when a generation call fails."""
+        reach = self._model_functions()
+        keys = {(s.path, f"{s.line}:{s.col}") for s in self.sites if s.purpose == "generation"}
+        found: list[Guard] = []
+        for path, facts in sorted(list(self.facts.items())):
+            calls = {row[0]: row for row in facts["calls"]}
+            for line, qual, body, handler, how in facts["tries"]:
+                if not how:
+                    continue
+                for key in body:
+                    row = calls.get(key)
+                    target = self.resolve(path, qual, row[2]) if row else None
+                    if (path, key) in keys or (target is not None and target in reach):
+                        at = row[3] if row else line
+                        if how.startswith("loop"):
+                            found.append(Guard(path, line, f"tries the next one on failure "
+                                               f"({how}), model call at line {at}"))
+                        else:
+                            found.append(Guard(path, handler, f"answers without the model "
+                                               f"({how}) when the call at line {at} fails"))
+                        break
+        return sorted(set(found))
+
+    def _model_functions(self) -> set[tuple[str, str]]:
+        """Functions that call a model for generation, directly or up to MAX_DEPTH calls
+        down."""
+        reach = {(s.path, s.function) for s in self.sites
+                 if s.purpose == "generation" and s.function}
+        frontier = set(reach)
+        for _ in range(MAX_DEPTH):
+            following = set()
+            for path, qual in frontier:
+                for caller, key in self.callers(path, qual):
+                    function = self._function_of(caller, key)
+                    if function and (caller, function) not in reach:
+                        following.add((caller, function))
+            reach |= following
+            frontier = following
+        return reach
+
+
+def called_names(text: str) -> list[list[str]]:
+    """The names a file's text calls (``name(``) and the methods it defines: which files
+    may call a function, and where a method called by name may be."""
+    return [sorted(set(_CALLED.findall(text))), sorted(set(_DEFINED.findall(text)))]
+
+
+def traffic(project: Project, sites: tuple[CallSite, ...]) -> Traffic:
+    """The shared traffic of a run's call sites (computed once per run)."""
+    return project.shared("llmcalls.traffic", lambda p: Traffic(p, sites))

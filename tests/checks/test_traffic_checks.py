@@ -1,0 +1,730 @@
+"""Plumbing checks judged by what the code does with each model call's request and result
+(issue 20): request-logging, cost-tracking, graceful-degradation."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from readiness.checks.infrastructure.observability import cost_tracking, request_logging
+from readiness.checks.infrastructure.resilience import graceful_degradation, rate_limiting
+from readiness.checks.infrastructure.spend import budget_limits
+from readiness.checks.quality.feedback import feedback_loop
+
+from readiness.config import load_config
+from readiness.model import Finding, Status
+from readiness.project import Project
+from tests.conftest import MakeProject
+
+
+def run(check: object, root: Path) -> Finding:
+    return check.run(Project(root), load_config(root))  # type: ignore[attr-defined,no-any-return]
+
+
+def where(finding: Finding) -> list[str]:
+    return [str(e) for e in finding.evidence]
+
+
+GATEWAY = '''\
+from openai import OpenAI
+
+client = OpenAI(timeout=30)
+
+
+def complete(messages, model="gpt-4o-mini"):
+    response = client.chat.completions.create(model=model, messages=messages)
+    return response
+'''
+
+# ---- cost-tracking: must pass ----------------------------------------------------------------
+
+
+def test_usage_passed_to_a_metrics_helper_in_another_module_passes(make_project: MakeProject
+                                                                   ) -> None:
+    root = make_project({
+        "svc/llm.py": '''\
+from openai import OpenAI
+
+from svc.telemetry import record_usage
+
+client = OpenAI(timeout=30)
+
+
+def answer(question: str) -> str:
+    response = client.chat.completions.create(
+        model="gpt-4o", messages=[{"role": "user", "content": question}])
+    record_usage("gpt-4o", response.usage)
+    return response.choices[0].message.content
+''',
+        "svc/telemetry.py": '''\
+from prometheus_client import Counter
+
+TOKENS = Counter("llm_tokens_total", "tokens", ["model", "kind"])
+
+
+def record_usage(model, usage):
+    TOKENS.labels(model=model, kind="prompt").inc(usage.prompt_tokens)
+    TOKENS.labels(model=model, kind="completion").inc(usage.completion_tokens)
+'''})
+    finding = run(cost_tracking, root)
+    assert finding.status is Status.PASS
+    assert where(finding) == ["svc/telemetry.py:7", "svc/telemetry.py:8"]
+
+
+def test_multi_line_structured_log_fields_pass(make_project: MakeProject) -> None:
+    root = make_project({"app/summarise.py": '''\
+import structlog
+from anthropic import Anthropic
+
+log = structlog.get_logger()
+client = Anthropic()
+
+
+def summarise(text: str) -> str:
+    message = client.messages.create(
+        model="claude-3-5-haiku-latest",
+        max_tokens=400,
+        messages=[{"role": "user", "content": text}],
+    )
+    log.info(
+        "summary.done",
+        chars=len(text),
+        model=message.model,
+        stop=message.stop_reason,
+        input_tokens=message.usage.input_tokens,
+        output_tokens=message.usage.output_tokens,
+    )
+    return message.content[0].text
+'''})
+    finding = run(cost_tracking, root)
+    assert finding.status is Status.PASS
+    assert where(finding) == ["app/summarise.py:14"]
+
+
+def test_insert_a_few_lines_below_the_token_read_passes(make_project: MakeProject) -> None:
+    root = make_project({"app/chat.py": '''\
+import sqlite3
+
+from openai import OpenAI
+
+client = OpenAI()
+db = sqlite3.connect("usage.db")
+
+
+def chat(user_id: str, messages: list) -> str:
+    reply = client.chat.completions.create(model="gpt-4o", messages=messages)
+    used = reply.usage
+    text = reply.choices[0].message.content
+    if not text:
+        text = ""
+    row = (user_id, "gpt-4o", used.prompt_tokens, used.completion_tokens)
+    db.execute(
+        "INSERT INTO usage (user_id, model, prompt_tokens, completion_tokens) "
+        "VALUES (?, ?, ?, ?)",
+        row,
+    )
+    return text
+'''})
+    finding = run(cost_tracking, root)
+    assert finding.status is Status.PASS
+    assert where(finding) == ["app/chat.py:16"]
+
+
+def test_usage_returned_in_an_object_and_stored_by_the_caller_passes(make_project: MakeProject
+                                                                     ) -> None:
+    root = make_project({
+        "core/llm.py": '''\
+from dataclasses import dataclass
+
+from openai import OpenAI
+
+client = OpenAI()
+
+
+@dataclass
+class Completion:
+    text: str
+    prompt_tokens: int
+    completion_tokens: int
+
+
+def generate(prompt: str) -> Completion:
+    r = client.chat.completions.create(model="gpt-4o-mini",
+                                       messages=[{"role": "user", "content": prompt}])
+    return Completion(r.choices[0].message.content, r.usage.prompt_tokens,
+                      r.usage.completion_tokens)
+''',
+        "core/jobs.py": '''\
+from core.db import session
+from core.llm import generate
+from core.models import UsageRecord
+
+
+def run_job(job):
+    result = generate(job.prompt)
+    session.add(UsageRecord(job_id=job.id, prompt_tokens=result.prompt_tokens,
+                            completion_tokens=result.completion_tokens))
+    session.commit()
+    return result.text
+'''})
+    finding = run(cost_tracking, root)
+    assert finding.status is Status.PASS
+    assert where(finding) == ["core/jobs.py:8"]
+
+
+# ---- cost-tracking: must not pass -------------------------------------------------------------
+
+
+def test_token_counts_shown_in_the_ui_are_not_cost_tracking(make_project: MakeProject) -> None:
+    root = make_project({"ui/app.py": '''\
+import streamlit as st
+from openai import OpenAI
+
+client = OpenAI()
+
+question = st.text_input("Ask")
+if question:
+    reply = client.chat.completions.create(
+        model="gpt-4o", messages=[{"role": "user", "content": question}])
+    st.write(reply.choices[0].message.content)
+    st.caption(f"{reply.usage.total_tokens} tokens")
+'''})
+    finding = run(cost_tracking, root)
+    assert finding.status is Status.WARN
+    assert finding.message == ("token usage is read (ui/app.py:11) but not logged, stored or "
+                               "exported as a metric")
+    assert "ui/app.py:11" in where(finding)
+
+
+def test_usage_of_another_call_does_not_count(make_project: MakeProject) -> None:
+    root = make_project({"app/llm.py": '''\
+import logging
+
+from openai import OpenAI
+
+log = logging.getLogger(__name__)
+client = OpenAI()
+
+
+def ask(question, quota):
+    log.info("quota left: %s tokens", quota.total_tokens)
+    reply = client.chat.completions.create(model="gpt-4o", messages=[question])
+    return reply.choices[0].message.content
+'''})
+    finding = run(cost_tracking, root)
+    assert finding.status is Status.FAIL
+
+
+# ---- request-logging ----------------------------------------------------------------------
+
+
+def test_an_answer_word_in_an_id_field_is_not_a_logged_response(make_project: MakeProject
+                                                                ) -> None:
+    root = make_project({"app/qa.py": '''\
+import logging
+
+from openai import OpenAI
+
+log = logging.getLogger(__name__)
+client = OpenAI()
+
+
+def answer(question_id: str, answer_id: str, text: str) -> str:
+    log.info("answering", extra={"answer_id": answer_id, "question_id": question_id})
+    reply = client.chat.completions.create(model="gpt-4o", messages=[
+        {"role": "user", "content": text}])
+    return reply.choices[0].message.content
+'''})
+    finding = run(request_logging, root)
+    assert finding.status is Status.FAIL
+    assert where(finding) == ["app/qa.py:11"]
+
+
+def test_response_logged_by_the_caller_and_request_here_pass_with_the_response_id(
+        make_project: MakeProject) -> None:
+    root = make_project({
+        "app/gateway.py": GATEWAY.replace(
+            "    response = client", "    log.debug('llm request: %s', messages)\n"
+            "    response = client").replace("from openai import OpenAI\n",
+                                             "import logging\n\nfrom openai import OpenAI\n\n"
+                                             "log = logging.getLogger(__name__)\n"),
+        "app/routes.py": '''\
+import logging
+
+from app.gateway import complete
+
+logger = logging.getLogger("routes")
+
+
+def handle(payload):
+    result = complete(payload["messages"])
+    logger.info("llm response id=%s text=%s", result.id, result.choices[0].message.content)
+    return result.choices[0].message.content
+'''})
+    finding = run(request_logging, root)
+    assert finding.status is Status.PASS
+    assert where(finding) == ["app/gateway.py:11", "app/routes.py:10"]
+    assert [e.note for e in finding.evidence] == ["request", "response, id"]
+
+
+def test_only_the_request_logged_warns(make_project: MakeProject) -> None:
+    root = make_project({"app/gateway.py": GATEWAY.replace(
+        "    response = client", "    log.debug('llm request: %s', messages)\n"
+        "    response = client").replace("from openai import OpenAI\n",
+                                         "import logging\n\nfrom openai import OpenAI\n\n"
+                                         "log = logging.getLogger(__name__)\n")})
+    finding = run(request_logging, root)
+    assert finding.status is Status.WARN
+    assert finding.message == ("LLM requests are logged but responses are not; no request id "
+                               "is logged with them")
+    assert where(finding) == ["app/gateway.py:11"]
+
+
+# ---- graceful-degradation ---------------------------------------------------------------------
+
+
+def test_a_loop_over_a_primary_then_a_fallback_model_passes(make_project: MakeProject) -> None:
+    root = make_project({"app/llm.py": '''\
+import logging
+
+import openai
+
+log = logging.getLogger(__name__)
+client = openai.OpenAI()
+MODELS = ["gpt-4o", "gpt-4o-mini"]
+
+
+def complete(messages):
+    last_error = None
+    for model in MODELS:
+        try:
+            response = client.chat.completions.create(model=model, messages=messages)
+            return response.choices[0].message.content
+        except openai.APIError as exc:
+            log.warning("model %s failed: %s", model, exc)
+            last_error = exc
+    raise RuntimeError("all models failed") from last_error
+'''})
+    finding = run(graceful_degradation, root)
+    assert finding.status is Status.PASS
+    assert finding.message.startswith("a fallback path exists: fallback loop (app/llm.py:13)")
+
+
+def test_a_caller_routing_to_manual_review_in_another_module_passes(make_project: MakeProject
+                                                                    ) -> None:
+    root = make_project({
+        "claims/extract.py": '''\
+from anthropic import Anthropic
+
+client = Anthropic()
+
+
+def extract_fields(document: str) -> str:
+    message = client.messages.create(model="claude-3-5-sonnet-latest", max_tokens=800,
+                                     messages=[{"role": "user", "content": document}])
+    return message.content[0].text
+''',
+        "claims/pipeline.py": '''\
+from claims.extract import extract_fields
+from claims.review import manual_review_queue
+
+
+def process(claim):
+    try:
+        fields = extract_fields(claim.document)
+    except Exception:
+        manual_review_queue.put(claim.id)
+        return None
+    return fields
+'''})
+    finding = run(graceful_degradation, root)
+    assert finding.status is Status.PASS
+    assert where(finding) == ["claims/pipeline.py:8"]
+
+
+def test_an_except_around_a_tokenizer_download_is_not_degradation(make_project: MakeProject
+                                                                  ) -> None:
+    root = make_project({"app/llm.py": '''\
+import tiktoken
+from openai import OpenAI
+
+client = OpenAI()
+
+try:
+    ENCODING = tiktoken.encoding_for_model("gpt-4o")
+except Exception:
+    ENCODING = tiktoken.get_encoding("cl100k_base")
+
+
+def ask(prompt):
+    r = client.chat.completions.create(model="gpt-4o", messages=[
+        {"role": "user", "content": prompt}])
+    return r.choices[0].message.content
+'''})
+    finding = run(graceful_degradation, root)
+    assert finding.status is Status.FAIL
+
+
+def test_a_batch_loop_that_skips_failed_items_is_not_a_fallback(make_project: MakeProject
+                                                               ) -> None:
+    root = make_project({"app/batch.py": '''\
+import logging
+
+from openai import OpenAI
+
+log = logging.getLogger(__name__)
+client = OpenAI()
+
+
+def summarise_all(documents):
+    out = []
+    for doc in documents:
+        try:
+            r = client.chat.completions.create(model="gpt-4o", messages=[doc])
+            out.append(r.choices[0].message.content)
+        except Exception as exc:
+            log.error("failed: %s", exc)
+            continue
+    return out
+'''})
+    finding = run(graceful_degradation, root)
+    assert finding.status is Status.FAIL
+
+
+def test_returning_the_error_text_is_not_a_fallback(make_project: MakeProject) -> None:
+    root = make_project({"app/bot.py": '''\
+from openai import OpenAI
+
+client = OpenAI()
+
+
+def reply(text):
+    try:
+        r = client.chat.completions.create(model="gpt-4o", messages=[text])
+        return r.choices[0].message.content
+    except Exception as e:
+        return f"Error: {e}"
+'''})
+    assert run(graceful_degradation, root).status is Status.FAIL
+
+
+# ---- rate-limiting ------------------------------------------------------------------------
+
+LIMITER = '''\
+import threading
+import time
+
+
+class MinimumInterval:
+    """At most one request per interval, across threads."""
+
+    def __init__(self, per_second: float) -> None:
+        self.interval = 1.0 / per_second
+        self.lock = threading.Lock()
+        self.last = 0.0
+
+    def wait(self) -> None:
+        with self.lock:
+            delay = self.last + self.interval - time.monotonic()
+            if delay > 0:
+                time.sleep(delay)
+            self.last = time.monotonic()
+'''
+
+
+def test_a_home_made_lock_and_minimum_interval_limiter_passes(make_project: MakeProject
+                                                              ) -> None:
+    root = make_project({
+        "bot/throttle.py": LIMITER,
+        "bot/llm.py": '''\
+from openai import OpenAI
+
+from bot.throttle import MinimumInterval
+
+client = OpenAI()
+pace = MinimumInterval(per_second=2)
+
+
+def ask(prompt):
+    pace.wait()
+    r = client.chat.completions.create(model="gpt-4o", messages=[
+        {"role": "user", "content": prompt}])
+    return r.choices[0].message.content
+'''})
+    finding = run(rate_limiting, root)
+    assert finding.status is Status.PASS
+    assert where(finding) == ["bot/throttle.py:13"]
+
+
+def test_a_per_user_window_limiter_in_the_route_passes(make_project: MakeProject) -> None:
+    root = make_project({
+        "api/limits.py": '''\
+import time
+from collections import defaultdict, deque
+
+
+class TooManyRequests(Exception):
+    pass
+
+
+class PerUserLimiter:
+    def __init__(self, per_minute: int) -> None:
+        self.per_minute = per_minute
+        self.calls = defaultdict(deque)
+
+    def check(self, user_id: str) -> None:
+        now = time.time()
+        window = self.calls[user_id]
+        while window and now - window[0] > 60:
+            window.popleft()
+        if len(window) >= self.per_minute:
+            raise TooManyRequests(user_id)
+        window.append(now)
+''',
+        "api/routes.py": '''\
+from anthropic import Anthropic
+
+from api.limits import PerUserLimiter
+
+client = Anthropic()
+limiter = PerUserLimiter(per_minute=20)
+
+
+def answer(user_id: str, question: str) -> str:
+    limiter.check(user_id)
+    m = client.messages.create(model="claude-3-5-haiku-latest", max_tokens=300,
+                               messages=[{"role": "user", "content": question}])
+    return m.content[0].text
+'''})
+    finding = run(rate_limiting, root)
+    assert finding.status is Status.PASS
+    assert where(finding) == ["api/limits.py:14"]
+
+
+def test_a_token_per_minute_quota_that_waits_passes(make_project: MakeProject) -> None:
+    root = make_project({"app/llm.py": '''\
+import asyncio
+
+from openai import AsyncOpenAI
+
+client = AsyncOpenAI()
+TOKENS_PER_MINUTE = 90_000
+
+
+class Quota:
+    def __init__(self) -> None:
+        self.used = 0
+
+    async def complete(self, messages):
+        while self.used > TOKENS_PER_MINUTE:
+            await asyncio.sleep(5)
+        r = await client.chat.completions.create(model="gpt-4o", messages=messages)
+        self.used += r.usage.total_tokens
+        return r.choices[0].message.content
+'''})
+    finding = run(rate_limiting, root)
+    assert finding.status is Status.PASS
+    assert where(finding) == ["app/llm.py:14"]
+
+
+def test_a_fastapi_limiter_dependency_passes(make_project: MakeProject) -> None:
+    root = make_project({"app/main.py": '''\
+from fastapi import Depends, FastAPI
+from fastapi_limiter.depends import RateLimiter
+from openai import OpenAI
+
+app = FastAPI()
+client = OpenAI()
+
+
+@app.post("/ask", dependencies=[Depends(RateLimiter(times=10, seconds=60))])
+def ask(question: str):
+    r = client.chat.completions.create(model="gpt-4o", messages=[
+        {"role": "user", "content": question}])
+    return r.choices[0].message.content
+'''})
+    finding = run(rate_limiting, root)
+    assert finding.status is Status.PASS
+    assert where(finding) == ["app/main.py:9"]
+
+
+def test_a_token_expiry_check_is_not_a_limiter(make_project: MakeProject) -> None:
+    root = make_project({"app/auth.py": '''\
+import time
+
+
+class Token:
+    def __init__(self, value, expires_at):
+        self.value = value
+        self.expires_at = expires_at
+
+    def check(self):
+        if time.time() > self.expires_at:
+            raise PermissionError("token expired")
+''', "app/llm.py": '''\
+from openai import OpenAI
+
+from app.auth import Token
+
+client = OpenAI()
+
+
+def ask(token: Token, prompt: str) -> str:
+    token.check()
+    r = client.chat.completions.create(model="gpt-4o", messages=[prompt])
+    return r.choices[0].message.content
+'''})
+    assert run(rate_limiting, root).status is Status.FAIL
+
+
+def test_a_limiter_nobody_calls_before_a_model_does_not_count(make_project: MakeProject
+                                                             ) -> None:
+    root = make_project({"tools/throttle.py": LIMITER, "app/llm.py": GATEWAY})
+    assert run(rate_limiting, root).status is Status.FAIL
+
+
+# ---- budget-limits ------------------------------------------------------------------------
+
+
+def test_an_in_code_spend_cap_that_defers_the_rest_passes(make_project: MakeProject) -> None:
+    root = make_project({"jobs/batch.py": '''\
+import litellm
+
+from jobs.settings import settings
+
+
+def summarise_all(documents, later):
+    spent = 0.0
+    for position, doc in enumerate(documents):
+        if spent >= settings.max_batch_usd:
+            later.extend(documents[position:])
+            break
+        response = litellm.completion(model="gpt-4o-mini", messages=[
+            {"role": "user", "content": doc}])
+        spent += litellm.completion_cost(completion_response=response)
+        yield response.choices[0].message.content
+'''})
+    finding = run(budget_limits, root)
+    assert finding.status is Status.PASS
+    assert finding.message.startswith("spend is capped or alerted on: spend cap in code "
+                                      "(jobs/batch.py:9)")
+
+
+def test_a_comparison_of_the_answer_length_is_not_a_spend_cap(make_project: MakeProject
+                                                              ) -> None:
+    root = make_project({"app/llm.py": '''\
+from openai import OpenAI
+
+client = OpenAI()
+
+
+def ask(prompt):
+    r = client.chat.completions.create(model="gpt-4o", messages=[prompt])
+    text = r.choices[0].message.content
+    if len(text) > 2000:
+        raise ValueError("answer too long")
+    return text
+'''})
+    assert run(budget_limits, root).status is Status.FAIL
+
+
+# ---- feedback-loop ------------------------------------------------------------------------
+
+def test_chainlit_feedback_persisted_by_its_data_layer_passes(make_project: MakeProject
+                                                              ) -> None:
+    root = make_project({"app.py": '''\
+import chainlit as cl
+from chainlit.data.sql_alchemy import SQLAlchemyDataLayer
+from openai import AsyncOpenAI
+
+client = AsyncOpenAI()
+
+
+@cl.data_layer
+def get_data_layer():
+    return SQLAlchemyDataLayer(conninfo="postgresql+asyncpg://app@db/chat")
+
+
+@cl.on_message
+async def on_message(message: cl.Message):
+    r = await client.chat.completions.create(model="gpt-4o", messages=[
+        {"role": "user", "content": message.content}])
+    await cl.Message(content=r.choices[0].message.content).send()
+'''})
+    finding = run(feedback_loop, root)
+    assert finding.status is Status.PASS
+    assert where(finding) == ["app.py:8"]
+
+
+def test_a_ui_posting_to_an_answer_feedback_route_that_stores_passes(make_project: MakeProject
+                                                                     ) -> None:
+    root = make_project({
+        "api/main.py": '''\
+from fastapi import FastAPI
+from openai import OpenAI
+
+from api.db import session
+from api.models import AnswerFeedback
+
+app = FastAPI()
+client = OpenAI()
+
+
+@app.post("/api/answer-feedback")
+def answer_feedback(answer_id: str, helpful: bool):
+    session.add(AnswerFeedback(answer_id=answer_id, helpful=helpful))
+    session.commit()
+    return {"ok": True}
+''',
+        "web/src/Answer.tsx": '''\
+export function Answer({ id }: { id: string }) {
+  const send = (helpful: boolean) =>
+    fetch("/api/answer-feedback", { method: "POST", body: JSON.stringify({ id, helpful }) });
+  return <button onClick={() => send(false)}>Not helpful</button>;
+}
+'''})
+    finding = run(feedback_loop, root)
+    assert finding.status is Status.PASS
+    assert where(finding)[0] == "api/main.py:11"
+
+
+def test_feedback_mailed_to_a_human_inbox_is_captured_but_not_stored(make_project: MakeProject
+                                                                     ) -> None:
+    root = make_project({"api/main.py": '''\
+import smtplib
+from email.message import EmailMessage
+
+from fastapi import FastAPI
+from openai import OpenAI
+
+app = FastAPI()
+client = OpenAI()
+
+
+@app.post("/feedback")
+def feedback(answer_id: str, comment: str):
+    msg = EmailMessage()
+    msg["To"] = "support@example.com"
+    msg.set_content(f"{answer_id}: {comment}")
+    with smtplib.SMTP("localhost") as server:
+        server.send_message(msg)
+    return {"ok": True}
+'''})
+    finding = run(feedback_loop, root)
+    assert finding.status is Status.WARN
+    assert finding.message.startswith("feedback is captured at api/main.py:11")
+
+
+def test_feedback_loop_is_not_applicable_without_model_calls(make_project: MakeProject) -> None:
+    root = make_project({"api/main.py": '''\
+from fastapi import FastAPI
+
+app = FastAPI()
+
+
+@app.post("/feedback")
+def feedback(comment: str):
+    return {"ok": True}
+'''})
+    finding = run(feedback_loop, root)
+    assert finding.status is Status.NOT_APPLICABLE
+    assert finding.message.startswith("no LLM usage found")
