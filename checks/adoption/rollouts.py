@@ -37,7 +37,12 @@ _HASHES = frozenset({"md5", "sha1", "sha256", "sha512", "blake2b", "blake2s", "c
 _JS_EVALUATION = re.compile(r"\b(?:isFeatureEnabled|getFeatureFlag|isEnabled|variation)\(\s*"
                             r"['\"]([\w.:-]+)['\"]\s*,")
 _SHARE_KEY = re.compile(r"(?i)(?:^|\.)rollout\w*\.(?:percent(?:age)?|pct|share|fraction)$")
-QUERY = "adoption.rollouts/2"
+# What a file must hold for either control to be in it: a flag evaluation with a string key,
+# or a value taken modulo 100 (1000, 10000) beside a hash function. Most files hold neither
+# and are not parsed ("%" alone is in every file that formats a string).
+_FLAG_CALL = re.compile(r"\b(?:" + "|".join(sorted(EVALUATIONS)) + r")\(\s*[rRbBuUfF]?['\"]")
+_MODULO = re.compile(r"%\s*(?:100|1000|10000)\b")
+QUERY = "adoption.rollouts/3"
 QUERY_JS = "adoption.rollouts.js/1"
 
 
@@ -72,7 +77,7 @@ def _script_controls(text: str) -> list[tuple[int, str]]:
 
 def _python_controls(text: str) -> list[tuple[int, str]]:
     """(line, how) of each rollout control in one Python file, from its syntax tree."""
-    if not any(w in text for w in ("nabled", "eature", "variation", "is_on", "%")):
+    if not _worth_parsing(text):
         return []
     tree = parse_python(text)
     if tree is None:
@@ -90,6 +95,12 @@ def _python_controls(text: str) -> list[tuple[int, str]]:
             if setting:
                 found.append((node.lineno, f"hash bucketing of the user against {setting}"))
     return found
+
+
+def _worth_parsing(text: str) -> bool:
+    if any(name + "(" in text for name in EVALUATIONS) and _FLAG_CALL.search(text):
+        return True
+    return _MODULO.search(text) is not None and any(h in text for h in _HASHES)
 
 
 def _evaluated_flag(node: ast.Call) -> str | None:
