@@ -617,3 +617,18 @@ def test_purpose_by_the_model_the_request_asks_for(make_project: MakeProject) ->
         "    return bedrock.invoke_model(modelId='anthropic.claude-3-haiku', body=body)\n")})
     assert [(c.line, c.purpose) for c in index.calls] == [
         (10, "image"), (13, "generation"), (16, "embedding"), (18, "generation")]
+
+
+def test_a_helper_that_runs_what_it_is_given_is_not_a_call_site(make_project: MakeProject
+                                                                  ) -> None:
+    """``def run_job(target, *args): return loop.run_in_executor(None, target, *args)`` runs
+    whatever its callers pass: the helper is plumbing, not a model call site."""
+    index = scan(make_project, {"a.py": (
+        "import asyncio\n"
+        "from openai import OpenAI\n"
+        "client = OpenAI()\n"
+        "async def run_job(target, *args):\n"
+        "    return await asyncio.get_running_loop().run_in_executor(None, target, *args)\n"
+        "async def models():\n"
+        "    return await run_job(client.models.list)\n")})
+    assert index.calls == ()

@@ -76,6 +76,8 @@ _THREAD_DISPATCH = frozenset({"asyncio.to_thread", "anyio.to_thread.run_sync",
 def _dispatched(prog: Program, path: str, term: Expr, function: Expr) -> Hit | None:
     """``asyncio.to_thread(client.chat.completions.create, model=...)``: the API method
     handed over is called, with the keywords given here."""
+    if function[0] == "p":
+        return None  # a helper that runs whatever it is given (HA's async_add_executor_job)
     value = prog.eval(path, function)
     if isinstance(value, Client) and value.attrs:
         return _client_call(prog, path, term, replace(value, attrs=value.attrs[:-1]),

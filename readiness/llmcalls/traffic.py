@@ -31,6 +31,7 @@ _DEFINED = re.compile(r"^[ \t]+(?:async[ \t]+)?def[ \t]+(\w+)", re.M)
 MAX_DEPTH = 3  # calls up from a model call to the functions that reach it
 MAX_FOLLOW = 6  # steps a result is followed (returned, passed, kept on self, read back)
 MAX_CALLER_FILES = 400
+MAX_TARGET_FILES = 150  # modules read to resolve the calls of the files read, beyond those
 COST_HELPERS = frozenset({"get_openai_callback", "completion_cost", "cost_per_token",
                           "get_bedrock_anthropic_callback", "calculate_prompt_cost",
                           "calculate_completion_cost"})
@@ -84,6 +85,7 @@ class Traffic:
         self._indexed: set[str] = set()  # files whose calls are in _callers
         self._load(sorted({s.path for s in self.sites}))
         self._load_callers()
+        self._budget = len(self.facts) + MAX_TARGET_FILES
 
     # loading ------------------------------------------------------------------------
     def _load(self, paths: list[str]) -> bool:
@@ -137,9 +139,11 @@ class Traffic:
         return {path: set(names[0]) for path, names in self._names().items()}
 
     # resolution ---------------------------------------------------------------------
-    def resolve(self, path: str, qual: str, label: str) -> tuple[str, str] | None:
+    def resolve(self, path: str, qual: str, label: str, *, load: bool = True
+                ) -> tuple[str, str] | None:
         """The project function (path, qualname) a call labelled ``label`` in ``qual``
-        invokes, when it can be told from names and imports."""
+        invokes, when it can be told from names and imports (``load``: read the facts of
+        the module it is imported from, else only look among the files read already)."""
         facts = self.facts.get(path)
         if facts is None or "(" in label:
             return None
@@ -151,7 +155,7 @@ class Traffic:
                 return path, name
             imported = imports.get(name)
             if imported and imported[2]:
-                return self._in_module(path, imported[0], imported[1], imported[2])
+                return self._in_module(path, imported[0], imported[1], imported[2], load)
             return None
         if len(parts) == 2 and parts[0] in ("self", "cls") and "." in qual:
             method = f"{qual.rsplit('.', 1)[0]}.{parts[1]}"
@@ -162,17 +166,19 @@ class Traffic:
             target = self.modules.resolve(path, level, f"{module}.{name}" if name and module
                                           else name or module)
             if target is not None:
-                self._load([target])
+                if load:
+                    self._load([target])
                 if parts[1] in self.facts.get(target, {}).get("defs", {}):
                     return target, parts[1]
         return self._method(parts[-1]) if len(parts) >= 2 else None
 
-    def _in_module(self, path: str, level: int, module: str, name: str
+    def _in_module(self, path: str, level: int, module: str, name: str, load: bool
                    ) -> tuple[str, str] | None:
         target = self.modules.resolve(path, level, module)
         if target is None:
             return None
-        self._load([target])
+        if load:
+            self._load([target])
         if name in self.facts.get(target, {}).get("defs", {}):
             return target, name
         return None
@@ -188,8 +194,12 @@ class Traffic:
         while len(self._indexed) < len(self.facts):  # files loaded since: index their calls
             for where in [p for p in list(self.facts) if p not in self._indexed]:
                 self._indexed.add(where)
+                # the modules these calls name are read too, and indexed in turn, up to a
+                # budget: past it only modules read already are looked in (Home Assistant's
+                # callers import 1,200 modules; open-interpreter's usage crosses six)
+                load = len(self.facts) < self._budget
                 for key, caller, label, _line, _names in self.facts[where]["calls"]:
-                    target = self.resolve(where, caller, label)
+                    target = self.resolve(where, caller, label, load=load)
                     if target is not None:
                         self._callers.setdefault(target, []).append((where, key))
         return self._callers.get((path, qual), [])
