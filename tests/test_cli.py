@@ -185,7 +185,8 @@ def test_python_dash_m_and_lazy_imports() -> None:
     assert out.startswith("readiness, version ")
     probe = ("import sys\nfrom readiness.cli import main\ntry:\n    main(['--help'])\n"
              "except SystemExit:\n    pass\n"
-             "print(sorted(m for m in ('rich', 'jsonschema', 'git', 'yaml') if m in sys.modules))")
+             "print(sorted(m for m in ('rich', 'jsonschema', 'git', 'yaml', 'markdown_it')"
+             " if m in sys.modules))")
     loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
                             check=True).stdout.strip().splitlines()[-1]
     assert loaded == "[]"
