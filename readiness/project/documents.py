@@ -29,12 +29,12 @@ _TEMPLATES = re.compile(
     r"(^|/)\.github/(ISSUE_TEMPLATE|DISCUSSION_TEMPLATE|PULL_REQUEST_TEMPLATE)(/|\.md$)|"
     r"(^|/)(pull_request_template|issue_template|merge_request_template)s?(\.md$|/)|"
     r"(^|/)\.gitlab/(issue_templates|merge_request_templates)/", _I)
-_AGENTS = re.compile(
+_AGENTS = re.compile(  # the file names as the tools spell them: docs/agents.md is about people
     r"(^|/)(AGENTS|AGENT|CLAUDE|GEMINI|CONVENTIONS|SKILL|copilot-instructions)\.md$|"
-    r"(^|/)\.(cursor|claude|windsurf|clinerules|continue|roo|kiro|agents?|codex|gemini|"
+    r"(?i:(^|/)\.(cursor|claude|windsurf|clinerules|continue|roo|kiro|agents?|codex|gemini|"
     r"aider[^/]*|junie)/|(^|/)\.github/(instructions|prompts|chatmodes|agents)/|"
     r"(^|/)\.(cursorrules|windsurfrules|clinerules)$|\.(instructions|prompt|chatmode)\.md$|"
-    r"\.mdc$|(^|/)skills/[^/]+/SKILL\.md$", _I)
+    r"\.mdc$)")
 _BUILT = re.compile(r"(^|/)(dist|build|_build|site|_site|public|out|htmlcov|coverage|"
                     r"storybook-static|static/bundle|\.next|\.nuxt|\.docusaurus)/[^/]*"
                     r"(/[^/]*)*\.html?$", _I)
@@ -49,21 +49,23 @@ _BY_PATH = ((_TEMPLATES, "a pull-request or issue template"),
             (_BUILT, "a built HTML bundle"), (_VENDOR, "vendored code"),
             (_BENCH, "a benchmark or test fixture"), (_TESTS, "a test file"))
 
-# What readiness writes, by format: recognised by content, whatever the file is called.
+# What readiness writes, by format: recognised by content, whatever the file is called. Each
+# entry is a set of patterns that must all match.
 _OUTPUTS = (
-    # JSON scorecard or baseline: the verdict and the gate's horizon side by side
-    re.compile(r'"horizon_week"\s*:\s*-?\d+\s*,\s*"verdict"\s*:\s*"[A-Z_]+"'),
+    # JSON scorecard or baseline (keys sorted or not): the gate, its horizon and the verdict
+    (re.compile(r'"horizon_week"\s*:\s*-?\d+'), re.compile(r'"gate_week"\s*:\s*\d+'),
+     re.compile(r'"verdict"\s*:\s*"[A-Z_]+"'), re.compile(r'"results"\s*:\s*\[')),
     # SARIF
-    re.compile(r'"driver"\s*:\s*\{\s*"name"\s*:\s*"readiness"\s*,\s*"version"'),
+    (re.compile(r'"driver"\s*:\s*\{\s*"name"\s*:\s*"readiness"'),),
     # JUnit
-    re.compile(r'<testsuites name="readiness" '),
+    (re.compile(r'<testsuites name="readiness" '),),
     # Markdown report: the line under the verdict heading
-    re.compile(r"^<sub>readiness [^<\n]{1,40} \u00b7 <code>", re.MULTILINE),
+    (re.compile(r"^<sub>readiness [^<\n]{1,40} \u00b7 <code>", re.MULTILINE),),
     # HTML report
-    re.compile(r'<section class="verdict v-[A-Z_]+">'),
+    (re.compile(r'<section class="verdict v-[A-Z_]+">'),),
     # terminal report saved as text
-    re.compile(r"^readiness \S{1,40} \u00b7 .*\n(Week \d+ of \d+|Week \d+ \(past|Week unknown|"
-               r"Before the pilot).* \u00b7 gate: ", re.MULTILINE),
+    (re.compile(r"^readiness \S{1,40} \u00b7 .*\n(Week \d+ of \d+|Week \d+ \(past|Week unknown|"
+                r"Before the pilot).* \u00b7 gate: ", re.MULTILINE),),
 )
 _PLACEHOLDER = re.compile(r"^\s*(name-of-[\w-]+|<[^<>]{1,40}>|\[[^\]]{1,40}\]|your[- _][\w -]+|"
                           r"todo|tbd|tba|x+|example|changeme|@?example(\.com)?|"
@@ -78,19 +80,23 @@ def excluded(rel: str) -> str | None:
 def tool_output(text: str) -> bool:
     """Did readiness write this text (a scorecard, report or baseline in any format)?"""
     head = text[:200_000]
-    return any(pattern.search(head) for pattern in _OUTPUTS)
+    return any(all(p.search(head) for p in patterns) for patterns in _OUTPUTS)
 
 
 OUTPUT_REASON = "written by readiness (a scorecard, report or baseline), not evidence"
 
 
-def may_be_evidence(project: Project, files: list[str]) -> list[str]:
-    """Those of ``files`` that may be evidence: neither excluded by place nor tool output.
+def tool_outputs(project: Project, files: list[str]) -> set[str]:
+    """Those of ``files`` that readiness wrote (kept between runs like any per-file fact)."""
+    found = project.facts(files, "documents.tool-output/1", tool_output)
+    return {rel for rel, written in found.items() if written}
 
-    The content test is kept between runs like any per-file fact."""
+
+def may_be_evidence(project: Project, files: list[str]) -> list[str]:
+    """Those of ``files`` that may be evidence: neither excluded by place nor tool output."""
     kept = [rel for rel in files if excluded(rel) is None]
-    outputs = project.facts(kept, "documents.tool-output/1", tool_output)
-    return [rel for rel in kept if not outputs.get(rel, False)]
+    outputs = tool_outputs(project, kept)
+    return [rel for rel in kept if rel not in outputs]
 
 
 @functools.cache
