@@ -95,12 +95,12 @@ def outlines(project: Project, query: str, summarise: Callable[[tuple[Section, .
     for rel in project.files:
         if is_document(rel):
             by_style.setdefault(_style(rel.lower()), []).append(rel)
-    found: dict[str, A] = {}
+    found: dict[str, A | None] = {}
     for style, files in by_style.items():
-        found.update(project.facts(files, query_name(query, _PARSER, style, *params),
-                                   functools.partial(_summarised, style=style,
-                                                     summarise=summarise)))
-    return {rel: found[rel] for rel in sorted(found) if found[rel] is not None}
+        compute: Callable[[str], A | None] = functools.partial(
+            _summarised, style=style, summarise=summarise)
+        found.update(project.facts(files, query_name(query, _PARSER, style, *params), compute))
+    return {rel: answer for rel in sorted(found) if (answer := found[rel]) is not None}
 
 
 def _summarised(text: str, style: str, summarise: Callable[[tuple[Section, ...]], A]

@@ -10,9 +10,9 @@ from readiness.project import Project
 from readiness.project.signals import query_name
 from readiness.project.sourcetext import split_lines
 
+from .audience import judged
 from .code import code_facts
 from .docs import TEST_PATH
-from .surface import batch_job
 from .usage import EXPECTED, Usage, read_export
 from .words import located, percent
 
@@ -135,9 +135,10 @@ def adoption_metrics(project: Project, config: Config) -> Finding:
     weekly-active share of soft-launch users from it, and record it, or a per-user export,
     as `adoption.adoption_measured` before the full-launch review.
     """
-    batch = batch_job(project, config, "there is no user adoption to measure")
-    if batch:
-        return batch
+    return judged(project, config, "adoption-metrics", _adoption_metrics)
+
+
+def _adoption_metrics(project: Project, config: Config) -> Finding:
     measured = instrumentation(project)
     value = config.get("adoption.adoption_measured")
     if config.launch_gate == "full-launch":

@@ -12,6 +12,7 @@ from readiness.project import Project
 from readiness.project.signals import query_name
 from readiness.project.sourcetext import split_lines
 
+from .audience import judged
 from .docs import Section, is_document, outlines
 from .words import joined, located
 
@@ -213,6 +214,10 @@ def support_plan(project: Project, config: Config) -> Finding:
     `adoption.support: {owner, channel, hours}` (or `rota: docs/support-rota.md`) in
     readiness.yaml, or commit a SUPPORT.md with `Owner:`, `Channel:` and `Hours:` lines.
     """
+    return judged(project, config, "support-plan", _support_plan)
+
+
+def _support_plan(project: Project, config: Config) -> Finding:
     facts: dict[str, Fact] = {}
     problem = _from_config(project, config, facts)
     _from_documents(project, facts)

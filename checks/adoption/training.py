@@ -11,8 +11,8 @@ from readiness.config import Config
 from readiness.model import Credit, Evidence, Finding, Gap, check, failed, passed, warned
 from readiness.project import Project
 
+from .audience import judged
 from .docs import TEST_PATH, Section, outlines, under
-from .surface import batch_job
 from .words import joined, located
 
 _I = re.IGNORECASE
@@ -246,10 +246,10 @@ def user_training(project: Project, config: Config) -> Finding:
     failure cases from quality testing (the upside-down scan, the vendor named seven ways),
     commit it and set `adoption.training` in readiness.yaml.
     """
-    batch = batch_job(project, config, "no one works with it directly, so there is no one to "
-                                       "train")
-    if batch:
-        return batch
+    return judged(project, config, "user-training", _user_training)
+
+
+def _user_training(project: Project, config: Config) -> Finding:
     path = config.get("adoption.training")
     return _configured(project, config, path) if path else _discovered(project)
 

@@ -22,8 +22,8 @@ from readiness.model import Evidence
 from readiness.project.configjson import json_entries
 from readiness.project.configrows import MAX_ENTRIES, Kind, Parsed, Unparsable
 from readiness.project.configtoml import toml_entries
-from readiness.project.documents import OUTPUT_REASON, tool_output
 from readiness.project.configyaml import YAML_PARSER, parse_yaml
+from readiness.project.documents import OUTPUT_REASON, tool_output
 from readiness.project.hclscan import HCL_PARSER, HclError, Scalar, scan_hcl
 from readiness.project.sourcetext import is_translation
 
