@@ -94,7 +94,7 @@ def outlines(project: Project, query: str, summarise: Callable[[tuple[Section, .
     by_style: dict[str, list[str]] = {}
     for rel in project.files:
         if is_document(rel):
-            by_style.setdefault(_style(rel.lower()), []).append(rel)
+            by_style.setdefault(style_of(rel.lower()), []).append(rel)
     found: dict[str, A | None] = {}
     for style, files in by_style.items():
         compute: Callable[[str], A | None] = functools.partial(
@@ -108,7 +108,7 @@ def _summarised(text: str, style: str, summarise: Callable[[tuple[Section, ...]]
     return None if tool_output(text) else summarise(parse(style, text))
 
 
-def _style(lower: str) -> str:
+def style_of(lower: str) -> str:
     """How a document marks its headings, by its suffix (every document has one of these)."""
     if lower.endswith((".md", ".markdown", ".txt")):
         return "markdown"

@@ -101,7 +101,7 @@ def may_be_evidence(project: Project, files: list[str]) -> list[str]:
 
 @functools.cache
 def starter_values() -> frozenset[str]:
-    """Every example value a `readiness init` starter writes under `adoption:`."""
+    """The example owners and channels `readiness init` starters write (adoption.support)."""
     import yaml
 
     found: set[str] = set()
@@ -109,20 +109,9 @@ def starter_values() -> frozenset[str]:
     for entry in folder.iterdir():
         if entry.name.endswith(".yaml"):
             data = yaml.safe_load(entry.read_text("utf-8").replace("$", "")) or {}
-            _leaves(data.get("adoption", {}), found)
+            support = (data.get("adoption") or {}).get("support") or {}
+            found.update(str(support[k]) for k in ("owner", "channel") if support.get(k))
     return frozenset(v.strip().lower() for v in found)
-
-
-def _leaves(value: object, found: set[str]) -> None:
-    if isinstance(value, dict):
-        for key, item in value.items():
-            if key not in ("training", "adoption_target", "rollout"):
-                _leaves(item, found)
-    elif isinstance(value, list):
-        for item in value:
-            _leaves(item, found)
-    elif isinstance(value, str):
-        found.add(value)
 
 
 def is_placeholder(value: object) -> bool:
