@@ -101,9 +101,10 @@ def test_file_name_alone_does_not_make_a_guide(make_project: MakeProject) -> Non
                          "README.md": fx.README_DEVELOPER})
     finding = run(user_training, root)
     assert finding.status is Status.FAIL
-    assert finding.message == ("no user guide found: no document says when to trust the "
-                               "system or how to check its work")
-    assert finding.evidence == ()
+    # the developer README says what it does: cited as a partial guide, not "no user guide"
+    assert finding.message == ("user guide README.md says what it does, but not when to trust "
+                               "it or how to check its work")
+    assert where(finding) == ["README.md:3"]
 
 
 def test_configured_developer_readme_covers_only_what_it_does(make_project: MakeProject) -> None:
@@ -409,3 +410,33 @@ def test_code_facts_parse_files_that_import_or_call_what_the_checks_ask_about(
     assert [(s.path, s.line, s.name, s.arg) for s in facts.calls] == [
         ("app/flags.py", 2, "is_on", "new-ui")]
     assert [(s.path, s.line) for s in facts.mains] == [("app/main.py", 4)]
+
+
+# --- partial guides are cited with what they lack ----------------------------------------
+
+def test_guide_covering_what_and_trust_warns_naming_how_to_check(
+        make_project: MakeProject) -> None:
+    guide = ("# Using the invoice assistant\n\nThe assistant reads each PDF invoice and "
+             "proposes the vendor, date and total.\n\n## Known limitations\n"
+             "It may misread handwritten totals and rotated scans.\n")
+    finding = run(user_training, make_project({**fx.CORE, "docs/usage.md": guide}))
+    assert finding.status is Status.WARN
+    assert finding.message == "user guide docs/usage.md does not say how to check its work"
+    assert where(finding) == ["docs/usage.md:3", "docs/usage.md:5"]
+
+
+def test_readme_preferred_over_other_docs_as_the_partial_guide(
+        make_project: MakeProject) -> None:
+    features = "# Changelog of features\n\n## Features\nBatch export added in 2.1.\n"
+    root = make_project({**fx.CORE, "README.md": fx.README_DEVELOPER,
+                         "docs/release-features.md": features})
+    finding = run(user_training, root)
+    assert finding.status is Status.FAIL
+    assert finding.message.startswith("user guide README.md says what it does, but not")
+
+
+def test_nothing_at_all_is_no_user_guide(make_project: MakeProject) -> None:
+    finding = run(user_training, make_project(fx.CORE))
+    assert finding.status is Status.FAIL
+    assert finding.message == ("no user guide found: no document says what the system does, "
+                               "when to trust it or how to check its work")
