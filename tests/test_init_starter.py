@@ -1,4 +1,4 @@
-"""`readiness init` picks the starter that fits the application; its placeholders are no evidence."""
+"""`readiness init` picks the starter that fits the app; its placeholders are no evidence."""
 
 from __future__ import annotations
 
