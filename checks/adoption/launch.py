@@ -50,8 +50,11 @@ def workflow_integration(project: Project, config: Config) -> Finding:
     or an email handler (IMAP, Exchange, an inbound-mail webhook) pass with enforced credit.
     An HTTP API (FastAPI, Flask, Django, Express routes) passes, documented, when
     `adoption.integration` names the existing system that calls it. A stand-alone web UI
-    alone (Streamlit, Gradio, Chainlit, a bare React app) warns, naming it. Batch jobs with
-    no interactive users are not applicable.
+    alone (Streamlit, Gradio, Chainlit, a bare React app) warns, naming it; an installed
+    command passes (its users work in the terminal). For an internal API only services call,
+    it passes when `adoption.integration` names them (else warns); for a batch job, when its
+    output is written into a system of record (Salesforce, HubSpot, Zendesk, Jira, Sheets)
+    or posted as a chat message (else warns). No model: not applicable.
 
     Why it matters:
     A separate system is one more tab people must remember to open. Tools outside the daily
@@ -211,8 +214,8 @@ def soft_launch_rollout(project: Project, config: Config) -> Finding:
     `"rollout": "15"`, Flagsmith `percentage_allocation`, GrowthBook `coverage`). Every share
     must be inside `thresholds.soft_launch_band` (default 10-20%): one outside fails. A
     control with no share warns; a share set only in readiness.yaml, with nothing in code
-    using the flag, is a claim and warns. Batch jobs with no interactive users are not
-    applicable.
+    using the flag, is a claim and warns. It applies to people in an interactive tool and
+    to batch jobs whose output people act on; not to an internal API only services call.
 
     Why it matters:
     Launching to everyone at once turns every remaining defect into an incident for the

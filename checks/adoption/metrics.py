@@ -124,7 +124,8 @@ def adoption_metrics(project: Project, config: Config) -> Finding:
     launch user and an active flag or weekly count (CSV, TSV, JSON, JSON Lines), from which
     the share is computed; an event log cannot give the share of all users and is reported
     as unusable. A number that meets the target with nothing in code measuring usage is a
-    claim and warns. Batch jobs with no interactive users are not applicable.
+    claim and warns. Not applicable to a batch job (whether people act on its output is what
+    feedback-loop measures) or where there is no model.
 
     Why it matters:
     A launch nobody uses is a failure that dashboards of latency and cost do not show.
