@@ -30,7 +30,7 @@ from readiness.model import Evidence, Finding, Status
 from readiness.project import Project, llmusage
 from readiness.project.configfiles import config_index
 
-from .code import batch_entry_point, code_facts
+from .code import batch_entry_point, code_facts, output_destinations
 from .surface import Kind, surfaces
 
 
@@ -100,6 +100,9 @@ def _worked_out(project: Project, config: Config) -> Decided:
     entry = schedule or batch_entry_point(project)
     if entry:
         return Decided(Audience.BATCH, f"{entry.path} is a {entry.note}", entry)
+    landed = output_destinations(project)
+    if landed:
+        return Decided(Audience.BATCH, f"it writes its output into {landed[0].note}", landed[0])
     return Decided(Audience.INTERACTIVE, "no UI, API, command or job found: judged as "
                    "interactive, the strict reading", None)
 

@@ -202,3 +202,13 @@ def test_adoption_audience_overrides_what_the_code_shows(make_project: MakeProje
     plan = "version: 1\nadoption:\n  audience: interactive\n"
     root = make_project({"gateway/app.py": GATEWAY, "readiness.yaml": plan})
     assert run(support_plan, root).status is Status.FAIL
+
+
+def test_worker_writing_to_a_crm_without_a_schedule_is_a_batch_job(
+        make_project: MakeProject) -> None:
+    worker = LEAD_SCORING.replace('\n\nif __name__ == "__main__":\n    main()\n', "\n")
+    root = make_project({**fx.CORE, "jobs/leads.py": worker})
+    decided = audience(Project(root), load_config(root))
+    assert decided.audience is Audience.BATCH
+    assert decided.why == "it writes its output into Salesforce"
+    assert str(decided.where) == "jobs/leads.py:4"
