@@ -22,13 +22,13 @@ from __future__ import annotations
 import dataclasses
 import enum
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from readiness.config import Config
 from readiness.model import Evidence, Finding, Status
 from readiness.project import Project, llmusage
-from readiness.project.configfiles import config_index
+from readiness.project.documents import excluded
 
 from .code import batch_entry_point, code_facts, output_destinations
 from .surface import Kind, surfaces
@@ -51,8 +51,6 @@ REPL_MODULES = {"prompt_toolkit": "prompt_toolkit", "questionary": "questionary"
                 "textual": "Textual", "InquirerPy": "InquirerPy"}
 # Keys in readiness.yaml that only make sense when people use the output.
 _PEOPLE_KEYS = ("training", "support", "rollout", "early_adopters", "adoption_measured")
-_SCRIPTS_KEY = re.compile(r"^(project\.scripts|tool\.poetry\.scripts|project\.gui-scripts)\.")
-_CONSOLE_SCRIPTS = re.compile(r"""["']?console_scripts["']?\s*[:=]""")
 
 
 @dataclass(frozen=True)
@@ -100,7 +98,8 @@ def _worked_out(project: Project, config: Config) -> Decided:
     entry = schedule or batch_entry_point(project)
     if entry:
         return Decided(Audience.BATCH, f"{entry.path} is a {entry.note}", entry)
-    landed = output_destinations(project)
+    # A write into a system of record makes a job; a chat post alone may be an ops alert.
+    landed = [e for e in output_destinations(project) if not e.note.endswith(" message")]
     if landed:
         return Decided(Audience.BATCH, f"it writes its output into {landed[0].note}", landed[0])
     return Decided(Audience.INTERACTIVE, "no UI, API, command or job found: judged as "
@@ -108,17 +107,45 @@ def _worked_out(project: Project, config: Config) -> Decided:
 
 
 def command_line_tool(project: Project) -> Evidence | None:
-    """An installed command (a console script) or a terminal conversation library."""
-    for entry in config_index(project).find(_SCRIPTS_KEY):
-        return entry.evidence(f"command-line tool ({entry.leaf})")
-    for rel in ("setup.py", "setup.cfg"):
-        if project.exists(rel):
-            number = next((n for n, line in enumerate(project.lines(rel), 1)
-                           if _CONSOLE_SCRIPTS.search(line)), None)
-            if number:
-                return Evidence(rel, number, "command-line tool (console_scripts)")
+    """An installed command (a console script in package metadata) or a terminal
+    conversation library."""
+    for rel in sorted(project.files, key=lambda f: (f.count("/"), f)):
+        base = rel.rsplit("/", 1)[-1]
+        if base not in _PACKAGING or rel.count("/") > 2 or excluded(rel):
+            continue
+        found = _first_script(project.lines(rel), _PACKAGING[base])
+        if found:
+            number, name = found
+            return Evidence(rel, number, f"command-line tool ({name})")
     repl = code_facts(project).importing(*REPL_MODULES)
     return repl[0].at(f"terminal conversation ({REPL_MODULES[repl[0].name]})") if repl else None
+
+
+# Packaging files, and the section or key under which each declares console scripts.
+_PACKAGING = {"pyproject.toml": re.compile(r"^\[(project\.scripts|tool\.poetry\.scripts)\]"),
+              "setup.cfg": re.compile(r"^\s*console_scripts\s*="),
+              "entry_points.txt": re.compile(r"^\[console_scripts\]"),
+              "setup.py": re.compile(r"""["']console_scripts["']""")}
+_SCRIPT = re.compile(r"""^\s*["']?([A-Za-z0-9][\w.-]*)["']?\s*=""")
+_INLINE_SCRIPT = re.compile(r"""["']([A-Za-z0-9][\w.-]*)\s*=\s*[\w.]+:\w""")
+
+
+def _first_script(lines: Sequence[str], section: re.Pattern[str]) -> tuple[int, str] | None:
+    """The first command declared under ``section``: its line and name."""
+    for index, line in enumerate(lines):
+        if not section.search(line):
+            continue
+        inline = _INLINE_SCRIPT.search(line)
+        if inline:
+            return index + 1, inline.group(1)
+        for number in range(index + 1, min(index + 6, len(lines))):
+            text = lines[number]
+            if text.strip().startswith("["):
+                break
+            match = _SCRIPT.match(text) or _INLINE_SCRIPT.search(text)
+            if match:
+                return number + 1, match.group(1)
+    return None
 
 
 # Checks that do not apply, per audience, and why.

@@ -8,7 +8,6 @@ import re
 from readiness.config import Config
 from readiness.model import Credit, Evidence, Finding, Gap, check, failed, passed, warned
 from readiness.project import Project
-from readiness.project.documents import is_placeholder
 from readiness.project.signals import query_name
 from readiness.project.sourcetext import split_lines
 
@@ -80,7 +79,7 @@ def _workflow_integration(project: Project, config: Config) -> Finding:
     if in_tool:
         return passed(f"reachable from {joined([s.label for s in in_tool])}",
                       *(s.where._replace(note=s.label) for s in in_tool))
-    named = _integration(config)
+    named = config.get("adoption.integration")
     named_at = located(config, "adoption.integration")
     api = next((s for s in found if s.kind is Kind.API), None)
     ui = [s for s in found if s.kind is Kind.UI]
@@ -109,7 +108,7 @@ def _workflow_integration(project: Project, config: Config) -> Finding:
 
 def _service(project: Project, config: Config, decided: Decided) -> Finding:
     """An internal API: integrated when the services that call it are known."""
-    named = _integration(config)
+    named = config.get("adoption.integration")
     api = next((s for s in surfaces(project) if s.kind is Kind.API), None)
     at = [api.where] if api else []
     shown = f"{api.label} ({api.where})" if api else "an internal API"
@@ -126,7 +125,7 @@ def _service(project: Project, config: Config, decided: Decided) -> Finding:
 def _batch(project: Project, config: Config, decided: Decided) -> Finding:
     """A batch job: integrated when its output lands where people work."""
     landed = output_destinations(project)
-    named = _integration(config)
+    named = config.get("adoption.integration")
     if landed:
         return passed(f"the batch job's output reaches people where they work: "
                       f"{joined([e.note for e in landed])}", *landed)
@@ -137,12 +136,6 @@ def _batch(project: Project, config: Config, decided: Decided) -> Finding:
     return warned("the batch job's output does not reach people where they work: no write to a "
                   "system of record (CRM, ticketing, sheets) or chat message found; name where "
                   "its output lands in adoption.integration", *at, credit=Credit.ENFORCED)
-
-
-def _integration(config: Config) -> str | None:
-    """adoption.integration, unless it is still a starter's example."""
-    named = config.get("adoption.integration")
-    return None if named is None or is_placeholder(named) else str(named)
 
 
 def _one_per_platform(found: list[Surface]) -> list[Surface]:

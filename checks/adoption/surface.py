@@ -44,6 +44,11 @@ IN_TOOL_MODULES = {
 }
 UI_MODULES = {"streamlit": "Streamlit", "gradio": "Gradio", "chainlit": "Chainlit",
               "panel": "Panel", "dash": "Dash", "nicegui": "NiceGUI"}
+# Modules with which an HTTP app serves web pages to people, not only data to programs.
+WEB_PAGES = {"fastapi.staticfiles": "FastAPI", "starlette.staticfiles": "Starlette",
+             "fastapi.templating": "FastAPI", "starlette.templating": "Starlette",
+             "flask.templating": "Flask", "django.shortcuts": "Django",
+             "django.template.response": "Django", "django.views.generic": "Django"}
 UI_PACKAGES = {"react": "React", "next": "Next.js", "vue": "Vue", "nuxt": "Nuxt",
                "svelte": "Svelte", "@angular/core": "Angular"}
 # slack_sdk's WebClient only posts (alerts, reports); these parts receive users' messages.
@@ -74,9 +79,12 @@ def _modules(project: Project) -> list[Surface]:
             continue
         if name is None and site.name in UI_MODULES:
             name, kind = UI_MODULES[site.name], Kind.UI
+        if name is None and site.arg in WEB_PAGES:
+            name, kind = f"web pages served by {WEB_PAGES[site.arg]}", Kind.UI
         if name and (name, site.name) not in seen:
             seen.add((name, site.name))
-            label = name if name.lower() == site.name else f"{name} ({site.name})"
+            shown = site.arg if site.arg in WEB_PAGES else site.name
+            label = name if name.lower() == site.name else f"{name} ({shown})"
             found.append(Surface(kind, label, site.at(site.arg)))
     return found
 

@@ -101,7 +101,7 @@ def may_be_evidence(project: Project, files: list[str]) -> list[str]:
 
 @functools.cache
 def starter_values() -> frozenset[str]:
-    """The example owners, channels and integrations `readiness init` starters write."""
+    """The example owners and channels `readiness init` starters write (adoption.support)."""
     import yaml
 
     found: set[str] = set()
@@ -109,11 +109,8 @@ def starter_values() -> frozenset[str]:
     for entry in folder.iterdir():
         if entry.name.endswith(".yaml"):
             data = yaml.safe_load(entry.read_text("utf-8").replace("$", "")) or {}
-            adoption = data.get("adoption") or {}
-            support = adoption.get("support") or {}
+            support = (data.get("adoption") or {}).get("support") or {}
             found.update(str(support[k]) for k in ("owner", "channel") if support.get(k))
-            if adoption.get("integration"):
-                found.add(str(adoption["integration"]))
     return frozenset(v.strip().lower() for v in found)
 
 

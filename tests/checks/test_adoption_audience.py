@@ -212,3 +212,33 @@ def test_worker_writing_to_a_crm_without_a_schedule_is_a_batch_job(
     assert decided.audience is Audience.BATCH
     assert decided.why == "it writes its output into Salesforce"
     assert str(decided.where) == "jobs/leads.py:4"
+
+
+@pytest.mark.parametrize(("rel", "text", "at"), [
+    ("setup.py", 'from setuptools import setup\n\nsetup(\n    name="ask",\n    entry_points={\n'
+                 '        "console_scripts": [\n            "ask-invoices = app.cli:main",\n'
+                 '        ]\n    },\n)\n', "setup.py:7"),
+    ("ask-0.1.dist-info/entry_points.txt", "[console_scripts]\nask-invoices = app.cli:main\n",
+     "ask-0.1.dist-info/entry_points.txt:2"),
+    ("setup.cfg", "[options.entry_points]\nconsole_scripts =\n    ask-invoices = app.cli:main\n",
+     "setup.cfg:3"),
+])
+def test_console_scripts_in_any_packaging_file(make_project: MakeProject, rel: str, text: str,
+                                               at: str) -> None:
+    root = make_project({**fx.CORE, rel: text, "app/cli.py": CLI})
+    decided = audience(Project(root), load_config(root))
+    assert decided.audience is Audience.INTERACTIVE
+    assert (str(decided.where), decided.why) == (at, "command-line tool (ask-invoices)")
+
+
+def test_api_serving_web_pages_is_used_by_people(make_project: MakeProject) -> None:
+    pages = GATEWAY.replace("from fastapi import FastAPI\n", "from fastapi import FastAPI\n"
+                            "from fastapi.staticfiles import StaticFiles\n")
+    pages += '\napp.mount("/", StaticFiles(directory="web", html=True), name="web")\n'
+    root = make_project({"gateway/app.py": pages})
+    decided = audience(Project(root), load_config(root))
+    assert decided.audience is Audience.INTERACTIVE
+    assert decided.why == "web pages served by FastAPI (fastapi.staticfiles)"
+    assert str(decided.where) == "gateway/app.py:3"
+    # the same API without pages is a service
+    assert who(make_project({"gateway/app.py": GATEWAY})) is Audience.SERVICE
