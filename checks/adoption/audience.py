@@ -29,6 +29,7 @@ from readiness.config import Config
 from readiness.model import Evidence, Finding, Status
 from readiness.project import Project, llmusage
 from readiness.project.documents import excluded
+from readiness.project.importscan import imports_of
 
 from .code import batch_entry_point, code_facts, output_destinations
 from .surface import Kind, surfaces
@@ -77,8 +78,14 @@ def audience(project: Project, config: Config) -> Decided:
     return project.shared("adoption.audience", lambda p: _worked_out(p, config))
 
 
+def _has_model(project: Project) -> bool:
+    """An LLM SDK import settles it; the full search (Bedrock clients, gateway configs, which
+    parses every config file) runs only without one."""
+    return bool(imports_of(project, *llmusage.LLM_MODULES)) or llmusage.uses_llm(project)
+
+
 def _worked_out(project: Project, config: Config) -> Decided:
-    if not llmusage.uses_llm(project):
+    if not _has_model(project):
         return Decided(Audience.NONE, "no LLM usage found", None)
     found = surfaces(project)
     people = next((s for s in found if s.kind in (Kind.IN_TOOL, Kind.UI)), None)

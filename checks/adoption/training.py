@@ -220,7 +220,7 @@ def _discovered(project: Project) -> Finding:
     if partial:
         # Says what it does and nothing about trust or checking: cite it with what it lacks.
         best = min(partial, key=lambda g: (not _README.match(g.name), not _GUIDE_NAME.search(
-            g.name.rstrip("/")), g.files, g.name))
+            g.name.rstrip("/")), g.name.rstrip("/").count("/"), g.files, g.name))
         evidence = list(best.found.values())
         return failed(f"user guide {best.name} says what it does, but not "
                       f"{joined(best.missing, 'or')}", *evidence)
