@@ -145,3 +145,16 @@ def test_markdown_sections_lists_tables_and_bold() -> None:
     assert found[3].rows == ((19, ("Week", "Hours", "On call")), (21, ("1", "9-17", "Sam Lee")))
     assert found[3].items == ((23, "Escalate to Priya Nair"), (24, "then the AP lead"))
     assert found[3].strong == ((23, "Priya Nair"),)
+
+
+def test_rollout_share_in_a_benchmark_fixture_is_not_rollout_config(
+        make_project: MakeProject) -> None:
+    from readiness.checks.adoption import soft_launch_rollout
+
+    export = fx.UNLEASH_STRATEGY["flags/unleash-export.json"]
+    fixture = run(soft_launch_rollout, make_project({**fx.SLACK_BOT,
+                                                     "bench/fixtures/unleash.json": export}))
+    assert fixture.status is Status.FAIL
+    assert fixture.message.startswith("no rollout control")
+    real = run(soft_launch_rollout, make_project(fx.UNLEASH_STRATEGY))
+    assert [str(e) for e in real.evidence] == ["flags/unleash-export.json:6"]
