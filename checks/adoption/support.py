@@ -114,7 +114,8 @@ def _from_documents(project: Project, facts: dict[str, Fact]) -> None:
     sections = outlines(project, "adoption.support.sections/2", _support_sections,
                         *_PARAMS, *PARAMS)
     ordered = [(rel, whole[rel]) for rel in sorted(whole)]
-    ordered += [(rel, found) for rel, found in sections.items() if rel not in whole]
+    ordered += [(rel, found) for rel, found in sections.items()
+                if rel not in whole and not _LEGAL.search(rel)]
     invites: list[Fact] = []
     for rel, answer in ordered:
         first = cast(Found, answer.get("facts") or {})
@@ -135,6 +136,9 @@ def _from_documents(project: Project, facts: dict[str, Fact]) -> None:
             facts[CHANNEL] = channel
 
 
+# A privacy policy's or licence's "Contact" section is for legal requests, not users' questions.
+_LEGAL = re.compile(r"(^|/)(legal/|(privacy|terms|tos|license|licence|security|"
+                    r"code[-_]of[-_]conduct|cookies?|gdpr|dpa)[^/]*$)", _I)
 _CONTACT_LINK = re.compile(r"^contact_links\.\d+\.url$")
 _ISSUE_TEMPLATES = ".github/ISSUE_TEMPLATE/"
 

@@ -146,3 +146,14 @@ def test_untouched_starter_owner_is_not_a_support_owner(make_project: MakeProjec
     real = plan.replace("name-of-owner", "Dana Ruiz").replace("#assistant-help", "#ap-ai")
     assert run(support_plan, make_project({**fx.CORE, "readiness.yaml": real})).status \
         is Status.PASS
+
+
+def test_privacy_policy_contact_is_not_a_support_channel(make_project: MakeProject) -> None:
+    privacy = "# Privacy policy\n\n## Contact\n\nWrite to privacy@acme.example.\n"
+    finding = run(support_plan, make_project({**fx.CORE, "docs/legal/privacy.md": privacy,
+                                              "PRIVACY.md": privacy}))
+    assert finding.status is Status.FAIL
+    assert finding.message.startswith("no support plan")
+    help_page = privacy.replace("# Privacy policy", "# Help")
+    assert run(support_plan, make_project({**fx.CORE, "docs/help.md": help_page})).status \
+        is Status.WARN
