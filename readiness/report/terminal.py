@@ -162,7 +162,7 @@ def _banner(sc: Scorecard) -> Panel:
 
 def _nothing_due_title(sc: Scorecard) -> str:
     """No GO over nothing: before anything falls due there is no verdict to give."""
-    return f"NOTHING DUE YET {sc.gate.question}"
+    return f"NOTHING DUE YET for {sc.gate.label} (week {sc.gate.week})"
 
 
 def _bar(score: int | None, width: int = 20) -> str:
