@@ -7,6 +7,7 @@ import re
 from readiness.config import Config
 from readiness.model import Credit, Evidence, Finding, Gap, check, failed, passed, warned
 from readiness.project import Project
+from readiness.project.documents import may_be_evidence
 from readiness.timeline import week_of
 
 _CRITERIA = re.compile(r"(success|acceptance|exit)\s+(criteria|metrics)|criteria\s+for\s+success",
@@ -28,8 +29,9 @@ def _scan_document(project: Project, rel: str) -> tuple[int | None, int | None]:
 
 
 def _candidates(project: Project) -> list[str]:
-    named = [f for f in project.with_suffix(*_DOC_SUFFIXES) if "pilot" in f.lower()]
-    return named or [f for f in project.with_suffix(*_DOC_SUFFIXES) if f.startswith("docs/")]
+    documents = may_be_evidence(project, list(project.with_suffix(*_DOC_SUFFIXES)))
+    named = [f for f in documents if "pilot" in f.lower()]
+    return named or [f for f in documents if f.startswith("docs/")]
 
 
 @check(

@@ -236,18 +236,29 @@ def check(path: Path | None, config_path: Path | None, policy_path: Path | None,
 @main.command()
 @click.argument("path", default=".", type=click.Path(path_type=Path, file_okay=False))
 @click.option("-t", "--template", type=click.Choice(("extraction", "assistant", "triage")),
-              default="extraction", show_default=True,
-              help="Starter: document extraction, chat/RAG assistant, or classification/triage.")
+              help="Starter: document extraction, chat/RAG assistant, or classification/triage "
+                   "(default: the one that fits the code in PATH).")
 @click.option("--force", is_flag=True, help="Overwrite an existing readiness.yaml.")
 @click.option("--pilot-start", callback=_date, metavar="YYYY-MM-DD",
               help="Week 1 of the pilot (default: the Monday of this week).")
 @guarded
-def init(path: Path, template: str, force: bool, pilot_start: datetime.date | None) -> None:
+def init(path: Path, template: str | None, force: bool,
+         pilot_start: datetime.date | None) -> None:
     """Write a commented starter readiness.yaml into PATH."""
     from readiness.commands.init import write_starter
 
-    written = write_starter(path, template, force=force, pilot_start=pilot_start)
-    click.echo(f"wrote {written} ({template} starter); edit it, then run `readiness check`")
+    why = ""
+    if template is None and (force or not (path / "readiness.yaml").exists()):
+        from readiness.commands.starter import pick
+
+        if not path.is_dir():
+            raise ReadinessError(f"{path}: not a folder")
+        template, why = pick(path)
+        why = f": {why}"
+    written = write_starter(path, template or "extraction", force=force,
+                            pilot_start=pilot_start)
+    click.echo(f"wrote {written} ({template} starter{why}); replace its placeholders "
+               "(name-of-owner, the example channel), then run `readiness check`")
 
 
 @main.command(name="list")

@@ -339,7 +339,22 @@ def load_config(
     if overrides:
         validate(yamlsource.Document(dict(overrides), {}, {}, "--set"), root)
         data = merge(data, dict(overrides), origins, CLI)
-    return Config(data, root, source, origins, required, tuple(notes), document)
+    config = Config(data, root, source, origins, required, tuple(notes), document)
+    _check_order(config)
+    return config
+
+
+def _check_order(config: Config) -> None:
+    """A soft launch planned before the pilot starts is a mistake in the dates, not a plan."""
+    start, soft = config.date("timeline.pilot_start"), config.date("timeline.soft_launch")
+    if start is None or soft is None or soft >= start:
+        return
+    message = (f"timeline.soft_launch ({soft}) is before timeline.pilot_start ({start}); "
+               "the soft launch comes after the pilot")
+    for key in ("timeline.soft_launch", "timeline.pilot_start"):
+        if config.origin(key) == PROJECT and config.document is not None:
+            raise config.document.error(tuple(key.split(".")), message)
+    raise ConfigError(message, path=config.origin("timeline.soft_launch"))
 
 
 def discover_root(path: Path | None, config_path: Path | None) -> tuple[Path, str | None]:

@@ -77,6 +77,7 @@ class Verdict(enum.Enum):
     GO = "GO"
     CONDITIONAL_GO = "CONDITIONAL_GO"
     NO_GO = "NO_GO"
+    NOTHING_DUE = "NOTHING_DUE"  # week 1 or before the pilot: no check is due yet
 
 
 class Evidence(NamedTuple):

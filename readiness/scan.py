@@ -12,7 +12,7 @@ from readiness import __version__, registry, scoring, suppress
 from readiness.baseline import mark as mark_baseline
 from readiness.config import Config, load_config
 from readiness.errors import ConfigError, ReadinessError
-from readiness.model import Check, Scorecard
+from readiness.model import Check, Result, Scorecard
 from readiness.project import Project
 from readiness.runner import run_checks, select
 from readiness.timeline import choose_gate, locate
@@ -160,6 +160,7 @@ def scan(options: ScanOptions, progress: Callable[[Check], None] | None = None) 
     judgement = scoring.judge(results, timeline, gate, view, config, options.gate is not None)
     notes = [*options.notes, *baseline_notes, *config.notes,
              *scoring.waiver_notes(waivers, results, today)]
+    notes += audience_note(results)
     notes += suppress.problems(inline, reg.names | set(config.get("checks.defaults", {})))
     if options.no_waivers:
         notes.append("--no-waivers: waivers in readiness.yaml were not applied")
@@ -190,6 +191,16 @@ def scan(options: ScanOptions, progress: Callable[[Check], None] | None = None) 
         settings=settings(config),
         extras=extras(project, config),
     )
+
+
+def audience_note(results: tuple[Result, ...]) -> list[str]:
+    """Who the adoption checks were judged for, as the first adoption finding says."""
+    for result in results:
+        reason = dict(result.details).get("audience_reason")
+        if reason:
+            return [f"adoption checks judged for {reason}; set adoption.audience "
+                    "(interactive, service, batch, none) to change it"]
+    return []
 
 
 def extras(project: Project, config: Config) -> dict[str, object]:

@@ -116,6 +116,9 @@ def judge(results: Sequence[Result], timeline: Timeline, gate: Gate, view: GateV
           config: Config, explicit_gate: bool) -> Judgement:
     """GO, CONDITIONAL_GO or NO_GO for the gate, with every reason spelled out."""
     label = gate.name.replace("-", " ")
+    if not explicit_gate and not any(r.due and r.status is not Status.NOT_APPLICABLE
+                                     for r in results):
+        return Judgement(Verdict.NOTHING_DUE, nothing_due(results, timeline, view))
     considered = [r for r in results if r.due and r.status in FAILING and not r.in_baseline]
     blockers = [r for r in considered
                 if r.severity is Severity.BLOCKER and r.status in (Status.FAIL, Status.ERROR)]
@@ -142,17 +145,6 @@ def judge(results: Sequence[Result], timeline: Timeline, gate: Gate, view: GateV
         return Judgement(Verdict.GO, (f"no new findings; {len(known)} known blocker"
                                       f"{'s' if len(known) != 1 else ''} still open: "
                                       f"{', '.join(r.name for r in known)}",))
-    if week is not None and week < 1:
-        # Nothing is due before the pilot starts; a start date far ahead must not turn
-        # failing blockers into a GO.
-        early = [r for r in results if r.severity is Severity.BLOCKER and not r.in_baseline
-                 and r.status is not Status.WAIVED
-                 and r.effective in (Status.FAIL, Status.ERROR)]
-        if early:
-            starts = timeline.pilot_start.isoformat() if timeline.pilot_start else "later"
-            return Judgement(Verdict.CONDITIONAL_GO, (
-                f"the pilot has not started (week 1 begins {starts}): nothing is due yet, "
-                f"but {len(early)} blocker(s) already fail", *(_describe(r) for r in early)))
     due = [r for r in results if r.due and r.status is not Status.NOT_APPLICABLE]
     what = f"due by week {view.horizon}" if week is not None else "for this gate"
     return Judgement(Verdict.GO, (f"all {len(due)} checks {what} pass or are waived",))
@@ -162,6 +154,31 @@ def known_blockers(results: Sequence[Result]) -> list[Result]:
     """Blockers due now that fail as they did in the baseline (shown, not counted)."""
     return [r for r in results if r.due and r.in_baseline and r.severity is Severity.BLOCKER
             and r.status in (Status.FAIL, Status.ERROR)]
+
+
+def nothing_due(results: Sequence[Result], timeline: Timeline, view: GateView
+                ) -> tuple[str, ...]:
+    """Why there is no verdict yet (week 1, or before the pilot), what falls due next, and
+    the blockers that already fail: a GO over nothing would tell the team nothing."""
+    week = timeline.week or 0
+    if week < 1:
+        starts = timeline.pilot_start.isoformat() if timeline.pilot_start else "later"
+        reasons = [f"the pilot has not started (week 1 begins {starts}): nothing is due yet"]
+    else:
+        reasons = [f"nothing is due yet in week {week}: no check falls due by week "
+                   f"{view.horizon}"]
+    later = [r for r in results if not r.due and r.due_week > view.horizon
+             and r.effective is not Status.NOT_APPLICABLE]
+    if later:
+        first = min(r.due_week for r in later)
+        names = [r.name for r in later if r.due_week == first]
+        reasons.append(f"next due in week {first}: {', '.join(names)}")
+    early = [r for r in results if r.severity is Severity.BLOCKER and not r.in_baseline
+             and r.status is not Status.WAIVED and r.effective in (Status.FAIL, Status.ERROR)]
+    if early:
+        reasons.append(f"{len(early)} blocker(s) already fail, due later")
+        reasons += [_describe(r) for r in early]
+    return tuple(reasons)
 
 
 def compression_reason(config: Config, label: str, week: int, gate_week: int) -> str:

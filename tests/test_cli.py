@@ -185,7 +185,8 @@ def test_python_dash_m_and_lazy_imports() -> None:
     assert out.startswith("readiness, version ")
     probe = ("import sys\nfrom readiness.cli import main\ntry:\n    main(['--help'])\n"
              "except SystemExit:\n    pass\n"
-             "print(sorted(m for m in ('rich', 'jsonschema', 'git', 'yaml') if m in sys.modules))")
+             "print(sorted(m for m in ('rich', 'jsonschema', 'git', 'yaml', 'markdown_it')"
+             " if m in sys.modules))")
     loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
                             check=True).stdout.strip().splitlines()[-1]
     assert loaded == "[]"
@@ -294,7 +295,8 @@ def test_usage_command_json() -> None:
 
 
 def test_full_launch_gate_asks_for_measured_adoption(make_project: MakeProject) -> None:
-    root = make_project({"readiness.yaml": ON_PLAN, "docs/pilot.md": REPORT})
+    model = "from openai import OpenAI\n\nclient = OpenAI(timeout=30)\n"  # an AI feature to adopt
+    root = make_project({"readiness.yaml": ON_PLAN, "docs/pilot.md": REPORT, "app/ai.py": model})
     args = ("check", str(root), "-f", "json", "--only", "adoption-metrics")
     early = json.loads(invoke(*args, "--date", "2026-11-24")[1])  # week 13: on track
     assert early["results"][0]["message"].startswith("usage is not measured")

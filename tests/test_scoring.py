@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 from readiness.config import load_config
+from readiness.errors import ConfigError
 from readiness.model import (
     Credit,
     Finding,
@@ -71,7 +72,8 @@ def judged(results: list[Result], tmp_path: Path, day: datetime.date = TODAY,
     ([res("a", S.ERROR, V.BLOCKER)], Verdict.NO_GO),
     ([res("a", S.WARN, V.BLOCKER)], Verdict.CONDITIONAL_GO),
     ([res("a", S.FAIL, V.MAJOR)], Verdict.CONDITIONAL_GO),
-    ([res("a", S.UPCOMING, V.BLOCKER, due=False)], Verdict.GO),
+    ([res("a", S.UPCOMING, V.BLOCKER, due=False), res("b", S.PASS)], Verdict.GO),
+    ([res("a", S.UPCOMING, V.BLOCKER, due=False)], Verdict.NOTHING_DUE),
     ([res("a", S.WAIVED, V.BLOCKER)], Verdict.GO),
 ])
 def test_verdicts(tmp_path: Path, results: list[Result], verdict: Verdict) -> None:
@@ -165,16 +167,51 @@ def test_next_actions_put_due_blockers_first() -> None:
 
 
 
-def test_before_the_pilot_starts_failing_blockers_are_conditions(tmp_path: Path) -> None:
+def test_before_the_pilot_starts_nothing_is_due_and_failing_blockers_are_named(
+        tmp_path: Path) -> None:
     failing = Result(code="INF001", name="llm-timeouts", gap=Gap.INFRASTRUCTURE,
                      severity=V.BLOCKER, due_week=6, title="t", status=S.UPCOMING,
                      message="1 of 1 LLM calls have no timeout", remediation="r",
                      observed=S.FAIL, due=False)
-    verdict, reasons = judged([failing], tmp_path, day=D(2026, 8, 1))  # a month early
-    assert verdict is Verdict.CONDITIONAL_GO
-    assert reasons[0] == ("the pilot has not started (week 1 begins 2026-09-01): nothing is "
-                          "due yet, but 1 blocker(s) already fail")
-    # nothing failing before the start: GO, as on any day
-    passing = res("a", S.PASS, V.BLOCKER)
-    assert judged([passing], tmp_path, day=D(2026, 8, 1))[0] is Verdict.GO
+    second = res("pilot-success-criteria", S.UPCOMING, due=False, due_week=2)
+    verdict, reasons = judged([failing, second], tmp_path, day=D(2026, 8, 1))  # a month early
+    assert verdict is Verdict.NOTHING_DUE
+    assert reasons == (
+        "the pilot has not started (week 1 begins 2026-09-01): nothing is due yet",
+        "next due in week 2: pilot-success-criteria",
+        "1 blocker(s) already fail, due later",
+        "llm-timeouts (blocker, due week 6) fails: 1 of 1 LLM calls have no timeout")
+    # nothing failing before the start: still nothing due, not GO
+    passing = res("a", S.PASS, V.BLOCKER, due=False)
+    assert judged([passing], tmp_path, day=D(2026, 8, 1))[0] is Verdict.NOTHING_DUE
+
+
+def test_week_one_is_not_a_go_over_nothing(tmp_path: Path) -> None:
+    later = [res("pilot-success-criteria", S.UPCOMING, due=False, due_week=2),
+             res("timeline-realism", S.UPCOMING, V.BLOCKER, due=False, due_week=2),
+             res("llm-timeouts", S.UPCOMING, V.BLOCKER, due=False, due_week=6),
+             res("user-training", S.NOT_APPLICABLE, due=False, due_week=1)]
+    verdict, reasons = judged(later, tmp_path, day=D(2026, 9, 3))
+    assert verdict is Verdict.NOTHING_DUE
+    assert reasons == ("nothing is due yet in week 1: no check falls due by week 1",
+                       "next due in week 2: pilot-success-criteria, timeline-realism")
+    # in week 2 the first checks are due and judged as usual
+    due = [res("pilot-success-criteria", S.PASS, due_week=2)]
+    assert judged(due, tmp_path, day=D(2026, 9, 8))[0] is Verdict.GO
+    # asking for a launch decision judges the gate, nothing-due or not
+    assert judged(later, tmp_path, day=D(2026, 9, 3), gate="soft-launch")[0] is not \
+        Verdict.NOTHING_DUE
+
+
+def test_soft_launch_before_pilot_start_is_a_config_error(tmp_path: Path) -> None:
+    (tmp_path / "readiness.yaml").write_text(
+        "version: 1\ntimeline:\n  pilot_start: 2026-09-01\n  soft_launch: 2026-08-01\n")
+    with pytest.raises(ConfigError) as raised:
+        load_config(tmp_path)
+    assert str(raised.value) == (
+        "readiness.yaml:4:16: timeline.soft_launch (2026-08-01) is before "
+        "timeline.pilot_start (2026-09-01); the soft launch comes after the pilot")
+    (tmp_path / "readiness.yaml").write_text(
+        "version: 1\ntimeline:\n  pilot_start: 2026-09-01\n  soft_launch: 2026-12-01\n")
+    assert load_config(tmp_path).date("timeline.soft_launch") == D(2026, 12, 1)
 

@@ -34,14 +34,27 @@ CALLS = frozenset({"track", "capture", "log_event", "logEvent", "create_counter"
                    "create_observable_gauge", "Counter", "Gauge", "Histogram", "Summary",
                    "variation", "is_enabled", "isEnabled", "is_feature_enabled",
                    "get_boolean_value", "getBooleanValue", "is_on", "isOn", "check_gate",
-                   "get_treatment"})
+                   "get_treatment", "chat_postMessage", "postMessage"})
 _JS_IMPORT = re.compile(r"""(?:\bfrom\s+|\brequire\(\s*|\bimport\s*\(?\s*)"""
                         r"""['"]([^'"./][^'"]*)['"]""")
 _JS_ROUTE = re.compile(r"""\b\w+\.(get|post|put|patch|delete|all)\(\s*['"`](/[^'"`]*)""")
 _JS_CALL = re.compile(r"""\b(\w+)\.(\w+)\(\s*(?:['"`]([^'"`]*)['"`])?""")
 _CRON = re.compile(r"^\s*-?\s*cron\s*:|^\s*kind\s*:\s*CronJob\b|^\s*schedule_interval\s*[:=]",
                    re.MULTILINE)
-_SCHEDULERS = ("airflow", "prefect", "dagster", "luigi")
+_SCHEDULERS = ("airflow", "prefect", "dagster", "luigi", "apscheduler", "schedule")
+# Where a batch job's output reaches people: their system of record, or a chat message.
+SYSTEMS_OF_RECORD = {
+    "simple_salesforce": "Salesforce", "hubspot": "HubSpot", "zenpy": "Zendesk",
+    "jira": "Jira", "atlassian": "Jira/Confluence", "pysnow": "ServiceNow",
+    "notion_client": "Notion", "pyairtable": "Airtable", "pipedrive": "Pipedrive",
+    "gspread": "Google Sheets", "msgraph": "Microsoft 365", "O365": "Microsoft 365",
+    "pyzotero": "Zotero", "xero_python": "Xero", "intuitlib": "QuickBooks",
+    "@hubspot/api-client": "HubSpot", "jsforce": "Salesforce", "@notionhq/client": "Notion",
+    "airtable": "Airtable", "jira-client": "Jira", "node-zendesk": "Zendesk",
+}
+CHAT_MESSAGES = {"slack_sdk": "Slack", "@slack/web-api": "Slack", "pymsteams": "Microsoft Teams",
+                 "discord_webhook": "Discord"}
+_CHAT_CALLS = ("chat_postMessage", "postMessage")  # Slack's; the other clients only post
 
 
 @dataclass(frozen=True)
@@ -91,12 +104,14 @@ _ENTRY_WORDS = frozenset({"__main__", "urlpatterns"})
 def _interesting() -> Interesting:
     """What a Python file must hold to add anything to CodeFacts: an import of a module the
     adoption checks ask about, a call of one they look at, an entry point or URL routes."""
+    from readiness.checks.adoption.audience import REPL_MODULES
     from readiness.checks.adoption.launch import FLAG_SDKS
     from readiness.checks.adoption.metrics import ANALYTICS, METRICS
     from readiness.checks.adoption.surface import IN_TOOL_MODULES, UI_MODULES
 
     modules = {*WEB_FRAMEWORKS, "django", *_SCHEDULERS, *IN_TOOL_MODULES, *UI_MODULES,
-               *FLAG_SDKS, *ANALYTICS, *METRICS}
+               *FLAG_SDKS, *ANALYTICS, *METRICS, *SYSTEMS_OF_RECORD, *CHAT_MESSAGES,
+               *REPL_MODULES}
     # a dotted module is looked for by its first part; npm package names never import
     return (frozenset(m.split(".")[0] for m in modules if m.split(".")[0].isidentifier()),
             frozenset(c for c in CALLS if c.isidentifier()))
@@ -247,8 +262,9 @@ def _package(spec: str) -> str:
     return "/".join(parts[:2]) if spec.startswith("@") else parts[0]
 
 
-def batch_entry_point(project: Project) -> Evidence | None:
-    """Where the project runs as a scheduled or command-line job, if it does."""
+def batch_entry_point(project: Project, scheduled_only: bool = False) -> Evidence | None:
+    """Where the project runs as a scheduled or command-line job, if it does (only
+    scheduled ones: cron, a scheduler library, when ``scheduled_only``)."""
     files = [rel for rel in project.files if rel.endswith((".yml", ".yaml", "crontab", ".cron"))]
     found = project.facts(files, query_name("adoption.cron/1", _CRON.pattern), _cron)
     for rel in files:
@@ -259,7 +275,29 @@ def batch_entry_point(project: Project) -> Evidence | None:
     scheduler = facts.importing(*_SCHEDULERS)
     if scheduler:
         return scheduler[0].at(f"{scheduler[0].name} job")
+    if scheduled_only:
+        return None
     return facts.mains[0].at("command-line entry point") if facts.mains else None
+
+
+def output_destinations(project: Project) -> list[Evidence]:
+    """Where a job's output reaches people: systems of record it writes to, chat messages
+    it posts (one per system, first place in code)."""
+    facts = code_facts(project)
+    found: dict[str, Evidence] = {}
+    for site in facts.imports:
+        label = SYSTEMS_OF_RECORD.get(site.name)
+        if label:
+            found.setdefault(label, site.at(label))
+    chat_files = {s.path: CHAT_MESSAGES[s.name] for s in facts.imports if s.name in CHAT_MESSAGES}
+    for call in facts.calls_in(set(chat_files), *_CHAT_CALLS):
+        label = f"{chat_files[call.path]} message"
+        found.setdefault(label, call.at(label))
+    for site in facts.imports:
+        if site.name in CHAT_MESSAGES and CHAT_MESSAGES[site.name] != "Slack":
+            label = f"{CHAT_MESSAGES[site.name]} message"
+            found.setdefault(label, site.at(label))
+    return list(found.values())
 
 
 def _cron(text: str) -> tuple[int, bool]:

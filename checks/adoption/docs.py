@@ -1,10 +1,13 @@
 """Documents as the adoption checks read them: headings and the text under each heading.
 
-Markdown (ATX and setext), reStructuredText underlines, AsciiDoc ``=`` titles and HTML
+Markdown is parsed by structure (`readiness.project.markdown`: CommonMark headings, lists,
+tables and bold text); reStructuredText underlines, AsciiDoc ``=`` titles and HTML
 ``<h1>``-``<h6>`` lines (a wiki export) are headings. A section is a heading and the lines
 up to the next heading; text before the first heading is a section with an empty heading.
 Each check boils a document's sections down to the few plain facts it needs (`outlines`),
 which are kept between runs: an unchanged document is neither read nor parsed again.
+Only documents that may be evidence are read (`readiness.project.documents`): never what
+readiness wrote, templates, agent instructions, built bundles, fixtures or vendored code.
 """
 
 from __future__ import annotations
@@ -16,11 +19,14 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from readiness.project import Project
+from readiness.project import markdown as md
+from readiness.project.documents import excluded, tool_output
 from readiness.project.signals import query_name
 from readiness.project.sourcetext import split_lines
 
 A = TypeVar("A")
-_PARSER = "adoption.docs/1"  # bump when `_parse` or what `Section` says of one changes
+# bump when `parse` or what `Section` says of one changes
+_PARSER = f"adoption.docs/2:{md.PARSER}"
 
 DOC_SUFFIXES = (".md", ".markdown", ".rst", ".adoc", ".html", ".htm", ".txt")
 # Plain-text files count as documents only where documents live (prompts are .txt too).
@@ -49,6 +55,10 @@ class Section:
     line: int
     heading: str
     body: tuple[tuple[int, str], ...]
+    level: int = 0  # 1-6 for Markdown headings; 0 before the first and in other formats
+    items: tuple[tuple[int, str], ...] = ()  # Markdown list items
+    rows: tuple[tuple[int, tuple[str, ...]], ...] = ()  # Markdown table rows, header first
+    strong: tuple[tuple[int, str], ...] = ()  # Markdown bold text
 
     @property
     def substantive(self) -> bool:
@@ -64,6 +74,9 @@ class Section:
 
 
 def is_document(rel: str) -> bool:
+    """A document people wrote that may be evidence (its content is checked when read)."""
+    if excluded(rel) is not None:
+        return False
     lower = rel.lower()
     if not lower.endswith(DOC_SUFFIXES):
         return False
@@ -74,26 +87,28 @@ def outlines(project: Project, query: str, summarise: Callable[[tuple[Section, .
              *params: object) -> dict[str, A]:
     """``summarise`` of each document's sections, by path in path order, kept between runs.
 
-    ``summarise`` sees one document's sections and must return plain values; ``query``
-    names it and ``params`` everything else it depends on (its patterns).
+    ``summarise`` sees one document's sections and must return plain values other than
+    None; ``query`` names it and ``params`` everything else it depends on (its patterns).
+    Documents that readiness wrote are left out.
     """
     by_style: dict[str, list[str]] = {}
     for rel in project.files:
         if is_document(rel):
-            by_style.setdefault(_style(rel.lower()), []).append(rel)
-    found: dict[str, A] = {}
+            by_style.setdefault(style_of(rel.lower()), []).append(rel)
+    found: dict[str, A | None] = {}
     for style, files in by_style.items():
-        found.update(project.facts(files, query_name(query, _PARSER, style, *params),
-                                   functools.partial(_summarised, style=style,
-                                                     summarise=summarise)))
-    return {rel: found[rel] for rel in sorted(found)}
+        compute: Callable[[str], A | None] = functools.partial(
+            _summarised, style=style, summarise=summarise)
+        found.update(project.facts(files, query_name(query, _PARSER, style, *params), compute))
+    return {rel: answer for rel in sorted(found) if (answer := found[rel]) is not None}
 
 
-def _summarised(text: str, style: str, summarise: Callable[[tuple[Section, ...]], A]) -> A:
-    return summarise(_parse(style, text))
+def _summarised(text: str, style: str, summarise: Callable[[tuple[Section, ...]], A]
+                ) -> A | None:
+    return None if tool_output(text) else summarise(parse(style, text))
 
 
-def _style(lower: str) -> str:
+def style_of(lower: str) -> str:
     """How a document marks its headings, by its suffix (every document has one of these)."""
     if lower.endswith((".md", ".markdown", ".txt")):
         return "markdown"
@@ -102,8 +117,11 @@ def _style(lower: str) -> str:
     return "adoc" if lower.endswith(".adoc") else "html"
 
 
-def _parse(style: str, text: str) -> tuple[Section, ...]:
+def parse(style: str, text: str) -> tuple[Section, ...]:
     """Split one document into sections by its headings."""
+    if style == "markdown":
+        return tuple(Section(s.line, s.heading, s.body, s.level, s.items, s.rows, s.strong)
+                     for s in md.sections(text))
     lines = split_lines(text)
     headings = _headings(style, lines)
     sections: list[Section] = []

@@ -12,9 +12,10 @@ from readiness.project.signals import query_name
 from readiness.project.sourcetext import split_lines
 
 from . import rollouts
-from .code import code_facts, code_files
+from .audience import Audience, Decided, audience, command_line_tool, judged
+from .code import code_facts, code_files, output_destinations
 from .shares import Share, shares_in_files
-from .surface import Kind, Surface, batch_job, surfaces
+from .surface import Kind, Surface, surfaces
 from .words import band, joined, located, percent
 
 FLAG_SDKS = {
@@ -48,8 +49,11 @@ def workflow_integration(project: Project, config: Config) -> Finding:
     or an email handler (IMAP, Exchange, an inbound-mail webhook) pass with enforced credit.
     An HTTP API (FastAPI, Flask, Django, Express routes) passes, documented, when
     `adoption.integration` names the existing system that calls it. A stand-alone web UI
-    alone (Streamlit, Gradio, Chainlit, a bare React app) warns, naming it. Batch jobs with
-    no interactive users are not applicable.
+    alone (Streamlit, Gradio, Chainlit, a bare React app) warns, naming it; an installed
+    command passes (its users work in the terminal). For an internal API only services call,
+    it passes when `adoption.integration` names them (else warns); for a batch job, when its
+    output is written into a system of record (Salesforce, HubSpot, Zendesk, Jira, Sheets)
+    or posted as a chat message (else warns). No model: not applicable.
 
     Why it matters:
     A separate system is one more tab people must remember to open. Tools outside the daily
@@ -61,10 +65,15 @@ def workflow_integration(project: Project, config: Config) -> Finding:
     extension in the application they work in, or an API their existing system calls.
     Say which in `adoption.integration`.
     """
-    batch = batch_job(project, config, "its output lands wherever the job writes it, so there "
-                                       "is no tool for users to reach it from")
-    if batch:
-        return batch
+    return judged(project, config, "workflow-integration", _workflow_integration)
+
+
+def _workflow_integration(project: Project, config: Config) -> Finding:
+    decided = audience(project, config)
+    if decided.audience is Audience.SERVICE:
+        return _service(project, config, decided)
+    if decided.audience is Audience.BATCH:
+        return _batch(project, config, decided)
     found = surfaces(project)
     in_tool = _one_per_platform([s for s in found if s.kind is Kind.IN_TOOL])
     if in_tool:
@@ -86,11 +95,47 @@ def workflow_integration(project: Project, config: Config) -> Finding:
         return warned(f"only a stand-alone web UI ({joined([s.label for s in ui])} at "
                       f"{ui[0].where}): users must leave the tools they work in to use it{also}",
                       *(s.where for s in ui), *named_at, credit=Credit.ENFORCED)
+    command = command_line_tool(project)
+    if command:
+        return passed(f"reachable from the terminal its users work in: {command.note} at "
+                      f"{command}", command)
     if named:
         return warned(f"adoption.integration names {named}, but no bot, add-in, extension, "
                       "mail handler or API was found in code", *named_at, credit=Credit.CLAIMED)
     return failed("not reachable from any tool users already work in: no chat bot, add-in, "
                   "browser extension, email handler, or API named in adoption.integration")
+
+
+def _service(project: Project, config: Config, decided: Decided) -> Finding:
+    """An internal API: integrated when the services that call it are known."""
+    named = config.get("adoption.integration")
+    api = next((s for s in surfaces(project) if s.kind is Kind.API), None)
+    at = [api.where] if api else []
+    shown = f"{api.label} ({api.where})" if api else "an internal API"
+    if named:
+        return passed(f"an internal API called by {named}: {shown}", *at,
+                      *located(config, "adoption.integration"), credit=Credit.DOCUMENTED)
+    if decided.where is not None and "readiness.yaml" in decided.why:
+        return passed(f"an internal API other services call (adoption.audience: service): "
+                      f"{shown}", *at, decided.where, credit=Credit.DOCUMENTED)
+    return warned(f"{shown} is an internal API, but no calling service is named: name the "
+                  "services that call it in adoption.integration", *at, credit=Credit.ENFORCED)
+
+
+def _batch(project: Project, config: Config, decided: Decided) -> Finding:
+    """A batch job: integrated when its output lands where people work."""
+    landed = output_destinations(project)
+    named = config.get("adoption.integration")
+    if landed:
+        return passed(f"the batch job's output reaches people where they work: "
+                      f"{joined([e.note for e in landed])}", *landed)
+    if named:
+        return passed(f"the batch job's output lands in {named} (adoption.integration)",
+                      *located(config, "adoption.integration"), credit=Credit.DOCUMENTED)
+    at = [decided.where] if decided.where else []
+    return warned("the batch job's output does not reach people where they work: no write to a "
+                  "system of record (CRM, ticketing, sheets) or chat message found; name where "
+                  "its output lands in adoption.integration", *at, credit=Credit.ENFORCED)
 
 
 def _one_per_platform(found: list[Surface]) -> list[Surface]:
@@ -162,8 +207,8 @@ def soft_launch_rollout(project: Project, config: Config) -> Finding:
     `"rollout": "15"`, Flagsmith `percentage_allocation`, GrowthBook `coverage`). Every share
     must be inside `thresholds.soft_launch_band` (default 10-20%): one outside fails. A
     control with no share warns; a share set only in readiness.yaml, with nothing in code
-    using the flag, is a claim and warns. Batch jobs with no interactive users are not
-    applicable.
+    using the flag, is a claim and warns. It applies to people in an interactive tool and
+    to batch jobs whose output people act on; not to an internal API only services call.
 
     Why it matters:
     Launching to everyone at once turns every remaining defect into an incident for the
@@ -174,9 +219,10 @@ def soft_launch_rollout(project: Project, config: Config) -> Finding:
     Gate the new path behind a feature flag, target 10-20% of users (a team, a region, a
     percentage rollout), and set `adoption.rollout: {flag, percent}` in readiness.yaml.
     """
-    batch = batch_job(project, config, "there are no users to roll out to by share")
-    if batch:
-        return batch
+    return judged(project, config, "soft-launch-rollout", _soft_launch_rollout)
+
+
+def _soft_launch_rollout(project: Project, config: Config) -> Finding:
     flag = config.get("adoption.rollout.flag")
     use, sdk = flag_use(project, flag)
     if use is None:  # a flag PostHog or the project's own interface evaluates per user

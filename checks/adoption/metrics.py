@@ -10,9 +10,9 @@ from readiness.project import Project
 from readiness.project.signals import query_name
 from readiness.project.sourcetext import split_lines
 
+from .audience import judged
 from .code import code_facts
 from .docs import TEST_PATH
-from .surface import batch_job
 from .usage import EXPECTED, Usage, read_export
 from .words import located, percent
 
@@ -124,7 +124,8 @@ def adoption_metrics(project: Project, config: Config) -> Finding:
     launch user and an active flag or weekly count (CSV, TSV, JSON, JSON Lines), from which
     the share is computed; an event log cannot give the share of all users and is reported
     as unusable. A number that meets the target with nothing in code measuring usage is a
-    claim and warns. Batch jobs with no interactive users are not applicable.
+    claim and warns. Not applicable to a batch job (whether people act on its output is what
+    feedback-loop measures) or where there is no model.
 
     Why it matters:
     A launch nobody uses is a failure that dashboards of latency and cost do not show.
@@ -135,9 +136,10 @@ def adoption_metrics(project: Project, config: Config) -> Finding:
     weekly-active share of soft-launch users from it, and record it, or a per-user export,
     as `adoption.adoption_measured` before the full-launch review.
     """
-    batch = batch_job(project, config, "there is no user adoption to measure")
-    if batch:
-        return batch
+    return judged(project, config, "adoption-metrics", _adoption_metrics)
+
+
+def _adoption_metrics(project: Project, config: Config) -> Finding:
     measured = instrumentation(project)
     value = config.get("adoption.adoption_measured")
     if config.launch_gate == "full-launch":

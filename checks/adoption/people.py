@@ -19,6 +19,7 @@ from readiness.model import (
 )
 from readiness.project import Project
 
+from .audience import judged
 from .docs import TEST_PATH, Section, outlines
 from .words import joined, located
 
@@ -120,6 +121,10 @@ def user_involvement(project: Project, config: Config) -> Finding:
     errors), write down what changed because of them, commit the notes and name the early
     adopters in `adoption.early_adopters`.
     """
+    return judged(project, config, "user-involvement", _user_involvement)
+
+
+def _user_involvement(project: Project, config: Config) -> Finding:
     configured = from_config(project, config, "user-involvement")
     if configured and configured.status is Status.FAIL:
         return configured
@@ -172,6 +177,10 @@ def incentives(project: Project, config: Config) -> Finding:
     that punish careful review (credit reviewed items, count corrections as work), and
     commit the outcome, e.g. docs/adoption/incentives-review.md.
     """
+    return judged(project, config, "incentives", _incentives)
+
+
+def _incentives(project: Project, config: Config) -> Finding:
     configured = from_config(project, config, "incentives")
     if configured and configured.status is Status.FAIL:
         return configured

@@ -16,12 +16,12 @@ from collections.abc import Iterator
 from typing import NamedTuple
 
 from readiness.model import Evidence
+from readiness.project.documents import excluded, may_be_evidence
 from readiness.project.signals import query_name
 from readiness.project.snapshot import Project, parse_python
 from readiness.project.sourcetext import split_lines
 
 from .code import JS, PY
-from .docs import TEST_PATH
 
 _SETTINGS = (".yaml", ".yml", ".json", ".toml", ".ini", ".cfg", ".env", ".properties")
 _ASSIGN = re.compile(r"""(?P<key>[A-Za-z_][\w-]*)["']?\s*[:=]\s*["']?(?P<num>\d{1,3}(?:\.\d+)?)"""
@@ -116,10 +116,12 @@ def shares_in_files(project: Project, skip: str | None) -> list[Share]:
     for rel in project.files:
         base = rel.rsplit("/", 1)[-1]
         setting = rel.endswith(_SETTINGS) or base.startswith(".env")
-        if (not (setting or rel.endswith(PY + JS)) or rel == skip or TEST_PATH.search(rel)
+        if (not (setting or rel.endswith(PY + JS)) or rel == skip or excluded(rel)
                 or base in _OTHER_PLANS or project.size(rel) > _MAX_SETTINGS_BYTES):
             continue
         settings[rel] = setting
+    evidence = set(may_be_evidence(project, [rel for rel, s in settings.items() if s]))
+    settings = {rel: s for rel, s in settings.items() if not s or rel in evidence}
     found = []
     for python in (True, False):
         files = [rel for rel in settings if rel.endswith(PY) is python]

@@ -2,23 +2,26 @@
 
 from __future__ import annotations
 
+import functools
 import re
-from collections.abc import Iterable
-from typing import NamedTuple
+from typing import NamedTuple, cast
 
 from readiness.config import Config
 from readiness.model import Credit, Evidence, Finding, Gap, check, failed, passed, warned
 from readiness.project import Project
+from readiness.project.configfiles import config_index, scalar_text
+from readiness.project.documents import is_placeholder, tool_output
 from readiness.project.signals import query_name
 from readiness.project.sourcetext import split_lines
 
-from .docs import Section, is_document, outlines
+from .audience import judged
+from .docs import Section, is_document, outlines, parse, style_of
+from .supportdocs import ESCALATION, PARAMS, Found, in_scope, invite, structured
 from .words import joined, located
 
 _I = re.IGNORECASE
 OWNER, CHANNEL, HOURS = "owner", "channel", "hours"
 _SUPPORT_FILE = re.compile(r"^(\.github/|docs/)?support\.(md|markdown|rst|txt|adoc)$", _I)
-_SUPPORT_HEADING = re.compile(r"\b(support|getting help|help|questions|contact|on[- ]call)\b", _I)
 _CODEOWNERS = ("CODEOWNERS", ".github/CODEOWNERS", "docs/CODEOWNERS", ".gitlab/CODEOWNERS")
 
 _KEY_VALUE = re.compile(r"^\s*(?:[-*+>]|\d+\.)?\s*\|?\s*(?P<key>[A-Za-z][A-Za-z /&()-]{1,40}?)"
@@ -46,6 +49,7 @@ _OWNER_PHRASE = re.compile(rf"\bowned by\s+(?P<a>{_NAME})|(?P<b>{_NAME})\s+(owns
 class Fact(NamedTuple):
     value: str
     where: Evidence | None
+    community: bool = False  # a community channel (chat invite, issue forms): no owner implied
 
 
 def _short(text: str) -> str:
@@ -76,41 +80,80 @@ def read_line(text: str) -> dict[str, str]:
     return {k: _short(v) for k, v in found.items()}
 
 
-# What `_first_facts` answers depends on: bump the version when that code changes.
+# What the per-document answers depend on: bump the versions when that code changes.
 _PARAMS = (_KEY_VALUE.pattern, _OWNER_KEY.pattern, _CHANNEL_KEY.pattern, _HOURS_KEY.pattern,
            _CHANNEL.pattern, _HOURS.pattern, _OWNER_PHRASE.pattern)
-Found = dict[str, tuple[int, str]]  # owner, channel, hours: the first line saying it, the value
 
 
-def _first_facts(lines: Iterable[tuple[int, str]]) -> Found:
-    """The first owner, channel and hours stated on ``lines``."""
-    found: Found = {}
-    for number, text in lines:
-        for key, value in read_line(text).items():
-            found.setdefault(key, (number, value))
-    return found
+def _whole_file(style: str, text: str) -> dict[str, object]:
+    """A SUPPORT.md: every section counts."""
+    if tool_output(text):
+        return {}
+    sections = parse(style, text)
+    return {"facts": structured(in_scope(sections, True), read_line),
+            "invite": invite(sections)}
 
 
-def _whole_file(text: str) -> Found:
-    return _first_facts(enumerate(split_lines(text), 1))
-
-
-def _support_sections(sections: tuple[Section, ...]) -> Found:
-    return _first_facts(line for s in sections
-                        if s.heading and _SUPPORT_HEADING.search(s.heading) for line in s.body)
+def _support_sections(sections: tuple[Section, ...]) -> dict[str, object]:
+    """Any other document: its support sections, and a community invite anywhere."""
+    return {"facts": structured(in_scope(sections, False), read_line),
+            "invite": invite(sections)}
 
 
 def _from_documents(project: Project, facts: dict[str, Fact]) -> None:
-    """From SUPPORT.md (all of it), then from the support sections of other documents."""
+    """From SUPPORT.md (all of it), then from the support sections of other documents; an
+    escalation contact stands in for a missing owner, a community invite for a channel."""
     files = [rel for rel in project.files if _SUPPORT_FILE.match(rel) and is_document(rel)]
-    whole = project.facts(files, query_name("adoption.support.file/1", *_PARAMS), _whole_file)
-    sections = outlines(project, "adoption.support.sections/1", _support_sections,
-                        _SUPPORT_HEADING.pattern, *_PARAMS)
+    by_style: dict[str, list[str]] = {}
+    for rel in files:
+        by_style.setdefault(style_of(rel.lower()), []).append(rel)
+    whole: dict[str, dict[str, object]] = {}
+    for style, chosen in by_style.items():
+        query = query_name("adoption.support.file/2", style, *_PARAMS, *PARAMS)
+        whole.update(project.facts(chosen, query, functools.partial(_whole_file, style)))
+    sections = outlines(project, "adoption.support.sections/2", _support_sections,
+                        *_PARAMS, *PARAMS)
     ordered = [(rel, whole[rel]) for rel in sorted(whole)]
-    ordered += [(rel, first) for rel, first in sections.items() if rel not in whole]
-    for rel, first in ordered:
+    ordered += [(rel, found) for rel, found in sections.items()
+                if rel not in whole and not _LEGAL.search(rel)]
+    invites: list[Fact] = []
+    for rel, answer in ordered:
+        first = cast(Found, answer.get("facts") or {})
         for key, (number, value) in first.items():
-            facts.setdefault(key, Fact(value, Evidence(rel, number, key)))
+            if key == ESCALATION:
+                key, value = OWNER + "?", f"{value} (escalation)"
+            facts.setdefault(key, Fact(value, Evidence(rel, number, key.rstrip("?"))))
+        link = answer.get("invite")
+        if isinstance(link, list | tuple):
+            invites.append(Fact(f"{link[1]} (community chat)", Evidence(rel, link[0], "channel"),
+                                True))
+    escalation = facts.pop(OWNER + "?", None)
+    if OWNER not in facts and escalation:
+        facts[OWNER] = escalation
+    if CHANNEL not in facts:
+        channel = invites[0] if invites else _issue_channel(project)
+        if channel:
+            facts[CHANNEL] = channel
+
+
+# A privacy policy's or licence's "Contact" section is for legal requests, not users' questions.
+_LEGAL = re.compile(r"(^|/)(legal/|(privacy|terms|tos|license|licence|security|"
+                    r"code[-_]of[-_]conduct|cookies?|gdpr|dpa)[^/]*$)", _I)
+_CONTACT_LINK = re.compile(r"^contact_links\.\d+\.url$")
+_ISSUE_TEMPLATES = ".github/ISSUE_TEMPLATE/"
+
+
+def _issue_channel(project: Project) -> Fact | None:
+    """Issue forms and their contact links: a channel for questions, never an owner."""
+    for entry in config_index(project).find(_CONTACT_LINK):
+        if entry.path.startswith(_ISSUE_TEMPLATES):
+            return Fact(f"{scalar_text(entry.value)} (issue-form contact link)",
+                        entry.evidence("channel"), True)
+    forms = [rel for rel in project.files if rel.startswith(_ISSUE_TEMPLATES)
+             and rel.rsplit("/", 1)[-1] not in ("config.yml", "config.yaml")]
+    if forms:
+        return Fact("GitHub issue forms", Evidence(sorted(forms)[0], None, "channel"), True)
+    return None
 
 
 def _from_config(project: Project, config: Config, facts: dict[str, Fact]) -> str:
@@ -118,7 +161,7 @@ def _from_config(project: Project, config: Config, facts: dict[str, Fact]) -> st
     for key in (OWNER, CHANNEL, HOURS):
         value = config.get(f"adoption.support.{key}")
         where = config.evidence(f"adoption.support.{key}")
-        if value:
+        if value and not is_placeholder(value):
             facts[key] = Fact(_short(str(value)), where._replace(note=key) if where else None)
     rota = config.get("adoption.support.rota")
     if not rota or HOURS in facts:
@@ -172,11 +215,14 @@ def _judge(facts: dict[str, Fact], problem: str, reviewers: Fact | None) -> Find
                    if fact is None]
         return warned(f"support owner {owner.value} is named, but the plan has "
                       f"{joined(missing)}{problem}", *_evidence(owner, channel, hours))
-    if channel or hours:
-        present = [f"{label} {fact.value}" for fact, label in ((channel, "channel"),
-                                                              (hours, "hours")) if fact]
-        return failed(f"no named support owner: {joined(present)} found, but no one is "
-                      f"responsible for answering users{problem}", *_evidence(channel, hours))
+    if channel:
+        also = f" and hours {hours.value}" if hours else ""
+        return warned(f"a channel for questions, {channel.value}{also}, but no named owner "
+                      f"answers there: name who does (an 'Owner' heading with the name, or "
+                      f"adoption.support.owner){problem}", *_evidence(channel, hours))
+    if hours:
+        return failed(f"no named support owner: hours {hours.value} found, but no one is "
+                      f"responsible for answering users{problem}", *_evidence(hours))
     message = ("no support plan: no owner, channel or hours for users' questions in "
                f"SUPPORT.md or adoption.support{problem}")
     if reviewers:
@@ -196,13 +242,18 @@ def support_plan(project: Project, config: Config) -> Finding:
     Three facts: a named owner, a channel where users ask questions (a Slack channel, an
     email address, a helpdesk queue) and the hours or a rota that cover the first month.
     They are read from `adoption.support` in readiness.yaml (`owner`, `channel`, `hours`,
-    `rota`: a file), then from SUPPORT.md (at the root, in .github/ or docs/) and from
-    "Support", "Getting help" or "Questions" sections of other documents, by content:
-    `Owner: ...` lines, `#channels`, email addresses, "Mon-Fri 9-17", "on-call rota". A
-    CODEOWNERS file names an owner when a channel or hours are found elsewhere; on its own it
-    names code reviewers, not who answers users. All three pass (documented); an owner with
-    a part missing warns, naming it; no owner fails. It applies to batch jobs too: someone
-    still answers for their output.
+    `rota`: a file), then from SUPPORT.md (at the root, in .github/ or docs/) and from the
+    "Support", "Getting help" or "Contact" sections (and their sub-sections) of other
+    documents, by structure: the bold name under an "Owner" heading, a first-month table
+    with a who and a when column, the list under an "Escalation" heading (its first name
+    stands in for a missing owner), `Owner: ...` lines, `#channels`, email addresses, "Mon-Fri
+    9-17". A community chat invite (Discord, Slack, Gitter, Matrix, GitHub Discussions),
+    issue forms and their `contact_links` are channels. Placeholders (`name-of-owner`, the
+    starters' example channels) never count. CODEOWNERS names an owner when a channel or
+    hours are planned elsewhere; on its own it names code reviewers, not who answers users.
+    All three pass (documented); an owner with a part missing warns, naming it; a channel
+    without a named owner warns, saying so; no owner and no channel fails. It applies to
+    batch jobs (people act on their output), not to an internal API only services call.
 
     Why it matters:
     In the first month users hit every rough edge at once. When nobody answers, they stop
@@ -213,11 +264,16 @@ def support_plan(project: Project, config: Config) -> Finding:
     `adoption.support: {owner, channel, hours}` (or `rota: docs/support-rota.md`) in
     readiness.yaml, or commit a SUPPORT.md with `Owner:`, `Channel:` and `Hours:` lines.
     """
+    return judged(project, config, "support-plan", _support_plan)
+
+
+def _support_plan(project: Project, config: Config) -> Finding:
     facts: dict[str, Fact] = {}
     problem = _from_config(project, config, facts)
     _from_documents(project, facts)
     reviewers = _code_owner(project)
-    if reviewers and OWNER not in facts and (CHANNEL in facts or HOURS in facts):
+    planned = HOURS in facts or (CHANNEL in facts and not facts[CHANNEL].community)
+    if reviewers and OWNER not in facts and planned:
         facts[OWNER] = reviewers
     if not facts and problem:
         return failed(problem.lstrip("; "), *located(config, "adoption.support.rota"))

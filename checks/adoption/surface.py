@@ -1,7 +1,7 @@
 """Where users reach the system: tools they already use, an HTTP API, or a stand-alone UI.
 
-Also decides whether the project is a batch job with no interactive users, which several
-adoption checks do not apply to.
+Who uses the output (and so which adoption checks apply) is decided in `audience`, from these
+surfaces and the project's commands and jobs.
 """
 
 from __future__ import annotations
@@ -13,13 +13,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from readiness.config import Config
-from readiness.model import Evidence, Finding, Status
+from readiness.model import Evidence
 from readiness.project import Project
 from readiness.project.signals import query_name
 from readiness.project.sourcetext import split_lines
 
-from .code import batch_entry_point, code_facts, code_files
+from .code import code_facts
 
 
 class Kind(enum.Enum):
@@ -45,14 +44,17 @@ IN_TOOL_MODULES = {
 }
 UI_MODULES = {"streamlit": "Streamlit", "gradio": "Gradio", "chainlit": "Chainlit",
               "panel": "Panel", "dash": "Dash", "nicegui": "NiceGUI"}
+# Modules with which an HTTP app serves web pages to people, not only data to programs.
+WEB_PAGES = {"fastapi.staticfiles": "FastAPI", "starlette.staticfiles": "Starlette",
+             "fastapi.templating": "FastAPI", "starlette.templating": "Starlette",
+             "flask.templating": "Flask", "django.shortcuts": "Django",
+             "django.template.response": "Django", "django.views.generic": "Django"}
 UI_PACKAGES = {"react": "React", "next": "Next.js", "vue": "Vue", "nuxt": "Nuxt",
                "svelte": "Svelte", "@angular/core": "Angular"}
 # slack_sdk's WebClient only posts (alerts, reports); these parts receive users' messages.
 _SLACK_INBOUND = ("slack_sdk.socket_mode", "slack_sdk.signature")
 _MAIL_ROUTE = re.compile(r"(inbound|incoming)[-_/]?e?-?mail|e?-?mail[-_/]?(inbound|incoming|"
                          r"webhook)|/(mailgun|postmark|sendgrid)\b", re.IGNORECASE)
-# Keys that only make sense when people use the system; setting one means "interactive".
-_USER_KEYS = ("training", "integration", "rollout", "early_adopters", "adoption_measured")
 
 
 def surfaces(project: Project) -> tuple[Surface, ...]:
@@ -77,9 +79,12 @@ def _modules(project: Project) -> list[Surface]:
             continue
         if name is None and site.name in UI_MODULES:
             name, kind = UI_MODULES[site.name], Kind.UI
+        if name is None and site.arg in WEB_PAGES:
+            name, kind = f"web pages served by {WEB_PAGES[site.arg]}", Kind.UI
         if name and (name, site.name) not in seen:
             seen.add((name, site.name))
-            label = name if name.lower() == site.name else f"{name} ({site.name})"
+            shown = site.arg if site.arg in WEB_PAGES else site.name
+            label = name if name.lower() == site.name else f"{name} ({shown})"
             found.append(Surface(kind, label, site.at(site.arg)))
     return found
 
@@ -179,22 +184,3 @@ def json_object(text: str) -> dict[str, Any] | None:
     except (ValueError, RecursionError):
         return None
     return data if isinstance(data, dict) else None
-
-
-def batch_job(project: Project, config: Config, why: str) -> Finding | None:
-    """Not applicable, saying why, when there are no interactive users; else None."""
-    interactive = config.get("adoption.interactive")
-    if interactive is False:
-        located = config.evidence("adoption.interactive")
-        return Finding(Status.NOT_APPLICABLE, "batch job with no interactive users "
-                       f"(adoption.interactive: false): {why}", (located,) if located else ())
-    if interactive is True or any(config.get(f"adoption.{k}") is not None for k in _USER_KEYS):
-        return None
-    if surfaces(project) or not any(True for _ in code_files(project)):
-        return None
-    entry = batch_entry_point(project)
-    if entry is None:
-        return None
-    return Finding(Status.NOT_APPLICABLE, f"batch job with no interactive users (no UI, API or "
-                   f"bot found; {entry} is a {entry.note}): {why}; set adoption.interactive: "
-                   "true if people use it", (entry,))

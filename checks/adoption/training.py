@@ -11,8 +11,8 @@ from readiness.config import Config
 from readiness.model import Credit, Evidence, Finding, Gap, check, failed, passed, warned
 from readiness.project import Project
 
+from .audience import judged
 from .docs import TEST_PATH, Section, outlines, under
-from .surface import batch_job
 from .words import joined, located
 
 _I = re.IGNORECASE
@@ -204,15 +204,28 @@ def _units(paths: Sequence[str]) -> dict[str, list[str]]:
     return units
 
 
+_GUIDE_NAME = re.compile(r"(guide|usage|user|manual|handbook|getting[-_ ]?started|help|faq|"
+                         r"tutorial|how[-_ ]?to)[^/]*$", _I)
+_README = re.compile(r"^readme\.[^/]+$", _I)
+
+
 def _discovered(project: Project) -> Finding:
     marks = guide_marks(project)
-    guides = [cover(name, files, marks) for name, files in _units(list(marks)).items()]
-    guides = [g for g in guides if TRUST.label in g.found or CHECK.label in g.found]
-    if not guides:
-        return failed("no user guide found: no document says when to trust the system or how "
-                      "to check its work")
-    best = min(guides, key=lambda g: (len(g.missing), g.files, g.name))
-    return _verdict(best, "")
+    every = [cover(name, files, marks) for name, files in _units(list(marks)).items()]
+    guides = [g for g in every if TRUST.label in g.found or CHECK.label in g.found]
+    if guides:
+        best = min(guides, key=lambda g: (len(g.missing), g.files, g.name))
+        return _verdict(best, "")
+    partial = [g for g in every if g.found]
+    if partial:
+        # Says what it does and nothing about trust or checking: cite it with what it lacks.
+        best = min(partial, key=lambda g: (not _README.match(g.name), not _GUIDE_NAME.search(
+            g.name.rstrip("/")), g.name.rstrip("/").count("/"), g.files, g.name))
+        evidence = list(best.found.values())
+        return failed(f"user guide {best.name} says what it does, but not "
+                      f"{joined(best.missing, 'or')}", *evidence)
+    return failed("no user guide found: no document says what the system does, when to trust "
+                  "it or how to check its work")
 
 
 @check(
@@ -233,8 +246,11 @@ def user_training(project: Project, config: Config) -> Finding:
     heading with content under it ("When to trust it", "Known limitations", "How to check
     its work") or by what a section says ("may misread", "confidence", "compare with the
     source document"), never by the file name. A document found without configuration must
-    cover at least when to trust it or how to check it to count as a user guide. Batch jobs
-    with no interactive users are not applicable.
+    cover at least when to trust it or how to check it to count as a full or partial user
+    guide; one that only says what the system does (a README) is cited with the parts it
+    lacks and fails. Placeholder guides, agent instructions, templates and the tool's own
+    reports never count. It applies to people in an interactive tool and to people acting
+    on a batch job's output; not to an internal API only other services call.
 
     Why it matters:
     Users who are not told where the system fails either trust it blindly, and wrong
@@ -246,10 +262,10 @@ def user_training(project: Project, config: Config) -> Finding:
     failure cases from quality testing (the upside-down scan, the vendor named seven ways),
     commit it and set `adoption.training` in readiness.yaml.
     """
-    batch = batch_job(project, config, "no one works with it directly, so there is no one to "
-                                       "train")
-    if batch:
-        return batch
+    return judged(project, config, "user-training", _user_training)
+
+
+def _user_training(project: Project, config: Config) -> Finding:
     path = config.get("adoption.training")
     return _configured(project, config, path) if path else _discovered(project)
 

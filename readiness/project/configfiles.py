@@ -23,6 +23,7 @@ from readiness.project.configjson import json_entries
 from readiness.project.configrows import MAX_ENTRIES, Kind, Parsed, Unparsable
 from readiness.project.configtoml import toml_entries
 from readiness.project.configyaml import YAML_PARSER, parse_yaml
+from readiness.project.documents import OUTPUT_REASON, tool_output
 from readiness.project.hclscan import HCL_PARSER, HclError, Scalar, scan_hcl
 from readiness.project.sourcetext import is_translation
 
@@ -237,7 +238,7 @@ def _build(project: Project) -> ConfigIndex:
             by_kind.setdefault(_kind_of(rel) or "", []).append(rel)
     parsed: dict[str, Parsed | str] = {}
     for kind, files in by_kind.items():
-        parsed.update(project.facts(files, f"configfiles.{kind}/1:{_PARSERS}",
+        parsed.update(project.facts(files, f"configfiles.{kind}/2:{_PARSERS}",
                                     functools.partial(_parse_or_reason, kind)))
     configs, skipped = [], []
     for rel in found:
@@ -267,6 +268,8 @@ def _config_file(rel: str, parsed: Parsed) -> ConfigFile:
 
 def _parse_or_reason(kind: str, text: str) -> Parsed | str:
     """The parsed file, or why it could not be parsed."""
+    if tool_output(text):
+        return OUTPUT_REASON
     try:
         return _parse_rows(kind, text)
     except Unparsable as exc:

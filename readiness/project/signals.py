@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, NamedTuple, TypeVar
 
 from readiness.evidence import from_config
 from readiness.model import Evidence, Finding, Status
+from readiness.project.documents import tool_outputs
 from readiness.project.sourcetext import ANY as ANY
 from readiness.project.sourcetext import CODE as CODE
 from readiness.project.sourcetext import Lang as Lang
@@ -59,13 +60,23 @@ def sources(project: Project) -> tuple[Source, ...]:
 
 def _list_sources(project: Project) -> tuple[Source, ...]:
     found = []
+    data = [rel for rel in project.files if rel.endswith(_WRITTEN_BY_TOOL)
+            and language(rel) is not None and not is_translation(rel)]
+    outputs = tool_outputs(project, data) if data else set()
     for rel in project.files:
         lang = language(rel)
         if lang is None or (lang is Lang.CONFIG and is_translation(rel)):
             continue  # a language's UI strings: no pattern looks for anything there
+        if rel in outputs:
+            continue  # written by readiness: a baseline quotes every check's failure text
         found.append(Source(rel, lang, functools.partial(_text_of, project, rel),
                             is_test_path(rel), keep=rel.endswith(".json") or lang is Lang.SQL))
     return tuple(found)
+
+
+# Formats readiness writes its reports in: such a file is read only if readiness did not write it
+# (readiness.project.documents), so a committed baseline is not a dead-letter queue.
+_WRITTEN_BY_TOOL = (".json", ".sarif", ".xml", ".html", ".md", ".txt")
 
 
 def _text_of(project: Project, rel: str) -> str:

@@ -43,6 +43,7 @@ h3{font-size:15px;margin:18px 0 8px;text-transform:capitalize}
 .v-GO{background:#dafbe1;border-color:#1a7f37}
 .v-CONDITIONAL_GO{background:#fff8c5;border-color:#9a6700}
 .v-NO_GO{background:#ffebe9;border-color:#cf222e}
+.v-NOTHING_DUE{background:#ddf4ff;border-color:#0969da}
 code{font:12px/1.4 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;
 background:#f6f8fa;border-radius:4px;padding:1px 4px}
 td,th,li,h1,.meta,.week,.plan{overflow-wrap:break-word;word-break:normal;hyphens:manual}

@@ -27,6 +27,7 @@ VERDICT_LABEL = {
     Verdict.GO: "GO",
     Verdict.CONDITIONAL_GO: "CONDITIONAL GO",
     Verdict.NO_GO: "NO-GO",
+    Verdict.NOTHING_DUE: "NOTHING DUE YET",
 }
 
 
@@ -40,9 +41,10 @@ def verdict_label(sc: Scorecard) -> str:
 
 
 # GitHub renders these blockquotes as coloured alerts; elsewhere they are plain quotes.
-_ALERT = {Verdict.GO: "TIP", Verdict.CONDITIONAL_GO: "WARNING", Verdict.NO_GO: "CAUTION"}
+_ALERT = {Verdict.GO: "TIP", Verdict.CONDITIONAL_GO: "WARNING", Verdict.NO_GO: "CAUTION",
+          Verdict.NOTHING_DUE: "NOTE"}
 _VERDICT_ICON = {Verdict.GO: "\u2705", Verdict.CONDITIONAL_GO: "\u26a0\ufe0f",
-                 Verdict.NO_GO: "\u274c"}
+                 Verdict.NO_GO: "\u274c", Verdict.NOTHING_DUE: "\u23f3"}
 STATUS_LABEL = {
     Status.PASS: "\u2705 pass",
     Status.FAIL: "\u274c fail",

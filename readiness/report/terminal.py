@@ -36,7 +36,8 @@ SYMBOL = {
     Status.UPCOMING: ("· upcoming", "cyan"),
     Status.WAIVED: ("~ waived", "magenta"),
 }
-VERDICT_STYLE = {Verdict.GO: "green", Verdict.CONDITIONAL_GO: "yellow", Verdict.NO_GO: "red"}
+VERDICT_STYLE = {Verdict.GO: "green", Verdict.CONDITIONAL_GO: "yellow", Verdict.NO_GO: "red",
+                 Verdict.NOTHING_DUE: "blue"}
 
 
 def clean(value: object) -> str:
@@ -149,12 +150,19 @@ def _banner(sc: Scorecard) -> Panel:
     if known and sc.verdict is Verdict.GO:  # not a GO: nothing new, old blockers still open
         title = (f"NO NEW FINDINGS against the baseline; {len(known)} known blocker"
                  f"{'s' if len(known) != 1 else ''} still open")
+    if sc.verdict is Verdict.NOTHING_DUE:
+        title = _nothing_due_title(sc)
     body = Text()
     for index, reason in enumerate(sc.reasons):
         body.append(("\n" if index else "") + "• " + clean(reason))
     style = VERDICT_STYLE[sc.verdict]
     return Panel(body, title=Text(title, style=f"bold {style}"), title_align="left",
                  border_style=style, box=box.ROUNDED)
+
+
+def _nothing_due_title(sc: Scorecard) -> str:
+    """No GO over nothing: before anything falls due there is no verdict to give."""
+    return f"NOTHING DUE YET for {sc.gate.label} (week {sc.gate.week})"
 
 
 def _bar(score: int | None, width: int = 20) -> str:

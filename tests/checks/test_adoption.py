@@ -101,9 +101,10 @@ def test_file_name_alone_does_not_make_a_guide(make_project: MakeProject) -> Non
                          "README.md": fx.README_DEVELOPER})
     finding = run(user_training, root)
     assert finding.status is Status.FAIL
-    assert finding.message == ("no user guide found: no document says when to trust the "
-                               "system or how to check its work")
-    assert finding.evidence == ()
+    # the developer README says what it does: cited as a partial guide, not "no user guide"
+    assert finding.message == ("user guide README.md says what it does, but not when to trust "
+                               "it or how to check its work")
+    assert where(finding) == ["README.md:3"]
 
 
 def test_configured_developer_readme_covers_only_what_it_does(make_project: MakeProject) -> None:
@@ -192,16 +193,18 @@ def test_inbound_mail_webhook_and_salesforce_project_pass(make_project: MakeProj
 def test_api_named_by_adoption_integration_passes_documented(make_project: MakeProject) -> None:
     finding = run(workflow_integration, make_project(fx.FASTAPI_ERP))
     assert (finding.status, finding.credit) == (Status.PASS, Credit.DOCUMENTED)
-    assert finding.message == ("reachable through an HTTP API used by SAP ERP invoice screen "
-                               "(calls POST /extract): FastAPI route /extract (app/api.py:9)")
+    assert finding.message == ("an internal API called by SAP ERP invoice screen (calls POST "
+                               "/extract): FastAPI route /extract (app/api.py:9)")
     assert where(finding) == ["app/api.py:9", "readiness.yaml:3"]
+    assert dict(finding.details)["audience"] == "service"
 
 
 def test_api_nobody_is_named_to_call_warns(make_project: MakeProject) -> None:
     finding = run(workflow_integration, make_project({**fx.CORE, "app/api.py": fx.FASTAPI}))
     assert finding.status is Status.WARN
-    assert finding.message == ("an HTTP API exists (FastAPI route /extract at app/api.py:9), but "
-                               "adoption.integration does not name the system users reach it from")
+    assert finding.message == ("FastAPI route /extract (app/api.py:9) is an internal API, but no "
+                               "calling service is named: name the services that call it in "
+                               "adoption.integration")
     assert where(finding) == ["app/api.py:9"]
 
 
@@ -257,34 +260,36 @@ def test_slack_sdk_in_tests_only_does_not_count(make_project: MakeProject) -> No
 
 # --- batch jobs --------------------------------------------------------------------------
 
-BATCH_NA = [
-    (user_training, "no one works with it directly, so there is no one to train"),
-    (workflow_integration, "its output lands wherever the job writes it, so there is no tool "
-                           "for users to reach it from"),
-    (soft_launch_rollout, "there are no users to roll out to by share"),
-    (adoption_metrics, "there is no user adoption to measure"),
-]
+BATCH_METRICS = ("audience: people acting on a batch job's output ({why}): its adoption is "
+                 "whether people act on its output, which feedback-loop measures")
 
 
-@pytest.mark.parametrize(("check", "why"), BATCH_NA)
-def test_declared_batch_job_is_not_applicable(make_project: MakeProject, check: Check,
-                                              why: str) -> None:
-    finding = run(check, make_project(fx.BATCH_JOB))
-    assert finding.status is Status.NOT_APPLICABLE
-    assert finding.message == ("batch job with no interactive users (adoption.interactive: "
-                               f"false): {why}")
-    assert where(finding) == ["readiness.yaml:3"]
+def test_declared_batch_job_needs_training_rollout_but_not_usage_metrics(
+        make_project: MakeProject) -> None:
+    root = make_project(fx.BATCH_JOB)
+    training = run(user_training, root)
+    assert training.status is Status.FAIL
+    assert training.message.startswith("no user guide found")
+    assert run(soft_launch_rollout, root).status is Status.FAIL
+    metrics = run(adoption_metrics, root)
+    assert metrics.status is Status.NOT_APPLICABLE
+    assert metrics.message == BATCH_METRICS.format(why="adoption.interactive: false")
+    assert where(metrics) == ["readiness.yaml:3"]
 
 
-@pytest.mark.parametrize(("check", "why"), BATCH_NA)
-def test_scheduled_job_without_any_ui_is_recognised(make_project: MakeProject, check: Check,
-                                                    why: str) -> None:
-    finding = run(check, make_project(fx.SCHEDULED_JOB))
-    assert finding.status is Status.NOT_APPLICABLE
-    assert finding.message == ("batch job with no interactive users (no UI, API or bot found; "
-                               ".github/workflows/nightly.yml:4 is a scheduled job): "
-                               f"{why}; set adoption.interactive: true if people use it")
-    assert where(finding) == [".github/workflows/nightly.yml:4"]
+def test_scheduled_job_without_any_ui_is_a_batch_job(make_project: MakeProject) -> None:
+    root = make_project(fx.SCHEDULED_JOB)
+    metrics = run(adoption_metrics, root)
+    assert metrics.status is Status.NOT_APPLICABLE
+    assert metrics.message == BATCH_METRICS.format(
+        why=".github/workflows/nightly.yml is a scheduled job") + (
+        "; set adoption.audience if people use it")
+    assert where(metrics) == [".github/workflows/nightly.yml:4"]
+    integration = run(workflow_integration, root)
+    assert integration.status is Status.WARN
+    assert integration.message.startswith("the batch job's output does not reach people where "
+                                          "they work: no write to a system of record")
+    assert dict(integration.details)["audience"] == "batch"
 
 
 def test_command_line_job_is_recognised_by_its_main_block(make_project: MakeProject) -> None:
@@ -370,8 +375,8 @@ def test_scheduled_job_is_recognised_warm(make_project: MakeProject, tmp_path: P
     root = make_project(fx.SCHEDULED_JOB)
     result = cold_then_warm(root, tmp_path / "cache", training(root))
     assert result.cold == result.warm
-    assert result.warm.status is Status.NOT_APPLICABLE
-    assert where(result.warm) == [".github/workflows/nightly.yml:4"]
+    assert result.warm.status is Status.FAIL
+    assert dict(result.warm.details)["audience"] == "batch"
     assert result.read == []
 
 
@@ -405,3 +410,33 @@ def test_code_facts_parse_files_that_import_or_call_what_the_checks_ask_about(
     assert [(s.path, s.line, s.name, s.arg) for s in facts.calls] == [
         ("app/flags.py", 2, "is_on", "new-ui")]
     assert [(s.path, s.line) for s in facts.mains] == [("app/main.py", 4)]
+
+
+# --- partial guides are cited with what they lack ----------------------------------------
+
+def test_guide_covering_what_and_trust_warns_naming_how_to_check(
+        make_project: MakeProject) -> None:
+    guide = ("# Using the invoice assistant\n\nThe assistant reads each PDF invoice and "
+             "proposes the vendor, date and total.\n\n## Known limitations\n"
+             "It may misread handwritten totals and rotated scans.\n")
+    finding = run(user_training, make_project({**fx.CORE, "docs/usage.md": guide}))
+    assert finding.status is Status.WARN
+    assert finding.message == "user guide docs/usage.md does not say how to check its work"
+    assert where(finding) == ["docs/usage.md:3", "docs/usage.md:5"]
+
+
+def test_readme_preferred_over_other_docs_as_the_partial_guide(
+        make_project: MakeProject) -> None:
+    features = "# Changelog of features\n\n## Features\nBatch export added in 2.1.\n"
+    root = make_project({**fx.CORE, "README.md": fx.README_DEVELOPER,
+                         "docs/release-features.md": features})
+    finding = run(user_training, root)
+    assert finding.status is Status.FAIL
+    assert finding.message.startswith("user guide README.md says what it does, but not")
+
+
+def test_nothing_at_all_is_no_user_guide(make_project: MakeProject) -> None:
+    finding = run(user_training, make_project(fx.CORE))
+    assert finding.status is Status.FAIL
+    assert finding.message == ("no user guide found: no document says what the system does, "
+                               "when to trust it or how to check its work")

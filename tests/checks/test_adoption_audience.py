@@ -1,0 +1,244 @@
+"""Who uses the output decides which adoption checks apply (checks/adoption/audience.py)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from readiness.checks.adoption import (
+    CHECKS,
+    adoption_metrics,
+    soft_launch_rollout,
+    support_plan,
+    user_training,
+    workflow_integration,
+)
+from readiness.checks.adoption.audience import Audience, audience
+
+from readiness.config import load_config
+from readiness.model import Check, Finding, Status
+from readiness.project import Project
+from tests import fixtures_adoption as fx
+from tests.conftest import MakeProject
+
+
+def run(check: Check, root: Path) -> Finding:
+    return check.run(Project(root), load_config(root))
+
+
+def who(root: Path) -> Audience:
+    return audience(Project(root), load_config(root)).audience
+
+
+GATEWAY = '''\
+"""LLM gateway: the billing and CRM services send their prompts here."""
+from fastapi import FastAPI
+from openai import OpenAI
+
+app = FastAPI()
+client = OpenAI(timeout=20)
+
+
+@app.post("/v1/complete")
+def complete(body: dict) -> dict:
+    reply = client.chat.completions.create(model=body["model"], messages=body["messages"])
+    return {"text": reply.choices[0].message.content}
+'''
+LEAD_SCORING = '''\
+"""Nightly: score yesterday's leads, write the score to Salesforce, DM each owner."""
+import os
+
+from simple_salesforce import Salesforce
+from slack_sdk import WebClient
+
+from app.extract import extract
+
+sf = Salesforce(instance_url=os.environ["SF_URL"], session_id=os.environ["SF_SESSION"])
+slack = WebClient(token=os.environ["SLACK_TOKEN"])
+
+
+def main() -> None:
+    for lead in sf.query("SELECT Id, Description, OwnerId FROM Lead")["records"]:
+        summary = extract(lead["Description"])
+        sf.Lead.update(lead["Id"], {"AI_Summary__c": summary})
+        slack.chat_postMessage(channel=lead["OwnerId"], text=f"New lead summary: {summary}")
+
+
+if __name__ == "__main__":
+    main()
+'''
+CRON = ".github/workflows/leads.yml"
+CRON_TEXT = "on:\n  schedule:\n    - cron: '0 5 * * *'\n"
+CLI_PYPROJECT = """\
+[project]
+name = "ask-invoices"
+version = "0.1.0"
+
+[project.scripts]
+ask-invoices = "app.cli:main"
+"""
+CLI = '''\
+import typer
+
+from app.extract import extract
+
+app = typer.Typer()
+
+
+@app.command()
+def ask(question: str) -> None:
+    print(extract(question))
+'''
+NO_MODEL = {"app/main.py": "def add(a: int, b: int) -> int:\n    return a + b\n",
+            "README.md": "# adder\n"}
+
+
+# --- internal API called by other services ------------------------------------------------
+
+@pytest.mark.parametrize(("check", "why"), [
+    (user_training, "no person uses it directly, so there is no one to train"),
+    (support_plan, "its callers are services, whose teams own their users' questions"),
+    (soft_launch_rollout, "there are no users to roll out to by share: the services calling "
+                          "it decide their own launch"),
+])
+def test_gateway_has_no_users_to_train_support_or_roll_out_to(
+        make_project: MakeProject, check: Check, why: str) -> None:
+    root = make_project({"gateway/app.py": GATEWAY})
+    finding = run(check, root)
+    assert finding.status is Status.NOT_APPLICABLE
+    assert finding.message == (
+        "audience: other services calling an internal API (only an HTTP API: FastAPI route "
+        f"/v1/complete): {why}; set adoption.audience if people use it")
+    assert [str(e) for e in finding.evidence] == ["gateway/app.py:9"]
+
+
+def test_gateway_integration_passes_when_its_callers_are_named(
+        make_project: MakeProject) -> None:
+    plan = "version: 1\nadoption:\n  integration: billing and CRM services\n"
+    finding = run(workflow_integration, make_project({"gateway/app.py": GATEWAY,
+                                                      "readiness.yaml": plan}))
+    assert finding.status is Status.PASS
+    assert finding.message == ("an internal API called by billing and CRM services: FastAPI "
+                               "route /v1/complete (gateway/app.py:9)")
+    assert [str(e) for e in finding.evidence] == ["gateway/app.py:9", "readiness.yaml:3"]
+
+
+def test_gateway_metrics_involvement_and_incentives_still_apply(
+        make_project: MakeProject) -> None:
+    root = make_project({"gateway/app.py": GATEWAY})
+    assert run(adoption_metrics, root).status is Status.FAIL
+
+
+def test_an_api_with_user_training_planned_serves_people(make_project: MakeProject) -> None:
+    plan = "version: 1\nadoption:\n  training: docs/guide.md\n"
+    root = make_project({"gateway/app.py": GATEWAY, "readiness.yaml": plan})
+    assert who(root) is Audience.INTERACTIVE
+
+
+# --- batch job whose output people act on -------------------------------------------------
+
+def test_batch_job_writing_to_crm_and_dm_is_integrated(make_project: MakeProject) -> None:
+    root = make_project({**fx.CORE, "jobs/leads.py": LEAD_SCORING, CRON: CRON_TEXT})
+    assert who(root) is Audience.BATCH
+    finding = run(workflow_integration, root)
+    assert finding.status is Status.PASS
+    assert finding.message == ("the batch job's output reaches people where they work: "
+                               "Salesforce and Slack message")
+    assert [str(e) for e in finding.evidence] == ["jobs/leads.py:4", "jobs/leads.py:17"]
+
+
+def test_batch_job_output_people_act_on_needs_training_support_rollout(
+        make_project: MakeProject) -> None:
+    root = make_project({**fx.CORE, "jobs/leads.py": LEAD_SCORING, CRON: CRON_TEXT})
+    for check in (user_training, support_plan, soft_launch_rollout):
+        finding = run(check, root)
+        assert finding.status is Status.FAIL, check.name
+        assert dict(finding.details)["audience"] == "batch"
+    assert run(adoption_metrics, root).status is Status.NOT_APPLICABLE
+
+
+# --- people in an interactive tool --------------------------------------------------------
+
+def test_installed_command_is_an_interactive_tool(make_project: MakeProject) -> None:
+    root = make_project({**fx.CORE, "pyproject.toml": CLI_PYPROJECT, "app/cli.py": CLI})
+    assert who(root) is Audience.INTERACTIVE
+    finding = run(workflow_integration, root)
+    assert finding.status is Status.PASS
+    assert finding.message == ("reachable from the terminal its users work in: command-line "
+                               "tool (ask-invoices) at pyproject.toml:6")
+    assert run(user_training, root).status is Status.FAIL  # applies
+
+
+def test_scheduled_command_stays_a_batch_job(make_project: MakeProject) -> None:
+    root = make_project({**fx.CORE, "pyproject.toml": CLI_PYPROJECT, "app/cli.py": CLI,
+                         CRON: CRON_TEXT})
+    assert who(root) is Audience.BATCH
+
+
+def test_bot_and_ui_are_interactive(make_project: MakeProject) -> None:
+    assert who(make_project(fx.SLACK_BOT)) is Audience.INTERACTIVE
+    assert who(make_project(fx.STREAMLIT_ONLY)) is Audience.INTERACTIVE
+
+
+# --- no model, and the override -----------------------------------------------------------
+
+@pytest.mark.parametrize("check", CHECKS, ids=lambda c: c.name)
+def test_no_model_means_no_adoption_check_applies(make_project: MakeProject,
+                                                  check: Check) -> None:
+    finding = run(check, make_project(NO_MODEL))
+    assert finding.status is Status.NOT_APPLICABLE
+    assert finding.message.startswith("no AI feature for people to adopt: no LLM usage found")
+
+
+def test_adoption_audience_overrides_what_the_code_shows(make_project: MakeProject) -> None:
+    plan = "version: 1\nadoption:\n  audience: service\n"
+    root = make_project({**fx.STREAMLIT_ONLY, "readiness.yaml": plan})
+    finding = run(user_training, root)
+    assert finding.status is Status.NOT_APPLICABLE
+    assert finding.message == ("audience: other services calling an internal API (adoption."
+                               "audience in readiness.yaml): no person uses it directly, so "
+                               "there is no one to train")
+    assert [str(e) for e in finding.evidence] == ["readiness.yaml:3"]
+    plan = "version: 1\nadoption:\n  audience: interactive\n"
+    root = make_project({"gateway/app.py": GATEWAY, "readiness.yaml": plan})
+    assert run(support_plan, root).status is Status.FAIL
+
+
+def test_worker_writing_to_a_crm_without_a_schedule_is_a_batch_job(
+        make_project: MakeProject) -> None:
+    worker = LEAD_SCORING.replace('\n\nif __name__ == "__main__":\n    main()\n', "\n")
+    root = make_project({**fx.CORE, "jobs/leads.py": worker})
+    decided = audience(Project(root), load_config(root))
+    assert decided.audience is Audience.BATCH
+    assert decided.why == "it writes its output into Salesforce"
+    assert str(decided.where) == "jobs/leads.py:4"
+
+
+@pytest.mark.parametrize(("rel", "text", "at"), [
+    ("setup.py", 'from setuptools import setup\n\nsetup(\n    name="ask",\n    entry_points={\n'
+                 '        "console_scripts": [\n            "ask-invoices = app.cli:main",\n'
+                 '        ]\n    },\n)\n', "setup.py:7"),
+    ("ask-0.1.dist-info/entry_points.txt", "[console_scripts]\nask-invoices = app.cli:main\n",
+     "ask-0.1.dist-info/entry_points.txt:2"),
+    ("setup.cfg", "[options.entry_points]\nconsole_scripts =\n    ask-invoices = app.cli:main\n",
+     "setup.cfg:3"),
+])
+def test_console_scripts_in_any_packaging_file(make_project: MakeProject, rel: str, text: str,
+                                               at: str) -> None:
+    root = make_project({**fx.CORE, rel: text, "app/cli.py": CLI})
+    decided = audience(Project(root), load_config(root))
+    assert decided.audience is Audience.INTERACTIVE
+    assert (str(decided.where), decided.why) == (at, "command-line tool (ask-invoices)")
+
+
+def test_api_serving_web_pages_is_used_by_people(make_project: MakeProject) -> None:
+    pages = GATEWAY.replace("from fastapi import FastAPI\n", "from fastapi import FastAPI\n"
+                            "from fastapi.staticfiles import StaticFiles\n")
+    pages += '\napp.mount("/", StaticFiles(directory="web", html=True), name="web")\n'
+    root = make_project({"gateway/app.py": pages})
+    decided = audience(Project(root), load_config(root))
+    assert decided.audience is Audience.INTERACTIVE
+    assert decided.why == "web pages served by FastAPI (fastapi.staticfiles)"
+    assert str(decided.where) == "gateway/app.py:3"
+    # the same API without pages is a service
+    assert who(make_project({"gateway/app.py": GATEWAY})) is Audience.SERVICE
