@@ -75,11 +75,9 @@ class Section:
 
 def is_document(rel: str) -> bool:
     """A document people wrote that may be evidence (its content is checked when read)."""
-    if excluded(rel) is not None:
-        return False
     lower = rel.lower()
-    if not lower.endswith(DOC_SUFFIXES):
-        return False
+    if not lower.endswith(DOC_SUFFIXES) or excluded(rel) is not None:
+        return False  # the suffix first: most files are decided without a pattern
     return not lower.endswith(".txt") or bool(_TEXT_HOMES.search(rel))
 
 

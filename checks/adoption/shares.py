@@ -19,7 +19,7 @@ from readiness.model import Evidence
 from readiness.project.documents import excluded, may_be_evidence
 from readiness.project.signals import query_name
 from readiness.project.snapshot import Project, parse_python
-from readiness.project.sourcetext import split_lines
+from readiness.project.sourcetext import is_translation, split_lines
 
 from .code import JS, PY
 
@@ -116,8 +116,9 @@ def shares_in_files(project: Project, skip: str | None) -> list[Share]:
     for rel in project.files:
         base = rel.rsplit("/", 1)[-1]
         setting = rel.endswith(_SETTINGS) or base.startswith(".env")
-        if (not (setting or rel.endswith(PY + JS)) or rel == skip or excluded(rel)
-                or base in _OTHER_PLANS or project.size(rel) > _MAX_SETTINGS_BYTES):
+        if (not (setting or rel.endswith(PY + JS)) or rel == skip or is_translation(rel)
+                or excluded(rel) or base in _OTHER_PLANS
+                or project.size(rel) > _MAX_SETTINGS_BYTES):
             continue
         settings[rel] = setting
     evidence = set(may_be_evidence(project, [rel for rel, s in settings.items() if s]))

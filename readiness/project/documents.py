@@ -72,6 +72,7 @@ _PLACEHOLDER = re.compile(r"^\s*(name-of-[\w-]+|<[^<>]{1,40}>|\[[^\]]{1,40}\]|yo
                           r"[\w.+-]+@example\.(com|org|net))\s*$", _I)
 
 
+@functools.lru_cache(maxsize=1 << 16)  # asked of every file by several checks in a run
 def excluded(rel: str) -> str | None:
     """Why the file at ``rel`` is never evidence by its place (None: it may be)."""
     return next((why for pattern, why in _BY_PATH if pattern.search(rel)), None)
