@@ -1,0 +1,343 @@
+"""What a statement in the traffic facts means, as rules and data: which calls log, record a
+metric, store or show a value; which keywords configure a request rather than carry its
+content; which functions are home-made limiters; which ``except`` handlers answer another way
+(a fallback) rather than retry, re-raise or report the error. Pure functions of syntax trees,
+used by ``traffic_facts``.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from typing import Any
+
+from readiness.llmcalls.syntax import dotted, final_name, reraises
+
+USAGE_ATTRS = frozenset({
+    "usage", "usage_metadata", "token_usage", "prompt_tokens", "completion_tokens",
+    "input_tokens", "output_tokens", "total_tokens", "prompt_token_count",
+    "candidates_token_count", "total_token_count", "inputTokens", "outputTokens",
+    "promptTokens", "completionTokens", "totalTokens", "cache_read_input_tokens",
+    "cache_creation_input_tokens", "response_cost", "total_cost", "cost",
+})
+# a function of a result named for its cost or usage (counting the tokens of a text is not)
+_USAGE_FUNC = re.compile(r"(?i)cost|usage")
+LOG_METHODS = frozenset({"debug", "info", "warning", "warn", "error", "exception", "critical",
+                         "log", "msg", "trace", "success"})
+_LOGGER = re.compile(r"(?i)(?:^|[._])(?:log|logs|logger|logging|structlog|logfire|loguru|"
+                     r"_?log\w*|\w*logger)$")
+METRIC_METHODS = frozenset({"inc", "dec", "observe", "record", "labels", "increment", "gauge",
+                            "histogram", "timing", "distribution", "set_attribute",
+                            "set_attributes", "add_event", "set_measurement", "capture"})
+_METRIC_RECEIVER = re.compile(r"(?i)counter|metric|meter|histogram|gauge|statsd|span|"
+                              r"tokens|usage|cost|posthog|analytics|telemetry")
+STORE_METHODS = frozenset({"execute", "executemany", "insert", "insert_one", "insert_many",
+                           "put_item", "upsert", "bulk_create", "add_all", "xadd", "hset",
+                           "rpush", "lpush", "writerow", "save", "update_one", "merge"})
+_STORE_RECEIVER = re.compile(r"(?i)session|db|database|conn|cursor|cur|table|collection|"
+                             r"repo|store|storage|ledger|objects|usage|cost")
+UI_ROOTS = frozenset({"print", "st", "streamlit", "gr", "console", "click", "typer", "rprint",
+                      "sys", "rich", "cl", "echo", "pprint"})
+# keywords that configure a model call rather than carry its request
+CONFIG_KEYWORDS = frozenset({
+    "model", "model_name", "temperature", "max_tokens", "max_completion_tokens", "timeout",
+    "stream", "top_p", "top_k", "n", "stop", "seed", "response_format", "tool_choice",
+    "api_key", "base_url", "max_retries", "extra_headers", "request_timeout", "num_retries",
+    "frequency_penalty", "presence_penalty", "logprobs", "user", "stream_options", "config",
+})
+_ID = re.compile(r"(?i)(?:^|_)(?:request_?id|req_?id|trace_?id|correlation_?id|span_?id|run_?id|"
+                 r"call_?id|completion_?id|response_?id|message_?id)$|^x-request-id$")
+_ID_ATTRS = frozenset({"id", "request_id", "_request_id", "response_id"})
+
+
+_FILLS = frozenset({"add", "set", "update", "append", "extend", "insert", "setdefault",
+                    "put", "put_nowait"})
+
+
+def _kind(func: ast.expr, label: str) -> str | None:
+    """log, metric, store or ui: what a call does with its arguments (None: unknown)."""
+    final = final_name(func)
+    root = label.split(".")[0]
+    if isinstance(func, ast.Name):
+        return "ui" if func.id in UI_ROOTS else None
+    if final is None or not isinstance(func, ast.Attribute):
+        return None
+    receiver = dotted(func.value)
+    if root in UI_ROOTS:
+        return "ui"
+    if final in LOG_METHODS and (_LOGGER.search(receiver.split("(")[0]) or "log" in
+                                 receiver.lower()):
+        return "log"
+    if final in ("write", "writelines") and not receiver.startswith(("self.wfile", "response")):
+        return "file"
+    if final in ("track", "capture", "capture_event"):
+        return "metric"
+    if final in METRIC_METHODS and _METRIC_RECEIVER.search(receiver):
+        return "metric"
+    if final in ("inc", "observe", "labels", "increment", "set_attribute", "set_attributes",
+                 "timing", "distribution"):
+        return "metric"
+    if final in STORE_METHODS and (_STORE_RECEIVER.search(receiver) or final in (
+            "execute", "executemany", "insert_one", "insert_many", "put_item", "bulk_create",
+            "add_all", "writerow")):
+        return "store"
+    if final in ("add", "create") and _STORE_RECEIVER.search(receiver):
+        return "store"
+    if final == "add" and _METRIC_RECEIVER.search(receiver):
+        return "metric"
+    return None
+
+
+_CLOCKS = frozenset({"time", "monotonic", "perf_counter", "now", "utcnow", "monotonic_ns",
+                     "time_ns"})
+
+
+def _limiter(node: ast.FunctionDef | ast.AsyncFunctionDef) -> str | None:
+    """Is this function a home-made limiter? It keeps a clock reading (``self.last =
+    time.monotonic()``, ``window.append(now)``) and either sleeps for a time computed from
+    the clock (a minimum interval) or, comparing a clock-derived value, refuses (raises or
+    returns False): a window of calls. Nested functions are not part of it."""
+    nodes = list(_own_nodes(node))
+    if not any(isinstance(n, ast.Call) and final_name(n.func) in _CLOCKS for n in nodes):
+        return None  # no clock read here: most functions stop at this
+    clocked: set[str] = set()
+
+    def clock(expr: ast.AST) -> bool:
+        return any((isinstance(n, ast.Call) and final_name(n.func) in _CLOCKS)
+                   or (isinstance(n, ast.Name) and n.id in clocked) for n in ast.walk(expr))
+
+    for _ in range(2):  # names assigned from the clock, and from those
+        for n in nodes:
+            if isinstance(n, (ast.Assign, ast.AnnAssign)) and n.value is not None and clock(
+                    n.value):
+                targets = n.targets if isinstance(n, ast.Assign) else [n.target]
+                clocked |= {t.id for t in targets if isinstance(t, ast.Name)}
+    kept: set[str] = set()  # where clock readings are kept: "self.last", "window"
+    for n in nodes:
+        if isinstance(n, (ast.Assign, ast.AnnAssign)) and n.value is not None and clock(n.value):
+            kept |= {_base(t) for t in (n.targets if isinstance(n, ast.Assign) else [n.target])
+                     if isinstance(t, (ast.Attribute, ast.Subscript))}
+        elif (isinstance(n, ast.Call) and final_name(n.func) in ("append", "appendleft")
+              and isinstance(n.func, ast.Attribute) and any(clock(a) for a in n.args)):
+            kept.add(_base(n.func.value))
+    if not kept:
+        return None
+
+    def reads_kept(expr: ast.AST) -> bool:
+        return any(_base(n) in kept for n in ast.walk(expr)
+                   if isinstance(n, (ast.Name, ast.Attribute, ast.Subscript)))
+
+    if any(isinstance(n, ast.Call) and final_name(n.func) == "sleep" and n.args
+           and clock(n.args[0]) for n in nodes):
+        return "waits out a minimum interval between calls"
+    for n in nodes:  # if <the kept readings> ...: raise / return False
+        if isinstance(n, (ast.If, ast.While)) and reads_kept(n.test) and any(
+                isinstance(m, ast.Compare) for m in ast.walk(n.test)) and any(
+                isinstance(m, ast.Raise) or (isinstance(m, ast.Return) and isinstance(
+                    m.value, ast.Constant) and m.value.value is False)
+                for stmt in n.body for m in ast.walk(stmt)):
+            return "refuses calls over a limit within a time window"
+    return None
+
+
+def _base(node: ast.AST) -> str:
+    """``self.calls`` for ``self.calls[user]``, ``window`` for ``window``."""
+    while isinstance(node, ast.Subscript):
+        node = node.value
+    return dotted(node) if isinstance(node, (ast.Attribute, ast.Name)) else ""
+
+
+def _own_nodes(node: ast.AST) -> Any:
+    """The nodes of a function's body, not those of functions or classes inside it."""
+    for child in ast.iter_child_nodes(node):
+        if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+            continue
+        yield child
+        yield from _own_nodes(child)
+
+
+def _appends(node: ast.expr) -> bool:
+    """``open(path, "a")`` (or ``mode="a"``, ``Path.open("a")``): a file grown by records."""
+    if not isinstance(node, ast.Call) or final_name(node.func) != "open":
+        return False
+    modes: list[ast.expr] = [a for a in node.args if isinstance(a, ast.Constant)]
+    modes += [kw.value for kw in node.keywords if kw.arg == "mode"]
+    return any(isinstance(m, ast.Constant) and isinstance(m.value, str)
+               and m.value.startswith("a") for m in modes)
+
+
+def _names(node: ast.AST) -> set[str]:
+    """Every plain name an expression reads (``self.x`` as ``self.x``)."""
+    found = set()
+    callees = {id(c.func) for c in ast.walk(node) if isinstance(c, ast.Call)}
+    for child in ast.walk(node):
+        if id(child) in callees and isinstance(child, ast.Name):
+            continue
+        if isinstance(child, ast.Name) and child.id not in ("self", "cls"):
+            found.add(child.id)
+        elif (isinstance(child, ast.Attribute) and isinstance(child.value, ast.Name)
+              and child.value.id in ("self", "cls")):
+            found.add(f"self.{child.attr}")
+    return found
+
+
+def _content_names(value: ast.expr) -> set[str]:
+    """The names a value is built from; of a dict of call options (``params = {"model":
+    ..., "messages": ...}``), only those of the entries that carry content."""
+    if isinstance(value, ast.Dict):
+        found: set[str] = set()
+        for key, item in zip(value.keys, value.values, strict=True):
+            if not (isinstance(key, ast.Constant) and key.value in CONFIG_KEYWORDS):
+                found |= _names(item)
+        return found
+    return _names(value)
+
+
+def _request_names(node: ast.Call) -> set[str]:
+    """The names a call's request is made of: its positional arguments and the keywords
+    that carry content (not ``model=``, ``temperature=``, ``timeout=``)."""
+    names: set[str] = set()
+    for arg in node.args:
+        names |= _names(arg)
+    for kw in node.keywords:
+        if kw.arg is None or kw.arg not in CONFIG_KEYWORDS:
+            names |= _names(kw.value)
+    return names
+
+
+def _fields(node: ast.Call) -> list[str]:
+    """The field names a log call carries: keywords, ``extra=`` keys, the ids it reads,
+    and those of ``.bind(...)`` before it."""
+    fields: list[str] = []
+    for child in ast.walk(node):
+        if isinstance(child, ast.Call):
+            fields += [kw.arg for kw in child.keywords if kw.arg]
+        elif isinstance(child, ast.Dict):
+            fields += [k.value for k in child.keys
+                       if isinstance(k, ast.Constant) and isinstance(k.value, str)]
+        elif isinstance(child, ast.Name):
+            fields.append(child.id)
+        elif isinstance(child, ast.Attribute) and child.attr in _ID_ATTRS:
+            fields.append("response_id" if child.attr == "id" else child.attr)
+    return fields
+
+
+def _answer(handler: ast.ExceptHandler) -> str | None:
+    """How an except handler answers without what failed: returns a value, routes the work
+    (a call to something that is not a logger, a sleep or a display), assigns a value.
+    None: it re-raises, only logs or waits, catches no failure of a call (an interrupt, a
+    missing import), or its answer is empty or made of the error (``return str(e)``,
+    ``return []``, a response built from the error)."""
+    if reraises(handler) or _not_failures(handler.type) or _retries(handler):
+        return None
+    tainted = {handler.name} if handler.name else set()
+    answer = None
+    for stmt in handler.body:
+        if isinstance(stmt, ast.Raise):
+            return None
+        if isinstance(stmt, ast.Return):
+            if stmt.value is None or _empty(stmt.value) or (
+                    isinstance(stmt.value, ast.Constant) and isinstance(stmt.value.value, bool)):
+                return answer
+            return None if _names(stmt.value) & tainted or _an_error(stmt.value) else \
+                f"return {ast.unparse(stmt.value)[:60]}"
+        if isinstance(stmt, (ast.Assign, ast.AnnAssign)) and stmt.value is not None:
+            targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+            if _names(stmt.value) & tainted:
+                tainted |= {n for t in targets for n in _names(t)}
+            # a flag or a counter is state, not an answer
+            elif not _empty(stmt.value) and not _an_error(stmt.value) and not (
+                    isinstance(stmt.value, ast.Constant)
+                    and isinstance(stmt.value.value, (bool, int, float))):
+                answer = answer or ast.unparse(stmt)[:60]
+        if isinstance(stmt, ast.Expr) and isinstance(stmt.value, (ast.Call, ast.Await)):
+            call = stmt.value.value if isinstance(stmt.value, ast.Await) else stmt.value
+            if not isinstance(call, ast.Call):
+                continue
+            if _names(call) & tainted:
+                if isinstance(call.func, ast.Attribute):
+                    tainted |= _names(call.func.value)
+            elif (_kind(call.func, dotted(call.func)) is None
+                  and final_name(call.func) not in _NOT_AN_ANSWER):
+                answer = answer or f"{dotted(call.func)}(...)"
+    return answer
+
+
+def _retries(handler: ast.ExceptHandler) -> bool:
+    """Does the handler wait and go round again (a retry, not another answer)?"""
+    last = handler.body[-1] if handler.body else None
+    return isinstance(last, ast.Continue) or any(
+        isinstance(n, ast.Call) and final_name(n.func) == "sleep"
+        for stmt in handler.body for n in ast.walk(stmt))
+
+
+_ERROR_TEXT = re.compile(r"(?i)^\W*(?:error|sorry|failed|unable|could not|cannot)\b")
+
+
+def _an_error(node: ast.expr) -> bool:
+    """Is the answer a report of the failure: an HTTP error status, an ``error`` field, a
+    message that starts by saying it failed?"""
+    for child in ast.walk(node):
+        if isinstance(child, ast.Constant):
+            value = child.value
+            if isinstance(value, int) and not isinstance(value, bool) and 400 <= value < 600:
+                return True
+            if isinstance(value, str) and _ERROR_TEXT.search(value):
+                return True
+        elif isinstance(child, ast.Dict) and any(
+                isinstance(k, ast.Constant) and k.value in ("error", "errors", "detail")
+                for k in child.keys):
+            return True
+    return False
+
+
+def _empty(node: ast.expr) -> bool:
+    """None, False, 0, "", [], {}, ()."""
+    if isinstance(node, ast.Constant):
+        return not node.value
+    if isinstance(node, (ast.List, ast.Tuple, ast.Set)):
+        return not node.elts
+    if isinstance(node, ast.Dict):
+        return not node.keys
+    return False
+
+
+_NOT_FAILURES = frozenset({"KeyboardInterrupt", "SystemExit", "GeneratorExit", "CancelledError",
+                           "StopIteration", "StopAsyncIteration", "ImportError",
+                           "ModuleNotFoundError", "FileNotFoundError", "KeyError",
+                           "IndexError", "AttributeError", "NameError"})
+
+
+_FAILURE = re.compile(r"(?:Error|Exception|Timeout|Exceeded|Unavailable|Failure|Failed)$")
+
+
+def _not_failures(types: ast.expr | None) -> bool:
+    """Does the handler catch only things that are not a failed call (an interrupt, a
+    missing import, a control-flow signal such as ``FinishReasonLength``)?"""
+    if types is None:
+        return False
+    items = types.elts if isinstance(types, ast.Tuple) else [types]
+    return all(isinstance(t, (ast.Name, ast.Attribute)) and (
+        final_name(t) in _NOT_FAILURES or not _FAILURE.search(final_name(t) or ""))
+        for t in items)
+
+
+_NOT_AN_ANSWER = frozenset({"sleep", "print", "print_exc", "warn", "echo", "flash",
+                            "exit", "close", "cancel", "format_exc"})
+
+
+def _moves_on(handler: ast.ExceptHandler) -> bool:
+    """Does the handler let the loop go on (continue, or fall through without raising)?"""
+    return not any(isinstance(n, (ast.Raise, ast.Return, ast.Break))
+                   for stmt in handler.body for n in ast.walk(stmt))
+
+
+def _exits_after(loop: ast.For | ast.AsyncFor, node: ast.stmt) -> bool:
+    """Does the loop body leave the loop (return, break) after the try ``node``?"""
+    after = False
+    for stmt in loop.body:
+        if stmt is node:
+            after = True
+        elif after and any(isinstance(n, (ast.Return, ast.Break)) for n in ast.walk(stmt)):
+            return True
+    return False
