@@ -632,3 +632,43 @@ def test_a_helper_that_runs_what_it_is_given_is_not_a_call_site(make_project: Ma
         "async def models():\n"
         "    return await run_job(client.models.list)\n")})
     assert index.calls == ()
+
+
+def test_a_lazy_proxy_built_by_a_factory_is_its_client(make_project: MakeProject) -> None:
+    """A project proxy whose ``__getattr__`` hands attributes on to the client it builds on
+    first use (``getattr(openai, self._cls_name)(**kwargs)``), made by a factory and kept
+    in a module dict, is that SDK's client wherever it is used; a proxy of something else
+    is not."""
+    index = scan(make_project, {"llm.py": (
+        "from typing import Any, cast\n"
+        "class _Lazy:\n"
+        "    def __init__(self, cls_name, kwargs):\n"
+        "        self._cls_name = cls_name\n"
+        "        self._kwargs = kwargs\n"
+        "        self._client = None\n"
+        "    def _materialize(self):\n"
+        "        if self._client is None:\n"
+        "            import openai\n"
+        "            self._client = getattr(openai, self._cls_name)(**self._kwargs)\n"
+        "        return self._client\n"
+        "    def __getattr__(self, name):\n"
+        "        return getattr(self._materialize(), name)\n"
+        "class _Cache:\n"
+        "    def __init__(self):\n"
+        "        self._store = {}\n"
+        "    def __getattr__(self, name):\n"
+        "        return self._store[name]\n"
+        "def factory(cls_name):\n"
+        "    def make(**kwargs):\n"
+        "        return cast('OpenAI', _Lazy(cls_name, kwargs))\n"
+        "    return make\n"
+        "clients = {}\n"
+        "def init(provider):\n"
+        "    OpenAI = factory('OpenAI')\n"
+        "    clients[provider] = OpenAI(api_key='k')\n"
+        "def chat(provider, msgs):\n"
+        "    return clients[provider].chat.completions.create(model='m', messages=msgs)\n"
+        "def other(msgs):\n"
+        "    return _Cache().chat.completions.create(model='m', messages=msgs)\n")})
+    assert [(c.line, c.provider, c.api, c.client) for c in index.calls] == [
+        (28, "openai", "chat.completions.create", "llm.py:10")]

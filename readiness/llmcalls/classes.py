@@ -4,11 +4,13 @@ whether that makes their instances models (``class TracedChat(ChatOpenAI)``)."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
+from readiness.llmcalls.clients import attribute
 from readiness.llmcalls.facts import ClassFact
 from readiness.llmcalls.sdk import PROVIDER_ROOTS, constructor_family
-from readiness.llmcalls.values import UNKNOWN, Ext, Klass, Value
+from readiness.llmcalls.values import UNKNOWN, Client, Ext, Klass, Value
 
 if TYPE_CHECKING:
     from readiness.llmcalls.resolve import Program
@@ -57,7 +59,8 @@ def model_base(prog: Program, cls: Klass) -> tuple[str, str | None] | None:
 def delegated(prog: Program, cls: Klass, name: str, depth: int) -> Value:
     """``instance.name`` for a class whose ``__getattr__`` hands unknown attributes on to an
     SDK module it keeps (``self._module = importlib.import_module("litellm")``): the
-    module's attribute. Anything else: unknown."""
+    module's attribute; or to a client it builds on first use (``self._client =
+    getattr(openai, self._cls_name)(**kwargs)``): the client's. Anything else: unknown."""
     for klass, fact in mro(prog, cls, depth):
         if "__getattr__" not in fact.methods:
             continue
@@ -67,4 +70,15 @@ def delegated(prog: Program, cls: Klass, name: str, depth: int) -> Value:
                 if isinstance(value, Ext) and value.name.split(".", 1)[0] in PROVIDER_ROOTS \
                         and "." not in value.name:
                     return Ext(f"{value.name}.{name}")
+                if isinstance(value, Client):  # a client it builds on first use (a lazy proxy)
+                    return attribute(value, name)
     return UNKNOWN
+
+
+def proxied(prog: Program, cls: Klass, depth: int) -> Client | None:
+    """The client an instance of ``cls`` stands for, when the class is a lazy proxy: its
+    ``__getattr__`` hands attributes on to a client it builds on first use."""
+    value = delegated(prog, cls, "", depth)
+    if isinstance(value, Client):
+        return replace(value, attrs=value.attrs[:-1]) if value.attrs[-1:] == ("",) else value
+    return None

@@ -19,11 +19,13 @@ from readiness.llmcalls.scope import Expr
 from readiness.llmcalls.sdk import (
     BEDROCK_SERVICES,
     BOTO3_FACTORIES,
+    CONSTRUCTORS,
     FAMILIES,
     INIT_CHAT_MODEL,
     LANGCHAIN_CHAINS,
     OPTION_METHODS,
     PASSTHROUGH_ATTRS,
+    PROVIDER_ROOTS,
     RUNNABLE_METHODS,
     constructor_family,
     engine_family,
@@ -173,6 +175,20 @@ def call_external(prog: Program, path: str, term: Expr, callee: Ext, depth: int)
             return replace(inner, instructor=True)
         if isinstance(inner, Ext) and inner.name == "litellm.completion":
             return Client("litellm", "instructor litellm", (path, term[4]), instructor=True)
+    if name == "builtins.getattr" and len(term[2]) >= 2:  # getattr(openai, cls_name)
+        holder = prog.eval(path, term[2][0], depth)
+        if isinstance(holder, Ext) and holder.name in PROVIDER_ROOTS:
+            attr = string_of(prog.eval(path, term[2][1], depth))
+            known = attr is not None and attr.isidentifier()
+            return Ext(f"{holder.name}.{attr if known else '*'}")
+    if name.endswith(".*"):  # a class of an SDK chosen by name: its family, if it has one
+        sdk = name[:-2]
+        families = {family for ctor, family in CONSTRUCTORS.items()
+                    if ctor.rsplit(".", 1)[0] == sdk}
+        if len(families) == 1:
+            family = families.pop()
+            return construct(prog, path, term, family, FAMILIES[family].default_retry,
+                             f"{sdk} client chosen by name")
     if name == "importlib.import_module" and term[2]:  # a module chosen by name
         module = string_of(prog.eval(path, term[2][0], depth))
         if module and "\0" not in module:

@@ -278,7 +278,8 @@ class Program:
             if model is not None:  # a project subclass of an SDK client or framework model
                 return clients.construct(self, path, term, model[0], model[1],
                                          callee.qualname.rsplit(".", 1)[-1] + "()")
-            return Instance(callee)
+            # a lazy proxy (``__getattr__`` hands on to a client it builds): that client
+            return classes.proxied(self, callee, depth) or Instance(callee)
         if isinstance(callee, Lambda):
             return self.eval(callee.path, callee.body, depth)
         return UNKNOWN
