@@ -13,7 +13,6 @@ malformed row: the example was evaluated and the scorer failed, so it counts as 
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -33,12 +32,12 @@ from readiness.evals.record import (
     name_field,
 )
 from readiness.evals.values import (
+    cell_tags,
     finite,
     label_of,
     lookup,
     number,
     outcome_word,
-    tags_of,
     text_of,
     timestamp_of,
 )
@@ -126,7 +125,7 @@ class _Judge:
             example_id=(label_of(get(m.id)) if m.id else None) or f"row-{row}",
             workflow=(label_of(get(m.workflow)) if m.workflow else None) or self.workflow,
             category=label_of(get(m.category)) if m.category else None,
-            tags=_tags(get(m.tags)) if m.tags else (),
+            tags=cell_tags(get(m.tags)) if m.tags else (),
             outcome=outcome,
             score=finite(score),
             expected=text_of(get(self.expected)) if self.expected else None,
@@ -149,15 +148,6 @@ class _Judge:
 
     def _fail(self, message: str, line: int | None) -> None:
         raise InputError(message, path=self.display, line=line)
-
-
-def _tags(value: object) -> tuple[str, ...]:
-    if isinstance(value, str) and value.strip().startswith("["):
-        try:
-            return tags_of(json.loads(value))
-        except ValueError:
-            pass
-    return tags_of(value)
 
 
 def _mapping_for(columns: list[str], mapping: FieldMapping | None, display: str,

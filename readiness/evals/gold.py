@@ -26,7 +26,7 @@ from typing import Any, NamedTuple
 
 from readiness.errors import ConfigError, InputError
 from readiness.evals.parse import iter_csv, iter_json_lines, load_json_document
-from readiness.evals.values import label_of, lookup, outcome_word, tags_of, text_of
+from readiness.evals.values import cell_tags, label_of, lookup, outcome_word, text_of
 
 INPUT_NAMES = ("input", "inputs", "question", "query", "prompt", "instruction", "user_input",
                "text", "document", "messages", "vars")
@@ -159,7 +159,7 @@ def normalised(value: object) -> str:
 
 def row_tags(obj: Mapping[str, Any]) -> tuple[str, ...]:
     """Tags from ``tags``, ``metadata.tags``, a true ``edge_case`` flag and slice columns."""
-    found = list(_tag_list(obj.get("tags"))) + list(_tag_list(lookup(obj.get("metadata"),
+    found = list(cell_tags(obj.get("tags"))) + list(cell_tags(lookup(obj.get("metadata"),
                                                                      "tags")))
     for key, value in obj.items():
         if not isinstance(key, str):
@@ -168,17 +168,6 @@ def row_tags(obj: Mapping[str, Any]) -> tuple[str, ...]:
         if (name.lower() in _EDGE_FLAGS or _SLICE.match(name)) and outcome_word(value) is True:
             found.append("edge_case" if name.lower() in _EDGE_FLAGS else name)
     return tuple(dict.fromkeys(found))
-
-
-def _tag_list(value: object) -> tuple[str, ...]:
-    if isinstance(value, str) and value.strip().startswith("["):
-        import json
-
-        try:
-            return tags_of(json.loads(value))
-        except ValueError:
-            pass
-    return tags_of(value)
 
 
 _TOKENS = re.compile(r"[:/=.\s]+")

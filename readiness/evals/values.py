@@ -107,6 +107,16 @@ def tags_of(value: object) -> tuple[str, ...]:
     return tuple(seen)
 
 
+def cell_tags(value: object) -> tuple[str, ...]:
+    """``tags_of`` a field, where a string holding a JSON list (a CSV cell) is that list."""
+    if isinstance(value, str) and value.strip().startswith("["):
+        try:
+            return tags_of(json.loads(value))
+        except ValueError:
+            pass
+    return tags_of(value)
+
+
 def timestamp_of(value: object) -> datetime | None:
     """An ISO 8601 string or Unix seconds (or milliseconds) as an aware UTC datetime."""
     moment: datetime | None = None
