@@ -140,7 +140,7 @@ def _headings(style: str, lines: Sequence[str]) -> dict[int, str]:
     fenced = False
     markdown = style == "markdown"
     underlined = markdown or style == "rst"
-    start = _front_matter_end(lines) if markdown else 0
+    start = md.front_matter_end(lines) if markdown else 0
     for index in range(start, len(lines)):
         line = lines[index]
         if _FENCE.match(line):
@@ -175,13 +175,6 @@ def _underlined(line: str, below: str) -> str | None:
     return _plain(text)
 
 
-def _front_matter_end(lines: Sequence[str]) -> int:
-    if not lines or lines[0].strip() != "---":
-        return 0
-    for index in range(1, len(lines)):
-        if lines[index].strip() in ("---", "..."):
-            return index + 1
-    return 0
 
 
 def _plain(text: str) -> str:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -57,7 +58,7 @@ def _parser() -> MarkdownIt:
 def sections(text: str) -> tuple[MarkdownSection, ...]:
     """Split one Markdown document into sections by its headings (ATX and setext)."""
     lines = text.splitlines()
-    start = _front_matter_end(lines)
+    start = front_matter_end(lines)
     source = "\n" * start + "\n".join(lines[start:])
     tokens = _parser().parse(source)
     heads: list[tuple[int, int, int, str]] = []  # first line, end line, level, text
@@ -135,7 +136,8 @@ def _split(lines: list[str], skip: int, heads: list[tuple[int, int, int, str]], 
     return tuple(found)
 
 
-def _front_matter_end(lines: list[str]) -> int:
+def front_matter_end(lines: Sequence[str]) -> int:
+    """The index of the first line after a YAML front-matter block (0 without one)."""
     if not lines or lines[0].strip() != "---":
         return 0
     for index in range(1, len(lines)):
