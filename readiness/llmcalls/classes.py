@@ -4,7 +4,6 @@ whether that makes their instances models (``class TracedChat(ChatOpenAI)``)."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from readiness.llmcalls.clients import attribute
@@ -61,6 +60,22 @@ def delegated(prog: Program, cls: Klass, name: str, depth: int) -> Value:
     SDK module it keeps (``self._module = importlib.import_module("litellm")``): the
     module's attribute; or to a client it builds on first use (``self._client =
     getattr(openai, self._cls_name)(**kwargs)``): the client's. Anything else: unknown."""
+    target = _handed_to(prog, cls, depth)
+    if isinstance(target, Ext):
+        return Ext(f"{target.name}.{name}")
+    return attribute(target, name) if isinstance(target, Client) else UNKNOWN
+
+
+def proxied(prog: Program, cls: Klass, depth: int) -> Client | None:
+    """The client an instance of ``cls`` stands for, when the class is a lazy proxy: its
+    ``__getattr__`` hands attributes on to a client it builds on first use."""
+    target = _handed_to(prog, cls, depth)
+    return target if isinstance(target, Client) else None
+
+
+def _handed_to(prog: Program, cls: Klass, depth: int) -> Ext | Client | None:
+    """What a class's ``__getattr__`` hands attributes on to: an SDK module or a client kept
+    in one of its attributes (None: no ``__getattr__``, or neither)."""
     for klass, fact in mro(prog, cls, depth):
         if "__getattr__" not in fact.methods:
             continue
@@ -69,16 +84,7 @@ def delegated(prog: Program, cls: Klass, name: str, depth: int) -> Value:
                 value = prog.eval(klass.path, term, depth + 1)
                 if isinstance(value, Ext) and value.name.split(".", 1)[0] in PROVIDER_ROOTS \
                         and "." not in value.name:
-                    return Ext(f"{value.name}.{name}")
-                if isinstance(value, Client):  # a client it builds on first use (a lazy proxy)
-                    return attribute(value, name)
-    return UNKNOWN
-
-
-def proxied(prog: Program, cls: Klass, depth: int) -> Client | None:
-    """The client an instance of ``cls`` stands for, when the class is a lazy proxy: its
-    ``__getattr__`` hands attributes on to a client it builds on first use."""
-    value = delegated(prog, cls, "", depth)
-    if isinstance(value, Client):
-        return replace(value, attrs=value.attrs[:-1]) if value.attrs[-1:] == ("",) else value
+                    return value
+                if isinstance(value, Client):
+                    return value
     return None
