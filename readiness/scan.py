@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from readiness import __version__, registry, scoring, suppress
+from readiness import __version__, registry, runcache, scoring, suppress
 from readiness.baseline import mark as mark_baseline
 from readiness.config import Config, load_config
 from readiness.errors import ConfigError, ReadinessError
@@ -123,7 +123,8 @@ def scan(options: ScanOptions, progress: Callable[[Check], None] | None = None) 
         raise ReadinessError(f"{root}: not a folder")
     config = load_config(root, config_path=options.config_path,
                          policy_path=options.policy_path, overrides=options.overrides or None)
-    # The project first: on a cold scan its worker processes start up while the checks load.
+    # The project first: on a cold scan its worker processes start up while the checks load;
+    # its files' signatures say whether a kept run's results still hold.
     project = Project(root, exclude=config.get("exclude", []), cache_dir=options.cache_dir,
                       jobs=options.jobs)
     try:
@@ -139,17 +140,14 @@ def scan(options: ScanOptions, progress: Callable[[Check], None] | None = None) 
     if view.assessment == "launch":  # checks whose bar depends on the gate can see it
         config = dataclasses.replace(config, launch_gate=gate.name)
     chosen = select(reg.checks, options.only, options.skip, config.disabled())
-    timeout = float(config.threshold("check_timeout_seconds") or 60)
     try:
-        # Two lanes: while the call-site index waits on the worker processes, the text
-        # scans go on (measured on the 5,000-file benchmark: cold 4.28 s -> 4.0 s).
-        lanes = 1 if project.workers is None else 2
-        ran = run_checks(chosen, project, config, timeout=timeout, progress=progress,
-                         lanes=lanes)
-        inline = suppress.find(project)
-        project.save_facts()  # every per-file scan of the run is done
+        kept, keep_at, key = _kept_run(project, config, reg, chosen, options, today)
+        if kept is None:
+            kept = _run(project, config, chosen, progress)
+            runcache.keep(keep_at, key, kept)
     finally:
         project.close()
+    ran, inline = kept.ran, kept.inline
     ran = [r._replace(finding=suppress.apply(r.finding, r.check.name, inline))
            if r.finding else r for r in ran]
     waivers = () if options.no_waivers else config.waivers()
@@ -168,8 +166,8 @@ def scan(options: ScanOptions, progress: Callable[[Check], None] | None = None) 
         notes.append(f"{project.git_note}; no commit facts, .gitignore files honoured")
     elif project.git is None:
         notes.append("not a git repository: no commit facts; .gitignore files honoured")
-    skipped = project.skipped
-    notes += [f"skipped {s.path}: {s.reason}" for s in skipped[:MAX_SKIP_NOTES]]
+    skipped = kept.skipped
+    notes += [f"skipped {path}: {reason}" for path, reason in skipped[:MAX_SKIP_NOTES]]
     if len(skipped) > MAX_SKIP_NOTES:
         notes.append(f"... and {len(skipped) - MAX_SKIP_NOTES} more files skipped")
     return Scorecard(
@@ -189,8 +187,40 @@ def scan(options: ScanOptions, progress: Callable[[Check], None] | None = None) 
         notes=tuple(notes),
         waivers=tuple(waivers),
         settings=settings(config),
-        extras=extras(project, config),
+        extras=kept.extras,
     )
+
+
+def _kept_run(project: Project, config: Config, reg: registry.Registry,
+              chosen: list[Check], options: ScanOptions, today: datetime.date
+              ) -> tuple[runcache.Kept | None, Path | None, str]:
+    """The results of an earlier run with the very same inputs, if one was kept; else
+    None, with where (None: nowhere) and under which key to keep this run's."""
+    if project.cache_dir is None or options.extra_checks or \
+            not runcache.cacheable(reg.checks):
+        return None, None, ""
+    at = runcache.store_path(project.cache_dir, project.root)
+    key = runcache.run_key(
+        project=project, config=config, checks=reg.checks, chosen=chosen,
+        options=runcache.options_of(today, options.gate, options.only, options.skip,
+                                    options.no_waivers, options.notes))
+    return runcache.load(at, key, runcache.newest_mtime(project), chosen), at, key
+
+
+def _run(project: Project, config: Config, chosen: list[Check],
+         progress: Callable[[Check], None] | None) -> runcache.Kept:
+    """Run the checks and gather what the scorecard needs from the project."""
+    project.start()  # on a cold scan the worker processes start up while the checks load
+    timeout = float(config.threshold("check_timeout_seconds") or 60)
+    # Two lanes: while the call-site index waits on the worker processes, the text
+    # scans go on (measured on the 5,000-file benchmark: cold 4.28 s -> 4.0 s).
+    lanes = 1 if project.workers is None else 2
+    ran = run_checks(chosen, project, config, timeout=timeout, progress=progress,
+                     lanes=lanes)
+    inline = suppress.find(project)
+    found = extras(project, config)
+    project.save_facts()  # every per-file scan of the run is done
+    return runcache.Kept(ran, inline, [(s.path, s.reason) for s in project.skipped], found)
 
 
 def audience_note(results: tuple[Result, ...]) -> list[str]:

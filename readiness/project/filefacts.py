@@ -147,7 +147,7 @@ class FactStore:
                 facts = {key: {query: answer for query, answer in answers.items()
                                if _storable(answer)} for key, answers in facts.items()}
                 payload = marshal.dumps((FORMAT, time.time_ns(), plain, facts))
-        _write_atomic(self.path, payload)
+        write_atomic(self.path, payload)
 
 
 def _without_gc(load: Callable[[bytes], Any], payload: bytes) -> Any:
@@ -171,7 +171,7 @@ def _storable(answer: Any) -> bool:
     return True
 
 
-def _write_atomic(path: Path, payload: bytes) -> None:
+def write_atomic(path: Path, payload: bytes) -> None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")

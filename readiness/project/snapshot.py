@@ -67,7 +67,9 @@ class Project:
         self._skipped: dict[str, str] = {}
         self._signature: dict[str, Signature] = {}
         self._key: dict[str, str | None] = {}
-        self._store = FactStore(store_path(cache_dir, self.root) if cache_dir else None)
+        self._store_path = store_path(cache_dir, self.root) if cache_dir else None
+        self._store_ready = threading.Lock()
+        self._loaded_store: FactStore | None = None
         cores = os.cpu_count() or 1
         count = min(jobs or cores, cores)
         # worker processes of the run (see readiness.project.workers); None: this process alone
@@ -80,19 +82,49 @@ class Project:
             sorted(p for p in listed if self._admit(p) and not excluded(p, patterns))
         )
         self._file_set = frozenset(self.files)
-        for rel in self.files:  # content known from the last run: no file read to find it
-            key = self._store.trusted_key(rel, self._signature.get(rel))
-            if key is not None:
-                self._key[rel] = key
         self._worker_differs: set[str] = set()  # files a worker read differently from us
         self._part: dict[str, int] = {}  # which part of a split query each file is in
         if self.workers is not None:
             weakref.finalize(self, self.workers.close)
-            if len(self.files) - self._store.knows(self._file_set) >= workers_.MIN_FILES:
+            nothing_kept = self._store_path is None or not self._store_path.exists()
+            if nothing_kept and len(self.files) >= workers_.MIN_FILES:
                 self.workers.start()  # a cold scan of a big repository will want them soon
-        # no content known from an earlier run: big queries go to the workers at once
-        self._fresh = self.workers is not None and not self._key
+        self._fresh = False  # set by ``_store``
         self._asked: set[str] = set()
+
+    def signatures(self) -> dict[str, Signature]:
+        """What ``lstat`` said about each scanned file when the project was listed."""
+        return self._signature
+
+    @property
+    def _store(self) -> FactStore:
+        """The facts kept from earlier runs, loaded when first needed: a run whose results
+        are kept whole (``readiness.runcache``) never loads them."""
+        store = self._loaded_store
+        if store is not None:
+            return store
+        with self._store_ready:
+            if self._loaded_store is None:
+                self._loaded_store = self._open_store()
+            return self._loaded_store
+
+    def _open_store(self) -> FactStore:
+        store = FactStore(self._store_path)
+        for rel in self.files:  # content known from the last run: no file read to find it
+            key = store.trusted_key(rel, self._signature.get(rel))
+            if key is not None:
+                self._key[rel] = key
+        if self.workers is not None:
+            if len(self.files) - store.knows(self._file_set) >= workers_.MIN_FILES:
+                self.workers.start()  # a cold scan of a big repository will want them soon
+            # no content known from an earlier run: big queries go to the workers at once
+            self._fresh = not self._key
+        return store
+
+    def start(self) -> None:
+        """Load the facts of earlier runs now (and, on a cold scan of a big repository,
+        start the worker processes while the checks load)."""
+        self._store  # noqa: B018 - loading it is the point
 
     def shared(self, key: str, compute: Callable[[Project], T]) -> T:
         """An analysis shared by several checks (the LLM call-site index), computed once."""
@@ -115,12 +147,13 @@ class Project:
         an earlier run are not read at all.
         """
         files = list(files)  # iterated more than once below
+        store = self._store
         out: dict[str, A] = {}
         missing: list[str] = []
         if self._fresh and query not in self._asked and len(files) >= workers_.MIN_FILES:
             missing = files  # nothing kept yet: parts go to the workers before a file is read
         else:
-            keys, stored = self._key, self._store.stored
+            keys, stored = self._key, store.stored
             for rel in files:  # the hot loop of a warm run: plain dict look-ups only
                 key = keys[rel] if rel in keys else self.content_key(rel)
                 if key is None:
