@@ -35,6 +35,7 @@ from readiness.llmcalls.traffic_rules import (
     _ID,
     _USAGE_FUNC,
     USAGE_ATTRS,
+    Names,
     _answer,
     _appends,
     _content_names,
@@ -60,7 +61,7 @@ def file_traffic(text: str) -> dict[str, Any] | None:
     out: dict[str, Any] = {"roots": {}, "req": {}, "logs": [], "tries": [], "calls": [],
                            "imports": {}, "defs": {}}
     try:
-        _Body(out, "", None, []).run(tree.body)
+        _Body(out, "", None, [], {}).run(tree.body)
     except RecursionError:
         return None
     return out
@@ -78,8 +79,9 @@ class _Body:
     """Walks one function (or module) body in source order."""
 
     def __init__(self, out: dict[str, Any], qual: str, cls: str | None,
-                 params: list[str]) -> None:
+                 params: list[str], names: Names) -> None:
         self.out = out
+        self.names = names  # the names under each node of the module, shared by its walks
         self.qual = qual
         self.cls = cls
         self.taint: dict[str, Taint] = {p: frozenset({(f"p:{qual}:{p}", "r")}) for p in params}
@@ -241,12 +243,12 @@ class _Body:
                                   node.args.vararg.arg if node.args.vararg else None,
                                   node.args.kwarg.arg if node.args.kwarg else None]
         rest = [a.arg for a in (node.args.vararg, node.args.kwarg) if a is not None]
-        _Body(self.out, qual, cls or self.cls, params + rest).run(node.body)
+        _Body(self.out, qual, cls or self.cls, params + rest, self.names).run(node.body)
 
     def assign(self, target: ast.expr, taint: Taint, value: ast.expr, line: int) -> None:
         if isinstance(target, ast.Name):
             self.taint[target.id] = taint
-            names = _content_names(value)
+            names = _content_names(value, self.names)
             if names and len(self.deps) < MAX_DEPS:
                 self.deps.setdefault(target.id, set()).update(names)
         elif isinstance(target, (ast.Tuple, ast.List)):
@@ -341,9 +343,10 @@ class _Body:
         positional = [self.expr(a.value if isinstance(a, ast.Starred) else a) for a in node.args]
         keywords = [(kw.arg, self.expr(kw.value)) for kw in node.keywords]
         args = EMPTY.union(*positional, *(t for _, t in keywords))
-        names = _request_names(node)
+        names = _request_names(node, self.names)
         if not self.replay:
-            self.out["calls"].append([key, self.qual, label, node.lineno, sorted(_names(node))])
+            self.out["calls"].append([key, self.qual, label, node.lineno,
+                                      sorted(_names(node, self.names))])
         if names:
             self.args[key] = names
         kind = _kind(func, label)
@@ -351,7 +354,7 @@ class _Body:
             kind = "log"
         if kind == "log" and not self.replay:
             fields = _fields(node)
-            self.out["logs"].append([node.lineno, self.qual, sorted(_names(node)),
+            self.out["logs"].append([node.lineno, self.qual, sorted(_names(node, self.names)),
                                      any(_ID.search(f) for f in fields)])
         if kind is not None:
             self.sink(args, kind, node.lineno, label)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import ast
 import re
-from typing import Any
 
 from readiness.llmcalls.syntax import dotted, final_name, reraises
 
@@ -97,7 +96,7 @@ def _limiter(node: ast.FunctionDef | ast.AsyncFunctionDef) -> str | None:
     time.monotonic()``, ``window.append(now)``) and either sleeps for a time computed from
     the clock (a minimum interval) or, comparing a clock-derived value, refuses (raises or
     returns False): a window of calls. Nested functions are not part of it."""
-    nodes = list(_own_nodes(node))
+    nodes = _own_nodes(node)
     if not any(isinstance(n, ast.Call) and final_name(n.func) in _CLOCKS for n in nodes):
         return None  # no clock read here: most functions stop at this
     clocked: set[str] = set()
@@ -147,13 +146,18 @@ def _base(node: ast.AST) -> str:
     return dotted(node) if isinstance(node, (ast.Attribute, ast.Name)) else ""
 
 
-def _own_nodes(node: ast.AST) -> Any:
-    """The nodes of a function's body, not those of functions or classes inside it."""
-    for child in ast.iter_child_nodes(node):
-        if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
-            continue
-        yield child
-        yield from _own_nodes(child)
+def _own_nodes(node: ast.AST) -> list[ast.AST]:
+    """The nodes of a function's body, not those of functions or classes inside it (in no
+    particular order; iterative, so that deep nesting costs no more than shallow)."""
+    found: list[ast.AST] = []
+    todo = [node]
+    while todo:
+        for child in ast.iter_child_nodes(todo.pop()):
+            if not isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef,
+                                      ast.Lambda)):
+                found.append(child)
+                todo.append(child)
+    return found
 
 
 def _appends(node: ast.expr) -> bool:
@@ -166,42 +170,61 @@ def _appends(node: ast.expr) -> bool:
                and m.value.startswith("a") for m in modes)
 
 
-def _names(node: ast.AST) -> set[str]:
-    """Every plain name an expression reads (``self.x`` as ``self.x``)."""
-    found = set()
-    callees = {id(c.func) for c in ast.walk(node) if isinstance(c, ast.Call)}
-    for child in ast.walk(node):
-        if id(child) in callees and isinstance(child, ast.Name):
-            continue
-        if isinstance(child, ast.Name) and child.id not in ("self", "cls"):
-            found.add(child.id)
-        elif (isinstance(child, ast.Attribute) and isinstance(child.value, ast.Name)
-              and child.value.id in ("self", "cls")):
-            found.add(f"self.{child.attr}")
+Names = dict[int, frozenset[str]]  # the names read under each node of one tree, by id
+_SELF = ("self", "cls")
+_NO_NAMES: frozenset[str] = frozenset()
+
+
+def _names(node: ast.AST, memo: Names | None = None) -> frozenset[str]:
+    """Every plain name an expression reads (``self.x`` as ``self.x``; a called name is not
+    read). ``memo``, shared by the walk of one tree, keeps each node's names, so that a call
+    nested in others is not walked again for each call around it."""
+    return _names_in(node, {} if memo is None else memo)
+
+
+def _names_in(node: ast.AST, memo: Names) -> frozenset[str]:
+    found = memo.get(id(node))
+    if found is not None:
+        return found
+    if isinstance(node, ast.Name):
+        found = _NO_NAMES if node.id in _SELF else frozenset((node.id,))
+    elif (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name)
+          and node.value.id in _SELF):
+        found = frozenset((f"self.{node.attr}",))
+    else:
+        found = _NO_NAMES
+        callee = node.func if isinstance(node, ast.Call) and isinstance(
+            node.func, ast.Name) else None
+        for child in ast.iter_child_nodes(node):
+            if child is not callee:
+                more = _names_in(child, memo)
+                if more:
+                    found = found | more
+    memo[id(node)] = found
     return found
 
 
-def _content_names(value: ast.expr) -> set[str]:
+def _content_names(value: ast.expr, memo: Names | None = None) -> frozenset[str]:
     """The names a value is built from; of a dict of call options (``params = {"model":
     ..., "messages": ...}``), only those of the entries that carry content."""
     if isinstance(value, ast.Dict):
         found: set[str] = set()
         for key, item in zip(value.keys, value.values, strict=True):
             if not (isinstance(key, ast.Constant) and key.value in CONFIG_KEYWORDS):
-                found |= _names(item)
-        return found
-    return _names(value)
+                found |= _names(item, memo)
+        return frozenset(found)
+    return _names(value, memo)
 
 
-def _request_names(node: ast.Call) -> set[str]:
+def _request_names(node: ast.Call, memo: Names | None = None) -> set[str]:
     """The names a call's request is made of: its positional arguments and the keywords
     that carry content (not ``model=``, ``temperature=``, ``timeout=``)."""
     names: set[str] = set()
     for arg in node.args:
-        names |= _names(arg)
+        names |= _names(arg, memo)
     for kw in node.keywords:
         if kw.arg is None or kw.arg not in CONFIG_KEYWORDS:
-            names |= _names(kw.value)
+            names |= _names(kw.value, memo)
     return names
 
 

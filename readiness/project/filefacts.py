@@ -14,8 +14,12 @@ since a coarse clock could give it the same mtime.
 
 The store is one ``marshal`` file per scanned root in the cache directory (marshal reads and
 writes plain values fast and never runs code), written once per run, atomically, only when
-something new was learnt. A missing, unreadable or corrupt store is an empty one; a full disk
-means no store, never a failed run.
+something new was learnt. Each answer is kept as its own marshal bytes, in memory as on disk,
+and decoded when asked for: loading the store builds one bytes object per answer instead of
+every answer's values (most of which a run never asks for), and the answers of a cold run
+cost their encoded size until they are saved, not a few hundred bytes per value.
+An answer that is not a plain value is returned but not kept. A missing, unreadable or
+corrupt store is an empty one; a full disk means no store, never a failed run.
 """
 
 from __future__ import annotations
@@ -35,7 +39,7 @@ from typing import Any, NamedTuple
 
 from readiness import __version__
 
-FORMAT = 1
+FORMAT = 2
 RACY_NS = 2_000_000_000
 
 
@@ -67,7 +71,7 @@ class FactStore:
         self._lock = threading.Lock()
         # path -> (signature, content key); signatures loaded from disk stay plain tuples
         self._known: dict[str, tuple[tuple[int, int, int, int], str]] = {}
-        self._facts: dict[str, dict[str, Any]] = {}  # content key -> {query: answer}
+        self._facts: dict[str, dict[str, bytes]] = {}  # content key -> {query: marshal}
         self._written_ns = 0
         self._paths: dict[str, tuple[Signature, str]] = {}  # learnt this run
         self._dirty = False
@@ -114,19 +118,29 @@ class FactStore:
                     self._dirty = True
 
     @property
-    def stored(self) -> dict[str, dict[str, Any]]:
-        """Answers by content key, then query (read-only: ``put`` adds to it)."""
+    def stored(self) -> dict[str, dict[str, bytes]]:
+        """Encoded answers by content key, then query (read-only: ``put`` adds to it;
+        ``decode`` gives an answer back)."""
         return self._facts
 
     def get(self, key: str, query: str) -> tuple[bool, Any]:
         answers = self._facts.get(key)
         if not isinstance(answers, dict) or query not in answers:
             return False, None
-        return True, answers[query]
+        try:
+            return True, decode(answers[query])
+        except (EOFError, ValueError, TypeError):  # a corrupt entry: computed again
+            return False, None
 
     def put(self, key: str, query: str, answer: Any) -> None:
+        """Keep ``answer`` (not kept if it is not a plain value)."""
+        encoded = encode(answer)
+        if encoded is not None:
+            self.put_encoded(key, query, encoded)
+
+    def put_encoded(self, key: str, query: str, encoded: bytes) -> None:
         with self._lock:
-            self._facts.setdefault(key, {})[query] = answer
+            self._facts.setdefault(key, {})[query] = encoded
             self._dirty = True
 
     def save(self, paths: frozenset[str]) -> None:
@@ -141,12 +155,7 @@ class FactStore:
             keys = {key for _, key in known.values()}
             facts = {key: answers for key, answers in self._facts.items() if key in keys}
             plain = {rel: (tuple(sig), key) for rel, (sig, key) in known.items()}
-            try:
-                payload = marshal.dumps((FORMAT, time.time_ns(), plain, facts))
-            except ValueError:  # an answer that is not a plain value (a bug): keep the rest
-                facts = {key: {query: answer for query, answer in answers.items()
-                               if _storable(answer)} for key, answers in facts.items()}
-                payload = marshal.dumps((FORMAT, time.time_ns(), plain, facts))
+            payload = marshal.dumps((FORMAT, time.time_ns(), plain, facts))
         write_atomic(self.path, payload)
 
 
@@ -163,12 +172,15 @@ def _without_gc(load: Callable[[bytes], Any], payload: bytes) -> Any:
             gc.enable()
 
 
-def _storable(answer: Any) -> bool:
+def encode(answer: Any) -> bytes | None:
+    """An answer as kept: its marshal bytes; None for one that is not a plain value."""
     try:
-        marshal.dumps(answer)
+        return marshal.dumps(answer)
     except ValueError:
-        return False
-    return True
+        return None
+
+
+decode = marshal.loads  # an answer kept by ``encode``
 
 
 def write_atomic(path: Path, payload: bytes) -> None:

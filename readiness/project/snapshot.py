@@ -25,7 +25,7 @@ from readiness.git.info import GitFacts, open_repository
 from readiness.inputs import is_within
 from readiness.project import workers as workers_
 from readiness.project.cache import content_key
-from readiness.project.filefacts import FactStore, Signature, store_path
+from readiness.project.filefacts import FactStore, Signature, decode, store_path
 from readiness.project.globs import glob_match
 from readiness.project.sourcetext import is_translation, split_lines
 from readiness.project.walk import excluded, walk
@@ -160,9 +160,12 @@ class Project:
                     continue
                 answers = stored.get(key)
                 if answers is not None and query in answers:
-                    out[rel] = answers[query]
-                else:
-                    missing.append(rel)
+                    try:
+                        out[rel] = decode(answers[query])
+                        continue
+                    except (EOFError, ValueError, TypeError):  # corrupt: computed again
+                        pass
+                missing.append(rel)
         self._asked.add(query)
         if not missing:
             return out
@@ -197,11 +200,14 @@ class Project:
                 for rel, key in answered.keys.items():  # read by the worker the first time
                     if key is None or key != self.content_key(rel):
                         self._worker_differs.add(rel)  # changed in between, or no text there
-                for rel, answer in zip(group, answered.answers, strict=True):
+                for at, (rel, answer) in enumerate(zip(group, answered.answers, strict=True)):
                     key = self.content_key(rel)
                     if rel not in self._worker_differs and key is not None:
-                        out[rel] = answer
-                        self._store.put(key, query, answer)
+                        if at in answered.raw:  # not a plain value: used, not kept
+                            out[rel] = answer
+                        else:
+                            out[rel] = decode(answer)
+                            self._store.put_encoded(key, query, answer)
             for rel in group:
                 if rel not in out:
                     self._compute(rel, query, compute, out)

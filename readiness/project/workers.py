@@ -55,11 +55,15 @@ def part(rel: str, parts: int) -> int:
 
 
 class Answers(NamedTuple):
-    """A worker's answers to one query, in the order of the paths asked about, and the
-    content keys of the files it read for the first time (``None``: it has no text)."""
+    """A worker's answers to one query, in the order of the paths asked about, each encoded
+    as the fact store keeps it (``filefacts.encode``) except those at the positions in
+    ``raw`` (not plain values), and the content keys of the files it read for the first
+    time (``None``: it has no text). Encoded answers cross the process boundary as one
+    bytes object each, not as thousands of small values to pickle and rebuild."""
 
     answers: list[Any]
     keys: dict[str, str | None]
+    raw: frozenset[int] = frozenset()
 
 
 class Workers:
@@ -180,16 +184,25 @@ def _start_up() -> None:
 
 
 def _answer(payload: bytes, files: list[str]) -> Answers:
+    from readiness.project.filefacts import encode
     from readiness.project.snapshot import read_text  # the same reading rules as the scan's
 
     compute = pickle.loads(payload)  # noqa: S301 - our own process pickled it
     answers: list[Any] = []
     keys: dict[str, str | None] = {}
-    for rel in files:
+    raw: set[int] = set()
+    for at, rel in enumerate(files):
         text = _TEXTS.get(rel)
         if rel not in _TEXTS:
             text, _problem = read_text(_ROOT[0] / rel)
             _TEXTS[rel] = text
             keys[rel] = content_key(text) if text is not None else None
-        answers.append(NO_TEXT if text is None else compute(text))
-    return Answers(answers, keys)
+        if text is None:
+            answers.append(NO_TEXT)
+            continue
+        answer = compute(text)
+        encoded = encode(answer)
+        if encoded is None:
+            raw.add(at)
+        answers.append(answer if encoded is None else encoded)
+    return Answers(answers, keys, frozenset(raw))
