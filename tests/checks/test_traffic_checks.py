@@ -407,6 +407,92 @@ def reply(text):
     assert run(graceful_degradation, root).status is Status.FAIL
 
 
+KEY_CHECK = '''\
+"""API key validation for the setup wizard."""
+
+from enum import Enum
+
+import requests
+
+
+class KeyStatus(str, Enum):
+    VALID = "valid"
+    INVALID = "invalid"
+    UNREACHABLE = "unreachable"
+
+
+def check_key(api_key: str, provider: str, timeout: int = 10) -> tuple[KeyStatus, str]:
+    try:
+        if provider == "anthropic":
+            ok, message = _check_anthropic(api_key, timeout)
+        else:
+            return KeyStatus.VALID, ""
+        return (KeyStatus.VALID if ok else KeyStatus.INVALID), message
+    except requests.exceptions.Timeout:
+        return KeyStatus.UNREACHABLE, "Request timed out."
+    except requests.exceptions.ConnectionError:
+        return KeyStatus.UNREACHABLE, "Could not connect."
+
+
+def _check_anthropic(api_key: str, timeout: int) -> tuple[bool, str]:
+    # an empty conversation: rejected as a bad request, but only after the key is checked
+    response = requests.post(
+        "https://api.anthropic.com/v1/messages",
+        headers={"x-api-key": api_key, "anthropic-version": "2023-06-01"},
+        json={"model": "claude-haiku-4-5", "max_tokens": 1, "messages": []},
+        timeout=timeout,
+    )
+    if response.status_code in (200, 400):
+        return True, ""
+    return False, f"API returned status {response.status_code}"
+'''
+
+
+def test_a_key_probe_that_reports_unreachable_is_not_a_fallback(make_project: MakeProject
+                                                                ) -> None:
+    """gptme's shape: the API-key check posts an empty conversation to the messages
+    endpoint and reports UNREACHABLE when it fails; that is a report about the key, not
+    another way of answering. The chat call itself has no fallback."""
+    root = make_project({"app/keys.py": KEY_CHECK, "app/chat.py": '''\
+from anthropic import Anthropic
+
+client = Anthropic(timeout=30)
+
+
+def reply(history):
+    message = client.messages.create(model="claude-sonnet-4-5", max_tokens=1024,
+                                     messages=history)
+    return message.content[0].text
+'''})
+    finding = run(graceful_degradation, root)
+    assert finding.status is Status.FAIL
+    assert where(finding) == []
+
+
+def test_a_real_message_guarded_like_the_key_probe_is_a_fallback(make_project: MakeProject
+                                                                 ) -> None:
+    """The same handler shape around a request that carries the conversation answers
+    another way (a canned reply) and passes."""
+    root = make_project({"app/chat.py": '''\
+import anthropic
+
+client = anthropic.Anthropic(timeout=30)
+CANNED = "The assistant is unavailable right now; a person will reply shortly."
+
+
+def reply(history: list) -> str:
+    try:
+        message = client.messages.create(model="claude-sonnet-4-5", max_tokens=1024,
+                                         messages=history)
+        return message.content[0].text
+    except (anthropic.APIConnectionError, anthropic.APITimeoutError):
+        return CANNED
+'''})
+    finding = run(graceful_degradation, root)
+    assert finding.status is Status.PASS
+    assert where(finding) == ["app/chat.py:12"]
+
+
 # ---- rate-limiting ------------------------------------------------------------------------
 
 LIMITER = '''\
