@@ -11,7 +11,7 @@ from readiness.checks.infrastructure.spend import budget_limits
 from readiness.checks.quality.feedback import feedback_loop
 
 from readiness.config import load_config
-from readiness.model import Finding, Status
+from readiness.model import Credit, Finding, Status
 from readiness.project import Project
 from tests.conftest import MakeProject
 
@@ -814,3 +814,167 @@ def feedback(comment: str):
     finding = run(feedback_loop, root)
     assert finding.status is Status.NOT_APPLICABLE
     assert finding.message.startswith("no LLM usage found")
+
+
+# ---- feedback-loop: connectors to a tracing platform declared in config -------------------
+
+CHAT_BACKEND = '''\
+from openai import OpenAI
+
+client = OpenAI(timeout=30)
+
+
+def answer(history):
+    r = client.chat.completions.create(model="gpt-4o", messages=history)
+    return r.choices[0].message.content
+'''
+
+
+def test_a_chat_front_end_forwarding_ratings_to_langfuse_passes_as_documented(
+        make_project: MakeProject) -> None:
+    """A compose file runs the chat UI with its feedback integration switched on; no code
+    here shows the thumbs, so the declaration counts for half credit."""
+    root = make_project({"app/llm.py": CHAT_BACKEND, "deploy/docker-compose.yml": '''\
+services:
+  chat-ui:
+    image: ghcr.io/example/chat-ui:1.4
+    environment:
+      - LANGFUSE_HOST=https://cloud.langfuse.com
+      - LANGFUSE_PUBLIC_KEY=${LANGFUSE_PUBLIC_KEY}
+      - LANGFUSE_FEEDBACK_ENABLED=true
+  api:
+    build: .
+'''})
+    finding = run(feedback_loop, root)
+    assert finding.status is Status.PASS
+    assert finding.credit is Credit.DOCUMENTED
+    assert where(finding) == ["deploy/docker-compose.yml:7"]
+    assert "Langfuse's feedback API as declared at deploy/docker-compose.yml:7" in \
+        finding.message
+
+
+def test_a_feedback_section_whose_provider_is_the_platform_completes_a_capture(
+        make_project: MakeProject) -> None:
+    """The endpoint takes the flag; the settings hand it to LangSmith, which stores it."""
+    root = make_project({
+        "app/llm.py": CHAT_BACKEND,
+        "app/api.py": '''\
+from fastapi import FastAPI
+
+from app.feedback import forward
+
+app = FastAPI()
+
+
+@app.post("/api/feedback")
+def feedback(run_id: str, score: int, comment: str = ""):
+    forward(run_id, score, comment)
+    return {"ok": True}
+''',
+        "app/feedback.py": '''\
+import httpx
+
+from app.settings import settings
+
+
+def forward(run_id, score, comment):
+    httpx.post(settings.feedback.url, json={"run_id": run_id, "score": score,
+                                            "comment": comment})
+''',
+        "config/settings.yaml": '''\
+model: gpt-4o
+feedback:
+  enabled: true
+  provider: langsmith
+  url: https://api.smith.langchain.com/feedback
+'''})
+    finding = run(feedback_loop, root)
+    assert finding.status is Status.PASS
+    assert finding.credit is Credit.ENFORCED
+    assert where(finding) == ["app/api.py:8", "config/settings.yaml:4"]
+    assert finding.message.startswith("feedback is captured at app/api.py:8 (feedback "
+                                      "endpoint) and forwarded to LangSmith's feedback API")
+
+
+def test_a_platform_feedback_endpoint_as_a_value_is_a_connector(make_project: MakeProject
+                                                                 ) -> None:
+    root = make_project({"app/llm.py": CHAT_BACKEND, "gateway/integrations.toml": '''\
+[tracing]
+exporter = "otlp"
+
+[rating_webhook]
+target = "http://phoenix.internal:6006/v1/span_annotations"
+'''})
+    finding = run(feedback_loop, root)
+    assert finding.status is Status.PASS
+    assert where(finding) == ["gateway/integrations.toml:5"]
+    assert "Phoenix's feedback API" in finding.message
+
+
+def test_tracing_settings_alone_are_not_a_feedback_connector(make_project: MakeProject
+                                                             ) -> None:
+    root = make_project({
+        "app/llm.py": CHAT_BACKEND,
+        "docker-compose.yml": '''\
+services:
+  api:
+    build: .
+    environment:
+      LANGFUSE_HOST: https://cloud.langfuse.com
+      LANGFUSE_PUBLIC_KEY: ${LANGFUSE_PUBLIC_KEY}
+      LANGCHAIN_TRACING_V2: "true"
+      LANGCHAIN_ENDPOINT: https://api.smith.langchain.com
+''',
+        "litellm/config.yaml": '''\
+model_list:
+  - model_name: gpt-4o
+    litellm_params:
+      model: openai/gpt-4o
+litellm_settings:
+  success_callback: ["langfuse"]
+  failure_callback: ["langfuse"]
+'''})
+    finding = run(feedback_loop, root)
+    assert finding.status is Status.FAIL
+    assert where(finding) == []
+
+
+def test_ui_text_docs_and_a_switched_off_section_are_not_connectors(make_project: MakeProject
+                                                                    ) -> None:
+    root = make_project({
+        "app/llm.py": CHAT_BACKEND,
+        "web/src/copy.json": '''\
+{"feedback": {"title": "Rate this answer",
+              "langfuse": "Langfuse",
+              "sent": "Your rating was sent to https://cloud.langfuse.com"}}
+''',
+        "docs/feedback.md": '''\
+# Feedback
+
+Set `feedback.provider: langfuse` and the front end posts ratings to
+`https://cloud.langfuse.com/api/public/scores`.
+''',
+        "config/settings.yaml": '''\
+feedback:
+  enabled: false
+  provider: langfuse
+'''})
+    finding = run(feedback_loop, root)
+    assert finding.status is Status.FAIL
+    assert where(finding) == []
+
+
+def test_the_tools_own_report_is_not_a_feedback_connector(make_project: MakeProject) -> None:
+    from click.testing import CliRunner
+
+    from readiness.cli import main
+
+    settings = "feedback:\n  provider: langfuse\n"
+    root = make_project({"app/llm.py": CHAT_BACKEND, "config/settings.yaml": settings})
+    result = CliRunner().invoke(main, ["check", str(root), "-f", "json", "-o",
+                                       str(root / "readiness-report.json"), "--fail-on",
+                                       "never", "--no-cache"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert "config/settings.yaml:2" in (root / "readiness-report.json").read_text()
+    (root / "config/settings.yaml").unlink()
+    assert run(feedback_loop, root).status is Status.FAIL
