@@ -26,6 +26,7 @@ from readiness.project.snapshot import Project
 from .feedbackcapture import feedback_captures
 from .feedbackconnector import Connector, feedback_connectors
 from .feedbackstore import named_stores, storage_for
+from .feedbacksync import Sync, synced_flags
 
 _CAPTURE_LABEL = {"endpoint": "feedback endpoint", "django": "feedback URL route",
                   "slack": "Slack reaction handler", "streamlit": "Streamlit feedback widget",
@@ -61,7 +62,11 @@ def feedback_loop(project: Project, config: Config) -> Finding:
     `feedback.provider: langfuse` section, `LANGFUSE_FEEDBACK_ENABLED: true`): with a capture
     in the code that is a stored loop; declared alone it passes for half credit (documented),
     because no code shows the control. Tracing settings alone (`LANGFUSE_HOST`,
-    `LANGCHAIN_TRACING_V2`, a `langfuse` callback) are not feedback. Comments, tests and
+    `LANGCHAIN_TRACING_V2`, a `langfuse` callback) are not feedback. Or flags set in the
+    system of record the model writes to, synced back: a generation result is written by a
+    method call on an object (`zendesk.tickets.update(id, comment=draft)`), and a call on the
+    same object, or one built by the same constructor, has its result stored in the feedback
+    table (`session.add(AiFeedback(...))`, an `INSERT INTO ai_feedback`). Comments, tests and
     functions merely named after feedback do not count. `evidence.feedback-loop` in
     readiness.yaml is used when the code shows no stored loop.
 
@@ -83,6 +88,9 @@ def feedback_loop(project: Project, config: Config) -> Finding:
         stores = storage_for(project, capture)
         if stores:
             return _loop(capture.hit, stores)
+    synced = synced_flags(project)
+    if synced:
+        return _synced(synced[0])
     connectors = feedback_connectors(project)
     if connectors:
         return _forwarded(captures[0].hit if captures else None, connectors[0])
@@ -98,6 +106,16 @@ def feedback_loop(project: Project, config: Config) -> Finding:
     return signals.code_or_config(project, config, "feedback-loop", None, failed(
         f"{lead}users cannot flag a wrong answer: no feedback endpoint, thumbs up/down "
         "control, Slack reaction handler or LangSmith/Langfuse feedback call found", *stored))
+
+
+def _synced(sync: Sync) -> Finding:
+    """People flag the AI's output where it is written, and a job stores the flags."""
+    w, r, st = sync.written, sync.read, sync.stored
+    return passed(f"the model's output is written to a system of record at {w.path}:{w.line} "
+                  f"({w.text}); records are read back from it at {r.path}:{r.line} ({r.text}) "
+                  f"and stored in the feedback store at {st.path}:{st.line}",
+                  w.evidence("model output written"), r.evidence("read back"),
+                  st.evidence("stored as feedback"))
 
 
 def _forwarded(hit: Hit | None, connector: Connector) -> Finding:

@@ -978,3 +978,175 @@ def test_the_tools_own_report_is_not_a_feedback_connector(make_project: MakeProj
     assert "config/settings.yaml:2" in (root / "readiness-report.json").read_text()
     (root / "config/settings.yaml").unlink()
     assert run(feedback_loop, root).status is Status.FAIL
+
+
+# ---- feedback-loop: flags set in the system of record, synced to a feedback table ---------
+
+SUPPORT_CLIENTS = '''\
+import os
+
+from zenpy import Zenpy
+
+zendesk = Zenpy(subdomain="acme", email=os.environ["ZENDESK_EMAIL"],
+                token=os.environ["ZENDESK_TOKEN"])
+'''
+
+DRAFTER = '''\
+from openai import OpenAI
+from zenpy.lib.api_objects import Comment
+
+from support.clients import zendesk
+
+client = OpenAI(timeout=30)
+
+
+def draft_reply(ticket):
+    r = client.chat.completions.create(model="gpt-4o", messages=[
+        {"role": "system", "content": "Draft a reply to this support ticket."},
+        {"role": "user", "content": ticket.description}])
+    draft = r.choices[0].message.content
+    ticket.comment = Comment(body=draft, public=False)
+    zendesk.tickets.update(ticket)
+    return draft
+'''
+
+MODELS = '''\
+from sqlalchemy import Column, Integer, String
+from sqlalchemy.orm import declarative_base
+
+Base = declarative_base()
+
+
+class AiFeedback(Base):
+    __tablename__ = "ai_feedback"
+    id = Column(Integer, primary_key=True)
+    ticket_id = Column(Integer)
+    reason = Column(String)
+
+
+class TicketStat(Base):
+    __tablename__ = "ticket_stats"
+    id = Column(Integer, primary_key=True)
+    ticket_id = Column(Integer)
+    status = Column(String)
+'''
+
+
+def test_flags_read_back_from_the_system_the_ai_writes_to_are_a_stored_loop(
+        make_project: MakeProject) -> None:
+    """Agents tick a "bad AI draft" field in Zendesk; a nightly job reads those tickets
+    from the same client and stores them as feedback."""
+    root = make_project({
+        "support/clients.py": SUPPORT_CLIENTS, "support/drafter.py": DRAFTER,
+        "support/models.py": MODELS,
+        "support/jobs/sync_flags.py": '''\
+from support.clients import zendesk
+from support.db import Session
+from support.models import AiFeedback
+
+BAD_DRAFT_FIELD = 360012345678
+
+
+def sync_flagged_drafts():
+    session = Session()
+    for ticket in zendesk.search(type="ticket", custom_field=BAD_DRAFT_FIELD, updated=">24h"):
+        session.add(AiFeedback(ticket_id=ticket.id, reason=ticket.subject))
+    session.commit()
+'''})
+    finding = run(feedback_loop, root)
+    assert finding.status is Status.PASS
+    assert where(finding) == ["support/drafter.py:15", "support/jobs/sync_flags.py:10",
+                              "support/jobs/sync_flags.py:11"]
+
+
+def test_a_crm_client_built_the_same_way_and_an_insert_into_the_feedback_table_pass(
+        make_project: MakeProject) -> None:
+    root = make_project({
+        "crm/writer.py": '''\
+from anthropic import Anthropic
+
+from crm.hubspot import HubSpotClient
+
+llm = Anthropic(timeout=30)
+crm = HubSpotClient()
+
+
+def enrich(record_id, notes):
+    message = llm.messages.create(model="claude-sonnet-4-5", max_tokens=400,
+                                  messages=[{"role": "user", "content": notes}])
+    crm.update_record(record_id, {"ai_summary": message.content[0].text})
+''',
+        "crm/hubspot.py": '''\
+import requests
+
+
+class HubSpotClient:
+    def __init__(self):
+        self.http = requests.Session()
+
+    def update_record(self, record_id, fields):
+        self.http.patch(f"https://api.hubapi.com/crm/v3/objects/deals/{record_id}",
+                        json={"properties": fields})
+
+    def flagged(self):
+        return self.http.get("https://api.hubapi.com/crm/v3/objects/deals").json()["results"]
+''',
+        "crm/nightly.py": '''\
+import sqlite3
+
+from crm.hubspot import HubSpotClient
+
+crm = HubSpotClient()
+
+
+def pull_flags(db: sqlite3.Connection):
+    for deal in crm.flagged():
+        db.execute("INSERT INTO ai_feedback (record_id, verdict) VALUES (?, ?)",
+                   (deal["id"], deal["properties"]["ai_summary_wrong"]))
+    db.commit()
+'''})
+    finding = run(feedback_loop, root)
+    assert finding.status is Status.PASS
+    assert where(finding) == ["crm/writer.py:12", "crm/nightly.py:9", "crm/nightly.py:10"]
+
+
+def test_a_sync_of_tickets_to_an_analytics_table_is_not_feedback(make_project: MakeProject
+                                                                 ) -> None:
+    root = make_project({
+        "support/clients.py": SUPPORT_CLIENTS, "support/drafter.py": DRAFTER,
+        "support/models.py": MODELS,
+        "support/jobs/stats.py": '''\
+from support.clients import zendesk
+from support.db import Session
+from support.models import TicketStat
+
+
+def copy_ticket_stats():
+    session = Session()
+    for ticket in zendesk.search(type="ticket", updated=">24h"):
+        session.add(TicketStat(ticket_id=ticket.id, status=ticket.status))
+    session.commit()
+'''})
+    finding = run(feedback_loop, root)
+    assert finding.status is Status.FAIL
+    assert finding.message.startswith("a feedback store exists (support/models.py:7) but "
+                                      "users cannot flag")
+
+
+def test_ai_output_written_to_the_system_and_nothing_read_back_is_not_feedback(
+        make_project: MakeProject) -> None:
+    root = make_project({
+        "support/clients.py": SUPPORT_CLIENTS, "support/drafter.py": DRAFTER,
+        "support/models.py": MODELS,
+        "support/audit.py": '''\
+from support.db import Session
+from support.models import AiFeedback
+
+
+def record(ticket_id, reason):
+    session = Session()
+    session.add(AiFeedback(ticket_id=ticket_id, reason=reason))
+    session.commit()
+'''})
+    finding = run(feedback_loop, root)
+    assert finding.status is Status.FAIL
