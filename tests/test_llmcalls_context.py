@@ -397,6 +397,34 @@ def test_lazy_import_wrappers_http_routes_and_http_clients(make_project: MakePro
     assert index.constructions == ()  # an HTTP client is not a model object
 
 
+def test_a_request_with_an_empty_conversation_is_a_probe(make_project: MakeProject) -> None:
+    """A key check that posts no messages (gptme's ``validate.py``) answers nothing: it is
+    inventoried as ``other``, never judged as generation; a real message is generation."""
+    root = make_project({"app/keys.py": """\
+import requests
+from anthropic import Anthropic
+
+client = Anthropic(timeout=10)
+
+
+def key_works(api_key):
+    body = {"model": "claude-haiku-4-5", "max_tokens": 1, "messages": []}
+    return requests.post("https://api.anthropic.com/v1/messages", json=body,
+                         headers={"x-api-key": api_key}, timeout=10).status_code != 401
+
+
+def ping():
+    return client.messages.create(model="claude-haiku-4-5", max_tokens=1, messages=[])
+
+
+def answer(history):
+    return client.messages.create(model="claude-haiku-4-5", max_tokens=500, messages=history)
+"""})
+    index = scan(root)
+    assert [(c.line, c.purpose) for c in index.calls] == [
+        (9, "other"), (14, "other"), (18, "generation")]
+
+
 DATA_OR_TEXT = """\
 import json
 from openai import OpenAI

@@ -24,7 +24,9 @@ from readiness.project.signals import Hit
 from readiness.project.snapshot import Project
 
 from .feedbackcapture import feedback_captures
+from .feedbackconnector import Connector, feedback_connectors
 from .feedbackstore import named_stores, storage_for
+from .feedbacksync import Sync, synced_flags
 
 _CAPTURE_LABEL = {"endpoint": "feedback endpoint", "django": "feedback URL route",
                   "slack": "Slack reaction handler", "streamlit": "Streamlit feedback widget",
@@ -54,9 +56,19 @@ def feedback_loop(project: Project, config: Config) -> Finding:
     `create_feedback`, Langfuse `score`. And that the flag is stored: the handler writes to
     a database (a `Feedback`/`Flag`/`Rating` ORM model, an `INSERT INTO feedback`, a Prisma
     or Mongo write), a queue, a bucket or a file, directly or through a function it calls;
-    LangSmith, Langfuse and Braintrust store it themselves. Comments, tests and functions
-    merely named after feedback do not count. `evidence.feedback-loop` in readiness.yaml is
-    used when the code shows no stored loop.
+    LangSmith, Langfuse and Braintrust store it themselves. Or a connector declared in
+    config that forwards users' feedback to a tracing platform's feedback API (a Langfuse
+    `/api/public/scores` or Phoenix `/v1/span_annotations` endpoint as a value, a
+    `feedback.provider: langfuse` section, `LANGFUSE_FEEDBACK_ENABLED: true`): with a capture
+    in the code that is a stored loop; declared alone it passes for half credit (documented),
+    because no code shows the control. Tracing settings alone (`LANGFUSE_HOST`,
+    `LANGCHAIN_TRACING_V2`, a `langfuse` callback) are not feedback. Or flags set in the
+    system of record the model writes to, synced back: a generation result is written by a
+    method call on an object (`zendesk.tickets.update(id, comment=draft)`), and a call on the
+    same object, or one built by the same constructor, has its result stored in the feedback
+    table (`session.add(AiFeedback(...))`, an `INSERT INTO ai_feedback`). Comments, tests and
+    functions merely named after feedback do not count. `evidence.feedback-loop` in
+    readiness.yaml is used when the code shows no stored loop.
 
     Why it matters:
     Production inputs are messier than the pilot's. Users see the wrong answers first; if
@@ -76,6 +88,12 @@ def feedback_loop(project: Project, config: Config) -> Finding:
         stores = storage_for(project, capture)
         if stores:
             return _loop(capture.hit, stores)
+    synced = synced_flags(project)
+    if synced:
+        return _synced(synced[0])
+    connectors = feedback_connectors(project)
+    if connectors:
+        return _forwarded(captures[0].hit if captures else None, connectors[0])
     if captures:
         hit = captures[0].hit
         label = _CAPTURE_LABEL[hit.kind]
@@ -88,6 +106,33 @@ def feedback_loop(project: Project, config: Config) -> Finding:
     return signals.code_or_config(project, config, "feedback-loop", None, failed(
         f"{lead}users cannot flag a wrong answer: no feedback endpoint, thumbs up/down "
         "control, Slack reaction handler or LangSmith/Langfuse feedback call found", *stored))
+
+
+def _synced(sync: Sync) -> Finding:
+    """People flag the AI's output where it is written, and a job stores the flags."""
+    w, r, st = sync.written, sync.read, sync.stored
+    return passed(f"the model's output is written to a system of record at {w.path}:{w.line} "
+                  f"({w.text}); records are read back from it at {r.path}:{r.line} ({r.text}) "
+                  f"and stored in the feedback store at {st.path}:{st.line}",
+                  w.evidence("model output written"), r.evidence("read back"),
+                  st.evidence("stored as feedback"))
+
+
+def _forwarded(hit: Hit | None, connector: Connector) -> Finding:
+    """Feedback sent to a tracing platform by a connector declared in config: the platform
+    stores each flag. With a capture in the code the loop is seen whole; declared alone it
+    is taken at its word (the chat front end or gateway it configures shows the control),
+    for half credit, as a config entry is."""
+    declared = (f"forwarded to {connector.platform}'s feedback API as declared at "
+                f"{connector.path}:{connector.line} ({connector.key})")
+    if hit is not None:
+        label = _CAPTURE_LABEL[hit.kind]
+        return passed(f"feedback is captured at {hit.path}:{hit.line} ({label}) and "
+                      f"{declared}", hit.evidence(label), connector.evidence())
+    return passed(f"feedback is {declared}, where the platform stores it; no code here "
+                  "shows where users flag an answer, so the connector's declaration is "
+                  "taken as the loop (documented, half credit)", connector.evidence(),
+                  credit=Credit.DOCUMENTED)
 
 
 def _loop(hit: Hit, stores: Sequence[Hit]) -> Finding:

@@ -59,7 +59,7 @@ def feedback_captures(project: Project) -> list[Capture]:
 
 def _find_captures(project: Project) -> list[Capture]:
     found = gated_search(project, _CAPTURE, _CAPTURE_WORDS)
-    gradio = _mentioning(project, [h.path for h in found if h.kind == "gradio"], "gradio")
+    gradio = mentioning(project, [h.path for h in found if h.kind == "gradio"], "gradio")
     hits = [h for h in found if h.kind != "gradio" or h.path in gradio]  # not SQL .like()
     hits += [h._replace(kind="langfuse") for h in gated_search(project, _LANGFUSE, ("langfuse",))]
     hits += [h._replace(kind="ui") for h in gated_search(project, _UI, _UI_WORDS)]
@@ -76,7 +76,7 @@ _UI_WORDS = ("thumb", "aria-label", "feedback", "onrat", "handlerat", "onvote", 
              "onflag", "handleflag")
 
 
-def _mentioning(project: Project, paths: Sequence[str], word: str) -> set[str]:
+def mentioning(project: Project, paths: Sequence[str], word: str) -> set[str]:
     """Those of ``paths`` whose text has ``word`` (case-insensitively)."""
     found = project.facts(sorted(set(paths)), query_name("feedback.mentions/1", word),
                           functools.partial(_mentions, word))

@@ -22,18 +22,18 @@ from .feedbackscan import Row, functions_of, gated_search
 _STORING = frozenset({"langsmith", "braintrust", "langfuse", "chainlit"})
 
 # Named for feedback: "feature_flags" and "FeatureFlag" are rollout switches, not flags on answers.
-_NAMED = (r"(?:\w*[Ff]eedback\w*|(?:[Aa]nswer|[Rr]esponse|[Mm]essage|[Cc]hat|[Uu]ser|[Oo]utput)?"
+NAMED = (r"(?:\w*[Ff]eedback\w*|(?:[Aa]nswer|[Rr]esponse|[Mm]essage|[Cc]hat|[Uu]ser|[Oo]utput)?"
           r"_?(?:[Ff]lag|[Rr]ating|[Vv]ote)s?)(?!\w)")
 _STORE = re.compile(
-    rf"""(?P<model>\bclass\s+{_NAMED}\s*\((?:[^)]*\b(?:Base|Model|DeclarativeBase|Document|"""
+    rf"""(?P<model>\bclass\s+{NAMED}\s*\((?:[^)]*\b(?:Base|Model|DeclarativeBase|Document|"""
     r"""table\s*=\s*True)\b)[^)]*\))|"""
-    rf"""(?P<table>__tablename__\s*=\s*["']{_NAMED}["']|\bTable\(\s*["']{_NAMED}["'])|"""
+    rf"""(?P<table>__tablename__\s*=\s*["']{NAMED}["']|\bTable\(\s*["']{NAMED}["'])|"""
     r"""(?P<sql>(?i:\b(?:insert\s+into|create\s+table(?:\s+if\s+not\s+exists)?)\s+["`]?"""
     r"""(?:\w+\.)?(?:\w*feedback\w*|(?:answer|response|message|chat|user|output)?_?"""
     r"""(?:flag|rating|vote)s?)\b))|"""
-    rf"""(?P<orm_write>\b(?:prisma|db|supabase|firestore)\w*\.{_NAMED}\.(?:create|upsert|"""
-    rf"""createMany|insert|insert_one|insertOne|add)\(|\b{_NAMED}\.objects\.create\(|"""
-    rf"""\.(?:collection|table|from_|from)\(\s*["']{_NAMED}["']\s*\)\s*\.(?:insert|add|"""
+    rf"""(?P<orm_write>\b(?:prisma|db|supabase|firestore)\w*\.{NAMED}\.(?:create|upsert|"""
+    rf"""createMany|insert|insert_one|insertOne|add)\(|\b{NAMED}\.objects\.create\(|"""
+    rf"""\.(?:collection|table|from_|from)\(\s*["']{NAMED}["']\s*\)\s*\.(?:insert|add|"""
     r"""upsert|set|insert_one|insertOne)\()""")
 _WRITE = re.compile(
     r"""\.(?:add|add_all|merge|insert|insert_one|insert_many|insertOne|insertMany|execute|"""
@@ -96,7 +96,7 @@ def _receiver(line: str, call: str) -> str:
     return match.group(1) if match else ""
 
 
-_PRISMA_MODEL = re.compile(rf"^model\s+{_NAMED}\s*\{{", re.MULTILINE)
+_PRISMA_MODEL = re.compile(rf"^model\s+{NAMED}\s*\{{", re.MULTILINE)
 
 
 def _prisma_models(project: Project) -> list[Hit]:
@@ -184,7 +184,7 @@ def storage_for(project: Project, capture: Capture) -> list[Hit]:
         w for w in local if _inside(w, hit.path, scope)][:1]
     words, names = _handler_words(project, hit, scope)
     for store in named:
-        entity = re.search(rf"\bclass\s+({_NAMED})", store.text)
+        entity = re.search(rf"\bclass\s+({NAMED})", store.text)
         # a whole word of the handler (the entity is one: \b{entity}\b)
         if store.kind == "model" and entity and entity.group(1) in words:
             found.append(store)

@@ -24,7 +24,7 @@ from typing import Any
 from readiness.llmcalls.classify import classify
 from readiness.llmcalls.context import command_modules, context_of
 from readiness.llmcalls.facts import CallFact, FileFacts, from_json, to_json
-from readiness.llmcalls.lookup import keyword
+from readiness.llmcalls.lookup import find_key, keyword
 from readiness.llmcalls.modules import ModuleMap, import_records
 from readiness.llmcalls.protect import Protections
 from readiness.llmcalls.records import CallSite, CallSiteIndex, Construction
@@ -38,12 +38,12 @@ from readiness.llmcalls.sdk import (
     purpose_of_model,
     url_host,
 )
-from readiness.llmcalls.values import Client, Ext, Klass, string_of
+from readiness.llmcalls.values import Client, Ext, Klass, Lit, Term, Value, string_of
 from readiness.llmcalls.walker import extract
 from readiness.project import Project
 
 # Bump when facts change shape or meaning: old cache entries are then never read.
-ANALYZER_VERSION = f"14-py{sys.version_info[0]}{sys.version_info[1]}"
+ANALYZER_VERSION = f"15-py{sys.version_info[0]}{sys.version_info[1]}"
 PARALLEL_THRESHOLD = 200  # below this many files to parse, a pool costs more than it saves
 MAX_ROUNDS = 4
 MAX_DEPENDENCY_DEPTH = 2
@@ -239,6 +239,8 @@ def _purpose(prog: Program, path: str, call: CallFact, api: str) -> str:
     purpose = purpose_of(api)
     if purpose != "generation":
         return purpose
+    if _probe(prog, path, call):
+        return "other"
     for name in ("model", "modelId", "model_id"):
         found = keyword(call.expr, name)
         if found:
@@ -246,6 +248,50 @@ def _purpose(prog: Program, path: str, call: CallFact, api: str) -> str:
             if model:
                 return purpose_of_model(model)
     return purpose
+
+
+# What a generation request asks about and how long an answer it allows, as keywords or as
+# fields of an HTTP body (``requests.post(url, json={...})``).
+_CONVERSATION = ("messages", "contents", "prompt", "input")
+_ANSWER_BUDGET = ("max_tokens", "max_output_tokens", "max_completion_tokens", "max_new_tokens",
+                  "maxTokens", "num_predict")
+_BODY = ("json", "body", "data")
+
+
+def _probe(prog: Program, path: str, call: CallFact) -> bool:
+    """Does the request ask nothing and allow no answer: an empty conversation
+    (``"messages": []``, ``prompt=""``) and at most one output token? Such a request only
+    probes whether a key works or the provider is up (gptme's API-key check), so it is not
+    a generation call."""
+    empty = budget = False
+    for value in _request_fields(prog, path, call, _CONVERSATION):
+        empty = empty or string_of(value) == "" or (
+            isinstance(value, Term) and value.expr[0] == "list" and not value.expr[1])
+    for value in _request_fields(prog, path, call, _ANSWER_BUDGET):
+        budget = budget or (isinstance(value, Lit) and type(value.value) is int
+                            and value.value <= 1)
+    return empty and budget
+
+
+def _request_fields(prog: Program, path: str, call: CallFact, names: tuple[str, ...]
+                    ) -> list[Value]:
+    """The values of the request's fields ``names``: keywords of the call, or keys of the
+    dict it sends as its HTTP body."""
+    bodies = []
+    for name in _BODY:
+        found = keyword(call.expr, name)
+        if found:
+            bodies.append(prog.eval(path, found[1]))
+    values = []
+    for name in names:
+        found = keyword(call.expr, name)
+        if found:
+            values.append(prog.eval(path, found[1]))
+        for body in bodies:
+            field = find_key(body, name)
+            if field:
+                values.append(prog.eval(field[0], field[2]))
+    return values
 
 
 Glance = tuple[bool, list[list[Any]]]

@@ -43,6 +43,13 @@ _BULKY = frozenset({"messages", "prompt", "prompts", "contents", "content", "inp
                     "system", "documents", "body", "query", "question", "data", "examples"})
 
 
+def _empty(node: ast.expr) -> bool:
+    """An empty literal (``[]``, ``""``): kept even for a bulky keyword, since a request with
+    no messages is a probe, not a generation (``index._probe``)."""
+    return (isinstance(node, ast.List | ast.Tuple) and not node.elts) or (
+        isinstance(node, ast.Constant) and node.value == "")
+
+
 class Binding(NamedTuple):
     """One binding of a name: where it becomes visible and what it is bound to."""
 
@@ -169,7 +176,8 @@ class Encoder:
         args = [UNKNOWN if isinstance(a, ast.Starred) else self.encode(a, scope, d)
                 for a in node.args[:MAX_ITEMS]]
         kws = [[k.arg or "**", k.value.lineno,
-                UNKNOWN if k.arg in _BULKY else self.encode(k.value, scope, d)]
+                UNKNOWN if k.arg in _BULKY and not _empty(k.value)
+                else self.encode(k.value, scope, d)]
                for k in node.keywords[:MAX_ITEMS]]
         return ["call", self.encode(node.func, scope, d), args, kws, node.lineno]
 

@@ -210,8 +210,27 @@ class Traffic:
         """Where the result of ``site`` and its usage go (log, metric, store, ui, ...)."""
         return self._follow(site.path, f"{site.line}:{site.col}", False, 0, set())
 
+    @_locked
+    def writes(self, site: CallSite) -> list[Sink]:
+        """The method calls on objects (``zendesk.tickets.update(id, comment=draft)``) that
+        the result of ``site`` reaches, here or in the functions it is followed into: where
+        the model's output is written outside the code (kind ``call``)."""
+        return [s for s in self._follow(site.path, f"{site.line}:{site.col}", False, 0, set(),
+                                        external=True) if s.kind == "call"]
+
+    @_locked
+    def files_calling(self, names: set[str]) -> list[str]:
+        """Python files that call any of ``names`` (``Name(``), from the names every file
+        calls (read once for the callers of model calls)."""
+        return sorted(path for path, called in self._called_names().items() if called & names)
+
+    @_locked
+    def load(self, paths: list[str]) -> None:
+        """Read the facts of more files (a job that may read back what the model wrote)."""
+        self._load(paths)
+
     def _follow(self, path: str, root: str, usage: bool, depth: int,
-                seen: set[tuple[str, str, bool]]) -> list[Sink]:
+                seen: set[tuple[str, str, bool]], *, external: bool = False) -> list[Sink]:
         if (path, root, usage) in seen or path not in self.facts:
             return []
         seen.add((path, root, usage))
@@ -223,21 +242,25 @@ class Traffic:
                 out.append(Sink(path, line, kind, label, side))
                 if kind == "attr" and arg and arg[0] and depth < MAX_FOLLOW:
                     attribute = f"a:{arg[0]}.{label.split('.', 1)[1]}"
-                    out += self._follow(path, attribute, side == "u", depth + 1, seen)
+                    out += self._follow(path, attribute, side == "u", depth + 1, seen,
+                                        external=external)
             elif depth >= MAX_FOLLOW:
                 continue
             elif kind == "return" and not root.startswith("p:"):
                 qual = self._function_of(path, root)
                 if qual is not None:
                     for caller, key in self.callers(path, qual):
-                        out += self._follow(caller, key, side == "u", depth + 1, seen)
+                        out += self._follow(caller, key, side == "u", depth + 1, seen,
+                                            external=external)
             elif kind == "call" and arg:
                 qual = self._function_of(path, root)
+                if external and "." in label:
+                    out.append(Sink(path, line, "call", f"{qual or ''}|{label}", side))
                 for target in self._targets(path, qual or "", label):
                     param = self._param(target, arg[0])
                     if param:
                         out += self._follow(target[0], f"p:{target[1]}:{param}", side == "u",
-                                            depth + 1, seen)
+                                            depth + 1, seen, external=external)
         return out
 
     @_locked

@@ -49,7 +49,7 @@ from readiness.llmcalls.traffic_rules import (
 )
 from readiness.project.snapshot import parse_python
 
-VERSION = "15"
+VERSION = "16"
 MAX_DEPS = 200
 
 
@@ -246,6 +246,8 @@ class _Body:
         _Body(self.out, qual, cls or self.cls, params + rest, self.names).run(node.body)
 
     def assign(self, target: ast.expr, taint: Taint, value: ast.expr, line: int) -> None:
+        if isinstance(value, ast.Call) and not self.replay:
+            self.constructed(target, value)
         if isinstance(target, ast.Name):
             self.taint[target.id] = taint
             names = _content_names(value, self.names)
@@ -266,6 +268,21 @@ class _Body:
             self.sink(taint, "attr", line, label, owner)
         elif isinstance(target, ast.Starred):
             self.assign(target.value, taint, value, line)
+
+    def constructed(self, target: ast.expr, value: ast.Call) -> None:
+        """What builds a client kept in a name or on ``self``: ``zendesk = Zenpy(...)``
+        gives ``:zendesk`` (module level; ``qual:name`` in a function) -> ``Zenpy``, and
+        ``self.crm = CrmClient()`` gives ``Cls:self.crm``: which objects two functions share."""
+        if isinstance(target, ast.Name):
+            key = f"{self.qual}:{target.id}"
+        elif (self.cls and isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name)
+              and target.value.id == "self"):
+            key = f"{self.cls}:self.{target.attr}"
+        else:
+            return
+        label = dotted(value.func)
+        if label and "(" not in label:
+            self.out.setdefault("ctors", {})[key] = label
 
     def try_(self, node: ast.Try | ast.TryStar) -> None:
         first = len(self.out["calls"])

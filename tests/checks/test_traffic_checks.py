@@ -11,7 +11,7 @@ from readiness.checks.infrastructure.spend import budget_limits
 from readiness.checks.quality.feedback import feedback_loop
 
 from readiness.config import load_config
-from readiness.model import Finding, Status
+from readiness.model import Credit, Finding, Status
 from readiness.project import Project
 from tests.conftest import MakeProject
 
@@ -407,6 +407,92 @@ def reply(text):
     assert run(graceful_degradation, root).status is Status.FAIL
 
 
+KEY_CHECK = '''\
+"""API key validation for the setup wizard."""
+
+from enum import Enum
+
+import requests
+
+
+class KeyStatus(str, Enum):
+    VALID = "valid"
+    INVALID = "invalid"
+    UNREACHABLE = "unreachable"
+
+
+def check_key(api_key: str, provider: str, timeout: int = 10) -> tuple[KeyStatus, str]:
+    try:
+        if provider == "anthropic":
+            ok, message = _check_anthropic(api_key, timeout)
+        else:
+            return KeyStatus.VALID, ""
+        return (KeyStatus.VALID if ok else KeyStatus.INVALID), message
+    except requests.exceptions.Timeout:
+        return KeyStatus.UNREACHABLE, "Request timed out."
+    except requests.exceptions.ConnectionError:
+        return KeyStatus.UNREACHABLE, "Could not connect."
+
+
+def _check_anthropic(api_key: str, timeout: int) -> tuple[bool, str]:
+    # an empty conversation: rejected as a bad request, but only after the key is checked
+    response = requests.post(
+        "https://api.anthropic.com/v1/messages",
+        headers={"x-api-key": api_key, "anthropic-version": "2023-06-01"},
+        json={"model": "claude-haiku-4-5", "max_tokens": 1, "messages": []},
+        timeout=timeout,
+    )
+    if response.status_code in (200, 400):
+        return True, ""
+    return False, f"API returned status {response.status_code}"
+'''
+
+
+def test_a_key_probe_that_reports_unreachable_is_not_a_fallback(make_project: MakeProject
+                                                                ) -> None:
+    """gptme's shape: the API-key check posts an empty conversation to the messages
+    endpoint and reports UNREACHABLE when it fails; that is a report about the key, not
+    another way of answering. The chat call itself has no fallback."""
+    root = make_project({"app/keys.py": KEY_CHECK, "app/chat.py": '''\
+from anthropic import Anthropic
+
+client = Anthropic(timeout=30)
+
+
+def reply(history):
+    message = client.messages.create(model="claude-sonnet-4-5", max_tokens=1024,
+                                     messages=history)
+    return message.content[0].text
+'''})
+    finding = run(graceful_degradation, root)
+    assert finding.status is Status.FAIL
+    assert where(finding) == []
+
+
+def test_a_real_message_guarded_like_the_key_probe_is_a_fallback(make_project: MakeProject
+                                                                 ) -> None:
+    """The same handler shape around a request that carries the conversation answers
+    another way (a canned reply) and passes."""
+    root = make_project({"app/chat.py": '''\
+import anthropic
+
+client = anthropic.Anthropic(timeout=30)
+CANNED = "The assistant is unavailable right now; a person will reply shortly."
+
+
+def reply(history: list) -> str:
+    try:
+        message = client.messages.create(model="claude-sonnet-4-5", max_tokens=1024,
+                                         messages=history)
+        return message.content[0].text
+    except (anthropic.APIConnectionError, anthropic.APITimeoutError):
+        return CANNED
+'''})
+    finding = run(graceful_degradation, root)
+    assert finding.status is Status.PASS
+    assert where(finding) == ["app/chat.py:12"]
+
+
 # ---- rate-limiting ------------------------------------------------------------------------
 
 LIMITER = '''\
@@ -728,3 +814,339 @@ def feedback(comment: str):
     finding = run(feedback_loop, root)
     assert finding.status is Status.NOT_APPLICABLE
     assert finding.message.startswith("no LLM usage found")
+
+
+# ---- feedback-loop: connectors to a tracing platform declared in config -------------------
+
+CHAT_BACKEND = '''\
+from openai import OpenAI
+
+client = OpenAI(timeout=30)
+
+
+def answer(history):
+    r = client.chat.completions.create(model="gpt-4o", messages=history)
+    return r.choices[0].message.content
+'''
+
+
+def test_a_chat_front_end_forwarding_ratings_to_langfuse_passes_as_documented(
+        make_project: MakeProject) -> None:
+    """A compose file runs the chat UI with its feedback integration switched on; no code
+    here shows the thumbs, so the declaration counts for half credit."""
+    root = make_project({"app/llm.py": CHAT_BACKEND, "deploy/docker-compose.yml": '''\
+services:
+  chat-ui:
+    image: ghcr.io/example/chat-ui:1.4
+    environment:
+      - LANGFUSE_HOST=https://cloud.langfuse.com
+      - LANGFUSE_PUBLIC_KEY=${LANGFUSE_PUBLIC_KEY}
+      - LANGFUSE_FEEDBACK_ENABLED=true
+  api:
+    build: .
+'''})
+    finding = run(feedback_loop, root)
+    assert finding.status is Status.PASS
+    assert finding.credit is Credit.DOCUMENTED
+    assert where(finding) == ["deploy/docker-compose.yml:7"]
+    assert "Langfuse's feedback API as declared at deploy/docker-compose.yml:7" in \
+        finding.message
+
+
+def test_a_feedback_section_whose_provider_is_the_platform_completes_a_capture(
+        make_project: MakeProject) -> None:
+    """The endpoint takes the flag; the settings hand it to LangSmith, which stores it."""
+    root = make_project({
+        "app/llm.py": CHAT_BACKEND,
+        "app/api.py": '''\
+from fastapi import FastAPI
+
+from app.feedback import forward
+
+app = FastAPI()
+
+
+@app.post("/api/feedback")
+def feedback(run_id: str, score: int, comment: str = ""):
+    forward(run_id, score, comment)
+    return {"ok": True}
+''',
+        "app/feedback.py": '''\
+import httpx
+
+from app.settings import settings
+
+
+def forward(run_id, score, comment):
+    httpx.post(settings.feedback.url, json={"run_id": run_id, "score": score,
+                                            "comment": comment})
+''',
+        "config/settings.yaml": '''\
+model: gpt-4o
+feedback:
+  enabled: true
+  provider: langsmith
+  url: https://api.smith.langchain.com/feedback
+'''})
+    finding = run(feedback_loop, root)
+    assert finding.status is Status.PASS
+    assert finding.credit is Credit.ENFORCED
+    assert where(finding) == ["app/api.py:8", "config/settings.yaml:4"]
+    assert finding.message.startswith("feedback is captured at app/api.py:8 (feedback "
+                                      "endpoint) and forwarded to LangSmith's feedback API")
+
+
+def test_a_platform_feedback_endpoint_as_a_value_is_a_connector(make_project: MakeProject
+                                                                 ) -> None:
+    root = make_project({"app/llm.py": CHAT_BACKEND, "gateway/integrations.toml": '''\
+[tracing]
+exporter = "otlp"
+
+[rating_webhook]
+target = "http://phoenix.internal:6006/v1/span_annotations"
+'''})
+    finding = run(feedback_loop, root)
+    assert finding.status is Status.PASS
+    assert where(finding) == ["gateway/integrations.toml:5"]
+    assert "Phoenix's feedback API" in finding.message
+
+
+def test_tracing_settings_alone_are_not_a_feedback_connector(make_project: MakeProject
+                                                             ) -> None:
+    root = make_project({
+        "app/llm.py": CHAT_BACKEND,
+        "docker-compose.yml": '''\
+services:
+  api:
+    build: .
+    environment:
+      LANGFUSE_HOST: https://cloud.langfuse.com
+      LANGFUSE_PUBLIC_KEY: ${LANGFUSE_PUBLIC_KEY}
+      LANGCHAIN_TRACING_V2: "true"
+      LANGCHAIN_ENDPOINT: https://api.smith.langchain.com
+''',
+        "litellm/config.yaml": '''\
+model_list:
+  - model_name: gpt-4o
+    litellm_params:
+      model: openai/gpt-4o
+litellm_settings:
+  success_callback: ["langfuse"]
+  failure_callback: ["langfuse"]
+'''})
+    finding = run(feedback_loop, root)
+    assert finding.status is Status.FAIL
+    assert where(finding) == []
+
+
+def test_ui_text_docs_and_a_switched_off_section_are_not_connectors(make_project: MakeProject
+                                                                    ) -> None:
+    root = make_project({
+        "app/llm.py": CHAT_BACKEND,
+        "web/src/copy.json": '''\
+{"feedback": {"title": "Rate this answer",
+              "langfuse": "Langfuse",
+              "sent": "Your rating was sent to https://cloud.langfuse.com"}}
+''',
+        "docs/feedback.md": '''\
+# Feedback
+
+Set `feedback.provider: langfuse` and the front end posts ratings to
+`https://cloud.langfuse.com/api/public/scores`.
+''',
+        "config/settings.yaml": '''\
+feedback:
+  enabled: false
+  provider: langfuse
+'''})
+    finding = run(feedback_loop, root)
+    assert finding.status is Status.FAIL
+    assert where(finding) == []
+
+
+def test_the_tools_own_report_is_not_a_feedback_connector(make_project: MakeProject) -> None:
+    from click.testing import CliRunner
+
+    from readiness.cli import main
+
+    settings = "feedback:\n  provider: langfuse\n"
+    root = make_project({"app/llm.py": CHAT_BACKEND, "config/settings.yaml": settings})
+    result = CliRunner().invoke(main, ["check", str(root), "-f", "json", "-o",
+                                       str(root / "readiness-report.json"), "--fail-on",
+                                       "never", "--no-cache"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert "config/settings.yaml:2" in (root / "readiness-report.json").read_text()
+    (root / "config/settings.yaml").unlink()
+    assert run(feedback_loop, root).status is Status.FAIL
+
+
+# ---- feedback-loop: flags set in the system of record, synced to a feedback table ---------
+
+SUPPORT_CLIENTS = '''\
+import os
+
+from zenpy import Zenpy
+
+zendesk = Zenpy(subdomain="acme", email=os.environ["ZENDESK_EMAIL"],
+                token=os.environ["ZENDESK_TOKEN"])
+'''
+
+DRAFTER = '''\
+from openai import OpenAI
+from zenpy.lib.api_objects import Comment
+
+from support.clients import zendesk
+
+client = OpenAI(timeout=30)
+
+
+def draft_reply(ticket):
+    r = client.chat.completions.create(model="gpt-4o", messages=[
+        {"role": "system", "content": "Draft a reply to this support ticket."},
+        {"role": "user", "content": ticket.description}])
+    draft = r.choices[0].message.content
+    ticket.comment = Comment(body=draft, public=False)
+    zendesk.tickets.update(ticket)
+    return draft
+'''
+
+MODELS = '''\
+from sqlalchemy import Column, Integer, String
+from sqlalchemy.orm import declarative_base
+
+Base = declarative_base()
+
+
+class AiFeedback(Base):
+    __tablename__ = "ai_feedback"
+    id = Column(Integer, primary_key=True)
+    ticket_id = Column(Integer)
+    reason = Column(String)
+
+
+class TicketStat(Base):
+    __tablename__ = "ticket_stats"
+    id = Column(Integer, primary_key=True)
+    ticket_id = Column(Integer)
+    status = Column(String)
+'''
+
+
+def test_flags_read_back_from_the_system_the_ai_writes_to_are_a_stored_loop(
+        make_project: MakeProject) -> None:
+    """Agents tick a "bad AI draft" field in Zendesk; a nightly job reads those tickets
+    from the same client and stores them as feedback."""
+    root = make_project({
+        "support/clients.py": SUPPORT_CLIENTS, "support/drafter.py": DRAFTER,
+        "support/models.py": MODELS,
+        "support/jobs/sync_flags.py": '''\
+from support.clients import zendesk
+from support.db import Session
+from support.models import AiFeedback
+
+BAD_DRAFT_FIELD = 360012345678
+
+
+def sync_flagged_drafts():
+    session = Session()
+    for ticket in zendesk.search(type="ticket", custom_field=BAD_DRAFT_FIELD, updated=">24h"):
+        session.add(AiFeedback(ticket_id=ticket.id, reason=ticket.subject))
+    session.commit()
+'''})
+    finding = run(feedback_loop, root)
+    assert finding.status is Status.PASS
+    assert where(finding) == ["support/drafter.py:15", "support/jobs/sync_flags.py:10",
+                              "support/jobs/sync_flags.py:11"]
+
+
+def test_a_crm_client_built_the_same_way_and_an_insert_into_the_feedback_table_pass(
+        make_project: MakeProject) -> None:
+    root = make_project({
+        "crm/writer.py": '''\
+from anthropic import Anthropic
+
+from crm.hubspot import HubSpotClient
+
+llm = Anthropic(timeout=30)
+crm = HubSpotClient()
+
+
+def enrich(record_id, notes):
+    message = llm.messages.create(model="claude-sonnet-4-5", max_tokens=400,
+                                  messages=[{"role": "user", "content": notes}])
+    crm.update_record(record_id, {"ai_summary": message.content[0].text})
+''',
+        "crm/hubspot.py": '''\
+import requests
+
+
+class HubSpotClient:
+    def __init__(self):
+        self.http = requests.Session()
+
+    def update_record(self, record_id, fields):
+        self.http.patch(f"https://api.hubapi.com/crm/v3/objects/deals/{record_id}",
+                        json={"properties": fields})
+
+    def flagged(self):
+        return self.http.get("https://api.hubapi.com/crm/v3/objects/deals").json()["results"]
+''',
+        "crm/nightly.py": '''\
+import sqlite3
+
+from crm.hubspot import HubSpotClient
+
+crm = HubSpotClient()
+
+
+def pull_flags(db: sqlite3.Connection):
+    for deal in crm.flagged():
+        db.execute("INSERT INTO ai_feedback (record_id, verdict) VALUES (?, ?)",
+                   (deal["id"], deal["properties"]["ai_summary_wrong"]))
+    db.commit()
+'''})
+    finding = run(feedback_loop, root)
+    assert finding.status is Status.PASS
+    assert where(finding) == ["crm/writer.py:12", "crm/nightly.py:9", "crm/nightly.py:10"]
+
+
+def test_a_sync_of_tickets_to_an_analytics_table_is_not_feedback(make_project: MakeProject
+                                                                 ) -> None:
+    root = make_project({
+        "support/clients.py": SUPPORT_CLIENTS, "support/drafter.py": DRAFTER,
+        "support/models.py": MODELS,
+        "support/jobs/stats.py": '''\
+from support.clients import zendesk
+from support.db import Session
+from support.models import TicketStat
+
+
+def copy_ticket_stats():
+    session = Session()
+    for ticket in zendesk.search(type="ticket", updated=">24h"):
+        session.add(TicketStat(ticket_id=ticket.id, status=ticket.status))
+    session.commit()
+'''})
+    finding = run(feedback_loop, root)
+    assert finding.status is Status.FAIL
+    assert finding.message.startswith("a feedback store exists (support/models.py:7) but "
+                                      "users cannot flag")
+
+
+def test_ai_output_written_to_the_system_and_nothing_read_back_is_not_feedback(
+        make_project: MakeProject) -> None:
+    root = make_project({
+        "support/clients.py": SUPPORT_CLIENTS, "support/drafter.py": DRAFTER,
+        "support/models.py": MODELS,
+        "support/audit.py": '''\
+from support.db import Session
+from support.models import AiFeedback
+
+
+def record(ticket_id, reason):
+    session = Session()
+    session.add(AiFeedback(ticket_id=ticket_id, reason=reason))
+    session.commit()
+'''})
+    finding = run(feedback_loop, root)
+    assert finding.status is Status.FAIL
