@@ -9,6 +9,7 @@ import pytest
 
 from readiness.project import Project, workers
 from tests.conftest import MakeProject
+from tests.warm import age
 
 
 def line_count(text: str) -> int:  # module-level: it can be pickled to the worker
@@ -79,6 +80,59 @@ def test_a_file_changed_between_the_two_reads_is_answered_from_our_reading(
         project.close()
     assert not project.workers._failed  # type: ignore[union-attr]
     assert got[theirs[0]] == line_count(project.text(theirs[0]) or "") != 50
+
+
+def test_files_a_worker_answered_are_not_read_here_and_are_known_next_run(
+        make_project: MakeProject, small_threshold: None, tmp_path: Path) -> None:
+    root = make_project(many_files(30))
+    age(root)
+    cache = tmp_path / "cache"
+    project = Project(root, jobs=2, cache_dir=cache)
+    read: list[str] = []
+    original = project._read_text
+
+    def counting(rel: str) -> str | None:
+        read.append(rel)
+        return original(rel)
+
+    project._read_text = counting  # type: ignore[method-assign]
+    theirs = {f for f in project.files if workers.part(f, 3) != 0 and f.endswith(".py")}
+    try:
+        got = project.facts(project.files, "test.lines/1", line_count)
+    finally:
+        project.close()
+    assert not project.workers._failed  # type: ignore[union-attr]
+    assert theirs and not theirs & set(read)  # the workers' readings were enough
+    assert got == {f: line_count((root / f).read_text()) for f in project.files
+                   if f.endswith(".py")}
+    project.save_facts()
+    warm = Project(root, jobs=2, cache_dir=cache)
+    assert all(warm.content_key(f) is not None for f in theirs)
+    assert warm._key.keys() >= theirs  # known from the store, not read
+
+
+def test_a_file_changed_after_a_worker_read_it_is_kept_under_its_new_text(
+        make_project: MakeProject, small_threshold: None, tmp_path: Path) -> None:
+    root = make_project(many_files(30))
+    project = Project(root, jobs=2, cache_dir=tmp_path / "cache")
+    theirs = sorted(f for f in project.files if workers.part(f, 3) == 1 and f.endswith(".py"))
+    try:
+        project.facts(project.files, "test.lines/1", line_count)  # the worker reads theirs[0]
+        old_key = project.content_key(theirs[0])
+        old_text = (root / theirs[0]).read_text(encoding="utf-8")
+        (root / theirs[0]).write_text("y = 2\n" * 50, encoding="utf-8")
+        assert project.text(theirs[0]) == "y = 2\n" * 50  # read here: a new key
+        new_key = project.content_key(theirs[0])
+        got = project.facts(project.files, "test.chars/1", len)
+    finally:
+        project.close()
+    assert new_key != old_key
+    assert got[theirs[0]] == len("y = 2\n" * 50)
+    store = project._store
+    assert store.get(new_key, "test.chars/1") == (  # type: ignore[arg-type]
+        True, len("y = 2\n" * 50))
+    found, answer = store.get(old_key, "test.chars/1")  # type: ignore[arg-type]
+    assert not found or answer == len(old_text)  # never the new text's answer
 
 
 def test_no_worker_with_one_job_or_few_files(make_project: MakeProject) -> None:

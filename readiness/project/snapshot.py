@@ -83,6 +83,9 @@ class Project:
         )
         self._file_set = frozenset(self.files)
         self._worker_differs: set[str] = set()  # files a worker read differently from us
+        # files whose content key is a worker's reading (this process has not read them):
+        # checked against this process's own reading if it ever reads them
+        self._adopted: set[str] = set()
         self._part: dict[str, int] = {}  # which part of a split query each file is in
         if self.workers is not None:
             weakref.finalize(self, self.workers.close)
@@ -198,6 +201,8 @@ class Project:
             answered = self.workers.collect(future) if self.workers else None
             if answered is not None:
                 for rel, key in answered.keys.items():  # read by the worker the first time
+                    if key is not None and self._adopt(rel, key):
+                        continue  # not read here: the worker's reading is the only one
                     if key is None or key != self.content_key(rel):
                         self._worker_differs.add(rel)  # changed in between, or no text there
                 for at, (rel, answer) in enumerate(zip(group, answered.answers, strict=True)):
@@ -224,7 +229,9 @@ class Project:
         text = self.text(rel)
         if text is not None:
             answer = out[rel] = compute(text)
-            self._store.put(key, query, answer)
+            key = self.content_key(rel)  # a file changed since a worker read it has a new one
+            if key is not None:
+                self._store.put(key, query, answer)
 
     def close(self) -> None:
         """Stop the worker processes, if any were started."""
@@ -243,6 +250,17 @@ class Project:
         key = self.content_key(rel)
         if key is not None:
             self._store.put(key, query, answer)
+
+    def _adopt(self, rel: str, key: str) -> bool:
+        """Take a worker's content key for a file this process has not read (so that it
+        need not read it only to hash it); False when it has a key of its own already."""
+        with self._lock:
+            if rel in self._key or rel in self._text:
+                return False
+            self._key[rel] = key
+            self._adopted.add(rel)
+        self._store.learn(rel, self._signature.get(rel), key)
+        return True
 
     def content_key(self, rel: str) -> str | None:
         """The sha256 of the file's text (None if it has none), known without reading it
@@ -335,10 +353,26 @@ class Project:
             if rel in self._text:
                 return self._text[rel]
         text = self._read_text(rel)
+        if rel in self._adopted:
+            self._check_adopted(rel, text)
         if is_translation(rel):
             return text  # UI strings, read by a scan or two: not worth their memory
         with self._lock:
             return self._text.setdefault(rel, text)
+
+    def _check_adopted(self, rel: str, text: str | None) -> None:
+        """A file read here after a worker gave its key: if it changed in between, its key
+        becomes that of the text read here, and answers computed from this text are kept
+        under it (the worker's answers stay under the worker's text's key)."""
+        key = content_key(text) if text is not None else None
+        with self._lock:
+            self._adopted.discard(rel)
+            if self._key.get(rel) == key:
+                return
+            self._key[rel] = key
+            self._worker_differs.add(rel)
+        if key is not None:
+            self._store.learn(rel, self._signature.get(rel), key)
 
     def _read_text(self, rel: str) -> str | None:
         if rel not in self._file_set:
