@@ -13,6 +13,7 @@ runs by ``Project.facts``: an unchanged config file is neither read nor parsed a
 
 from __future__ import annotations
 
+import array
 import functools
 import re
 from collections.abc import Collection
@@ -88,19 +89,17 @@ class ConfigFile(NamedTuple):
     blocks: tuple[Block, ...] = ()
 
 
-class _Lookup:
+def _positions(config: ConfigFile) -> dict[tuple[int, str], int]:
     """Where each key of one file sits in its entries, for lookups without scanning."""
-
-    def __init__(self, config: ConfigFile) -> None:
-        self.position: dict[tuple[int, str], int] = {}
-        self.by_leaf: dict[str, list[Entry]] = {}
-        for i, entry in enumerate(config.entries):
-            self.position.setdefault((entry.doc, entry.key.lower()), i)
-            self.by_leaf.setdefault(entry.leaf.lower(), []).append(entry)
-
+    position: dict[tuple[int, str], int] = {}
+    for i, entry in enumerate(config.entries):
+        position.setdefault((entry.doc, entry.key.lower()), i)
+    return position
 
 
 Matcher = str | re.Pattern[str] | None
+_POSITION_BITS = 32
+_POSITION_MASK = (1 << _POSITION_BITS) - 1
 
 
 class ConfigIndex:
@@ -110,8 +109,13 @@ class ConfigIndex:
         self.files = tuple(files)
         self.skipped = tuple(skipped)
         self._by_path = {f.path: f for f in self.files}
-        self._lookup = {f.path: _Lookup(f) for f in self.files}
-        self._by_key: dict[str, list[tuple[int, int, Entry]]] | None = None
+        # built when first asked for (a big repository has hundreds of thousands of
+        # entries, and most files are never looked into): per file, then for all files
+        self._positions: dict[str, dict[tuple[int, str], int]] = {}
+        self._by_leaf: dict[str, list[Entry]] | None = None
+        # key path -> places of its entries (file number and position packed in one int: a
+        # big repository has hundreds of thousands of entries)
+        self._by_key: dict[str, array.array[int]] | None = None
 
     def file(self, path: str) -> ConfigFile | None:
         return self._by_path.get(path)
@@ -127,15 +131,34 @@ class ConfigIndex:
         """
         if isinstance(key, re.Pattern):
             return self._find_pattern(key, value, kinds, paths)
+        if isinstance(key, str):
+            return [e for e in self._leaf_index().get(key.lower(), [])
+                    if (kinds is None or self._by_path[e.path].kind in kinds)
+                    and (paths is None or e.path in paths) and _matches_value(e, value)]
         found = []
         for config in self.files:
             if (kinds is not None and config.kind not in kinds) or \
                     (paths is not None and config.path not in paths):
                 continue
-            candidates = self._lookup[config.path].by_leaf.get(key.lower(), []) \
-                if isinstance(key, str) else config.entries
-            found += [e for e in candidates if _matches_value(e, value)]
+            found += [e for e in config.entries if _matches_value(e, value)]
         return found
+
+    def _leaf_index(self) -> dict[str, list[Entry]]:
+        """Entries by their last key segment (lower-cased), in file order."""
+        by_leaf = self._by_leaf
+        if by_leaf is None:  # built whole before it is shared: checks run in two threads
+            by_leaf = {}
+            for config in self.files:
+                for entry in config.entries:
+                    by_leaf.setdefault(entry.leaf.lower(), []).append(entry)
+            self._by_leaf = by_leaf
+        return by_leaf
+
+    def _position(self, config: ConfigFile, doc: int, key: str) -> int | None:
+        positions = self._positions.get(config.path)
+        if positions is None:
+            positions = self._positions[config.path] = _positions(config)
+        return positions.get((doc, key))
 
     def _find_pattern(self, key: re.Pattern[str], value: Matcher,
                       kinds: Collection[Kind] | None, paths: Collection[str] | None
@@ -146,15 +169,22 @@ class ConfigIndex:
         if by_key is None:  # built whole before it is shared: checks run in two threads
             by_key = {}
             for number, config in enumerate(self.files):
-                for position, entry in enumerate(config.entries):
-                    by_key.setdefault(entry.key, []).append((number, position, entry))
+                for position in range(len(config.entries)):
+                    places = by_key.get(config.entries[position].key)
+                    if places is None:
+                        places = by_key[config.entries[position].key] = array.array("q")
+                    places.append(number << _POSITION_BITS | position)
             self._by_key = by_key
-        hits = [place for path, places in by_key.items() if key.search(path)
-                for place in places]
-        hits.sort(key=lambda place: place[:2])
-        return [e for number, _, e in hits
-                if (kinds is None or self.files[number].kind in kinds)
-                and (paths is None or e.path in paths) and _matches_value(e, value)]
+        hits = sorted(place for path, places in by_key.items() if key.search(path)
+                      for place in places)  # file order, then entry order
+        found = []
+        for place in hits:
+            config = self.files[place >> _POSITION_BITS]
+            entry = config.entries[place & _POSITION_MASK]
+            if (kinds is None or config.kind in kinds) and (
+                    paths is None or entry.path in paths) and _matches_value(entry, value):
+                found.append(entry)
+        return found
 
     def subtree(self, entry: Entry, prefix: str | None = None) -> list[Entry]:
         """Entries of the same document at or under ``prefix`` (default: the entry's key)."""
@@ -163,7 +193,7 @@ class ConfigIndex:
             return []
         prefix = entry.key if prefix is None else prefix
         under = prefix + "." if prefix else ""
-        start = self._lookup[entry.path].position.get((entry.doc, prefix.lower()))
+        start = self._position(config, entry.doc, prefix.lower())
         if start is None:
             return [e for e in config.entries if e.doc == entry.doc
                     and (e.key == prefix or e.key.startswith(under))]
@@ -179,7 +209,7 @@ class ConfigIndex:
         base = entry.parent if prefix is None else prefix
         wanted = (f"{base}.{name}" if base else name).lower()
         config = self._by_path.get(entry.path)
-        at = self._lookup[entry.path].position.get((entry.doc, wanted)) if config else None
+        at = self._position(config, entry.doc, wanted) if config else None
         return config.entries[at] if config and at is not None else None
 
     def blocks(self, *types: str) -> list[Block]:

@@ -27,19 +27,21 @@ from __future__ import annotations
 import contextlib
 import gc
 import hashlib
+import io
+import itertools
 import marshal
 import os
 import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, NamedTuple
 
 from readiness import __version__
 
-FORMAT = 2
+FORMAT = 4
 RACY_NS = 2_000_000_000
 
 
@@ -71,7 +73,8 @@ class FactStore:
         self._lock = threading.Lock()
         # path -> (signature, content key); signatures loaded from disk stay plain tuples
         self._known: dict[str, tuple[tuple[int, int, int, int], str]] = {}
-        self._facts: dict[str, dict[str, bytes]] = {}  # content key -> {query: marshal}
+        # query -> {content key: marshal}: one dict per query, not one per file
+        self._facts: dict[str, dict[str, bytes]] = {}
         self._written_ns = 0
         self._paths: dict[str, tuple[Signature, str]] = {}  # learnt this run
         self._dirty = False
@@ -80,18 +83,23 @@ class FactStore:
 
     def _load(self, path: Path) -> None:
         try:
-            data = _without_gc(marshal.loads, path.read_bytes())
-            form, written, known, facts = data
-            if form != FORMAT or not isinstance(known, dict) or not isinstance(facts, dict):
+            stream = io.BytesIO(path.read_bytes())
+            form, written, known, queries = _without_gc(marshal.load, stream)
+            if form != FORMAT or not isinstance(known, dict) or not isinstance(queries, int):
                 return
+            facts: dict[Any, Any] = {}
+            for _ in range(queries):  # (query, {content key: answer}), one after another
+                query, answers = _without_gc(marshal.load, stream)
+                if not isinstance(answers, dict):
+                    return
+                facts[query] = answers
             if not all(type(entry) is tuple and len(entry) == 2 and type(entry[0]) is tuple
                        and len(entry[0]) == 4 for entry in known.values()):
                 return
             # {path: ((size, mtime, ctime, inode), key)}: a Signature compares equal to the
             # tuple, so none is built for each of thousands of entries
             self._known = known
-            self._facts = {key: answers for key, answers in facts.items()
-                           if isinstance(key, str) and isinstance(answers, dict)}
+            self._facts = facts
             self._written_ns = int(written)
         except (OSError, EOFError, ValueError, TypeError):
             self._known, self._facts = {}, {}
@@ -117,18 +125,17 @@ class FactStore:
                 if self._known.get(rel) != (signature, key):
                     self._dirty = True
 
-    @property
-    def stored(self) -> dict[str, dict[str, bytes]]:
-        """Encoded answers by content key, then query (read-only: ``put`` adds to it;
+    def answers(self, query: str) -> dict[str, bytes]:
+        """The encoded answers to ``query`` by content key (read-only: ``put`` adds to it;
         ``decode`` gives an answer back)."""
-        return self._facts
+        return self._facts.get(query) or {}
 
     def get(self, key: str, query: str) -> tuple[bool, Any]:
-        answers = self._facts.get(key)
-        if not isinstance(answers, dict) or query not in answers:
+        answers = self._facts.get(query)
+        if answers is None or key not in answers:
             return False, None
         try:
-            return True, decode(answers[query])
+            return True, decode(answers[key])
         except (EOFError, ValueError, TypeError):  # a corrupt entry: computed again
             return False, None
 
@@ -140,7 +147,7 @@ class FactStore:
 
     def put_encoded(self, key: str, query: str, encoded: bytes) -> None:
         with self._lock:
-            self._facts.setdefault(key, {})[query] = encoded
+            self._facts.setdefault(query, {})[key] = encoded
             self._dirty = True
 
     def save(self, paths: frozenset[str]) -> None:
@@ -153,13 +160,17 @@ class FactStore:
             if not self._dirty and len(known) == len(self._known):
                 return
             keys = {key for _, key in known.values()}
-            facts = {key: answers for key, answers in self._facts.items() if key in keys}
+            queries = list(self._facts.items())
             plain = {rel: (tuple(sig), key) for rel, (sig, key) in known.items()}
-            payload = marshal.dumps((FORMAT, time.time_ns(), plain, facts))
-        write_atomic(self.path, payload)
+            header = marshal.dumps((FORMAT, time.time_ns(), plain, len(queries)))
+        # written a query at a time: the answers are never copied into one payload
+        write_atomic(self.path, itertools.chain((header,), (
+            marshal.dumps((query, {key: answer for key, answer in list(answers.items())
+                                   if key in keys}))
+            for query, answers in queries)))
 
 
-def _without_gc(load: Callable[[bytes], Any], payload: bytes) -> Any:
+def _without_gc(load: Callable[[Any], Any], payload: Any) -> Any:
     """``load(payload)`` with the cyclic garbage collector paused: building a few hundred
     thousand small containers otherwise sets it off again and again (80 ms -> 25 ms for
     the store of 5,000 files); marshal data holds no cycles to collect."""
@@ -183,13 +194,16 @@ def encode(answer: Any) -> bytes | None:
 decode = marshal.loads  # an answer kept by ``encode``
 
 
-def write_atomic(path: Path, payload: bytes) -> None:
+def write_atomic(path: Path, payload: bytes | Iterable[bytes]) -> None:
+    """Write ``payload`` (bytes, or its parts one after another) to ``path`` atomically;
+    give up quietly when the disk says no."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
         try:
             with os.fdopen(handle, "wb") as stream:
-                stream.write(payload)
+                for part in (payload,) if isinstance(payload, bytes) else payload:
+                    stream.write(part)
             os.replace(temporary, path)
         except BaseException:
             with contextlib.suppress(OSError):

@@ -156,15 +156,14 @@ class Project:
         if self._fresh and query not in self._asked and len(files) >= workers_.MIN_FILES:
             missing = files  # nothing kept yet: parts go to the workers before a file is read
         else:
-            keys, stored = self._key, store.stored
+            keys, answers = self._key, store.answers(query)
             for rel in files:  # the hot loop of a warm run: plain dict look-ups only
                 key = keys[rel] if rel in keys else self.content_key(rel)
                 if key is None:
                     continue
-                answers = stored.get(key)
-                if answers is not None and query in answers:
+                if key in answers:
                     try:
-                        out[rel] = decode(answers[query])
+                        out[rel] = decode(answers[key])
                         continue
                     except (EOFError, ValueError, TypeError):  # corrupt: computed again
                         pass
