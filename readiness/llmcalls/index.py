@@ -15,6 +15,7 @@ folder); a cold scan with many files to parse uses a process pool.
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import sys
@@ -72,6 +73,10 @@ def build_index(project: Project, *, jobs: int | None = None) -> CallSiteIndex:
         todo = sorted(rel for rel in found - scan.seen if rel in glance)
     commands = command_modules(_entry_point_texts(project), modules)
     sites, built = _call_sites(scan.facts, modules, commands)
+    # The resolver's program (classes, functions and bindings that refer to each other) is
+    # garbage now, in cycles that only a full collection frees; the CLI collects rarely, so
+    # it would otherwise live to the end of the run (Home Assistant: 60 MB at the peak).
+    gc.collect()
     return CallSiteIndex(sites, len(python), scan.parsed, scan.from_cache,
                          tuple(sorted(scan.unparsable)), len(scan.seen), built)
 
