@@ -23,6 +23,8 @@ def many_files(count: int) -> dict[str, str | bytes]:
     return files
 
 
+PARTS = workers.PARTS_PER_WORKER * 2 + 1  # of a query split with jobs=2
+
 pytestmark = pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="needs two cores")
 
 
@@ -31,7 +33,7 @@ def small_threshold(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(workers, "MIN_FILES", 8)
 
 
-def test_worker_answers_its_half_the_same_as_one_process(make_project: MakeProject,
+def test_workers_answer_their_parts_the_same_as_one_process(make_project: MakeProject,
                                                          small_threshold: None) -> None:
     root = make_project(many_files(40))
     serial = Project(root, jobs=1)
@@ -50,7 +52,8 @@ def test_worker_answers_its_half_the_same_as_one_process(make_project: MakeProje
     finally:
         project.close()
     assert got == expected and list(got) == list(expected)  # same answers, same order
-    assert len(sent) == 2 and 0 < sum(sent) < 41  # two workers: two of three parts
+    # two workers, PARTS_PER_WORKER parts each; one part left for this process
+    assert len(sent) == PARTS - 1 and 0 < sum(sent) < 41
     assert not project.workers._failed  # type: ignore[union-attr]
     assert project.skipped == serial.skipped  # the binary file is noted once, by this process
 
@@ -70,7 +73,7 @@ def test_a_file_changed_between_the_two_reads_is_answered_from_our_reading(
         make_project: MakeProject, small_threshold: None) -> None:
     root = make_project(many_files(30))
     project = Project(root, jobs=2)
-    theirs = sorted(f for f in project.files if workers.part(f, 3) == 1 and f.endswith(".py"))
+    theirs = sorted(f for f in project.files if workers.part(f, PARTS) == 1 and f.endswith(".py"))
     for rel in project.files:
         project.content_key(rel)  # this process has read every file
     (root / theirs[0]).write_text("x = 1\n" * 50, encoding="utf-8")  # the worker reads this
@@ -96,7 +99,7 @@ def test_files_a_worker_answered_are_not_read_here_and_are_known_next_run(
         return original(rel)
 
     project._read_text = counting  # type: ignore[method-assign]
-    theirs = {f for f in project.files if workers.part(f, 3) != 0 and f.endswith(".py")}
+    theirs = {f for f in project.files if workers.part(f, PARTS) != 0 and f.endswith(".py")}
     try:
         got = project.facts(project.files, "test.lines/1", line_count)
     finally:
@@ -115,7 +118,7 @@ def test_a_file_changed_after_a_worker_read_it_is_kept_under_its_new_text(
         make_project: MakeProject, small_threshold: None, tmp_path: Path) -> None:
     root = make_project(many_files(30))
     project = Project(root, jobs=2, cache_dir=tmp_path / "cache")
-    theirs = sorted(f for f in project.files if workers.part(f, 3) == 1 and f.endswith(".py"))
+    theirs = sorted(f for f in project.files if workers.part(f, PARTS) == 1 and f.endswith(".py"))
     try:
         project.facts(project.files, "test.lines/1", line_count)  # the worker reads theirs[0]
         old_key = project.content_key(theirs[0])

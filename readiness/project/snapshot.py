@@ -180,7 +180,7 @@ class Project:
         when there are many (see ``readiness.project.workers``)."""
         sent: list[tuple[list[str], Future[workers_.Answers]]] = []
         if self.workers is not None and len(files) >= workers_.MIN_FILES:
-            count = self.workers.count + 1
+            count = workers_.PARTS_PER_WORKER * self.workers.count + 1
             parts: list[list[str]] = [[] for _ in range(count)]
             for rel in files:  # parts are worked out only once a query is split
                 at = self._part.get(rel)
