@@ -82,6 +82,22 @@ def test_corrupt_or_foreign_store_is_an_empty_one(tmp_path: Path) -> None:
         assert store.trusted_key("a.py", Signature(1, 1, 1, 1)) is None
 
 
+def test_truncated_or_tampered_store_is_an_empty_one(make_project: MakeProject,
+                                                     tmp_path: Path) -> None:
+    root = make_project({"a.py": "x = 1\n", "b.py": "y = 2\n"})
+    result = cold_then_warm(root, tmp_path / "cache", upper_lines)
+    assert result.read == []  # the store was written and read back whole
+    path = store_path(tmp_path / "cache", root.resolve())
+    whole = path.read_bytes()
+    for junk in (whole[:-3], whole[:20], whole[:8] + b"\xff" * (len(whole) - 8),
+                 (10**9).to_bytes(8, "little") + whole[8:]):
+        path.write_bytes(junk)
+        store = FactStore(path)
+        assert store.answers("test.lines/1") == {}
+        assert store.trusted_key("a.py", Signature(1, 1, 1, 1)) is None
+        assert upper_lines(Project(root, cache_dir=tmp_path / "cache")) == {"a.py": 1, "b.py": 1}
+
+
 def test_store_lives_in_the_cache_named_by_root_and_versions(tmp_path: Path) -> None:
     one = store_path(tmp_path, Path("/repo/one"))
     two = store_path(tmp_path, Path("/repo/two"))
