@@ -217,7 +217,8 @@ def _run(project: Project, config: Config, chosen: list[Check],
     lanes = 1 if project.workers is None else 2
     ran = run_checks(chosen, project, config, timeout=timeout, progress=progress,
                      lanes=lanes)
-    inline = suppress.find(project)
+    cited = {e.path for r in ran if r.finding for e in r.finding.evidence}
+    inline = suppress.find(project, cited)
     found = extras(project, config)
     project.save_facts()  # every per-file scan of the run is done
     return runcache.Kept(ran, inline, [(s.path, s.reason) for s in project.skipped], found)

@@ -147,7 +147,7 @@ def _findings(project: Project, config: Config, change: StagedChange,
     if FRESHNESS in active:
         found += _prompts(project, config, change)
     allowed: dict[tuple[str, int], set[str]] = {}
-    for s in suppress.find(project):
+    for s in suppress.find(project, {item.path for item in found}):
         if s.reason:
             for line in s.lines:
                 allowed.setdefault((s.path, line), set()).update(s.checks)

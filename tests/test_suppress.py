@@ -55,3 +55,27 @@ def test_scan_reports_bad_suppressions_and_waives_fully_suppressed(make_project:
     (result,) = card.results
     assert (result.status, result.observed) == (Status.WAIVED, Status.FAIL)
     assert result.message == "suppressed inline: revoked (was: 1 keys)"
+
+
+def test_translation_files_are_read_for_suppressions_only_where_a_finding_points(
+        make_project: MakeProject) -> None:
+    locale = ('greeting: "Hallo"\n'
+              'api_key: "sk-live-9"  # readiness: ignore[demo-keys] a revoked key in a sample\n'
+              '# readiness: ignore[no-such-check] nothing points here\n')
+    quiet = make_project({"locales/de.yml": locale.replace("sk-live-9", "none")})
+    card = scan(ScanOptions(root=quiet, date=datetime.date(2026, 11, 24), only=("demo-keys",),
+                            extra_checks=(demo_keys,)))
+    assert not [n for n in card.notes if "suppression" in n]  # not read: nothing cites it
+    cited = make_project({"locales/de.yml": locale, "config.yml": "# readiness: ignore[x]\n"})
+    card = scan(ScanOptions(root=cited, date=datetime.date(2026, 11, 24), only=("demo-keys",),
+                            extra_checks=(demo_keys,)))
+    (result,) = card.results
+    assert (result.status, result.observed) == (Status.WAIVED, Status.FAIL)  # read: cited
+    assert "locales/de.yml:3: suppression names unknown check 'no-such-check'; it is ignored" \
+        in card.notes
+    assert "config.yml:1: suppression names unknown check 'x'; it is ignored" in card.notes
+    project = Project(cited)
+    assert [s.path for s in find(project)] == ["config.yml"]
+    assert [s.path for s in find(project, {"locales/de.yml"})] == ["config.yml",
+                                                                   "locales/de.yml",
+                                                                   "locales/de.yml"]

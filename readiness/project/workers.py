@@ -170,7 +170,7 @@ def isolated(root: Path) -> Iterator[None]:
 
 # ---- in a worker process ------------------------------------------------------------------
 # A worker's state lives for one run, in that worker process only: the root and the texts
-# of the files it has read.
+# of the files it has read (not a translation file's, as in the scanning process).
 
 _ROOT: list[Path] = []
 _TEXTS: dict[str, str | None] = {}
@@ -192,6 +192,7 @@ def _start_up() -> None:
 def _answer(payload: bytes, files: list[str]) -> Answers:
     from readiness.project.filefacts import encode
     from readiness.project.snapshot import read_text  # the same reading rules as the scan's
+    from readiness.project.sourcetext import is_translation
 
     compute = pickle.loads(payload)  # noqa: S301 - our own process pickled it
     answers: list[Any] = []
@@ -201,7 +202,8 @@ def _answer(payload: bytes, files: list[str]) -> Answers:
         text = _TEXTS.get(rel)
         if rel not in _TEXTS:
             text, _problem = read_text(_ROOT[0] / rel)
-            _TEXTS[rel] = text
+            if not is_translation(rel):  # UI strings, read by one scan: not worth keeping
+                _TEXTS[rel] = text
             keys[rel] = content_key(text) if text is not None else None
         if text is None:
             answers.append(NO_TEXT)
