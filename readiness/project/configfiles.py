@@ -175,8 +175,9 @@ class ConfigIndex:
                         places = by_key[config.entries[position].key] = array.array("q")
                     places.append(number << _POSITION_BITS | position)
             self._by_key = by_key
-        hits = sorted(place for path, places in by_key.items() if key.search(path)
-                      for place in places)  # file order, then entry order
+        # filter() calls the pattern from C: Home Assistant has 44,000 distinct key paths
+        hits = sorted(place for path in filter(key.search, by_key)
+                      for place in by_key[path])  # file order, then entry order
         found = []
         for place in hits:
             config = self.files[place >> _POSITION_BITS]
