@@ -10,8 +10,8 @@ The key is the sha256 of everything the results depend on:
 
 - the tool, Python and this format's versions;
 - the checks: code, name, source, due week and severity of each one of the registry (a YAML
-  check's file content too); a run with a check pack or local checks is never kept, since
-  their code may read anything;
+  check's file by its ``lstat`` signature too); a run with a check pack or local checks is
+  never kept, since their code may read anything;
 - the resolved configuration (every layer, overrides and the gate chosen) and the options
   that change results (date, gate, ``--only``, ``--skip``, ``--no-waivers``);
 - git: the commit checked out, where the root sits in the repository, a shallow clone;
@@ -31,14 +31,16 @@ import datetime
 import hashlib
 import json
 import marshal
+import os
 import sys
+import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from readiness import __version__
 from readiness.model import Check, Credit, Evidence, Finding, Status
-from readiness.project.filefacts import RACY_NS, write_atomic
+from readiness.project.filefacts import RACY_NS, Signature, root_store, write_atomic
 from readiness.runner import Ran
 from readiness.suppress import Suppression
 
@@ -61,9 +63,7 @@ class Kept(NamedTuple):
 
 
 def store_path(cache_dir: Path, root: Path) -> Path:
-    digest = hashlib.sha256(str(root).encode("utf-8", "surrogatepass")).hexdigest()[:24]
-    version = f"{__version__}-py{sys.version_info[0]}{sys.version_info[1]}-f{FORMAT}"
-    return cache_dir / f"runs-{version}" / f"{digest}.marshal"
+    return root_store(cache_dir, root, "runs", FORMAT)
 
 
 def cacheable(checks: Sequence[Check]) -> bool:
@@ -85,13 +85,7 @@ def run_key(*, project: Project, config: Config, checks: Sequence[Check],
     add([[c.code, c.name, c.source, c.due_week, c.severity.value if c.severity else None]
          for c in checks])
     add([c.code for c in chosen])
-    for item in checks:
-        if item.source.startswith("yaml "):
-            rel = item.source.removeprefix("yaml ")
-            try:
-                add(hashlib.sha256((project.root / rel).read_bytes()).hexdigest())
-            except OSError:
-                add(None)
+    add(sorted((rel, list(sig) if sig else None) for rel, sig in _check_files(project, checks)))
     add([config.data, dict(config.origins), sorted(config.policy_required),
          list(config.notes), config.launch_gate, str(config.source)])
     add(dict(options))
@@ -104,9 +98,27 @@ def run_key(*, project: Project, config: Config, checks: Sequence[Check],
     return digest.hexdigest()
 
 
-def newest_mtime(project: Project) -> int:
-    signatures = project.signatures()
-    return max((s.mtime_ns for s in signatures.values()), default=0)
+def newest_mtime(project: Project, checks: Sequence[Check]) -> int:
+    """The newest mtime among the scanned files and the YAML checks' files."""
+    times = [s.mtime_ns for s in project.signatures().values()]
+    times += [sig.mtime_ns for _, sig in _check_files(project, checks) if sig]
+    return max(times, default=0)
+
+
+def _check_files(project: Project, checks: Sequence[Check]
+                 ) -> list[tuple[str, Signature | None]]:
+    """The YAML checks' files with their ``lstat`` signature (None: gone). Their globs may
+    match files the scan does not list (ignored by git), so they are keyed here, like the
+    scanned files, without being read again."""
+    found: list[tuple[str, Signature | None]] = []
+    for item in checks:
+        if item.source.startswith("yaml "):
+            rel = item.source.removeprefix("yaml ")
+            try:
+                found.append((rel, Signature.of(os.lstat(project.root / rel))))
+            except OSError:
+                found.append((rel, None))
+    return found
 
 
 def load(path: Path | None, key: str, newest_ns: int,
@@ -137,7 +149,7 @@ def keep(path: Path | None, key: str, kept: Kept) -> None:
     if path is None or any(r.error is not None for r in kept.ran):
         return
     entry = (
-        _now_ns(),
+        time.time_ns(),
         [(r.check.name, _plain(r.finding), r.error, r.seconds) for r in kept.ran],
         [tuple(s) for s in kept.inline],
         [tuple(s) for s in kept.skipped],
@@ -153,12 +165,6 @@ def keep(path: Path | None, key: str, kept: Kept) -> None:
     except ValueError:  # a detail that is not a plain value: such a run is not kept
         return
     write_atomic(path, payload)
-
-
-def _now_ns() -> int:
-    import time
-
-    return time.time_ns()
 
 
 def _read(path: Path) -> dict[str, Any]:

@@ -204,7 +204,7 @@ def _kept_run(project: Project, config: Config, reg: registry.Registry,
         project=project, config=config, checks=reg.checks, chosen=chosen,
         options=runcache.options_of(today, options.gate, options.only, options.skip,
                                     options.no_waivers, options.notes))
-    return runcache.load(at, key, runcache.newest_mtime(project), chosen), at, key
+    return runcache.load(at, key, runcache.newest_mtime(project, reg.checks), chosen), at, key
 
 
 def _run(project: Project, config: Config, chosen: list[Check],

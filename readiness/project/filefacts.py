@@ -59,10 +59,16 @@ class Signature(NamedTuple):
 
 
 def store_path(cache_dir: Path, root: Path) -> Path:
-    """The store of ``root``: named after the root's path, the tool and Python versions."""
+    """The store of ``root``."""
+    return root_store(cache_dir, root, "files", FORMAT)
+
+
+def root_store(cache_dir: Path, root: Path, kind: str, form: int) -> Path:
+    """A file the cache keeps for ``root``: named after the root's path, in a folder named
+    after what it holds, the tool, Python and the file format's versions."""
     digest = hashlib.sha256(str(root).encode("utf-8", "surrogatepass")).hexdigest()[:24]
-    version = f"{__version__}-py{sys.version_info[0]}{sys.version_info[1]}-f{FORMAT}"
-    return cache_dir / f"files-{version}" / f"{digest}.marshal"
+    version = f"{__version__}-py{sys.version_info[0]}{sys.version_info[1]}-f{form}"
+    return cache_dir / f"{kind}-{version}" / f"{digest}.marshal"
 
 
 class FactStore:
