@@ -4,7 +4,7 @@ checks say that accuracy cannot be judged without results."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from readiness.config import Config
@@ -74,20 +74,29 @@ def sample_size(config: Config, gold: Gold) -> Finding:
 
 def edge_cases(config: Config, gold: Gold) -> Finding:
     """eval-edge-cases on gold sets: distinct inputs tagged as edge cases, per workflow."""
-    missing: list[str] = []
-    thin: list[str] = []
-    fine: list[str] = []
+    counted: list[tuple[str, int, int]] = []
     for group in gold.groups:
         spec = _spec(config, group)
         tags = list(spec.get("edge_case_tags") or DEFAULT_EDGE_TAGS)
         need = int(spec.get("min_per_category") or config.threshold("min_per_category") or 30)
         count = group.edge_cases(frozenset(t.lower() for t in tags))
-        text = f"{_label(group)} {count} tagged {'/'.join(tags)}"
+        counted.append((f"{_label(group)} {count} tagged {'/'.join(tags)}", count, need))
+    return edge_verdict(counted, evidence(gold), f" in {summary(gold)}")
+
+
+def edge_verdict(counted: Iterable[tuple[str, int, int]], cited: Sequence[Evidence],
+                 tail: str = "") -> Finding:
+    """eval-edge-cases' verdict from each workflow's (description, count, needed), whether
+    counted in eval results or in a gold set: fail when one has none, warn when one has
+    fewer than needed."""
+    missing: list[str] = []
+    thin: list[str] = []
+    fine: list[str] = []
+    for text, count, need in counted:
         (missing if count == 0 else thin if count < need else fine).append(text)
-    tail = f" in {summary(gold)}"
     if missing:
-        return failed(f"no edge cases: {'; '.join(missing)}{tail}", *evidence(gold))
+        return failed(f"no edge cases: {'; '.join(missing)}{tail}", *cited)
     if thin:
-        return warned(f"few edge cases: {'; '.join(thin)}{tail}", *evidence(gold),
+        return warned(f"few edge cases: {'; '.join(thin)}{tail}", *cited,
                       credit=Credit.ENFORCED)
-    return passed(f"edge cases present: {'; '.join(fine)}{tail}", *evidence(gold))
+    return passed(f"edge cases present: {'; '.join(fine)}{tail}", *cited)

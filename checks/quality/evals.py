@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-from readiness.checks.quality import evalgold
-
 from readiness.config import Config
 from readiness.evals import Stats, evalset
 from readiness.evals.evalset import WorkflowEvals, describe, measured, percent
@@ -25,6 +23,8 @@ from readiness.model import (
 )
 from readiness.project import Project
 from readiness.project.llmusage import NO_LLM, uses_llm
+
+from . import evalgold
 
 NOTHING = ("no eval results found, and no gold set (inputs with expected outputs): list them "
            "under workflows[].evals in readiness.yaml or keep them in evals/ (promptfoo, "
@@ -232,9 +232,7 @@ def eval_edge_cases(project: Project, config: Config) -> Finding:
     judged = [f for f in flows if f.summary is not None]
     if not judged:
         return _gold_or_none(project, config, flows, evalgold.edge_cases)
-    missing: list[str] = []
-    thin: list[str] = []
-    fine: list[str] = []
+    counted: list[tuple[str, int, int]] = []
     for flow in judged:
         assert flow.summary is not None
         tags = _edge_tags(config, flow)
@@ -242,15 +240,9 @@ def eval_edge_cases(project: Project, config: Config) -> Finding:
         count = sum(n for tag, n in flow.summary.tags.items() if tag_matches(tag, wanted))
         count += sum(s.n for cat, s in flow.summary.by_category.items()
                      if tag_matches(cat, wanted))
-        need = _min_per_category(config, flow)
-        text = f"{_label(flow)} {count} tagged {'/'.join(tags)}"
-        (missing if count == 0 else thin if count < need else fine).append(text)
-    if missing:
-        return failed(f"no edge cases: {'; '.join(missing)}", *_files(judged))
-    if thin:
-        return warned(f"few edge cases: {'; '.join(thin)}", *_files(judged),
-                      credit=Credit.ENFORCED)
-    return passed(f"edge cases present: {'; '.join(fine)}", *_files(judged))
+        counted.append((f"{_label(flow)} {count} tagged {'/'.join(tags)}", count,
+                        _min_per_category(config, flow)))
+    return evalgold.edge_verdict(counted, _files(judged))
 
 
 @check(code="QUA004", gap=Gap.QUALITY,
