@@ -9,7 +9,7 @@ import pytest
 
 from readiness.project import Project, workers
 from tests.conftest import MakeProject
-from tests.warm import age
+from tests.warm import age, reads_of
 
 
 def line_count(text: str) -> int:  # module-level: it can be pickled to the worker
@@ -91,14 +91,7 @@ def test_files_a_worker_answered_are_not_read_here_and_are_known_next_run(
     age(root)
     cache = tmp_path / "cache"
     project = Project(root, jobs=2, cache_dir=cache)
-    read: list[str] = []
-    original = project._read_text
-
-    def counting(rel: str) -> str | None:
-        read.append(rel)
-        return original(rel)
-
-    project._read_text = counting  # type: ignore[method-assign]
+    read = reads_of(project)
     theirs = {f for f in project.files if workers.part(f, PARTS) != 0 and f.endswith(".py")}
     try:
         got = project.facts(project.files, "test.lines/1", line_count)

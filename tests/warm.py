@@ -38,13 +38,19 @@ def cold_then_warm(root: Path, cache: Path, analyse: Callable[[Project], Any],
     cold = analyse(first)
     first.save_facts()
     second = Project(root, cache_dir=cache, **project_options)
+    read = reads_of(second)
+    warm = analyse(second)
+    return Warm(cold, warm, read)
+
+
+def reads_of(project: Project) -> list[str]:
+    """The files ``project`` reads from now on, in order (a list that grows)."""
     read: list[str] = []
-    original = second._read_text
+    original = project._read_text
 
     def counting(rel: str) -> str | None:
         read.append(rel)
         return original(rel)
 
-    second._read_text = counting  # type: ignore[method-assign]
-    warm = analyse(second)
-    return Warm(cold, warm, read)
+    project._read_text = counting  # type: ignore[method-assign]
+    return read
