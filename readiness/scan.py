@@ -220,6 +220,7 @@ def _run(project: Project, config: Config, chosen: list[Check],
     cited = {e.path for r in ran if r.finding for e in r.finding.evidence}
     inline = suppress.find(project, cited)
     found = extras(project, config)
+    project.release()  # nothing reads the analyses or texts after this
     project.save_facts()  # every per-file scan of the run is done
     return runcache.Kept(ran, inline, [(s.path, s.reason) for s in project.skipped], found)
 

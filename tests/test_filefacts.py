@@ -6,6 +6,8 @@ import os
 import time
 from pathlib import Path
 
+import pytest
+
 from readiness.project import Project
 from readiness.project.filefacts import FactStore, Signature, store_path
 from tests.conftest import MakeProject
@@ -164,10 +166,54 @@ def test_an_answer_that_cannot_be_stored_is_dropped_and_the_rest_kept(
 def test_a_store_of_the_wrong_shape_is_an_empty_one(tmp_path: Path) -> None:
     import marshal
 
-    from readiness.project.filefacts import FORMAT
+    from readiness.project.filefacts import FORMAT, _sized
 
     path = tmp_path / "store.marshal"
-    for known in ({"a.py": 5}, {"a.py": ((1, 2), "k")}, {"a.py": ("sig", "k")}, [1, 2]):
-        path.write_bytes(marshal.dumps((FORMAT, 0, known, {})))
+    for known in ({"a.py": 5}, {"a.py": ((1, 2), 0)}, {"a.py": ("sig", 0)},
+                  {"a.py": ((1, 1, 1, 1), 7)}, [1, 2]):
+        path.write_bytes(_sized(marshal.dumps((FORMAT, time.time_ns(), ["k"], 1, 0)))
+                         + _sized(marshal.dumps(known)))
         store = FactStore(path)
         assert store.trusted_key("a.py", Signature(1, 1, 1, 1)) is None
+    path.write_bytes(_sized(marshal.dumps((FORMAT, time.time_ns(), ["k"], 1, 0)))
+                     + _sized(marshal.dumps({"a.py": ((1, 1, 1, 1), 0)})))
+    assert FactStore(path).trusted_key("a.py", Signature(1, 1, 1, 1)) == "k"  # the right shape
+
+
+def test_paths_and_answers_are_saved_in_parts_and_read_back_whole(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from readiness.project import filefacts
+
+    monkeypatch.setattr(filefacts, "CHUNK", 3)  # 10 paths, 10 answers: four parts each
+    path = tmp_path / "store.marshal"
+    store = FactStore(path)
+    for n in range(10):
+        store.learn(f"f{n}.py", Signature(n, 1, 1, n), f"key{n}")
+        store.put(f"key{n}", "q/1", [n] * n)
+    store.put("key0", "other/1", "only one")
+    store.save(frozenset(f"f{n}.py" for n in range(10)))
+    again = FactStore(path)
+    assert [again.trusted_key(f"f{n}.py", Signature(n, 1, 1, n)) for n in range(10)] == \
+        [f"key{n}" for n in range(10)]
+    assert [again.get(f"key{n}", "q/1") for n in range(10)] == [(True, [n] * n) for n in range(10)]
+    assert again.get("key0", "other/1") == (True, "only one")
+
+
+def test_large_answers_are_kept_compressed(tmp_path: Path) -> None:
+    import marshal
+
+    from readiness.project.filefacts import COMPRESS_SIZE, decode, encode
+
+    big = [f"call {n}" for n in range(COMPRESS_SIZE)]
+    encoded = encode(big)
+    assert encoded is not None and encoded[:1] == b"\x00"
+    assert len(encoded) < len(marshal.dumps(big)) / 2
+    assert decode(encoded) == big
+    assert encode("small") == marshal.dumps("small")  # plain marshal below the size
+    store = FactStore(tmp_path / "store.marshal")
+    store.put("k", "q/1", big)
+    store.learn("a.py", Signature(1, 1, 1, 1), "k")
+    store.save(frozenset({"a.py"}))
+    assert FactStore(tmp_path / "store.marshal").get("k", "q/1") == (True, big)
+    store.put_encoded("k", "q/1", encoded[:40])  # a corrupt one is computed again
+    assert store.get("k", "q/1") == (False, None)

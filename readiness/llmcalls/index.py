@@ -44,7 +44,7 @@ from readiness.llmcalls.walker import extract
 from readiness.project import Project
 
 # Bump when facts change shape or meaning: old cache entries are then never read.
-ANALYZER_VERSION = f"15-py{sys.version_info[0]}{sys.version_info[1]}"
+ANALYZER_VERSION = f"16-py{sys.version_info[0]}{sys.version_info[1]}"
 PARALLEL_THRESHOLD = 200  # below this many files to parse, a pool costs more than it saves
 MAX_ROUNDS = 4
 MAX_DEPENDENCY_DEPTH = 2
@@ -299,7 +299,7 @@ def _request_fields(prog: Program, path: str, call: CallFact, names: tuple[str, 
     return values
 
 
-Glance = tuple[bool, list[list[Any]]]
+Glance = tuple[bool, list[tuple[Any, ...]]]
 
 
 def _glance(text: str) -> Glance:

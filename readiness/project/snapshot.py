@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import contextlib
+import gc
 import io
 import os
 import stat
@@ -218,14 +219,18 @@ class Project:
 
     def _compute(self, rel: str, query: str, compute: Callable[[str], A],
                  out: dict[str, A]) -> None:
-        key = self.content_key(rel)
+        text = None
+        if rel not in self._key and self._store.trusted_key(rel, self._signature.get(rel)) is None:
+            text = self.text(rel)  # read once: its key and its answer both come from it
+        key = self.content_key(rel, text)
         if key is None:
             return
         found, kept = self._store.get(key, query)  # a file of the same text was just answered
         if found:
             out[rel] = kept
             return
-        text = self.text(rel)
+        if text is None:
+            text = self.text(rel)
         if text is not None:
             answer = out[rel] = compute(text)
             key = self.content_key(rel)  # a file changed since a worker read it has a new one
@@ -261,21 +266,32 @@ class Project:
         self._store.learn(rel, self._signature.get(rel), key)
         return True
 
-    def content_key(self, rel: str) -> str | None:
+    def content_key(self, rel: str, text: str | None = None) -> str | None:
         """The sha256 of the file's text (None if it has none), known without reading it
-        when the file is unchanged since the last run."""
+        when the file is unchanged since the last run. ``text``: the file's text, when the
+        caller has just read it (a translation file's is not kept, so it is not read twice)."""
         with self._lock:
             if rel in self._key:
                 return self._key[rel]
         signature = self._signature.get(rel)
         key = self._store.trusted_key(rel, signature)
         if key is None:
-            text = self.text(rel)
+            if text is None:
+                text = self.text(rel)
             if text is not None:
                 key = content_key(text)
                 self._store.learn(rel, signature, key)
         with self._lock:
             return self._key.setdefault(rel, key)
+
+    def release(self) -> None:
+        """Drop the shared analyses, texts and trees once every check is done: saving the
+        facts then reuses their memory instead of adding to the run's peak."""
+        with self._lock:
+            self._shared.clear()
+            self._text.clear()
+            self._ast.clear()
+        gc.collect()  # the analyses hold cycles, which the CLI's raised threshold keeps
 
     def save_facts(self) -> None:
         """Keep what the per-file scans learnt for the next run (no-op without a cache)."""
@@ -376,7 +392,7 @@ class Project:
     def _read_text(self, rel: str) -> str | None:
         if rel not in self._file_set:
             return None
-        text, problem = read_text(self.root / rel)
+        text, problem = read_text(os.path.join(self._root_text, rel))  # a str: no Path per file
         if problem:
             self._skip(rel, problem)
         return text
@@ -400,7 +416,7 @@ class Project:
             return self._ast.setdefault(rel, tree)
 
 
-def read_text(path: Path) -> tuple[str | None, str | None]:
+def read_text(path: str | Path) -> tuple[str | None, str | None]:
     """(text, None), or (None, why the file has no usable text): unreadable, too big,
     binary or undecodable. Python files honour their declared encoding; CRLF becomes LF."""
     try:
@@ -413,7 +429,7 @@ def read_text(path: Path) -> tuple[str | None, str | None]:
     if b"\0" in data[:8192]:
         return None, "binary content"
     encoding = "utf-8-sig"
-    if path.name.endswith(".py"):
+    if str(path).endswith(".py"):
         with contextlib.suppress(SyntaxError):
             encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
     try:

@@ -172,12 +172,12 @@ def isolated(root: Path) -> Iterator[None]:
 # A worker's state lives for one run, in that worker process only: the root and the texts
 # of the files it has read (not a translation file's, as in the scanning process).
 
-_ROOT: list[Path] = []
+_ROOT: list[str] = []
 _TEXTS: dict[str, str | None] = {}
 
 
 def _start(root: str) -> None:
-    _ROOT.append(Path(root))
+    _ROOT.append(root)
 
 
 def _start_up() -> None:
@@ -201,7 +201,7 @@ def _answer(payload: bytes, files: list[str]) -> Answers:
     for at, rel in enumerate(files):
         text = _TEXTS.get(rel)
         if rel not in _TEXTS:
-            text, _problem = read_text(_ROOT[0] / rel)
+            text, _problem = read_text(os.path.join(_ROOT[0], rel))  # a str: no Path per file
             if not is_translation(rel):  # UI strings, read by one scan: not worth keeping
                 _TEXTS[rel] = text
             keys[rel] = content_key(text) if text is not None else None
