@@ -171,11 +171,12 @@ def test_a_store_of_the_wrong_shape_is_an_empty_one(tmp_path: Path) -> None:
     path = tmp_path / "store.marshal"
     for known in ({"a.py": 5}, {"a.py": ((1, 2), 0)}, {"a.py": ("sig", 0)},
                   {"a.py": ((1, 1, 1, 1), 7)}, [1, 2]):
-        path.write_bytes(_sized(marshal.dumps((FORMAT, time.time_ns(), ["k"], 1, 0)))
-                         + _sized(marshal.dumps(known)))
+        path.write_bytes(_sized(marshal.dumps((FORMAT, time.time_ns(), 1, 1, 0)))
+                         + _sized(marshal.dumps(["k"])) + _sized(marshal.dumps(known)))
         store = FactStore(path)
         assert store.trusted_key("a.py", Signature(1, 1, 1, 1)) is None
-    path.write_bytes(_sized(marshal.dumps((FORMAT, time.time_ns(), ["k"], 1, 0)))
+    path.write_bytes(_sized(marshal.dumps((FORMAT, time.time_ns(), 1, 1, 0)))
+                     + _sized(marshal.dumps(["k"]))
                      + _sized(marshal.dumps({"a.py": ((1, 1, 1, 1), 0)})))
     assert FactStore(path).trusted_key("a.py", Signature(1, 1, 1, 1)) == "k"  # the right shape
 
@@ -184,7 +185,7 @@ def test_paths_and_answers_are_saved_in_parts_and_read_back_whole(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from readiness.project import filefacts
 
-    monkeypatch.setattr(filefacts, "CHUNK", 3)  # 10 paths, 10 answers: four parts each
+    monkeypatch.setattr(filefacts, "CHUNK", 3)  # 10 keys, paths and answers: four parts each
     path = tmp_path / "store.marshal"
     store = FactStore(path)
     for n in range(10):

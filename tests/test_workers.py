@@ -23,7 +23,7 @@ def many_files(count: int) -> dict[str, str | bytes]:
     return files
 
 
-PARTS = workers.PARTS_PER_WORKER * 2 + 1  # of a query split with jobs=2
+PARTS = workers.PARTS_PER_WORKER * 2  # of a query split with jobs=2
 
 pytestmark = pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="needs two cores")
 
@@ -52,8 +52,8 @@ def test_workers_answer_their_parts_the_same_as_one_process(make_project: MakePr
     finally:
         project.close()
     assert got == expected and list(got) == list(expected)  # same answers, same order
-    # two workers, PARTS_PER_WORKER parts each; one part left for this process
-    assert len(sent) == PARTS - 1 and 0 < sum(sent) < 41
+    # two workers, PARTS_PER_WORKER parts each, every file sent (none left for this process)
+    assert len(sent) == PARTS and sum(sent) == 41
     assert not project.workers._failed  # type: ignore[union-attr]
     assert project.skipped == serial.skipped  # the binary file is noted once, by this process
 
@@ -92,7 +92,7 @@ def test_files_a_worker_answered_are_not_read_here_and_are_known_next_run(
     cache = tmp_path / "cache"
     project = Project(root, jobs=2, cache_dir=cache)
     read = reads_of(project)
-    theirs = {f for f in project.files if workers.part(f, PARTS) != 0 and f.endswith(".py")}
+    theirs = {f for f in project.files if f.endswith(".py")}  # every part goes to a worker
     try:
         got = project.facts(project.files, "test.lines/1", line_count)
     finally:

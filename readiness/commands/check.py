@@ -46,10 +46,27 @@ def run(*, path: Path | None, config_path: Path | None, policy_path: Path | None
     # One short-lived process allocating many small, acyclic records: collect cycles rarely
     # (as mypy does), so the collector does not traverse the same objects again and again.
     gc.set_threshold(100_000, 50, 100)
+    one_malloc_arena()
     with progress_display(enabled=sys.stderr.isatty()) as show:
         scorecard = scan(options, progress=show)
     emit(scorecard, fmt, output, compact=compact)
     return exit_code(scorecard.verdict, fail_on)
+
+
+_M_ARENA_MAX = -8  # glibc's mallopt parameter
+
+
+def one_malloc_arena() -> None:
+    """Let every thread of the scan allocate from one C heap (glibc: one malloc arena).
+    The checks run in threads that take turns on the GIL, so an arena per thread buys no
+    speed, and each arena keeps memory that the other threads freed (Home Assistant, cold:
+    peak 170-182 MiB -> 162 MiB). Where there is no glibc there is nothing to set."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None).mallopt(_M_ARENA_MAX, 1)
+    except (OSError, AttributeError, TypeError):  # macOS, Windows, another C library
+        pass
 
 
 def run_staged(*, path: Path | None, config_path: Path | None, policy_path: Path | None,

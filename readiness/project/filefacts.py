@@ -35,7 +35,7 @@ import tempfile
 import threading
 import time
 import zlib
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sized
 from pathlib import Path
 from typing import Any, NamedTuple, TypeVar
 
@@ -100,16 +100,23 @@ class FactStore:
 
     def _load(self, path: Path) -> None:
         """The file: marshal parts, each after its length (8 bytes, little-endian): a header
-        ``(FORMAT, written, keys, known, count)``, where ``keys`` lists each content key
-        once; then ``known`` parts ``{path: ((size, mtime, ctime, inode), key's place)}``;
-        then ``count`` parts ``(query, {key's place: answer})``, a query's answers in one or
-        more parts."""
+        ``(FORMAT, written, key parts, path parts, answer parts)``; then the content keys,
+        each once, in lists; then ``{path: ((size, mtime, ctime, inode), key's place)}``
+        parts; then ``(query, {key's place: answer})`` parts, a query's answers in one or
+        more. Each part holds at most ``CHUNK`` entries."""
         try:
             parts = _parts(path.read_bytes())
-            form, written, keys, known_parts, queries = _without_gc(marshal.loads, next(parts))
-            if form != FORMAT or not isinstance(keys, list) or not isinstance(known_parts, int) \
-                    or not isinstance(queries, int):
+            form, written, key_parts, known_parts, queries = _without_gc(marshal.loads,
+                                                                         next(parts))
+            if form != FORMAT or not all(isinstance(n, int)
+                                         for n in (key_parts, known_parts, queries)):
                 return
+            keys: list[str] = []
+            for _ in range(key_parts):
+                listed = marshal.loads(next(parts))
+                if not isinstance(listed, list):
+                    return
+                keys += listed
             # {path: ((size, mtime, ctime, inode), key)}: a Signature compares equal to the
             # tuple, so none is built for each of thousands of entries
             known: dict[str, tuple[tuple[int, int, int, int], str]] = {}
@@ -184,27 +191,31 @@ class FactStore:
         if self.path is None:
             return
         with self._lock:
-            known = {rel: entry for rel, entry in self._known.items() if rel in paths}
-            known.update((rel, entry) for rel, entry in self._paths.items() if rel in paths)
-            if not self._dirty and len(known) == len(self._known):
+            entries: list[tuple[str, tuple[Any, str]]] = [
+                (rel, entry) for rel, entry in self._paths.items() if rel in paths]
+            entries += [(rel, entry) for rel, entry in self._known.items()
+                        if rel in paths and rel not in self._paths]
+            if not self._dirty and len(entries) == len(self._known):
                 return
-            keys = sorted({key for _, key in known.values()})
-            place = {key: at for at, key in enumerate(keys)}
+            place: dict[str, int] = {}  # each content key's place in the list of keys
+            for _rel, (_signature, key) in entries:
+                place.setdefault(key, len(place))
             queries = list(self._facts.items())
             count = sum(len(_chunk_starts(answers)) for _query, answers in queries)
-            header = marshal.dumps((FORMAT, time.time_ns(), keys, len(_chunk_starts(known)),
-                                    count))
-        # written a few thousand entries at a time, keys by their place in the header's
-        # list: nothing is copied into one payload, and no key is written twice
+            keys = list(place)
+            header = marshal.dumps((FORMAT, time.time_ns(), len(_chunk_starts(keys)),
+                                    len(_chunk_starts(entries)), count))
+        # everything a few thousand at a time, keys by their place in the list: no part is
+        # a copy of a whole list, and no key is written twice
         paths_parts = ({rel: (tuple(signature), place[key]) for rel, (signature, key) in part}
-                       for part in _slices(list(known.items())))
+                       for part in _slices(entries))
         write_atomic(self.path, (_sized(part) for part in itertools.chain(
-            (header,), map(marshal.dumps, paths_parts),
+            (header,), map(marshal.dumps, _slices(keys)), map(marshal.dumps, paths_parts),
             (marshal.dumps((query, chunk)) for query, answers in queries
              for chunk in _chunks(answers, place)))))
 
 
-def _chunk_starts(entries: dict[str, Any]) -> range:
+def _chunk_starts(entries: Sized) -> range:
     """Where each part of ``entries`` starts (one part at least, even if empty)."""
     return range(0, max(len(entries), 1), CHUNK)
 

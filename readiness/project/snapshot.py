@@ -181,20 +181,20 @@ class Project:
         when there are many (see ``readiness.project.workers``)."""
         sent: list[tuple[list[str], Future[workers_.Answers]]] = []
         if self.workers is not None and len(files) >= workers_.MIN_FILES:
-            count = workers_.PARTS_PER_WORKER * self.workers.count + 1
+            count = workers_.PARTS_PER_WORKER * self.workers.count
             parts: list[list[str]] = [[] for _ in range(count)]
             for rel in files:  # parts are worked out only once a query is split
                 at = self._part.get(rel)
                 if at is None:
                     at = self._part[rel] = workers_.part(rel, count)
                 parts[at].append(rel)
-            for group in parts[1:]:
+            for group in parts:
                 future = self.workers.answer(compute, group)
                 if future is None:
                     break
                 sent.append((group, future))
-            if sent:
-                files = [rel for group in parts[:1] + parts[1 + len(sent):] for rel in group]
+            if sent:  # what could not be sent is answered here
+                files = [rel for group in parts[len(sent):] for rel in group]
         for rel in files:
             self._compute(rel, query, compute, out)
         for group, future in sent:
