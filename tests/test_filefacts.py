@@ -95,7 +95,7 @@ def test_truncated_or_tampered_store_is_an_empty_one(make_project: MakeProject,
                  (10**9).to_bytes(8, "little") + whole[8:]):
         path.write_bytes(junk)
         store = FactStore(path)
-        assert store.answers("test.lines/1") == {}
+        assert store.lookup("test.lines/1")("k") is None
         assert store.trusted_key("a.py", Signature(1, 1, 1, 1)) is None
         assert upper_lines(Project(root, cache_dir=tmp_path / "cache")) == {"a.py": 1, "b.py": 1}
 
@@ -218,3 +218,55 @@ def test_large_answers_are_kept_compressed(tmp_path: Path) -> None:
     assert FactStore(tmp_path / "store.marshal").get("k", "q/1") == (True, big)
     store.put_encoded("k", "q/1", encoded[:40])  # a corrupt one is computed again
     assert store.get("k", "q/1") == (False, None)
+
+
+def test_answers_of_changed_files_are_dropped_and_the_rest_renumbered(tmp_path: Path) -> None:
+    path = tmp_path / "store.marshal"
+    store = FactStore(path)
+    for n in range(6):
+        store.learn(f"f{n}.py", Signature(n, 1, 1, n), f"key{n}")
+        store.put(f"key{n}", "q/1", n % 2 == 0)  # small answers: one-byte codes
+        store.put(f"key{n}", "big/1", [f"row {n} {i}" for i in range(300)])  # kept apart
+    store.save(frozenset(f"f{n}.py" for n in range(6)))
+    again = FactStore(path)
+    again.learn("f1.py", Signature(9, 1, 1, 1), "key1b")  # f1 changed, f4 is gone
+    again.put("key1b", "q/1", "changed")
+    again.save(frozenset({"f0.py", "f1.py", "f2.py", "f3.py", "f5.py"}))
+    third = FactStore(path)
+    assert third._keys == ["key0", "key2", "key3", "key5", "key1b"]  # numbered again
+    for n in (0, 2, 3, 5):
+        assert third.get(f"key{n}", "q/1") == (True, n % 2 == 0)
+        assert third.get(f"key{n}", "big/1") == (True, [f"row {n} {i}" for i in range(300)])
+    assert third.get("key1b", "q/1") == (True, "changed")
+    assert third.get("key1", "q/1") == third.get("key4", "q/1") == (False, None)
+    assert third.trusted_key("f4.py", Signature(4, 1, 1, 4)) is None
+
+
+def test_many_distinct_small_answers_and_answers_that_change_size(tmp_path: Path) -> None:
+    path = tmp_path / "store.marshal"
+    store = FactStore(path)
+    for n in range(600):  # more distinct small answers than one byte can number
+        store.learn(f"f{n}.py", Signature(n, 1, 1, n), f"key{n}")
+        store.put(f"key{n}", "q/1", n)
+    store.put("key1", "q/1", "x" * 500)  # a small answer replaced by a large one
+    store.put("key2", "q/1", "x" * 500)
+    store.put("key2", "q/1", 7)  # and back
+    store.save(frozenset(f"f{n}.py" for n in range(600)))
+    again = FactStore(path)
+    assert [again.get(f"key{n}", "q/1")[1] for n in range(600)] == \
+        [0, "x" * 500, 7, *range(3, 600)]
+
+
+def test_answers_whose_codes_point_nowhere_are_an_empty_store(tmp_path: Path) -> None:
+    import marshal
+
+    from readiness.project.filefacts import FORMAT, _sized
+
+    path = tmp_path / "store.marshal"
+    path.write_bytes(_sized(marshal.dumps((FORMAT, time.time_ns(), 1, 1, 1)))
+                     + _sized(marshal.dumps(["k"]))
+                     + _sized(marshal.dumps({"a.py": ((1, 1, 1, 1), 0)}))
+                     + _sized(marshal.dumps(("q/1", [b""], b"\x05", 0))))
+    store = FactStore(path)
+    assert store.get("k", "q/1") == (False, None)
+    assert store.trusted_key("a.py", Signature(1, 1, 1, 1)) is None

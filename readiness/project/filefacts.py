@@ -29,6 +29,7 @@ import gc
 import hashlib
 import itertools
 import marshal
+import operator
 import os
 import sys
 import tempfile
@@ -41,8 +42,8 @@ from typing import Any, NamedTuple, TypeVar
 
 from readiness import __version__
 
-FORMAT = 8
-SHARED_SIZE = 64  # encoded answers up to this size are kept as one object per value
+FORMAT = 9
+SHARED_SIZE = 64  # encoded answers up to this size may be kept as a one-byte code per file
 # entries per part of the file: paths and a query's answers are written (and read) a part
 # at a time, so saving never copies them all at once (Home Assistant: 36,000 files)
 CHUNK = 2000
@@ -79,20 +80,20 @@ def root_store(cache_dir: Path, root: Path, kind: str, form: int) -> Path:
 
 
 class FactStore:
-    """Content keys of paths and per-content answers to queries, loaded once, saved once."""
+    """Content keys of paths and per-content answers to queries, loaded once, saved once.
+
+    Each content key has a number (its place in the file's list of keys, then in the order
+    learnt), and each query's answers are kept by number in an ``_Answers``."""
 
     def __init__(self, path: Path | None) -> None:
         self.path = path  # None: in memory only (``--no-cache``)
         self._lock = threading.Lock()
         # path -> (signature, content key); signatures loaded from disk stay plain tuples
         self._known: dict[str, tuple[tuple[int, int, int, int], str]] = {}
-        # query -> {content key: marshal}: one dict per query, not one per file
-        self._facts: dict[str, dict[str, bytes]] = {}
+        self._number: dict[str, int] = {}  # content key -> its number
+        self._keys: list[str] = []  # number -> content key
+        self._facts: dict[str, _Answers] = {}  # query -> its answers
         self._written_ns = 0
-        # one object per distinct small answer: Home Assistant's 390,000 answers are 15,000
-        # distinct ones (338,000 empty tuples); marshal writes a shared object once and
-        # reads it back shared, so the store is smaller on disk, in memory and to load
-        self._shared: dict[bytes, bytes] = {}
         self._paths: dict[str, tuple[Signature, str]] = {}  # learnt this run
         self._dirty = False
         if path is not None:
@@ -100,16 +101,16 @@ class FactStore:
 
     def _load(self, path: Path) -> None:
         """The file: marshal parts, each after its length (8 bytes, little-endian): a header
-        ``(FORMAT, written, key parts, path parts, answer parts)``; then the content keys,
-        each once, in lists; then ``{path: ((size, mtime, ctime, inode), key's place)}``
-        parts; then ``(query, {key's place: answer})`` parts, a query's answers in one or
-        more. Each part holds at most ``CHUNK`` entries."""
+        ``(FORMAT, written, key parts, path parts, queries)``; then the content keys, each
+        once, in lists; then ``{path: ((size, mtime, ctime, inode), key's number)}`` parts;
+        then per query ``(query, values, codes, other parts)`` and its ``{key's number:
+        answer}`` parts (see ``_Answers``). A part holds at most ``CHUNK`` entries."""
         try:
             parts = _parts(path.read_bytes())
-            form, written, key_parts, known_parts, queries = _without_gc(marshal.loads,
-                                                                         next(parts))
+            form, written, key_parts, path_parts, queries = _without_gc(marshal.loads,
+                                                                        next(parts))
             if form != FORMAT or not all(isinstance(n, int)
-                                         for n in (key_parts, known_parts, queries)):
+                                         for n in (key_parts, path_parts, queries)):
                 return
             keys: list[str] = []
             for _ in range(key_parts):
@@ -120,18 +121,20 @@ class FactStore:
             # {path: ((size, mtime, ctime, inode), key)}: a Signature compares equal to the
             # tuple, so none is built for each of thousands of entries
             known: dict[str, tuple[tuple[int, int, int, int], str]] = {}
-            for _ in range(known_parts):
-                for rel, (signature, place) in _without_gc(marshal.loads, next(parts)).items():
+            for _ in range(path_parts):
+                for rel, (signature, number) in _without_gc(marshal.loads, next(parts)).items():
                     if type(signature) is not tuple or len(signature) != 4:
                         return
-                    known[rel] = (signature, keys[place])
-            facts: dict[Any, Any] = {}
+                    known[rel] = (signature, keys[number])
+            facts: dict[str, _Answers] = {}
             for _ in range(queries):
-                query, answers = _without_gc(marshal.loads, next(parts))
-                # the keys of every query are the same objects: one string per file
-                facts.setdefault(query, {}).update(
-                    (keys[place], answer) for place, answer in answers.items())
+                query, values, codes, other_parts = marshal.loads(next(parts))
+                answers = facts[query] = _Answers.of(values, codes)
+                for _ in range(other_parts):
+                    answers.other.update(_without_gc(marshal.loads, next(parts)))
             self._known = known
+            self._keys = keys
+            self._number = {key: number for number, key in enumerate(keys)}
             self._facts = facts
             self._written_ns = int(written)
         except (OSError, EOFError, ValueError, TypeError, IndexError, AttributeError,
@@ -159,17 +162,32 @@ class FactStore:
                 if self._known.get(rel) != (signature, key):
                     self._dirty = True
 
-    def answers(self, query: str) -> dict[str, bytes]:
-        """The encoded answers to ``query`` by content key (read-only: ``put`` adds to it;
-        ``decode`` gives an answer back)."""
-        return self._facts.get(query) or {}
+    def lookup(self, query: str) -> Callable[[str], bytes | None]:
+        """A function from a content key to its encoded answer to ``query`` (None: none
+        kept); ``decode`` gives the answer back. For the hot loop of a warm run."""
+        answers = self._facts.get(query)
+        if answers is None:
+            return _nothing
+        number, values, codes, other = self._number, answers.values, answers.codes, \
+            answers.other
+
+        def find(key: str) -> bytes | None:
+            at = number.get(key)
+            if at is None:
+                return None
+            if at < len(codes):
+                code = codes[at]
+                if code:
+                    return values[code]
+            return other.get(at)
+        return find
 
     def get(self, key: str, query: str) -> tuple[bool, Any]:
-        answers = self._facts.get(query)
-        if answers is None or key not in answers:
+        encoded = self.lookup(query)(key)
+        if encoded is None:
             return False, None
         try:
-            return True, decode(answers[key])
+            return True, decode(encoded)
         except (EOFError, ValueError, TypeError):  # a corrupt entry: computed again
             return False, None
 
@@ -180,10 +198,15 @@ class FactStore:
             self.put_encoded(key, query, encoded)
 
     def put_encoded(self, key: str, query: str, encoded: bytes) -> None:
-        if len(encoded) <= SHARED_SIZE:  # most files give the same few small answers
-            encoded = self._shared.setdefault(encoded, encoded)
         with self._lock:
-            self._facts.setdefault(query, {})[key] = encoded
+            at = self._number.get(key)
+            if at is None:
+                at = self._number[key] = len(self._keys)
+                self._keys.append(key)
+            answers = self._facts.get(query)
+            if answers is None:
+                answers = self._facts[query] = _Answers()
+            answers.put(at, encoded)
             self._dirty = True
 
     def save(self, paths: frozenset[str]) -> None:
@@ -197,39 +220,107 @@ class FactStore:
                         if rel in paths and rel not in self._paths]
             if not self._dirty and len(entries) == len(self._known):
                 return
-            place: dict[str, int] = {}  # each content key's place in the list of keys
-            for _rel, (_signature, key) in entries:
-                place.setdefault(key, len(place))
-            queries = list(self._facts.items())
-            count = sum(len(_chunk_starts(answers)) for _query, answers in queries)
-            keys = list(place)
-            header = marshal.dumps((FORMAT, time.time_ns(), len(_chunk_starts(keys)),
-                                    len(_chunk_starts(entries)), count))
-        # everything a few thousand at a time, keys by their place in the list: no part is
-        # a copy of a whole list, and no key is written twice
-        paths_parts = ({rel: (tuple(signature), place[key]) for rel, (signature, key) in part}
-                       for part in _slices(entries))
+            # the keys of this run's files keep their order and are numbered again from 0
+            number = self._number
+            kept = sorted({number[key] if key in number else self._new_number(key)
+                           for _rel, (_signature, key) in entries})
+            keys = [self._keys[at] for at in kept]
+            # numbers change only when keys were dropped (files changed or gone)
+            place = None if kept == list(range(len(kept))) else \
+                {at: new for new, at in enumerate(kept)}
+            queries = [(query, answers.saved(kept, place))
+                       for query, answers in list(self._facts.items())]
+            header = marshal.dumps((FORMAT, time.time_ns(), len(_starts(keys)),
+                                    len(_starts(entries)), len(queries)))
+        new_number = {key: at for at, key in enumerate(keys)}
+        paths_parts = ({rel: (tuple(signature), new_number[key]) for rel, (signature, key)
+                        in part} for part in _slices(entries))
+        # everything a few thousand at a time: no part is a copy of a whole list
         write_atomic(self.path, (_sized(part) for part in itertools.chain(
             (header,), map(marshal.dumps, _slices(keys)), map(marshal.dumps, paths_parts),
-            (marshal.dumps((query, chunk)) for query, answers in queries
-             for chunk in _chunks(answers, place)))))
+            (part for query, (values, codes, other) in queries for part in itertools.chain(
+                (marshal.dumps((query, values, codes, len(_starts(other)))),),
+                map(marshal.dumps, map(dict, _slices(other))))))))
+
+    def _new_number(self, key: str) -> int:
+        """A number for a key learnt without an answer (called with the lock held)."""
+        at = self._number[key] = len(self._keys)
+        self._keys.append(key)
+        return at
 
 
-def _chunk_starts(entries: Sized) -> range:
-    """Where each part of ``entries`` starts (one part at least, even if empty)."""
-    return range(0, max(len(entries), 1), CHUNK)
+def _nothing(_key: str) -> None:
+    return None
+
+
+class _Answers:
+    """One query's answers by key number. The few small answers that most files share (an
+    empty list, ``False``) are numbered in ``values`` and kept as a one-byte code per key in
+    ``codes`` (0: not there); the others, in ``other``. Home Assistant has 370,000 answers
+    to 72 queries: kept as dicts by key they took 20 MB, as codes 3 MB."""
+
+    __slots__ = ("values", "code_of", "codes", "other")
+
+    def __init__(self) -> None:
+        self.values: list[bytes] = [b""]  # code -> encoded answer (code 0: none)
+        self.code_of: dict[bytes, int] = {}
+        self.codes = bytearray()
+        self.other: dict[int, bytes] = {}
+
+    @classmethod
+    def of(cls, values: Any, codes: Any) -> _Answers:
+        """The answers as read from a file (``other`` added part by part)."""
+        if type(values) is not list or not all(type(v) is bytes for v in values) or \
+                type(codes) is not bytes or (codes and max(codes) >= len(values)):
+            raise ValueError("not a query's answers")
+        answers = cls()
+        answers.values = values
+        answers.code_of = {value: code for code, value in enumerate(values) if code}
+        answers.codes = bytearray(codes)
+        return answers
+
+    def put(self, at: int, encoded: bytes) -> None:
+        code = 0
+        if len(encoded) <= SHARED_SIZE:
+            code = self.code_of.get(encoded, 0)
+            if not code and len(self.values) < 256:
+                code = self.code_of[encoded] = len(self.values)
+                self.values.append(encoded)
+        codes = self.codes
+        if code:
+            if at >= len(codes):
+                codes.extend(bytes(at + 1 - len(codes)))
+            codes[at] = code
+            self.other.pop(at, None)
+        else:
+            if at < len(codes):
+                codes[at] = 0
+            self.other[at] = encoded
+
+    def saved(self, kept: list[int], place: dict[int, int] | None
+              ) -> tuple[list[bytes], bytes, list[tuple[int, bytes]]]:
+        """(values, codes, other answers) of the keys numbered ``kept``, numbered again by
+        ``place`` (None: their numbers stay)."""
+        codes = bytes(self.codes)
+        if place is None:
+            return self.values, codes[:len(kept)], [
+                item for item in self.other.items() if item[0] < len(kept)]
+        codes += bytes(max(0, kept[-1] + 1 - len(codes)))
+        picked = bytes(operator.itemgetter(*kept)(codes)) if len(kept) > 1 else \
+            bytes(codes[at] for at in kept)  # itemgetter of one gives an int, not a tuple
+        return self.values, picked, [(place[at], encoded) for at, encoded in self.other.items()
+                                     if at in place]
+
+
+def _starts(items: Sized) -> range:
+    """Where each part of ``items`` starts (one part at least, even if empty)."""
+    return range(0, max(len(items), 1), CHUNK)
 
 
 def _slices(items: list[T]) -> Iterator[list[T]]:
-    """``items`` in parts as ``_chunk_starts`` cuts them."""
-    for start in range(0, max(len(items), 1), CHUNK):
+    """``items`` in parts as ``_starts`` cuts them."""
+    for start in _starts(items):
         yield items[start:start + CHUNK]
-
-
-def _chunks(answers: dict[str, bytes], place: dict[str, int]) -> Iterator[dict[int, bytes]]:
-    """``answers`` by their keys' places, a part at a time."""
-    for part in _slices(list(answers.items())):
-        yield {place[key]: answer for key, answer in part if key in place}
 
 
 def _sized(part: bytes) -> bytes:

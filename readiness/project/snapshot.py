@@ -157,14 +157,15 @@ class Project:
         if self._fresh and query not in self._asked and len(files) >= workers_.MIN_FILES:
             missing = files  # nothing kept yet: parts go to the workers before a file is read
         else:
-            keys, answers = self._key, store.answers(query)
-            for rel in files:  # the hot loop of a warm run: plain dict look-ups only
+            keys, lookup = self._key, store.lookup(query)
+            for rel in files:  # the hot loop of a warm run: look-ups only
                 key = keys[rel] if rel in keys else self.content_key(rel)
                 if key is None:
                     continue
-                if key in answers:
+                encoded = lookup(key)
+                if encoded is not None:
                     try:
-                        out[rel] = decode(answers[key])
+                        out[rel] = decode(encoded)
                         continue
                     except (EOFError, ValueError, TypeError):  # corrupt: computed again
                         pass
