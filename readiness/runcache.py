@@ -85,7 +85,7 @@ def run_key(*, project: Project, config: Config, checks: Sequence[Check],
     add([[c.code, c.name, c.source, c.due_week, c.severity.value if c.severity else None]
          for c in checks])
     add([c.code for c in chosen])
-    add(sorted((rel, list(sig) if sig else None) for rel, sig in _check_files(project, checks)))
+    add(sorted((rel, sig.hex() if sig else None) for rel, sig in _check_files(project, checks)))
     add([config.data, dict(config.origins), sorted(config.policy_required),
          list(config.notes), config.launch_gate, str(config.source)])
     add(dict(options))
@@ -93,7 +93,7 @@ def run_key(*, project: Project, config: Config, checks: Sequence[Check],
     add(None if git is None else [git.commit, git.prefix, git.shallow])
     add(project.git_note)
     signatures = project.signatures()
-    digest.update(marshal.dumps([(rel, tuple(signatures[rel])) for rel in project.files
+    digest.update(marshal.dumps([(rel, bytes(signatures[rel])) for rel in project.files
                                  if rel in signatures]))
     return digest.hexdigest()
 

@@ -169,15 +169,17 @@ def test_a_store_of_the_wrong_shape_is_an_empty_one(tmp_path: Path) -> None:
     from readiness.project.filefacts import FORMAT, _sized
 
     path = tmp_path / "store.marshal"
+    right = bytes(Signature(1, 1, 1, 1))
     for known in ({"a.py": 5}, {"a.py": ((1, 2), 0)}, {"a.py": ("sig", 0)},
-                  {"a.py": ((1, 1, 1, 1), 7)}, [1, 2]):
+                  {"a.py": ((1, 1, 1, 1), 0)}, {"a.py": (right[:8], 0)},
+                  {"a.py": (right, 7)}, [1, 2]):
         path.write_bytes(_sized(marshal.dumps((FORMAT, time.time_ns(), 1, 1, 0)))
                          + _sized(marshal.dumps(["k"])) + _sized(marshal.dumps(known)))
         store = FactStore(path)
         assert store.trusted_key("a.py", Signature(1, 1, 1, 1)) is None
     path.write_bytes(_sized(marshal.dumps((FORMAT, time.time_ns(), 1, 1, 0)))
                      + _sized(marshal.dumps(["k"]))
-                     + _sized(marshal.dumps({"a.py": ((1, 1, 1, 1), 0)})))
+                     + _sized(marshal.dumps({"a.py": (right, 0)})))
     assert FactStore(path).trusted_key("a.py", Signature(1, 1, 1, 1)) == "k"  # the right shape
 
 
@@ -265,7 +267,7 @@ def test_answers_whose_codes_point_nowhere_are_an_empty_store(tmp_path: Path) ->
     path = tmp_path / "store.marshal"
     path.write_bytes(_sized(marshal.dumps((FORMAT, time.time_ns(), 1, 1, 1)))
                      + _sized(marshal.dumps(["k"]))
-                     + _sized(marshal.dumps({"a.py": ((1, 1, 1, 1), 0)}))
+                     + _sized(marshal.dumps({"a.py": (bytes(Signature(1, 1, 1, 1)), 0)}))
                      + _sized(marshal.dumps(("q/1", [b""], b"\x05", 0))))
     store = FactStore(path)
     assert store.get("k", "q/1") == (False, None)

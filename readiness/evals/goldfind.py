@@ -81,7 +81,7 @@ def find_gold(project: Project, results: frozenset[str],
 
 
 def _in_gold_folder(rel: str) -> bool:
-    parts = [p.lower() for p in PurePosixPath(rel).parts[:-1]]
+    parts = rel.lower().split("/")[:-1]  # a str split: no path object per file
     if set(parts) & GOLD_FOLDERS:
         return True
     return any(a in ("tests", "test") and b in ("data", "fixtures_data")
@@ -89,7 +89,7 @@ def _in_gold_folder(rel: str) -> bool:
 
 
 def _is_promptfoo_config(rel: str) -> bool:
-    return PurePosixPath(rel).name.lower().startswith("promptfooconfig")
+    return rel.rpartition("/")[2].lower().startswith("promptfooconfig")
 
 
 def _resolve(project: Project, rel: str, target: str) -> list[str]:

@@ -33,6 +33,8 @@ class ModuleMap:
         tops = {f.split("/")[-2] if f.endswith("/__init__.py") else f[:-3]
                 for f in files if f.count("/") <= 1 or f.startswith("src/")}
         self.external = EXTERNAL_ROOTS - (tops - PROVIDER_ROOTS)
+        # the names project modules are imported by: ``c`` for a/b/c.py and a/b/c/__init__.py
+        self._stems = frozenset(stem(f) for f in files)
 
     def resolve(self, importer: str, level: int, module: str) -> str | None:
         """The project file a (possibly relative) import names, or None if external."""
@@ -72,9 +74,11 @@ class ModuleMap:
         if level == 0:
             if not module or module.split(".")[0] in self.external:
                 return None
+            if rel.rpartition("/")[2] not in self._stems:
+                return None  # no project module has that name: a third-party import
             for base in (*_ancestors(folder), "src"):  # the nearest folder that has it
-                for candidate in (posixpath.join(base, rel + ".py"),
-                                  posixpath.join(base, rel, "__init__.py")):
+                stem = f"{base}/{rel}" if base else rel
+                for candidate in (f"{stem}.py", f"{stem}/__init__.py"):
                     if candidate in self.files:
                         return candidate
             return None
