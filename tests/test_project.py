@@ -133,3 +133,31 @@ def test_exclude_patterns(make_project: MakeProject) -> None:
     project = Project(make_project({"vendor/lib.py": "x\n", "app.py": APP}),
                       exclude=["vendor/**"])
     assert project.files == ("app.py",)
+
+
+def test_release_drops_analyses_and_texts_and_keeps_answering(make_project: MakeProject,
+                                                              tmp_path: Path) -> None:
+    root = make_project({"a.py": "x = 1\n"})
+    project = Project(root, cache_dir=tmp_path / "cache")
+    built: list[int] = []
+    assert project.shared("test.analysis", lambda p: built.append(1) or len(built)) == 1
+    assert project.text("a.py") == "x = 1\n" and project.python_ast("a.py") is not None
+    project.release()
+    assert not project._shared and not project._text and not project._ast
+    assert project.shared("test.analysis", lambda p: built.append(1) or len(built)) == 2
+    assert project.text("a.py") == "x = 1\n"  # read again when asked
+    project.save_facts()  # the learnt facts are still there to be saved
+
+
+def test_one_malloc_arena_is_quiet_without_glibc(monkeypatch: pytest.MonkeyPatch) -> None:
+    import ctypes
+
+    from readiness.commands.check import one_malloc_arena
+
+    one_malloc_arena()  # this machine's C library, whatever it is
+
+    def no_library(*_args: object) -> object:
+        raise OSError("no C library here")
+
+    monkeypatch.setattr(ctypes, "CDLL", no_library)
+    one_malloc_arena()
