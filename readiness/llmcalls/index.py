@@ -73,9 +73,12 @@ def build_index(project: Project, *, jobs: int | None = None) -> CallSiteIndex:
         todo = sorted(rel for rel in found - scan.seen if rel in glance)
     commands = command_modules(_entry_point_texts(project), modules)
     sites, built = _call_sites(scan.facts, modules, commands)
-    # The resolver's program (classes, functions and bindings that refer to each other) is
-    # garbage now, in cycles that only a full collection frees; the CLI collects rarely, so
-    # it would otherwise live to the end of the run (Home Assistant: 60 MB at the peak).
+    # The program's tables are emptied (``Program.release``); what is left in cycles (the
+    # walker's scopes, about 6,000 objects on Home Assistant) goes now. The CLI collects
+    # rarely, so it would otherwise live to the end of the run, and the survivors move to
+    # the oldest generation, which the young collections of the rest of the run skip.
+    # Home Assistant: this collection 0.32-0.47 s -> 0.21-0.34 s; left out, the peak was
+    # 6 MB higher.
     gc.collect()
     return CallSiteIndex(sites, len(python), scan.parsed, scan.from_cache,
                          tuple(sorted(scan.unparsable)), len(scan.seen), built)
@@ -120,6 +123,7 @@ def _call_sites(facts: dict[str, FileFacts], modules: ModuleMap,
                     built.append(construction)
             except RecursionError:  # pathological nesting of values: skip this one call
                 continue
+    prog.release()
     return (tuple(sorted(sites, key=lambda s: (s.path, s.line, s.col))),
             tuple(sorted(set(built), key=lambda b: (b.path, b.line))))
 

@@ -56,6 +56,16 @@ class Program:
         self._model_bases: dict[Klass, tuple[str, str | None] | None] = {}
         self._stores: Stores | None = None
 
+    def release(self) -> None:
+        """Empty the program's tables once its call sites are judged. Their values refer
+        back to them (and the stores to the program), in cycles that only a garbage
+        collection would find: emptied, they are freed at once (Home Assistant: 75,000
+        objects that the collection after the index no longer has to find)."""
+        for table in (self._globals, self._memo, self.invocations, self.module_clients,
+                      self._model_bases, self._busy, self._evaluating):
+            table.clear()
+        self._stores = None
+
     def module_path(self, importer: str, level: int, module: str) -> str | None:
         """The project file a (possibly relative) import names, or None if external."""
         return self.modules.resolve(importer, level, module)
