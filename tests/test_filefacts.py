@@ -272,3 +272,20 @@ def test_answers_whose_codes_point_nowhere_are_an_empty_store(tmp_path: Path) ->
     store = FactStore(path)
     assert store.get("k", "q/1") == (False, None)
     assert store.trusted_key("a.py", Signature(1, 1, 1, 1)) is None
+
+
+def test_files_of_any_date_have_signatures(make_project: MakeProject, tmp_path: Path) -> None:
+    assert Signature(1, -5, 0, 0) != Signature(1, 5, 0, 0)  # before 1970
+    assert Signature(1, 2**70, 0, 2**64 + 3) == Signature(1, 2**70, 0, 3)  # modulo 2 ** 64
+    root = make_project({"a.py": "x = 1\n", "b.py": "y = 2\n"})
+    far = 15 * 10**18  # the year 2445: past what a signed 64-bit count of ns holds
+    try:
+        os.utime(root / "a.py", ns=(far, far))
+        os.utime(root / "b.py", ns=(-10**18, -10**18))  # 1938
+    except (OSError, OverflowError):
+        pytest.skip("this file system cannot date a file so far out")
+    for _ in range(2):  # cold, then warm: never trusted (never old enough), read again
+        project = Project(root, cache_dir=tmp_path / "cache")
+        assert set(project.files) == {"a.py", "b.py"}
+        assert upper_lines(project) == {"a.py": 1, "b.py": 1}
+        project.save_facts()

@@ -54,7 +54,8 @@ _COMPRESSED = b"\x00"  # the first byte of a compressed answer: no marshal type 
 T = TypeVar("T")
 
 
-_SIGNATURE = struct.Struct("<QqqQ")  # size, mtime, ctime (ns), inode
+_SIGNATURE = struct.Struct("<QQQQ")  # size, mtime, ctime (ns), inode: each modulo 2 ** 64
+_WORD = (1 << 64) - 1
 
 
 class Signature(bytes):
@@ -66,7 +67,10 @@ class Signature(bytes):
     __slots__ = ()
 
     def __new__(cls, size: int, mtime_ns: int, ctime_ns: int, inode: int) -> Signature:
-        return super().__new__(cls, _SIGNATURE.pack(size, mtime_ns, ctime_ns, inode))
+        # modulo 2 ** 64: a file dated before 1970 or after 2262 (a repository can set any
+        # date) still has a signature; only a change by a multiple of 2 ** 64 would hide
+        return super().__new__(cls, _SIGNATURE.pack(size & _WORD, mtime_ns & _WORD,
+                                                    ctime_ns & _WORD, inode & _WORD))
 
     @classmethod
     def of(cls, info: os.stat_result) -> Signature:
@@ -78,6 +82,8 @@ class Signature(bytes):
 
     @property
     def mtime_ns(self) -> int:
+        """The mtime, or a date after 2262 for one before 1970: such a file never looks old
+        enough to trust (the racy-mtime rule), so it is read again."""
         return int(_SIGNATURE.unpack(self)[1])
 
 
