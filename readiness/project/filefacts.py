@@ -14,10 +14,11 @@ since a coarse clock could give it the same mtime.
 
 The store is one ``marshal`` file per scanned root in the cache directory (marshal reads and
 writes plain values fast and never runs code), written once per run, atomically, only when
-something new was learnt. Each answer is kept as its own marshal bytes, in memory as on disk,
-and decoded when asked for: loading the store builds one bytes object per answer instead of
-every answer's values (most of which a run never asks for), and the answers of a cold run
-cost their encoded size until they are saved, not a few hundred bytes per value.
+something new was learnt. Answers are kept encoded (marshal bytes, compressed when large),
+in memory as on disk, and decoded when asked for; the small answers most files share are
+kept as a one-byte code per file (``_Answers``). So loading the store builds no object per
+answer (most of which a run never asks for), and the answers of a cold run cost about their
+encoded size until they are saved.
 An answer that is not a plain value is returned but not kept. A missing, unreadable or
 corrupt store is an empty one; a full disk means no store, never a failed run.
 """
@@ -144,7 +145,8 @@ class FactStore:
             known: dict[str, tuple[bytes, str]] = {}
             for _ in range(path_parts):
                 for rel, (signature, number) in _without_gc(marshal.loads, next(parts)).items():
-                    if type(signature) is not bytes or len(signature) != _SIGNATURE.size:
+                    if type(signature) is not bytes or len(signature) != _SIGNATURE.size or \
+                            type(number) is not int or number < 0:  # not the key from the end
                         return
                     known[rel] = (signature, keys[number])
             facts: dict[str, _Answers] = {}
@@ -220,10 +222,7 @@ class FactStore:
 
     def put_encoded(self, key: str, query: str, encoded: bytes) -> None:
         with self._lock:
-            at = self._number.get(key)
-            if at is None:
-                at = self._number[key] = len(self._keys)
-                self._keys.append(key)
+            at = self._number_of(key)
             answers = self._facts.get(query)
             if answers is None:
                 answers = self._facts[query] = _Answers()
@@ -242,9 +241,7 @@ class FactStore:
             if not self._dirty and len(entries) == len(self._known):
                 return
             # the keys of this run's files keep their order and are numbered again from 0
-            number = self._number
-            kept = sorted({number[key] if key in number else self._new_number(key)
-                           for _rel, (_signature, key) in entries})
+            kept = sorted({self._number_of(key) for _rel, (_signature, key) in entries})
             keys = [self._keys[at] for at in kept]
             # numbers change only when keys were dropped (files changed or gone)
             place = None if kept == list(range(len(kept))) else \
@@ -263,10 +260,12 @@ class FactStore:
                 (marshal.dumps((query, values, codes, len(_starts(other)))),),
                 map(marshal.dumps, map(dict, _slices(other))))))))
 
-    def _new_number(self, key: str) -> int:
-        """A number for a key learnt without an answer (called with the lock held)."""
-        at = self._number[key] = len(self._keys)
-        self._keys.append(key)
+    def _number_of(self, key: str) -> int:
+        """The key's number, a new one for a key not seen yet (called with the lock held)."""
+        at = self._number.get(key)
+        if at is None:
+            at = self._number[key] = len(self._keys)
+            self._keys.append(key)
         return at
 
 
