@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import ast
 import contextlib
-import gc
 import io
 import os
 import stat
@@ -292,7 +291,6 @@ class Project:
             self._shared.clear()
             self._text.clear()
             self._ast.clear()
-        gc.collect()  # the analyses hold cycles, which the CLI's raised threshold keeps
 
     def save_facts(self) -> None:
         """Keep what the per-file scans learnt for the next run (no-op without a cache)."""
