@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,11 @@ import pytest
 from readiness.project import Project, workers
 from tests.conftest import MakeProject
 from tests.warm import age, reads_of
+
+
+def finish_after(seconds: float) -> float:  # module-level, as above
+    time.sleep(seconds)
+    return time.monotonic()
 
 
 def line_count(text: str) -> int:  # module-level: it can be pickled to the worker
@@ -42,9 +48,9 @@ def test_workers_answer_their_parts_the_same_as_one_process(make_project: MakePr
     sent: list[int] = []
     answer = project.workers.answer  # type: ignore[union-attr]
 
-    def spy(compute: object, files: list[str]) -> object:
+    def spy(payload: bytes, files: list[str]) -> object:
         sent.append(len(files))
-        return answer(compute, files)  # type: ignore[arg-type]
+        return answer(payload, files)
 
     project.workers.answer = spy  # type: ignore[method-assign,union-attr,assignment]
     try:
@@ -164,3 +170,25 @@ def test_whole_scan_is_the_same_cold_with_workers_warm_and_in_one_process(
     first, *others = [render(card, "json") for card in cards]
     assert all(other == first for other in others)
     assert '"status": "fail"' in first  # the pilot app does fail checks: a real comparison
+
+
+def test_an_urgent_task_goes_ahead_of_the_tasks_waiting_for_a_worker(tmp_path: Path) -> None:
+    pool = workers.Workers(tmp_path, 1)
+    try:
+        assert pool.map(finish_after, [0.0]) is not None  # started, so that timings are fair
+        waiting = [pool._submit(False, finish_after, 0.3) for _ in range(5)]
+        urgent = pool.map(finish_after, [0.0], urgent=True)
+        ends = [future.result() for future in waiting if future is not None]
+    finally:
+        pool.close()
+    assert urgent is not None and len(ends) == 5
+    # one worker with two tasks in it (one running, one queued): the urgent one is third
+    assert ends[1] < urgent[0] < ends[2]
+
+
+def test_closing_the_workers_cancels_the_tasks_still_waiting(tmp_path: Path) -> None:
+    pool = workers.Workers(tmp_path, 1)
+    futures = [pool._submit(False, finish_after, 0.2) for _ in range(4)]
+    pool.close()
+    assert all(f is not None and f.done() for f in futures)
+    assert any(f is not None and f.cancelled() for f in futures)

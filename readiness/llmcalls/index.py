@@ -10,7 +10,8 @@ Which files are analysed, in rounds:
 
 Everything else is never parsed. Facts are a pure function of a file's text, so they are
 kept between runs by ``Project``'s per-file facts (by content hash, in the user's cache
-folder); a cold scan with many files to parse uses a process pool.
+folder); a cold scan parses in the worker processes when there are many files, or when they
+run already (a cold scan of a big repository), ahead of the text scans waiting for them.
 """
 
 from __future__ import annotations
@@ -203,9 +204,13 @@ class _Scan:
         return True
 
     def _extract(self, items: list[tuple[str, str]]) -> list[tuple[str, Any]]:
-        # Workers pay off for many files; once used, they serve the later, smaller rounds.
-        wanted = len(items) >= (16 if self._used_workers else PARALLEL_THRESHOLD)
-        if wanted and self.jobs > 1 and self.project.workers is not None:
+        # Workers pay off for many files, or once they run (a cold scan of a big
+        # repository starts them with the checks): the scanning process's time is the
+        # scan's, and the parse goes ahead of the text scans waiting for a worker.
+        workers = self.project.workers
+        running = self._used_workers or (workers is not None and workers.running)
+        wanted = len(items) >= (16 if running else PARALLEL_THRESHOLD)
+        if wanted and self.jobs > 1 and workers is not None:
             done = self._extract_parallel(items)
             if done is not None:
                 self._used_workers = True
@@ -221,7 +226,7 @@ class _Scan:
         ordered = sorted(items, key=lambda item: -len(item[1]))
         count = workers.count * 4
         chunks = [c for c in (ordered[i::count] for i in range(count)) if c]
-        results = workers.map(_extract_batch, chunks)
+        results = workers.map(_extract_batch, chunks, urgent=True)
         return None if results is None else [row for chunk in results for row in chunk]
 
 

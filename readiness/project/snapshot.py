@@ -180,7 +180,10 @@ class Project:
         """Compute and keep the answers of ``files``, parts of them in the worker processes
         when there are many (see ``readiness.project.workers``)."""
         sent: list[tuple[list[str], Future[workers_.Answers]]] = []
+        payload = None
         if self.workers is not None and len(files) >= workers_.MIN_FILES:
+            payload = self.workers.payload(compute)
+        if self.workers is not None and payload is not None:
             count = workers_.PARTS_PER_WORKER * self.workers.count
             parts: list[list[str]] = [[] for _ in range(count)]
             for rel in files:  # parts are worked out only once a query is split
@@ -189,7 +192,7 @@ class Project:
                     at = self._part[rel] = workers_.part(rel, count)
                 parts[at].append(rel)
             for group in parts:
-                future = self.workers.answer(compute, group)
+                future = self.workers.answer(payload, group)
                 if future is None:
                     break
                 sent.append((group, future))

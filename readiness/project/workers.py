@@ -17,7 +17,10 @@ changed in between) is not used. Workers that cannot start or fail make the scan
 process do the work alone.
 
 One pool serves the whole run, started once (spawn, not fork: the scanning process runs
-checks in threads), so its start-up is paid once for the index and the text scans.
+checks in threads), so its start-up is paid once for the index and the text scans. Tasks
+wait in this process, urgent ones first, and only ``count + 1`` are in the pool at a time:
+the call-site index's parse rounds, which the scanning process waits on, go ahead of the
+parts of text scans queued before them. A query's compute is pickled once for all its parts.
 
 Workers start isolated from the scanned repository: a spawned worker begins as
 ``python -c ...``, which would put its working directory first on ``sys.path`` and import a
@@ -29,6 +32,9 @@ every entry that is empty, relative or inside the scanned root.
 from __future__ import annotations
 
 import contextlib
+import functools
+import heapq
+import itertools
 import multiprocessing
 import os
 import pickle
@@ -80,6 +86,16 @@ class Workers:
         self.count = count
         self._pool: ProcessPoolExecutor | None = None
         self._failed = False
+        # Tasks wait here, urgent ones first, and go to the pool only while fewer than
+        # count + 1 are in it (one queued behind the running ones, so that a worker that
+        # finishes has its next at once): the pool itself serves in the order submitted,
+        # and an urgent task (the call-site index's parse, which the scanning process waits
+        # on) would otherwise wait behind every part of the text scans queued before it.
+        self._lock = threading.Lock()
+        self._waiting: list[tuple[int, int, Callable[..., Any], tuple[Any, ...],
+                                  Future[Any]]] = []
+        self._in_pool = 0
+        self._order = itertools.count()
 
     def start(self) -> ProcessPoolExecutor | None:
         """Start the workers (they start up while the scan goes on); None if they cannot."""
@@ -98,33 +114,89 @@ class Workers:
                 self._failed = True
         return self._pool
 
-    def map(self, function: Callable[[T], R], batches: Iterable[T]) -> list[R] | None:
+    @property
+    def running(self) -> bool:
+        """Have the worker processes been started (and not failed)?"""
+        return self._pool is not None and not self._failed
+
+    def map(self, function: Callable[[T], R], batches: Iterable[T], *, urgent: bool = False
+            ) -> list[R] | None:
         """``function`` of each batch, in the workers; None if they failed (then they are
-        not used again and the caller does the work itself)."""
-        pool = self.start()
-        if pool is None:
-            return None
+        not used again and the caller does the work itself). ``urgent``: ahead of the
+        tasks waiting for a worker."""
+        futures = []
+        for batch in batches:
+            future = self._submit(urgent, function, batch)
+            if future is None:
+                return None
+            futures.append(future)
+        results = []
+        for future in futures:
+            try:
+                results.append(future.result())
+            except Exception:  # noqa: BLE001 - a broken pool: the caller works alone
+                self._failed = True
+                return None
+        return results
+
+    @staticmethod
+    def payload(compute: Callable[[str], Any]) -> bytes | None:
+        """``compute`` as the workers receive it (pickled once for all the parts of a
+        query); None when it cannot cross (a lambda or a closure: answered by the scanning
+        process)."""
         try:
-            return list(pool.map(function, batches))
-        except Exception:  # noqa: BLE001 - a broken pool: the caller works alone
-            self._failed = True
+            return pickle.dumps(compute)
+        except (pickle.PicklingError, TypeError, AttributeError):
             return None
 
-    def answer(self, compute: Callable[[str], Any], files: list[str]
+    def answer(self, payload: bytes, files: list[str], *, urgent: bool = False
                ) -> Future[Answers] | None:
-        """Start answering ``files``; None when the workers cannot take this query."""
-        if self._failed:
+        """Start answering ``files`` with a ``payload`` compute; None when the workers
+        cannot take it."""
+        return self._submit(urgent, _answer, payload, files)
+
+    def _submit(self, urgent: bool, function: Callable[..., R], *args: Any
+                ) -> Future[R] | None:
+        if self._failed or self.start() is None:
             return None
-        try:
-            payload = pickle.dumps(compute)
-        except (pickle.PicklingError, TypeError, AttributeError):
-            return None  # a lambda or a closure: answered by the scanning process
-        pool = self.start()
-        try:
-            return pool.submit(_answer, payload, files) if pool else None
-        except (OSError, RuntimeError):
-            self._failed = True
-            return None
+        ours: Future[R] = Future()
+        with self._lock:
+            heapq.heappush(self._waiting, (0 if urgent else 1, next(self._order), function,
+                                           args, ours))
+        self._feed()
+        return ours
+
+    def _feed(self) -> None:
+        """Hand waiting tasks to the pool while it has room for them."""
+        while True:
+            with self._lock:
+                pool = self._pool
+                if not self._waiting or pool is None or self._in_pool > self.count:
+                    return
+                _, _, function, args, ours = heapq.heappop(self._waiting)
+                self._in_pool += 1
+            try:
+                theirs = pool.submit(function, *args)
+            except (OSError, RuntimeError) as exc:  # shut down or broken
+                self._failed = True
+                with self._lock:
+                    self._in_pool -= 1
+                ours.set_exception(exc)
+                continue
+            theirs.add_done_callback(functools.partial(self._finished, ours))
+
+    def _finished(self, ours: Future[Any], theirs: Future[Any]) -> None:
+        with self._lock:
+            self._in_pool -= 1
+        if ours.done():  # cancelled when the workers were closed
+            pass
+        elif theirs.cancelled():
+            ours.cancel()
+        elif (error := theirs.exception()) is not None:
+            ours.set_exception(error)
+        else:
+            ours.set_result(theirs.result())
+        self._feed()
 
     def collect(self, future: Future[Answers]) -> Answers | None:
         """A worker's answers, or None if it failed (then the workers are not used again)."""
@@ -135,6 +207,10 @@ class Workers:
             return None
 
     def close(self) -> None:
+        with self._lock:
+            waiting, self._waiting = self._waiting, []
+        for *_, ours in waiting:
+            ours.cancel()
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
