@@ -112,10 +112,12 @@ class Traffic:
         wanted = {s.function.rsplit(".", 1)[-1] for s in self.sites if s.function}
         if not wanted:
             return
-        for path, (_called, defined) in self._names().items():
+        names = self._names()  # read once here: decoding every file's names is not free
+        for path, (_called, defined) in names.items():
             for name in defined:
                 self.methods.setdefault(name, []).append(path)
-        called = self._called_names()
+        called = {path: set(found[0]) for path, found in names.items()}
+        del names
         for _ in range(2):
             if not wanted:
                 break

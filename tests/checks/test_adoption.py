@@ -403,10 +403,13 @@ def test_code_facts_parse_files_that_import_or_call_what_the_checks_ask_about(
         "app/light.py": "# not streamlit\nclass Light:\n    def is_on(self):\n"
                         "        return 'streamlit' != 'flask'\n",
         "app/notes.py": "from app.streamlit_notes import track_record\n",
+        # an import inside a function counts; a module named after a "#" does not
+        "app/late.py": "def serve():\n    from flask import Flask\n    return Flask('x')\n",
+        "app/said.py": "import os  # streamlit\nprint('import flask')\n",
     })
     facts = code_facts(Project(root))
     assert [(s.path, s.line, s.name) for s in facts.imports] == [
-        ("app/ui.py", 1, "os"), ("app/ui.py", 1, "streamlit")]
+        ("app/late.py", 2, "flask"), ("app/ui.py", 1, "os"), ("app/ui.py", 1, "streamlit")]
     assert [(s.path, s.line, s.name, s.arg) for s in facts.calls] == [
         ("app/flags.py", 2, "is_on", "new-ui")]
     assert [(s.path, s.line) for s in facts.mains] == [("app/main.py", 4)]
