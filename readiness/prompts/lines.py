@@ -33,13 +33,21 @@ _MODEL_NAME = (r"(?:gpt-[0-9][\w.-]*|chatgpt-[\w.-]+|claude-[\w.-]+|gemini-[\w.-
 _QUOTED_MODEL = re.compile(rf"""["'`]{_MODEL_NAME}|["'`]o[1-9](?:-mini|-pro|-preview)?["'`]""")
 _QUOTED_O_MODEL = re.compile(r"""["'`]o[1-9](?:-mini|-pro|-preview)?["'`]""")
 _BARE_MODEL = re.compile(rf"(?<![\w-]){_MODEL_NAME}")
-_PROMPT_LINE = re.compile(
-    r"""["']?role["']?\s*:\s*["'](?:system|developer)["']|"""
-    r"""\b(?:SystemMessage|SystemMessagePromptTemplate|HumanMessagePromptTemplate|"""
-    r"""ChatPromptTemplate|PromptTemplate|FewShotPromptTemplate|"""
-    r"""FewShotChatMessagePromptTemplate)\b|"""
-    r"""\b\w*(?:prompt|PROMPT|Prompt)(?!_?tokens?\b|_?Tokens?\b)\w*\s*(?::[^=\n]{1,40})?=(?!=)|"""
-    r"""\b(?:system|instructions)\s*[:=]\s*(?:f|r)?["'`]""")
+# The kinds of prompt line, each with the words it cannot match without: a whole file is
+# searched only for the kinds whose words it has (the ``\w*prompt`` kind backtracks through
+# every word, and most files that say "system" or "role" say no "prompt").
+_PROMPT_LINE_KINDS = (
+    (("role",), r"""["']?role["']?\s*:\s*["'](?:system|developer)["']"""),
+    (("SystemMessage", "PromptTemplate"),
+     r"""\b(?:SystemMessage|SystemMessagePromptTemplate|HumanMessagePromptTemplate|"""
+     r"""ChatPromptTemplate|PromptTemplate|FewShotPromptTemplate|"""
+     r"""FewShotChatMessagePromptTemplate)\b"""),
+    (("prompt", "PROMPT", "Prompt"),
+     r"""\b\w*(?:prompt|PROMPT|Prompt)(?!_?tokens?\b|_?Tokens?\b)\w*\s*(?::[^=\n]{1,40})?=(?!=)"""),
+    (("system", "instructions"), r"""\b(?:system|instructions)\s*[:=]\s*(?:f|r)?["'`]"""),
+)
+_PROMPT_LINE = re.compile("|".join(pattern for _, pattern in _PROMPT_LINE_KINDS))
+_PROMPT_LINE_GATED = tuple((words, re.compile(pattern)) for words, pattern in _PROMPT_LINE_KINDS)
 _MODEL_KEYS = (r"model|model_name|model_id|deployment_name|temperature|top_p|top_k|max_tokens|"
                r"max_output_tokens|max_completion_tokens|frequency_penalty|presence_penalty|"
                r"reasoning_effort|maxTokens|topP|modelName")
@@ -72,21 +80,23 @@ _STRONG_WORDS = ("role", "SystemMessage", "PromptTemplate")
 _MODEL_WORDS = ("gpt-", "claude-", "gemini-", "mistral-", "mixtral-", "llama", "command-r",
                 "deepseek-", "text-davinci-")
 _PROMPT_WORDS = ("role", "System", "system", "prompt", "Prompt", "PROMPT", "instructions")
+_QUOTED_O = ("'o", '"o', "`o")  # what _QUOTED_O_MODEL starts with (it begins at every quote)
 
 
 def code_marks(text: str, lang: Lang) -> tuple[bool, bool]:
     """(talks to a model, has a prompt line) for the text of a Python or JavaScript file,
     comments blanked: a system message, a model name literal; a prompt assignment."""
     if not (holds_any(text, _STRONG_WORDS + _MODEL_WORDS + _PROMPT_WORDS)
-            or _QUOTED_O_MODEL.search(text)):
+            or (holds_any(text, _QUOTED_O) and _QUOTED_O_MODEL.search(text))):
         # Blanking only turns characters into spaces, and none of these words or the quoted
         # o-model pattern holds a space: absent from the text, absent from its code.
         return False, False
     code = signals.blank_comments(text, lang)
     llm = bool((holds_any(code, _STRONG_WORDS) and STRONG.search(code))
                or (holds_any(code, _MODEL_WORDS) and _QUOTED_MODEL.search(code))
-               or _QUOTED_O_MODEL.search(code))
-    return llm, bool(holds_any(code, _PROMPT_WORDS) and _PROMPT_LINE.search(code))
+               or (holds_any(code, _QUOTED_O) and _QUOTED_O_MODEL.search(code)))
+    return llm, any(holds_any(code, words) and pattern.search(code)
+                    for words, pattern in _PROMPT_LINE_GATED)
 
 
 def config_marks(text: str, keep: bool) -> bool:

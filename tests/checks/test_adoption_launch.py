@@ -68,6 +68,18 @@ def test_unleash_strategy_file_share_is_judged(make_project: MakeProject) -> Non
                                "flags/unleash-export.json:6, inside the 10-20% band")
 
 
+def test_strategy_file_with_other_letters_and_cases_is_judged_the_same(
+        make_project: MakeProject) -> None:
+    """Non-ASCII text takes the case-blind searches; ASCII text the lowered one."""
+    export = fx.UNLEASH_STRATEGY["flags/unleash-export.json"]
+    for changed in (export.replace("invoice-ai-enabled", "facture-ia-activée"),
+                    export.replace('"strategies"', '"STRATEGIES"')):
+        finding = run(soft_launch_rollout, make_project(
+            {**fx.UNLEASH_STRATEGY, "flags/unleash-export.json": changed}))
+        assert (finding.status, finding.message) == (Status.FAIL, BAND_FAIL)
+        assert where(finding) == ["flags/unleash-export.json:6"]
+
+
 def test_flag_sdk_without_a_share_warns(make_project: MakeProject) -> None:
     finding = run(soft_launch_rollout, make_project({**fx.SLACK_BOT, "app/flags.py": fx.FLAGS}))
     assert (finding.status, finding.credit) == (Status.WARN, Credit.ENFORCED)
