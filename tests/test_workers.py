@@ -18,6 +18,11 @@ def finish_after(seconds: float) -> float:  # module-level, as above
     return time.monotonic()
 
 
+def pid_after(seconds: float) -> int:  # module-level, as above
+    time.sleep(seconds)
+    return os.getpid()
+
+
 def line_count(text: str) -> int:  # module-level: it can be pickled to the worker
     return text.count("\n")
 
@@ -48,9 +53,9 @@ def test_workers_answer_their_parts_the_same_as_one_process(make_project: MakePr
     sent: list[int] = []
     answer = project.workers.answer  # type: ignore[union-attr]
 
-    def spy(payload: bytes, files: list[str]) -> object:
+    def spy(payload: bytes, files: list[str], part: int) -> object:
         sent.append(len(files))
-        return answer(payload, files)
+        return answer(payload, files, part=part)
 
     project.workers.answer = spy  # type: ignore[method-assign,union-attr,assignment]
     try:
@@ -142,7 +147,7 @@ def test_no_worker_with_one_job_or_few_files(make_project: MakeProject) -> None:
     assert Project(root, jobs=1).workers is None
     project = Project(root, jobs=2)
     project.facts(project.files, "test.lines/1", line_count)
-    assert project.workers is not None and project.workers._pool is None  # never started
+    assert project.workers is not None and not project.workers._pools  # never started
 
 
 def test_whole_scan_is_the_same_cold_with_workers_warm_and_in_one_process(
@@ -176,7 +181,7 @@ def test_an_urgent_task_goes_ahead_of_the_tasks_waiting_for_a_worker(tmp_path: P
     pool = workers.Workers(tmp_path, 1)
     try:
         assert pool.map(finish_after, [0.0]) is not None  # started, so that timings are fair
-        waiting = [pool._submit(False, finish_after, 0.3) for _ in range(5)]
+        waiting = [pool._submit(False, None, finish_after, 0.3) for _ in range(5)]
         urgent = pool.map(finish_after, [0.0], urgent=True)
         ends = [future.result() for future in waiting if future is not None]
     finally:
@@ -188,7 +193,33 @@ def test_an_urgent_task_goes_ahead_of_the_tasks_waiting_for_a_worker(tmp_path: P
 
 def test_closing_the_workers_cancels_the_tasks_still_waiting(tmp_path: Path) -> None:
     pool = workers.Workers(tmp_path, 1)
-    futures = [pool._submit(False, finish_after, 0.2) for _ in range(4)]
+    futures = [pool._submit(False, None, finish_after, 0.2) for _ in range(4)]
     pool.close()
     assert all(f is not None and f.done() for f in futures)
     assert any(f is not None and f.cancelled() for f in futures)
+
+
+def test_parts_with_the_same_number_go_to_the_same_worker(tmp_path: Path) -> None:
+    """A part's files were read by its worker before: the same part number, the same worker
+    (while that worker has room), so that no file is read and kept by both."""
+    pool = workers.Workers(tmp_path, 2)
+    pids = []
+    try:
+        for _ in range(3):  # a round at a time: no worker is ever full, so none takes over
+            futures = [pool._submit(False, home, os.getpid) for home in (0, 1)]
+            pids += [future.result() for future in futures if future is not None]
+    finally:
+        pool.close()
+    assert len(pids) == 6 and len(set(pids)) == 2
+    assert pids[0] == pids[2] == pids[4] and pids[1] == pids[3] == pids[5]
+
+
+def test_an_idle_worker_takes_a_task_meant_for_the_other(tmp_path: Path) -> None:
+    pool = workers.Workers(tmp_path, 2)
+    try:
+        # four tasks for worker 0: it has room for two, and worker 1, idle, takes the rest
+        futures = [pool._submit(False, 0, pid_after, 0.3) for _ in range(4)]
+        pids = [future.result() for future in futures if future is not None]
+    finally:
+        pool.close()
+    assert len(pids) == 4 and len(set(pids)) == 2

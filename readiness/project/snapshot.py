@@ -191,8 +191,8 @@ class Project:
                 if at is None:
                     at = self._part[rel] = workers_.part(rel, count)
                 parts[at].append(rel)
-            for group in parts:
-                future = self.workers.answer(payload, group)
+            for at, group in enumerate(parts):
+                future = self.workers.answer(payload, group, part=at)
                 if future is None:
                     break
                 sent.append((group, future))
