@@ -222,10 +222,7 @@ class Project:
 
     def _compute(self, rel: str, query: str, compute: Callable[[str], A],
                  out: dict[str, A]) -> None:
-        text = None
-        if rel not in self._key and self._store.trusted_key(rel, self._signature.get(rel)) is None:
-            text = self.text(rel)  # read once: its key and its answer both come from it
-        key = self.content_key(rel, text)
+        key, text = self._key_and_text(rel)  # a file read for its key is not read again
         if key is None:
             return
         found, kept = self._store.get(key, query)  # a file of the same text was just answered
@@ -269,23 +266,28 @@ class Project:
         self._store.learn(rel, self._signature.get(rel), key)
         return True
 
-    def content_key(self, rel: str, text: str | None = None) -> str | None:
+    def content_key(self, rel: str) -> str | None:
         """The sha256 of the file's text (None if it has none), known without reading it
-        when the file is unchanged since the last run. ``text``: the file's text, when the
-        caller has just read it (a translation file's is not kept, so it is not read twice)."""
+        when the file is unchanged since the last run."""
+        return self._key_and_text(rel)[0]
+
+    def _key_and_text(self, rel: str) -> tuple[str | None, str | None]:
+        """(``content_key``, the text when it had to be read for the key, else None): a
+        caller that needs the text too does not read it again (a translation file's text
+        is not kept)."""
         with self._lock:
             if rel in self._key:
-                return self._key[rel]
+                return self._key[rel], None
         signature = self._signature.get(rel)
         key = self._store.trusted_key(rel, signature)
+        text = None
         if key is None:
-            if text is None:
-                text = self.text(rel)
+            text = self.text(rel)
             if text is not None:
                 key = content_key(text)
                 self._store.learn(rel, signature, key)
         with self._lock:
-            return self._key.setdefault(rel, key)
+            return self._key.setdefault(rel, key), text
 
     def release(self) -> None:
         """Drop the shared analyses, texts and trees once every check is done: saving the
