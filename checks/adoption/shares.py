@@ -35,10 +35,8 @@ _SHARE_KEYS = frozenset({"percentage", "percent", "percentageallocation", "cover
 _FLAG_FILE = re.compile(r"flexibleRollout|gradualRollout|\bstrategies\b|feature_?states?|"
                         r"percentage_allocation|\bunleash\b|\bflagsmith\b|\blaunchdarkly\b|"
                         r"\bgrowthbook\b|\brollout\b", re.IGNORECASE)
-_FLAG_FILE_LOWER = re.compile(_FLAG_FILE.pattern.lower())  # the same, on lowered ASCII text
 _FLAG_WORDS = ("rollout", "strategies", "feature", "percentage_allocation", "unleash",
                "flagsmith", "launchdarkly", "growthbook")  # one is in every _FLAG_FILE match
-_ROLLOUT_WORD_LOWER = re.compile(_ROLLOUT_WORD.pattern)
 _MAX_SETTINGS_BYTES = 1024 * 1024
 # Other projects' readiness plans (an example, a starter): a plan, not a rollout control.
 _OTHER_PLANS = frozenset({"readiness.yaml", "readiness.yml"})
@@ -149,14 +147,14 @@ def _shares(text: str, python: bool) -> tuple[tuple[int, float], ...] | None:
     if "adoption:" in text and _READINESS_PLAN.search(text) and re.search(
             r"^version:", text, re.MULTILINE):
         return ()
-    # On ASCII text (nearly every file), the case-blind searches run on the lowered text,
-    # each only when a word it needs is there: "roll" alone lets in every "controller".
-    if text.isascii():
-        flag_file = holds_any(lowered, _FLAG_WORDS) and bool(_FLAG_FILE_LOWER.search(lowered))
-        rollout = "roll" in lowered and _ROLLOUT_WORD_LOWER.search(lowered) is not None
-    else:  # case-blind matching knows more letters than str.lower (the Kelvin sign is a k)
-        flag_file = bool(_FLAG_FILE.search(text))
-        rollout = _ROLLOUT_WORD.search(text) is not None
+    # Each case-blind search runs only where a word it needs is ("roll" alone lets in every
+    # "controller"). The words are looked for in the lowered text, which is exact on ASCII
+    # text only: case-blind matching knows more letters than str.lower (the Kelvin sign
+    # is a k), so other text is searched whole.
+    plain = text.isascii()
+    flag_file = ((not plain or holds_any(lowered, _FLAG_WORDS))
+                 and _FLAG_FILE.search(text) is not None)
+    rollout = (not plain or "roll" in lowered) and _ROLLOUT_WORD.search(text) is not None
     if not flag_file and not rollout:
         return ()
     tree = parse_python(text) if python else None
