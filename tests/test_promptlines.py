@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from readiness.project.signals import Lang
-from readiness.prompts.lines import MODEL, PROMPTS, Role, line_kinds
+from readiness.prompts.lines import MODEL, PROMPTS, Role, code_marks, line_kinds
 
 PY, PY_LLM = Role("code", Lang.PYTHON), Role("code", Lang.PYTHON, llm=True)
 JS, CONFIG = Role("code", Lang.JAVASCRIPT), Role("config", Lang.CONFIG, llm=True)
@@ -28,3 +28,21 @@ JS, CONFIG = Role("code", Lang.JAVASCRIPT), Role("config", Lang.CONFIG, llm=True
 ])
 def test_line_kinds(role: Role, line: str, kinds: set[str]) -> None:
     assert line_kinds([line], role) == kinds
+
+
+@pytest.mark.parametrize(("text", "marks"), [
+    # each kind of prompt line, and the model marks that come with some
+    ('messages = [{"role": "system", "content": rules}]\n', (True, True)),
+    ("reply = llm.invoke([SystemMessage(content=rules)])\n", (True, True)),
+    ("summary_prompt = build(rules)\n", (False, True)),
+    ('instructions = f"Answer in {language}"\n', (False, True)),
+    ('MODEL = "o1"\n', (True, False)),
+    # the words without a prompt line: no mark
+    ("role = get_role(user)\n", (False, False)),
+    ("used = usage.prompt_tokens\n", (False, False)),
+    ('unit_system = "metric"\n', (False, False)),
+    ('# system = "Be brief"\nx = 1\n', (False, False)),
+    ("total = parse(text)\n", (False, False)),
+])
+def test_code_marks_each_kind_and_near_misses(text: str, marks: tuple[bool, bool]) -> None:
+    assert code_marks(text, Lang.PYTHON) == marks
