@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from readiness.project import signals
 from readiness.project.signals import Hit, Lang, query_name
 from readiness.project.snapshot import Project, parse_python
+from readiness.project.sourcetext import holds_any
 
 Row = tuple[int, str]  # (line, matched text)
 Function = tuple[str, int, int, int]  # name, first decorator line (0: none), def line, end
@@ -43,12 +44,10 @@ def gated_search(project: Project, pattern: re.Pattern[str], words: tuple[str, .
 def _search_text(text: str, *, lang: Lang, keep: bool, pattern: re.Pattern[str],
                  words: tuple[str, ...]) -> tuple[tuple[int, str, str], ...]:
     """(line, matched text, group name) of each match in one file with one of ``words``."""
-    lower = text.lower()
-    if not any(word in lower for word in words):
+    if not holds_any(text.lower(), words):
         return ()  # blanking comments only removes text
     src = signals.Source("", lang, text, False, keep)
-    lower = src.code.lower()
-    if not any(word in lower for word in words):
+    if not holds_any(src.code.lower(), words):
         return ()
     return tuple((src.line_at(m.start()), m.group(0), m.lastgroup or "")
                  for m in pattern.finditer(src.code))

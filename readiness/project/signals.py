@@ -201,6 +201,8 @@ def windows(code: str, anchors: Sequence[str], window: int = WINDOW) -> list[tup
     """Whole lines around each anchor occurrence (+/- WINDOW characters), merged: where a
     regex whose every match contains an anchor needs to look."""
     found: list[tuple[int, int]] = []
+    if not holds_any(code, anchors):
+        return found  # one pass or a few for all anchors; the loop below makes one each
     for anchor in anchors:
         at = code.find(anchor)
         while at >= 0:

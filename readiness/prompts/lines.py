@@ -81,12 +81,13 @@ _MODEL_WORDS = ("gpt-", "claude-", "gemini-", "mistral-", "mixtral-", "llama", "
                 "deepseek-", "text-davinci-")
 _PROMPT_WORDS = ("role", "System", "system", "prompt", "Prompt", "PROMPT", "instructions")
 _QUOTED_O = ("'o", '"o', "`o")  # what _QUOTED_O_MODEL starts with (it begins at every quote)
+_ANY_WORDS = _STRONG_WORDS + _MODEL_WORDS + _PROMPT_WORDS
 
 
 def code_marks(text: str, lang: Lang) -> tuple[bool, bool]:
     """(talks to a model, has a prompt line) for the text of a Python or JavaScript file,
     comments blanked: a system message, a model name literal; a prompt assignment."""
-    if not (holds_any(text, _STRONG_WORDS + _MODEL_WORDS + _PROMPT_WORDS)
+    if not (holds_any(text, _ANY_WORDS)
             or (holds_any(text, _QUOTED_O) and _QUOTED_O_MODEL.search(text))):
         # Blanking only turns characters into spaces, and none of these words or the quoted
         # o-model pattern holds a space: absent from the text, absent from its code.

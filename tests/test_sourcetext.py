@@ -1,0 +1,67 @@
+"""The substring gate every per-file scan runs first (``holds_any``): the same answer as
+testing each word with ``in``, whichever way it scans (regex alternations, ``in``)."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from readiness.project.signals import windows
+from readiness.project.sourcetext import _SHORT, holds_any
+
+# Characters a regex would read as syntax, and words sharing first characters: an unescaped
+# "(" or "." or a badly built alternation would show here.
+ALPHABET = "ab(.)*+?[]|\\^$-_'\"`o\n "
+words = st.lists(st.text(alphabet=ALPHABET, min_size=0, max_size=5), max_size=8)
+
+
+def padded(text: str) -> str:
+    return "x" * _SHORT + text  # long enough for the regex scans
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=ALPHABET, max_size=60), words)
+def test_same_answer_as_in_for_short_and_long_texts(text: str, found: list[str]) -> None:
+    for body in (text, padded(text)):
+        assert holds_any(body, found) is any(word in body for word in found)
+        assert holds_any(body, tuple(found)) is any(word in body for word in found)
+
+
+def test_words_of_one_first_character_and_long_lone_words() -> None:
+    text = padded("client = openai.OpenAI()\nlog.bind(request_id=rid)\n")
+    assert holds_any(text, ("ghp_", "gho_", ".bind("))  # "." group: a literal dot
+    assert holds_any(text, ("Counter(", "OpenAI()"))  # "O": the parenthesis is literal
+    assert holds_any(text, ("request_id",))  # a lone long word
+    assert not holds_any(text, ("ghp_", "gho_", "github_pat_"))
+    assert not holds_any(text, ("OpenAI(x)", "bind(*"))
+    assert not holds_any(text, ())
+    assert holds_any(text, ("",))  # as "" in text
+
+
+def reference_windows(code: str, anchors: tuple[str, ...], window: int) -> list[tuple[int, int]]:
+    found = []
+    for anchor in anchors:
+        at = code.find(anchor)
+        while at >= 0:
+            start = code.rfind("\n", 0, max(0, at - window)) + 1
+            end = code.find("\n", at + len(anchor) + window)
+            end = len(code) if end < 0 else end
+            found.append((start, end))
+            at = code.find(anchor, end)
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(found):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet=ALPHABET, max_size=60),
+       st.lists(st.text(alphabet=ALPHABET, min_size=1, max_size=4), max_size=5),
+       st.integers(0, 8))
+def test_windows_gated_as_the_plain_search(text: str, anchors: list[str], window: int) -> None:
+    for body in (text, padded(text)):
+        assert windows(body, tuple(anchors), window) == reference_windows(
+            body, tuple(anchors), window)
