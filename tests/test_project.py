@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from readiness.project.snapshot import Project, parse_python
+from readiness.project.snapshot import Project, parse_python, read_text
 from tests.conftest import MakeProject, git
 
 APP = "from openai import OpenAI\nclient = OpenAI(timeout=30)\n"
@@ -80,6 +80,35 @@ def test_unusable_files_are_skipped_with_a_reason(make_project: MakeProject,
     assert reasons["loop"] == "symlink is broken or loops; not followed"
     assert reasons["outside"] == "symlink points outside the repository; not followed"
     assert "inside-link.py" not in reasons
+
+
+@pytest.mark.parametrize(("name", "data", "expected"), [
+    ("second.py", b"#!/usr/bin/env python\n# coding: latin-1\nx = '\xe9'\n",
+     ("#!/usr/bin/env python\n# coding: latin-1\nx = '\u00e9'\n", None)),
+    # a declaration on the third line is no declaration (PEP 263): read as UTF-8
+    ("third.py", b"\n\n# coding: latin-1\nx = '\xe9'\n", (None, "not valid utf-8 text")),
+    ("undeclared.py", b"x = '\xe9'\n", (None, "not valid utf-8-sig text")),
+    ("bom-declared.py", b"\xef\xbb\xbf# coding: utf-8\nx = 1\n",
+     ("# coding: utf-8\nx = 1\n", None)),
+    # a BOM and another declared encoding: tokenize refuses, the BOM's UTF-8 is read
+    ("bom-latin.py", b"\xef\xbb\xbf# coding: latin-1\nx = 1\n",
+     ("# coding: latin-1\nx = 1\n", None)),
+    # an unknown declared encoding is Python's error, not ours: the text is read as UTF-8
+    ("unknown.py", b"# coding: klingon\nx = 1\n", ("# coding: klingon\nx = 1\n", None)),
+    ("bom-only.txt", b"\xef\xbb\xbf", ("", None)),
+    ("two-boms.txt", b"\xef\xbb\xbf\xef\xbb\xbfx", ("\ufeffx", None)),
+    ("crlf.txt", b"a\r\nb\r\n", ("a\nb\n", None)),
+    ("empty.py", b"", ("", None)),
+])
+def test_read_text_decodes_as_python_and_utf_8_sig(tmp_path: Path, name: str, data: bytes,
+                                                   expected: tuple[str | None, str | None]
+                                                   ) -> None:
+    (tmp_path / name).write_bytes(data)
+    assert read_text(tmp_path / name) == expected
+
+
+def test_read_text_of_a_directory_is_unreadable(tmp_path: Path) -> None:
+    assert read_text(tmp_path) == (None, "unreadable: Is a directory")
 
 
 def test_parse_python_survives_recursion() -> None:

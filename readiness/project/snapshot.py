@@ -8,6 +8,7 @@ nothing outside the root is read: symlinks are never followed.
 from __future__ import annotations
 
 import ast
+import codecs
 import contextlib
 import io
 import os
@@ -424,8 +425,7 @@ def read_text(path: str | Path) -> tuple[str | None, str | None]:
     """(text, None), or (None, why the file has no usable text): unreadable, too big,
     binary or undecodable. Python files honour their declared encoding; CRLF becomes LF."""
     try:
-        with open(path, "rb") as handle:
-            data = handle.read(MAX_TEXT_BYTES + 1)
+        data = _read_bytes(path)
     except OSError as exc:
         return None, f"unreadable: {exc.strerror}"
     if len(data) > MAX_TEXT_BYTES:
@@ -433,13 +433,52 @@ def read_text(path: str | Path) -> tuple[str | None, str | None]:
     if b"\0" in data[:8192]:
         return None, "binary content"
     encoding = "utf-8-sig"
-    if str(path).endswith(".py"):
-        with contextlib.suppress(SyntaxError):
-            encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+    python = str(path).endswith(".py")
+    if python and b"coding" in data[:_second_line_end(data)]:
+        # a declaration can only be on the first two lines (PEP 263): without the word
+        # there, tokenize answers UTF-8, which decodes the same text as the default below
+        encoding = _declared(data)
     try:
-        return data.decode(encoding).replace("\r\n", "\n"), None
+        if encoding == "utf-8-sig":  # bytes.decode's own UTF-8, without the codec's wrapper
+            text = (data[3:] if data.startswith(codecs.BOM_UTF8) else data).decode("utf-8")
+        else:
+            text = data.decode(encoding)
+        return text.replace("\r\n", "\n"), None
     except (UnicodeDecodeError, LookupError):
+        if python:
+            encoding = _declared(data)  # the name tokenize gives, in the message
         return None, f"not valid {encoding} text"
+
+
+def _declared(data: bytes) -> str:
+    """The encoding of Python source (``tokenize.detect_encoding``; "utf-8-sig" when it
+    cannot tell)."""
+    with contextlib.suppress(SyntaxError):
+        return tokenize.detect_encoding(io.BytesIO(data).readline)[0]
+    return "utf-8-sig"
+
+
+def _read_bytes(path: str | Path) -> bytes:
+    """Up to MAX_TEXT_BYTES + 1 bytes of the file, by the descriptor (a file object and
+    its buffer cost more than the read itself on a repository of small files)."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        chunks = [os.read(fd, MAX_TEXT_BYTES + 1)]
+        size = len(chunks[0])
+        while chunks[-1] and size <= MAX_TEXT_BYTES:  # a short read: ask for the rest
+            chunks.append(os.read(fd, MAX_TEXT_BYTES + 1 - size))
+            size += len(chunks[-1])
+    finally:
+        os.close(fd)
+    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+
+
+def _second_line_end(data: bytes) -> int:
+    first = data.find(b"\n")
+    if first < 0:
+        return len(data)
+    second = data.find(b"\n", first + 1)
+    return len(data) if second < 0 else second
 
 
 def parse_python(source: str) -> ast.Module | None:
