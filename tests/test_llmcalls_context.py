@@ -455,3 +455,18 @@ def test_output_validation_only_where_output_is_data(make_project: MakeProject) 
     assert (finding.status, [str(e) for e in finding.evidence]) == (Status.WARN,
                                                                      ["app/llm.py:12"])
     assert dict(finding.details)["free_text"] == 1
+
+
+def test_called_names_and_defined_methods_of_a_text() -> None:
+    from readiness.llmcalls.traffic import called_names
+
+    text = ("    def first(self):\n"  # an indented def on the first line counts
+            "        return helper(x) + 3abc(y) + obj.method(z) + ready (w)\n"
+            "class A:\n"
+            "\tasync  def second(self): pass\n"
+            "def top(): pass\n"  # not indented: a function, not a method
+            "  # def commented(): a comment, not a def\n")
+    called, defined = called_names(text)
+    # "3abc(" is no name and "ready (" no call; "commented(" is text like any other
+    assert called == ["commented", "first", "helper", "method", "second", "top"]
+    assert defined == ["first", "second"]
