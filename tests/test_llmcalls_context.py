@@ -470,3 +470,16 @@ def test_called_names_and_defined_methods_of_a_text() -> None:
     # "3abc(" is no name and "ready (" no call; "commented(" is text like any other
     assert called == ["commented", "first", "helper", "method", "second", "top"]
     assert defined == ["first", "second"]
+
+
+def test_import_records_at_each_line_start_and_the_first() -> None:
+    from readiness.llmcalls.modules import import_records
+
+    text = ("import os, sys as system\n"  # the first line: no newline before it
+            "from .llm import (\n    ask,\n    chat as talk,\n)\n"
+            "  from pkg.sub import thing  # indented (in a try:)\n"
+            "x = 1; import json\n"  # not at a line start: not read
+            "\nfrom . import sibling\n")
+    assert import_records(text) == [(0, "os", None), (0, "sys", None),
+                                    (1, "llm", ("ask", "chat")), (0, "pkg.sub", ("thing",)),
+                                    (1, "", ("sibling",))]

@@ -11,6 +11,8 @@ import re
 import sys
 from typing import NamedTuple
 
+from readiness.project.sourcetext import holds_any
+
 
 class Family(NamedTuple):
     """One kind of LLM client object and what its constructor and calls accept."""
@@ -402,4 +404,4 @@ _PREFILTER_WORDS = ("openai", "anthropic", "genai", "vertexai", "cohere", "mistr
 
 def names_a_provider(text: str) -> bool:
     """Does the text name a model provider package or API host (the first prefilter)?"""
-    return any(word in text for word in _PREFILTER_WORDS) and PREFILTER.search(text) is not None
+    return holds_any(text, _PREFILTER_WORDS) and PREFILTER.search(text) is not None
