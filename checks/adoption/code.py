@@ -124,12 +124,15 @@ def _worth_parsing(text: str, interesting: Interesting) -> bool:
     modules, calls = interesting
     if not modules.isdisjoint(_imported_words(text)):
         return True
-    for word in _ENTRY_WORDS:  # a substring test first: C speed, and most files stop here
-        if word in text and re.search(rf"\b{word}\b", text):
+    # A substring test first (C speed; most files stop there), then the regexes, which start
+    # with the word and look back for its boundary: a regex starting with \b is tried at
+    # every position of the text, one starting with a literal skips to it (20 x faster).
+    for word in _ENTRY_WORDS:
+        if word in text and re.search(rf"{word}(?<=\b{word})\b", text):
             return True
     for name in calls:
         if name in text:
-            for found in re.finditer(rf"\b{name}[ \t]*\(", text):
+            for found in re.finditer(rf"{name}(?<=\b{name})[ \t]*\(", text):
                 before = text[max(0, found.start() - 12):found.start()]
                 if not before.rstrip(" \t").endswith("def"):
                     return True
