@@ -16,23 +16,31 @@ from readiness.project.signals import Hit, Lang, query_name
 from readiness.project.snapshot import Project
 from readiness.project.sourcetext import split_lines
 
-from .feedbackscan import Row, functions_of, gated_search
+from .feedbackscan import Alternatives, Row, functions_of, gated_search
 
 _SEGMENT = r"(?:feedback|flags?|ratings?|rate|thumbs[-_]?(?:up|down)?|votes?)"
-_CAPTURE = re.compile(
-    rf"""(?P<endpoint>\.(?:post|put|patch|route|api_route|all)\(\s*["'`][^"'`\n]*/"""
-    rf"""(?:[\w-]*[-_])?{_SEGMENT}"""
-    rf"""(?=[/"'`?{{]))|"""
-    rf"""(?P<django>\b(?:re_)?path\(\s*r?["']\^?(?:[\w/-]*/)?{_SEGMENT}\b)|"""
-    r"""(?P<slack>["']reaction_added["']|\bon_reaction_add\b|\bonMessageReaction\w*)|"""
-    r"""(?P<streamlit>\bst\.feedback\(|\bstreamlit_feedback\()|"""
-    r"""(?P<gradio>\.like\(\s*\w+)|"""
-    r"""(?P<langsmith>\b(?:create_feedback|createFeedback)\()|"""
-    r"""(?P<braintrust>\b(?:log_feedback|logFeedback)\()|"""
+_CAPTURE = Alternatives([  # each starts with a literal (see Alternatives)
+    ("endpoint", r"""\.(?:post|put|patch|route|api_route|all)\(\s*["'`][^"'`\n]*/"""
+                 rf"""(?:[\w-]*[-_])?{_SEGMENT}(?=[/"'`?{{])""", ""),
+    ("django", r"""(?:re_path(?<=\bre_path)|path(?<=\bpath))\(\s*r?["']\^?(?:[\w/-]*/)?"""
+               rf"""{_SEGMENT}\b""", "path("),
+    ("slack", r"""["']reaction_added["']""", "reaction_added"),
+    ("slack", r"""on_reaction_add(?<=\bon_reaction_add)\b""", "on_reaction_add"),
+    ("slack", r"""onMessageReaction(?<=\bonMessageReaction)\w*""", "onMessageReaction"),
+    ("streamlit", r"""st(?<=\bst)\.feedback\(""", "st.feedback("),
+    ("streamlit", r"""streamlit_feedback(?<=\bstreamlit_feedback)\(""", "streamlit_feedback("),
+    ("gradio", r"""\.like\(\s*\w+""", ".like("),
+    ("langsmith", r"""(?:create_feedback(?<=\bcreate_feedback)|"""
+                  r"""createFeedback(?<=\bcreateFeedback))\(""", ""),
+    ("braintrust", r"""(?:log_feedback(?<=\blog_feedback)|logFeedback(?<=\blogFeedback))\(""",
+     ""),
     # Chainlit shows thumbs on every answer and its data layer persists them (upsert_feedback)
-    r"""(?P<chainlit>@(?:cl|chainlit)\.data_layer\b|\b_data_layer\s*=\s*\w|"""
-    r"""\bclass\s+\w+\(\s*(?:cl_data\.|data\.)?BaseDataLayer\s*\)|"""
-    r"""\bdef\s+upsert_feedback\()""")
+    ("chainlit", r"""@(?:cl|chainlit)\.data_layer\b""", ".data_layer"),
+    ("chainlit", r"""_data_layer(?<=\b_data_layer)\s*=\s*\w""", "_data_layer"),
+    ("chainlit", r"""class(?<=\bclass)\s+\w+\(\s*(?:cl_data\.|data\.)?BaseDataLayer\s*\)""",
+     "BaseDataLayer"),
+    ("chainlit", r"""def(?<=\bdef)\s+upsert_feedback\(""", "upsert_feedback("),
+])
 _LANGFUSE = re.compile(r"\b(?:create_score|score_current_trace|score_current_span)\(|"
                        r"\b\w*(?:langfuse|trace|span|generation)\w*\.score\(", re.IGNORECASE)
 _UI = re.compile(

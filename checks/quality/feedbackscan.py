@@ -12,7 +12,7 @@ from __future__ import annotations
 import ast
 import functools
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 from readiness.project import signals
 from readiness.project.signals import Hit, Lang, query_name
@@ -23,8 +23,48 @@ Row = tuple[int, str]  # (line, matched text)
 Function = tuple[str, int, int, int]  # name, first decorator line (0: none), def line, end
 
 
-def gated_search(project: Project, pattern: re.Pattern[str], words: tuple[str, ...],
-                 langs: frozenset[Lang] = signals.CODE) -> tuple[Hit, ...]:
+class Alternatives:
+    """A regular expression of named alternatives, ``(?P<kind>...)|(?P<kind>...)``, searched
+    one alternative at a time with the answers of the whole: at each position the first
+    alternative that matches there, then on from the end of its match (a kind may have
+    several entries, tried in turn).
+
+    A regex with many alternatives, some starting with ``\\b`` or a word pattern, is tried
+    at every position of a file; each alternative written to start with a literal (a word
+    then ``(?<=\\bword)`` for its boundary) lets the engine skip ahead to it. An entry may
+    name a literal every match of it holds: it is not searched in a text without it.
+    """
+
+    def __init__(self, entries: Sequence[tuple[str, str, str]]) -> None:
+        self.entries = tuple(entries)  # (kind, regex, literal every match holds or "")
+        self.pattern = repr(self.entries)  # names the searches in query names
+        self.flags = 0
+        self._compiled = tuple((kind, re.compile(regex), literal)
+                               for kind, regex, literal in self.entries)
+
+    def finditer(self, text: str) -> Iterator[tuple[re.Match[str], str]]:
+        """(match, kind) of each match, in the order and extent of the whole regex's."""
+        # each entry's next match from the position reached (None: it has no more)
+        ahead: list[re.Match[str] | None] = [
+            None if literal and literal not in text else regex.search(text)
+            for _kind, regex, literal in self._compiled]
+        while True:
+            best, kind = None, ""
+            for at, found in enumerate(ahead):  # the earliest; at a tie, the first entry
+                if found is not None and (best is None or found.start() < best.start()):
+                    best, kind = found, self._compiled[at][0]
+            if best is None:
+                return
+            yield best, kind
+            pos = best.end() if best.end() > best.start() else best.end() + 1
+            for at, found in enumerate(ahead):  # those overtaken look again from there
+                if found is not None and found.start() < pos:
+                    ahead[at] = self._compiled[at][1].search(text, pos)
+
+
+def gated_search(project: Project, pattern: re.Pattern[str] | Alternatives,
+                 words: tuple[str, ...], langs: frozenset[Lang] = signals.CODE
+                 ) -> tuple[Hit, ...]:
     """``signals.search`` for patterns too branchy to run over every file: only files whose
     lowercased code has one of ``words`` are searched (a substring test costs far less)."""
     def compute(project: Project) -> tuple[Hit, ...]:
@@ -41,14 +81,18 @@ def gated_search(project: Project, pattern: re.Pattern[str], words: tuple[str, .
     return project.shared(f"feedback.search:{pattern.pattern}", compute)
 
 
-def _search_text(text: str, *, lang: Lang, keep: bool, pattern: re.Pattern[str],
-                 words: tuple[str, ...]) -> tuple[tuple[int, str, str], ...]:
+def _search_text(text: str, *, lang: Lang, keep: bool,
+                 pattern: re.Pattern[str] | Alternatives, words: tuple[str, ...]
+                 ) -> tuple[tuple[int, str, str], ...]:
     """(line, matched text, group name) of each match in one file with one of ``words``."""
     if not holds_any(text.lower(), words):
         return ()  # blanking comments only removes text
     src = signals.Source("", lang, text, False, keep)
     if not holds_any(src.code.lower(), words):
         return ()
+    if isinstance(pattern, Alternatives):
+        return tuple((src.line_at(m.start()), m.group(0), kind)
+                     for m, kind in pattern.finditer(src.code))
     return tuple((src.line_at(m.start()), m.group(0), m.lastgroup or "")
                  for m in pattern.finditer(src.code))
 

@@ -16,7 +16,7 @@ from readiness.project.snapshot import Project
 from readiness.project.sourcetext import split_lines
 
 from .feedbackcapture import Capture
-from .feedbackscan import Row, functions_of, gated_search
+from .feedbackscan import Alternatives, Row, functions_of, gated_search
 
 # the vendor, or the chat framework's data layer, keeps it
 _STORING = frozenset({"langsmith", "braintrust", "langfuse", "chainlit"})
@@ -24,17 +24,24 @@ _STORING = frozenset({"langsmith", "braintrust", "langfuse", "chainlit"})
 # Named for feedback: "feature_flags" and "FeatureFlag" are rollout switches, not flags on answers.
 NAMED = (r"(?:\w*[Ff]eedback\w*|(?:[Aa]nswer|[Rr]esponse|[Mm]essage|[Cc]hat|[Uu]ser|[Oo]utput)?"
           r"_?(?:[Ff]lag|[Rr]ating|[Vv]ote)s?)(?!\w)")
-_STORE = re.compile(
-    rf"""(?P<model>\bclass\s+{NAMED}\s*\((?:[^)]*\b(?:Base|Model|DeclarativeBase|Document|"""
-    r"""table\s*=\s*True)\b)[^)]*\))|"""
-    rf"""(?P<table>__tablename__\s*=\s*["']{NAMED}["']|\bTable\(\s*["']{NAMED}["'])|"""
-    r"""(?P<sql>(?i:\b(?:insert\s+into|create\s+table(?:\s+if\s+not\s+exists)?)\s+["`]?"""
-    r"""(?:\w+\.)?(?:\w*feedback\w*|(?:answer|response|message|chat|user|output)?_?"""
-    r"""(?:flag|rating|vote)s?)\b))|"""
-    rf"""(?P<orm_write>\b(?:prisma|db|supabase|firestore)\w*\.{NAMED}\.(?:create|upsert|"""
-    rf"""createMany|insert|insert_one|insertOne|add)\(|\b{NAMED}\.objects\.create\(|"""
-    rf"""\.(?:collection|table|from_|from)\(\s*["']{NAMED}["']\s*\)\s*\.(?:insert|add|"""
-    r"""upsert|set|insert_one|insertOne)\()""")
+_TABLE_NAME = (r"""(?:\w+\.)?(?:\w*feedback\w*|(?:answer|response|message|chat|user|output)?_?"""
+               r"""(?:flag|rating|vote)s?)\b""")
+_STORE_WRITE = r"""\.(?:create|upsert|createMany|insert|insert_one|insertOne|add)\("""
+_STORE = Alternatives([  # each starts with a literal (see Alternatives)
+    ("model", rf"""class(?<=\bclass)\s+{NAMED}\s*\((?:[^)]*\b(?:Base|Model|DeclarativeBase|"""
+              r"""Document|table\s*=\s*True)\b)[^)]*\)""", "class"),
+    ("table", rf"""__tablename__\s*=\s*["']{NAMED}["']""", "__tablename__"),
+    ("table", rf"""Table(?<=\bTable)\(\s*["']{NAMED}["']""", "Table("),
+    # any case: the first letter by a class (a case-blind letter is no literal to skip to)
+    ("sql", rf"""[Ii](?<=\b[Ii])(?i:nsert\s+into\s+["`]?{_TABLE_NAME})""", ""),
+    ("sql", r"""[Cc](?<=\b[Cc])(?i:reate\s+table(?:\s+if\s+not\s+exists)?\s+["`]?"""
+            rf"""{_TABLE_NAME})""", ""),
+    ("orm_write", r"""(?:prisma(?<=\bprisma)|db(?<=\bdb)|supabase(?<=\bsupabase)|"""
+                  rf"""firestore(?<=\bfirestore))\w*\.{NAMED}{_STORE_WRITE}""", ""),
+    ("orm_write", rf"""\b{NAMED}\.objects\.create\(""", ".objects.create("),
+    ("orm_write", rf"""\.(?:collection|table|from_|from)\(\s*["']{NAMED}["']\s*\)\s*\.(?:insert|"""
+                  r"""add|upsert|set|insert_one|insertOne)\(""", ""),
+])
 _WRITE = re.compile(
     r"""\.(?:add|add_all|merge|insert|insert_one|insert_many|insertOne|insertMany|execute|"""
     r"""executemany|put_object|upload_file|upload_fileobj|send_message|publish|lpush|rpush|"""
