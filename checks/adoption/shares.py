@@ -35,6 +35,13 @@ _SHARE_KEYS = frozenset({"percentage", "percent", "percentageallocation", "cover
 _FLAG_FILE = re.compile(r"flexibleRollout|gradualRollout|\bstrategies\b|feature_?states?|"
                         r"percentage_allocation|\bunleash\b|\bflagsmith\b|\blaunchdarkly\b|"
                         r"\bgrowthbook\b|\brollout\b", re.IGNORECASE)
+# _FLAG_FILE on lowered ASCII text, an alternative at a time: its substrings, then its words,
+# each regex starting with the word and looking back for its boundary (a case-blind regex
+# starting with \b is tried at every position of the text; these skip to their word).
+_FLAG_FILE_PARTS = ("flexiblerollout", "gradualrollout", "feature_state", "featurestate",
+                    "percentage_allocation")
+_FLAG_FILE_WORDS = tuple(re.compile(rf"{word}(?<=\b{word})\b") for word in (
+    "strategies", "unleash", "flagsmith", "launchdarkly", "growthbook", "rollout"))
 _FLAG_WORDS = ("rollout", "strategies", "feature", "percentage_allocation", "unleash",
                "flagsmith", "launchdarkly", "growthbook")  # one is in every _FLAG_FILE match
 _MAX_SETTINGS_BYTES = 1024 * 1024
@@ -139,10 +146,16 @@ def shares_in_files(project: Project, skip: str | None) -> list[Share]:
     return sorted(set(found), key=lambda s: (s.where.path, s.where.line or 0))
 
 
+def _flag_file(lowered: str) -> bool:
+    """Does ``_FLAG_FILE`` match the ASCII text of which this is the lowered copy?"""
+    return holds_any(lowered, _FLAG_FILE_PARTS) or any(
+        word.search(lowered) for word in _FLAG_FILE_WORDS)
+
+
 def _shares(text: str, python: bool) -> tuple[tuple[int, float], ...] | None:
     """(line, fraction) of each rollout share one file sets; None: Python that does not parse."""
     lowered = text.lower()
-    if not any(word in lowered for word in _GATE_WORDS):
+    if not holds_any(lowered, _GATE_WORDS):
         return ()  # no key here can be a rollout share, and no flag file: nothing to parse
     if "adoption:" in text and _READINESS_PLAN.search(text) and re.search(
             r"^version:", text, re.MULTILINE):
@@ -152,8 +165,8 @@ def _shares(text: str, python: bool) -> tuple[tuple[int, float], ...] | None:
     # text only: case-blind matching knows more letters than str.lower (the Kelvin sign
     # is a k), so other text is searched whole.
     plain = text.isascii()
-    flag_file = ((not plain or holds_any(lowered, _FLAG_WORDS))
-                 and _FLAG_FILE.search(text) is not None)
+    flag_file = (_FLAG_FILE.search(text) is not None if not plain else
+                 holds_any(lowered, _FLAG_WORDS) and _flag_file(lowered))
     rollout = (not plain or "roll" in lowered) and _ROLLOUT_WORD.search(text) is not None
     if not flag_file and not rollout:
         return ()
