@@ -1,10 +1,13 @@
-"""adoption's rollout-share scan decides a flag file on lowered ASCII text an alternative at a
-time (``_flag_file``): the same answer as the case-blind ``_FLAG_FILE`` on the text."""
+"""The adoption scans' gates, rewritten for speed, answer as before: the rollout-share scan
+decides a flag file on lowered ASCII text an alternative at a time (``_flag_file``), as the
+case-blind ``_FLAG_FILE`` does on the text; the rollout scan parses the files it did."""
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from readiness.checks.adoption.rollouts import _worth_parsing
 from readiness.checks.adoption.shares import _FLAG_FILE, _flag_file
 
 FRAGMENTS = ["flexibleRollout", "GradualRollout", "strategies", "Strategies:", "substrategies",
@@ -20,3 +23,18 @@ texts = st.lists(st.sampled_from(FRAGMENTS), max_size=12).map("".join)
 @given(texts)
 def test_flag_file_on_lowered_ascii_is_the_case_blind_regex(text: str) -> None:
     assert _flag_file(text.lower()) is (_FLAG_FILE.search(text) is not None)
+
+
+@pytest.mark.parametrize(("text", "parses"), [
+    ('if client.is_enabled("new-ui", user):', True),
+    ("flags.variation(f'model-{x}', ctx)", True),
+    ('posthog.isEnabled(\n    "beta"', True),
+    ('self.is_on(r"dark")', True),
+    ('this_is_on("x")', False),  # another name ending in one
+    ("is_on(state)", False),  # no string first: an entity's state, not a flag
+    ('is_on ("x")', False),  # a space before the parenthesis is not matched either
+    ("bucket = hash(user) % 100", True),  # bucketing by hand
+    ("x = 7 % 100", False),
+])
+def test_rollout_files_worth_parsing(text: str, parses: bool) -> None:
+    assert _worth_parsing(text) is parses

@@ -23,6 +23,7 @@ from readiness.model import Evidence
 from readiness.project import Project
 from readiness.project.configfiles import config_index
 from readiness.project.snapshot import parse_python
+from readiness.project.sourcetext import holds_any
 
 from .code import code_files
 from .shares import Share
@@ -40,7 +41,12 @@ _SHARE_KEY = re.compile(r"(?i)(?:^|\.)rollout\w*\.(?:percent(?:age)?|pct|share|f
 # What a file must hold for either control to be in it: a flag evaluation with a string key,
 # or a value taken modulo 100 (1000, 10000) beside a hash function. Most files hold neither
 # and are not parsed ("%" alone is in every file that formats a string).
-_FLAG_CALL = re.compile(r"\b(?:" + "|".join(sorted(EVALUATIONS)) + r")\(\s*[rRbBuUfF]?['\"]")
+# A flag evaluated by name with a string first: ``is_enabled("new-ui"``. One regex per name,
+# starting with the name and then looking back for its boundary (a regex starting with \b, or
+# an alternation of names, is tried at every position of the text; these skip ahead).
+_EVALUATION_CALLS = tuple(sorted(f"{name}(" for name in EVALUATIONS))
+_FLAG_CALLS = tuple((f"{name}(", re.compile(rf"{name}(?<=\b{name})\(\s*[rRbBuUfF]?['\"]"))
+                    for name in sorted(EVALUATIONS))
 _MODULO = re.compile(r"%\s*(?:100|1000|10000)\b")
 QUERY = "adoption.rollouts/3"
 QUERY_JS = "adoption.rollouts.js/1"
@@ -98,7 +104,8 @@ def _python_controls(text: str) -> list[tuple[int, str]]:
 
 
 def _worth_parsing(text: str) -> bool:
-    if any(name + "(" in text for name in EVALUATIONS) and _FLAG_CALL.search(text):
+    if holds_any(text, _EVALUATION_CALLS) and any(
+            call.search(text) for name, call in _FLAG_CALLS if name in text):
         return True
     return _MODULO.search(text) is not None and any(h in text for h in _HASHES)
 
