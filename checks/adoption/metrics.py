@@ -8,7 +8,7 @@ from readiness.config import BASE, Config
 from readiness.model import Credit, Evidence, Finding, Gap, check, failed, passed, warned
 from readiness.project import Project
 from readiness.project.signals import query_name
-from readiness.project.sourcetext import split_lines
+from readiness.project.sourcetext import holds_any, split_lines
 
 from .audience import judged
 from .code import code_facts
@@ -61,7 +61,7 @@ def _usage_table(text: str) -> int:
     """The first line creating or mapping a usage-events table (0: none)."""
     if text.isascii():
         lowered = text.lower()
-        if not any(word in lowered for word in _TABLE_WORDS):
+        if not holds_any(lowered, _TABLE_WORDS):
             return 0
     return next((n for n, line in enumerate(split_lines(text), 1) if _TABLE.search(line)), 0)
 

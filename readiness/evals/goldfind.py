@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from readiness.errors import InputError
 from readiness.evals.discover import EVAL_FOLDERS
 from readiness.evals.gold import GoldRow, Keys, NotGold, read_gold
+from readiness.project.sourcetext import holds_any
 
 if TYPE_CHECKING:
     from readiness.project import Project
@@ -138,7 +139,7 @@ def _references(project: Project) -> Iterator[tuple[str, Ref]]:
 
 def python_refs(text: str) -> list[tuple[str, int, str | None, str | None]]:
     """Data sets a Python file names (as plain tuples, to be kept in the facts cache)."""
-    if not any(anchor in text for anchor in _ANCHORS):
+    if not holds_any(text, _ANCHORS):
         return []
     try:
         tree = ast.parse(text)
