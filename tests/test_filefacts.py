@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from readiness.project import Project
-from readiness.project.filefacts import FactStore, Signature, store_path
+from readiness.project.filefacts import FactStore, Signature, decode, encode, store_path
 from tests.conftest import MakeProject
 from tests.warm import age, cold_then_warm
 
@@ -289,3 +289,18 @@ def test_files_of_any_date_have_signatures(make_project: MakeProject, tmp_path: 
         assert set(project.files) == {"a.py", "b.py"}
         assert upper_lines(project) == {"a.py": 1, "b.py": 1}
         project.save_facts()
+
+
+def test_small_unchangeable_answers_are_decoded_once_and_lists_never_shared() -> None:
+    empty, found = encode(()), encode(((3, "sk-…", "OpenAI API key"),))
+    assert empty is not None and found is not None
+    assert decode(empty) == () and decode(found) == ((3, "sk-…", "OpenAI API key"),)
+    assert decode(found) is decode(found)  # a tuple of plain values: shared
+    listed = encode([[1, "a"]])
+    assert listed is not None
+    first = decode(listed)
+    first.append("changed by a caller")
+    assert decode(listed) == [[1, "a"]]  # a list: decoded anew each time
+    nested = encode(((1, [2]),))
+    assert nested is not None and decode(nested) is not decode(nested)
+    assert decode(encode(None) or b"") is None and decode(encode(False) or b"") is False

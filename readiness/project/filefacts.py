@@ -221,12 +221,18 @@ class FactStore:
             self.put_encoded(key, query, encoded)
 
     def put_encoded(self, key: str, query: str, encoded: bytes) -> None:
+        self.put_many(query, ((key, encoded),))
+
+    def put_many(self, query: str, answers: Iterable[tuple[str, bytes]]) -> None:
+        """Keep encoded answers to ``query``, (content key, encoded answer) each: a worker's
+        part at once, under one taking of the lock."""
         with self._lock:
-            at = self._number_of(key)
-            answers = self._facts.get(query)
-            if answers is None:
-                answers = self._facts[query] = _Answers()
-            answers.put(at, encoded)
+            kept = self._facts.get(query)
+            if kept is None:
+                kept = self._facts[query] = _Answers()
+            number, put = self._number_of, kept.put
+            for key, encoded in answers:
+                put(number(key), encoded)
             self._dirty = True
 
     def save(self, paths: frozenset[str]) -> None:
@@ -385,13 +391,30 @@ def encode(answer: Any) -> bytes | None:
 
 
 def decode(encoded: bytes) -> Any:
-    """An answer kept by ``encode``."""
-    if encoded[:1] == _COMPRESSED:
+    """An answer kept by ``encode``. Small answers that cannot be changed (most are the
+    same few: no match, False, an empty tuple) are decoded once and shared."""
+    shared = _DECODED.get(encoded)
+    if shared is not None:
+        return shared[0]
+    if encoded[:1] == _COMPRESSED:  # a large answer: never shared
         try:
-            encoded = zlib.decompress(memoryview(encoded)[1:])
+            return marshal.loads(zlib.decompress(memoryview(encoded)[1:]))
         except zlib.error as exc:  # corrupt: the callers compute the answer again
             raise ValueError(str(exc)) from None
-    return marshal.loads(encoded)
+    value = marshal.loads(encoded)
+    if len(encoded) <= SHARED_SIZE and len(_DECODED) < 4096 and _immutable(value):
+        _DECODED[bytes(encoded)] = (value,)
+    return value
+
+
+_DECODED: dict[bytes, tuple[Any]] = {}  # small encoded answers, decoded (in a 1-tuple: None too)
+
+
+def _immutable(value: Any) -> bool:
+    """Is ``value`` (a plain value) one no caller can change: no list, dict or set in it?"""
+    if isinstance(value, tuple | frozenset):
+        return all(_immutable(item) for item in value)
+    return value is None or isinstance(value, str | bytes | int | float | complex)
 
 
 def write_atomic(path: Path, payload: bytes | Iterable[bytes]) -> None:

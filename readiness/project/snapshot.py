@@ -209,6 +209,7 @@ class Project:
                         continue  # not read here: the worker's reading is the only one
                     if key is None or key != self.content_key(rel):
                         self._worker_differs.add(rel)  # changed in between, or no text there
+                kept: list[tuple[str, bytes]] = []
                 for at, (rel, answer) in enumerate(zip(group, answered.answers, strict=True)):
                     key = self.content_key(rel)
                     if rel not in self._worker_differs and key is not None:
@@ -216,7 +217,8 @@ class Project:
                             out[rel] = answer
                         else:
                             out[rel] = decode(answer)
-                            self._store.put_encoded(key, query, answer)
+                            kept.append((key, answer))
+                self._store.put_many(query, kept)
             for rel in group:
                 if rel not in out:
                     self._compute(rel, query, compute, out)
