@@ -293,12 +293,27 @@ def _start_up() -> None:
     import readiness.project.snapshot  # noqa: F401
 
 
+def _compute_of(payload: bytes) -> Callable[[str], Any]:
+    """The compute function pickled in ``payload``, unpickled once for a query's parts (a
+    search's patterns and word sets cost more to unpickle than many files to scan)."""
+    found = _COMPUTES.get(payload)
+    if found is None:
+        found = pickle.loads(payload)  # noqa: S301 - our own process pickled it
+        if len(_COMPUTES) >= 4:  # a few queries run at once (one per check thread asking)
+            del _COMPUTES[next(iter(_COMPUTES))]
+        _COMPUTES[payload] = found
+    return found
+
+
+_COMPUTES: dict[bytes, Callable[[str], Any]] = {}
+
+
 def _answer(payload: bytes, files: list[str]) -> Answers:
     from readiness.project.filefacts import encode
     from readiness.project.snapshot import read_text  # the same reading rules as the scan's
     from readiness.project.sourcetext import is_translation
 
-    compute = pickle.loads(payload)  # noqa: S301 - our own process pickled it
+    compute = _compute_of(payload)
     answers: list[Any] = []
     keys: dict[str, str | None] = {}
     raw: set[int] = set()
