@@ -223,3 +223,17 @@ def test_an_idle_worker_takes_a_task_meant_for_the_other(tmp_path: Path) -> None
     finally:
         pool.close()
     assert len(pids) == 4 and len(set(pids)) == 2
+
+
+def test_a_querys_compute_is_unpickled_once_for_its_parts() -> None:
+    import pickle
+
+    from readiness.project import workers
+
+    first, second = pickle.dumps(len), pickle.dumps(str.upper)
+    assert workers._compute_of(first) is workers._compute_of(bytes(first))  # equal bytes
+    assert workers._compute_of(second)("a") == "A"
+    for name in ("lower", "strip", "title", "swapcase"):  # more queries than are kept
+        workers._compute_of(pickle.dumps(getattr(str, name)))
+    assert first not in workers._COMPUTES and len(workers._COMPUTES) == 4
+    assert workers._compute_of(first)("abc") == 3  # unpickled again when asked again
