@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import pickle
 import time
 from pathlib import Path
 
@@ -226,10 +227,6 @@ def test_an_idle_worker_takes_a_task_meant_for_the_other(tmp_path: Path) -> None
 
 
 def test_a_querys_compute_is_unpickled_once_for_its_parts() -> None:
-    import pickle
-
-    from readiness.project import workers
-
     first, second = pickle.dumps(len), pickle.dumps(str.upper)
     assert workers._compute_of(first) is workers._compute_of(bytes(first))  # equal bytes
     assert workers._compute_of(second)("a") == "A"
