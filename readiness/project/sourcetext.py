@@ -204,7 +204,7 @@ def holds_any(text: str, words: Sequence[str]) -> bool:
     return any(test(text) for test in _gate(words if isinstance(words, tuple) else tuple(words)))
 
 
-_SHORT = 4096  # characters: below this a regex's call costs more than the scans it saves
+_SHORT = 1024  # characters: below this a regex's call costs more than the scans it saves
 
 
 @functools.lru_cache(maxsize=1024)
