@@ -11,6 +11,7 @@ from readiness.config import Config
 from readiness.model import Evidence, Finding, Gap, check, failed, passed
 from readiness.project import Project
 from readiness.project.signals import query_name, windows
+from readiness.project.sourcetext import holds_any
 
 # Most specific first: an Anthropic key also starts with "sk-". Each shape has the literals
 # every key of it contains (the regex only runs around them: repositories are big), a group
@@ -41,6 +42,8 @@ _ASSIGNED_ANCHORS = ("API_KEY", "APIKEY", "api_key", "apiKey", "ApiKey", "SECRET
 _ASSIGNED = re.compile(
     r"(?P<prefix>\b[A-Za-z0-9_]*(?:" + "|".join(_ASSIGNED_ANCHORS) + r"))\b[\"']?\s*[=:]\s*"
     r"[\"']?(?P<body>[A-Za-z0-9_-]{20,})(?=[\"'\s,;)}]|$)", re.MULTILINE)
+_ALL_ANCHORS = tuple(dict.fromkeys([anchor for _, anchors, _ in _PROVIDERS for anchor in anchors]
+                                   + list(_ASSIGNED_ANCHORS)))
 _PLACEHOLDER = re.compile(r"(?i)your|xxx|example|change_?me|placeholder|dummy|fake|sample|"
                           r"redacted|replace|insert|todo|test|here|<|>|\$\{|\{\{|\.\.\.|…|\*\*\*")
 _SHA256 = re.compile(r"[0-9a-f]{64}")
@@ -99,6 +102,8 @@ def find_secrets(project: Project) -> list[Secret]:
 
 def _scan(text: str) -> tuple[tuple[int, str, str], ...]:
     """(line, kind, redacted form) of each key in one file's text."""
+    if not holds_any(text, _ALL_ANCHORS):
+        return ()  # every match below holds an anchor: most files hold none
     found = []
     taken: list[tuple[int, int]] = []  # spans already reported: one key, one finding
     for kind, anchors, pattern in _PROVIDERS:
