@@ -483,3 +483,28 @@ def test_import_records_at_each_line_start_and_the_first() -> None:
     assert import_records(text) == [(0, "os", None), (0, "sys", None),
                                     (1, "llm", ("ask", "chat")), (0, "pkg.sub", ("thing",)),
                                     (1, "", ("sibling",))]
+
+
+def test_traffic_facts_do_not_depend_on_the_processs_hash_seed() -> None:
+    """A value's sinks are recorded in a fixed order: string hashes are salted per process,
+    and past 60 sinks the order decides which stay (the facts are kept and shared)."""
+    import os
+    import subprocess
+    import sys
+
+    text = ("class Coder:\n"
+            "    @classmethod\n"
+            "    def create(cls, from_coder=None, **kwargs):\n"
+            "        use_kwargs = dict(from_coder.original_kwargs)\n"
+            "        use_kwargs.update(kwargs)\n"
+            "        usage = from_coder.total_cost\n"
+            "        res = coder(usage, **use_kwargs)\n"
+            "        res.original_kwargs = dict(kwargs)\n"
+            "        return res\n")
+    script = ("import sys\nfrom readiness.llmcalls.traffic_facts import file_traffic\n"
+              "print(repr(file_traffic(sys.stdin.read())))")
+    seen = {subprocess.run([sys.executable, "-c", script], input=text, text=True,
+                           capture_output=True, check=True,
+                           env={**os.environ, "PYTHONHASHSEED": str(seed)}).stdout
+            for seed in range(1, 7)}
+    assert len(seen) == 1 and "roots" in next(iter(seen))

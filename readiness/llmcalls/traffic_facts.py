@@ -49,7 +49,7 @@ from readiness.llmcalls.traffic_rules import (
 )
 from readiness.project.snapshot import parse_python
 
-VERSION = "16"
+VERSION = "17"
 MAX_DEPS = 200
 
 
@@ -393,7 +393,8 @@ class _Body:
 
     def sink(self, taint: Taint, kind: str, line: int, label: str, arg: Any = None) -> None:
         roots = self.out["roots"]
-        for root, side in taint:
+        for root, side in sorted(taint):  # in a fixed order: a set's order changes per run
+            # (string hashes are salted per process), and past 60 sinks it decides which stay
             sinks = roots.setdefault(root, [])
             if len(sinks) < 60:
                 entry = [kind, line, label, side] + ([arg] if arg is not None else [])
