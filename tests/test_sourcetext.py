@@ -1,16 +1,19 @@
 """The substring gate every per-file scan runs first (``holds_any``): the same answer as
-testing each word with ``in``, whichever way it scans (regex alternations, ``in``)."""
+testing each word with ``in``, whichever way it scans (regex alternations, ``in``); and
+``AtLineStart``: the same matches as ``^`` under ``re.M``."""
 
 from __future__ import annotations
 
+import re
 from unittest import mock
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from readiness.project import signals
 from readiness.project.signals import windows
-from readiness.project.sourcetext import _SHORT, holds_any
+from readiness.project.sourcetext import _SHORT, AtLineStart, holds_any
 
 # Characters a regex would read as syntax, and words sharing first characters: an unescaped
 # "(" or "." or a badly built alternation would show here.
@@ -51,3 +54,22 @@ def test_windows_gated_as_the_plain_search(text: str, anchors: list[str], window
         with mock.patch.object(signals, "holds_any", lambda _text, _words: True):
             plain = windows(body, tuple(anchors), window)  # every anchor searched for
         assert gated == plain
+
+
+LINES = st.lists(st.sampled_from(["def f", "  def g", "\tasync def h", "x = 1", "import os",
+                                  "  from .a import (b,\n  c)", "# def no", "", " ", "defx"]),
+                 max_size=8).map("\n".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(LINES)
+def test_at_line_start_finds_what_the_multiline_caret_finds(text: str) -> None:
+    for body in (r"[ \t]+(?:async[ \t]+)?def[ \t]+(\w+)",
+                 r"[ \t]*(?:from[ \t]+(\.*[\w.]*)[ \t]+import[ \t]+(\([^)]*\)|[^\n#;]*)"
+                 r"|import[ \t]+([^\n#;]*))"):
+        assert AtLineStart(body).findall(text) == re.findall("^" + body, text, re.M)
+
+
+def test_at_line_start_needs_a_group() -> None:
+    with pytest.raises(ValueError, match="no group"):
+        AtLineStart(r"def")

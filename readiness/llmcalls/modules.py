@@ -10,19 +10,16 @@ like) are never taken for project modules, even when a project file has the same
 from __future__ import annotations
 
 import posixpath
-import re
 from collections.abc import Iterator, Sequence
 from sys import intern
 from typing import Any
 
 from readiness.llmcalls.sdk import EXTERNAL_ROOTS, PROVIDER_ROOTS
+from readiness.project.sourcetext import AtLineStart
 
 # Import statements found by text, for files the prefilter has not let through yet.
-_IMPORT_LINE = (r"[ \t]*(?:from[ \t]+(\.*[\w.]*)[ \t]+import[ \t]+(\([^)]*\)|[^\n#;]*)"
-                r"|import[ \t]+([^\n#;]*))")
-# An import at the start of a line: looked for after each newline (a literal the regex engine
-# skips to; "^" with re.M is a position it would try everywhere), and at the text's start.
-_IMPORT, _IMPORT_FIRST = re.compile("\n" + _IMPORT_LINE), re.compile(_IMPORT_LINE)
+_IMPORT = AtLineStart(r"[ \t]*(?:from[ \t]+(\.*[\w.]*)[ \t]+import[ \t]+(\([^)]*\)|[^\n#;]*)"
+                      r"|import[ \t]+([^\n#;]*))")
 
 
 class ModuleMap:
@@ -108,9 +105,7 @@ def import_records(text: str) -> list[tuple[Any, ...]]:
     stay shared when the records are stored and read back: a big project's files import
     the same few hundred modules (Home Assistant: 6,700 files' records, 17 MB -> 9 MB)."""
     records: list[tuple[Any, ...]] = []
-    first = _IMPORT_FIRST.match(text)
-    found = _IMPORT.findall(text, first.end()) if first else _IMPORT.findall(text)
-    for source, names, plain in ([first.groups("")] if first else []) + found:
+    for source, names, plain in _IMPORT.findall(text):
         if not source:
             records.extend((0, intern(part.split()[0]), None) for part in plain.split(",")
                            if part.strip())

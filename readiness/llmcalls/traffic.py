@@ -23,15 +23,14 @@ from readiness.llmcalls.modules import ModuleMap
 from readiness.llmcalls.records import CallSite
 from readiness.llmcalls.traffic_facts import VERSION, file_traffic
 from readiness.project import Project
+from readiness.project.sourcetext import AtLineStart
 
 QUERY = f"llmcalls.traffic/{VERSION}"
 CALLED_QUERY = "llmcalls.called/2"
 # The regexes run over every Python file. A name is taken whole (possessive: no giving back
-# a letter to look for "(" after it), and a def is looked for after each newline (a literal
-# the engine skips to) rather than at each line start (a position it tries everywhere).
+# a letter to look for "(" after it); an indented def at a line start (a method).
 _CALLED = re.compile(r"\b([A-Za-z_]\w*+)\(")
-_DEF = r"[ \t]+(?:async[ \t]+)?def[ \t]+(\w+)"
-_DEFINED, _DEFINED_FIRST = re.compile("\n" + _DEF), re.compile(_DEF)
+_DEFINED = AtLineStart(r"[ \t]+(?:async[ \t]+)?def[ \t]+(\w+)")
 MAX_DEPTH = 3  # calls up from a model call to the functions that reach it
 MAX_FOLLOW = 6  # steps a result is followed (returned, passed, kept on self, read back)
 MAX_CALLER_FILES = 400
@@ -447,11 +446,7 @@ class Traffic:
 def called_names(text: str) -> list[list[str]]:
     """The names a file's text calls (``name(``) and the methods it defines: which files
     may call a function, and where a method called by name may be."""
-    defined = set(_DEFINED.findall(text))
-    first = _DEFINED_FIRST.match(text)  # an indented def on the first line
-    if first:
-        defined.add(first.group(1))
-    return [sorted(set(_CALLED.findall(text))), sorted(defined)]
+    return [sorted(set(_CALLED.findall(text))), sorted(set(_DEFINED.findall(text)))]
 
 
 def traffic(project: Project, sites: tuple[CallSite, ...]) -> Traffic:

@@ -9,6 +9,7 @@ import enum
 import functools
 import re
 from collections.abc import Callable, Sequence
+from typing import Any
 
 
 class Lang(enum.Enum):
@@ -230,6 +231,27 @@ def _gate(words: tuple[str, ...]) -> tuple[Callable[[str], object], ...]:
 
 def _contains(word: str, text: str) -> bool:
     return word in text
+
+
+class AtLineStart:
+    """The matches of ``^body`` under ``re.M``, found fast: after each newline (a literal
+    the regex engine skips to) and at the text's start, where ``^`` is a position the
+    engine tries at every character. ``body`` has groups, and a match of it never ends
+    with a newline; ``findall`` answers as ``re.findall`` does: a group's text, or a tuple
+    of them, for each match in order."""
+
+    def __init__(self, body: str) -> None:
+        self._first = re.compile(body)
+        self._after = re.compile("\n" + body)
+        if not self._first.groups:
+            raise ValueError(f"no group in {body!r}")
+
+    def findall(self, text: str) -> list[Any]:
+        first = self._first.match(text)
+        if first is None:
+            return self._after.findall(text)
+        groups = first.groups("")
+        return [groups if len(groups) > 1 else groups[0], *self._after.findall(text, first.end())]
 
 
 def split_lines(text: str) -> list[str]:
