@@ -4,6 +4,8 @@ case-blind ``_FLAG_FILE`` does on the text; the rollout scan parses the files it
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -19,10 +21,24 @@ FRAGMENTS = ["flexibleRollout", "GradualRollout", "strategies", "Strategies:", "
 texts = st.lists(st.sampled_from(FRAGMENTS), max_size=12).map("".join)
 
 
+# _FLAG_FILE as first written, before it was built from its parts and names: the oracle.
+OLD_FLAG_FILE = re.compile(r"flexibleRollout|gradualRollout|\bstrategies\b|feature_?states?|"
+                           r"percentage_allocation|\bunleash\b|\bflagsmith\b|\blaunchdarkly\b|"
+                           r"\bgrowthbook\b|\brollout\b", re.IGNORECASE)
+
+
 @settings(max_examples=500, deadline=None)
 @given(texts)
 def test_flag_file_on_lowered_ascii_is_the_case_blind_regex(text: str) -> None:
     assert _flag_file(text.lower()) is (_FLAG_FILE.search(text) is not None)
+    assert (_FLAG_FILE.search(text) is None) is (OLD_FLAG_FILE.search(text) is None)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from([*FRAGMENTS, "\u017fTRATEGIES", "rollo\u212at", "\u00e9"]),
+                max_size=8).map("".join))
+def test_flag_file_beyond_ascii_is_the_case_blind_regex_as_written(text: str) -> None:
+    assert (_FLAG_FILE.search(text) is None) is (OLD_FLAG_FILE.search(text) is None)
 
 
 @pytest.mark.parametrize(("text", "parses"), [

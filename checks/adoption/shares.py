@@ -32,16 +32,16 @@ _ROLLOUT_WORD = re.compile(r"roll[-_]*out", re.IGNORECASE)  # what _ROLLOUT_KEY 
 _GATE_WORDS = ("roll", "strateg", "feature_state", "featurestate", "percentage_allocation",
                "unleash", "flagsmith", "launchdarkly", "growthbook")
 _SHARE_KEYS = frozenset({"percentage", "percent", "percentageallocation", "coverage"})
-_FLAG_FILE = re.compile(r"flexibleRollout|gradualRollout|\bstrategies\b|feature_?states?|"
-                        r"percentage_allocation|\bunleash\b|\bflagsmith\b|\blaunchdarkly\b|"
-                        r"\bgrowthbook\b|\brollout\b", re.IGNORECASE)
-# _FLAG_FILE on lowered ASCII text, an alternative at a time: its substrings, then its words,
-# each regex starting with the word and looking back for its boundary (a case-blind regex
-# starting with \b is tried at every position of the text; these skip to their word).
+# A flag service's file: one of these substrings, or one of these words, in any case.
 _FLAG_FILE_PARTS = ("flexiblerollout", "gradualrollout", "feature_state", "featurestate",
                     "percentage_allocation")
-_FLAG_FILE_WORDS = tuple(re.compile(rf"{word}(?<=\b{word})\b") for word in (
-    "strategies", "unleash", "flagsmith", "launchdarkly", "growthbook", "rollout"))
+_FLAG_FILE_NAMES = ("strategies", "unleash", "flagsmith", "launchdarkly", "growthbook", "rollout")
+_FLAG_FILE = re.compile("|".join([*map(re.escape, _FLAG_FILE_PARTS),
+                                  *(rf"\b{name}\b" for name in _FLAG_FILE_NAMES)]), re.IGNORECASE)
+# The same on lowered ASCII text, an alternative at a time: the substrings, then each word by
+# a regex starting with it and looking back for its boundary (a case-blind regex starting
+# with \b is tried at every position of the text; these skip to their word).
+_FLAG_FILE_WORDS = tuple(re.compile(rf"{name}(?<=\b{name})\b") for name in _FLAG_FILE_NAMES)
 _FLAG_WORDS = ("rollout", "strategies", "feature", "percentage_allocation", "unleash",
                "flagsmith", "launchdarkly", "growthbook")  # one is in every _FLAG_FILE match
 _MAX_SETTINGS_BYTES = 1024 * 1024
