@@ -44,9 +44,9 @@ _SHARE_KEY = re.compile(r"(?i)(?:^|\.)rollout\w*\.(?:percent(?:age)?|pct|share|f
 # A flag evaluated by name with a string first: ``is_enabled("new-ui"``. One regex per name,
 # starting with the name and then looking back for its boundary (a regex starting with \b, or
 # an alternation of names, is tried at every position of the text; these skip ahead).
-_EVALUATION_CALLS = tuple(sorted(f"{name}(" for name in EVALUATIONS))
 _FLAG_CALLS = tuple((f"{name}(", re.compile(rf"{name}(?<=\b{name})\(\s*[rRbBuUfF]?['\"]"))
                     for name in sorted(EVALUATIONS))
+_EVALUATION_CALLS = tuple(call for call, _ in _FLAG_CALLS)
 _MODULO = re.compile(r"%\s*(?:100|1000|10000)\b")
 QUERY = "adoption.rollouts/3"
 QUERY_JS = "adoption.rollouts.js/1"

@@ -119,7 +119,7 @@ class Workers:
                         pool.submit(_start_up)
             except (OSError, RuntimeError):  # no processes in a sandbox: work alone
                 self._failed = True
-        return bool(self._pools) and not self._failed
+        return self.running
 
     @property
     def running(self) -> bool:
@@ -216,14 +216,13 @@ class Workers:
     def _finished(self, worker: int, ours: Future[Any], theirs: Future[Any]) -> None:
         with self._lock:
             self._in_pool[worker] -= 1
-        if ours.done():  # cancelled when the workers were closed
-            pass
-        elif theirs.cancelled():
-            ours.cancel()
-        elif (error := theirs.exception()) is not None:
-            ours.set_exception(error)
-        else:
-            ours.set_result(theirs.result())
+        if not ours.done():  # done: cancelled when the workers were closed
+            if theirs.cancelled():
+                ours.cancel()
+            elif (error := theirs.exception()) is not None:
+                ours.set_exception(error)
+            else:
+                ours.set_result(theirs.result())
         self._feed()
 
     def collect(self, future: Future[Answers]) -> Answers | None:
