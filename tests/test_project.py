@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import os
+import threading
 from pathlib import Path
 
 import pytest
@@ -109,6 +110,17 @@ def test_read_text_decodes_as_python_and_utf_8_sig(tmp_path: Path, name: str, da
 
 def test_read_text_of_a_directory_is_unreadable(tmp_path: Path) -> None:
     assert read_text(tmp_path) == (None, "unreadable: Is a directory")
+
+
+def test_read_text_does_not_wait_on_a_fifo(tmp_path: Path) -> None:
+    """A FIFO put where the walk saw a file (no writer: a plain read would wait forever)."""
+    os.mkfifo(tmp_path / "app.py")
+    done: list[tuple[str | None, str | None]] = []
+    reader = threading.Thread(target=lambda: done.append(read_text(tmp_path / "app.py")),
+                              daemon=True)
+    reader.start()
+    reader.join(timeout=10)
+    assert done == [(None, "not a regular file; not read")]
 
 
 def test_parse_python_survives_recursion() -> None:

@@ -430,6 +430,8 @@ def read_text(path: str | Path) -> tuple[str | None, str | None]:
         data = _read_bytes(path)
     except OSError as exc:
         return None, f"unreadable: {exc.strerror}"
+    if data is None:
+        return None, "not a regular file; not read"
     if len(data) > MAX_TEXT_BYTES:
         return None, f"larger than {MAX_TEXT_BYTES // (1024 * 1024)} MB; not read"
     if b"\0" in data[:8192]:
@@ -460,11 +462,16 @@ def _declared(data: bytes) -> str:
     return "utf-8-sig"
 
 
-def _read_bytes(path: str | Path) -> bytes:
+def _read_bytes(path: str | Path) -> bytes | None:
     """Up to MAX_TEXT_BYTES + 1 bytes of the file, by the descriptor (a file object and
-    its buffer cost more than the read itself on a repository of small files)."""
-    fd = os.open(path, os.O_RDONLY)
+    its buffer cost more than the read itself on a repository of small files); None when
+    what is there now is no regular file (the walk admitted one, but a FIFO put in its
+    place would block a read: the open does not wait, and nothing else is read)."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
     try:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode) and not stat.S_ISDIR(mode):  # a folder fails the read
+            return None
         chunks = [os.read(fd, MAX_TEXT_BYTES + 1)]
         size = len(chunks[0])
         while chunks[-1] and size <= MAX_TEXT_BYTES:  # a short read: ask for the rest
