@@ -54,9 +54,10 @@ def test_workers_answer_their_parts_the_same_as_one_process(make_project: MakePr
     sent: list[int] = []
     answer = project.workers.answer  # type: ignore[union-attr]
 
-    def spy(payload: bytes, files: list[str], part: int) -> object:
+    def spy(payload: bytes, files: list[str], part: int, urgent: bool) -> object:
         sent.append(len(files))
-        return answer(payload, files, part=part)
+        assert not urgent
+        return answer(payload, files, part=part, urgent=urgent)
 
     project.workers.answer = spy  # type: ignore[method-assign,union-attr,assignment]
     try:
@@ -141,6 +142,37 @@ def test_a_file_changed_after_a_worker_read_it_is_kept_under_its_new_text(
         True, len("y = 2\n" * 50))
     found, answer = store.get(old_key, "test.chars/1")  # type: ignore[arg-type]
     assert not found or answer == len(old_text)  # never the new text's answer
+
+
+def test_a_few_costly_files_go_to_the_workers_ahead_of_the_waiting_tasks(
+        make_project: MakeProject) -> None:
+    """Below MIN_FILES a query is answered here, unless its answers are costly (a parse
+    each) and the caller waits: then its parts, none empty, go ahead of the text scans."""
+    root = make_project(many_files(workers.MIN_COSTLY_FILES))
+    python = sorted(f for f in Project(root).files if f.endswith(".py"))
+    project = Project(root, jobs=2)
+    sent: list[tuple[int, bool]] = []
+    answer = project.workers.answer  # type: ignore[union-attr]
+
+    def spy(payload: bytes, files: list[str], part: int, urgent: bool) -> object:
+        sent.append((len(files), urgent))
+        return answer(payload, files, part=part, urgent=urgent)
+
+    project.workers.answer = spy  # type: ignore[method-assign,union-attr,assignment]
+    try:
+        cheap = project.facts(python, "test.lines/1", line_count)
+        assert sent == []  # few files: answered here
+        costly = project.facts(python, "test.lines/2", line_count, costly=True)
+    finally:
+        project.close()
+    assert costly == cheap and list(costly) == python
+    assert sum(n for n, _ in sent) == len(python) and all(n and urgent for n, urgent in sent)
+    assert not project.workers._failed  # type: ignore[union-attr]
+    fewer = Project(root, jobs=2)
+    fewer.workers.answer = spy  # type: ignore[method-assign,union-attr,assignment]
+    sent.clear()
+    fewer.facts(python[:-1], "test.lines/3", line_count, costly=True)
+    assert sent == [] and not fewer.workers._pools  # type: ignore[union-attr]
 
 
 def test_no_worker_with_one_job_or_few_files(make_project: MakeProject) -> None:

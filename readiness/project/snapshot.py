@@ -139,8 +139,8 @@ class Project:
                 self._shared[key] = compute(self)
             return cast(T, self._shared[key])
 
-    def facts(self, files: Iterable[str], query: str, compute: Callable[[str], A]
-              ) -> dict[str, A]:
+    def facts(self, files: Iterable[str], query: str, compute: Callable[[str], A], *,
+              costly: bool = False) -> dict[str, A]:
         """``compute(text)`` of each of ``files`` that has text, kept between runs.
 
         ``compute`` must depend on the text alone, and ``query`` must name everything else
@@ -149,6 +149,10 @@ class Project:
         Answers must be plain values (str, int, float, bool, None, tuples, lists, dicts,
         frozensets of them) so that they can be stored. Files whose content is known from
         an earlier run are not read at all.
+
+        ``costly``: each answer costs about a parse and the caller waits for them (the
+        traffic analysis's modules), so that even a few files go to the workers, ahead of
+        the text scans waiting there, while this process goes on with other checks.
         """
         files = list(files)  # iterated more than once below
         store = self._store
@@ -173,16 +177,17 @@ class Project:
         self._asked.add(query)
         if not missing:
             return out
-        self._answer(missing, query, compute, out)
+        self._answer(missing, query, compute, out, costly)
         return {rel: out[rel] for rel in files if rel in out}  # in the order asked
 
     def _answer(self, files: list[str], query: str, compute: Callable[[str], A],
-                out: dict[str, A]) -> None:
+                out: dict[str, A], costly: bool) -> None:
         """Compute and keep the answers of ``files``, parts of them in the worker processes
-        when there are many (see ``readiness.project.workers``)."""
+        when there are many, or a few ``costly`` ones (see ``readiness.project.workers``)."""
         sent: list[tuple[list[str], Future[workers_.Answers]]] = []
         payload = None
-        if self.workers is not None and len(files) >= workers_.MIN_FILES:
+        least = workers_.MIN_COSTLY_FILES if costly else workers_.MIN_FILES
+        if self.workers is not None and len(files) >= least:
             payload = self.workers.payload(compute)
         if self.workers is not None and payload is not None:
             count = workers_.PARTS_PER_WORKER * self.workers.count
@@ -192,13 +197,14 @@ class Project:
                 if at is None:
                     at = self._part[rel] = workers_.part(rel, count)
                 parts[at].append(rel)
-            for at, group in enumerate(parts):
-                future = self.workers.answer(payload, group, part=at)
+            groups = [(at, group) for at, group in enumerate(parts) if group]
+            for at, group in groups:
+                future = self.workers.answer(payload, group, part=at, urgent=costly)
                 if future is None:
                     break
                 sent.append((group, future))
             if sent:  # what could not be sent is answered here
-                files = [rel for group in parts[len(sent):] for rel in group]
+                files = [rel for _, group in groups[len(sent):] for rel in group]
         for rel in files:
             self._compute(rel, query, compute, out)
         for group, future in sent:

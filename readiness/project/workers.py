@@ -53,6 +53,9 @@ from readiness.project.cache import content_key
 T = TypeVar("T")
 R = TypeVar("R")
 MIN_FILES = 400  # fewer files to answer than this: the workers cost more than they save
+# ... unless each answer costs about a parse (Home Assistant's traffic analysis reads 150
+# modules at about 14 ms each, which the scanning process would otherwise parse alone)
+MIN_COSTLY_FILES = 8
 # A split query has PARTS_PER_WORKER parts per worker (so that a worker that finishes first
 # takes another) and none for the scanning process: it runs every analysis that is not split
 # (the call-site resolution, the traffic join, the checks) in two lanes, and a text it reads
@@ -156,13 +159,13 @@ class Workers:
         except (pickle.PicklingError, TypeError, AttributeError):
             return None
 
-    def answer(self, payload: bytes, files: list[str], *, part: int | None = None
-               ) -> Future[Answers] | None:
+    def answer(self, payload: bytes, files: list[str], *, part: int | None = None,
+               urgent: bool = False) -> Future[Answers] | None:
         """Start answering ``files`` with a ``payload`` compute, in the worker of ``part``
         (the part's number: the same worker for the same files each time); None when the
-        workers cannot take it."""
+        workers cannot take it. ``urgent``: ahead of the tasks waiting for a worker."""
         home = None if part is None else part % self.count
-        return self._submit(False, home, _answer, payload, files)
+        return self._submit(urgent, home, _answer, payload, files)
 
     def _submit(self, urgent: bool, home: int | None, function: Callable[..., R], *args: Any
                 ) -> Future[R] | None:
