@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from readiness.checks.infrastructure.callsites import (
     llm_error_handling,
     llm_retries,
@@ -470,6 +472,19 @@ def test_called_names_and_defined_methods_of_a_text() -> None:
     # "3abc(" is no name and "ready (" no call; "commented(" is text like any other
     assert called == ["commented", "first", "helper", "method", "second", "top"]
     assert defined == ["first", "second"]
+
+
+@given(st.text(alphabet="ab_1(). \n\u00e9\u0661\u212a\u0300x", max_size=60))
+@settings(max_examples=400, deadline=None)
+def test_called_names_are_the_words_a_word_boundary_regex_finds(text: str) -> None:
+    """Found in the reversed text: the same names as ``\\b([A-Za-z_]\\w*)\\(`` finds in
+    the text (digits, letters beyond ASCII, a combining mark and the Kelvin sign included:
+    a word that starts with one is no name, and one inside a word is part of it)."""
+    import re
+
+    from readiness.llmcalls.traffic import called_names
+
+    assert called_names(text)[0] == sorted(set(re.findall(r"\b([A-Za-z_]\w*)\(", text)))
 
 
 def test_import_records_at_each_line_start_and_the_first() -> None:

@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from readiness.llmcalls import build_index, traffic as traffic_
+from readiness.llmcalls import build_index
+from readiness.llmcalls import traffic as traffic_
 from readiness.llmcalls.traffic import Traffic
 from readiness.project import Project
 from tests.conftest import MakeProject

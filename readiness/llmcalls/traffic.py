@@ -14,6 +14,7 @@ Only production code counts: tests, examples, evals and scripts are never eviden
 from __future__ import annotations
 
 import re
+import string
 import threading
 from collections.abc import Callable
 from typing import Any, NamedTuple, TypeVar
@@ -27,9 +28,13 @@ from readiness.project.sourcetext import AtLineStart
 
 QUERY = f"llmcalls.traffic/{VERSION}"
 CALLED_QUERY = "llmcalls.called/2"
-# The regexes run over every Python file. A name is taken whole (possessive: no giving back
-# a letter to look for "(" after it); an indented def at a line start (a method).
-_CALLED = re.compile(r"\b([A-Za-z_]\w*+)\(")
+# The regexes run over every Python file. A called name is the whole word just before a
+# "(", starting with a letter or "_" (what ``\b([A-Za-z_]\w*)\(`` finds): it is found in
+# the reversed text, where the "(" comes first and the engine skips from one to the next
+# (a pattern that starts with ``\b`` is tried at every position: six times slower over the
+# corpus). Then an indented def at a line start (a method).
+_CALLED_REVERSED = re.compile(r"\((\w++)")
+_NAME_START = frozenset(string.ascii_letters + "_")
 _DEFINED = AtLineStart(r"[ \t]+(?:async[ \t]+)?def[ \t]+(\w+)")
 MAX_DEPTH = 3  # calls up from a model call to the functions that reach it
 MAX_FOLLOW = 6  # steps a result is followed (returned, passed, kept on self, read back)
@@ -476,7 +481,9 @@ def _local(defs: dict[str, Any], qual: str, parts: list[str]) -> str | None:
 def called_names(text: str) -> list[list[str]]:
     """The names a file's text calls (``name(``) and the methods it defines: which files
     may call a function, and where a method called by name may be."""
-    return [sorted(set(_CALLED.findall(text))), sorted(set(_DEFINED.findall(text)))]
+    called = {word[::-1] for word in set(_CALLED_REVERSED.findall(text[::-1]))
+              if word[-1] in _NAME_START}
+    return [sorted(called), sorted(set(_DEFINED.findall(text)))]
 
 
 def traffic(project: Project, sites: tuple[CallSite, ...]) -> Traffic:
