@@ -49,18 +49,24 @@ def app_files(helpers: int) -> dict[str, str | bytes]:
 def analysed(root: Path, *, prefetch: bool, monkeypatch: pytest.MonkeyPatch
              ) -> tuple[Traffic, list[tuple[list[str], bool]], list[list[str]]]:
     """The traffic of ``root`` after following every call site's result, the files asked
-    for at once (``costly``) and those read into the analysis, one call each."""
+    for (and whether at once, by a prefetch) and those read into the analysis."""
     project = Project(root)
-    asked: list[tuple[list[str], bool]] = []
-    facts = project.facts
+    asked: list[tuple[list[str], bool]] = []  # (files, prefetched)
+    facts, keep = project.facts, project.prefetch
 
-    def spy(files: Any, query: str, compute: Any, *, costly: bool = False) -> Any:
+    def spy(files: Any, query: str, compute: Any) -> Any:
         files = list(files)
         if query.startswith("llmcalls.traffic/"):
-            asked.append((files, costly))
-        return facts(files, query, compute, costly=costly)
+            asked.append((files, False))
+        return facts(files, query, compute)
+
+    def spy_prefetch(files: Any, query: str, compute: Any) -> None:
+        files = list(files)
+        asked.append((files, True))
+        keep(files, query, compute)
 
     monkeypatch.setattr(project, "facts", spy)
+    monkeypatch.setattr(project, "prefetch", spy_prefetch)
     if not prefetch:
         monkeypatch.setattr(Traffic, "_prefetch", lambda self, batch: None)
     loaded: list[list[str]] = []
@@ -81,11 +87,11 @@ def analysed(root: Path, *, prefetch: bool, monkeypatch: pytest.MonkeyPatch
     return flows, asked, loaded
 
 
-def test_the_modules_read_one_by_one_were_computed_in_one_costly_call_first(
+def test_the_modules_read_one_by_one_were_computed_in_one_prefetch_first(
         make_project: MakeProject, monkeypatch: pytest.MonkeyPatch) -> None:
     root = make_project(app_files(10))
     flows, asked, loaded = analysed(root, prefetch=True, monkeypatch=monkeypatch)
-    at_once = [files for files, costly in asked if costly and files]
+    at_once = [files for files, prefetched in asked if prefetched and files]
     assert len(at_once) == 1
     helpers = sorted(f"app/helpers/h{i}.py" for i in range(10))
     assert sorted(at_once[0]) == helpers  # every helper, not the local function's own file
@@ -100,7 +106,7 @@ def test_prefetching_changes_nothing_the_analysis_finds(
     root = make_project(app_files(12))
     with_prefetch, _, loaded = analysed(root, prefetch=True, monkeypatch=monkeypatch)
     without, asked, loaded_alone = analysed(root, prefetch=False, monkeypatch=monkeypatch)
-    assert not [files for files, costly in asked if costly and files]
+    assert not [files for files, prefetched in asked if prefetched and files]
     assert loaded == loaded_alone  # the same files read, in the same order
     assert with_prefetch.facts == without.facts
     assert with_prefetch._callers == without._callers
@@ -128,7 +134,7 @@ def test_the_prefetch_stops_where_the_reading_budget_does(
             files[f"app/helpers/{n}.py"] = f"def run_{n}(text):\n    return text\n"
     root = make_project(files)
     _, asked, loaded = analysed(root, prefetch=True, monkeypatch=monkeypatch)
-    at_once = [files for files, costly in asked if costly and files]
+    at_once = [files for files, prefetched in asked if prefetched and files]
     read = [todo[0] for todo in loaded if len(todo) == 1 and "/helpers/" in todo[0]]
     first = [f"app/helpers/h{v}{i}.py" for v in (0, 1) for i in range(3)]
     assert at_once == [first] and read[:6] == first

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from readiness.project import Project, workers
+from readiness.project import Project, filefacts, snapshot, workers
 from tests.conftest import MakeProject
 from tests.warm import age, reads_of
 
@@ -144,10 +144,11 @@ def test_a_file_changed_after_a_worker_read_it_is_kept_under_its_new_text(
     assert not found or answer == len(old_text)  # never the new text's answer
 
 
-def test_a_few_costly_files_go_to_the_workers_ahead_of_the_waiting_tasks(
-        make_project: MakeProject) -> None:
-    """Below MIN_FILES a query is answered here, unless its answers are costly (a parse
-    each) and the caller waits: then its parts, none empty, go ahead of the text scans."""
+def test_a_prefetch_of_a_few_files_goes_to_the_workers_ahead_of_the_waiting_tasks(
+        make_project: MakeProject, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Below MIN_FILES a query is answered here, unless it is a prefetch of answers that
+    each cost about a parse: then its parts, none empty, go ahead of the text scans. Its
+    answers are only kept, and ``facts`` finds them."""
     root = make_project(many_files(workers.MIN_COSTLY_FILES))
     python = sorted(f for f in Project(root).files if f.endswith(".py"))
     project = Project(root, jobs=2)
@@ -159,20 +160,33 @@ def test_a_few_costly_files_go_to_the_workers_ahead_of_the_waiting_tasks(
         return answer(payload, files, part=part, urgent=urgent)
 
     project.workers.answer = spy  # type: ignore[method-assign,union-attr,assignment]
+    computed: list[str] = []
     try:
         cheap = project.facts(python, "test.lines/1", line_count)
         assert sent == []  # few files: answered here
-        costly = project.facts(python, "test.lines/2", line_count, costly=True)
+        decoded: list[bytes] = []
+        real = filefacts.decode
+
+        def counting(encoded: bytes) -> object:
+            decoded.append(encoded)
+            return real(encoded)
+
+        monkeypatch.setattr(snapshot, "decode", counting)
+        project.prefetch(python, "test.lines/2", line_count)
+        assert sum(n for n, _ in sent) == len(python) and all(n and u for n, u in sent)
+        project.prefetch(python, "test.lines/2", line_count)  # kept already: not sent
+        assert sum(n for n, _ in sent) == len(python) and decoded == []  # only kept
+        kept = project.facts(python, "test.lines/2", lambda text: computed.append(text))
     finally:
         project.close()
-    assert costly == cheap and list(costly) == python
-    assert sum(n for n, _ in sent) == len(python) and all(n and urgent for n, urgent in sent)
+    assert kept == cheap and list(kept) == python and computed == []  # found, not computed
     assert not project.workers._failed  # type: ignore[union-attr]
     fewer = Project(root, jobs=2)
     fewer.workers.answer = spy  # type: ignore[method-assign,union-attr,assignment]
     sent.clear()
-    fewer.facts(python[:-1], "test.lines/3", line_count, costly=True)
+    fewer.prefetch(python[:-1], "test.lines/3", line_count)  # answered here
     assert sent == [] and not fewer.workers._pools  # type: ignore[union-attr]
+    assert fewer.facts(python[:-1], "test.lines/3", len) == {f: cheap[f] for f in python[:-1]}
 
 
 def test_no_worker_with_one_job_or_few_files(make_project: MakeProject) -> None:

@@ -215,8 +215,9 @@ class Traffic:
     def _prefetch(self, batch: list[str]) -> None:
         """Have the workers compute at once the facts of the modules that indexing the calls
         of ``batch`` will read one at a time (Home Assistant: 150 modules, a parse each).
-        Only the store learns them: the files are still read into the analysis one by one,
-        in the same order and up to the same budget, so what it finds is unchanged."""
+        Only the store learns them (``Project.prefetch``): the files are still read into the
+        analysis one by one, in the same order and up to the same budget, so what it finds
+        is unchanged."""
         count, seen, wanted = len(self.facts), set(self.facts) | self._unreadable, []
         for where in batch:
             if count >= self._budget:
@@ -231,7 +232,7 @@ class Traffic:
                     seen.add(imported[0])
                     wanted.append(imported[0])
                     count += 1
-        self.project.facts(wanted, QUERY, file_traffic, costly=True)
+        self.project.prefetch(wanted, QUERY, file_traffic)
 
     # following results ----------------------------------------------------------------
     @_locked

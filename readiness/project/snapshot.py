@@ -139,8 +139,8 @@ class Project:
                 self._shared[key] = compute(self)
             return cast(T, self._shared[key])
 
-    def facts(self, files: Iterable[str], query: str, compute: Callable[[str], A], *,
-              costly: bool = False) -> dict[str, A]:
+    def facts(self, files: Iterable[str], query: str, compute: Callable[[str], A]
+              ) -> dict[str, A]:
         """``compute(text)`` of each of ``files`` that has text, kept between runs.
 
         ``compute`` must depend on the text alone, and ``query`` must name everything else
@@ -149,10 +149,6 @@ class Project:
         Answers must be plain values (str, int, float, bool, None, tuples, lists, dicts,
         frozensets of them) so that they can be stored. Files whose content is known from
         an earlier run are not read at all.
-
-        ``costly``: each answer costs about a parse and the caller waits for them (the
-        traffic analysis's modules), so that even a few files go to the workers, ahead of
-        the text scans waiting there, while this process goes on with other checks.
         """
         files = list(files)  # iterated more than once below
         store = self._store
@@ -177,13 +173,30 @@ class Project:
         self._asked.add(query)
         if not missing:
             return out
-        self._answer(missing, query, compute, out, costly)
+        self._answer(missing, query, compute, out)
         return {rel: out[rel] for rel in files if rel in out}  # in the order asked
 
+    def prefetch(self, files: Iterable[str], query: str, compute: Callable[[str], Any]
+                 ) -> None:
+        """Have the answers of ``files`` to ``query`` computed and kept now, for ``facts``
+        to find later: answers that each cost about a parse, which the caller would
+        otherwise ask for one file at a time (the traffic analysis's modules). Even a few go
+        to the workers, ahead of the text scans waiting there, while this process goes on
+        with other checks. Nothing is decoded here: answers kept already are left as they
+        are, and those computed are only kept."""
+        lookup, keys = self._store.lookup(query), self._key
+        missing = [rel for rel in files
+                   if (key := keys[rel] if rel in keys else self.content_key(rel)) is not None
+                   and lookup(key) is None]
+        if missing:
+            self._answer(missing, query, compute, {}, costly=True)
+
     def _answer(self, files: list[str], query: str, compute: Callable[[str], A],
-                out: dict[str, A], costly: bool) -> None:
+                out: dict[str, A], *, costly: bool = False) -> None:
         """Compute and keep the answers of ``files``, parts of them in the worker processes
-        when there are many, or a few ``costly`` ones (see ``readiness.project.workers``)."""
+        when there are many, or a few ``costly`` ones (see ``prefetch``), into ``out``
+        (decoded, except those of a costly prefetch: only kept; see
+        ``readiness.project.workers``)."""
         sent: list[tuple[list[str], Future[workers_.Answers]]] = []
         payload = None
         least = workers_.MIN_COSTLY_FILES if costly else workers_.MIN_FILES
@@ -207,6 +220,7 @@ class Project:
                 files = [rel for _, group in groups[len(sent):] for rel in group]
         for rel in files:
             self._compute(rel, query, compute, out)
+        done: set[str] = set()  # answered by a worker
         for group, future in sent:
             answered = self.workers.collect(future) if self.workers else None
             if answered is not None:
@@ -219,14 +233,16 @@ class Project:
                 for at, (rel, answer) in enumerate(zip(group, answered.answers, strict=True)):
                     key = self.content_key(rel)
                     if rel not in self._worker_differs and key is not None:
+                        done.add(rel)
                         if at in answered.raw:  # not a plain value: used, not kept
                             out[rel] = answer
                         else:
-                            out[rel] = decode(answer)
+                            if not costly:
+                                out[rel] = decode(answer)
                             kept.append((key, answer))
                 self._store.put_many(query, kept)
             for rel in group:
-                if rel not in out:
+                if rel not in done:
                     self._compute(rel, query, compute, out)
 
     def _compute(self, rel: str, query: str, compute: Callable[[str], A],
