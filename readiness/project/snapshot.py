@@ -184,22 +184,21 @@ class Project:
         to the workers, ahead of the text scans waiting there, while this process goes on
         with other checks. Nothing is decoded here: answers kept already are left as they
         are, and those computed are only kept."""
-        lookup, keys = self._store.lookup(query), self._key
+        lookup = self._store.lookup(query)
         missing = [rel for rel in files
-                   if (key := keys[rel] if rel in keys else self.content_key(rel)) is not None
-                   and lookup(key) is None]
+                   if (key := self.content_key(rel)) is not None and lookup(key) is None]
         if missing:
-            self._answer(missing, query, compute, {}, costly=True)
+            self._answer(missing, query, compute, {}, prefetching=True)
 
     def _answer(self, files: list[str], query: str, compute: Callable[[str], A],
-                out: dict[str, A], *, costly: bool = False) -> None:
+                out: dict[str, A], *, prefetching: bool = False) -> None:
         """Compute and keep the answers of ``files``, parts of them in the worker processes
-        when there are many, or a few ``costly`` ones (see ``prefetch``), into ``out``
-        (decoded, except those of a costly prefetch: only kept; see
-        ``readiness.project.workers``)."""
+        when there are many (see ``readiness.project.workers``), into ``out``. When
+        ``prefetching`` (see ``prefetch``), a few go to the workers already, urgent, and
+        their answers are only kept, not decoded."""
         sent: list[tuple[list[str], Future[workers_.Answers]]] = []
         payload = None
-        least = workers_.MIN_COSTLY_FILES if costly else workers_.MIN_FILES
+        least = workers_.MIN_COSTLY_FILES if prefetching else workers_.MIN_FILES
         if self.workers is not None and len(files) >= least:
             payload = self.workers.payload(compute)
         if self.workers is not None and payload is not None:
@@ -212,7 +211,7 @@ class Project:
                 parts[at].append(rel)
             groups = [(at, group) for at, group in enumerate(parts) if group]
             for at, group in groups:
-                future = self.workers.answer(payload, group, part=at, urgent=costly)
+                future = self.workers.answer(payload, group, part=at, urgent=prefetching)
                 if future is None:
                     break
                 sent.append((group, future))
@@ -237,7 +236,7 @@ class Project:
                         if at in answered.raw:  # not a plain value: used, not kept
                             out[rel] = answer
                         else:
-                            if not costly:
+                            if not prefetching:
                                 out[rel] = decode(answer)
                             kept.append((key, answer))
                 self._store.put_many(query, kept)
