@@ -95,48 +95,62 @@ def code_files(project: Project, suffixes: tuple[str, ...] = PY + JS) -> Iterato
     return (f for f in project.with_suffix(*suffixes) if not TEST_PATH.search(f))
 
 
-# The modules the adoption checks ask about and the calls they look at (Python names only).
-Interesting = tuple[frozenset[str], frozenset[str]]
+# What makes a Python file worth parsing: an import of a module whose sites the checks read;
+# an import of a web framework, with a route decorator or a page-serving submodule; an entry
+# point. Calls are read only in files importing the modules they belong to (flag SDKs,
+# analytics, metrics, chat clients): a file that only calls ``is_on`` adds nothing.
+Interesting = tuple[frozenset[str], frozenset[str], frozenset[str]]
 _WORD = re.compile(r"\w+")
 _ENTRY_WORDS = frozenset({"__main__", "urlpatterns"})
+# A decorator and the lines after it up to the next decorator, ``def`` or ``class`` (at most
+# 30: the search stays linear whatever the file holds): a route decorator is
+# ``@something.get(...)`` or like it, however its call is laid out.
+_DECORATOR = re.compile(r"^[ \t]*@([^\n]*(?:\n(?![ \t]*(?:@|(?:async[ \t]+)?def\b|class\b))"
+                        r"[^\n]*){0,30})", re.MULTILINE)
+_ROUTE_ATTRIBUTE = re.compile(r"\.\s*(?:" + "|".join(sorted(_ROUTE_METHODS)) + r")\b")
 
 
 def _interesting() -> Interesting:
-    """What a Python file must hold to add anything to CodeFacts: an import of a module the
-    adoption checks ask about, a call of one they look at, an entry point or URL routes."""
+    """The modules the adoption checks read the sites of (imports, and calls in files that
+    import them); the web frameworks, which matter for their routes and pages; and the
+    words of the page-serving submodules (``fastapi.templating``...)."""
     from readiness.checks.adoption.audience import REPL_MODULES
     from readiness.checks.adoption.launch import FLAG_SDKS
     from readiness.checks.adoption.metrics import ANALYTICS, METRICS
-    from readiness.checks.adoption.surface import IN_TOOL_MODULES, UI_MODULES
+    from readiness.checks.adoption.surface import IN_TOOL_MODULES, UI_MODULES, WEB_PAGES
 
-    modules = {*WEB_FRAMEWORKS, "django", *_SCHEDULERS, *IN_TOOL_MODULES, *UI_MODULES,
-               *FLAG_SDKS, *ANALYTICS, *METRICS, *SYSTEMS_OF_RECORD, *CHAT_MESSAGES,
-               *REPL_MODULES}
-    # a dotted module is looked for by its first part; npm package names never import
-    return (frozenset(m.split(".")[0] for m in modules if m.split(".")[0].isidentifier()),
-            frozenset(c for c in CALLS if c.isidentifier()))
+    modules = {*_SCHEDULERS, *IN_TOOL_MODULES, *UI_MODULES, *FLAG_SDKS, *ANALYTICS, *METRICS,
+               *SYSTEMS_OF_RECORD, *CHAT_MESSAGES, *REPL_MODULES}
+    web = {*WEB_FRAMEWORKS, "django", *(m.split(".")[0] for m in WEB_PAGES)}
+    pages = {part for m in WEB_PAGES for part in m.split(".")[1:]}
+
+    def first_parts(names: set[str]) -> frozenset[str]:
+        # a dotted module is looked for by its first part; npm package names never import
+        return frozenset(n.split(".")[0] for n in names if n.split(".")[0].isidentifier())
+    return first_parts(modules), first_parts(web), frozenset(pages)
 
 
 def _worth_parsing(text: str, interesting: Interesting) -> bool:
-    """Does ``text`` import one of the modules, call (not define) one of the calls, or have
-    an entry point? Files without are not parsed: most of a big repository (Home Assistant
-    defines ``is_on`` in hundreds of files and calls it in few)."""
-    modules, calls = interesting
-    if not modules.isdisjoint(_imported_words(text)):
+    """Does ``text`` import one of the modules, import a web framework and have a route
+    decorator or import a page-serving part of it, or have an entry point? Files without
+    are not parsed: most of a big repository (Home Assistant imports aiohttp in hundreds of
+    files, as an HTTP client)."""
+    modules, web, pages = interesting
+    imported = _imported_words(text)
+    if not modules.isdisjoint(imported):
         return True
-    # A substring test first (C speed; most files stop there), then the regexes, which start
-    # with the word and look back for its boundary: a regex starting with \b is tried at
+    # A substring test first (C speed; most files stop there), then the regex, which starts
+    # with the word and looks back for its boundary: a regex starting with \b is tried at
     # every position of the text, one starting with a literal skips to it (20 x faster).
     for word in _ENTRY_WORDS:
         if word in text and re.search(rf"{word}(?<=\b{word})\b", text):
             return True
-    for name in calls:
-        if name in text:
-            for found in re.finditer(rf"{name}(?<=\b{name})[ \t]*\(", text):
-                before = text[max(0, found.start() - 12):found.start()]
-                if not before.rstrip(" \t").endswith("def"):
-                    return True
-    return False
+    if web.isdisjoint(imported):
+        return False
+    if not pages.isdisjoint(imported):
+        return True
+    return "@" in text and any(_ROUTE_ATTRIBUTE.search(m.group(1))
+                               for m in _DECORATOR.finditer(text))
 
 
 def _imported_words(text: str) -> set[str]:
@@ -164,8 +178,8 @@ Row = tuple[int, str, str]  # line, name, arg
 FileFacts = tuple[tuple[Row, ...], tuple[Row, ...], tuple[Row, ...], tuple[Row, ...]]
 _NOTHING: FileFacts = ((), (), (), ())
 # What the per-file answers depend on besides the text: bump the versions when the code does.
-_PY_QUERY = ("adoption.code.python/2", sorted(CALLS), sorted(WEB_FRAMEWORKS.items()),
-             sorted(_ROUTE_METHODS))
+_PY_QUERY = ("adoption.code.python/3", sorted(CALLS), sorted(WEB_FRAMEWORKS.items()),
+             sorted(_ROUTE_METHODS), _DECORATOR.pattern, _ROUTE_ATTRIBUTE.pattern)
 _JS_QUERY = ("adoption.code.script/1", sorted(CALLS), sorted(WEB_FRAMEWORKS.items()),
              _JS_IMPORT.pattern, _JS_ROUTE.pattern, _JS_CALL.pattern)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -391,28 +392,59 @@ def test_python_that_does_not_parse_is_noted_on_warm_runs(make_project: MakeProj
     assert result.read == []
 
 
-def test_code_facts_parse_files_that_import_or_call_what_the_checks_ask_about(
+def test_code_facts_parse_files_that_import_what_the_checks_ask_about(
         make_project: MakeProject) -> None:
-    """Only files that import an asked-about module, call (not define) an asked-about call or
-    have an entry point are parsed; the facts of those are complete."""
+    """Only files that import an asked-about module, import a web framework and route or
+    serve pages with it, or have an entry point are parsed; the facts of those are complete.
+    A call is read only where its module is imported: a file that only calls ``is_on`` or
+    uses aiohttp as an HTTP client adds nothing."""
     root = make_project({
         "app/ui.py": "import os, streamlit as st\nst.title('x')\n",
-        "app/flags.py": "def gate(client, user):\n    return client.is_on(\n        'new-ui')\n",
+        "app/flags.py": "import ldclient\ndef gate(client, user):\n"
+                        "    return client.is_on(\n        'new-ui')\n",
+        "app/light.py": "def gate(client):\n    return client.is_on('new-ui')\n",
         "app/main.py": "def run():\n    pass\n\nif __name__ == '__main__':\n    run()\n",
         # defines is_on and mentions streamlit only in a comment and a string: nothing to add
-        "app/light.py": "# not streamlit\nclass Light:\n    def is_on(self):\n"
-                        "        return 'streamlit' != 'flask'\n",
+        "app/lamp.py": "# not streamlit\nclass Light:\n    def is_on(self):\n"
+                       "        return 'streamlit' != 'flask'\n",
         "app/notes.py": "from app.streamlit_notes import track_record\n",
         # an import inside a function counts; a module named after a "#" does not
-        "app/late.py": "def serve():\n    from flask import Flask\n    return Flask('x')\n",
+        "app/late.py": "def serve():\n    from flask import Flask\n    app = Flask('x')\n\n"
+                       "    @app.route('/late')\n    def late():\n        return ''\n",
         "app/said.py": "import os  # streamlit\nprint('import flask')\n",
+        # aiohttp as a client, a decorator that is not a route: not parsed
+        "app/client.py": "import aiohttp\n\n@callback\nasync def fetch(url):\n"
+                         "    async with aiohttp.ClientSession() as s:\n"
+                         "        return await s.get(url)\n",
+        # a route decorator laid out over lines, under another decorator
+        "app/api.py": "from fastapi import APIRouter\nrouter = APIRouter()\n\n@traced\n"
+                      "@router\\\n    .post(\n    '/ask')\nasync def ask():\n    ...\n",
+        # a page-serving part of a framework, no route in the file
+        "app/pages.py": "from fastapi.templating import Jinja2Templates\n",
     })
     facts = code_facts(Project(root))
     assert [(s.path, s.line, s.name) for s in facts.imports] == [
-        ("app/late.py", 2, "flask"), ("app/ui.py", 1, "os"), ("app/ui.py", 1, "streamlit")]
+        ("app/api.py", 1, "fastapi"), ("app/flags.py", 1, "ldclient"),
+        ("app/late.py", 2, "flask"), ("app/pages.py", 1, "fastapi"),
+        ("app/ui.py", 1, "os"), ("app/ui.py", 1, "streamlit")]
     assert [(s.path, s.line, s.name, s.arg) for s in facts.calls] == [
-        ("app/flags.py", 2, "is_on", "new-ui")]
+        ("app/flags.py", 3, "is_on", "new-ui")]
+    assert [(s.path, s.line, s.name, s.arg) for s in facts.routes] == [
+        ("app/api.py", 5, "FastAPI", "/ask"), ("app/late.py", 5, "Flask", "/late")]
     assert [(s.path, s.line) for s in facts.mains] == [("app/main.py", 4)]
+
+
+def test_code_facts_gate_stays_linear_on_lines_of_at_signs() -> None:
+    """A decorator's extent is bounded: a file of nothing but ``@`` lines (or one decorator
+    never followed by a ``def``) is judged in time linear in its size."""
+    from readiness.checks.adoption.code import _interesting, _worth_parsing
+
+    interesting = _interesting()
+    for text in ("import aiohttp\n" + "@x\n" * 200_000,
+                 "import aiohttp\n@x(\n" + "    y,\n" * 200_000):
+        began = time.perf_counter()
+        assert _worth_parsing(text, interesting) is False
+        assert time.perf_counter() - began < 5
 
 
 # --- partial guides are cited with what they lack ----------------------------------------
