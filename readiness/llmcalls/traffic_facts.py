@@ -46,6 +46,7 @@ from readiness.llmcalls.traffic_rules import (
     _moves_on,
     _names,
     _request_names,
+    clock_lines,
 )
 from readiness.project.snapshot import parse_python
 
@@ -61,7 +62,7 @@ def file_traffic(text: str) -> dict[str, Any] | None:
     out: dict[str, Any] = {"roots": {}, "req": {}, "logs": [], "tries": [], "calls": [],
                            "imports": {}, "defs": {}}
     try:
-        _Body(out, "", None, [], {}).run(tree.body)
+        _Body(out, "", None, [], {}, clock_lines(text)).run(tree.body)
     except RecursionError:
         return None
     return out
@@ -79,9 +80,10 @@ class _Body:
     """Walks one function (or module) body in source order."""
 
     def __init__(self, out: dict[str, Any], qual: str, cls: str | None,
-                 params: list[str], names: Names) -> None:
+                 params: list[str], names: Names, clocks: list[int] | None) -> None:
         self.out = out
         self.names = names  # the names under each node of the module, shared by its walks
+        self.clocks = clocks  # the lines that name a clock (clock_lines), for _limiter
         self.qual = qual
         self.cls = cls
         self.taint: dict[str, Taint] = {p: frozenset({(f"p:{qual}:{p}", "r")}) for p in params}
@@ -236,14 +238,15 @@ class _Body:
                                   *node.args.kwonlyargs)]
         if cls is not None and params and params[0] in ("self", "cls"):
             params = params[1:]
-        how = _limiter(node)
+        how = _limiter(node, self.clocks)
         if how:
             self.out.setdefault("limiters", []).append([node.lineno, qual, how])
         self.out["defs"][qual] = [node.lineno, cls, params,
                                   node.args.vararg.arg if node.args.vararg else None,
                                   node.args.kwarg.arg if node.args.kwarg else None]
         rest = [a.arg for a in (node.args.vararg, node.args.kwarg) if a is not None]
-        _Body(self.out, qual, cls or self.cls, params + rest, self.names).run(node.body)
+        _Body(self.out, qual, cls or self.cls, params + rest, self.names,
+              self.clocks).run(node.body)
 
     def assign(self, target: ast.expr, taint: Taint, value: ast.expr, line: int) -> None:
         if isinstance(value, ast.Call) and not self.replay:

@@ -8,6 +8,7 @@ used by ``traffic_facts``.
 from __future__ import annotations
 
 import ast
+import bisect
 import re
 
 from readiness.llmcalls.syntax import dotted, final_name, reraises
@@ -91,11 +92,42 @@ _CLOCKS = frozenset({"time", "monotonic", "perf_counter", "now", "utcnow", "mono
                      "time_ns"})
 
 
-def _limiter(node: ast.FunctionDef | ast.AsyncFunctionDef) -> str | None:
+def clock_lines(text: str) -> list[int] | None:
+    """The lines of ``text`` where a clock's name is written, in order: a function none of
+    whose lines holds one reads no clock (None: not ASCII, where a name can be written in
+    other characters that Python reads as the same)."""
+    if not text.isascii():
+        return None
+    lines: list[int] = []
+    line, at = 1, 0
+    for match in _CLOCK_WORDS.finditer(text):
+        if match.group() not in _CLOCKS or (match.start() and (
+                text[match.start() - 1].isalnum() or text[match.start() - 1] == "_")):
+            continue  # part of a longer name: "timeout", "unknown"
+        line += text.count("\n", at, match.start())
+        at = match.start()
+        if not lines or lines[-1] != line:
+            lines.append(line)
+    return lines
+
+
+# Starts with a clock's name (the longer first: "utcnow" before "now"), to the end of the word.
+_CLOCK_WORDS = re.compile("(?:" + "|".join(sorted(_CLOCKS, key=lambda w: (-len(w), w)))
+                          + r")\w*")
+
+
+def _limiter(node: ast.FunctionDef | ast.AsyncFunctionDef,
+             clocks: list[int] | None = None) -> str | None:
     """Is this function a home-made limiter? It keeps a clock reading (``self.last =
     time.monotonic()``, ``window.append(now)``) and either sleeps for a time computed from
     the clock (a minimum interval) or, comparing a clock-derived value, refuses (raises or
-    returns False): a window of calls. Nested functions are not part of it."""
+    returns False): a window of calls. Nested functions are not part of it. ``clocks``:
+    the lines that name a clock (``clock_lines``); a function without one is not walked."""
+    if clocks is not None:
+        first = min([node.lineno, *(d.lineno for d in node.decorator_list)])
+        at = bisect.bisect_left(clocks, first)
+        if at == len(clocks) or clocks[at] > (node.end_lineno or node.lineno):
+            return None
     nodes = _own_nodes(node)
     if not any(isinstance(n, ast.Call) and final_name(n.func) in _CLOCKS for n in nodes):
         return None  # no clock read here: most functions stop at this

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from readiness.checks.infrastructure.observability import cost_tracking, request_logging
 from readiness.checks.infrastructure.resilience import graceful_degradation, rate_limiting
 from readiness.checks.infrastructure.spend import budget_limits
@@ -539,6 +540,28 @@ def ask(prompt):
     finding = run(rate_limiting, root)
     assert finding.status is Status.PASS
     assert where(finding) == ["bot/throttle.py:13"]
+
+
+def test_clock_lines_are_where_a_clock_is_named_and_change_no_facts(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A function is searched for a home-made limiter only when one of its lines (its
+    decorators' included) names a clock as a whole word; the facts are those of searching
+    every function."""
+    from readiness.llmcalls import traffic_facts
+    from readiness.llmcalls.traffic_rules import clock_lines
+
+    assert clock_lines("import time\nx = timeout\nunknown = snow\nt = time.monotonic()\n"
+                       "d = datetime.utcnow(); e = now_ish\n") == [1, 4, 5]
+    assert clock_lines("t = \uff54\uff49\uff4d\uff45()\n") is None  # fullwidth: "time"
+    decorated = ("import time\n\n@memo(stamp=time.time())\ndef window(calls):\n"
+                 "    calls.append(stamp)\n    if len(calls) > 3:\n        raise Busy\n")
+    texts = [LIMITER, decorated, LIMITER.replace("time.monotonic()", "now()"),
+             LIMITER.replace("import time", "import time  # caf\u00e9")]
+    gated = [traffic_facts.file_traffic(t) for t in texts]
+    monkeypatch.setattr(traffic_facts, "clock_lines", lambda text: None)
+    assert gated == [traffic_facts.file_traffic(t) for t in texts]
+    assert gated[0] is not None and gated[0]["limiters"] == [
+        [13, "MinimumInterval.wait", "waits out a minimum interval between calls"]]
 
 
 def test_a_per_user_window_limiter_in_the_route_passes(make_project: MakeProject) -> None:
