@@ -223,7 +223,8 @@ class Project:
         for group, future in sent:
             answered = self.workers.collect(future) if self.workers else None
             if answered is not None:
-                for rel, key in answered.keys.items():  # read by the worker the first time
+                for at, key in answered.keys.items():  # read by the worker the first time
+                    rel = group[at]
                     if key is not None and self._adopt(rel, key):
                         continue  # not read here: the worker's reading is the only one
                     if key is None or key != self.content_key(rel):
