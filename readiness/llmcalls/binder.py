@@ -28,6 +28,17 @@ class Binder:
         """Bind every statement of the module."""
         self._body(tree.body, self.module)
 
+    def release(self) -> None:
+        """Empty the scopes once the module's facts are made. A scope's bindings refer
+        back to it, in cycles that only a garbage collection would find: emptied, the
+        scope tree and the nodes it holds are freed at once."""
+        for scope in (self.module, *self.scopes.values()):
+            scope.bindings.clear()
+            scope.extra_globals.clear()
+            scope.params.clear()
+            scope.parent = None
+        self.scopes.clear()
+
     def lambda_scope(self, node: ast.Lambda, parent: Scope) -> Scope:
         """The scope of a lambda, made on first sight (lambdas live inside expressions)."""
         scope = self.scopes.get(id(node))

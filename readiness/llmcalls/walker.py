@@ -16,10 +16,15 @@ def extract(source: str) -> FileFacts | None:
     tree = parse_python(source)
     if tree is None:
         return None
+    walker = None
     try:
-        return Walker(tree).run()
+        walker = Walker(tree)
+        return walker.run()
     except RecursionError:  # nesting deep enough to parse but not to walk
         return None
+    finally:
+        if walker is not None:
+            walker.binder.release()
 
 
 class Walker(ExpressionWalker):
