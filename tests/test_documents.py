@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from readiness.checks.adoption import support_plan, user_training
 from readiness.checks.infrastructure.resilience import dead_letter_queue
 from readiness.checks.timeline import pilot_success_criteria
@@ -13,7 +15,7 @@ from readiness.checks.timeline import pilot_success_criteria
 from readiness.cli import main
 from readiness.config import load_config
 from readiness.model import Check, Finding, Status
-from readiness.project import Project
+from readiness.project import Project, documents
 from readiness.project.documents import excluded, is_placeholder, tool_output
 from readiness.project.markdown import sections
 from tests import fixtures_adoption as fx
@@ -93,6 +95,25 @@ def test_documents_about_readiness_are_not_tool_output() -> None:
 ])
 def test_not_evidence_by_place(rel: str, why: str) -> None:
     assert why in (excluded(rel) or "")
+
+
+_SEGMENTS = ["docs", "Tests", "test_x.py", "a_test.py", "x.spec.TSX", "bench", "Benchmarks",
+             "fixtures", "__snapshots__", "golden", "testdata", "Test-Data", "vendor",
+             "Third_Party", "External", "node_modules", "site-packages", "dist", "Site",
+             "index.HTML", ".github", "ISSUE_TEMPLATE", "pull_request_templates", ".gitlab",
+             "merge_request_templates", "AGENTS.md", "skill.md", "SKILL.md", ".cursor",
+             ".Claude", "rules.mdc", "x.prompt.md", ".cursorrules", "instructions", "app",
+             "guide.md", "main.py", "x.\u017fpec.ts", "TEMPLATE", "k"]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(_SEGMENTS), min_size=1, max_size=5))
+def test_the_path_words_gate_never_changes_the_answer(segments: list[str]) -> None:
+    """``excluded`` skips the patterns for paths without any of its words: the answer is
+    the patterns' own, whatever the path."""
+    rel = "/".join(segments)
+    searched = next((why for pattern, why in documents._BY_PATH if pattern.search(rel)), None)
+    assert excluded(rel) == searched
 
 
 @pytest.mark.parametrize("rel", ["docs/user-guide.md", "SUPPORT.md", "README.md",
