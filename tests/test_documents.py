@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from readiness.checks.adoption import support_plan, user_training
 from readiness.checks.infrastructure.resilience import dead_letter_queue
@@ -108,6 +108,8 @@ _SEGMENTS = ["docs", "Tests", "test_x.py", "a_test.py", "x.spec.TSX", "bench", "
 
 @settings(max_examples=400, deadline=None)
 @given(st.lists(st.sampled_from(_SEGMENTS), min_size=1, max_size=5))
+@example(["x.\u017fpec.ts"])  # the long s: "spec" in IGNORECASE
+@example([".cursor", "rules.mdc"])
 def test_the_path_words_gate_never_changes_the_answer(segments: list[str]) -> None:
     """``excluded`` skips the patterns for paths without any of its words: the answer is
     the patterns' own, whatever the path."""

@@ -83,7 +83,14 @@ def looks_secret(body: str, *, generic: bool = False) -> bool:
 
 def is_template(rel: str) -> bool:
     """`.env.example`, `config.sample.yaml`, `settings.template`: examples, not secrets."""
+    if rel.isascii():  # every match holds one of the words (in ASCII, lower() is IGNORECASE)
+        lowered = rel.lower()
+        if not any(word in lowered for word in _TEMPLATE_WORDS):
+            return False  # most paths: the pattern, tried at every position, is not run
     return bool(_TEMPLATE.search(rel))
+
+
+_TEMPLATE_WORDS = ("example", "sample", "template", ".tmpl", ".dist")
 
 
 # Everything a file's answer depends on besides its text: a file is scanned once and its

@@ -4,7 +4,10 @@ import random
 import string
 from pathlib import Path
 
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 from readiness.checks.infrastructure.secrets import (
+    _TEMPLATE,
     entropy,
     find_secrets,
     hardcoded_secrets,
@@ -132,6 +135,18 @@ def test_template_names() -> None:
     assert not is_template(".env")
     assert not is_template("examples/app.py")
     assert not is_template("sample.py")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["config", ".env", "settings", "x", ".", "-", "_", "/",
+                                 "Example", "SAMPLE", "template", "TMPL", "dist", "yaml",
+                                 "json", "\u017fample", "ex\u017fample"]), max_size=8))
+@example(["config", ".", "\u017fample", ".", "yaml"])  # the long s: "sample" in IGNORECASE
+def test_template_words_gate_never_changes_the_answer(parts: list[str]) -> None:
+    """``is_template`` runs its pattern only on paths holding one of its words: the answer
+    is the pattern's own, whatever the path."""
+    rel = "".join(parts)
+    assert is_template(rel) is bool(_TEMPLATE.search(rel))
 
 
 def test_secrets_apply_without_llm_and_dedupe_provider_keys(make_project: MakeProject) -> None:
