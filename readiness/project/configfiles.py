@@ -14,11 +14,13 @@ runs by ``Project.facts``: an unchanged config file is neither read nor parsed a
 from __future__ import annotations
 
 import array
+import bisect
 import functools
+import itertools
 import re
 from collections.abc import Collection, Iterable
 from sys import intern
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from readiness.model import Evidence
 from readiness.project.configjson import json_entries
@@ -27,6 +29,7 @@ from readiness.project.configtoml import toml_entries
 from readiness.project.configyaml import YAML_PARSER, parse_yaml
 from readiness.project.documents import OUTPUT_REASON, tool_output
 from readiness.project.hclscan import HCL_PARSER, HclError, Scalar, scan_hcl
+from readiness.project.regexwords import needed_words
 from readiness.project.sourcetext import is_translation
 
 if TYPE_CHECKING:
@@ -117,6 +120,9 @@ class ConfigIndex:
         # key path -> places of its entries (file number and position packed in one int: a
         # big repository has hundreds of thousands of entries)
         self._by_key: dict[str, int | array.array[int]] | None = None
+        # the ASCII key paths lower-cased in one text, where each starts in it, the paths,
+        # and the others (see _with_words)
+        self._keyed: tuple[str, array.array[int], list[str], list[str]] | None = None
 
     def file(self, path: str) -> ConfigFile | None:
         return self._by_path.get(path)
@@ -180,8 +186,9 @@ class ConfigIndex:
                     else:
                         places.append(place)
             self._by_key = by_key
-        # filter() calls the pattern from C: Home Assistant has 44,000 distinct key paths
-        hits = sorted(place for path in filter(key.search, by_key)
+        # filter() calls the pattern from C: Home Assistant has 44,000 distinct key paths;
+        # with the words every match needs, only the paths holding one are searched
+        hits = sorted(place for path in filter(key.search, self._with_words(key, by_key))
                       for place in _places(by_key[path]))  # file order, then entry order
         found = []
         for place in hits:
@@ -191,6 +198,33 @@ class ConfigIndex:
                     paths is None or entry.path in paths) and _matches_value(entry, value):
                 found.append(entry)
         return found
+
+    def _with_words(self, key: re.Pattern[str], by_key: dict[str, Any]) -> Iterable[str]:
+        """The key paths that can match ``key``: those holding one of the words every match
+        needs (``regexwords``), and those the words cannot judge; all when none are known.
+        The paths are found by ``str.find`` in one lower-cased text of them all (built once:
+        Home Assistant, 1.3 MB), 15 key patterns: 0.39 -> 0.05 s."""
+        words = needed_words(key)
+        if words is None:
+            return by_key
+        keyed = self._keyed
+        if keyed is None:  # built whole before it is shared: checks run in two threads
+            paths = [path for path in by_key if path.isascii() and "\n" not in path]
+            text = "\n".join(paths).lower()
+            starts = array.array("q", itertools.accumulate((len(p) + 1 for p in paths[:-1]),
+                                                           initial=0))
+            unjudged = [path for path in by_key if not path.isascii() or "\n" in path]
+            keyed = self._keyed = (text, starts, paths, unjudged)
+        text, starts, paths, unjudged = keyed
+        found: set[int] = set()
+        for word in words:
+            at = text.find(word)
+            while at >= 0:
+                number = bisect.bisect_right(starts, at) - 1
+                found.add(number)
+                at = text.find(word, starts[number + 1] if number + 1 < len(starts) else
+                               len(text))  # the next path: one hit per path is enough
+        return [*(paths[number] for number in sorted(found)), *unjudged]
 
     def subtree(self, entry: Entry, prefix: str | None = None) -> list[Entry]:
         """Entries of the same document at or under ``prefix`` (default: the entry's key)."""
