@@ -9,7 +9,6 @@ import pytest
 
 from readiness.llmcalls import CallSiteIndex, build_index, index
 from readiness.llmcalls.facts import from_json, to_json
-from readiness.llmcalls.modules import ModuleMap, import_records, named_stems, stem
 from readiness.llmcalls.walker import extract
 from readiness.project import Project
 from readiness.project.cache import ContentCache, content_key, default_cache_dir
@@ -61,27 +60,6 @@ def run():
     assert [(f"{c.path}:{c.line}", c.client) for c in result.calls] == [
         ("svc/jobs/nightly.py:5", "svc/core/llm.py:3"),
     ]
-
-
-def test_named_stems_hold_the_stem_of_every_file_an_import_reaches() -> None:
-    """The dependents' prefilter: a file's import records name the stem of every project
-    file they resolve to, except a package imported by its level alone."""
-    modules = ModuleMap(frozenset({"svc/__init__.py", "svc/core/__init__.py",
-                                   "svc/core/llm.py", "svc/jobs/__init__.py",
-                                   "svc/jobs/nightly.py", "tools.py"}))
-    reached = set()
-    for text in ("import svc.core.llm\n", "from svc.core import llm as model\n",
-                 "from .core.llm import llm\n", "from ..core import llm, other\n",
-                 "import tools, os\n", "from svc import core\n"):
-        records = import_records(text)
-        named = named_stems(records)
-        assert named is not None
-        for importer in ("svc/__init__.py", "svc/jobs/nightly.py"):
-            found = modules.imported_files(importer, records)
-            assert {stem(path) for path in found} <= named
-            reached |= found
-    assert reached == {"svc/__init__.py", "svc/core/__init__.py", "svc/core/llm.py", "tools.py"}
-    assert named_stems(import_records("from .. import llm\n")) is None
 
 
 def indexed(root: Path, cache_dir: Path | None, jobs: int | None = None) -> CallSiteIndex:

@@ -116,24 +116,6 @@ def import_records(text: str) -> list[tuple[Any, ...]]:
     return records
 
 
-def named_stems(imports: Sequence[Sequence[Any]]) -> frozenset[str] | None:
-    """The stems (``stem``) of every project file ``ModuleMap.imported_files`` can find for
-    these import records ``[level, module, names]``: the last part of each module and each
-    name imported from one (a submodule of a package). None when a record imports a
-    package by its level alone (``from . import x``): that package's stem is its folder's
-    name, which the record does not hold."""
-    found: set[str] = set()
-    for level, module, names in imports:
-        if not module:
-            if level:
-                return None
-            continue
-        found.add(module.rpartition(".")[2])
-        if names:
-            found.update(names)
-    return frozenset(found)
-
-
 def _ancestors(folder: str) -> Iterator[str]:
     while folder:
         yield folder
