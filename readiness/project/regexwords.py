@@ -33,10 +33,9 @@ def needed_words(pattern: re.Pattern[str]) -> tuple[str, ...] | None:
     if not isinstance(pattern.pattern, str):
         return None
     try:
-        tree = _p.parse(pattern.pattern, pattern.flags)
-    except Exception:  # noqa: BLE001 - a pattern the parser of this Python reads otherwise
-        return None
-    found = _sequence(list(tree))
+        found = _sequence(list(_p.parse(pattern.pattern, pattern.flags)))
+    except Exception:  # noqa: BLE001 - a pattern this Python's parser reads otherwise, or
+        return None  # nested too deeply for the walk: no words, the regex alone
     if not found or not all(word.isascii() for word in found):
         return None
     return tuple(sorted(word.lower() for word in found))
