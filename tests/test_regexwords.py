@@ -26,7 +26,7 @@ from readiness.project.configfiles import ConfigFile, ConfigIndex, Entry
 from readiness.project.configrows import Kind
 from readiness.project.llmtracing import _CALLBACK_KEY
 from readiness.project.llmusage import _GATEWAY_KEY
-from readiness.project.regexwords import needed_words
+from readiness.project.regexwords import could_match, needed_words, needed_words_of
 
 # the key patterns the checks search the config index with, and patterns of every shape
 # the words are read from
@@ -60,6 +60,18 @@ def test_needed_words_of_the_checks_key_patterns() -> None:
     assert needed_words(re.compile(r"(?i)model|")) is None  # a branch that needs nothing
     assert needed_words(re.compile(r"x*")) is None
     assert needed_words(re.compile(r"(?i)\u212aey")) is None  # the Kelvin sign is a k
+
+
+def test_words_of_several_patterns_and_the_gate() -> None:
+    """A union, without the words that hold another (the same gate, fewer tests); None
+    when one pattern needs nothing. The gate lets through what it cannot judge."""
+    assert needed_words_of(re.compile("vendored/"), re.compile("(?i)vendor|third")) == (
+        "third", "vendor")
+    assert needed_words_of(re.compile("abc"), re.compile("x*")) is None
+    words = needed_words_of(re.compile("(?i)feedback"))
+    assert could_match("app/Feedback.py", words) and not could_match("app/main.py", words)
+    assert could_match("app/caf\u00e9.py", words)  # not ASCII: the pattern decides
+    assert could_match("anything", None)
 
 
 @settings(max_examples=300, deadline=None)

@@ -10,6 +10,7 @@ from typing import NamedTuple
 from readiness.config import Config
 from readiness.model import Evidence, Finding, Gap, check, failed, passed
 from readiness.project import Project
+from readiness.project.regexwords import could_match, needed_words
 from readiness.project.signals import query_name, windows
 from readiness.project.sourcetext import holds_any
 
@@ -83,14 +84,12 @@ def looks_secret(body: str, *, generic: bool = False) -> bool:
 
 def is_template(rel: str) -> bool:
     """`.env.example`, `config.sample.yaml`, `settings.template`: examples, not secrets."""
-    if rel.isascii():  # every match holds one of the words (in ASCII, lower() is IGNORECASE)
-        lowered = rel.lower()
-        if not any(word in lowered for word in _TEMPLATE_WORDS):
-            return False  # most paths: the pattern, tried at every position, is not run
-    return bool(_TEMPLATE.search(rel))
+    # most paths hold none of the words every match needs: the pattern, tried at every
+    # position, is not run on them
+    return could_match(rel, _TEMPLATE_WORDS) and bool(_TEMPLATE.search(rel))
 
 
-_TEMPLATE_WORDS = ("example", "sample", "template", ".tmpl", ".dist")
+_TEMPLATE_WORDS = needed_words(_TEMPLATE)
 
 
 # Everything a file's answer depends on besides its text: a file is scanned once and its

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Iterable
 from re import _constants as _c  # the standard library's own regex parser (3.11+)
 from re import _parser as _p
 from typing import Any
@@ -38,7 +39,35 @@ def needed_words(pattern: re.Pattern[str]) -> tuple[str, ...] | None:
         return None  # nested too deeply for the walk: no words, the regex alone
     if not found or not all(word.isascii() for word in found):
         return None
-    return tuple(sorted(word.lower() for word in found))
+    return _fewest(word.lower() for word in found)
+
+
+def needed_words_of(*patterns: re.Pattern[str]) -> tuple[str, ...] | None:
+    """Words one of which every match of any of ``patterns`` contains (None: one of them
+    has none): the gate of a text searched with each pattern in turn."""
+    found: set[str] = set()
+    for pattern in patterns:
+        words = needed_words(pattern)
+        if words is None:
+            return None
+        found.update(words)
+    return _fewest(found)
+
+
+def could_match(text: str, words: tuple[str, ...] | None) -> bool:
+    """False only when no pattern the ``words`` were read from can match ``text``: an ASCII
+    text, lower-cased, that holds none of them. Other texts, and no words: True."""
+    if words is None or not text.isascii():
+        return True
+    lowered = text.lower()
+    return any(word in lowered for word in words)
+
+
+def _fewest(words: Iterable[str]) -> tuple[str, ...]:
+    """``words`` without those that hold another of them (a text holding the longer holds
+    the shorter: the gate is the same, with fewer tests), in a stable order."""
+    unique = set(words)
+    return tuple(sorted(w for w in unique if not any(o != w and o in w for o in unique)))
 
 
 def _sequence(items: list[tuple[Any, Any]]) -> Words | None:
