@@ -11,6 +11,8 @@ import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from readiness.project.wordsets import held
+
 
 class Lang(enum.Enum):
     PYTHON = "python"
@@ -196,13 +198,18 @@ def statement_at(src: Source, line: int, max_lines: int = 8) -> str:
 
 def holds_any(text: str, words: Sequence[str]) -> bool:
     """Does ``text`` contain one of ``words``? (A substring test: the cheap gate run per
-    file before a regular expression.)"""
+    file before a regular expression.) For the text of the file a scan is computing, with
+    words declared by ``wordsets.gate_words``, a bit test on the words found in it once."""
     if len(text) < _SHORT:
         for word in words:  # noqa: SIM110 - runs per line; any() and a genexpr cost more
             if word in text:
                 return True
         return False
-    return any(test(text) for test in _gate(words if isinstance(words, tuple) else tuple(words)))
+    words = words if isinstance(words, tuple) else tuple(words)
+    known = held(text, words)  # the file's words found in one pass, when they were declared
+    if known is not None:
+        return known
+    return any(test(text) for test in _gate(words))
 
 
 _SHORT = 1024  # characters: below this a regex's call costs more than the scans it saves

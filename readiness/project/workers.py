@@ -49,6 +49,7 @@ from typing import Any, NamedTuple, TypeVar
 
 from readiness.inputs import is_within
 from readiness.project.cache import content_key
+from readiness.project.wordsets import Held, declare, declared_since, focus
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -107,6 +108,9 @@ class Workers:
         self._waiting: list[tuple[int, int, int | None, Callable[..., Any], tuple[Any, ...],
                                   Future[Any]]] = []
         self._in_pool = [0] * count
+        # how many of this process's gate words each worker has been sent
+        # (``readiness.project.wordsets``): a task carries those declared since its last
+        self._words_sent = [0] * count
         self._order = itertools.count()
 
     def start(self) -> bool:
@@ -194,8 +198,10 @@ class Workers:
                 _, _, _, function, args, ours = self._waiting.pop(at)
                 self._in_pool[worker] += 1
                 pool = self._pools[worker]
+                words = declared_since(self._words_sent[worker])  # new gate words, if any
+                self._words_sent[worker] += len(words)
             try:
-                theirs = pool.submit(function, *args)
+                theirs = pool.submit(_declaring, words, function, *args)
             except (OSError, RuntimeError) as exc:  # shut down or broken
                 self._failed = True
                 with self._lock:
@@ -277,11 +283,13 @@ def isolated(root: Path) -> Iterator[None]:
 
 
 # ---- in a worker process ------------------------------------------------------------------
-# A worker's state lives for one run, in that worker process only: the root and the texts
-# of the files it has read (not a translation file's, as in the scanning process).
+# A worker's state lives for one run, in that worker process only: the root, the texts of
+# the files it has read (not a translation file's, as in the scanning process) and the gate
+# words found in them.
 
 _ROOT: list[str] = []
 _TEXTS: dict[str, str | None] = {}
+_HELD: dict[str, Held] = {}  # the gate words found in each kept text
 
 
 def _start(root: str) -> None:
@@ -295,6 +303,14 @@ def _start_up() -> None:
     import readiness.project.importscan  # noqa: F401
     import readiness.project.signals  # noqa: F401
     import readiness.project.snapshot  # noqa: F401
+
+
+def _declaring(words: tuple[str, ...], function: Callable[..., R], *args: Any) -> R:
+    """``function(*args)``, once ``words`` (gate words the scanning process declared since
+    its last task here) are declared in this worker too."""
+    if words:
+        declare(words)
+    return function(*args)
 
 
 def _compute_of(payload: bytes) -> Callable[[str], Any]:
@@ -331,6 +347,8 @@ def _answer(payload: bytes, files: list[str]) -> Answers:
         if text is None:
             answers.append(NO_TEXT)
             continue
+        # the gate words of a kept text are found once, for every scan after its first
+        focus(text, _HELD.setdefault(rel, Held()) if rel in _TEXTS else None)
         answer = compute(text)
         encoded = encode(answer)
         if encoded is None:
