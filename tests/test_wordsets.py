@@ -9,6 +9,7 @@ import os
 import shutil
 import uuid
 from pathlib import Path
+from unittest import mock
 
 import pytest
 from hypothesis import given, settings
@@ -38,6 +39,20 @@ def test_focused_gates_answer_as_a_substring_test(text: str, gates: list[list[st
     focus(text, Held())
     for words in [list(_DECLARED[:2]), *gates, list(_DECLARED[2:]), *gates]:
         assert holds_any(text, words) is any(word in text for word in words)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.text(ALPHABET, min_size=_SHORT, max_size=_SHORT + 50), st.integers(1, 6))
+def test_a_text_scanned_in_slices_finds_the_words_across_their_edges(text: str, chunk: int
+                                                                       ) -> None:
+    """A big text goes to the automaton in overlapping slices (it copies its input at four
+    bytes a character): a word across a slice's edge is found all the same."""
+    with mock.patch.object(wordsets, "CHUNK", chunk):
+        found = wordsets._scan(text)
+    assert found is not None
+    known, present = found
+    for word in _DECLARED:
+        assert bool(present & wordsets._BITS[word]) is (word in text)
 
 
 def test_the_second_ask_scans_once_and_later_asks_are_bit_tests() -> None:
@@ -82,7 +97,7 @@ def test_only_the_focused_text_answers_from_the_mask() -> None:
 
 def test_without_the_automaton_every_gate_makes_its_own_passes(
         monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(wordsets, "_AUTOMATON", [False, 0])  # as when the import failed
+    monkeypatch.setattr(wordsets, "_AUTOMATON", [(False, 0, 1)])  # as when the import failed
     text = "x" * _SHORT + " ab "
     focus(text, Held())
     assert held(text, ("ab",)) is None and held(text, ("ab",)) is None

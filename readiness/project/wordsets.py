@@ -31,8 +31,10 @@ from typing import Any
 _LOCK = threading.Lock()
 _WORDS: list[str] = []  # in the order declared: word i has bit 1 << i
 _BITS: dict[str, int] = {}
-# the automaton and how many words it knows; False: pyahocorasick cannot be imported
-_AUTOMATON: list[Any] = [None, 0]
+# (the automaton, how many words it knows, its longest word's length); False in place of the
+# automaton: pyahocorasick cannot be imported
+_AUTOMATON: list[tuple[Any, int, int]] = [(None, 0, 1)]
+CHUNK = 1 << 15  # characters given to the automaton at a time
 _FOCUS = threading.local()
 ASKS_BEFORE_SCAN = 2  # a text gated once (a translation, by the secrets scan) is not scanned
 
@@ -123,25 +125,35 @@ def _mask_of(words: tuple[str, ...]) -> int:
 
 def _scan(text: str) -> tuple[int, int] | None:
     """(words known, mask of those ``text`` holds); None without the automaton."""
-    automaton, known = _automaton()
+    automaton, known, longest = _automaton()
     if automaton is False:
         return None
     present = 0
-    for _end, bit in automaton.iter(text):
-        present |= bit
+    if len(text) <= CHUNK:
+        for _end, bit in automaton.iter(text):
+            present |= bit
+        return known, present
+    # The automaton copies what it is given at 4 bytes a character: a big text (a 5 MB data
+    # file) goes in slices, each overlapping the next by the longest word less one, so
+    # that every occurrence lies whole in a slice.
+    for start in range(0, len(text), CHUNK):
+        for _end, bit in automaton.iter(text[start:start + CHUNK + longest - 1]):
+            present |= bit
     return known, present
 
 
-def _automaton() -> tuple[Any, int]:
-    """The automaton of every word declared so far (built again when words were added)."""
-    automaton, known = _AUTOMATON
-    if automaton is False or (automaton is not None and known == len(_WORDS)):
-        return automaton, known
+def _automaton() -> tuple[Any, int, int]:
+    """(automaton, words it knows, its longest word's length) for every word declared so
+    far (built again when words were added)."""
+    built = _AUTOMATON[0]
+    if built[0] is False or (built[0] is not None and built[1] == len(_WORDS)):
+        return built
     with _LOCK:
-        if _AUTOMATON[0] is not False and (_AUTOMATON[0] is None
-                                           or _AUTOMATON[1] != len(_WORDS)):
-            _AUTOMATON[:] = [_build(_WORDS), len(_WORDS)]
-        return _AUTOMATON[0], _AUTOMATON[1]
+        built = _AUTOMATON[0]
+        if built[0] is not False and (built[0] is None or built[1] != len(_WORDS)):
+            built = _AUTOMATON[0] = (_build(_WORDS), len(_WORDS),
+                                     max(map(len, _WORDS), default=1))
+        return built
 
 
 def _build(words: list[str]) -> Any:
