@@ -328,6 +328,13 @@ def _compute_of(payload: bytes) -> Callable[[str], Any]:
 _COMPUTES: dict[bytes, Callable[[str], Any]] = {}
 
 
+def _held(rel: str) -> Held:
+    found = _HELD.get(rel)
+    if found is None:
+        found = _HELD[rel] = Held()
+    return found
+
+
 def _answer(payload: bytes, files: list[str]) -> Answers:
     from readiness.project.filefacts import encode
     from readiness.project.snapshot import read_text  # the same reading rules as the scan's
@@ -348,7 +355,7 @@ def _answer(payload: bytes, files: list[str]) -> Answers:
             answers.append(NO_TEXT)
             continue
         # the gate words of a kept text are found once, for every scan after its first
-        focus(text, _HELD.setdefault(rel, Held()) if rel in _TEXTS else None)
+        focus(text, _held(rel) if rel in _TEXTS else None)
         answer = compute(text)
         encoded = encode(answer)
         if encoded is None:
