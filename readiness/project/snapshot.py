@@ -28,7 +28,7 @@ from readiness.project import workers as workers_
 from readiness.project.cache import content_key
 from readiness.project.filefacts import FactStore, Signature, decode, store_path
 from readiness.project.globs import glob_match
-from readiness.project.sourcetext import is_translation, split_lines
+from readiness.project.sourcetext import gated_often, is_translation, split_lines
 from readiness.project.walk import excluded, walk
 from readiness.project.wordsets import Held, focus
 
@@ -267,7 +267,10 @@ class Project:
 
     def _held_of(self, rel: str) -> Held | None:
         """The gate words found in a file's kept text (``wordsets``); None when its text is
-        not kept (a translation file's: read for one scan)."""
+        not kept (a translation file's: read for one scan) or it is not code
+        (``gated_often``)."""
+        if not gated_often(rel):
+            return None
         with self._lock:
             if rel not in self._text:
                 return None

@@ -338,7 +338,7 @@ def _held(rel: str) -> Held:
 def _answer(payload: bytes, files: list[str]) -> Answers:
     from readiness.project.filefacts import encode
     from readiness.project.snapshot import read_text  # the same reading rules as the scan's
-    from readiness.project.sourcetext import is_translation
+    from readiness.project.sourcetext import gated_often, is_translation
 
     compute = _compute_of(payload)
     answers: list[Any] = []
@@ -355,7 +355,7 @@ def _answer(payload: bytes, files: list[str]) -> Answers:
             answers.append(NO_TEXT)
             continue
         # the gate words of a kept text are found once, for every scan after its first
-        focus(text, _held(rel) if rel in _TEXTS else None)
+        focus(text, _held(rel) if rel in _TEXTS and gated_often(rel) else None)
         answer = compute(text)
         encoded = encode(answer)
         if encoded is None:
