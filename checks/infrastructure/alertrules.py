@@ -16,7 +16,6 @@ from readiness.project import Project, signals
 from readiness.project.configfiles import Entry, config_index, scalar_text
 from readiness.project.configrows import Kind
 from readiness.project.signals import Source, at_lines, query_name, statement_at
-from readiness.project.wordsets import gate_words
 
 
 class AlertRule(NamedTuple):
@@ -59,7 +58,6 @@ _TF_ALERTS = {
 _DATADOG_TYPE = re.compile(r"^(?:metric|query|log|service check|event|event-v2|composite|rum|"
                            r"trace-analytics|slo|audit|ci-pipelines|error-tracking|process|"
                            r"synthetics) alert$")
-_ALARM_ANCHORS = gate_words("Alarm(")
 _CODE_ALARM = re.compile(r"\b(?:cloudwatch|aws_cloudwatch)\.(?:Alarm|MetricAlarm)\(|"
                          r"\bnew\s+(?:cloudwatch\.)?Alarm\(")
 
@@ -102,7 +100,7 @@ def _collect_rules(project: Project) -> tuple[AlertRule, ...]:
             name = index.child(e, "name")
             rules.append(AlertRule(e.path, e.line, scalar_text(name.value) if name else "",
                                    "Datadog", classify(_text(index.subtree(e, e.parent)))))
-    alarms = signals.search(project, _CODE_ALARM, anchors=_ALARM_ANCHORS)
+    alarms = signals.search(project, _CODE_ALARM, anchors=("Alarm(",))
     query = query_name("observability.alarm/1", [(name, p.pattern) for name, p in _CATEGORIES])
     covered = at_lines(project, alarms, query, _alarm_covers)
     for hit in alarms:

@@ -7,9 +7,7 @@ from __future__ import annotations
 import re
 
 from readiness.project import Project, signals
-from readiness.project.importscan import import_words
 from readiness.project.signals import Hit
-from readiness.project.wordsets import gate_words
 
 # (system, anchors every match contains, a word its file must mention, pattern)
 _MONITORS: tuple[tuple[str, tuple[str, ...], str, re.Pattern[str]], ...] = (
@@ -35,14 +33,10 @@ _MONITORS: tuple[tuple[str, tuple[str, ...], str, re.Pattern[str]], ...] = (
 _AGENTS = re.compile(r"(?P<Datadog>\bddtrace-run\b)|(?P<OpenTelemetry>\bopentelemetry-instrument\b|"
                      r"\bOTEL_EXPORTER_OTLP_(?:TRACES_|METRICS_)?ENDPOINT\b|"
                      r"otel/opentelemetry-collector)|(?P<NewRelic>\bnewrelic-admin\b)")
-_AGENT_ANCHORS = gate_words("ddtrace-run", "opentelemetry-instrument", "OTEL_EXPORTER_OTLP_",
-                            "otel/opentelemetry-collector", "newrelic-admin")
-gate_words(*(word for _, anchors, _, _ in _MONITORS for word in anchors))  # the searches' gates
 # Modules whose import shows the intent to monitor, when nothing is set up.
 MONITOR_MODULES = ("opentelemetry", "prometheus_client", "ddtrace", "datadog", "sentry_sdk",
                    "newrelic", "statsd", "logfire", "langfuse", "langsmith",
                    "aws_lambda_powertools", "@opentelemetry/*", "dd-trace", "@sentry/*")
-import_words(*MONITOR_MODULES)  # declares the gate words of imports_of(..., *MONITOR_MODULES)
 
 
 def monitor_setups(project: Project) -> list[Hit]:
@@ -52,5 +46,7 @@ def monitor_setups(project: Project) -> list[Hit]:
              for h in signals.search(project, pattern, anchors=anchors)
              if not context or signals.mentions(project, h.path, context)]
     found += [h._replace(kind=h.kind.replace("NewRelic", "New Relic")) for h in signals.search(
-        project, _AGENTS, langs=signals.ANY, anchors=_AGENT_ANCHORS)]
+        project, _AGENTS, langs=signals.ANY, anchors=(
+            "ddtrace-run", "opentelemetry-instrument", "OTEL_EXPORTER_OTLP_",
+            "otel/opentelemetry-collector", "newrelic-admin"))]
     return found

@@ -22,12 +22,10 @@ from readiness.model import (
 from readiness.project import Project, importscan, llmusage, signals
 from readiness.project.configfiles import config_index, scalar_text
 from readiness.project.signals import Hit, query_name
-from readiness.project.wordsets import gate_words
 
 from . import llmtraffic
 from .alertrules import alert_rules
 
-_BUDGET_ANCHORS = gate_words("max_budget", "BudgetManager(")
 _BUDGET_CODE = re.compile(r"(?P<litellm_max_budget>\bmax_budget\s*=\s*\d)|"
                           r"(?P<litellm_BudgetManager>\bBudgetManager\()")
 _BUDGET_KEY = re.compile(r"(?:^|\.)max(?:_end_user|_internal_user)?_budget$")
@@ -83,7 +81,7 @@ def budget_limits(project: Project, config: Config) -> Finding:
     declared, where = _declared(config)
     index = config_index(project)
     found = [h._replace(kind=h.kind.replace("_", " ")) for h in
-             signals.search(project, _BUDGET_CODE, anchors=_BUDGET_ANCHORS)]
+             signals.search(project, _BUDGET_CODE, anchors=("max_budget", "BudgetManager("))]
     found += [Hit(e.path, e.line, e.leaf, "litellm max_budget") for e in index.find(_BUDGET_KEY)
               if scalar_text(e.value)]
     found += [Hit(r.path, r.line, r.name, f"{r.system} cost alert")
@@ -141,8 +139,6 @@ _LOCUST_WAIT = re.compile(r"\b(constant_throughput|constant_pacing|constant|betw
 _K6_RATE = re.compile(r"\brate:\s*(\d+(?:\.\d+)?)")
 _K6_UNIT = re.compile(r"\btimeUnit:\s*[\"'](\d*)([smh])[\"']")
 _K6_USERS = re.compile(r"\b(?:vus|target|maxVUs):\s*(\d+)")
-_VEGETA_ANCHORS = gate_words("vegeta")
-importscan.import_words("locust", "k6")  # declares the gate words of imports_of below
 _VEGETA = re.compile(r"\bvegeta\s+attack\b[^\n]*")
 _VEGETA_RATE = re.compile(r"-rate[= ](\d+)(?:/(\d*)([smh]))?")
 _JMETER_THREADS = re.compile(r"ThreadGroup\.num_threads\">(?:\$\{__P\(\w+,)?(\d+)")
@@ -236,7 +232,7 @@ def load_tests(project: Project) -> list[LoadTest]:
                               float(fastest.value or 0) if fastest else None,
                               fastest.evidence() if fastest else None))
     for hit in signals.search(project, _VEGETA, langs=signals.ANY, tests=True,
-                              anchors=_VEGETA_ANCHORS):
+                              anchors=("vegeta",)):
         match = _VEGETA_RATE.search(hit.text)
         rate = None
         if match:

@@ -13,12 +13,12 @@ from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from readiness.errors import InputError
-from readiness.evals.goldfind import GoldFile, find_gold  # at import: declares its gate words
 
 if TYPE_CHECKING:
     from readiness.config import Config
     from readiness.evals import EvalRecord, EvalSummary, FieldMapping, Stats
     from readiness.evals.gold import GoldGroup
+    from readiness.evals.goldfind import GoldFile
     from readiness.project import Project
 
 DISCOVERED = "(discovered)"
@@ -132,6 +132,7 @@ def gold(project: Project, flows: tuple[WorkflowEvals, ...]) -> Gold:
     """Gold sets found in the project (the run's eval result files left out), once a run."""
     def compute(p: Project) -> Gold:
         from readiness.evals.gold import group
+        from readiness.evals.goldfind import find_gold
 
         assigned = {rel: flow.name for flow in flows for rel in flow.labelled}
         found = find_gold(p, frozenset(files(flows)), assigned)

@@ -12,7 +12,6 @@ import sys
 from typing import NamedTuple
 
 from readiness.project.sourcetext import holds_any
-from readiness.project.wordsets import gate_words
 
 
 class Family(NamedTuple):
@@ -397,11 +396,10 @@ PREFILTER = re.compile(
 )
 # Plain substrings, one of which any text PREFILTER matches must hold: `in` is far faster
 # than a regular expression with many alternatives, and most files hold none of them.
-_PREFILTER_WORDS = gate_words("openai", "anthropic", "genai", "vertexai", "cohere", "mistral",
-                              "boto3", "aiobotocore", "bedrock", "litellm", "llama_index",
-                              "instructor", "langchain", "generativelanguage", "aiplatform",
-                              "groq", "together", "openrouter", "deepseek", "api.x.ai",
-                              "ollama", "autogen_")
+_PREFILTER_WORDS = ("openai", "anthropic", "genai", "vertexai", "cohere", "mistral", "boto3",
+                    "aiobotocore", "bedrock", "litellm", "llama_index", "instructor", "langchain",
+                    "generativelanguage", "aiplatform", "groq", "together", "openrouter",
+                    "deepseek", "api.x.ai", "ollama", "autogen_")
 
 
 def names_a_provider(text: str) -> bool:

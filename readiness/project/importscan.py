@@ -23,7 +23,6 @@ from readiness.project.signals import (
     windows,
 )
 from readiness.project.sourcetext import Lang, Source, holds_any, is_test_path
-from readiness.project.wordsets import gate_words
 
 if TYPE_CHECKING:
     from readiness.project import Project
@@ -123,20 +122,13 @@ def imports_of(project: Project, *modules: str, tests: bool = False) -> list[Imp
     unless asked."""
     exact = frozenset(m for m in modules if not m.endswith("*"))
     prefixes = tuple(m[:-1] for m in modules if m.endswith("*"))
-    return [i for i in imports(project, import_words(*modules))
-            if (tests or not is_test_path(i.path))
-            and (_parents(i.module) & exact or (prefixes and i.module.startswith(prefixes)))]
-
-
-def import_words(*modules: str) -> tuple[str, ...]:
-    """The words one of which a file that imports one of ``modules`` holds (files without
-    any are not read), declared as gate words (``wordsets``): a module that asks
-    ``imports_of`` for fixed modules calls this at its import too."""
-    # An import of a module names its first part.
+    # An import of a module names its first part: files without any are not read.
     roots = {re.split(r"[./*]", m.lstrip("@"))[0] for m in modules} - {""}
     # a short root ("ai", a JavaScript package) is in every file: look for it quoted instead
-    return gate_words(*sorted(w for r in roots for w in (
+    words = tuple(sorted(w for r in roots for w in (
         (r,) if len(r) >= 4 else (f"'{r}'", f'"{r}"', f"'{r}/", f'"{r}/', f"import {r}"))))
+    return [i for i in imports(project, words) if (tests or not is_test_path(i.path))
+            and (_parents(i.module) & exact or (prefixes and i.module.startswith(prefixes)))]
 
 
 def _parents(module: str) -> set[str]:

@@ -12,7 +12,6 @@ from readiness.project.configfiles import config_index, scalar_text
 from readiness.project.envsettings import env_settings, truthy
 from readiness.project.signals import Hit, mentions, search
 from readiness.project.sourcetext import ANY, CODE
-from readiness.project.wordsets import gate_words
 
 if TYPE_CHECKING:
     from readiness.project import Project
@@ -35,9 +34,6 @@ _TRACING: tuple[tuple[str, tuple[str, ...], re.Pattern[str]], ...] = (
         r"\bmlflow\.(?:openai|anthropic|langchain|litellm|gemini|bedrock)\.autolog\(")),
     ("Weave", ("weave.init(",), re.compile(r"\bweave\.init\(")),
 )
-gate_words(*(word for _, anchors, _ in _TRACING for word in anchors))  # the searches' gates
-_LITELLM_ANCHORS = gate_words("litellm.")
-_LANGSMITH_FLAGS = gate_words("LANGCHAIN_TRACING_V2", "LANGSMITH_TRACING")
 _CALLBACK_VENDORS = {"langfuse": "Langfuse", "langsmith": "LangSmith", "helicone": "Helicone",
                      "otel": "OpenTelemetry", "opentelemetry": "OpenTelemetry",
                      "datadog": "Datadog", "lunary": "Lunary", "arize": "Arize",
@@ -59,7 +55,7 @@ def _scan_tracing(project: Project) -> tuple[Hit, ...]:
         hits += [h._replace(kind=vendor) for h in search(project, pattern, langs=langs,
                                                          anchors=anchors)
                  if vendor != "Langfuse" or mentions(project, h.path, "langfuse")]
-    for hit in search(project, _LITELLM_CALLBACK, anchors=_LITELLM_ANCHORS):
+    for hit in search(project, _LITELLM_CALLBACK, anchors=("litellm.",)):
         hits += [hit._replace(kind=_CALLBACK_VENDORS[name]) for name in _CALLBACK_VENDORS
                  if re.search(rf"[\"']{name}[\"']", hit.text)]
     for entry in config_index(project).find(_CALLBACK_KEY):
@@ -67,6 +63,6 @@ def _scan_tracing(project: Project) -> tuple[Hit, ...]:
         if named:
             hits.append(Hit(entry.path, entry.line, scalar_text(entry.value), named))
     hits += [Hit(s.path, s.line, s.name, "LangSmith")
-             for s in env_settings(project, *_LANGSMITH_FLAGS)
+             for s in env_settings(project, "LANGCHAIN_TRACING_V2", "LANGSMITH_TRACING")
              if truthy(s.value)]
     return tuple(sorted(set(hits), key=lambda h: (h.path, h.line, h.kind)))

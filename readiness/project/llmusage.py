@@ -10,9 +10,8 @@ import re
 from typing import TYPE_CHECKING
 
 from readiness.project.configfiles import config_index
-from readiness.project.importscan import import_words, imports_of
+from readiness.project.importscan import imports_of
 from readiness.project.signals import Hit, search
-from readiness.project.wordsets import gate_words
 
 if TYPE_CHECKING:
     from readiness.project import Project
@@ -22,8 +21,6 @@ LLM_MODULES = ("openai", "anthropic", "litellm", "langchain*", "langgraph",
                "llama_index", "groq", "instructor", "@anthropic-ai/sdk", "@google/genai",
                "@google/generative-ai", "@langchain/*", "@mistralai/mistralai", "cohere-ai",
                "ai", "@aws-sdk/client-bedrock-runtime")
-_BEDROCK_ANCHORS = gate_words("bedrock-")
-import_words(*LLM_MODULES)  # declares the gate words of imports_of(project, *LLM_MODULES)
 _BEDROCK = re.compile(r"""\bclient\(\s*(?:service_name\s*=\s*)?["']"""
                       r"""bedrock-(?:agent-)?runtime["']""")
 _GATEWAY_KEY = re.compile(r"^model_list\.\d+\.litellm_params\.model$")
@@ -38,7 +35,7 @@ def llm_usage(project: Project) -> tuple[Hit, ...]:
 def _scan_llm_usage(project: Project) -> tuple[Hit, ...]:
     hits = [Hit(i.path, i.line, i.module, "import") for i in imports_of(project, *LLM_MODULES)]
     hits += [h._replace(kind="bedrock") for h in search(project, _BEDROCK,
-                                                        anchors=_BEDROCK_ANCHORS)]
+                                                        anchors=("bedrock-",))]
     hits += [Hit(e.path, e.line, str(e.value), "gateway")
              for e in config_index(project).find(_GATEWAY_KEY)]
     return tuple(sorted(set(hits)))

@@ -28,9 +28,8 @@ from readiness.project import workers as workers_
 from readiness.project.cache import content_key
 from readiness.project.filefacts import FactStore, Signature, decode, store_path
 from readiness.project.globs import glob_match
-from readiness.project.sourcetext import gated_often, is_translation, split_lines
+from readiness.project.sourcetext import is_translation, split_lines
 from readiness.project.walk import excluded, walk
-from readiness.project.wordsets import Held, focus
 
 T = TypeVar("T")
 A = TypeVar("A")
@@ -89,7 +88,6 @@ class Project:
         # checked against this process's own reading if it ever reads them
         self._adopted: set[str] = set()
         self._part: dict[str, int] = {}  # which part of a split query each file is in
-        self._held: dict[str, Held] = {}  # the gate words found in each kept text
         if self.workers is not None:
             weakref.finalize(self, self.workers.close)
             nothing_kept = self._store_path is None or not self._store_path.exists()
@@ -259,25 +257,10 @@ class Project:
         if text is None:
             text = self.text(rel)
         if text is not None:
-            focus(text, self._held_of(rel))  # gate words found once per kept text
             answer = out[rel] = compute(text)
             key = self.content_key(rel)  # a file changed since a worker read it has a new one
             if key is not None:
                 self._store.put(key, query, answer)
-
-    def _held_of(self, rel: str) -> Held | None:
-        """The gate words found in a file's kept text (``wordsets``); None when its text is
-        not kept (a translation file's: read for one scan) or it is not code
-        (``gated_often``)."""
-        if not gated_often(rel):
-            return None
-        with self._lock:
-            if rel not in self._text:
-                return None
-            found = self._held.get(rel)
-            if found is None:
-                found = self._held[rel] = Held()
-            return found
 
     def close(self) -> None:
         """Stop the worker processes, if any were started."""
@@ -337,7 +320,6 @@ class Project:
         with self._lock:
             self._shared.clear()
             self._text.clear()
-            self._held.clear()
             self._ast.clear()
 
     def save_facts(self) -> None:

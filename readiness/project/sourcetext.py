@@ -11,8 +11,6 @@ import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from readiness.project.wordsets import held
-
 
 class Lang(enum.Enum):
     PYTHON = "python"
@@ -98,15 +96,6 @@ def language(rel: str) -> Lang | None:
         return Lang.SHELL
     dot = name.rfind(".")
     return _BY_SUFFIX.get(name[dot:].lower()) if dot >= 0 else None
-
-
-def gated_often(rel: str) -> bool:
-    """Is the file code (Python, JavaScript, Go)? A code file meets some forty word gates in
-    a run and is worth one pass for all their words (``wordsets``); a config file or a
-    document meets a few, each one word or two, which its own passes answer for less
-    (Home Assistant, the gates of a whole scan replayed: 3.3 s plain, 2.2 s with a pass
-    for every file gated twice, 1.9 s with a pass for code files only)."""
-    return language(rel) in CODE
 
 
 # UI text in one language per file, named by its language tag in a translations folder:
@@ -207,18 +196,13 @@ def statement_at(src: Source, line: int, max_lines: int = 8) -> str:
 
 def holds_any(text: str, words: Sequence[str]) -> bool:
     """Does ``text`` contain one of ``words``? (A substring test: the cheap gate run per
-    file before a regular expression.) For the text of the file a scan is computing, with
-    words declared by ``wordsets.gate_words``, a bit test on the words found in it once."""
+    file before a regular expression.)"""
     if len(text) < _SHORT:
         for word in words:  # noqa: SIM110 - runs per line; any() and a genexpr cost more
             if word in text:
                 return True
         return False
-    words = words if isinstance(words, tuple) else tuple(words)
-    known = held(text, words)  # the file's words found in one pass, when they were declared
-    if known is not None:
-        return known
-    return any(test(text) for test in _gate(words))
+    return any(test(text) for test in _gate(words if isinstance(words, tuple) else tuple(words)))
 
 
 _SHORT = 1024  # characters: below this a regex's call costs more than the scans it saves

@@ -49,7 +49,6 @@ from typing import Any, NamedTuple, TypeVar
 
 from readiness.inputs import is_within
 from readiness.project.cache import content_key
-from readiness.project.wordsets import Held, declare, declared_since, focus
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -108,9 +107,6 @@ class Workers:
         self._waiting: list[tuple[int, int, int | None, Callable[..., Any], tuple[Any, ...],
                                   Future[Any]]] = []
         self._in_pool = [0] * count
-        # how many of this process's gate words each worker has been sent
-        # (``readiness.project.wordsets``): a task carries those declared since its last
-        self._words_sent = [0] * count
         self._order = itertools.count()
 
     def start(self) -> bool:
@@ -198,10 +194,8 @@ class Workers:
                 _, _, _, function, args, ours = self._waiting.pop(at)
                 self._in_pool[worker] += 1
                 pool = self._pools[worker]
-                words = declared_since(self._words_sent[worker])  # new gate words, if any
-                self._words_sent[worker] += len(words)
             try:
-                theirs = pool.submit(_declaring, words, function, *args)
+                theirs = pool.submit(function, *args)
             except (OSError, RuntimeError) as exc:  # shut down or broken
                 self._failed = True
                 with self._lock:
@@ -283,13 +277,11 @@ def isolated(root: Path) -> Iterator[None]:
 
 
 # ---- in a worker process ------------------------------------------------------------------
-# A worker's state lives for one run, in that worker process only: the root, the texts of
-# the files it has read (not a translation file's, as in the scanning process) and the gate
-# words found in them.
+# A worker's state lives for one run, in that worker process only: the root and the texts
+# of the files it has read (not a translation file's, as in the scanning process).
 
 _ROOT: list[str] = []
 _TEXTS: dict[str, str | None] = {}
-_HELD: dict[str, Held] = {}  # the gate words found in each kept text
 
 
 def _start(root: str) -> None:
@@ -303,14 +295,6 @@ def _start_up() -> None:
     import readiness.project.importscan  # noqa: F401
     import readiness.project.signals  # noqa: F401
     import readiness.project.snapshot  # noqa: F401
-
-
-def _declaring(words: tuple[str, ...], function: Callable[..., R], *args: Any) -> R:
-    """``function(*args)``, once ``words`` (gate words the scanning process declared since
-    its last task here) are declared in this worker too."""
-    if words:
-        declare(words)
-    return function(*args)
 
 
 def _compute_of(payload: bytes) -> Callable[[str], Any]:
@@ -328,17 +312,10 @@ def _compute_of(payload: bytes) -> Callable[[str], Any]:
 _COMPUTES: dict[bytes, Callable[[str], Any]] = {}
 
 
-def _held(rel: str) -> Held:
-    found = _HELD.get(rel)
-    if found is None:
-        found = _HELD[rel] = Held()
-    return found
-
-
 def _answer(payload: bytes, files: list[str]) -> Answers:
     from readiness.project.filefacts import encode
     from readiness.project.snapshot import read_text  # the same reading rules as the scan's
-    from readiness.project.sourcetext import gated_often, is_translation
+    from readiness.project.sourcetext import is_translation
 
     compute = _compute_of(payload)
     answers: list[Any] = []
@@ -354,8 +331,6 @@ def _answer(payload: bytes, files: list[str]) -> Answers:
         if text is None:
             answers.append(NO_TEXT)
             continue
-        # the gate words of a kept text are found once, for every scan after its first
-        focus(text, _held(rel) if rel in _TEXTS and gated_often(rel) else None)
         answer = compute(text)
         encoded = encode(answer)
         if encoded is None:

@@ -22,7 +22,6 @@ from readiness.project import signals
 from readiness.project.signals import Lang
 from readiness.project.snapshot import parse_python
 from readiness.project.sourcetext import holds_any
-from readiness.project.wordsets import gate_words
 
 PROMPTS, MODEL = "prompts", "model settings"
 
@@ -77,13 +76,11 @@ class Role(NamedTuple):
 
 # Words without which the regular expressions below cannot match: checked first, because a
 # substring test is far cheaper than a regular expression over every file of a big repository.
-_STRONG_WORDS = gate_words("role", "SystemMessage", "PromptTemplate")
-_MODEL_WORDS = gate_words("gpt-", "claude-", "gemini-", "mistral-", "mixtral-", "llama",
-                          "command-r", "deepseek-", "text-davinci-")
-_PROMPT_WORDS = gate_words("role", "System", "system", "prompt", "Prompt", "PROMPT",
-                           "instructions")
-# what _QUOTED_O_MODEL starts with (it begins at every quote)
-_QUOTED_O = gate_words("'o", '"o', "`o")
+_STRONG_WORDS = ("role", "SystemMessage", "PromptTemplate")
+_MODEL_WORDS = ("gpt-", "claude-", "gemini-", "mistral-", "mixtral-", "llama", "command-r",
+                "deepseek-", "text-davinci-")
+_PROMPT_WORDS = ("role", "System", "system", "prompt", "Prompt", "PROMPT", "instructions")
+_QUOTED_O = ("'o", '"o', "`o")  # what _QUOTED_O_MODEL starts with (it begins at every quote)
 _ANY_WORDS = _STRONG_WORDS + _MODEL_WORDS + _PROMPT_WORDS
 
 
