@@ -15,7 +15,8 @@ assertions are:
 * ``recall``     - every expected generation call is a call site at that path and line;
 * ``excluded``   - no ``must_not_count`` site is a call site;
 * ``applicable`` - the four per-call checks are not ``not-applicable``;
-* ``status:<check>`` - the check has the status recorded under ``expected``.
+* ``status:<check>`` - the check has the status recorded under ``expected`` (a per-call
+  check, or one of ``OTHER_CHECKS``).
 
 The tests for the fetch script's safe extraction need no corpus and always run.
 """
@@ -39,6 +40,8 @@ from click.testing import CliRunner
 HERE = Path(__file__).resolve().parent
 CORPUS = HERE / "corpus"
 PER_CALL_CHECKS = ("llm-timeouts", "llm-retries", "llm-error-handling", "llm-output-validation")
+# checks beyond the per-call ones whose status an expectation file may record
+OTHER_CHECKS = ("hardcoded-secrets",)
 STATUSES = {"pass", "fail", "warn", "not-applicable"}
 ASSERTIONS = {"has-calls", "recall", "excluded", "applicable",
               *(f"status:{name}" for name in PER_CALL_CHECKS)}
@@ -108,13 +111,19 @@ def call_sites(name: str) -> frozenset[tuple[str, int]]:
                      if site.production and site.purpose == "generation")
 
 
+def expected(name: str) -> dict[str, str]:
+    """The statuses an app's expectation file records, by check."""
+    return EXPECT[name].get("expected") or {}
+
+
 @cache
 def statuses(name: str) -> dict[str, str]:
     from readiness.cli import main as cli
 
     result = CliRunner().invoke(cli, [
         "check", str(app_root(name)), "-f", "json", "--no-cache", "--date", "2026-11-24",
-        "--fail-on", "never", "--only", ",".join(PER_CALL_CHECKS)])
+        "--fail-on", "never", "--only",
+        ",".join([*PER_CALL_CHECKS, *(c for c in OTHER_CHECKS if c in expected(name))])])
     assert result.exit_code == 0, result.output
     return {r["name"]: r["status"] for r in json.loads(result.stdout)["results"]}
 
@@ -154,7 +163,7 @@ def test_applicable(name: str) -> None:
 def _status_cases() -> list[Any]:
     out = []
     for name in APPS:
-        for check, status in sorted((EXPECT[name].get("expected") or {}).items()):
+        for check, status in sorted(expected(name).items()):
             gap = (EXPECT[name].get("known_gaps") or {}).get(f"status:{check}")
             marks = [pytest.mark.xfail(strict=True, reason=gap)] if gap else []
             out.append(pytest.param(name, check, status, marks=marks, id=f"{name}-{check}"))
@@ -182,7 +191,7 @@ def test_expectation_file_is_well_formed(name: str) -> None:
                          "notes"}
     assert isinstance(data["has_model_calls"], bool)
     assert not data["has_model_calls"] or data["generation_calls"]["sites"]
-    assert set(data.get("expected") or {}) <= set(PER_CALL_CHECKS)
+    assert set(data.get("expected") or {}) <= {*PER_CALL_CHECKS, *OTHER_CHECKS}
     assert set((data.get("expected") or {}).values()) <= STATUSES
     for key, reason in (data.get("known_gaps") or {}).items():
         assert key in ASSERTIONS, key

@@ -45,6 +45,15 @@ _ASSIGNED = re.compile(
     r"[\"']?(?P<body>[A-Za-z0-9_-]{20,})(?=[\"'\s,;)}]|$)", re.MULTILINE)
 _ALL_ANCHORS = tuple(dict.fromkeys([anchor for _, anchors, _ in _PROVIDERS for anchor in anchors]
                                    + list(_ASSIGNED_ANCHORS)))
+# Keys made to be shipped to browsers and apps: they identify a project, they grant nothing
+# secret (PostHog's project key, phc_; Stripe's publishable keys; a Firebase web config's
+# apiKey, an AIza key like Gemini's but beside its authDomain). Committing one is no leak.
+_PUBLIC_PREFIXES = (("phc_", "PostHog project key"), ("pk_live_", "Stripe publishable key"),
+                    ("pk_test_", "Stripe publishable key"))
+_FIREBASE_NEAR = 300  # characters either side of an AIza key where its config's authDomain is
+# A digest written as algorithm=value or algorithm:value (a wheel's RECORD: sha256= and the
+# file's hash in base64url, which may begin with sk- or hold AKIA): a hash, never a key.
+_DIGEST_LABEL = re.compile(r"(?i)(?:sha(?:1|224|256|384|512)|md5|blake2[bs]?)[=:]\Z")
 _PLACEHOLDER = re.compile(r"(?i)your|xxx|example|change_?me|placeholder|dummy|fake|sample|"
                           r"redacted|replace|insert|todo|test|here|<|>|\$\{|\{\{|\.\.\.|…|\*\*\*")
 _SHA256 = re.compile(r"[0-9a-f]{64}")
@@ -57,6 +66,7 @@ class Secret(NamedTuple):
     line: int
     kind: str
     shown: str  # the redacted form: a public prefix or the variable name, never the secret
+    public: bool = False  # a key made to be public (see _PUBLIC_PREFIXES): not a secret
 
     def evidence(self) -> Evidence:
         return Evidence(self.path, self.line, f"{self.kind} ({self.shown})")
@@ -94,20 +104,29 @@ _TEMPLATE_WORDS = needed_words(_TEMPLATE)
 
 # Everything a file's answer depends on besides its text: a file is scanned once and its
 # answer kept while the text and these stay the same.
-_SCAN = query_name("secrets.keys/1",
+_SCAN = query_name("secrets.keys/2",
                    [(kind, anchors, p.pattern) for kind, anchors, p in _PROVIDERS],
-                   _ASSIGNED.pattern, _PLACEHOLDER.pattern, _SHA256.pattern)
+                   _ASSIGNED.pattern, _PLACEHOLDER.pattern, _SHA256.pattern, _PUBLIC_PREFIXES,
+                   _FIREBASE_NEAR, _DIGEST_LABEL.pattern)
+
+
+def find_keys(project: Project) -> list[Secret]:
+    """API keys committed in any text file of the repository, except templates: secrets,
+    and keys made to be public (``Secret.public``)."""
+    files = [rel for rel in project.files if not is_template(rel)]
+    # one key per line and shape: a minified bundle repeats the same config on its one line
+    return sorted({Secret(rel, *row) for rel, rows in project.facts(files, _SCAN, _scan).items()
+                   for row in rows})
 
 
 def find_secrets(project: Project) -> list[Secret]:
-    """API keys committed in any text file of the repository, except templates."""
-    files = [rel for rel in project.files if not is_template(rel)]
-    return sorted(Secret(rel, *row) for rel, rows in project.facts(files, _SCAN, _scan).items()
-                  for row in rows)
+    """API keys committed in any text file of the repository, except templates and keys
+    made to be public."""
+    return [key for key in find_keys(project) if not key.public]
 
 
-def _scan(text: str) -> tuple[tuple[int, str, str], ...]:
-    """(line, kind, redacted form) of each key in one file's text."""
+def _scan(text: str) -> tuple[tuple[int, str, str, bool], ...]:
+    """(line, kind, redacted form, made to be public) of each key in one file's text."""
     if not holds_any(text, _ALL_ANCHORS):
         return ()  # every match below holds an anchor: most files hold none
     found = []
@@ -115,18 +134,45 @@ def _scan(text: str) -> tuple[tuple[int, str, str], ...]:
     for kind, anchors, pattern in _PROVIDERS:
         for start, end in windows(text, anchors):
             for match in pattern.finditer(text, start, end):
-                if not _overlaps(taken, match.span()) and looks_secret(match.group("body")):
-                    taken.append(match.span())
-                    found.append((text.count("\n", 0, match.start()) + 1, kind,
-                                  _redact(match.group("prefix"))))
+                if _overlaps(taken, match.span()) or not looks_secret(match.group("body")):
+                    continue
+                taken.append(match.span())
+                if _is_digest(text, match.start()):
+                    continue  # sha256=<base64url>: a file's hash that happens to hold sk-
+                public = kind == "Google API key" and _in_firebase_config(text, *match.span())
+                found.append((text.count("\n", 0, match.start()) + 1,
+                              "Firebase web config key" if public else kind,
+                              _redact(match.group("prefix")), public))
     for start, end in windows(text, _ASSIGNED_ANCHORS):
         for match in _ASSIGNED.finditer(text, start, end):
-            if _overlaps(taken, match.span("body")) or _known_shape(match.group("body")):
+            body = match.group("body")
+            if _overlaps(taken, match.span("body")) or _known_shape(body):
                 continue  # a provider's key assigned to a variable is judged above
-            if looks_secret(match.group("body"), generic=True):
-                found.append((text.count("\n", 0, match.start("body")) + 1,
-                              "API key or token", f"{match.group('prefix')} = …"))
+            if _is_digest(text, match.start("body")) or not looks_secret(body, generic=True):
+                continue
+            public_kind = next((kind for prefix, kind in _PUBLIC_PREFIXES
+                                if body.startswith(prefix)), None)
+            found.append((text.count("\n", 0, match.start("body")) + 1,
+                          public_kind or "API key or token", f"{match.group('prefix')} = …",
+                          public_kind is not None))
     return tuple(found)
+
+
+def _is_digest(text: str, start: int) -> bool:
+    """Does the value at ``start`` follow a digest label (``sha256=``, ``md5:``)?"""
+    return bool(_DIGEST_LABEL.search(text, max(0, start - 8), start))
+
+
+def _in_firebase_config(text: str, start: int, end: int) -> bool:
+    """Is the AIza key at ``start:end`` the apiKey of a Firebase web config: an authDomain
+    in the same object (no brace between them), before or after it?"""
+    after = text[end:end + _FIREBASE_NEAR]
+    at = after.find("authDomain")
+    if at >= 0 and "{" not in after[:at] and "}" not in after[:at]:
+        return True
+    before = text[max(0, start - _FIREBASE_NEAR):start]
+    at = before.rfind("authDomain")
+    return at >= 0 and "{" not in before[at:] and "}" not in before[at:]
 
 
 def _overlaps(taken: list[tuple[int, int]], span: tuple[int, int]) -> bool:
@@ -157,8 +203,12 @@ def hardcoded_secrets(project: Project, config: Config) -> Finding:
     (Cohere, Mistral, Groq...). Placeholders (`your-key-here`, `sk-...`, `<KEY>`, `xxx`,
     `changeme`, `${VAR}`, `os.environ[...]`), low-entropy strings and templates
     (`.env.example`, `*.sample`, `*.template`) are not secrets, nor are SHA-256 digests
-    assigned to key variables (gateways log hashed keys). Messages show only the
-    key's public prefix, never the key. Git history is not scanned.
+    assigned to key variables (gateways log hashed keys) or hashes written after their
+    algorithm (`sha256=…` in a wheel's RECORD). Keys made to be public are named in a
+    passing message but do not fail: PostHog project keys (`phc_`), Stripe publishable keys
+    (`pk_live_`, `pk_test_`) and a Firebase web config's `apiKey` (an `AIza…` key in the
+    same object as an `authDomain`; any other `AIza…` key, a Gemini key, still fails).
+    Messages show only the key's public prefix, never the key. Git history is not scanned.
 
     Why it matters:
     A key in the repository is a key in every clone, fork, CI log and laptop backup:
@@ -170,9 +220,18 @@ def hardcoded_secrets(project: Project, config: Config) -> Finding:
     environment or a secret manager, keep `.env` in `.gitignore`, and commit only a
     `.env.example` with placeholders.
     """
-    secrets = find_secrets(project)
+    keys = find_keys(project)
+    secrets = [key for key in keys if not key.public]
     if not secrets:
-        return passed("no API keys found in the repository's files")
+        public = [key for key in keys if key.public]
+        if not public:
+            return passed("no API keys found in the repository's files")
+        first = public[0]
+        more = (f" and {len(public) - 1} more are made to be public, not secrets"
+                if len(public) > 1 else " is made to be public, not a secret")
+        return passed(f"no secret API keys found in the repository's files; {first.kind} "
+                      f"({first.shown}) at {first.path}:{first.line}{more}",
+                      *(key.evidence() for key in public[:5]))
     listed = ", ".join(f"{s.kind} ({s.shown}) at {s.path}:{s.line}" for s in secrets[:5])
     more = f" and {len(secrets) - 5} more" if len(secrets) > 5 else ""
     count = "1 API key is" if len(secrets) == 1 else f"{len(secrets)} API keys are"

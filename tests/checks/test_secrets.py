@@ -174,3 +174,78 @@ def test_warm_run_reads_no_unchanged_file(make_project: MakeProject, tmp_path: P
     assert result.cold == result.warm
     assert where(result.warm) == [".env:2", "app/rerank.py:3", "config/settings.yaml:2"]
     assert result.read == []
+
+
+# A wheel's RECORD lists each file's sha256 in base64url after "sha256=": one of Home
+# Assistant 2024.3.3's begins with "sk-" (dist-info/RECORD:6377).
+DIGEST = "sk-" + rand(40, ALNUM + "_-")
+POSTHOG_PROJECT = "phc_" + rand(43)
+POSTHOG_PERSONAL = "phx_" + rand(43)
+STRIPE_PUBLISHABLE = "pk_live_" + rand(40)
+
+
+def test_a_file_hash_after_its_algorithm_is_not_a_key(make_project: MakeProject) -> None:
+    root = make_project({
+        **fx.BARE_PILOT,
+        "app-1.0.dist-info/RECORD": "app/__init__.py,sha256=47DEQpj8HBSa-_TImW-5JCeuQeRkm5N"
+                                    "MpJWZG3hSuFU,0\n"
+                                    f"app/translations/da.json,sha256={DIGEST},636\n"
+                                    "app-1.0.dist-info/RECORD,,\n",
+        "requirements.lock": f"openai==1.0 --hash=md5:{DIGEST}\n",
+    })
+    finding = run(root)
+    assert (finding.status, finding.evidence) == (Status.PASS, ())
+    # the same value anywhere a key goes is judged as a key
+    root = make_project({**fx.BARE_PILOT, ".env": f"OPENAI_API_KEY={DIGEST}\n"})
+    assert where(run(root)) == [".env:1"]
+
+
+def test_keys_made_to_be_public_pass_and_are_named(make_project: MakeProject) -> None:
+    """PostHog project keys, Stripe publishable keys and Firebase web configs are shipped
+    to every browser by design (as aider, mem0 and open-interpreter ship PostHog's, and
+    khoj's bundled Excalidraw its Firebase config): named, not failed."""
+    root = make_project({
+        **fx.BARE_PILOT,
+        "app/analytics.py": 'posthog_project_api_key = "' + POSTHOG_PROJECT + '"\n'
+                            'posthog_host = "https://us.i.posthog.com"\n',
+        "web/static/chunks/94ca1967.js": 'var e={VITE_APP_FIREBASE_CONFIG:\'{"apiKey":"'
+                                         + GOOGLE + '","authDomain":"demo.firebaseapp.com",'
+                                         '"projectId":"demo"}\'};\n',
+        "web/src/firebase.ts": "const firebaseConfig = {\n  authDomain: 'demo.firebaseapp.com',"
+                               f"\n  apiKey: '{GOOGLE}',\n  projectId: 'demo',\n}};\n",
+        "web/src/pay.ts": f'const STRIPE_API_KEY = "{STRIPE_PUBLISHABLE}";\n',
+    })
+    finding = run(root)
+    assert finding.status is Status.PASS
+    assert where(finding) == ["app/analytics.py:1", "web/src/firebase.ts:3",
+                              "web/src/pay.ts:1", "web/static/chunks/94ca1967.js:1"]
+    assert [e.note for e in finding.evidence] == [
+        "PostHog project key (posthog_project_api_key = …)", "Firebase web config key (AIza…)",
+        "Stripe publishable key (STRIPE_API_KEY = …)", "Firebase web config key (AIza…)"]
+    assert finding.message == (
+        "no secret API keys found in the repository's files; PostHog project key "
+        "(posthog_project_api_key = …) at app/analytics.py:1 and 3 more are made to be public, "
+        "not secrets")
+    assert find_secrets(Project(root)) == []  # the pre-commit hook blocks none of them
+
+
+def test_secret_keys_beside_public_ones_still_fail(make_project: MakeProject) -> None:
+    """A PostHog personal key, a Gemini key (an AIza key outside a Firebase config) and an
+    AIza key in another object than the config's authDomain are secrets."""
+    root = make_project({
+        **fx.BARE_PILOT,
+        "app/analytics.py": f'POSTHOG_PERSONAL_API_KEY = "{POSTHOG_PERSONAL}"\n',
+        "app/gemini.py": "import google.generativeai as genai\n\n"
+                         f'genai.configure(api_key="{GOOGLE}")\n',
+        "config/keys.json": '{"gemini": {"key": "' + GOOGLE + '"},\n'
+                            ' "firebase": {"authDomain": "demo.firebaseapp.com"}}\n',
+        "config/other.json": '{"firebase": {"authDomain": "demo.firebaseapp.com"},\n'
+                             ' "gemini": {"key": "' + GOOGLE + '"}}\n',
+    })
+    finding = run(root)
+    assert finding.status is Status.FAIL
+    assert where(finding) == ["app/analytics.py:1", "app/gemini.py:3", "config/keys.json:1",
+                              "config/other.json:2"]
+    assert [e.note for e in finding.evidence] == [
+        "API key or token (POSTHOG_PERSONAL_API_KEY = …)", "Google API key (AIza…)",
+        "Google API key (AIza…)", "Google API key (AIza…)"]
