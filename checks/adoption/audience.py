@@ -26,12 +26,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from readiness.config import Config
+from readiness.llmcalls.reach import command_files, reached
 from readiness.model import Evidence, Finding, Status
 from readiness.project import Project, llmusage
 from readiness.project.documents import excluded
 from readiness.project.importscan import imports_of
 
-from .code import batch_entry_point, code_facts, output_destinations
+from .code import Site, batch_entry_point, code_facts, output_destinations
 from .surface import Kind, surfaces
 
 
@@ -47,9 +48,14 @@ DESCRIPTION = {Audience.INTERACTIVE: "people in an interactive tool",
                Audience.BATCH: "people acting on a batch job's output",
                Audience.NONE: "no one: there is no model in it"}
 
-# Libraries that hold a conversation with a person in the terminal.
+# Libraries that hold a conversation with a person in the terminal (readline: line editing
+# and history for input(), as open-interpreter's terminal interface uses it).
 REPL_MODULES = {"prompt_toolkit": "prompt_toolkit", "questionary": "questionary",
-                "textual": "Textual", "InquirerPy": "InquirerPy"}
+                "textual": "Textual", "InquirerPy": "InquirerPy", "readline": "readline"}
+# Their parts that read what a person types: not a completer, a key binding or a colour
+# (gptme imports textual.color to name colours; its prompt is prompt_toolkit's).
+_READS_INPUT = re.compile(r"prompt_toolkit($|\.(shortcuts|application)(\.|$))|textual\.app$|"
+                          r"questionary\b|InquirerPy\b|readline$")
 # Keys in readiness.yaml that only make sense when people use the output.
 _PEOPLE_KEYS = ("training", "support", "rollout", "early_adopters", "adoption_measured")
 
@@ -124,8 +130,30 @@ def command_line_tool(project: Project) -> Evidence | None:
         if found:
             number, name = found
             return Evidence(rel, number, f"command-line tool ({name})")
-    repl = code_facts(project).importing(*REPL_MODULES)
+    repl = conversations(project)
     return repl[0].at(f"terminal conversation ({REPL_MODULES[repl[0].name]})") if repl else None
+
+
+def conversations(project: Project) -> list[Site]:
+    """Imports of a library's part that reads what a person types in the terminal."""
+    return [site for site in code_facts(project).importing(*REPL_MODULES)
+            if _READS_INPUT.match(site.arg)]
+
+
+def terminal_conversation(project: Project) -> Evidence | None:
+    """Where an installed command talks with its user in the terminal: a terminal
+    conversation library imported by a module the command runs (its own module or one it
+    imports, directly or through others). A command that only starts a server, or a
+    library imported by code no command runs, is none."""
+    repl = conversations(project)
+    commands = command_files(project) if repl else frozenset()
+    if not commands:
+        return None
+    runs = reached(project, commands)
+    site = next((s for s in repl if s.path in runs), None)
+    if site is None:
+        return None
+    return site.at(f"terminal conversation ({REPL_MODULES[site.name]}) of an installed command")
 
 
 # Packaging files, and the section or key under which each declares console scripts.

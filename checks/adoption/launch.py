@@ -12,7 +12,14 @@ from readiness.project.signals import query_name
 from readiness.project.sourcetext import split_lines
 
 from . import rollouts
-from .audience import Audience, Decided, audience, command_line_tool, judged
+from .audience import (
+    Audience,
+    Decided,
+    audience,
+    command_line_tool,
+    judged,
+    terminal_conversation,
+)
 from .code import code_facts, code_files, output_destinations
 from .shares import Share, shares_in_files
 from .surface import Kind, Surface, surfaces
@@ -50,7 +57,10 @@ def workflow_integration(project: Project, config: Config) -> Finding:
     An HTTP API (FastAPI, Flask, Django, Express routes) passes, documented, when
     `adoption.integration` names the existing system that calls it. A stand-alone web UI
     alone (Streamlit, Gradio, Chainlit, a bare React app) warns, naming it; an installed
-    command passes (its users work in the terminal). For an internal API only services call,
+    command passes (its users work in the terminal), and does so before an API or a UI the
+    project also has when the command holds a conversation in the terminal (the module it
+    runs imports prompt_toolkit, questionary, Textual, InquirerPy or readline, itself or
+    through the project modules it imports). For an internal API only services call,
     it passes when `adoption.integration` names them (else warns); for a batch job, when its
     output is written into a system of record (Salesforce, HubSpot, Zendesk, Jira, Sheets)
     or posted as a chat message (else warns). No model: not applicable.
@@ -79,6 +89,11 @@ def _workflow_integration(project: Project, config: Config) -> Finding:
     if in_tool:
         return passed(f"reachable from {joined([s.label for s in in_tool])}",
                       *(s.where._replace(note=s.label) for s in in_tool))
+    terminal = terminal_conversation(project)
+    if terminal:  # before a server or page it may also have: its users work in the terminal
+        command = command_line_tool(project)
+        return passed(f"reachable from the terminal its users work in: {terminal.note} at "
+                      f"{terminal}", terminal, *([command] if command else []))
     named = config.get("adoption.integration")
     named_at = located(config, "adoption.integration")
     api = next((s for s in found if s.kind is Kind.API), None)

@@ -6,7 +6,8 @@ graceful degradation). Static only: the scanned code is parsed, never imported o
 
 from __future__ import annotations
 
-from readiness.llmcalls.index import ANALYZER_VERSION, build_index
+from readiness.llmcalls.index import build_index
+from readiness.llmcalls.reach import ANALYZER_VERSION
 from readiness.llmcalls.records import CallSite, CallSiteIndex, Construction, Protection
 
 __all__ = ["ANALYZER_VERSION", "CallSite", "CallSiteIndex", "Construction", "Protection",

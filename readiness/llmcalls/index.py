@@ -19,23 +19,29 @@ from __future__ import annotations
 import gc
 import json
 import os
-import sys
 from collections.abc import Iterable
 from typing import Any
 
 from readiness.llmcalls.classify import classify
-from readiness.llmcalls.context import command_modules, context_of
+from readiness.llmcalls.context import context_of
 from readiness.llmcalls.facts import CallFact, FileFacts, from_json, to_json
 from readiness.llmcalls.lookup import find_key, keyword
-from readiness.llmcalls.modules import ModuleMap, import_records
+from readiness.llmcalls.modules import ModuleMap
 from readiness.llmcalls.protect import Protections
+from readiness.llmcalls.reach import (
+    ANALYZER_VERSION,
+    GLANCE_QUERY,
+    Glance,
+    command_files,
+    glance_at,
+    module_map,
+)
 from readiness.llmcalls.records import CallSite, CallSiteIndex, Construction
 from readiness.llmcalls.resolve import Program
 from readiness.llmcalls.sdk import (
     FAMILIES,
     INIT_CHAT_MODEL,
     constructor_family,
-    names_a_provider,
     purpose_of,
     purpose_of_model,
     url_host,
@@ -44,8 +50,6 @@ from readiness.llmcalls.values import Client, Ext, Klass, Lit, Term, Value, stri
 from readiness.llmcalls.walker import extract
 from readiness.project import Project
 
-# Bump when facts change shape or meaning: old cache entries are then never read.
-ANALYZER_VERSION = f"16-py{sys.version_info[0]}{sys.version_info[1]}"
 PARALLEL_THRESHOLD = 200  # below this many files to parse, a pool costs more than it saves
 MAX_ROUNDS = 4
 MAX_DEPENDENCY_DEPTH = 2
@@ -60,9 +64,9 @@ def build_index(project: Project, *, jobs: int | None = None) -> CallSiteIndex:
     (``Project(cache_dir=...)``). ``jobs`` caps worker processes (1: serial).
     """
     python = [f for f in project.files if f.endswith(".py")]
-    modules = ModuleMap(frozenset(python))
+    modules = module_map(project)
     # what the prefilter and the import scan need of every file, kept between runs
-    glance = project.facts(python, f"llmcalls.glance/{ANALYZER_VERSION}", _glance)
+    glance = project.facts(python, GLANCE_QUERY, glance_at)
     scan = _Scan(project, glance, jobs)
     todo = sorted(rel for rel, (provider, _imports) in glance.items() if provider)
     for _ in range(MAX_ROUNDS + 1):
@@ -72,7 +76,7 @@ def build_index(project: Project, *, jobs: int | None = None) -> CallSiteIndex:
         relevant = _relevant(scan.facts, modules)
         found = _dependents(scan, relevant, modules) | _dependencies(scan, relevant, modules)
         todo = sorted(rel for rel in found - scan.seen if rel in glance)
-    commands = command_modules(_entry_point_texts(project), modules)
+    commands = command_files(project)
     sites, built = _call_sites(scan.facts, modules, commands)
     # A full collection once the index is built. Since the program's tables
     # (``Program.release``) and the walker's scopes (``Binder.release``) are emptied, it
@@ -83,18 +87,6 @@ def build_index(project: Project, *, jobs: int | None = None) -> CallSiteIndex:
     gc.collect()
     return CallSiteIndex(sites, len(python), scan.parsed, scan.from_cache,
                          tuple(sorted(scan.unparsable)), len(scan.seen), built)
-
-
-def _entry_point_texts(project: Project) -> dict[str, str]:
-    """The files that declare console commands (the top level and one folder down)."""
-    texts = {}
-    for rel in project.files:
-        name = rel.rsplit("/", 1)[-1]
-        if rel.count("/") <= 1 and name in ("pyproject.toml", "setup.cfg", "entry_points.txt"):
-            text = project.text(rel)
-            if text is not None:
-                texts[rel] = text
-    return texts
 
 
 def _call_sites(facts: dict[str, FileFacts], modules: ModuleMap,
@@ -306,14 +298,6 @@ def _request_fields(prog: Program, path: str, call: CallFact, names: tuple[str, 
             if field:
                 values.append(prog.eval(field[0], field[2]))
     return values
-
-
-Glance = tuple[bool, list[tuple[Any, ...]]]
-
-
-def _glance(text: str) -> Glance:
-    """Does the text name a provider, and the import records read from it (no parse)."""
-    return names_a_provider(text), import_records(text)
 
 
 def _relevant(facts: dict[str, FileFacts], modules: ModuleMap) -> set[str]:

@@ -242,3 +242,92 @@ def test_api_serving_web_pages_is_used_by_people(make_project: MakeProject) -> N
     assert str(decided.where) == "gateway/app.py:3"
     # the same API without pages is a service
     assert who(make_project({"gateway/app.py": GATEWAY})) is Audience.SERVICE
+
+
+# --- a command that converses in the terminal, beside a server or a page ------------------
+# aider, gptme and open-interpreter: an installed command whose module holds the
+# conversation (prompt_toolkit, questionary, readline) through the modules it imports, and a
+# web UI or API besides. Their users work in the terminal.
+
+CHAT_PYPROJECT = CLI_PYPROJECT.replace('"app.cli:main"', '"app.main:main"')
+CHAT_MAIN = '''\
+import argparse
+
+from app.io import InputOutput
+from app.extract import extract
+
+
+def main() -> None:
+    argparse.ArgumentParser().parse_args()
+    io = InputOutput()
+    while True:
+        print(extract(io.get_input()))
+'''
+CHAT_IO = '''\
+from prompt_toolkit.completion import PathCompleter
+from prompt_toolkit.shortcuts import PromptSession
+
+
+class InputOutput:
+    def __init__(self) -> None:
+        self.session = PromptSession(completer=PathCompleter())
+
+    def get_input(self) -> str:
+        return self.session.prompt("> ")
+'''
+SERVER = '''\
+from fastapi import FastAPI
+
+from app.extract import extract
+
+app = FastAPI()
+
+
+@app.post("/extract")
+def run(body: dict) -> dict:
+    return {"fields": extract(body["text"])}
+'''
+SERVE_MAIN = '''\
+import uvicorn
+
+
+def main() -> None:
+    uvicorn.run("app.server:app", host="0.0.0.0", port=8000)
+'''
+
+
+def test_a_command_that_converses_in_the_terminal_passes_before_its_ui_and_api(
+        make_project: MakeProject) -> None:
+    root = make_project({**fx.CORE, "pyproject.toml": CHAT_PYPROJECT, "app/main.py": CHAT_MAIN,
+                         "app/io.py": CHAT_IO, "app/server.py": SERVER,
+                         "app/gui.py": fx.STREAMLIT_ONLY["ui.py"]})
+    finding = run(workflow_integration, root)
+    assert finding.status is Status.PASS
+    assert finding.message == ("reachable from the terminal its users work in: terminal "
+                               "conversation (prompt_toolkit) of an installed command at "
+                               "app/io.py:2")
+    assert [str(e) for e in finding.evidence] == ["app/io.py:2", "pyproject.toml:6"]
+
+
+def test_a_command_that_starts_a_server_is_judged_by_its_api(make_project: MakeProject) -> None:
+    """The REPL a developer script holds is not what the installed command runs; nor is
+    a completer or a colour a conversation."""
+    root = make_project({
+        **fx.CORE, "pyproject.toml": CHAT_PYPROJECT, "app/main.py": SERVE_MAIN,
+        "app/server.py": SERVER,
+        "app/theme.py": "from textual.color import Color\n\nACCENT = Color.parse('teal')\n",
+        "tools/repl.py": "from prompt_toolkit import prompt\n\nfrom app.extract import "
+                         "extract\n\nprint(extract(prompt('> ')))\n",
+    })
+    finding = run(workflow_integration, root)
+    assert finding.status is Status.WARN
+    assert finding.message.startswith("an HTTP API exists (FastAPI route /extract at "
+                                      "app/server.py:8)")
+    # the same server whose command imports the module holding a completer only
+    root = make_project({
+        **fx.CORE, "pyproject.toml": CHAT_PYPROJECT, "app/server.py": SERVER,
+        "app/main.py": SERVE_MAIN + "\nfrom app.paths import COMPLETER\n",
+        "app/paths.py": "from prompt_toolkit.completion import PathCompleter\n\n"
+                        "COMPLETER = PathCompleter()\n",
+    })
+    assert run(workflow_integration, root).status is Status.WARN

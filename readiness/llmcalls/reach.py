@@ -1,0 +1,70 @@
+"""Which project modules a module runs: the project files it imports, directly or through
+other project files, read from each file's import statements (no parse). The call-site index
+reads the same statements of every Python file first (its glance), so following imports from
+a few modules reads nothing new. Also the modules the package's console commands run.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterable
+from typing import Any
+
+from readiness.llmcalls.context import command_modules
+from readiness.llmcalls.modules import ModuleMap, import_records
+from readiness.llmcalls.sdk import names_a_provider
+from readiness.project import Project
+
+# Bump when the index's facts change shape or meaning: old cache entries are then never read.
+ANALYZER_VERSION = f"16-py{sys.version_info[0]}{sys.version_info[1]}"
+GLANCE_QUERY = f"llmcalls.glance/{ANALYZER_VERSION}"
+
+Glance = tuple[bool, list[tuple[Any, ...]]]
+
+
+def glance_at(text: str) -> Glance:
+    """Does the text name a provider, and the import records read from it (no parse)."""
+    return names_a_provider(text), import_records(text)
+
+
+def module_map(project: Project) -> ModuleMap:
+    """The project's Python files, by the names imports give them (one map per run)."""
+    return project.shared("llmcalls.modules", lambda p: ModuleMap(
+        frozenset(f for f in p.files if f.endswith(".py"))))
+
+
+def command_files(project: Project) -> frozenset[str]:
+    """The modules the package's console commands run (``[project.scripts]``,
+    ``console_scripts``, a wheel's ``entry_points.txt``)."""
+    return project.shared("llmcalls.commands", lambda p: command_modules(
+        _entry_point_texts(p), module_map(p)))
+
+
+def _entry_point_texts(project: Project) -> dict[str, str]:
+    """The files that declare console commands (the top level and one folder down)."""
+    texts = {}
+    for rel in project.files:
+        name = rel.rsplit("/", 1)[-1]
+        if rel.count("/") <= 1 and name in ("pyproject.toml", "setup.cfg", "entry_points.txt"):
+            text = project.text(rel)
+            if text is not None:
+                texts[rel] = text
+    return texts
+
+
+def reached(project: Project, starts: Iterable[str]) -> frozenset[str]:
+    """``starts`` and every project module they import, directly or through others."""
+    modules = module_map(project)
+    seen = {rel for rel in starts if rel in modules.files}
+    frontier = sorted(seen)
+    while frontier:
+        records = project.facts(frontier, GLANCE_QUERY, glance_at)
+        following: set[str] = set()
+        for rel in frontier:
+            found = records.get(rel)
+            if found is None:
+                continue
+            following |= modules.imported_files(rel, found[1]) - seen
+        seen |= following
+        frontier = sorted(following)
+    return frozenset(seen)
