@@ -76,7 +76,10 @@ WHAT = Part(
 PARTS = (WHAT, TRUST, CHECK)
 _HEADING_ORDER = (TRUST, CHECK, WHAT)  # "What it can't do" is about trust, not about what
 _NOT_GUIDES = re.compile(r"(^|/)(changelog|changes|history|license|licence|copying|contributing|"
-                         r"code_of_conduct|security|authors|notice|support)[^/]*$", _I)
+                         r"code_of_conduct|security|authors|notice|support)[^/]*$|"
+                         # an eval harness's notes are for who runs the evals (gptme's
+                         # gptme/eval/dspy/README.md), not for the system's users
+                         r"(^|/)(evals?|evaluations?|benchmarks?|bench)/", _I)
 
 
 # What `_marks` answers depends on: bump the version when that code changes.

@@ -475,3 +475,15 @@ def test_nothing_at_all_is_no_user_guide(make_project: MakeProject) -> None:
     assert finding.status is Status.FAIL
     assert finding.message == ("no user guide found: no document says what the system does, "
                                "when to trust it or how to check its work")
+
+
+def test_an_eval_harness_readme_is_not_a_user_guide(make_project: MakeProject) -> None:
+    """gptme ships gptme/eval/dspy/README.md, notes for who runs its prompt optimisation:
+    not a guide for the system's users. The same text at the top level is one."""
+    root = make_project({**fx.CORE, "app/eval/dspy/README.md": fx.README_DEVELOPER,
+                         "benchmarks/README.md": fx.README_DEVELOPER})
+    finding = run(user_training, root)
+    assert finding.status is Status.FAIL
+    assert finding.message.startswith("no user guide found")
+    root = make_project({**fx.CORE, "app/dspy/README.md": fx.README_DEVELOPER})
+    assert run(user_training, root).message.startswith("user guide app/dspy/README.md says")
