@@ -422,7 +422,28 @@ class Traffic:
             site.path, f"{site.line}:{site.col}", False, 0, set())]
         sinks += [s for path, key, _ in self._usage_sources() for s in self._follow(
             path, key, True, 0, set())]
-        return sorted({s for s in sinks if s.kind == "cap" and s.side == "u"})
+        caps = sorted({s for s in sinks if s.kind == "cap" and s.side == "u"})
+        ending = [s for s in caps if str(s.line) in self.facts[s.path].get("stops", {})]
+        if not ending:
+            return caps
+        reach = self._model_functions()
+        keys = {(s.path, f"{s.line}:{s.col}") for s in self.sites if s.purpose == "generation"}
+        idle = {s for s in ending if not self._spends(s.path, reach, keys,
+                                                      self.facts[s.path]["stops"][str(s.line)])}
+        return [s for s in caps if s not in idle]
+
+    def _spends(self, path: str, reach: set[tuple[str, str]], keys: set[tuple[str, str]],
+                called: list[str]) -> bool:
+        """Is one of the calls ``called`` (keys in ``path``) a generation call, or does it
+        invoke a function that makes one?"""
+        rows = {row[0]: row for row in self.facts[path]["calls"]}
+        for key in called:
+            if (path, key) in keys:
+                return True
+            row = rows.get(key)
+            if row is not None and self.resolve(path, row[1], row[2]) in reach:
+                return True
+        return False
 
     # guards --------------------------------------------------------------------------
     @_locked

@@ -50,7 +50,7 @@ from readiness.llmcalls.traffic_rules import (
 )
 from readiness.project.snapshot import parse_python
 
-VERSION = "17"
+VERSION = "18"
 MAX_DEPS = 200
 
 
@@ -60,7 +60,7 @@ def file_traffic(text: str) -> dict[str, Any] | None:
     if tree is None:
         return None
     out: dict[str, Any] = {"roots": {}, "req": {}, "logs": [], "tries": [], "calls": [],
-                           "imports": {}, "defs": {}}
+                           "imports": {}, "defs": {}, "stops": {}}
     try:
         _Body(out, "", None, [], {}, clock_lines(text)).run(tree.body)
     except RecursionError:
@@ -90,6 +90,7 @@ class _Body:
         self.deps: dict[str, set[str]] = {}
         self.args: dict[str, set[str]] = {}
         self.loops: list[tuple[ast.For | ast.AsyncFor, set[str]]] = []
+        self.loop_bodies: list[list[ast.stmt]] = []  # of the loops around the statement walked
         self.appending: set[str] = set()  # files opened for appending: a log
         self.replay = 0  # > 0: a loop body walked again for what its last turn carries
 
@@ -143,12 +144,16 @@ class _Body:
                 self.assign(node.target, taint, node.iter, node.lineno)
                 loop_names = {n.id for n in ast.walk(node.target) if isinstance(n, ast.Name)}
                 self.loops.append((node, loop_names))
+                self.loop_bodies.append(node.body)
                 self.loop_body(node.body)
+                self.loop_bodies.pop()
                 self.loops.pop()
                 self.block(node.orelse)
             case ast.While(test=test, body=body, orelse=orelse):
                 self.cap(test, body, True)
+                self.loop_bodies.append(body)
                 self.loop_body(body, test)
+                self.loop_bodies.pop()
                 self.block(orelse)
             case ast.If(test=test, body=body, orelse=orelse):
                 self.cap(test, body, False)
@@ -191,8 +196,16 @@ class _Body:
         nodes = [n for stmt in body for n in ast.walk(stmt)]
         if any(isinstance(n, ast.Call) and final_name(n.func) == "sleep" for n in nodes):
             action = "wait"
-        elif loop or any(isinstance(n, (ast.Raise, ast.Return, ast.Break, ast.Continue))
-                         for n in nodes):
+        elif any(isinstance(n, (ast.Raise, ast.Return)) for n in nodes):
+            action = "stop"
+        elif loop or any(isinstance(n, (ast.Break, ast.Continue)) for n in nodes):
+            # It ends a loop, which stops spending only if the loop does the spending: the
+            # calls in the loop are kept, and the project-level join (``Traffic.caps``) keeps
+            # the cap when one of them is, or reaches, a model call. A loop over price tiers
+            # that breaks on the prompt's token count (gptme's effective_prices) stops nothing.
+            stopped = body if loop else self.loop_bodies[-1] if self.loop_bodies else []
+            self.out["stops"][str(test.lineno)] = sorted(
+                {key_of(n) for stmt in stopped for n in ast.walk(stmt) if isinstance(n, ast.Call)})
             action = "stop"
         else:
             return

@@ -718,6 +718,81 @@ def summarise_all(documents, later):
                                       "(jobs/batch.py:9)")
 
 
+def test_a_loop_over_price_tiers_is_not_a_spend_cap(make_project: MakeProject) -> None:
+    """gptme's effective_prices: the prompt's token count (the response's usage) chooses a
+    price tier, and the break ends a loop that spends nothing."""
+    root = make_project({"app/prices.py": '''\
+from dataclasses import dataclass
+
+
+@dataclass
+class Tier:
+    min_prompt_tokens: int
+    price_input: float
+
+
+@dataclass
+class Model:
+    price_input: float
+    price_tiers: tuple[Tier, ...] = ()
+
+    def effective_price(self, prompt_tokens: int) -> float:
+        price = self.price_input
+        for tier in self.price_tiers:
+            if prompt_tokens < tier.min_prompt_tokens:
+                break
+            price = tier.price_input
+        return price
+''', "app/llm.py": '''\
+from openai import OpenAI
+
+from app.prices import Model
+
+client = OpenAI()
+MODEL = Model(price_input=2.5)
+
+
+def ask(prompt):
+    r = client.chat.completions.create(model="gpt-4o", messages=[prompt])
+    cost = r.usage.prompt_tokens * MODEL.effective_price(r.usage.prompt_tokens) / 1e6
+    print(f"cost: {cost}")
+    return r.choices[0].message.content
+'''})
+    assert run(budget_limits, root).status is Status.FAIL
+
+
+def test_a_spend_cap_that_ends_a_loop_of_helper_calls_passes(make_project: MakeProject) -> None:
+    """The loop ends before a helper that makes the model call: a cap, through the call."""
+    root = make_project({"app/llm.py": '''\
+from openai import OpenAI
+
+client = OpenAI()
+
+
+def summarise(doc):
+    r = client.chat.completions.create(model="gpt-4o-mini", messages=[doc])
+    return r.choices[0].message.content, r.usage.total_tokens
+''', "jobs/nightly.py": '''\
+from app.llm import summarise
+
+MAX_TOKENS_PER_NIGHT = 2_000_000
+
+
+def run(docs):
+    used = 0
+    for doc in docs:
+        if used > MAX_TOKENS_PER_NIGHT:
+            break
+        text, tokens = summarise(doc)
+        used += tokens
+        yield text
+'''})
+    finding = run(budget_limits, root)
+    assert finding.status is Status.PASS
+    assert finding.message.startswith("spend is capped or alerted on: spend cap in code "
+                                      "(jobs/nightly.py:9)")
+
+
 def test_a_comparison_of_the_answer_length_is_not_a_spend_cap(make_project: MakeProject
                                                               ) -> None:
     root = make_project({"app/llm.py": '''\
