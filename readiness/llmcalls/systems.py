@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Any, NamedTuple
 
 from readiness.llmcalls.records import CallSite
-from readiness.llmcalls.traffic import Sink, Traffic
+from readiness.llmcalls.traffic import Sink, Traffic, sinks_of
 
 Identity = tuple[str, str]  # ("obj", "path:name") or ("type", "module.Constructor")
 
@@ -56,7 +56,7 @@ def reads_back(flows: Traffic, paths: list[str], systems: dict[Identity, Sink]) 
                 continue
             for identity in sorted(receiver(flows, path, function, label)):
                 if identity in systems:
-                    sinks = tuple(tuple(s) for s in facts["roots"].get(key, ()))
+                    sinks = tuple(tuple(s) for s in sinks_of(facts["roots"], key))
                     found.append(Read(path, line, function, label, sinks, systems[identity]))
                     break
     return found

@@ -22,7 +22,7 @@ from typing import Any, NamedTuple, TypeVar
 from readiness.llmcalls.context import context_of
 from readiness.llmcalls.modules import ModuleMap
 from readiness.llmcalls.records import CallSite
-from readiness.llmcalls.traffic_facts import VERSION, file_traffic
+from readiness.llmcalls.traffic_facts import MAX_UNPACK, VERSION, file_traffic
 from readiness.project import Project
 from readiness.project.sourcetext import AtLineStart
 
@@ -126,6 +126,7 @@ class Traffic:
                 self.methods.setdefault(name, []).append(path)
         called = {path: set(found[0]) for path, found in names.items()}
         del names
+        searched = sorted(self.facts)  # the files of the model calls
         for _ in range(2):
             if not wanted:
                 break
@@ -137,9 +138,12 @@ class Traffic:
                         break
             self._load(found)
             previous = wanted
-            wanted = {row[1].rsplit(".", 1)[-1] for path in found if path in self.facts
-                      for row in self.facts[path]["calls"]
+            # the next level: the functions that call these, in the files just loaded and
+            # in those loaded before (a wrapper beside the model call, in its own module)
+            wanted = {row[1].rsplit(".", 1)[-1] for path in [*searched, *found]
+                      if path in self.facts for row in self.facts[path]["calls"]
                       if row[1] and row[2].rsplit(".", 1)[-1] in previous}
+            searched = found
             wanted = {w for w in wanted if not w.startswith("__")} - previous
 
     def _names(self) -> dict[str, list[list[str]]]:
@@ -266,7 +270,8 @@ class Traffic:
         seen.add((path, root, usage))
         facts = self.facts[path]
         out = []
-        for kind, line, label, side, *arg in facts["roots"].get(root, []):
+        carried = root.partition("#")[2]  # following one element of a call's result
+        for kind, line, label, side, *arg in sinks_of(facts["roots"], root):
             side = "u" if usage else side
             if kind in ("log", "metric", "store", "ui", "attr", "read", "file", "cap"):
                 out.append(Sink(path, line, kind, label, side))
@@ -280,7 +285,12 @@ class Traffic:
                 qual = self._function_of(path, root)
                 if qual is not None:
                     for caller, key in self.callers(path, qual):
-                        out += self._follow(caller, key, side == "u", depth + 1, seen,
+                        # one element of a returned tuple goes where the caller unpacked
+                        # it; so does the element followed here, returned with the rest
+                        # (``return answer(...)``: the same positions)
+                        part = f"{key}#{arg[0]}" if arg else f"{key}#{carried}" if carried \
+                            else key
+                        out += self._follow(caller, part, side == "u", depth + 1, seen,
                                             external=external)
             elif kind == "call" and arg:
                 qual = self._function_of(path, root)
@@ -330,6 +340,7 @@ class Traffic:
             return None
         if root.startswith("p:"):
             return root[2:].rsplit(":", 1)[0]
+        root = root.partition("#")[0]  # a call's unpacked element: the call's function
         for key, qual, *_ in self.facts[path]["calls"]:
             if key == root:
                 return str(qual)
@@ -487,6 +498,21 @@ class Traffic:
             reach |= following
             frontier = following
         return reach
+
+
+def sinks_of(roots: dict[str, list[Any]], root: str) -> list[Any]:
+    """The sinks of ``root``. A call's own root includes those of the elements its result
+    was unpacked into (``<key>#<position>``: everything its result reached); one element's
+    root includes the call's own (what the caller did with the whole result)."""
+    found = list(roots.get(root, []))
+    base, _, at = root.partition("#")
+    if at:
+        return found + roots.get(base, [])
+    if root.startswith(("p:", "a:")):
+        return found
+    for position in range(MAX_UNPACK):
+        found += roots.get(f"{root}#{position}", [])
+    return found
 
 
 def _local(defs: dict[str, Any], qual: str, parts: list[str]) -> str | None:

@@ -12,6 +12,10 @@ For every function body (the module body is the function ``""``), in source orde
   an object: ``self.total += ...``), ``return``/``yield``, ``read`` (usage read from it), and
   ``call`` (passed to another function: ``label`` is the callee, the last item the
   argument position or keyword);
+- a call whose result is unpacked (``text, usage = answer(...)``, at most MAX_UNPACK
+  names) gives each name its own root, ``<call key>#<position>``, and a ``return a, b``
+  records a sink per element with its position: a caller's text is not taken for the
+  usage returned beside it;
 - the names each call's request is built from (positional arguments, content keywords,
   followed back through assignments in the same body);
 - every log call: the names it reads and whether it carries a request/trace id;
@@ -50,7 +54,7 @@ from readiness.llmcalls.traffic_rules import (
 )
 from readiness.project.snapshot import parse_python
 
-VERSION = "18"
+VERSION = "19"
 MAX_DEPS = 200
 
 
@@ -70,6 +74,18 @@ def file_traffic(text: str) -> dict[str, Any] | None:
 
 def key_of(node: ast.AST) -> str:
     return f"{node.lineno}:{node.col_offset}"  # type: ignore[attr-defined]
+
+
+MAX_UNPACK = 8  # a tuple returned or unpacked with more elements is followed as a whole
+
+
+def _unpackable(node: ast.expr) -> list[ast.expr] | None:
+    """The elements of a tuple (or list) of at most MAX_UNPACK items and no ``*``: followed
+    one by one from a ``return a, b`` to an ``x, y = f()``; else None."""
+    if isinstance(node, (ast.Tuple, ast.List)) and len(node.elts) <= MAX_UNPACK and \
+            not any(isinstance(e, ast.Starred) for e in node.elts):
+        return list(node.elts)
+    return None
 
 
 Taint = frozenset[tuple[str, str]]
@@ -138,7 +154,11 @@ class _Body:
                     taint = taint | self.taint.get(target.id, EMPTY)
                 self.assign(target, taint, value, node.lineno)
             case ast.Return(value=value) if value is not None:
-                self.sink(self.expr(value), "return", node.lineno, "return")
+                elements = _unpackable(value)
+                if elements is None:
+                    self.sink(self.expr(value), "return", node.lineno, "return")
+                for at, element in enumerate(elements or ()):  # return text, usage
+                    self.sink(self.expr(element), "return", node.lineno, "return", at)
             case ast.For() | ast.AsyncFor():
                 taint = self.expr(node.iter)
                 self.assign(node.target, taint, node.iter, node.lineno)
@@ -270,8 +290,14 @@ class _Body:
             if names and len(self.deps) < MAX_DEPS:
                 self.deps.setdefault(target.id, set()).update(names)
         elif isinstance(target, (ast.Tuple, ast.List)):
-            for element in target.elts:
-                self.assign(element, taint, value, line)
+            # text, usage = answer(...): each name gets its own part of the call's result
+            # (the root "<key>#<position>", which a return of a tuple sends its elements
+            # to), not the whole: the text is not the usage
+            own = (key_of(value), "r") if isinstance(value, ast.Call) else None
+            split = own in taint and _unpackable(target) is not None
+            for at, element in enumerate(target.elts):
+                part = (taint - {own}) | {(f"{key_of(value)}#{at}", "r")} if split else taint
+                self.assign(element, part, value, line)
         elif isinstance(target, (ast.Attribute, ast.Subscript)):
             base: ast.expr = target
             while isinstance(base, (ast.Attribute, ast.Subscript)):

@@ -793,6 +793,45 @@ def run(docs):
                                       "(jobs/nightly.py:9)")
 
 
+TUPLE_ANSWER = {"app/llm.py": '''\
+from openai import OpenAI
+
+client = OpenAI()
+
+
+def answer(prompt):
+    r = client.chat.completions.create(model="gpt-4o", messages=[prompt])
+    return r.choices[0].message.content, r.usage.total_tokens
+
+
+def ask(prompt):
+    return answer(prompt)
+'''}
+
+
+@pytest.mark.parametrize(("compared", "status"), [("len(text) > MAX_CHARS", Status.FAIL),
+                                                  ("tokens > MAX_TOKENS", Status.PASS)])
+def test_a_returned_pair_is_followed_element_by_element(make_project: MakeProject,
+                                                        compared: str, status: Status) -> None:
+    """``return text, usage`` and ``text, tokens = ask(...)`` (through a wrapper that
+    returns the pair whole): the text is not the usage. gptme's streamed answer, returned
+    beside its cost metadata, was taken for usage, and a JSON scanner's loop for a cap."""
+    root = make_project({**TUPLE_ANSWER, "app/handler.py": f'''\
+from app.llm import ask
+
+MAX_CHARS = 4000
+MAX_TOKENS = 50_000
+
+
+def handle(prompt):
+    text, tokens = ask(prompt)
+    if {compared}:
+        raise ValueError("over the limit")
+    return text
+'''})
+    assert run(budget_limits, root).status is status
+
+
 def test_a_comparison_of_the_answer_length_is_not_a_spend_cap(make_project: MakeProject
                                                               ) -> None:
     root = make_project({"app/llm.py": '''\
