@@ -113,3 +113,9 @@ def limiters(project: Project) -> list[Guard]:
 def spend_caps(project: Project) -> list[Sink]:
     """Comparisons of accumulated usage or cost that stop the remaining work."""
     return [s for s in project_traffic(project).caps() if s.label.startswith("stop:")]
+
+
+def held_while_spending(project: Project, path: str, name: str) -> bool | None:
+    """Is a model call made while the semaphore or lock ``name`` is held in ``path`` (None:
+    not known, see ``Traffic.held_while_spending``)?"""
+    return project_traffic(project).held_while_spending(path, name)

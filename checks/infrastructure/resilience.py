@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 
 from readiness.config import Config
 from readiness.model import Credit, Finding, Gap, check, failed, not_applicable, passed, warned
@@ -204,6 +205,23 @@ _MODEL_NAME = re.compile(r"(?i)^\w*(?:llm|model|openai|anthropic|claude|gpt|gemi
                          r"provider)\w*\s*=")
 
 
+_ASSIGNED_TO = re.compile(r"(\w+)\s*=")
+
+
+def _semaphore_limits(project: Project, hit: Hit, files: Collection[str]) -> bool:
+    """Does the semaphore of ``hit`` bound model calls? When the file holds it in ``with``
+    blocks, only if one of them makes a model call (or calls a function that does): mem0's
+    bounds its vector-store searches, open-deep-research's its web searches. Else (held by
+    acquire and release, or built in one module and held in another) by where it is: a
+    file that calls a model, or a name that says so."""
+    named = _ASSIGNED_TO.match(hit.text)
+    if named and hit.path.endswith(".py"):
+        held = llmtraffic.held_while_spending(project, hit.path, named.group(1))
+        if held is not None:
+            return held
+    return hit.path in files or bool(_MODEL_NAME.search(hit.text))
+
+
 @check(
     code="INF011",
     gap=Gap.INFRASTRUCTURE,
@@ -213,7 +231,10 @@ _MODEL_NAME = re.compile(r"(?i)^\w*(?:llm|model|openai|anthropic|claude|gpt|gemi
 )
 def rate_limiting(project: Project, config: Config) -> Finding:
     """What it checks:
-    A semaphore or capacity limiter in a file that calls a model (or named after one),
+    A semaphore or capacity limiter held (`with sem:`) around a model call or a call of a
+    function that makes one (one held only around other work, such as vector-store or web
+    searches, does not count; one held by hand counts in a file that calls a model, or
+    named after one),
     a rate limiter (aiolimiter `AsyncLimiter`, `ratelimit`'s `@limits`, the `limits`
     package, slowapi's `@limiter.limit`, `asyncio-throttle`, p-limit, Bottleneck, a token
     bucket class), Celery `rate_limit=`, or litellm Router `rpm`/`tpm`/
@@ -233,7 +254,7 @@ def rate_limiting(project: Project, config: Config) -> Finding:
     files = llmusage.llm_files(project)
     found = [h._replace(kind=h.kind.replace("_", " "))
              for h in signals.search(project, _LIMITERS, anchors=_LIMITER_ANCHORS)
-             if (h.kind != "semaphore" or h.path in files or _MODEL_NAME.search(h.text))
+             if (h.kind != "semaphore" or _semaphore_limits(project, h, files))
              and (h.kind != "litellm_router_limit" or _llm_context(project, h))]
     found += [_entry_hit(e, "litellm router limit") for e in config_index(project).find(
         _LIMIT_KEY)]

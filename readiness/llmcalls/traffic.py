@@ -456,6 +456,23 @@ class Traffic:
                 return True
         return False
 
+    @_locked
+    def held_while_spending(self, path: str, name: str) -> bool | None:
+        """Is a generation call made while ``name`` (a semaphore or lock, by its last name)
+        is held in ``path``: does a ``with name:`` block there make one, call a function
+        that does, or hand one to another to call? None when the file cannot be read or
+        holds ``name`` in no ``with`` block (it may acquire and release it by hand)."""
+        self._load([path])
+        facts = self.facts.get(path)
+        blocks = [b for b in facts["holds"] if b[2].rsplit(".", 1)[-1] == name] if facts else []
+        if not blocks:
+            return None
+        reach = self._model_functions()
+        keys = {(s.path, f"{s.line}:{s.col}") for s in self.sites if s.purpose == "generation"}
+        return any(self._spends(path, reach, keys, called) or any(
+            self.resolve(path, qual, label) in reach for label in handed)
+            for _line, qual, _held, called, handed in blocks)
+
     # guards --------------------------------------------------------------------------
     @_locked
     def guards(self) -> list[Guard]:

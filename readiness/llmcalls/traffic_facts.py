@@ -16,6 +16,8 @@ For every function body (the module body is the function ``""``), in source orde
   names) gives each name its own root, ``<call key>#<position>``, and a ``return a, b``
   records a sink per element with its position: a caller's text is not taken for the
   usage returned beside it;
+- every ``with x:`` on a name or attribute (a lock, a semaphore): its line, ``x``, the keys
+  of the calls in its block and the functions the block hands to others to call;
 - the names each call's request is built from (positional arguments, content keywords,
   followed back through assignments in the same body);
 - every log call: the names it reads and whether it carries a request/trace id;
@@ -54,7 +56,7 @@ from readiness.llmcalls.traffic_rules import (
 )
 from readiness.project.snapshot import parse_python
 
-VERSION = "19"
+VERSION = "20"
 MAX_DEPS = 200
 
 
@@ -64,7 +66,7 @@ def file_traffic(text: str) -> dict[str, Any] | None:
     if tree is None:
         return None
     out: dict[str, Any] = {"roots": {}, "req": {}, "logs": [], "tries": [], "calls": [],
-                           "imports": {}, "defs": {}, "stops": {}}
+                           "imports": {}, "defs": {}, "stops": {}, "holds": []}
     try:
         _Body(out, "", None, [], {}, clock_lines(text)).run(tree.body)
     except RecursionError:
@@ -77,6 +79,19 @@ def key_of(node: ast.AST) -> str:
 
 
 MAX_UNPACK = 8  # a tuple returned or unpacked with more elements is followed as a whole
+
+
+def _held_calls(body: list[ast.stmt]) -> tuple[list[str], list[str]]:
+    """What a ``with lock:`` block runs while it holds the lock: the keys of its calls, and
+    the functions it hands to others to call (``asyncio.to_thread(self.generate, ...)``)."""
+    keys: set[str] = set()
+    handed: set[str] = set()
+    for node in (n for stmt in body for n in ast.walk(stmt)):
+        if isinstance(node, ast.Call):
+            keys.add(key_of(node))
+            handed.update(dotted(arg) for arg in node.args
+                          if isinstance(arg, (ast.Name, ast.Attribute)))
+    return sorted(keys), sorted(handed - {""})
 
 
 def _unpackable(node: ast.expr) -> list[ast.expr] | None:
@@ -186,6 +201,10 @@ class _Body:
                         self.appending.add(item.optional_vars.id)
                     if item.optional_vars is not None:
                         self.assign(item.optional_vars, taint, item.context_expr, node.lineno)
+                    held = item.context_expr
+                    if isinstance(held, (ast.Name, ast.Attribute)) and not self.replay:
+                        self.out["holds"].append([node.lineno, self.qual, dotted(held),
+                                                  *_held_calls(node.body)])
                 self.block(node.body)
             case ast.Try() | ast.TryStar():
                 self.try_(node)

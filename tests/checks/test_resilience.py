@@ -221,3 +221,56 @@ def test_generic_fallbacks_and_rpm_names_need_a_model_nearby(make_project: MakeP
         "fallbacks = ['cached', 'default']\nrpm = 1200  # fan speed\n")})
     assert run(graceful_degradation, root).status is Status.FAIL
     assert run(rate_limiting, root).status is Status.FAIL
+
+
+# A semaphore counts by what runs while it is held, when the file holds it in `with` blocks.
+SEARCHES = '''\
+import asyncio
+
+from openai import AsyncOpenAI
+
+client = AsyncOpenAI(timeout=30)
+
+
+class Memory:
+    def __init__(self, store):
+        self.store = store
+
+    async def boost(self, texts, vectors):
+        sem = asyncio.Semaphore(4)
+
+        async def one(text, vector):
+            async with sem:
+                return await asyncio.to_thread(self.store.search, query=text, vectors=vector)
+
+        return await asyncio.gather(*(one(t, v) for t, v in zip(texts, vectors)))
+
+    async def extract(self, text):
+        r = await client.chat.completions.create(model="gpt-4o", messages=[
+            {"role": "user", "content": text}])
+        return r.choices[0].message.content
+'''
+
+
+def test_a_semaphore_held_around_other_work_does_not_count(make_project: MakeProject) -> None:
+    """mem0 bounds its vector-store searches with a semaphore in the module that calls the
+    model (mem0/memory/main.py:3461), open-deep-research its web searches: no model call is
+    made while either is held."""
+    finding = run(rate_limiting, make_project({**fx.BARE_PILOT, "app/memory.py": SEARCHES}))
+    assert finding.status is Status.FAIL
+
+
+def test_a_semaphore_held_around_a_model_call_counts_however_it_is_reached(
+        make_project: MakeProject) -> None:
+    direct = SEARCHES.replace(
+        "return await asyncio.to_thread(self.store.search, query=text, vectors=vector)",
+        "return await self.extract(text)")
+    handed = SEARCHES.replace("self.store.search, query=text, vectors=vector",
+                              "self.summarise, text").replace(
+        "    async def extract(self, text):",
+        "    def summarise(self, text):\n        return asyncio.run(self.extract(text))\n\n"
+        "    async def extract(self, text):")
+    for text in (direct, handed):
+        finding = run(rate_limiting, make_project({**fx.BARE_PILOT, "app/memory.py": text}))
+        assert finding.status is Status.PASS
+        assert where(finding) == ["app/memory.py:13"]
