@@ -56,7 +56,7 @@ from readiness.llmcalls.traffic_rules import (
 )
 from readiness.project.snapshot import parse_python
 
-VERSION = "20"
+VERSION = "21"
 MAX_DEPS = 200
 
 

@@ -360,7 +360,14 @@ def _empty(node: ast.expr) -> bool:
 _NOT_FAILURES = frozenset({"KeyboardInterrupt", "SystemExit", "GeneratorExit", "CancelledError",
                            "StopIteration", "StopAsyncIteration", "ImportError",
                            "ModuleNotFoundError", "FileNotFoundError", "KeyError",
-                           "IndexError", "AttributeError", "NameError"})
+                           "IndexError", "AttributeError", "NameError",
+                           # bad input or output, a bug: never a model or provider that is
+                           # down (autogenstudio answers a JSONDecodeError of the user's
+                           # websocket message)
+                           "JSONDecodeError", "UnicodeDecodeError", "UnicodeEncodeError",
+                           "UnicodeError", "TypeError", "ZeroDivisionError", "AssertionError",
+                           "PermissionError", "FileExistsError", "IsADirectoryError",
+                           "NotADirectoryError", "ValidationError"})
 
 
 _FAILURE = re.compile(r"(?:Error|Exception|Timeout|Exceeded|Unavailable|Failure|Failed)$")

@@ -494,6 +494,42 @@ def reply(history: list) -> str:
     assert where(finding) == ["app/chat.py:12"]
 
 
+WS_ROUTE = '''\
+import json
+
+from fastapi import WebSocket, WebSocketDisconnect
+from openai import AsyncOpenAI
+
+client = AsyncOpenAI(timeout=30)
+
+
+async def chat(websocket: WebSocket) -> None:
+    try:
+        while True:
+            raw = await websocket.receive_text()
+            try:
+                message = json.loads(raw)
+                r = await client.chat.completions.create(model="gpt-4o", messages=[message])
+                await websocket.send_json({"answer": r.choices[0].message.content})
+            except CAUGHT:
+                await websocket.send_json({"error": "please try again"})
+    except WebSocketDisconnect:
+        return
+'''
+
+
+@pytest.mark.parametrize(("caught", "status"), [
+    ("json.JSONDecodeError", Status.FAIL), ("(KeyError, WebSocketDisconnect)", Status.FAIL),
+    ("(json.JSONDecodeError, Exception)", Status.PASS), ("Exception", Status.PASS)])
+def test_a_handler_must_catch_what_a_failing_model_call_raises(
+        make_project: MakeProject, caught: str, status: Status) -> None:
+    """autogenstudio answers a JSONDecodeError of the user's message on its websocket: an
+    answer for bad input, not for a model that is down. A handler that can catch the
+    call's error (Exception here) is one."""
+    root = make_project({"app/ws.py": WS_ROUTE.replace("CAUGHT", caught)})
+    assert run(graceful_degradation, root).status is status
+
+
 # ---- rate-limiting ------------------------------------------------------------------------
 
 LIMITER = '''\
