@@ -143,7 +143,9 @@ def graceful_degradation(project: Project, config: Config) -> Finding:
     one, in another module too) whose handler answers another way: returns a value, routes
     the work somewhere (a manual-review queue, a rule-based answer), assigns a default. A
     handler that only logs, sleeps, re-raises or returns the error itself is not a fallback,
-    and nor is an `except` around something else (a tokenizer download).
+    nor is one that catches only what no outage raises (`JSONDecodeError`, `KeyError`,
+    `ValidationError`, a disconnect), nor an `except` around something else (a tokenizer
+    download).
 
     Why it matters:
     Every provider has outages and rate-limit storms. Without a fallback, the feature and

@@ -63,8 +63,11 @@ def budget_limits(project: Project, config: Config) -> Finding:
     Enforcement or an alert on spend: litellm `max_budget` or `BudgetManager` in code, a
     litellm proxy `max_budget`, a cloud budget (Terraform `aws_budgets_budget`,
     `google_billing_budget`, Azure consumption budgets, CloudFormation
-    `AWS::Budgets::Budget`), or an alert rule on cost or tokens (see `alerting`). These
-    pass as enforced. Otherwise `usage.budget.daily_usd`/`monthly_usd` in readiness.yaml
+    `AWS::Budgets::Budget`), an alert rule on cost or tokens (see `alerting`), or a spend
+    cap in code: a comparison of the usage or cost the model calls return (followed
+    through the code) with a limit, under which the code raises, returns, waits, or ends a
+    loop that makes model calls (a loop over price tiers ends nothing). These pass as
+    enforced. Otherwise `usage.budget.daily_usd`/`monthly_usd` in readiness.yaml
     with `usage.budget.alert` pointing at a committed runbook or a URL with an owner is
     documented; a budget nobody enforces or alerts on is a claim and warns.
 
