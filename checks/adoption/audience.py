@@ -25,6 +25,8 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from readiness.checks.infrastructure.llmtraffic import generation_sites
+
 from readiness.config import Config
 from readiness.llmcalls.reach import command_files, reached
 from readiness.model import Evidence, Finding, Status
@@ -154,6 +156,16 @@ def terminal_conversation(project: Project) -> Evidence | None:
     if site is None:
         return None
     return site.at(f"terminal conversation ({REPL_MODULES[site.name]}) of an installed command")
+
+
+def command_runs_the_model(project: Project) -> bool:
+    """Does an installed command run the AI feature: does a module it runs (its own, or one
+    it imports, directly or through others) make a production model call? Home
+    Assistant's ``hass`` starts the server; its OpenAI integration is loaded by name later.
+    True when there is nothing to tie it to (no such call in Python, no command module)."""
+    models = {c.path for c in generation_sites(project)}
+    commands = command_files(project) if models else frozenset()
+    return not commands or not models.isdisjoint(reached(project, commands))
 
 
 # Packaging files, and the section or key under which each declares console scripts.

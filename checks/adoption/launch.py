@@ -17,6 +17,7 @@ from .audience import (
     Decided,
     audience,
     command_line_tool,
+    command_runs_the_model,
     judged,
     terminal_conversation,
 )
@@ -111,14 +112,19 @@ def _workflow_integration(project: Project, config: Config) -> Finding:
                       f"{ui[0].where}): users must leave the tools they work in to use it{also}",
                       *(s.where for s in ui), *named_at, credit=Credit.ENFORCED)
     command = command_line_tool(project)
-    if command:
+    if command and command_runs_the_model(project):
         return passed(f"reachable from the terminal its users work in: {command.note} at "
                       f"{command}", command)
+    # a command that only starts the program (a server) is not where its users work
+    aside = (f"; the installed command ({command.note} at {command}) does not run the "
+             "model calls") if command else ""
     if named:
         return warned(f"adoption.integration names {named}, but no bot, add-in, extension, "
-                      "mail handler or API was found in code", *named_at, credit=Credit.CLAIMED)
+                      f"mail handler or API was found in code{aside}", *named_at,
+                      credit=Credit.CLAIMED)
     return failed("not reachable from any tool users already work in: no chat bot, add-in, "
-                  "browser extension, email handler, or API named in adoption.integration")
+                  f"browser extension, email handler, or API named in adoption.integration"
+                  f"{aside}", *([command] if command else []))
 
 
 def _service(project: Project, config: Config, decided: Decided) -> Finding:

@@ -13,6 +13,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from readiness.checks.infrastructure.llmtraffic import generation_sites
+
+from readiness.llmcalls.reach import run_together
 from readiness.model import Evidence
 from readiness.project import Project
 from readiness.project.signals import query_name
@@ -72,10 +75,14 @@ def _find(project: Project) -> tuple[Surface, ...]:
 def _modules(project: Project) -> list[Surface]:
     found = []
     seen: set[tuple[str, str]] = set()
-    for site in code_facts(project).imports:
+    imports = code_facts(project).imports
+    apart = _apart_from_the_model(project, [s.path for s in imports if s.name in IN_TOOL_MODULES])
+    for site in imports:
         name = IN_TOOL_MODULES.get(site.name)
         kind = Kind.IN_TOOL
         if site.name == "slack_sdk" and not site.arg.startswith(_SLACK_INBOUND):
+            continue
+        if name and site.path in apart:
             continue
         if name is None and site.name in UI_MODULES:
             name, kind = UI_MODULES[site.name], Kind.UI
@@ -87,6 +94,19 @@ def _modules(project: Project) -> list[Surface]:
             label = name if name.lower() == site.name else f"{name} ({shown})"
             found.append(Surface(kind, label, site.at(site.arg)))
     return found
+
+
+def _apart_from_the_model(project: Project, files: list[str]) -> set[str]:
+    """Those Python ``files`` (bots, mail readers) that are not part of the program that
+    calls the model: no module imports one of them together with a module of a production
+    generation call, directly or through others (nor does one import the other). Home
+    Assistant's IMAP integration reads mail into sensors beside its OpenAI integration;
+    neither is imported with the other. Without such a call in Python, none is apart."""
+    python = sorted({rel for rel in files if rel.endswith(".py")})
+    models = {c.path for c in generation_sites(project)} if python else set()
+    if not models:
+        return set()
+    return set(python) - run_together(project, python, models)
 
 
 def _mail_routes(project: Project) -> list[Surface]:

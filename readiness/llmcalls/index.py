@@ -34,7 +34,6 @@ from readiness.llmcalls.reach import (
     Glance,
     command_files,
     glance_at,
-    module_map,
 )
 from readiness.llmcalls.records import CallSite, CallSiteIndex, Construction
 from readiness.llmcalls.resolve import Program
@@ -64,7 +63,7 @@ def build_index(project: Project, *, jobs: int | None = None) -> CallSiteIndex:
     (``Project(cache_dir=...)``). ``jobs`` caps worker processes (1: serial).
     """
     python = [f for f in project.files if f.endswith(".py")]
-    modules = module_map(project)
+    modules = ModuleMap(frozenset(python))  # its memo holds every file's imports: not kept
     # what the prefilter and the import scan need of every file, kept between runs
     glance = project.facts(python, GLANCE_QUERY, glance_at)
     scan = _Scan(project, glance, jobs)

@@ -68,3 +68,31 @@ def reached(project: Project, starts: Iterable[str]) -> frozenset[str]:
         seen |= following
         frontier = sorted(following)
     return frozenset(seen)
+
+
+def run_together(project: Project, modules: Iterable[str], others: Iterable[str]
+                 ) -> set[str]:
+    """Those of ``modules`` that some project module imports together with one of
+    ``others``, directly or through other modules (one importing the other counts). Code
+    loaded by name at run time (a plugin registry, Home Assistant's integrations) is not
+    seen. Reads the import statements of every Python file (the call-site index has read
+    them already); the map of who imports whom is not kept."""
+    files = module_map(project).files
+    by: dict[str, set[str]] = {}
+    records = project.facts(sorted(files), GLANCE_QUERY, glance_at)
+    resolver = ModuleMap(files)  # its memo is dropped with it
+    for rel, (_provider, imports) in records.items():
+        for target in resolver.imported_files(rel, imports):
+            by.setdefault(target, set()).add(rel)
+
+    def above(start: str) -> set[str]:
+        seen, todo = {start}, [start]
+        while todo:
+            for parent in by.get(todo.pop(), ()):
+                if parent not in seen:
+                    seen.add(parent)
+                    todo.append(parent)
+        return seen
+
+    near = set().union(*(above(other) for other in others))
+    return {rel for rel in modules if not near.isdisjoint(above(rel))}

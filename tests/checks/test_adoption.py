@@ -248,7 +248,8 @@ def test_slack_sdk_posting_alerts_is_not_a_way_in(make_project: MakeProject) -> 
               "    WebClient().chat_postMessage(channel='#ops-alerts', text=text)\n")
     assert run(workflow_integration, make_project({**fx.NOTHING, "app/alerts.py": alerts})
                ).status is Status.FAIL
-    socket = "from slack_sdk.socket_mode import SocketModeClient\n"
+    socket = ("from slack_sdk.socket_mode import SocketModeClient\n\n"
+              "from app.extract import extract\n")
     finding = run(workflow_integration, make_project({**fx.NOTHING, "bot/socket.py": socket}))
     assert finding.message == "reachable from Slack (slack_sdk)"
     assert where(finding) == ["bot/socket.py:1"]
@@ -487,3 +488,36 @@ def test_an_eval_harness_readme_is_not_a_user_guide(make_project: MakeProject) -
     assert finding.message.startswith("no user guide found")
     root = make_project({**fx.CORE, "app/dspy/README.md": fx.README_DEVELOPER})
     assert run(user_training, root).message.startswith("user guide app/dspy/README.md says")
+
+
+# Home Assistant's layout: integrations side by side, loaded by name at run time; the mail
+# reader and the OpenAI agent are never imported together, and the installed command only
+# starts the server.
+HA_LIKE = {
+    "pyproject.toml": '[project]\nname = "hub"\n\n[project.scripts]\nhub = "hub.__main__:main"\n',
+    "hub/__init__.py": "",
+    "hub/__main__.py": "from hub.core import Hub\n\n\ndef main() -> None:\n    Hub().run()\n",
+    "hub/core.py": "import importlib\n\n\nclass Hub:\n    def run(self) -> None:\n"
+                   "        for name in ('imap', 'openai_agent'):\n"
+                   "            importlib.import_module(f'hub.components.{name}')\n",
+    "hub/components/__init__.py": "",
+    "hub/components/imap/__init__.py": "import aioimaplib\n\n\nasync def unread(host):\n"
+                                       "    client = aioimaplib.IMAP4_SSL(host)\n"
+                                       "    return await client.search('UNSEEN')\n",
+    "hub/components/openai_agent/__init__.py": fx.EXTRACT,
+}
+
+
+def test_a_mail_reader_and_a_command_apart_from_the_model_are_not_ways_in(
+        make_project: MakeProject) -> None:
+    finding = run(workflow_integration, make_project(HA_LIKE))
+    assert finding.status is Status.FAIL
+    assert finding.message == (
+        "not reachable from any tool users already work in: no chat bot, add-in, browser "
+        "extension, email handler, or API named in adoption.integration; the installed "
+        "command (command-line tool (hub) at pyproject.toml:5) does not run the model calls")
+    # the same mail reader handing messages to the agent is a way in
+    mail = "hub/components/imap/__init__.py"
+    wired = {**HA_LIKE, mail: HA_LIKE[mail] + "\nfrom hub.components.openai_agent import extract\n"}
+    assert run(workflow_integration, make_project(wired)).message == (
+        "reachable from email (aioimaplib)")
