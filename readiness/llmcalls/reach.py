@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from readiness.llmcalls.context import command_modules
-from readiness.llmcalls.modules import ModuleMap, import_records
+from readiness.llmcalls.modules import ModuleMap, import_records, stem
 from readiness.llmcalls.sdk import names_a_provider
 from readiness.project import Project
 
@@ -76,22 +76,25 @@ def run_together(project: Project, modules: Iterable[str], others: Iterable[str]
     ``others``, directly or through other modules (one importing the other counts). Code
     loaded by name at run time (a plugin registry, Home Assistant's integrations) is not
     seen. Reads the import statements of every Python file (the call-site index has read
-    them already); the map of who imports whom is not kept."""
+    them already), and resolves only those that may name a module met on the way up."""
     files = module_map(project).files
-    by: dict[str, set[str]] = {}
     records = project.facts(sorted(files), GLANCE_QUERY, glance_at)
-    resolver = ModuleMap(files)  # its memo is dropped with it
+    naming: dict[str, set[str]] = {}  # a module's name -> the files whose imports say it
     for rel, (_provider, imports) in records.items():
-        for target in resolver.imported_files(rel, imports):
-            by.setdefault(target, set()).add(rel)
+        for _level, module, names in imports:
+            naming.setdefault(module.rpartition(".")[2], set()).add(rel)
+            for name in names or ():
+                naming.setdefault(name, set()).add(rel)
+    resolver = ModuleMap(files)  # its memo is dropped with it
 
     def above(start: str) -> set[str]:
         seen, todo = {start}, [start]
         while todo:
-            for parent in by.get(todo.pop(), ()):
-                if parent not in seen:
-                    seen.add(parent)
-                    todo.append(parent)
+            target = todo.pop()
+            for rel in naming.get(stem(target), ()):
+                if rel not in seen and target in resolver.imported_files(rel, records[rel][1]):
+                    seen.add(rel)
+                    todo.append(rel)
         return seen
 
     near = set().union(*(above(other) for other in others))
