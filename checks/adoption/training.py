@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import posixpath
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
+
+from readiness.checks.infrastructure.llmtraffic import generation_sites
 
 from readiness.config import Config
 from readiness.model import Credit, Evidence, Finding, Gap, check, failed, passed, warned
@@ -214,7 +217,9 @@ _README = re.compile(r"^readme\.[^/]+$", _I)
 
 def _discovered(project: Project) -> Finding:
     marks = guide_marks(project)
-    every = [cover(name, files, marks) for name, files in _units(list(marks)).items()]
+    others = _other_components(project)
+    every = [cover(name, files, marks) for name, files in _units(
+        [rel for rel in marks if posixpath.dirname(rel) not in others]).items()]
     guides = [g for g in every if TRUST.label in g.found or CHECK.label in g.found]
     if guides:
         best = min(guides, key=lambda g: (len(g.missing), g.files, g.name))
@@ -229,6 +234,24 @@ def _discovered(project: Project) -> Finding:
                       f"{joined(best.missing, 'or')}", *evidence)
     return failed("no user guide found: no document says what the system does, when to trust "
                   "it or how to check its work")
+
+
+def _other_components(project: Project) -> set[str]:
+    """Folders of Python code none of whose modules, down the folder, makes a production
+    model call, in a project where some module does: a document there is about that
+    component, not a guide to the AI system (Home Assistant's
+    homeassistant/components/zwave_js/README.md, beside the OpenAI integration)."""
+    models = [c.path for c in generation_sites(project)]
+    if not models:
+        return set()
+    code = {posixpath.dirname(rel) for rel in project.files if rel.endswith(".py")}
+    return {folder for folder in code if folder and not _DOC_FOLDER.search(folder) and not any(
+        path.startswith(folder + "/") for path in models)}
+
+
+# Folders of documents, whatever code they hold (a Sphinx conf.py, a site generator's hooks).
+_DOC_FOLDER = re.compile(r"(^|/)(docs?|documentation|guides?|manuals?|handbook|help|wiki|"
+                         r"website|site)(/|$)", _I)
 
 
 @check(
@@ -251,9 +274,11 @@ def user_training(project: Project, config: Config) -> Finding:
     source document"), never by the file name. A document found without configuration must
     cover at least when to trust it or how to check it to count as a full or partial user
     guide; one that only says what the system does (a README) is cited with the parts it
-    lacks and fails. Placeholder guides, agent instructions, templates and the tool's own
-    reports never count. It applies to people in an interactive tool and to people acting
-    on a batch job's output; not to an internal API only other services call.
+    lacks and fails. Placeholder guides, agent instructions, templates, the tool's own
+    reports, an eval harness's notes and the documents of a code component with no model
+    call in it (a monorepo's integration README) never count. It applies to people in an
+    interactive tool and to people acting on a batch job's output; not to an internal API
+    only other services call.
 
     Why it matters:
     Users who are not told where the system fails either trust it blindly, and wrong

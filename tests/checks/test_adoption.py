@@ -521,3 +521,20 @@ def test_a_mail_reader_and_a_command_apart_from_the_model_are_not_ways_in(
     wired = {**HA_LIKE, mail: HA_LIKE[mail] + "\nfrom hub.components.openai_agent import extract\n"}
     assert run(workflow_integration, make_project(wired)).message == (
         "reachable from email (aioimaplib)")
+
+
+def test_a_components_readme_is_not_the_ai_systems_guide(make_project: MakeProject) -> None:
+    """Home Assistant cited homeassistant/components/zwave_js/README.md, beside its OpenAI
+    integration, as the user guide. A folder of code with no model call down it holds
+    documents about that component; a documentation folder with a Sphinx conf.py does not
+    count as code, and a README beside the model call still counts."""
+    component = "# Z-Wave JS\n\n## Overview\nThis integration talks to a Z-Wave JS server.\n"
+    root = make_project({**HA_LIKE, "hub/components/zwave/__init__.py": "import zwave_js\n",
+                         "hub/components/zwave/README.md": component})
+    assert run(user_training, root).message.startswith("no user guide found")
+    root = make_project({**HA_LIKE, "docs/conf.py": "project = 'hub'\n",
+                         "docs/index.md": fx.README_DEVELOPER})
+    assert run(user_training, root).message.startswith("user guide docs/index.md says")
+    root = make_project({**HA_LIKE, "hub/components/openai_agent/README.md": component})
+    assert run(user_training, root).message.startswith(
+        "user guide hub/components/openai_agent/README.md says")
