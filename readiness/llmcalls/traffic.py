@@ -438,10 +438,14 @@ class Traffic:
         if not ending:
             return caps
         reach = self._model_functions()
-        keys = {(s.path, f"{s.line}:{s.col}") for s in self.sites if s.purpose == "generation"}
+        keys = self._generation_keys()
         idle = {s for s in ending if not self._spends(s.path, reach, keys,
                                                       self.facts[s.path]["stops"][str(s.line)])}
         return [s for s in caps if s not in idle]
+
+    def _generation_keys(self) -> set[tuple[str, str]]:
+        """(path, call key) of every generation call site."""
+        return {(s.path, f"{s.line}:{s.col}") for s in self.sites if s.purpose == "generation"}
 
     def _spends(self, path: str, reach: set[tuple[str, str]], keys: set[tuple[str, str]],
                 called: list[str]) -> bool:
@@ -468,7 +472,7 @@ class Traffic:
         if not blocks:
             return None
         reach = self._model_functions()
-        keys = {(s.path, f"{s.line}:{s.col}") for s in self.sites if s.purpose == "generation"}
+        keys = self._generation_keys()
         return any(self._spends(path, reach, keys, called) or any(
             self.resolve(path, qual, label) in reach for label in handed)
             for _line, qual, _held, called, handed in blocks)
@@ -478,7 +482,7 @@ class Traffic:
     def guards(self) -> list[Guard]:
         """Handlers and loops that answer another way when a generation call fails."""
         reach = self._model_functions()
-        keys = {(s.path, f"{s.line}:{s.col}") for s in self.sites if s.purpose == "generation"}
+        keys = self._generation_keys()
         found: list[Guard] = []
         for path, facts in sorted(list(self.facts.items())):
             calls = {row[0]: row for row in facts["calls"]}
