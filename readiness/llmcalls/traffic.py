@@ -464,10 +464,11 @@ class Traffic:
     def held_while_spending(self, path: str, name: str) -> bool | None:
         """Is a generation call made while ``name`` (a semaphore or lock, by its last name)
         is held in ``path``: does a ``with name:`` block there make one, call a function
-        that does, or hand one to another to call? None when the file cannot be read or
-        holds ``name`` in no ``with`` block (it may acquire and release it by hand)."""
-        self._load([path])
-        facts = self.facts.get(path)
+        that does, or hand one to another to call? None when the file is not one the
+        analysis has read (those of the model calls, their callers and what they import:
+        reading more here would change what the checks that run later see) or holds
+        ``name`` in no ``with`` block (it may acquire and release it by hand)."""
+        facts = self.facts.get(path)  # not loaded here: what other analyses see stays put
         blocks = [b for b in facts["holds"] if b[2].rsplit(".", 1)[-1] == name] if facts else []
         if not blocks:
             return None
