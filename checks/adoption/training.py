@@ -11,6 +11,7 @@ from typing import NamedTuple
 from readiness.checks.infrastructure.llmtraffic import generation_sites
 
 from readiness.config import Config
+from readiness.llmcalls.context import context_of
 from readiness.model import Credit, Evidence, Finding, Gap, check, failed, passed, warned
 from readiness.project import Project
 
@@ -79,10 +80,7 @@ WHAT = Part(
 PARTS = (WHAT, TRUST, CHECK)
 _HEADING_ORDER = (TRUST, CHECK, WHAT)  # "What it can't do" is about trust, not about what
 _NOT_GUIDES = re.compile(r"(^|/)(changelog|changes|history|license|licence|copying|contributing|"
-                         r"code_of_conduct|security|authors|notice|support)[^/]*$|"
-                         # an eval harness's notes are for who runs the evals (gptme's
-                         # gptme/eval/dspy/README.md), not for the system's users
-                         r"(^|/)(evals?|evaluations?|benchmarks?|bench)/", _I)
+                         r"code_of_conduct|security|authors|notice|support)[^/]*$", _I)
 
 
 # What `_marks` answers depends on: bump the version when that code changes.
@@ -199,8 +197,10 @@ def _configured(project: Project, config: Config, path: str) -> Finding:
 
 def _units(paths: Sequence[str]) -> dict[str, list[str]]:
     """Candidate guides: every document, and every folder of documents taken together."""
-    files = [f for f in sorted(paths)
-             if not _NOT_GUIDES.search(f) and not TEST_PATH.search(f)]
+    # an eval harness's notes (gptme's gptme/eval/dspy/README.md) are for who runs the
+    # evals, not for the system's users: eval folders as the call-site index knows them
+    files = [f for f in sorted(paths) if not _NOT_GUIDES.search(f)
+             and not TEST_PATH.search(f) and context_of(f, 0, []) != "eval"]
     units = {f: [f] for f in files}
     folders: dict[str, list[str]] = {}
     for rel in files:

@@ -288,8 +288,8 @@ class Traffic:
                         # one element of a returned tuple goes where the caller unpacked
                         # it; so does the element followed here, returned with the rest
                         # (``return answer(...)``: the same positions)
-                        part = f"{key}#{arg[0]}" if arg else f"{key}#{carried}" if carried \
-                            else key
+                        position = str(arg[0]) if arg else carried  # "": the whole result
+                        part = f"{key}#{position}" if position else key
                         out += self._follow(caller, part, side == "u", depth + 1, seen,
                                             external=external)
             elif kind == "call" and arg:

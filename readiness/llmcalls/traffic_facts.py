@@ -81,9 +81,9 @@ def key_of(node: ast.AST) -> str:
 MAX_UNPACK = 8  # a tuple returned or unpacked with more elements is followed as a whole
 
 
-def _held_calls(body: list[ast.stmt]) -> tuple[list[str], list[str]]:
-    """What a ``with lock:`` block runs while it holds the lock: the keys of its calls, and
-    the functions it hands to others to call (``asyncio.to_thread(self.generate, ...)``)."""
+def _calls_in(body: list[ast.stmt]) -> tuple[list[str], list[str]]:
+    """What ``body`` (a loop, a ``with lock:`` block) runs: the keys of its calls, and the
+    functions it hands to others to call (``asyncio.to_thread(self.generate, ...)``)."""
     keys: set[str] = set()
     handed: set[str] = set()
     for node in (n for stmt in body for n in ast.walk(stmt)):
@@ -204,7 +204,7 @@ class _Body:
                     held = item.context_expr
                     if isinstance(held, (ast.Name, ast.Attribute)) and not self.replay:
                         self.out["holds"].append([node.lineno, self.qual, dotted(held),
-                                                  *_held_calls(node.body)])
+                                                  *_calls_in(node.body)])
                 self.block(node.body)
             case ast.Try() | ast.TryStar():
                 self.try_(node)
@@ -243,8 +243,7 @@ class _Body:
             # the cap when one of them is, or reaches, a model call. A loop over price tiers
             # that breaks on the prompt's token count (gptme's effective_prices) stops nothing.
             stopped = body if loop else self.loop_bodies[-1] if self.loop_bodies else []
-            self.out["stops"][str(test.lineno)] = sorted(
-                {key_of(n) for stmt in stopped for n in ast.walk(stmt) if isinstance(n, ast.Call)})
+            self.out["stops"][str(test.lineno)] = _calls_in(stopped)[0]
             action = "stop"
         else:
             return
