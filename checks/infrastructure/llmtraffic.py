@@ -119,3 +119,9 @@ def held_while_spending(project: Project, path: str, name: str) -> bool | None:
     """Is a model call made while the semaphore or lock ``name`` is held in ``path`` (None:
     not known, see ``Traffic.held_while_spending``)?"""
     return project_traffic(project).held_while_spending(path, name)
+
+
+def breaker_guards(project: Project, name: str) -> bool | None:
+    """Does the circuit breaker ``name`` wrap a model call (None: no use of it is seen, see
+    ``Traffic.breaker_guards``)?"""
+    return project_traffic(project).breaker_guards(name)

@@ -100,7 +100,7 @@ def dead_letter_queue(project: Project, config: Config) -> Finding:
 _FALLBACK_CODE = re.compile(
     r"(?P<litellm_fallbacks>\b(?:context_window_)?fallbacks\s*=)|"
     r"(?P<LangChain_with_fallbacks>\.with_fallbacks\()|"
-    r"(?P<circuit_breaker>\bCircuitBreaker\(|@circuit\b|\bAsyncCircuitBreaker\()|"
+    r"(?P<circuit_breaker>(?:\b\w+\s*=\s*)?(?:\b\w+\.)?\b(?:Async)?CircuitBreaker\(|@circuit\b)|"
     r"(?P<degraded_mode_flag>\b(?:DEGRADED_MODE|AI_ENABLED|LLM_ENABLED|AI_KILL_SWITCH|"
     r"LLM_KILL_SWITCH|KILL_SWITCH|degraded_mode|ai_enabled|llm_enabled|kill_switch)\b)")
 _FALLBACK_ANCHORS = ("fallbacks", "CircuitBreaker(", "@circuit", "DEGRADED_MODE", "AI_ENABLED",
@@ -135,7 +135,9 @@ def graceful_degradation(project: Project, config: Config) -> Finding:
     """What it checks:
     A fallback model or provider (litellm `fallbacks=` in code or in a proxy config,
     LangChain `.with_fallbacks(`, a Portkey fallback strategy), a circuit breaker
-    (`pybreaker.CircuitBreaker`, `@circuit`), a degraded-mode flag or kill switch read by
+    (`pybreaker.CircuitBreaker`, `@circuit`) that wraps a model call (a function it
+    decorates, runs with `.call(fn)` or guards reaches one; not a breaker around tool or
+    database calls), a degraded-mode flag or kill switch read by
     the code (`DEGRADED_MODE`, `AI_ENABLED`, `KILL_SWITCH`), or what the code does when a
     model call fails, read from its data flow: a loop over models or clients whose variable
     feeds the call, that moves on to the next one when a call raises and leaves the loop on
@@ -157,9 +159,11 @@ def graceful_degradation(project: Project, config: Config) -> Finding:
     """
     if not llmusage.uses_llm(project):
         return not_applicable(llmusage.NO_LLM)
+    files = llmusage.llm_files(project)
     found = [h._replace(kind=h.kind.replace("_", " ")) for h in
              signals.search(project, _FALLBACK_CODE, anchors=_FALLBACK_ANCHORS)
-             if h.kind != "litellm_fallbacks" or _llm_context(project, h)]
+             if (h.kind != "litellm_fallbacks" or _llm_context(project, h))
+             and (h.kind != "circuit_breaker" or _breaker_guards(project, h, files))]
     index = config_index(project)
     found += [_entry_hit(e, "litellm fallbacks") for e in index.find(_FALLBACK_KEY)]
     found += [_entry_hit(e, "gateway fallback strategy")
@@ -172,6 +176,20 @@ def graceful_degradation(project: Project, config: Config) -> Finding:
     return signals.code_or_config(project, config, "graceful-degradation", None, failed(
         "no fallback when the model or provider is down: no fallback model, circuit breaker "
         "or degraded mode found"))
+
+
+def _breaker_guards(project: Project, hit: Hit, files: Collection[str]) -> bool:
+    """Does the circuit breaker of ``hit`` wrap a model call? Judged by what its uses wrap
+    (a function it decorates or runs, a ``with`` block it guards) wherever the model calls
+    and their callers are; gptme's breaker runs MCP tool calls and does not count. With no
+    use seen (built in one module and used where no model call is near), by where it is
+    built: a file that calls a model, or a name that says so."""
+    named = _ASSIGNED_TO.match(hit.text)
+    name = named.group(1) if named else "circuit" if hit.text == "@circuit" else None
+    guards = llmtraffic.breaker_guards(project, name) if name else None
+    if guards is not None:
+        return guards
+    return hit.path in files or bool(_MODEL_NAME.search(hit.text))
 
 
 def _llm_context(project: Project, hit: Hit) -> bool:

@@ -448,15 +448,15 @@ class Traffic:
         return {(s.path, f"{s.line}:{s.col}") for s in self.sites if s.purpose == "generation"}
 
     def _spends(self, path: str, reach: set[tuple[str, str]], keys: set[tuple[str, str]],
-                called: list[str]) -> bool:
+                called: list[str], *, load: bool = True) -> bool:
         """Is one of the calls ``called`` (keys in ``path``) a generation call, or does it
-        invoke a function that makes one?"""
+        invoke a function that makes one (``load``: as ``resolve``'s)?"""
         rows = {row[0]: row for row in self.facts[path]["calls"]}
         for key in called:
             if (path, key) in keys:
                 return True
             row = rows.get(key)
-            if row is not None and self.resolve(path, row[1], row[2]) in reach:
+            if row is not None and self.resolve(path, row[1], row[2], load=load) in reach:
                 return True
         return False
 
@@ -477,6 +477,30 @@ class Traffic:
         return any(self._spends(path, reach, keys, called) or any(
             self.resolve(path, qual, label) in reach for label in handed)
             for _line, qual, _held, called, handed in blocks)
+
+    @_locked
+    def breaker_guards(self, name: str) -> bool | None:
+        """Does the circuit breaker ``name`` (its last name: ``openai_breaker``, ``circuit``)
+        wrap a generation call: a function it decorates, a function handed to its
+        ``.call(``/``.call_async(``, or a ``with name:`` block reaches one? Its uses are looked
+        for in the files the analysis has read (every function that reaches a model call is
+        in one); None when none of them uses it."""
+        reach = self._model_functions()
+        keys = self._generation_keys()
+        uses: list[bool] = []
+        for path, facts in sorted(list(self.facts.items())):
+            for qual, decorators in facts.get("decorated", {}).items():
+                if any(d.rsplit(".", 1)[-1] == name for d in decorators):
+                    uses.append((path, qual) in reach)
+            for _line, qual, runner, handed in facts.get("hands", []):
+                if runner.rsplit(".", 1)[-1] == name:
+                    uses.append(self.resolve(path, qual, handed, load=False) in reach)
+            for _line, qual, held, called, handed in facts["holds"]:
+                if held.rsplit(".", 1)[-1] == name:
+                    uses.append(self._spends(path, reach, keys, called, load=False) or any(
+                        self.resolve(path, qual, label, load=False) in reach
+                        for label in handed))
+        return any(uses) if uses else None
 
     # guards --------------------------------------------------------------------------
     @_locked

@@ -16,8 +16,12 @@ For every function body (the module body is the function ``""``), in source orde
   names) gives each name its own root, ``<call key>#<position>``, and a ``return a, b``
   records a sink per element with its position: a caller's text is not taken for the
   usage returned beside it;
-- every ``with x:`` on a name or attribute (a lock, a semaphore): its line, ``x``, the keys
-  of the calls in its block and the functions the block hands to others to call;
+- every ``with x:`` on a name or attribute (a lock, a semaphore, ``with breaker.calling():``):
+  its line, ``x``, the keys of the calls in its block and the functions the block hands to
+  others to call;
+- the decorators of each function (``decorated``: qualname to their dotted names) and the
+  functions handed to a ``.call(`` or ``.call_async(`` (``hands``: a circuit breaker's way
+  of running a function): what a breaker wraps;
 - the names each call's request is built from (positional arguments, content keywords,
   followed back through assignments in the same body);
 - every log call: the names it reads and whether it carries a request/trace id;
@@ -56,7 +60,7 @@ from readiness.llmcalls.traffic_rules import (
 )
 from readiness.project.snapshot import parse_python
 
-VERSION = "21"
+VERSION = "22"
 MAX_DEPS = 200
 
 
@@ -77,6 +81,10 @@ def file_traffic(text: str) -> dict[str, Any] | None:
 def key_of(node: ast.AST) -> str:
     return f"{node.lineno}:{node.col_offset}"  # type: ignore[attr-defined]
 
+
+# Methods that run the function handed to them: a circuit breaker's ``breaker.call(fn, ...)``
+# (pybreaker, and breakers written by hand), ``call_async`` (aiobreaker).
+_RUNS = frozenset({"call", "call_async"})
 
 MAX_UNPACK = 8  # a tuple returned or unpacked with more elements is followed as a whole
 
@@ -202,6 +210,9 @@ class _Body:
                     if item.optional_vars is not None:
                         self.assign(item.optional_vars, taint, item.context_expr, node.lineno)
                     held = item.context_expr
+                    if isinstance(held, ast.Call) and final_name(held.func) == "calling" and \
+                            isinstance(held.func, ast.Attribute):
+                        held = held.func.value  # pybreaker: with breaker.calling():
                     if isinstance(held, (ast.Name, ast.Attribute)) and not self.replay:
                         self.out["holds"].append([node.lineno, self.qual, dotted(held),
                                                   *_calls_in(node.body)])
@@ -285,6 +296,10 @@ class _Body:
         for decorator in node.decorator_list:
             self.expr(decorator)
         qual = ".".join(p for p in (self.qual, cls, node.name) if p)
+        decorators = [dotted(d.func if isinstance(d, ast.Call) else d)
+                      for d in node.decorator_list]
+        if any(decorators):
+            self.out.setdefault("decorated", {})[qual] = [d for d in decorators if d]
         params = [a.arg for a in (*node.args.posonlyargs, *node.args.args,
                                   *node.args.kwonlyargs)]
         if cls is not None and params and params[0] in ("self", "cls"):
@@ -424,6 +439,10 @@ class _Body:
         if not self.replay:
             self.out["calls"].append([key, self.qual, label, node.lineno,
                                       sorted(_names(node, self.names))])
+            if isinstance(func, ast.Attribute) and func.attr in _RUNS and node.args and \
+                    isinstance(node.args[0], (ast.Name, ast.Attribute)):
+                self.out.setdefault("hands", []).append(
+                    [node.lineno, self.qual, dotted(func.value), dotted(node.args[0])])
         if names:
             self.args[key] = names
         kind = _kind(func, label)

@@ -120,11 +120,111 @@ def test_langchain_with_fallbacks_and_proxy_fallbacks_pass(make_project: MakePro
 def test_circuit_breaker_and_kill_switch_pass(make_project: MakeProject) -> None:
     root = make_project({**fx.BARE_PILOT, "app/guard.py": (
         "import os\n\nimport pybreaker\n\nbreaker = pybreaker.CircuitBreaker(fail_max=5)\n"
-        "AI_ENABLED = os.environ.get('AI_ENABLED', 'true') == 'true'\n")})
+        "AI_ENABLED = os.environ.get('AI_ENABLED', 'true') == 'true'\n"),
+        "app/main.py": fx.BARE_PILOT["app/main.py"].replace(
+            "from openai import OpenAI\n", "from openai import OpenAI\n\nfrom app.guard import "
+            "breaker\n").replace('@app.post("/summarise")\n',
+                                  '@app.post("/summarise")\n@breaker\n')})
     finding = run(graceful_degradation, root)
     assert finding.status is Status.PASS
     assert finding.message == ("a fallback path exists: circuit breaker (app/guard.py:5), "
                                "degraded mode flag (app/guard.py:6)")
+
+
+# A circuit breaker counts by what it wraps. gptme's (gptme/mcp/client.py:306) runs the MCP
+# server's tool calls; its class's __repr__ writes "CircuitBreaker(name=..." in a string.
+BREAKER_CLASS = '''\
+import threading
+
+
+class CircuitBreaker:
+    def __init__(self, name, failure_threshold=5):
+        self.name = name
+        self._lock = threading.Lock()
+
+    def call(self, fn, *args, **kwargs):
+        return fn(*args, **kwargs)
+
+    def __repr__(self):
+        return f"CircuitBreaker(name={self.name!r})"
+
+
+_registry = {}
+
+
+def get_breaker(name):
+    if name not in _registry:
+        _registry[name] = CircuitBreaker(name)
+    return _registry[name]
+'''
+TOOLS = '''\
+from app.breaker import CircuitBreaker
+
+
+class ToolClient:
+    def __init__(self, session, server_name):
+        self.session = session
+        self._circuit_breaker = CircuitBreaker(name=f"mcp:{server_name}")
+
+    def call_tool(self, name, arguments):
+        return self._circuit_breaker.call(self._call_tool, name, arguments)
+
+    def _call_tool(self, name, arguments):
+        return self.session.call_tool(name, arguments)
+'''
+
+
+def test_a_circuit_breaker_around_other_work_does_not_count(make_project: MakeProject) -> None:
+    """Also in a module that calls the model: its breaker runs, decorates or guards the
+    database lookup, not the model call."""
+    elsewhere = {"app/breaker.py": BREAKER_CLASS, "app/tools.py": TOOLS}
+    beside = ("import pybreaker\nfrom openai import OpenAI\n\nclient = OpenAI()\n"
+              "db_breaker = pybreaker.CircuitBreaker(fail_max=5)\n\n\n"
+              "def lookup(db, key):\n    return db.get(key)\n\n\n"
+              "def ask(db, text):\n    context = db_breaker.call(lookup, db, text)\n"
+              "    r = client.chat.completions.create(model='gpt-4o', messages=[\n"
+              "        {'role': 'user', 'content': f'{context} {text}'}])\n"
+              "    return r.choices[0].message.content\n")
+    decorated = beside.replace("def lookup", "@db_breaker\ndef lookup").replace(
+        "db_breaker.call(lookup, db, text)", "lookup(db, text)")
+    block = beside.replace("db_breaker.call(lookup, db, text)\n", "None\n"
+                           "    with db_breaker.calling():\n        context = lookup(db, text)\n")
+    for case, files in {"elsewhere": elsewhere, "handed": {"app/ask.py": beside},
+                        "decorated": {"app/ask.py": decorated},
+                        "block": {"app/ask.py": block}}.items():
+        finding = run(graceful_degradation, make_project({**fx.BARE_PILOT, **files}))
+        assert finding.status is Status.FAIL, (case, finding.message)
+
+
+def test_a_circuit_breaker_counts_by_the_model_call_it_wraps(make_project: MakeProject) -> None:
+    """Run by the breaker (``.call(fn)``), decorated by it (pybreaker's ``@breaker``, the
+    circuitbreaker package's ``@circuit``) or guarding a ``with breaker.calling():`` block."""
+    ask = ("    def ask(self, text):\n        r = self.llm.chat.completions.create(model='gpt-4o', "
+           "messages=[{'role': 'user', 'content': text}])\n"
+           "        return r.choices[0].message.content\n")
+    handed = TOOLS.replace("from app.breaker", "from openai import OpenAI\n\nfrom app.breaker"
+                           ).replace("self._call_tool, name", "self.ask, name").replace(
+        "        self.session = session\n", "        self.session = session\n"
+        "        self.llm = OpenAI()\n") + "\n" + ask
+    decorated = ("import pybreaker\nfrom openai import OpenAI\n\nclient = OpenAI()\n"
+                 "openai_breaker = pybreaker.CircuitBreaker(fail_max=5)\n\n\n"
+                 "@openai_breaker\ndef ask(text):\n"
+                 "    r = client.chat.completions.create(model='gpt-4o', messages=[])\n"
+                 "    return r.choices[0].message.content\n")
+    circuit = decorated.replace("import pybreaker\n", "from circuitbreaker import circuit\n"
+                                ).replace("openai_breaker = pybreaker.CircuitBreaker(fail_max=5)"
+                                          "\n", "").replace("@openai_breaker", "@circuit")
+    block = decorated.replace("@openai_breaker\n", "").replace(
+        "    r = client.chat", "    with openai_breaker.calling():\n        r = client.chat")
+    cases = {"handed": ({"app/breaker.py": BREAKER_CLASS, "app/tools.py": handed},
+                        "app/tools.py:10"),
+             "decorated": ({"app/ask.py": decorated}, "app/ask.py:5"),
+             "circuit": ({"app/ask.py": circuit}, "app/ask.py:7"),
+             "block": ({"app/ask.py": block}, "app/ask.py:5")}
+    for case, (files, at) in cases.items():
+        finding = run(graceful_degradation, make_project({**fx.BARE_PILOT, **files}))
+        assert finding.status is Status.PASS, case
+        assert where(finding)[0] == at, (case, finding.message)
 
 
 CACHED_FALLBACK = (
