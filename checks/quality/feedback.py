@@ -32,7 +32,7 @@ _CAPTURE_LABEL = {"endpoint": "feedback endpoint", "django": "feedback URL route
                   "slack": "Slack reaction handler", "streamlit": "Streamlit feedback widget",
                   "gradio": "Gradio like/dislike handler", "langsmith": "LangSmith feedback",
                   "braintrust": "Braintrust feedback", "langfuse": "Langfuse score",
-                  "ui": "thumbs up/down control",
+                  "ui": "thumbs up/down control", "api": "feedback sent to an HTTP API",
                   "chainlit": "Chainlit feedback persisted by its data layer"}
 _STORE_LABEL = {"model": "feedback table", "table": "feedback table",
                 "sql": "SQL write to a feedback table", "orm_write": "database write",
@@ -67,7 +67,11 @@ def feedback_loop(project: Project, config: Config) -> Finding:
     method call on an object (`zendesk.tickets.update(id, comment=draft)`), and a call on the
     same object, or one built by the same constructor, has its result stored in the feedback
     table (`session.add(AiFeedback(...))`, an `INSERT INTO ai_feedback`). Comments, tests and
-    functions merely named after feedback do not count. `evidence.feedback-loop` in
+    functions merely named after feedback do not count. A Python call that posts to a
+    feedback path (`client.post("/v1/feedback/", json=data)`, outside a route decorator) sends
+    the flag to an HTTP API, where that service keeps it; it counts when the project serves
+    no feedback route itself (then the route is judged), and a write elsewhere in its file is
+    not taken for its storage. `evidence.feedback-loop` in
     readiness.yaml is used when the code shows no stored loop.
 
     Why it matters:
@@ -137,6 +141,10 @@ def _forwarded(hit: Hit | None, connector: Connector) -> Finding:
 
 def _loop(hit: Hit, stores: Sequence[Hit]) -> Finding:
     label = _CAPTURE_LABEL[hit.kind]
+    if hit.kind == "api":
+        url = hit.text.partition("(")[2].strip().strip("\"'`")
+        return passed(f"feedback is sent to the feedback API {url} at {hit.path}:{hit.line}, "
+                      "where the service behind it stores it", hit.evidence(label))
     if stores[0].kind == "vendor":
         return passed(f"feedback is captured and stored at {hit.path}:{hit.line} ({label})",
                       hit.evidence(label))

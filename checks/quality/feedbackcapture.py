@@ -16,7 +16,7 @@ from readiness.project.signals import Hit, Lang, query_name
 from readiness.project.snapshot import Project
 from readiness.project.sourcetext import split_lines
 
-from .feedbackscan import Alternatives, Row, functions_of, gated_search
+from .feedbackscan import Alternatives, Row, functions_of, gated_search, parsed_functions
 
 _SEGMENT = r"(?:feedback|flags?|ratings?|rate|thumbs[-_]?(?:up|down)?|votes?)"
 _CAPTURE = Alternatives([  # each starts with a literal (see Alternatives)
@@ -73,6 +73,7 @@ def _find_captures(project: Project) -> list[Capture]:
     hits += [h._replace(kind="ui") for h in gated_search(project, _UI, _UI_WORDS)]
     hits += _markup_hits(project)
     hits += _next_routes(project)
+    hits = _client_calls(project, hits)
     captures = [Capture(h, _scope(project, h)) for h in hits]
     return sorted(set(captures), key=lambda c: (c.hit.kind == "ui", c.hit.path, c.hit.line))
 
@@ -82,6 +83,20 @@ _CAPTURE_WORDS = ("data_layer", "basedatalayer", "feedback", "/flag", "flag/", "
                   "rating/", "rate/", "thumb", "/vote", "vote/", "reaction", ".like(")
 _UI_WORDS = ("thumb", "aria-label", "feedback", "onrat", "handlerat", "onvote", "handlevote",
              "onflag", "handleflag")
+
+
+def _client_calls(project: Project, hits: list[Hit]) -> list[Hit]:
+    """A Python ``x.post("/feedback", ...)`` outside a decorator is no route: it sends the flag
+    to an HTTP API (``api``: mem0's client posts it to its platform's ``/v1/feedback/``).
+    When the project serves a feedback route itself, that route is judged, not the call."""
+    python = sorted({h.path for h in hits if h.kind == "endpoint" and h.path.endswith(".py")})
+    functions = parsed_functions(project, python) if python else {}
+    sent = {h for h in hits if h.kind == "endpoint" and functions.get(h.path) is not None
+            and not any(0 < first <= h.line < line
+                        for _name, first, line, _end in functions[h.path] or ())}
+    if any(h.kind in ("endpoint", "django") and h not in sent for h in hits):
+        return [h for h in hits if h not in sent]
+    return [h._replace(kind="api") if h in sent else h for h in hits]
 
 
 def mentioning(project: Project, paths: Sequence[str], word: str) -> set[str]:

@@ -100,11 +100,17 @@ def _search_text(text: str, *, lang: Lang, keep: bool,
 def functions_of(project: Project, files: Sequence[str]) -> dict[str, tuple[Function, ...]]:
     """The functions of these Python files, in ``ast.walk`` order; a file that does not
     parse has none and is noted."""
-    found = project.facts(files, "feedback.functions/1", _python_functions)
+    found = parsed_functions(project, files)
     for rel, functions in found.items():
         if functions is None:
             project.note_skipped(rel, "Python that does not parse")
     return {rel: functions or () for rel, functions in found.items()}
+
+
+def parsed_functions(project: Project, files: Sequence[str]
+                     ) -> dict[str, tuple[Function, ...] | None]:
+    """The functions of these Python files; None for a file that does not parse."""
+    return project.facts(files, "feedback.functions/1", _python_functions)
 
 
 def _python_functions(text: str) -> tuple[Function, ...] | None:

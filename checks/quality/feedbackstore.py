@@ -185,6 +185,8 @@ def storage_for(project: Project, capture: Capture) -> list[Hit]:
     hit, scope = capture.hit, capture.scope
     if hit.kind in _STORING:
         return [hit._replace(kind="vendor")]
+    if hit.kind == "api":  # sent to a service's feedback API, which keeps it
+        return [hit]
     named = named_stores(project)
     local = _stores_in(project, hit.path)
     found = [s for s in local if s.kind != "write"][:1] or [

@@ -946,6 +946,61 @@ export function Answer({ id }: { id: string }) {
     assert where(finding)[0] == "api/main.py:11"
 
 
+# mem0's client (mem0/client/main.py:1227) posts a memory's feedback to its platform's API; a
+# write elsewhere in that file (``seen.add(anon_id)`` at line 111) is no store of it.
+FEEDBACK_CLIENT = '''\
+import httpx
+from openai import OpenAI
+
+llm = OpenAI()
+
+
+def alias(ids):
+    seen = set()
+    for anon_id in ids:
+        seen.add(anon_id)
+    return seen
+
+
+class Client:
+    def __init__(self, host):
+        self.client = httpx.Client(base_url=host)
+
+    def answer(self, question):
+        r = llm.chat.completions.create(model="gpt-4o", messages=[
+            {"role": "user", "content": question}])
+        return r.choices[0].message.content
+
+    def feedback(self, answer_id, verdict):
+        response = self.client.post("/v1/feedback/", json={"id": answer_id, "verdict": verdict})
+        response.raise_for_status()
+        return response.json()
+'''
+
+
+def test_feedback_posted_to_a_services_feedback_api_is_stored_there(make_project: MakeProject
+                                                                     ) -> None:
+    finding = run(feedback_loop, make_project({"app/client.py": FEEDBACK_CLIENT}))
+    assert finding.status is Status.PASS
+    assert finding.message == ("feedback is sent to the feedback API /v1/feedback at "
+                               "app/client.py:24, where the service behind it stores it")
+    assert where(finding) == ["app/client.py:24"]
+
+
+def test_a_feedback_route_served_here_is_judged_not_the_call_that_posts_to_it(
+        make_project: MakeProject) -> None:
+    """The UI's client posts to the app's own route; the route only logs the flag."""
+    route = ("import logging\n\nfrom fastapi import FastAPI\n\napp = FastAPI()\n"
+             "log = logging.getLogger(__name__)\n\n\n@app.post('/v1/feedback/')\n"
+             "def feedback(body: dict):\n    log.info('feedback %s', body)\n"
+             "    return {'ok': True}\n")
+    finding = run(feedback_loop, make_project({"app/client.py": FEEDBACK_CLIENT,
+                                                "app/server.py": route}))
+    assert finding.status is Status.WARN
+    assert finding.message == ("feedback is captured at app/server.py:9 (feedback endpoint) but "
+                               "not stored")
+
+
 def test_feedback_mailed_to_a_human_inbox_is_captured_but_not_stored(make_project: MakeProject
                                                                      ) -> None:
     root = make_project({"api/main.py": '''\
