@@ -16,7 +16,10 @@ assertions are:
 * ``excluded``   - no ``must_not_count`` site is a call site;
 * ``applicable`` - the four per-call checks are not ``not-applicable``;
 * ``status:<check>`` - the check has the status recorded under ``expected`` (a per-call
-  check, or one of ``OTHER_CHECKS``).
+  check, or one of ``OTHER_CHECKS``);
+* ``not-cited``  - no evidence of a check cites a ``path:line`` listed for it under
+  ``not_cited`` (what a reviewer found wrong in a finding once: a string taken for code, a
+  write of something else taken for the store).
 
 The tests for the fetch script's safe extraction need no corpus and always run.
 """
@@ -42,7 +45,7 @@ CORPUS = HERE / "corpus"
 PER_CALL_CHECKS = ("llm-timeouts", "llm-retries", "llm-error-handling", "llm-output-validation")
 # checks beyond the per-call ones whose status an expectation file may record
 OTHER_CHECKS = ("hardcoded-secrets", "workflow-integration", "rate-limiting",
-                "graceful-degradation")
+                "graceful-degradation", "feedback-loop")
 STATUSES = {"pass", "fail", "warn", "not-applicable"}
 ASSERTIONS = {"has-calls", "recall", "excluded", "applicable",
               *(f"status:{name}" for name in PER_CALL_CHECKS)}
@@ -117,16 +120,27 @@ def expected(name: str) -> dict[str, str]:
     return EXPECT[name].get("expected") or {}
 
 
+def not_cited(name: str) -> dict[str, list[str]]:
+    """The ``path:line`` each check's evidence must not cite, by check."""
+    return EXPECT[name].get("not_cited") or {}
+
+
 @cache
-def statuses(name: str) -> dict[str, str]:
+def results(name: str) -> dict[str, dict[str, Any]]:
+    """The JSON result of each check the app's file asserts something of, by check."""
     from readiness.cli import main as cli
 
+    recorded = {*expected(name), *not_cited(name)}
     result = CliRunner().invoke(cli, [
         "check", str(app_root(name)), "-f", "json", "--no-cache", "--date", "2026-11-24",
         "--fail-on", "never", "--only",
-        ",".join([*PER_CALL_CHECKS, *(c for c in OTHER_CHECKS if c in expected(name))])])
+        ",".join([*PER_CALL_CHECKS, *(c for c in OTHER_CHECKS if c in recorded)])])
     assert result.exit_code == 0, result.output
-    return {r["name"]: r["status"] for r in json.loads(result.stdout)["results"]}
+    return {r["name"]: r for r in json.loads(result.stdout)["results"]}
+
+
+def statuses(name: str) -> dict[str, str]:
+    return {check: result["status"] for check, result in results(name).items()}
 
 
 def _show(sites: set[tuple[str, int]]) -> str:
@@ -176,6 +190,13 @@ def test_status(name: str, check: str, status: str) -> None:
     assert statuses(name)[check] == status
 
 
+@pytest.mark.parametrize(("name", "check"), [
+    pytest.param(name, check, id=f"{name}-{check}") for name in APPS for check in not_cited(name)])
+def test_not_cited(name: str, check: str) -> None:
+    cited = {f"{e['path']}:{e['line']}" for e in results(name)[check]["evidence"]}
+    assert not cited & set(not_cited(name)[check]), results(name)[check]["message"]
+
+
 # --- the expectation files themselves -------------------------------------------------
 
 def test_expectations_cover_the_manifest() -> None:
@@ -189,11 +210,14 @@ def test_expectation_file_is_well_formed(name: str) -> None:
     assert data["app"] == name
     assert set(data) <= {"app", "scan_root", "has_model_calls", "generation_calls",
                          "client_constructions", "must_not_count", "expected", "known_gaps",
-                         "notes"}
+                         "not_cited", "notes"}
     assert isinstance(data["has_model_calls"], bool)
     assert not data["has_model_calls"] or data["generation_calls"]["sites"]
     assert set(data.get("expected") or {}) <= {*PER_CALL_CHECKS, *OTHER_CHECKS}
     assert set((data.get("expected") or {}).values()) <= STATUSES
+    for check, cited in (data.get("not_cited") or {}).items():
+        assert check in {*PER_CALL_CHECKS, *OTHER_CHECKS}, check
+        assert all(at.rpartition(":")[2].isdigit() for at in cited), cited
     for key, reason in (data.get("known_gaps") or {}).items():
         assert key in ASSERTIONS, key
         if key.startswith("status:"):
