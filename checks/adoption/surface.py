@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from readiness.checks.infrastructure.llmtraffic import generation_sites
+from readiness.checks.infrastructure.llmtraffic import generation_sites, project_traffic
 
 from readiness.llmcalls.reach import run_together
 from readiness.model import Evidence
@@ -115,8 +115,17 @@ def _mail_routes(project: Project) -> list[Surface]:
 
 
 def _api_routes(project: Project) -> list[Surface]:
+    """The API, shown by a route whose handler reaches a model call when one is seen (a
+    few calls down: autogenstudio's websocket ``/runs/{run_id}``, not its ``/version``),
+    else by the first route."""
     routes = [r for r in code_facts(project).routes if not _MAIL_ROUTE.search(r.arg)]
-    return [Surface(Kind.API, f"{r.name} route {r.arg}", r.at(r.name)) for r in routes[:1]]
+    if not routes:
+        return []
+    flows = project_traffic(project) if generation_sites(project) else None
+    serving = [r for r in routes if flows is not None and r.path.endswith(".py")
+               and flows.serves_a_model_call(r.path, r.line)]
+    return [Surface(Kind.API, f"{r.name} route {r.arg}", r.at(r.name))
+            for r in (serving or routes)[:1]]
 
 
 Found = tuple[str, int] | None  # what a manifest makes the system (a label), and the line

@@ -37,6 +37,7 @@ _CALLED_REVERSED = re.compile(r"\((\w++)")
 _NAME_START = frozenset(string.ascii_letters + "_")
 _DEFINED = AtLineStart(r"[ \t]+(?:async[ \t]+)?def[ \t]+(\w+)")
 MAX_DEPTH = 3  # calls up from a model call to the functions that reach it
+_DECORATOR_LINES = 12  # a route's decorator (and those under it) to its function's def
 MAX_FOLLOW = 6  # steps a result is followed (returned, passed, kept on self, read back)
 MAX_CALLER_FILES = 400
 MAX_TARGET_FILES = 150  # modules read to resolve the calls of the files read, beyond those
@@ -501,6 +502,18 @@ class Traffic:
                         self.resolve(path, qual, label, load=False) in reach
                         for label in handed))
         return any(uses) if uses else None
+
+    @_locked
+    def serves_a_model_call(self, path: str, line: int) -> bool:
+        """Does the function defined at or just below ``line`` of ``path`` (a route's
+        decorator) reach a generation call, up to MAX_DEPTH calls down? Only files the
+        analysis has read are looked at (every such function is in one)."""
+        facts = self.facts.get(path)
+        if facts is None:
+            return False
+        below = [(first, qual) for qual, (first, *_rest) in facts["defs"].items()
+                 if line <= first <= line + _DECORATOR_LINES]
+        return bool(below) and (path, min(below)[1]) in self._model_functions()
 
     # guards --------------------------------------------------------------------------
     @_locked

@@ -331,3 +331,20 @@ def test_a_command_that_starts_a_server_is_judged_by_its_api(make_project: MakeP
                         "COMPLETER = PathCompleter()\n",
     })
     assert run(workflow_integration, root).status is Status.WARN
+
+
+def test_the_api_is_shown_by_a_route_that_reaches_the_model(make_project: MakeProject) -> None:
+    """autogenstudio's first route is /version; the one that runs the model is its websocket
+    /runs/{run_id}. With no handler seen reaching the model, the first route stands."""
+    health = ("from fastapi import APIRouter\n\nrouter = APIRouter()\n\n\n"
+              "@router.get('/version')\ndef version() -> dict:\n    return {'version': '1'}\n")
+    root = make_project({**fx.CORE, "app/aaa_health.py": health, "app/server.py": SERVER})
+    finding = run(workflow_integration, root)
+    assert finding.status is Status.WARN
+    assert "FastAPI route /extract (app/server.py:8)" in finding.message
+    assert [str(e) for e in finding.evidence][:1] == ["app/server.py:8"]
+    unrelated = SERVER.replace('return {"fields": extract(body["text"])}',
+                               'return {"fields": body["text"].split()}')
+    root = make_project({**fx.CORE, "app/aaa_health.py": health, "app/server.py": unrelated})
+    finding = run(workflow_integration, root)
+    assert "FastAPI route /version (app/aaa_health.py:6)" in finding.message
