@@ -36,6 +36,9 @@ _ABOUT_REVIEW = re.compile(r"\b(review|careful|thorough|accuracy|quality)\w*", _
 _ABOUT_PEOPLE = re.compile(r"\b(users?|staff|team|clerks?|agents?|reviewers?|people|employees|"
                            r"analysts?)\b", _I)
 _MAX_EVIDENCE = 5
+# A placeholder of a template language (Jinja, Django, Handlebars, Liquid): a page or an
+# e-mail the app fills in, not notes people wrote.
+_RENDERED = re.compile(r"\{\{\s*[\w.]+(?:\s*\|[^}]*)?\s*\}\}|\{%-?\s*(?:if|for|block|extends|include)\b")
 
 
 Notes = tuple[int | None, int | None, int | None]
@@ -43,8 +46,12 @@ Notes = tuple[int | None, int | None, int | None]
 
 def _notes(sections: tuple[Section, ...]) -> Notes:
     """One document's first section, first user-research section and first incentives
-    section (an "Incentives" heading, or targets that talk about review and people)."""
+    section (an "Incentives" heading, or targets that talk about review and people). A
+    template the app renders (``{{ user_email }}``, ``{% if %}``: khoj's feedback e-mail,
+    headed "User Feedback:") holds no notes."""
     first = sections[0].line if sections else None
+    if any(_RENDERED.search(text) for s in sections for _, text in s.body):
+        return first, None, None
     research = next((s.line for s in sections
                      if s.heading and _INVOLVEMENT.search(s.heading)), None)
     incentive = next((s.line for s in sections if s.heading and _about_incentives(s)), None)
@@ -61,7 +68,7 @@ def _about_incentives(section: Section) -> bool:
 
 def _people_notes(project: Project) -> dict[str, Notes]:
     """Every document's notes, by path in path order; shared by the two checks."""
-    patterns = (_INVOLVEMENT, _INCENTIVE, _TARGETS, _ABOUT_REVIEW, _ABOUT_PEOPLE)
+    patterns = (_INVOLVEMENT, _INCENTIVE, _TARGETS, _ABOUT_REVIEW, _ABOUT_PEOPLE, _RENDERED)
     return project.shared("adoption.people", lambda p: outlines(
         p, "adoption.people/1", _notes, *(x.pattern for x in patterns)))
 

@@ -150,6 +150,34 @@ def test_user_interview_heading_anywhere_counts(make_project: MakeProject) -> No
     assert where(finding) == ["docs/discovery.md:5"]
 
 
+# khoj/interface/email/feedback.html: the e-mail the app sends its team when a user rates an
+# answer, headed "User Feedback:". A template the app fills in holds no notes.
+FEEDBACK_MAIL = """<!DOCTYPE html>
+<html>
+<head><title>Feedback Form</title></head>
+<body>
+<h1>User Feedback:</h1>
+<h3>User Query</h3>
+<p>{{uquery}}</p>
+<h3>Sentiment</h3>
+<p>{{ sentiment }}</p>
+</body>
+</html>
+"""
+
+
+def test_a_rendered_template_headed_user_feedback_is_no_research_note(
+        make_project: MakeProject) -> None:
+    finding = run(user_involvement, make_project({
+        **fx.CORE, "app/interface/email/feedback.html": FEEDBACK_MAIL}))
+    assert finding.status is Status.FAIL
+    written = FEEDBACK_MAIL.replace("{{uquery}}", "Six AP clerks tried the pilot").replace(
+        "{{ sentiment }}", "Mostly positive")
+    finding = run(user_involvement, make_project({**fx.CORE, "docs/feedback.html": written}))
+    assert finding.status is Status.PASS
+    assert where(finding) == ["docs/feedback.html:5"]
+
+
 def test_evidence_folder_in_config_is_verified(make_project: MakeProject) -> None:
     files = {**fx.CORE, DESIGN_NOTE: fx.DESIGN_REVIEW,
              **config("evidence:\n  user-involvement: docs/design-reviews/\n")}
