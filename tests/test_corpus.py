@@ -45,7 +45,8 @@ CORPUS = HERE / "corpus"
 PER_CALL_CHECKS = ("llm-timeouts", "llm-retries", "llm-error-handling", "llm-output-validation")
 # checks beyond the per-call ones whose status an expectation file may record
 OTHER_CHECKS = ("hardcoded-secrets", "workflow-integration", "rate-limiting",
-                "graceful-degradation", "feedback-loop", "user-involvement")
+                "graceful-degradation", "feedback-loop", "user-involvement",
+                "request-logging", "cost-tracking")
 STATUSES = {"pass", "fail", "warn", "not-applicable"}
 ASSERTIONS = {"has-calls", "recall", "excluded", "applicable",
               *(f"status:{name}" for name in PER_CALL_CHECKS)}

@@ -38,7 +38,8 @@ _ABOUT_PEOPLE = re.compile(r"\b(users?|staff|team|clerks?|agents?|reviewers?|peo
 _MAX_EVIDENCE = 5
 # A placeholder of a template language (Jinja, Django, Handlebars, Liquid): a page or an
 # e-mail the app fills in, not notes people wrote.
-_RENDERED = re.compile(r"\{\{\s*[\w.]+(?:\s*\|[^}]*)?\s*\}\}|\{%-?\s*(?:if|for|block|extends|include)\b")
+_RENDERED = re.compile(r"\{\{\s*[\w.]+(?:\s*\|[^}]*)?\s*\}\}|"
+                       r"\{%-?\s*(?:if|for|block|extends|include)\b")
 
 
 Notes = tuple[int | None, int | None, int | None]

@@ -123,7 +123,7 @@ def _api_routes(project: Project) -> list[Surface]:
         return []
     flows = project_traffic(project) if generation_sites(project) else None
     serving = [r for r in routes if flows is not None and r.path.endswith(".py")
-               and flows.serves_a_model_call(r.path, r.line)]
+               and flows.decorated_reaches(r.path, r.line)]
     return [Surface(Kind.API, f"{r.name} route {r.arg}", r.at(r.name))
             for r in (serving or routes)[:1]]
 

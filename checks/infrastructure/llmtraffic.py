@@ -10,7 +10,8 @@ from typing import NamedTuple
 from readiness.llmcalls.records import CallSite
 from readiness.llmcalls.traffic import Guard, Sink, Traffic, traffic
 from readiness.model import Evidence
-from readiness.project import Project
+from readiness.project import Project, llmtracing
+from readiness.project.signals import Hit
 
 from .callsites import call_sites
 
@@ -125,3 +126,22 @@ def breaker_guards(project: Project, name: str) -> bool | None:
     """Does the circuit breaker ``name`` wrap a model call (None: no use of it is seen, see
     ``Traffic.breaker_guards``)?"""
     return project_traffic(project).breaker_guards(name)
+
+
+# Tracing set up by decorating a function (LangSmith ``@traceable``, Langfuse ``@observe``):
+# it records that function's inputs and outputs, the model's only when the model is called
+# under it.
+_DECORATORS = ("@traceable", "@observe")
+
+
+def llm_tracing(project: Project) -> tuple[Hit, ...]:
+    """``llmtracing.tracing`` without the tracing decorators put on a function that does not
+    reach a model call (open-deep-research's ``@traceable`` on its Tavily search, at
+    legacy/utils.py:172), as far as the traffic analysis has read: one on a function it has
+    not seen reach a model call, in a file it has not read, still counts."""
+    found = llmtracing.tracing(project)
+    if not any(h.text.startswith(_DECORATORS) for h in found):
+        return found
+    flows = project_traffic(project) if generation_sites(project) else None
+    return tuple(h for h in found if not h.text.startswith(_DECORATORS) or flows is None
+                 or flows.decorated_reaches(h.path, h.line) is not False)

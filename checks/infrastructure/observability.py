@@ -52,7 +52,9 @@ _ID_CONTEXT = re.compile(r"\bbind_contextvars\([^)]*\b(?:request_id|trace_id|cor
 def request_logging(project: Project, config: Config) -> Finding:
     """What it checks:
     LLM tracing that records both sides of every call (LangSmith with
-    `LANGCHAIN_TRACING_V2`/`LANGSMITH_TRACING` or `@traceable`, Langfuse, Helicone,
+    `LANGCHAIN_TRACING_V2`/`LANGSMITH_TRACING` or `@traceable`, Langfuse, Helicone; a
+    `@traceable` or `@observe` counts on a function that calls the model, not on one seen
+    doing other work such as a web search),
     OpenTelemetry GenAI instrumentors, OpenLLMetry `Traceloop.init`, litellm success
     callbacks), or else, for every production model call the call-site index finds, what
     its log calls carry: the request is logged when a log call in the calling function reads
@@ -77,7 +79,7 @@ def request_logging(project: Project, config: Config) -> Finding:
     usage = llmusage.llm_usage(project)
     if not usage:
         return not_applicable(llmusage.NO_LLM)
-    traced = signals.first_per_kind(llmtracing.tracing(project))
+    traced = signals.first_per_kind(llmtraffic.llm_tracing(project))
     if traced:
         return passed(f"LLM requests and responses are traced by {signals.vendors(traced)}, "
                       "each call with its trace id", *(h.evidence() for h in traced))
@@ -213,7 +215,7 @@ def cost_tracking(project: Project, config: Config) -> Finding:
     """
     if not llmusage.uses_llm(project):
         return not_applicable(llmusage.NO_LLM)
-    recorders = signals.first_per_kind(llmtracing.tracing(project))
+    recorders = signals.first_per_kind(llmtraffic.llm_tracing(project))
     spend_db = [Hit(e.path, e.line, "", "litellm spend logs") for e in
                 config_index(project).find(_COST_CONFIG)]
     if recorders or spend_db:

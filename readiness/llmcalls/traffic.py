@@ -504,16 +504,18 @@ class Traffic:
         return any(uses) if uses else None
 
     @_locked
-    def serves_a_model_call(self, path: str, line: int) -> bool:
-        """Does the function defined at or just below ``line`` of ``path`` (a route's
-        decorator) reach a generation call, up to MAX_DEPTH calls down? Only files the
-        analysis has read are looked at (every such function is in one)."""
+    def decorated_reaches(self, path: str, line: int) -> bool | None:
+        """Does the function defined at or just below ``line`` of ``path`` (a decorator's
+        line: a route's, ``@traceable``) reach a generation call, up to MAX_DEPTH calls
+        down? None when the analysis has not read the file or no function is defined
+        there (every function that reaches a model call within that depth is in a file it
+        has read: None is "not seen to", a function deeper up the calls may still)."""
         facts = self.facts.get(path)
         if facts is None:
-            return False
+            return None
         below = [(first, qual) for qual, (first, *_rest) in facts["defs"].items()
                  if line <= first <= line + _DECORATOR_LINES]
-        return bool(below) and (path, min(below)[1]) in self._model_functions()
+        return (path, min(below)[1]) in self._model_functions() if below else None
 
     # guards --------------------------------------------------------------------------
     @_locked

@@ -86,6 +86,49 @@ def test_otel_instrumentor_and_traceloop_count_as_tracing(make_project: MakeProj
     assert where(finding) == ["app/tracing.py:4", "app/tracing.py:5"]
 
 
+# open-deep-research's @traceable (legacy/utils.py:172) is on its Tavily search: it records
+# the search, not the model's requests and responses.
+TRACED = '''\
+from langsmith import traceable
+from openai import OpenAI
+
+client = OpenAI()
+
+
+@traceable
+def search(queries):
+    return [tavily.search(q) for q in queries]
+
+
+def answer(question):
+    r = client.chat.completions.create(model="gpt-4o", messages=[
+        {"role": "user", "content": question}])
+    return r.choices[0].message.content
+'''
+
+
+def test_a_tracing_decorator_counts_on_a_function_that_calls_the_model(
+        make_project: MakeProject) -> None:
+    for decorated, vendor in ((TRACED.replace("@traceable\ndef search", "def search").replace(
+            "def answer", "@traceable\ndef answer"), "LangSmith"), (TRACED.replace(
+            "from langsmith import traceable", "from langfuse import observe").replace(
+            "@traceable\ndef search", "def search").replace(
+            "def answer", "@observe(as_type='generation')\ndef answer"), "Langfuse")):
+        root = make_project({"app/research.py": decorated})
+        for check in (request_logging, cost_tracking):
+            finding = run(check, root)
+            assert finding.status is Status.PASS, (check, finding.message)
+            assert vendor in finding.message
+            assert where(finding) == ["app/research.py:11"]
+
+
+def test_a_tracing_decorator_on_other_work_is_no_llm_tracing(make_project: MakeProject) -> None:
+    root = make_project({"app/research.py": TRACED})
+    assert run(request_logging, root).status is Status.FAIL
+    assert run(cost_tracking, root).status is Status.FAIL
+    assert run(monitoring, root).status is Status.PASS  # the search's traces are sent
+
+
 def test_no_logging_of_llm_calls_fails_at_the_call(make_project: MakeProject) -> None:
     finding = run(request_logging, make_project(fx.BARE_PILOT))
     assert finding.status is Status.FAIL
