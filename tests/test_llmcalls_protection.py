@@ -362,3 +362,53 @@ def d(): return default.with_options(max_retries=0).chat.completions.create(mode
         "d": (None, None),
     }
     assert {c.timeout for c in found.values()} == {None}  # the 600 s default is no timeout
+
+
+# pr-agent (algo/ai_handlers/litellm_ai_handler.py:193, :216): the request's options are a
+# dict with a timeout, handed through a method that adds callbacks' metadata and returns it,
+# then spread into the call.
+PASSED_THROUGH = '''\
+from litellm import acompletion
+
+
+def add_metadata(options, command):
+    options["metadata"] = {"command": command}
+    return options
+
+
+def without_timeout(options):
+    return {k: v for k, v in options.items() if k != "timeout"}
+
+
+class Handler:
+    def tagged(self, kwargs):
+        kwargs["tags"] = ["pr"]
+        return kwargs
+
+    async def through_a_method(self, model, text, callbacks):
+        kwargs = {"model": model, "messages": [{"role": "user", "content": text}],
+                  "timeout": 30}
+        if callbacks:
+            kwargs = self.tagged(kwargs)
+        return await acompletion(**kwargs)
+
+
+async def through_two(model, text):
+    options = {"model": model, "messages": [{"role": "user", "content": text}], "timeout": 30}
+    options = add_metadata(add_metadata(options, "review"), "describe")
+    return await acompletion(**options)
+
+
+async def rebuilt(model, text):
+    options = {"model": model, "messages": [{"role": "user", "content": text}], "timeout": 30}
+    options = without_timeout(options)
+    return await acompletion(**options)
+'''
+
+
+def test_a_timeout_in_options_handed_back_by_a_function_counts(make_project: MakeProject
+                                                                ) -> None:
+    found = calls(make_project, {"app/ask.py": PASSED_THROUGH})
+    assert where(found["Handler.through_a_method"].timeout) == "app/ask.py:20"
+    assert where(found["through_two"].timeout) == "app/ask.py:27"
+    assert found["rebuilt"].timeout is None  # a new dict without the timeout

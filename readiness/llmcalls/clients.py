@@ -32,8 +32,10 @@ from readiness.llmcalls.sdk import (
 )
 from readiness.llmcalls.values import (
     UNKNOWN,
+    Bound,
     Client,
     Ext,
+    Func,
     Lit,
     Term,
     Text,
@@ -84,9 +86,46 @@ def spread_keyword(prog: Program, path: str, term: Expr, name: str
             if value[0] == "g" and facts is not None:
                 bindings += facts.globals.get(value[1], [])
             for binding in bindings:
-                hit = find_key(prog.eval(path, binding), name)
+                hit = find_key(prog.eval(path, binding), name) or _passed_through(
+                    prog, path, binding, name)
                 if hit:
                     return hit
+    return None
+
+
+MAX_PASS_THROUGH = 3  # functions in a row that hand back the mapping they are given
+
+
+def _passed_through(prog: Program, path: str, term: Expr, name: str, depth: int = 0
+                    ) -> tuple[str, int, Expr] | None:
+    """``**f(options)`` where the project function ``f`` returns the mapping it is given,
+    added to (pr-agent: ``kwargs = self.add_litellm_callbacks(kwargs)`` before
+    ``acompletion(**kwargs)``): key ``name`` in the mapping passed to it."""
+    facts = prog.facts.get(path)
+    if term[0] == "ref" and facts is not None and 0 <= term[1] < len(facts.calls):
+        term = facts.calls[term[1]].expr  # the module's recorded call
+    if term[0] != "call" or depth >= MAX_PASS_THROUGH:
+        return None
+    callee = prog.callee(path, term)
+    func = callee.func if isinstance(callee, Bound) else callee
+    if not isinstance(func, Func):
+        return None
+    definition = prog.definition(func)
+    if definition is None:
+        return None
+    shift = 1 if isinstance(callee, Bound) else 0
+    for returned in definition.returns:
+        if returned[0] != "p" or returned[1] != func.qualname:
+            continue  # not one of its own parameters, handed back
+        _, _, param, index, _, _ = returned
+        passed = [value for keyword_name, _, value in term[3] if keyword_name == param]
+        if not passed and 0 <= index - shift < len(term[2]):
+            passed = [term[2][index - shift]]
+        for value in passed:
+            hit = find_key(prog.eval(path, value), name) or _passed_through(
+                prog, path, value, name, depth + 1)
+            if hit:
+                return hit
     return None
 
 
