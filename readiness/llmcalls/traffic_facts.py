@@ -5,7 +5,8 @@ For every function body (the module body is the function ``""``), in source orde
 - every call is a *root*, and so is every parameter: where its value goes is recorded as
   sinks ``[kind, line, label, side]`` where ``side`` is ``"r"`` (the value itself, or
   something derived from it) or ``"u"`` (its token usage or cost: ``.usage``,
-  ``prompt_tokens``, ``usage_metadata``, a ``*cost*``/``*token*`` function of it). Kinds:
+  ``prompt_tokens``, ``usage_metadata``, also read by ``.get("usage")``, a
+  ``*cost*``/``*token*`` function of it). Kinds:
   ``log`` (a logger method), ``metric`` (a counter, histogram, span attribute),
   ``store`` (``execute``, ``insert*``, ``session.add``, ``put_item``, ``objects.create``),
   ``ui`` (shown to a person: ``print``, ``st.write``, ``console.print``), ``attr`` (kept on
@@ -60,7 +61,7 @@ from readiness.llmcalls.traffic_rules import (
 )
 from readiness.project.snapshot import parse_python
 
-VERSION = "22"
+VERSION = "23"
 MAX_DEPS = 200
 
 
@@ -100,6 +101,15 @@ def _calls_in(body: list[ast.stmt]) -> tuple[list[str], list[str]]:
             handed.update(dotted(arg) for arg in node.args
                           if isinstance(arg, (ast.Name, ast.Attribute)))
     return sorted(keys), sorted(handed - {""})
+
+
+def _usage_key(node: ast.Call) -> str | None:
+    """The usage field a ``mapping.get("usage")`` reads (None: not such a call)."""
+    func, args = node.func, node.args
+    if isinstance(func, ast.Attribute) and func.attr == "get" and args and \
+            isinstance(args[0], ast.Constant) and args[0].value in USAGE_ATTRS:
+        return str(args[0].value)
+    return None
 
 
 def _unpackable(node: ast.expr) -> list[ast.expr] | None:
@@ -432,6 +442,10 @@ class _Body:
         key = key_of(node)
         label = dotted(func)
         receiver = self.expr(func.value) if isinstance(func, ast.Attribute) else EMPTY
+        read = _usage_key(node)
+        if receiver and read is not None:  # completion.get("usage"), as completion["usage"]
+            self.sink(receiver, "read", node.lineno, read)
+            return frozenset((k, "u") for k, _ in receiver)
         positional = [self.expr(a.value if isinstance(a, ast.Starred) else a) for a in node.args]
         keywords = [(kw.arg, self.expr(kw.value)) for kw in node.keywords]
         args = EMPTY.union(*positional, *(t for _, t in keywords))

@@ -172,6 +172,37 @@ def run_job(job):
     assert where(finding) == ["core/jobs.py:8"]
 
 
+# pr-agent (algo/ai_handlers/openai_ai_handler.py:55): the pre-1.0 SDK's result is a dict;
+# its usage is read with .get("usage") and logged with the answer.
+USAGE_BY_GET = '''\
+import logging
+
+import openai
+
+log = logging.getLogger(__name__)
+settings = {"usage": "internal"}
+
+
+async def answer(model, system, user):
+    completion = await openai.ChatCompletion.acreate(model=model, messages=[
+        {"role": "system", "content": system}, {"role": "user", "content": user}])
+    text = completion["choices"][0]["message"]["content"]
+    usage = completion.get("usage")
+    log.info("AI response: %s", text, extra={"usage": usage})
+    return text
+'''
+
+
+def test_usage_read_with_get_and_logged_passes(make_project: MakeProject) -> None:
+    finding = run(cost_tracking, make_project({"app/ai.py": USAGE_BY_GET}))
+    assert finding.status is Status.PASS
+    assert where(finding) == ["app/ai.py:14"]
+    other = USAGE_BY_GET.replace('usage = completion.get("usage")',
+                                 'usage = settings.get("usage")')
+    finding = run(cost_tracking, make_project({"app/ai.py": other}))
+    assert finding.status is Status.FAIL  # a setting named usage is no token count
+
+
 # ---- cost-tracking: must not pass -------------------------------------------------------------
 
 
