@@ -54,7 +54,12 @@ def workflow_integration(project: Project, config: Config) -> Finding:
     `slack_sdk`), a Teams bot (`botbuilder`, a Teams app manifest), a browser extension
     (`manifest.json` with `manifest_version`), an Office add-in (`<OfficeApp` XML), a Google
     Workspace add-on (`appsscript.json` with `addOns`), a Zendesk app or Salesforce project,
-    or an email handler (IMAP, Exchange, an inbound-mail webhook) pass with enforced credit.
+    an email handler (IMAP, Exchange, an inbound-mail webhook), or a program that receives a
+    code host's events and so answers in its pull requests (a webhook reading
+    `X-GitHub-Event`, `X-Gitlab-Event`/`X-Gitlab-Token` or Bitbucket's `X-Event-Key`, a
+    GitHub Action reading `GITHUB_EVENT_PATH`, Bitbucket's `pullrequest:created` or Azure
+    DevOps' `git.pullrequest.created` events; in Python, only in a module that is part of
+    the program calling the model) pass with enforced credit.
     An HTTP API (FastAPI, Flask, Django, Express routes) passes, documented, when
     `adoption.integration` names the existing system that calls it. A stand-alone web UI
     alone (Streamlit, Gradio, Chainlit, a bare React app) warns, naming it; an installed

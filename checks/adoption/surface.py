@@ -18,7 +18,7 @@ from readiness.checks.infrastructure.llmtraffic import generation_sites, project
 from readiness.llmcalls.reach import run_together
 from readiness.model import Evidence
 from readiness.project import Project
-from readiness.project.signals import query_name
+from readiness.project.signals import query_name, search
 from readiness.project.sourcetext import split_lines
 
 from .code import code_facts
@@ -67,6 +67,7 @@ def surfaces(project: Project) -> tuple[Surface, ...]:
 
 def _find(project: Project) -> tuple[Surface, ...]:
     found = _modules(project) + _mail_routes(project) + _manifests(project)
+    found += _code_host_events(project)
     found += _api_routes(project)
     order = {Kind.IN_TOOL: 0, Kind.API: 1, Kind.UI: 2}
     return tuple(sorted(found, key=lambda s: (order[s.kind], s.where.path, s.where.line or 0)))
@@ -107,6 +108,37 @@ def _apart_from_the_model(project: Project, files: list[str]) -> set[str]:
     if not models:
         return set()
     return set(python) - run_together(project, python, models)
+
+
+# The events a code host sends to the program that answers in its pull requests and issues:
+# a webhook's event or token header (GitHub, GitLab, Gitea, Bitbucket's X-Event-Key), the
+# event a GitHub Action runs on, or a pull-request event's name in the payload (Bitbucket
+# Cloud's "pullrequest:created", Azure DevOps' "git.pullrequest.created"). A program that
+# reads them works where its users review code.
+_CODE_HOST_EVENT = re.compile(
+    r"""["'](?:(?P<GitHub>(?i:x-github-event)|GITHUB_EVENT_(?:PATH|NAME))|"""
+    r"""(?P<GitLab>(?i:x-gitlab-(?:event|token)))|"""
+    r"""(?P<Bitbucket>(?i:x-event-key)|pullrequest:[a-z_]+)|"""
+    r"""(?P<Azure_DevOps>git\.pullrequest\.[a-z]+)|(?P<Gitea>(?i:x-gitea-event)))["']""")
+_CODE_HOST_ANCHORS = ("-Event", "-event", "GITHUB_EVENT_", "-Key", "-key", "-Token", "-token",
+                      "pullrequest:", "git.pullrequest.")
+
+
+def _code_host_events(project: Project) -> list[Surface]:
+    """A code host whose events the program receives (pr-agent's GitHub App reads
+    ``X-GitHub-Event``, its Action ``GITHUB_EVENT_PATH``), one per host; in Python, only
+    where the module is part of the program that calls the model."""
+    hits = [h for h in search(project, _CODE_HOST_EVENT, anchors=_CODE_HOST_ANCHORS)
+            if h.kind]
+    apart = _apart_from_the_model(project, [h.path for h in hits])
+    found: dict[str, Surface] = {}
+    for hit in hits:
+        if hit.path not in apart and hit.kind not in found:
+            literal = hit.text.strip("\"'")
+            host = hit.kind.replace("_", " ")
+            found[hit.kind] = Surface(Kind.IN_TOOL, f"{host} ({literal})",
+                                      hit.evidence(f"{host} events"))
+    return list(found.values())
 
 
 def _mail_routes(project: Project) -> list[Surface]:

@@ -348,3 +348,57 @@ def test_the_api_is_shown_by_a_route_that_reaches_the_model(make_project: MakePr
     root = make_project({**fx.CORE, "app/aaa_health.py": health, "app/server.py": unrelated})
     finding = run(workflow_integration, root)
     assert "FastAPI route /version (app/aaa_health.py:6)" in finding.message
+
+
+# pr-agent: its GitHub App reads the X-GitHub-Event header of each webhook call
+# (servers/github_app.py:52), its Action the event it runs on (github_action_runner.py:35),
+# and each answers in the pull request.
+REVIEW_BOT = '''\
+from fastapi import APIRouter, BackgroundTasks, Request
+
+from app.extract import extract
+
+router = APIRouter()
+
+
+@router.post("/api/v1/github_webhooks")
+async def webhook(background: BackgroundTasks, request: Request) -> dict:
+    body = await request.json()
+    event = request.headers.get("X-GitHub-Event", None)
+    if event == "pull_request":
+        background.add_task(extract, body["pull_request"]["body"])
+    return {}
+'''
+CI_SCRIPT = '''\
+import json
+import os
+
+with open(os.environ["GITHUB_EVENT_PATH"]) as f:
+    event = json.load(f)
+print(event["pull_request"]["number"])
+'''
+
+
+def test_a_program_that_receives_a_code_hosts_events_is_reached_from_it(
+        make_project: MakeProject) -> None:
+    finding = run(workflow_integration, make_project({**fx.CORE, "app/github_app.py": REVIEW_BOT}))
+    assert finding.status is Status.PASS
+    assert finding.message == "reachable from GitHub (X-GitHub-Event)"
+    assert [str(e) for e in finding.evidence] == ["app/github_app.py:11"]
+    action = CI_SCRIPT.replace("import os\n", "import os\n\nfrom app.extract import extract\n"
+                               ).replace('print(event["pull_request"]["number"])',
+                                         'print(extract(event["pull_request"]["body"]))')
+    finding = run(workflow_integration, make_project({**fx.CORE, "app/action.py": action}))
+    assert finding.message == "reachable from GitHub (GITHUB_EVENT_PATH)"
+
+
+def test_code_host_events_apart_from_the_model_do_not_count(make_project: MakeProject) -> None:
+    """A CI script that reads the pull request's event and never runs the model, and a
+    webhook of another program in the same repository, are not where users reach it."""
+    other = REVIEW_BOT.replace("from app.extract import extract\n", "").replace(
+        "extract, ", "print, ")
+    finding = run(workflow_integration, make_project({
+        **fx.CORE, "scripts/label_pr.py": CI_SCRIPT, "tools/hooks.py": other}))
+    assert finding.status is Status.WARN
+    assert finding.message.startswith("FastAPI route /api/v1/github_webhooks (tools/hooks.py:7)"
+                                      " is an internal API")
