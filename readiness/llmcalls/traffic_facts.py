@@ -61,7 +61,7 @@ from readiness.llmcalls.traffic_rules import (
 )
 from readiness.project.snapshot import parse_python
 
-VERSION = "23"
+VERSION = "24"
 MAX_DEPS = 200
 
 

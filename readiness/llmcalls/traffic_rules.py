@@ -389,9 +389,22 @@ _NOT_AN_ANSWER = frozenset({"sleep", "print", "print_exc", "warn", "echo", "flas
 
 
 def _moves_on(handler: ast.ExceptHandler) -> bool:
-    """Does the handler let the loop go on (continue, or fall through without raising)?"""
-    return not any(isinstance(n, (ast.Raise, ast.Return, ast.Break))
-                   for stmt in handler.body for n in ast.walk(stmt))
+    """Does the handler let the loop go on (continue, or fall through) at least for some
+    turns? One that raises only under a condition moves on in the others: pr-agent's
+    ``retry_with_fallback_models`` re-raises ``if i == len(all_models) - 1``."""
+    return not _leaves(handler.body)
+
+
+def _leaves(body: list[ast.stmt]) -> bool:
+    """Does ``body`` leave the loop (raise, return, break) other than under a condition: an
+    ``if`` leaves only when both its branches do; any other statement that holds one does."""
+    for stmt in body:
+        if isinstance(stmt, ast.If):
+            if _leaves(stmt.body) and _leaves(stmt.orelse):
+                return True
+        elif any(isinstance(n, (ast.Raise, ast.Return, ast.Break)) for n in ast.walk(stmt)):
+            return True
+    return False
 
 
 def _exits_after(loop: ast.For | ast.AsyncFor, node: ast.stmt) -> bool:

@@ -341,6 +341,39 @@ def complete(messages):
     assert finding.message.startswith("a fallback path exists: fallback loop (app/llm.py:13)")
 
 
+# pr-agent's retry_with_fallback_models (algo/pr_processing.py:322): the next model on
+# failure, the error raised again only after the last one.
+LAST_RAISES = '''\
+import openai
+
+client = openai.OpenAI(timeout=30)
+MODELS = ["gpt-4o", "gpt-4o-mini"]
+
+
+def answer(question):
+    for i, model in enumerate(MODELS):
+        try:
+            r = client.chat.completions.create(model=model, messages=[
+                {"role": "user", "content": question}])
+            return r.choices[0].message.content
+        except openai.APIError:
+            if i == len(MODELS) - 1:
+                raise
+'''
+
+
+def test_a_fallback_loop_that_raises_after_the_last_model_passes(make_project: MakeProject
+                                                                 ) -> None:
+    finding = run(graceful_degradation, make_project({"app/llm.py": LAST_RAISES}))
+    assert finding.status is Status.PASS
+    assert finding.message == "a fallback path exists: fallback loop (app/llm.py:9)"
+    last = "            if i == len(MODELS) - 1:\n                raise\n"
+    for always in ("            raise\n", last + "            else:\n                raise\n"):
+        text = LAST_RAISES.replace(last, always)  # it raises on every failure
+        finding = run(graceful_degradation, make_project({"app/llm.py": text}))
+        assert finding.status is Status.FAIL, text
+
+
 def test_a_caller_routing_to_manual_review_in_another_module_passes(make_project: MakeProject
                                                                     ) -> None:
     root = make_project({
