@@ -37,6 +37,7 @@ _CALLED_REVERSED = re.compile(r"\((\w++)")
 _NAME_START = frozenset(string.ascii_letters + "_")
 _DEFINED = AtLineStart(r"[ \t]+(?:async[ \t]+)?def[ \t]+(\w+)")
 MAX_DEPTH = 3  # calls up from a model call to the functions that reach it
+MAX_IMPLEMENTATIONS = 8  # methods of one name followed as an interface's implementations
 _DECORATOR_LINES = 12  # a route's decorator (and those under it) to its function's def
 MAX_FOLLOW = 6  # steps a result is followed (returned, passed, kept on self, read back)
 MAX_CALLER_FILES = 400
@@ -213,9 +214,29 @@ class Traffic:
                 load = len(self.facts) < self._budget
                 for key, caller, label, _line, _names in self.facts[where]["calls"]:
                     target = self.resolve(where, caller, label, load=load)
-                    if target is not None:
-                        self._callers.setdefault(target, []).append((where, key))
+                    for each in [target] if target is not None else self._implementations(
+                            label):
+                        self._callers.setdefault(each, []).append((where, key))
         return self._callers.get((path, qual), [])
+
+    def _implementations(self, label: str) -> list[tuple[str, str]]:
+        """The methods a call ``x.name(...)`` on an object of unknown class may run, when
+        the loaded methods called ``name`` implement one project interface: every other
+        class defining it lists the class of one of them among its bases (pr-agent's
+        ``self.ai_handler.chat_completion(...)``: ``BaseAiHandler`` and its three
+        handlers). Else none: a name shared by unrelated classes says nothing."""
+        parts = label.split(".")
+        found = self.loaded_methods.get(parts[-1], []) if len(parts) >= 2 else []
+        if not 2 <= len(found) <= MAX_IMPLEMENTATIONS:
+            return []
+        classes = {qual.rsplit(".", 1)[0] for _path, qual in found}
+        bases = {cls: {b.rsplit(".", 1)[-1] for b in self.facts[path].get("bases", {}).get(
+            cls, [])} for path, qual in found for cls in [qual.rsplit(".", 1)[0]]}
+        for interface in sorted(classes):
+            short = interface.rsplit(".", 1)[-1]
+            if all(short in bases.get(cls, set()) for cls in classes - {interface}):
+                return sorted(found)
+        return []
 
     def _prefetch(self, batch: list[str]) -> None:
         """Have the workers compute at once the facts of the modules that indexing the calls
@@ -532,7 +553,10 @@ class Traffic:
                 for key in body:
                     row = calls.get(key)
                     target = self.resolve(path, qual, row[2]) if row else None
-                    if (path, key) in keys or (target is not None and target in reach):
+                    if (path, key) in keys or (target is not None and target in reach) or (
+                            row is not None and target is None and (
+                                any(t in reach for t in self._implementations(row[2]))
+                                or self._handed_in(path, qual, row[2], reach))):
                         at = row[3] if row else line
                         if how.startswith("loop"):
                             found.append(Guard(path, line, f"tries the next one on failure "
@@ -542,6 +566,23 @@ class Traffic:
                                                f"({how}) when the call at line {at} fails"))
                         break
         return sorted(set(found))
+
+    def _handed_in(self, path: str, qual: str, label: str, reach: set[tuple[str, str]]
+                   ) -> bool:
+        """Is ``label`` a parameter of ``qual`` that a caller fills with a function reaching
+        a generation call? pr-agent's ``retry_with_fallback_models(f)`` tries ``f(model)``
+        for each model; its callers hand it ``self._prepare_prediction``. (Any function
+        the caller's call names counts: which argument fills the parameter is not kept.)"""
+        row = self.facts[path]["defs"].get(qual)
+        if row is None or "." in label or label not in row[2]:
+            return False
+        for where, key in self.callers(path, qual):
+            for call_key, caller, _label, _line, names in self.facts[where]["calls"]:
+                if call_key == key and any(
+                        self.resolve(where, caller, name, load=False) in reach
+                        for name in names):
+                    return True
+        return False
 
     def _model_functions(self) -> set[tuple[str, str]]:
         """Functions that call a model for generation, directly or up to MAX_DEPTH calls

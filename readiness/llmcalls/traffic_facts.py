@@ -29,7 +29,9 @@ For every function body (the module body is the function ``""``), in source orde
 - every ``try``: the calls in its body, and whether a handler answers another way (returns
   a value, calls something other than a logger, assigns) or, in a loop whose variable feeds
   those calls and that exits on success, moves on to the next item (a fallback loop);
-- the imports and the definitions, so that another pass can follow calls across modules.
+- the imports and the definitions (and each class's bases: ``bases``), so that another pass
+  can follow calls across modules, and a method called on an object of unknown class to the
+  implementations of a project interface.
 
 Nothing here knows which call reaches a model: ``traffic.py`` joins these facts with the
 call-site index.
@@ -61,7 +63,7 @@ from readiness.llmcalls.traffic_rules import (
 )
 from readiness.project.snapshot import parse_python
 
-VERSION = "24"
+VERSION = "25"
 MAX_DEPS = 200
 
 
@@ -162,6 +164,10 @@ class _Body:
             case ast.FunctionDef() | ast.AsyncFunctionDef():
                 self.function(node)
             case ast.ClassDef():
+                bases = [dotted(b) for b in node.bases]
+                if any(bases) and not self.replay:
+                    name = ".".join(p for p in (self.qual, node.name) if p)
+                    self.out.setdefault("bases", {})[name] = [b for b in bases if b]
                 for stmt in node.body:
                     if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
                         self.function(stmt, node.name)

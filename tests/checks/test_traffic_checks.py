@@ -374,6 +374,89 @@ def test_a_fallback_loop_that_raises_after_the_last_model_passes(make_project: M
         assert finding.status is Status.FAIL, text
 
 
+# pr-agent: every tool calls self.ai_handler.chat_completion on a handler class injected as a
+# default (BaseAiHandler and three implementations), and retry_with_fallback_models
+# (algo/pr_processing.py:318) tries the tool's prediction function once per model.
+HANDLERS = {
+    "app/handlers.py": '''\
+import litellm
+import openai
+
+client = openai.AsyncOpenAI(timeout=30)
+
+
+class BaseHandler:
+    async def chat_completion(self, model, prompt):
+        raise NotImplementedError
+
+
+class OpenAIHandler(BaseHandler):
+    async def chat_completion(self, model, prompt):
+        r = await client.chat.completions.create(model=model, messages=[
+            {"role": "user", "content": prompt}])
+        return r.choices[0].message.content
+
+
+class LiteLLMHandler(BaseHandler):
+    async def chat_completion(self, model, prompt):
+        r = await litellm.acompletion(model=model, messages=[
+            {"role": "user", "content": prompt}], timeout=30)
+        return r.choices[0].message.content
+''',
+    "app/fallback.py": '''\
+MODELS = ["gpt-4o", "gpt-4o-mini"]
+
+
+async def retry_with_fallback_models(f):
+    for i, model in enumerate(MODELS):
+        try:
+            return await f(model)
+        except Exception:
+            if i == len(MODELS) - 1:
+                raise
+''',
+    "app/reviewer.py": '''\
+from app.fallback import retry_with_fallback_models
+from app.handlers import LiteLLMHandler
+
+
+class Reviewer:
+    def __init__(self, handler=LiteLLMHandler):
+        self.ai_handler = handler()
+
+    async def _predict(self, model):
+        return await self.ai_handler.chat_completion(model, "Review this diff")
+
+    async def run(self):
+        return await retry_with_fallback_models(self._predict)
+''',
+}
+
+
+def test_a_fallback_loop_over_a_handed_in_prediction_through_an_interface_passes(
+        make_project: MakeProject) -> None:
+    finding = run(graceful_degradation, make_project(HANDLERS))
+    assert finding.status is Status.PASS
+    assert finding.message == "a fallback path exists: fallback loop (app/fallback.py:6)"
+
+
+def test_no_fallback_when_the_loop_is_handed_other_work_or_the_classes_are_unrelated(
+        make_project: MakeProject) -> None:
+    """The loop tries a function that does not reach the model; or the handlers share a
+    method name without a common interface, so the call on an injected object is not
+    followed to them."""
+    other_work = {**HANDLERS, "app/reviewer.py": HANDLERS["app/reviewer.py"].replace(
+        "retry_with_fallback_models(self._predict)",
+        "retry_with_fallback_models(self._fetch)").replace(
+        "    async def run(self):", "    async def _fetch(self, model):\n"
+        "        return model.upper()\n\n    async def run(self):")}
+    unrelated = {**HANDLERS, "app/handlers.py": HANDLERS["app/handlers.py"].replace(
+        "(BaseHandler)", "")}
+    for files in (other_work, unrelated):
+        finding = run(graceful_degradation, make_project(files))
+        assert finding.status is Status.FAIL, finding.message
+
+
 def test_a_caller_routing_to_manual_review_in_another_module_passes(make_project: MakeProject
                                                                     ) -> None:
     root = make_project({
