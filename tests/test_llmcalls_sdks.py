@@ -672,3 +672,50 @@ def test_a_lazy_proxy_built_by_a_factory_is_its_client(make_project: MakeProject
         "    return _Cache().chat.completions.create(model='m', messages=msgs)\n")})
     assert [(c.line, c.provider, c.api, c.client) for c in index.calls] == [
         (28, "openai", "chat.completions.create", "llm.py:10")]
+
+
+# paper-qa: every model call is lmi's LLMModel.call_single, on a LiteLLMModel built in its
+# settings (settings.py:926) or a parameter annotated LLMModel (core.py:254). lmi gives
+# each model spec a 60 s timeout and three retries unless configured otherwise.
+LMI = '''\
+from lmi import LiteLLMModel, LLMModel
+
+from app.models import Message
+
+
+def get_llm(name):
+    return LiteLLMModel(name=name, config={"temperature": 0})
+
+
+async def answer(question, name):
+    result = await get_llm(name).call_single(messages=[Message(content=question)])
+    return result.text
+
+
+async def summarise(text, summary_llm_model: LLMModel | None = None):
+    result = await summary_llm_model.call_single(messages=[Message(content=text)])
+    return result.text
+'''
+OWN_MODEL = '''\
+class LLMModel:
+    async def call_single(self, messages):
+        return messages[-1]
+
+
+async def echo(model: LLMModel, text):
+    return await model.call_single([text])
+'''
+
+
+def test_lmi_models_built_or_passed_in_carry_its_defaults(make_project: MakeProject) -> None:
+    index = scan(make_project, {"app/qa.py": LMI, "app/models.py": "class Message: ...\n",
+                                "app/own.py": OWN_MODEL})
+    found = {c.function: c for c in index.calls}
+    assert sorted(found) == ["answer", "summarise"]  # not the project's own LLMModel
+    assert {(c.provider, c.api, c.purpose) for c in found.values()} == {
+        ("litellm", "call_single", "generation")}
+    built, passed = found["answer"], found["summarise"]
+    assert (where(built.timeout), built.timeout.strength) == ("app/qa.py:7", "default")
+    assert (where(built.retry), built.retry.strength) == ("app/qa.py:7", "default")
+    assert (where(passed.timeout), passed.timeout.strength) == ("app/qa.py:16", "default")
+    assert "lmi default timeout=60 s on the LLMModel passed in" in passed.timeout.how

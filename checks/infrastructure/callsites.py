@@ -138,7 +138,8 @@ def llm_timeouts(project: Project, config: Config) -> Finding:
     Every LLM call site (OpenAI, Anthropic, Gemini, Bedrock, litellm, LangChain, LlamaIndex,
     raw HTTP to a model API) has an explicit timeout: on the call, on the client it is made
     with (wherever that client is built), or through with_options/botocore Config.
-    SDK defaults (10 minutes for OpenAI and Anthropic) do not count.
+    SDK defaults (10 minutes for OpenAI and Anthropic) do not count; a library's own bounded
+    per-request timeout does (lmi's 60 s per model spec), noted as a default.
 
     Why it matters:
     A provider that hangs holds a worker, a request and a user for minutes. At production

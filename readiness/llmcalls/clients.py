@@ -157,6 +157,8 @@ FRAMEWORK_BASES = {
         "multi_modal_llms.MultiModalLLM")},
     "llama_index.llms.base.LLM": "llamaindex",
     "llama_index.llms.LLM": "llamaindex",
+    "lmi.LLMModel": "lmi",
+    "lmi.llms.LLMModel": "lmi",
 }
 
 
@@ -309,6 +311,9 @@ def construct(prog: Program, path: str, term: Expr, family: str, default_retry: 
     base_url = keyword(term, "base_url")
     if base_url:
         client = replace(client, base_url=string_of(prog.eval(path, base_url[1])))
+    if spec.default_timeout and client.timeout is None:
+        client = replace(client, timeout=Protection(
+            path, line, f"{spec.default_timeout} {where} at {path}:{line}", "default"))
     if default_retry and client.retry is None and client.no_retry is None:
         client = replace(client, default_retry=Protection(
             path, line, f"{default_retry} {where} at {path}:{line}", "default"))

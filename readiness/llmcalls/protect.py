@@ -105,7 +105,7 @@ class Protections:
                     return Protection(hit_key[0], hit_key[1], f"{holder} timeout on the call at "
                                       f"{hit_key[0]}:{hit_key[1]}")
         around = self._timeout_around(path, call)
-        return around or hit.client.timeout
+        return around or hit.client.timeout or _passed_in_default(path, call, hit, "timeout")
 
     def _timeout_around(self, path: str, call: CallFact) -> Protection | None:
         facts = self.prog.facts[path]
@@ -150,7 +150,7 @@ class Protections:
         if client.family == "openai-module" and not hit.api[:1].isupper():
             return Protection(path, call.line, "SDK default max_retries=2 of the module-level "
                               "openai client", "default")
-        return client.default_retry
+        return client.default_retry or _passed_in_default(path, call, hit, "retry")
 
     def _retry_here(self, path: str, call: CallFact) -> Protection | None:
         """A retry loop, retrying iterator or retry wrapper right around the call."""
@@ -341,3 +341,17 @@ class Protections:
             if label:
                 return Protection(path, call.line, f"passed to {label} at {path}:{call.line}")
         return self._retry_here(path, call)
+
+
+def _passed_in_default(path: str, call: CallFact, hit: Hit, which: str) -> Protection | None:
+    """A library that sets its own bounded timeout and retries on every model object (lmi's
+    ``LLMModel``): a model passed in that is built nowhere the analysis sees still has them,
+    unless it was configured otherwise where it was built."""
+    if hit.client.origin is not None:
+        return None  # built in the project: its constructor said what it has
+    spec = FAMILIES[hit.client.family]
+    text = spec.default_timeout if which == "timeout" else spec.default_retry
+    if text is None:
+        return None
+    return Protection(path, call.line, f"{text} on the {hit.client.label} at "
+                      f"{path}:{call.line}", "default")

@@ -26,6 +26,8 @@ class Family(NamedTuple):
     call_timeout: tuple[str, ...] = ()
     call_retry: tuple[str, ...] = ()
     default_retry: str | None = None  # why the SDK retries even when nobody asked it to
+    # a bounded per-request timeout the library sets itself (not a 10-minute SDK default)
+    default_timeout: str | None = None
 
 
 _OPENAI_APIS = frozenset({
@@ -125,6 +127,13 @@ FAMILIES: dict[str, Family] = {f.name: f for f in (
     Family("autogen-agentchat", "autogen", frozenset({
         "run", "run_stream", "on_messages", "on_messages_stream"})),
     Family("http", "http", _HTTP_METHODS, ctor_timeout=("timeout",), call_timeout=("timeout",)),
+    # FutureHouse's lmi (package fhlmi, used by paper-qa): a LiteLLMModel runs each request
+    # through a chain of model specs, each with timeout=60.0 and max_retries=3 (tenacity,
+    # exponential backoff) unless its config says otherwise (lmi/config.py, fhlmi 1.10)
+    Family("lmi", "litellm", frozenset({"call", "call_single", "acompletion",
+                                        "acompletion_iter"}),
+           default_retry="lmi default max_retries=3",
+           default_timeout="lmi default timeout=60 s"),
 )}
 
 # Constructors of client objects, by qualified name.
@@ -156,6 +165,8 @@ CONSTRUCTORS: dict[str, str] = {
         ("teams", "MagenticOneGroupChat"))},
     "litellm.Router": "litellm-router",
     "litellm.router.Router": "litellm-router",
+    "lmi.LiteLLMModel": "lmi",
+    "lmi.llms.LiteLLMModel": "lmi",
     **{n: "http" for n in (
         "requests.Session", "requests.session", "requests.sessions.Session", "httpx.Client",
         "httpx.AsyncClient", "aiohttp.ClientSession")},
@@ -379,7 +390,7 @@ PROVIDER_ROOTS = frozenset({
     "openai", "anthropic", "google", "vertexai", "cohere", "mistralai", "boto3", "aioboto3",
     "aiobotocore", "litellm", "llama_index", "instructor", "langchain", "langchain_core",
     "langchain_community", *_LANGCHAIN_PACKAGES, "groq", "together", "ollama", "autogen_ext",
-    "autogen_agentchat", "autogen_core",
+    "autogen_agentchat", "autogen_core", "lmi",
 })
 EXTERNAL_ROOTS = frozenset(sys.stdlib_module_names) | PROVIDER_ROOTS | frozenset({
     "botocore", "httpx", "requests", "aiohttp", "tenacity", "backoff", "stamina", "retrying",
@@ -389,7 +400,7 @@ EXTERNAL_ROOTS = frozenset(sys.stdlib_module_names) | PROVIDER_ROOTS | frozenset
 PREFILTER = re.compile(
     r"\b(?:openai|anthropic|genai|generativeai|vertexai|cohere|mistralai|boto3|aioboto3"
     r"|aiobotocore|bedrock[\w-]*|litellm|llama_index|instructor|langchain\w*|groq|ollama"
-    r"|autogen_ext|autogen_agentchat|autogen_core)\b|(?:from|import)\s+together\b"
+    r"|autogen_ext|autogen_agentchat|autogen_core|lmi)\b|(?:from|import)\s+together\b"
     r"|api\.openai\.com|api\.anthropic\.com|generativelanguage\.googleapis\.com|api\.mistral\.ai"
     r"|api\.cohere\.|openai\.azure\.com|aiplatform\.googleapis\.com|api\.groq\.com"
     r"|api\.together\.xyz|openrouter\.ai|api\.deepseek\.com|api\.x\.ai"
@@ -399,7 +410,7 @@ PREFILTER = re.compile(
 _PREFILTER_WORDS = ("openai", "anthropic", "genai", "vertexai", "cohere", "mistral", "boto3",
                     "aiobotocore", "bedrock", "litellm", "llama_index", "instructor", "langchain",
                     "generativelanguage", "aiplatform", "groq", "together", "openrouter",
-                    "deepseek", "api.x.ai", "ollama", "autogen_")
+                    "deepseek", "api.x.ai", "ollama", "autogen_", "lmi")
 
 
 def names_a_provider(text: str) -> bool:
