@@ -63,7 +63,7 @@ from readiness.llmcalls.traffic_rules import (
 )
 from readiness.project.snapshot import parse_python
 
-VERSION = "25"
+VERSION = "26"
 MAX_DEPS = 200
 
 

@@ -313,7 +313,8 @@ def _answer(handler: ast.ExceptHandler) -> str | None:
                 if isinstance(call.func, ast.Attribute):
                     tainted |= _names(call.func.value)
             elif (_kind(call.func, dotted(call.func)) is None
-                  and final_name(call.func) not in _NOT_AN_ANSWER):
+                  and final_name(call.func) not in _NOT_AN_ANSWER
+                  and not _reports_failure(call)):
                 answer = answer or f"{dotted(call.func)}(...)"
     return answer
 
@@ -386,6 +387,16 @@ def _not_failures(types: ast.expr | None) -> bool:
 
 _NOT_AN_ANSWER = frozenset({"sleep", "print", "print_exc", "warn", "echo", "flash",
                             "exit", "close", "cancel", "format_exc"})
+# A class whose name says it is the failure: an event or a response that reports it.
+_FAILURE_CLASS = re.compile(r"^[A-Z]\w*(?:Error|Failed|Failure|Exception)$")
+
+
+def _reports_failure(call: ast.Call) -> bool:
+    """Does the call hand on a report of the failure, an object built from a class named
+    for it (elia's ``self.post_message(self.AgentResponseFailed(...))``, a queue's
+    ``put(ErrorEvent(...))``), rather than answer another way?"""
+    return any(isinstance(node, ast.Call) and _FAILURE_CLASS.match(final_name(node.func) or "")
+               for node in ast.walk(call))
 
 
 def _moves_on(handler: ast.ExceptHandler) -> bool:

@@ -457,6 +457,34 @@ def test_no_fallback_when_the_loop_is_handed_other_work_or_the_classes_are_unrel
         assert finding.status is Status.FAIL, finding.message
 
 
+# elia-chat (widgets/chat.py:182): the handler shows the error and posts a failure event.
+REPORTS_FAILURE = '''\
+from litellm import acompletion
+
+
+class Chat:
+    async def respond(self, messages):
+        try:
+            response = await acompletion(model="gpt-4o", messages=messages, timeout=30)
+        except Exception as exception:
+            self.app.notify(f"{exception}", title="Error", severity="error")
+            self.post_message(self.AgentResponseFailed(messages[-1]))
+            return
+        self.show(response.choices[0].message.content)
+'''
+
+
+def test_a_handler_that_posts_a_failure_event_is_not_a_fallback(make_project: MakeProject
+                                                                 ) -> None:
+    finding = run(graceful_degradation, make_project({"app/chat.py": REPORTS_FAILURE}))
+    assert finding.status is Status.FAIL
+    canned = REPORTS_FAILURE.replace("self.AgentResponseFailed(messages[-1])",
+                                     "self.CannedAnswer(OFFLINE_REPLY)")
+    finding = run(graceful_degradation, make_project({"app/chat.py": canned}))
+    assert finding.status is Status.PASS  # another answer, posted the same way
+    assert finding.message == "a fallback path exists: degraded answer (app/chat.py:8)"
+
+
 def test_a_caller_routing_to_manual_review_in_another_module_passes(make_project: MakeProject
                                                                     ) -> None:
     root = make_project({
