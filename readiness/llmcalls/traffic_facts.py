@@ -63,7 +63,7 @@ from readiness.llmcalls.traffic_rules import (
 )
 from readiness.project.snapshot import parse_python
 
-VERSION = "26"
+VERSION = "27"
 MAX_DEPS = 200
 
 

@@ -44,6 +44,9 @@ CONFIG_KEYWORDS = frozenset({
     "stream", "top_p", "top_k", "n", "stop", "seed", "response_format", "tool_choice",
     "api_key", "base_url", "max_retries", "extra_headers", "request_timeout", "num_retries",
     "frequency_penalty", "presence_penalty", "logprobs", "user", "stream_options", "config",
+    # where the request goes and how it is generated, not what it asks
+    "api_base", "api_version", "organization", "deployment_id", "azure_deployment",
+    "reasoning_effort", "parallel_tool_calls", "max_output_tokens",
 })
 _ID = re.compile(r"(?i)(?:^|_)(?:request_?id|req_?id|trace_?id|correlation_?id|span_?id|run_?id|"
                  r"call_?id|completion_?id|response_?id|message_?id)$|^x-request-id$")

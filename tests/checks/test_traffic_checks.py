@@ -271,6 +271,33 @@ def answer(question_id: str, answer_id: str, text: str) -> str:
     assert where(finding) == ["app/qa.py:11"]
 
 
+# A call logged with where it goes (litellm's api_base, elia's model settings) is no logged
+# request: the log must read what the request asks.
+WHERE_IT_GOES = '''\
+import logging
+
+import litellm
+
+log = logging.getLogger(__name__)
+
+
+def answer(text, base):
+    log.info("calling %s", base)
+    reply = litellm.completion(model="gpt-4o", api_base=base, timeout=30, messages=[
+        {"role": "user", "content": text}])
+    return reply.choices[0].message.content
+'''
+
+
+def test_the_api_base_of_a_call_is_not_its_logged_request(make_project: MakeProject) -> None:
+    finding = run(request_logging, make_project({"app/qa.py": WHERE_IT_GOES}))
+    assert finding.status is Status.FAIL, finding.message
+    logged = WHERE_IT_GOES.replace('log.info("calling %s", base)', 'log.info("asking %s", text)')
+    finding = run(request_logging, make_project({"app/qa.py": logged}))
+    assert finding.status is Status.WARN  # the request only, without a request id
+    assert where(finding) == ["app/qa.py:9"]
+
+
 def test_response_logged_by_the_caller_and_request_here_pass_with_the_response_id(
         make_project: MakeProject) -> None:
     root = make_project({
