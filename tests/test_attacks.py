@@ -581,6 +581,22 @@ checks:
     assert run.elapsed < 15, f"took {run.elapsed:.0f} s with a check timeout of 2 s"
 
 
+def test_a_document_of_template_openings_is_read_in_linear_time(tmp_path: Path,
+                                                                env: dict[str, str]) -> None:
+    """One line of 200,000 unclosed ``{{a|`` in an HTML page: the template test of the
+    people checks (user-involvement, incentives) scanned it in quadratic time before."""
+    repo = tmp_path / "repo"
+    write_files(repo, {"app.py": attacks.LLM_APP,
+                       "docs/notes.html": "<h1>User research</h1>\n<p>" + "{{a|" * 200_000
+                                          + "</p>\n"})
+    run = run_cli(["check", str(repo), *SCAN], cwd=tmp_path, env=env)
+    assert_sane(run)
+    card = json.loads(run.stdout)
+    found = {r["name"]: r["status"] for r in card["results"]}
+    # judged, not timed out: no placeholder is ever closed, so the heading is a note
+    assert found["user-involvement"] == "pass"
+
+
 @pytest.mark.parametrize(("inflated", "declared"), [(1 << 30, None), (3 << 30, 64)],
                          ids=["honest-1GiB", "lying-header-3GiB"])
 def test_zip_bomb_eval_archive_is_bounded(tmp_path: Path, env: dict[str, str], inflated: int,

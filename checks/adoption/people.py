@@ -37,8 +37,9 @@ _ABOUT_PEOPLE = re.compile(r"\b(users?|staff|team|clerks?|agents?|reviewers?|peo
                            r"analysts?)\b", _I)
 _MAX_EVIDENCE = 5
 # A placeholder of a template language (Jinja, Django, Handlebars, Liquid): a page or an
-# e-mail the app fills in, not notes people wrote.
-_RENDERED = re.compile(r"\{\{\s*[\w.]+(?:\s*\|[^}]*)?\s*\}\}|"
+# e-mail the app fills in, not notes people wrote. Linear on any line: a filter runs to the
+# next brace at most, and no two parts can match the same spaces.
+_RENDERED = re.compile(r"\{\{\s*[\w.]+\s*(?:\|[^{}\n]*)?\}\}|"
                        r"\{%-?\s*(?:if|for|block|extends|include)\b")
 
 
