@@ -187,8 +187,12 @@ def _breaker_guards(project: Project, hit: Hit, files: Collection[str]) -> bool:
     named = _ASSIGNED_TO.match(hit.text)
     name = named.group(1) if named else "circuit" if hit.text == "@circuit" else None
     guards = llmtraffic.breaker_guards(project, name) if name else None
-    if guards is not None:
-        return guards
+    return _built_for_a_model(hit, files) if guards is None else guards
+
+
+def _built_for_a_model(hit: Hit, files: Collection[str]) -> bool:
+    """Where a limiter or breaker whose uses are not seen is built: in a file that calls a
+    model, or under a name that says so."""
     return hit.path in files or bool(_MODEL_NAME.search(hit.text))
 
 
@@ -239,7 +243,7 @@ def _semaphore_limits(project: Project, hit: Hit, files: Collection[str]) -> boo
         held = llmtraffic.held_while_spending(project, hit.path, named.group(1))
         if held is not None:
             return held
-    return hit.path in files or bool(_MODEL_NAME.search(hit.text))
+    return _built_for_a_model(hit, files)
 
 
 @check(

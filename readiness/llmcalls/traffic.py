@@ -496,9 +496,16 @@ class Traffic:
             return None
         reach = self._model_functions()
         keys = self._generation_keys()
-        return any(self._spends(path, reach, keys, called) or any(
-            self.resolve(path, qual, label) in reach for label in handed)
-            for _line, qual, _held, called, handed in blocks)
+        return any(self._block_spends(path, block, reach, keys) for block in blocks)
+
+    def _block_spends(self, path: str, block: list[Any], reach: set[tuple[str, str]],
+                      keys: set[tuple[str, str]]) -> bool:
+        """Does a ``with`` block of ``path`` (a ``holds`` row) make a generation call, call
+        a function that does, or hand one to another to call? Only functions of files read
+        already are resolved: judging a block reads no module."""
+        _line, qual, _held, called, handed = block
+        return self._spends(path, reach, keys, called, load=False) or any(
+            self.resolve(path, qual, label, load=False) in reach for label in handed)
 
     @_locked
     def breaker_guards(self, name: str) -> bool | None:
@@ -517,11 +524,9 @@ class Traffic:
             for _line, qual, runner, handed in facts.get("hands", []):
                 if runner.rsplit(".", 1)[-1] == name:
                     uses.append(self.resolve(path, qual, handed, load=False) in reach)
-            for _line, qual, held, called, handed in facts["holds"]:
-                if held.rsplit(".", 1)[-1] == name:
-                    uses.append(self._spends(path, reach, keys, called, load=False) or any(
-                        self.resolve(path, qual, label, load=False) in reach
-                        for label in handed))
+            for block in facts["holds"]:
+                if block[2].rsplit(".", 1)[-1] == name:
+                    uses.append(self._block_spends(path, block, reach, keys))
         return any(uses) if uses else None
 
     @_locked
