@@ -374,7 +374,8 @@ def handle(room: Room) -> None:
     room.complete("bye")
     chat.completions.create(model="gpt-4o", messages=[])
     requests.get("https://api.github.com/repos/openai/openai-python", timeout=5)
-    requests.post("https://example.com/v1/chat/completions", json={})
+    # a chat app's own API (Khoj's scheduler posts to one): no model route, no model host
+    requests.post("https://example.com/api/chat?client=bot", json={"q": "hi"})
 ''',
 }
 

@@ -180,7 +180,7 @@ def j(url): return requests.post(url + "/chat/completions")
 '''
 
 
-def test_raw_http_to_model_hosts_only(make_project: MakeProject) -> None:
+def test_raw_http_to_model_hosts_and_routes_only(make_project: MakeProject) -> None:
     index = scan(make_project, {"cfg.py": HTTP_CONFIG, "h.py": HTTP})
     assert [(f"{c.path}:{c.line}", c.api, where(c.timeout), where(c.output_validation))
             for c in index.calls] == [
@@ -192,6 +192,8 @@ def test_raw_http_to_model_hosts_only(make_project: MakeProject) -> None:
         ("h.py:15", "POST api.anthropic.com/v1/messages", "h.py:8", None),
         ("h.py:18", "POST res.openai.azure.com/openai/deployments/x/chat", "h.py:17", "h.py:19"),
         ("h.py:20", "POST bedrock-runtime.us-east-1.amazonaws.com/m", None, None),
+        # an OpenAI-compatible route, whatever the host (a self-hosted server, a proxy)
+        ("h.py:24", "POST …/chat/completions", None, None),
     ]
     assert {c.provider for c in index.calls} == {"http"}
     aiohttp_call = index.calls[4]

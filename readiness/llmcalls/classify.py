@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import NamedTuple
 
+from readiness.llmcalls import urls
 from readiness.llmcalls.facts import CallFact
 from readiness.llmcalls.lookup import keyword
 from readiness.llmcalls.records import Protection
@@ -18,12 +19,11 @@ from readiness.llmcalls.resolve import Program
 from readiness.llmcalls.scope import Expr
 from readiness.llmcalls.sdk import (
     FAMILIES,
+    HTTP_DEFAULT_TIMEOUTS,
     HTTP_FUNCTIONS,
-    MODEL_HOST,
     MODULE_CALLS,
     MODULE_SETTINGS,
     PASSTHROUGH_ATTRS,
-    url_host,
 )
 from readiness.llmcalls.values import Client, Ext, Lit, string_of
 
@@ -63,7 +63,9 @@ def classify(prog: Program, path: str, call: CallFact) -> Hit | None:
         return Hit(module_client(prog, family), api)
     if qualified in HTTP_FUNCTIONS:
         library, method = qualified.split(".")
-        return _http(prog, path, term, Client("http", library), method, None)
+        client = _default_timeout((path, term[4]), Client("http", library), qualified,
+                                  f"{qualified}()")
+        return _http(prog, path, term, client, method, None)
     return None
 
 
@@ -88,6 +90,8 @@ def _dispatched(prog: Program, path: str, term: Expr, function: Expr) -> Hit | N
 def _client_call(prog: Program, path: str, term: Expr, client: Client, method: str
                  ) -> Hit | None:
     if client.family == "http":
+        client = _default_timeout(client.origin or (path, term[4]), client, client.label,
+                                  client.label)
         return _http(prog, path, term, client, method, client.base_url)
     attrs = tuple(a for a in client.attrs if a not in PASSTHROUGH_ATTRS)
     api = ".".join((*attrs, method))
@@ -96,34 +100,47 @@ def _client_call(prog: Program, path: str, term: Expr, client: Client, method: s
     return None
 
 
+def _default_timeout(at: tuple[str, int], client: Client, key: str, label: str) -> Client:
+    """An HTTP client or function that times out by default (httpx, aiohttp) without a
+    timeout of the code's own: its default, where it is built or called (``at``)."""
+    default = HTTP_DEFAULT_TIMEOUTS.get(key)
+    if default is None or client.timeout is not None:
+        return client
+    path, line = at
+    return replace(client, timeout=Protection(path, line, f"{default} on {label} at {path}:{line}",
+                                              "default"))
+
+
 def _http(prog: Program, path: str, term: Expr, client: Client, method: str,
           base_url: str | None) -> Hit | None:
-    """A raw HTTP call counts only when its URL names a model API host."""
+    """A raw HTTP call counts only when its URL is a model API's: a model provider's host,
+    or a route only a model server answers (``urls.MODEL_ROUTE``), followed through the
+    code that builds the URL and the callers that pass it in."""
     if method not in FAMILIES["http"].apis:
         return None
     args = term[2]
+    url_term = None
     if method == "request":
-        verb = string_of(prog.eval(path, args[0])) if args else None
+        found_verb = keyword(term, "method")
+        verb_term = found_verb[1] if found_verb else args[0] if args else None
+        verb = string_of(prog.eval(path, verb_term)) if verb_term else None
         url_term = args[1] if len(args) > 1 else None
+        if found_verb and args:
+            url_term = args[0]  # request(url, method=...) is no usual order, but allowed
         method = verb or "request"
     else:
         url_term = args[0] if args else None
     found = keyword(term, "url")
     if found:
         url_term = found[1]
-    url = string_of(prog.eval(path, url_term)) if url_term else None
+    url = urls.url_of(prog, path, url_term)
     if url is not None and base_url and "://" not in url:
         url = base_url.rstrip("/") + "/" + url.lstrip("/")
     elif url is None:
         url = base_url
-    host = url_host(url) if url is not None else None
-    if url is None or host is None or not MODEL_HOST.fullmatch(host):
+    if url is None or not urls.is_model_url(url):
         return None
-    # host and path only: user info and query strings may hold credentials (?key=...)
-    rest = url.split("://", 1)[1].split("?", 1)[0].split("#", 1)[0]
-    route = rest.split("/", 1)[1] if "/" in rest else ""
-    shown = (host + "/" + route if route else host).replace("\0", "…")
-    return Hit(client, f"{method.upper()} {shown}")
+    return Hit(client, f"{method.upper()} {urls.shown(url)}")
 
 
 def module_client(prog: Program, family: str) -> Client:

@@ -61,7 +61,7 @@ class FileFacts(NamedTuple):
     """Everything the cross-module pass needs to know about one module."""
 
     imports: list[list[Any]]  # [level, module, names or None]
-    refs: bool  # imports a provider package or names a model API host
+    refs: bool  # imports a provider package or names a model API host or route
     globals: dict[str, list[Expr]]  # a plain `def f` / `class C` is only in defs / classes
     defs: dict[str, DefFact]
     classes: dict[str, ClassFact]

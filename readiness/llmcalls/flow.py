@@ -16,7 +16,7 @@ from typing import Any
 from readiness.llmcalls.binder import Binder
 from readiness.llmcalls.facts import ClassFact, DefFact, TryFact
 from readiness.llmcalls.scope import Encoder, Expr, Scope
-from readiness.llmcalls.sdk import MODEL_HOSTS
+from readiness.llmcalls.sdk import MODEL_HOSTS, MODEL_ROUTES
 from readiness.llmcalls.syntax import (
     DECODE_MODULES,
     DECODE_NAMES,
@@ -101,8 +101,9 @@ class ExpressionWalker:
             return self._call(node)
         if isinstance(node, ast.Constant):
             value = node.value
-            if not self.refs and isinstance(value, str) and MODEL_HOSTS.search(value):
-                self.refs = True
+            if not self.refs and isinstance(value, str) and (
+                    MODEL_HOSTS.search(value) or MODEL_ROUTES.search(value)):
+                self.refs = True  # names a model API: a host, or a route on any host
             return EMPTY
         if isinstance(node, ast.Lambda):
             return self._lambda(node)

@@ -213,7 +213,17 @@ class Encoder:
                 innermost = False
                 continue
             if name in current.params:
-                return self._param(name, current.params[name], depth)
+                param = self._param(name, current.params[name], depth)
+                # a parameter the function reassigned before this use (``url =
+                # urljoin(url, "chat/completions")``, ``if llm is None: llm = get_llm()``)
+                # is what was assigned to it, or else (the assignment was conditional, or
+                # says nothing the analysis knows) what was passed in
+                bindings = current.bindings.get(name) if innermost else None
+                earlier = _before(bindings, pos) if bindings else None
+                if earlier is not None:
+                    assigned = self._inline(earlier, depth)
+                    return param if assigned == UNKNOWN else ["alt", [assigned, param]]
+                return param
             bindings = current.bindings.get(name)
             if current.kind == "module" and not _runs_at_import(scope):
                 if bindings or name in current.extra_globals:
@@ -273,6 +283,12 @@ def _runs_at_import(scope: Scope) -> bool:
             return False
         current = current.parent
     return True
+
+
+def _before(bindings: list[Binding], pos: Pos) -> Binding | None:
+    """The last binding made before ``pos``, if any."""
+    earlier = [binding for binding in bindings if binding.end <= pos]
+    return earlier[-1] if earlier else None
 
 
 def _visible(bindings: list[Binding], pos: Pos | None) -> Binding:

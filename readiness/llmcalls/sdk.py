@@ -191,6 +191,16 @@ MODULE_SETTINGS: dict[str, dict[str, str]] = {
     "litellm": {"litellm.request_timeout": "timeout", "litellm.num_retries": "retry"},
 }
 
+# HTTP clients that time out unless told not to (requests never does), by the label of the
+# client object (``httpx.Client()``: "Client()") or the module function: their documented
+# defaults, a timeout the code did not choose. Only for a model call made through them: an
+# SDK handed such a client sets its own timeout on each request.
+HTTP_DEFAULT_TIMEOUTS = {
+    "Client()": "httpx default timeout=5 s", "AsyncClient()": "httpx default timeout=5 s",
+    "ClientSession()": "aiohttp default timeout=300 s total",
+    **{f"httpx.{verb}": "httpx default timeout=5 s" for verb in ("get", "post", "put", "patch",
+                                                               "request", "stream")},
+}
 HTTP_FUNCTIONS = frozenset(
     f"{lib}.{m}" for lib in ("requests", "httpx") for m in _HTTP_METHODS
 )
@@ -304,16 +314,17 @@ _HTTP_OTHER = ("/auth", "/key", "oauth", "/audio", "/speech", "/transcriptions",
 
 def purpose_of(api: str) -> str:
     """``generation``, ``embedding``, ``rerank``, ``listing``, ``image`` or ``other``. For raw
-    HTTP (``POST host/route``) the route decides: model lists, account, key and OAuth
-    endpoints, speech and files are not generation."""
+    HTTP (``POST host/route``) the verb and route decide: model lists, account, key and
+    OAuth endpoints, speech and files, and whatever is fetched with GET are not
+    generation."""
     lowered = api.lower()
     if api.startswith(_HTTP_VERBS):
         route = "/" + lowered.split(" ", 1)[1].split("/", 1)[-1]
         if route.rstrip("/").endswith("/models") or (
                 api.startswith("GET ") and "/models/" in route):
             return "listing"
-        if any(word in route for word in _HTTP_OTHER):
-            return "other"
+        if any(word in route for word in _HTTP_OTHER) or api.startswith("GET "):
+            return "other"  # a model API generates only when posted to
     for purpose, words in _PURPOSE_WORDS:
         if any(word in lowered for word in words):
             return purpose
@@ -373,6 +384,10 @@ _HOSTS = (r"api\.openai\.com|api\.anthropic\.com|generativelanguage\.googleapis\
           r"|api\.groq\.com|api\.together\.xyz|openrouter\.ai|api\.deepseek\.com|api\.x\.ai")
 MODEL_HOST = re.compile(_HOSTS)  # matched against a URL's whole host name
 MODEL_HOSTS = re.compile(rf"(?:^|[/.@])(?:{_HOSTS})(?=[:/]|$)")  # found anywhere in a string
+# A model API's route (``urls.MODEL_ROUTE``) found anywhere in a string: a whole URL, the
+# part of an f-string after the base, or the route a helper joins on ("chat/completions").
+MODEL_ROUTES = re.compile(r"(?:^|/)(?:chat/completions|v\d+/completions)/?(?=$|[?#])"
+                          r"|:(?:stream)?[gG]enerateContent\b|:11434/api/(?:chat|generate)\b")
 
 
 def url_host(url: str) -> str | None:
@@ -404,13 +419,16 @@ PREFILTER = re.compile(
     r"|api\.openai\.com|api\.anthropic\.com|generativelanguage\.googleapis\.com|api\.mistral\.ai"
     r"|api\.cohere\.|openai\.azure\.com|aiplatform\.googleapis\.com|api\.groq\.com"
     r"|api\.together\.xyz|openrouter\.ai|api\.deepseek\.com|api\.x\.ai"
+    # a model API's route, whatever the host (``urls.MODEL_ROUTE``)
+    r"|chat/completions|v\d+/completions|[gG]enerateContent\b|:11434/api/"
 )
 # Plain substrings, one of which any text PREFILTER matches must hold: `in` is far faster
 # than a regular expression with many alternatives, and most files hold none of them.
 _PREFILTER_WORDS = ("openai", "anthropic", "genai", "vertexai", "cohere", "mistral", "boto3",
                     "aiobotocore", "bedrock", "litellm", "llama_index", "instructor", "langchain",
                     "generativelanguage", "aiplatform", "groq", "together", "openrouter",
-                    "deepseek", "api.x.ai", "ollama", "autogen_", "lmi")
+                    "deepseek", "api.x.ai", "ollama", "autogen_", "lmi", "/completions",
+                    "enerateContent", ":11434/api/")
 
 
 def names_a_provider(text: str) -> bool:
