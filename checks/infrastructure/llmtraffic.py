@@ -142,6 +142,14 @@ def llm_tracing(project: Project) -> tuple[Hit, ...]:
     found = llmtracing.tracing(project)
     if not any(h.text.startswith(_DECORATORS) for h in found):
         return found
-    flows = project_traffic(project) if generation_sites(project) else None
-    return tuple(h for h in found if not h.text.startswith(_DECORATORS) or flows is None
+    sites = generation_sites(project)
+    flows = project_traffic(project) if sites else None
+    kept = tuple(h for h in found if not h.text.startswith(_DECORATORS) or flows is None
                  or flows.decorated_reaches(h.path, h.line) is not False)
+    if flows is None or not kept or not all(h.text.startswith(_DECORATORS) for h in kept):
+        return kept
+    # Tracing by decorators alone records the calls made in the decorated functions: it is
+    # the project's LLM tracing only when every generation call is made in one (open-deep-
+    # research's @traceable on its Perplexity search traces that one call, not its graph's).
+    traced = {(h.path, flows.decorated_function(h.path, h.line)) for h in kept}
+    return kept if all((s.path, s.function) in traced for s in sites) else ()

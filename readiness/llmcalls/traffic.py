@@ -536,12 +536,18 @@ class Traffic:
         down? None when the analysis has not read the file or no function is defined
         there (every function that reaches a model call within that depth is in a file it
         has read: None is "not seen to", a function deeper up the calls may still)."""
+        function = self.decorated_function(path, line)
+        return (path, function) in self._model_functions() if function else None
+
+    def decorated_function(self, path: str, line: int) -> str | None:
+        """The qualified name of the function defined at or just below ``line`` of ``path``
+        (a decorator's line), if the analysis has read the file and one is there."""
         facts = self.facts.get(path)
         if facts is None:
             return None
         below = [(first, qual) for qual, (first, *_rest) in facts["defs"].items()
                  if line <= first <= line + _DECORATOR_LINES]
-        return (path, min(below)[1]) in self._model_functions() if below else None
+        return min(below)[1] if below else None
 
     # guards --------------------------------------------------------------------------
     @_locked
