@@ -11,7 +11,7 @@ from __future__ import annotations
 import ast
 import functools
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from readiness.model import Evidence
@@ -178,9 +178,9 @@ Row = tuple[int, str, str]  # line, name, arg
 FileFacts = tuple[tuple[Row, ...], tuple[Row, ...], tuple[Row, ...], tuple[Row, ...]]
 _NOTHING: FileFacts = ((), (), (), ())
 # What the per-file answers depend on besides the text: bump the versions when the code does.
-_PY_QUERY = ("adoption.code.python/3", sorted(CALLS), sorted(WEB_FRAMEWORKS.items()),
+_PY_QUERY = ("adoption.code.python/4", sorted(CALLS), sorted(WEB_FRAMEWORKS.items()),
              sorted(_ROUTE_METHODS), _DECORATOR.pattern, _ROUTE_ATTRIBUTE.pattern)
-_JS_QUERY = ("adoption.code.script/1", sorted(CALLS), sorted(WEB_FRAMEWORKS.items()),
+_JS_QUERY = ("adoption.code.script/2", sorted(CALLS), sorted(WEB_FRAMEWORKS.items()),
              _JS_IMPORT.pattern, _JS_ROUTE.pattern, _JS_CALL.pattern)
 
 
@@ -236,13 +236,20 @@ def _python(text: str, interesting: Interesting) -> FileFacts | None:
         elif isinstance(node, ast.If) and _is_main_guard(node.test):
             mains.append((node.lineno, "__main__", ""))
     routes: list[Row] = []
-    framework = next((WEB_FRAMEWORKS[n] for _, n, _ in imports if n in WEB_FRAMEWORKS), None)
+    framework = _framework(n for _, n, _ in imports)
     if framework:
         routes = _python_routes(functions, framework)
     elif any(n == "django" for _, n, _ in imports):
         routes = [(n.lineno, "Django", "urlpatterns") for n in assigns
                   if any(isinstance(t, ast.Name) and t.id == "urlpatterns" for t in n.targets)]
     return tuple(imports), tuple(routes), tuple(calls), tuple(mains)
+
+
+def _framework(imported: Iterable[str]) -> str | None:
+    """The web framework whose routes a file declares: aiohttp only when no other is
+    imported (it is as often the HTTP client of a FastAPI or Flask app)."""
+    found = [WEB_FRAMEWORKS[name] for name in imported if name in WEB_FRAMEWORKS]
+    return next((name for name in found if name != "aiohttp"), found[0] if found else None)
 
 
 def _python_routes(functions: list[ast.FunctionDef | ast.AsyncFunctionDef], framework: str
@@ -289,7 +296,7 @@ def _javascript(text: str) -> FileFacts:
         for match in _JS_CALL.finditer(line):
             if match.group(2) in CALLS:
                 calls.append((number, match.group(2), match.group(3) or ""))
-    framework = next((WEB_FRAMEWORKS[n] for _, n, _ in imports if n in WEB_FRAMEWORKS), None)
+    framework = _framework(n for _, n, _ in imports)
     routes = [(n, framework, m.group(2)) for n, line in enumerate(lines, 1)
               for m in _JS_ROUTE.finditer(line)] if framework else []
     return tuple(imports), tuple(routes), tuple(calls), ()
