@@ -148,8 +148,9 @@ def llm_tracing(project: Project) -> tuple[Hit, ...]:
                  or flows.decorated_reaches(h.path, h.line) is not False)
     if flows is None or not kept or not all(h.text.startswith(_DECORATORS) for h in kept):
         return kept
-    # Tracing by decorators alone records the calls made in the decorated functions: it is
-    # the project's LLM tracing only when every generation call is made in one (open-deep-
+    # Tracing by decorators alone records what runs under the decorated functions: it is
+    # the project's LLM tracing only when every generation call runs under one (open-deep-
     # research's @traceable on its Perplexity search traces that one call, not its graph's).
-    traced = {(h.path, flows.decorated_function(h.path, h.line)) for h in kept}
-    return kept if all((s.path, s.function) in traced for s in sites) else ()
+    traced = {(h.path, function) for h in kept
+              if (function := flows.decorated_function(h.path, h.line))}
+    return kept if flows.made_under(traced) else ()

@@ -539,6 +539,32 @@ class Traffic:
         function = self.decorated_function(path, line)
         return (path, function) in self._model_functions() if function else None
 
+    @_locked
+    def made_under(self, functions: set[tuple[str, str]]) -> bool:
+        """Is every generation call made in one of ``functions`` (path, qualname), or in a
+        function they call, up to MAX_DEPTH calls down?"""
+        for site in self.sites:
+            if site.purpose != "generation":
+                continue
+            if not site.function:
+                return False
+            frontier = {(site.path, site.function)}
+            seen = set(frontier)
+            for _ in range(MAX_DEPTH):
+                if frontier & functions:
+                    break
+                following = set()
+                for path, qual in frontier:
+                    for caller, key in self.callers(path, qual):
+                        function = self._function_of(caller, key)
+                        if function and (caller, function) not in seen:
+                            following.add((caller, function))
+                seen |= following
+                frontier = following
+            if not seen & functions:
+                return False
+        return True
+
     def decorated_function(self, path: str, line: int) -> str | None:
         """The qualified name of the function defined at or just below ``line`` of ``path``
         (a decorator's line), if the analysis has read the file and one is there."""

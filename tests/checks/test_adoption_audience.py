@@ -323,6 +323,13 @@ def test_a_command_that_starts_a_server_is_judged_by_its_api(make_project: MakeP
     assert finding.status is Status.WARN
     assert finding.message.startswith("an HTTP API exists (FastAPI route /extract at "
                                       "app/server.py:8)")
+    # aiohttp imported first, as the HTTP client of the FastAPI app (open-webui's routers)
+    root = make_project({
+        **fx.CORE, "pyproject.toml": CHAT_PYPROJECT, "app/main.py": SERVE_MAIN,
+        "app/server.py": "import aiohttp\n" + SERVER.replace("\n\n\n@", "\n\n@"),
+    })
+    assert run(workflow_integration, root).message.startswith(
+        "an HTTP API exists (FastAPI route /extract at app/server.py:8)")
     # the same server whose command imports the module holding a completer only
     root = make_project({
         **fx.CORE, "pyproject.toml": CHAT_PYPROJECT, "app/server.py": SERVER,

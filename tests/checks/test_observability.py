@@ -129,6 +129,26 @@ def test_a_tracing_decorator_on_other_work_is_no_llm_tracing(make_project: MakeP
     assert run(monitoring, root).status is Status.PASS  # the search's traces are sent
 
 
+def test_a_tracing_decorator_counts_only_when_every_model_call_runs_under_one(
+        make_project: MakeProject) -> None:
+    # open-deep-research: @traceable on its Perplexity search, a model call of its own,
+    # while the graph's model calls run under no decorator
+    perplexity = TRACED.replace(
+        "    return [tavily.search(q) for q in queries]",
+        "    return requests.post('https://api.perplexity.ai/chat/completions', json={},\n"
+        "                         timeout=30).json()").replace(
+        "from openai import OpenAI", "from openai import OpenAI\nimport requests")
+    root = make_project({"app/research.py": perplexity})
+    assert run(request_logging, root).status is Status.FAIL
+    assert run(cost_tracking, root).status is Status.FAIL
+    # every model call runs under a traced function (one of them through a helper it calls)
+    both = perplexity.replace("def answer", "@traceable\ndef pipeline(question):\n"
+                              "    return answer(question)\n\n\ndef answer")
+    root = make_project({"app/research.py": both})
+    assert run(request_logging, root).status is Status.PASS
+    assert run(cost_tracking, root).status is Status.PASS
+
+
 def test_no_logging_of_llm_calls_fails_at_the_call(make_project: MakeProject) -> None:
     finding = run(request_logging, make_project(fx.BARE_PILOT))
     assert finding.status is Status.FAIL
