@@ -73,3 +73,12 @@ def test_at_line_start_finds_what_the_multiline_caret_finds(text: str) -> None:
 def test_at_line_start_needs_a_group() -> None:
     with pytest.raises(ValueError, match="no group"):
         AtLineStart(r"def")
+
+
+def test_generated_files_are_minified_or_have_a_source_map() -> None:
+    from readiness.project.sourcetext import generated_files
+    files = ["web/app.js", "web/app.js.map", "web/util.js", "static/lib.MIN.js",
+             "styles/site.min.css", "styles/site.css", "docs/minimal.js", "src/map.py",
+             "src/map.py.map"]
+    assert generated_files(files) == {"web/app.js", "static/lib.MIN.js", "styles/site.min.css",
+                                      "src/map.py"}

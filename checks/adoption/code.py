@@ -92,7 +92,9 @@ def code_facts(project: Project) -> CodeFacts:
 
 
 def code_files(project: Project, suffixes: tuple[str, ...] = PY + JS) -> Iterator[str]:
-    return (f for f in project.with_suffix(*suffixes) if not TEST_PATH.search(f))
+    generated = project.generated
+    return (f for f in project.with_suffix(*suffixes)
+            if not TEST_PATH.search(f) and f not in generated)
 
 
 # What makes a Python file worth parsing: an import of a module whose sites the checks read;

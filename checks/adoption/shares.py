@@ -126,6 +126,7 @@ def shares_in_files(project: Project, skip: str | None) -> list[Share]:
         base = rel.rsplit("/", 1)[-1]
         setting = rel.endswith(_SETTINGS) or base.startswith(".env")
         if (not (setting or rel.endswith(PY + JS)) or rel == skip or is_translation(rel)
+                or rel in project.generated
                 or excluded(rel) or base in _OTHER_PLANS
                 or project.size(rel) > _MAX_SETTINGS_BYTES):
             continue

@@ -63,10 +63,13 @@ def _list_sources(project: Project) -> tuple[Source, ...]:
     data = [rel for rel in project.files if rel.endswith(_WRITTEN_BY_TOOL)
             and language(rel) is not None and not is_translation(rel)]
     outputs = tool_outputs(project, data) if data else set()
+    generated = project.generated
     for rel in project.files:
         lang = language(rel)
         if lang is None or (lang is Lang.CONFIG and is_translation(rel)):
             continue  # a language's UI strings: no pattern looks for anything there
+        if rel in generated:
+            continue  # a build's output (a bundle, minified): not what the team wrote
         if rel in outputs:
             continue  # written by readiness: a baseline quotes every check's failure text
         found.append(Source(rel, lang, functools.partial(_text_of, project, rel),

@@ -28,7 +28,7 @@ from readiness.project import workers as workers_
 from readiness.project.cache import content_key
 from readiness.project.filefacts import FactStore, Signature, decode, store_path
 from readiness.project.globs import glob_match
-from readiness.project.sourcetext import is_translation, split_lines
+from readiness.project.sourcetext import generated_files, is_translation, split_lines
 from readiness.project.walk import excluded, walk
 
 T = TypeVar("T")
@@ -94,6 +94,7 @@ class Project:
             if nothing_kept and len(self.files) >= workers_.MIN_FILES:
                 self.workers.start()  # a cold scan of a big repository will want them soon
         self._fresh = False  # set by ``_store``
+        self._generated: frozenset[str] | None = None
         self._asked: set[str] = set()
 
     def signatures(self) -> dict[str, Signature]:
@@ -379,6 +380,15 @@ class Project:
 
     def with_suffix(self, *suffixes: str) -> Iterator[str]:
         return (f for f in self.files if f.endswith(suffixes))
+
+    @property
+    def generated(self) -> frozenset[str]:
+        """Files a build wrote (see ``sourcetext.generated_files``): read by the secrets
+        scan, never as the team's code."""
+        found = self._generated
+        if found is None:
+            found = self._generated = generated_files(self.files)
+        return found
 
     def size(self, rel: str) -> int:
         """The file's size in bytes, as listed (0 if it cannot be read)."""

@@ -8,7 +8,7 @@ from __future__ import annotations
 import enum
 import functools
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 
@@ -115,6 +115,20 @@ def is_translation(rel: str) -> bool:
     if folder.rpartition("/")[2].lower() not in _TRANSLATION_FOLDERS:
         return False
     return _LANGUAGE_TAG.search(name.rpartition(".")[0]) is not None
+
+
+# A file a build wrote: a minified script or style sheet, or any file with its source map
+# beside it (``chunks/app.4f2a.js`` and ``chunks/app.4f2a.js.map``: a bundler, a compiler).
+# A published package often ships its built front end (Open WebUI: 371 bundled chunks of
+# Svelte and its libraries); the scans that read code for what the team wrote skip them.
+_MINIFIED = (".min.js", ".min.mjs", ".min.cjs", ".min.css")
+
+
+def generated_files(files: Iterable[str]) -> frozenset[str]:
+    """Those of ``files`` a build wrote: minified, or with a source map beside them."""
+    listed = set(files)
+    return frozenset(rel for rel in listed
+                     if f"{rel}.map" in listed or rel.lower().endswith(_MINIFIED))
 
 
 @functools.lru_cache(maxsize=65536)

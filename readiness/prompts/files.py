@@ -75,8 +75,9 @@ def _find_candidates(project: Project, config: Config) -> dict[str, Role]:
     found: dict[str, Role] = {}
     code: dict[Lang, list[str]] = {Lang.PYTHON: [], Lang.JAVASCRIPT: []}
     config_files: dict[bool, list[str]] = {False: [], True: []}
+    generated = project.generated
     for rel in project.files:  # the path decides, or which file's text must be looked at
-        if rel in evals or _skipped_path(rel):
+        if rel in evals or rel in generated or _skipped_path(rel):
             continue
         lang = signals.language(rel)
         if _is_prompt_file(rel, lang, mentioned):

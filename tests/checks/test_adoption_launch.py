@@ -407,3 +407,22 @@ def test_posthog_imported_for_analytics_is_not_a_rollout(make_project: MakeProje
              "app/log.py": "import logging\n\nlogging.getLogger().isEnabledFor(10)\n"}
     finding = run(soft_launch_rollout, make_project(files))
     assert finding.status is Status.FAIL
+
+
+def test_a_built_bundle_is_not_the_teams_code(make_project: MakeProject) -> None:
+    # Open WebUI ships its built front end: chunks of libraries with their source maps. An
+    # analytics call inside a bundled library is not the team measuring usage; the same
+    # call in the team's own source is.
+    track = ("import { Analytics } from '@segment/analytics-node'\n"
+             "const analytics = new Analytics({ writeKey: process.env.SEGMENT_KEY! })\n"
+             "export const extracted = (userId: string) =>\n"
+             "  analytics.track({ userId, event: 'Invoice Extracted' })\n")
+    bundle = {"web/build/_app/immutable/chunks/index.B2x9.js": track,
+              "web/build/_app/immutable/chunks/index.B2x9.js.map": '{"version":3}\n',
+              "web/static/vendor/segment.min.js": track}
+    finding = run(adoption_metrics, make_project({**fx.CORE, **bundle}))
+    assert finding.status is Status.FAIL, finding.message
+    finding = run(adoption_metrics, make_project({**fx.CORE, **bundle,
+                                                  "web/src/track.ts": track}))
+    assert finding.status is Status.PASS
+    assert where(finding) == ["web/src/track.ts:4"]

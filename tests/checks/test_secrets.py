@@ -249,3 +249,14 @@ def test_secret_keys_beside_public_ones_still_fail(make_project: MakeProject) ->
     assert [e.note for e in finding.evidence] == [
         "API key or token (POSTHOG_PERSONAL_API_KEY = …)", "Google API key (AIza…)",
         "Google API key (AIza…)", "Google API key (AIza…)"]
+
+
+def test_a_key_baked_into_a_built_bundle_is_found(make_project: MakeProject) -> None:
+    # the code scans skip a build's output (a chunk with its source map); the secrets scan
+    # does not: a key compiled into a shipped front end is as leaked as one in the source
+    chunk = f'var e="{OPENAI}";fetch("/api",{{headers:{{Authorization:"Bearer "+e}}}});\n'
+    root = make_project({**fx.NO_LLM, "web/build/_app/chunks/app.4f2a.js": chunk,
+                         "web/build/_app/chunks/app.4f2a.js.map": '{"version":3}\n'})
+    assert Project(root).generated == frozenset({"web/build/_app/chunks/app.4f2a.js"})
+    secrets = find_secrets(Project(root))
+    assert [(s.path, s.line) for s in secrets] == [("web/build/_app/chunks/app.4f2a.js", 1)]
