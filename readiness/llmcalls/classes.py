@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from readiness.llmcalls.clients import attribute
 from readiness.llmcalls.facts import ClassFact
-from readiness.llmcalls.sdk import PROVIDER_ROOTS, constructor_family
+from readiness.llmcalls.sdk import LANGCHAIN_CHAINS, PROVIDER_ROOTS, constructor_family
 from readiness.llmcalls.values import UNKNOWN, Client, Ext, Klass, Value
 
 if TYPE_CHECKING:
@@ -53,6 +53,12 @@ def model_base(prog: Program, cls: Klass) -> tuple[str, str | None] | None:
     with that SDK's default retries; None for any other class."""
     return next((made for name in base_names(prog, cls)
                  if (made := constructor_family(name)) is not None), None)
+
+
+def is_chain(prog: Program, cls: Klass) -> bool:
+    """Does the project class derive from a LangChain chain that calls the ``llm`` it is
+    given (``class NotebookOutlineChain(LLMChain)``)?"""
+    return any(name in LANGCHAIN_CHAINS for name in base_names(prog, cls))
 
 
 def delegated(prog: Program, cls: Klass, name: str, depth: int) -> Value:

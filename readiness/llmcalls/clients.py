@@ -253,6 +253,8 @@ def call_external(prog: Program, path: str, term: Expr, callee: Ext, depth: int)
 _ENGINE_METHODS = frozenset({"as_query_engine", "as_chat_engine"})
 _COMPOSITE_METHODS = frozenset({"from_llm", "from_chain_type", "from_llm_and_tools",
                                 "from_defaults", *_ENGINE_METHODS})
+# Runnables that wrap another and call it (a conversation's history kept around a chain).
+_WRAPPERS = frozenset({"RunnableWithMessageHistory"})
 _AGENT_FACTORIES = frozenset({"create_react_agent", "initialize_agent", "create_openai_tools_agent",
                               "create_tool_calling_agent", "create_openai_functions_agent",
                               "create_structured_chat_agent", "create_sql_agent",
@@ -268,9 +270,10 @@ def _composite_model(prog: Program, path: str, term: Expr, name: str, depth: int
     root = name.split(".", 1)[0]
     final = name.rsplit(".", 1)[-1]
     if not (root.startswith(("langchain", "langgraph", "llama_index"))
-            and (final in _COMPOSITE_METHODS or final in _AGENT_FACTORIES)):
+            and (final in _COMPOSITE_METHODS or final in _AGENT_FACTORIES
+                 or final in _WRAPPERS)):
         return None
-    candidates = [found[1] for key in ("llm", "model", "llm_chain")
+    candidates = [found[1] for key in ("llm", "model", "llm_chain", "runnable")
                   if (found := keyword(term, key))] + list(term[2][:2])
     for candidate in candidates:
         value = prog.eval(path, candidate, depth)
@@ -463,7 +466,26 @@ def pipe(left: Value, right: Value) -> Value:
         return left
     if isinstance(right, Client) and right.family == "langchain":
         return right
+    if left is UNKNOWN and isinstance(right, Ext) and right.call is not None and \
+            _is_output_parser(right.name):
+        # ``prompt | llm | StrOutputParser()`` with a model the analysis cannot see (built
+        # by a class of another package, Jupyter AI's providers): what an output parser
+        # reads is a model's answer, so the chain calls a model
+        where, term = right.call
+        label = right.name.rsplit(".", 1)[-1]
+        strength = parser_strength(right.name)
+        validation = None if strength is None else Protection(
+            where, term[4], f"{label} in the chain at {where}:{term[4]}", strength)
+        return Client("langchain", f"a chain ending in {label}", (where, term[4]),
+                      validation=validation)
     return UNKNOWN
+
+
+def _is_output_parser(name: str) -> bool:
+    """Is ``name`` an instance of a LangChain output parser (``...StrOutputParser()``)?"""
+    module, _, final = name.rpartition(".")
+    return name.startswith(("langchain_core.output_parsers", "langchain.output_parsers",
+                            "langchain.schema")) and final.endswith("Parser()")
 
 
 def _stronger(strength: str, current: Protection | None) -> bool:

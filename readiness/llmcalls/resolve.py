@@ -54,6 +54,7 @@ class Program:
         self.bind_params = False
         self._param_depth = 0
         self._model_bases: dict[Klass, tuple[str, str | None] | None] = {}
+        self._subclasses: dict[Klass, list[Klass]] | None = None  # project classes' subclasses
         self._stores: Stores | None = None
 
     def release(self) -> None:
@@ -64,6 +65,7 @@ class Program:
         for table in (self._globals, self._memo, self.invocations, self.module_clients,
                       self._model_bases, self._busy, self._evaluating):
             table.clear()
+        self._subclasses = None
         self._stores = None
 
     def module_path(self, importer: str, level: int, module: str) -> str | None:
@@ -219,8 +221,50 @@ class Program:
         (a lazy import wrapper), that module's attribute."""
         found = self._own_attribute(cls, name, depth, instance)
         if found is UNKNOWN and instance:
-            return classes.delegated(self, cls, name, depth)
+            found = classes.delegated(self, cls, name, depth)
+        if instance and (found is UNKNOWN or found == Lit(None)):
+            # ``self.llm_chain`` in a base class's method, set to a model only by the
+            # subclasses (Jupyter AI's chat handlers): what a subclass sets
+            assigned = self._subclass_attribute(cls, name, depth)
+            if assigned is not None:
+                return assigned
         return found
+
+    def _subclasses_of(self, cls: Klass) -> list[Klass]:
+        """The project classes deriving from ``cls`` (directly or not)."""
+        if self._subclasses is None:
+            self._subclasses = {}
+            for path in sorted(self.facts):
+                for qualname in self.facts[path].classes:
+                    klass = Klass(path, qualname)
+                    for base, _ in classes.mro(self, klass, 0):
+                        if base != klass:
+                            self._subclasses.setdefault(base, []).append(klass)
+        return self._subclasses.get(cls, [])
+
+    def _overrides(self, func: Func) -> list[Func]:
+        """The methods of project subclasses that override method ``func``."""
+        definition = self.definition(func)
+        if definition is None or not definition.cls:
+            return []
+        name = func.qualname.rsplit(".", 1)[-1]
+        found = []
+        for sub in self._subclasses_of(Klass(func.path, definition.cls)):
+            method = self.facts[sub.path].classes[sub.qualname].methods.get(name)
+            if method is not None:
+                found.append(Func(sub.path, method))
+        return found
+
+    def _subclass_attribute(self, cls: Klass, name: str, depth: int) -> Client | None:
+        """The model a project subclass of ``cls`` keeps in attribute ``name``, if any."""
+        for sub in self._subclasses_of(cls):
+            fact = self.facts[sub.path].classes[sub.qualname]
+            if name in fact.attrs:
+                value = best([self.eval(sub.path, t, depth + 1) for t in fact.attrs[name]],
+                             prefer_last=True)
+                if isinstance(value, Client):
+                    return value
+        return None
 
     def _own_attribute(self, cls: Klass, name: str, depth: int, instance: bool) -> Value:
         for klass, fact in self.mro(cls, depth):
@@ -288,6 +332,12 @@ class Program:
             if model is not None:  # a project subclass of an SDK client or framework model
                 return clients.construct(self, path, term, model[0], model[1],
                                          callee.qualname.rsplit(".", 1)[-1] + "()")
+            if classes.is_chain(self, callee):  # a project LLMChain: the model it is given
+                llm = next((value for key, _, value in term[3] if key == "llm"), None)
+                inner = self.eval(path, llm, depth) if llm else UNKNOWN
+                return inner if isinstance(inner, Client) else Client(
+                    "langchain", f"the model of {callee.qualname.rsplit('.', 1)[-1]}()",
+                    (path, term[4]))
             # a lazy proxy (``__getattr__`` hands on to a client it builds): that client
             return classes.proxied(self, callee, depth) or Instance(callee)
         if isinstance(callee, Lambda):
@@ -409,6 +459,8 @@ class Program:
             yield callee, "call"
         elif isinstance(callee, Bound):
             yield callee.func, "call"
+            for override in self._overrides(callee.func):  # ``self.process_message(m)`` in
+                yield override, "call"  # a base class runs a subclass's method too
         elif isinstance(callee, Klass):
             init = self.class_attribute(callee, "__init__", 1, instance=False)
             if isinstance(init, Bound):
