@@ -124,6 +124,27 @@ class InvoiceBot(ActivityHandler):
     async def on_message_activity(self, turn_context: TurnContext) -> None:
         await turn_context.send_activity(extract(turn_context.activity.text))
 '''}
+# Jupyter AI ships its JupyterLab extension's package.json (React inside JupyterLab)
+JUPYTERLAB_EXTENSION = {**CORE, "labextension/package.json": """\
+{
+  "name": "@acme/invoice-assistant",
+  "keywords": ["jupyterlab", "jupyterlab-extension"],
+  "dependencies": {"@jupyterlab/application": "^4.2.0", "react": "^18.2.0"},
+  "jupyterlab": {
+    "extension": true,
+    "outputDir": "invoice_assistant/labextension"
+  }
+}
+"""}
+VSCODE_EXTENSION = {**CORE, "vscode/package.json": """\
+{
+  "name": "invoice-assistant",
+  "engines": {
+    "vscode": "^1.90.0"
+  },
+  "dependencies": {"react": "^18.2.0"}
+}
+"""}
 BROWSER_EXTENSION = {**CORE, "extension/manifest.json": """\
 {
   "manifest_version": 3,

@@ -173,12 +173,13 @@ def _manifests(project: Project) -> list[Surface]:
             chosen.setdefault(kind, []).append(rel)
     found = []
     for kind, files in chosen.items():
-        query = query_name("adoption.manifest/1", kind, sorted(UI_PACKAGES.items()))
+        query = query_name("adoption.manifest/2", kind, sorted(UI_PACKAGES.items()))
         for rel, answer in project.facts(files, query, _READERS[kind]).items():
             if answer:
                 label, line = answer
-                found.append(Surface(Kind.UI if kind == "package.json" else Kind.IN_TOOL,
-                                     label, Evidence(rel, line)))
+                web = kind == "package.json" and label not in _TOOL_EXTENSIONS.values()
+                found.append(Surface(Kind.UI if web else Kind.IN_TOOL, label,
+                                     Evidence(rel, line)))
     return found
 
 
@@ -213,9 +214,23 @@ def _office_add_in(text: str) -> Found:
     return ("Office add-in", first_line(text, "<OfficeApp")) if "<OfficeApp" in text else None
 
 
+# package.json of an extension that runs inside the tool people work in: JupyterLab reads
+# its "jupyterlab" section (the extension's entry, its built assets), VS Code its
+# "engines.vscode" range.
+_TOOL_EXTENSIONS = {"jupyterlab": "JupyterLab extension", "vscode": "VS Code extension"}
+
+
 def _web_ui(text: str) -> Found:
-    """package.json: the first UI framework it declares."""
+    """package.json: an extension of JupyterLab or VS Code, else the first UI framework it
+    declares."""
     data = json_object(text) or {}
+    lab = data.get("jupyterlab")
+    if isinstance(lab, dict) and lab.keys() & {"extension", "discovery", "outputDir",
+                                                 "schemaDir", "sharedPackages"}:
+        return _TOOL_EXTENSIONS["jupyterlab"], first_line(text, '"jupyterlab":')
+    engines = data.get("engines")
+    if isinstance(engines, dict) and "vscode" in engines:
+        return _TOOL_EXTENSIONS["vscode"], first_line(text, '"vscode"')
     declared = {**_mapping(data.get("devDependencies")), **_mapping(data.get("dependencies"))}
     for package, label in UI_PACKAGES.items():
         if package in declared:

@@ -167,6 +167,10 @@ def test_rst_and_html_wiki_exports_are_read(make_project: MakeProject) -> None:
     (fx.SLACK_BOT, "reachable from Slack (slack_bolt)", "bot/app.py:4"),
     (fx.TEAMS_BOT, "reachable from Microsoft Teams (botbuilder)", "bot/teams.py:3"),
     (fx.BROWSER_EXTENSION, "reachable from browser extension", "extension/manifest.json:2"),
+    # a React app, but one that runs inside JupyterLab or VS Code, where people work
+    (fx.JUPYTERLAB_EXTENSION, "reachable from JupyterLab extension",
+     "labextension/package.json:5"),
+    (fx.VSCODE_EXTENSION, "reachable from VS Code extension", "vscode/package.json:4"),
     (fx.OFFICE_ADDIN, "reachable from Office add-in", "addin/manifest.xml:2"),
     (fx.WORKSPACE_ADDON, "reachable from Google Workspace add-on", "addon/appsscript.json:3"),
     (fx.ZENDESK_APP, "reachable from Zendesk app", "zendesk/manifest.json:3"),
@@ -222,6 +226,13 @@ def test_bare_react_app_warns(make_project: MakeProject) -> None:
     finding = run(workflow_integration, make_project({**fx.CORE, "web/package.json": package}))
     assert finding.status is Status.WARN
     assert finding.message.startswith("only a stand-alone web UI (React app at web/package.json:4)")
+    # a web app that only mentions JupyterLab (a keyword, a "jupyterlab" setting with no
+    # extension in it) is no extension
+    package = package.replace('"name": "invoice-ui",', '"name": "invoice-ui",\n  '
+                              '"keywords": ["jupyterlab"],\n  "jupyterlab": {"theme": "dark"},')
+    finding = run(workflow_integration, make_project({**fx.CORE, "web/package.json": package}))
+    assert finding.status is Status.WARN
+    assert finding.message.startswith("only a stand-alone web UI (React app at web/package.json:6)")
 
 
 def test_integration_named_in_config_only_is_a_claim(make_project: MakeProject) -> None:
