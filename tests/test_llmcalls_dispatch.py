@@ -129,3 +129,30 @@ def test_a_project_llmchain_calls_the_model_it_is_given(make_project: MakeProjec
     index = scan(make_project, {"gen.py": GENERATE})
     assert [(f"{c.path}:{c.line}", c.api) for c in index.calls] == [("gen.py:24", "apredict")]
     assert index.constructions == ()  # a chain is no model object of its own
+
+
+# codeqai 0.0.20: bootstrap() returns the chain in a tuple, the caller unpacks it
+BOOTSTRAP = '''\
+from langchain.chains import ConversationalRetrievalChain
+from langchain_openai import ChatOpenAI
+
+
+def bootstrap(config):
+    llm = ChatOpenAI(model=config["model"], timeout=30)
+    store = object()
+    qa = ConversationalRetrievalChain.from_llm(llm, retriever=store)
+    return store, "memory", qa
+
+
+def run(config, question):
+    store, memory, qa = bootstrap(config)
+    first, second = memory.split("m", 1)
+    second(question)
+    return qa(question)["answer"]
+'''
+
+
+def test_a_model_unpacked_from_a_returned_tuple(make_project: MakeProject) -> None:
+    index = scan(make_project, {"app.py": BOOTSTRAP})
+    assert [(f"{c.path}:{c.line}", c.api, where(c.timeout)) for c in index.calls] == [
+        ("app.py:16", "__call__", "app.py:6")]  # not second(question): a string's item

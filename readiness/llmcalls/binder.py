@@ -156,6 +156,12 @@ class Binder:
                 values: list[ast.expr | None] = [None] * len(elts)
                 if isinstance(value, (ast.Tuple, ast.List)) and len(value.elts) == len(elts):
                     values = list(value.elts)
+                elif value is not None and all(isinstance(e, ast.Name) for e in elts):
+                    # ``store, memory, qa = bootstrap(config)``: the i-th item of the value
+                    for index, element in enumerate(elts):
+                        assert isinstance(element, ast.Name)
+                        scope.bind(element.id, Binding(end, "item", value, (index,), scope))
+                    return
                 for element, element_value in zip(elts, values, strict=True):
                     self._target(element, element_value, scope, end)
             case ast.Starred(value=inner):

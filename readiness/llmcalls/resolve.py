@@ -351,6 +351,10 @@ class Program:
             for name, _, value in base.expr[1]:
                 if name == key.value:
                     return self.eval(base.path, value, depth)
+        if isinstance(base, Term) and base.expr[0] == "list" and isinstance(key, Lit) and \
+                isinstance(key.value, int) and not isinstance(key.value, bool) and \
+                -len(base.expr[1]) <= key.value < len(base.expr[1]):
+            return self.eval(base.path, base.expr[1][key.value], depth)  # return a, b, qa
         if isinstance(key, Lit) and isinstance(key.value, str) and (
                 base is UNKNOWN or isinstance(base, Ext)):
             return self.stored(key.value, depth) or UNKNOWN

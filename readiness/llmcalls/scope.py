@@ -18,6 +18,7 @@ Terms (JSON lists, tag first)::
     ["alt", [a, b]] (``a or b``, ``x if c else y``)
     ["lam", body]              ["ref", i] (the value of this module's i-th recorded call)
     ["elem", iterable, i]      an element a ``for`` takes from iterable (its i-th item; -1: whole)
+    ["sub", value, ["lit", i]] also names the i-th item of ``a, b = value``
     ["unk"]
 
 ``kws`` is ``[[name, line, value], ...]`` with name ``"**"`` for ``**mapping``.
@@ -54,7 +55,7 @@ class Binding(NamedTuple):
     """One binding of a name: where it becomes visible and what it is bound to."""
 
     end: Pos
-    kind: str  # "value" | "ann" | "mod" | "imp" | "def" | "class" | "unk"
+    kind: str  # "value" | "item" | "elem" | "ann" | "mod" | "imp" | "def" | "class" | "unk"
     node: ast.expr | None
     data: tuple[Any, ...]
     scope: Scope
@@ -260,6 +261,11 @@ class Encoder:
         if binding.kind == "elem" and binding.node is not None:  # an element of a `for`
             return ["elem", self.encode(binding.node, binding.scope, depth + 1),
                     binding.data[0]]
+        if binding.kind == "item" and binding.node is not None:  # a, b = f(): f()[i]
+            call_id = self.call_ids.get(id(binding.node))
+            whole = ["ref", call_id] if call_id is not None else self.encode(
+                binding.node, binding.scope, depth + 1)
+            return ["sub", whole, ["lit", binding.data[0]]]
         if binding.kind != "value" or binding.node is None:
             return UNKNOWN
         call_id = self.call_ids.get(id(binding.node))
