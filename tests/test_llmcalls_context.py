@@ -114,11 +114,11 @@ def test_unprotected_test_code_never_decides(make_project: MakeProject) -> None:
     root = make_project({
         "app/llm.py": CLIENT + "def answer():\n    try:\n    " + CALL + "    except Exception:\n"
                       "        return None\n",
-        # a bare call in a test, and a client pointed at a local stub server
+        # a bare call in a test, and a client pointed at a stub server in the tests' helpers
         "tests/test_llm.py": "from app.llm import client\ndef test_it():\n" + CALL,
-        "app/stub.py": "from openai import OpenAI\nstub = OpenAI(base_url='http://localhost:"
-                       "8080/v1')\ndef fake():\n    return stub.chat.completions.create("
-                       "model='m', messages=[])\n",
+        "tests/stub.py": "from openai import OpenAI\nstub = OpenAI(base_url='http://localhost:"
+                         "8080/v1')\ndef fake():\n    return stub.chat.completions.create("
+                         "model='m', messages=[])\n",
     })
     assert [c.context for c in scan(root).calls] == ["production", "test", "test"]
     for check in (llm_timeouts, llm_error_handling):
@@ -126,6 +126,30 @@ def test_unprotected_test_code_never_decides(make_project: MakeProject) -> None:
         assert finding.status is Status.PASS, finding.message
         assert dict(finding.details)["not_judged"]["non_production"] == 2
     assert run(llm_retries, root).status is Status.PASS  # max_retries=3 is explicit
+
+
+def test_a_local_model_server_in_production_code_is_production(
+        make_project: MakeProject) -> None:
+    # codeqai 0.0.20 runs Ollama on this machine as one of its model hosts, and a local-first
+    # app points the OpenAI SDK at LM Studio or vLLM: the same calls as to a cloud API
+    root = make_project({"codeqai/llm.py": """\
+from langchain_community.llms import Ollama
+from openai import OpenAI
+
+ollama = Ollama(base_url="http://localhost:11434", model="llama3")
+studio = OpenAI(base_url="http://127.0.0.1:1234/v1", api_key="lm-studio")
+
+
+def ask(question):
+    return ollama.invoke(question)
+
+
+def chat(question):
+    return studio.chat.completions.create(model="local", messages=[])
+"""})
+    assert [(c.line, c.context) for c in scan(root).calls] == [
+        (9, "production"), (13, "production")]
+    assert run(llm_timeouts, root).status is Status.FAIL
 
 
 def test_only_test_calls_is_not_applicable_and_says_so(make_project: MakeProject) -> None:

@@ -43,7 +43,6 @@ from readiness.llmcalls.sdk import (
     constructor_family,
     purpose_of,
     purpose_of_model,
-    url_host,
 )
 from readiness.llmcalls.values import Client, Ext, Klass, Lit, Term, Value, string_of
 from readiness.llmcalls.walker import extract
@@ -106,8 +105,6 @@ def _call_sites(facts: dict[str, FileFacts], modules: ModuleMap,
                 hit = classify(prog, path, call)
                 if hit is not None:
                     context = context_of(path, call.line, mains, commands)
-                    if context == "production" and _local(hit.client.base_url):
-                        context = "test"  # a client pointed at this machine: a test double
                     sites.append(protections.site(path, call, hit)._replace(
                         purpose=_purpose(prog, path, call, hit.api), context=context))
                 construction = _construction(prog, path, call, mains, commands)
@@ -135,18 +132,9 @@ def _construction(prog: Program, path: str, call: CallFact, mains: list[list[int
             client.family == "http"):  # an HTTP client is a model client only by its calls
         return None
     context = context_of(path, call.line, mains, commands)
-    if context == "production" and _local(client.base_url):
-        context = "test"
     retry = client.retry or (None if client.no_retry else client.default_retry)
     return Construction(path, call.line, FAMILIES[client.family].provider, client.label,
                         client.timeout, retry, context)
-
-
-def _local(url: str | None) -> bool:
-    """Does ``url`` point at this machine (a stub server, a recorded-response proxy)?"""
-    host = url_host(url) if url else None
-    return host in ("localhost", "127.0.0.1", "0.0.0.0", "::1", "[::1]") or bool(
-        host and host.endswith(".localhost"))
 
 
 class _Scan:
