@@ -245,7 +245,8 @@ def cost_tracking(project: Project, config: Config) -> Finding:
 
 _VERB = {"log": "logged", "metric": "exported", "store": "stored"}
 _KEPT = {"read": "read", "ui": "shown to the user", "attr": "kept in memory",
-         "log": "logged", "metric": "exported", "store": "stored"}
+         "log": "logged", "metric": "exported", "store": "stored", "file": "written to a file",
+         "cap": "compared with a limit"}  # every traffic.SINK_KINDS (a test says so)
 
 
 def _cost_by_text(project: Project, config: Config) -> Finding:

@@ -39,6 +39,10 @@ _DEFINED = AtLineStart(r"[ \t]+(?:async[ \t]+)?def[ \t]+(\w+)")
 MAX_DEPTH = 3  # calls up from a model call to the functions that reach it
 MAX_IMPLEMENTATIONS = 8  # methods of one name followed as an interface's implementations
 _DECORATOR_LINES = 12  # a route's decorator (and those under it) to its function's def
+# Where a model call's result (or its token usage) ends up, as ``Sink.kind``: logged,
+# exported as a metric, stored, shown to the user, kept in an attribute, read, written to a
+# file, compared with a limit.
+SINK_KINDS = ("log", "metric", "store", "ui", "attr", "read", "file", "cap")
 MAX_FOLLOW = 6  # steps a result is followed (returned, passed, kept on self, read back)
 MAX_CALLER_FILES = 400
 MAX_TARGET_FILES = 150  # modules read to resolve the calls of the files read, beyond those
@@ -295,7 +299,7 @@ class Traffic:
         carried = root.partition("#")[2]  # following one element of a call's result
         for kind, line, label, side, *arg in sinks_of(facts["roots"], root):
             side = "u" if usage else side
-            if kind in ("log", "metric", "store", "ui", "attr", "read", "file", "cap"):
+            if kind in SINK_KINDS:
                 out.append(Sink(path, line, kind, label, side))
                 if kind == "attr" and arg and arg[0] and depth < MAX_FOLLOW:
                     attribute = f"a:{arg[0]}.{label.split('.', 1)[1]}"

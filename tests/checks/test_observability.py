@@ -504,3 +504,40 @@ def test_warm_run_reads_no_unchanged_file(make_project: MakeProject, tmp_path: P
             if r.path == "infra/stack.ts"] == [
         ("infra/stack.ts", 3, "CloudWatch", frozenset({"latency"}))]
     assert result.read == []
+
+
+def test_usage_only_compared_with_a_limit_is_not_recorded(make_project: MakeProject) -> None:
+    # devchat 0.3.0: the prompt's token count is checked against the remaining budget, the
+    # usage of the last response kept for that check only (the check crashed: KeyError 'cap')
+    root = make_project({"app/prompt.py": '''\
+from openai import OpenAI
+
+client = OpenAI(timeout=30, max_retries=3)
+
+
+class Prompt:
+    def __init__(self):
+        self._request_tokens = 0
+
+    def append(self, message, token_limit):
+        num_tokens = len(message) // 4
+        if num_tokens > token_limit - self._request_tokens:
+            return False
+        return True
+
+    def ask(self, question):
+        response = client.chat.completions.create(model="m", messages=[])
+        self._request_tokens = response.usage.prompt_tokens
+        return response.choices[0].message.content
+'''})
+    finding = run(cost_tracking, root)
+    assert finding.status is Status.WARN, finding.message
+    assert finding.message == ("token usage is compared with a limit (app/prompt.py:12) but "
+                               "not logged, stored or exported as a metric")
+
+
+def test_every_place_usage_can_go_has_words() -> None:
+    from readiness.checks.infrastructure import observability
+    from readiness.checks.infrastructure.llmtraffic import RECORDING
+    from readiness.llmcalls.traffic import SINK_KINDS
+    assert set(SINK_KINDS) <= set(observability._KEPT) | set(RECORDING)
