@@ -63,7 +63,7 @@ from readiness.llmcalls.traffic_rules import (
 )
 from readiness.project.snapshot import parse_python
 
-VERSION = "27"
+VERSION = "28"
 MAX_DEPS = 200
 
 
@@ -142,13 +142,14 @@ class _Body:
         self.args: dict[str, set[str]] = {}
         self.loops: list[tuple[ast.For | ast.AsyncFor, set[str]]] = []
         self.loop_bodies: list[list[ast.stmt]] = []  # of the loops around the statement walked
+        # the statements after the one walked, in its block and each block around it
+        self.following: list[list[ast.stmt]] = []
         self.appending: set[str] = set()  # files opened for appending: a log
         self.replay = 0  # > 0: a loop body walked again for what its last turn carries
 
     # ------------------------------------------------------------------ statements
     def run(self, body: list[ast.stmt]) -> None:
-        for stmt in body:
-            self.stmt(stmt)
+        self.block(body)
         for key, names in self.args.items():
             closure, todo = set(names), list(names)
             while todo and len(closure) < MAX_DEPS:
@@ -262,7 +263,15 @@ class _Body:
         nodes = [n for stmt in body for n in ast.walk(stmt)]
         if any(isinstance(n, ast.Call) and final_name(n.func) == "sleep" for n in nodes):
             action = "wait"
-        elif any(isinstance(n, (ast.Raise, ast.Return)) for n in nodes):
+        elif any(isinstance(n, ast.Raise) for n in nodes):
+            action = "stop"  # what it raises stops the caller too
+        elif any(isinstance(n, ast.Return) for n in nodes):
+            # It returns early, which stops spending only if the rest of the function
+            # spends: devchat's prompt stops prepending history when the next message would
+            # not fit the model's window (a comparison with the last response's usage), and
+            # the model is called all the same. Kept like a loop's end: ``Traffic.caps``.
+            rest = [stmt for block in reversed(self.following) for stmt in block]
+            self.out["stops"][str(test.lineno)] = _calls_in(rest)[0]
             action = "stop"
         elif loop or any(isinstance(n, (ast.Break, ast.Continue)) for n in nodes):
             # It ends a loop, which stops spending only if the loop does the spending: the
@@ -302,8 +311,12 @@ class _Body:
         return roots
 
     def block(self, body: list[ast.stmt]) -> None:
-        for stmt in body:
-            self.stmt(stmt)
+        for at, stmt in enumerate(body):
+            self.following.append(body[at + 1:])
+            try:
+                self.stmt(stmt)
+            finally:
+                self.following.pop()
 
     def function(self, node: ast.FunctionDef | ast.AsyncFunctionDef,
                  cls: str | None = None) -> None:

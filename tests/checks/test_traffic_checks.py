@@ -1580,3 +1580,50 @@ def record(ticket_id, reason):
 '''})
     finding = run(feedback_loop, root)
     assert finding.status is Status.FAIL
+
+
+DEVCHAT_PROMPT = '''\
+import json
+
+from openai import OpenAI
+
+client = OpenAI()
+
+
+class Prompt:
+    def __init__(self):
+        self._request_tokens = 0
+        self._history = []
+
+    def prepend_history(self, message, token_limit):
+        num_tokens = len(message) // 4
+        if num_tokens > token_limit - self._request_tokens:
+            return False
+        self._history.insert(0, message)
+        self._request_tokens += num_tokens
+        return True
+
+    def ask(self, question):
+        response = client.chat.completions.create(model="gpt-4o", messages=self._history)
+        data = json.loads(response.model_dump_json())
+        self._request_tokens = data["usage"]["prompt_tokens"]
+        return data["choices"][0]["message"]["content"]
+'''
+
+
+def test_an_early_return_that_spends_nothing_after_is_not_a_spend_cap(
+        make_project: MakeProject) -> None:
+    """devchat 0.3.0: history is prepended while it fits the model's window (compared with
+    the last response's usage); returning early stops the prepending, not the spending."""
+    root = make_project({"app/prompt.py": DEVCHAT_PROMPT})
+    assert run(budget_limits, root).status is Status.FAIL
+    # the same comparison before the model call it guards: a cap
+    guarded = DEVCHAT_PROMPT.replace('''    def ask(self, question):
+''', '''    def ask(self, question, budget):
+        if self._request_tokens > budget:
+            return None
+''')
+    finding = run(budget_limits, make_project({"app/prompt.py": guarded}))
+    assert finding.status is Status.PASS
+    assert finding.message.startswith("spend is capped or alerted on: spend cap in code "
+                                      "(app/prompt.py:22)")
