@@ -539,5 +539,6 @@ class Prompt:
 def test_every_place_usage_can_go_has_words() -> None:
     from readiness.checks.infrastructure import observability
     from readiness.checks.infrastructure.llmtraffic import RECORDING
+
     from readiness.llmcalls.traffic import SINK_KINDS
     assert set(SINK_KINDS) <= set(observability._KEPT) | set(RECORDING)
