@@ -81,7 +81,8 @@ def _modules(project: Project) -> list[Surface]:
     for site in imports:
         name = IN_TOOL_MODULES.get(site.name)
         kind = Kind.IN_TOOL
-        if site.name == "slack_sdk" and not site.arg.startswith(_SLACK_INBOUND):
+        if site.name == "slack_sdk" and not site.arg.startswith(_SLACK_INBOUND) and \
+                not _slack_events(project, site.path):
             continue
         if name and site.path in apart:
             continue
@@ -95,6 +96,19 @@ def _modules(project: Project) -> list[Surface]:
             label = name if name.lower() == site.name else f"{name} ({shown})"
             found.append(Surface(kind, label, site.at(site.arg)))
     return found
+
+
+# The Events API's fields a program that Slack posts to reads: the URL check when the app
+# is set up ("challenge", "url_verification") and the envelope of each event
+# ("event_callback"). embedchain's Slack bot answers them in a Flask route and replies
+# with slack_sdk's WebClient.
+_SLACK_EVENTS = re.compile(r"""["'](?:challenge|url_verification|event_callback)["']""")
+
+
+def _slack_events(project: Project, rel: str) -> bool:
+    """Does the file read the Slack Events API's payload (Slack posts to it)?"""
+    text = project.text(rel)
+    return text is not None and _SLACK_EVENTS.search(text) is not None
 
 
 def _apart_from_the_model(project: Project, files: list[str]) -> set[str]:

@@ -264,6 +264,19 @@ def test_slack_sdk_posting_alerts_is_not_a_way_in(make_project: MakeProject) -> 
     finding = run(workflow_integration, make_project({**fx.NOTHING, "bot/socket.py": socket}))
     assert finding.message == "reachable from Slack (slack_sdk)"
     assert where(finding) == ["bot/socket.py:1"]
+    # embedchain's Slack bot: Slack posts its events to a Flask route, which answers the
+    # URL check and replies through WebClient
+    events = ("from flask import Flask, request\nfrom slack_sdk import WebClient\n\n"
+              "from app.extract import extract\n\napp = Flask(__name__)\nclient = WebClient()"
+              "\n\n\n@app.route('/', methods=['POST'])\ndef chat():\n"
+              "    if request.json.get('challenge'):\n"
+              "        return str(request.json.get('challenge'))\n"
+              "    event = request.json['event']\n"
+              "    client.chat_postMessage(channel=event['channel'], text=extract(event['text']))"
+              "\n    return ''\n")
+    finding = run(workflow_integration, make_project({**fx.NOTHING, "bot/slack.py": events}))
+    assert finding.message == "reachable from Slack (slack_sdk)"
+    assert where(finding) == ["bot/slack.py:2"]
 
 
 def test_slack_sdk_in_tests_only_does_not_count(make_project: MakeProject) -> None:
