@@ -84,7 +84,10 @@ def _python_settings(tree: ast.Module) -> Iterator[tuple[int, str, str, str | No
             pairs = [(node.target, node.value)]
         elif isinstance(node, ast.Dict):
             pairs = list(zip(node.keys, node.values, strict=True))
-        elif isinstance(node, ast.Call) and len(node.args) == 2:
+        elif isinstance(node, ast.Call) and len(node.args) == 2 and isinstance(
+                node.args[0], ast.Constant) and isinstance(node.args[0].value, str):
+            # os.getenv("ROLLOUT_PERCENT", "10"): a named setting's default; not any call of
+            # two arguments (local-deep-research's round(percentage, 1) was a 1% rollout)
             pairs = [(node.args[0], node.args[1])]
         for target, value in pairs:
             key, number = _name(target), _number(value)
@@ -114,7 +117,7 @@ def _number(node: ast.AST | None) -> str:
 
 
 # What `_shares` answers depends on besides the text: bump the version when its code changes.
-_SHARES_QUERY = ("adoption.shares/1", _ASSIGN.pattern, _ROLLOUT_KEY.pattern,
+_SHARES_QUERY = ("adoption.shares/2", _ASSIGN.pattern, _ROLLOUT_KEY.pattern,
                  _ROLLOUT_WORD.pattern, _GATE_WORDS, sorted(_SHARE_KEYS), _FLAG_FILE.pattern,
                  _READINESS_PLAN.pattern)
 

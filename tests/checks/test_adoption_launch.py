@@ -120,6 +120,21 @@ def test_in_house_percentage_rollout_in_code_and_env(make_project: MakeProject) 
     assert where(finding) == ["app/rollout.py:9", ".env.example:2", "app/rollout.py:5"]
 
 
+def test_a_rounded_percentage_is_no_rollout_share(make_project: MakeProject) -> None:
+    # local-deep-research's metrics: usage per search strategy as a percentage, rounded
+    # (round(percentage, 1) was read as a setting "percentage" of 1 %)
+    metrics = ('"""Usage of each search strategy."""\n\n\n'
+               'def strategy_usage(counts: dict, total: int) -> list:\n'
+               '    strategies = []\n'
+               '    for name, count in counts.items():\n'
+               '        percentage = count / total * 100 if total else 0\n'
+               '        strategies.append({"strategy": name, "percentage": round(percentage, 1)})'
+               '\n    return strategies\n')
+    finding = run(soft_launch_rollout, make_project({**fx.SLACK_BOT, "app/metrics.py": metrics}))
+    assert finding.status is Status.FAIL
+    assert finding.message.startswith("no rollout control")
+
+
 def test_band_comes_from_thresholds(make_project: MakeProject) -> None:
     files = {**fx.ROLLOUT_15, "readiness.yaml": fx.ROLLOUT_15["readiness.yaml"]
              + "thresholds:\n  soft_launch_band: [0.05, 0.10]\n"}
