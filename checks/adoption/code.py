@@ -180,7 +180,7 @@ Row = tuple[int, str, str]  # line, name, arg
 FileFacts = tuple[tuple[Row, ...], tuple[Row, ...], tuple[Row, ...], tuple[Row, ...]]
 _NOTHING: FileFacts = ((), (), (), ())
 # What the per-file answers depend on besides the text: bump the versions when the code does.
-_PY_QUERY = ("adoption.code.python/4", sorted(CALLS), sorted(WEB_FRAMEWORKS.items()),
+_PY_QUERY = ("adoption.code.python/5", sorted(CALLS), sorted(WEB_FRAMEWORKS.items()),
              sorted(_ROUTE_METHODS), _DECORATOR.pattern, _ROUTE_ATTRIBUTE.pattern)
 _JS_QUERY = ("adoption.code.script/2", sorted(CALLS), sorted(WEB_FRAMEWORKS.items()),
              _JS_IMPORT.pattern, _JS_ROUTE.pattern, _JS_CALL.pattern)
@@ -230,7 +230,11 @@ def _python(text: str, interesting: Interesting) -> FileFacts | None:
         elif isinstance(node, ast.Import):
             imports += [(node.lineno, a.name.split(".")[0], a.name) for a in node.names]
         elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
-            imports.append((node.lineno, node.module.split(".")[0], node.module))
+            root = node.module.split(".")[0]
+            imports.append((node.lineno, root, node.module))
+            # ``from flask import render_template``: the page-serving function, by name
+            imports += [(node.lineno, root, f"{node.module}.{a.name}") for a in node.names
+                        if a.name in interesting[2]]
         elif isinstance(node, ast.Call):
             name = _callee(node.func)
             if name in CALLS:

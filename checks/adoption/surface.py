@@ -51,7 +51,9 @@ UI_MODULES = {"streamlit": "Streamlit", "gradio": "Gradio", "chainlit": "Chainli
 WEB_PAGES = {"fastapi.staticfiles": "FastAPI", "starlette.staticfiles": "Starlette",
              "fastapi.templating": "FastAPI", "starlette.templating": "Starlette",
              "flask.templating": "Flask", "django.shortcuts": "Django",
-             "django.template.response": "Django", "django.views.generic": "Django"}
+             "django.template.response": "Django", "django.views.generic": "Django",
+             # the page-rendering functions, as Flask and Quart apps import them
+             "flask.render_template": "Flask", "quart.render_template": "Quart"}
 UI_PACKAGES = {"react": "React", "next": "Next.js", "vue": "Vue", "nuxt": "Nuxt",
                "svelte": "Svelte", "@angular/core": "Angular"}
 # slack_sdk's WebClient only posts (alerts, reports); these parts receive users' messages.

@@ -244,6 +244,26 @@ def test_api_serving_web_pages_is_used_by_people(make_project: MakeProject) -> N
     assert who(make_project({"gateway/app.py": GATEWAY})) is Audience.SERVICE
 
 
+
+def test_flask_rendering_templates_is_used_by_people(make_project: MakeProject) -> None:
+    # local-deep-research: Flask routes that render its pages (from flask import
+    # render_template) beside its JSON API; it was judged a service with no one to train
+    pages = ("from flask import Flask, jsonify, render_template\n\n"
+             "from gateway.app import complete\n\napp = Flask(__name__)\n\n\n"
+             "@app.route('/')\ndef index():\n    return render_template('pages/index.html')"
+             "\n\n\n@app.post('/api/complete')\ndef api():\n    return jsonify(complete({}))\n")
+    root = make_project({"gateway/app.py": GATEWAY, "gateway/web.py": pages})
+    decided = audience(Project(root), load_config(root))
+    assert decided.audience is Audience.INTERACTIVE
+    assert decided.why == "web pages served by Flask (flask.render_template)"
+    assert str(decided.where) == "gateway/web.py:1"
+    # jsonify alone: still a service
+    api = pages.replace(", render_template", "").replace(
+        "return render_template('pages/index.html')", "return jsonify({})")
+    assert who(make_project({"gateway/app.py": GATEWAY, "gateway/web.py": api})
+               ) is Audience.SERVICE
+
+
 # --- a command that converses in the terminal, beside a server or a page ------------------
 # aider, gptme and open-interpreter: an installed command whose module holds the
 # conversation (prompt_toolkit, questionary, readline) through the modules it imports, and a
