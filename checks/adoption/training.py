@@ -84,7 +84,7 @@ _NOT_GUIDES = re.compile(r"(^|/)(changelog|changes|history|license|licence|copyi
 
 
 # What `_marks` answers depends on: bump the version when that code changes.
-_QUERY = "adoption.training/1"
+_QUERY = "adoption.training/2"
 _PARAMS = (tuple((p.label, p.heading.pattern, tuple(c.pattern for c in p.content), p.needed,
                   p.intro_only) for p in PARTS), tuple(p.label for p in _HEADING_ORDER))
 Row = tuple[int, str, str, bool, bool, tuple[tuple[int, int], ...]]
@@ -105,8 +105,19 @@ class Mark(NamedTuple):
         return Evidence(self.path, self.line, note)
 
 
+# A page the app renders (a Jinja or Django template extending a layout): its headings are
+# the app's screens ("Token Usage Overview", "Request Size vs Context Limits" on
+# local-deep-research's metrics page), not a guide people wrote. (A link to a support
+# channel on such a page still counts for support-plan: it is shown to the users.)
+_PAGE_TEMPLATE = re.compile(r"\{%-?\s*(?:extends|block)\b")
+
+
 def _marks(sections: tuple[Section, ...]) -> tuple[Row, ...]:
-    """The sections of one document that can count for a part, as plain rows."""
+    """The sections of one document that can count for a part, as plain rows (none for a
+    page template the app renders)."""
+    if any(_PAGE_TEMPLATE.search(text) for s in sections for _, text in s.body) or any(
+            s.heading and _PAGE_TEMPLATE.search(s.heading) for s in sections):
+        return ()
     rows: list[Row] = []
     for index, section in enumerate(sections):
         part = next((p.label for p in _HEADING_ORDER if section.heading

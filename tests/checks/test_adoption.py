@@ -161,6 +161,26 @@ def test_rst_and_html_wiki_exports_are_read(make_project: MakeProject) -> None:
     assert where(finding) == ["wiki/limits.rst:4", "wiki/review.html:2"]
 
 
+
+def test_a_page_the_app_renders_is_no_user_guide(make_project: MakeProject) -> None:
+    # local-deep-research's metrics page: "Token Usage Overview", "Request Size vs Context
+    # Limits" are screens, not a guide's "what it does" and "limitations"
+    page = ('{% extends "base.html" %}\n{% block content %}\n<h2>Token Usage Overview</h2>\n'
+            '<p>Tokens used by each research run, what it does and what it costs.</p>\n'
+            '<h2>Request Size vs Context Limits</h2>\n<p>Limitations: requests above the '
+            'context limit are truncated; do not trust answers built on them.</p>\n'
+            '{% endblock %}\n')
+    root = make_project({**fx.CORE, "app/templates/pages/metrics.html": page})
+    finding = run(user_training, root)
+    assert finding.status is Status.FAIL
+    assert finding.message.startswith("no user guide found")
+    # the same text as a document people wrote is a (partial) guide
+    guide = page.replace('{% extends "base.html" %}\n{% block content %}\n', "").replace(
+        "{% endblock %}\n", "")
+    assert run(user_training, make_project({**fx.CORE, "docs/guide.html": guide})
+               ).status is not Status.FAIL
+
+
 # --- workflow-integration ----------------------------------------------------------------
 
 @pytest.mark.parametrize(("files", "message", "evidence"), [
