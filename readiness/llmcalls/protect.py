@@ -49,7 +49,9 @@ class Protections:
 
     def __init__(self, prog: Program) -> None:
         self.prog = prog
-        self._memo: dict[tuple[str, str, str], Protection | None] = {}
+        # (protection, the depth it was looked for at): none found at one depth may be found
+        # nearer the call, where the callers' depth limit leaves more room
+        self._memo: dict[tuple[str, str, str], tuple[Protection | None, int]] = {}
 
     def site(self, path: str, call: CallFact, hit: Hit) -> CallSite:
         """The call site record for an LLM call."""
@@ -306,12 +308,14 @@ class Protections:
         or from every one of its callers."""
         key = (path, qualname, kind)
         if key in self._memo:
-            return self._memo[key]
-        self._memo[key] = None  # a cycle of callers protects nothing
+            kept, at = self._memo[key]
+            if kept is not None or at <= depth:
+                return kept
+        self._memo[key] = (None, depth)  # a cycle of callers protects nothing
         found = self._decorated_retry(path, qualname) if kind == "retry" else None
         if found is None and depth < MAX_CALLER_DEPTH:
             found = self._by_callers(path, qualname, kind, depth)
-        self._memo[key] = found
+        self._memo[key] = (found, depth)
         return found
 
     def _by_callers(self, path: str, qualname: str, kind: str, depth: int) -> Protection | None:
