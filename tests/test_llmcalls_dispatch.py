@@ -156,3 +156,97 @@ def test_a_model_unpacked_from_a_returned_tuple(make_project: MakeProject) -> No
     index = scan(make_project, {"app.py": BOOTSTRAP})
     assert [(f"{c.path}:{c.line}", c.api, where(c.timeout)) for c in index.calls] == [
         ("app.py:16", "__call__", "app.py:6")]  # not second(question): a string's item
+
+
+# podcastfy 0.4.3: the chain goes to a strategy picked from a dict by a run-time key
+STRATEGIES = '''\
+from langchain_core.output_parsers import StrOutputParser
+from langchain_core.prompts import ChatPromptTemplate
+from langchain_openai import ChatOpenAI
+
+
+class Standard:
+    def generate(self, chain, params):
+        return chain.invoke(params)
+
+
+class LongForm:
+    def generate(self, chain, params):
+        return "".join(chain.invoke({"part": part}) for part in params["parts"])
+
+
+class Generator:
+    def __init__(self):
+        self.llm = ChatOpenAI(model="gpt-4o", timeout=60)
+        self.strategies = {True: LongForm(), False: Standard()}
+
+    def generate(self, params, longform=False):
+        chain = ChatPromptTemplate.from_template("{part}") | self.llm | StrOutputParser()
+        try:
+            return self.strategies[longform].generate(chain, params)
+        except Exception:
+            return ""
+'''
+
+
+def test_a_method_of_a_dict_item_chosen_at_run_time(make_project: MakeProject) -> None:
+    index = scan(make_project, {"gen.py": STRATEGIES})
+    assert [(f"{c.path}:{c.line}", where(c.timeout), where(c.error_handling))
+            for c in index.calls] == [
+        ("gen.py:8", "gen.py:18", "gen.py:25"), ("gen.py:13", "gen.py:18", "gen.py:25")]
+    # a key written out names its item only
+    one = STRATEGIES.replace("self.strategies[longform]", 'self.strategies["standard"]').replace(
+        "{True: LongForm(), False: Standard()}", '{"long": LongForm(), "standard": Standard()}')
+    assert [f"{c.path}:{c.line}" for c in scan(make_project, {"gen.py": one}).calls] == [
+        "gen.py:8"]
+
+
+DEEP = '''\
+from openai import OpenAI
+
+client = OpenAI(timeout=10, max_retries=2)
+
+
+def ask(q):
+    return client.chat.completions.create(model="m", messages=[q])
+
+
+def l1(q):
+    return ask(q)
+
+
+def l2(q):
+    return l1(q)
+
+
+def l3(q):
+    return l2(q)
+'''
+NEAR = '''\
+from a_deep import client, l3
+
+
+def ask_direct(q):
+    return client.chat.completions.create(model="m", messages=[q])
+
+
+def pipeline(q):
+    l3(q)
+    return ask_direct(q)
+
+
+def main(q):
+    try:
+        return pipeline(q)
+    except Exception:
+        return None
+'''
+
+
+def test_a_caller_past_the_depth_limit_of_one_call_is_near_another(
+        make_project: MakeProject) -> None:
+    # pipeline is four calls above a_deep's call (past the callers' depth limit: no answer
+    # there) and one above b's: b's call is protected by main's try all the same
+    index = scan(make_project, {"a_deep.py": DEEP, "b.py": NEAR})
+    assert [(f"{c.path}:{c.line}", where(c.error_handling)) for c in index.calls] == [
+        ("a_deep.py:7", None), ("b.py:5", "b.py:16")]

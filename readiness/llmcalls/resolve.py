@@ -431,7 +431,26 @@ class Program:
 
     def _is_method_call(self, path: str, term: Expr) -> bool:
         callee = self.callee(path, term)
-        return isinstance(callee, (Bound, Klass))
+        return isinstance(callee, (Bound, Klass)) or bool(self._item_methods(path, term))
+
+    def _item_methods(self, path: str, term: Expr) -> list[Func]:
+        """``strategies[longform].generate(chain, ...)``: a method called on an item of a
+        dict literal chosen by a key known only at run time (podcastfy's content
+        strategies), which may be any item's: that method of each instance in the dict."""
+        func = term[1]
+        if func[0] != "attr" or func[1][0] != "sub":
+            return []
+        container = self.eval(path, func[1][1])  # (a key written out that names an item
+        if not isinstance(container, Term) or container.expr[0] != "dict":  # resolves as one)
+            return []
+        found = []
+        for _, _, value in container.expr[1]:
+            item = self.eval(container.path, value)
+            if isinstance(item, Instance):
+                method = self.class_attribute(item.cls, func[2], 1, instance=True)
+                if isinstance(method, Bound) and method.func not in found:
+                    found.append(method.func)
+        return found
 
     def callee(self, path: str, term: Expr) -> Value:
         """What a call term calls (without calling it)."""
@@ -459,6 +478,9 @@ class Program:
 
     def _invoked(self, path: str, call: CallFact) -> Iterator[tuple[Func, str]]:
         callee = self.callee(path, call.expr)
+        if callee is UNKNOWN:
+            for method in self._item_methods(path, call.expr):
+                yield method, "call"
         if isinstance(callee, Func):
             yield callee, "call"
         elif isinstance(callee, Bound):
