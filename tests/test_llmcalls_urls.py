@@ -204,6 +204,28 @@ def test_model_url_rules() -> None:
     assert shown("\0\0/chat/completions") == "…/chat/completions"
 
 
+def test_a_streamed_request_through_httpx_sse(make_project: MakeProject) -> None:
+    # letta's _sse_post: connect_sse(client, method="POST", url=url, ...) on an httpx client
+    index = scan(make_project, {"stream.py": '''\
+import httpx
+from httpx_sse import connect_sse
+
+
+def sse_post(url: str, data: dict):
+    with httpx.Client(timeout=30) as client:
+        with connect_sse(client, method="POST", url=f"{url}/chat/completions", json=data) as s:
+            return list(s.iter_sse())
+
+
+def events(url: str):
+    with httpx.Client() as client:
+        with connect_sse(client, "GET", f"{url}/events") as s:
+            return list(s.iter_sse())
+'''})
+    assert [(f"{c.path}:{c.line}", c.api, where(c.timeout)) for c in index.calls] == [
+        ("stream.py:7", "POST …/chat/completions", "stream.py:6")]
+
+
 def test_httpx_and_aiohttp_time_out_by_default_but_not_inside_an_sdk(
         make_project: MakeProject) -> None:
     index = scan(make_project, {"calls.py": '''\

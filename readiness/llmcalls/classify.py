@@ -66,7 +66,26 @@ def classify(prog: Program, path: str, call: CallFact) -> Hit | None:
         client = _default_timeout((path, term[4]), Client("http", library), qualified,
                                   f"{qualified}()")
         return _http(prog, path, term, client, method, None)
+    if qualified in _SSE_CALLS and term[2]:
+        return _sse(prog, path, term)
     return None
+
+
+# httpx-sse: connect_sse(client, method, url, **kwargs) streams a request through the httpx
+# client it is given (letta streams its chat completions so).
+_SSE_CALLS = frozenset({"httpx_sse.connect_sse", "httpx_sse.aconnect_sse"})
+
+
+def _sse(prog: Program, path: str, term: Expr) -> Hit | None:
+    """A server-sent-events request through an httpx client: the client's request, its
+    method and URL after the client."""
+    client = prog.eval(path, term[2][0])
+    if not isinstance(client, Client) or client.family != "http":
+        return None
+    client = _default_timeout(client.origin or (path, term[4]), client, client.label,
+                              client.label)
+    shifted = [term[0], term[1], term[2][1:], term[3], term[4]]
+    return _http(prog, path, shifted, client, "request", client.base_url)
 
 
 # Functions that run a function given to them in a worker thread, with the other arguments.
