@@ -597,6 +597,33 @@ def test_a_document_of_template_openings_is_read_in_linear_time(tmp_path: Path,
     assert found["user-involvement"] == "pass"
 
 
+def _url_helpers(levels: int, returns: int) -> str:
+    """``requests.post(f0(base))`` where each ``f<i>`` has ``returns`` returns, each joining
+    a route onto ``f<i+1>(x)``: followed return by return, returns ** levels URLs."""
+    lines = ["import requests", ""]
+    for level in range(levels):
+        inner = f"f{level + 1}(x)" if level + 1 < levels else "x"
+        lines.append(f"def f{level}(x):")
+        for k in range(returns):
+            lines += [f"    if x == {k}:", f'        return {inner} + "/p{k}"']
+        lines += [f'    return {inner} + "/chat/completions"', ""]
+    return "\n".join([*lines, "def ask(base):", "    return requests.post(f0(base), json={})",
+                      ""])
+
+
+def test_a_url_built_by_helpers_of_many_returns_is_followed_in_bounded_time(
+        tmp_path: Path, env: dict[str, str]) -> None:
+    """The URL of a raw HTTP call is followed through the helpers that build it, each
+    return with its parameters bound to the call: six helpers of forty returns each took
+    more than a minute before the walk had a budget of steps."""
+    repo = tmp_path / "repo"
+    write_files(repo, {"app.py": attacks.LLM_APP, "urls.py": _url_helpers(6, 40)})
+    run = run_cli(["check", str(repo), *SCAN], cwd=tmp_path, env=env)
+    assert_sane(run)
+    found = {r["name"]: r["status"] for r in json.loads(run.stdout)["results"]}
+    assert found["llm-timeouts"] in ("pass", "fail", "warn")  # judged, not an error
+
+
 @pytest.mark.parametrize(("inflated", "declared"), [(1 << 30, None), (3 << 30, 64)],
                          ids=["honest-1GiB", "lying-header-3GiB"])
 def test_zip_bomb_eval_archive_is_bounded(tmp_path: Path, env: dict[str, str], inflated: int,

@@ -419,15 +419,17 @@ class Program:
         path, call_index, how = ref
         if how != "call":
             return UNKNOWN
-        term = self.facts[path].calls[call_index].expr
+        passed = self.argument_term(path, self.facts[path].calls[call_index].expr, name, index)
+        return self.eval(path, passed, depth + 1) if passed is not None else UNKNOWN
+
+    def argument_term(self, path: str, term: Expr, name: str, index: int) -> Expr | None:
+        """The term a call term passes for the parameter ``name`` (at ``index``, ``self``
+        counted) of what it calls: by keyword, else by position."""
         for keyword, _, value in term[3]:
             if keyword == name:
-                return self.eval(path, value, depth + 1)
-        shift = 1 if self._is_method_call(path, term) else 0
-        position = index - shift
-        if 0 <= position < len(term[2]):
-            return self.eval(path, term[2][position], depth + 1)
-        return UNKNOWN
+                return value  # type: ignore[no-any-return]
+        position = index - (1 if self._is_method_call(path, term) else 0)
+        return term[2][position] if 0 <= position < len(term[2]) else None
 
     def _is_method_call(self, path: str, term: Expr) -> bool:
         callee = self.callee(path, term)

@@ -22,7 +22,7 @@ from typing import Any
 from readiness.llmcalls.resolve import Program
 from readiness.llmcalls.scope import Expr
 from readiness.llmcalls.sdk import MODEL_HOST, url_host
-from readiness.llmcalls.values import Bound, Ext, Func, Klass, string_of
+from readiness.llmcalls.values import Bound, Ext, Func, string_of
 
 # Routes only a model server answers (after the base URL, before any query string): an
 # OpenAI-compatible chat or legacy completion, Gemini's generate calls, and Ollama's chat
@@ -34,10 +34,28 @@ MODEL_ROUTE = re.compile(
 OLLAMA_ROUTE = re.compile(r":11434/api/(?:chat|generate)/?(?:[?#]|$)")
 MAX_DEPTH = 8  # function calls and parameters followed to build one URL
 MAX_CALLERS = 20  # calls of a request helper looked at for the URL it is given
+# Terms looked at for one request's URL, and the longest text kept: the scanned code
+# decides how many returns, alternatives and parts each step has, so without a budget a
+# chain of helpers with many returns each would take exponential time.
+MAX_STEPS = 500
+MAX_TEXT = 2_000
 
 # Bindings of the parameters of the functions being followed: (file, function, parameter)
 # -> (the caller's file, the argument term, the caller's own bindings).
 Bindings = dict[tuple[str, str, str], tuple[str, Expr, Any]]
+
+
+class _Budget:
+    """The steps left for one request's URL."""
+
+    __slots__ = ("left",)
+
+    def __init__(self) -> None:
+        self.left = MAX_STEPS
+
+    def spend(self) -> bool:
+        self.left -= 1
+        return self.left >= 0
 
 
 def is_model_url(url: str) -> bool:
@@ -80,15 +98,17 @@ def url_of(prog: Program, path: str, term: Expr | None) -> str | None:
     such as ``/models``)."""
     if not term:
         return None
-    url = _text(prog, path, term, {}, 0)
+    budget = _Budget()
+    url = _text(prog, path, term, {}, 0, budget)
     if (url is None or not is_model_url(url)) and term[0] == "p" and term[1]:
-        passed = _passed(prog, path, term, 0)
+        passed = _passed(prog, path, term, 0, budget)
         if passed is not None:
             return passed
     return url
 
 
-def _passed(prog: Program, path: str, param: Expr, depth: int) -> str | None:
+def _passed(prog: Program, path: str, param: Expr, depth: int, budget: _Budget
+            ) -> str | None:
     """The first URL with a model route a call of the function owning ``param`` passes."""
     if depth > 2:
         return None
@@ -97,33 +117,20 @@ def _passed(prog: Program, path: str, param: Expr, depth: int) -> str | None:
         caller, at, how = ref
         if how != "call":
             continue
-        call = prog.facts[caller].calls[at].expr
-        argument = _argument(prog, caller, call, name, index)
+        argument = prog.argument_term(caller, prog.facts[caller].calls[at].expr, name, index)
         if argument is None:
             continue
-        url = _text(prog, caller, argument, {}, 0)
+        url = _text(prog, caller, argument, {}, 0, budget)
         if (url is None or not has_model_route(url)) and argument[0] == "p" and argument[1]:
-            url = _passed(prog, caller, argument, depth + 1)
+            url = _passed(prog, caller, argument, depth + 1, budget)
         if url is not None and has_model_route(url):
             return url
     return None
 
 
-def _argument(prog: Program, path: str, call: Expr, name: str, index: int) -> Expr | None:
-    """The term a call passes for the parameter ``name`` (at ``index``) of its callee."""
-    for keyword, _, value in call[3]:
-        if keyword == name:
-            return list(value)
-    shift = 1 if isinstance(prog.callee(path, call), (Bound, Klass)) else 0
-    position = index - shift
-    args = call[2]
-    if 0 <= position < len(args):
-        return list(args[position])
-    return None
-
-
-def _text(prog: Program, path: str, term: Expr, bound: Bindings, depth: int) -> str | None:
-    if depth > MAX_DEPTH or not term:
+def _text(prog: Program, path: str, term: Expr, bound: Bindings, depth: int,
+          budget: _Budget) -> str | None:
+    if depth > MAX_DEPTH or not term or not budget.spend():
         return None
     tag = term[0]
     d = depth + 1
@@ -131,24 +138,26 @@ def _text(prog: Program, path: str, term: Expr, bound: Bindings, depth: int) -> 
         return term[1] if isinstance(term[1], str) else None
     if tag in ("str", "add"):
         parts = term[1] if tag == "str" else term[1:]
-        texts = [_text(prog, path, part, bound, d) for part in parts]
+        texts = [_text(prog, path, part, bound, d, budget) for part in parts]
         if tag == "add" and all(t is None for t in texts):
             return None  # a sum of unknowns: perhaps no string at all
-        return "".join("\0" if t is None else t for t in texts)
+        return "".join("\0" if t is None else t for t in texts)[:MAX_TEXT]
     if tag == "alt":
-        options = [t for option in term[1] if (t := _text(prog, path, option, bound, d))]
+        options = [t for option in term[1]
+                   if (t := _text(prog, path, option, bound, d, budget))]
         return next((t for t in options if is_model_url(t)), options[0] if options else None)
     if tag == "p":
         binding = bound.get((path, term[1], term[2]))
         if binding is not None:
             caller, argument, outer = binding
-            return _text(prog, caller, argument, outer, d)
+            return _text(prog, caller, argument, outer, d, budget)
     if tag == "ref":
         facts = prog.facts.get(path)
         calls = facts.calls if facts else []
-        return _text(prog, path, calls[term[1]].expr, bound, d) if term[1] < len(calls) else None
+        return _text(prog, path, calls[term[1]].expr, bound, d, budget) \
+            if term[1] < len(calls) else None
     if tag == "call":
-        return _call(prog, path, term, bound, d)
+        return _call(prog, path, term, bound, d, budget)
     if tag == "p" and bound:
         return None  # a parameter of a followed function that this call does not pass
     return string_of(prog.eval(path, term))
@@ -158,24 +167,25 @@ _JOINS = frozenset({"urllib.parse.urljoin", "posixpath.join", "os.path.join"})
 _KEEPS = frozenset({"strip", "rstrip", "lstrip", "removesuffix", "removeprefix", "lower"})
 
 
-def _call(prog: Program, path: str, term: Expr, bound: Bindings, depth: int) -> str | None:
+def _call(prog: Program, path: str, term: Expr, bound: Bindings, depth: int,
+          budget: _Budget) -> str | None:
     """The text a call gives: a join of URL parts, a string method that keeps the route,
     ``str.format``, or a project function's return with its parameters bound to the
     arguments of this call."""
     func, args = term[1], term[2]
     if func[0] == "attr" and func[2] in _KEEPS:
-        return _text(prog, path, func[1], bound, depth)
+        return _text(prog, path, func[1], bound, depth, budget)
     if func[0] == "attr" and func[2] == "format":
-        template = _text(prog, path, func[1], bound, depth)
+        template = _text(prog, path, func[1], bound, depth, budget)
         return re.sub(r"\{[^{}]*\}", "\0", template) if template is not None else None
     callee = prog.callee(path, term)
     if isinstance(callee, Ext) and callee.name in _JOINS and len(args) >= 2:
-        parts = [_text(prog, path, arg, bound, depth) for arg in args]
+        parts = [_text(prog, path, arg, bound, depth, budget) for arg in args]
         text = "\0" if parts[0] is None else parts[0]
         for part in parts[1:]:
             part = "\0" if part is None else part
             text = part if "://" in part else text.rstrip("/") + "/" + part.lstrip("/")
-        return text
+        return text[:MAX_TEXT]
     if isinstance(callee, (Func, Bound)):
         function = callee if isinstance(callee, Func) else callee.func
         definition = prog.definition(function)
@@ -183,7 +193,7 @@ def _call(prog: Program, path: str, term: Expr, bound: Bindings, depth: int) -> 
             return None
         inner = _bind(prog, path, term, function, bound)
         texts = [t for returned in definition.returns
-                 if (t := _text(prog, function.path, returned, inner, depth)) is not None]
+                 if (t := _text(prog, function.path, returned, inner, depth, budget)) is not None]
         return next((t for t in texts if is_model_url(t)), texts[0] if texts else None)
     return string_of(prog.eval(path, term))
 
@@ -194,7 +204,7 @@ def _bind(prog: Program, path: str, call: Expr, function: Func, outer: Bindings
     passes, by keyword or by position, with the caller's own bindings."""
     inner: Bindings = {}
     for name, index in _params(prog, function):
-        argument = _argument(prog, path, call, name, index)
+        argument = prog.argument_term(path, call, name, index)
         if argument is not None:
             inner[(function.path, function.qualname, name)] = (path, argument, outer)
     return inner
