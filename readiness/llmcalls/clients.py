@@ -483,9 +483,8 @@ def pipe(left: Value, right: Value) -> Value:
 
 def _is_output_parser(name: str) -> bool:
     """Is ``name`` an instance of a LangChain output parser (``...StrOutputParser()``)?"""
-    module, _, final = name.rpartition(".")
     return name.startswith(("langchain_core.output_parsers", "langchain.output_parsers",
-                            "langchain.schema")) and final.endswith("Parser()")
+                            "langchain.schema")) and name.endswith("Parser()")
 
 
 def _stronger(strength: str, current: Protection | None) -> bool:

@@ -550,22 +550,8 @@ class Traffic:
         for site in self.sites:
             if site.purpose != "generation":
                 continue
-            if not site.function:
-                return False
-            frontier = {(site.path, site.function)}
-            seen = set(frontier)
-            for _ in range(MAX_DEPTH):
-                if frontier & functions:
-                    break
-                following = set()
-                for path, qual in frontier:
-                    for caller, key in self.callers(path, qual):
-                        function = self._function_of(caller, key)
-                        if function and (caller, function) not in seen:
-                            following.add((caller, function))
-                seen |= following
-                frontier = following
-            if not seen & functions:
+            if not site.function or not self._up_the_callers(
+                    {(site.path, site.function)}) & functions:
                 return False
         return True
 
@@ -628,8 +614,12 @@ class Traffic:
     def _model_functions(self) -> set[tuple[str, str]]:
         """Functions that call a model for generation, directly or up to MAX_DEPTH calls
         down."""
-        reach = {(s.path, s.function) for s in self.sites
-                 if s.purpose == "generation" and s.function}
+        return self._up_the_callers({(s.path, s.function) for s in self.sites
+                                     if s.purpose == "generation" and s.function})
+
+    def _up_the_callers(self, functions: set[tuple[str, str]]) -> set[tuple[str, str]]:
+        """``functions`` and the functions that call them, up to MAX_DEPTH calls up."""
+        reach = set(functions)
         frontier = set(reach)
         for _ in range(MAX_DEPTH):
             following = set()
