@@ -142,8 +142,10 @@ class _Body:
         self.args: dict[str, set[str]] = {}
         self.loops: list[tuple[ast.For | ast.AsyncFor, set[str]]] = []
         self.loop_bodies: list[list[ast.stmt]] = []  # of the loops around the statement walked
-        # the statements after the one walked, in its block and each block around it
-        self.following: list[list[ast.stmt]] = []
+        # the block of the statement walked and where the statements after it begin, for
+        # it and each block around it (positions, not copies: a module of 100,000
+        # statements would copy their tails at every statement)
+        self.following: list[tuple[list[ast.stmt], int]] = []
         self.appending: set[str] = set()  # files opened for appending: a log
         self.replay = 0  # > 0: a loop body walked again for what its last turn carries
 
@@ -270,7 +272,7 @@ class _Body:
             # spends: devchat's prompt stops prepending history when the next message would
             # not fit the model's window (a comparison with the last response's usage), and
             # the model is called all the same. Kept like a loop's end: ``Traffic.caps``.
-            rest = [stmt for block in reversed(self.following) for stmt in block]
+            rest = [stmt for block, start in reversed(self.following) for stmt in block[start:]]
             self.out["stops"][str(test.lineno)] = _calls_in(rest)[0]
             action = "stop"
         elif loop or any(isinstance(n, (ast.Break, ast.Continue)) for n in nodes):
@@ -312,7 +314,7 @@ class _Body:
 
     def block(self, body: list[ast.stmt]) -> None:
         for at, stmt in enumerate(body):
-            self.following.append(body[at + 1:])
+            self.following.append((body, at + 1))
             try:
                 self.stmt(stmt)
             finally:
