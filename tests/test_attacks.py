@@ -624,6 +624,26 @@ def test_a_url_built_by_helpers_of_many_returns_is_followed_in_bounded_time(
     assert found["llm-timeouts"] in ("pass", "fail", "warn")  # judged, not an error
 
 
+def test_a_base_class_of_many_subclasses_is_resolved_in_bounded_time(
+        tmp_path: Path, env: dict[str, str]) -> None:
+    """A base class whose methods call ``self.handle()``, which 15,000 subclasses override:
+    every such call would be an invocation of every override (1,000 calls by 15,000
+    classes) before the subclasses looked at were capped."""
+    lines = ["from openai import OpenAI", "", "client = OpenAI()", "", "", "class Base:"]
+    for i in range(1_000):
+        lines += [f"    def m{i}(self):", f"        return self.handle({i})", ""]
+    lines += ["    def handle(self, x):",
+              "        return client.chat.completions.create(model='m', messages=[])", ""]
+    for i in range(15_000):
+        lines += [f"class S{i}(Base):", "    def handle(self, x):", "        return x", ""]
+    repo = tmp_path / "repo"
+    write_files(repo, {"app.py": attacks.LLM_APP, "handlers.py": "\n".join(lines)})
+    run = run_cli(["check", str(repo), *SCAN, "--jobs", "1"], cwd=tmp_path, env=env)
+    assert_sane(run)
+    found = {r["name"]: r["status"] for r in json.loads(run.stdout)["results"]}
+    assert found["llm-timeouts"] in ("pass", "fail", "warn")  # judged, not an error
+
+
 def test_a_module_of_many_statements_is_walked_in_linear_time(tmp_path: Path,
                                                               env: dict[str, str]) -> None:
     """200,000 statements around a model call whose usage is compared with a limit: the

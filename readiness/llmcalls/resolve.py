@@ -37,6 +37,9 @@ from readiness.llmcalls.values import (
 
 MAX_DEPTH = 40
 MAX_PARAM_DEPTH = 3
+# Subclasses looked at for a base class's attribute or a method's overrides: the scanned code
+# decides how many there are, and every ``self.method()`` of the base would visit them all.
+MAX_SUBCLASSES = 50
 
 class Program:
     """All analysed files of a project, and the evaluator over their terms."""
@@ -231,7 +234,8 @@ class Program:
         return found
 
     def _subclasses_of(self, cls: Klass) -> list[Klass]:
-        """The project classes deriving from ``cls`` (directly or not)."""
+        """The project classes deriving from ``cls`` (directly or not; the first
+        MAX_SUBCLASSES in path order)."""
         if self._subclasses is None:
             self._subclasses = {}
             for path in sorted(self.facts):
@@ -240,7 +244,7 @@ class Program:
                     for base, _ in classes.mro(self, klass, 0):
                         if base != klass:
                             self._subclasses.setdefault(base, []).append(klass)
-        return self._subclasses.get(cls, [])
+        return self._subclasses.get(cls, [])[:MAX_SUBCLASSES]
 
     def _overrides(self, func: Func) -> list[Func]:
         """The methods of project subclasses that override method ``func``."""
