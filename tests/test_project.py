@@ -193,7 +193,7 @@ def test_release_drops_analyses_and_texts_and_keeps_answering(make_project: Make
 def test_one_malloc_arena_is_quiet_without_glibc(monkeypatch: pytest.MonkeyPatch) -> None:
     import ctypes
 
-    from readiness.commands.check import one_malloc_arena
+    from readiness.process import one_malloc_arena
 
     one_malloc_arena()  # this machine's C library, whatever it is
 
@@ -202,3 +202,20 @@ def test_one_malloc_arena_is_quiet_without_glibc(monkeypatch: pytest.MonkeyPatch
 
     monkeypatch.setattr(ctypes, "CDLL", no_library)
     one_malloc_arena()
+
+
+def test_a_worker_collects_cycles_as_rarely_as_the_command(tmp_path: Path) -> None:
+    import gc
+    import operator
+
+    from readiness.process import GC_THRESHOLDS
+    from readiness.project.workers import Workers
+
+    workers = Workers(tmp_path, 1)
+    try:
+        answers = workers.map(operator.call, [gc.get_threshold])
+    finally:
+        workers.close()
+    if answers is None:
+        pytest.skip("no worker processes can start here")
+    assert answers == [GC_THRESHOLDS]

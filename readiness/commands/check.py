@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime
-import gc
 import os
 import shutil
 import sys
@@ -16,6 +15,7 @@ import click
 
 from readiness.errors import ReadinessError
 from readiness.model import Check, Scorecard, Verdict
+from readiness.process import prepare_for_scan
 
 
 def run(*, path: Path | None, config_path: Path | None, policy_path: Path | None,
@@ -43,30 +43,11 @@ def run(*, path: Path | None, config_path: Path | None, policy_path: Path | None
         cache_dir=None if no_cache else default_cache_dir(), jobs=jobs, overrides=overrides,
         baseline=saved, notes=(found,) if found else (),
     )
-    # One short-lived process allocating many small, acyclic records: collect cycles rarely
-    # (as mypy does), so the collector does not traverse the same objects again and again.
-    gc.set_threshold(100_000, 50, 100)
-    one_malloc_arena()
+    prepare_for_scan()
     with progress_display(enabled=sys.stderr.isatty()) as show:
         scorecard = scan(options, progress=show)
     emit(scorecard, fmt, output, compact=compact)
     return exit_code(scorecard.verdict, fail_on)
-
-
-_M_ARENA_MAX = -8  # glibc's mallopt parameter
-
-
-def one_malloc_arena() -> None:
-    """Let every thread of the scan allocate from one C heap (glibc: one malloc arena).
-    The checks run in threads that take turns on the GIL, so an arena per thread buys no
-    speed, and each arena keeps memory that the other threads freed (Home Assistant, cold:
-    peak 170-182 MiB -> 162 MiB). Where there is no glibc there is nothing to set."""
-    try:
-        import ctypes
-
-        ctypes.CDLL(None).mallopt(_M_ARENA_MAX, 1)
-    except (OSError, AttributeError, TypeError):  # macOS, Windows, another C library
-        pass
 
 
 def run_staged(*, path: Path | None, config_path: Path | None, policy_path: Path | None,
@@ -85,6 +66,7 @@ def run_staged(*, path: Path | None, config_path: Path | None, policy_path: Path
         if given:
             raise ReadinessError(f"--staged judges the staged change only; {flag} is for the "
                                  "repository-wide scorecard (drop one of them)")
+    prepare_for_scan()
     report = judge(path or Path("."), config_path=config_path, policy_path=policy_path,
                    overrides=overrides, cache_dir=None if no_cache else default_cache_dir(),
                    jobs=jobs, only=only, skip=skip, today=day)

@@ -48,6 +48,7 @@ from pathlib import Path
 from typing import Any, NamedTuple, TypeVar
 
 from readiness.inputs import is_within
+from readiness.process import prepare_for_scan
 from readiness.project.cache import content_key
 
 T = TypeVar("T")
@@ -286,6 +287,7 @@ _TEXTS: dict[str, str | None] = {}
 
 def _start(root: str) -> None:
     _ROOT.append(root)
+    prepare_for_scan()  # a worker's parses and walks pile up records as the command's do
 
 
 def _start_up() -> None:
