@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from readiness.llmcalls import CallSiteIndex, build_index, index
-from readiness.llmcalls.facts import from_json, to_json
+from readiness.llmcalls.facts import from_json, to_plain
 from readiness.llmcalls.walker import extract
 from readiness.project import Project
 from readiness.project.cache import ContentCache, content_key, default_cache_dir
@@ -213,12 +213,71 @@ def test_parallel_extraction_gives_the_serial_result(make_project: MakeProject,
     assert warm.calls == serial.calls
 
 
-def test_facts_survive_json(make_project: MakeProject) -> None:
-    source = HARDENED_SERVICE["app/llm.py"]
+_EVERY_RECORD = """
+import asyncio, openai
+
+client = openai.AsyncOpenAI(timeout=30)
+settings = {"model": "gpt-4o"}
+
+
+class Agent(Base):
+    retries = 3
+
+    def __init__(self):
+        self.client = client
+
+    async def ask(self, question):
+        for attempt in range(self.retries):
+            try:
+                async with asyncio.timeout(20):
+                    reply = await self.client.chat.completions.create(
+                        model=settings["model"], messages=[{"role": "user", "content": question}])
+                return reply.choices[0].message.content
+            except (openai.APITimeoutError, KeyError):
+                await asyncio.sleep(2 ** attempt)
+        raise RuntimeError("no answer")
+
+
+openai.api_base = "http://localhost:8000/v1"
+cache.set("agent", Agent())
+
+if __name__ == "__main__":
+    asyncio.run(Agent().ask("hi"))
+"""
+
+
+def test_facts_are_plain_values_that_survive_the_store() -> None:
+    import marshal
+
+    for source in (HARDENED_SERVICE["app/llm.py"], _EVERY_RECORD):
+        facts = extract(source)
+        assert facts is not None
+        plain = to_plain(facts)
+        assert json.loads(json.dumps(plain)) == plain  # lists, str keys: no tuple anywhere
+        assert marshal.loads(marshal.dumps(plain)) == plain  # as the store keeps it
+        assert from_json(plain) == facts
+    facts = extract(_EVERY_RECORD)
+    assert facts is not None
+    assert facts.defs and facts.classes and facts.tries and facts.calls and facts.withs
+    assert facts.setattrs and facts.mains and facts.stores and facts.globals
+    assert extract("def f(:\n") is None
+
+
+def test_an_awaited_call_bound_to_a_name_is_referred_to_not_copied() -> None:
+    """``x = await f(...)`` then ``g(x)``: the term of ``g``'s argument is a reference to
+    the recorded call, as for ``x = f(...)``: copied at every use, the terms of async code
+    that passes each result on grew with every step (skyvern 1.0.56: 132 KB for one
+    ``LOG.error`` call)."""
+    steps = "\n".join(f"    r{i} = await agent.step(r{i - 1}, first=r{i - 1}, again=r{i - 1})"
+                      for i in range(1, 12))
+    source = (f"import openai\nagent = Agent()\n\nasync def run(r0):\n{steps}\n"
+              "    return await agent.finish(r11)\n")
     facts = extract(source)
     assert facts is not None
-    assert from_json(json.loads(json.dumps(to_json(facts)))) == facts
-    assert extract("def f(:\n") is None
+    last = facts.calls[-1]
+    assert last.line == 16 and last.expr[2] == [["ref", 10]]
+    assert facts.calls[10].line == 15  # r11's call
+    assert len(json.dumps(to_plain(facts))) < 20_000  # grows with the steps, not 3 ** steps
 
 
 def test_large_real_code_is_analysed_in_linear_time(make_project: MakeProject) -> None:

@@ -262,13 +262,13 @@ class Encoder:
             return ["elem", self.encode(binding.node, binding.scope, depth + 1),
                     binding.data[0]]
         if binding.kind == "item" and binding.node is not None:  # a, b = f(): f()[i]
-            call_id = self.call_ids.get(id(binding.node))
+            call_id = self._recorded(binding.node)
             whole = ["ref", call_id] if call_id is not None else self.encode(
                 binding.node, binding.scope, depth + 1)
             return ["sub", whole, ["lit", binding.data[0]]]
         if binding.kind != "value" or binding.node is None:
             return UNKNOWN
-        call_id = self.call_ids.get(id(binding.node))
+        call_id = self._recorded(binding.node)
         if call_id is not None:  # a recorded call: refer to it rather than copy it
             return ["ref", call_id]
         key = id(binding)
@@ -279,6 +279,16 @@ class Encoder:
             return self.encode(binding.node, binding.scope, depth + 1)
         finally:
             self._inlining.discard(key)
+
+    def _recorded(self, node: ast.expr) -> int | None:
+        """The index of the call record of the call ``node`` is or awaits, if it has one.
+        Awaited calls too: copied at each use of the name they are bound to, the terms of
+        async code that passes its results on grow with every step (skyvern 1.0.56: one
+        ``LOG.error`` call's term was 132 KB, its ``agent.py``'s facts 4.9 MB)."""
+        while isinstance(node, ast.Await):
+            node = node.value
+        return self.call_ids.get(id(node))
+
 
 
 def _runs_at_import(scope: Scope) -> bool:
