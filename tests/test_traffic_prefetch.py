@@ -54,11 +54,11 @@ def analysed(root: Path, *, prefetch: bool, monkeypatch: pytest.MonkeyPatch
     asked: list[tuple[list[str], bool]] = []  # (files, prefetched)
     facts, keep = project.facts, project.prefetch
 
-    def spy(files: Any, query: str, compute: Any) -> Any:
+    def spy(files: Any, query: str, compute: Any, *, costly: bool = False) -> Any:
         files = list(files)
         if query.startswith("llmcalls.traffic/"):
             asked.append((files, False))
-        return facts(files, query, compute)
+        return facts(files, query, compute, costly=costly)
 
     def spy_prefetch(files: Any, query: str, compute: Any) -> None:
         files = list(files)

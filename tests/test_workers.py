@@ -189,6 +189,37 @@ def test_a_prefetch_of_a_few_files_goes_to_the_workers_ahead_of_the_waiting_task
     assert fewer.facts(python[:-1], "test.lines/3", len) == {f: cheap[f] for f in python[:-1]}
 
 
+def test_a_costly_query_of_a_few_files_goes_to_the_workers_urgently(
+        make_project: MakeProject) -> None:
+    """``facts(..., costly=True)``: answers that each cost about a parse go to the workers
+    from MIN_COSTLY_FILES files on, ahead of the waiting text scans, and come back decoded,
+    the same as answered here; fewer files, or a cheap query, are answered here."""
+    root = make_project(many_files(workers.MIN_COSTLY_FILES))
+    python = sorted(f for f in Project(root).files if f.endswith(".py"))
+    here = Project(root, jobs=1).facts(python, "test.lines/1", line_count)
+    project = Project(root, jobs=2)
+    sent: list[tuple[int, bool]] = []
+    answer = project.workers.answer  # type: ignore[union-attr]
+
+    def spy(payload: bytes, files: list[str], part: int, urgent: bool) -> object:
+        sent.append((len(files), urgent))
+        return answer(payload, files, part=part, urgent=urgent)
+
+    project.workers.answer = spy  # type: ignore[method-assign,union-attr,assignment]
+    try:
+        assert project.facts(python[:-1], "test.lines/2", line_count, costly=True) == {
+            f: here[f] for f in python[:-1]}
+        assert sent == []  # fewer than MIN_COSTLY_FILES: answered here
+        assert project.facts(python, "test.lines/3", line_count) == here
+        assert sent == []  # a cheap query of few files: answered here
+        found = project.facts(python, "test.lines/4", line_count, costly=True)
+    finally:
+        project.close()
+    assert found == here and list(found) == python
+    assert sum(n for n, _ in sent) == len(python) and all(n and u for n, u in sent)
+    assert not project.workers._failed  # type: ignore[union-attr]
+
+
 def test_no_worker_with_one_job_or_few_files(make_project: MakeProject) -> None:
     root = make_project(many_files(10))
     assert Project(root, jobs=1).workers is None

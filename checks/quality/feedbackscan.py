@@ -110,7 +110,7 @@ def functions_of(project: Project, files: Sequence[str]) -> dict[str, tuple[Func
 def parsed_functions(project: Project, files: Sequence[str]
                      ) -> dict[str, tuple[Function, ...] | None]:
     """The functions of these Python files; None for a file that does not parse."""
-    return project.facts(files, "feedback.functions/1", _python_functions)
+    return project.facts(files, "feedback.functions/1", _python_functions, costly=True)
 
 
 def _python_functions(text: str) -> tuple[Function, ...] | None:

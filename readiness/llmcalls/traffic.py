@@ -109,7 +109,7 @@ class Traffic:
             return False
         self._unreadable.update(todo)
         added = False
-        for path, facts in self.project.facts(todo, QUERY, file_traffic).items():
+        for path, facts in self.project.facts(todo, QUERY, file_traffic, costly=True).items():
             if facts is not None:
                 self.facts[path] = facts
                 self._unreadable.discard(path)

@@ -140,8 +140,8 @@ class Project:
                 self._shared[key] = compute(self)
             return cast(T, self._shared[key])
 
-    def facts(self, files: Iterable[str], query: str, compute: Callable[[str], A]
-              ) -> dict[str, A]:
+    def facts(self, files: Iterable[str], query: str, compute: Callable[[str], A], *,
+              costly: bool = False) -> dict[str, A]:
         """``compute(text)`` of each of ``files`` that has text, kept between runs.
 
         ``compute`` must depend on the text alone, and ``query`` must name everything else
@@ -150,12 +150,18 @@ class Project:
         Answers must be plain values (str, int, float, bool, None, tuples, lists, dicts,
         frozensets of them) so that they can be stored. Files whose content is known from
         an earlier run are not read at all.
+
+        ``costly``: each answer costs about a parse (or more), so that even a few files go
+        to the worker processes, ahead of the text scans waiting there, while this process
+        goes on with other checks (skyvern 1.0.56: 3.3 s of parses for the feedback scan
+        and 3 s for the traffic analysis's callers, which this process did alone).
         """
         files = list(files)  # iterated more than once below
+        least = workers_.MIN_COSTLY_FILES if costly else workers_.MIN_FILES
         store = self._store
         out: dict[str, A] = {}
         missing: list[str] = []
-        if self._fresh and query not in self._asked and len(files) >= workers_.MIN_FILES:
+        if self._fresh and query not in self._asked and len(files) >= least:
             missing = files  # nothing kept yet: parts go to the workers before a file is read
         else:
             keys, lookup = self._key, store.lookup(query)
@@ -174,7 +180,7 @@ class Project:
         self._asked.add(query)
         if not missing:
             return out
-        self._answer(missing, query, compute, out)
+        self._answer(missing, query, compute, out, costly=costly)
         return {rel: out[rel] for rel in files if rel in out}  # in the order asked
 
     def prefetch(self, files: Iterable[str], query: str, compute: Callable[[str], Any]
@@ -189,17 +195,18 @@ class Project:
         missing = [rel for rel in files
                    if (key := self.content_key(rel)) is not None and lookup(key) is None]
         if missing:
-            self._answer(missing, query, compute, {}, prefetching=True)
+            self._answer(missing, query, compute, {}, costly=True, prefetching=True)
 
     def _answer(self, files: list[str], query: str, compute: Callable[[str], A],
-                out: dict[str, A], *, prefetching: bool = False) -> None:
+                out: dict[str, A], *, costly: bool = False, prefetching: bool = False
+                ) -> None:
         """Compute and keep the answers of ``files``, parts of them in the worker processes
         when there are many (see ``readiness.project.workers``), into ``out``. When
-        ``prefetching`` (see ``prefetch``), a few go to the workers already, urgent, and
-        their answers are only kept, not decoded."""
+        ``costly`` (see ``facts``), a few go to the workers already, urgent; when
+        ``prefetching`` (see ``prefetch``), their answers are only kept, not decoded."""
         sent: list[tuple[list[str], Future[workers_.Answers]]] = []
         payload = None
-        least = workers_.MIN_COSTLY_FILES if prefetching else workers_.MIN_FILES
+        least = workers_.MIN_COSTLY_FILES if costly else workers_.MIN_FILES
         if self.workers is not None and len(files) >= least:
             payload = self.workers.payload(compute)
         if self.workers is not None and payload is not None:
@@ -212,7 +219,7 @@ class Project:
                 parts[at].append(rel)
             groups = [(at, group) for at, group in enumerate(parts) if group]
             for at, group in groups:
-                future = self.workers.answer(payload, group, part=at, urgent=prefetching)
+                future = self.workers.answer(payload, group, part=at, urgent=costly)
                 if future is None:
                     break
                 sent.append((group, future))
