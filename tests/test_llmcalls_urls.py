@@ -184,6 +184,35 @@ def posted_messages(base: str):
         ("GET openrouter.ai/…", "other")]  # a model host, but GET generates nothing
 
 
+def test_a_model_hosts_caches_and_token_counts_are_not_generation(
+        make_project: MakeProject) -> None:
+    """skyvern 1.0.56's Vertex AI context cache: a POST to a model host that stores a
+    prompt (``…/cachedContents``) or counts its tokens (``…:countTokens``) generates
+    nothing, so no generation check judges it; the generation on the same host does."""
+    index = scan(make_project, {"vertex.py": '''\
+import requests
+
+BASE = "https://global-aiplatform.googleapis.com/v1/projects"
+
+
+def create_cache(project: str, payload: dict):
+    url = f"{BASE}/{project}/locations/global/cachedContents"
+    return requests.post(url, json=payload, timeout=30)
+
+
+def count_tokens(project: str, model: str, payload: dict):
+    url = f"{BASE}/{project}/locations/global/publishers/google/models/{model}:countTokens"
+    return requests.post(url, json=payload, timeout=30)
+
+
+def generate(project: str, model: str, payload: dict):
+    url = f"{BASE}/{project}/locations/global/publishers/google/models/{model}:generateContent"
+    return requests.post(url, json=payload, timeout=30)
+'''})
+    assert [(site, purpose) for site, _, purpose in sites(index)] == [
+        ("vertex.py:8", "other"), ("vertex.py:13", "other"), ("vertex.py:18", "generation")]
+
+
 def test_model_url_rules() -> None:
     assert is_model_url("https://api.openai.com/\0")
     assert is_model_url("\0/v1/chat/completions?api-version=\0")

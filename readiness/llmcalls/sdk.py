@@ -309,7 +309,8 @@ _PURPOSE_WORDS = (("embedding", ("embed",)), ("rerank", ("rerank",)),
 
 _HTTP_VERBS = ("GET ", "POST ", "PUT ", "PATCH ", "REQUEST ", "STREAM ")
 _HTTP_OTHER = ("/auth", "/key", "oauth", "/audio", "/speech", "/transcriptions", "/files",
-               "/batches", "/fine_tuning", "/fine-tuning", "/usage", "/credits")
+               "/batches", "/fine_tuning", "/fine-tuning", "/usage", "/credits",
+               "/cachedcontents", ":counttokens")  # Gemini's and Vertex AI's prompt caches
 
 
 def purpose_of(api: str) -> str:
