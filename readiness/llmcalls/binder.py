@@ -77,7 +77,9 @@ class Binder:
                 for target in targets:
                     self._target(target, value, scope, end)
             case ast.AnnAssign(target=ast.Name(id=name), value=None, annotation=annotation):
-                if scope.kind == "class":  # a dataclass or pydantic field
+                # a dataclass or pydantic field; a module's declared global (``if
+                # TYPE_CHECKING: app: ForgeApp``, the type of a proxy bound below it)
+                if scope.kind in ("class", "module"):
                     scope.bind(name, Binding(end, "ann", annotation, _NO_DATA, scope))
             case ast.AnnAssign(target=target, value=value) if value is not None:
                 self._target(target, value, scope, end)

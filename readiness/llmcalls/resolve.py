@@ -176,11 +176,25 @@ class Program:
             return _definition(path, facts, name)
         self._busy.add(key)
         try:
-            value = best([self.eval(path, t, depth) for t in terms], prefer_last=True)
+            values = [self.eval(path, t, depth) for t in terms]
         finally:
             self._busy.discard(key)
+        value = best(values, prefer_last=True)
+        if isinstance(value, Instance) and self._is_proxy(value.cls):
+            # an object whose attributes are another's (``__getattr__`` forwards them, as
+            # skyvern's ``app = AppHolder()`` does): the type the module declares for the
+            # name (``if TYPE_CHECKING: app: ForgeApp``) says what they are
+            declared = [v for t, v in zip(terms, values, strict=True)
+                        if t[0] == "p" and t[1] is None and isinstance(v, Klass)]
+            value = declared[-1] if declared else value
         self._globals[key] = value
         return value
+
+    def _is_proxy(self, cls: Klass) -> bool:
+        """Does project class ``cls`` forward attribute reads (define ``__getattr__``)?"""
+        facts = self.facts.get(cls.path)
+        found = facts.classes.get(cls.qualname) if facts else None
+        return found is not None and "__getattr__" in found.methods
 
     def import_value(self, path: str, level: int, module: str, name: str, depth: int) -> Value:
         """``from module import name`` written in ``path``."""
