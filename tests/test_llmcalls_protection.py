@@ -412,3 +412,71 @@ def test_a_timeout_in_options_handed_back_by_a_function_counts(make_project: Mak
     assert where(found["Handler.through_a_method"].timeout) == "app/ask.py:20"
     assert where(found["through_two"].timeout) == "app/ask.py:27"
     assert found["rebuilt"].timeout is None  # a new dict without the timeout
+
+
+# skyvern 1.0.56: the request options are copied from a deployment's settings, then the
+# timeout is written in (setdefault, an item, update) before ``acompletion(**options)``.
+WRITTEN_KEYS = '''\
+import copy
+
+import litellm
+
+
+async def set_by_default(deployment, messages, timeout):
+    active_params = copy.deepcopy(deployment["litellm_params"])
+    active_params["cached_content"] = "cache"
+    active_params.setdefault("timeout", timeout)
+    return await litellm.acompletion(messages=messages, drop_params=True, **active_params)
+
+
+async def set_as_an_item(base, messages, timeout):
+    active_parameters = dict(base or {})
+    if "timeout" not in active_parameters:
+        active_parameters["timeout"] = timeout
+    return await litellm.acompletion(messages=messages, **active_parameters)
+
+
+async def updated(base, messages):
+    options = dict(base)
+    options.update({"timeout": 30}, stream=False)
+    return await litellm.acompletion(messages=messages, **options)
+
+
+async def updated_by_keyword(base, messages):
+    options = dict(base)
+    options.update(timeout=30)
+    return await litellm.acompletion(messages=messages, **options)
+
+
+async def rebound_after(base, messages, timeout):
+    options = dict(base)
+    options["timeout"] = timeout
+    options = {"model": "gpt-4o"}
+    return await litellm.acompletion(messages=messages, **options)
+
+
+async def another_dict(base, messages, timeout):
+    options = dict(base)
+    extra = {}
+    extra["timeout"] = timeout
+    return await litellm.acompletion(messages=messages, **options)
+
+
+async def written_after(base, messages, timeout):
+    options = dict(base)
+    reply = await litellm.acompletion(messages=messages, **options)
+    options["timeout"] = timeout
+    return reply
+'''
+
+
+def test_a_timeout_written_into_the_spread_options_counts(make_project: MakeProject) -> None:
+    found = calls(make_project, {"app/llm.py": WRITTEN_KEYS})
+    assert where(found["set_by_default"].timeout) == "app/llm.py:9"
+    assert where(found["set_as_an_item"].timeout) == "app/llm.py:16"
+    assert where(found["updated"].timeout) == "app/llm.py:22"
+    assert where(found["updated_by_keyword"].timeout) == "app/llm.py:28"
+    # a new dict bound to the name, another dict, or a key written after the call: none
+    assert found["rebound_after"].timeout is None
+    assert found["another_dict"].timeout is None
+    assert found["written_after"].timeout is None

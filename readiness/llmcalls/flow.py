@@ -33,6 +33,7 @@ from readiness.llmcalls.syntax import (
 )
 
 EMPTY: frozenset[int] = frozenset()
+MAX_WRITTEN = 25  # keys noted per local dict (the scanned code decides how many it writes)
 
 
 class Loop:
@@ -50,7 +51,7 @@ class Frame:
     """What is around the code being walked, within one function body."""
 
     __slots__ = ("scope", "function", "tries", "withs", "loops", "iters", "taint", "outer",
-                 "pending", "def_key", "context_manager")
+                 "pending", "def_key", "context_manager", "written")
 
     def __init__(self, scope: Scope, function: str | None, def_key: str | None) -> None:
         self.scope = scope
@@ -64,6 +65,10 @@ class Frame:
         self.outer: int | None = None
         self.pending: list[tuple[int, list[Loop], bool]] = []
         self.context_manager = False  # a @contextmanager: what it yields is what `with` binds
+        # keys written into a local dict since it was bound (``options["timeout"] = 30``,
+        # ``options.setdefault("timeout", 30)``, ``options.update(timeout=30)``): name ->
+        # [[key, line, value term], ...], for the calls that spread it (``**options``)
+        self.written: dict[str, list[list[Any]]] = {}
 
 
 class ExpressionWalker:
@@ -185,8 +190,12 @@ class ExpressionWalker:
             self.stores.append([node.lineno, node.args[0].value,
                                 self.enc.encode(node.args[1], f.scope)])
         out = receiver | args
+        self._written_by(node, func, final)
         if call_id is not None:
             expr = self.enc.encode_call(node, f.scope)
+            spread = self._spread_keys(node)
+            if spread:  # after the call's own keywords: what they say goes first
+                expr[3].append(["**", node.lineno, ["dict", spread]])
             self.enc.call_ids[id(node)] = call_id
             self.calls[call_id] = [node.lineno, node.col_offset, f.function, expr, list(f.tries),
                                    list(f.withs), None, list(f.iters), outer]
@@ -198,6 +207,40 @@ class ExpressionWalker:
                 self.defs[f.def_key] = self.defs[f.def_key]._replace(calls_param=True)
             out = out | {call_id}
         return out
+
+    def _written_by(self, node: ast.Call, func: ast.expr, final: str | None) -> None:
+        """Keys a call writes into a local dict: ``d.setdefault("k", v)``,
+        ``d.update(k=v)``, ``d.update({"k": v})``."""
+        if not (isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name)):
+            return
+        items: list[tuple[str, ast.expr]] = []
+        if final == "setdefault" and len(node.args) == 2 and isinstance(
+                node.args[0], ast.Constant) and isinstance(node.args[0].value, str):
+            items.append((node.args[0].value, node.args[1]))
+        elif final == "update":
+            items += [(k.arg, k.value) for k in node.keywords if k.arg is not None]
+            for arg in node.args[:1]:
+                if isinstance(arg, ast.Dict):
+                    items += [(key.value, value) for key, value in zip(arg.keys, arg.values,
+                                                                       strict=True)
+                              if isinstance(key, ast.Constant) and isinstance(key.value, str)]
+        for key, value in items[:MAX_WRITTEN]:
+            self.written_key(func.value.id, key, value, node.lineno)
+
+    def written_key(self, name: str, key: str, value: ast.expr, line: int) -> None:
+        """Note key ``key`` written into the local ``name`` (see ``Frame.written``)."""
+        f = self.frame
+        keys = f.written.setdefault(name, [])
+        if len(keys) < MAX_WRITTEN:
+            keys.append([key, line, self.enc.encode(value, f.scope)])
+
+    def _spread_keys(self, node: ast.Call) -> list[list[Any]]:
+        """The keys written into the local dicts a call spreads (``**options``)."""
+        found: list[list[Any]] = []
+        for keyword in node.keywords:
+            if keyword.arg is None and isinstance(keyword.value, ast.Name):
+                found += self.frame.written.get(keyword.value.id, [])
+        return found[:MAX_WRITTEN]
 
     def _sinks(self, node: ast.Call, func: ast.expr, final: str | None, args: frozenset[int],
                receiver: frozenset[int]) -> None:

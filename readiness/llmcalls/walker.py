@@ -121,6 +121,7 @@ class Walker(ExpressionWalker):
         match target:
             case ast.Name(id=name):
                 f.taint[name] = sources
+                f.written.pop(name, None)  # a new object: the keys written before are gone
             case ast.Tuple(elts=elts) | ast.List(elts=elts):
                 for element in elts:
                     self._assign(element, sources, None)
@@ -144,6 +145,8 @@ class Walker(ExpressionWalker):
                     value is not None):
                 self._expr(base)  # st.session_state["llm"] = ...
                 self.stores.append([target.lineno, key, self.enc.encode(value, f.scope)])
+                if isinstance(base, ast.Name):  # options["timeout"] = 30, for **options
+                    self.written_key(base.id, key, value, target.lineno)
             case ast.Subscript(value=base, slice=key) if value is not None:
                 self._expr(base)  # clients[provider] = OpenAI(), hass.data[DOMAIN][id] = c:
                 self._expr(key)   # an item of a dict, kept under the dict's name
