@@ -48,7 +48,12 @@ _WRITE = re.compile(
     r"""xadd|put_item|save|write|writerow|writerows|upsert|appendFile|appendFileSync|"""
     r"""writeFile|writeFileSync)\(|\bjson\.dump\(|\bproducer\.send\(|"""
     r"""\b(?:PutObjectCommand|SendMessageCommand|PutItemCommand)\(""")
-_SQL_WRITE = re.compile(r"(?i)\b(?:insert|update|upsert)\b")
+# SQL that writes, or a SQLAlchemy statement that does (``insert(Model).values(...)``, and
+# the upserts only an insert statement has)
+_SQL_WRITE = re.compile(r"(?i)\b(?:insert|update|upsert)\b|\.on_conflict_do_(?:update|nothing)\("
+                        r"|\.on_duplicate_key_update\(")
+# ``session.execute(statement)``: the name of the statement executed
+_EXECUTED_NAME = re.compile(r"\.execute(?:many)?\(\s*(\w+)\s*[,)]")
 # Receivers whose .write() shows or sends, not stores: Streamlit, streams, HTTP responses.
 _NOT_STORAGE = frozenset({"st", "stdout", "stderr", "console", "response", "res", "resp",
                           "wfile", "sys", "out", "self"})
@@ -68,7 +73,7 @@ def _stores_in(project: Project, rel: str) -> list[Hit]:
     found = signals.source(project, rel)
     if found is None:
         return []
-    query = query_name("feedback.writes/2", found.lang.value, found.keep, _WRITE.pattern,
+    query = query_name("feedback.writes/3", found.lang.value, found.keep, _WRITE.pattern,
                    _SQL_WRITE.pattern, sorted(_NOT_STORAGE))
     rows = project.facts([rel], query, functools.partial(
         _writes, lang=found.lang, keep=found.keep)).get(rel, ())
@@ -87,11 +92,30 @@ def _writes(text: str, *, lang: Lang, keep: bool) -> tuple[Row, ...]:
             continue
         if call == ".send_message(" and _MAIL.search(text):
             continue  # mail to a person's inbox: read once, not kept for improvement
-        if call.endswith(("execute(", "executemany(")) and \
-                not _SQL_WRITE.search(statement_at(src, line)):
+        if call.endswith(("execute(", "executemany(")) and not _executes_a_write(src, line):
             continue
         found.append((line, call))
     return tuple(found)
+
+
+def _executes_a_write(src: signals.Source, line: int) -> bool:
+    """Does the ``execute(`` on ``line`` write: SQL or a statement that writes, written in
+    the call or bound to the name it executes, by the last assignment of that name before
+    (``stmt = insert(Feedback).values(...)``, then ``session.execute(stmt)``)?"""
+    statement = statement_at(src, line)
+    if _SQL_WRITE.search(statement):
+        return True
+    executed = _EXECUTED_NAME.search(statement)
+    if executed is None:
+        return False
+    bound = re.compile(rf"^\s*{re.escape(executed.group(1))}\s*(?::[^=]*)?=(?!=)")
+    for number in range(line - 1, max(0, line - _LOOK_BACK), -1):
+        if bound.match(src.line(number)):
+            return _SQL_WRITE.search(statement_at(src, number)) is not None
+    return False
+
+
+_LOOK_BACK = 60  # lines looked back for the statement an execute( runs
 
 
 _MAIL = re.compile(r"\bsmtplib\b|\bEmailMessage\b|\bsendgrid\b|\bMIMEText\b")

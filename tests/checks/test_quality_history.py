@@ -439,6 +439,80 @@ def test_handler_storing_through_a_helper_passes(make_project: MakeProject) -> N
     assert where(finding) == ["app/routes.py:10", "app/store.py:9"]
 
 
+# skyvern 1.0.56: the route calls a repository method, which builds a SQLAlchemy Core
+# upsert and executes it (no SQL text, no feedback-named model in the handler's words).
+SQLALCHEMY_REPOSITORY = {
+    "app/llm.py": "from openai import OpenAI\n\nclient = OpenAI()\n\n\ndef answer(q):\n"
+                  "    return client.responses.create(model='gpt-4o', input=q)\n",
+    "app/routes.py": '''\
+from fastapi import APIRouter
+
+from app.db import DATABASE
+
+router = APIRouter()
+
+
+@router.post("/feedback")
+async def submit_run_feedback(request: dict) -> dict:
+    return await DATABASE.upsert_run_feedback(target_id=request["id"],
+                                              rating=request["rating"])
+''',
+    "app/db.py": '''\
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql
+
+
+class Repository:
+    async def upsert_run_feedback(self, *, target_id, rating):
+        async with self.Session() as session:
+            insert = postgresql.insert
+            statement = insert(RunRatingModel.__table__).values(
+                target_id=target_id, rating=rating)
+            await session.execute(
+                statement.on_conflict_do_update(index_elements=["target_id"],
+                                                set_={"rating": rating}))
+            await session.commit()
+
+    async def add_run_feedback(self, *, target_id, rating):
+        async with self.Session() as session:
+            insert = postgresql.insert
+            stmt = insert(RunRatingModel.__table__).values(
+                target_id=target_id, rating=rating)
+            await session.execute(stmt)
+
+    async def get_run_feedback(self, *, target_id):
+        async with self.Session() as session:
+            query = select(RunRatingModel).filter_by(target_id=target_id)
+            return (await session.execute(query)).first()
+
+
+DATABASE = Repository()
+''',
+}
+
+
+@pytest.mark.parametrize(("method", "stored_at"), [
+    ("upsert_run_feedback", "app/db.py:11"),  # executes the upsert written in the call
+    ("add_run_feedback", "app/db.py:21"),  # executes a statement bound to a name before
+    ("get_run_feedback", None),  # executes a select: reads, stores nothing
+])
+def test_a_handler_storing_through_a_sqlalchemy_statement(make_project: MakeProject,
+                                                          method: str,
+                                                          stored_at: str | None) -> None:
+    files = dict(SQLALCHEMY_REPOSITORY)
+    files["app/routes.py"] = files["app/routes.py"].replace("upsert_run_feedback", method)
+    if method == "get_run_feedback":
+        files["app/routes.py"] = files["app/routes.py"].replace(
+            ",\n                                              rating=request[\"rating\"])", ")")
+    finding = run(feedback_loop, make_project(files))
+    if stored_at is None:
+        assert finding.status is Status.WARN
+        assert finding.message.endswith("but not stored")
+    else:
+        assert finding.status is Status.PASS, finding.message
+        assert stored_at in where(finding)
+
+
 def test_django_route_to_a_view_that_writes_passes(make_project: MakeProject) -> None:
     finding = run(feedback_loop, make_project(fx.DJANGO_FLAGS))
     assert finding.status is Status.PASS
