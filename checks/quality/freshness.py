@@ -20,7 +20,7 @@ from readiness.model import (
     warned,
 )
 from readiness.project import Project, llmusage
-from readiness.prompts.files import candidates, eval_files
+from readiness.prompts.files import candidates, eval_files, in_prompt_dir
 from readiness.prompts.history import Change, last_prompt_change, shallow_commits
 from readiness.prompts.lines import Role, has_system_prompt
 
@@ -150,8 +150,11 @@ def _no_evals(project: Project, config: Config) -> Finding:
         return failed(f"no eval results found, so none can be shown to be newer than the last "
                       f"change to {change.label} ({_day(change.date)}, {change.where()})",
                       _change_evidence(project, change))
-    first = next((Evidence(p) for p, r in found.items() if r.kind == "prompt"), None)
-    where = first or usage[0].evidence()
+    # a file of a prompts folder first: the app's own prompts rather than a document about
+    # writing them (skyvern's skills/…/references/prompt-writing.md beside forge/prompts/)
+    prompts = sorted((p for p, r in found.items() if r.kind == "prompt"),
+                     key=lambda p: not in_prompt_dir(p))
+    where = Evidence(prompts[0]) if prompts else usage[0].evidence()
     return failed("no eval results found, so fresh evals cannot be shown for the prompts and "
                   "model settings in use", where)
 

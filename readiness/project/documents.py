@@ -81,6 +81,12 @@ _PATH_WORDS = needed_words_of(*(pattern for pattern, _why in _BY_PATH))
 
 
 @functools.lru_cache(maxsize=1 << 16)  # asked of every file by several checks in a run
+def for_coding_agent(rel: str) -> bool:
+    """Is the file at ``rel`` instructions for a coding agent (CLAUDE.md, .cursor/rules,
+    a skill): text for the tool that edits the code, not for the app's model?"""
+    return _AGENTS.search(rel) is not None
+
+
 def excluded(rel: str) -> str | None:
     """Why the file at ``rel`` is never evidence by its place (None: it may be)."""
     if not could_match(rel, _PATH_WORDS):

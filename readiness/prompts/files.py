@@ -18,6 +18,7 @@ from readiness.evals import evalset
 from readiness.evals.discover import EVAL_FOLDERS
 from readiness.project import Project, llmusage, signals
 from readiness.project.cache import content_key
+from readiness.project.documents import for_coding_agent
 from readiness.project.signals import Lang
 from readiness.project.sourcetext import is_translation
 from readiness.prompts.lines import Role, code_marks, config_marks
@@ -45,7 +46,7 @@ def _skipped_path(rel: str) -> bool:
         p.startswith(".") or p.lower() in _SKIP_DIRS for p in rel.split("/")[:-1])
 
 
-def _in_prompt_dir(rel: str) -> bool:
+def in_prompt_dir(rel: str) -> bool:
     return any(p.lower() in _PROMPT_DIRS for p in rel.split("/")[:-1])
 
 
@@ -53,10 +54,12 @@ def _is_prompt_file(rel: str, lang: Lang | None, mentioned: frozenset[str]) -> b
     name = rel.rpartition("/")[2].lower()
     if _NOT_PROMPT.match(name) or lang in (Lang.PYTHON, Lang.JAVASCRIPT):
         return False
+    if for_coding_agent(rel):  # prompts for the tool that edits the code, not the app's
+        return False
     if name.endswith(_PROMPT_SUFFIXES):
         return True
     textual = name.endswith(_TEXT_SUFFIXES + _TEMPLATE_SUFFIXES)
-    if textual and (_in_prompt_dir(rel) or _PROMPT_WORD.search(name.rpartition(".")[0])):
+    if textual and (in_prompt_dir(rel) or _PROMPT_WORD.search(name.rpartition(".")[0])):
         return True
     # A Jinja template is a prompt when the LLM code names it (HTML pages are not).
     return (name.endswith(_TEMPLATE_SUFFIXES) and ".htm" not in name
@@ -96,8 +99,8 @@ def _find_candidates(project: Project, config: Config) -> dict[str, Role]:
         for rel in files:
             talks, prompt_line = marks.get(rel, (False, False))  # no text: nothing shown
             llm = rel in llm_files or talks
-            if llm or _in_prompt_dir(rel) or prompt_line:
-                found[rel] = Role("code", lang, llm, _in_prompt_dir(rel))
+            if llm or in_prompt_dir(rel) or prompt_line:
+                found[rel] = Role("code", lang, llm, in_prompt_dir(rel))
     for keep, files in config_files.items():
         shown = project.facts(files, f"{_CONFIG_QUERY}:{keep}",
                               functools.partial(config_marks, keep=keep))

@@ -185,6 +185,30 @@ def test_no_eval_results_fire_when_there_are_prompts(make_project: MakeProject) 
     assert where(finding) == ["prompts/extract.txt:1"]
 
 
+def test_without_history_the_apps_own_prompts_are_cited_before_a_prompt_guide(
+        make_project: MakeProject) -> None:
+    """No git: the finding cites a prompt file. A prompts folder's template (the app's own
+    prompt) goes before a document named for prompts (skyvern's
+    cli/skills/skyvern/references/prompt-writing.md); the folder's CLAUDE.md, instructions
+    for the developers' coding assistant, is no prompt of the app; without the folder the
+    document is all there is to cite."""
+    files: Files = {
+        "app/cli/skills/references/prompt-writing.md": "# Writing good task prompts\n",
+        "app/forge/prompts/CLAUDE.md": "# Prompt templates\nThe templates are split...\n",
+        "app/forge/prompts/extract-action.j2": "Extract the next action from {{ page }}.\n",
+        "app/forge/llm.py": "from openai import OpenAI\n\nclient = OpenAI()\n\n\n"
+                            "def ask(prompt):\n    return client.chat.completions.create(\n"
+                            "        model='gpt-4o', messages=[{'role': 'user', "
+                            "'content': prompt}])\n",
+    }
+    finding = run(eval_freshness, make_project(files, git=False))
+    assert finding.status is Status.FAIL
+    assert where(finding) == ["app/forge/prompts/extract-action.j2"]
+    del files["app/forge/prompts/extract-action.j2"], files["app/forge/prompts/CLAUDE.md"]
+    finding = run(eval_freshness, make_project(files, git=False))
+    assert where(finding) == ["app/cli/skills/references/prompt-writing.md"]
+
+
 def test_no_evals_and_no_llm_code_is_not_applicable(make_project: MakeProject) -> None:
     root = make_project({"app/cli.py": "name = input('Name? ')\nprint(name)\n",
                          "README.md": "# Tool\n"}, git=True)
