@@ -88,6 +88,8 @@ def test_documents_about_readiness_are_not_tool_output() -> None:
     ("AGENTS.md", "coding agent"), ("CLAUDE.md", "coding agent"),
     (".cursor/rules/python.mdc", "coding agent"), ("skills/review/SKILL.md", "coding agent"),
     (".github/copilot-instructions.md", "coding agent"),
+    ("cli/skills/browser/references/parameters.md", "coding agent"),
+    ("skills/review/assets/checklist.md", "coding agent"),
     ("frontend/dist/index.html", "built HTML"), ("site/guide/index.html", "built HTML"),
     ("bench/fixtures/support.md", "fixture"), ("benchmarks/data/guide.md", "fixture"),
     ("vendor/lib/README.md", "vendored"), ("third_party/x/SUPPORT.md", "vendored"),
@@ -103,7 +105,8 @@ _SEGMENTS = ["docs", "Tests", "test_x.py", "a_test.py", "x.spec.TSX", "bench", "
              "index.HTML", ".github", "ISSUE_TEMPLATE", "pull_request_templates", ".gitlab",
              "merge_request_templates", "AGENTS.md", "skill.md", "SKILL.md", ".cursor",
              ".Claude", "rules.mdc", "x.prompt.md", ".cursorrules", "instructions", "app",
-             "guide.md", "main.py", "x.\u017fpec.ts", "TEMPLATE", "k"]
+             "guide.md", "main.py", "x.\u017fpec.ts", "TEMPLATE", "k", "skills",
+             "references", "assets"]
 
 
 @settings(max_examples=400, deadline=None)
@@ -119,7 +122,8 @@ def test_the_path_words_gate_never_changes_the_answer(segments: list[str]) -> No
 
 
 @pytest.mark.parametrize("rel", ["docs/user-guide.md", "SUPPORT.md", "README.md",
-                                 "docs/agents.md", "docs/build/guide.md", "docs/index.html"])
+                                 "docs/agents.md", "docs/build/guide.md", "docs/index.html",
+                                 "docs/skills/references.md", "docs/references/skills.md"])
 def test_documents_people_write_may_be_evidence(rel: str) -> None:
     assert excluded(rel) is None
 

@@ -36,7 +36,10 @@ _AGENTS = re.compile(  # the file names as the tools spell them: docs/agents.md 
     r"(?i:(^|/)\.(cursor|claude|windsurf|clinerules|continue|roo|kiro|agents?|codex|gemini|"
     r"aider[^/]*|junie)/|(^|/)\.github/(instructions|prompts|chatmodes|agents)/|"
     r"(^|/)\.(cursorrules|windsurfrules|clinerules)$|\.(instructions|prompt|chatmode)\.md$|"
-    r"\.mdc$)")
+    r"\.mdc$|"
+    # an agent skill's own files, in the folders the Agent Skills layout gives them beside
+    # its SKILL.md (skyvern's cli/skills/skyvern/references/*.md)
+    r"(^|/)skills/[^/]+/(references|scripts|assets)/)")
 _BUILT = re.compile(r"(^|/)(dist|build|_build|site|_site|public|out|htmlcov|coverage|"
                     r"storybook-static|static/bundle|\.next|\.nuxt|\.docusaurus)/[^/]*"
                     r"(/[^/]*)*\.html?$", _I)
@@ -80,13 +83,13 @@ _PLACEHOLDER = re.compile(r"^\s*(name-of-[\w-]+|<[^<>]{1,40}>|\[[^\]]{1,40}\]|yo
 _PATH_WORDS = needed_words_of(*(pattern for pattern, _why in _BY_PATH))
 
 
-@functools.lru_cache(maxsize=1 << 16)  # asked of every file by several checks in a run
 def for_coding_agent(rel: str) -> bool:
     """Is the file at ``rel`` instructions for a coding agent (CLAUDE.md, .cursor/rules,
     a skill): text for the tool that edits the code, not for the app's model?"""
     return _AGENTS.search(rel) is not None
 
 
+@functools.lru_cache(maxsize=1 << 16)  # asked of every file by several checks in a run
 def excluded(rel: str) -> str | None:
     """Why the file at ``rel`` is never evidence by its place (None: it may be)."""
     if not could_match(rel, _PATH_WORDS):
