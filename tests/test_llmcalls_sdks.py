@@ -148,6 +148,58 @@ def test_cohere_mistral_and_llamaindex(make_project: MakeProject) -> None:
     assert index.calls[1].output_validation.strength == "weak"  # JSON mode, no schema
 
 
+# r2r 3.6.6's Azure AI Foundry provider: Azure AI Inference's chat client, sync and async
+# (azure-core retries by default); its embeddings client embeds; a storage client of the
+# same azure namespace is no model at all.
+AZURE_INFERENCE = '''\
+import os
+
+from azure.ai.inference import ChatCompletionsClient as AzureChatCompletionsClient
+from azure.ai.inference import EmbeddingsClient
+from azure.ai.inference.aio import ChatCompletionsClient as AsyncAzureChatCompletionsClient
+from azure.core.credentials import AzureKeyCredential
+from azure.storage.blob import BlobServiceClient
+
+endpoint, key = os.getenv("AZURE_FOUNDRY_API_ENDPOINT"), os.getenv("AZURE_FOUNDRY_API_KEY")
+
+
+class AzureFoundryCompletionProvider:
+    def __init__(self):
+        self.client = AzureChatCompletionsClient(
+            endpoint=endpoint, credential=AzureKeyCredential(key), read_timeout=30)
+        self.async_client = AsyncAzureChatCompletionsClient(
+            endpoint=endpoint, credential=AzureKeyCredential(key), retry_total=0)
+        self.embeddings = EmbeddingsClient(endpoint=endpoint, credential=AzureKeyCredential(key))
+        self.blobs = BlobServiceClient(account_url=endpoint)
+
+    def complete(self, messages):
+        return self.client.complete(messages=messages, model="gpt-4o")
+
+    async def acomplete(self, messages):
+        return await self.async_client.complete(messages=messages, model="gpt-4o")
+
+    def embed(self, texts):
+        return self.embeddings.embed(input=texts)
+
+    def upload(self, data):
+        return self.blobs.get_blob_client("c", "b").upload_blob(data)
+'''
+
+
+def test_azure_ai_inference_clients(make_project: MakeProject) -> None:
+    index = scan(make_project, {"azure_foundry.py": AZURE_INFERENCE})
+    assert [(f"{c.path}:{c.line}", c.provider, c.api, c.purpose) for c in index.calls] == [
+        ("azure_foundry.py:22", "azure", "complete", "generation"),
+        ("azure_foundry.py:25", "azure", "complete", "generation"),
+        ("azure_foundry.py:28", "azure", "embed", "embedding"),
+    ]
+    sync, async_, _ = index.calls
+    assert where(sync.timeout) == "azure_foundry.py:15"  # read_timeout=30 on the client
+    assert sync.retry is not None and sync.retry.strength == "default"  # azure-core's policy
+    assert async_.timeout is None
+    assert async_.retry is None  # retry_total=0 switches azure-core's retries off
+
+
 HTTP_CONFIG = '''\
 OPENAI_BASE = "https://api.openai.com/v1"
 ANTHROPIC_URL = "https://api.anthropic.com/v1/messages"

@@ -126,6 +126,14 @@ FAMILIES: dict[str, Family] = {f.name: f for f in (
     # AutoGen AgentChat agents and teams: run() asks the model clients of their agents
     Family("autogen-agentchat", "autogen", frozenset({
         "run", "run_stream", "on_messages", "on_messages_stream"})),
+    # Azure AI Inference (azure-ai-inference: the models of Azure AI Foundry): azure-core's
+    # pipeline, whose RetryPolicy retries by default (retry_total=10) and whose transport
+    # waits up to 300 s to connect and 300 s per read unless told otherwise
+    Family("azure-ai-inference", "azure", frozenset({"complete", "embed"}),
+           ctor_timeout=("read_timeout", "connection_timeout"),
+           ctor_retry=("retry_total", "retry_policy"),
+           call_timeout=("read_timeout", "connection_timeout"), call_retry=("retry_total",),
+           default_retry="azure-core default RetryPolicy (retry_total=10)"),
     Family("http", "http", _HTTP_METHODS, ctor_timeout=("timeout",), call_timeout=("timeout",)),
     # FutureHouse's lmi (package fhlmi, used by paper-qa): a LiteLLMModel runs each request
     # through a chain of model specs, each with timeout=60.0 and max_retries=3 (tenacity,
@@ -163,6 +171,8 @@ CONSTRUCTORS: dict[str, str] = {
         ("agents", "AssistantAgent"), ("agents", "SocietyOfMindAgent"),
         ("teams", "RoundRobinGroupChat"), ("teams", "SelectorGroupChat"), ("teams", "Swarm"),
         ("teams", "MagenticOneGroupChat"))},
+    **{f"azure.ai.inference{m}.{n}": "azure-ai-inference" for m in ("", ".aio") for n in (
+        "ChatCompletionsClient", "EmbeddingsClient", "ImageEmbeddingsClient")},
     "litellm.Router": "litellm-router",
     "litellm.router.Router": "litellm-router",
     "lmi.LiteLLMModel": "lmi",
@@ -417,6 +427,7 @@ PREFILTER = re.compile(
     r"\b(?:openai|anthropic|genai|generativeai|vertexai|cohere|mistralai|boto3|aioboto3"
     r"|aiobotocore|bedrock[\w-]*|litellm|llama_index|instructor|langchain\w*|groq|ollama"
     r"|autogen_ext|autogen_agentchat|autogen_core|lmi)\b|(?:from|import)\s+together\b"
+    r"|\bazure\.ai\.inference\b"
     r"|api\.openai\.com|api\.anthropic\.com|generativelanguage\.googleapis\.com|api\.mistral\.ai"
     r"|api\.cohere\.|openai\.azure\.com|aiplatform\.googleapis\.com|api\.groq\.com"
     r"|api\.together\.xyz|openrouter\.ai|api\.deepseek\.com|api\.x\.ai"
@@ -429,7 +440,7 @@ _PREFILTER_WORDS = ("openai", "anthropic", "genai", "vertexai", "cohere", "mistr
                     "aiobotocore", "bedrock", "litellm", "llama_index", "instructor", "langchain",
                     "generativelanguage", "aiplatform", "groq", "together", "openrouter",
                     "deepseek", "api.x.ai", "ollama", "autogen_", "lmi", "/completions",
-                    "enerateContent", ":11434/api/")
+                    "enerateContent", ":11434/api/", "ai.inference")
 
 
 def names_a_provider(text: str) -> bool:
