@@ -51,10 +51,14 @@ def in_prompt_dir(rel: str) -> bool:
 
 
 def _is_prompt_file(rel: str, lang: Lang | None, mentioned: frozenset[str]) -> bool:
+    # a coding agent's instructions are prompts for the tool that edits the code, not the
+    # app's: asked last, of the few files named as prompts (a path pattern of many words)
+    return _named_a_prompt(rel, lang, mentioned) and not for_coding_agent(rel)
+
+
+def _named_a_prompt(rel: str, lang: Lang | None, mentioned: frozenset[str]) -> bool:
     name = rel.rpartition("/")[2].lower()
     if _NOT_PROMPT.match(name) or lang in (Lang.PYTHON, Lang.JAVASCRIPT):
-        return False
-    if for_coding_agent(rel):  # prompts for the tool that edits the code, not the app's
         return False
     if name.endswith(_PROMPT_SUFFIXES):
         return True
