@@ -225,14 +225,15 @@ class ExpressionWalker:
                                                                        strict=True)
                               if isinstance(key, ast.Constant) and isinstance(key.value, str)]
         for key, value in items[:MAX_WRITTEN]:
-            self.written_key(func.value.id, key, value, node.lineno)
+            self.written_key(func.value.id, key, self.enc.encode(value, self.frame.scope),
+                             node.lineno)
 
-    def written_key(self, name: str, key: str, value: ast.expr, line: int) -> None:
-        """Note key ``key`` written into the local ``name`` (see ``Frame.written``)."""
-        f = self.frame
-        keys = f.written.setdefault(name, [])
+    def written_key(self, name: str, key: str, term: Expr, line: int) -> None:
+        """Note key ``key`` written into the local ``name`` with the value ``term`` (see
+        ``Frame.written``)."""
+        keys = self.frame.written.setdefault(name, [])
         if len(keys) < MAX_WRITTEN:
-            keys.append([key, line, self.enc.encode(value, f.scope)])
+            keys.append([key, line, term])
 
     def _spread_keys(self, node: ast.Call) -> list[list[Any]]:
         """The keys written into the local dicts a call spreads (``**options``)."""

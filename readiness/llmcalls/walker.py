@@ -144,9 +144,10 @@ class Walker(ExpressionWalker):
             case ast.Subscript(value=base, slice=ast.Constant(value=str() as key)) if (
                     value is not None):
                 self._expr(base)  # st.session_state["llm"] = ...
-                self.stores.append([target.lineno, key, self.enc.encode(value, f.scope)])
+                term = self.enc.encode(value, f.scope)
+                self.stores.append([target.lineno, key, term])
                 if isinstance(base, ast.Name):  # options["timeout"] = 30, for **options
-                    self.written_key(base.id, key, value, target.lineno)
+                    self.written_key(base.id, key, term, target.lineno)
             case ast.Subscript(value=base, slice=key) if value is not None:
                 self._expr(base)  # clients[provider] = OpenAI(), hass.data[DOMAIN][id] = c:
                 self._expr(key)   # an item of a dict, kept under the dict's name
