@@ -36,7 +36,7 @@ from typing import Any, NamedTuple
 import pytest
 
 from tests import attacks
-from tests.conftest import git, init_repo, write_files
+from tests.conftest import Files, git, init_repo, write_files
 
 WORKTREE = Path(__file__).resolve().parent.parent
 DAY = "2026-11-24"
@@ -597,6 +597,17 @@ def test_a_document_of_template_openings_is_read_in_linear_time(tmp_path: Path,
     assert found["user-involvement"] == "pass"
 
 
+def _judged(tmp_path: Path, env: dict[str, str], files: Files,
+            *options: str) -> dict[str, str]:
+    """The status of each check on an LLM app with the hostile ``files`` beside it, after
+    ``assert_sane`` on the run (which ``run_cli`` bounds in time and memory)."""
+    repo = tmp_path / "repo"
+    write_files(repo, {"app.py": attacks.LLM_APP, **files})
+    run = run_cli(["check", str(repo), *SCAN, *options], cwd=tmp_path, env=env)
+    assert_sane(run)
+    return {r["name"]: r["status"] for r in json.loads(run.stdout)["results"]}
+
+
 def _url_helpers(levels: int, returns: int) -> str:
     """``requests.post(f0(base))`` where each ``f<i>`` has ``returns`` returns, each joining
     a route onto ``f<i+1>(x)``: followed return by return, returns ** levels URLs."""
@@ -616,11 +627,7 @@ def test_a_url_built_by_helpers_of_many_returns_is_followed_in_bounded_time(
     """The URL of a raw HTTP call is followed through the helpers that build it, each
     return with its parameters bound to the call: six helpers of forty returns each took
     more than a minute before the walk had a budget of steps."""
-    repo = tmp_path / "repo"
-    write_files(repo, {"app.py": attacks.LLM_APP, "urls.py": _url_helpers(6, 40)})
-    run = run_cli(["check", str(repo), *SCAN], cwd=tmp_path, env=env)
-    assert_sane(run)
-    found = {r["name"]: r["status"] for r in json.loads(run.stdout)["results"]}
+    found = _judged(tmp_path, env, {"urls.py": _url_helpers(6, 40)})
     assert found["llm-timeouts"] in ("pass", "fail", "warn")  # judged, not an error
 
 
@@ -636,11 +643,7 @@ def test_a_base_class_of_many_subclasses_is_resolved_in_bounded_time(
               "        return client.chat.completions.create(model='m', messages=[])", ""]
     for i in range(15_000):
         lines += [f"class S{i}(Base):", "    def handle(self, x):", "        return x", ""]
-    repo = tmp_path / "repo"
-    write_files(repo, {"app.py": attacks.LLM_APP, "handlers.py": "\n".join(lines)})
-    run = run_cli(["check", str(repo), *SCAN, "--jobs", "1"], cwd=tmp_path, env=env)
-    assert_sane(run)
-    found = {r["name"]: r["status"] for r in json.loads(run.stdout)["results"]}
+    found = _judged(tmp_path, env, {"handlers.py": "\n".join(lines)}, "--jobs", "1")
     assert found["llm-timeouts"] in ("pass", "fail", "warn")  # judged, not an error
 
 
@@ -654,11 +657,7 @@ def test_a_module_of_many_statements_is_walked_in_linear_time(tmp_path: Path,
     lines += ["", "", "def ask():", '    r = client.chat.completions.create(model="m", '
               "messages=[])", "    if r.usage.total_tokens > x1:", "        return None",
               "    return r", ""]
-    repo = tmp_path / "repo"
-    write_files(repo, {"app.py": attacks.LLM_APP, "big.py": "\n".join(lines)})
-    run = run_cli(["check", str(repo), *SCAN, "--jobs", "1"], cwd=tmp_path, env=env)
-    assert_sane(run)
-    found = {r["name"]: r["status"] for r in json.loads(run.stdout)["results"]}
+    found = _judged(tmp_path, env, {"big.py": "\n".join(lines)}, "--jobs", "1")
     assert found["budget-limits"] in ("pass", "fail", "warn")  # judged, not an error
 
 

@@ -35,6 +35,18 @@ def many_files(count: int) -> dict[str, str | bytes]:
     return files
 
 
+def spy_on_answers(project: Project, sent: list[tuple[int, bool]]) -> None:
+    """Note in ``sent`` (the number of files, urgent or not) each part ``project``'s
+    workers are asked to answer."""
+    answer = project.workers.answer  # type: ignore[union-attr]
+
+    def spy(payload: bytes, files: list[str], part: int, urgent: bool) -> object:
+        sent.append((len(files), urgent))
+        return answer(payload, files, part=part, urgent=urgent)
+
+    project.workers.answer = spy  # type: ignore[method-assign,union-attr,assignment]
+
+
 PARTS = workers.PARTS_PER_WORKER * 2  # of a query split with jobs=2
 
 pytestmark = pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="needs two cores")
@@ -153,13 +165,7 @@ def test_a_prefetch_of_a_few_files_goes_to_the_workers_ahead_of_the_waiting_task
     python = sorted(f for f in Project(root).files if f.endswith(".py"))
     project = Project(root, jobs=2)
     sent: list[tuple[int, bool]] = []
-    answer = project.workers.answer  # type: ignore[union-attr]
-
-    def spy(payload: bytes, files: list[str], part: int, urgent: bool) -> object:
-        sent.append((len(files), urgent))
-        return answer(payload, files, part=part, urgent=urgent)
-
-    project.workers.answer = spy  # type: ignore[method-assign,union-attr,assignment]
+    spy_on_answers(project, sent)
     computed: list[str] = []
     try:
         cheap = project.facts(python, "test.lines/1", line_count)
@@ -182,7 +188,7 @@ def test_a_prefetch_of_a_few_files_goes_to_the_workers_ahead_of_the_waiting_task
     assert kept == cheap and list(kept) == python and computed == []  # found, not computed
     assert not project.workers._failed  # type: ignore[union-attr]
     fewer = Project(root, jobs=2)
-    fewer.workers.answer = spy  # type: ignore[method-assign,union-attr,assignment]
+    spy_on_answers(fewer, sent)
     sent.clear()
     fewer.prefetch(python[:-1], "test.lines/3", line_count)  # answered here
     assert sent == [] and not fewer.workers._pools  # type: ignore[union-attr]
@@ -199,13 +205,7 @@ def test_a_costly_query_of_a_few_files_goes_to_the_workers_urgently(
     here = Project(root, jobs=1).facts(python, "test.lines/1", line_count)
     project = Project(root, jobs=2)
     sent: list[tuple[int, bool]] = []
-    answer = project.workers.answer  # type: ignore[union-attr]
-
-    def spy(payload: bytes, files: list[str], part: int, urgent: bool) -> object:
-        sent.append((len(files), urgent))
-        return answer(payload, files, part=part, urgent=urgent)
-
-    project.workers.answer = spy  # type: ignore[method-assign,union-attr,assignment]
+    spy_on_answers(project, sent)
     try:
         assert project.facts(python[:-1], "test.lines/2", line_count, costly=True) == {
             f: here[f] for f in python[:-1]}
