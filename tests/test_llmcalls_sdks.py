@@ -200,6 +200,53 @@ def test_azure_ai_inference_clients(make_project: MakeProject) -> None:
     assert async_.retry is None  # retry_total=0 switches azure-core's retries off
 
 
+# mentat 1.0.19's model layer (spiceai 0.2): one Spice client, its chat calls streamed or
+# not, its embeddings and transcriptions; counting tokens is local, and a project module of
+# the same root name as the package is still the project's (cooking.spice below).
+SPICE = '''\
+from spice import Spice
+from spice.models import WHISPER_1
+
+from cooking import spice as pantry
+
+
+class LlmApiHandler:
+    def __init__(self):
+        self.spice = Spice()
+
+    async def call_llm_api(self, messages, model, provider, stream):
+        tokens = self.spice.count_prompt_tokens(messages, model, provider)
+        if not stream:
+            return await self.spice.get_response(model=model, provider=provider,
+                                                 messages=messages, temperature=0.2)
+        return await self.spice.stream_response(model=model, messages=messages)
+
+    def call_embedding_api(self, texts, model="text-embedding-3-large"):
+        return self.spice.get_embeddings_sync(texts, model)
+
+    async def call_whisper_api(self, audio_path):
+        return await self.spice.get_transcription(audio_path, model=WHISPER_1)
+
+    def season(self, dish):
+        return pantry.get_response(dish)
+'''
+
+
+def test_spice_clients(make_project: MakeProject) -> None:
+    index = scan(make_project, {"llm_api_handler.py": SPICE,
+                                "cooking/spice.py": "def get_response(dish): return dish\n"})
+    assert [(f"{c.path}:{c.line}", c.provider, c.api, c.purpose) for c in index.calls] == [
+        ("llm_api_handler.py:14", "spice", "get_response", "generation"),
+        ("llm_api_handler.py:16", "spice", "stream_response", "generation"),
+        ("llm_api_handler.py:19", "spice", "get_embeddings_sync", "embedding"),
+        ("llm_api_handler.py:22", "spice", "get_transcription", "other"),
+    ]
+    chat = index.calls[0]
+    assert chat.timeout is None  # spice takes none: the SDKs' 10-minute default applies
+    assert chat.retry is not None and chat.retry.strength == "default"
+    assert where(chat.retry) == "llm_api_handler.py:9"  # on Spice()
+
+
 HTTP_CONFIG = '''\
 OPENAI_BASE = "https://api.openai.com/v1"
 ANTHROPIC_URL = "https://api.anthropic.com/v1/messages"

@@ -134,6 +134,15 @@ FAMILIES: dict[str, Family] = {f.name: f for f in (
            ctor_retry=("retry_total", "retry_policy"),
            call_timeout=("read_timeout", "connection_timeout"), call_retry=("retry_total",),
            default_retry="azure-core default RetryPolicy (retry_total=10)"),
+    # Spice (spiceai, by AbanteAI; mentat's model layer): one client for OpenAI, Azure and
+    # Anthropic models, which builds those SDKs' clients with their defaults (max_retries=2,
+    # a 10-minute timeout) and takes no timeout or retry setting of its own; its retries=
+    # (0.4) asks again after an answer its validator rejects, not after a failed request
+    Family("spice", "spice", frozenset({
+        "get_response", "stream_response", "get_embeddings", "get_embeddings_sync",
+        "get_transcription"}),
+        default_retry="spice builds its OpenAI/Anthropic clients with the SDK default "
+                      "max_retries=2"),
     Family("http", "http", _HTTP_METHODS, ctor_timeout=("timeout",), call_timeout=("timeout",)),
     # FutureHouse's lmi (package fhlmi, used by paper-qa): a LiteLLMModel runs each request
     # through a chain of model specs, each with timeout=60.0 and max_retries=3 (tenacity,
@@ -173,6 +182,8 @@ CONSTRUCTORS: dict[str, str] = {
         ("teams", "MagenticOneGroupChat"))},
     **{f"azure.ai.inference{m}.{n}": "azure-ai-inference" for m in ("", ".aio") for n in (
         "ChatCompletionsClient", "EmbeddingsClient", "ImageEmbeddingsClient")},
+    "spice.Spice": "spice",
+    "spice.spice.Spice": "spice",
     "litellm.Router": "litellm-router",
     "litellm.router.Router": "litellm-router",
     "lmi.LiteLLMModel": "lmi",
@@ -314,7 +325,7 @@ PURPOSES = ("generation", "embedding", "rerank", "listing", "image", "other")
 _PURPOSE_WORDS = (("embedding", ("embed",)), ("rerank", ("rerank",)),
                   ("listing", ("models.list", "models.retrieve")),
                   ("image", ("images.", "image_generation", "generate_images")),
-                  ("other", ("moderation",)))
+                  ("other", ("moderation", "transcription")))
 
 
 _HTTP_VERBS = ("GET ", "POST ", "PUT ", "PATCH ", "REQUEST ", "STREAM ")
@@ -416,7 +427,7 @@ PROVIDER_ROOTS = frozenset({
     "openai", "anthropic", "google", "vertexai", "cohere", "mistralai", "boto3", "aioboto3",
     "aiobotocore", "litellm", "llama_index", "instructor", "langchain", "langchain_core",
     "langchain_community", *_LANGCHAIN_PACKAGES, "groq", "together", "ollama", "autogen_ext",
-    "autogen_agentchat", "autogen_core", "lmi",
+    "autogen_agentchat", "autogen_core", "lmi", "spice",
 })
 EXTERNAL_ROOTS = frozenset(sys.stdlib_module_names) | PROVIDER_ROOTS | frozenset({
     "botocore", "httpx", "requests", "aiohttp", "tenacity", "backoff", "stamina", "retrying",
@@ -426,7 +437,7 @@ EXTERNAL_ROOTS = frozenset(sys.stdlib_module_names) | PROVIDER_ROOTS | frozenset
 PREFILTER = re.compile(
     r"\b(?:openai|anthropic|genai|generativeai|vertexai|cohere|mistralai|boto3|aioboto3"
     r"|aiobotocore|bedrock[\w-]*|litellm|llama_index|instructor|langchain\w*|groq|ollama"
-    r"|autogen_ext|autogen_agentchat|autogen_core|lmi)\b|(?:from|import)\s+together\b"
+    r"|autogen_ext|autogen_agentchat|autogen_core|lmi)\b|(?:from|import)\s+(?:together|spice)\b"
     r"|\bazure\.ai\.inference\b"
     r"|api\.openai\.com|api\.anthropic\.com|generativelanguage\.googleapis\.com|api\.mistral\.ai"
     r"|api\.cohere\.|openai\.azure\.com|aiplatform\.googleapis\.com|api\.groq\.com"
@@ -440,7 +451,7 @@ _PREFILTER_WORDS = ("openai", "anthropic", "genai", "vertexai", "cohere", "mistr
                     "aiobotocore", "bedrock", "litellm", "llama_index", "instructor", "langchain",
                     "generativelanguage", "aiplatform", "groq", "together", "openrouter",
                     "deepseek", "api.x.ai", "ollama", "autogen_", "lmi", "/completions",
-                    "enerateContent", ":11434/api/", "ai.inference")
+                    "enerateContent", ":11434/api/", "ai.inference", "spice")
 
 
 def names_a_provider(text: str) -> bool:
