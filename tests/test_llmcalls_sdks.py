@@ -247,6 +247,113 @@ def test_spice_clients(make_project: MakeProject) -> None:
     assert where(chat.retry) == "llm_api_handler.py:9"  # on Spice()
 
 
+# functools.partial around a model API, as real code writes it: OpenHands 0.9.8 keeps a
+# partial of litellm.completion with the model's settings (llm/llm.py:122) and calls it
+# later; MetaGPT 0.8.2 runs a partial of a boto3 Bedrock client's invoke_model in an
+# executor (provider/bedrock_api.py:73). A partial of anything else is no model call.
+PARTIALS = '''\
+import asyncio
+import functools
+from functools import partial
+
+import boto3
+from litellm import completion as litellm_completion
+
+
+class LLM:
+    def __init__(self, config):
+        self._completion = partial(
+            litellm_completion,
+            model=config.model,
+            timeout=config.timeout,
+            num_retries=3,
+        )
+
+    def completion(self, messages):
+        return self._completion(messages=messages)
+
+
+class BedrockLLM:
+    def __init__(self):
+        self.client = boto3.client("bedrock-runtime")
+
+    async def invoke_model(self, body):
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(
+            None, functools.partial(self.client.invoke_model, modelId="m", body=body))
+
+
+def log(level, message):
+    print(level, message)
+
+
+warn = partial(log, "warning")
+
+
+def report(message):
+    warn(message)
+'''
+
+
+def test_partials_of_model_apis(make_project: MakeProject) -> None:
+    index = scan(make_project, {"llm.py": PARTIALS})
+    assert [(f"{c.path}:{c.line}", c.provider, c.api) for c in index.calls] == [
+        ("llm.py:19", "litellm", "completion"),
+        ("llm.py:28", "bedrock", "invoke_model"),
+    ]
+    completion, bedrock = index.calls
+    assert where(completion.timeout) == "llm.py:14"  # timeout= given to the partial
+    assert where(completion.retry) == "llm.py:15"  # num_retries=3 given to the partial
+    assert bedrock.timeout is None
+    assert bedrock.retry is not None and bedrock.retry.strength == "default"  # botocore's
+
+
+# OpenHands 0.9.8 (llm/llm.py): the partial is kept in a local before the attribute is set
+# to a retrying, logging wrapper around it; the wrapper calls the model through the local,
+# and the agents call the wrapper, which is no model call of its own.
+PARTIAL_WRAPPED = '''\
+from functools import partial
+
+from litellm import completion as litellm_completion
+from tenacity import retry, stop_after_attempt
+
+
+class LLM:
+    def __init__(self, config):
+        self._completion = partial(litellm_completion, model=config.model,
+                                   timeout=config.timeout)
+        completion_unwrapped = self._completion
+
+        @retry(stop=stop_after_attempt(3))
+        def wrapper(*args, **kwargs):
+            resp = completion_unwrapped(*args, **kwargs)
+            return resp
+
+        self._completion = wrapper
+
+    @property
+    def completion(self):
+        return self._completion
+
+
+class Agent:
+    def __init__(self, llm: LLM):
+        self.llm = llm
+
+    def step(self, messages):
+        return self.llm.completion(messages=messages)
+'''
+
+
+def test_a_partial_kept_before_its_attribute_is_rewrapped(make_project: MakeProject) -> None:
+    index = scan(make_project, {"llm.py": PARTIAL_WRAPPED})
+    assert [(f"{c.path}:{c.line}", c.api, c.function) for c in index.calls] == [
+        ("llm.py:15", "completion", "LLM.__init__.<locals>.wrapper")]
+    call = index.calls[0]
+    assert where(call.timeout) == "llm.py:10"
+    assert where(call.retry) == "llm.py:13"  # @retry on the wrapper
+
+
 HTTP_CONFIG = '''\
 OPENAI_BASE = "https://api.openai.com/v1"
 ANTHROPIC_URL = "https://api.anthropic.com/v1/messages"

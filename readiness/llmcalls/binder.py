@@ -23,6 +23,10 @@ class Binder:
         self.scopes: dict[int, Scope] = {}  # id(def, class or lambda node) -> its scope
         self.imports: list[list[Any]] = []
         self.refs = False  # imports a model provider's package
+        # the statements of each function's own body (not of a block inside it), and per
+        # function scope, what each ``self.x`` was last set to by such a statement
+        self._top: set[int] = set()
+        self._self_set: dict[int, dict[str, ast.expr]] = {}
 
     def bind(self, tree: ast.Module) -> None:
         """Bind every statement of the module."""
@@ -38,6 +42,8 @@ class Binder:
             scope.params.clear()
             scope.parent = None
         self.scopes.clear()
+        self._top.clear()
+        self._self_set.clear()
 
     def lambda_scope(self, node: ast.Lambda, parent: Scope) -> Scope:
         """The scope of a lambda, made on first sight (lambdas live inside expressions)."""
@@ -65,6 +71,7 @@ class Binder:
                     inner.self_kind = _self_kind(node)
                 _bind_params(inner, node.args, qualname, scope, method=method)
                 scope.bind(node.name, Binding(end, "def", None, (qualname,), scope))
+                self._top.update(map(id, node.body))
                 self._body(node.body, inner)
             case ast.ClassDef():
                 qualname = child_qualname(scope, node.name)
@@ -74,7 +81,9 @@ class Binder:
                 self._body(node.body, inner)
                 scope.bind(node.name, Binding(end, "class", None, (qualname,), scope))
             case ast.Assign(targets=targets, value=value):
+                value = self._self_value(node, value, scope)
                 for target in targets:
+                    self._set_self(node, target, value, scope)
                     self._target(target, value, scope, end)
             case ast.AnnAssign(target=ast.Name(id=name), value=None, annotation=annotation):
                 # a dataclass or pydantic field; a module's declared global (``if
@@ -82,6 +91,8 @@ class Binder:
                 if scope.kind in ("class", "module"):
                     scope.bind(name, Binding(end, "ann", annotation, _NO_DATA, scope))
             case ast.AnnAssign(target=target, value=value) if value is not None:
+                value = self._self_value(node, value, scope)
+                self._set_self(node, target, value, scope)
                 self._target(target, value, scope, end)
             case ast.AugAssign(target=ast.Name(id=name)):
                 scope.bind(name, Binding(end, "unk", None, _NO_DATA, scope))
@@ -132,6 +143,38 @@ class Binder:
                             end, "imp", None, (level, module, alias.name), scope))
             case ast.Global(names=names):
                 scope.globals.update(names)
+
+    def _self_value(self, node: ast.stmt, value: ast.expr, scope: Scope) -> ast.expr:
+        """``alias = self.x`` in a method's own body, after a statement of that body set
+        ``self.x``: what it was set to, not whatever ``self.x`` is set to anywhere in the
+        class (OpenHands keeps ``completion_unwrapped = self._completion``, a partial of
+        litellm's completion, before it sets ``self._completion`` to a wrapper around
+        it). Only the body's own statements count, in order: a block may not run, or may
+        run again."""
+        attr = self._self_attr(value, scope)
+        if attr is not None and id(node) in self._top:
+            return self._self_set.get(id(scope), {}).get(attr, value)
+        return value
+
+    def _set_self(self, node: ast.stmt, target: ast.expr, value: ast.expr, scope: Scope
+                  ) -> None:
+        attr = self._self_attr(target, scope)
+        if attr is None:
+            return
+        known = self._self_set.setdefault(id(scope), {})
+        if id(node) in self._top:
+            known[attr] = value
+        else:  # set in a block: which value it has after the block is not known
+            known.pop(attr, None)
+
+    @staticmethod
+    def _self_attr(node: ast.expr, scope: Scope) -> str | None:
+        """``x`` for ``self.x`` in a method (``self``: its first parameter)."""
+        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
+            param = scope.params.get(node.value.id)
+            if isinstance(param, list) and param and param[0] == "self":
+                return node.attr
+        return None
 
     def _element(self, target: ast.expr, items: ast.expr, scope: Scope,
                  end: tuple[int, int]) -> None:

@@ -25,7 +25,7 @@ from readiness.llmcalls.sdk import (
     MODULE_SETTINGS,
     PASSTHROUGH_ATTRS,
 )
-from readiness.llmcalls.values import Client, Ext, Lit, string_of
+from readiness.llmcalls.values import Client, Ext, Lit, Partial, render, string_of
 
 
 class Hit(NamedTuple):
@@ -46,6 +46,8 @@ def classify(prog: Program, path: str, call: CallFact) -> Hit | None:
         if isinstance(receiver, Client):
             return _client_call(prog, path, term, receiver, func[2])
     whole = prog.eval(path, func)
+    if isinstance(whole, Partial):
+        return _partial(prog, path, term, whole)
     if isinstance(whole, Ext) and whole.name in _THREAD_DISPATCH and term[2]:
         return _dispatched(prog, path, term, term[2][0])
     if isinstance(whole, Client) and whole.family == "langchain" and not whole.attrs:
@@ -100,10 +102,49 @@ def _dispatched(prog: Program, path: str, term: Expr, function: Expr) -> Hit | N
     if function[0] == "p":
         return None  # a helper that runs whatever it is given (HA's async_add_executor_job)
     value = prog.eval(path, function)
+    if isinstance(value, Partial):  # run_in_executor(None, partial(client.invoke_model, ...))
+        return _partial(prog, path, term, value)
     if isinstance(value, Client) and value.attrs:
         return _client_call(prog, path, term, replace(value, attrs=value.attrs[:-1]),
                             value.attrs[-1])
     return None
+
+
+def _partial(prog: Program, path: str, term: Expr, partial: Partial) -> Hit | None:
+    """Calling a ``functools.partial`` of an API method or module function calls the model
+    here; the timeout and retries given to the partial count as given to the call."""
+    target = partial.target
+    hit = None
+    if isinstance(target, Client) and target.attrs:
+        hit = _client_call(prog, path, term, replace(target, attrs=target.attrs[:-1]),
+                           target.attrs[-1])
+    elif isinstance(target, Ext) and target.name in MODULE_CALLS:
+        family, api = MODULE_CALLS[target.name]
+        hit = Hit(module_client(prog, family), api)
+    if hit is None:
+        return None
+    client, spec = hit.client, FAMILIES[hit.client.family]
+    where = f"{partial.path}:{partial.term[4]}"
+    for name in spec.call_timeout:
+        found = keyword(partial.term, name)
+        if found:
+            value = prog.eval(partial.path, found[1])
+            timeout = None if isinstance(value, Lit) and value.value is None else Protection(
+                partial.path, found[0], f"{name}={render(found[1])} on the partial at {where}")
+            client = replace(client, timeout=timeout)
+            break
+    for name in spec.call_retry:
+        found = keyword(partial.term, name)
+        if found:
+            value = prog.eval(partial.path, found[1])
+            if isinstance(value, Lit) and value.value in (0, None, False):
+                client = replace(client, retry=None, no_retry=Protection(
+                    partial.path, found[0], f"{name}={render(found[1])} on the partial at {where}"))
+            else:
+                client = replace(client, retry=Protection(
+                    partial.path, found[0], f"{name}={render(found[1])} on the partial at {where}"))
+            break
+    return Hit(client, hit.api)
 
 
 def _client_call(prog: Program, path: str, term: Expr, client: Client, method: str

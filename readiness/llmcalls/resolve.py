@@ -10,6 +10,7 @@ pathological code end in "unknown", not a hang.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 
 from readiness.llmcalls import classes, clients
 from readiness.llmcalls.facts import CallFact, ClassFact, DefFact, FileFacts
@@ -28,6 +29,7 @@ from readiness.llmcalls.values import (
     Lambda,
     Lit,
     Module,
+    Partial,
     Term,
     Text,
     Value,
@@ -341,7 +343,11 @@ class Program:
             callee = self.attribute(receiver, func[2], depth)
         else:
             callee = self.eval(path, func, depth)
+        if isinstance(callee, Partial):
+            return self._call_partial(callee, path, term, depth)
         if isinstance(callee, Ext):
+            if callee.name == "functools.partial" and term[2]:
+                return Partial(self.eval(path, term[2][0], depth), path, term)
             return clients.call_external(self, path, term, callee, depth)
         if isinstance(callee, (Func, Bound)):
             return self.returns(callee if isinstance(callee, Func) else callee.func, depth)
@@ -360,6 +366,20 @@ class Program:
             return classes.proxied(self, callee, depth) or Instance(callee)
         if isinstance(callee, Lambda):
             return self.eval(callee.path, callee.body, depth)
+        return UNKNOWN
+
+    def _call_partial(self, callee: Partial, path: str, term: Expr, depth: int) -> Value:
+        """What calling a ``functools.partial`` returns: what its target returns (an
+        external target is called with the partial's own arguments: a client it builds
+        takes the options given there)."""
+        target = callee.target
+        if isinstance(target, (Func, Bound)):
+            return self.returns(target if isinstance(target, Func) else target.func, depth)
+        if isinstance(target, Ext):
+            return clients.call_external(self, callee.path, callee.term, target, depth)
+        if isinstance(target, Client) and target.attrs:
+            return clients.call_method(self, path, term, replace(target, attrs=target.attrs[:-1]),
+                                       target.attrs[-1])
         return UNKNOWN
 
     def subscript(self, base: Value, key: Value, depth: int) -> Value:

@@ -121,15 +121,25 @@ class Client:
     base_url: str | None = None
 
 
+@dataclass(frozen=True, eq=False)
+class Partial:
+    """``functools.partial(target, ...)``: calling it calls ``target`` with the arguments
+    given here too (``term``, the partial's call in the module at ``path``)."""
+
+    target: Value
+    path: str
+    term: Expr
+
+
 Value = (Unknown | Ext | Module | Func | Klass | Instance | Bound | Lit | Text | Term | Lambda
-         | Client)
+         | Client | Partial)
 
 
 def rank(value: Value) -> int:
     """How informative a value is, to choose among alternatives (``a or b``, reassignments)."""
     if isinstance(value, Client):
         return 6
-    if isinstance(value, (Func, Klass, Instance, Bound, Module, Lambda)):
+    if isinstance(value, (Func, Klass, Instance, Bound, Module, Lambda, Partial)):
         return 5
     if isinstance(value, Ext):
         return 4
