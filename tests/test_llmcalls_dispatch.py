@@ -250,3 +250,61 @@ def test_a_caller_past_the_depth_limit_of_one_call_is_near_another(
     index = scan(make_project, {"a_deep.py": DEEP, "b.py": NEAR})
     assert [(f"{c.path}:{c.line}", where(c.error_handling)) for c in index.calls] == [
         ("a_deep.py:7", None), ("b.py:5", "b.py:16")]
+
+
+# marker-pdf 2.0 (marker/services/): the base service calls the model through a client that
+# its get_google_client builds, a method the base leaves to its subclasses (it raises
+# NotImplementedError); each subclass builds a genai.Client with a timeout in http_options.
+GEMINI_BASE = '''\
+from google.genai.errors import APIError
+
+
+class BaseGeminiService:
+    timeout = 30
+
+    def get_google_client(self, timeout: int):
+        raise NotImplementedError
+
+    def describe(self, prompt):
+        client = self.get_google_client(timeout=self.timeout)
+        try:
+            return client.models.generate_content(model="gemini-2.5-flash", contents=[prompt])
+        except APIError:
+            return None
+
+    def ping(self):
+        return self.get_settings().models.generate_content(model="m", contents=["x"])
+
+    def get_settings(self):
+        return {"model": "gemini-2.5-flash"}
+'''
+GEMINI_SERVICES = '''\
+from google import genai
+
+from services.base import BaseGeminiService
+
+
+class GoogleGeminiService(BaseGeminiService):
+    def get_google_client(self, timeout: int):
+        return genai.Client(api_key="k", http_options={"timeout": timeout * 1000})
+
+    def get_settings(self):
+        return genai.Client(api_key="k")
+
+
+class GoogleVertexService(BaseGeminiService):
+    def get_google_client(self, timeout: int):
+        return genai.Client(vertexai=True, http_options={"timeout": timeout * 1000})
+'''
+
+
+def test_a_client_that_only_the_subclasses_build(make_project: MakeProject) -> None:
+    index = scan(make_project, {"services/__init__.py": "", "services/base.py": GEMINI_BASE,
+                                "services/gemini.py": GEMINI_SERVICES})
+    assert [(f"{c.path}:{c.line}", c.provider, c.api) for c in index.calls] == [
+        ("services/base.py:13", "google", "models.generate_content")]
+    # not ping(): get_settings gives something of its own in the base (a dict), so what a
+    # subclass's override returns is not asked
+    site = index.calls[0]
+    assert where(site.timeout) == "services/gemini.py:8"  # the first subclass's client
+    assert where(site.error_handling) == "services/base.py:14"

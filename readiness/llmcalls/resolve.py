@@ -275,6 +275,17 @@ class Program:
                 found.append(Func(sub.path, method))
         return found
 
+    def _overridden_returns(self, func: Func, depth: int) -> Value:
+        """The model a method gives when the project's own definition gives nothing known
+        (it raises ``NotImplementedError``, it is abstract) and the subclasses' overrides
+        build one (marker's ``BaseGeminiService.get_google_client``, a ``genai.Client`` of
+        the Gemini API or of Vertex AI by subclass): the first such model."""
+        for override in self._overrides(func):
+            value = self.returns(override, depth + 1)
+            if isinstance(value, Client):
+                return value
+        return UNKNOWN
+
     def _subclass_attribute(self, cls: Klass, name: str, depth: int) -> Client | None:
         """The model a project subclass of ``cls`` keeps in attribute ``name``, if any."""
         for sub in self._subclasses_of(cls):
@@ -349,8 +360,11 @@ class Program:
             if callee.name == "functools.partial" and term[2]:
                 return Partial(self.eval(path, term[2][0], depth), path, term)
             return clients.call_external(self, path, term, callee, depth)
-        if isinstance(callee, (Func, Bound)):
-            return self.returns(callee if isinstance(callee, Func) else callee.func, depth)
+        if isinstance(callee, Func):
+            return self.returns(callee, depth)
+        if isinstance(callee, Bound):
+            found = self.returns(callee.func, depth)
+            return found if found is not UNKNOWN else self._overridden_returns(callee.func, depth)
         if isinstance(callee, Klass):
             model = self.model_base(callee)
             if model is not None:  # a project subclass of an SDK client or framework model
