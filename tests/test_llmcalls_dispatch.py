@@ -308,3 +308,40 @@ def test_a_client_that_only_the_subclasses_build(make_project: MakeProject) -> N
     site = index.calls[0]
     assert where(site.timeout) == "services/gemini.py:8"  # the first subclass's client
     assert where(site.error_handling) == "services/base.py:14"
+
+
+# NeMo Guardrails 0.24 (integrations/langchain/): model classes are kept in a registry typed
+# Dict[str, Type[BaseLLM]], registered through a parameter typed Type[BaseLLM], and called to
+# build a model; the model it builds is asked later, through a parameter typed as a model.
+REGISTRY = '''\
+from typing import Dict, Optional, Type
+
+from langchain_core.language_models import BaseLanguageModel
+from langchain_core.language_models.llms import BaseLLM
+
+_llm_providers: Dict[str, Type[BaseLLM]] = {}
+
+
+def register_llm_provider(name: str, provider_cls: Type[BaseLLM]):
+    _llm_providers[name] = provider_cls
+
+
+def get_provider(name: str) -> Type[BaseLLM]:
+    return _llm_providers[name]
+
+
+def init_model(name: str, kwargs: dict):
+    provider_cls = get_provider(name)
+    return provider_cls(**kwargs)
+
+
+async def llm_call(llm: Optional[BaseLanguageModel], prompt: str):
+    return await llm.ainvoke(prompt)
+'''
+
+
+def test_a_model_class_is_no_model(make_project: MakeProject) -> None:
+    index = scan(make_project, {"providers.py": REGISTRY})
+    # building a model from a class typed Type[BaseLLM] sends nothing; asking the model
+    # passed in (Optional[BaseLanguageModel]: the model itself) does
+    assert [(f"{c.path}:{c.line}", c.api) for c in index.calls] == [("providers.py:23", "ainvoke")]

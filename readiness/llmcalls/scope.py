@@ -183,7 +183,10 @@ class Encoder:
         return ["call", self.encode(node.func, scope, d), args, kws, node.lineno]
 
     def encode_annotation(self, node: ast.expr | None, scope: Scope, depth: int = 0) -> Expr:
-        """The class an annotation names (``Optional[X]`` and ``X | None`` give ``X``)."""
+        """The class an annotation names (``Optional[X]`` and ``X | None`` give ``X``). Not
+        for ``Type[X]`` / ``type[X]``: that is a class, not an instance of ``X`` (NeMo
+        Guardrails looks its model classes up in a registry typed ``Type[BaseLLM]`` and
+        calls the class to build a model; calling it is no request)."""
         if node is None or depth > 4:
             return UNKNOWN
         match node:
@@ -195,6 +198,8 @@ class Encoder:
             case ast.BinOp(left=left, op=ast.BitOr(), right=right):
                 return ["alt", [self.encode_annotation(left, scope, depth + 1),
                                 self.encode_annotation(right, scope, depth + 1)]]
+            case ast.Subscript(value=ast.Name(id="Type" | "type") | ast.Attribute(attr="Type")):
+                return UNKNOWN
             case ast.Subscript(slice=inner):
                 return self.encode_annotation(inner, scope, depth + 1)
         return self.encode(node, scope, depth + 1)
