@@ -345,3 +345,72 @@ def test_a_model_class_is_no_model(make_project: MakeProject) -> None:
     # building a model from a class typed Type[BaseLLM] sends nothing; asking the model
     # passed in (Optional[BaseLanguageModel]: the model itself) does
     assert [(f"{c.path}:{c.line}", c.api) for c in index.calls] == [("providers.py:23", "ainvoke")]
+
+
+# NeMo Guardrails 0.24: init_langchain_model picks the initializer of a provider from a list
+# of objects holding functions and returns what it builds; only its return annotation says
+# that is a model. The adapter keeps it and asks it (llm_adapter.py).
+INITIALIZER = '''\
+from typing import Callable, List, Optional, Type, Union
+
+from langchain_core.language_models import BaseChatModel
+from langchain_core.language_models.llms import BaseLLM
+
+_INITIALIZERS = []
+
+
+def init_langchain_model(name: str) -> Union[BaseChatModel, BaseLLM]:
+    for initializer in _INITIALIZERS:
+        result = initializer.execute(name)
+        if result is not None:
+            return result
+    raise ValueError(name)
+
+
+def all_models() -> List[BaseChatModel]:
+    return [init(n) for n, init in _INITIALIZERS]
+
+
+def model_class() -> Optional[Type[BaseChatModel]]:
+    return _INITIALIZERS[0]
+
+
+def model_or_factory(name: str) -> Optional[Union[BaseChatModel, Callable[..., BaseChatModel]]]:
+    return _INITIALIZERS[1]
+
+
+class Adapter:
+    def __init__(self, llm):
+        self._llm = llm
+
+    async def generate_async(self, messages, **params):
+        llm = self._llm.bind(**params) if params else self._llm
+        return await llm.ainvoke(messages)
+
+
+def build(name: str) -> Adapter:
+    return Adapter(init_langchain_model(name))
+
+
+def maybe_model() -> "BaseChatModel | None":
+    return _INITIALIZERS[2]
+
+
+def everything():
+    return all_models().invoke("x"), model_class()(temperature=0), model_or_factory("m")(t=0)
+
+
+def summary(text):
+    return maybe_model().invoke(text)
+'''
+
+
+def test_a_model_only_a_return_annotation_names(make_project: MakeProject) -> None:
+    index = scan(make_project, {"adapter.py": INITIALIZER})
+    # the adapter's model comes from init_langchain_model (Union[BaseChatModel, BaseLLM]);
+    # a list of models, a model class and what may be a factory (local-deep-research's
+    # registry: a model or a function that builds one) are no model
+    assert [(f"{c.path}:{c.line}", c.api) for c in index.calls] == [
+        ("adapter.py:35", "ainvoke"), ("adapter.py:51", "invoke")]  # and BaseChatModel | None
+    site = index.calls[0]
+    assert site.client is None and site.timeout is None  # built where the analysis cannot see

@@ -39,6 +39,7 @@ class DefFact(NamedTuple):
     returns: list[Expr]
     retry_wrapper: list[Any] | None  # [line, iterable term or None]: loops around a parameter
     calls_param: bool  # calls one of its (or an enclosing function's) parameters
+    hint: Expr = ["unk"]  # the class its return annotation names, if it names one
 
 
 class ClassFact(NamedTuple):

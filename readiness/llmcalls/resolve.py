@@ -330,11 +330,38 @@ class Program:
         return facts.defs.get(func.qualname) if facts else None
 
     def returns(self, func: Func, depth: int) -> Value:
-        """What calling a project function gives (the best of its return values)."""
+        """What calling a project function gives (the best of its return values); when
+        none is known, the model its return annotation names (NeMo Guardrails'
+        ``init_langchain_model(...) -> Union[BaseChatModel, BaseLLM]`` picks an initializer
+        from a registry of functions)."""
         definition = self.definition(func)
         if definition is None:
             return UNKNOWN
-        return best([self.eval(func.path, t, depth + 1) for t in definition.returns])
+        found = best([self.eval(func.path, t, depth + 1) for t in definition.returns])
+        if found is UNKNOWN and definition.hint[0] != "unk":
+            return self._annotated_model(func.path, definition.hint, definition.name, depth)
+        return found
+
+    def _annotated_model(self, path: str, hint: Expr, name: str, depth: int) -> Value:
+        """The model a return annotation names, when every type it allows is a model (or
+        None): ``Union[BaseChatModel, BaseLLM]`` is one, ``Union[BaseChatModel,
+        Callable[..., BaseChatModel]]`` may be a factory (local-deep-research's registry)."""
+        options, models = [hint], []
+        while any(option[0] == "alt" for option in options):  # Optional[Union[...]]
+            options = [inner for option in options
+                       for inner in (option[1] if option[0] == "alt" else [option])]
+        for option in options:
+            value = self.eval(path, option, depth + 1)
+            if value == Lit(None) or (isinstance(value, Ext) and value.name == "builtins.None"):
+                continue
+            typed = clients.from_annotation(value) if isinstance(value, Ext) else UNKNOWN
+            if not isinstance(typed, Client):
+                return UNKNOWN
+            models.append(typed)
+        if not models:
+            return UNKNOWN
+        return replace(models[0], label=f"the {models[0].label.removesuffix(' passed in')} "
+                                        f"{name}() returns")
 
     def call(self, path: str, term: Expr, depth: int) -> Value:
         """The value of a call term."""

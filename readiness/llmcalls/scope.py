@@ -204,6 +204,32 @@ class Encoder:
                 return self.encode_annotation(inner, scope, depth + 1)
         return self.encode(node, scope, depth + 1)
 
+    def return_hint(self, node: ast.expr | None, scope: Scope, depth: int = 0) -> Expr:
+        """The class a return annotation names: ``X``, ``Optional[X]``, ``Union[X, Y]``,
+        ``X | None``, ``Annotated[X, ...]`` (not a container of ``X``, not ``Type[X]``)."""
+        if node is None or depth > 4:
+            return UNKNOWN
+        match node:
+            case ast.Constant(value=str(text)):
+                tree = parse_python(text)
+                if tree is None or len(tree.body) != 1 or not isinstance(tree.body[0], ast.Expr):
+                    return UNKNOWN
+                return self.return_hint(tree.body[0].value, scope, depth + 1)
+            case ast.Constant(value=None):
+                return ["lit", None]
+            case ast.BinOp(left=left, op=ast.BitOr(), right=right):
+                return ["alt", [self.return_hint(left, scope, depth + 1),
+                                self.return_hint(right, scope, depth + 1)]]
+            case ast.Subscript(value=ast.Name(id=wrapper) | ast.Attribute(attr=wrapper),
+                               slice=inner) if wrapper in ("Optional", "Union", "Annotated"):
+                parts = inner.elts if isinstance(inner, ast.Tuple) else [inner]
+                if wrapper == "Annotated":
+                    parts = parts[:1]
+                return ["alt", [self.return_hint(p, scope, depth + 1) for p in parts]]
+            case ast.Name() | ast.Attribute():
+                return self.encode(node, scope, depth + 1)
+        return UNKNOWN
+
     def lookup(self, name: str, scope: Scope, pos: Pos, depth: int) -> Expr:
         """Resolve a name used at ``pos`` in ``scope``."""
         if name in self.comprehension_names:
