@@ -414,3 +414,97 @@ def test_a_model_only_a_return_annotation_names(make_project: MakeProject) -> No
         ("adapter.py:35", "ainvoke"), ("adapter.py:51", "invoke")]  # and BaseChatModel | None
     site = index.calls[0]
     assert site.client is None and site.timeout is None  # built where the analysis cannot see
+
+
+# CAMEL 0.2.90 (camel/models/): every model backend hands its client's API method to one
+# helper of the base class, _call_client(call, *args, **kwargs), which calls it. Each
+# backend's call is a call site, with its own client and keywords; the helper's line is
+# none. A helper's own retry loop around the call protects every call handed to it.
+HELPER_BASE = '''\
+import threading
+import time
+
+
+class BaseModelBackend:
+    def _call_client(self, call, *args, **kwargs):
+        return call(*args, **kwargs)
+
+    def _call_with_retries(self, call, *args, **kwargs):
+        for attempt in range(3):
+            try:
+                return call(*args, **kwargs)
+            except Exception:
+                time.sleep(2 ** attempt)
+        raise RuntimeError("gave up")
+
+    def _call_local(self, call, text):
+        return call(text)
+
+
+def invoke_with_timeout(timeout_seconds, func, *args, **kwargs):
+    result = []
+
+    def target():
+        result.append(func(*args, **kwargs))
+
+    thread = threading.Thread(target=target, daemon=True)
+    thread.start()
+    thread.join(timeout_seconds)
+    return result[0] if result else None
+'''
+HELPER_BACKENDS = '''\
+from anthropic import Anthropic
+from openai import OpenAI
+
+from models.base import BaseModelBackend, invoke_with_timeout
+
+
+class OpenAICompatibleModel(BaseModelBackend):
+    def __init__(self, timeout=180):
+        self._client = OpenAI(timeout=timeout, max_retries=3)
+
+    def run(self, messages):
+        return self._call_client(self._client.chat.completions.create, messages=messages,
+                                 model="gpt-4o")
+
+    def run_with_retries(self, messages):
+        return self._call_with_retries(self._client.chat.completions.create,
+                                       messages=messages, model="gpt-4o")
+
+    def shout(self, text):
+        return self._call_local(str.upper, text)
+
+    def run_in_thread(self, messages):
+        return invoke_with_timeout(120, self._client.chat.completions.create,
+                                   messages=messages, model="gpt-4o")
+
+
+class AnthropicModel(BaseModelBackend):
+    def __init__(self):
+        self._client = Anthropic()
+
+    def run(self, messages):
+        return self._call_client(self._client.messages.create, messages=messages,
+                                 model="claude-sonnet-4-5", max_tokens=1024)
+'''
+
+
+def test_api_methods_handed_to_a_helper(make_project: MakeProject) -> None:
+    index = scan(make_project, {"models/__init__.py": "", "models/base.py": HELPER_BASE,
+                                "models/backends.py": HELPER_BACKENDS})
+    assert [(f"{c.path}:{c.line}", c.provider, c.api) for c in index.calls] == [
+        ("models/backends.py:12", "openai", "chat.completions.create"),
+        ("models/backends.py:16", "openai", "chat.completions.create"),
+        # local-deep-research's invoke_with_timeout: the helper calls what it is handed in
+        # a thread's target nested in it
+        ("models/backends.py:23", "openai", "chat.completions.create"),
+        ("models/backends.py:32", "anthropic", "messages.create"),
+    ]
+    openai, retried, _, anthropic = index.calls
+    assert where(openai.timeout) == "models/backends.py:9"  # its own client's
+    assert where(openai.retry) == "models/backends.py:9"  # max_retries=3
+    assert anthropic.timeout is None  # Anthropic() has none: not the OpenAI client's
+    assert anthropic.retry is not None and anthropic.retry.strength == "default"
+    # the helper's retry loop and try, around its call of what it is handed
+    assert where(retried.error_handling) == "models/base.py:13"
+    assert openai.error_handling is None

@@ -25,14 +25,17 @@ from readiness.llmcalls.sdk import (
     MODULE_SETTINGS,
     PASSTHROUGH_ATTRS,
 )
-from readiness.llmcalls.values import Client, Ext, Lit, Partial, render, string_of
+from readiness.llmcalls.values import Bound, Client, Ext, Func, Lit, Partial, render, string_of
 
 
 class Hit(NamedTuple):
-    """An LLM call: the client it goes through and the API it calls."""
+    """An LLM call: the client it goes through and the API it calls; ``via``: the call
+    inside a project helper that makes it, when the API method is handed to the helper
+    (its path and the call's index there), whose protections count too."""
 
     client: Client
     api: str
+    via: tuple[str, int] | None = None
 
 
 def classify(prog: Program, path: str, call: CallFact) -> Hit | None:
@@ -48,10 +51,15 @@ def classify(prog: Program, path: str, call: CallFact) -> Hit | None:
     whole = prog.eval(path, func)
     if isinstance(whole, Partial):
         return _partial(prog, path, term, whole)
+    if isinstance(whole, (Func, Bound)):
+        return _handed_to(prog, path, term, whole.func if isinstance(whole, Bound) else whole)
     if isinstance(whole, Ext) and whole.name in _THREAD_DISPATCH and term[2]:
         return _dispatched(prog, path, term, term[2][0])
     if isinstance(whole, Client) and whole.family == "langchain" and not whole.attrs:
         return Hit(whole, "__call__")  # a legacy chain called directly: chain({...})
+    if isinstance(whole, Client) and whole.attrs and func[0] == "p" and \
+            _handed_over(prog, path, func):
+        return None  # a helper calling the API method it is handed: each caller is a call
     if isinstance(whole, Client) and whole.attrs and func[0] != "attr":
         # an alias of a bound API method: completion = client.chat.completions.create
         return _client_call(prog, path, term, replace(whole, attrs=whole.attrs[:-1]),
@@ -70,6 +78,50 @@ def classify(prog: Program, path: str, call: CallFact) -> Hit | None:
         return _http(prog, path, term, client, method, None)
     if qualified in _SSE_CALLS and term[2]:
         return _sse(prog, path, term)
+    return None
+
+
+# A project helper that calls whatever API method it is handed, with the arguments it is
+# handed (CAMEL 0.2.90: every model backend calls self._call_client(
+# self._client.chat.completions.create, messages=..., **config), and _call_client does
+# call(*args, **kwargs)): each caller is a call, with its client and keywords, and the
+# helper's own protections around its call count too. The helper's call is none.
+
+def _handed_over(prog: Program, path: str, func: Expr) -> bool:
+    """Is the parameter called here (whose value is an API method) handed it by callers?
+    (Not by its default or annotation.)"""
+    return any(how == "call" for _, _, how in prog.invocations.get((path, func[1]), []))
+
+
+def _handed_to(prog: Program, path: str, term: Expr, helper: Func) -> Hit | None:
+    """The API method a call hands to a project helper that calls one of its parameters."""
+    for arg in [*term[2], *(value for key, _, value in term[3] if key != "**")]:
+        if not arg or arg[0] != "attr":
+            continue  # an API method is handed over as client.chat.completions.create
+        value = prog.eval(path, arg)
+        if isinstance(value, Client) and value.attrs:
+            inner = _parameter_call(prog, helper)
+            if inner is None:
+                return None
+            hit = _client_call(prog, path, term, replace(value, attrs=value.attrs[:-1]),
+                               value.attrs[-1])
+            return hit._replace(via=(helper.path, inner)) if hit is not None else None
+    return None
+
+
+def _parameter_call(prog: Program, helper: Func) -> int | None:
+    """The index of the call of one of ``helper``'s parameters that it makes, itself or in
+    a function nested in it (local-deep-research's invoke_with_timeout runs
+    ``func(*args, **kwargs)`` in a thread's target)."""
+    facts = prog.facts.get(helper.path)
+    if facts is None:
+        return None
+    nested = helper.qualname + ".<locals>."
+    for at, call in enumerate(facts.calls):
+        func = call.expr[1]
+        if func[0] == "p" and func[1] == helper.qualname and call.function is not None and (
+                call.function == helper.qualname or call.function.startswith(nested)):
+            return at
     return None
 
 

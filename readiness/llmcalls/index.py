@@ -21,7 +21,7 @@ import os
 from collections.abc import Iterable
 from typing import Any
 
-from readiness.llmcalls.classify import classify
+from readiness.llmcalls.classify import Hit, classify
 from readiness.llmcalls.context import context_of
 from readiness.llmcalls.facts import CallFact, FileFacts, from_json, to_plain
 from readiness.llmcalls.lookup import find_key, keyword
@@ -34,7 +34,7 @@ from readiness.llmcalls.reach import (
     command_files,
     glance_at,
 )
-from readiness.llmcalls.records import CallSite, CallSiteIndex, Construction
+from readiness.llmcalls.records import CallSite, CallSiteIndex, Construction, Protection
 from readiness.llmcalls.resolve import Program
 from readiness.llmcalls.sdk import (
     FAMILIES,
@@ -104,7 +104,10 @@ def _call_sites(facts: dict[str, FileFacts], modules: ModuleMap,
                 hit = classify(prog, path, call)
                 if hit is not None:
                     context = context_of(path, call.line, mains, commands)
-                    sites.append(protections.site(path, call, hit)._replace(
+                    site = protections.site(path, call, hit)
+                    if hit.via is not None:  # the helper's own protections count too
+                        site = _with_helper(protections, prog, site, hit)
+                    sites.append(site._replace(
                         purpose=_purpose(prog, path, call, hit.api), context=context))
                 construction = _construction(prog, path, call, mains, commands)
                 if construction is not None:
@@ -114,6 +117,28 @@ def _call_sites(facts: dict[str, FileFacts], modules: ModuleMap,
     prog.release()
     return (tuple(sorted(sites, key=lambda s: (s.path, s.line, s.col))),
             tuple(sorted(set(built), key=lambda b: (b.path, b.line))))
+
+
+def _with_helper(protections: Protections, prog: Program, site: CallSite, hit: Hit
+                 ) -> CallSite:
+    """A call site handed to a helper, with what protects the helper's own call of it
+    (a retry loop, a try, a timeout around it) where the caller has nothing."""
+    assert hit.via is not None
+    helper_path, at = hit.via
+    inner = protections.site(helper_path, prog.facts[helper_path].calls[at], hit)
+    return site._replace(
+        timeout=site.timeout or inner.timeout, retry=_stronger(site.retry, inner.retry),
+        error_handling=site.error_handling or inner.error_handling,
+        output_validation=site.output_validation or inner.output_validation,
+        fallback=site.fallback or inner.fallback)
+
+
+def _stronger(first: Protection | None, second: Protection | None) -> Protection | None:
+    """An explicit retry over an SDK's default one."""
+    if first is None or (first.strength != "explicit" and second is not None
+                         and second.strength == "explicit"):
+        return second or first
+    return first
 
 
 def _construction(prog: Program, path: str, call: CallFact, mains: list[list[int]],
