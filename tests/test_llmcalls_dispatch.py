@@ -310,6 +310,18 @@ def test_a_client_that_only_the_subclasses_build(make_project: MakeProject) -> N
     assert where(site.error_handling) == "services/base.py:14"
 
 
+def test_overrides_that_build_different_clients(make_project: MakeProject) -> None:
+    # smolagents 1.x: create_client gives an OpenAI client in one subclass and litellm's
+    # Router in another; which one a call of the base uses depends on the object
+    services = GEMINI_SERVICES.replace(
+        'return genai.Client(vertexai=True, http_options={"timeout": timeout * 1000})',
+        'return OpenAI(timeout=timeout)').replace(
+        "from google import genai", "from google import genai\nfrom openai import OpenAI")
+    index = scan(make_project, {"services/__init__.py": "", "services/base.py": GEMINI_BASE,
+                                "services/gemini.py": services})
+    assert index.calls == ()
+
+
 # NeMo Guardrails 0.24 (integrations/langchain/): model classes are kept in a registry typed
 # Dict[str, Type[BaseLLM]], registered through a parameter typed Type[BaseLLM], and called to
 # build a model; the model it builds is asked later, through a parameter typed as a model.
@@ -441,6 +453,16 @@ class BaseModelBackend:
         return call(text)
 
 
+class Retrying:
+    def __call__(self, fn, *args, **kwargs):
+        for attempt in range(3):
+            try:
+                return fn(*args, **kwargs)
+            except Exception:
+                time.sleep(attempt)
+        raise RuntimeError("gave up")
+
+
 def invoke_with_timeout(timeout_seconds, func, *args, **kwargs):
     result = []
 
@@ -456,7 +478,7 @@ HELPER_BACKENDS = '''\
 from anthropic import Anthropic
 from openai import OpenAI
 
-from models.base import BaseModelBackend, invoke_with_timeout
+from models.base import BaseModelBackend, Retrying, invoke_with_timeout
 
 
 class OpenAICompatibleModel(BaseModelBackend):
@@ -478,6 +500,10 @@ class OpenAICompatibleModel(BaseModelBackend):
         return invoke_with_timeout(120, self._client.chat.completions.create,
                                    messages=messages, model="gpt-4o")
 
+    def run_retrying(self, messages):
+        retryer = Retrying()
+        return retryer(self._client.chat.completions.create, messages=messages, model="m")
+
 
 class AnthropicModel(BaseModelBackend):
     def __init__(self):
@@ -498,9 +524,12 @@ def test_api_methods_handed_to_a_helper(make_project: MakeProject) -> None:
         # local-deep-research's invoke_with_timeout: the helper calls what it is handed in
         # a thread's target nested in it
         ("models/backends.py:23", "openai", "chat.completions.create"),
-        ("models/backends.py:32", "anthropic", "messages.create"),
+        # smolagents: a callable Retrying object whose __call__ retries what it is handed
+        ("models/backends.py:28", "openai", "chat.completions.create"),
+        ("models/backends.py:36", "anthropic", "messages.create"),
     ]
-    openai, retried, _, anthropic = index.calls
+    openai, retried, _, by_object, anthropic = index.calls
+    assert where(by_object.error_handling) == "models/base.py:26"  # Retrying.__call__'s try
     assert where(openai.timeout) == "models/backends.py:9"  # its own client's
     assert where(openai.retry) == "models/backends.py:9"  # max_retries=3
     assert anthropic.timeout is None  # Anthropic() has none: not the OpenAI client's

@@ -25,7 +25,17 @@ from readiness.llmcalls.sdk import (
     MODULE_SETTINGS,
     PASSTHROUGH_ATTRS,
 )
-from readiness.llmcalls.values import Bound, Client, Ext, Func, Lit, Partial, render, string_of
+from readiness.llmcalls.values import (
+    Bound,
+    Client,
+    Ext,
+    Func,
+    Instance,
+    Lit,
+    Partial,
+    render,
+    string_of,
+)
 
 
 class Hit(NamedTuple):
@@ -53,6 +63,9 @@ def classify(prog: Program, path: str, call: CallFact) -> Hit | None:
         return _partial(prog, path, term, whole)
     if isinstance(whole, (Func, Bound)):
         return _handed_to(prog, path, term, whole.func if isinstance(whole, Bound) else whole)
+    if isinstance(whole, Instance):  # a callable object: smolagents' self.retryer(create, ...)
+        dunder = prog.class_attribute(whole.cls, "__call__", 1, instance=True)
+        return _handed_to(prog, path, term, dunder.func) if isinstance(dunder, Bound) else None
     if isinstance(whole, Ext) and whole.name in _THREAD_DISPATCH and term[2]:
         return _dispatched(prog, path, term, term[2][0])
     if isinstance(whole, Client) and whole.family == "langchain" and not whole.attrs:
@@ -84,7 +97,8 @@ def classify(prog: Program, path: str, call: CallFact) -> Hit | None:
 # A project helper that calls whatever API method it is handed, with the arguments it is
 # handed (CAMEL 0.2.90: every model backend calls self._call_client(
 # self._client.chat.completions.create, messages=..., **config), and _call_client does
-# call(*args, **kwargs)): each caller is a call, with its client and keywords, and the
+# call(*args, **kwargs); smolagents 1.x hands it to a callable Retrying object whose
+# __call__ retries it): each caller is a call, with its client and keywords, and the
 # helper's own protections around its call count too. The helper's call is none.
 
 def _handed_over(prog: Program, path: str, func: Expr) -> bool:

@@ -277,14 +277,19 @@ class Program:
 
     def _overridden_returns(self, func: Func, depth: int) -> Value:
         """The model a method gives when the project's own definition gives nothing known
-        (it raises ``NotImplementedError``, it is abstract) and the subclasses' overrides
-        build one (marker's ``BaseGeminiService.get_google_client``, a ``genai.Client`` of
-        the Gemini API or of Vertex AI by subclass): the first such model."""
+        (it raises ``NotImplementedError``, it is abstract) and every subclass's override
+        builds one of the same kind (marker's ``BaseGeminiService.get_google_client``, a
+        ``genai.Client`` of the Gemini API or of Vertex AI by subclass): the first of them.
+        When the overrides differ (smolagents' ``create_client``: an OpenAI client in one
+        subclass, litellm's Router in another), which one a call uses depends on the
+        object, which this analysis does not follow: nothing is known."""
+        found: list[Client] = []
         for override in self._overrides(func):
             value = self.returns(override, depth + 1)
-            if isinstance(value, Client):
-                return value
-        return UNKNOWN
+            if not isinstance(value, Client) or (found and value.family != found[0].family):
+                return UNKNOWN
+            found.append(value)
+        return found[0] if found else UNKNOWN
 
     def _subclass_attribute(self, cls: Klass, name: str, depth: int) -> Client | None:
         """The model a project subclass of ``cls`` keeps in attribute ``name``, if any."""
