@@ -182,53 +182,42 @@ class Encoder:
                for k in node.keywords[:MAX_ITEMS]]
         return ["call", self.encode(node.func, scope, d), args, kws, node.lineno]
 
-    def encode_annotation(self, node: ast.expr | None, scope: Scope, depth: int = 0) -> Expr:
+    def encode_annotation(self, node: ast.expr | None, scope: Scope, depth: int = 0, *,
+                          strict: bool = False) -> Expr:
         """The class an annotation names (``Optional[X]`` and ``X | None`` give ``X``). Not
         for ``Type[X]`` / ``type[X]``: that is a class, not an instance of ``X`` (NeMo
         Guardrails looks its model classes up in a registry typed ``Type[BaseLLM]`` and
-        calls the class to build a model; calling it is no request)."""
+        calls the class to build a model; calling it is no request).
+
+        ``strict`` (a return annotation): only ``X``, ``Optional[X]``, ``Union[X, Y]``,
+        ``Annotated[X, ...]`` and ``X | None`` name classes; a container of ``X`` or any
+        other expression names none."""
         if node is None or depth > 4:
             return UNKNOWN
+        d = depth + 1
         match node:
             case ast.Constant(value=str(text)):  # a forward reference: "OpenAI | None"
                 tree = parse_python(text)
                 if tree is None or len(tree.body) != 1 or not isinstance(tree.body[0], ast.Expr):
                     return UNKNOWN
-                return self.encode_annotation(tree.body[0].value, scope, depth + 1)
+                return self.encode_annotation(tree.body[0].value, scope, d, strict=strict)
             case ast.BinOp(left=left, op=ast.BitOr(), right=right):
-                return ["alt", [self.encode_annotation(left, scope, depth + 1),
-                                self.encode_annotation(right, scope, depth + 1)]]
+                return ["alt", [self.encode_annotation(left, scope, d, strict=strict),
+                                self.encode_annotation(right, scope, d, strict=strict)]]
             case ast.Subscript(value=ast.Name(id="Type" | "type") | ast.Attribute(attr="Type")):
                 return UNKNOWN
-            case ast.Subscript(slice=inner):
-                return self.encode_annotation(inner, scope, depth + 1)
-        return self.encode(node, scope, depth + 1)
-
-    def return_hint(self, node: ast.expr | None, scope: Scope, depth: int = 0) -> Expr:
-        """The class a return annotation names: ``X``, ``Optional[X]``, ``Union[X, Y]``,
-        ``X | None``, ``Annotated[X, ...]`` (not a container of ``X``, not ``Type[X]``)."""
-        if node is None or depth > 4:
-            return UNKNOWN
-        match node:
-            case ast.Constant(value=str(text)):
-                tree = parse_python(text)
-                if tree is None or len(tree.body) != 1 or not isinstance(tree.body[0], ast.Expr):
-                    return UNKNOWN
-                return self.return_hint(tree.body[0].value, scope, depth + 1)
-            case ast.Constant(value=None):
-                return ["lit", None]
-            case ast.BinOp(left=left, op=ast.BitOr(), right=right):
-                return ["alt", [self.return_hint(left, scope, depth + 1),
-                                self.return_hint(right, scope, depth + 1)]]
             case ast.Subscript(value=ast.Name(id=wrapper) | ast.Attribute(attr=wrapper),
-                               slice=inner) if wrapper in ("Optional", "Union", "Annotated"):
+                               slice=inner) if strict and wrapper in (
+                                   "Optional", "Union", "Annotated"):
                 parts = inner.elts if isinstance(inner, ast.Tuple) else [inner]
                 if wrapper == "Annotated":
                     parts = parts[:1]
-                return ["alt", [self.return_hint(p, scope, depth + 1) for p in parts]]
-            case ast.Name() | ast.Attribute():
-                return self.encode(node, scope, depth + 1)
-        return UNKNOWN
+                return ["alt", [self.encode_annotation(p, scope, d, strict=True) for p in parts]]
+            case ast.Subscript(slice=inner) if not strict:
+                return self.encode_annotation(inner, scope, d)
+            case ast.Name() | ast.Attribute() | ast.Constant(value=None):
+                return self.encode(node, scope, d)
+        return UNKNOWN if strict else self.encode(node, scope, d)
 
     def lookup(self, name: str, scope: Scope, pos: Pos, depth: int) -> Expr:
         """Resolve a name used at ``pos`` in ``scope``."""

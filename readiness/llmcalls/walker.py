@@ -194,7 +194,8 @@ class Walker(ExpressionWalker):
         qualname = scope.qualname or node.name
         decorators = [[d.lineno, self.enc.encode(d, outer.scope)] for d in node.decorator_list]
         self.defs[qualname] = DefFact(node.lineno, node.name, scope.cls, decorators, [], None,
-                                      False, self.enc.return_hint(node.returns, outer.scope))
+                                      False, self.enc.encode_annotation(
+                                          node.returns, outer.scope, strict=True))
         frame = Frame(scope, qualname, qualname)
         frame.context_manager = any(final_name(d) in _CONTEXT_MANAGERS
                                     for d in node.decorator_list)
