@@ -12,6 +12,7 @@ from dataclasses import replace
 from typing import NamedTuple
 
 from readiness.llmcalls import urls
+from readiness.llmcalls.clients import reconfigured
 from readiness.llmcalls.facts import CallFact
 from readiness.llmcalls.lookup import keyword
 from readiness.llmcalls.records import Protection
@@ -33,7 +34,6 @@ from readiness.llmcalls.values import (
     Instance,
     Lit,
     Partial,
-    render,
     string_of,
 )
 
@@ -114,28 +114,12 @@ def _handed_to(prog: Program, path: str, term: Expr, helper: Func) -> Hit | None
             continue  # an API method is handed over as client.chat.completions.create
         value = prog.eval(path, arg)
         if isinstance(value, Client) and value.attrs:
-            inner = _parameter_call(prog, helper)
+            inner = prog.parameter_call(helper)
             if inner is None:
                 return None
             hit = _client_call(prog, path, term, replace(value, attrs=value.attrs[:-1]),
                                value.attrs[-1])
             return hit._replace(via=(helper.path, inner)) if hit is not None else None
-    return None
-
-
-def _parameter_call(prog: Program, helper: Func) -> int | None:
-    """The index of the call of one of ``helper``'s parameters that it makes, itself or in
-    a function nested in it (local-deep-research's invoke_with_timeout runs
-    ``func(*args, **kwargs)`` in a thread's target)."""
-    facts = prog.facts.get(helper.path)
-    if facts is None:
-        return None
-    nested = helper.qualname + ".<locals>."
-    for at, call in enumerate(facts.calls):
-        func = call.expr[1]
-        if func[0] == "p" and func[1] == helper.qualname and call.function is not None and (
-                call.function == helper.qualname or call.function.startswith(nested)):
-            return at
     return None
 
 
@@ -189,28 +173,10 @@ def _partial(prog: Program, path: str, term: Expr, partial: Partial) -> Hit | No
         hit = Hit(module_client(prog, family), api)
     if hit is None:
         return None
-    client, spec = hit.client, FAMILIES[hit.client.family]
-    where = f"{partial.path}:{partial.term[4]}"
-    for name in spec.call_timeout:
-        found = keyword(partial.term, name)
-        if found:
-            value = prog.eval(partial.path, found[1])
-            timeout = None if isinstance(value, Lit) and value.value is None else Protection(
-                partial.path, found[0], f"{name}={render(found[1])} on the partial at {where}")
-            client = replace(client, timeout=timeout)
-            break
-    for name in spec.call_retry:
-        found = keyword(partial.term, name)
-        if found:
-            value = prog.eval(partial.path, found[1])
-            if isinstance(value, Lit) and value.value in (0, None, False):
-                client = replace(client, retry=None, no_retry=Protection(
-                    partial.path, found[0], f"{name}={render(found[1])} on the partial at {where}"))
-            else:
-                client = replace(client, retry=Protection(
-                    partial.path, found[0], f"{name}={render(found[1])} on the partial at {where}"))
-            break
-    return Hit(client, hit.api)
+    spec = FAMILIES[hit.client.family]
+    return hit._replace(client=reconfigured(
+        prog, partial.path, partial.term, hit.client, spec.call_timeout, spec.call_retry,
+        "on functools.partial()"))
 
 
 def _client_call(prog: Program, path: str, term: Expr, client: Client, method: str

@@ -9,6 +9,7 @@ written: constructor keywords (``OpenAI(timeout=20)``), nested configuration obj
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -414,18 +415,31 @@ def call_method(prog: Program, path: str, term: Expr, client: Client, method: st
 
 
 def _with_options(prog: Program, path: str, term: Expr, client: Client) -> Client:
-    where = "on with_options()"
-    found = keyword(term, "timeout")
-    if found:
-        got = setting(prog, path, found[0], found[1], "timeout", where, zero_disables=False)
-        client = replace(client, timeout=_on(got))
-    found = keyword(term, "max_retries")
-    if found:
-        got = setting(prog, path, found[0], found[1], "max_retries", where, zero_disables=True)
-        if got.strength == OFF:
-            client = replace(client, retry=None, default_retry=None, no_retry=got)
-        else:
-            client = replace(client, retry=got, no_retry=None)
+    return reconfigured(prog, path, term, client, ("timeout",), ("max_retries",),
+                        "on with_options()")
+
+
+def reconfigured(prog: Program, path: str, term: Expr, client: Client,
+                 timeouts: Iterable[str], retries: Iterable[str], where: str) -> Client:
+    """``client`` with the timeout and retries the keywords of ``term`` give it (the first
+    of ``timeouts``, the first of ``retries`` written there): ``client.with_options(...)``,
+    a ``functools.partial`` of one of its API methods. None, or no retries, switches one
+    off."""
+    for name in timeouts:
+        found = keyword(term, name)
+        if found:
+            got = setting(prog, path, found[0], found[1], name, where, zero_disables=False)
+            client = replace(client, timeout=_on(got))
+            break
+    for name in retries:
+        found = keyword(term, name)
+        if found:
+            got = setting(prog, path, found[0], found[1], name, where, zero_disables=True)
+            if got.strength == OFF:
+                client = replace(client, retry=None, default_retry=None, no_retry=got)
+            else:
+                client = replace(client, retry=got, no_retry=None)
+            break
     return client
 
 

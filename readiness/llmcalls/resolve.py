@@ -61,6 +61,8 @@ class Program:
         self._model_bases: dict[Klass, tuple[str, str | None] | None] = {}
         self._subclasses: dict[Klass, list[Klass]] | None = None  # project classes' subclasses
         self._stores: Stores | None = None
+        # per file: function -> the index of its first call of one of its own parameters
+        self._param_calls: dict[str, dict[str, int]] = {}
 
     def release(self) -> None:
         """Empty the program's tables once its call sites are judged. Their values refer
@@ -68,7 +70,7 @@ class Program:
         collection would find: emptied, they are freed at once (Home Assistant: 75,000
         objects that the collection after the index no longer has to find)."""
         for table in (self._globals, self._memo, self.invocations, self.module_clients,
-                      self._model_bases, self._busy, self._evaluating):
+                      self._model_bases, self._busy, self._evaluating, self._param_calls):
             table.clear()
         self._subclasses = None
         self._stores = None
@@ -274,6 +276,21 @@ class Program:
             if method is not None:
                 found.append(Func(sub.path, method))
         return found
+
+    def parameter_call(self, func: Func) -> int | None:
+        """The index of the call of one of ``func``'s parameters that it makes, itself or in
+        a function nested in it (local-deep-research's invoke_with_timeout runs
+        ``func(*args, **kwargs)`` in a thread's target). Indexed once per file."""
+        found = self._param_calls.get(func.path)
+        if found is None:
+            found = self._param_calls[func.path] = {}
+            facts = self.facts.get(func.path)
+            for at, call in enumerate(facts.calls if facts else []):
+                callee, inside = call.expr[1], call.function
+                if callee[0] == "p" and callee[1] and inside is not None and (
+                        inside == callee[1] or inside.startswith(callee[1] + ".<locals>.")):
+                    found.setdefault(callee[1], at)
+        return found.get(func.qualname)
 
     def _overridden_returns(self, func: Func, depth: int) -> Value:
         """The model a method gives when the project's own definition gives nothing known
