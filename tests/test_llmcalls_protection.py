@@ -480,3 +480,183 @@ def test_a_timeout_written_into_the_spread_options_counts(make_project: MakeProj
     assert found["rebound_after"].timeout is None
     assert found["another_dict"].timeout is None
     assert found["written_after"].timeout is None
+
+
+
+GUARDS = '''\
+import functools
+import logging
+import time
+from inspect import iscoroutinefunction
+
+from openai import APIConnectionError, AuthenticationError
+
+
+class AppError(Exception):
+    pass
+
+
+def api_guard(func):
+    """mentat's shape: API errors become the app's own, sync and async alike."""
+    if iscoroutinefunction(func):
+        async def async_wrapper(*args, **kwargs):
+            try:
+                return await func(*args, **kwargs)
+            except AuthenticationError:
+                raise AppError("check your key")
+            except APIConnectionError:
+                raise AppError("check your connection")
+        return async_wrapper
+    else:
+        def sync_wrapper(*args, **kwargs):
+            try:
+                return func(*args, **kwargs)
+            except AuthenticationError:
+                raise AppError("check your key")
+        return sync_wrapper
+
+
+def handled(default=None):
+    def decorator(func):
+        @functools.wraps(func)
+        def wrapper(*args, **kwargs):
+            try:
+                return func(*args, **kwargs)
+            except Exception:
+                logging.exception("model call failed")
+                return default
+        return wrapper
+    return decorator
+
+
+def logged(func):
+    def wrapper(*args, **kwargs):
+        try:
+            return func(*args, **kwargs)
+        except Exception:
+            logging.exception("failed")
+            raise
+    return wrapper
+
+
+def half_guarded(func):
+    async def async_wrapper(*args, **kwargs):
+        try:
+            return await func(*args, **kwargs)
+        except Exception:
+            return None
+
+    def sync_wrapper(*args, **kwargs):
+        return func(*args, **kwargs)
+    return async_wrapper if iscoroutinefunction(func) else sync_wrapper
+
+
+def narrow(func):
+    def wrapper(*args, **kwargs):
+        try:
+            return func(*args, **kwargs)
+        except ValueError:
+            return None
+    return wrapper
+
+
+def retry_on_overloaded(attempts=3):
+    """gptme's shape: catches to ask again; the helper raises on the last attempt."""
+    def decorator(func):
+        def wrapper(*args, **kwargs):
+            for attempt in range(attempts):
+                try:
+                    return func(*args, **kwargs)
+                except Exception as e:
+                    give_up_or_wait(e, attempt, attempts)
+            raise RuntimeError("retry exhausted")
+        return wrapper
+    return decorator
+
+
+def give_up_or_wait(error, attempt, attempts):
+    if attempt + 1 >= attempts:
+        raise error
+    time.sleep(2 ** attempt)
+
+
+def on_error(callback):
+    def decorator(func):
+        def wrapper(*args, **kwargs):
+            try:
+                callback()
+            except Exception:
+                pass
+            return func(*args, **kwargs)
+        return wrapper
+    return decorator
+'''
+
+GUARDED_CALLS = '''\
+from openai import AsyncOpenAI, OpenAI
+
+from app.guards import (api_guard, half_guarded, handled, logged, narrow, on_error,
+                        retry_on_overloaded)
+
+client = OpenAI(timeout=30)
+aclient = AsyncOpenAI(timeout=30)
+
+
+@api_guard
+async def a():
+    return await aclient.chat.completions.create(model="m", messages=[])
+
+
+@api_guard
+def b():
+    return client.chat.completions.create(model="m", messages=[])
+
+
+@handled(default="")
+def c():
+    return client.chat.completions.create(model="m", messages=[])
+
+
+@logged
+def d():
+    return client.chat.completions.create(model="m", messages=[])
+
+
+@half_guarded
+def e():
+    return client.chat.completions.create(model="m", messages=[])
+
+
+@narrow
+def f():
+    return client.chat.completions.create(model="m", messages=[])
+
+
+@on_error(print)
+def g():
+    return client.chat.completions.create(model="m", messages=[])
+
+
+@retry_on_overloaded()
+def h():
+    return client.chat.completions.create(model="m", messages=[])
+'''
+
+
+def test_error_handling_a_project_decorator_puts_around_the_function(
+        make_project: MakeProject) -> None:
+    found = calls(make_project, {"app/__init__.py": "", "app/guards.py": GUARDS,
+                                 "app/llm.py": GUARDED_CALLS})
+    assert {name: where(found[name].error_handling) for name in "abcdefgh"} == {
+        "a": "app/llm.py:10",  # mentat's @api_guard: SDK errors become the app's own
+        "b": "app/llm.py:15",
+        "c": "app/llm.py:20",  # a decorator factory whose wrapper returns a default
+        "d": None,  # logs and re-raises: the request still fails
+        "e": None,  # the sync wrapper, the one a sync function gets, has no try
+        "f": None,  # except ValueError does not catch API errors
+        "g": None,  # the try guards something else; the function runs outside it
+        "h": None,  # a retry decorator: the last failure still reaches the caller
+    }
+    assert found["a"].error_handling is not None
+    assert found["a"].error_handling.how == (
+        "@api_guard on a at app/llm.py:10: except AuthenticationError at app/guards.py:19")

@@ -56,6 +56,7 @@ class TryFact(NamedTuple):
 
     line: int
     handlers: list[list[Any]]  # [types or None, reraises, line]
+    loop: int | None = None  # the line of the loop of the same function the try is in
 
 
 class FileFacts(NamedTuple):

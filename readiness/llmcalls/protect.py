@@ -215,6 +215,34 @@ class Protections:
 
     # error handling ---------------------------------------------------------------------
 
+    def _decorated_handler(self, path: str, qualname: str) -> Protection | None:
+        """An except clause that a project decorator of the function puts around it: every
+        call of the wrapped function in the decorator's wrappers is inside a ``try`` that
+        handles API errors (mentat's ``@api_guard``, sync and async wrappers alike). Not a
+        ``try`` in a loop: a retry decorator catches to ask again and lets the last failure
+        through (gptme's ``@retry_on_overloaded``, whose backoff sleeps in a helper)."""
+        definition = self.prog.definition(Func(path, qualname))
+        for line, term in definition.decorators if definition else ():
+            value = self.prog.eval(path, term)
+            func = value.func if isinstance(value, Bound) else value
+            facts = self.prog.facts.get(func.path) if isinstance(func, Func) else None
+            if facts is None or not isinstance(func, Func):
+                continue
+            prefix = func.qualname + ".<locals>."
+            # calls of the decorator's first parameter (the function it wraps) in its body
+            # or the wrappers it defines
+            handled = [self._handled_here(func.path, call) for call in facts.calls
+                       if call.expr[1][:2] == ["p", func.qualname] and call.expr[1][3] == 0
+                       and call.function is not None
+                       and not any(facts.tries[at].loop is not None for at in call.tries)
+                       and (call.function == func.qualname or call.function.startswith(prefix))]
+            if handled and all(handled):
+                inner = handled[0]
+                assert inner is not None
+                return Protection(path, line, f"@{render(term)} on {qualname} at {path}:{line}:"
+                                  f" {inner.how}")
+        return None
+
     def error_handling(self, path: str, call: CallFact) -> Protection | None:
         """An except clause (or suppress) around the call or around every caller."""
         local = self._handled_here(path, call)
@@ -312,7 +340,8 @@ class Protections:
             if kept is not None or at <= depth:
                 return kept
         self._memo[key] = (None, depth)  # a cycle of callers protects nothing
-        found = self._decorated_retry(path, qualname) if kind == "retry" else None
+        found = self._decorated_retry(path, qualname) if kind == "retry" else \
+            self._decorated_handler(path, qualname) if kind == "error" else None
         if found is None and depth < MAX_CALLER_DEPTH:
             found = self._by_callers(path, qualname, kind, depth)
         self._memo[key] = (found, depth)

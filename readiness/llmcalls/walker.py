@@ -177,7 +177,7 @@ class Walker(ExpressionWalker):
                 elts = handler.type.elts if isinstance(handler.type, ast.Tuple) else [handler.type]
                 types = [self.enc.encode(t, f.scope) for t in elts]
             handlers.append([types, reraises(handler), handler.lineno])
-        self.tries.append(TryFact(node.lineno, handlers))
+        self.tries.append(TryFact(node.lineno, handlers, f.loops[0].line if f.loops else None))
         f.tries.insert(0, len(self.tries) - 1)
         self._body(node.body)
         del f.tries[0]
