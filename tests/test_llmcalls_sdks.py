@@ -247,6 +247,43 @@ def test_spice_clients(make_project: MakeProject) -> None:
     assert where(chat.retry) == "llm_api_handler.py:9"  # on Spice()
 
 
+def test_spice_errors_are_api_errors(make_project: MakeProject) -> None:
+    # mentat's api_guard: spice's own error classes, caught around the wrapped call
+    index = scan(make_project, {"handler.py": '''\
+from spice import Spice
+from spice.errors import APIConnectionError, AuthenticationError
+
+
+class AppError(Exception):
+    pass
+
+
+def api_guard(func):
+    async def wrapper(*args, **kwargs):
+        try:
+            return await func(*args, **kwargs)
+        except AuthenticationError:
+            raise AppError("check your key")
+        except APIConnectionError:
+            raise AppError("check your connection")
+    return wrapper
+
+
+class Handler:
+    def __init__(self):
+        self.spice = Spice()
+
+    @api_guard
+    async def call_llm_api(self, messages, model):
+        return await self.spice.get_response(model=model, messages=messages)
+
+    async def unguarded(self, messages, model):
+        return await self.spice.get_response(model=model, messages=messages)
+'''})
+    assert [(c.function, where(c.error_handling)) for c in index.calls] == [
+        ("Handler.call_llm_api", "handler.py:24"), ("Handler.unguarded", None)]
+
+
 # functools.partial around a model API, as real code writes it: OpenHands 0.9.8 keeps a
 # partial of litellm.completion with the model's settings (llm/llm.py:122) and calls it
 # later; MetaGPT 0.8.2 runs a partial of a boto3 Bedrock client's invoke_model in an

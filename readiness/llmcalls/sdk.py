@@ -389,7 +389,7 @@ SUPPRESS_CONTEXTS = frozenset({"contextlib.suppress"})
 ERROR_MODULES = frozenset({
     "openai", "anthropic", "google", "cohere", "mistralai", "botocore", "boto3", "litellm",
     "httpx", "requests", "aiohttp", "urllib3", "tenacity", "instructor", "langchain_core",
-    "llama_index", "stamina", "backoff",
+    "llama_index", "stamina", "backoff", "spice",
 })
 CATCH_ALL = frozenset({"Exception", "BaseException"})
 
