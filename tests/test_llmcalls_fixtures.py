@@ -105,9 +105,13 @@ def test_bedrock_batch_job_reads_botocore_config(make_project: MakeProject) -> N
     assert table(index.calls) == [
         (f"{path}:22", "bedrock", "invoke_model", "summarize", f"{path}:8", f"{path}:10",
          f"{path}:23", f"{path}:25", None),
-        (f"{path}:30", "bedrock", "converse", "converse", None, f"{path}:29", None, None, None),
+        # a client without a Config: botocore's own 60 s read timeout and retries
+        (f"{path}:30", "bedrock", "converse", "converse", f"{path}:29", f"{path}:29", None, None,
+         None),
     ]
     invoke, converse = index.calls
+    assert converse.timeout is not None and converse.timeout.strength == "default"
+    assert converse.timeout.how.startswith("botocore default read_timeout=60 s")
     assert invoke.output_validation is not None
     assert invoke.output_validation.strength == "weak"  # json.loads only
     assert converse.retry is not None and converse.retry.strength == "default"

@@ -341,7 +341,7 @@ def test_partials_of_model_apis(make_project: MakeProject) -> None:
     completion, bedrock = index.calls
     assert where(completion.timeout) == "llm.py:14"  # timeout= given to the partial
     assert where(completion.retry) == "llm.py:15"  # num_retries=3 given to the partial
-    assert bedrock.timeout is None
+    assert bedrock.timeout is not None and bedrock.timeout.strength == "default"  # botocore's
     assert bedrock.retry is not None and bedrock.retry.strength == "default"  # botocore's
 
 
@@ -514,8 +514,8 @@ def a(): return runtime.converse_stream(modelId="m", messages=[])
 def b(): return dynamo.invoke_model(modelId="m")
 '''})
     assert table(index.calls) == [
-        ("b.py:8", "bedrock", "converse_stream", "a", None, "b.py:5", None, None, None),
-    ]
+        ("b.py:8", "bedrock", "converse_stream", "a", "b.py:5", "b.py:5", None, None, None),
+    ]  # botocore's own 60 s read timeout and retries, where the client is built
 
 
 def test_clients_followed_across_modules(make_project: MakeProject) -> None:
@@ -651,10 +651,13 @@ bedrock = boto3.client("bedrock-runtime", config=Config(connect_timeout=3,
 def ask(body):
     return bedrock.invoke_model(modelId="m", body=body)
 '''})
-    # no read timeout; legacy max_attempts=0 switches botocore's default retries off
+    # connect_timeout leaves botocore's default 60 s read timeout as it is; legacy
+    # max_attempts=0 switches botocore's default retries off
     assert table(index.calls) == [
-        ("b.py:8", "bedrock", "invoke_model", "ask", None, None, None, None, None),
+        ("b.py:8", "bedrock", "invoke_model", "ask", "b.py:4", None, None, None, None),
     ]
+    assert index.calls[0].timeout is not None
+    assert index.calls[0].timeout.strength == "default"
 
 
 def test_string_annotations_and_bedrock_flavoured_anthropic(make_project: MakeProject) -> None:

@@ -91,9 +91,12 @@ FAMILIES: dict[str, Family] = {f.name: f for f in (
     Family("mistral-legacy", "mistral", frozenset({"chat", "chat_stream", "embeddings"}),
            ctor_timeout=("timeout",), ctor_retry=("max_retries",),
            default_retry="SDK default max_retries=5"),
+    # botocore waits 60 s to connect and 60 s per read unless its Config says otherwise
+    # (botocore/config.py DEFAULT_TIMEOUT): a bounded timeout the library sets itself
     Family("bedrock", "bedrock", frozenset({
         "invoke_model", "invoke_model_with_response_stream", "converse", "converse_stream"}),
-        default_retry="botocore default retries (legacy mode, 4 retries)"),
+        default_retry="botocore default retries (legacy mode, 4 retries)",
+        default_timeout="botocore default read_timeout=60 s"),
     Family("litellm", "litellm", frozenset({
         "completion", "acompletion", "embedding", "aembedding", "text_completion",
         "atext_completion", "responses", "aresponses", "image_generation",
