@@ -482,7 +482,6 @@ def test_a_timeout_written_into_the_spread_options_counts(make_project: MakeProj
     assert found["written_after"].timeout is None
 
 
-
 GUARDS = '''\
 import functools
 import logging
@@ -660,3 +659,119 @@ def test_error_handling_a_project_decorator_puts_around_the_function(
     assert found["a"].error_handling is not None
     assert found["a"].error_handling.how == (
         "@api_guard on a at app/llm.py:10: except AuthenticationError at app/guards.py:19")
+
+
+SETTINGS = '''\
+import os
+
+_raw = os.getenv("HTTP_TIMEOUT", "")
+try:
+    HTTP_TIMEOUT = int(_raw) if _raw else None
+except (ValueError, TypeError):
+    HTTP_TIMEOUT = 300
+
+STREAM_IDLE = os.getenv("STREAM_IDLE", "")
+if STREAM_IDLE == "":
+    STREAM_IDLE = None
+
+FIXED = int(os.getenv("FIXED_TIMEOUT", "30"))
+OR_DEFAULT = os.getenv("OR_TIMEOUT") or 30
+'''
+
+SESSIONS = '''\
+import aiohttp
+
+from app.settings import FIXED, HTTP_TIMEOUT, STREAM_IDLE
+
+_TIMEOUT = aiohttp.ClientTimeout(total=HTTP_TIMEOUT)
+_STREAM_TIMEOUT = aiohttp.ClientTimeout(total=HTTP_TIMEOUT, sock_read=STREAM_IDLE)
+_FIXED = aiohttp.ClientTimeout(total=FIXED)
+
+
+def get_timeout(stream=False):
+    return _STREAM_TIMEOUT if stream else _TIMEOUT
+
+
+def fixed_timeout():
+    return _FIXED
+'''
+
+UNSET_TIMEOUTS = '''\
+import aiohttp
+import httpx
+from openai import OpenAI
+
+from app.sessions import fixed_timeout, get_timeout
+from app.settings import HTTP_TIMEOUT, OR_DEFAULT
+
+URL = "https://api.openai.com/v1/chat/completions"
+unset = OpenAI(timeout=HTTP_TIMEOUT)
+defaulted = OpenAI(timeout=OR_DEFAULT)
+
+
+async def a(session: aiohttp.ClientSession, stream: bool):
+    async with session.post(URL, json={}, timeout=get_timeout(stream=stream)) as r:
+        return await r.json()
+
+
+async def b(session: aiohttp.ClientSession):
+    async with session.post(URL, json={}, timeout=fixed_timeout()) as r:
+        return await r.json()
+
+
+async def c():
+    async with aiohttp.ClientSession(timeout=get_timeout()) as session:
+        async with session.post(URL, json={}) as r:
+            return await r.json()
+
+
+def d():
+    return unset.chat.completions.create(model="m", messages=[])
+
+
+def e():
+    return defaulted.chat.completions.create(model="m", messages=[])
+
+
+def f():
+    return defaulted.chat.completions.create(model="m", messages=[], timeout=HTTP_TIMEOUT)
+
+
+def g():
+    # camel's shape: None only when OR_DEFAULT is None, which it never is
+    guarded = OpenAI(timeout=float(OR_DEFAULT) if OR_DEFAULT is not None else None)
+    return guarded.chat.completions.create(model="m", messages=[])
+
+
+class Chat:
+    timeout: float | None = None
+
+    def client(self):
+        # browser-use's shape: the key is only written when there is a timeout, so
+        # httpx's own default stands otherwise
+        args = {}
+        if self.timeout is not None:
+            args["timeout"] = self.timeout
+        return httpx.AsyncClient(**args)
+
+    async def h(self):
+        return await self.client().post(URL, json={})
+'''
+
+
+def test_a_timeout_that_is_none_unless_configured_is_no_timeout(
+        make_project: MakeProject) -> None:
+    found = calls(make_project, {"app/__init__.py": "", "app/settings.py": SETTINGS,
+                                 "app/sessions.py": SESSIONS, "app/llm.py": UNSET_TIMEOUTS})
+    assert {name: where(found[name].timeout) for name in (*"abcdefg", "Chat.h")} == {
+        "a": None,  # Open WebUI: ClientTimeout(total=<None unless HTTP_TIMEOUT is set>)
+        "b": "app/llm.py:19",  # a total read from the environment, with a default
+        "c": None,  # the session's own timeout, as unset
+        "d": None,  # OpenAI(timeout=<None unless set>)
+        "e": "app/llm.py:10",  # `os.getenv(...) or 30`: 30 when nothing is set
+        "f": None,  # the call's own timeout=, None unless set, overrides the client's
+        "g": "app/llm.py:43",  # `t if t is not None else None` is None only when t is
+        "Chat.h": "app/llm.py:56",  # httpx's default, the key not written when None
+    }
+    assert found["Chat.h"].timeout is not None
+    assert found["Chat.h"].timeout.strength == "default"

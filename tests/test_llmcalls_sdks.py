@@ -967,3 +967,43 @@ def test_lmi_models_built_or_passed_in_carry_its_defaults(make_project: MakeProj
     assert (where(built.retry), built.retry.strength) == ("app/qa.py:7", "default")
     assert (where(passed.timeout), passed.timeout.strength) == ("app/qa.py:16", "default")
     assert "lmi default timeout=60 s on the LLMModel passed in" in passed.timeout.how
+
+
+
+def test_a_timeout_in_the_options_a_config_object_is_built_from(make_project: MakeProject
+                                                                ) -> None:
+    # LightRAG's Gemini binding: the timeout is written into a dict that builds the
+    # HttpOptions, which goes into the dict the client is built from
+    index = scan(make_project, {"gemini.py": '''\
+from google import genai
+from google.genai import types
+
+
+def make_client(api_key, base_url=None, timeout=None):
+    client_kwargs = {"api_key": api_key}
+    if base_url is not None or timeout is not None:
+        http_options_kwargs = {}
+        if base_url is not None:
+            http_options_kwargs["base_url"] = base_url
+        if timeout is not None:
+            http_options_kwargs["timeout"] = timeout
+        client_kwargs["http_options"] = types.HttpOptions(**http_options_kwargs)
+    return genai.Client(**client_kwargs)
+
+
+def make_plain_client(api_key, base_url):
+    options = {"base_url": base_url}
+    return genai.Client(api_key=api_key, http_options=types.HttpOptions(**options))
+
+
+async def ask(prompt, api_key):
+    client = make_client(api_key, timeout=240)
+    return await client.aio.models.generate_content(model="m", contents=prompt)
+
+
+async def ask_plain(prompt, api_key):
+    client = make_plain_client(api_key, "https://proxy")
+    return await client.aio.models.generate_content(model="m", contents=prompt)
+'''})
+    assert [(c.function, where(c.timeout)) for c in index.calls] == [
+        ("ask", "gemini.py:12"), ("ask_plain", None)]

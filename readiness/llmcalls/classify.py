@@ -196,8 +196,8 @@ def _default_timeout(at: tuple[str, int], client: Client, key: str, label: str) 
     """An HTTP client or function that times out by default (httpx, aiohttp) without a
     timeout of the code's own: its default, where it is built or called (``at``)."""
     default = HTTP_DEFAULT_TIMEOUTS.get(key)
-    if default is None or client.timeout is not None:
-        return client
+    if default is None or client.timeout is not None or client.no_timeout is not None:
+        return client  # a timeout of the code's own, or one it switched off
     path, line = at
     return replace(client, timeout=Protection(path, line, f"{default} on {label} at {path}:{line}",
                                               "default"))

@@ -62,14 +62,82 @@ def setting(prog: Program, path: str, line: int, term: Expr, name: str, where: s
             *, zero_disables: bool) -> Protection:
     """A timeout or retry setting; strength ``off`` when it switches the protection off.
 
-    ``timeout=None`` switches a timeout off; ``max_retries=0`` switches retries off.
+    ``timeout=None`` switches a timeout off, and so does a timeout that is None unless a
+    setting is made (``timeout_unset``); ``max_retries=0`` switches retries off.
     """
     value = prog.eval(path, term)
     how = f"{name}={render(term)} {where} at {path}:{line}"
     if isinstance(value, Lit) and (value.value is None or (zero_disables and value.value in (
             0, False))):
         return Protection(path, line, how, OFF)
+    if not zero_disables and timeout_unset(prog, path, term):
+        return Protection(path, line, how, OFF)
     return Protection(path, line, how)
+
+
+_TIMEOUT_OBJECTS = {"aiohttp.ClientTimeout": ("total", "sock_read")}
+MAX_NONE_DEPTH = 6  # names in a row followed to learn whether a value may be None
+
+
+def timeout_unset(prog: Program, path: str, term: Expr, *, through_values: bool = True
+                  ) -> bool:
+    """Does the timeout ``term`` gives leave the request without one, by default?
+
+    None does, and so does a value that is None unless a setting is made: Open WebUI's
+    ``AIOHTTP_CLIENT_TIMEOUT = int(raw) if raw else None``, read from an environment
+    variable nobody has to set. So does an ``aiohttp.ClientTimeout`` whose ``total`` and
+    ``sock_read`` are all such values, or absent (aiohttp then waits forever).
+
+    ``through_values``: also a value that evaluates to None through attributes and
+    parameters (``self.timeout`` whose class default is None), which a guard the analysis
+    does not read may keep from being passed at all (``if self.timeout is not None:
+    args["timeout"] = self.timeout``): enough to give no timeout credit, not to say the
+    library's own default is switched off."""
+    if may_be_none(prog, path, term):
+        return True
+    value = prog.eval(path, term)
+    if isinstance(value, Lit):
+        return through_values and value.value is None
+    if not isinstance(value, Ext) or value.call is None:
+        return False
+    keys = _TIMEOUT_OBJECTS.get(value.name.removesuffix("()"))
+    if keys is None:
+        return False
+    at, built = value.call
+    if built[0] != "call":
+        return False
+    given: list[tuple[str, Expr]] = [(at, built[2][0])] if built[2] else []  # total, by position
+    given += [(found[0], found[2]) for key in keys if (found := find_key(value, key))]
+    return all(may_be_none(prog, where, written) or _is_none(prog, (where, 0, written))
+               for where, written in given)
+
+
+def may_be_none(prog: Program, path: str, term: Expr, depth: int = 0) -> bool:
+    """Is the value of ``term`` None when nothing is configured: None itself, the last
+    choice of ``x if c else None`` or ``x or None``, a module-level name one of whose
+    bindings may be None (a ``try`` that sets it one way, an ``except`` another), through
+    imports. Anything else (a call, a parameter) is not known to be None."""
+    if depth > MAX_NONE_DEPTH:
+        return False
+    tag = term[0]
+    if tag == "lit":
+        return term[1] is None
+    if tag == "alt":
+        # the last choice: ``a or b`` is b whenever a is falsy (None included), and
+        # ``x if c else None`` is None when c is false
+        return bool(term[1]) and may_be_none(prog, path, term[1][-1], depth + 1)
+    if tag == "g":
+        target, name = path, term[1]
+    elif tag == "imp":
+        found = prog.module_path(path, term[1], term[2])
+        if found is None:
+            return False
+        target, name = found, term[3]
+    else:
+        return False
+    facts = prog.facts.get(target)
+    bindings = facts.globals.get(name, []) if facts else []
+    return any(may_be_none(prog, target, binding, depth + 1) for binding in bindings)
 
 
 def spread_keyword(prog: Program, path: str, term: Expr, name: str
@@ -297,7 +365,9 @@ def construct(prog: Program, path: str, term: Expr, family: str, default_retry: 
         if spread and client.timeout is None:
             got = setting(prog, spread[0], spread[1], spread[2], name, where,
                           zero_disables=False)
-            client = replace(client, timeout=_on(got))
+            client = replace(client, timeout=_on(got), no_timeout=got if got.strength == OFF and
+                             timeout_unset(prog, spread[0], spread[2], through_values=False)
+                             else None)
     for name in spec.ctor_retry:
         spread = spread_keyword(prog, path, term, name)
         if spread:
@@ -315,7 +385,7 @@ def construct(prog: Program, path: str, term: Expr, family: str, default_retry: 
     base_url = keyword(term, "base_url")
     if base_url:
         client = replace(client, base_url=string_of(prog.eval(path, base_url[1])))
-    if spec.default_timeout and client.timeout is None:
+    if spec.default_timeout and client.timeout is None and client.no_timeout is None:
         client = replace(client, timeout=Protection(
             path, line, f"{spec.default_timeout} {where} at {path}:{line}", "default"))
     if default_retry and client.retry is None and client.no_retry is None:
@@ -331,18 +401,23 @@ def _nested_options(prog: Program, path: str, term: Expr, client: Client, where:
             ("config", ("read_timeout",), ("retries",)),  # botocore.config.Config
             ("http_options", ("timeout",), ("retry_options",)),  # google-genai
             ("timeout", ("total", "sock_read"), ())):  # aiohttp.ClientTimeout
-        found = keyword(term, holder)
-        if not found:
+        spread = spread_keyword(prog, path, term, holder)
+        if not spread:
             continue
-        value = prog.eval(path, found[1])
+        value = prog.eval(spread[0], spread[2])
         for key in timeout_keys:
-            hit = find_key(value, key)
-            if hit and client.timeout is None and not _is_none(prog, hit):
-                client = replace(client, timeout=Protection(
+            hit = _option(prog, value, key)
+            if hit and client.timeout is None and timeout_unset(prog, hit[0], hit[2],
+                                                                through_values=False):
+                client = replace(client, no_timeout=Protection(
+                    hit[0], hit[1], f"{key}={render(hit[2])} in {holder} {where} at "
+                    f"{hit[0]}:{hit[1]}, None unless set", OFF))
+            elif hit and client.timeout is None and not timeout_unset(prog, hit[0], hit[2]):
+                client = replace(client, no_timeout=None, timeout=Protection(
                     hit[0], hit[1], f"{key}={render(hit[2])} in {holder} {where} at "
                     f"{hit[0]}:{hit[1]}"))
         for key in retry_keys:
-            hit = find_key(value, key)
+            hit = _option(prog, value, key)
             if hit and client.retry is None:
                 if _retries_off(prog, hit):
                     client = replace(client, no_retry=Protection(hit[0], hit[1], "off"))
@@ -351,6 +426,17 @@ def _nested_options(prog: Program, path: str, term: Expr, client: Client, where:
                         hit[0], hit[1], f"{key}={render(hit[2])} in {holder} {where} at "
                         f"{hit[0]}:{hit[1]}"))
     return client
+
+
+def _option(prog: Program, value: Value, key: str) -> tuple[str, int, Expr] | None:
+    """Setting ``key`` of a configuration object: a dict literal's key, or a keyword of
+    the call that built the object, written out or in the ``**options`` it is given
+    (LightRAG: ``options["timeout"] = timeout``, then ``types.HttpOptions(**options)``)."""
+    hit = find_key(value, key)
+    if hit is None and isinstance(value, Ext) and value.call is not None and \
+            value.call[1][0] == "call":
+        hit = spread_keyword(prog, value.call[0], value.call[1], key)
+    return hit
 
 
 def _is_none(prog: Program, hit: tuple[str, int, Expr]) -> bool:
@@ -429,7 +515,9 @@ def reconfigured(prog: Program, path: str, term: Expr, client: Client,
         found = keyword(term, name)
         if found:
             got = setting(prog, path, found[0], found[1], name, where, zero_disables=False)
-            client = replace(client, timeout=_on(got))
+            client = replace(client, timeout=_on(got), no_timeout=got if got.strength == OFF and
+                             timeout_unset(prog, path, found[1], through_values=False)
+                             else None)
             break
     for name in retries:
         found = keyword(term, name)

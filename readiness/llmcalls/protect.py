@@ -21,7 +21,7 @@ removes them. A timeout must be written: no SDK default counts.
 from __future__ import annotations
 
 from readiness.llmcalls.classify import Hit
-from readiness.llmcalls.clients import spread_keyword
+from readiness.llmcalls.clients import spread_keyword, timeout_unset
 from readiness.llmcalls.facts import CallFact
 from readiness.llmcalls.lookup import find_key, keyword
 from readiness.llmcalls.outputs import ext_is_validator, judge_options
@@ -88,7 +88,7 @@ class Protections:
             spread = spread_keyword(self.prog, path, term, name)
             if spread:
                 where, line, written = spread
-                if self._is_none(where, written):
+                if timeout_unset(self.prog, where, written):
                     return None  # timeout=None switches the client's timeout off
                 return Protection(where, line, f"{name}={render(written)} on the call at "
                                   f"{where}:{line}")

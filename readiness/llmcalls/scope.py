@@ -154,7 +154,14 @@ class Encoder:
                 return ["alt", [self.encode(v, scope, d) for v in values[:MAX_ITEMS]]]
             case ast.BoolOp(values=values):
                 return self.encode(values[-1], scope, d)
-            case ast.IfExp(body=body, orelse=orelse):
+            case ast.IfExp(body=body, orelse=orelse, test=test):
+                # ``f(x) if x is not None else None`` is None exactly when x is: the None
+                # branch stands for x (camel: ``timeout_ms=int(t * 1000) if t is not None
+                # else None``, with a t that always has a value)
+                guarded = _none_guard(test)
+                if guarded is not None and _is_none_literal(orelse if guarded[1] else body):
+                    kept = [body if guarded[1] else orelse, guarded[0]]
+                    return ["alt", [self.encode(e, scope, d) for e in kept]]
                 return ["alt", [self.encode(body, scope, d), self.encode(orelse, scope, d)]]
             case ast.Dict(keys=keys, values=values):
                 items = []
@@ -282,13 +289,13 @@ class Encoder:
             return ["elem", self.encode(binding.node, binding.scope, depth + 1),
                     binding.data[0]]
         if binding.kind == "item" and binding.node is not None:  # a, b = f(): f()[i]
-            call_id = self._recorded(binding.node)
+            call_id = self.recorded(binding.node)
             whole = ["ref", call_id] if call_id is not None else self.encode(
                 binding.node, binding.scope, depth + 1)
             return ["sub", whole, ["lit", binding.data[0]]]
         if binding.kind != "value" or binding.node is None:
             return UNKNOWN
-        call_id = self._recorded(binding.node)
+        call_id = self.recorded(binding.node)
         if call_id is not None:  # a recorded call: refer to it rather than copy it
             return ["ref", call_id]
         key = id(binding)
@@ -300,7 +307,7 @@ class Encoder:
         finally:
             self._inlining.discard(key)
 
-    def _recorded(self, node: ast.expr) -> int | None:
+    def recorded(self, node: ast.expr) -> int | None:
         """The index of the call record of the call ``node`` is or awaits, if it has one.
         Awaited calls too: copied at each use of the name they are bound to, the terms of
         async code that passes its results on grow with every step (skyvern 1.0.56: one
@@ -309,6 +316,21 @@ class Encoder:
             node = node.value
         return self.call_ids.get(id(node))
 
+
+
+def _none_guard(test: ast.expr) -> tuple[ast.expr, bool] | None:
+    """(x, True) for the test ``x is not None``, (x, False) for ``x is None``."""
+    if isinstance(test, ast.Compare) and len(test.ops) == 1 and \
+            _is_none_literal(test.comparators[0]):
+        if isinstance(test.ops[0], ast.IsNot):
+            return test.left, True
+        if isinstance(test.ops[0], ast.Is):
+            return test.left, False
+    return None
+
+
+def _is_none_literal(node: ast.expr) -> bool:
+    return isinstance(node, ast.Constant) and node.value is None
 
 
 def _runs_at_import(scope: Scope) -> bool:

@@ -111,6 +111,7 @@ class Client:
     label: str  # "OpenAI()" for messages
     origin: tuple[str, int] | None = None
     timeout: Protection | None = None
+    no_timeout: Protection | None = None  # the timeout explicitly switched off, or unset
     retry: Protection | None = None
     no_retry: Protection | None = None  # retries explicitly switched off
     default_retry: Protection | None = None

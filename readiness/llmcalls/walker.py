@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+from typing import cast
 
 from readiness.llmcalls.facts import CallFact, ClassFact, DefFact, FileFacts, TryFact
 from readiness.llmcalls.flow import EMPTY, ExpressionWalker, Frame, Loop
@@ -73,7 +74,7 @@ class Walker(ExpressionWalker):
             case ast.Return(value=value) if value is not None:
                 self._sink_all(self._expr(value), ["r", node.lineno, "return", None])
                 if f.def_key is not None:
-                    self.defs[f.def_key].returns.append(self.enc.encode(value, f.scope))
+                    self.defs[f.def_key].returns.append(self._value_term(value))
             case ast.If(test=test, body=body, orelse=orelse):
                 self._expr(test)
                 if f.function is None and _is_main_test(test) and body:
@@ -130,21 +131,21 @@ class Walker(ExpressionWalker):
             case ast.Attribute(value=ast.Name() as base, attr=attr) if value is not None:
                 owner = self.enc.encode(base, f.scope)
                 if owner[0] == "self" and owner[1] in self.classes:
-                    term = self.enc.encode(value, f.scope)
+                    term = self._value_term(value)
                     self.classes[owner[1]].attrs.setdefault(attr, []).append(term)
                 elif owner[0] in ("mod", "imp"):
                     self.setattrs.append([target.lineno, owner, attr,
-                                          self.enc.encode(value, f.scope)])
-                    self.stores.append([target.lineno, attr, self.enc.encode(value, f.scope)])
+                                          self._value_term(value)])
+                    self.stores.append([target.lineno, attr, self._value_term(value)])
                 else:
-                    self.stores.append([target.lineno, attr, self.enc.encode(value, f.scope)])
+                    self.stores.append([target.lineno, attr, self._value_term(value)])
             case ast.Attribute(value=base, attr=attr) if value is not None:
                 self._expr(base)  # app.state.llm = ...: kept by name for later loads
-                self.stores.append([target.lineno, attr, self.enc.encode(value, f.scope)])
+                self.stores.append([target.lineno, attr, self._value_term(value)])
             case ast.Subscript(value=base, slice=ast.Constant(value=str() as key)) if (
                     value is not None):
                 self._expr(base)  # st.session_state["llm"] = ...
-                term = self.enc.encode(value, f.scope)
+                term = self._value_term(value)
                 self.stores.append([target.lineno, key, term])
                 if isinstance(base, ast.Name):  # options["timeout"] = 30, for **options
                     self.written_key(base.id, key, term, target.lineno)
@@ -154,7 +155,7 @@ class Walker(ExpressionWalker):
                 container = _container(base)
                 if container is not None:
                     self.stores.append([target.lineno, container + ITEM,
-                                        self.enc.encode(value, f.scope)])
+                                        self._value_term(value)])
             case _:
                 self._expr(target)
 
@@ -221,6 +222,16 @@ class Walker(ExpressionWalker):
                 fact.methods[name] = last.data[0]
             elif last.kind != "class":
                 fact.attrs.setdefault(name, []).insert(0, self.enc.binding_term(last))
+
+    def _value_term(self, node: ast.expr) -> Expr:
+        """The term of a value returned or stored: for a call this module records, its
+        record's term, which also holds the keys written into the dicts it spreads
+        (``Client(**options)`` after ``options["timeout"] = t``); encoding the call again
+        would leave them out."""
+        call_id = self.enc.recorded(node)
+        if call_id is not None:
+            return cast(Expr, self.calls[call_id][3])
+        return self.enc.encode(node, self.frame.scope)
 
     def _finish_frame(self) -> None:
         """Settle which calls sit in a retry loop, now that every sleep has been seen."""
