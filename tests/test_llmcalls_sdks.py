@@ -969,7 +969,6 @@ def test_lmi_models_built_or_passed_in_carry_its_defaults(make_project: MakeProj
     assert "lmi default timeout=60 s on the LLMModel passed in" in passed.timeout.how
 
 
-
 def test_a_timeout_in_the_options_a_config_object_is_built_from(make_project: MakeProject
                                                                 ) -> None:
     # LightRAG's Gemini binding: the timeout is written into a dict that builds the
@@ -1007,3 +1006,45 @@ async def ask_plain(prompt, api_key):
 '''})
     assert [(c.function, where(c.timeout)) for c in index.calls] == [
         ("ask", "gemini.py:12"), ("ask_plain", None)]
+
+
+def test_a_model_inside_a_dict_of_a_langchain_chain(make_project: MakeProject) -> None:
+    # Quivr's QuivrQARAG: the model runs inside the dicts (RunnableParallel) of the chain
+    index = scan(make_project, {"rag.py": '''\
+from operator import itemgetter
+
+from langchain_core.output_parsers import StrOutputParser
+from langchain_core.prompts import ChatPromptTemplate
+from langchain_core.runnables import RunnablePassthrough
+from langchain_openai import ChatOpenAI
+
+PROMPT = ChatPromptTemplate.from_template("{question}")
+
+
+class Rag:
+    def __init__(self, retriever):
+        self.llm = ChatOpenAI(model="m", timeout=30)
+        self.retriever = retriever
+
+    def build_chain(self):
+        memory = RunnablePassthrough.assign(question=lambda x: x["question"])
+        standalone = {
+            "standalone_question": {"question": itemgetter("question")}
+            | PROMPT | self.llm | StrOutputParser(),
+        }
+        documents = {"docs": itemgetter("standalone_question") | self.retriever}
+        answer = {"answer": {"docs": itemgetter("docs")} | PROMPT | self.llm,
+                  "docs": itemgetter("docs")}
+        return memory | standalone | documents | answer
+
+    def retrieval_only(self):
+        return {"question": itemgetter("question")} | self.retriever
+
+    def answer(self, question):
+        return self.build_chain().invoke({"question": question})
+
+    def documents(self, question):
+        return self.retrieval_only().invoke({"question": question})
+'''})
+    assert [(c.function, c.api, where(c.timeout)) for c in index.calls] == [
+        ("Rag.answer", "invoke", "rag.py:13")]

@@ -158,7 +158,7 @@ class Program:
         if tag == "alt":
             return best([self.eval(path, option, d) for option in term[1]])
         if tag == "or":
-            return clients.pipe(self.eval(path, term[1], d), self.eval(path, term[2], d))
+            return clients.pipe(self._runnable(path, term[1], d), self._runnable(path, term[2], d))
         if tag == "lam":
             return Lambda(path, term[1])
         if tag == "ref":
@@ -166,6 +166,18 @@ class Program:
             calls = facts.calls if facts else []
             return self.eval(path, calls[term[1]].expr, d) if term[1] < len(calls) else UNKNOWN
         return UNKNOWN
+
+    def _runnable(self, path: str, term: Expr, depth: int) -> Value:
+        """An operand of ``|``. A dict literal there is LangChain's RunnableParallel, which
+        runs every value on the input: the model one of them runs, if any (Quivr's
+        ``{"answer": inputs | prompt | llm, "docs": ...}``)."""
+        value = self.eval(path, term, depth)
+        if isinstance(value, Term) and value.expr[0] == "dict":
+            for _key, _line, item in value.expr[1]:
+                found = self.eval(value.path, item, depth + 1)
+                if isinstance(found, Client) and found.family == "langchain":
+                    return found
+        return value
 
     def global_value(self, path: str, name: str, depth: int) -> Value:
         """A module-level name of a project module (all its bindings, the best one)."""
