@@ -1048,3 +1048,37 @@ class Rag:
 '''})
     assert [(c.function, c.api, where(c.timeout)) for c in index.calls] == [
         ("Rag.answer", "invoke", "rag.py:13")]
+
+
+def test_an_sdk_imported_when_first_used(make_project: MakeProject) -> None:
+    # vanna's legacy backends import their optional SDK in __init__ by name
+    index = scan(make_project, {"backend.py": '''\
+import importlib
+
+from httpx import Timeout
+
+
+class Ollama:
+    def __init__(self, config):
+        ollama = __import__("ollama")
+        self.client = ollama.Client(config["host"], timeout=Timeout(240.0))
+
+    def submit_prompt(self, prompt):
+        return self.client.chat(model="m", messages=prompt, stream=False)
+
+
+class Mistral:
+    def __init__(self, name):
+        openai = importlib.import_module("openai")
+        self.client = openai.OpenAI()
+        self.other = __import__(name).Client()
+
+    def submit_prompt(self, prompt):
+        return self.client.chat.completions.create(model="m", messages=prompt)
+
+    def unknown(self, prompt):
+        return self.other.chat(model="m", messages=prompt)
+'''})
+    assert [(c.function, c.provider, c.api, where(c.timeout)) for c in index.calls] == [
+        ("Ollama.submit_prompt", "ollama", "chat", "backend.py:9"),
+        ("Mistral.submit_prompt", "openai", "chat.completions.create", None)]

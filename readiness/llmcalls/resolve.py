@@ -167,6 +167,18 @@ class Program:
             return self.eval(path, calls[term[1]].expr, d) if term[1] < len(calls) else UNKNOWN
         return UNKNOWN
 
+    def _imported(self, path: str, term: Expr, how: str, depth: int) -> Value:
+        """The module ``__import__("ollama")`` or ``importlib.import_module("x.y")`` gives
+        (an optional dependency imported when used, as vanna's backends do): a literal name
+        only; ``__import__`` gives the top package of a dotted name."""
+        named = self.eval(path, term[2][0], depth)
+        if not isinstance(named, Lit) or not isinstance(named.value, str) or \
+                not named.value or named.value.startswith("."):
+            return UNKNOWN
+        name = named.value if how == "importlib.import_module" else named.value.split(".")[0]
+        target = self.module_path(path, 0, name)
+        return Module(target) if target else Ext(name)
+
     def _runnable(self, path: str, term: Expr, depth: int) -> Value:
         """An operand of ``|``. A dict literal there is LangChain's RunnableParallel, which
         runs every value on the input: the model one of them runs, if any (Quivr's
@@ -420,6 +432,8 @@ class Program:
         if isinstance(callee, Ext):
             if callee.name == "functools.partial" and term[2]:
                 return Partial(self.eval(path, term[2][0], depth), path, term)
+            if callee.name in _DYNAMIC_IMPORTS and term[2]:
+                return self._imported(path, term, callee.name, depth)
             return clients.call_external(self, path, term, callee, depth)
         if isinstance(callee, Func):
             return self.returns(callee, depth)
@@ -611,6 +625,9 @@ class Program:
                 value = self.eval(path, arg)
                 if isinstance(value, (Func, Bound)):
                     yield (value if isinstance(value, Func) else value.func), "passed"
+
+
+_DYNAMIC_IMPORTS = frozenset({"builtins.__import__", "importlib.import_module"})
 
 
 def _definition(path: str, facts: FileFacts, name: str) -> Value:
