@@ -58,7 +58,7 @@ def logged(project: Project) -> Logged:
             here = True
             response = response or Evidence(sink.path, sink.line,
                                             f"logs the result of {site.path}:{site.line}")
-            if flows.log_has_id(sink.path, sink.line):
+            if sink.with_id or flows.log_has_id(sink.path, sink.line):
                 ids.setdefault((sink.path, sink.line), Evidence(sink.path, sink.line,
                                                                 "request id"))
         covered += here

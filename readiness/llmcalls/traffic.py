@@ -59,6 +59,7 @@ class Sink(NamedTuple):
     kind: str  # log metric store ui attr read
     label: str
     side: str
+    with_id: bool = False  # a log that also reads the id of what it logs (``response.id``)
 
 
 class Guard(NamedTuple):
@@ -300,7 +301,8 @@ class Traffic:
         for kind, line, label, side, *arg in sinks_of(facts["roots"], root):
             side = "u" if usage else side
             if kind in SINK_KINDS:
-                out.append(Sink(path, line, kind, label, side))
+                out.append(Sink(path, line, kind, label, side,
+                                kind == "log" and arg[:1] == ["id"]))
                 if kind == "attr" and arg and arg[0] and depth < MAX_FOLLOW:
                     attribute = f"a:{arg[0]}.{label.split('.', 1)[1]}"
                     out += self._follow(path, attribute, side == "u", depth + 1, seen,
@@ -407,7 +409,8 @@ class Traffic:
                       ) -> list[tuple[str, int, bool]]:
         """Log calls (and appends to a log file) of function ``qual`` that read ``names``."""
         facts = self.facts[path]
-        found = [(path, line, has_id) for line, where, read, has_id in facts["logs"]
+        # a request's log holds an id by name (request_id=, trace_id): no response id yet
+        found = [(path, line, named_id) for line, where, read, named_id in facts["logs"]
                  if where == qual and names & set(read)]
         for _key, where, label, line, read in facts["calls"]:
             if where == qual and names & set(read) and not found:
@@ -421,6 +424,8 @@ class Traffic:
 
     @_locked
     def log_has_id(self, path: str, line: int) -> bool:
+        """Does the log call at ``line`` hold an id by name (``request_id=``, a trace id)?
+        A plain ``x.id`` counts on the sink of what x holds (``Sink.with_id``)."""
         facts = self.facts.get(path)
         return facts is not None and any(row[0] == line and row[3] for row in facts["logs"])
 

@@ -63,8 +63,14 @@ from readiness.llmcalls.traffic_rules import (
 )
 from readiness.project.snapshot import parse_python
 
-VERSION = "28"
+VERSION = "29"
 MAX_DEPS = 200
+
+
+def _id_bases(node: ast.Call) -> list[str]:
+    """The names whose plain ``.id`` a log call reads (``response.id``)."""
+    return [child.value.id for child in ast.walk(node) if isinstance(child, ast.Attribute)
+            and child.attr == "id" and isinstance(child.value, ast.Name)]
 
 
 def file_traffic(text: str) -> dict[str, Any] | None:
@@ -484,10 +490,17 @@ class _Body:
         if kind == "file" and label.split(".")[0] in self.appending:
             kind = "log"
         if kind == "log" and not self.replay:
-            fields = _fields(node)
             self.out["logs"].append([node.lineno, self.qual, sorted(_names(node, self.names)),
-                                     any(_ID.search(f) for f in fields)])
-        if kind is not None:
+                                     any(_ID.search(f) for f in _fields(node))])
+        if kind == "log":
+            # a plain ``x.id`` in the log is the id of what x carries: the response's own id
+            # for the roots x holds (``response.id``), not for a result that reaches the same
+            # log under another name (``user.id`` beside a server id the model chose)
+            with_id = {root for name in _id_bases(node) for root, _ in self.taint.get(name, EMPTY)}
+            self.sink(args - {t for t in args if t[0] in with_id}, kind, node.lineno, label)
+            self.sink(frozenset(t for t in args if t[0] in with_id), kind, node.lineno, label,
+                      "id")
+        elif kind is not None:
             self.sink(args, kind, node.lineno, label)
         else:
             for position, (arg, taint) in enumerate(zip(node.args, positional, strict=True)):

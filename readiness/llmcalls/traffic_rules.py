@@ -264,8 +264,11 @@ def _request_names(node: ast.Call, memo: Names | None = None) -> set[str]:
 
 
 def _fields(node: ast.Call) -> list[str]:
-    """The field names a log call carries: keywords, ``extra=`` keys, the ids it reads,
-    and those of ``.bind(...)`` before it."""
+    """The field names a log call carries: keywords, ``extra=`` keys, the ids it reads
+    by name (``x.request_id``), and those of ``.bind(...)`` before it. A plain ``x.id`` is
+    no field: it is the id of what x holds, which is the response's own id only where x
+    holds the response (``traffic_facts``: a log sink ``with_id``); ``user.id`` in a log
+    is whose request it is, not which."""
     fields: list[str] = []
     for child in ast.walk(node):
         if isinstance(child, ast.Call):
@@ -276,7 +279,8 @@ def _fields(node: ast.Call) -> list[str]:
         elif isinstance(child, ast.Name):
             fields.append(child.id)
         elif isinstance(child, ast.Attribute) and child.attr in _ID_ATTRS:
-            fields.append("response_id" if child.attr == "id" else child.attr)
+            if child.attr != "id":
+                fields.append(child.attr)
     return fields
 
 

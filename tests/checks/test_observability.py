@@ -542,3 +542,49 @@ def test_every_place_usage_can_go_has_words() -> None:
 
     from readiness.llmcalls.traffic import SINK_KINDS
     assert set(SINK_KINDS) <= set(observability._KEPT) | set(RECORDING)
+
+
+def test_a_plain_id_in_the_request_log_is_no_request_id(make_project: MakeProject) -> None:
+    # Open WebUI: a warning that names the user (user.id) before the call is no request id;
+    # there is no response id before the call, and the user is whose request it is
+    client = '''\
+import structlog
+from anthropic import Anthropic
+
+log = structlog.get_logger()
+client = Anthropic(timeout=30)
+
+
+def classify(ticket: str, user) -> str:
+    log.warning("classifying", prompt=ticket, user=user.id)
+    message = client.messages.create(model="claude-3-5-haiku-latest", max_tokens=50,
+                                     messages=[{"role": "user", "content": ticket}])
+    log.info("llm.response", output=message.content[0].text)
+    return message.content[0].text
+
+
+def classify_traced(ticket: str, request_id: str) -> str:
+    log.info("llm.request", prompt=ticket, request_id=request_id)
+    message = client.messages.create(model="claude-3-5-haiku-latest", max_tokens=50,
+                                     messages=[{"role": "user", "content": ticket}])
+    log.info("llm.response", output=message.content[0].text, id=message.id)
+    return message.content[0].text
+'''
+    finding = run(request_logging, make_project({"app/triage.py": client}))
+    assert finding.status is Status.PASS  # the second function logs ids on both sides
+    cited = {e.line: e.note for e in finding.evidence}
+    assert cited.get(9) != "request, id"  # the user's id is not a request id
+    only_user = client.split("\n\ndef classify_traced")[0] + "\n"
+    finding = run(request_logging, make_project({"app/triage.py": only_user}))
+    assert finding.status is Status.WARN
+    assert finding.message == "LLM requests and responses are logged but without a request id"
+    # the same on the response's side: the user's id beside the answer is not its id, the
+    # answer's own id is
+    users = only_user.replace('output=message.content[0].text)',
+                              'output=message.content[0].text, user=user.id)')
+    finding = run(request_logging, make_project({"app/triage.py": users}))
+    assert finding.message == "LLM requests and responses are logged but without a request id"
+    answers = only_user.replace('output=message.content[0].text)',
+                                'output=message.content[0].text, answer=message.id)')
+    finding = run(request_logging, make_project({"app/triage.py": answers}))
+    assert finding.message == "LLM requests and responses are logged with a request id"
