@@ -278,9 +278,8 @@ def _fields(node: ast.Call) -> list[str]:
                        if isinstance(k, ast.Constant) and isinstance(k.value, str)]
         elif isinstance(child, ast.Name):
             fields.append(child.id)
-        elif isinstance(child, ast.Attribute) and child.attr in _ID_ATTRS:
-            if child.attr != "id":
-                fields.append(child.attr)
+        elif isinstance(child, ast.Attribute) and child.attr in _ID_ATTRS - {"id"}:
+            fields.append(child.attr)
     return fields
 
 
