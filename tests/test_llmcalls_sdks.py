@@ -5,7 +5,7 @@ from __future__ import annotations
 from readiness.llmcalls import CallSiteIndex, build_index
 from readiness.project import Project
 from tests.conftest import MakeProject
-from tests.fixtures_llm import table, where
+from tests.fixtures_llm import strength, table, where
 
 
 def scan(make_project: MakeProject, files: dict[str, str]) -> CallSiteIndex:
@@ -1082,3 +1082,43 @@ class Mistral:
     assert [(c.function, c.provider, c.api, where(c.timeout)) for c in index.calls] == [
         ("Ollama.submit_prompt", "ollama", "chat", "backend.py:9"),
         ("Mistral.submit_prompt", "openai", "chat.completions.create", None)]
+
+
+def test_cerebras_and_zhipuai_clients(make_project: MakeProject) -> None:
+    # langroid builds Cerebras(api_key=...) for cerebras/ models; vanna's legacy ZhipuAI
+    # backend builds ZhipuAI(api_key=...) on each call. Both SDKs time out and retry by
+    # default (60 s / 2 retries; 300 s / 3 retries), as lmi's clients do.
+    index = scan(make_project, {"llm.py": '''\
+from cerebras.cloud.sdk import AsyncCerebras, Cerebras
+from zhipuai import ZhipuAI
+
+cerebras = Cerebras(api_key="k")
+quick = AsyncCerebras(api_key="k", timeout=10, max_retries=0)
+
+
+def ask(prompt):
+    return cerebras.chat.completions.create(model="llama3.1-8b", messages=prompt)
+
+
+async def ask_quick(prompt):
+    return await quick.chat.completions.create(model="llama3.1-8b", messages=prompt)
+
+
+def zhipu(prompt, key):
+    client = ZhipuAI(api_key=key)
+    return client.chat.completions.create(model="glm-4", messages=prompt)
+
+
+def zhipu_embed(text, key):
+    return ZhipuAI(api_key=key).embeddings.create(model="embedding-2", input=text)
+'''})
+    got = [(c.function, c.provider, c.purpose, where(c.timeout), strength(c.timeout),
+            where(c.retry), strength(c.retry)) for c in index.calls]
+    assert got == [
+        ("ask", "cerebras", "generation", "llm.py:4", "default", "llm.py:4", "default"),
+        ("ask_quick", "cerebras", "generation", "llm.py:5", "explicit", None, None),
+        ("zhipu", "zhipuai", "generation", "llm.py:17", "default", "llm.py:17", "default"),
+        ("zhipu_embed", "zhipuai", "embedding", "llm.py:22", "default", "llm.py:22", "default"),
+    ]
+    assert index.calls[0].timeout is not None
+    assert index.calls[0].timeout.how == "SDK default timeout=60 s on Cerebras() at llm.py:4"

@@ -146,6 +146,17 @@ FAMILIES: dict[str, Family] = {f.name: f for f in (
         "get_transcription"}),
         default_retry="spice builds its OpenAI/Anthropic clients with the SDK default "
                       "max_retries=2"),
+    # Cerebras (cerebras-cloud-sdk 1.x) and Zhipu AI (zhipuai 2.x): OpenAI-style SDKs whose
+    # clients time out and retry by default (cerebras/cloud/sdk/_constants.py: 60 s, 2
+    # retries; zhipuai/core/_constants.py: 300 s, 3 retries)
+    Family("cerebras", "cerebras", frozenset({
+        "chat.completions.create", "completions.create", "models.list"}), frozenset(),
+        ("timeout",), ("max_retries",), ("timeout",), (), "SDK default max_retries=2",
+        "SDK default timeout=60 s"),
+    Family("zhipuai", "zhipuai", frozenset({
+        "chat.completions.create", "chat.asyncCompletions.create", "embeddings.create"}),
+        frozenset(), ("timeout",), ("max_retries",), ("timeout",), (),
+        "SDK default max_retries=3", "SDK default timeout=300 s"),
     Family("http", "http", _HTTP_METHODS, ctor_timeout=("timeout",), call_timeout=("timeout",)),
     # FutureHouse's lmi (package fhlmi, used by paper-qa): a LiteLLMModel runs each request
     # through a chain of model specs, each with timeout=60.0 and max_retries=3 (tenacity,
@@ -187,6 +198,8 @@ CONSTRUCTORS: dict[str, str] = {
         "ChatCompletionsClient", "EmbeddingsClient", "ImageEmbeddingsClient")},
     "spice.Spice": "spice",
     "spice.spice.Spice": "spice",
+    **{f"cerebras.cloud.sdk.{n}": "cerebras" for n in ("Cerebras", "AsyncCerebras")},
+    "zhipuai.ZhipuAI": "zhipuai",
     "litellm.Router": "litellm-router",
     "litellm.router.Router": "litellm-router",
     "lmi.LiteLLMModel": "lmi",
@@ -392,7 +405,7 @@ SUPPRESS_CONTEXTS = frozenset({"contextlib.suppress"})
 ERROR_MODULES = frozenset({
     "openai", "anthropic", "google", "cohere", "mistralai", "botocore", "boto3", "litellm",
     "httpx", "requests", "aiohttp", "urllib3", "tenacity", "instructor", "langchain_core",
-    "llama_index", "stamina", "backoff", "spice",
+    "llama_index", "stamina", "backoff", "spice", "cerebras", "zhipuai",
 })
 CATCH_ALL = frozenset({"Exception", "BaseException"})
 
@@ -430,7 +443,7 @@ PROVIDER_ROOTS = frozenset({
     "openai", "anthropic", "google", "vertexai", "cohere", "mistralai", "boto3", "aioboto3",
     "aiobotocore", "litellm", "llama_index", "instructor", "langchain", "langchain_core",
     "langchain_community", *_LANGCHAIN_PACKAGES, "groq", "together", "ollama", "autogen_ext",
-    "autogen_agentchat", "autogen_core", "lmi", "spice",
+    "autogen_agentchat", "autogen_core", "lmi", "spice", "cerebras", "zhipuai",
 })
 EXTERNAL_ROOTS = frozenset(sys.stdlib_module_names) | PROVIDER_ROOTS | frozenset({
     "botocore", "httpx", "requests", "aiohttp", "tenacity", "backoff", "stamina", "retrying",
@@ -440,7 +453,8 @@ EXTERNAL_ROOTS = frozenset(sys.stdlib_module_names) | PROVIDER_ROOTS | frozenset
 PREFILTER = re.compile(
     r"\b(?:openai|anthropic|genai|generativeai|vertexai|cohere|mistralai|boto3|aioboto3"
     r"|aiobotocore|bedrock[\w-]*|litellm|llama_index|instructor|langchain\w*|groq|ollama"
-    r"|autogen_ext|autogen_agentchat|autogen_core|lmi)\b|(?:from|import)\s+(?:together|spice)\b"
+    r"|autogen_ext|autogen_agentchat|autogen_core|lmi|cerebras|zhipuai)\b"
+    r"|(?:from|import)\s+(?:together|spice)\b"
     r"|\bazure\.ai\.inference\b"
     r"|api\.openai\.com|api\.anthropic\.com|generativelanguage\.googleapis\.com|api\.mistral\.ai"
     r"|api\.cohere\.|openai\.azure\.com|aiplatform\.googleapis\.com|api\.groq\.com"
@@ -454,7 +468,8 @@ _PREFILTER_WORDS = ("openai", "anthropic", "genai", "vertexai", "cohere", "mistr
                     "aiobotocore", "bedrock", "litellm", "llama_index", "instructor", "langchain",
                     "generativelanguage", "aiplatform", "groq", "together", "openrouter",
                     "deepseek", "api.x.ai", "ollama", "autogen_", "lmi", "/completions",
-                    "enerateContent", ":11434/api/", "ai.inference", "spice")
+                    "enerateContent", ":11434/api/", "ai.inference", "spice", "cerebras",
+                    "zhipuai")
 
 
 def names_a_provider(text: str) -> bool:
