@@ -676,6 +676,16 @@ if STREAM_IDLE == "":
 
 FIXED = int(os.getenv("FIXED_TIMEOUT", "30"))
 OR_DEFAULT = os.getenv("OR_TIMEOUT") or 30
+ENV_OR_NONE = os.environ.get("ENV_TIMEOUT") or None
+
+
+class _Config:
+    timeout = 30
+
+
+config = _Config()
+CONFIGURED = config.timeout if config.timeout else None
+ZERO_IS_NONE = config.timeout or None
 '''
 
 SESSIONS = '''\
@@ -702,7 +712,7 @@ import httpx
 from openai import OpenAI
 
 from app.sessions import fixed_timeout, get_timeout
-from app.settings import HTTP_TIMEOUT, OR_DEFAULT
+from app.settings import CONFIGURED, ENV_OR_NONE, HTTP_TIMEOUT, OR_DEFAULT, ZERO_IS_NONE
 
 URL = "https://api.openai.com/v1/chat/completions"
 unset = OpenAI(timeout=HTTP_TIMEOUT)
@@ -756,6 +766,18 @@ class Chat:
 
     async def h(self):
         return await self.client().post(URL, json={})
+
+
+def i():
+    return OpenAI(timeout=CONFIGURED).chat.completions.create(model="m", messages=[])
+
+
+def j():
+    return OpenAI(timeout=ZERO_IS_NONE).chat.completions.create(model="m", messages=[])
+
+
+def k():
+    return OpenAI(timeout=ENV_OR_NONE).chat.completions.create(model="m", messages=[])
 '''
 
 
@@ -763,7 +785,7 @@ def test_a_timeout_that_is_none_unless_configured_is_no_timeout(
         make_project: MakeProject) -> None:
     found = calls(make_project, {"app/__init__.py": "", "app/settings.py": SETTINGS,
                                  "app/sessions.py": SESSIONS, "app/llm.py": UNSET_TIMEOUTS})
-    assert {name: where(found[name].timeout) for name in (*"abcdefg", "Chat.h")} == {
+    assert {name: where(found[name].timeout) for name in (*"abcdefgijk", "Chat.h")} == {
         "a": None,  # Open WebUI: ClientTimeout(total=<None unless HTTP_TIMEOUT is set>)
         "b": "app/llm.py:19",  # a total read from the environment, with a default
         "c": None,  # the session's own timeout, as unset
@@ -772,6 +794,9 @@ def test_a_timeout_that_is_none_unless_configured_is_no_timeout(
         "f": None,  # the call's own timeout=, None unless set, overrides the client's
         "g": "app/llm.py:43",  # `t if t is not None else None` is None only when t is
         "Chat.h": "app/llm.py:56",  # httpx's default, the key not written when None
+        # None only when config.timeout is falsy, whose default the analysis cannot see
+        "i": "app/llm.py:63", "j": "app/llm.py:67",
+        "k": None,  # `os.environ.get(...) or None`: None unless the variable is set
     }
     assert found["Chat.h"].timeout is not None
     assert found["Chat.h"].timeout.strength == "default"

@@ -112,32 +112,79 @@ def timeout_unset(prog: Program, path: str, term: Expr, *, through_values: bool 
                for where, written in given)
 
 
+_ENV_READS = frozenset({"os.getenv", "os.environ.get"})
+
+
+def falsy_by_default(prog: Program, path: str, term: Expr, depth: int = 0) -> bool:
+    """Is ``term`` falsy when nothing is configured: a falsy literal, an environment
+    variable read with no default or a falsy one (``os.getenv("T", "")``), a value that
+    may be None, a module name one of whose bindings is such, through imports."""
+    if depth > MAX_NONE_DEPTH:
+        return False
+    tag = term[0]
+    if tag == "lit":
+        return not term[1]
+    if tag == "alt":
+        return may_be_none(prog, path, term, depth)
+    if tag == "call":
+        callee = prog.callee(path, term)
+        if not isinstance(callee, Ext) or callee.name not in _ENV_READS or not term[2]:
+            return False
+        if len(term[2]) > 1:
+            default: Expr = term[2][1]
+        else:
+            named = keyword(term, "default")
+            if named is None:
+                return True  # None when the variable is not set
+            default = named[1]
+        return falsy_by_default(prog, path, default, depth + 1)
+    found = _module_bindings(prog, path, term)
+    return found is not None and any(falsy_by_default(prog, found[0], binding, depth + 1)
+                                     for binding in found[1])
+
+
+def _module_bindings(prog: Program, path: str, term: Expr) -> tuple[str, list[Expr]] | None:
+    """The module and bindings of a module-level name (``g``), through an import (``imp``)."""
+    if term[0] == "g":
+        target, name = path, term[1]
+    elif term[0] == "imp":
+        found = prog.module_path(path, term[1], term[2])
+        if found is None:
+            return None
+        target, name = found, term[3]
+    else:
+        return None
+    facts = prog.facts.get(target)
+    return target, (facts.globals.get(name, []) if facts else [])
+
+
 def may_be_none(prog: Program, path: str, term: Expr, depth: int = 0) -> bool:
-    """Is the value of ``term`` None when nothing is configured: None itself, the last
-    choice of ``x if c else None`` or ``x or None``, a module-level name one of whose
-    bindings may be None (a ``try`` that sets it one way, an ``except`` another), through
-    imports. Anything else (a call, a parameter) is not known to be None."""
+    """Is the value of ``term`` None when nothing is configured: None itself;
+    ``x if c else None`` or ``c or None`` where c is falsy by default (an environment
+    variable nobody has to set: ``falsy_by_default``), not where c comes from an object
+    whose default the analysis cannot see (``cfg.timeout or None``); a module-level name
+    one of whose bindings may be None (a ``try`` that sets it one way, an ``except``
+    another), through imports. Anything else (a call, a parameter) is not known to be
+    None."""
     if depth > MAX_NONE_DEPTH:
         return False
     tag = term[0]
     if tag == "lit":
         return term[1] is None
     if tag == "alt":
-        # the last choice: ``a or b`` is b whenever a is falsy (None included), and
-        # ``x if c else None`` is None when c is false
-        return bool(term[1]) and may_be_none(prog, path, term[1][-1], depth + 1)
-    if tag == "g":
-        target, name = path, term[1]
-    elif tag == "imp":
-        found = prog.module_path(path, term[1], term[2])
-        if found is None:
+        options = term[1]
+        if not options or not may_be_none(prog, path, options[-1], depth + 1):
             return False
-        target, name = found, term[3]
-    else:
-        return False
-    facts = prog.facts.get(target)
-    bindings = facts.globals.get(name, []) if facts else []
-    return any(may_be_none(prog, target, binding, depth + 1) for binding in bindings)
+        when = term[2] if len(term) > 2 else None
+        if when is not None and when[1] == "none":  # ``f(x) if x is not None else None``
+            return True
+        if when is not None:  # ``x if c else None``: None when c is falsy by default
+            return falsy_by_default(prog, path, when[2], depth + 1)
+        # ``a or b or None``: None when every earlier choice is falsy by default
+        return all(falsy_by_default(prog, path, o, depth + 1) for o in options[:-1])
+    found = _module_bindings(prog, path, term)
+    return found is not None and any(may_be_none(prog, found[0], binding, depth + 1)
+                                     for binding in found[1])
 
 
 def spread_keyword(prog: Program, path: str, term: Expr, name: str

@@ -15,7 +15,9 @@ Terms (JSON lists, tag first)::
     ["attr", base, "name"]     ["sub", base, key]          ["call", func, args, kws, line]
     ["dict", [[key, line, value], ...]]   ["list", [...]]  ["str", [parts]]
     ["add", a, b]  ["or", a, b] (the ``|`` operator)
-    ["alt", [a, b]] (``a or b``, ``x if c else y``)
+    ["alt", [a, b]] (``a or b``, ``x if c else y``; ``x if c else None`` adds
+        ["when", "falsy", c]: b is the value when c is falsy; ``f(x) if x is not None else
+        None`` is ["alt", [f(x), x], ["when", "none"]]: None exactly when x is)
     ["lam", body]              ["ref", i] (the value of this module's i-th recorded call)
     ["elem", iterable, i]      an element a ``for`` takes from iterable (its i-th item; -1: whole)
     ["sub", value, ["lit", i]] also names the i-th item of ``a, b = value``
@@ -161,7 +163,10 @@ class Encoder:
                 guarded = _none_guard(test)
                 if guarded is not None and _is_none_literal(orelse if guarded[1] else body):
                     kept = [body if guarded[1] else orelse, guarded[0]]
-                    return ["alt", [self.encode(e, scope, d) for e in kept]]
+                    return ["alt", [self.encode(e, scope, d) for e in kept], ["when", "none"]]
+                if _is_none_literal(orelse):  # ``x if c else None``: None when c is false
+                    return ["alt", [self.encode(body, scope, d), ["lit", None]],
+                            ["when", "falsy", self.encode(test, scope, d)]]
                 return ["alt", [self.encode(body, scope, d), self.encode(orelse, scope, d)]]
             case ast.Dict(keys=keys, values=values):
                 items = []
