@@ -1122,3 +1122,38 @@ def zhipu_embed(text, key):
     ]
     assert index.calls[0].timeout is not None
     assert index.calls[0].timeout.how == "SDK default timeout=60 s on Cerebras() at llm.py:4"
+
+
+def test_qianfan_resources(make_project: MakeProject) -> None:
+    # vanna's legacy Qianfan backend: ChatCompletion(ak=..., sk=...).do(...) generates and
+    # Embedding().do(...) embeds, the same method name; requests retry 3 times and time
+    # out after 300 s unless the call says otherwise
+    index = scan(make_project, {"baidu.py": '''\
+import qianfan
+
+
+class QianfanChat:
+    def __init__(self, ak, sk):
+        self.client = qianfan.ChatCompletion(ak=ak, sk=sk)
+        self.embedder = qianfan.Embedding(ak=ak, sk=sk)
+
+    def submit_prompt(self, prompt):
+        return self.client.do(model="ERNIE-Speed", messages=prompt)
+
+    async def quick(self, prompt):
+        return await self.client.ado(model="ERNIE-Speed", messages=prompt, request_timeout=10)
+
+    def embed(self, text):
+        return self.embedder.do(texts=[text])
+
+    def other(self, task):
+        return task.do()
+'''})
+    got = [(c.function, c.provider, c.purpose, where(c.timeout), strength(c.timeout),
+            strength(c.retry)) for c in index.calls]
+    assert got == [
+        ("QianfanChat.submit_prompt", "qianfan", "generation", "baidu.py:6", "default",
+         "default"),
+        ("QianfanChat.quick", "qianfan", "generation", "baidu.py:13", "explicit", "default"),
+        ("QianfanChat.embed", "qianfan", "embedding", "baidu.py:7", "default", "default"),
+    ]

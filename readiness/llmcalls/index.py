@@ -107,8 +107,9 @@ def _call_sites(facts: dict[str, FileFacts], modules: ModuleMap,
                     site = protections.site(path, call, hit)
                     if hit.via is not None:  # the helper's own protections count too
                         site = _with_helper(protections, prog, site, hit)
-                    sites.append(site._replace(
-                        purpose=_purpose(prog, path, call, hit.api), context=context))
+                    purpose = FAMILIES[hit.client.family].purpose or \
+                        _purpose(prog, path, call, hit.api)
+                    sites.append(site._replace(purpose=purpose, context=context))
                 construction = _construction(prog, path, call, mains, commands)
                 if construction is not None:
                     built.append(construction)

@@ -28,6 +28,9 @@ class Family(NamedTuple):
     default_retry: str | None = None  # why the SDK retries even when nobody asked it to
     # a bounded per-request timeout the library sets itself (not a 10-minute SDK default)
     default_timeout: str | None = None
+    # what every call of the family is for, when its API names do not say (Qianfan's
+    # Embedding().do() embeds, its ChatCompletion().do() generates)
+    purpose: str | None = None
 
 
 _OPENAI_APIS = frozenset({
@@ -157,6 +160,13 @@ FAMILIES: dict[str, Family] = {f.name: f for f in (
         "chat.completions.create", "chat.asyncCompletions.create", "embeddings.create"}),
         frozenset(), ("timeout",), ("max_retries",), ("timeout",), (),
         "SDK default max_retries=3", "SDK default timeout=300 s"),
+    # Qianfan (Baidu, qianfan 0.4): one resource class per kind of model, each asked with
+    # do()/ado(); a request is retried 3 times and times out after 300 s unless the call
+    # says otherwise (qianfan/consts.py DefaultValue.RetryCount, RetryTimeout)
+    *(Family(name, "qianfan", frozenset({"do", "ado"}), call_timeout=("request_timeout",),
+             call_retry=("retry_count",), default_retry="SDK default retry_count=3",
+             default_timeout="SDK default request_timeout=300 s", purpose=purpose)
+      for name, purpose in (("qianfan", None), ("qianfan-embedding", "embedding"))),
     Family("http", "http", _HTTP_METHODS, ctor_timeout=("timeout",), call_timeout=("timeout",)),
     # FutureHouse's lmi (package fhlmi, used by paper-qa): a LiteLLMModel runs each request
     # through a chain of model specs, each with timeout=60.0 and max_retries=3 (tenacity,
@@ -200,6 +210,8 @@ CONSTRUCTORS: dict[str, str] = {
     "spice.spice.Spice": "spice",
     **{f"cerebras.cloud.sdk.{n}": "cerebras" for n in ("Cerebras", "AsyncCerebras")},
     "zhipuai.ZhipuAI": "zhipuai",
+    **{f"qianfan.{n}": "qianfan" for n in ("ChatCompletion", "Completion")},
+    "qianfan.Embedding": "qianfan-embedding",
     "litellm.Router": "litellm-router",
     "litellm.router.Router": "litellm-router",
     "lmi.LiteLLMModel": "lmi",
@@ -405,7 +417,7 @@ SUPPRESS_CONTEXTS = frozenset({"contextlib.suppress"})
 ERROR_MODULES = frozenset({
     "openai", "anthropic", "google", "cohere", "mistralai", "botocore", "boto3", "litellm",
     "httpx", "requests", "aiohttp", "urllib3", "tenacity", "instructor", "langchain_core",
-    "llama_index", "stamina", "backoff", "spice", "cerebras", "zhipuai",
+    "llama_index", "stamina", "backoff", "spice", "cerebras", "zhipuai", "qianfan",
 })
 CATCH_ALL = frozenset({"Exception", "BaseException"})
 
@@ -443,7 +455,7 @@ PROVIDER_ROOTS = frozenset({
     "openai", "anthropic", "google", "vertexai", "cohere", "mistralai", "boto3", "aioboto3",
     "aiobotocore", "litellm", "llama_index", "instructor", "langchain", "langchain_core",
     "langchain_community", *_LANGCHAIN_PACKAGES, "groq", "together", "ollama", "autogen_ext",
-    "autogen_agentchat", "autogen_core", "lmi", "spice", "cerebras", "zhipuai",
+    "autogen_agentchat", "autogen_core", "lmi", "spice", "cerebras", "zhipuai", "qianfan",
 })
 EXTERNAL_ROOTS = frozenset(sys.stdlib_module_names) | PROVIDER_ROOTS | frozenset({
     "botocore", "httpx", "requests", "aiohttp", "tenacity", "backoff", "stamina", "retrying",
@@ -453,7 +465,7 @@ EXTERNAL_ROOTS = frozenset(sys.stdlib_module_names) | PROVIDER_ROOTS | frozenset
 PREFILTER = re.compile(
     r"\b(?:openai|anthropic|genai|generativeai|vertexai|cohere|mistralai|boto3|aioboto3"
     r"|aiobotocore|bedrock[\w-]*|litellm|llama_index|instructor|langchain\w*|groq|ollama"
-    r"|autogen_ext|autogen_agentchat|autogen_core|lmi|cerebras|zhipuai)\b"
+    r"|autogen_ext|autogen_agentchat|autogen_core|lmi|cerebras|zhipuai|qianfan)\b"
     r"|(?:from|import)\s+(?:together|spice)\b"
     r"|\bazure\.ai\.inference\b"
     r"|api\.openai\.com|api\.anthropic\.com|generativelanguage\.googleapis\.com|api\.mistral\.ai"
@@ -469,7 +481,7 @@ _PREFILTER_WORDS = ("openai", "anthropic", "genai", "vertexai", "cohere", "mistr
                     "generativelanguage", "aiplatform", "groq", "together", "openrouter",
                     "deepseek", "api.x.ai", "ollama", "autogen_", "lmi", "/completions",
                     "enerateContent", ":11434/api/", "ai.inference", "spice", "cerebras",
-                    "zhipuai")
+                    "zhipuai", "qianfan")
 
 
 def names_a_provider(text: str) -> bool:
