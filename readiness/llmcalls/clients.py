@@ -108,7 +108,7 @@ def timeout_unset(prog: Program, path: str, term: Expr, *, through_values: bool 
         return False
     given: list[tuple[str, Expr]] = [(at, built[2][0])] if built[2] else []  # total, by position
     given += [(found[0], found[2]) for key in keys if (found := find_key(value, key))]
-    return all(may_be_none(prog, where, written) or _is_none(prog, (where, 0, written))
+    return all(may_be_none(prog, where, written) or _is_none(prog, where, written)
                for where, written in given)
 
 
@@ -187,6 +187,18 @@ def may_be_none(prog: Program, path: str, term: Expr, depth: int = 0) -> bool:
                                      for binding in found[1])
 
 
+def _with_timeout(prog: Program, client: Client, path: str, line: int, term: Expr, name: str,
+                  where: str) -> Client:
+    """``client`` with the timeout keyword ``name=term`` written at ``path:line``: a timeout,
+    or none; and when the code leaves it unset (``timeout_unset``), the library's own
+    default switched off too (``Client.no_timeout``)."""
+    got = setting(prog, path, line, term, name, where, zero_disables=False)
+    if got.strength != OFF:
+        return replace(client, timeout=got, no_timeout=None)
+    unset = timeout_unset(prog, path, term, through_values=False)
+    return replace(client, timeout=None, no_timeout=got if unset else None)
+
+
 def spread_keyword(prog: Program, path: str, term: Expr, name: str
                    ) -> tuple[str, int, Expr] | None:
     """Keyword ``name`` of a call, written out or inside a ``**options`` dict built in the
@@ -243,10 +255,6 @@ def _passed_through(prog: Program, path: str, term: Expr, name: str, depth: int 
             if hit:
                 return hit
     return None
-
-
-def _on(protection: Protection) -> Protection | None:
-    return None if protection.strength == OFF else protection
 
 
 def attribute(client: Client, name: str) -> Value:
@@ -410,11 +418,7 @@ def construct(prog: Program, path: str, term: Expr, family: str, default_retry: 
     for name in spec.ctor_timeout:
         spread = spread_keyword(prog, path, term, name)
         if spread and client.timeout is None:
-            got = setting(prog, spread[0], spread[1], spread[2], name, where,
-                          zero_disables=False)
-            client = replace(client, timeout=_on(got), no_timeout=got if got.strength == OFF and
-                             timeout_unset(prog, spread[0], spread[2], through_values=False)
-                             else None)
+            client = _with_timeout(prog, client, *spread, name, where)
     for name in spec.ctor_retry:
         spread = spread_keyword(prog, path, term, name)
         if spread:
@@ -454,12 +458,13 @@ def _nested_options(prog: Program, path: str, term: Expr, client: Client, where:
         value = prog.eval(spread[0], spread[2])
         for key in timeout_keys:
             hit = _option(prog, value, key)
-            if hit and client.timeout is None and timeout_unset(prog, hit[0], hit[2],
-                                                                through_values=False):
+            if not hit or client.timeout is not None:
+                continue
+            if timeout_unset(prog, hit[0], hit[2], through_values=False):
                 client = replace(client, no_timeout=Protection(
                     hit[0], hit[1], f"{key}={render(hit[2])} in {holder} {where} at "
                     f"{hit[0]}:{hit[1]}, None unless set", OFF))
-            elif hit and client.timeout is None and not timeout_unset(prog, hit[0], hit[2]):
+            elif not _is_none(prog, hit[0], hit[2]):
                 client = replace(client, no_timeout=None, timeout=Protection(
                     hit[0], hit[1], f"{key}={render(hit[2])} in {holder} {where} at "
                     f"{hit[0]}:{hit[1]}"))
@@ -486,8 +491,8 @@ def _option(prog: Program, value: Value, key: str) -> tuple[str, int, Expr] | No
     return hit
 
 
-def _is_none(prog: Program, hit: tuple[str, int, Expr]) -> bool:
-    value = prog.eval(hit[0], hit[2])
+def _is_none(prog: Program, path: str, term: Expr) -> bool:
+    value = prog.eval(path, term)
     return isinstance(value, Lit) and value.value is None
 
 
@@ -561,10 +566,7 @@ def reconfigured(prog: Program, path: str, term: Expr, client: Client,
     for name in timeouts:
         found = keyword(term, name)
         if found:
-            got = setting(prog, path, found[0], found[1], name, where, zero_disables=False)
-            client = replace(client, timeout=_on(got), no_timeout=got if got.strength == OFF and
-                             timeout_unset(prog, path, found[1], through_values=False)
-                             else None)
+            client = _with_timeout(prog, client, path, *found, name, where)
             break
     for name in retries:
         found = keyword(term, name)

@@ -52,6 +52,8 @@ class Protections:
         # (protection, the depth it was looked for at): none found at one depth may be found
         # nearer the call, where the callers' depth limit leaves more room
         self._memo: dict[tuple[str, str, str], tuple[Protection | None, int]] = {}
+        # a project decorator's handler around the function it wraps, by decorator
+        self._wrapping: dict[Func, Protection | None] = {}
 
     def site(self, path: str, call: CallFact, hit: Hit) -> CallSite:
         """The call site record for an LLM call."""
@@ -125,10 +127,6 @@ class Protections:
             if isinstance(callee, Ext) and callee.name in TIMEOUT_CONTEXTS:
                 return Protection(path, line, f"with {callee.name}(…) at {path}:{line}")
         return None
-
-    def _is_none(self, path: str, term: list[object]) -> bool:
-        value = self.prog.eval(path, term)
-        return isinstance(value, Lit) and value.value is None
 
     # retry ------------------------------------------------------------------------------
 
@@ -225,23 +223,30 @@ class Protections:
         for line, term in definition.decorators if definition else ():
             value = self.prog.eval(path, term)
             func = value.func if isinstance(value, Bound) else value
-            facts = self.prog.facts.get(func.path) if isinstance(func, Func) else None
-            if facts is None or not isinstance(func, Func):
+            if not isinstance(func, Func):
                 continue
-            prefix = func.qualname + ".<locals>."
-            # calls of the decorator's first parameter (the function it wraps) in its body
-            # or the wrappers it defines
-            handled = [self._handled_here(func.path, call) for call in facts.calls
-                       if call.expr[1][:2] == ["p", func.qualname] and call.expr[1][3] == 0
-                       and call.function is not None
-                       and not any(facts.tries[at].loop is not None for at in call.tries)
-                       and (call.function == func.qualname or call.function.startswith(prefix))]
-            if handled and all(handled):
-                inner = handled[0]
-                assert inner is not None
+            if func not in self._wrapping:  # once per decorator, however many it decorates
+                self._wrapping[func] = self._wrapping_handler(func)
+            inner = self._wrapping[func]
+            if inner is not None:
                 return Protection(path, line, f"@{render(term)} on {qualname} at {path}:{line}:"
                                   f" {inner.how}")
         return None
+
+    def _wrapping_handler(self, decorator: Func) -> Protection | None:
+        """The handler around every call of the function ``decorator`` wraps (its first
+        parameter) in its body or the wrappers it defines, outside any loop; None if one
+        such call has none."""
+        facts = self.prog.facts.get(decorator.path)
+        if facts is None:
+            return None
+        prefix = decorator.qualname + ".<locals>."
+        handled = [self._handled_here(decorator.path, call) for call in facts.calls
+                   if call.expr[1][:2] == ["p", decorator.qualname] and call.expr[1][3] == 0
+                   and call.function is not None
+                   and (call.function == decorator.qualname or call.function.startswith(prefix))
+                   and not any(facts.tries[at].loop is not None for at in call.tries)]
+        return handled[0] if handled and all(handled) else None
 
     def error_handling(self, path: str, call: CallFact) -> Protection | None:
         """An except clause (or suppress) around the call or around every caller."""

@@ -134,9 +134,9 @@ class Walker(ExpressionWalker):
                     term = self._value_term(value)
                     self.classes[owner[1]].attrs.setdefault(attr, []).append(term)
                 elif owner[0] in ("mod", "imp"):
-                    self.setattrs.append([target.lineno, owner, attr,
-                                          self._value_term(value)])
-                    self.stores.append([target.lineno, attr, self._value_term(value)])
+                    term = self._value_term(value)
+                    self.setattrs.append([target.lineno, owner, attr, term])
+                    self.stores.append([target.lineno, attr, term])
                 else:
                     self.stores.append([target.lineno, attr, self._value_term(value)])
             case ast.Attribute(value=base, attr=attr) if value is not None:
