@@ -547,3 +547,60 @@ def test_traffic_facts_do_not_depend_on_the_processs_hash_seed() -> None:
                            env={**os.environ, "PYTHONHASHSEED": str(seed)}).stdout
             for seed in range(1, 7)}
     assert len(seen) == 1 and "roots" in next(iter(seen))
+
+
+def test_a_generic_base_class_is_its_class(make_project: MakeProject) -> None:
+    # pipecat: class AnthropicLLMService(LLMService[AnthropicLLMAdapter]); the base class's
+    # _generate_summary calls self.run_inference inside a try, so every subclass's override
+    # is called there (and only there). A base given type parameters is still the base.
+    index = scan(make_project({"services/base.py": """\
+from typing import Generic, TypeVar
+
+A = TypeVar("A")
+
+
+class LLMService(Generic[A]):
+    async def run_inference(self, context):
+        raise NotImplementedError
+
+    async def summarise(self, context):
+        try:
+            return await self.run_inference(context)
+        except Exception as exc:
+            return f"no summary: {exc}"
+
+""", "services/anthropic_llm.py": """\
+from anthropic import AsyncAnthropic
+
+from services.base import LLMService
+
+
+class Adapter:
+    pass
+
+
+class AnthropicLLMService(LLMService[Adapter]):
+    def __init__(self):
+        self._client = AsyncAnthropic(timeout=30)
+
+    async def run_inference(self, context):
+        return await self._client.messages.create(model="m", max_tokens=64, messages=context)
+
+
+class Unguarded(LLMService[Adapter]):
+    def __init__(self):
+        self._client = AsyncAnthropic(timeout=30)
+
+    async def run_inference(self, context):
+        return await self._client.messages.create(model="m", max_tokens=64, messages=context)
+
+    async def quick(self, context):
+        return await self.run_inference(context)
+"""}))
+    handled = {c.function: c.error_handling.how if c.error_handling else None
+               for c in index.calls}
+    assert handled == {
+        "AnthropicLLMService.run_inference": "except Exception at services/base.py:13",
+        # also called by its own quick(), which has no handler
+        "Unguarded.run_inference": None,
+    }

@@ -50,6 +50,12 @@ def final_name(func: ast.expr) -> str | None:
     return None
 
 
+def class_base(node: ast.expr) -> ast.expr:
+    """The class a base in a class statement names: ``BaseSearch[ContextBuilder]`` (a
+    generic class given its parameters) derives from ``BaseSearch``."""
+    return node.value if isinstance(node, ast.Subscript) else node
+
+
 def dotted(node: ast.expr) -> str:
     """A dotted rendering of a callee, for messages: ``Invoice.model_validate_json``."""
     parts = []

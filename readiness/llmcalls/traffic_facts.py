@@ -42,7 +42,7 @@ from __future__ import annotations
 import ast
 from typing import Any
 
-from readiness.llmcalls.syntax import dotted, final_name
+from readiness.llmcalls.syntax import class_base, dotted, final_name
 from readiness.llmcalls.traffic_rules import (
     _FILLS,
     _ID,
@@ -63,7 +63,7 @@ from readiness.llmcalls.traffic_rules import (
 )
 from readiness.project.snapshot import parse_python
 
-VERSION = "29"
+VERSION = "30"
 MAX_DEPS = 200
 
 
@@ -173,7 +173,7 @@ class _Body:
             case ast.FunctionDef() | ast.AsyncFunctionDef():
                 self.function(node)
             case ast.ClassDef():
-                bases = [dotted(b) for b in node.bases]
+                bases = [dotted(class_base(b)) for b in node.bases]
                 if any(bases) and not self.replay:
                     name = ".".join(p for p in (self.qual, node.name) if p)
                     self.out.setdefault("bases", {})[name] = [b for b in bases if b]

@@ -8,7 +8,13 @@ from typing import cast
 from readiness.llmcalls.facts import CallFact, ClassFact, DefFact, FileFacts, TryFact
 from readiness.llmcalls.flow import EMPTY, ExpressionWalker, Frame, Loop
 from readiness.llmcalls.scope import Expr
-from readiness.llmcalls.syntax import CONTEXT_NAMES, RETRY_ITER_NAMES, final_name, reraises
+from readiness.llmcalls.syntax import (
+    CONTEXT_NAMES,
+    RETRY_ITER_NAMES,
+    class_base,
+    final_name,
+    reraises,
+)
 from readiness.project.snapshot import parse_python
 
 
@@ -209,7 +215,8 @@ class Walker(ExpressionWalker):
         outer = self.frame
         scope = self.binder.scopes[id(node)]
         qualname = scope.qualname or node.name
-        fact = ClassFact(node.lineno, [self.enc.encode(b, outer.scope) for b in node.bases],
+        fact = ClassFact(node.lineno, [self.enc.encode(class_base(b), outer.scope)
+                                        for b in node.bases],
                          {}, {})
         self.classes[qualname] = fact
         self.frames.append(Frame(scope, outer.function, None))
