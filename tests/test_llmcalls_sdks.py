@@ -1157,3 +1157,69 @@ class QianfanChat:
         ("QianfanChat.quick", "qianfan", "generation", "baidu.py:13", "explicit", "default"),
         ("QianfanChat.embed", "qianfan", "embedding", "baidu.py:7", "default", "default"),
     ]
+
+
+def test_graphrag_llm_completions(make_project: MakeProject) -> None:
+    # GraphRAG 3.x: create_completion(ModelConfig) gives an LLMCompletion that search
+    # classes receive (model: "LLMCompletion", a generic base class keeps it as self.model)
+    # and ask with completion_async(); the ModelConfig's retry (None by default: no retry)
+    # and the timeout in its call_args protect every request
+    index = scan(make_project, {"search/base.py": '''\
+from typing import TYPE_CHECKING, Generic, TypeVar
+
+if TYPE_CHECKING:
+    from graphrag_llm.completion import LLMCompletion
+
+T = TypeVar("T")
+
+
+class BaseSearch(Generic[T]):
+    def __init__(self, model: "LLMCompletion", context: T):
+        self.model = model
+        self.context = context
+''', "search/global_search.py": '''\
+from search.base import BaseSearch
+
+
+class GlobalSearch(BaseSearch[dict]):
+    async def search(self, query):
+        response = await self.model.completion_async(messages=query)
+        return response.content
+''', "factory.py": '''\
+from graphrag_llm.completion import create_completion
+from graphrag_llm.config import ModelConfig, RetryConfig
+from graphrag_llm.embedding import create_embedding
+
+guarded = create_completion(ModelConfig(
+    model_provider="openai", model="gpt-4o",
+    retry=RetryConfig(type="exponential_backoff", max_retries=5),
+    call_args={"timeout": 30}))
+bare = create_completion(ModelConfig(model_provider="openai", model="gpt-4o", retry=None))
+embedder = create_embedding(ModelConfig(model_provider="openai", model="text-embedding-3"))
+
+
+def summarise(text):
+    return guarded.completion(messages=text).content
+
+
+def rate(text):
+    return bare.completion(messages=text).content
+
+
+def embed(text):
+    return embedder.embedding(input=[text])
+
+
+def other(engine, text):
+    return engine.completion(text)  # a completion() of an unknown object: not a model call
+'''})
+    got = [(c.function, c.provider, c.purpose, where(c.timeout), where(c.retry))
+           for c in index.calls]
+    assert got == [
+        ("summarise", "litellm", "generation", "factory.py:8", "factory.py:7"),
+        ("rate", "litellm", "generation", None, None),
+        ("embed", "litellm", "embedding", None, None),
+        ("GlobalSearch.search", "litellm", "generation", None, None),
+    ]
+    assert index.calls[0].retry is not None
+    assert index.calls[0].retry.how.startswith("retry=RetryConfig(")

@@ -283,6 +283,9 @@ FRAMEWORK_BASES = {
     "llama_index.llms.LLM": "llamaindex",
     "lmi.LLMModel": "lmi",
     "lmi.llms.LLMModel": "lmi",
+    **{f"graphrag_llm.{kind}{module}.LLM{kind.title()}": f"graphrag-llm{suffix}"
+       for kind, suffix in (("completion", ""), ("embedding", "-embedding"))
+       for module in ("", f".{kind}")},
 }
 
 
@@ -430,6 +433,8 @@ def construct(prog: Program, path: str, term: Expr, family: str, default_retry: 
     client = _nested_options(prog, path, term, client, where)
     if family == "litellm-router":
         client = _router(prog, path, term, client)
+    if family.startswith("graphrag-llm"):
+        client = _model_config(prog, path, term, client, where)
     validation = judge_options(prog, path, term, f"{where}")
     if validation is not None:
         client = replace(client, validation=validation)
@@ -477,6 +482,31 @@ def _nested_options(prog: Program, path: str, term: Expr, client: Client, where:
                     client = replace(client, retry=Protection(
                         hit[0], hit[1], f"{key}={render(hit[2])} in {holder} {where} at "
                         f"{hit[0]}:{hit[1]}"))
+    return client
+
+
+def _model_config(prog: Program, path: str, term: Expr, client: Client, where: str) -> Client:
+    """graphrag-llm's ``create_completion(model_config)``: the ``ModelConfig``'s ``retry``
+    (a ``RetryConfig``; None, its default, means no retry) and the ``timeout`` in its
+    ``call_args``, which every request is sent with."""
+    given = spread_keyword(prog, path, term, "model_config")
+    if given:
+        config = prog.eval(given[0], given[2])
+    elif term[2]:
+        config = prog.eval(path, term[2][0])
+    else:
+        return client
+    retry = _option(prog, config, "retry")
+    if retry and client.retry is None and not _is_none(prog, retry[0], retry[2]):
+        client = replace(client, retry=Protection(
+            retry[0], retry[1], f"retry={render(retry[2])} in the ModelConfig {where} at "
+            f"{retry[0]}:{retry[1]}"))
+    call_args = _option(prog, config, "call_args")
+    if call_args and client.timeout is None:
+        timeout = _option(prog, prog.eval(call_args[0], call_args[2]), "timeout")
+        if timeout and not _is_none(prog, timeout[0], timeout[2]):
+            client = _with_timeout(prog, client, *timeout, "timeout",
+                                   f"in the ModelConfig's call_args {where}")
     return client
 
 

@@ -175,6 +175,17 @@ FAMILIES: dict[str, Family] = {f.name: f for f in (
                                         "acompletion_iter"}),
            default_retry="lmi default max_retries=3",
            default_timeout="lmi default timeout=60 s"),
+    # Microsoft's graphrag-llm (used by GraphRAG 3.x): create_completion(ModelConfig) gives
+    # an LLMCompletion that sends each request to litellm with the config's call_args and
+    # the call's keywords (a timeout among them); it retries only when the ModelConfig has
+    # a retry (ModelConfig.retry defaults to None: graphrag_llm/config/model_config.py 3.3)
+    Family("graphrag-llm", "litellm", frozenset({
+        "completion", "completion_async", "completion_batch", "completion_thread_pool"}),
+        ctor_timeout=("timeout",), ctor_retry=("retry",), call_timeout=("timeout",)),
+    Family("graphrag-llm-embedding", "litellm", frozenset({
+        "embedding", "embedding_async", "embedding_batch", "embedding_thread_pool"}),
+        ctor_timeout=("timeout",), ctor_retry=("retry",), call_timeout=("timeout",),
+        purpose="embedding"),
 )}
 
 # Constructors of client objects, by qualified name.
@@ -216,6 +227,9 @@ CONSTRUCTORS: dict[str, str] = {
     "litellm.router.Router": "litellm-router",
     "lmi.LiteLLMModel": "lmi",
     "lmi.llms.LiteLLMModel": "lmi",
+    **{f"graphrag_llm.{kind}{module}.create_{kind}": f"graphrag-llm{suffix}"
+       for kind, suffix in (("completion", ""), ("embedding", "-embedding"))
+       for module in ("", f".{kind}_factory")},
     **{n: "http" for n in (
         "requests.Session", "requests.session", "requests.sessions.Session", "httpx.Client",
         "httpx.AsyncClient", "aiohttp.ClientSession")},
@@ -456,6 +470,7 @@ PROVIDER_ROOTS = frozenset({
     "aiobotocore", "litellm", "llama_index", "instructor", "langchain", "langchain_core",
     "langchain_community", *_LANGCHAIN_PACKAGES, "groq", "together", "ollama", "autogen_ext",
     "autogen_agentchat", "autogen_core", "lmi", "spice", "cerebras", "zhipuai", "qianfan",
+    "graphrag_llm",
 })
 EXTERNAL_ROOTS = frozenset(sys.stdlib_module_names) | PROVIDER_ROOTS | frozenset({
     "botocore", "httpx", "requests", "aiohttp", "tenacity", "backoff", "stamina", "retrying",
@@ -465,7 +480,7 @@ EXTERNAL_ROOTS = frozenset(sys.stdlib_module_names) | PROVIDER_ROOTS | frozenset
 PREFILTER = re.compile(
     r"\b(?:openai|anthropic|genai|generativeai|vertexai|cohere|mistralai|boto3|aioboto3"
     r"|aiobotocore|bedrock[\w-]*|litellm|llama_index|instructor|langchain\w*|groq|ollama"
-    r"|autogen_ext|autogen_agentchat|autogen_core|lmi|cerebras|zhipuai|qianfan)\b"
+    r"|autogen_ext|autogen_agentchat|autogen_core|lmi|cerebras|zhipuai|qianfan|graphrag_llm)\b"
     r"|(?:from|import)\s+(?:together|spice)\b"
     r"|\bazure\.ai\.inference\b"
     r"|api\.openai\.com|api\.anthropic\.com|generativelanguage\.googleapis\.com|api\.mistral\.ai"
@@ -481,7 +496,7 @@ _PREFILTER_WORDS = ("openai", "anthropic", "genai", "vertexai", "cohere", "mistr
                     "generativelanguage", "aiplatform", "groq", "together", "openrouter",
                     "deepseek", "api.x.ai", "ollama", "autogen_", "lmi", "/completions",
                     "enerateContent", ":11434/api/", "ai.inference", "spice", "cerebras",
-                    "zhipuai", "qianfan")
+                    "zhipuai", "qianfan", "graphrag_llm")
 
 
 def names_a_provider(text: str) -> bool:
