@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from readiness.llmcalls.sdk import PROVIDER_ROOTS
 from readiness.project import Project, envsettings, importscan, llmusage, signals
 from readiness.project.configfiles import config_index, parse, scan_hcl
 from readiness.project.configrows import Kind, Unparsable
@@ -239,6 +240,25 @@ def test_imports_and_llm_usage(make_project: MakeProject) -> None:
                                           "web/util.ts"}
     assert [(i.line, i.module) for i in importscan.imports(project) if i.path == "web/util.ts"] \
         == [(3, "zod"), (4, "ai")]
+
+
+def test_llm_usage_knows_every_sdk_the_call_sites_know(make_project: MakeProject) -> None:
+    # an app whose only model SDK is Ollama or graphrag-llm has its calls judged by the
+    # per-call checks: the other checks must not call it an app without LLM usage
+    project = Project(make_project({
+        "local.py": "import ollama\n\ndef ask(p):\n    return ollama.chat(model='m', messages=p)\n",
+        "graph.py": "from graphrag_llm.completion import create_completion\n",
+        "plan.py": "import together_utils\nfrom spicy import x\n",  # other packages
+    }))
+    assert [(h.path, h.text) for h in llmusage.llm_usage(project)] == [
+        ("graph.py", "graphrag_llm.completion"), ("local.py", "ollama")]
+    # every LLM-specific root the call-site index knows is LLM usage here too (boto3 and
+    # google name far more than models: Bedrock runtime clients and genai count instead)
+    general = {"boto3", "aioboto3", "aiobotocore", "autogen_core"}
+    missing = [root for root in sorted(PROVIDER_ROOTS - general) if not any(
+        m == root or m.startswith(root + ".") or (m.endswith("*") and root.startswith(m[:-1]))
+        for m in llmusage.LLM_MODULES)]
+    assert missing == []
 
 
 def test_search_skips_tests_unless_asked_and_is_shared(make_project: MakeProject) -> None:

@@ -20,7 +20,13 @@ LLM_MODULES = ("openai", "anthropic", "litellm", "langchain*", "langgraph",
                "google.generativeai", "google.genai", "vertexai", "cohere", "mistralai",
                "llama_index", "groq", "instructor", "@anthropic-ai/sdk", "@google/genai",
                "@google/generative-ai", "@langchain/*", "@mistralai/mistralai", "cohere-ai",
-               "ai", "@aws-sdk/client-bedrock-runtime")
+               "ai", "@aws-sdk/client-bedrock-runtime",
+               # the other SDKs and frameworks whose calls the call-site index knows
+               # (readiness.llmcalls.sdk), so that a check never says "no LLM usage" of an
+               # app whose model calls the per-call checks judge
+               "ollama", "together", "cerebras.cloud.sdk", "zhipuai", "qianfan", "spice",
+               "lmi", "graphrag_llm", "autogen_ext.models", "autogen_agentchat",
+               "azure.ai.inference")
 _BEDROCK = re.compile(r"""\bclient\(\s*(?:service_name\s*=\s*)?["']"""
                       r"""bedrock-(?:agent-)?runtime["']""")
 _GATEWAY_KEY = re.compile(r"^model_list\.\d+\.litellm_params\.model$")
@@ -50,6 +56,6 @@ def llm_files(project: Project) -> frozenset[str]:
     return frozenset(h.path for h in llm_usage(project) if h.kind != "gateway")
 
 
-NO_LLM = ("no LLM usage found (no openai, anthropic, litellm, langchain, google genai, "
-          "vertexai, cohere, mistralai, llama_index or Bedrock runtime client, no LLM gateway "
-          "config)")
+NO_LLM = ("no LLM usage found (no import of a model SDK or framework such as openai, "
+          "anthropic, litellm, langchain, google genai, llama_index or ollama, no Bedrock "
+          "runtime client, no LLM gateway config)")

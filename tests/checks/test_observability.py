@@ -26,9 +26,9 @@ def where(finding: Finding) -> list[str]:
     return [str(e) for e in finding.evidence]
 
 
-NO_LLM_MESSAGE = ("no LLM usage found (no openai, anthropic, litellm, langchain, google genai, "
-                  "vertexai, cohere, mistralai, llama_index or Bedrock runtime client, no LLM "
-                  "gateway config)")
+NO_LLM_MESSAGE = ("no LLM usage found (no import of a model SDK or framework such as openai, "
+                  "anthropic, litellm, langchain, google genai, llama_index or ollama, no "
+                  "Bedrock runtime client, no LLM gateway config)")
 
 LLM_CLIENT = '''\
 import structlog
