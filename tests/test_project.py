@@ -1,7 +1,9 @@
 from __future__ import annotations
 
+import gc
 import os
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -125,6 +127,42 @@ def test_read_text_does_not_wait_on_a_fifo(tmp_path: Path) -> None:
 
 def test_parse_python_survives_recursion() -> None:
     assert parse_python("x = " + "[" * 100_000 + "]" * 100_000) is None
+
+
+def test_parse_python_is_safe_across_threads() -> None:
+    # checks parse in their own threads: on CPython 3.11, a collection in the middle of one
+    # ast.parse that lets another thread parse made one of them fail with "SystemError: AST
+    # constructor recursion depth mismatch" (aider's workflow-integration errored so in a
+    # test run). A collection callback that sleeps makes the switch happen at once.
+    source = "\n".join(f"def f{i}(a, b):\n    return [(a + b) * {i} for _ in range(3)]"
+                       for i in range(400))
+    errors: list[BaseException] = []
+    trees: list[object] = []
+
+    def pause(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            time.sleep(0.0005)
+
+    def work() -> None:
+        try:
+            trees.extend(parse_python(source) for _ in range(5))
+        except SystemError as exc:
+            errors.append(exc)
+
+    threshold = gc.get_threshold()
+    gc.callbacks.append(pause)
+    gc.set_threshold(50)
+    try:
+        threads = [threading.Thread(target=work) for _ in range(3)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        gc.callbacks.remove(pause)
+        gc.set_threshold(*threshold)
+    assert errors == []
+    assert len(trees) == 15 and all(tree is not None for tree in trees)
     assert parse_python("print 'python 2'") is None
     assert parse_python("x = 1\n") is not None
 

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from readiness.errors import InputError
 from readiness.evals.discover import EVAL_FOLDERS
 from readiness.evals.gold import GoldRow, Keys, NotGold, read_gold
+from readiness.project.snapshot import parse_python
 from readiness.project.sourcetext import holds_any
 
 if TYPE_CHECKING:
@@ -141,9 +142,8 @@ def python_refs(text: str) -> list[tuple[str, int, str | None, str | None]]:
     """Data sets a Python file names (as plain tuples, to be kept in the facts cache)."""
     if not holds_any(text, _ANCHORS):
         return []
-    try:
-        tree = ast.parse(text)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
+    tree = parse_python(text)
+    if tree is None:
         return []
     found: list[tuple[str, int, str | None, str | None]] = []
     for node in ast.walk(tree):

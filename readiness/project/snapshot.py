@@ -530,10 +530,20 @@ def _second_line_end(data: bytes) -> int:
 
 
 def parse_python(source: str) -> ast.Module | None:
-    """``ast.parse`` that turns every way of failing into None."""
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # invalid escape sequences in scanned code
-            return ast.parse(source)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return None
+    """``ast.parse`` that turns every way of failing into None.
+
+    One parse at a time in a process: CPython 3.11 keeps the depth of the tree being built
+    in state shared by all threads, so two checks parsing at once in their threads can
+    fail with ``SystemError: AST constructor recursion depth mismatch`` when a garbage
+    collection in the middle of one lets the other run (CPython gh-106905). So can the
+    warning filters, which ``catch_warnings`` swaps for the whole process."""
+    with _PARSING:
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # invalid escape sequences in scanned code
+                return ast.parse(source)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            return None
+
+
+_PARSING = threading.RLock()  # a finalizer run by a collection mid-parse may parse too
