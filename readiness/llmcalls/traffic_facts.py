@@ -60,10 +60,11 @@ from readiness.llmcalls.traffic_rules import (
     _names,
     _request_names,
     clock_lines,
+    reads_only,
 )
 from readiness.project.snapshot import parse_python
 
-VERSION = "30"
+VERSION = "32"
 MAX_DEPS = 200
 
 
@@ -487,10 +488,17 @@ class _Body:
         if names:
             self.args[key] = names
         kind = _kind(func, label)
+        if kind == "store" and reads_only(node):
+            kind = None  # cursor.execute("SELECT ...", (key,)) keeps nothing
         if kind == "file" and label.split(".")[0] in self.appending:
             kind = "log"
         if kind == "log" and not self.replay:
-            self.out["logs"].append([node.lineno, self.qual, sorted(_names(node, self.names)),
+            # what the log call writes: its arguments, not the logger it is called on
+            # (``logger.info("Chunking documents...")`` logs no value, whatever ``logger``
+            # was handed to on the way to a request)
+            written = frozenset[str]().union(*(_names(arg, self.names) for arg in (
+                *node.args, *(k.value for k in node.keywords))))
+            self.out["logs"].append([node.lineno, self.qual, sorted(written),
                                      any(_ID.search(f) for f in _fields(node))])
         if kind == "log":
             # a plain ``x.id`` in the log is the id of what x carries: the response's own id

@@ -91,6 +91,25 @@ def _kind(func: ast.expr, label: str) -> str | None:
     return None
 
 
+_READ_SQL = re.compile(r"(?is)\s*(?:\(\s*)?(?:select|with|pragma|explain|show|describe)\b")
+
+
+def reads_only(node: ast.Call) -> bool:
+    """Is this ``execute`` a query that only reads (its SQL, written out, starts with
+    SELECT, WITH, PRAGMA, EXPLAIN, SHOW or DESCRIBE; also inside SQLAlchemy's ``text()``)?
+    graphiti's response cache looks a prompt up with ``execute('SELECT value FROM cache
+    WHERE key = ?', (key,))``: no usage is stored there."""
+    if final_name(node.func) not in ("execute", "executemany") or not node.args:
+        return False
+    sql = node.args[0]
+    if isinstance(sql, ast.Call) and final_name(sql.func) == "text" and sql.args:
+        sql = sql.args[0]
+    if isinstance(sql, ast.JoinedStr) and sql.values:
+        sql = sql.values[0]
+    return isinstance(sql, ast.Constant) and isinstance(sql.value, str) and \
+        _READ_SQL.match(sql.value) is not None
+
+
 _CLOCKS = frozenset({"time", "monotonic", "perf_counter", "now", "utcnow", "monotonic_ns",
                      "time_ns"})
 

@@ -588,3 +588,71 @@ def classify_traced(ticket: str, request_id: str) -> str:
                                 'output=message.content[0].text, answer=message.id)')
     finding = run(request_logging, make_project({"app/triage.py": answers}))
     assert finding.message == "LLM requests and responses are logged with a request id"
+
+
+def test_the_logger_a_request_was_built_with_is_not_a_logged_request(
+        make_project: MakeProject) -> None:
+    # GraphRAG's prompt tuning: the documents of the request are loaded with the logger
+    # (load_docs(..., logger=logger)), and the function logs constant progress messages
+    # with it; those log no value the request is built from. Logging the documents does.
+    app = '''\
+import logging
+
+from openai import OpenAI
+
+logger = logging.getLogger(__name__)
+client = OpenAI(timeout=30)
+
+
+def load_docs(path, limit, logger):
+    if limit < 1:
+        logger.warning("limit out of range")
+    return open(path).read()[:limit]
+
+
+def tune(path, limit):
+    logger.info("Chunking documents...")
+    docs = load_docs(path, limit, logger=logger)
+    logger.info("Generating domain...")
+    answer = client.chat.completions.create(model="gpt-4o-mini", messages=[
+        {"role": "user", "content": docs}])
+    logger.info("domain: %s", answer.choices[0].message.content)
+    return answer
+'''
+    finding = run(request_logging, make_project({"app/tune.py": app}))
+    assert finding.message == "LLM responses are logged but requests are not; no request id is " \
+                              "logged with them"
+    logged = app.replace('    logger.info("Generating domain...")\n',
+                         '    logger.info("Generating domain for %s", docs)\n')
+    finding = run(request_logging, make_project({"app/tune.py": logged}))
+    assert finding.message == "LLM requests and responses are logged but without a request id"
+    assert [e.line for e in finding.evidence if "request" in (e.note or "")] == [18]
+
+
+def test_a_select_keeps_no_usage(make_project: MakeProject) -> None:
+    # graphiti's response cache reads with execute('SELECT ...'): a query that only reads
+    # stores nothing, whatever it is given; an INSERT of the usage stores it
+    app = '''\
+import sqlite3
+
+from openai import OpenAI
+
+client = OpenAI(timeout=30)
+conn = sqlite3.connect("cache.db")
+
+
+def ask(prompt):
+    response = client.chat.completions.create(
+        model="gpt-4o-mini", messages=[{"role": "user", "content": prompt}])
+    tokens = response.usage.total_tokens
+    conn.execute("SELECT value FROM cache WHERE tokens = ?", (tokens,))
+    return response.choices[0].message.content
+'''
+    finding = run(cost_tracking, make_project({"app/llm.py": app}))
+    assert finding.status is Status.WARN
+    assert "app/llm.py:13" not in where(finding)
+    inserted = app.replace('"SELECT value FROM cache WHERE tokens = ?"',
+                           '"INSERT INTO usage (tokens) VALUES (?)"')
+    finding = run(cost_tracking, make_project({"app/llm.py": inserted}))
+    assert finding.status is Status.PASS
+    assert where(finding) == ["app/llm.py:13"]
