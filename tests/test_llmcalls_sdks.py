@@ -1223,3 +1223,97 @@ def other(engine, text):
     ]
     assert index.calls[0].retry is not None
     assert index.calls[0].retry.how.startswith("retry=RetryConfig(")
+
+
+def test_instructor_over_litellm_async_batch_and_speech(make_project: MakeProject) -> None:
+    # cognee: instructor.from_litellm(litellm.acompletion) is its default structured-output
+    # client; crawl4ai asks many prompts at once with litellm.batch_completion; cognee
+    # transcribes audio with litellm.atranscription (inventoried, not generation)
+    index = scan(make_project, {"adapter.py": '''\
+import instructor
+import litellm
+
+
+class GenericAPIAdapter:
+    def __init__(self, model):
+        self.model = model
+        self.aclient = instructor.from_litellm(litellm.acompletion,
+                                               mode=instructor.Mode.JSON)
+
+    async def structured(self, text, response_model):
+        return await self.aclient.chat.completions.create(
+            model=self.model, messages=[{"role": "user", "content": text}],
+            response_model=response_model, timeout=30)
+
+    async def transcript(self, audio):
+        return await litellm.atranscription(model="whisper-1", file=audio)
+
+
+def extract_blocks_batch(batch, provider):
+    messages = [[{"role": "user", "content": text}] for text in batch]
+    return litellm.batch_completion(model=provider, messages=messages, timeout=60)
+'''})
+    got = [(c.function, c.api, c.purpose, where(c.timeout)) for c in index.calls]
+    assert got == [
+        ("GenericAPIAdapter.structured", "chat.completions.create", "generation", "adapter.py:14"),
+        ("GenericAPIAdapter.transcript", "atranscription", "other", None),
+        ("extract_blocks_batch", "batch_completion", "generation", "adapter.py:22"),
+    ]
+    assert index.calls[0].output_validation is not None  # response_model: instructor validates
+
+
+def test_instructor_patch_of_an_api_method_by_keyword(make_project: MakeProject) -> None:
+    # cognee's Anthropic adapter: instructor.patch(create=AsyncAnthropic(...).messages.create)
+    # is the patched method, called directly
+    index = scan(make_project, {"anthropic_adapter.py": '''\
+import anthropic
+import instructor
+
+
+class AnthropicAdapter:
+    def __init__(self, key):
+        self.aclient = instructor.patch(
+            create=anthropic.AsyncAnthropic(api_key=key, timeout=20).messages.create,
+            mode=instructor.Mode.ANTHROPIC_TOOLS)
+
+    async def structured(self, text, response_model):
+        return await self.aclient(model="claude-sonnet-4-5", max_tokens=512,
+                                  messages=[{"role": "user", "content": text}],
+                                  response_model=response_model)
+'''})
+    got = [(c.function, c.provider, c.api, where(c.timeout)) for c in index.calls]
+    assert got == [("AnthropicAdapter.structured", "anthropic", "messages.create",
+                    "anthropic_adapter.py:8")]
+
+
+def test_not_given_is_no_timeout(make_project: MakeProject) -> None:
+    # gptme: timeout=openai.NOT_GIVEN unless configured, and for its Anthropic client
+    # float(raw) if raw else NOT_GIVEN with raw an environment variable nobody has to set:
+    # the SDK's 10-minute default applies, no timeout of the code's own
+    index = scan(make_project, {"llm.py": '''\
+import os
+
+import openai
+from anthropic import NOT_GIVEN, Anthropic
+
+raw = os.getenv("LLM_API_TIMEOUT")
+timeout = float(raw) if raw else NOT_GIVEN
+anthropic_client = Anthropic(timeout=timeout)
+preset = os.getenv("LLM_API_TIMEOUT", "60")
+bounded = Anthropic(timeout=float(preset) if preset else NOT_GIVEN)
+openai_client = openai.OpenAI(timeout=openai.NOT_GIVEN)
+
+
+def claude(messages):
+    return anthropic_client.messages.create(model="m", max_tokens=64, messages=messages)
+
+
+def claude_bounded(messages):
+    return bounded.messages.create(model="m", max_tokens=64, messages=messages)
+
+
+def gpt(messages):
+    return openai_client.chat.completions.create(model="m", messages=messages)
+'''})
+    assert [(c.function, where(c.timeout)) for c in index.calls] == [
+        ("claude", None), ("claude_bounded", "llm.py:10"), ("gpt", None)]

@@ -73,8 +73,9 @@ def classify(prog: Program, path: str, call: CallFact) -> Hit | None:
     if isinstance(whole, Client) and whole.attrs and func[0] == "p" and \
             _handed_over(prog, path, func):
         return None  # a helper calling the API method it is handed: each caller is a call
-    if isinstance(whole, Client) and whole.attrs and func[0] != "attr":
-        # an alias of a bound API method: completion = client.chat.completions.create
+    if isinstance(whole, Client) and whole.attrs:
+        # an alias of a bound API method: completion = client.chat.completions.create, or
+        # one kept on an object (self.aclient = instructor.patch(create=...messages.create))
         return _client_call(prog, path, term, replace(whole, attrs=whole.attrs[:-1]),
                             whole.attrs[-1])
     # a module function, written out or reached through a wrapper object (lazy imports)

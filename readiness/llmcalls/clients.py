@@ -202,7 +202,37 @@ def _with_timeout(prog: Program, client: Client, path: str, line: int, term: Exp
 def spread_keyword(prog: Program, path: str, term: Expr, name: str
                    ) -> tuple[str, int, Expr] | None:
     """Keyword ``name`` of a call, written out or inside a ``**options`` dict built in the
-    project: (the path it is written in, its line, its value term)."""
+    project: (the path it is written in, its line, its value term). A keyword given the
+    SDKs' ``NOT_GIVEN`` is not given: the library's default applies (gptme builds its
+    OpenAI clients with ``timeout=openai.NOT_GIVEN`` unless a timeout is configured)."""
+    hit = _spread_keyword(prog, path, term, name)
+    if hit is not None and _not_given_by_default(prog, hit[0], hit[2]):
+        return None
+    return hit
+
+
+def _not_given_by_default(prog: Program, path: str, term: Expr) -> bool:
+    """``openai.NOT_GIVEN``, or ``float(raw) if raw else NOT_GIVEN`` where raw is falsy by
+    default (gptme's Anthropic client: ``LLM_API_TIMEOUT``, an environment variable nobody
+    has to set)."""
+    if _not_given(prog.eval(path, term)):
+        return True
+    return term[0] == "alt" and len(term) > 2 and term[2][1] == "falsy" and bool(term[1]) \
+        and _not_given(prog.eval(path, term[1][-1])) and \
+        falsy_by_default(prog, path, term[2][2], 1)
+
+
+_NOT_GIVEN = frozenset({"NOT_GIVEN", "NotGiven()", "omit", "Omit()"})
+
+
+def _not_given(value: Value) -> bool:
+    """``openai.NOT_GIVEN``, ``anthropic.NotGiven()``, ``openai.omit``: no value at all."""
+    return isinstance(value, Ext) and value.name.split(".")[0] in PROVIDER_ROOTS and \
+        value.name.rsplit(".", 1)[-1] in _NOT_GIVEN
+
+
+def _spread_keyword(prog: Program, path: str, term: Expr, name: str
+                    ) -> tuple[str, int, Expr] | None:
     found = keyword(term, name)
     if found:
         return path, found[0], found[1]
@@ -337,12 +367,16 @@ def call_external(prog: Program, path: str, term: Expr, callee: Ext, depth: int)
         inner = prog.eval(path, llm[1] if llm else (term[2][0] if term[2] else ["unk"]))
         parser = keyword(term, "output_parser")
         return pipe(inner, prog.eval(path, parser[1])) if parser else inner
-    if name in _INSTRUCTOR and term[2]:
-        inner = prog.eval(path, term[2][0], depth)
+    given = keyword(term, "client") or keyword(term, "create")
+    wrapped = term[2][0] if term[2] else given[1] if given else None
+    if name in _INSTRUCTOR and wrapped is not None:
+        # instructor.patch(create=client.messages.create) gives the patched method itself
+        inner = prog.eval(path, wrapped, depth)
         if isinstance(inner, Client):
             return replace(inner, instructor=True)
-        if isinstance(inner, Ext) and inner.name == "litellm.completion":
-            return Client("litellm", "instructor litellm", (path, term[4]), instructor=True)
+        if isinstance(inner, Ext) and inner.name in ("litellm.completion", "litellm.acompletion"):
+            return Client("instructor-litellm", "instructor litellm", (path, term[4]),
+                          instructor=True)
     if name == "builtins.getattr" and len(term[2]) >= 2:  # getattr(openai, cls_name)
         holder = prog.eval(path, term[2][0], depth)
         if isinstance(holder, Ext) and holder.name in PROVIDER_ROOTS:

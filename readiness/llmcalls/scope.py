@@ -15,9 +15,10 @@ Terms (JSON lists, tag first)::
     ["attr", base, "name"]     ["sub", base, key]          ["call", func, args, kws, line]
     ["dict", [[key, line, value], ...]]   ["list", [...]]  ["str", [parts]]
     ["add", a, b]  ["or", a, b] (the ``|`` operator)
-    ["alt", [a, b]] (``a or b``, ``x if c else y``; ``x if c else None`` adds
-        ["when", "falsy", c]: b is the value when c is falsy; ``f(x) if x is not None else
-        None`` is ["alt", [f(x), x], ["when", "none"]]: None exactly when x is)
+    ["alt", [a, b]] (``a or b``, ``x if c else y``; ``x if c else None`` or a name
+        (``NOT_GIVEN``) adds ["when", "falsy", c]: b is the value when c is falsy;
+        ``f(x) if x is not None else None`` is ["alt", [f(x), x], ["when", "none"]]: None
+        exactly when x is)
     ["lam", body]              ["ref", i] (the value of this module's i-th recorded call)
     ["elem", iterable, i]      an element a ``for`` takes from iterable (its i-th item; -1: whole)
     ["sub", value, ["lit", i]] also names the i-th item of ``a, b = value``
@@ -166,6 +167,9 @@ class Encoder:
                     return ["alt", [self.encode(e, scope, d) for e in kept], ["when", "none"]]
                 if _is_none_literal(orelse):  # ``x if c else None``: None when c is false
                     return ["alt", [self.encode(body, scope, d), ["lit", None]],
+                            ["when", "falsy", self.encode(test, scope, d)]]
+                if isinstance(orelse, (ast.Name, ast.Attribute)):  # ``x if c else NOT_GIVEN``
+                    return ["alt", [self.encode(body, scope, d), self.encode(orelse, scope, d)],
                             ["when", "falsy", self.encode(test, scope, d)]]
                 return ["alt", [self.encode(body, scope, d), self.encode(orelse, scope, d)]]
             case ast.Dict(keys=keys, values=values):

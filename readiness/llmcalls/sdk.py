@@ -103,8 +103,17 @@ FAMILIES: dict[str, Family] = {f.name: f for f in (
     Family("litellm", "litellm", frozenset({
         "completion", "acompletion", "embedding", "aembedding", "text_completion",
         "atext_completion", "responses", "aresponses", "image_generation",
-        "aimage_generation", "rerank", "arerank", "moderation", "amoderation"}),
+        "aimage_generation", "rerank", "arerank", "moderation", "amoderation",
+        # many prompts at once (crawl4ai's extract_blocks_batch); speech in and out
+        "batch_completion", "batch_completion_models", "batch_completion_models_all_responses",
+        "transcription", "atranscription", "speech", "aspeech"}),
         call_timeout=("timeout", "request_timeout"), call_retry=("num_retries", "max_retries")),
+    # instructor.from_litellm(litellm.completion / acompletion): OpenAI-style calls whose
+    # keywords go on to litellm (its timeout and num_retries among them)
+    Family("instructor-litellm", "litellm", frozenset({
+        f"{prefix}{api}" for prefix in ("", "chat.completions.") for api in (
+            "create", "create_with_completion", "create_partial", "create_iterable")}),
+        call_timeout=("timeout", "request_timeout"), call_retry=("num_retries",)),
     Family("litellm-router", "litellm", frozenset({
         "completion", "acompletion", "embedding", "aembedding", "text_completion",
         "atext_completion"}), ctor_timeout=("timeout",), ctor_retry=("num_retries",),
@@ -367,7 +376,7 @@ PURPOSES = ("generation", "embedding", "rerank", "listing", "image", "other")
 _PURPOSE_WORDS = (("embedding", ("embed",)), ("rerank", ("rerank",)),
                   ("listing", ("models.list", "models.retrieve")),
                   ("image", ("images.", "image_generation", "generate_images")),
-                  ("other", ("moderation", "transcription")))
+                  ("other", ("moderation", "transcription", "speech")))
 
 
 _HTTP_VERBS = ("GET ", "POST ", "PUT ", "PATCH ", "REQUEST ", "STREAM ")
@@ -431,7 +440,8 @@ SUPPRESS_CONTEXTS = frozenset({"contextlib.suppress"})
 ERROR_MODULES = frozenset({
     "openai", "anthropic", "google", "cohere", "mistralai", "botocore", "boto3", "litellm",
     "httpx", "requests", "aiohttp", "urllib3", "tenacity", "instructor", "langchain_core",
-    "llama_index", "stamina", "backoff", "spice", "cerebras", "zhipuai", "qianfan",
+    "llama_index", "stamina", "backoff", "spice", "cerebras", "zhipuai", "qianfan", "groq",
+    "together", "ollama", "graphrag_llm",
 })
 CATCH_ALL = frozenset({"Exception", "BaseException"})
 
