@@ -604,3 +604,66 @@ class Unguarded(LLMService[Adapter]):
         # also called by its own quick(), which has no handler
         "Unguarded.run_inference": None,
     }
+
+
+def test_models_in_a_config_dict_and_in_a_runnable_parallel(make_project: MakeProject) -> None:
+    # ScrapeGraphAI: each graph builds its nodes with node_config={"llm_model":
+    # self.llm_model, ...}; a node reads node_config["llm_model"], hands its chain to a
+    # helper that invokes it, or builds one chain per chunk into a dict and runs them all
+    # with RunnableParallel(**chains_dict). A dict item that is no model, and a parallel
+    # runnable of no model, are no calls.
+    index = scan(make_project({"graphs.py": """\
+from langchain_openai import ChatOpenAI
+
+from nodes import AnswerNode, ChunksNode
+
+
+class AbstractGraph:
+    def __init__(self, config):
+        self.llm_model = ChatOpenAI(model=config["model"], timeout=60)
+
+
+class SmartScraperGraph(AbstractGraph):
+    def create_graph(self):
+        return [AnswerNode(node_config={"llm_model": self.llm_model, "schema": None}),
+                ChunksNode(node_config={"llm_model": self.llm_model})]
+""", "nodes.py": """\
+from langchain_core.prompts import PromptTemplate
+from langchain_core.runnables import RunnableParallel, RunnablePassthrough
+
+
+class AnswerNode:
+    def __init__(self, node_config):
+        self.llm_model = node_config["llm_model"]
+        self.schema = node_config["schema"]
+
+    def invoke_with_timeout(self, chain, inputs):
+        return chain.invoke(inputs)
+
+    def process(self, question):
+        prompt = PromptTemplate(template="{question}", input_variables=["question"])
+        return self.invoke_with_timeout(prompt | self.llm_model, {"question": question})
+
+    def not_a_model(self, question):
+        return self.schema.invoke(question)
+
+
+class ChunksNode:
+    def __init__(self, node_config):
+        self.llm_model = node_config["llm_model"]
+
+    def execute(self, chunks, question):
+        chains_dict = {}
+        for i, chunk in enumerate(chunks):
+            prompt = PromptTemplate(template=chunk + "{question}", input_variables=["question"])
+            chains_dict[f"chunk{i + 1}"] = prompt | self.llm_model
+        return RunnableParallel(**chains_dict).invoke({"question": question})
+
+    def passthrough(self, retriever, question):
+        return RunnableParallel(context=retriever, question=RunnablePassthrough()).invoke(question)
+"""}))
+    found = [(f"{c.path}:{c.line}", c.function, c.timeout.line if c.timeout else None)
+             for c in index.calls]
+    assert found == [("nodes.py:11", "AnswerNode.invoke_with_timeout", 8),
+                     ("nodes.py:30", "ChunksNode.execute", 8)]
+

@@ -290,3 +290,31 @@ def sdk():
         ("calls.py:16", None, None),  # requests waits for ever
         ("calls.py:24", None, None),
     ]
+
+
+def test_a_default_base_url_kept_through_rstrip(make_project: MakeProject) -> None:
+    # graphiti's OpenAIDecisionsClient: self.base_url = (base_url or ... or
+    # 'https://api.openai.com/v1').rstrip('/'), then posts to f'{self.base_url}/decisions';
+    # a host that is no model API's, kept the same way, is no model call
+    index = build_index(Project(make_project({"decisions.py": '''\
+import os
+
+import httpx
+
+
+class DecisionsClient:
+    def __init__(self, base_url=None, timeout_seconds=120):
+        self.base_url = (base_url or os.getenv("OPENAI_BASE_URL")
+                         or "https://api.openai.com/v1").rstrip("/")
+        self.docs_url = (base_url or "https://example.com/docs/").rstrip("/")
+        self.http_client = httpx.AsyncClient(timeout=timeout_seconds)
+
+    async def decide(self, body):
+        response = await self.http_client.post(f"{self.base_url}/decisions", json=body)
+        return response.json()
+
+    async def docs(self, body):
+        return await self.http_client.post(f"{self.docs_url}/search", json=body)
+'''})))
+    assert [(where(c), c.api, c.function) for c in index.calls] == [
+        ("decisions.py:14", "POST api.openai.com/v1/decisions", "DecisionsClient.decide")]

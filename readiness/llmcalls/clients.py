@@ -362,6 +362,8 @@ def call_external(prog: Program, path: str, term: Expr, callee: Ext, depth: int)
     composite = _composite_model(prog, path, term, name, depth)
     if composite is not None:
         return composite
+    if name in _PARALLEL_RUNNABLES:
+        return _parallel(prog, path, term, name, depth)
     if name in LANGCHAIN_CHAINS:
         llm = keyword(term, "llm")
         inner = prog.eval(path, llm[1] if llm else (term[2][0] if term[2] else ["unk"]))
@@ -406,6 +408,29 @@ def call_external(prog: Program, path: str, term: Expr, callee: Ext, depth: int)
             return prog.call(path, ["call", factory[1], [], [], term[4]], depth)
         default = keyword(term, "default")
         return prog.eval(path, default[1], depth) if default else UNKNOWN
+    return Ext(name + "()", (path, term))
+
+
+# LangChain's RunnableParallel (RunnableMap) runs each of its values on the input
+_PARALLEL_RUNNABLES = frozenset({
+    f"{module}.{cls}" for cls in ("RunnableParallel", "RunnableMap") for module in (
+        "langchain_core.runnables", "langchain_core.runnables.base",
+        "langchain.schema.runnable", "langchain.schema.runnable.base")})
+
+
+def _parallel(prog: Program, path: str, term: Expr, name: str, depth: int) -> Value:
+    """``RunnableParallel(answer=chain, **chains)`` or ``RunnableParallel({...})``: the model
+    one of its values runs (ScrapeGraphAI builds one chain per chunk into a dict,
+    ``chains_dict[f"chunk{i}"] = prompt | llm | parser``, then runs them all at once)."""
+    items = [(path, value) for key, _, value in term[3] if key != "**"]
+    for mapping in [*term[2][:1], *(value for key, _, value in term[3] if key == "**")]:
+        found = prog.eval(path, mapping, depth)
+        if isinstance(found, Term) and found.expr[0] == "dict":
+            items += [(found.path, item) for _, _, item in found.expr[1]]
+    for where, item in items:
+        value = prog.eval(where, item, depth + 1)
+        if isinstance(value, Client) and value.family == "langchain":
+            return value
     return Ext(name + "()", (path, term))
 
 

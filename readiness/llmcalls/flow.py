@@ -79,6 +79,7 @@ class ExpressionWalker:
         self.binder = Binder()
         self.binder.bind(tree)
         self.enc = Encoder(self.binder.scopes)
+        self.enc.spread_keys = self._spread_keys
         self.refs = self.binder.refs
         self.calls: list[list[Any]] = []
         self.sinks: dict[int, list[list[Any]]] = {}
@@ -192,10 +193,7 @@ class ExpressionWalker:
         out = receiver | args
         self._written_by(node, func, final)
         if call_id is not None:
-            expr = self.enc.encode_call(node, f.scope)
-            spread = self._spread_keys(node)
-            if spread:  # after the call's own keywords: what they say goes first
-                expr[3].append(["**", node.lineno, ["dict", spread]])
+            expr = self.enc.encode_call(node, f.scope)  # with the keys of **options
             self.enc.call_ids[id(node)] = call_id
             self.calls[call_id] = [node.lineno, node.col_offset, f.function, expr, list(f.tries),
                                    list(f.withs), None, list(f.iters), outer]

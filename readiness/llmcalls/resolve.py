@@ -14,6 +14,7 @@ from dataclasses import replace
 
 from readiness.llmcalls import classes, clients
 from readiness.llmcalls.facts import CallFact, ClassFact, DefFact, FileFacts
+from readiness.llmcalls.lookup import find_key
 from readiness.llmcalls.modules import ModuleMap
 from readiness.llmcalls.scope import Expr
 from readiness.llmcalls.sdk import PROVIDER_ROOTS
@@ -144,6 +145,10 @@ class Program:
         if tag == "elem":
             return self.element(path, term[1], term[2], d)
         if tag == "sub":
+            if term[1][0] == "p":  # node_config["llm_model"]: what the callers' dicts hold
+                passed = self.param_item(path, term[1], term[2], d)
+                if passed is not None:
+                    return passed
             found = self.subscript(self.eval(path, term[1], d), self.eval(path, term[2], d), d)
             container = _container(term[1]) if found is UNKNOWN else None
             if container is not None:  # an item set elsewhere: clients[p], hass.data[D][id]
@@ -416,6 +421,10 @@ class Program:
             receiver = self.eval(path, func[1], depth)
             if isinstance(receiver, Client):
                 return clients.call_method(self, path, term, receiver, func[2])
+            if func[2] in _TEXT_KEEPS:  # (base_url or "https://api.openai.com/v1").rstrip("/")
+                kept = self._kept_text(path, func[1], receiver, depth)
+                if kept is not None:
+                    return kept
             if func[2] == "get" and term[2] and (receiver is UNKNOWN or (
                     isinstance(receiver, Ext) and receiver.name.split(".", 1)[0]
                     not in PROVIDER_ROOTS)):
@@ -541,6 +550,38 @@ class Program:
             return hint  # no default (or None): what the annotation says is passed in
         return value
 
+    def _kept_text(self, path: str, term: Expr, value: Value, depth: int) -> Value | None:
+        """The text a string method such as ``rstrip("/")`` keeps the host and route of:
+        ``value`` itself, or of ``a or b or "https://..."`` the option that is a URL (else
+        the first that is text); None when none is text."""
+        options = [self.eval(path, option, depth) for option in term[1]] \
+            if term[0] == "alt" else [value]
+        texts = [option for option in options if string_of(option) is not None]
+        return next((t for t in texts if "://" in (string_of(t) or "")),
+                    texts[0] if texts else None)
+
+    def param_item(self, path: str, param: Expr, key_term: Expr, depth: int) -> Client | None:
+        """``config["llm"]`` of a parameter: the model a caller's dict literal holds under
+        that key (ScrapeGraphAI's nodes are built with ``node_config={"llm_model":
+        self.llm_model, ...}`` and read ``node_config["llm_model"]``); None when no caller
+        passes one."""
+        key = self.eval(path, key_term, depth)
+        _, function, name, index, _, _ = param
+        if not (isinstance(key, Lit) and isinstance(key.value, str) and self.bind_params
+                and function and self._param_depth < MAX_PARAM_DEPTH):
+            return None
+        self._param_depth += 1
+        try:
+            for ref in self.invocations.get((path, function), []):
+                hit = find_key(self.argument(ref, name, index, depth), key.value)
+                if hit is not None:
+                    item = self.eval(hit[0], hit[2], depth + 1)
+                    if isinstance(item, Client):
+                        return item
+        finally:
+            self._param_depth -= 1
+        return None
+
     def argument(self, ref: tuple[str, int, str], name: str, index: int, depth: int) -> Value:
         """The value passed for a parameter at one invocation."""
         path, call_index, how = ref
@@ -637,6 +678,10 @@ def _definition(path: str, facts: FileFacts, name: str) -> Value:
     if name in facts.classes:
         return Klass(path, name)
     return UNKNOWN
+
+
+# string methods that keep a URL's host and route (``base_url.rstrip("/")``)
+_TEXT_KEEPS = frozenset({"strip", "rstrip", "lstrip", "removesuffix", "removeprefix"})
 
 
 def _is_property(definition: DefFact) -> bool:

@@ -30,6 +30,7 @@ Terms (JSON lists, tag first)::
 from __future__ import annotations
 
 import ast
+from collections.abc import Callable
 from typing import Any, NamedTuple
 
 from readiness.project.snapshot import parse_python
@@ -123,6 +124,9 @@ class Encoder:
         self.call_ids: dict[int, int] = {}  # id(ast.Call) -> index of its call record
         self._inlining: set[int] = set()
         self.comprehension_names: set[str] = set()
+        # the keys written into the local dicts a call spreads (``**options``), as the walk
+        # knows them where the call is (``flow.Flow._spread_keys``); none without a walk
+        self.spread_keys: Callable[[ast.Call], list[Any]] = lambda node: []
 
     def encode(self, node: ast.expr | None, scope: Scope, depth: int = 0) -> Expr:
         """The term for ``node`` evaluated in ``scope``."""
@@ -196,6 +200,9 @@ class Encoder:
                 UNKNOWN if k.arg in _BULKY and not _empty(k.value)
                 else self.encode(k.value, scope, d)]
                for k in node.keywords[:MAX_ITEMS]]
+        spread = self.spread_keys(node)
+        if spread:  # after the call's own keywords: what they say goes first
+            kws.append(["**", node.lineno, ["dict", spread]])
         return ["call", self.encode(node.func, scope, d), args, kws, node.lineno]
 
     def encode_annotation(self, node: ast.expr | None, scope: Scope, depth: int = 0, *,

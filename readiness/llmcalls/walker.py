@@ -159,9 +159,11 @@ class Walker(ExpressionWalker):
                 self._expr(base)  # clients[provider] = OpenAI(), hass.data[DOMAIN][id] = c:
                 self._expr(key)   # an item of a dict, kept under the dict's name
                 container = _container(base)
+                term = self._value_term(value)
                 if container is not None:
-                    self.stores.append([target.lineno, container + ITEM,
-                                        self._value_term(value)])
+                    self.stores.append([target.lineno, container + ITEM, term])
+                if isinstance(base, ast.Name):  # chains[f"chunk{i}"] = prompt | llm, for
+                    self.written_key(base.id, ANY_KEY, term, target.lineno)  # **chains
             case _:
                 self._expr(target)
 
@@ -262,6 +264,7 @@ class Walker(ExpressionWalker):
 
 
 ITEM = "[]"  # the store name of an item of a module-level dict: ``clients[]``
+ANY_KEY = "[]"  # the key of an item written into a local dict under a computed key
 def _container(node: ast.expr) -> str | None:
     """The name of the dict an item is stored into: ``clients`` for ``clients[p]``, ``data``
     for ``hass.data.setdefault(DOMAIN, {})[id]`` and ``hass.data[DOMAIN][id]``."""
