@@ -667,3 +667,53 @@ class ChunksNode:
     assert found == [("nodes.py:11", "AnswerNode.invoke_with_timeout", 8),
                      ("nodes.py:30", "ChunksNode.execute", 8)]
 
+
+
+def test_a_model_subclass_asking_itself_and_classic_chains(make_project: MakeProject) -> None:
+    # ScrapeGraphAI: OpenAIImageToText(ChatOpenAI).run() calls self.invoke([message]); its
+    # GraphBuilder runs create_extraction_chain(..., llm=self.llm) from langchain_classic
+    # (LangChain 1.0's home of the legacy chains); its text-to-speech model asks
+    # client.audio.speech.create, inventoried but not generation. A class that is no model
+    # calling its own invoke() is no model call.
+    index = scan(make_project({"models.py": """\
+from langchain_classic.chains import create_extraction_chain
+from langchain_core.messages import HumanMessage
+from langchain_openai import ChatOpenAI
+from openai import OpenAI
+
+
+class ImageToText(ChatOpenAI):
+    def run(self, image_url):
+        message = HumanMessage(content=[{"type": "image_url", "image_url": {"url": image_url}}])
+        return self.invoke([message]).content
+
+
+class Pipeline:
+    def invoke(self, state):
+        return state
+
+    def run(self, state):
+        return self.invoke(state)
+
+
+class GraphBuilder:
+    def __init__(self, prompt, schema):
+        self.llm = ChatOpenAI(model="gpt-4o", timeout=30)
+        self.chain = create_extraction_chain(prompt=prompt, schema=schema, llm=self.llm)
+
+    def build_graph(self, text):
+        return self.chain.invoke(text)
+
+
+class TextToSpeech:
+    def __init__(self):
+        self.client = OpenAI(timeout=30)
+
+    def run(self, text):
+        return self.client.audio.speech.create(model="tts-1", voice="alloy", input=text)
+"""}))
+    found = [(f"{c.path}:{c.line}", c.function, c.purpose, c.timeout.line if c.timeout else None)
+             for c in index.calls]
+    assert found == [("models.py:10", "ImageToText.run", "generation", None),
+                     ("models.py:27", "GraphBuilder.build_graph", "generation", 23),
+                     ("models.py:35", "TextToSpeech.run", "other", 32)]

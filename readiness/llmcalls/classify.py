@@ -12,7 +12,7 @@ from dataclasses import replace
 from typing import NamedTuple
 
 from readiness.llmcalls import urls
-from readiness.llmcalls.clients import reconfigured
+from readiness.llmcalls.clients import construct, reconfigured
 from readiness.llmcalls.facts import CallFact
 from readiness.llmcalls.lookup import keyword
 from readiness.llmcalls.records import Protection
@@ -56,6 +56,12 @@ def classify(prog: Program, path: str, call: CallFact) -> Hit | None:
         if func[2] == "run_in_executor" and len(term[2]) > 1:  # loop.run_in_executor(None, f)
             return _dispatched(prog, path, term, term[2][1])
         receiver = prog.eval(path, func[1])
+        if isinstance(receiver, Instance) and func[1][0] == "self":
+            model = prog.model_base(receiver.cls)
+            if model is not None:  # self.invoke(...) in a project subclass of a model class
+                receiver = replace(construct(
+                    prog, path, term, model[0], model[1],
+                    f"{receiver.cls.qualname.rsplit('.', 1)[-1]} (self)"), origin=None)
         if isinstance(receiver, Client):
             return _client_call(prog, path, term, receiver, func[2])
     whole = prog.eval(path, func)

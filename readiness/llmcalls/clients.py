@@ -334,6 +334,8 @@ def from_annotation(hint: Ext) -> Value:
 def call_external(prog: Program, path: str, term: Expr, callee: Ext, depth: int) -> Value:
     """Calling an external symbol: a client constructor, a client factory, or anything else."""
     name = callee.name
+    if name.startswith("langchain_classic."):  # LangChain 1.0 moved its legacy chains there
+        name = "langchain." + name.removeprefix("langchain_classic.")
     made = constructor_family(name)
     if made is not None:
         return construct(prog, path, term, made[0], made[1], name.rsplit(".", 1)[-1] + "()")

@@ -42,7 +42,8 @@ _OPENAI_APIS = frozenset({
     "chat.completions.create_iterable",
     # not generation: inventoried by purpose, never judged by the per-call checks
     "moderations.create", "models.list", "models.retrieve", "images.generate", "images.edit",
-    "images.create_variation",
+    "images.create_variation", "audio.speech.create", "audio.transcriptions.create",
+    "audio.translations.create",
 })
 _OPENAI_PARSE = frozenset({
     "chat.completions.parse", "beta.chat.completions.parse", "responses.parse",
@@ -297,7 +298,12 @@ _LANGCHAIN_SDK_RETRIES = frozenset({"ChatOpenAI", "AzureChatOpenAI", "ChatAnthro
                                     "AzureOpenAI"})
 _LLAMA_SDK_RETRIES = frozenset({"OpenAI", "AzureOpenAI", "Anthropic"})
 LANGCHAIN_CHAINS = frozenset({"langchain.chains.LLMChain", "langchain.chains.llm.LLMChain",
-                              "langchain_core.runnables.RunnableSequence"})
+                              "langchain_core.runnables.RunnableSequence",
+                              # create_extraction_chain(prompt=..., schema=..., llm=llm)
+                              "langchain.chains.create_extraction_chain",
+                              "langchain.chains.openai_functions.create_extraction_chain",
+                              "langchain.chains.openai_functions.extraction."
+                              "create_extraction_chain"})
 INIT_CHAT_MODEL = frozenset({"langchain.chat_models.init_chat_model",
                              "langchain.chat_models.base.init_chat_model"})
 
@@ -376,7 +382,7 @@ PURPOSES = ("generation", "embedding", "rerank", "listing", "image", "other")
 _PURPOSE_WORDS = (("embedding", ("embed",)), ("rerank", ("rerank",)),
                   ("listing", ("models.list", "models.retrieve")),
                   ("image", ("images.", "image_generation", "generate_images")),
-                  ("other", ("moderation", "transcription", "speech")))
+                  ("other", ("moderation", "transcription", "speech", "audio.")))
 
 
 _HTTP_VERBS = ("GET ", "POST ", "PUT ", "PATCH ", "REQUEST ", "STREAM ")
