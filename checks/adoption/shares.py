@@ -42,6 +42,9 @@ _FLAG_FILE = re.compile("|".join([*map(re.escape, _FLAG_FILE_PARTS),
 # a regex starting with it and looking back for its boundary (a case-blind regex starting
 # with \b is tried at every position of the text; these skip to their word).
 _FLAG_FILE_WORDS = tuple(re.compile(rf"{name}(?<=\b{name})\b") for name in _FLAG_FILE_NAMES)
+# In code, "strategies" and "rollout" are everyday words (crawl4ai's crawling strategies):
+# a module is a flag service's only by its parts or a flag service's name.
+_FLAG_SERVICES = tuple(name for name in _FLAG_FILE_NAMES if name not in ("strategies", "rollout"))
 _FLAG_WORDS = ("rollout", "strategies", "feature", "percentage_allocation", "unleash",
                "flagsmith", "launchdarkly", "growthbook")  # one is in every _FLAG_FILE match
 _MAX_SETTINGS_BYTES = 1024 * 1024
@@ -117,7 +120,7 @@ def _number(node: ast.AST | None) -> str:
 
 
 # What `_shares` answers depends on besides the text: bump the version when its code changes.
-_SHARES_QUERY = ("adoption.shares/2", _ASSIGN.pattern, _ROLLOUT_KEY.pattern,
+_SHARES_QUERY = ("adoption.shares/3", _ASSIGN.pattern, _ROLLOUT_KEY.pattern,
                  _ROLLOUT_WORD.pattern, _GATE_WORDS, sorted(_SHARE_KEYS), _FLAG_FILE.pattern,
                  _READINESS_PLAN.pattern)
 
@@ -150,10 +153,24 @@ def shares_in_files(project: Project, skip: str | None) -> list[Share]:
     return sorted(set(found), key=lambda s: (s.where.path, s.where.line or 0))
 
 
-def _flag_file(lowered: str) -> bool:
-    """Does ``_FLAG_FILE`` match the ASCII text of which this is the lowered copy?"""
+def _flag_file(lowered: str, python: bool) -> bool:
+    """Does ``_FLAG_FILE`` match the ASCII text of which this is the lowered copy (in code,
+    without its everyday words)?"""
     return holds_any(lowered, _FLAG_FILE_PARTS) or any(
-        word.search(lowered) for word in _FLAG_FILE_WORDS)
+        word.search(lowered) for name, word in zip(_FLAG_FILE_NAMES, _FLAG_FILE_WORDS,
+                                                  strict=True)
+        if not python or name in _FLAG_SERVICES)
+
+
+def _flag_file_text(text: str, python: bool) -> bool:
+    """``_FLAG_FILE`` on text that is not ASCII (case-blind), in code without its everyday
+    words."""
+    match = _FLAG_FILE.search(text)
+    while match is not None:
+        if not python or match.group(0).lower() not in ("strategies", "rollout"):
+            return True
+        match = _FLAG_FILE.search(text, match.end())
+    return False
 
 
 def _shares(text: str, python: bool) -> tuple[tuple[int, float], ...] | None:
@@ -169,8 +186,8 @@ def _shares(text: str, python: bool) -> tuple[tuple[int, float], ...] | None:
     # text only: case-blind matching knows more letters than str.lower (the Kelvin sign
     # is a k), so other text is searched whole.
     plain = text.isascii()
-    flag_file = (_FLAG_FILE.search(text) is not None if not plain else
-                 holds_any(lowered, _FLAG_WORDS) and _flag_file(lowered))
+    flag_file = (_flag_file_text(text, python) if not plain else
+                 holds_any(lowered, _FLAG_WORDS) and _flag_file(lowered, python))
     rollout = (not plain or "roll" in lowered) and _ROLLOUT_WORD.search(text) is not None
     if not flag_file and not rollout:
         return ()

@@ -441,3 +441,20 @@ def test_a_built_bundle_is_not_the_teams_code(make_project: MakeProject) -> None
                                                   "web/src/track.ts": track}))
     assert finding.status is Status.PASS
     assert where(finding) == ["web/src/track.ts:4"]
+
+
+def test_crawling_strategies_are_no_flag_file(make_project: MakeProject) -> None:
+    # crawl4ai's adaptive crawler: a module about crawling strategies reports a crawl's
+    # 'coverage' metric; neither makes it a flag service's file, so 0.0 is no rollout at 0 %.
+    # A Flagsmith module with the same key is one.
+    crawler = ('"""Adaptive crawling."""\n\n\nclass CrawlStrategy:\n'
+               '    """Abstract base class for crawling strategies"""\n\n'
+               '    def report(self, metrics):\n'
+               '        return {"coverage": metrics.get("coverage", 0.0), "pages": 0}\n')
+    finding = run(soft_launch_rollout, make_project({**fx.SLACK_BOT, "app/crawler.py": crawler}))
+    assert finding.message.startswith("no rollout control")
+    flagsmith = crawler.replace("Adaptive crawling.", "Flagsmith segment overrides.").replace(
+        '"coverage": metrics.get("coverage", 0.0)', '"coverage": 0.15')
+    finding = run(soft_launch_rollout, make_project({**fx.SLACK_BOT, "app/flags.py": flagsmith}))
+    assert "15%" in finding.message
+    assert where(finding)[0] == "app/flags.py:8"
