@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from readiness.checks.adoption.rollouts import _worth_parsing
-from readiness.checks.adoption.shares import _FLAG_FILE, _flag_file
+from readiness.checks.adoption.shares import _FLAG_FILE, _flag_file, _flag_file_text
 
 FRAGMENTS = ["flexibleRollout", "GradualRollout", "strategies", "Strategies:", "substrategies",
              "strategiesX", "feature_state", "FeatureStates", "feature_stat",
@@ -21,6 +21,11 @@ FRAGMENTS = ["flexibleRollout", "GradualRollout", "strategies", "Strategies:", "
 texts = st.lists(st.sampled_from(FRAGMENTS), max_size=12).map("".join)
 
 
+# In code, a flag file by a flag service's parts or name: "strategies" and "rollout" alone
+# are everyday words (the oracle of _flag_file(..., True)).
+CODE_FLAG_FILE = re.compile(r"flexibleRollout|gradualRollout|feature_?states?|"
+                            r"percentage_allocation|\bunleash\b|\bflagsmith\b|\blaunchdarkly\b|"
+                            r"\bgrowthbook\b", re.IGNORECASE)
 # _FLAG_FILE as first written, before it was built from its parts and names: the oracle.
 OLD_FLAG_FILE = re.compile(r"flexibleRollout|gradualRollout|\bstrategies\b|feature_?states?|"
                            r"percentage_allocation|\bunleash\b|\bflagsmith\b|\blaunchdarkly\b|"
@@ -30,8 +35,11 @@ OLD_FLAG_FILE = re.compile(r"flexibleRollout|gradualRollout|\bstrategies\b|featu
 @settings(max_examples=500, deadline=None)
 @given(texts)
 def test_flag_file_on_lowered_ascii_is_the_case_blind_regex(text: str) -> None:
-    assert _flag_file(text.lower()) is (_FLAG_FILE.search(text) is not None)
+    assert _flag_file(text.lower(), False) is (_FLAG_FILE.search(text) is not None)
     assert (_FLAG_FILE.search(text) is None) is (OLD_FLAG_FILE.search(text) is None)
+    # in code, without the everyday words: the same as the case-blind reading of the text
+    assert _flag_file(text.lower(), True) is _flag_file_text(text, True)
+    assert _flag_file(text.lower(), True) is (CODE_FLAG_FILE.search(text) is not None)
 
 
 @settings(max_examples=200, deadline=None)
