@@ -100,6 +100,7 @@ class Traffic:
         self._indexed: set[str] = set()  # files whose calls are in _callers
         self._load(sorted({s.path for s in self.sites}))
         self._load_callers()
+        self._load_gates()
         self._budget = len(self.facts) + MAX_TARGET_FILES
 
     # loading ------------------------------------------------------------------------
@@ -120,6 +121,19 @@ class Traffic:
                         self.loaded_methods.setdefault(qual.rsplit(".", 1)[-1], []).append(
                             (path, qual))
         return added
+
+    def _load_gates(self) -> None:
+        """Load the helpers a model call is handed to unawaited (graphiti's
+        ``semaphore_gather(*[client.chat.completions.create(...) ...])``): a limiter held
+        there while it awaits what it is handed gates the calls. Loaded now, before any
+        check asks, so that what the analyses see does not depend on their order."""
+        keys = self._generation_keys()
+        for path in sorted({s.path for s in self.sites}):
+            facts = self.facts.get(path) or {}
+            handed = facts.get("argcalls", {})
+            for key, where, label, _line, _names in facts["calls"] if handed else ():
+                if any((path, nested) in keys for nested in handed.get(key, ())):
+                    self.resolve(path, where, label, load=True)
 
     def _load_callers(self) -> None:
         """Load the production files that may call the functions holding model calls,
@@ -512,9 +526,30 @@ class Traffic:
         """Does a ``with`` block of ``path`` (a ``holds`` row) make a generation call, call
         a function that does, or hand one to another to call? Only functions of files read
         already are resolved: judging a block reads no module."""
-        _line, qual, _held, called, handed = block
+        _line, qual, _held, called, handed, *rest = block
         return self._spends(path, reach, keys, called, load=False) or any(
-            self.resolve(path, qual, label, load=False) in reach for label in handed)
+            self.resolve(path, qual, label, load=False) in reach for label in handed) or (
+            bool(rest and rest[0]) and self._gates_spending(path, qual, reach, keys))
+
+    def _gates_spending(self, path: str, qual: str, reach: set[tuple[str, str]],
+                        keys: set[tuple[str, str]]) -> bool:
+        """A block that awaits a parameter of its function gates what the callers of the
+        helper hand it (graphiti's ``semaphore_gather(*coroutines)``, whose inner
+        ``_wrap_coroutine(coroutine)`` does ``async with semaphore: return await
+        coroutine``): does a caller of the outermost function the block is in hand it a
+        generation call, or a call of a function that makes one?"""
+        defs = self.facts[path]["defs"]
+        parts = qual.split(".")
+        helper = next((".".join(parts[:n]) for n in range(1, len(parts) + 1)
+                       if ".".join(parts[:n]) in defs), qual)
+        for caller, facts in list(self.facts.items()):  # the files read already: no more
+            handed = facts.get("argcalls", {})
+            for key, where, label, _line, _names in facts["calls"] if handed else ():
+                nested = handed.get(key)
+                if nested and self.resolve(caller, where, label, load=False) == (path, helper) \
+                        and self._spends(caller, reach, keys, nested, load=False):
+                    return True
+        return False
 
     @_locked
     def breaker_guards(self, name: str) -> bool | None:

@@ -64,7 +64,7 @@ from readiness.llmcalls.traffic_rules import (
 )
 from readiness.project.snapshot import parse_python
 
-VERSION = "32"
+VERSION = "33"
 MAX_DEPS = 200
 
 
@@ -144,6 +144,7 @@ class _Body:
         self.clocks = clocks  # the lines that name a clock (clock_lines), for _limiter
         self.qual = qual
         self.cls = cls
+        self.params = frozenset(params)
         self.taint: dict[str, Taint] = {p: frozenset({(f"p:{qual}:{p}", "r")}) for p in params}
         self.deps: dict[str, set[str]] = {}
         self.args: dict[str, set[str]] = {}
@@ -240,8 +241,14 @@ class _Body:
                             isinstance(held.func, ast.Attribute):
                         held = held.func.value  # pybreaker: with breaker.calling():
                     if isinstance(held, (ast.Name, ast.Attribute)) and not self.replay:
+                        # and the parameters it awaits: ``async with semaphore: return
+                        # await coroutine`` gates whatever its callers hand it
+                        awaited = sorted({n.value.id for stmt in node.body for n in ast.walk(stmt)
+                                          if isinstance(n, ast.Await)
+                                          and isinstance(n.value, ast.Name)
+                                          and n.value.id in self.params})
                         self.out["holds"].append([node.lineno, self.qual, dotted(held),
-                                                  *_calls_in(node.body)])
+                                                  *_calls_in(node.body), awaited])
                 self.block(node.body)
             case ast.Try() | ast.TryStar():
                 self.try_(node)
@@ -487,6 +494,11 @@ class _Body:
                     [node.lineno, self.qual, dotted(func.value), dotted(node.args[0])])
         if names:
             self.args[key] = names
+        if not self.replay:
+            nested = sorted({key_of(n) for arg in (*node.args, *(k.value for k in node.keywords))
+                             for n in ast.walk(arg) if isinstance(n, ast.Call)})
+            if nested:  # a coroutine handed over unawaited: semaphore_gather(*[f(x) ...])
+                self.out.setdefault("argcalls", {})[key] = nested
         kind = _kind(func, label)
         if kind == "store" and reads_only(node):
             kind = None  # cursor.execute("SELECT ...", (key,)) keeps nothing

@@ -374,3 +374,57 @@ def test_a_semaphore_held_around_a_model_call_counts_however_it_is_reached(
         finding = run(rate_limiting, make_project({**fx.BARE_PILOT, "app/memory.py": text}))
         assert finding.status is Status.PASS
         assert where(finding) == ["app/memory.py:13"]
+
+
+GATHER = '''\
+import asyncio
+
+SEMAPHORE_LIMIT = 20
+
+
+async def semaphore_gather(*coroutines, max_coroutines=None):
+    semaphore = asyncio.Semaphore(max_coroutines or SEMAPHORE_LIMIT)
+
+    async def _wrap_coroutine(coroutine):
+        async with semaphore:
+            return await coroutine
+
+    return await asyncio.gather(*(_wrap_coroutine(coroutine) for coroutine in coroutines))
+'''
+
+RERANKER = '''\
+from openai import AsyncOpenAI
+
+from app.helpers import semaphore_gather
+
+
+class Reranker:
+    def __init__(self):
+        self.client = AsyncOpenAI(timeout=30)
+        self.db = None
+
+    async def rank(self, query, passages):
+        return await semaphore_gather(*[
+            self.client.chat.completions.create(model="gpt-4o-mini", max_tokens=1, messages=[
+                {"role": "user", "content": f"{query}: {passage}"}])
+            for passage in passages])
+
+    async def load(self, ids):
+        return await semaphore_gather(*[self.db.fetch(i) for i in ids])
+'''
+
+
+def test_a_semaphore_helper_gates_the_model_calls_handed_to_it(make_project: MakeProject) -> None:
+    # graphiti's semaphore_gather: a helper whose inner wrapper holds a semaphore while it
+    # awaits each coroutine it is handed; its callers hand it model calls, unawaited
+    finding = run(rate_limiting, make_project({**fx.BARE_PILOT, "app/helpers.py": GATHER,
+                                               "app/rerank.py": RERANKER}))
+    assert finding.status is Status.PASS
+    assert where(finding) == ["app/helpers.py:7"]
+    # handed only database reads, it bounds no model call
+    only_db = RERANKER.replace("        return await semaphore_gather(*[\n            self.client",
+                               "        return await asyncio.gather(*[\n            self.client")
+    only_db = "import asyncio\n" + only_db
+    finding = run(rate_limiting, make_project({**fx.BARE_PILOT, "app/helpers.py": GATHER,
+                                               "app/rerank.py": only_db}))
+    assert finding.status is Status.FAIL
