@@ -290,3 +290,24 @@ def test_large_real_code_is_analysed_in_linear_time(make_project: MakeProject) -
     result = build_index(Project(make_project(files)))
     assert result.files_analysed == len(files) > 20
     assert result.calls == () and result.unparsable == ()
+
+
+def test_a_module_walk_leaves_no_cycle_for_the_collector() -> None:
+    # the walker, its encoder and its scope tree are freed as soon as the facts are made:
+    # an encoder that referred back to its walker kept every module's walk alive until a
+    # garbage collection found it (skyvern's 1,490 modules: 7.0 s -> 9.1 s)
+    import gc
+
+    from readiness.llmcalls.walker import extract
+
+    source = ("from openai import OpenAI\n\nclient = OpenAI(timeout=5)\n\n\n"
+              "def ask(prompt, **extra):\n    options = {'model': 'm'}\n"
+              "    options[extra.get('key', 'k')] = prompt\n"
+              "    return client.chat.completions.create(**options, messages=[prompt])\n")
+    gc.collect()
+    gc.disable()
+    try:
+        assert extract(source) is not None
+        assert gc.collect() == 0
+    finally:
+        gc.enable()

@@ -125,8 +125,10 @@ class Encoder:
         self._inlining: set[int] = set()
         self.comprehension_names: set[str] = set()
         # the keys written into the local dicts a call spreads (``**options``), as the walk
-        # knows them where the call is (``flow.Flow._spread_keys``); none without a walk
-        self.spread_keys: Callable[[ast.Call], list[Any]] = lambda node: []
+        # knows them where the call is (``flow._spread_keys``): every key
+        # for a recorded call, the items under computed keys for the calls inside terms;
+        # none without a walk
+        self.spread_keys: Callable[[ast.Call, bool], list[Any]] = lambda node, every: []
 
     def encode(self, node: ast.expr | None, scope: Scope, depth: int = 0) -> Expr:
         """The term for ``node`` evaluated in ``scope``."""
@@ -191,8 +193,13 @@ class Encoder:
                 return ["lam", self.encode(body, self._lambdas.get(id(node), scope), d)]
         return UNKNOWN
 
-    def encode_call(self, node: ast.Call, scope: Scope, depth: int = 0) -> Expr:
-        """``["call", func, args, kws, line]`` for a call node."""
+    def encode_call(self, node: ast.Call, scope: Scope, depth: int = 0, *,
+                    every_key: bool = False) -> Expr:
+        """``["call", func, args, kws, line]`` for a call node; with the keys written into
+        the local dicts it spreads: all of them (``every_key``, a call's own record) or the
+        items written under computed keys (``RunnableParallel(**chains)`` inside a term).
+        Copying every key into every term a spreading call appears in made the walk of
+        skyvern's modules a quarter slower."""
         d = depth + 1
         args = [UNKNOWN if isinstance(a, ast.Starred) else self.encode(a, scope, d)
                 for a in node.args[:MAX_ITEMS]]
@@ -200,9 +207,10 @@ class Encoder:
                 UNKNOWN if k.arg in _BULKY and not _empty(k.value)
                 else self.encode(k.value, scope, d)]
                for k in node.keywords[:MAX_ITEMS]]
-        spread = self.spread_keys(node)
-        if spread:  # after the call's own keywords: what they say goes first
-            kws.append(["**", node.lineno, ["dict", spread]])
+        if any(k.arg is None for k in node.keywords):  # a **mapping: its keys, after the
+            spread = self.spread_keys(node, every_key)  # call's own (what they say goes first)
+            if spread:
+                kws.append(["**", node.lineno, ["dict", spread]])
         return ["call", self.encode(node.func, scope, d), args, kws, node.lineno]
 
     def encode_annotation(self, node: ast.expr | None, scope: Scope, depth: int = 0, *,

@@ -64,7 +64,7 @@ from readiness.llmcalls.traffic_rules import (
 )
 from readiness.project.snapshot import parse_python
 
-VERSION = "33"
+VERSION = "34"
 MAX_DEPS = 200
 
 
@@ -110,6 +110,26 @@ def _calls_in(body: list[ast.stmt]) -> tuple[list[str], list[str]]:
             handed.update(dotted(arg) for arg in node.args
                           if isinstance(arg, (ast.Name, ast.Attribute)))
     return sorted(keys), sorted(handed - {""})
+
+
+def _handed_calls(node: ast.Call) -> list[str]:
+    """The keys of the calls a call is handed as its arguments, unawaited: ``f(g(x))``,
+    ``f(*[g(x) for x in xs])``, ``f(*(g(x) for ...))``, ``f([g(a), g(b)])``. Not calls
+    deeper in an argument (``f(g(h(x)))`` hands over g's result, not h's): each call
+    looks at its own arguments only, never the whole subtree below them."""
+    found: set[str] = set()
+    todo: list[ast.expr] = [*node.args, *(k.value for k in node.keywords)]
+    while todo:
+        arg = todo.pop()
+        if isinstance(arg, ast.Call):
+            found.add(key_of(arg))
+        elif isinstance(arg, ast.Starred):
+            todo.append(arg.value)
+        elif isinstance(arg, (ast.List, ast.Tuple, ast.Set)):
+            todo.extend(arg.elts)
+        elif isinstance(arg, (ast.ListComp, ast.SetComp, ast.GeneratorExp)):
+            todo.append(arg.elt)
+    return sorted(found)
 
 
 def _usage_key(node: ast.Call) -> str | None:
@@ -495,10 +515,9 @@ class _Body:
         if names:
             self.args[key] = names
         if not self.replay:
-            nested = sorted({key_of(n) for arg in (*node.args, *(k.value for k in node.keywords))
-                             for n in ast.walk(arg) if isinstance(n, ast.Call)})
-            if nested:  # a coroutine handed over unawaited: semaphore_gather(*[f(x) ...])
-                self.out.setdefault("argcalls", {})[key] = nested
+            handed = _handed_calls(node)
+            if handed:  # a coroutine handed over unawaited: semaphore_gather(*[f(x) ...])
+                self.out.setdefault("argcalls", {})[key] = handed
         kind = _kind(func, label)
         if kind == "store" and reads_only(node):
             kind = None  # cursor.execute("SELECT ...", (key,)) keeps nothing

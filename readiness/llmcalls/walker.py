@@ -6,7 +6,7 @@ import ast
 from typing import cast
 
 from readiness.llmcalls.facts import CallFact, ClassFact, DefFact, FileFacts, TryFact
-from readiness.llmcalls.flow import EMPTY, ExpressionWalker, Frame, Loop
+from readiness.llmcalls.flow import ANY_KEY, EMPTY, ExpressionWalker, Frame, Loop
 from readiness.llmcalls.scope import Expr
 from readiness.llmcalls.syntax import (
     CONTEXT_NAMES,
@@ -159,11 +159,11 @@ class Walker(ExpressionWalker):
                 self._expr(base)  # clients[provider] = OpenAI(), hass.data[DOMAIN][id] = c:
                 self._expr(key)   # an item of a dict, kept under the dict's name
                 container = _container(base)
-                term = self._value_term(value)
                 if container is not None:
+                    term = self._value_term(value)
                     self.stores.append([target.lineno, container + ITEM, term])
-                if isinstance(base, ast.Name):  # chains[f"chunk{i}"] = prompt | llm, for
-                    self.written_key(base.id, ANY_KEY, term, target.lineno)  # **chains
+                    if isinstance(base, ast.Name):  # chains[f"chunk{i}"] = prompt | llm,
+                        self.written_key(base.id, ANY_KEY, term, target.lineno)  # for **chains
             case _:
                 self._expr(target)
 
@@ -264,7 +264,6 @@ class Walker(ExpressionWalker):
 
 
 ITEM = "[]"  # the store name of an item of a module-level dict: ``clients[]``
-ANY_KEY = "[]"  # the key of an item written into a local dict under a computed key
 def _container(node: ast.expr) -> str | None:
     """The name of the dict an item is stored into: ``clients`` for ``clients[p]``, ``data``
     for ``hass.data.setdefault(DOMAIN, {})[id]`` and ``hass.data[DOMAIN][id]``."""
