@@ -44,7 +44,8 @@ _FLAG_FILE = re.compile("|".join([*map(re.escape, _FLAG_FILE_PARTS),
 _FLAG_FILE_WORDS = tuple(re.compile(rf"{name}(?<=\b{name})\b") for name in _FLAG_FILE_NAMES)
 # In code, "strategies" and "rollout" are everyday words (crawl4ai's crawling strategies):
 # a module is a flag service's only by its parts or a flag service's name.
-_FLAG_SERVICES = tuple(name for name in _FLAG_FILE_NAMES if name not in ("strategies", "rollout"))
+_EVERYDAY = ("strategies", "rollout")
+_FLAG_SERVICES = tuple(name for name in _FLAG_FILE_NAMES if name not in _EVERYDAY)
 _FLAG_WORDS = ("rollout", "strategies", "feature", "percentage_allocation", "unleash",
                "flagsmith", "launchdarkly", "growthbook")  # one is in every _FLAG_FILE match
 _MAX_SETTINGS_BYTES = 1024 * 1024
@@ -167,7 +168,7 @@ def _flag_file_text(text: str, python: bool) -> bool:
     words."""
     match = _FLAG_FILE.search(text)
     while match is not None:
-        if not python or match.group(0).lower() not in ("strategies", "rollout"):
+        if not python or match.group(0).lower() not in _EVERYDAY:
             return True
         match = _FLAG_FILE.search(text, match.end())
     return False

@@ -21,6 +21,7 @@ from readiness.llmcalls.sdk import PROVIDER_ROOTS
 from readiness.llmcalls.stores import Stores
 from readiness.llmcalls.values import (
     UNKNOWN,
+    URL_KEEPING,
     Bound,
     Client,
     Ext,
@@ -421,7 +422,7 @@ class Program:
             receiver = self.eval(path, func[1], depth)
             if isinstance(receiver, Client):
                 return clients.call_method(self, path, term, receiver, func[2])
-            if func[2] in _TEXT_KEEPS:  # (base_url or "https://api.openai.com/v1").rstrip("/")
+            if func[2] in URL_KEEPING:  # (base_url or "https://api.openai.com/v1").rstrip("/")
                 kept = self._kept_text(path, func[1], receiver, depth)
                 if kept is not None:
                     return kept
@@ -678,10 +679,6 @@ def _definition(path: str, facts: FileFacts, name: str) -> Value:
     if name in facts.classes:
         return Klass(path, name)
     return UNKNOWN
-
-
-# string methods that keep a URL's host and route (``base_url.rstrip("/")``)
-_TEXT_KEEPS = frozenset({"strip", "rstrip", "lstrip", "removesuffix", "removeprefix"})
 
 
 def _is_property(definition: DefFact) -> bool:

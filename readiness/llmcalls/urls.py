@@ -22,7 +22,7 @@ from typing import Any
 from readiness.llmcalls.resolve import Program
 from readiness.llmcalls.scope import Expr
 from readiness.llmcalls.sdk import MODEL_HOST, url_host
-from readiness.llmcalls.values import Bound, Ext, Func, string_of
+from readiness.llmcalls.values import URL_KEEPING, Bound, Ext, Func, string_of
 
 # Routes only a model server answers (after the base URL, before any query string): an
 # OpenAI-compatible chat or legacy completion, Gemini's generate calls, and Ollama's chat
@@ -164,7 +164,6 @@ def _text(prog: Program, path: str, term: Expr, bound: Bindings, depth: int,
 
 
 _JOINS = frozenset({"urllib.parse.urljoin", "posixpath.join", "os.path.join"})
-_KEEPS = frozenset({"strip", "rstrip", "lstrip", "removesuffix", "removeprefix", "lower"})
 
 
 def _call(prog: Program, path: str, term: Expr, bound: Bindings, depth: int,
@@ -173,7 +172,7 @@ def _call(prog: Program, path: str, term: Expr, bound: Bindings, depth: int,
     ``str.format``, or a project function's return with its parameters bound to the
     arguments of this call."""
     func, args = term[1], term[2]
-    if func[0] == "attr" and func[2] in _KEEPS:
+    if func[0] == "attr" and func[2] in URL_KEEPING:
         return _text(prog, path, func[1], bound, depth, budget)
     if func[0] == "attr" and func[2] == "format":
         template = _text(prog, path, func[1], bound, depth, budget)

@@ -162,6 +162,10 @@ def best(values: list[Value], *, prefer_last: bool = False) -> Value:
     return chosen
 
 
+# string methods that keep a URL's host and route (``base_url.rstrip("/")``)
+URL_KEEPING = frozenset({"strip", "rstrip", "lstrip", "removesuffix", "removeprefix", "lower"})
+
+
 def string_of(value: Value) -> str | None:
     """The (partial) text of a string value, None if it is not one."""
     if isinstance(value, Lit) and isinstance(value.value, str):
