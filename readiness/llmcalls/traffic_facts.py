@@ -64,7 +64,7 @@ from readiness.llmcalls.traffic_rules import (
 )
 from readiness.project.snapshot import parse_python
 
-VERSION = "34"
+VERSION = "35"
 MAX_DEPS = 200
 
 

@@ -92,11 +92,13 @@ def _kind(func: ast.expr, label: str) -> str | None:
 
 
 _READ_SQL = re.compile(r"(?is)\s*(?:\(\s*)?(?:select|with|pragma|explain|show|describe)\b")
+_WRITE_SQL = re.compile(r"(?i)\b(?:insert|update|delete|merge|upsert)\b")
 
 
 def reads_only(node: ast.Call) -> bool:
     """Is this ``execute`` a query that only reads (its SQL, written out, starts with
-    SELECT, WITH, PRAGMA, EXPLAIN, SHOW or DESCRIBE; also inside SQLAlchemy's ``text()``)?
+    SELECT, PRAGMA, EXPLAIN, SHOW or DESCRIBE, or WITH and writes nothing after; also
+    inside SQLAlchemy's ``text()``)?
     graphiti's response cache looks a prompt up with ``execute('SELECT value FROM cache
     WHERE key = ?', (key,))``: no usage is stored there."""
     if final_name(node.func) not in ("execute", "executemany") or not node.args:
@@ -106,8 +108,11 @@ def reads_only(node: ast.Call) -> bool:
         sql = sql.args[0]
     if isinstance(sql, ast.JoinedStr) and sql.values:
         sql = sql.values[0]
-    return isinstance(sql, ast.Constant) and isinstance(sql.value, str) and \
-        _READ_SQL.match(sql.value) is not None
+    if not isinstance(sql, ast.Constant) or not isinstance(sql.value, str):
+        return False
+    read = _READ_SQL.match(sql.value)  # WITH t AS (...) INSERT ... writes
+    return read is not None and not (read.group(0).strip().lower().endswith("with")
+                                     and _WRITE_SQL.search(sql.value))
 
 
 _CLOCKS = frozenset({"time", "monotonic", "perf_counter", "now", "utcnow", "monotonic_ns",

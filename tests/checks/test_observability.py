@@ -656,3 +656,23 @@ def ask(prompt):
     finding = run(cost_tracking, make_project({"app/llm.py": inserted}))
     assert finding.status is Status.PASS
     assert where(finding) == ["app/llm.py:13"]
+
+
+def test_sql_that_only_reads() -> None:
+    import ast
+
+    from readiness.llmcalls.traffic_rules import reads_only
+
+    def call(code: str) -> ast.Call:
+        node = ast.parse(code).body[0]
+        assert isinstance(node, ast.Expr) and isinstance(node.value, ast.Call)
+        return node.value
+
+    assert reads_only(call('cur.execute("SELECT value FROM cache WHERE key = ?", (k,))'))
+    assert reads_only(call('db.execute(text("select 1"))'))
+    assert reads_only(call('cur.execute("WITH t AS (SELECT 1) SELECT * FROM t")'))
+    # a common table expression that writes, and plain writes, store
+    assert not reads_only(call(
+        'cur.execute("WITH u AS (SELECT ?) INSERT INTO usage SELECT * FROM u", (n,))'))
+    assert not reads_only(call('cur.execute("INSERT INTO usage (tokens) VALUES (?)", (n,))'))
+    assert not reads_only(call('cur.execute(query, (n,))'))  # SQL not written out
