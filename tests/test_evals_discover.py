@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -48,6 +49,24 @@ def test_results_are_found_and_inputs_and_configs_are_not(tmp_path: Path) -> Non
     assert [s.path for s in skipped] == ["evals/ambiguous.csv", "evals/broken.json"]
     assert skipped[0].reason.startswith("generic results with several outcome columns")
     assert skipped[1].reason.startswith("truncated JSON")
+
+
+def test_a_folder_named_for_evals_among_other_things(tmp_path: Path) -> None:
+    # cognee keeps LoCoMo results beside the code and configs of its eval_framework/
+    judged = [{"question_idx": 0, "metrics": {"llm_judge": {"score": 1.0}}}]
+    project = _make(tmp_path, {
+        "app/eval_framework/locomo/report_artifacts/qa/locomo_metrics_conv0_run0.json":
+            json.dumps(judged),
+        "app/eval_framework/locomo/configs/hybrid.json": '{"top_k": 20}',  # no result
+        "app/eval_framework/data/sources.json": '[{"url": "https://example.org"}]',  # inputs
+        "app/evals_v2/client.csv": DATA / "generic" / "client.csv",
+        "app/evaluator/scores.csv": "id,passed\n1,yes\n",  # not named for evals
+        "app/medieval_texts/table.csv": "id,passed\n1,yes\n",
+    })
+    found, skipped = discover_eval_files(project)
+    assert found == ["app/eval_framework/locomo/report_artifacts/qa/locomo_metrics_conv0_run0.json",
+                     "app/evals_v2/client.csv"]
+    assert skipped == []  # the folder's other data files are no unreadable results
 
 
 def test_inspect_logs_keep_the_newest_run_per_task(tmp_path: Path) -> None:

@@ -231,3 +231,31 @@ def test_a_runaway_jsonl_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
     with pytest.raises(InputError) as caught:
         list(read_eval_file(path, display="r.jsonl"))
     assert str(caught.value) == "r.jsonl:2: line longer than 1,024 bytes: not one example per line"
+
+
+def _judged(scores: list[object], **metrics: object) -> str:
+    """A JSON document shaped like cognee's LoCoMo results: one row per judged answer."""
+    return json.dumps([{"question_idx": at, "category": "temporal" if at % 2 else "single_hop",
+                        "answer": "7 May 2023",
+                        "metrics": {"llm_judge": {"score": score, "reason": "CORRECT"},
+                                    **metrics}}
+                       for at, score in enumerate(scores)])
+
+
+def test_a_judge_verdict_kept_as_a_score_of_0_or_1(tmp_path: Path) -> None:
+    path = _write(tmp_path, "r.json", _judged([1.0, 0.0, 1, True, 1.0]))
+    overall, by_category = _table(path)
+    assert overall[:3] == (5, 4, 0)
+    assert set(by_category) == {"temporal", "single_hop"}
+
+
+@pytest.mark.parametrize("text", [
+    _judged([1.0, 0.5, 0.0]),  # a graded score: passing needs a threshold, not guessed
+    _judged([1.0, None]),  # a row the judge did not score
+    _judged([1.0, 0.0], faithfulness={"score": 1.0}),  # two scores: which one?
+    json.dumps([{"text": "great", "score": 1}, {"text": "awful", "score": 0}]),  # a label
+])
+def test_scores_that_are_no_verdict_are_not_read_as_one(tmp_path: Path, text: str) -> None:
+    path = _write(tmp_path, "r.json", text)
+    with pytest.raises(InputError, match="without a pass/fail column"):
+        list(read_eval_file(path, display="r.json"))

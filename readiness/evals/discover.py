@@ -1,7 +1,9 @@
 """Finding eval results in a repository that has no ``evals:`` in readiness.yaml.
 
 Where teams keep results: ``evals/``-like folders (any file there whose content is a result
-format, including generic tables with a ``correct``/``passed``-like column), Inspect's
+format, including generic tables with a ``correct``/``passed``-like column), folders named
+for evals among other things (``eval_framework/``: the same, but their other data files are
+passed over without a word), Inspect's
 ``logs/`` folders, files named like tool outputs anywhere (``*.eval``, lm-eval's
 ``results_*.json`` and ``samples_*.jsonl``, DeepEval's ``test_run_*.json`` and
 ``.deepeval/.latest_test_run.json``, promptfoo outputs named ``*result*``/``*output*``).
@@ -28,6 +30,9 @@ from readiness.project.sourcetext import is_translation
 
 EVAL_FOLDERS = frozenset({"evals", "eval", "evaluation", "evaluations", "eval_results",
                           "eval-results", "evaluation_results"})
+# A folder named for evals with more to its name (cognee's ``eval_framework/``, ``evals_v2/``):
+# results found there count, but the code's other data files are no results to report.
+_EVAL_PREFIX = re.compile(r"(?:evals?|evaluations?)[_-]")
 LOG_FOLDERS = frozenset({"logs"})
 _SUFFIXES = frozenset({".json", ".jsonl", ".csv", ".tsv", ".eval"})
 _TOOL_NAMES = re.compile(
@@ -69,11 +74,11 @@ def discover_eval_files(project: Project) -> Discovery:
         except NoOutcomeColumn:
             continue  # an input data set: not a result, not a problem
         except (InputError, StopIteration) as exc:
-            if strength == "strong":
+            if strength == "strong":  # where only results are kept: say why it is not one
                 reason = exc.message if isinstance(exc, InputError) else "no results"
                 skipped.append(Skipped(rel, reason))
             continue
-        if fmt in _GENERIC and strength != "strong":
+        if fmt in _GENERIC and strength == "weak":
             continue  # a table that merely has a "success" column outside eval folders
         found.append(rel)
     kept, older = _newest_runs(found)
@@ -81,7 +86,9 @@ def discover_eval_files(project: Project) -> Discovery:
 
 
 def _candidate(rel: str) -> str | None:
-    """"strong" where a result is expected, "weak" where one may be, else None."""
+    """"strong" where a result is expected, "named" in a folder named for evals among other
+    things (generic tables count, other files are passed over silently), "weak" where one
+    may be, else None."""
     name = rel.rpartition("/")[2]
     dot = name.rfind(".")
     if dot <= 0 or name[dot:].lower() not in _SUFFIXES or is_translation(rel):
@@ -91,6 +98,8 @@ def _candidate(rel: str) -> str | None:
     folders = {part.lower() for part in path.parts[:-1]}
     if folders & EVAL_FOLDERS or _TOOL_NAMES.search(path.name):
         return "strong"
+    if any(_EVAL_PREFIX.match(folder) for folder in folders):
+        return "named"
     if folders & LOG_FOLDERS and suffix in (".eval", ".json"):
         return "weak"
     if _LIKELY_OUTPUT.search(path.name):

@@ -3,7 +3,8 @@
 A mapping comes from ``fields:`` in readiness.yaml. Without one, a mapping is inferred only
 when it is unambiguous: exactly one column with a conventional outcome name (``correct``,
 ``is_correct``, ``passed``, ``pass``, ``success``, ``outcome``), plus conventional ``id``,
-``category``, ``tags`` and ``workflow`` columns when present.
+``category``, ``tags`` and ``workflow`` columns when present. In a JSON document, a judge's
+verdict kept as a score of 0 or 1 under ``metrics.<name>.score`` is such an outcome too.
 
 Strictness: one malformed row (a wrong number of cells, an unreadable correctness value, a
 missing score) stops the whole file with an InputError naming the row, because an accuracy
@@ -59,10 +60,11 @@ def outcome_columns(columns: Iterable[str]) -> list[str]:
     return [c for c in columns if c.strip().lower() in OUTCOME_NAMES]
 
 
-def infer_mapping(columns: Iterable[str]) -> FieldMapping | None:
-    """A mapping read off conventional column names, or None unless exactly one outcome column."""
+def infer_mapping(columns: Iterable[str], verdict: str | None = None) -> FieldMapping | None:
+    """A mapping read off conventional column names, or None unless exactly one outcome
+    column (or ``verdict`` names the field that holds the outcome)."""
     names = list(columns)
-    verdicts = outcome_columns(names)
+    verdicts = [verdict] if verdict is not None else outcome_columns(names)
     if len(verdicts) != 1:
         return None
 
@@ -71,6 +73,27 @@ def infer_mapping(columns: Iterable[str]) -> FieldMapping | None:
 
     return FieldMapping(id=named(*_ID_NAMES), category=named("category"), correct=verdicts[0],
                         workflow=named("workflow"), tags=named("tags"))
+
+
+def judge_verdict(rows: list[Any]) -> str | None:
+    """The field of a JSON document's rows that holds a judge's verdict as a score: the
+    rows' one ``metrics.<name>.score`` (cognee's LoCoMo results, ``metrics.llm_judge.score``)
+    when every row's value there is 0 or 1 (or true/false). A score that takes other values
+    needs a threshold to tell a pass, which is not guessed; a top-level ``score`` of 0 or 1
+    may as well be an input's label."""
+    first = rows[0] if rows else None
+    metrics = first.get("metrics") if isinstance(first, dict) else None
+    if not isinstance(metrics, dict):
+        return None
+    fields = [f"metrics.{name}.score" for name, value in metrics.items()
+              if isinstance(value, dict) and "score" in value and "." not in name]
+    if len(fields) != 1:
+        return None
+    for row in rows:
+        value = lookup(row, fields[0])
+        if not isinstance(value, bool | int | float) or value not in (0, 1):
+            return None
+    return fields[0]
 
 
 def check_mapping(mapping: FieldMapping, display: str) -> None:
@@ -244,7 +267,10 @@ def read_json(doc: object, display: str, mapping: FieldMapping | None,
             raise InputError(f"item {number_} is {json_type(obj)}, expected an object",
                              path=display)
         if judge is None:
-            judge = _Judge(_mapping_for(list(obj), mapping, display, None), display,
-                           workflow, list(obj))
+            columns = list(obj)
+            if mapping is None and not outcome_columns(columns):
+                mapping = infer_mapping(columns, judge_verdict(rows))
+            judge = _Judge(_mapping_for(columns, mapping, display, None), display,
+                           workflow, columns)
         ident = f"{display}#{number_ - 1}"
         yield judge.record(_getter(obj), ident, number_, None)
