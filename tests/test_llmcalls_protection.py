@@ -800,3 +800,114 @@ def test_a_timeout_that_is_none_unless_configured_is_no_timeout(
     }
     assert found["Chat.h"].timeout is not None
     assert found["Chat.h"].timeout.strength == "default"
+
+
+DEADLINES = '''\
+import asyncio
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import litellm
+from openai import AsyncOpenAI
+
+aclient = AsyncOpenAI()
+pool = ThreadPoolExecutor(4)
+
+
+def timeout(seconds):  # docetl's: the function runs in a thread joined for `seconds`
+    def decorator(func):
+        def wrapper(*args, **kwargs):
+            result = [TimeoutError("Function call timed out")]
+
+            def target():
+                try:
+                    result[0] = func(*args, **kwargs)
+                except Exception as e:
+                    result[0] = e
+
+            thread = threading.Thread(target=target)
+            thread.start()
+            thread.join(seconds)
+            if isinstance(result[0], Exception):
+                raise result[0]
+            return result[0]
+        return wrapper
+    return decorator
+
+
+def in_pool(seconds):
+    def decorator(func):
+        def wrapper(*args):
+            return pool.submit(func, *args).result(timeout=seconds)
+        return wrapper
+    return decorator
+
+
+def threaded(func):  # runs it in a thread, waits as long as it takes
+    def wrapper(*args):
+        thread = threading.Thread(target=func, args=args)
+        thread.start()
+        thread.join()
+        return ", ".join(map(str, args))
+    return wrapper
+
+
+class API:
+    def cached(self, messages):
+        return litellm.completion(model="gpt-4o", messages=messages)
+
+    def call_llm(self, messages, timeout_seconds=120):
+        try:
+            return timeout(timeout_seconds)(self.cached)(messages)
+        except Exception:
+            return None
+
+
+def plain(messages):
+    return litellm.completion(model="gpt-4o", messages=messages)
+
+
+def through_threaded(messages):
+    return threaded(plain)(messages)
+
+
+@in_pool(30)
+def decorated(messages):
+    return litellm.completion(model="gpt-4o", messages=messages)
+
+
+async def asked(messages):
+    return await aclient.chat.completions.create(model="gpt-4o", messages=messages)
+
+
+async def bounded(messages):
+    return await asyncio.wait_for(asked(messages), timeout=20)
+
+
+async def unbounded_too(messages):
+    return await asked(messages)
+
+
+async def answer(messages):
+    return await aclient.chat.completions.create(model="gpt-4o", messages=messages)
+
+
+async def route(messages):
+    async with asyncio.timeout(15):
+        return await answer(messages)
+'''
+
+
+def test_a_deadline_around_the_callers(make_project: MakeProject) -> None:
+    found = calls(make_project, {"app/__init__.py": "", "app/llm.py": DEADLINES})
+    p = "app/llm.py"
+    # timeout(seconds)(self.cached)(messages): the call of what a call returns runs cached
+    assert where(found["API.cached"].timeout) == f"{p}:56"
+    assert "waits with a deadline at app/llm.py:25" in found["API.cached"].timeout.how
+    assert where(found["API.cached"].error_handling) == f"{p}:57"  # the try around it
+    assert where(found["decorated"].timeout) == f"{p}:69"  # @in_pool(30): future.result(timeout=)
+    assert where(found["answer"].timeout) == f"{p}:91"  # every caller under asyncio.timeout()
+    # must not: a thread joined without a deadline (and a str.join beside it); one caller
+    # of two under asyncio.wait_for
+    assert found["plain"].timeout is None
+    assert found["asked"].timeout is None

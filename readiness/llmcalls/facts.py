@@ -40,6 +40,9 @@ class DefFact(NamedTuple):
     retry_wrapper: list[Any] | None  # [line, iterable term or None]: loops around a parameter
     calls_param: bool  # calls one of its (or an enclosing function's) parameters
     hint: Expr = ["unk"]  # the class its return annotation names, if it names one
+    # the line where it waits with a deadline (``thread.join(seconds)``,
+    # ``future.result(timeout=...)``, ``asyncio.wait_for(..., t)``, ``signal.alarm(n)``)
+    deadline: int | None = None
 
 
 class ClassFact(NamedTuple):

@@ -174,19 +174,28 @@ class ExpressionWalker:
         func = node.func
         final = final_name(func)
         call_id = None
-        if final is not None and final not in STOP and self._worth_recording(func, final):
+        if (final is None and isinstance(func, ast.Call) or final is not None
+                and final not in STOP) and self._worth_recording(func, final):
+            # a call of what a call returns is recorded too: docetl's
+            # timeout(seconds)(self._cached_call_llm)(...) runs the function it is handed
             call_id = len(self.calls)
             self.calls.append([])
         outer = f.outer
         if call_id is not None:
             f.outer = call_id
-        receiver = self._expr(func.value) if isinstance(func, ast.Attribute) else EMPTY
+        receiver = self._expr(func.value) if isinstance(func, ast.Attribute) else \
+            self._expr(func) if isinstance(func, ast.Call) else EMPTY
         args = EMPTY
         for arg in node.args:
             args = args | self._expr(arg.value if isinstance(arg, ast.Starred) else arg)
         for keyword in node.keywords:
             args = args | self._expr(keyword.value)
         f.outer = outer
+        if f.def_key is not None and final in _DEADLINE_WAITS and self._waits_with_deadline(
+                node, func, final):
+            fact = self.defs[f.def_key]
+            if fact.deadline is None:
+                self.defs[f.def_key] = fact._replace(deadline=node.lineno)
         if args or (receiver and final in ("json", "parse", "parse_result")):
             self._sinks(node, func, final, args, receiver)
         if final == "sleep":
@@ -211,6 +220,36 @@ class ExpressionWalker:
                 self.defs[f.def_key] = self.defs[f.def_key]._replace(calls_param=True)
             out = out | {call_id}
         return out
+
+    def _waits_with_deadline(self, node: ast.Call, func: ast.expr, final: str) -> bool:
+        """Does this call wait for other work with a deadline? ``thread.join(seconds)`` of a
+        local thread, ``future.result(timeout)``, ``asyncio.wait_for(work, t)`` and
+        ``signal.alarm(n)`` (what a project's timeout decorator does around the function it
+        wraps: docetl's ``timeout(seconds)``)."""
+        given = len(node.args) + len(node.keywords)
+        if final == "join":  # str.join takes one argument too: only a thread's join counts
+            if given != 1 or not isinstance(func, ast.Attribute) or not isinstance(
+                    func.value, ast.Name):
+                return False
+            term = self.enc.lookup(func.value.id, self.frame.scope,
+                                   (node.lineno, node.col_offset), 0)
+            built = term[1] if term[0] == "call" else None
+            name = built[-1] if built and built[0] in ("attr", "g", "imp") else None
+            return isinstance(name, str) and name.rpartition(".")[2] in ("Thread", "Process")
+        if final == "result":
+            if given != 1 or not isinstance(func, ast.Attribute):
+                return False
+            # ex.submit(func, *args).result(timeout=seconds) runs the parameter it hands on
+            term = self.enc.encode(func.value, self.frame.scope)
+            if term[0] == "call" and term[1][0] == "attr" and term[1][2] == "submit" and \
+                    term[2] and term[2][0][0] == "p" and self.frame.def_key is not None:
+                key = self.frame.def_key
+                self.defs[key] = self.defs[key]._replace(calls_param=True)
+            return True
+        if final == "wait_for":
+            return given >= 2
+        return isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and \
+            func.value.id == "signal" and given >= 1
 
     def _written_by(self, node: ast.Call, func: ast.expr, final: str | None) -> None:
         """Keys a call writes into a local dict: ``d.setdefault("k", v)``,
@@ -274,7 +313,7 @@ class ExpressionWalker:
             term = self.enc.binding_term(bindings[-1]) if bindings else term
         return module_root(term)
 
-    def _worth_recording(self, func: ast.expr, final: str) -> bool:
+    def _worth_recording(self, func: ast.expr, final: str | None) -> bool:
         """Could this call reach a model, a client factory or a project function?
 
         Not when it is rooted in a literal, a builtin, a loop variable, or a standard library
@@ -291,6 +330,9 @@ class ExpressionWalker:
             return False
         root = self._imported_root(func)
         return root is None or root not in STDLIB or final in KEEP_STDLIB
+
+
+_DEADLINE_WAITS = frozenset({"join", "result", "wait_for", "alarm", "setitimer"})
 
 
 def _spread_keys(frame: Frame, node: ast.Call, every: bool) -> list[list[Any]]:

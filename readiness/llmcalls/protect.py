@@ -9,7 +9,10 @@ Where protection may come from, nearest first:
   project decorator that loops, catches and sleeps around the function it wraps), a retry
   loop around the call, or the call passed to a retry wrapper;
 * the callers: when *every* call of the enclosing function found in the project is itself
-  protected (a ``try`` around it, a retry around it, its result validated), so is the call.
+  protected (a ``try`` around it, a retry around it, a deadline around it, its result
+  validated), so is the call. A deadline is ``asyncio.wait_for`` or ``asyncio.timeout()``
+  around the caller, or a project decorator that waits for the function it runs with a
+  deadline (docetl's ``timeout(seconds)(self._cached_call_llm)(...)``).
   A function nobody in the project calls (a route handler) gets nothing from callers.
 
 A handler that ends by re-raising what it caught does not handle the error; ``except
@@ -109,8 +112,10 @@ class Protections:
                 if hit_key:
                     return Protection(hit_key[0], hit_key[1], f"{holder} timeout on the call at "
                                       f"{hit_key[0]}:{hit_key[1]}")
-        around = self._timeout_around(path, call)
-        return around or hit.client.timeout or _passed_in_default(path, call, hit, "timeout")
+        around = self._timeout_around(path, call) or hit.client.timeout
+        if around is None and call.function:
+            around = self._function(path, call.function, "timeout", 0)
+        return around or _passed_in_default(path, call, hit, "timeout")
 
     def _timeout_around(self, path: str, call: CallFact) -> Protection | None:
         facts = self.prog.facts[path]
@@ -126,6 +131,34 @@ class Protections:
             callee = self.prog.callee(path, term)
             if isinstance(callee, Ext) and callee.name in TIMEOUT_CONTEXTS:
                 return Protection(path, line, f"with {callee.name}(…) at {path}:{line}")
+        return None
+
+    def timeout_wrapper(self, value: Value) -> str | None:
+        """Where it waits (``path:line``) if ``value`` is a project function that runs the
+        function it is handed with a deadline: it, or a function defined in it, calls one of
+        its parameters, and one of them waits with a deadline (docetl's ``timeout(seconds)``
+        decorator runs the function in a thread and joins it for ``seconds``)."""
+        func = value.func if isinstance(value, Bound) else value
+        if not isinstance(func, Func):
+            return None
+        facts = self.prog.facts.get(func.path)
+        if facts is None or func.qualname not in facts.defs:
+            return None
+        prefix = func.qualname + ".<locals>."
+        family = [inner for qualname, inner in facts.defs.items()
+                  if qualname == func.qualname or qualname.startswith(prefix)]
+        deadline = next((inner.deadline for inner in family if inner.deadline), None)
+        if deadline is None or not any(inner.calls_param for inner in family):
+            return None
+        return f"{func.path}:{deadline}"
+
+    def _decorated_timeout(self, path: str, qualname: str) -> Protection | None:
+        definition = self.prog.definition(Func(path, qualname))
+        for line, term in definition.decorators if definition else ():
+            waits = self.timeout_wrapper(self.prog.eval(path, term))
+            if waits:
+                return Protection(path, line, f"@{render(term)} on {qualname} at {path}:{line}"
+                                  f" (waits with a deadline at {waits})")
         return None
 
     # retry ------------------------------------------------------------------------------
@@ -346,7 +379,8 @@ class Protections:
                 return kept
         self._memo[key] = (None, depth)  # a cycle of callers protects nothing
         found = self._decorated_retry(path, qualname) if kind == "retry" else \
-            self._decorated_handler(path, qualname) if kind == "error" else None
+            self._decorated_handler(path, qualname) if kind == "error" else \
+            self._decorated_timeout(path, qualname) if kind == "timeout" else None
         if found is None and depth < MAX_CALLER_DEPTH:
             found = self._by_callers(path, qualname, kind, depth)
         self._memo[key] = (found, depth)
@@ -378,6 +412,13 @@ class Protections:
             return self._handled_here(path, call)
         if kind == "validation":
             return self._validated_here(path, call) if how == "call" else None
+        if kind == "timeout":
+            if how == "passed":
+                waits = self.timeout_wrapper(self.prog.callee(path, call.expr))
+                if waits:
+                    return Protection(path, call.line, f"run by {render(call.expr[1])} at "
+                                      f"{path}:{call.line} (waits with a deadline at {waits})")
+            return self._timeout_around(path, call)
         if how == "passed":
             label = self.retry_wrapper(self.prog.callee(path, call.expr))
             if label:
