@@ -867,6 +867,32 @@ def test_purpose_by_the_model_the_request_asks_for(make_project: MakeProject) ->
         (10, "image"), (13, "generation"), (16, "embedding"), (18, "generation")]
 
 
+def test_ollama_lists_its_models_and_chats(make_project: MakeProject) -> None:
+    # oterm: _client().list() lists the models pulled; chat() and generate() ask one
+    index = scan(make_project, {"a.py": (
+        "from ollama import Client\n"
+        "def _client(timeout=None):\n"
+        "    return Client(host='http://localhost:11434', timeout=timeout)\n"
+        "def list_models():\n"
+        "    return _client().list()\n"
+        "def reply(model, messages):\n"
+        "    return _client().chat(model=model, messages=messages)\n")})
+    assert [(c.line, c.api, c.purpose) for c in index.calls] == [
+        (5, "list", "listing"), (7, "chat", "generation")]
+    # timeout=timeout is None: no call of _client passes one
+    assert index.calls[1].timeout is None
+
+
+def test_a_timeout_parameter_a_caller_passes(make_project: MakeProject) -> None:
+    index = scan(make_project, {"a.py": (
+        "from ollama import Client\n"
+        "def _client(timeout=None):\n"
+        "    return Client(host='http://localhost:11434', timeout=timeout)\n"
+        "def reply(model, messages):\n"
+        "    return _client(timeout=30).chat(model=model, messages=messages)\n")})
+    assert where(index.calls[0].timeout) == "a.py:3"
+
+
 def test_a_helper_that_runs_what_it_is_given_is_not_a_call_site(make_project: MakeProject
                                                                   ) -> None:
     """``def run_job(target, *args): return loop.run_in_executor(None, target, *args)`` runs
@@ -1317,3 +1343,119 @@ def gpt(messages):
 '''})
     assert [(c.function, where(c.timeout)) for c in index.calls] == [
         ("claude", None), ("claude_bounded", "llm.py:10"), ("gpt", None)]
+
+
+PYDANTIC_AI = '''\
+from pydantic import BaseModel
+from pydantic_ai import Agent
+from pydantic_ai.models.google import GoogleModel
+from pydantic_ai.models.openai import OpenAIChatModel
+from pydantic_ai.providers.openai import OpenAIProvider
+
+
+class Invoice(BaseModel):
+    total: float
+
+
+extractor = Agent("openai:gpt-4o", output_type=Invoice,
+                  model_settings={"timeout": 30, "max_retries": 4})
+local = OpenAIChatModel("llama3", provider=OpenAIProvider(base_url="http://localhost:11434/v1"))
+chat = Agent(local, instructions="Be brief.")
+gemini = Agent(GoogleModel("gemini-2.5-flash"), output_type=str)
+no_retries = Agent(model="anthropic:claude-sonnet-4-5", model_settings={"max_retries": 0})
+
+
+def extract(text):
+    return extractor.run_sync(text).output
+
+
+async def reply(text):
+    result = await chat.run(text, model_settings={"request_timeout": 20})
+    return result.output
+
+
+async def stream(text):
+    async with chat.iter(text) as run:
+        async for node in run:
+            pass
+    return run.result.output
+
+
+async def ask(text):
+    return (await gemini.run(text)).output
+
+
+async def ask_claude(text):
+    return (await no_retries.run(text)).output
+
+
+def lookup(agents, text):
+    return agents.run(text)  # not a pydantic-ai agent: no model call
+'''
+
+
+def test_pydantic_ai_agents(make_project: MakeProject) -> None:
+    # pydantic-ai 2.x: an Agent asks its model with run / run_sync / run_stream / iter; a
+    # timeout or request_timeout in model_settings (the agent's or the run's) bounds each
+    # request; max_retries there sets the SDK client's retries, which are 2 for the OpenAI,
+    # Anthropic, Groq and Cohere clients pydantic-ai builds and none for Google's; an
+    # output_type other than str is validated into that type
+    index = scan(make_project, {"app.py": PYDANTIC_AI})
+    got = {c.function: (c.provider, c.api, where(c.timeout), where(c.retry), strength(c.retry),
+                        where(c.output_validation)) for c in index.calls}
+    assert got == {
+        "extract": ("pydantic-ai", "run_sync", "app.py:13", "app.py:13", "explicit",
+                    "app.py:12"),
+        "reply": ("pydantic-ai", "run", "app.py:25", "app.py:15", "default", None),
+        "stream": ("pydantic-ai", "iter", None, "app.py:15", "default", None),
+        "ask": ("pydantic-ai", "run", None, None, None, None),
+        "ask_claude": ("pydantic-ai", "run", None, None, None, None),
+    }
+    assert index.calls[0].output_validation.how.startswith("output_type=Invoice")
+
+
+def test_a_model_class_from_a_registry_and_an_annotated_attribute(make_project: MakeProject
+                                                                  ) -> None:
+    # AutoRAG: llm_class = generator_models[self.llm]; self.llm_instance: BaseLLM = llm_class(...)
+    index = scan(make_project, {"app/__init__.py": '''\
+from llama_index.llms.openai import OpenAI
+from llama_index.llms.openai_like import OpenAILike
+
+generator_models = {"openai": OpenAI, "openailike": OpenAILike}
+splitters = {"token": TokenSplitter, "sentence": SentenceSplitter}
+''', "app/gen.py": '''\
+from llama_index.core.base.llms.base import BaseLLM
+from transformers import AutoTokenizer
+
+from app import generator_models, splitters
+from app.plugins import load
+
+
+class Registry:
+    def __init__(self, llm: str, **kwargs):
+        llm_class = generator_models[llm]
+        self.llm_instance = llm_class(**kwargs)
+
+    def run(self, prompt):
+        return self.llm_instance.complete(prompt)
+
+
+class Annotated:
+    def __init__(self, name: str):
+        self.llm: BaseLLM = load(name)
+
+    def run(self, prompt):
+        return self.llm.complete(prompt)
+
+
+class NotModels:
+    def __init__(self, kind: str, name: str):
+        self.splitter = splitters[kind]()
+        self.tokenizer: AutoTokenizer = load(name)
+
+    def run(self, text):
+        return self.splitter.complete(text), self.tokenizer.complete(text)
+'''})
+    got = [(c.function, c.provider, c.api, c.client) for c in index.calls]
+    assert got == [("Registry.run", "llamaindex", "complete", "app/gen.py:11"),
+                   ("Annotated.run", "llamaindex", "complete", None)]

@@ -14,7 +14,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from readiness.llmcalls.lookup import find_key, keyword
-from readiness.llmcalls.outputs import judge_options, parser_strength
+from readiness.llmcalls.outputs import judge_options, judge_output_type, parser_strength
 from readiness.llmcalls.records import Protection
 from readiness.llmcalls.scope import Expr
 from readiness.llmcalls.sdk import (
@@ -164,13 +164,17 @@ def may_be_none(prog: Program, path: str, term: Expr, depth: int = 0) -> bool:
     variable nobody has to set: ``falsy_by_default``), not where c comes from an object
     whose default the analysis cannot see (``cfg.timeout or None``); a module-level name
     one of whose bindings may be None (a ``try`` that sets it one way, an ``except``
-    another), through imports. Anything else (a call, a parameter) is not known to be
-    None."""
+    another), through imports; a parameter that defaults to None where no call of its
+    function found passes it. Anything else (a call, another parameter) is not known to
+    be None."""
     if depth > MAX_NONE_DEPTH:
         return False
     tag = term[0]
     if tag == "lit":
         return term[1] is None
+    if tag == "p":  # a parameter that defaults to None, which no call found passes
+        default = term[5]
+        return default[0] == "lit" and default[1] is None and prog.never_passed(path, term)
     if tag == "alt":
         options = term[1]
         if not options or not may_be_none(prog, path, options[-1], depth + 1):
@@ -496,7 +500,11 @@ def construct(prog: Program, path: str, term: Expr, family: str, default_retry: 
         client = _router(prog, path, term, client)
     if family.startswith("graphrag-llm"):
         client = _model_config(prog, path, term, client, where)
-    validation = judge_options(prog, path, term, f"{where}")
+    if family == "pydantic-ai":  # its tools= are the agent's actions, not an output format
+        client, default_retry = _agent_settings(prog, path, term, client, where)
+        validation = judge_output_type(prog, path, term, where)
+    else:
+        validation = judge_options(prog, path, term, f"{where}")
     if validation is not None:
         client = replace(client, validation=validation)
     base_url = keyword(term, "base_url")
@@ -569,6 +577,48 @@ def _model_config(prog: Program, path: str, term: Expr, client: Client, where: s
             client = _with_timeout(prog, client, *timeout, "timeout",
                                    f"in the ModelConfig's call_args {where}")
     return client
+
+
+# pydantic-ai's models whose SDK clients retry by default (2 retries): a model named
+# "provider:model", or a model class of pydantic_ai.models.<module>
+_AGENT_RETRYING = ("openai", "openai-chat", "openai-responses", "anthropic", "groq", "cohere",
+                   "azure", "deepseek", "openrouter", "ollama", "together", "fireworks",
+                   "grok", "moonshotai", "heroku", "github", "vercel", "litellm")
+
+
+def _agent_settings(prog: Program, path: str, term: Expr, client: Client, where: str
+                    ) -> tuple[Client, str | None]:
+    """A pydantic-ai ``Agent(model, model_settings={...})``: the timeout, request_timeout
+    and max_retries of its model settings, and (the second value) the SDK default retries
+    of the client pydantic-ai builds for its model, when the model says which one."""
+    settings = spread_keyword(prog, path, term, "model_settings")
+    if settings:
+        given = prog.eval(settings[0], settings[2])
+        for key in ("timeout", "request_timeout"):
+            hit = _option(prog, given, key)
+            if hit and client.timeout is None and not _is_none(prog, hit[0], hit[2]):
+                client = _with_timeout(prog, client, *hit, key,
+                                       f"in the model_settings {where}")
+        retries = _option(prog, given, "max_retries")
+        if retries:
+            got = setting(prog, retries[0], retries[1], retries[2], "max_retries",
+                          f"in the model_settings {where}", zero_disables=True)
+            client = replace(client, no_retry=got) if got.strength == OFF else \
+                replace(client, retry=got)
+    model = spread_keyword(prog, path, term, "model")
+    value: Value | None = prog.eval(model[0], model[2]) if model else \
+        prog.eval(path, term[2][0]) if term[2] else None
+    name = string_of(value) if value is not None else None
+    if name is not None and ":" in name:
+        provider = name.split(":", 1)[0]
+    elif isinstance(value, Ext) and value.name.startswith("pydantic_ai.models."):
+        provider = value.name.split(".")[2]
+    else:
+        return client, None
+    if provider not in _AGENT_RETRYING:
+        return client, None
+    return client, f"pydantic-ai builds the {provider} SDK client with its default " \
+        f"max_retries=2 for the model"
 
 
 def _option(prog: Program, value: Value, key: str) -> tuple[str, int, Expr] | None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from readiness.llmcalls.lookup import find_key
+from readiness.llmcalls.lookup import find_key, keyword
 from readiness.llmcalls.records import Protection
 from readiness.llmcalls.scope import Expr
 from readiness.llmcalls.sdk import OUTPUT_PARSERS
@@ -44,10 +44,24 @@ def judge_options(prog: Program, path: str, term: Expr, where: str) -> Protectio
     return _strongest(found)
 
 
+def judge_output_type(prog: Program, path: str, term: Expr, where: str) -> Protection | None:
+    """A pydantic-ai ``Agent(output_type=X)``: the answer is validated into ``X`` (and asked
+    again when it does not fit), unless ``X`` is ``str``. Its other keywords (``tools=``: the
+    agent's actions) say nothing of the answer's shape."""
+    found = keyword(term, "output_type")
+    if not found or _judge_key(prog, path, "output_type", found[1], {}) is None:
+        return None
+    return Protection(path, found[0], f"output_type={render(found[1], 40)} {where} at "
+                      f"{path}:{found[0]}")
+
+
 def _judge_key(prog: Program, path: str, key: str, term: Expr,
                keywords: dict[str, tuple[int, Expr]]) -> str | None:
     if key in ("response_model", "text_format", "output_format", "output_schema"):
         return "explicit"
+    if key == "output_type":  # pydantic-ai and the OpenAI Agents SDK; str is free text
+        value = prog.eval(path, term)
+        return None if isinstance(value, Ext) and value.name == "builtins.str" else "explicit"
     if key == "response_format":
         return judge_response_format(prog, prog.eval(path, term))
     if key == "text":

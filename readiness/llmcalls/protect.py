@@ -98,7 +98,8 @@ class Protections:
                 return Protection(where, line, f"{name}={render(written)} on the call at "
                                   f"{where}:{line}")
         for holder, keys in (("request_options", ("timeout", "timeout_in_seconds")),
-                             ("config", ("http_options",)), ("timeout_ms", ())):
+                             ("config", ("http_options",)), ("timeout_ms", ()),
+                             ("model_settings", ("timeout", "request_timeout"))):  # pydantic-ai
             found = keyword(term, holder)
             if not found:
                 continue

@@ -17,7 +17,7 @@ from readiness.llmcalls.facts import CallFact, ClassFact, DefFact, FileFacts
 from readiness.llmcalls.lookup import find_key
 from readiness.llmcalls.modules import ModuleMap
 from readiness.llmcalls.scope import Expr
-from readiness.llmcalls.sdk import PROVIDER_ROOTS
+from readiness.llmcalls.sdk import PROVIDER_ROOTS, constructor_family
 from readiness.llmcalls.stores import Stores
 from readiness.llmcalls.values import (
     UNKNOWN,
@@ -163,6 +163,12 @@ class Program:
             return Text("".join("\0" if t is None else t for t in texts))
         if tag == "alt":
             return best([self.eval(path, option, d) for option in term[1]])
+        if tag == "typed":  # self.llm: BaseLLM = registry[name](**params)
+            value = self.eval(path, term[1], d)
+            if value is UNKNOWN or isinstance(value, Ext):  # not known to be a model
+                typed = self._annotated_model(path, term[2], "." + str(term[3]), d)
+                return typed if isinstance(typed, Client) else value
+            return value
         if tag == "or":
             return clients.pipe(self._runnable(path, term[1], d), self._runnable(path, term[2], d))
         if tag == "lam":
@@ -395,9 +401,10 @@ class Program:
         return found
 
     def _annotated_model(self, path: str, hint: Expr, name: str, depth: int) -> Value:
-        """The model a return annotation names, when every type it allows is a model (or
-        None): ``Union[BaseChatModel, BaseLLM]`` is one, ``Union[BaseChatModel,
-        Callable[..., BaseChatModel]]`` may be a factory (local-deep-research's registry)."""
+        """The model a return annotation (of function ``name``; of an attribute of ``self``
+        when ``name`` is ``.attr``) names, when every type it allows is a model (or None):
+        ``Union[BaseChatModel, BaseLLM]`` is one, ``Union[BaseChatModel, Callable[...,
+        BaseChatModel]]`` may be a factory (local-deep-research's registry)."""
         options, models = [hint], []
         while any(option[0] == "alt" for option in options):  # Optional[Union[...]]
             options = [inner for option in options
@@ -412,8 +419,9 @@ class Program:
             models.append(typed)
         if not models:
             return UNKNOWN
+        where = f"{name}() returns" if not name.startswith(".") else f"self{name} holds"
         return replace(models[0], label=f"the {models[0].label.removesuffix(' passed in')} "
-                                        f"{name}() returns")
+                                        f"{where}")
 
     def call(self, path: str, term: Expr, depth: int) -> Value:
         """The value of a call term."""
@@ -495,6 +503,13 @@ class Program:
         if isinstance(key, Lit) and isinstance(key.value, str) and (
                 base is UNKNOWN or isinstance(base, Ext)):
             return self.stored(key.value, depth) or UNKNOWN
+        if isinstance(base, Term) and base.expr[0] == "dict" and not isinstance(key, Lit):
+            # a registry of model classes picked by a key known only at run time (AutoRAG's
+            # generator_models[self.llm](**params)): its first model class
+            for _, _, item in base.expr[1]:
+                value = self.eval(base.path, item, depth)
+                if isinstance(value, Ext) and constructor_family(value.name):
+                    return value
         return UNKNOWN
 
     def element(self, path: str, items: Expr, index: int, depth: int) -> Value:
@@ -590,6 +605,22 @@ class Program:
             return UNKNOWN
         passed = self.argument_term(path, self.facts[path].calls[call_index].expr, name, index)
         return self.eval(path, passed, depth + 1) if passed is not None else UNKNOWN
+
+    def never_passed(self, path: str, param: Expr) -> bool:
+        """Does no call of the parameter's function pass it (by keyword, by position, or
+        possibly in a ``**mapping``), with at least one call of it found? oterm's
+        ``_client(timeout=None)`` is called as ``_client()`` wherever it is called."""
+        _, function, name, index = param[:4]
+        refs = self.invocations.get((path, function), []) if function and self.bind_params \
+            else []
+        if not refs:
+            return False
+        for ref_path, call_index, how in refs:
+            expr = self.facts[ref_path].calls[call_index].expr
+            if how != "call" or any(kw[0] == "**" for kw in expr[3]) or \
+                    self.argument_term(ref_path, expr, name, index) is not None:
+                return False
+        return True
 
     def argument_term(self, path: str, term: Expr, name: str, index: int) -> Expr | None:
         """The term a call term passes for the parameter ``name`` (at ``index``, ``self``

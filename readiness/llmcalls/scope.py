@@ -20,6 +20,8 @@ Terms (JSON lists, tag first)::
         ``f(x) if x is not None else None`` is ["alt", [f(x), x], ["when", "none"]]: None
         exactly when x is)
     ["lam", body]              ["ref", i] (the value of this module's i-th recorded call)
+    ["typed", value, annotation, "attr"]   ``self.attr: annotation = value``: the model the
+        annotation names when the value is not known
     ["elem", iterable, i]      an element a ``for`` takes from iterable (its i-th item; -1: whole)
     ["sub", value, ["lit", i]] also names the i-th item of ``a, b = value``
     ["unk"]

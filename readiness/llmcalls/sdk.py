@@ -192,6 +192,14 @@ FAMILIES: dict[str, Family] = {f.name: f for f in (
     Family("graphrag-llm", "litellm", frozenset({
         "completion", "completion_async", "completion_batch", "completion_thread_pool"}),
         ctor_timeout=("timeout",), ctor_retry=("retry",), call_timeout=("timeout",)),
+    # pydantic-ai (2.x): an Agent asks its model with run / run_sync / run_stream / iter.
+    # Timeouts and retries are keys of its model_settings (the agent's, or the run's:
+    # "timeout", "request_timeout", "max_retries"), read in clients._agent_settings; the
+    # SDK clients it builds retry twice for OpenAI, Anthropic, Groq and Cohere models and
+    # not at all for Google's, and wait up to 600 s (pydantic_ai/_http.py), no timeout
+    # chosen (pydantic-ai-slim 2.78, settings.py)
+    Family("pydantic-ai", "pydantic-ai", frozenset({
+        "run", "run_sync", "run_stream", "run_stream_sync", "run_stream_events", "iter"})),
     Family("graphrag-llm-embedding", "litellm", frozenset({
         "embedding", "embedding_async", "embedding_batch", "embedding_thread_pool"}),
         ctor_timeout=("timeout",), ctor_retry=("retry",), call_timeout=("timeout",),
@@ -235,6 +243,7 @@ CONSTRUCTORS: dict[str, str] = {
     "qianfan.Embedding": "qianfan-embedding",
     "litellm.Router": "litellm-router",
     "litellm.router.Router": "litellm-router",
+    **{f"pydantic_ai.{module}Agent": "pydantic-ai" for module in ("", "agent.")},
     "lmi.LiteLLMModel": "lmi",
     "lmi.llms.LiteLLMModel": "lmi",
     **{f"graphrag_llm.{kind}{module}.create_{kind}": f"graphrag-llm{suffix}"
@@ -404,6 +413,8 @@ def purpose_of(api: str) -> str:
             return "listing"
         if any(word in route for word in _HTTP_OTHER) or api.startswith("GET "):
             return "other"  # a model API generates only when posted to
+    if lowered == "list":  # Ollama's client.list(): the models pulled
+        return "listing"
     for purpose, words in _PURPOSE_WORDS:
         if any(word in lowered for word in words):
             return purpose
@@ -447,7 +458,7 @@ ERROR_MODULES = frozenset({
     "openai", "anthropic", "google", "cohere", "mistralai", "botocore", "boto3", "litellm",
     "httpx", "requests", "aiohttp", "urllib3", "tenacity", "instructor", "langchain_core",
     "llama_index", "stamina", "backoff", "spice", "cerebras", "zhipuai", "qianfan", "groq",
-    "together", "ollama", "graphrag_llm",
+    "together", "ollama", "graphrag_llm", "pydantic_ai",
 })
 CATCH_ALL = frozenset({"Exception", "BaseException"})
 

@@ -7,7 +7,7 @@ from typing import cast
 
 from readiness.llmcalls.facts import CallFact, ClassFact, DefFact, FileFacts, TryFact
 from readiness.llmcalls.flow import ANY_KEY, EMPTY, ExpressionWalker, Frame, Loop
-from readiness.llmcalls.scope import Expr
+from readiness.llmcalls.scope import UNKNOWN, Expr
 from readiness.llmcalls.syntax import (
     CONTEXT_NAMES,
     RETRY_ITER_NAMES,
@@ -71,8 +71,9 @@ class Walker(ExpressionWalker):
                 sources = self._expr(value)
                 for target in targets:
                     self._assign(target, sources, value)
-            case ast.AnnAssign(target=target, value=value) if value is not None:
-                self._assign(target, self._expr(value), value)
+            case ast.AnnAssign(target=target, value=value, annotation=annotation) if (
+                    value is not None):
+                self._assign(target, self._expr(value), value, annotation)
             case ast.AugAssign(target=ast.Name(id=name), value=value):
                 f.taint[name] = f.taint.get(name, EMPTY) | self._expr(value)
             case ast.Expr(value=value):
@@ -123,7 +124,8 @@ class Walker(ExpressionWalker):
                     if isinstance(child, ast.expr):
                         self._expr(child)
 
-    def _assign(self, target: ast.expr, sources: frozenset[int], value: ast.expr | None) -> None:
+    def _assign(self, target: ast.expr, sources: frozenset[int], value: ast.expr | None,
+                annotation: ast.expr | None = None) -> None:
         f = self.frame
         match target:
             case ast.Name(id=name):
@@ -138,6 +140,10 @@ class Walker(ExpressionWalker):
                 owner = self.enc.encode(base, f.scope)
                 if owner[0] == "self" and owner[1] in self.classes:
                     term = self._value_term(value)
+                    hint = self.enc.encode_annotation(annotation, f.scope, strict=True) \
+                        if annotation is not None else UNKNOWN
+                    if hint != UNKNOWN:  # self.llm: BaseLLM = ...: what the type allows
+                        term = ["typed", term, hint, attr]
                     self.classes[owner[1]].attrs.setdefault(attr, []).append(term)
                 elif owner[0] in ("mod", "imp"):
                     term = self._value_term(value)

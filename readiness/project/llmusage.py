@@ -26,7 +26,7 @@ LLM_MODULES = ("openai", "anthropic", "litellm", "langchain*", "langgraph",
                # app whose model calls the per-call checks judge
                "ollama", "together", "cerebras.cloud.sdk", "zhipuai", "qianfan", "spice",
                "lmi", "graphrag_llm", "autogen_ext.models", "autogen_agentchat",
-               "azure.ai.inference")
+               "azure.ai.inference", "pydantic_ai")
 _BEDROCK = re.compile(r"""\bclient\(\s*(?:service_name\s*=\s*)?["']"""
                       r"""bedrock-(?:agent-)?runtime["']""")
 _GATEWAY_KEY = re.compile(r"^model_list\.\d+\.litellm_params\.model$")
