@@ -116,6 +116,15 @@ def spend_caps(project: Project) -> list[Sink]:
     return [s for s in project_traffic(project).caps() if s.label.startswith("stop:")]
 
 
+def decorated_reaches(project: Project, path: str, line: int) -> bool:
+    """Does the function a decorator at ``path:line`` decorates reach a generation call, as
+    far as the traffic analysis reads (``Traffic.decorated_reaches``)? False when the
+    project makes none."""
+    if not generation_sites(project):
+        return False
+    return project_traffic(project).decorated_reaches(path, line) is True
+
+
 def held_while_spending(project: Project, path: str, name: str) -> bool | None:
     """Is a model call made while the semaphore or lock ``name`` is held in ``path`` (None:
     not known, see ``Traffic.held_while_spending``)?"""

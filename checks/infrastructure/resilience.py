@@ -202,6 +202,22 @@ def _llm_context(project: Project, hit: Hit) -> bool:
                                                                       "litellm")
 
 
+_DEFAULT_LIMITS = re.compile(r"\b(?:default_limits|application_limits)\s*=\s*\[\s*[^\]\s]")
+
+
+def _limits_model_work(project: Project, hit: Hit) -> bool:
+    """A limiter decorator (``@limiter.limit(...)``, ``@limits(...)``, ``@ratelimit(...)``)
+    counts on a function that reaches a model call, as far as the traffic analysis reads
+    (three calls down): data-formulator limits its demo-data routes, not its model routes.
+    A Flask-Limiter or slowapi ``Limiter(...)`` limits by itself only with default limits,
+    which apply to every route (``default_limits=[]``: only the decorated routes)."""
+    if hit.text.startswith("@"):
+        return llmtraffic.decorated_reaches(project, hit.path, hit.line)
+    if hit.text.startswith("Limiter("):
+        return bool(_DEFAULT_LIMITS.search(signals.statement(project, hit, max_lines=12)))
+    return True
+
+
 def _entry_hit(entry: Entry, kind: str) -> Hit:
     return Hit(entry.path, entry.line, entry.key, kind)
 
@@ -260,8 +276,9 @@ def rate_limiting(project: Project, config: Config) -> Finding:
     searches, does not count; one held by hand counts in a file that calls a model, or
     named after one),
     a rate limiter (aiolimiter `AsyncLimiter`, `ratelimit`'s `@limits`, the `limits`
-    package, slowapi's `@limiter.limit`, `asyncio-throttle`, p-limit, Bottleneck, a token
-    bucket class), Celery `rate_limit=`, or litellm Router `rpm`/`tpm`/
+    package, slowapi's and Flask-Limiter's `@limiter.limit` on a route that reaches a model
+    call or their `Limiter(default_limits=[...])`, `asyncio-throttle`, p-limit, Bottleneck,
+    a token bucket class), Celery `rate_limit=`, or litellm Router `rpm`/`tpm`/
     `max_parallel_requests` in code or in a proxy config.
 
     Why it matters:
@@ -279,7 +296,8 @@ def rate_limiting(project: Project, config: Config) -> Finding:
     found = [h._replace(kind=h.kind.replace("_", " "))
              for h in signals.search(project, _LIMITERS, anchors=_LIMITER_ANCHORS)
              if (h.kind != "semaphore" or _semaphore_limits(project, h, files))
-             and (h.kind != "litellm_router_limit" or _llm_context(project, h))]
+             and (h.kind != "litellm_router_limit" or _llm_context(project, h))
+             and _limits_model_work(project, h)]
     found += [_entry_hit(e, "litellm router limit") for e in config_index(project).find(
         _LIMIT_KEY)]
     found += [Hit(g.path, g.line, g.how, "home-made limiter") for g in llmtraffic.limiters(project)]

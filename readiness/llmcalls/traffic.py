@@ -614,16 +614,13 @@ class Traffic:
         found: list[Guard] = []
         for path, facts in sorted(list(self.facts.items())):
             calls = {row[0]: row for row in facts["calls"]}
-            for line, qual, body, handler, how in facts["tries"]:
-                if not how:
-                    continue
+            for line, qual, body, handler, how, again in facts["tries"]:
+                if not how or any(self._call_reaches(path, qual, calls.get(key), key, reach,
+                                                     keys) for key in again):
+                    continue  # the handler asks the model again the same way: a retry
                 for key in body:
                     row = calls.get(key)
-                    target = self.resolve(path, qual, row[2]) if row else None
-                    if (path, key) in keys or (target is not None and target in reach) or (
-                            row is not None and target is None and (
-                                any(t in reach for t in self._implementations(row[2]))
-                                or self._handed_in(path, qual, row[2], reach))):
+                    if self._call_reaches(path, qual, row, key, reach, keys):
                         at = row[3] if row else line
                         if how.startswith("loop"):
                             found.append(Guard(path, line, f"tries the next one on failure "
@@ -633,6 +630,20 @@ class Traffic:
                                                f"({how}) when the call at line {at} fails"))
                         break
         return sorted(set(found))
+
+    def _call_reaches(self, path: str, qual: str, row: list[Any] | None, key: str,
+                      reach: set[tuple[str, str]], keys: set[tuple[str, str]]) -> bool:
+        """Does the call ``key`` of ``qual`` (its facts row, if any) make a generation call
+        or call a function that reaches one?"""
+        if (path, key) in keys:
+            return True
+        if row is None:
+            return False
+        target = self.resolve(path, qual, row[2])
+        if target is not None:
+            return target in reach
+        return any(t in reach for t in self._implementations(row[2])) or \
+            self._handed_in(path, qual, row[2], reach)
 
     def _handed_in(self, path: str, qual: str, label: str, reach: set[tuple[str, str]]
                    ) -> bool:

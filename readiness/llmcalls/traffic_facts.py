@@ -28,7 +28,9 @@ For every function body (the module body is the function ``""``), in source orde
 - every log call: the names it reads and whether it carries a request/trace id;
 - every ``try``: the calls in its body, and whether a handler answers another way (returns
   a value, calls something other than a logger, assigns) or, in a loop whose variable feeds
-  those calls and that exits on success, moves on to the next item (a fallback loop);
+  those calls and that exits on success, moves on to the next item (a fallback loop), and
+  which calls of the body the handler makes again word for word (a retry, if one of them
+  is the model call);
 - the imports and the definitions (and each class's bases: ``bases``), so that another pass
   can follow calls across modules, and a method called on an object of unknown class to the
   implementations of a project interface.
@@ -59,12 +61,13 @@ from readiness.llmcalls.traffic_rules import (
     _moves_on,
     _names,
     _request_names,
+    asked_again,
     clock_lines,
     reads_only,
 )
 from readiness.project.snapshot import parse_python
 
-VERSION = "35"
+VERSION = "36"
 MAX_DEPS = 200
 
 
@@ -434,6 +437,7 @@ class _Body:
             if handler.type is not None:
                 self.expr(handler.type)
             how = _answer(handler)
+            again = [key_of(call) for call in asked_again(handler, node.body)] if how else []
             loop = self.loops[-1] if self.loops else None
             if how is None and loop is not None and _moves_on(handler) and (
                     exits or _exits_after(loop[0], node)):
@@ -443,7 +447,7 @@ class _Body:
                     body_calls = feeds
             if not self.replay:
                 self.out["tries"].append([node.lineno, self.qual, body_calls, handler.lineno,
-                                          how or ""])
+                                          how or "", again])
             self.block(handler.body)
         self.block(node.orelse)
         self.block(node.finalbody)

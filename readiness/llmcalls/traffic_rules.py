@@ -10,6 +10,7 @@ from __future__ import annotations
 import ast
 import bisect
 import re
+from collections.abc import Sequence
 
 from readiness.llmcalls.syntax import dotted, final_name, reraises
 
@@ -309,10 +310,12 @@ def _fields(node: ast.Call) -> list[str]:
 
 def _answer(handler: ast.ExceptHandler) -> str | None:
     """How an except handler answers without what failed: returns a value, routes the work
-    (a call to something that is not a logger, a sleep or a display), assigns a value.
+    (a call, handed more than literals, to what is not a logger, a sleep or a display),
+    assigns a value.
     None: it re-raises, only logs or waits, catches no failure of a call (an interrupt, a
-    missing import), or its answer is empty or made of the error (``return str(e)``,
-    ``return []``, a response built from the error)."""
+    missing import), its answer is empty or made of the error (``return str(e)``,
+    ``return []``, a response built from the error). (A handler that asks the model again
+    the same way is told apart where model calls are known: see ``asked_again``.)"""
     if reraises(handler) or _not_failures(handler.type) or _retries(handler):
         return None
     tainted = {handler.name} if handler.name else set()
@@ -344,9 +347,44 @@ def _answer(handler: ast.ExceptHandler) -> str | None:
                     tainted |= _names(call.func.value)
             elif (_kind(call.func, dotted(call.func)) is None
                   and final_name(call.func) not in _NOT_AN_ANSWER
-                  and not _reports_failure(call)):
+                  and _hands_something(call) and not _reports_failure(call)):
+                # a call handed nothing but literals routes no work: oterm's discard_turn()
+                # removes the turn from the screen, pipecat's
+                # _call_event_handler("on_completion_timeout") tells its listeners
                 answer = answer or f"{dotted(call.func)}(...)"
     return answer
+
+
+def asked_again(handler: ast.ExceptHandler, body: Sequence[ast.stmt]) -> list[ast.Call]:
+    """The calls of a ``try`` body that the handler makes again, word for word, none of
+    whose names it handed to another call first (which may have changed them): pipecat
+    asks Bedrock's ``converse_stream(**params)`` again without the timeout, a retry;
+    vocode's ``apply_model_fallback(chat_parameters)`` before the same
+    ``create(**chat_parameters)`` switches the model, another answer. Whether a call asked
+    again is a model call is for the traffic analysis to say."""
+    tried: dict[str, ast.Call] = {}
+    for stmt in body:
+        for node in ast.walk(stmt):
+            if isinstance(node, ast.Call):
+                tried.setdefault(ast.unparse(node), node)
+    found: list[ast.Call] = []
+    handed: set[str] = set()
+    for stmt in handler.body:
+        calls = [n for n in ast.walk(stmt) if isinstance(n, ast.Call)]
+        for call in calls:
+            first = tried.get(ast.unparse(call)) if tried else None
+            if first is not None and not _names(call) & handed and first not in found:
+                found.append(first)
+        for call in calls:
+            for arg in [*call.args, *(k.value for k in call.keywords)]:
+                handed |= _names(arg)
+    return found
+
+
+def _hands_something(call: ast.Call) -> bool:
+    """Is the call handed a value that is not a literal (the work to route elsewhere)?"""
+    return any(not isinstance(arg, ast.Constant)
+               for arg in [*call.args, *(k.value for k in call.keywords)])
 
 
 def _retries(handler: ast.ExceptHandler) -> bool:

@@ -428,3 +428,109 @@ def test_a_semaphore_helper_gates_the_model_calls_handed_to_it(make_project: Mak
     finding = run(rate_limiting, make_project({**fx.BARE_PILOT, "app/helpers.py": GATHER,
                                                "app/rerank.py": only_db}))
     assert finding.status is Status.FAIL
+
+
+def test_a_handler_that_only_tidies_up_is_no_fallback(make_project: MakeProject) -> None:
+    # oterm: the handler around a chat turn removes the turn and shows the error
+    tidy = (
+        "import openai\n\nclient = openai.AsyncOpenAI()\n\n\nclass Chat:\n"
+        "    async def send(self, q):\n"
+        "        def discard_turn():\n            self.items.clear()\n"
+        "        try:\n"
+        "            r = await client.chat.completions.create(model='gpt-4o', messages=[])\n"
+        "            return r.choices[0].message.content\n"
+        "        except Exception as e:\n"
+        "            discard_turn()\n"
+        "            self.app.notify(str(e), severity='error')\n")
+    assert run(graceful_degradation, make_project({"app/chat.py": tidy})).status is Status.FAIL
+    # must fire: the failed turn goes to a queue for a person to answer
+    routed = tidy.replace("            discard_turn()\n",
+                          "            discard_turn()\n            self.review.put(q)\n")
+    finding = run(graceful_degradation, make_project({"app/chat.py": routed}))
+    assert finding.status is Status.PASS
+    assert where(finding) == ["app/chat.py:13"]
+
+
+def test_asking_the_same_call_again_is_a_retry_not_a_fallback(make_project: MakeProject
+                                                             ) -> None:
+    # pipecat: on a timeout, the same request again without the deadline; an event named
+    # by a literal tells listeners, it answers nothing
+    again = (
+        "import asyncio\n\nimport openai\n\nclient = openai.AsyncOpenAI()\n\n\n"
+        "class Service:\n"
+        "    async def ask(self, params):\n"
+        "        try:\n"
+        "            return await asyncio.wait_for(\n"
+        "                client.chat.completions.create(**params), timeout=5)\n"
+        "        except TimeoutError:\n"
+        "            await self._call_event_handler('on_completion_timeout')\n"
+        "            chunks = await client.chat.completions.create(**params)\n"
+        "            return chunks\n")
+    assert run(graceful_degradation, make_project({"app/llm.py": again})).status is Status.FAIL
+    # must fire: the same method asked for another model
+    other = again.replace("            chunks = await client.chat.completions.create(**params)\n",
+                          "            chunks = await client.chat.completions.create(\n"
+                          "                **{**params, 'model': 'gpt-4o-mini'})\n")
+    finding = run(graceful_degradation, make_project({"app/llm.py": other}))
+    assert finding.status is Status.PASS
+    assert where(finding) == ["app/llm.py:13"]
+
+
+FLASK_ROUTES = '''\
+import openai
+import requests
+from flask import Flask
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+
+app = Flask(__name__)
+client = openai.OpenAI()
+limiter = Limiter(key_func=get_remote_address, default_limits=[], storage_uri="memory://")
+
+
+@app.route("/earthquakes")
+@limiter.limit("10/minute")
+def earthquakes():
+    return requests.get("https://earthquake.usgs.gov/feed").json()
+
+
+@app.route("/ask")
+def ask():
+    return client.responses.create(model="gpt-4o", input="hi").output_text
+'''
+
+
+def test_a_route_limiter_counts_on_routes_that_reach_a_model(make_project: MakeProject
+                                                             ) -> None:
+    # data-formulator: Flask-Limiter on its demo-data routes, none on its model routes
+    finding = run(rate_limiting, make_project({"app/routes.py": FLASK_ROUTES}))
+    assert finding.status is Status.FAIL, finding.message
+    # must fire: the limit on the route that asks the model
+    on_model = FLASK_ROUTES.replace('@app.route("/ask")\n',
+                                    '@app.route("/ask")\n@limiter.limit("5/minute")\n')
+    finding = run(rate_limiting, make_project({"app/routes.py": on_model}))
+    assert finding.status is Status.PASS
+    assert where(finding) == ["app/routes.py:19"]
+    # must fire: default limits apply to every route
+    defaults = FLASK_ROUTES.replace("default_limits=[]", 'default_limits=["100/hour"]')
+    finding = run(rate_limiting, make_project({"app/routes.py": defaults}))
+    assert finding.status is Status.PASS
+    assert where(finding) == ["app/routes.py:9"]
+
+
+def test_the_same_call_after_switching_its_parameters_is_a_fallback(make_project: MakeProject
+                                                                    ) -> None:
+    # vocode: apply_model_fallback(chat_parameters) sets the fallback model, then the
+    # same create(**chat_parameters) asks it
+    switched = (
+        "import openai\n\nclient = openai.AsyncOpenAI()\n\n\n"
+        "def apply_model_fallback(params):\n    params['model'] = 'gpt-4o-mini'\n\n\n"
+        "async def stream(params):\n"
+        "    try:\n"
+        "        return await client.chat.completions.create(**params)\n"
+        "    except openai.RateLimitError:\n"
+        "        apply_model_fallback(params)\n"
+        "        return await client.chat.completions.create(**params)\n")
+    finding = run(graceful_degradation, make_project({"app/llm.py": switched}))
+    assert finding.status is Status.PASS
+    assert where(finding) == ["app/llm.py:13"]
