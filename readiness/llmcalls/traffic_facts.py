@@ -172,6 +172,7 @@ class _Body:
         self.deps: dict[str, set[str]] = {}
         self.args: dict[str, set[str]] = {}
         self.loops: list[tuple[ast.For | ast.AsyncFor, set[str]]] = []
+        self.nodes: dict[str, ast.Call] = {}  # the recorded calls of this body, by key
         self.loop_bodies: list[list[ast.stmt]] = []  # of the loops around the statement walked
         # the block of the statement walked and where the statements after it begin, for
         # it and each block around it (positions, not copies: a module of 100,000
@@ -437,7 +438,14 @@ class _Body:
             if handler.type is not None:
                 self.expr(handler.type)
             how = _answer(handler)
-            again = [key_of(call) for call in asked_again(handler, node.body)] if how else []
+            again: list[str] = []
+            if how and not self.replay:
+                tried: dict[str, list[ast.Call]] = {}
+                for row in self.out["calls"][first:first + len(body_calls)]:
+                    made = self.nodes.get(row[0])  # (not a call of a function defined here)
+                    if made is not None:
+                        tried.setdefault(row[2], []).append(made)
+                again = [key_of(call) for call in asked_again(handler, tried)]
             loop = self.loops[-1] if self.loops else None
             if how is None and loop is not None and _moves_on(handler) and (
                     exits or _exits_after(loop[0], node)):
@@ -512,6 +520,7 @@ class _Body:
         if not self.replay:
             self.out["calls"].append([key, self.qual, label, node.lineno,
                                       sorted(_names(node, self.names))])
+            self.nodes[key] = node  # for a handler that makes the same call again
             if isinstance(func, ast.Attribute) and func.attr in _RUNS and node.args and \
                     isinstance(node.args[0], (ast.Name, ast.Attribute)):
                 self.out.setdefault("hands", []).append(

@@ -10,7 +10,6 @@ from __future__ import annotations
 import ast
 import bisect
 import re
-from collections.abc import Sequence
 
 from readiness.llmcalls.syntax import dotted, final_name, reraises
 
@@ -355,25 +354,26 @@ def _answer(handler: ast.ExceptHandler) -> str | None:
     return answer
 
 
-def asked_again(handler: ast.ExceptHandler, body: Sequence[ast.stmt]) -> list[ast.Call]:
+def asked_again(handler: ast.ExceptHandler, tried: dict[str, list[ast.Call]]
+                ) -> list[ast.Call]:
     """The calls of a ``try`` body that the handler makes again, word for word, none of
     whose names it handed to another call first (which may have changed them): pipecat
     asks Bedrock's ``converse_stream(**params)`` again without the timeout, a retry;
     vocode's ``apply_model_fallback(chat_parameters)`` before the same
     ``create(**chat_parameters)`` switches the model, another answer. Whether a call asked
-    again is a model call is for the traffic analysis to say."""
-    tried: dict[str, ast.Call] = {}
-    for stmt in body:
-        for node in ast.walk(stmt):
-            if isinstance(node, ast.Call):
-                tried.setdefault(ast.unparse(node), node)
+    again is a model call is for the traffic analysis to say. ``tried``: the body's calls
+    by callee (few of them are written out to be compared)."""
     found: list[ast.Call] = []
     handed: set[str] = set()
     for stmt in handler.body:
         calls = [n for n in ast.walk(stmt) if isinstance(n, ast.Call)]
         for call in calls:
-            first = tried.get(ast.unparse(call)) if tried else None
-            if first is not None and not _names(call) & handed and first not in found:
+            same = tried.get(dotted(call.func))
+            if not same or _names(call) & handed:
+                continue
+            text = ast.unparse(call)
+            first = next((n for n in same if ast.unparse(n) == text), None)
+            if first is not None and first not in found:
                 found.append(first)
         for call in calls:
             for arg in [*call.args, *(k.value for k in call.keywords)]:
