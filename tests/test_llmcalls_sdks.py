@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from readiness.llmcalls import CallSiteIndex, build_index
-from readiness.project import Project
+from readiness.project import Project, llmusage
 from tests.conftest import MakeProject
 from tests.fixtures_llm import strength, table, where
 
@@ -1459,3 +1459,73 @@ class NotModels:
     got = [(c.function, c.provider, c.api, c.client) for c in index.calls]
     assert got == [("Registry.run", "llamaindex", "complete", "app/gen.py:11"),
                    ("Annotated.run", "llamaindex", "complete", None)]
+
+
+OPENAI_AGENTS = '''\
+from agents import Agent, ModelSettings, Runner
+from agents.retry import ModelRetrySettings
+from pydantic import BaseModel
+
+
+class Plan(BaseModel):
+    steps: list[str]
+
+
+planner = Agent(name="planner", instructions="Plan.", output_type=Plan, model="gpt-4o",
+                model_settings=ModelSettings(timeout=30, retry=ModelRetrySettings(max_retries=4)))
+helper = Agent(name="helper", instructions="Help.")
+local = Agent(name="local", model=some_model_object)
+
+
+async def plan(task):
+    result = await Runner.run(planner, task)
+    return result.final_output
+
+
+def help_sync(task):
+    return Runner.run_sync(starting_agent=helper, input=task).final_output
+
+
+async def ask_local(task):
+    return (await Runner.run(local, task)).final_output
+
+
+def not_an_agent(runner, task):
+    return runner.run(task)
+'''
+
+
+def test_openai_agents_sdk_runs(make_project: MakeProject) -> None:
+    # openai-agents 0.24: Runner.run(agent, input) asks the agent's model; ModelSettings'
+    # timeout and retry=ModelRetrySettings(max_retries=...) protect each model call; an
+    # agent that names an OpenAI model by a string (or none) goes through the SDK's own
+    # AsyncOpenAI() and its default retries; output_type validates
+    index = scan(make_project, {"app/main.py": OPENAI_AGENTS})
+    got = [(c.function, c.api, where(c.timeout), where(c.retry), strength(c.retry),
+            where(c.output_validation)) for c in index.calls]
+    assert got == [
+        ("plan", "Runner.run", "app/main.py:11", "app/main.py:11", "explicit", "app/main.py:10"),
+        ("help_sync", "Runner.run_sync", None, "app/main.py:12", "default", None),
+        ("ask_local", "Runner.run", None, None, None, None),
+    ]
+
+
+def test_a_project_package_named_agents_is_not_the_agents_sdk(make_project: MakeProject
+                                                              ) -> None:
+    files = {"agents/__init__.py": "class Agent:\n    pass\n\n\nclass Runner:\n"
+                                   "    @staticmethod\n    def run(agent, task):\n"
+                                   "        return task\n",
+             "app/main.py": OPENAI_AGENTS}
+    project = Project(make_project(files))
+    assert build_index(project).calls == ()
+    assert llmusage.llm_usage(project) == ()
+
+
+def test_an_agent_passed_in_is_not_run_here(make_project: MakeProject) -> None:
+    # skyvern's copilot hands Runner.run_streamed an agent whose model is a project class
+    # that makes its own (listed) litellm calls
+    index = scan(make_project, {"app/run.py": (
+        "from agents import Agent, Runner\n\n\n"
+        "async def turn(agent: Agent, text):\n"
+        "    return Runner.run_streamed(agent, input=text)\n")})
+    assert index.calls == ()

@@ -19,6 +19,7 @@ from readiness.llmcalls.records import Protection
 from readiness.llmcalls.resolve import Program
 from readiness.llmcalls.scope import Expr
 from readiness.llmcalls.sdk import (
+    AGENT_RUNS,
     FAMILIES,
     HTTP_DEFAULT_TIMEOUTS,
     HTTP_FUNCTIONS,
@@ -91,6 +92,18 @@ def classify(prog: Program, path: str, call: CallFact) -> Hit | None:
     if qualified in MODULE_CALLS:
         family, api = MODULE_CALLS[qualified]
         return Hit(module_client(prog, family), api)
+    if qualified in AGENT_RUNS:  # Runner.run(agent, input): the agent asks its model
+        name, api = AGENT_RUNS[qualified]
+        given = keyword(term, name)
+        agent = prog.eval(path, given[1]) if given else \
+            prog.eval(path, term[2][0]) if term[2] else None
+        # only an agent built where the analysis sees it: one passed in may run on a model
+        # of the project's own whose requests are call sites already (skyvern's copilot
+        # agents run on CopilotLitellmModel, which calls litellm.aresponses itself)
+        if isinstance(agent, Client) and agent.origin is not None and \
+                api in FAMILIES[agent.family].apis:
+            return Hit(agent, api)
+        return None
     if qualified in HTTP_FUNCTIONS:
         library, method = qualified.split(".")
         client = _default_timeout((path, term[4]), Client("http", library), qualified,

@@ -503,6 +503,9 @@ def construct(prog: Program, path: str, term: Expr, family: str, default_retry: 
     if family == "pydantic-ai":  # its tools= are the agent's actions, not an output format
         client, default_retry = _agent_settings(prog, path, term, client, where)
         validation = judge_output_type(prog, path, term, where)
+    elif family == "openai-agents":
+        client, default_retry = _agents_sdk_settings(prog, path, term, client, where)
+        validation = judge_output_type(prog, path, term, where)
     else:
         validation = judge_options(prog, path, term, f"{where}")
     if validation is not None:
@@ -619,6 +622,34 @@ def _agent_settings(prog: Program, path: str, term: Expr, client: Client, where:
         return client, None
     return client, f"pydantic-ai builds the {provider} SDK client with its default " \
         f"max_retries=2 for the model"
+
+
+def _agents_sdk_settings(prog: Program, path: str, term: Expr, client: Client, where: str
+                         ) -> tuple[Client, str | None]:
+    """An OpenAI Agents SDK ``Agent(model=..., model_settings=ModelSettings(timeout=...,
+    retry=ModelRetrySettings(max_retries=...)))``: the timeout and retries of its model
+    settings, and (the second value) the default retries of the ``AsyncOpenAI()`` the SDK
+    builds when the agent names an OpenAI model by a string, or none."""
+    settings = spread_keyword(prog, path, term, "model_settings")
+    if settings:
+        given = prog.eval(settings[0], settings[2])
+        hit = _option(prog, given, "timeout")
+        if hit and not _is_none(prog, hit[0], hit[2]):
+            client = _with_timeout(prog, client, *hit, "timeout",
+                                   f"in the model_settings {where}")
+        retry = _option(prog, given, "retry")
+        if retry and not _is_none(prog, retry[0], retry[2]):
+            count = _option(prog, prog.eval(retry[0], retry[2]), "max_retries")
+            if count:
+                got = setting(prog, count[0], count[1], count[2], "max_retries",
+                              f"in the model_settings' retry {where}", zero_disables=True)
+                client = replace(client, no_retry=got) if got.strength == OFF else \
+                    replace(client, retry=got)
+    model = spread_keyword(prog, path, term, "model")
+    name = string_of(prog.eval(model[0], model[2])) if model else None
+    if model is not None and (name is None or name.startswith("litellm/")):
+        return client, None  # a model object, or one litellm routes: not the SDK's client
+    return client, "the Agents SDK's AsyncOpenAI() client: SDK default max_retries=2"
 
 
 def _option(prog: Program, value: Value, key: str) -> tuple[str, int, Expr] | None:

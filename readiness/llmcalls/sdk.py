@@ -200,6 +200,12 @@ FAMILIES: dict[str, Family] = {f.name: f for f in (
     # chosen (pydantic-ai-slim 2.78, settings.py)
     Family("pydantic-ai", "pydantic-ai", frozenset({
         "run", "run_sync", "run_stream", "run_stream_sync", "run_stream_events", "iter"})),
+    # The OpenAI Agents SDK (openai-agents 0.24): an Agent is asked by Runner.run(agent,
+    # input) / run_sync / run_streamed; its ModelSettings(timeout=..., retry=
+    # ModelRetrySettings(max_retries=...)) bound and retry each model call; its default
+    # model goes through the SDK's own AsyncOpenAI() (SDK default max_retries=2)
+    Family("openai-agents", "openai", frozenset({
+        "Runner.run", "Runner.run_sync", "Runner.run_streamed"})),
     Family("graphrag-llm-embedding", "litellm", frozenset({
         "embedding", "embedding_async", "embedding_batch", "embedding_thread_pool"}),
         ctor_timeout=("timeout",), ctor_retry=("retry",), call_timeout=("timeout",),
@@ -244,6 +250,7 @@ CONSTRUCTORS: dict[str, str] = {
     "litellm.Router": "litellm-router",
     "litellm.router.Router": "litellm-router",
     **{f"pydantic_ai.{module}Agent": "pydantic-ai" for module in ("", "agent.")},
+    **{f"agents.{module}Agent": "openai-agents" for module in ("", "agent.")},
     "lmi.LiteLLMModel": "lmi",
     "lmi.llms.LiteLLMModel": "lmi",
     **{f"graphrag_llm.{kind}{module}.create_{kind}": f"graphrag-llm{suffix}"
@@ -260,6 +267,12 @@ BOTO3_FACTORIES = frozenset({
     "aioboto3.Session().client", "aiobotocore.session.get_session().create_client",
 })
 BEDROCK_SERVICES = frozenset({"bedrock-runtime"})
+
+# Functions that ask the model object handed to them as their first argument (or by the
+# keyword), by qualified name: the API the call site is listed under.
+AGENT_RUNS: dict[str, tuple[str, str]] = {
+    f"agents.{module}Runner.{method}": ("starting_agent", f"Runner.{method}")
+    for module in ("", "run.") for method in ("run", "run_sync", "run_streamed")}
 
 # Module-level functions that call a model without a client object.
 MODULE_CALLS: dict[str, tuple[str, str]] = {
@@ -458,7 +471,7 @@ ERROR_MODULES = frozenset({
     "openai", "anthropic", "google", "cohere", "mistralai", "botocore", "boto3", "litellm",
     "httpx", "requests", "aiohttp", "urllib3", "tenacity", "instructor", "langchain_core",
     "llama_index", "stamina", "backoff", "spice", "cerebras", "zhipuai", "qianfan", "groq",
-    "together", "ollama", "graphrag_llm", "pydantic_ai",
+    "together", "ollama", "graphrag_llm", "pydantic_ai", "agents",
 })
 CATCH_ALL = frozenset({"Exception", "BaseException"})
 
@@ -497,7 +510,7 @@ PROVIDER_ROOTS = frozenset({
     "aiobotocore", "litellm", "llama_index", "instructor", "langchain", "langchain_core",
     "langchain_community", *_LANGCHAIN_PACKAGES, "groq", "together", "ollama", "autogen_ext",
     "autogen_agentchat", "autogen_core", "lmi", "spice", "cerebras", "zhipuai", "qianfan",
-    "graphrag_llm",
+    "graphrag_llm", "pydantic_ai",
 })
 EXTERNAL_ROOTS = frozenset(sys.stdlib_module_names) | PROVIDER_ROOTS | frozenset({
     "botocore", "httpx", "requests", "aiohttp", "tenacity", "backoff", "stamina", "retrying",
@@ -507,8 +520,9 @@ EXTERNAL_ROOTS = frozenset(sys.stdlib_module_names) | PROVIDER_ROOTS | frozenset
 PREFILTER = re.compile(
     r"\b(?:openai|anthropic|genai|generativeai|vertexai|cohere|mistralai|boto3|aioboto3"
     r"|aiobotocore|bedrock[\w-]*|litellm|llama_index|instructor|langchain\w*|groq|ollama"
-    r"|autogen_ext|autogen_agentchat|autogen_core|lmi|cerebras|zhipuai|qianfan|graphrag_llm)\b"
-    r"|(?:from|import)\s+(?:together|spice)\b"
+    r"|autogen_ext|autogen_agentchat|autogen_core|lmi|cerebras|zhipuai|qianfan|graphrag_llm"
+    r"|pydantic_ai)\b"
+    r"|(?:from|import)\s+(?:together|spice|agents)\b"
     r"|\bazure\.ai\.inference\b"
     r"|api\.openai\.com|api\.anthropic\.com|generativelanguage\.googleapis\.com|api\.mistral\.ai"
     r"|api\.cohere\.|openai\.azure\.com|aiplatform\.googleapis\.com|api\.groq\.com"
@@ -523,7 +537,7 @@ _PREFILTER_WORDS = ("openai", "anthropic", "genai", "vertexai", "cohere", "mistr
                     "generativelanguage", "aiplatform", "groq", "together", "openrouter",
                     "deepseek", "api.x.ai", "ollama", "autogen_", "lmi", "/completions",
                     "enerateContent", ":11434/api/", "ai.inference", "spice", "cerebras",
-                    "zhipuai", "qianfan", "graphrag_llm")
+                    "zhipuai", "qianfan", "graphrag_llm", "pydantic_ai", "agents")
 
 
 def names_a_provider(text: str) -> bool:

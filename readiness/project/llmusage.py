@@ -27,6 +27,9 @@ LLM_MODULES = ("openai", "anthropic", "litellm", "langchain*", "langgraph",
                "ollama", "together", "cerebras.cloud.sdk", "zhipuai", "qianfan", "spice",
                "lmi", "graphrag_llm", "autogen_ext.models", "autogen_agentchat",
                "azure.ai.inference", "pydantic_ai")
+# SDKs whose package name a project's own module may have (the OpenAI Agents SDK is
+# ``agents``): their imports are LLM usage only in a project without such a module
+SHARED_NAMES = ("agents",)
 _BEDROCK = re.compile(r"""\bclient\(\s*(?:service_name\s*=\s*)?["']"""
                       r"""bedrock-(?:agent-)?runtime["']""")
 _GATEWAY_KEY = re.compile(r"^model_list\.\d+\.litellm_params\.model$")
@@ -39,7 +42,12 @@ def llm_usage(project: Project) -> tuple[Hit, ...]:
 
 
 def _scan_llm_usage(project: Project) -> tuple[Hit, ...]:
-    hits = [Hit(i.path, i.line, i.module, "import") for i in imports_of(project, *LLM_MODULES)]
+    own = {name for name in SHARED_NAMES if any(
+        rel == f"{name}.py" or rel.endswith((f"/{name}.py", f"/{name}/__init__.py"))
+        or rel == f"{name}/__init__.py" for rel in project.files)}
+    hits = [Hit(i.path, i.line, i.module, "import")
+            for i in imports_of(project, *LLM_MODULES, *SHARED_NAMES)
+            if i.module.split(".")[0] not in own]
     hits += [h._replace(kind="bedrock") for h in search(project, _BEDROCK,
                                                         anchors=("bedrock-",))]
     hits += [Hit(e.path, e.line, str(e.value), "gateway")
