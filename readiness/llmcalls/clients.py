@@ -203,6 +203,14 @@ def _with_timeout(prog: Program, client: Client, path: str, line: int, term: Exp
     return replace(client, timeout=None, no_timeout=got if unset else None)
 
 
+def _with_retries(prog: Program, client: Client, path: str, line: int, term: Expr, name: str,
+                  where: str) -> Client:
+    """``client`` with the retry setting ``name=term`` written at ``path:line``: retries, or
+    (0, None, False) the library's own switched off."""
+    got = setting(prog, path, line, term, name, where, zero_disables=True)
+    return replace(client, no_retry=got) if got.strength == OFF else replace(client, retry=got)
+
+
 def spread_keyword(prog: Program, path: str, term: Expr, name: str
                    ) -> tuple[str, int, Expr] | None:
     """Keyword ``name`` of a call, written out or inside a ``**options`` dict built in the
@@ -490,11 +498,7 @@ def construct(prog: Program, path: str, term: Expr, family: str, default_retry: 
     for name in spec.ctor_retry:
         spread = spread_keyword(prog, path, term, name)
         if spread:
-            got = setting(prog, spread[0], spread[1], spread[2], name, where, zero_disables=True)
-            if got.strength == OFF:
-                client = replace(client, no_retry=got)
-            else:
-                client = replace(client, retry=got)
+            client = _with_retries(prog, client, *spread, name, where)
     client = _nested_options(prog, path, term, client, where)
     if family == "litellm-router":
         client = _router(prog, path, term, client)
@@ -604,10 +608,8 @@ def _agent_settings(prog: Program, path: str, term: Expr, client: Client, where:
                                        f"in the model_settings {where}")
         retries = _option(prog, given, "max_retries")
         if retries:
-            got = setting(prog, retries[0], retries[1], retries[2], "max_retries",
-                          f"in the model_settings {where}", zero_disables=True)
-            client = replace(client, no_retry=got) if got.strength == OFF else \
-                replace(client, retry=got)
+            client = _with_retries(prog, client, *retries, "max_retries",
+                                   f"in the model_settings {where}")
     model = spread_keyword(prog, path, term, "model")
     value: Value | None = prog.eval(model[0], model[2]) if model else \
         prog.eval(path, term[2][0]) if term[2] else None
@@ -641,10 +643,8 @@ def _agents_sdk_settings(prog: Program, path: str, term: Expr, client: Client, w
         if retry and not _is_none(prog, retry[0], retry[2]):
             count = _option(prog, prog.eval(retry[0], retry[2]), "max_retries")
             if count:
-                got = setting(prog, count[0], count[1], count[2], "max_retries",
-                              f"in the model_settings' retry {where}", zero_disables=True)
-                client = replace(client, no_retry=got) if got.strength == OFF else \
-                    replace(client, retry=got)
+                client = _with_retries(prog, client, *count, "max_retries",
+                                       f"in the model_settings' retry {where}")
     model = spread_keyword(prog, path, term, "model")
     name = string_of(prog.eval(model[0], model[2])) if model else None
     if model is not None and (name is None or name.startswith("litellm/")):

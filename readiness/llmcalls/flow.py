@@ -196,6 +196,8 @@ class ExpressionWalker:
             fact = self.defs[f.def_key]
             if fact.deadline is None:
                 self.defs[f.def_key] = fact._replace(deadline=node.lineno)
+            if final == "result" and self._submits_param(func):
+                self.defs[f.def_key] = self.defs[f.def_key]._replace(calls_param=True)
         if args or (receiver and final in ("json", "parse", "parse_result")):
             self._sinks(node, func, final, args, receiver)
         if final == "sleep":
@@ -237,19 +239,20 @@ class ExpressionWalker:
             name = built[-1] if built and built[0] in ("attr", "g", "imp") else None
             return isinstance(name, str) and name.rpartition(".")[2] in ("Thread", "Process")
         if final == "result":
-            if given != 1 or not isinstance(func, ast.Attribute):
-                return False
-            # ex.submit(func, *args).result(timeout=seconds) runs the parameter it hands on
-            term = self.enc.encode(func.value, self.frame.scope)
-            if term[0] == "call" and term[1][0] == "attr" and term[1][2] == "submit" and \
-                    term[2] and term[2][0][0] == "p" and self.frame.def_key is not None:
-                key = self.frame.def_key
-                self.defs[key] = self.defs[key]._replace(calls_param=True)
-            return True
+            return given == 1 and isinstance(func, ast.Attribute)
         if final == "wait_for":
             return given >= 2
         return isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and \
             func.value.id == "signal" and given >= 1
+
+    def _submits_param(self, func: ast.expr) -> bool:
+        """``ex.submit(func, *args).result(...)``: the function runs the parameter it hands
+        to an executor."""
+        if not isinstance(func, ast.Attribute):
+            return False
+        term = self.enc.encode(func.value, self.frame.scope)
+        return term[0] == "call" and term[1][0] == "attr" and term[1][2] == "submit" and \
+            bool(term[2]) and term[2][0][0] == "p"
 
     def _written_by(self, node: ast.Call, func: ast.expr, final: str | None) -> None:
         """Keys a call writes into a local dict: ``d.setdefault("k", v)``,

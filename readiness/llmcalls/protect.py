@@ -23,6 +23,8 @@ removes them. A timeout must be written: no SDK default counts.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from readiness.llmcalls.classify import Hit
 from readiness.llmcalls.clients import spread_keyword, timeout_unset
 from readiness.llmcalls.facts import CallFact
@@ -30,6 +32,7 @@ from readiness.llmcalls.lookup import find_key, keyword
 from readiness.llmcalls.outputs import ext_is_validator, judge_options
 from readiness.llmcalls.records import CallSite, Protection
 from readiness.llmcalls.resolve import Program
+from readiness.llmcalls.scope import Expr
 from readiness.llmcalls.sdk import (
     CATCH_ALL,
     ERROR_MODULES,
@@ -154,12 +157,21 @@ class Protections:
         return f"{func.path}:{deadline}"
 
     def _decorated_timeout(self, path: str, qualname: str) -> Protection | None:
+        found = self._decorated_by(path, qualname, self.timeout_wrapper)
+        if found is None:
+            return None
+        line, term, waits = found
+        return Protection(path, line, f"@{render(term)} on {qualname} at {path}:{line}"
+                          f" (waits with a deadline at {waits})")
+
+    def _decorated_by(self, path: str, qualname: str, wrapper: Callable[[Value], str | None]
+                      ) -> tuple[int, Expr, str] | None:
+        """(line, term, label) of the function's first decorator ``wrapper`` labels."""
         definition = self.prog.definition(Func(path, qualname))
         for line, term in definition.decorators if definition else ():
-            waits = self.timeout_wrapper(self.prog.eval(path, term))
-            if waits:
-                return Protection(path, line, f"@{render(term)} on {qualname} at {path}:{line}"
-                                  f" (waits with a deadline at {waits})")
+            label = wrapper(self.prog.eval(path, term))
+            if label:
+                return line, term, label
         return None
 
     # retry ------------------------------------------------------------------------------
@@ -237,13 +249,12 @@ class Protections:
         return isinstance(value, Ext) and value.name.removesuffix("()") in RETRY_ITERABLES
 
     def _decorated_retry(self, path: str, qualname: str) -> Protection | None:
-        definition = self.prog.definition(Func(path, qualname))
-        for line, term in definition.decorators if definition else ():
-            label = self.retry_wrapper(self.prog.eval(path, term))
-            if label:
-                return Protection(path, line, f"@{render(term)} ({label}) on {qualname} at "
-                                  f"{path}:{line}")
-        return None
+        found = self._decorated_by(path, qualname, self.retry_wrapper)
+        if found is None:
+            return None
+        line, term, label = found
+        return Protection(path, line, f"@{render(term)} ({label}) on {qualname} at "
+                          f"{path}:{line}")
 
     # error handling ---------------------------------------------------------------------
 
