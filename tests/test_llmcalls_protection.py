@@ -911,3 +911,61 @@ def test_a_deadline_around_the_callers(make_project: MakeProject) -> None:
     # of two under asyncio.wait_for
     assert found["plain"].timeout is None
     assert found["asked"].timeout is None
+
+
+def test_a_deadline_decorator_on_an_alarm_and_a_wait_for(make_project: MakeProject) -> None:
+    found = calls(make_project, {"app/__init__.py": "", "app/llm.py": '''\
+import asyncio
+import functools
+import signal
+
+import litellm
+from openai import AsyncOpenAI
+
+aclient = AsyncOpenAI()
+
+
+def alarm(seconds):
+    def decorator(func):
+        @functools.wraps(func)
+        def wrapper(*args, **kwargs):
+            signal.alarm(seconds)
+            try:
+                return func(*args, **kwargs)
+            finally:
+                signal.alarm(0)
+        return wrapper
+    return decorator
+
+
+def bounded(seconds):
+    def decorator(func):
+        async def wrapper(*args):
+            return await asyncio.wait_for(func(*args), seconds)
+        return wrapper
+    return decorator
+
+
+def logged(func):  # runs it, with no deadline
+    def wrapper(*args):
+        return func(*args)
+    return wrapper
+
+
+@alarm(30)
+def ask(messages):
+    return litellm.completion(model="gpt-4o", messages=messages)
+
+
+@bounded(20)
+async def answer(messages):
+    return await aclient.chat.completions.create(model="gpt-4o", messages=messages)
+
+
+@logged
+def plain(messages):
+    return litellm.completion(model="gpt-4o", messages=messages)
+'''})
+    assert where(found["ask"].timeout) == "app/llm.py:38"
+    assert where(found["answer"].timeout) == "app/llm.py:43"
+    assert found["plain"].timeout is None

@@ -365,6 +365,13 @@ def asked_again(handler: ast.ExceptHandler, tried: dict[str, list[ast.Call]]
     by callee (few of them are written out to be compared)."""
     found: list[ast.Call] = []
     handed: set[str] = set()
+    written: dict[int, str] = {}  # each body call written out once, however often compared
+
+    def text_of(node: ast.Call) -> str:
+        if id(node) not in written:
+            written[id(node)] = ast.unparse(node)
+        return written[id(node)]
+
     for stmt in handler.body:
         calls = [n for n in ast.walk(stmt) if isinstance(n, ast.Call)]
         for call in calls:
@@ -372,7 +379,7 @@ def asked_again(handler: ast.ExceptHandler, tried: dict[str, list[ast.Call]]
             if not same or _names(call) & handed:
                 continue
             text = ast.unparse(call)
-            first = next((n for n in same if ast.unparse(n) == text), None)
+            first = next((n for n in same if text_of(n) == text), None)
             if first is not None and first not in found:
                 found.append(first)
         for call in calls:

@@ -534,3 +534,20 @@ def test_the_same_call_after_switching_its_parameters_is_a_fallback(make_project
     finding = run(graceful_degradation, make_project({"app/llm.py": switched}))
     assert finding.status is Status.PASS
     assert where(finding) == ["app/llm.py:13"]
+
+
+def test_a_ratelimit_decorator_counts_on_the_function_that_asks_the_model(
+        make_project: MakeProject) -> None:
+    limited = (
+        "import openai\nimport requests\nfrom ratelimit import limits, sleep_and_retry\n\n"
+        "client = openai.OpenAI()\n\n\n"
+        "@sleep_and_retry\n@limits(calls=10, period=60)\n"
+        "def fetch(url):\n    return requests.get(url, timeout=5).text\n\n\n"
+        "def ask(q):\n"
+        "    return client.responses.create(model='gpt-4o', input=q).output_text\n")
+    assert run(rate_limiting, make_project({"app/llm.py": limited})).status is Status.FAIL
+    on_model = limited.replace("def fetch(url):", "def fetch_(url):").replace(
+        "def ask(q):", "@sleep_and_retry\n@limits(calls=10, period=60)\ndef ask(q):")
+    finding = run(rate_limiting, make_project({"app/llm.py": on_model}))
+    assert finding.status is Status.PASS
+    assert where(finding) == ["app/llm.py:14"]  # @sleep_and_retry above ask
