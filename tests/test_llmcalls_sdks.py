@@ -1529,3 +1529,31 @@ def test_an_agent_passed_in_is_not_run_here(make_project: MakeProject) -> None:
         "async def turn(agent: Agent, text):\n"
         "    return Runner.run_streamed(agent, input=text)\n")})
     assert index.calls == ()
+
+
+def test_inside_a_package_an_absolute_import_names_a_top_level_module(
+        make_project: MakeProject) -> None:
+    # docetl 0.3.0: docetl/operations/utils/openai_agents_runner.py does
+    # `from agents import Agent, Runner` (the SDK) beside the package's own docetl/agents.py,
+    # which Python 3 would import only as `from docetl import agents` or `from .. import agents`
+    files = {"docetl/__init__.py": "",
+             "docetl/agents.py": "class Agent:\n    pass\n\n\nclass Runner:\n"
+                                 "    @staticmethod\n    def run(agent, task):\n"
+                                 "        return task\n",
+             "docetl/operations/__init__.py": "",
+             "docetl/operations/runner.py": OPENAI_AGENTS}
+    index = scan(make_project, files)
+    assert [(c.path, c.line, c.api) for c in index.calls] == [
+        ("docetl/operations/runner.py", 17, "Runner.run"),
+        ("docetl/operations/runner.py", 22, "Runner.run_sync"),
+        ("docetl/operations/runner.py", 26, "Runner.run")]
+
+
+def test_a_script_folder_imports_its_neighbour_by_name(make_project: MakeProject) -> None:
+    # a folder without __init__.py is where scripts run from: `python tools/run.py` puts
+    # tools/ on sys.path, so `from agents import ...` there is tools/agents.py
+    files = {"tools/agents.py": "class Agent:\n    pass\n\n\nclass Runner:\n"
+                                "    @staticmethod\n    def run(agent, task):\n"
+                                "        return task\n",
+             "tools/run.py": OPENAI_AGENTS}
+    assert scan(make_project, files).calls == ()

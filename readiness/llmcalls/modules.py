@@ -2,7 +2,9 @@
 
 An absolute import ``a.b`` is looked for in the importing file's folder and each folder above
 it (a script's folder is on ``sys.path``; so is the root of a service inside a monorepo),
-then in ``src/``. Well-known external packages (the standard library, model SDKs and the
+then in ``src/``, leaving out the folders of packages (those with an ``__init__.py``): inside
+a package, ``from agents import Agent`` names a top-level ``agents``, not the package's own
+``agents.py``, which Python 3 imports only as ``from .agents`` or ``from pkg.agents``. Well-known external packages (the standard library, model SDKs and the
 like) are never taken for project modules, even when a project file has the same name (a
 ``providers/openai.py`` that itself does ``import openai``).
 """
@@ -76,6 +78,9 @@ class ModuleMap:
             if rel.rpartition("/")[2] not in self._stems:
                 return None  # no project module has that name: a third-party import
             for base in (*_ancestors(folder), "src"):  # the nearest folder that has it
+                if base and f"{base}/__init__.py" in self.files:
+                    continue  # a package's folder is not on sys.path: its modules are
+                    # imported by the package's name (or relatively), not by their own
                 stem = f"{base}/{rel}" if base else rel
                 for candidate in (f"{stem}.py", f"{stem}/__init__.py"):
                     if candidate in self.files:
