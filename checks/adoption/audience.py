@@ -25,6 +25,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from readiness.checks.infrastructure import callsites
 from readiness.checks.infrastructure.llmtraffic import generation_sites
 
 from readiness.config import Config
@@ -89,7 +90,7 @@ def audience(project: Project, config: Config) -> Decided:
 def _has_model(project: Project) -> bool:
     """An LLM SDK import settles it; the full search (Bedrock clients, gateway configs, which
     parses every config file) runs only without one."""
-    return bool(imports_of(project, *llmusage.LLM_MODULES)) or llmusage.uses_llm(project)
+    return bool(imports_of(project, *llmusage.LLM_MODULES)) or callsites.uses_llm(project)
 
 
 def _worked_out(project: Project, config: Config) -> Decided:

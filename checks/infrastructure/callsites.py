@@ -9,7 +9,8 @@ from collections.abc import Callable
 from readiness.config import Config
 from readiness.llmcalls import CallSite, CallSiteIndex, Construction, Protection, build_index
 from readiness.model import Evidence, Finding, Gap, check, failed, not_applicable, passed, warned
-from readiness.project import Project
+from readiness.project import Project, llmusage
+from readiness.project.signals import Hit
 
 MAX_PROTECTION_EVIDENCE = 10
 
@@ -17,6 +18,31 @@ MAX_PROTECTION_EVIDENCE = 10
 def call_sites(project: Project) -> CallSiteIndex:
     """The shared LLM call-site index (each file's facts kept by content between runs)."""
     return project.shared("llmcalls", lambda p: build_index(p, jobs=p.jobs))
+
+
+def llm_usage(project: Project) -> tuple[Hit, ...]:
+    """Where the repository uses an LLM, for the checks that apply only then: what
+    ``llmusage`` finds by text (SDK imports, Bedrock clients, gateway configs) or, when it
+    finds nothing, the production model calls of the call-site index, which follows an SDK
+    imported by name (mle-agent's model classes: ``importlib.import_module(dependency)``
+    with ``dependency = "openai"``), so that no check calls an app whose calls the per-call
+    checks judge one without LLM usage. The index is built only for an app without such an
+    import (it is built anyway by the per-call checks of a full run)."""
+    found = llmusage.llm_usage(project)
+    if found:
+        return found
+    return tuple(Hit(c.path, c.line, f"{c.provider} {c.api}", "call")
+                 for c in call_sites(project).calls if c.production)
+
+
+def uses_llm(project: Project) -> bool:
+    return bool(llm_usage(project))
+
+
+def llm_files(project: Project) -> frozenset[str]:
+    """Source files that talk to a model directly (``llmusage.llm_files``, or the files of
+    the model calls ``llm_usage`` found)."""
+    return frozenset(h.path for h in llm_usage(project) if h.kind != "gateway")
 
 
 def _site(call: CallSite, what: str) -> Evidence:

@@ -24,6 +24,7 @@ from readiness.project.signals import Hit, Source, at_lines, query_name, stateme
 
 from . import llmtraffic
 from .alertrules import alert_rules
+from .callsites import llm_files, llm_usage, uses_llm
 from .monitors import MONITOR_MODULES, monitor_setups
 
 _LOG_CALL = re.compile(r"\b[\w.]*(?:log|logger|LOG|LOGGER|logging)(?:\.bind\([^()\n]*\))?"
@@ -76,7 +77,7 @@ def request_logging(project: Project, config: Config) -> Finding:
     Turn on LangSmith or Langfuse tracing, or log `llm.request` and `llm.response` events
     with a request id bound to the logger (structlog `bind_contextvars(request_id=...)`).
     """
-    usage = llmusage.llm_usage(project)
+    usage = llm_usage(project)
     if not usage:
         return not_applicable(llmusage.NO_LLM)
     traced = signals.first_per_kind(llmtraffic.llm_tracing(project))
@@ -122,7 +123,7 @@ def _logging_by_text(project: Project, config: Config, where: Hit, bound: list[H
                      ) -> Finding:
     """For code the call-site index does not read (JavaScript, TypeScript): log calls in
     the files that import a model SDK, and what their statements name."""
-    files = llmusage.llm_files(project)
+    files = llm_files(project)
     # a log call never spans lines: the anchor's own line is the whole window (window=0)
     logs = list(signals.search(project, _LOG_CALL, anchors=_LOG_ANCHORS, window=0,
                                within=files))
@@ -213,7 +214,7 @@ def cost_tracking(project: Project, config: Config) -> Finding:
     calls the model, or log the usage with the request id; better, let Langfuse or
     litellm compute the cost per request.
     """
-    if not llmusage.uses_llm(project):
+    if not uses_llm(project):
         return not_applicable(llmusage.NO_LLM)
     recorders = signals.first_per_kind(llmtraffic.llm_tracing(project))
     spend_db = [Hit(e.path, e.line, "", "litellm spend logs") for e in
@@ -344,7 +345,7 @@ def alerting(project: Project, config: Config) -> Finding:
     Write alert rules on the error rate, p95 latency and token spend of model calls, with
     thresholds from the pilot's telemetry, and keep them in the repository.
     """
-    if not llmusage.uses_llm(project):
+    if not uses_llm(project):
         return not_applicable(llmusage.NO_LLM)
     rules = alert_rules(project)
     needed = ("error rate", "latency", "cost")

@@ -12,6 +12,7 @@ from readiness.project.configfiles import Entry, config_index, scalar_text
 from readiness.project.signals import Hit
 
 from . import llmtraffic
+from .callsites import llm_files, uses_llm
 
 _DLQ_KEY = re.compile(r"(?i)(?:^|\.)(?:redrive_?policy|dead_?letter_?target_?arn|"
                       r"dead_?letter_?(?:policy|config|queue|topic|exchange)|"
@@ -73,7 +74,7 @@ def dead_letter_queue(project: Project, config: Config) -> Finding:
     Give the work queue a dead-letter queue with a receive limit, or store failed requests
     with their input and error in a table, and write down how to replay them.
     """
-    if not llmusage.uses_llm(project):
+    if not uses_llm(project):
         return not_applicable(llmusage.NO_LLM)
     found = _dlq_config(project)
     found += [h._replace(kind=h.kind.replace("_", " ")) for h in
@@ -157,9 +158,9 @@ def graceful_degradation(project: Project, config: Config) -> Finding:
     Configure a second model or provider as a fallback, wrap calls in a circuit breaker,
     or give the product a degraded mode (queue the work, show a manual form) behind a flag.
     """
-    if not llmusage.uses_llm(project):
+    if not uses_llm(project):
         return not_applicable(llmusage.NO_LLM)
-    files = llmusage.llm_files(project)
+    files = llm_files(project)
     found = [h._replace(kind=h.kind.replace("_", " ")) for h in
              signals.search(project, _FALLBACK_CODE, anchors=_FALLBACK_ANCHORS)
              if (h.kind != "litellm_fallbacks" or _llm_context(project, h))
@@ -198,7 +199,7 @@ def _built_for_a_model(hit: Hit, files: Collection[str]) -> bool:
 
 def _llm_context(project: Project, hit: Hit) -> bool:
     """A generic keyword (``fallbacks=``, ``rpm=``) counts only where a model is called."""
-    return hit.path in llmusage.llm_files(project) or signals.mentions(project, hit.path,
+    return hit.path in llm_files(project) or signals.mentions(project, hit.path,
                                                                       "litellm")
 
 
@@ -290,9 +291,9 @@ def rate_limiting(project: Project, config: Config) -> Finding:
     Put a semaphore or limiter around the one function that calls the model, sized below
     the provider's limits (see `usage.rate_limits`), or set rpm/tpm on the litellm router.
     """
-    if not llmusage.uses_llm(project):
+    if not uses_llm(project):
         return not_applicable(llmusage.NO_LLM)
-    files = llmusage.llm_files(project)
+    files = llm_files(project)
     found = [h._replace(kind=h.kind.replace("_", " "))
              for h in signals.search(project, _LIMITERS, anchors=_LIMITER_ANCHORS)
              if (h.kind != "semaphore" or _semaphore_limits(project, h, files))

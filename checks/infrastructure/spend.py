@@ -25,6 +25,7 @@ from readiness.project.signals import Hit, query_name
 
 from . import llmtraffic
 from .alertrules import alert_rules
+from .callsites import uses_llm
 
 _BUDGET_CODE = re.compile(r"(?P<litellm_max_budget>\bmax_budget\s*=\s*\d)|"
                           r"(?P<litellm_BudgetManager>\bBudgetManager\()")
@@ -79,7 +80,7 @@ def budget_limits(project: Project, config: Config) -> Finding:
     Write the budget down, then make something act on it: a hard cap at the gateway, a
     cloud budget with notifications, or a cost alert that pages the owner.
     """
-    if not llmusage.uses_llm(project):
+    if not uses_llm(project):
         return not_applicable(llmusage.NO_LLM)
     declared, where = _declared(config)
     index = config_index(project)
@@ -281,7 +282,7 @@ def load_testing(project: Project, config: Config) -> Finding:
     Script the main user journey in locust or k6, run it at the projected peak against a
     staging environment, and commit the script with its settings.
     """
-    if not llmusage.uses_llm(project) and not config.get("usage.load_tests"):
+    if not uses_llm(project) and not config.get("usage.load_tests"):
         return not_applicable(llmusage.NO_LLM)
     measured = _measured(project, config)
     if measured is not None:

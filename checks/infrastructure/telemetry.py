@@ -8,12 +8,14 @@ from readiness.model import Evidence, Finding, Gap, check, failed, not_applicabl
 from readiness.project import Project, llmusage
 from readiness.telemetry import usage
 
+from .callsites import uses_llm
+
 PROVIDE = ("no pilot telemetry configured: point usage.telemetry at the pilot's request logs "
            "(OTLP/JSON traces, provider responses, LiteLLM, Langfuse or LangSmith exports)")
 
 
 def _report(project: Project, config: Config) -> usage.UsageReport | Finding:
-    if not llmusage.uses_llm(project) and not config.get("usage.telemetry"):
+    if not uses_llm(project) and not config.get("usage.telemetry"):
         return not_applicable(llmusage.NO_LLM)
     try:
         report = usage.for_project(project, config)

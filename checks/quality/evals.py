@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
+from readiness.checks.infrastructure.callsites import uses_llm
+
 from readiness.config import Config
 from readiness.evals import Stats, evalset
 from readiness.evals.evalset import WorkflowEvals, describe, measured, percent
@@ -22,7 +24,7 @@ from readiness.model import (
     warned,
 )
 from readiness.project import Project
-from readiness.project.llmusage import NO_LLM, uses_llm
+from readiness.project.llmusage import NO_LLM
 
 from . import evalgold
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from readiness.checks.infrastructure import callsites
+
 from readiness.config import Config
 from readiness.model import (
     Credit,
@@ -84,7 +86,7 @@ def feedback_loop(project: Project, config: Config) -> Finding:
     verdict and an optional comment to an endpoint, store it in a feedback table or send it
     to LangSmith/Langfuse, and review the flags weekly to extend the eval set and prompts.
     """
-    if not llmusage.uses_llm(project):
+    if not callsites.uses_llm(project):
         return not_applicable(llmusage.NO_LLM)
     captures = feedback_captures(project)
     named = named_stores(project)

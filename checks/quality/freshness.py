@@ -7,6 +7,8 @@ import os
 from collections.abc import Sequence
 from typing import NamedTuple
 
+from readiness.checks.infrastructure import callsites
+
 from readiness.config import Config
 from readiness.evals import evalset
 from readiness.model import (
@@ -19,7 +21,7 @@ from readiness.model import (
     passed,
     warned,
 )
-from readiness.project import Project, llmusage
+from readiness.project import Project
 from readiness.prompts.files import candidates, eval_files, in_prompt_dir
 from readiness.prompts.history import Change, last_prompt_change, shallow_commits
 from readiness.prompts.lines import Role, has_system_prompt
@@ -141,7 +143,7 @@ def eval_freshness(project: Project, config: Config) -> Finding:
 
 def _no_evals(project: Project, config: Config) -> Finding:
     found = candidates(project, config)
-    usage = llmusage.llm_usage(project)
+    usage = callsites.llm_usage(project)
     if not usage and not _prompts_shown(project, found):
         return not_applicable("no prompts or LLM code found, and no eval results")
     history = last_prompt_change(project, config)

@@ -4,9 +4,10 @@ An absolute import ``a.b`` is looked for in the importing file's folder and each
 it (a script's folder is on ``sys.path``; so is the root of a service inside a monorepo),
 then in ``src/``, leaving out the folders of packages (those with an ``__init__.py``): inside
 a package, ``from agents import Agent`` names a top-level ``agents``, not the package's own
-``agents.py``, which Python 3 imports only as ``from .agents`` or ``from pkg.agents``. Well-known external packages (the standard library, model SDKs and the
-like) are never taken for project modules, even when a project file has the same name (a
-``providers/openai.py`` that itself does ``import openai``).
+``agents.py``, which Python 3 imports only as ``from .agents`` or ``from pkg.agents``.
+Well-known external packages (the standard library, model SDKs and the like) are never taken
+for project modules, even when a project file has the same name (a ``providers/openai.py``
+that itself does ``import openai``).
 """
 
 from __future__ import annotations

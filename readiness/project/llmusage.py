@@ -66,4 +66,4 @@ def llm_files(project: Project) -> frozenset[str]:
 
 NO_LLM = ("no LLM usage found (no import of a model SDK or framework such as openai, "
           "anthropic, litellm, langchain, google genai, llama_index or ollama, no Bedrock "
-          "runtime client, no LLM gateway config)")
+          "runtime client, no LLM gateway config, no model call)")

@@ -28,7 +28,7 @@ def where(finding: Finding) -> list[str]:
 
 NO_LLM_MESSAGE = ("no LLM usage found (no import of a model SDK or framework such as openai, "
                   "anthropic, litellm, langchain, google genai, llama_index or ollama, no "
-                  "Bedrock runtime client, no LLM gateway config)")
+                  "Bedrock runtime client, no LLM gateway config, no model call)")
 
 LLM_CLIENT = '''\
 import structlog
@@ -676,3 +676,36 @@ def test_sql_that_only_reads() -> None:
         'cur.execute("WITH u AS (SELECT ?) INSERT INTO usage SELECT * FROM u", (n,))'))
     assert not reads_only(call('cur.execute("INSERT INTO usage (tokens) VALUES (?)", (n,))'))
     assert not reads_only(call('cur.execute(query, (n,))'))  # SQL not written out
+
+
+# mle-agent 0.4.2 (mle/model/openai.py): the SDK is imported by name, never by an import
+# statement; the call-site index follows it to the client and its call
+IMPORTED_BY_NAME = {"mle/__init__.py": "", "mle/model/__init__.py": "", "mle/model/openai.py": '''\
+import importlib.util
+import os
+
+
+class OpenAIModel:
+    def __init__(self, api_key, model):
+        dependency = "openai"
+        spec = importlib.util.find_spec(dependency)
+        if spec is not None:
+            self.openai = importlib.import_module(dependency).OpenAI
+        else:
+            raise ImportError("pip install openai")
+        self.model = model
+        self.client = self.openai(api_key=api_key, base_url=os.getenv("OPENAI_BASE_URL"))
+
+    def query(self, chat_history):
+        completion = self.client.chat.completions.create(model=self.model,
+                                                         messages=chat_history)
+        return completion.choices[0].message.content
+'''}
+
+
+def test_an_sdk_imported_by_name_is_llm_usage(make_project: MakeProject) -> None:
+    root = make_project(IMPORTED_BY_NAME)
+    for check in (request_logging, cost_tracking, alerting):
+        finding = run(check, root)
+        assert finding.status is Status.FAIL, (check, finding.message)
+    assert "mle/model/openai.py" in str(run(request_logging, root).evidence[0])
