@@ -37,6 +37,12 @@ _CALLED_REVERSED = re.compile(r"\((\w++)")
 _NAME_START = frozenset(string.ascii_letters + "_")
 _DEFINED = AtLineStart(r"[ \t]+(?:async[ \t]+)?def[ \t]+(\w+)")
 MAX_DEPTH = 3  # calls up from a model call to the functions that reach it
+# Methods of the built-in types (``get``, ``append``, ``items``, ``format``, ``update``): a
+# call of one on a value the analysis cannot place is not guessed to be a project method of
+# the same name
+BUILTIN_METHODS = frozenset(name for kind in (dict, list, str, set, frozenset, bytes, tuple,
+                                              int, float)
+                            for name in dir(kind) if not name.startswith("_"))
 MAX_IMPLEMENTATIONS = 8  # methods of one name followed as an interface's implementations
 _DECORATOR_LINES = 12  # a route's decorator (and those under it) to its function's def
 # Where a model call's result (or its token usage) ends up, as ``Sink.kind``: logged,
@@ -193,7 +199,8 @@ class Traffic:
                 self._load([target])
             if name in self.facts.get(target, {}).get("defs", {}):
                 return target, name
-        return self._method(parts[-1]) if len(parts) >= 2 else None
+        return self._method(parts[-1]) if len(parts) >= 2 and \
+            parts[-1] not in BUILTIN_METHODS else None
 
     def _imported(self, path: str, imports: dict[str, Any], parts: list[str]
                   ) -> tuple[str, str] | None:
@@ -361,9 +368,12 @@ class Traffic:
 
     def _targets(self, path: str, qual: str, label: str) -> list[tuple[str, str]]:
         """The functions a call may invoke: the one resolved, else the methods of that
-        name (at most three) other than the caller itself."""
+        name (at most three) other than the caller itself, unless a built-in type has a
+        method of that name: ``new_items[-1].get("role")`` on a list of dicts is not
+        magentic-ui's ``DatabaseManager.get`` (which logs what it is handed)."""
         name = label.rsplit(".", 1)[-1]
-        if "." in label and "(" not in label:  # a method: load where it may be defined first
+        guess = "." in label and "(" not in label and name not in BUILTIN_METHODS
+        if guess:  # a method: load where it may be defined first
             files = [f for f in self.methods.get(name, [])
                      if context_of(f, 0, []) == "production"]
             if len(files) <= 3:
@@ -371,7 +381,7 @@ class Traffic:
         target = self.resolve(path, qual, label)
         if target is not None:
             return [target]
-        if "." not in label or "(" in label:
+        if not guess:
             return []
         found = [(where, q) for where, q in self.loaded_methods.get(name, [])
                  if (where, q) != (path, qual)]

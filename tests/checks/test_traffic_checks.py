@@ -338,6 +338,67 @@ def test_only_the_request_logged_warns(make_project: MakeProject) -> None:
     assert where(finding) == ["app/gateway.py:11"]
 
 
+CHAT_TURNS = '''\
+from openai import OpenAI
+
+from app.audit import audit
+
+client = OpenAI(timeout=30)
+
+
+def turn(history):
+    while not history or history[-1].get("role") != "assistant":
+        RECORD
+        response = client.chat.completions.create(model="gpt-4o", messages=history)
+        history.append(response.choices[0].message)
+    return history
+'''
+STORE_AND_AUDIT = {"app/__init__.py": "", "app/db.py": '''\
+import logging
+
+log = logging.getLogger(__name__)
+
+
+class Store:
+    def get(self, key):
+        log.info("get %s", key)
+        return self.rows[key]
+''', "app/audit.py": '''\
+import logging
+
+log = logging.getLogger(__name__)
+
+
+class Audit:
+    def record_request(self, messages):
+        log.info("llm request %s", messages)
+
+
+audit = Audit()
+'''}
+
+
+def test_a_built_in_method_on_a_request_is_not_a_project_method_that_logs(
+        make_project: MakeProject) -> None:
+    # magentic-ui 0.1.6: `new_items[-1].get("role")` on the request's list was taken for
+    # its DatabaseManager.get, which logs what it is handed: "request logged" at a `while`
+    root = make_project({**STORE_AND_AUDIT, "app/chat.py": CHAT_TURNS.replace(
+        "        RECORD\n", "")})
+    finding = run(request_logging, root)
+    assert finding.status is Status.FAIL
+    assert where(finding) == ["app/chat.py:10"]
+
+
+def test_a_project_method_called_on_an_unplaced_object_still_logs_the_request(
+        make_project: MakeProject) -> None:
+    root = make_project({**STORE_AND_AUDIT, "app/chat.py": CHAT_TURNS.replace(
+        "RECORD", "audit.record_request(history)")})
+    finding = run(request_logging, root)
+    assert finding.message == "LLM requests and responses are logged but without a request id"
+    # the answer joins the history, which the next turn's record_request logs
+    assert where(finding) == ["app/chat.py:10", "app/audit.py:8"]
+
+
 # ---- graceful-degradation ---------------------------------------------------------------------
 
 
