@@ -225,6 +225,8 @@ def test_model_url_rules() -> None:
     assert not is_model_url("\0/v1/messages")
     assert not is_model_url("https://api.openai.com.evil.example/v1")
     assert not is_model_url("\0/chat/completions/history")  # a route of another API
+    assert is_model_url("https://chat.openai.com/backend-api/conversation")
+    assert not is_model_url("https://chat.openai.com/backend-api/conversations")  # a listing
     assert has_model_route("\0/chat/completions#x")
     assert not has_model_route("https://api.openai.com/v1")  # a model host, no route
     # never the user info or query string (credentials), unknown parts as one '…'
@@ -318,3 +320,27 @@ class DecisionsClient:
 '''})))
     assert [(where(c), c.api, c.function) for c in index.calls] == [
         ("decisions.py:14", "POST api.openai.com/v1/decisions", "DecisionsClient.decide")]
+
+
+def test_the_chatgpt_web_apps_conversation_route_is_generation(make_project: MakeProject
+                                                               ) -> None:
+    """PentestGPT 0.8.0's default mode (without --useAPI) posts every turn to the ChatGPT
+    web app's private API with a session cookie; its listing and title routes generate
+    nothing (not model calls at all)."""
+    index = scan(make_project, {"pentestgpt/utils/chatgpt.py": '''\
+import requests
+
+
+class ChatGPT:
+    def send_new_message(self, message):
+        url = "https://chat.openai.com/backend-api/conversation"
+        data = {"action": "next", "messages": [message], "model": self.model}
+        r = requests.post(url, headers=self.headers, json=data, stream=True)
+        return r
+
+    def get_conversation_history(self, limit=20):
+        url = "https://chat.openai.com/backend-api/conversations"
+        return requests.get(url, headers=self.headers, params={"limit": limit})
+'''})
+    assert sites(index) == [("pentestgpt/utils/chatgpt.py:8",
+                             "POST chat.openai.com/backend-api/conversation", "generation")]

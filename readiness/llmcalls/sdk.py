@@ -490,7 +490,8 @@ MODEL_HOST = re.compile(_HOSTS)  # matched against a URL's whole host name
 MODEL_HOSTS = re.compile(rf"(?:^|[/.@])(?:{_HOSTS})(?=[:/]|$)")  # found anywhere in a string
 # A model API's route (``urls.MODEL_ROUTE``) found anywhere in a string: a whole URL, the
 # part of an f-string after the base, or the route a helper joins on ("chat/completions").
-MODEL_ROUTES = re.compile(r"(?:^|/)(?:chat/completions|v\d+/completions)/?(?=$|[?#])"
+MODEL_ROUTES = re.compile(r"(?:^|/)(?:chat/completions|v\d+/completions"
+                          r"|backend-api/conversation)/?(?=$|[?#])"
                           r"|:(?:stream)?[gG]enerateContent\b|:11434/api/(?:chat|generate)\b")
 
 
@@ -529,6 +530,7 @@ PREFILTER = re.compile(
     r"|api\.together\.xyz|openrouter\.ai|api\.deepseek\.com|api\.x\.ai"
     # a model API's route, whatever the host (``urls.MODEL_ROUTE``)
     r"|chat/completions|v\d+/completions|[gG]enerateContent\b|:11434/api/"
+    r"|backend-api/conversation"
 )
 # Plain substrings, one of which any text PREFILTER matches must hold: `in` is far faster
 # than a regular expression with many alternatives, and most files hold none of them.
@@ -536,8 +538,8 @@ _PREFILTER_WORDS = ("openai", "anthropic", "genai", "vertexai", "cohere", "mistr
                     "aiobotocore", "bedrock", "litellm", "llama_index", "instructor", "langchain",
                     "generativelanguage", "aiplatform", "groq", "together", "openrouter",
                     "deepseek", "api.x.ai", "ollama", "autogen_", "lmi", "/completions",
-                    "enerateContent", ":11434/api/", "ai.inference", "spice", "cerebras",
-                    "zhipuai", "qianfan", "graphrag_llm", "pydantic_ai", "agents")
+                    "enerateContent", ":11434/api/", "backend-api/", "ai.inference", "spice",
+                    "cerebras", "zhipuai", "qianfan", "graphrag_llm", "pydantic_ai", "agents")
 
 
 def names_a_provider(text: str) -> bool:

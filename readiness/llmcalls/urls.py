@@ -3,7 +3,9 @@
 A URL is a model API when its host is a model provider's (``api.openai.com``) or when its
 route is one only a model server answers, whatever the host: an OpenAI-compatible
 ``…/chat/completions`` (self-hosted vLLM, Azure, OpenRouter, a proxy named in settings), a
-Gemini ``…:generateContent``, Ollama's ``…:11434/api/chat``. Real
+Gemini ``…:generateContent``, Ollama's ``…:11434/api/chat``, the ChatGPT web app's
+``…/backend-api/conversation`` (PentestGPT's default mode posts there with a session
+cookie). Real
 applications seldom write the whole URL at the call: the base comes from settings and the
 route is joined on (``f"{base}/chat/completions"``, ``urljoin(base, "chat/completions")``,
 a helper of their own), and the request often goes through a helper that takes the URL as
@@ -30,7 +32,8 @@ from readiness.llmcalls.values import URL_KEEPING, Bound, Ext, Func, string_of
 # ``/responses``, an app's own ``/api/chat``, such as the one Khoj's scheduler posts to)
 # are not model routes here: such a URL counts only by its host.
 MODEL_ROUTE = re.compile(
-    r"(?:^|/)(?:chat/completions|v\d+/completions)/?$|:(?:stream)?[gG]enerateContent$")
+    r"(?:^|/)(?:chat/completions|v\d+/completions|backend-api/conversation)/?$"
+    r"|:(?:stream)?[gG]enerateContent$")
 OLLAMA_ROUTE = re.compile(r":11434/api/(?:chat|generate)/?(?:[?#]|$)")
 MAX_DEPTH = 8  # function calls and parameters followed to build one URL
 MAX_CALLERS = 20  # calls of a request helper looked at for the URL it is given
