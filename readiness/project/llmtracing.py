@@ -19,9 +19,11 @@ if TYPE_CHECKING:
 _TRACING: tuple[tuple[str, tuple[str, ...], re.Pattern[str]], ...] = (
     ("LangSmith", ("wrap_", "@traceable", "LangChainTracer("), re.compile(
         r"\bwrap_(?:openai|anthropic)\(|@traceable\b|\bLangChainTracer\(")),
-    ("Langfuse", ("langfuse.openai", "@observe", "CallbackHandler(", "Langfuse("), re.compile(
-        r"\bfrom[ \t]+langfuse\.openai[ \t]+import\b|\bimport[ \t]+langfuse\.openai\b|"
-        r"@observe\b|\bCallbackHandler\(|\bLangfuse\(")),
+    # the decorator bare or through the module (mle-agent: ``@langfuse.observe(...)`` on the
+    # wrapper of every model call, ``langfuse = importlib.import_module("langfuse.decorators")``)
+    ("Langfuse", ("langfuse.openai", "@observe", ".observe(", "CallbackHandler(", "Langfuse("),
+     re.compile(r"\bfrom[ \t]+langfuse\.openai[ \t]+import\b|\bimport[ \t]+langfuse\.openai\b|"
+                r"@observe\b|@[\w.]*\.observe\(|\bCallbackHandler\(|\bLangfuse\(")),
     ("Helicone", ("elicone", "ELICONE"), re.compile(r"\bhelicone\.ai\b|\bHelicone-Auth\b",
                                                     re.IGNORECASE)),
     ("OpenTelemetry GenAI instrumentation", ("Instrumentor().instrument(",), re.compile(

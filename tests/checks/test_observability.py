@@ -113,13 +113,27 @@ def test_a_tracing_decorator_counts_on_a_function_that_calls_the_model(
             "def answer", "@traceable\ndef answer"), "LangSmith"), (TRACED.replace(
             "from langsmith import traceable", "from langfuse import observe").replace(
             "@traceable\ndef search", "def search").replace(
-            "def answer", "@observe(as_type='generation')\ndef answer"), "Langfuse")):
+            "def answer", "@observe(as_type='generation')\ndef answer"), "Langfuse"),
+            # mle-agent 0.4.2: the decorator through the module
+            (TRACED.replace("from langsmith import traceable", "import langfuse").replace(
+                "@traceable\ndef search", "def search").replace(
+                "def answer", "@langfuse.observe(as_type='generation')\ndef answer"),
+             "Langfuse")):
         root = make_project({"app/research.py": decorated})
         for check in (request_logging, cost_tracking):
             finding = run(check, root)
             assert finding.status is Status.PASS, (check, finding.message)
             assert vendor in finding.message
             assert where(finding) == ["app/research.py:11"]
+
+
+def test_another_librarys_observe_decorator_is_no_llm_tracing(make_project: MakeProject
+                                                             ) -> None:
+    root = make_project({"app/research.py": TRACED.replace(
+        "from langsmith import traceable", "import watcher").replace(
+        "@traceable\ndef search", "def search").replace(
+        "def answer", "@watcher.observe(event='answer')\ndef answer")})
+    assert run(request_logging, root).status is Status.FAIL
 
 
 def test_a_tracing_decorator_on_other_work_is_no_llm_tracing(make_project: MakeProject) -> None:
