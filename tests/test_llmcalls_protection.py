@@ -969,3 +969,62 @@ def plain(messages):
     assert where(found["ask"].timeout) == "app/llm.py:38"
     assert where(found["answer"].timeout) == "app/llm.py:43"
     assert found["plain"].timeout is None
+
+
+ASKED_AGAIN = '''\
+import json
+import time
+
+import openai
+from openai import OpenAI
+
+client = OpenAI(max_retries=0)
+
+
+def once_more(history):
+    try:
+        response = client.chat.completions.create(model="gpt-4o", messages=history)
+    except openai.APIConnectionError:
+        time.sleep(20)
+        response = client.chat.completions.create(model="gpt-4o", messages=history)
+    return response
+
+
+def reparse(history):
+    try:
+        return json.loads(client.chat.completions.create(
+            model="gpt-4o", messages=history).choices[0].message.content)
+    except json.JSONDecodeError:
+        return client.chat.completions.create(model="gpt-4o", messages=history + ["JSON!"])
+
+
+def another_call(history):
+    try:
+        return client.chat.completions.create(model="gpt-4o", messages=history)
+    except openai.APIError:
+        time.sleep(1)
+        return client.responses.create(model="gpt-4o", input=str(history))
+
+
+def without_media(history, text_only):
+    try:
+        return client.chat.completions.create(model="gpt-4o", messages=history)
+    except Exception:
+        return client.chat.completions.create(model="gpt-4o", messages=text_only)
+'''
+
+
+def test_a_handler_that_asks_again_retries_the_call(make_project: MakeProject) -> None:
+    # PentestGPT 0.8.0 (chatgpt_api.py:86): on APIConnectionError or RateLimitError it
+    # sleeps and makes the same openai.ChatCompletion.create call once more
+    index = build_index(Project(make_project({"app/chat.py": ASKED_AGAIN})))
+    got = {(c.function, c.line): where(c.retry) for c in index.calls}
+    assert got == {
+        ("once_more", 12): "app/chat.py:13", ("once_more", 15): "app/chat.py:13",
+        # asked again on a parse error: a failing call is not retried
+        ("reparse", 21): None, ("reparse", 24): None,
+        # another API in the handler: a fallback, not a retry
+        ("another_call", 29): None, ("another_call", 32): None,
+        # asked again at once with another request (paper-qa 5: without the images after a
+        # BadRequestError): a refused request worked round, not a failure retried
+        ("without_media", 37): None, ("without_media", 39): None}

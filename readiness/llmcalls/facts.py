@@ -23,7 +23,9 @@ class CallFact(NamedTuple):
     expr: Expr  # ["call", func, args, kws, line]
     tries: list[int]  # try statements whose body holds the call, innermost first
     withs: list[int]  # timeout / suppress context managers around the call
-    retry_loop: int | None  # line of a loop that retries the call (try inside, sleeps)
+    # the line of a loop that retries the call (try inside, sleeps), or of an except clause
+    # that makes the same call again
+    retry_loop: int | None
     retry_iters: list[Expr]  # `for attempt in Retrying(...)` iterables around the call
     outer: int | None  # the recorded call whose arguments hold this one
     sinks: list[list[Any]]  # where the result goes: [kind, line, label, term | None]

@@ -24,6 +24,7 @@ removes them. A timeout must be written: no SDK default counts.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from readiness.llmcalls.classify import Hit
 from readiness.llmcalls.clients import spread_keyword, timeout_unset
@@ -203,8 +204,13 @@ class Protections:
         """A retry loop, retrying iterator or retry wrapper right around the call."""
         where = call.function or "module code"
         if call.retry_loop is not None:
-            return Protection(path, call.retry_loop, f"retry loop with sleep in {where} at "
-                              f"{path}:{call.retry_loop}")
+            handler = self._handler_at(path, call.retry_loop)
+            if handler is None:
+                return Protection(path, call.retry_loop, f"retry loop with sleep in {where} at "
+                                  f"{path}:{call.retry_loop}")
+            types, _reraises, line = handler
+            if types is None or any(self._catches(path, term) for term in types):
+                return Protection(path, line, f"asked again in the except at {path}:{line}")
         for iterable in call.retry_iters:
             value = self.prog.eval(path, iterable)
             if isinstance(value, Ext) and value.name.removesuffix("()") in RETRY_ITERABLES:
@@ -217,6 +223,14 @@ class Protections:
             if label:
                 return Protection(path, outer.line, f"called through {label} at "
                                   f"{path}:{outer.line}")
+        return None
+
+    def _handler_at(self, path: str, line: int) -> list[Any] | None:
+        """The except clause at ``line`` (``[types, reraises, line]``), if one is there."""
+        for attempt in self.prog.facts[path].tries:
+            for handler in attempt.handlers:
+                if handler[2] == line:
+                    return handler
         return None
 
     def retry_wrapper(self, value: Value) -> str | None:

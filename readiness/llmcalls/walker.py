@@ -194,14 +194,40 @@ class Walker(ExpressionWalker):
             handlers.append([types, reraises(handler), handler.lineno])
         self.tries.append(TryFact(node.lineno, handlers, f.loops[0].line if f.loops else None))
         f.tries.insert(0, len(self.tries) - 1)
+        first = len(self.calls)
         self._body(node.body)
+        tried = range(first, len(self.calls))
         del f.tries[0]
         for handler in node.handlers:
             if handler.name:
                 f.taint.pop(handler.name, None)
+            again = len(self.calls)
             self._body(handler.body)
+            if any(isinstance(n, ast.Call) and final_name(n.func) == "sleep"
+                   for n in ast.walk(handler)):
+                self._asked_again(tried, range(again, len(self.calls)), handler.lineno)
         self._body(node.orelse)
         self._body(node.finalbody)
+
+    def _asked_again(self, tried: range, handled: range, line: int) -> None:
+        """A handler that waits and makes a call of its ``try`` body again (the same callee:
+        PentestGPT sleeps after an ``APIConnectionError`` and asks
+        ``openai.ChatCompletion.create`` once more) retries it: both calls are marked
+        retried at the handler's line (which ``Protections`` credits when the handler
+        catches what a failing call raises). One that asks again at once with another
+        request (paper-qa without the images after a ``BadRequestError``, data-formulator
+        without ``reasoning_effort``) works round a request the provider refused: not a
+        retry of a failure that passes."""
+        callees = {repr(self.calls[i][3][1]) for i in handled if self.calls[i]}
+        if not callees:
+            return
+        repeated = [i for i in tried if self.calls[i] and repr(self.calls[i][3][1]) in callees]
+        if repeated:
+            again = {repr(self.calls[i][3][1]) for i in repeated}
+            for i in [*repeated, *(j for j in handled if self.calls[j]
+                                   and repr(self.calls[j][3][1]) in again)]:
+                if self.calls[i][6] is None:
+                    self.calls[i][6] = line
 
     def _function(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
         outer = self.frame
