@@ -140,3 +140,25 @@ def test_the_prefetch_stops_where_the_reading_budget_does(
     assert at_once == [first] and read[:6] == first
     # the others are read later, when the answer is followed into them (no budget there)
     assert sorted(read[6:]) == [f"app/helpers/h{v}{i}.py" for v in (2, 3, 4) for i in range(3)]
+
+
+def test_a_method_guessed_by_name_does_not_depend_on_what_was_loaded_before(
+        make_project: MakeProject) -> None:
+    """A call ``x.save(answer)`` on an object the analysis cannot place is guessed to run
+    the methods called ``save`` only when at most three production files define one; what
+    another check's analysis loaded before (in its thread) must not change the guess
+    (graphiti's response log was a Neo4j query's error log in one run, Neptune's in the
+    next)."""
+    definers = {f"app/store{i}.py": ("import logging\nlog = logging.getLogger()\n\n\n"
+                                     f"class Store{i}:\n    def save(self, text):\n"
+                                     "        log.info(text)\n") for i in range(4)}
+    root = make_project({"app/__init__.py": "", "app/llm.py": ASK, **definers,
+                         "app/view.py": ("from app.llm import ask\n\n\n"
+                                         "def view(question, sink):\n"
+                                         "    answer = ask(question)\n"
+                                         "    sink.save(answer)\n    return answer\n")})
+    project = Project(root)
+    flows = traffic_.traffic(project, build_index(project).calls)
+    before = flows._targets("app/view.py", "view", "sink.save")
+    flows.load(["app/store0.py"])  # as another analysis might have
+    assert flows._targets("app/view.py", "view", "sink.save") == before == []

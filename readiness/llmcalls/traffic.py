@@ -222,8 +222,12 @@ class Traffic:
         return None
 
     def _method(self, name: str) -> tuple[str, str] | None:
-        """The one loaded method called ``name`` (None when there are none or several)."""
-        found = self.loaded_methods.get(name, [])
+        """The one method called ``name`` of the one production file that defines that name,
+        when it is loaded (None when there are none or several)."""
+        files = self._definers(name)
+        if len(files) != 1:
+            return None
+        found = [m for m in self.loaded_methods.get(name, []) if m[0] in files]
         return found[0] if len(found) == 1 else None
 
     @_locked
@@ -373,19 +377,25 @@ class Traffic:
         magentic-ui's ``DatabaseManager.get`` (which logs what it is handed)."""
         name = label.rsplit(".", 1)[-1]
         guess = "." in label and "(" not in label and name not in BUILTIN_METHODS
-        if guess:  # a method: load where it may be defined first
-            files = [f for f in self.methods.get(name, [])
-                     if context_of(f, 0, []) == "production"]
-            if len(files) <= 3:
-                self._load(files)
+        files = self._definers(name) if guess else frozenset()
+        if guess and len(files) <= 3:  # a method: load where it may be defined first
+            self._load(sorted(files))
         target = self.resolve(path, qual, label)
         if target is not None:
             return [target]
-        if not guess:
+        if not guess or len(files) > 3:
             return []
+        # only the methods of the files that define the name, all loaded above: what other
+        # analyses happened to load before (in another check's thread) changes nothing
         found = [(where, q) for where, q in self.loaded_methods.get(name, [])
-                 if (where, q) != (path, qual)]
+                 if where in files and (where, q) != (path, qual)]
         return found if len(found) <= 3 else []
+
+    def _definers(self, name: str) -> frozenset[str]:
+        """The production files that define a function or method called ``name`` (read from
+        every file's names, so the same whatever has been loaded so far)."""
+        return frozenset(f for f in self.methods.get(name, ())
+                         if context_of(f, 0, []) == "production")
 
     def _function_of(self, path: str, root: str) -> str | None:
         if root.startswith("a:"):
