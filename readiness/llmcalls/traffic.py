@@ -43,6 +43,9 @@ MAX_DEPTH = 3  # calls up from a model call to the functions that reach it
 BUILTIN_METHODS = frozenset(name for kind in (dict, list, str, set, frozenset, bytes, tuple,
                                               int, float)
                             for name in dir(kind) if not name.startswith("_"))
+# a name that holds an id, not content: ``id``, ``conversation_id``, ``self.message_id``,
+# ``threadId``
+_AN_ID = re.compile(r"(?:^|[._])id$|_id$|[a-z]Id$")
 MAX_IMPLEMENTATIONS = 8  # methods of one name followed as an interface's implementations
 _DECORATOR_LINES = 12  # a route's decorator (and those under it) to its function's def
 # Where a model call's result (or its token usage) ends up, as ``Sink.kind``: logged,
@@ -441,8 +444,11 @@ class Traffic:
 
     def _logs_reading(self, path: str, qual: str, names: set[str]
                       ) -> list[tuple[str, int, bool]]:
-        """Log calls (and appends to a log file) of function ``qual`` that read ``names``."""
+        """Log calls (and appends to a log file) of function ``qual`` that read ``names``,
+        other than the ids among them: PentestGPT's ``logger.info(f"conversation_id: {...}")``
+        names the conversation a message goes to, not the message."""
         facts = self.facts[path]
+        names = {name for name in names if not _AN_ID.search(name)}
         # a request's log holds an id by name (request_id=, trace_id): no response id yet
         found = [(path, line, named_id) for line, where, read, named_id in facts["logs"]
                  if where == qual and names & set(read)]

@@ -42,6 +42,7 @@ call-site index.
 from __future__ import annotations
 
 import ast
+from collections.abc import Iterable
 from typing import Any
 
 from readiness.llmcalls.syntax import class_base, dotted, final_name
@@ -67,7 +68,7 @@ from readiness.llmcalls.traffic_rules import (
 )
 from readiness.project.snapshot import parse_python
 
-VERSION = "36"
+VERSION = "37"
 MAX_DEPS = 200
 
 
@@ -171,6 +172,7 @@ class _Body:
         self.taint: dict[str, Taint] = {p: frozenset({(f"p:{qual}:{p}", "r")}) for p in params}
         self.deps: dict[str, set[str]] = {}
         self.args: dict[str, set[str]] = {}
+        self.closed: dict[str, set[str]] = {}  # a request's names, closed where it is made
         self.loops: list[tuple[ast.For | ast.AsyncFor, set[str]]] = []
         self.nodes: dict[str, ast.Call] = {}  # the recorded calls of this body, by key
         self.loop_bodies: list[list[ast.stmt]] = []  # of the loops around the statement walked
@@ -184,15 +186,23 @@ class _Body:
     # ------------------------------------------------------------------ statements
     def run(self, body: list[ast.stmt]) -> None:
         self.block(body)
-        for key, names in self.args.items():
-            closure, todo = set(names), list(names)
-            while todo and len(closure) < MAX_DEPS:
-                for dep in self.deps.get(todo.pop(), ()):
-                    if dep not in closure:
-                        closure.add(dep)
-                        todo.append(dep)
+        for key, names in self.args.items():  # calls in loops: closed over the whole body
+            closure = self.closure(names) | self.closed.get(key, set())
             if closure:
                 self.out["req"][key] = sorted(closure)
+        for key, closure in self.closed.items():
+            if key not in self.args and closure:
+                self.out["req"][key] = sorted(closure)
+
+    def closure(self, names: Iterable[str]) -> set[str]:
+        """``names`` and the names they were assigned from, so far."""
+        closure, todo = set(names), list(names)
+        while todo and len(closure) < MAX_DEPS:
+            for dep in self.deps.get(todo.pop(), ()):
+                if dep not in closure:
+                    closure.add(dep)
+                    todo.append(dep)
+        return closure
 
     def stmt(self, node: ast.stmt) -> None:  # noqa: C901 - one case per statement kind
         match node:
@@ -526,7 +536,12 @@ class _Body:
                 self.out.setdefault("hands", []).append(
                     [node.lineno, self.qual, dotted(func.value), dotted(node.args[0])])
         if names:
-            self.args[key] = names
+            if self.loop_bodies:  # a later turn may build the request from names set below
+                self.args[key] = names
+            else:  # what the names hold here, not what they are assigned after the call
+                # (PentestGPT's conversation_id = result["conversation_id"] below a request
+                # built from the conversation_id passed in)
+                self.closed.setdefault(key, set()).update(self.closure(names))
         if not self.replay:
             handed = _handed_calls(node)
             if handed:  # a coroutine handed over unawaited: semaphore_gather(*[f(x) ...])

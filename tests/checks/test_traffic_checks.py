@@ -399,6 +399,55 @@ def test_a_project_method_called_on_an_unplaced_object_still_logs_the_request(
     assert where(finding) == ["app/chat.py:10", "app/audit.py:8"]
 
 
+CONVERSATION = '''\
+import logging
+
+import requests
+
+log = logging.getLogger(__name__)
+URL = "https://chat.openai.com/backend-api/conversation"
+
+
+def send_message(message, conversation_id):
+    LOG
+    data = {"messages": [message], "conversation_id": conversation_id}
+    r = requests.post(URL, json=data, timeout=60)
+    result = r.json()
+    conversation_id = result["conversation_id"]
+    log.warning("answer: %s", result)
+    return result["message"], conversation_id
+'''
+
+
+def test_a_log_of_the_conversation_id_alone_is_not_a_request_log(make_project: MakeProject
+                                                                  ) -> None:
+    # PentestGPT 0.8.0 (chatgpt.py:218): logger.info(f"conversation_id: {conversation_id}")
+    # names where the message goes, not the message
+    root = make_project({"app/chat.py": CONVERSATION.replace(
+        "    LOG\n", "    log.info(f\"conversation_id: {conversation_id}\")\n")})
+    finding = run(request_logging, root)
+    assert finding.message == ("LLM responses are logged but requests are not; no request id "
+                               "is logged with them")
+    root = make_project({"app/chat.py": CONVERSATION.replace(
+        "    LOG\n", "    log.info(\"sending %s\", message)\n")})
+    assert run(request_logging, root).message == (
+        "LLM requests and responses are logged but without a request id")
+
+
+def test_a_name_assigned_after_the_request_is_not_what_it_was_built_from(
+        make_project: MakeProject) -> None:
+    # PentestGPT 0.8.0 (chatgpt.py:252): the request's names were closed over the whole
+    # function, so a name assigned from the answer below the call (conversation_id =
+    # result[...]) made `logger.warning(f"chatgpt failed: {r.text}")` a request log
+    root = make_project({"app/chat.py": CONVERSATION.replace("    LOG\n", "").replace(
+        "conversation_id", "topic").replace(
+        "    result = r.json()\n", "    if r.status_code != 200:\n"
+        "        log.warning(\"failed: %s\", r.text)\n    result = r.json()\n")})
+    finding = run(request_logging, root)
+    assert finding.message == ("LLM responses are logged but requests are not; no request id "
+                               "is logged with them")
+
+
 # ---- graceful-degradation ---------------------------------------------------------------------
 
 
