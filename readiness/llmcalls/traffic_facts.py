@@ -68,7 +68,7 @@ from readiness.llmcalls.traffic_rules import (
 )
 from readiness.project.snapshot import parse_python
 
-VERSION = "37"
+VERSION = "38"
 MAX_DEPS = 200
 
 

@@ -330,10 +330,11 @@ def _answer(handler: ast.ExceptHandler) -> str | None:
                 f"return {ast.unparse(stmt.value)[:60]}"
         if isinstance(stmt, (ast.Assign, ast.AnnAssign)) and stmt.value is not None:
             targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
-            if _names(stmt.value) & tainted:
+            if _names(stmt.value) & tainted or _an_error(stmt.value):
+                # made of the error: so is whatever it is handed on in
                 tainted |= {n for t in targets for n in _names(t)}
             # a flag or a counter is state, not an answer
-            elif not _empty(stmt.value) and not _an_error(stmt.value) and not (
+            elif not _empty(stmt.value) and not (
                     isinstance(stmt.value, ast.Constant)
                     and isinstance(stmt.value.value, (bool, int, float))):
                 answer = answer or ast.unparse(stmt)[:60]
@@ -407,7 +408,7 @@ _ERROR_TEXT = re.compile(r"(?i)^\W*(?:error|sorry|failed|unable|could not|cannot
 
 def _an_error(node: ast.expr) -> bool:
     """Is the answer a report of the failure: an HTTP error status, an ``error`` field, a
-    message that starts by saying it failed?"""
+    message that starts by saying it failed, the traceback's text?"""
     for child in ast.walk(node):
         if isinstance(child, ast.Constant):
             value = child.value
@@ -419,7 +420,12 @@ def _an_error(node: ast.expr) -> bool:
                 isinstance(k, ast.Constant) and k.value in ("error", "errors", "detail")
                 for k in child.keys):
             return True
+        elif isinstance(child, ast.Call) and final_name(child.func) in _TRACEBACK_TEXT:
+            return True  # magentic-ui's f" File surfing error \n{traceback.format_exc()}"
     return False
+
+
+_TRACEBACK_TEXT = frozenset({"format_exc", "format_exception", "format_exception_only"})
 
 
 def _empty(node: ast.expr) -> bool:
@@ -447,16 +453,21 @@ _NOT_FAILURES = frozenset({"KeyboardInterrupt", "SystemExit", "GeneratorExit", "
 
 
 _FAILURE = re.compile(r"(?:Error|Exception|Timeout|Exceeded|Unavailable|Failure|Failed)$")
+# A decision, not an outage: someone said no or stopped the work (magentic-ui answers its
+# ApprovalDeniedError, raised when the user refuses an action, with "Action not approved.")
+_DECISION = re.compile(r"(?:Denied|Declined|Cancell?ed|Aborted)(?:Error|Exception)?$")
 
 
 def _not_failures(types: ast.expr | None) -> bool:
     """Does the handler catch only things that are not a failed call (an interrupt, a
-    missing import, a control-flow signal such as ``FinishReasonLength``)?"""
+    missing import, a control-flow signal such as ``FinishReasonLength``, a refusal such as
+    ``ApprovalDeniedError``)?"""
     if types is None:
         return False
     items = types.elts if isinstance(types, ast.Tuple) else [types]
     return all(isinstance(t, (ast.Name, ast.Attribute)) and (
-        final_name(t) in _NOT_FAILURES or not _FAILURE.search(final_name(t) or ""))
+        final_name(t) in _NOT_FAILURES or not _FAILURE.search(final_name(t) or "")
+        or _DECISION.search(final_name(t) or ""))
         for t in items)
 
 

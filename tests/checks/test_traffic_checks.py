@@ -720,6 +720,36 @@ def reply(text):
     assert run(graceful_degradation, root).status is Status.FAIL
 
 
+TRACEBACK_SHOWN = '''\
+import traceback
+
+from openai import OpenAI
+
+client = OpenAI()
+
+
+def reply(history, text):
+    try:
+        r = client.chat.completions.create(model="gpt-4o", messages=[text])
+        return r.choices[0].message.content
+    except BaseException:
+        content = TEXT
+        history.append({"role": "assistant", "content": content})
+        return None
+'''
+
+
+def test_the_traceback_shown_as_the_answer_is_not_a_fallback(make_project: MakeProject) -> None:
+    # magentic-ui 0.1.6 (_file_surfer.py:587): the traceback's text becomes the agent's
+    # message and joins its history; a handler that answers with a canned reply passes
+    root = make_project({"app/bot.py": TRACEBACK_SHOWN.replace(
+        "TEXT", 'f" File surfing error \\n{traceback.format_exc()}"')})
+    assert run(graceful_degradation, root).status is Status.FAIL
+    root = make_project({"app/bot.py": TRACEBACK_SHOWN.replace(
+        "TEXT", '"The assistant is busy; your request was queued."')})
+    assert run(graceful_degradation, root).status is Status.PASS
+
+
 KEY_CHECK = '''\
 """API key validation for the setup wizard."""
 
@@ -832,12 +862,15 @@ async def chat(websocket: WebSocket) -> None:
 
 @pytest.mark.parametrize(("caught", "status"), [
     ("json.JSONDecodeError", Status.FAIL), ("(KeyError, WebSocketDisconnect)", Status.FAIL),
-    ("(json.JSONDecodeError, Exception)", Status.PASS), ("Exception", Status.PASS)])
+    ("(json.JSONDecodeError, Exception)", Status.PASS), ("Exception", Status.PASS),
+    # magentic-ui 0.1.6 (_file_surfer.py:560): the user refused the action, no outage
+    ("ApprovalDeniedError", Status.FAIL), ("(ApprovalDeniedError, RunCancelled)", Status.FAIL),
+    ("openai.APIConnectionError", Status.PASS)])
 def test_a_handler_must_catch_what_a_failing_model_call_raises(
         make_project: MakeProject, caught: str, status: Status) -> None:
     """autogenstudio answers a JSONDecodeError of the user's message on its websocket: an
-    answer for bad input, not for a model that is down. A handler that can catch the
-    call's error (Exception here) is one."""
+    answer for bad input, not for a model that is down; nor is one for a refusal. A
+    handler that can catch the call's error (Exception here) is one."""
     root = make_project({"app/ws.py": WS_ROUTE.replace("CAUGHT", caught)})
     assert run(graceful_degradation, root).status is status
 
