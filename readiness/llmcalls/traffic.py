@@ -104,6 +104,7 @@ class Traffic:
         self.facts: dict[str, dict[str, Any]] = {}
         self.methods: dict[str, list[str]] = {}  # method name -> files that define one
         self.loaded_methods: dict[str, list[tuple[str, str]]] = {}  # name -> (path, qual)
+        self._defined_in: dict[str, frozenset[str]] = {}  # name -> its production definers
         self._unreadable: set[str] = set()
         self._callers: dict[tuple[str, str], list[tuple[str, str]]] = {}
         self._indexed: set[str] = set()  # files whose calls are in _callers
@@ -397,8 +398,11 @@ class Traffic:
     def _definers(self, name: str) -> frozenset[str]:
         """The production files that define a function or method called ``name`` (read from
         every file's names, so the same whatever has been loaded so far)."""
-        return frozenset(f for f in self.methods.get(name, ())
-                         if context_of(f, 0, []) == "production")
+        found = self._defined_in.get(name)
+        if found is None:
+            found = self._defined_in[name] = frozenset(
+                f for f in self.methods.get(name, ()) if context_of(f, 0, []) == "production")
+        return found
 
     def _function_of(self, path: str, root: str) -> str | None:
         if root.startswith("a:"):
