@@ -68,7 +68,7 @@ from readiness.llmcalls.traffic_rules import (
 )
 from readiness.project.snapshot import parse_python
 
-VERSION = "38"
+VERSION = "39"
 MAX_DEPS = 200
 
 

@@ -47,6 +47,9 @@ CONFIG_KEYWORDS = frozenset({
     # where the request goes and how it is generated, not what it asks
     "api_base", "api_version", "organization", "deployment_id", "azure_deployment",
     "reasoning_effort", "parallel_tool_calls", "max_output_tokens",
+    # how the call is run and observed (autogen's cancellation_token, LangChain's callbacks):
+    # handing one on to a function that logs it logs no request (magentic-ui)
+    "cancellation_token", "callbacks", "run_manager",
 })
 _ID = re.compile(r"(?i)(?:^|_)(?:request_?id|req_?id|trace_?id|correlation_?id|span_?id|run_?id|"
                  r"call_?id|completion_?id|response_?id|message_?id)$|^x-request-id$")

@@ -448,6 +448,38 @@ def test_a_name_assigned_after_the_request_is_not_what_it_was_built_from(
                                "is logged with them")
 
 
+HANDED_ON = '''\
+import logging
+
+from openai import OpenAI
+
+log = logging.getLogger(__name__)
+client = OpenAI(timeout=30)
+
+
+def track(value):
+    log.info("tracking %s", value)
+
+
+def ask(question, token):
+    track(HANDED)
+    r = client.chat.completions.create(model="gpt-4o", messages=[question],
+                                       extra_body={}, cancellation_token=token)
+    return r.choices[0].message.content
+'''
+
+
+def test_a_cancellation_token_handed_to_a_logger_is_not_the_request(make_project: MakeProject
+                                                                     ) -> None:
+    # magentic-ui 0.1.6 (_web_surfer.py:827): the cancellation_token of the model call,
+    # handed on to a tool runner that logs it, was taken for a logged request
+    root = make_project({"app/chat.py": HANDED_ON.replace("HANDED", "token")})
+    assert run(request_logging, root).status is Status.FAIL
+    root = make_project({"app/chat.py": HANDED_ON.replace("HANDED", "question")})
+    assert run(request_logging, root).message == (
+        "LLM requests are logged but responses are not; no request id is logged with them")
+
+
 # ---- graceful-degradation ---------------------------------------------------------------------
 
 
