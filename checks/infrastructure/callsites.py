@@ -42,7 +42,7 @@ def uses_llm(project: Project) -> bool:
 def llm_files(project: Project) -> frozenset[str]:
     """Source files that talk to a model directly (``llmusage.llm_files``, or the files of
     the model calls ``llm_usage`` found)."""
-    return frozenset(h.path for h in llm_usage(project) if h.kind != "gateway")
+    return llmusage.files_of(llm_usage(project))
 
 
 def _site(call: CallSite, what: str) -> Evidence:

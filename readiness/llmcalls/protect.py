@@ -212,8 +212,7 @@ class Protections:
             if types is None or any(self._catches(path, term) for term in types):
                 return Protection(path, line, f"asked again in the except at {path}:{line}")
         for iterable in call.retry_iters:
-            value = self.prog.eval(path, iterable)
-            if isinstance(value, Ext) and value.name.removesuffix("()") in RETRY_ITERABLES:
+            if self._retry_iterable(path, iterable):
                 line = iterable[4]
                 return Protection(path, line, f"for attempt in {render(iterable)} at "
                                   f"{path}:{line}")

@@ -82,6 +82,11 @@ def module_root(term: Expr) -> str | None:
     return None
 
 
+def sleeps(node: ast.AST) -> bool:
+    """Does ``node`` hold a call of a ``sleep`` (``time.sleep``, ``asyncio.sleep``)?"""
+    return any(isinstance(n, ast.Call) and final_name(n.func) == "sleep" for n in ast.walk(node))
+
+
 def reraises(handler: ast.ExceptHandler) -> bool:
     """Does the handler end by re-raising what it caught (so the error still escapes)?"""
     if not handler.body:

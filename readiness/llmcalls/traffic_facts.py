@@ -68,7 +68,7 @@ from readiness.llmcalls.traffic_rules import (
 )
 from readiness.project.snapshot import parse_python
 
-VERSION = "39"
+VERSION = "40"
 MAX_DEPS = 200
 
 
@@ -171,7 +171,6 @@ class _Body:
         self.params = frozenset(params)
         self.taint: dict[str, Taint] = {p: frozenset({(f"p:{qual}:{p}", "r")}) for p in params}
         self.deps: dict[str, set[str]] = {}
-        self.args: dict[str, set[str]] = {}
         self.closed: dict[str, set[str]] = {}  # a request's names, closed where it is made
         self.loops: list[tuple[ast.For | ast.AsyncFor, set[str]]] = []
         self.nodes: dict[str, ast.Call] = {}  # the recorded calls of this body, by key
@@ -186,13 +185,8 @@ class _Body:
     # ------------------------------------------------------------------ statements
     def run(self, body: list[ast.stmt]) -> None:
         self.block(body)
-        for key, names in self.args.items():  # calls in loops: closed over the whole body
-            closure = self.closure(names) | self.closed.get(key, set())
-            if closure:
-                self.out["req"][key] = sorted(closure)
         for key, closure in self.closed.items():
-            if key not in self.args and closure:
-                self.out["req"][key] = sorted(closure)
+            self.out["req"][key] = sorted(closure)
 
     def closure(self, names: Iterable[str]) -> set[str]:
         """``names`` and the names they were assigned from, so far."""
@@ -536,12 +530,10 @@ class _Body:
                 self.out.setdefault("hands", []).append(
                     [node.lineno, self.qual, dotted(func.value), dotted(node.args[0])])
         if names:
-            if self.loop_bodies:  # a later turn may build the request from names set below
-                self.args[key] = names
-            else:  # what the names hold here, not what they are assigned after the call
-                # (PentestGPT's conversation_id = result["conversation_id"] below a request
-                # built from the conversation_id passed in)
-                self.closed.setdefault(key, set()).update(self.closure(names))
+            # what the names hold here, not what they are assigned after the call (PentestGPT's
+            # conversation_id = result["conversation_id"] below a request built from the one
+            # passed in); a loop's body walked again adds what a later turn builds it from
+            self.closed.setdefault(key, set()).update(self.closure(names))
         if not self.replay:
             handed = _handed_calls(node)
             if handed:  # a coroutine handed over unawaited: semaphore_gather(*[f(x) ...])

@@ -11,7 +11,7 @@ import ast
 import bisect
 import re
 
-from readiness.llmcalls.syntax import dotted, final_name, reraises
+from readiness.llmcalls.syntax import dotted, final_name, reraises, sleeps
 
 USAGE_ATTRS = frozenset({
     "usage", "usage_metadata", "token_usage", "prompt_tokens", "completion_tokens",
@@ -401,9 +401,7 @@ def _hands_something(call: ast.Call) -> bool:
 def _retries(handler: ast.ExceptHandler) -> bool:
     """Does the handler wait and go round again (a retry, not another answer)?"""
     last = handler.body[-1] if handler.body else None
-    return isinstance(last, ast.Continue) or any(
-        isinstance(n, ast.Call) and final_name(n.func) == "sleep"
-        for stmt in handler.body for n in ast.walk(stmt))
+    return isinstance(last, ast.Continue) or any(sleeps(stmt) for stmt in handler.body)
 
 
 _ERROR_TEXT = re.compile(r"(?i)^\W*(?:error|sorry|failed|unable|could not|cannot)\b")

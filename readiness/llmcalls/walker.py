@@ -14,6 +14,7 @@ from readiness.llmcalls.syntax import (
     class_base,
     final_name,
     reraises,
+    sleeps,
 )
 from readiness.project.snapshot import parse_python
 
@@ -203,8 +204,7 @@ class Walker(ExpressionWalker):
                 f.taint.pop(handler.name, None)
             again = len(self.calls)
             self._body(handler.body)
-            if any(isinstance(n, ast.Call) and final_name(n.func) == "sleep"
-                   for n in ast.walk(handler)):
+            if sleeps(handler):
                 self._asked_again(tried, range(again, len(self.calls)), handler.lineno)
         self._body(node.orelse)
         self._body(node.finalbody)

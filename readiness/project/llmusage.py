@@ -55,13 +55,14 @@ def _scan_llm_usage(project: Project) -> tuple[Hit, ...]:
     return tuple(sorted(set(hits)))
 
 
-def uses_llm(project: Project) -> bool:
-    return bool(llm_usage(project))
-
-
 def llm_files(project: Project) -> frozenset[str]:
     """Source files that talk to a model directly (import an SDK or build a Bedrock client)."""
-    return frozenset(h.path for h in llm_usage(project) if h.kind != "gateway")
+    return files_of(llm_usage(project))
+
+
+def files_of(hits: tuple[Hit, ...]) -> frozenset[str]:
+    """The source files of LLM usage hits (a gateway config talks to no model itself)."""
+    return frozenset(h.path for h in hits if h.kind != "gateway")
 
 
 NO_LLM = ("no LLM usage found (no import of a model SDK or framework such as openai, "
