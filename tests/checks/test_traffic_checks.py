@@ -434,6 +434,31 @@ def test_a_log_of_the_conversation_id_alone_is_not_a_request_log(make_project: M
         "LLM requests and responses are logged but without a request id")
 
 
+def test_in_a_loop_the_next_turns_request_is_built_from_names_set_below(
+        make_project: MakeProject) -> None:
+    # the next turn asks with what the user typed after this answer: logging that is
+    # logging the request, though it is assigned below the call
+    root = make_project({"app/chat.py": '''\
+import logging
+
+from openai import OpenAI
+
+log = logging.getLogger(__name__)
+client = OpenAI(timeout=30)
+
+
+def chat(question, ask_user):
+    prompt = question
+    for _ in range(3):
+        r = client.chat.completions.create(model="gpt-4o", messages=[prompt])
+        follow_up = ask_user(r.choices[0].message.content)
+        log.info("next question: %s", follow_up)
+        prompt = follow_up
+'''})
+    assert run(request_logging, root).message == (
+        "LLM requests and responses are logged but without a request id")
+
+
 def test_a_name_assigned_after_the_request_is_not_what_it_was_built_from(
         make_project: MakeProject) -> None:
     # PentestGPT 0.8.0 (chatgpt.py:252): the request's names were closed over the whole
