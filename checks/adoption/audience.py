@@ -33,7 +33,6 @@ from readiness.llmcalls.reach import command_files, reached
 from readiness.model import Evidence, Finding, Status
 from readiness.project import Project, llmusage
 from readiness.project.documents import excluded
-from readiness.project.importscan import imports_of
 
 from .code import Site, batch_entry_point, code_facts, output_destinations
 from .surface import Kind, surfaces
@@ -88,9 +87,10 @@ def audience(project: Project, config: Config) -> Decided:
 
 
 def _has_model(project: Project) -> bool:
-    """An LLM SDK import settles it; the full search (Bedrock clients, gateway configs, which
-    parses every config file) runs only without one."""
-    return bool(imports_of(project, *llmusage.LLM_MODULES)) or callsites.uses_llm(project)
+    """An LLM SDK import settles it (the scan ``llm_usage`` starts with); the full search
+    (Bedrock clients, gateway configs, which parses every config file) runs only without
+    one."""
+    return bool(llmusage.sdk_imports(project)) or callsites.uses_llm(project)
 
 
 def _worked_out(project: Project, config: Config) -> Decided:

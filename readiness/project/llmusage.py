@@ -41,13 +41,24 @@ def llm_usage(project: Project) -> tuple[Hit, ...]:
     return project.shared("signals.llm_usage", _scan_llm_usage)
 
 
-def _scan_llm_usage(project: Project) -> tuple[Hit, ...]:
+def sdk_imports(project: Project) -> tuple[Hit, ...]:
+    """The imports of a model SDK or framework outside tests (the first part of
+    ``llm_usage``, which also parses every config file: enough to tell that an app calls a
+    model when it imports one)."""
+    return project.shared("signals.sdk_imports", _scan_sdk_imports)
+
+
+def _scan_sdk_imports(project: Project) -> tuple[Hit, ...]:
     own = {name for name in SHARED_NAMES if any(
         rel == f"{name}.py" or rel.endswith((f"/{name}.py", f"/{name}/__init__.py"))
         or rel == f"{name}/__init__.py" for rel in project.files)}
-    hits = [Hit(i.path, i.line, i.module, "import")
-            for i in imports_of(project, *LLM_MODULES, *SHARED_NAMES)
-            if i.module.split(".")[0] not in own]
+    return tuple(Hit(i.path, i.line, i.module, "import")
+                 for i in imports_of(project, *LLM_MODULES, *SHARED_NAMES)
+                 if i.module.split(".")[0] not in own)
+
+
+def _scan_llm_usage(project: Project) -> tuple[Hit, ...]:
+    hits = list(sdk_imports(project))
     hits += [h._replace(kind="bedrock") for h in search(project, _BEDROCK,
                                                         anchors=("bedrock-",))]
     hits += [Hit(e.path, e.line, str(e.value), "gateway")

@@ -429,3 +429,19 @@ def test_code_host_events_apart_from_the_model_do_not_count(make_project: MakePr
     assert finding.status is Status.WARN
     assert finding.message.startswith("FastAPI route /api/v1/github_webhooks (tools/hooks.py:7)"
                                       " is an internal API")
+
+
+AGENTS_SDK = '''\
+from agents import Agent
+
+TRIAGE = Agent(name="triage", instructions="Route the ticket to the right team.")
+'''
+
+
+def test_the_openai_agents_sdk_import_is_a_model(make_project: MakeProject) -> None:
+    """The audience asks the same SDK imports as the LLM-usage scan: the OpenAI Agents
+    SDK (``agents``) is a model framework unless the project has a module of that name."""
+    assert who(make_project({"app/triage.py": AGENTS_SDK})) is not Audience.NONE
+    own = make_project({"app/triage.py": AGENTS_SDK,
+                        "agents/__init__.py": "class Agent:\n    pass\n"})
+    assert who(own) is Audience.NONE
