@@ -1557,3 +1557,88 @@ def test_a_script_folder_imports_its_neighbour_by_name(make_project: MakeProject
                                 "        return task\n",
              "tools/run.py": OPENAI_AGENTS}
     assert scan(make_project, files).calls == ()
+
+
+FACTORY_WITH_FALLBACK = '''\
+from langchain_openai import ChatOpenAI
+
+
+def get_chat_model(model_name: str, local_wrap: bool = False, **kwargs) -> ChatOpenAI:
+    params = dict(model_name=model_name, **kwargs)
+    try:
+        if local_wrap:
+            params.update(openai_api_base="http://localhost:7861/v1")
+        model = ChatOpenAI(**params)
+    except Exception:
+        model = None
+    return model
+'''
+
+CHAINS_OVER_THE_FACTORY = '''\
+import asyncio
+
+from langchain.chains import LLMChain
+from langchain.prompts import ChatPromptTemplate
+
+from app.models import get_chat_model
+
+
+async def kb_chat(query: str, context: str, name: str) -> None:
+    llm = get_chat_model(name, temperature=0.1)
+    prompt = ChatPromptTemplate.from_messages([("user", "{context}\\n\\n{question}")])
+    chain = prompt | llm
+    await asyncio.create_task(chain.ainvoke({"context": context, "question": query}))
+
+
+async def file_chat(query: str, name: str) -> dict:
+    model = get_chat_model(name)
+    chain = LLMChain(prompt=ChatPromptTemplate.from_messages([("user", "{q}")]), llm=model)
+    return await chain.acall({"q": query})
+'''
+
+
+def test_a_factory_whose_except_clause_gives_none_still_returns_its_model(
+        make_project: MakeProject) -> None:
+    """langchain-chatchat's ``get_ChatOpenAI``: the model, or None when building it failed.
+    After the try, ``model`` is either (not the except clause's None alone), so the chains
+    built on it are model calls, and the legacy chain's ``acall`` is one too."""
+    index = scan(make_project, {"app/models.py": FACTORY_WITH_FALLBACK,
+                                "app/chat.py": CHAINS_OVER_THE_FACTORY})
+    assert [(row[0], row[2], row[3]) for row in table(index.calls)] == [
+        ("app/chat.py:13", "ainvoke", "kb_chat"), ("app/chat.py:19", "acall", "file_chat")]
+
+
+HANDLER_REBINDS_TO_ANOTHER_OBJECT = '''\
+import json
+
+from openai import OpenAI
+
+client = OpenAI(timeout=10)
+
+
+def settings(text: str) -> dict:
+    try:
+        parsed = json.loads(text)
+    except ValueError:
+        parsed = {"model": "gpt-4o-mini"}
+    return parsed
+
+
+def ask(question: str) -> str:
+    try:
+        answer = client.chat.completions.create(model="gpt-4o", messages=[
+            {"role": "user", "content": question}])
+    except Exception:
+        answer = None
+    options = settings(question)
+    return options.get("model") or answer
+'''
+
+
+def test_what_an_except_clause_rebinds_is_no_model_call_of_its_own(
+        make_project: MakeProject) -> None:
+    """Must-not: the alternatives after a try add no call, and a value that is no model on
+    either path stays no model (``settings`` returns a dict either way)."""
+    index = scan(make_project, {"app/ask.py": HANDLER_REBINDS_TO_ANOTHER_OBJECT})
+    assert [(row[0], row[2]) for row in table(index.calls)] == [
+        ("app/ask.py:18", "chat.completions.create")]

@@ -112,11 +112,20 @@ class Binder:
                 self._body(body, scope)
             case ast.Try() | ast.TryStar():
                 self._body(node.body, scope)
+                handled: dict[str, list[Binding]] = {}  # a name's last binding per handler
+                in_handlers: set[int] = set()  # every binding an except clause made
                 for handler in node.handlers:
                     if handler.name:
                         scope.bind(handler.name, Binding(end, "unk", None, _NO_DATA, scope))
+                    made = {name: len(found) for name, found in scope.bindings.items()}
                     self._body(handler.body, scope)
+                    for name, found in scope.bindings.items():
+                        new = found[made.get(name, 0):]
+                        in_handlers.update(map(id, new))
+                        if new and name != handler.name:
+                            handled.setdefault(name, []).append(new[-1])
                 self._body(node.orelse, scope)
+                _handled_alternatives(scope, handled, in_handlers, end)
                 self._body(node.finalbody, scope)
             case ast.Match(cases=cases):
                 for case in cases:
@@ -235,3 +244,18 @@ def _bind_params(scope: Scope, args: ast.arguments, function: str | None, outer:
     for star in (args.vararg, args.kwarg):
         if star is not None:
             scope.params[star.arg] = ["unk"]
+
+
+def _handled_alternatives(scope: Scope, handled: dict[str, list[Binding]], in_handlers: set[int],
+                          end: tuple[int, int]) -> None:
+    """After a ``try``, a name an except clause rebinds holds what the clause gave it or
+    what it had when nothing was raised: ``try: model = ChatOpenAI(**params) except
+    Exception: model = None`` then ``return model`` returns the model or None, not None
+    alone (the last binding in the text). The value when nothing was raised is the name's
+    last binding made outside the except clauses (in the try, its else, or before it)."""
+    for name, last_in_handlers in handled.items():
+        normal = next((b for b in reversed(scope.bindings.get(name, []))
+                       if id(b) not in in_handlers), None)
+        options = ([normal] if normal is not None else []) + last_in_handlers
+        if len(options) > 1:
+            scope.bind(name, Binding(end, "alts", None, tuple(options), scope))

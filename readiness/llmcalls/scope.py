@@ -62,6 +62,7 @@ class Binding(NamedTuple):
 
     end: Pos
     kind: str  # "value" | "item" | "elem" | "ann" | "mod" | "imp" | "def" | "class" | "unk"
+    #            | "alts" (data: the bindings a name may hold after a try)
     node: ast.expr | None
     data: tuple[Any, ...]
     scope: Scope
@@ -309,6 +310,8 @@ class Encoder:
             return ["def", binding.data[0]]
         if binding.kind == "class":
             return ["class", binding.data[0]]
+        if binding.kind == "alts":  # after a try: the value without an exception, or a handler's
+            return ["alt", [self._inline(option, depth) for option in binding.data]]
         if binding.kind == "ann":  # a field declared with a type and no value
             return ["p", None, "", -1, self.encode_annotation(binding.node, binding.scope), UNKNOWN]
         if binding.kind == "elem" and binding.node is not None:  # an element of a `for`

@@ -53,6 +53,9 @@ _LANGCHAIN_APIS = frozenset({
     "invoke", "ainvoke", "batch", "abatch", "stream", "astream", "predict", "apredict",
     "predict_messages", "generate", "agenerate", "run", "arun", "astream_events",
     "astream_log",
+    # the legacy chain and model API: ``chain.acall({...})`` is ``await chain({...})``;
+    # ``LLMChain.apply`` asks once per input; ``generate_prompt`` takes prompt values
+    "acall", "apply", "aapply", "apredict_messages", "generate_prompt", "agenerate_prompt",
 })
 _LLAMA_APIS = frozenset({
     "complete", "acomplete", "chat", "achat", "stream_complete", "stream_chat",
