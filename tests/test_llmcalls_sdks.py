@@ -1642,3 +1642,34 @@ def test_what_an_except_clause_rebinds_is_no_model_call_of_its_own(
     index = scan(make_project, {"app/ask.py": HANDLER_REBINDS_TO_ANOTHER_OBJECT})
     assert [(row[0], row[2]) for row in table(index.calls)] == [
         ("app/ask.py:18", "chat.completions.create")]
+
+
+TIMEOUT_FROM_THE_ENVIRONMENT = '''\
+import os
+
+import aiohttp
+
+CLIENT_TIMEOUT = os.environ.get("CLIENT_TIMEOUT", "")
+if CLIENT_TIMEOUT == "":
+    CLIENT_TIMEOUT = None
+else:
+    try:
+        CLIENT_TIMEOUT = int(CLIENT_TIMEOUT)
+    except Exception:
+        CLIENT_TIMEOUT = 300
+
+
+async def complete(url: str, payload: dict) -> dict:
+    session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=CLIENT_TIMEOUT))
+    async with session:
+        response = await session.post(f"{url}/v1/chat/completions", json=payload)
+        return await response.json()
+'''
+
+
+def test_a_module_setting_that_is_none_by_default_is_no_timeout_after_its_try(
+        make_project: MakeProject) -> None:
+    """Must-not (Open WebUI 0.5.20): unset, the setting is None and the session has no
+    timeout; the alternatives after the try (an int, or 300) do not hide that None."""
+    index = scan(make_project, {"app/llm.py": TIMEOUT_FROM_THE_ENVIRONMENT})
+    assert [(row[0], row[4]) for row in table(index.calls)] == [("app/llm.py:18", None)]

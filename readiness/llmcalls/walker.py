@@ -46,7 +46,9 @@ class Walker(ExpressionWalker):
         module = self.binder.module
         globs: dict[str, list[Expr]] = {}
         for name in {*module.bindings, *module.extra_globals}:
-            bindings = module.bindings.get(name, [])[-3:] + module.extra_globals.get(name, [])
+            # its last three values (the alternatives after a try repeat two of them)
+            bindings = [b for b in module.bindings.get(name, []) if b.kind != "alts"][-3:] + \
+                module.extra_globals.get(name, [])
             terms = [self.enc.binding_term(b) for b in bindings]
             if terms != [["def", name]] and terms != [["class", name]]:
                 globs[name] = terms  # plain functions and classes are implied by defs/classes
