@@ -1028,3 +1028,89 @@ def test_a_handler_that_asks_again_retries_the_call(make_project: MakeProject) -
         # asked again at once with another request (paper-qa 5: without the images after a
         # BadRequestError): a refused request worked round, not a failure retried
         ("without_media", 37): None, ("without_media", 39): None}
+
+
+AWAITING_HELPERS = '''\
+import asyncio
+import logging
+
+logger = logging.getLogger(__name__)
+
+
+async def wrap_done(fn, event: asyncio.Event):
+    """Wrap an awaitable with an event to signal when it is done or raised."""
+    try:
+        await fn
+    except Exception as e:
+        logger.error(f"{e.__class__.__name__}: {e}")
+    finally:
+        event.set()
+
+
+async def timed(fn, event: asyncio.Event):
+    await fn
+    event.set()
+
+
+async def reraising(fn, event: asyncio.Event):
+    try:
+        await fn
+    except Exception:
+        event.set()
+        raise
+
+
+async def waits_for_the_event(fn, event: asyncio.Event):
+    try:
+        await event.wait()
+    except Exception:
+        logger.exception("cancelled")
+    return fn
+'''
+
+HANDING_OVER = '''\
+import asyncio
+
+from langchain_openai import ChatOpenAI
+
+from app.helpers import reraising, timed, waits_for_the_event, wrap_done
+
+llm = ChatOpenAI(model="gpt-4o-mini", timeout=30)
+
+
+async def answer(question: str) -> None:
+    done = asyncio.Event()
+    try:
+        task = asyncio.create_task(wrap_done(llm.ainvoke(question), done))
+        await done.wait()
+    except ValueError:
+        return None
+    await task
+
+
+async def plain(question: str) -> None:
+    await timed(llm.ainvoke(question), asyncio.Event())
+
+
+async def raised(question: str) -> None:
+    await reraising(fn=llm.ainvoke(question), event=asyncio.Event())
+
+
+async def other(question: str) -> None:
+    await waits_for_the_event(llm.ainvoke(question), asyncio.Event())
+'''
+
+
+def test_a_coroutine_handed_to_a_function_that_awaits_it_in_a_try_is_handled_there(
+        make_project: MakeProject) -> None:
+    """langchain-chatchat's ``asyncio.create_task(wrap_done(chain.acall(...), done))``: the
+    call's errors end in wrap_done's except clause (not in the try around the hand-over,
+    which catches nothing the call raises). Must-not: a helper that awaits it outside a
+    try, one whose clause raises again, one whose try awaits something else."""
+    found = calls(make_project, {"app/helpers.py": AWAITING_HELPERS,
+                                 "app/chat.py": HANDING_OVER})
+    handled = found["answer"].error_handling
+    assert where(handled) == "app/helpers.py:11"
+    assert handled is not None and "where wrap_done awaits it" in handled.how
+    assert [found[name].error_handling for name in ("plain", "raised", "other")] == [
+        None, None, None]

@@ -45,6 +45,10 @@ class DefFact(NamedTuple):
     # the line where it waits with a deadline (``thread.join(seconds)``,
     # ``future.result(timeout=...)``, ``asyncio.wait_for(..., t)``, ``signal.alarm(n)``)
     deadline: int | None = None
+    # each ``await p`` of a parameter: [its position (-1: keyword-only), its name, the
+    # indexes of the tries around it] (``wrap_done(fn, event)`` awaits the coroutine handed
+    # to it inside a try)
+    awaits: list[list[Any]] = []  # replaced by the walker, never changed in place
 
 
 class ClassFact(NamedTuple):

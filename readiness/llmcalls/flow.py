@@ -129,6 +129,8 @@ class ExpressionWalker:
                     and isinstance(node, ast.Yield):
                 self.defs[f.def_key].returns.append(self.enc.encode(node.value, f.scope))
             return EMPTY
+        if isinstance(node, ast.Await) and isinstance(node.value, ast.Name):
+            self._awaited(node.value)
         if isinstance(node, ast.NamedExpr):
             sources = self._expr(node.value)
             self.frame.taint[node.target.id] = sources
@@ -140,6 +142,18 @@ class ExpressionWalker:
                 if sources:
                     out = out | sources
         return out
+
+    def _awaited(self, name: ast.Name) -> None:
+        """Note ``await p`` of a parameter of the function being walked, with the tries
+        around it (see ``DefFact.awaits``)."""
+        f = self.frame
+        if f.def_key is None:
+            return
+        term = self.enc.lookup(name.id, f.scope, (name.lineno, name.col_offset), 0)
+        if term[0] == "p" and term[1] == f.def_key:
+            fact = self.defs[f.def_key]
+            self.defs[f.def_key] = fact._replace(
+                awaits=[*fact.awaits, [term[3], name.id, list(f.tries)]])
 
     def _lambda(self, node: ast.Lambda) -> frozenset[int]:
         f = self.frame

@@ -307,15 +307,61 @@ class Protections:
         return handled[0] if handled and all(handled) else None
 
     def error_handling(self, path: str, call: CallFact) -> Protection | None:
-        """An except clause (or suppress) around the call or around every caller."""
-        local = self._handled_here(path, call)
+        """An except clause (or suppress) around the ``await`` of a function the call's
+        coroutine is handed to (its errors end there, not around the call), around the
+        call, or around every caller."""
+        local = self._handled_where_awaited(path, call) or self._handled_here(path, call)
         if local is None and call.function:
             return self._function(path, call.function, "error", 0)
         return local
 
+    def _handled_where_awaited(self, path: str, call: CallFact) -> Protection | None:
+        """``asyncio.create_task(wrap_done(chain.acall(...), event))``: the call's coroutine
+        is handed to a project function that awaits that parameter inside a try, whose
+        except clause is where the call's errors end up."""
+        if call.outer is None:
+            return None
+        calls = self.prog.facts[path].calls
+        outer = calls[call.outer]
+        index = next(i for i, c in enumerate(calls) if c is call)
+        callee = self.prog.callee(path, outer.expr)
+        func, shift = (callee.func, 1) if isinstance(callee, Bound) else (callee, 0)
+        if not isinstance(func, Func):
+            return None
+        definition = self.prog.definition(func)
+        if definition is None or not definition.awaits:
+            return None
+        def is_the_call(term: Expr) -> bool:  # the argument is the call, as encoded there
+            return term == ["ref", index] or (term[0] == "call" and term[1] == call.expr[1]
+                                              and term[-1] == call.line)
+
+        positions = {at + shift for at, term in enumerate(outer.expr[2]) if is_the_call(term)}
+        names = {key for key, _, term in outer.expr[3] if is_the_call(term)}
+        for position, name, tries in definition.awaits:
+            if position in positions or name in names:
+                found = self._handler_in(func.path, tries)
+                if found is not None:
+                    return found._replace(how=f"{found.how}, where {func.qualname} awaits it")
+        return None
+
     def _handled_here(self, path: str, call: CallFact) -> Protection | None:
         facts = self.prog.facts[path]
-        for index in call.tries:
+        found = self._handler_in(path, call.tries)
+        if found is not None:
+            return found
+        for index in call.withs:
+            line, term = facts.withs[index]
+            callee = self.prog.callee(path, term)
+            if isinstance(callee, Ext) and callee.name in SUPPRESS_CONTEXTS and any(
+                    self._catches(path, t) for t in term[2]):
+                return Protection(path, line, f"with suppress(…) at {path}:{line}")
+        return None
+
+    def _handler_in(self, path: str, tries: list[int]) -> Protection | None:
+        """The first except clause of these tries (of the module at ``path``) that catches
+        a model call's errors and does not raise them again."""
+        facts = self.prog.facts[path]
+        for index in tries:
             for types, reraises, line in facts.tries[index].handlers:
                 if reraises:
                     continue
@@ -324,12 +370,6 @@ class Protections:
                 for term in types:
                     if self._catches(path, term):
                         return Protection(path, line, f"except {render(term)} at {path}:{line}")
-        for index in call.withs:
-            line, term = facts.withs[index]
-            callee = self.prog.callee(path, term)
-            if isinstance(callee, Ext) and callee.name in SUPPRESS_CONTEXTS and any(
-                    self._catches(path, t) for t in term[2]):
-                return Protection(path, line, f"with suppress(…) at {path}:{line}")
         return None
 
     def _catches(self, path: str, term: list[object]) -> bool:
