@@ -156,9 +156,18 @@ def _no_evals(project: Project, config: Config) -> Finding:
     # writing them (skyvern's skills/…/references/prompt-writing.md beside forge/prompts/)
     prompts = sorted((p for p, r in found.items() if r.kind == "prompt"),
                      key=lambda p: not in_prompt_dir(p))
-    where = Evidence(prompts[0]) if prompts else usage[0].evidence()
+    where = Evidence(prompts[0]) if prompts else _first_call(project) or usage[0].evidence()
     return failed("no eval results found, so fresh evals cannot be shown for the prompts and "
                   "model settings in use", where)
+
+
+def _first_call(project: Project) -> Evidence | None:
+    """The first production generation call: where a prompt and the model settings that
+    no eval covers are sent (an SDK's import line says nothing of either)."""
+    for call in callsites.call_sites(project).calls:
+        if call.production and call.purpose == "generation":
+            return Evidence(call.path, call.line, "a model call that no eval result covers")
+    return None
 
 
 def _prompts_shown(project: Project, found: dict[str, Role]) -> bool:

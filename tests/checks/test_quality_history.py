@@ -640,3 +640,18 @@ def test_feedback_handler_that_does_not_parse_is_noted_on_warm_runs_too(
 def test_no_llm_and_no_feedback_is_not_applicable(make_project: MakeProject) -> None:
     finding = run(feedback_loop, make_project({"app/cli.py": "print('hello')\n"}))
     assert finding.status is Status.NOT_APPLICABLE
+
+
+def test_without_evals_or_prompt_files_the_evidence_is_a_model_call_not_an_import(
+        make_project: MakeProject) -> None:
+    """gpt-engineer cited ``import openai`` (main.py:35): the call whose prompt and settings
+    no eval covers is the place to look."""
+    root = make_project({"app/ai.py": (
+        "import openai\n\nclient = openai.OpenAI(timeout=30)\n\n\n"
+        "def ask(question: str) -> str:\n"
+        "    answer = client.chat.completions.create(\n"
+        "        model=\"gpt-4o\", messages=[{\"role\": \"user\", \"content\": question}])\n"
+        "    return answer.choices[0].message.content\n")})
+    finding = run(eval_freshness, root)
+    assert finding.status is Status.FAIL
+    assert where(finding) == ["app/ai.py:7"]
