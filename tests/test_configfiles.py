@@ -249,9 +249,12 @@ def test_llm_usage_knows_every_sdk_the_call_sites_know(make_project: MakeProject
         "local.py": "import ollama\n\ndef ask(p):\n    return ollama.chat(model='m', messages=p)\n",
         "graph.py": "from graphrag_llm.completion import create_completion\n",
         "plan.py": "import together_utils\nfrom spicy import x\n",  # other packages
+        # a short root imported with from (paper-qa's lmi); "from air" is another package
+        "paper.py": "from lmi import LiteLLMModel\n",
+        "vent.py": "from airflow import DAG\nfrom lmis import x\n",
     }))
     assert [(h.path, h.text) for h in llmusage.llm_usage(project)] == [
-        ("graph.py", "graphrag_llm.completion"), ("local.py", "ollama")]
+        ("graph.py", "graphrag_llm.completion"), ("local.py", "ollama"), ("paper.py", "lmi")]
     # every LLM-specific root the call-site index knows is LLM usage here too (boto3 and
     # google name far more than models: Bedrock runtime clients and genai count instead)
     general = {"boto3", "aioboto3", "aiobotocore", "autogen_core"}

@@ -124,9 +124,11 @@ def imports_of(project: Project, *modules: str, tests: bool = False) -> list[Imp
     prefixes = tuple(m[:-1] for m in modules if m.endswith("*"))
     # An import of a module names its first part: files without any are not read.
     roots = {re.split(r"[./*]", m.lstrip("@"))[0] for m in modules} - {""}
-    # a short root ("ai", a JavaScript package) is in every file: look for it quoted instead
+    # a short root ("ai", a JavaScript package; "lmi", paper-qa's LLM client) is in every
+    # file: look for it quoted, or after Python's import or from, instead
     words = tuple(sorted(w for r in roots for w in (
-        (r,) if len(r) >= 4 else (f"'{r}'", f'"{r}"', f"'{r}/", f'"{r}/', f"import {r}"))))
+        (r,) if len(r) >= 4 else (f"'{r}'", f'"{r}"', f"'{r}/", f'"{r}/', f"import {r}",
+                                  f"from {r}"))))
     return [i for i in imports(project, words) if (tests or not is_test_path(i.path))
             and (_parents(i.module) & exact or (prefixes and i.module.startswith(prefixes)))]
 
