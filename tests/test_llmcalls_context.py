@@ -95,6 +95,10 @@ def test_non_production_code_is_reported_apart(make_project: MakeProject) -> Non
         "app/llm.py": CLIENT + "def answer():\n" + CALL,
         "tests/test_llm.py": "from app.llm import client\ndef test_it():\n" + CALL,
         "evals/run_eval.py": "from app.llm import client\ndef grade():\n" + CALL,
+        # an eval harness inside the package (cognee's cognee/eval_framework/); a folder
+        # merely named like the word (app/evaluator/) is production
+        "app/eval_framework/judge.py": "from app.llm import client\ndef judge():\n" + CALL,
+        "app/evaluator/score.py": "from app.llm import client\ndef score():\n" + CALL,
         "examples/quickstart.py": "from app.llm import client\ndef demo():\n" + CALL,
         "scripts/backfill.py": "from app.llm import client\ndef backfill():\n" + CALL,
         "app/cli.py": "from app.llm import client\nif __name__ == '__main__':\n"
@@ -102,6 +106,8 @@ def test_non_production_code_is_reported_apart(make_project: MakeProject) -> Non
     })
     assert sites(scan(root)) == [
         ("app/cli.py:3", "openai", "generation", "demo"),
+        ("app/eval_framework/judge.py:3", "openai", "generation", "eval"),
+        ("app/evaluator/score.py:3", "openai", "generation", "production"),
         ("app/llm.py:4", "openai", "generation", "production"),
         ("evals/run_eval.py:3", "openai", "generation", "eval"),
         ("examples/quickstart.py:3", "openai", "generation", "example"),

@@ -20,6 +20,7 @@ _EXAMPLE_DIRS = frozenset({"example", "examples", "demo", "demos", "sample", "sa
                            "cookbook", "cookbooks", "tutorial", "tutorials", "docs", "doc",
                            "notebooks", "playground"})
 _SCRIPT_DIRS = frozenset({"scripts", "script"})
+_EVAL_PREFIXES = ("eval_", "evals_", "evaluation_")  # cognee's eval_framework/
 
 
 def context_of(path: str, line: int, mains: list[list[int]],
@@ -33,7 +34,8 @@ def context_of(path: str, line: int, mains: list[list[int]],
         return "test"
     folders = {part.lower() for part in path.split("/")[:-1]}
     name = path.rsplit("/", 1)[-1].lower()
-    if folders & _EVAL_DIRS or name.startswith(("eval_", "evaluate", "benchmark")):
+    if folders & _EVAL_DIRS or name.startswith(("eval_", "evaluate", "benchmark")) or any(
+            folder.startswith(_EVAL_PREFIXES) for folder in folders):
         return "eval"
     if folders & _EXAMPLE_DIRS or name.startswith(("example", "demo")):
         return "example"

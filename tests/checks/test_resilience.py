@@ -307,6 +307,36 @@ def test_unrelated_semaphore_and_test_semaphore_do_not_count(make_project: MakeP
                                "spike goes straight to the provider's limits")
 
 
+EVAL_HARNESS = """\
+import asyncio
+
+from openai import AsyncOpenAI
+
+client = AsyncOpenAI(timeout=30)
+JUDGES = asyncio.Semaphore(8)
+
+
+async def judge(question: str) -> str:
+    async with JUDGES:
+        answer = await client.chat.completions.create(
+            model="gpt-4o", messages=[{"role": "user", "content": question}])
+    return answer.choices[0].message.content
+"""
+
+
+def test_a_limiter_of_an_eval_harness_limits_no_production_call(
+        make_project: MakeProject) -> None:
+    """LightRAG's semaphore in lightrag/evaluation/eval_rag_quality.py bounds the eval's own
+    calls; the app's calls (app/llm.py of BARE_PILOT) are not limited. Must-fire: the same
+    module in the app's package counts."""
+    for harness in ("evaluation/eval_rag_quality.py", "app/eval_framework/judges.py"):
+        finding = run(rate_limiting, make_project({**fx.BARE_PILOT, harness: EVAL_HARNESS}))
+        assert finding.status is Status.FAIL, harness
+    finding = run(rate_limiting, make_project({**fx.BARE_PILOT, "app/judges.py": EVAL_HARNESS}))
+    assert finding.status is Status.PASS
+    assert where(finding) == ["app/judges.py:6"]
+
+
 def test_semaphore_named_for_the_model_counts_anywhere(make_project: MakeProject) -> None:
     root = make_project({**fx.BARE_PILOT, "app/limits.py": (
         "import asyncio\n\nLLM_CONCURRENCY = asyncio.Semaphore(8)\n")})
