@@ -1673,3 +1673,16 @@ def test_a_module_setting_that_is_none_by_default_is_no_timeout_after_its_try(
     timeout; the alternatives after the try (an int, or 300) do not hide that None."""
     index = scan(make_project, {"app/llm.py": TIMEOUT_FROM_THE_ENVIRONMENT})
     assert [(row[0], row[4]) for row in table(index.calls)] == [("app/llm.py:18", None)]
+
+
+def test_thousands_of_tries_rebinding_one_name_are_read_without_recursion() -> None:
+    """What the scanned code controls stays bounded: each try's alternatives refer to the
+    last ones, and following them stops at the encoding's depth limit instead of recursing
+    once per try (a RecursionError, or quadratic time, on a hostile module)."""
+    from readiness.llmcalls.walker import extract
+
+    tries = "".join(f"    try:\n        pass\n    except Exception:\n        client = {i}\n"
+                    for i in range(3000))
+    facts = extract("from openai import OpenAI\n\n\ndef ask():\n    client = OpenAI()\n"
+                    + tries + "    return client.chat.completions.create(model='m')\n")
+    assert facts is not None and len(facts.calls) == 2

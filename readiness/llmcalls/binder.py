@@ -39,6 +39,7 @@ class Binder:
         for scope in (self.module, *self.scopes.values()):
             scope.bindings.clear()
             scope.extra_globals.clear()
+            scope.made.clear()
             scope.params.clear()
             scope.parent = None
         self.scopes.clear()
@@ -117,13 +118,15 @@ class Binder:
                 for handler in node.handlers:
                     if handler.name:
                         scope.bind(handler.name, Binding(end, "unk", None, _NO_DATA, scope))
-                    made = {name: len(found) for name, found in scope.bindings.items()}
+                    start = len(scope.made)  # what the clause binds: read from here on
                     self._body(handler.body, scope)
-                    for name, found in scope.bindings.items():
-                        new = found[made.get(name, 0):]
-                        in_handlers.update(map(id, new))
-                        if new and name != handler.name:
-                            handled.setdefault(name, []).append(new[-1])
+                    last: dict[str, Binding] = {}
+                    for name, binding in scope.made[start:]:
+                        in_handlers.add(id(binding))
+                        last[name] = binding
+                    for name, binding in last.items():
+                        if name != handler.name:
+                            handled.setdefault(name, []).append(binding)
                 self._body(node.orelse, scope)
                 _handled_alternatives(scope, handled, in_handlers, end)
                 self._body(node.finalbody, scope)

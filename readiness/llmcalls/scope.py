@@ -82,7 +82,7 @@ class Scope:
     """A module, class, function or lambda body and the names bound in it."""
 
     __slots__ = ("kind", "qualname", "parent", "bindings", "params", "globals", "cls",
-                 "self_kind", "extra_globals")
+                 "self_kind", "extra_globals", "made")
 
     def __init__(self, kind: str, qualname: str | None, parent: Scope | None) -> None:
         self.kind = kind
@@ -94,6 +94,7 @@ class Scope:
         self.cls: str | None = None  # the class a method belongs to
         self.self_kind: str | None = None  # "self" or "cls" for the first parameter
         self.extra_globals: dict[str, list[Binding]] = {}  # module: bound via `global x`
+        self.made: list[tuple[str, Binding]] = []  # every binding of ``bindings``, in order
 
     def module(self) -> Scope:
         """The module scope this scope is nested in."""
@@ -108,6 +109,7 @@ class Scope:
             self.module().extra_globals.setdefault(name, []).append(binding)
             return
         self.bindings.setdefault(name, []).append(binding)
+        self.made.append((name, binding))
 
 
 def child_qualname(scope: Scope, name: str) -> str:
@@ -311,7 +313,9 @@ class Encoder:
         if binding.kind == "class":
             return ["class", binding.data[0]]
         if binding.kind == "alts":  # after a try: the value without an exception, or a handler's
-            return ["alt", [self._inline(option, depth) for option in binding.data]]
+            if depth >= MAX_DEPTH:  # a chain of tries, each rebinding the name
+                return UNKNOWN
+            return ["alt", [self._inline(option, depth + 1) for option in binding.data]]
         if binding.kind == "ann":  # a field declared with a type and no value
             return ["p", None, "", -1, self.encode_annotation(binding.node, binding.scope), UNKNOWN]
         if binding.kind == "elem" and binding.node is not None:  # an element of a `for`
