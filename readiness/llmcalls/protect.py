@@ -321,9 +321,7 @@ class Protections:
         except clause is where the call's errors end up."""
         if call.outer is None:
             return None
-        calls = self.prog.facts[path].calls
-        outer = calls[call.outer]
-        index = next(i for i, c in enumerate(calls) if c is call)
+        outer = self.prog.facts[path].calls[call.outer]
         callee = self.prog.callee(path, outer.expr)
         func, shift = (callee.func, 1) if isinstance(callee, Bound) else (callee, 0)
         if not isinstance(func, Func):
@@ -332,8 +330,7 @@ class Protections:
         if definition is None or not definition.awaits:
             return None
         def is_the_call(term: Expr) -> bool:  # the argument is the call, as encoded there
-            return term == ["ref", index] or (term[0] == "call" and term[1] == call.expr[1]
-                                              and term[-1] == call.line)
+            return bool(term[0] == "call" and term[1] == call.expr[1] and term[-1] == call.line)
 
         positions = {at + shift for at, term in enumerate(outer.expr[2]) if is_the_call(term)}
         names = {key for key, _, term in outer.expr[3] if is_the_call(term)}
