@@ -48,7 +48,7 @@ class DefFact(NamedTuple):
     # each ``await p`` of a parameter: [its position (-1: keyword-only), its name, the
     # indexes of the tries around it] (``wrap_done(fn, event)`` awaits the coroutine handed
     # to it inside a try)
-    awaits: list[list[Any]] = []  # replaced by the walker, never changed in place
+    awaits: list[list[Any]] = []  # this default is shared: the walker replaces it
 
 
 class ClassFact(NamedTuple):

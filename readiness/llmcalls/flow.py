@@ -152,8 +152,11 @@ class ExpressionWalker:
         term = self.enc.lookup(name.id, f.scope, (name.lineno, name.col_offset), 0)
         if term[0] == "p" and term[1] == f.def_key:
             fact = self.defs[f.def_key]
-            self.defs[f.def_key] = fact._replace(
-                awaits=[*fact.awaits, [term[3], name.id, list(f.tries)]])
+            found = [term[3], name.id, list(f.tries)]
+            if fact.awaits:
+                fact.awaits.append(found)  # this function's own list (made below)
+            else:  # the shared default is never changed: the first await replaces it
+                self.defs[f.def_key] = fact._replace(awaits=[found])
 
     def _lambda(self, node: ast.Lambda) -> frozenset[int]:
         f = self.frame
