@@ -1686,3 +1686,53 @@ def test_thousands_of_tries_rebinding_one_name_are_read_without_recursion() -> N
     facts = extract("from openai import OpenAI\n\n\ndef ask():\n    client = OpenAI()\n"
                     + tries + "    return client.chat.completions.create(model='m')\n")
     assert facts is not None and len(facts.calls) == 2
+
+
+MODELS_BY_ROLE = '''\
+from langchain.chains import LLMChain
+from langchain.prompts import ChatPromptTemplate
+from langchain_openai import ChatOpenAI
+
+
+def create_models_from_config(configs: dict, stream: bool):
+    models = {"fast": ChatOpenAI(model="gpt-4o-mini", timeout=10)}
+    prompts = {}
+    for model_type, params in configs.items():
+        models[model_type] = ChatOpenAI(model=params["model"], streaming=stream)
+        prompts[model_type] = params["prompt"]
+    return models, prompts
+
+
+def create_models_chains(prompts: dict, models: dict):
+    prompt = ChatPromptTemplate.from_messages([("user", prompts["llm_model"])])
+    return {"input": lambda x: x["input"]} | LLMChain(prompt=prompt, llm=models["llm_model"])
+
+
+async def chat(query: str, configs: dict):
+    models, prompts = create_models_from_config(configs, True)
+    full_chain = create_models_chains(prompts=prompts, models=models)
+    return await full_chain.ainvoke({"input": query})
+
+
+def quick(query: str, configs: dict):
+    models, prompts = create_models_from_config(configs, False)
+    return models["fast"].invoke(query)
+
+
+def template(configs: dict) -> str:
+    models, prompts = create_models_from_config(configs, False)
+    return prompts["llm_model"].format(question="?")
+'''
+
+
+def test_a_dict_of_models_filled_under_run_time_keys_is_read_by_its_callers(
+        make_project: MakeProject) -> None:
+    """langchain-chatchat's create_models_from_config: ``models[model_type] =
+    get_ChatOpenAI(...)`` in a loop, ``return models, prompts``; a caller hands ``models`` on
+    and ``models["llm_model"]`` is a model. Must-not: a key the dict literal gives is read
+    from the literal (``fast``, with its timeout), and the prompts filled the same way are
+    no model (``template`` makes no call)."""
+    index = scan(make_project, {"app/chat.py": MODELS_BY_ROLE})
+    assert [(row[0], row[2], row[3], row[4]) for row in table(index.calls)] == [
+        ("app/chat.py:23", "ainvoke", "chat", None),
+        ("app/chat.py:28", "invoke", "quick", "app/chat.py:7")]

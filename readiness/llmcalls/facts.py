@@ -13,6 +13,11 @@ from typing import Any, NamedTuple
 
 from readiness.llmcalls.scope import Expr
 
+# The key of an item written into a local dict under a key known only at run time
+# (``models[kind] = get_model(kind)``): in the spread of ``**options`` and in a dict a
+# function returns, where a read under a key no literal gives finds it.
+ANY_KEY = "[]"
+
 
 class CallFact(NamedTuple):
     """A call that may reach a model or a project function, and its surroundings."""

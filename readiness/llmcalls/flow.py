@@ -14,7 +14,7 @@ import ast
 from typing import Any
 
 from readiness.llmcalls.binder import Binder
-from readiness.llmcalls.facts import ClassFact, DefFact, TryFact
+from readiness.llmcalls.facts import ANY_KEY, ClassFact, DefFact, TryFact
 from readiness.llmcalls.scope import Encoder, Expr, Scope
 from readiness.llmcalls.sdk import MODEL_HOSTS, MODEL_ROUTES
 from readiness.llmcalls.syntax import (
@@ -33,7 +33,6 @@ from readiness.llmcalls.syntax import (
 )
 
 EMPTY: frozenset[int] = frozenset()
-ANY_KEY = "[]"  # the key of an item written into a local dict under a computed key
 MAX_WRITTEN = 25  # keys noted per local dict (the scanned code decides how many it writes)
 
 

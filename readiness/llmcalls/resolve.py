@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from dataclasses import replace
 
 from readiness.llmcalls import classes, clients
-from readiness.llmcalls.facts import CallFact, ClassFact, DefFact, FileFacts
+from readiness.llmcalls.facts import ANY_KEY, CallFact, ClassFact, DefFact, FileFacts
 from readiness.llmcalls.lookup import find_key
 from readiness.llmcalls.modules import ModuleMap
 from readiness.llmcalls.scope import Expr
@@ -496,6 +496,9 @@ class Program:
             for name, _, value in base.expr[1]:
                 if name == key.value:
                     return self.eval(base.path, value, depth)
+            anywhere = [value for name, _, value in base.expr[1] if name == ANY_KEY]
+            if anywhere:  # items under keys known only at run time (``models[kind] = m``)
+                return best([self.eval(base.path, value, depth) for value in anywhere])
         if isinstance(base, Term) and base.expr[0] == "list" and isinstance(key, Lit) and \
                 isinstance(key.value, int) and not isinstance(key.value, bool) and \
                 -len(base.expr[1]) <= key.value < len(base.expr[1]):
@@ -589,7 +592,8 @@ class Program:
         self._param_depth += 1
         try:
             for ref in self.invocations.get((path, function), []):
-                hit = find_key(self.argument(ref, name, index, depth), key.value)
+                passed = self.argument(ref, name, index, depth)
+                hit = find_key(passed, key.value) or find_key(passed, ANY_KEY)
                 if hit is not None:
                     item = self.eval(hit[0], hit[2], depth + 1)
                     if isinstance(item, Client):

@@ -5,8 +5,8 @@ from __future__ import annotations
 import ast
 from typing import cast
 
-from readiness.llmcalls.facts import CallFact, ClassFact, DefFact, FileFacts, TryFact
-from readiness.llmcalls.flow import ANY_KEY, EMPTY, ExpressionWalker, Frame, Loop
+from readiness.llmcalls.facts import ANY_KEY, CallFact, ClassFact, DefFact, FileFacts, TryFact
+from readiness.llmcalls.flow import EMPTY, ExpressionWalker, Frame, Loop
 from readiness.llmcalls.scope import UNKNOWN, Expr
 from readiness.llmcalls.syntax import (
     CONTEXT_NAMES,
@@ -84,7 +84,8 @@ class Walker(ExpressionWalker):
             case ast.Return(value=value) if value is not None:
                 self._sink_all(self._expr(value), ["r", node.lineno, "return", None])
                 if f.def_key is not None:
-                    self.defs[f.def_key].returns.append(self._value_term(value))
+                    self.defs[f.def_key].returns.append(
+                        self._with_items(value, self._value_term(value)))
             case ast.If(test=test, body=body, orelse=orelse):
                 self._expr(test)
                 if f.function is None and _is_main_test(test) and body:
@@ -275,6 +276,19 @@ class Walker(ExpressionWalker):
         if call_id is not None:
             return cast(Expr, self.calls[call_id][3])
         return self.enc.encode(node, self.frame.scope)
+
+    def _with_items(self, node: ast.expr, term: Expr) -> Expr:
+        """A local dict returned (alone or in a tuple) with the items written into it under
+        keys known only at run time (langchain-chatchat's ``models[model_type] =
+        get_ChatOpenAI(...)`` in a loop, then ``return models, prompts``), under
+        ``ANY_KEY``: a caller's ``models["llm_model"]`` reads them."""
+        if isinstance(node, ast.Name) and term[0] == "dict":
+            items = [e for e in self.frame.written.get(node.id, []) if e[0] == ANY_KEY]
+            return ["dict", [*term[1], *items]] if items else term
+        if isinstance(node, ast.Tuple) and term[0] == "list" and len(term[1]) == len(node.elts):
+            return ["list", [self._with_items(e, t)
+                             for e, t in zip(node.elts, term[1], strict=True)]]
+        return term
 
     def _finish_frame(self) -> None:
         """Settle which calls sit in a retry loop, now that every sleep has been seen."""
