@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from typing import NamedTuple
 
 from readiness.checks.infrastructure import callsites
+from readiness.checks.infrastructure.llmtraffic import generation_sites
 
 from readiness.config import Config
 from readiness.evals import evalset
@@ -164,10 +165,9 @@ def _no_evals(project: Project, config: Config) -> Finding:
 def _first_call(project: Project) -> Evidence | None:
     """The first production generation call: where a prompt and the model settings that
     no eval covers are sent (an SDK's import line says nothing of either)."""
-    for call in callsites.call_sites(project).calls:
-        if call.production and call.purpose == "generation":
-            return Evidence(call.path, call.line, "a model call that no eval result covers")
-    return None
+    sites = generation_sites(project)
+    return Evidence(sites[0].path, sites[0].line, "a model call that no eval result covers") \
+        if sites else None
 
 
 def _prompts_shown(project: Project, found: dict[str, Role]) -> bool:
