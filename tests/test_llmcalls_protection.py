@@ -1114,3 +1114,72 @@ def test_a_coroutine_handed_to_a_function_that_awaits_it_in_a_try_is_handled_the
     assert handled is not None and "where wrap_done awaits it" in handled.how
     assert [found[name].error_handling for name in ("plain", "raised", "other")] == [
         None, None, None]
+
+
+ASKS_ITSELF_AGAIN = '''\
+import json
+import time
+
+import openai
+from openai.error import InvalidRequestError, RateLimitError
+
+from app.utils import backoff
+
+
+def call_gpt(prompt: str, retry: int = 0) -> str:
+    try:
+        completion = openai.ChatCompletion.create(model="gpt-4", messages=[
+            {"role": "user", "content": prompt}])
+        return completion.choices[0].message.content
+    except RateLimitError as error:
+        if retry < 5:
+            backoff(retry, error.headers.get("Retry-After"))
+            return call_gpt(prompt, retry + 1)
+        raise
+
+
+class Reviewer:
+    def ask(self, prompt: str, attempt: int = 0) -> str:
+        try:
+            return openai.ChatCompletion.create(model="gpt-4", messages=[])
+        except openai.error.Timeout:
+            time.sleep(2 ** attempt)
+            return self.ask(prompt, attempt + 1)
+
+
+def shorter(prompt: str) -> str:
+    try:
+        return openai.ChatCompletion.create(model="gpt-4", messages=[
+            {"role": "user", "content": prompt}])
+    except InvalidRequestError:
+        return shorter(prompt[: len(prompt) // 2])
+
+
+def parse(prompt: str) -> dict:
+    try:
+        return json.loads(openai.ChatCompletion.create(model="gpt-4", messages=[]).choices[0])
+    except json.JSONDecodeError:
+        time.sleep(1)
+        return parse(prompt)
+'''
+
+BACKOFF = '''\
+import time
+
+
+def backoff(retry: int, retry_after: str | None) -> None:
+    time.sleep(int(retry_after) if retry_after else 2 ** retry)
+'''
+
+
+def test_a_function_that_calls_itself_again_from_its_handler_retries(
+        make_project: MakeProject) -> None:
+    """gpt-review 0.9.5's ``_call_gpt``: on ``RateLimitError`` it waits (in a helper of
+    another module) and returns ``_call_gpt(..., retry + 1)``: the call is retried, and so
+    is a method asking itself again after a timeout. Must-not: asking itself again with a
+    shorter prompt after the request was refused, or after the answer did not parse."""
+    index = build_index(Project(make_project({"app/gpt.py": ASKS_ITSELF_AGAIN,
+                                              "app/utils.py": BACKOFF})))
+    got = {(c.function, c.line): where(c.retry) for c in index.calls}
+    assert got == {("call_gpt", 12): "app/gpt.py:15", ("Reviewer.ask", 25): "app/gpt.py:26",
+                   ("shorter", 33): None, ("parse", 41): None}

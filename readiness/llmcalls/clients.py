@@ -373,6 +373,13 @@ def call_external(prog: Program, path: str, term: Expr, callee: Ext, depth: int)
             if isinstance(typed, Client):
                 return typed
         return inner
+    if name.rsplit(".", 2)[-2:-1] in (["OutputFixingParser"], ["RetryOutputParser"],
+                                      ["RetryWithErrorOutputParser"]) and \
+            name.endswith(".from_llm"):
+        # a parser that asks the model again when the answer does not parse: it checks
+        # what the parser it wraps checks
+        fixed = keyword(term, "parser")
+        return prog.eval(path, fixed[1], depth) if fixed else UNKNOWN
     composite = _composite_model(prog, path, term, name, depth)
     if composite is not None:
         return composite

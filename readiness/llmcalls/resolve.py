@@ -163,6 +163,9 @@ class Program:
             return Text("".join("\0" if t is None else t for t in texts))
         if tag == "alt":
             return best([self.eval(path, option, d) for option in term[1]])
+        if tag == "fld":  # a field: what a constructor call passes for it, else its value
+            passed = self.field_value(path, term, d)
+            return passed if passed is not None else self.eval(path, term[4], d)
         if tag == "typed":  # self.llm: BaseLLM = registry[name](**params)
             value = self.eval(path, term[1], d)
             if value is UNKNOWN or isinstance(value, Ext):  # not known to be a model
@@ -559,6 +562,12 @@ class Program:
             found = [v for v in passed if isinstance(v, Client)]
             if found:
                 return found[0]
+            # a client class handed on, to be called later (agent_zero's base model gets
+            # ``openai.AsyncClient`` and builds ``self.async_client_class(api_key=...)``)
+            classes = [v for v in passed if isinstance(v, Ext)
+                       and constructor_family(v.name) is not None]
+            if classes:
+                return classes[0]
         hint = self.eval(path, annotation, depth) if annotation else UNKNOWN
         if isinstance(hint, Ext) and hint.name.startswith("builtins."):
             hint = UNKNOWN  # `model: str = None`: the type says nothing of the value
@@ -568,6 +577,30 @@ class Program:
         if value is UNKNOWN or (isinstance(value, Lit) and value.value is None):
             return hint  # no default (or None): what the annotation says is passed in
         return value
+
+    def field_value(self, path: str, term: Expr, depth: int) -> Client | None:
+        """The model a constructor call passes for a field of a class that takes its
+        fields as arguments (a dataclass, a pydantic model, a LangChain chain built with
+        ``cls(summary_chain=LLMChain(llm=llm, ...))``); by position only where the class
+        declaring the field is the one called. None when no call passes one."""
+        _, cls, name, position, _ = term
+        if not self.bind_params or self._param_depth >= MAX_PARAM_DEPTH:
+            return None
+        self._param_depth += 1
+        try:
+            for ref_path, call_index, how in self.invocations.get((path, f"{cls}.{FIELDS}"),
+                                                                  []):
+                expr = self.facts[ref_path].calls[call_index].expr
+                passed = self.argument_term(
+                    ref_path, expr, name, position + 1 if how == "call" and position >= 0
+                    else -1)
+                value = self.eval(ref_path, passed, depth + 1) if passed is not None \
+                    else UNKNOWN
+                if isinstance(value, Client):
+                    return value
+        finally:
+            self._param_depth -= 1
+        return None
 
     def _kept_text(self, path: str, term: Expr, value: Value, depth: int) -> Value | None:
         """The text a string method such as ``rstrip("/")`` keeps the host and route of:
@@ -697,6 +730,10 @@ class Program:
             init = self.class_attribute(callee, "__init__", 1, instance=False)
             if isinstance(init, Bound):
                 yield init.func, "call"
+            else:  # a dataclass or pydantic model: the call sets the fields (``fld``)
+                for klass, _ in self.mro(callee, 1):
+                    yield Func(klass.path, f"{klass.qualname}.{FIELDS}"), \
+                        "call" if klass == callee else "subclass"
         for arg in [*call.expr[2], *(kw[2] for kw in call.expr[3])]:
             if arg and arg[0] in ("g", "imp", "def", "attr"):
                 value = self.eval(path, arg)
@@ -704,6 +741,7 @@ class Program:
                     yield (value if isinstance(value, Func) else value.func), "passed"
 
 
+FIELDS = "<fields>"  # the invocations of a class that takes its fields as arguments
 _DYNAMIC_IMPORTS = frozenset({"builtins.__import__", "importlib.import_module"})
 
 

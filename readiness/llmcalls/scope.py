@@ -295,8 +295,11 @@ class Encoder:
     def _param(self, name: str, param: Param | Expr, depth: int) -> Expr:
         if isinstance(param, list):
             return param
+        # the annotation is encoded on its own (its own depth limit counts its nesting): at
+        # the depth of the use, ``client.chat.completions.create`` was too deep to read
+        # ``client: AsyncOpenAI``
         return ["p", param.function, name, param.position,
-                self.encode_annotation(param.annotation, param.outer, depth + 1),
+                self.encode_annotation(param.annotation, param.outer),
                 self.encode(param.default, param.outer, depth + 1)]
 
     def binding_term(self, binding: Binding, depth: int = 0) -> Expr:

@@ -323,6 +323,7 @@ _LANGCHAIN_SDK_RETRIES = frozenset({"ChatOpenAI", "AzureChatOpenAI", "ChatAnthro
                                     "AzureOpenAI"})
 _LLAMA_SDK_RETRIES = frozenset({"OpenAI", "AzureOpenAI", "Anthropic"})
 LANGCHAIN_CHAINS = frozenset({"langchain.chains.LLMChain", "langchain.chains.llm.LLMChain",
+                              "langchain.LLMChain",  # LangChain before 0.1 exported it there
                               "langchain_core.runnables.RunnableSequence",
                               # create_extraction_chain(prompt=..., schema=..., llm=llm)
                               "langchain.chains.create_extraction_chain",
@@ -363,7 +364,9 @@ def constructor_family(name: str) -> tuple[str, str | None] | None:
     root = module.split(".")[0]
     langchain = (root.startswith("langchain_") and root not in _LANGCHAIN_CORE) or (
         root in ("langchain", "langchain_community")
-        and (".chat_models" in module or ".llms" in module))
+        and (".chat_models" in module or ".llms" in module)) or (
+        module == "langchain" and cls in _LANGCHAIN_LLM_NAMES)  # before 0.1: `from langchain
+    # import OpenAI`
     if langchain and ("Chat" in cls or cls in _LANGCHAIN_LLM_NAMES or cls.endswith("LLM")):
         default = "SDK default max_retries=2" if cls in _LANGCHAIN_SDK_RETRIES else None
         return "langchain", default

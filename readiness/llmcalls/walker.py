@@ -207,10 +207,25 @@ class Walker(ExpressionWalker):
                 f.taint.pop(handler.name, None)
             again = len(self.calls)
             self._body(handler.body)
+            handled = range(again, len(self.calls))
             if sleeps(handler):
-                self._asked_again(tried, range(again, len(self.calls)), handler.lineno)
+                self._asked_again(tried, handled, handler.lineno)
+            if (sleeps(handler) or _transient(handler)) and self._recurses(handled):
+                for i in tried:  # asks itself again: every call of the try is retried
+                    if self.calls[i] and self.calls[i][6] is None:
+                        self.calls[i][6] = handler.lineno
         self._body(node.orelse)
         self._body(node.finalbody)
+
+    def _recurses(self, handled: range) -> bool:
+        """Does a handler call the function it is in (gpt-review's ``_call_gpt`` returns
+        ``_call_gpt(..., retry + 1)`` after a rate limit; a method, ``self.ask(...)``)?"""
+        function = self.frame.function
+        if function is None:
+            return False
+        owner, _, name = function.rpartition(".")
+        own = ["attr", ["self", owner], name] if owner else ["g", name]
+        return any(self.calls[i] and self.calls[i][3][1] == own for i in handled)
 
     def _asked_again(self, tried: range, handled: range, line: int) -> None:
         """A handler that waits and makes a call of its ``try`` body again (the same callee:
@@ -260,12 +275,16 @@ class Walker(ExpressionWalker):
         self._body(node.body)
         self._finish_frame()
         self.frames.pop()
+        fields = _fields(node)
         for name, bindings in scope.bindings.items():
             last = bindings[-1]
             if last.kind == "def":
                 fact.methods[name] = last.data[0]
             elif last.kind != "class":
-                fact.attrs.setdefault(name, []).insert(0, self.enc.binding_term(last))
+                term = self.enc.binding_term(last)
+                if name in fields:  # what a constructor call passes for it, else this
+                    term = ["fld", qualname, name, fields[name], term]
+                fact.attrs.setdefault(name, []).insert(0, term)
 
     def _value_term(self, node: ast.expr) -> Expr:
         """The term of a value returned or stored: for a call this module records, its
@@ -338,3 +357,75 @@ def _is_main_test(test: ast.expr) -> bool:
     sides = (test.left, test.comparators[0])
     return (any(isinstance(s, ast.Name) and s.id == "__name__" for s in sides)
             and any(isinstance(s, ast.Constant) and s.value == "__main__" for s in sides))
+
+
+# what a provider raises on a failure that passes (a rate limit, a timeout, a dropped
+# connection, an overloaded server): a handler of one of these that asks again retries
+_TRANSIENT = frozenset({"RateLimitError", "APITimeoutError", "Timeout", "TimeoutError",
+                        "APIConnectionError", "ServiceUnavailableError", "InternalServerError",
+                        "OverloadedError", "TryAgain"})
+
+
+def _transient(handler: ast.ExceptHandler) -> bool:
+    """Does the handler catch only errors that pass if the request is made again?"""
+    if handler.type is None:
+        return False
+    types = handler.type.elts if isinstance(handler.type, ast.Tuple) else [handler.type]
+    return all(final_name(t) in _TRANSIENT for t in types)
+
+
+_FIELD_DECORATORS = frozenset({"dataclass", "define", "frozen", "mutable", "attrs", "s"})
+
+
+def _fields(node: ast.ClassDef) -> dict[str, int]:
+    """The fields a constructor call sets on a dataclass, attrs class or pydantic model
+    (a LangChain chain is one): the names annotated in the class body (not ``ClassVar``),
+    each with its position among them for a call that passes it by position (a dataclass
+    or attrs class; -1 for a pydantic model, which takes keywords only). Whether the class
+    really takes its fields so (no ``__init__`` of its own) is judged where its
+    constructor calls are found."""
+    positional = any(final_name(d.func if isinstance(d, ast.Call) else d)
+                     in _FIELD_DECORATORS for d in node.decorator_list)
+    fields: dict[str, int] = {}
+    for stmt in node.body:
+        if isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name) and \
+                final_name(stmt.annotation.value if isinstance(stmt.annotation, ast.Subscript)
+                           else stmt.annotation) != "ClassVar":
+            position = len(fields) if positional else -1
+            fields[stmt.target.id] = position
+    # a field typed as plain data (``name: str``, ``scores: Dict[str, float]``) holds no
+    # model: what its callers pass is not looked at (local-deep-research builds its
+    # ``Candidate(name=...)`` from parsed answers, whose values lead back to model calls)
+    return {name: position for name, position in fields.items()
+            if not _plain_data(_annotation_of(node, name))}
+
+
+_DATA_TYPES = frozenset({
+    "str", "int", "float", "bool", "bytes", "complex", "dict", "list", "set", "frozenset",
+    "tuple", "Dict", "List", "Set", "FrozenSet", "Tuple", "Sequence", "Mapping",
+    "MutableMapping", "Iterable", "datetime", "date", "time", "timedelta", "Path", "UUID",
+    "Decimal", "Literal", "Pattern"})
+
+
+def _annotation_of(node: ast.ClassDef, name: str) -> ast.expr | None:
+    return next((stmt.annotation for stmt in node.body if isinstance(stmt, ast.AnnAssign)
+                 and isinstance(stmt.target, ast.Name) and stmt.target.id == name), None)
+
+
+def _plain_data(annotation: ast.expr | None) -> bool:
+    """Is the annotation a builtin data type, a container of anything, or an optional or
+    union of such (``str``, ``Optional[int]``, ``List[Evidence]``, ``str | None``)?"""
+    match annotation:
+        case ast.Constant(value=None):
+            return True
+        case ast.BinOp(left=left, op=ast.BitOr(), right=right):
+            return _plain_data(left) and _plain_data(right)
+        case ast.Subscript(value=outer, slice=inner) if final_name(outer) in (
+                "Optional", "Union"):
+            parts = inner.elts if isinstance(inner, ast.Tuple) else [inner]
+            return all(_plain_data(part) for part in parts)
+        case ast.Subscript(value=outer):
+            return final_name(outer) in _DATA_TYPES
+        case ast.Name() | ast.Attribute():
+            return final_name(annotation) in _DATA_TYPES
+    return False

@@ -1,0 +1,266 @@
+"""Models kept in the fields of a dataclass, an attrs class or a pydantic model (a LangChain
+chain is one): what a constructor call passes for the field is what ``self.field`` holds
+(codedog's review chains), and LangChain's older top-level names and self-fixing parsers."""
+
+from __future__ import annotations
+
+from readiness.llmcalls import CallSiteIndex, build_index
+from readiness.project import Project
+from tests.conftest import MakeProject
+from tests.fixtures_llm import strength, table
+
+
+def scan(make_project: MakeProject, files: dict[str, str]) -> CallSiteIndex:
+    return build_index(Project(make_project(files)))
+
+
+def calls(index: CallSiteIndex) -> list[tuple[str, str, str]]:
+    return [(row[0], row[2], row[3]) for row in table(index.calls)]
+
+
+# codedog 0.5.0, codedog/chains/pr_summary/base.py and codedog/server.py, cut down
+CHAIN_WITH_CHAIN_FIELDS = '''\
+from typing import Any, Dict, List
+
+from langchain import LLMChain
+from langchain.chains.base import Chain
+from langchain.output_parsers import OutputFixingParser, PydanticOutputParser
+from pydantic import BaseModel, Field
+
+
+class PRSummary(BaseModel):
+    overview: str
+
+
+class PRSummaryChain(Chain):
+    code_summary_chain: LLMChain = Field(exclude=True)
+    pr_summary_chain: LLMChain = Field(exclude=True)
+
+    @property
+    def input_keys(self) -> List[str]:
+        return ["pull_request"]
+
+    def _call(self, inputs: Dict[str, Any], run_manager=None) -> Dict[str, Any]:
+        summaries = self.code_summary_chain.apply([{"diff": inputs["pull_request"]}])
+        output = self.pr_summary_chain({"summaries": summaries})
+        return {"pr_summary": output}
+
+    @classmethod
+    def from_llm(cls, *, code_summary_llm, pr_summary_llm, **kwargs):
+        parser = OutputFixingParser.from_llm(
+            llm=pr_summary_llm, parser=PydanticOutputParser(pydantic_object=PRSummary))
+        code_summary_chain = LLMChain(llm=code_summary_llm, prompt=None)
+        pr_summary_chain = LLMChain(llm=pr_summary_llm, prompt=None, output_parser=parser)
+        return cls(code_summary_chain=code_summary_chain, pr_summary_chain=pr_summary_chain,
+                   **kwargs)
+'''
+
+SERVER = '''\
+from langchain.chat_models import ChatOpenAI
+
+from app.chains import PRSummaryChain
+
+
+def handle_pull_request(pull_request):
+    chain = PRSummaryChain.from_llm(code_summary_llm=ChatOpenAI(model="gpt-3.5-turbo"),
+                                    pr_summary_llm=ChatOpenAI(model="gpt-4"))
+    return chain({"pull_request": pull_request})
+'''
+
+
+def test_a_chain_kept_in_a_pydantic_field_set_by_the_constructor_is_a_model_call(
+        make_project: MakeProject) -> None:
+    """codedog's summary chain keeps two ``LLMChain`` fields that its ``from_llm`` fills
+    with ``cls(code_summary_chain=..., ...)``; ``self.code_summary_chain.apply(...)`` and
+    ``self.pr_summary_chain(...)`` are model calls (none was found before), and the second
+    chain's answer goes through a self-fixing parser around a pydantic parser."""
+    index = scan(make_project, {"app/chains.py": CHAIN_WITH_CHAIN_FIELDS,
+                                "app/server.py": SERVER})
+    assert calls(index) == [("app/chains.py:22", "apply", "PRSummaryChain._call"),
+                            ("app/chains.py:23", "__call__", "PRSummaryChain._call")]
+    apply, whole = index.calls
+    assert apply.output_validation is None
+    assert strength(whole.output_validation) == "explicit"
+    assert whole.output_validation is not None and whole.output_validation.line == 29
+
+
+DATACLASS_SERVICE = '''\
+from dataclasses import dataclass, field
+
+import requests
+from openai import OpenAI
+
+
+@dataclass
+class Summarizer:
+    name: str
+    client: object
+    session: object = field(default=None)
+
+    def run(self, text: str) -> str:
+        answer = self.client.chat.completions.create(
+            model="gpt-4o", messages=[{"role": "user", "content": text}])
+        return answer.choices[0].message.content
+
+    def fetch(self, url: str) -> str:
+        return self.session.post(url, json={}).text
+
+
+def by_keyword(text: str) -> str:
+    return Summarizer(name="kw", client=OpenAI(timeout=20),
+                      session=requests.Session()).run(text)
+
+
+def by_position(text: str) -> str:
+    return Summarizer("pos", OpenAI(timeout=20)).run(text)
+'''
+
+
+def test_a_dataclass_field_holds_what_its_constructor_calls_pass(
+        make_project: MakeProject) -> None:
+    """By keyword or by position, ``self.client`` is the model the caller passes (with the
+    timeout it was built with); ``self.session``, given an HTTP session, makes no model
+    call."""
+    index = scan(make_project, {"app/service.py": DATACLASS_SERVICE})
+    assert calls(index) == [("app/service.py:14", "chat.completions.create", "Summarizer.run")]
+    assert index.calls[0].timeout is not None
+
+
+SUBCLASS_AND_OWN_INIT = '''\
+from dataclasses import dataclass
+
+from openai import OpenAI
+
+
+@dataclass
+class Base:
+    client: object
+    label: object = None
+
+
+@dataclass
+class Child(Base):
+    extra: object = None
+
+    def run(self, text: str) -> str:
+        return self.label.chat.completions.create(model="gpt-4o", messages=[])
+
+
+class Plain:
+    client: object = None
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def run(self) -> str:
+        return self.client.chat.completions.create(model="gpt-4o", messages=[])
+
+
+def build() -> None:
+    Child(None, None, OpenAI()).run("x")  # positions of Child's own fields come after Base's
+    Plain("x").run()
+    Plain.client = None
+'''
+
+
+def test_fields_are_not_matched_by_a_position_they_may_not_have(
+        make_project: MakeProject) -> None:
+    """Must-not: a subclass's constructor called by position does not map its arguments to
+    the base class's field positions (the third argument is ``Child.extra``, not
+    ``Base.label``), and a class with its own ``__init__`` takes no fields from its
+    callers."""
+    index = scan(make_project, {"app/kinds.py": SUBCLASS_AND_OWN_INIT})
+    assert calls(index) == []
+
+
+OLD_LANGCHAIN = '''\
+from langchain import LLMChain, OpenAI, PromptTemplate
+
+
+def answer(question: str) -> str:
+    llm = OpenAI(temperature=0)
+    chain = LLMChain(llm=llm, prompt=PromptTemplate.from_template("{q}"))
+    return chain.run(q=question)
+'''
+
+
+def test_langchain_before_0_1_exported_its_chain_and_models_at_the_top(
+        make_project: MakeProject) -> None:
+    """``from langchain import LLMChain, OpenAI``, as LangChain wrote it in 2023."""
+    index = scan(make_project, {"app/qa.py": OLD_LANGCHAIN})
+    assert calls(index) == [("app/qa.py:7", "run", "answer")]
+
+
+ANNOTATED_CLIENT_PARAMETER = '''\
+from openai import AsyncClient
+from groq import AsyncGroq
+
+
+async def ask(client: AsyncClient | AsyncGroq, messages: list) -> dict:
+    response = await client.chat.completions.create(model="gpt-4o", messages=messages)
+    return response.choices[0].message.to_dict()
+
+
+async def fetch(session: dict, url: str) -> dict:
+    return await session.chat.completions.create(url=url)
+'''
+
+
+def test_a_client_parameter_is_known_by_its_annotation_however_deep_the_call(
+        make_project: MakeProject) -> None:
+    """agent_zero's ``ainvoke_model(self, client: AsyncClient | AsyncGroq, ...)`` calls
+    ``client.chat.completions.create``: the annotation says what is passed in, however
+    many attributes the call goes through (the annotation was read only for shallow uses:
+    ``llm.invoke``, not ``client.chat.completions.create``). Must-not: a parameter
+    annotated with something else."""
+    index = scan(make_project, {"app/ask.py": ANNOTATED_CLIENT_PARAMETER})
+    assert calls(index) == [("app/ask.py:6", "chat.completions.create", "ask")]
+
+
+CLIENT_CLASS_HANDED_TO_A_BASE = '''\
+import openai
+import requests
+from groq import AsyncGroq
+
+
+class BaseModel:
+    def __init__(self, model: str, async_client_class, session_class=None):
+        self.model = model
+        self.async_client_class = async_client_class
+        self.session_class = session_class
+
+    def initialize_async_client(self):
+        return self.async_client_class(api_key="key")
+
+    async def ask(self, messages: list) -> str:
+        client = self.initialize_async_client()
+        response = await client.chat.completions.create(model=self.model, messages=messages)
+        return response.choices[0].message.content
+
+    def get(self, url: str) -> str:
+        return self.session_class().post(url).text
+
+
+def chat_gpt(model: str) -> BaseModel:
+    return BaseModel(model, openai.AsyncClient, requests.Session)
+
+
+def groq(model: str) -> BaseModel:
+    return BaseModel(model, AsyncGroq)
+
+
+async def main() -> str:
+    return await chat_gpt("gpt-4o").ask([])
+'''
+
+
+def test_a_client_class_handed_on_and_called_later_builds_the_client(
+        make_project: MakeProject) -> None:
+    """agent_zero hands the SDK's client class to its base model (``openai.AsyncClient``),
+    which builds the client when it asks (``self.async_client_class(api_key=...)``): the
+    call is a model call of the client built there. Must-not: another class handed the same
+    way (an HTTP session). (agent_zero hands it through ``super().__init__``, which the
+    analysis does not follow: its calls are found by their parameter's annotation.)"""
+    index = scan(make_project, {"app/models.py": CLIENT_CLASS_HANDED_TO_A_BASE})
+    assert calls(index) == [("app/models.py:17", "chat.completions.create", "BaseModel.ask")]
+    assert index.calls[0].client == "app/models.py:13"
