@@ -7,6 +7,8 @@ from __future__ import annotations
 import re
 
 from readiness.config import Config
+from readiness.llmcalls.context import context_of
+from readiness.llmcalls.reach import command_files
 from readiness.model import (
     Credit,
     Evidence,
@@ -240,6 +242,8 @@ def cost_tracking(project: Project, config: Config) -> Finding:
                          "but not logged, stored or exported as a metric",
                          *(Evidence(s.path, s.line, _KEPT[s.kind])
                                      for s in flow.unrecorded[:3]), credit=Credit.ENFORCED)
+    else:
+        partial = _cost_helper(project)
     return signals.code_or_config(project, config, "cost-tracking", partial, failed(
         "token usage and cost are not recorded per request"))
 
@@ -248,6 +252,21 @@ _VERB = {"log": "logged", "metric": "exported", "store": "stored"}
 _KEPT = {"read": "read", "ui": "shown to the user", "attr": "kept in memory",
          "log": "logged", "metric": "exported", "store": "stored", "file": "written to a file",
          "cap": "compared with a limit"}  # every traffic.SINK_KINDS (a test says so)
+
+
+def _cost_helper(project: Project) -> Finding | None:
+    """A cost helper the usage flow does not reach (codedog runs its chains inside ``with
+    get_openai_callback() as cb:`` in a module with no model call of its own, and hands
+    ``cb.total_cost`` to the report it posts on the pull request): the cost is computed,
+    where it goes is not seen. A warning, not a pass."""
+    costs = [h for h in signals.search(project, _COST, anchors=(
+        "_cost", "cost_per_token(", "get_openai_callback("))
+             if context_of(h.path, 0, [], command_files(project)) == "production"]
+    if not costs:
+        return None
+    return warned(f"the cost of model calls is computed ({costs[0].path}:{costs[0].line}) but "
+                  "not seen logged, stored or exported as a metric", costs[0].evidence(),
+                  credit=Credit.ENFORCED)
 
 
 def _cost_by_text(project: Project, config: Config) -> Finding:

@@ -287,6 +287,47 @@ def test_litellm_completion_cost_logged_by_the_caller_passes(make_project: MakeP
     assert where(finding) == ["app/jobs.py:10"]
 
 
+CHAINS_RUN_UNDER_A_COST_CALLBACK = {
+    "app/chains.py": (
+        "from langchain.chains import LLMChain\nfrom langchain.chains.base import Chain\n"
+        "from langchain.chat_models import ChatOpenAI\n\n\n"
+        "class ReviewChain(Chain):\n"
+        "    chain: LLMChain\n\n"
+        "    def _call(self, inputs, run_manager=None):\n"
+        "        return {'review': self.chain.run(inputs['diff'])}\n\n"
+        "    @classmethod\n"
+        "    def from_llm(cls, llm):\n"
+        "        return cls(chain=LLMChain(llm=llm, prompt=None))\n\n\n"
+        "def build():\n    return ReviewChain.from_llm(ChatOpenAI(model='gpt-4'))\n"),
+    "app/server.py": (
+        "from langchain.callbacks import get_openai_callback\n\nfrom app.chains import build\n"
+        "from app.report import Report\n\n\n"
+        "def handle(diff):\n"
+        "    chain = build()\n"
+        "    with get_openai_callback() as cb:\n"
+        "        result = chain({'diff': diff})\n"
+        "        return Report(result, telemetry={'cost': cb.total_cost}).render()\n"),
+    "app/report.py": (
+        "class Report:\n    def __init__(self, text, telemetry):\n"
+        "        self.text, self.telemetry = text, telemetry\n\n"
+        "    def render(self):\n        return f\"{self.text} (${self.telemetry['cost']:.4f})\"\n"),
+}
+
+
+def test_a_cost_callback_the_usage_flow_does_not_reach_warns(make_project: MakeProject) -> None:
+    """codedog runs its chains inside ``with get_openai_callback() as cb:`` in a module that
+    makes no model call of its own and hands ``cb.total_cost`` to the report it posts: the
+    cost is computed, where it goes is not seen: a warning (it was a pass before the chains'
+    calls were found, and a fail after). Must-not: the same callback in a test."""
+    finding = run(cost_tracking, make_project(CHAINS_RUN_UNDER_A_COST_CALLBACK))
+    assert finding.status is Status.WARN
+    assert where(finding) == ["app/server.py:9"]
+    in_a_test = {**CHAINS_RUN_UNDER_A_COST_CALLBACK,
+                 "tests/test_server.py": CHAINS_RUN_UNDER_A_COST_CALLBACK["app/server.py"]}
+    del in_a_test["app/server.py"]
+    assert run(cost_tracking, make_project(in_a_test)).status is Status.FAIL
+
+
 def test_token_usage_read_but_not_recorded_warns(make_project: MakeProject) -> None:
     root = make_project({"app/llm.py": (
         "from openai import OpenAI\n\nclient = OpenAI()\n\n\ndef ask(q):\n"
