@@ -264,3 +264,101 @@ def test_a_client_class_handed_on_and_called_later_builds_the_client(
     index = scan(make_project, {"app/models.py": CLIENT_CLASS_HANDED_TO_A_BASE})
     assert calls(index) == [("app/models.py:17", "chat.completions.create", "BaseModel.ask")]
     assert index.calls[0].client == "app/models.py:13"
+
+
+HANDED_THROUGH_SUPER = '''\
+import openai
+import requests
+from groq import AsyncGroq
+
+
+class BaseModel:
+    def __init__(self, model: str, async_client_class, session_class=None):
+        self.model = model
+        self.async_client_class = async_client_class
+        self.session_class = session_class
+
+    def initialize_async_client(self):
+        return self.async_client_class(api_key="key")
+
+    async def ask(self, messages: list) -> str:
+        client = self.initialize_async_client()
+        response = await client.chat.completions.create(model=self.model, messages=messages)
+        return response.choices[0].message.content
+
+    def get(self, url: str) -> str:
+        return self.session_class().post(url).text
+
+
+class ChatGptModel(BaseModel):
+    def __init__(self, model: str):
+        super().__init__(model, openai.AsyncClient, requests.Session)
+
+
+class Other(BaseModel):
+    def __init__(self, model: str):
+        super(Other, self).__init__(model, requests.Session)
+
+
+async def main() -> str:
+    return await ChatGptModel("gpt-4o").ask([])
+'''
+
+
+def test_what_super_init_passes_reaches_the_base_class(make_project: MakeProject) -> None:
+    """agent_zero's ``ChatGptModel.__init__`` hands ``openai.AsyncClient`` to its base with
+    ``super().__init__(model, openai.AsyncClient, ...)``: the base's ``__init__`` is called
+    there, with the method's ``self`` (the arguments count from the second parameter).
+    Must-not: a subclass handing an HTTP session class the same way makes no model call of
+    it."""
+    index = scan(make_project, {"app/models.py": HANDED_THROUGH_SUPER})
+    assert calls(index) == [("app/models.py:17", "chat.completions.create", "BaseModel.ask")]
+    assert index.calls[0].client == "app/models.py:13"
+
+
+FIRST_MET_DEEP = {
+    "app/a_first.py": '''\
+from langchain_openai import ChatOpenAI
+
+from app.strategy import create_strategy
+
+
+def l1(llm):
+    return llm.invoke("q")
+
+
+def l2(llm):
+    return l1(llm)
+
+
+def l3(llm):
+    return l2(llm)
+
+
+def go():
+    return l3(create_strategy(ChatOpenAI(timeout=5)).model)
+''',
+    "app/strategy.py": '''\
+class Strategy:
+    def __init__(self, model):
+        self.model = model
+
+    def run(self, question):
+        return self.model.invoke(question)
+
+
+def create_strategy(model):
+    return Strategy(model=model)
+''',
+}
+
+
+def test_a_value_cut_short_by_the_depth_limit_is_not_kept_for_later(
+        make_project: MakeProject) -> None:
+    """``Strategy.model`` is first met three parameters deep (where the analysis stops
+    following callers), then at ``self.model.invoke`` in ``Strategy.run``. The unknown found
+    at the limit was kept and given to the second use, which lost the call
+    (local-deep-research lost eight this way once its ``super().__init__`` calls were
+    followed). A value cut short is evaluated again where it is met again."""
+    index = scan(make_project, FIRST_MET_DEEP)
+    assert ("app/strategy.py:6", "invoke", "Strategy.run") in calls(index)

@@ -344,6 +344,8 @@ class ExpressionWalker:
             return False  # a method of a literal: "".join, [].append, f"".format
         if not isinstance(node, ast.Name):
             return True  # (prompt | llm).invoke(...), await x, ...
+        if node.id == "super" and self.frame.scope.cls:
+            return True  # super().__init__(model, openai.AsyncClient): a base class's method
         term = self.enc.lookup(node.id, self.frame.scope, (node.lineno, node.col_offset), 0)
         if term[0] in ("b", "unk"):
             return False

@@ -41,6 +41,10 @@ from readiness.llmcalls.values import (
 
 MAX_DEPTH = 40
 MAX_PARAM_DEPTH = 3
+# Values a cycle cut short are evaluated again where met again, up to this many in a run;
+# past it they are kept like any other (a module whose names all refer to each other
+# would otherwise take exponential time)
+MAX_UNKEPT = 20_000
 # Subclasses looked at for a base class's attribute or a method's overrides: the scanned code
 # decides how many there are, and every ``self.method()`` of the base would visit them all.
 MAX_SUBCLASSES = 50
@@ -55,6 +59,8 @@ class Program:
         self._busy: set[tuple[str, str]] = set()
         self._memo: dict[tuple[str, int], tuple[Expr, Value]] = {}
         self._evaluating: set[tuple[str, int]] = set()
+        self._cycles = 0  # terms met again while being evaluated (each one unknown there)
+        self._unkept = 0  # values not memoised because a cycle cut their evaluation short
         # filled by build_invocations(): who calls each project function
         self.invocations: dict[tuple[str, str], list[tuple[str, int, str]]] = {}
         self.module_clients: dict[str, Client] = {}
@@ -104,13 +110,18 @@ class Program:
         if entry is not None and entry[0] is term:
             return entry[1]
         if key in self._evaluating:
+            self._cycles += 1
             return UNKNOWN
         self._evaluating.add(key)
+        cycles = self._cycles
         try:
             value = self._evaluate(path, term, depth)
         finally:
             self._evaluating.discard(key)
-        self._memo[key] = (term, value)  # the term is kept so that its id is not reused
+        if self._cycles == cycles or isinstance(value, Client) or self._unkept > MAX_UNKEPT:
+            self._memo[key] = (term, value)  # the term is kept so that its id is not reused
+        else:
+            self._unkept += 1
         return value
 
     def _evaluate(self, path: str, term: Expr, depth: int) -> Value:
@@ -163,6 +174,11 @@ class Program:
             return Text("".join("\0" if t is None else t for t in texts))
         if tag == "alt":
             return best([self.eval(path, option, d) for option in term[1]])
+        if tag == "super":  # super().name in a method of class term[1]: a base class's
+            for klass, fact in list(self.mro(Klass(path, term[1]), d))[1:]:
+                if term[2] in fact.methods or term[2] in fact.attrs:
+                    return self._own_attribute(klass, term[2], d, True)
+            return UNKNOWN
         if tag == "fld":  # a field: what a constructor call passes for it, else its value
             passed = self.field_value(path, term, d)
             return passed if passed is not None else self.eval(path, term[4], d)
@@ -552,6 +568,8 @@ class Program:
     def param_value(self, path: str, term: Expr, depth: int) -> Value:
         """A parameter: what its callers pass (when binding), else its annotation or default."""
         _, function, name, index, annotation, default = term
+        if self.bind_params and function and self._param_depth >= MAX_PARAM_DEPTH:
+            self._cycles += 1  # cut short: not memoised either
         if self.bind_params and function and self._param_depth < MAX_PARAM_DEPTH:
             self._param_depth += 1
             try:
@@ -584,6 +602,8 @@ class Program:
         ``cls(summary_chain=LLMChain(llm=llm, ...))``); by position only where the class
         declaring the field is the one called. None when no call passes one."""
         _, cls, name, position, _ = term
+        if self.bind_params and self._param_depth >= MAX_PARAM_DEPTH:
+            self._cycles += 1
         if not self.bind_params or self._param_depth >= MAX_PARAM_DEPTH:
             return None
         self._param_depth += 1
@@ -724,8 +744,9 @@ class Program:
             yield callee, "call"
         elif isinstance(callee, Bound):
             yield callee.func, "call"
-            for override in self._overrides(callee.func):  # ``self.process_message(m)`` in
-                yield override, "call"  # a base class runs a subclass's method too
+            if call.expr[1][0] != "super":  # super().f(...) runs the base class's f only
+                for override in self._overrides(callee.func):  # ``self.process_message(m)``
+                    yield override, "call"  # in a base class runs a subclass's method too
         elif isinstance(callee, Klass):
             init = self.class_attribute(callee, "__init__", 1, instance=False)
             if isinstance(init, Bound):

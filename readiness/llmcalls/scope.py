@@ -149,6 +149,9 @@ class Encoder:
                 return UNKNOWN
             case ast.Name(id=name):
                 return self.lookup(name, scope, (node.lineno, node.col_offset), depth)
+            case ast.Attribute(value=ast.Call(func=ast.Name(id="super"), args=args),
+                               attr=attr) if scope.cls and len(args) in (0, 2):
+                return ["super", scope.cls, attr]  # super().__init__ in a method
             case ast.Attribute(value=value, attr=attr):
                 return ["attr", self.encode(value, scope, d), attr]
             case ast.Call():
