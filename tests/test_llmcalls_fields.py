@@ -362,3 +362,66 @@ def test_a_value_cut_short_by_the_depth_limit_is_not_kept_for_later(
     followed). A value cut short is evaluated again where it is met again."""
     index = scan(make_project, FIRST_MET_DEEP)
     assert ("app/strategy.py:6", "invoke", "Strategy.run") in calls(index)
+
+
+REGISTRY_FILLED_IN_A_LOOP = {
+    "app/llm.py": '''\
+from langchain_openai import ChatOpenAI
+from langchain_anthropic import ChatAnthropic
+
+from app.settings import load_model_settings
+
+SETTINGS = {"gpt-4o": {"provider": "openai"}, "claude": {"provider": "anthropic"}}
+
+
+def get_model(the_model=None):
+    the_model = the_model or load_model_settings()
+    model_mapping = {}
+    for model_name, model_args in SETTINGS.items():
+        the_tuple = None
+        if model_args["provider"] == "openai":
+            the_tuple = (ChatOpenAI, {"model": model_name})
+        elif model_args["provider"] == "anthropic":
+            the_tuple = (ChatAnthropic, {"model": model_name})
+        if the_tuple:
+            model_mapping[model_name] = the_tuple
+    model_class, args = model_mapping[the_model]
+    return model_class(**args) if model_class else None
+
+
+def names():
+    labels = {}
+    for model_name in SETTINGS:
+        labels[model_name] = model_name.upper()
+    return labels[load_model_settings()].lower()
+''',
+    "app/settings.py": "def load_model_settings():\n    return 'gpt-4o'\n",
+    "app/agent.py": '''\
+from app.llm import get_model
+
+
+def get_agent_executor():
+    return get_model()
+''',
+    "app/assistant.py": '''\
+from app.agent import *
+
+
+def assistant(question):
+    msg = get_agent_executor().invoke(question)
+    print(len(msg.content))
+    return msg
+''',
+}
+
+
+def test_a_registry_filled_in_a_loop_and_a_star_import(make_project: MakeProject) -> None:
+    """gpt-computer-assistant 0.28.3 (no call found before): ``get_model`` fills
+    ``model_mapping[model_name] = (ChatOpenAI, args)`` in a loop and builds
+    ``model_class(**args)`` from ``model_mapping[the_model]``, a key known only at run time;
+    the assistant reaches ``get_agent_executor`` through ``from .agent import *``.
+    Must-not: a dict of strings filled the same way is no model, and ``print``/``len``
+    stay builtins."""
+    index = scan(make_project, REGISTRY_FILLED_IN_A_LOOP)
+    assert calls(index) == [("app/assistant.py:5", "invoke", "assistant")]
+    assert index.calls[0].client == "app/llm.py:21"

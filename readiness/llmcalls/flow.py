@@ -11,6 +11,7 @@ sink is recorded on the call it came from.
 from __future__ import annotations
 
 import ast
+import builtins
 from typing import Any
 
 from readiness.llmcalls.binder import Binder
@@ -80,6 +81,8 @@ class ExpressionWalker:
         self.binder.bind(tree)
         self.enc = Encoder(self.binder.scopes)
         self.refs = self.binder.refs
+        # `from .agent import *`: a name bound nowhere here may come from there
+        self.star_imports = any("*" in (names or ()) for _, _, names in self.binder.imports)
         self.calls: list[list[Any]] = []
         self.sinks: dict[int, list[list[Any]]] = {}
         self.defs: dict[str, DefFact] = {}
@@ -97,6 +100,9 @@ class ExpressionWalker:
         # collection found the cycle (skyvern's walk: 7.0 s -> 9.1 s)
         frames = self.frames
         self.enc.spread_keys = lambda node, every: _spread_keys(frames[-1], node, every)
+        self.enc.written_items = lambda name: [
+            entry for entry in frames[-1].written.get(name, []) if entry[0] == ANY_KEY
+        ][:MAX_WRITTEN]
 
     @property
     def frame(self) -> Frame:
@@ -347,7 +353,8 @@ class ExpressionWalker:
         if node.id == "super" and self.frame.scope.cls:
             return True  # super().__init__(model, openai.AsyncClient): a base class's method
         term = self.enc.lookup(node.id, self.frame.scope, (node.lineno, node.col_offset), 0)
-        if term[0] in ("b", "unk"):
+        if term[0] == "unk" or (term[0] == "b" and (
+                not self.star_imports or hasattr(builtins, node.id))):
             return False
         root = self._imported_root(func)
         return root is None or root not in STDLIB or final in KEEP_STDLIB

@@ -9,6 +9,7 @@ pathological code end in "unknown", not a hang.
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Iterator
 from dataclasses import replace
 
@@ -141,7 +142,7 @@ class Program:
             target = self.module_path(path, 0, term[1])
             return Module(target) if target else Ext(term[1])
         if tag == "b":
-            return Ext(f"builtins.{term[1]}")
+            return self._star_imported(path, term[1], d) or Ext(f"builtins.{term[1]}")
         if tag == "def":
             return Func(path, term[1])
         if tag == "class":
@@ -209,6 +210,23 @@ class Program:
         name = named.value if how == "importlib.import_module" else named.value.split(".")[0]
         target = self.module_path(path, 0, name)
         return Module(target) if target else Ext(name)
+
+    def _star_imported(self, path: str, name: str, depth: int) -> Value | None:
+        """A name bound nowhere in its module that a ``from module import *`` of a project
+        module gives (gpt-computer-assistant's ``from .agent import *`` brings
+        ``get_agent_executor``); None for a builtin or a name no such module binds."""
+        facts = self.facts.get(path)
+        if facts is None or hasattr(builtins, name):
+            return None
+        for level, module, names in facts.imports:
+            if "*" not in (names or ()):
+                continue
+            target = self.module_path(path, level, module)
+            found = self.facts.get(target) if target else None
+            if found is not None and (name in found.defs or name in found.classes
+                                      or name in found.globals):
+                return self.import_value(path, level, module, name, depth)
+        return None
 
     def _runnable(self, path: str, term: Expr, depth: int) -> Value:
         """An operand of ``|``. A dict literal there is LangChain's RunnableParallel, which
@@ -526,6 +544,13 @@ class Program:
                 base is UNKNOWN or isinstance(base, Ext)):
             return self.stored(key.value, depth) or UNKNOWN
         if isinstance(base, Term) and base.expr[0] == "dict" and not isinstance(key, Lit):
+            # an item written under a key known only at run time, read under another
+            # (gpt-computer-assistant's model_mapping[the_model], filled in a loop with
+            # (ChatOpenAI, args) tuples): the most informative of those items
+            anywhere = [value for name, _, value in base.expr[1] if name == ANY_KEY]
+            found = best([self.eval(base.path, value, depth) for value in anywhere])
+            if found is not UNKNOWN:
+                return found
             # a registry of model classes picked by a key known only at run time (AutoRAG's
             # generator_models[self.llm](**params)): its first model class
             for _, _, item in base.expr[1]:

@@ -134,6 +134,10 @@ class Encoder:
         # for a recorded call, the items under computed keys for the calls inside terms;
         # none without a walk
         self.spread_keys: Callable[[ast.Call, bool], list[Any]] = lambda node, every: []
+        # the items written into a local dict under computed keys so far in the walk
+        # (``model_mapping[name] = (ChatOpenAI, args)`` in a loop), for a read of an item
+        # of it (``model_mapping[the_model]``); none without a walk
+        self.written_items: Callable[[str], list[Any]] = lambda name: []
 
     def encode(self, node: ast.expr | None, scope: Scope, depth: int = 0) -> Expr:
         """The term for ``node`` evaluated in ``scope``."""
@@ -196,7 +200,12 @@ class Encoder:
             case ast.List(elts=elts) | ast.Tuple(elts=elts) | ast.Set(elts=elts):
                 return ["list", [self.encode(e, scope, d) for e in elts[:MAX_ITEMS]]]
             case ast.Subscript(value=value, slice=key):
-                return ["sub", self.encode(value, scope, d), self.encode(key, scope, d)]
+                container = self.encode(value, scope, d)
+                if container[0] == "dict" and isinstance(value, ast.Name):
+                    items = self.written_items(value.id)  # filled under keys known at run time
+                    if items:
+                        container = ["dict", [*container[1], *items]]
+                return ["sub", container, self.encode(key, scope, d)]
             case ast.Lambda(body=body):
                 return ["lam", self.encode(body, self._lambdas.get(id(node), scope), d)]
         return UNKNOWN
