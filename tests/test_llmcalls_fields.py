@@ -425,3 +425,33 @@ def test_a_registry_filled_in_a_loop_and_a_star_import(make_project: MakeProject
     index = scan(make_project, REGISTRY_FILLED_IN_A_LOOP)
     assert calls(index) == [("app/assistant.py:5", "invoke", "assistant")]
     assert index.calls[0].client == "app/llm.py:21"
+
+
+FALLBACK_BUILT_HERE = '''\
+from llama_index.core.multi_modal_llms import MultiModalLLM
+from llama_index.multi_modal_llms.openai import OpenAIMultiModal
+
+
+class PythonEngine:
+    def __init__(self, ocr_mm_llm: MultiModalLLM = None):
+        self.ocr_mm_llm = ocr_mm_llm or OpenAIMultiModal(model="gpt-4o-mini")
+
+    def perform_fallback(self, prompt, screenshots):
+        return self.ocr_mm_llm.complete(image_documents=screenshots, prompt=prompt).text
+
+
+def build_engine():
+    return PythonEngine()
+'''
+
+
+def test_a_model_built_here_says_more_than_one_passed_in(make_project: MakeProject) -> None:
+    """lavague's ``ocr_mm_llm or OpenAIMultiModal(...)``: the parameter, annotated with the
+    multi-modal base class, is a model that no call of the constructor passes; the one
+    built here is what runs (with llama-index's default retries), so the call is judged on
+    it."""
+    index = scan(make_project, {"app/engine.py": FALLBACK_BUILT_HERE})
+    assert calls(index) == [("app/engine.py:10", "complete", "PythonEngine.perform_fallback")]
+    site = index.calls[0]
+    assert site.client == "app/engine.py:7"
+    assert site.retry is not None and site.retry.strength == "default"

@@ -174,7 +174,12 @@ class Program:
                 return UNKNOWN
             return Text("".join("\0" if t is None else t for t in texts))
         if tag == "alt":
-            return best([self.eval(path, option, d) for option in term[1]])
+            options = term[1]
+            if len(options) > 1 and options[0][0] == "p" and self.never_passed(path, options[0]):
+                # ``ocr_mm_llm or OpenAIMultiModal(...)`` where no call passes ocr_mm_llm: what
+                # is built here, not a model its annotation says could be passed in (lavague)
+                options = options[1:]
+            return best([self.eval(path, option, d) for option in options])
         if tag == "super":  # super().name in a method of class term[1]: a base class's
             for klass, fact in list(self.mro(Klass(path, term[1]), d))[1:]:
                 if term[2] in fact.methods or term[2] in fact.attrs:

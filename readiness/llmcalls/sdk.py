@@ -321,7 +321,7 @@ _LANGCHAIN_LLM_NAMES = frozenset({"OpenAI", "AzureOpenAI", "Anthropic", "Bedrock
                                   "GoogleGenerativeAI", "HuggingFaceEndpoint"})
 _LANGCHAIN_SDK_RETRIES = frozenset({"ChatOpenAI", "AzureChatOpenAI", "ChatAnthropic", "OpenAI",
                                     "AzureOpenAI"})
-_LLAMA_SDK_RETRIES = frozenset({"OpenAI", "AzureOpenAI", "Anthropic"})
+_LLAMA_SDK_RETRIES = frozenset({"OpenAI", "AzureOpenAI", "Anthropic", "OpenAIMultiModal"})
 LANGCHAIN_CHAINS = frozenset({"langchain.chains.LLMChain", "langchain.chains.llm.LLMChain",
                               "langchain.LLMChain",  # LangChain before 0.1 exported it there
                               "langchain_core.runnables.RunnableSequence",
