@@ -42,7 +42,8 @@ from readiness.llmcalls.values import (
 
 MAX_DEPTH = 40
 MAX_PARAM_DEPTH = 3
-# Values a cycle cut short are evaluated again where met again, up to this many in a run;
+# Values a cycle or the caller-depth limit (MAX_PARAM_DEPTH) cut short are evaluated again
+# where met again (another use may reach them by a shorter way), up to this many in a run;
 # past it they are kept like any other (a module whose names all refer to each other
 # would otherwise take exponential time)
 MAX_UNKEPT = 20_000
@@ -61,7 +62,7 @@ class Program:
         self._memo: dict[tuple[str, int], tuple[Expr, Value]] = {}
         self._evaluating: set[tuple[str, int]] = set()
         self._cycles = 0  # terms met again while being evaluated (each one unknown there)
-        self._unkept = 0  # values not memoised because a cycle cut their evaluation short
+        self._unkept = 0  # values not memoised because their evaluation was cut short
         # filled by build_invocations(): who calls each project function
         self.invocations: dict[tuple[str, str], list[tuple[str, int, str]]] = {}
         self.module_clients: dict[str, Client] = {}

@@ -387,17 +387,19 @@ def _fields(node: ast.ClassDef) -> dict[str, int]:
     positional = any(final_name(d.func if isinstance(d, ast.Call) else d)
                      in _FIELD_DECORATORS for d in node.decorator_list)
     fields: dict[str, int] = {}
+    count = 0
     for stmt in node.body:
         if isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name) and \
                 final_name(stmt.annotation.value if isinstance(stmt.annotation, ast.Subscript)
                            else stmt.annotation) != "ClassVar":
-            position = len(fields) if positional else -1
-            fields[stmt.target.id] = position
-    # a field typed as plain data (``name: str``, ``scores: Dict[str, float]``) holds no
-    # model: what its callers pass is not looked at (local-deep-research builds its
-    # ``Candidate(name=...)`` from parsed answers, whose values lead back to model calls)
-    return {name: position for name, position in fields.items()
-            if not _plain_data(_annotation_of(node, name))}
+            # a field typed as plain data (``name: str``, ``scores: Dict[str, float]``)
+            # holds no model: what its callers pass is not looked at (local-deep-research
+            # builds ``Candidate(name=...)`` from parsed answers that lead back to model
+            # calls); it still takes its place among the positions
+            if not _plain_data(stmt.annotation):
+                fields[stmt.target.id] = count if positional else -1
+            count += 1
+    return fields
 
 
 _DATA_TYPES = frozenset({
@@ -407,23 +409,21 @@ _DATA_TYPES = frozenset({
     "Decimal", "Literal", "Pattern"})
 
 
-def _annotation_of(node: ast.ClassDef, name: str) -> ast.expr | None:
-    return next((stmt.annotation for stmt in node.body if isinstance(stmt, ast.AnnAssign)
-                 and isinstance(stmt.target, ast.Name) and stmt.target.id == name), None)
-
-
-def _plain_data(annotation: ast.expr | None) -> bool:
+def _plain_data(annotation: ast.expr | None, depth: int = 0) -> bool:
     """Is the annotation a builtin data type, a container of anything, or an optional or
-    union of such (``str``, ``Optional[int]``, ``List[Evidence]``, ``str | None``)?"""
+    union of such (``str``, ``Optional[int]``, ``List[Evidence]``, ``str | None``)? Unions
+    nested deeper than a few levels are not (the scanned code decides how deep they go)."""
+    if depth > 8:
+        return False
     match annotation:
         case ast.Constant(value=None):
             return True
         case ast.BinOp(left=left, op=ast.BitOr(), right=right):
-            return _plain_data(left) and _plain_data(right)
+            return _plain_data(left, depth + 1) and _plain_data(right, depth + 1)
         case ast.Subscript(value=outer, slice=inner) if final_name(outer) in (
                 "Optional", "Union"):
             parts = inner.elts if isinstance(inner, ast.Tuple) else [inner]
-            return all(_plain_data(part) for part in parts)
+            return all(_plain_data(part, depth + 1) for part in parts)
         case ast.Subscript(value=outer):
             return final_name(outer) in _DATA_TYPES
         case ast.Name() | ast.Attribute():
