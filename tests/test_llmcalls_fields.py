@@ -455,3 +455,28 @@ def test_a_model_built_here_says_more_than_one_passed_in(make_project: MakeProje
     site = index.calls[0]
     assert site.client == "app/engine.py:7"
     assert site.retry is not None and site.retry.strength == "default"
+
+
+PACKAGE_RE_EXPORTS = {
+    "app/__init__.py": "",
+    "app/llm.py": "from langchain_openai import ChatOpenAI\n\n\ndef get_model():\n"
+                  "    return ChatOpenAI(model='gpt-4o')\n",
+    "app/agent/__init__.py": "from .agent import *\nfrom .tools import *\n",
+    "app/agent/agent.py": "from ..llm import get_model\n\n\ndef get_agent_executor():\n"
+                          "    return get_model()\n",
+    # two modules that star-import each other and the package: a cycle to end
+    "app/agent/tools.py": "from .helpers import *\nfrom . import *\n\n\ndef tool():\n"
+                          "    return 1\n",
+    "app/agent/helpers.py": "from .tools import *\n\n\ndef helper():\n    return 2\n",
+    "app/cu/__init__.py": "",
+    "app/cu/ask.py": "from ..agent import get_agent_executor\n\n\ndef ask(question):\n"
+                     "    return get_agent_executor().invoke(question)\n",
+}
+
+
+def test_a_name_a_package_re_exports_with_a_star_import(make_project: MakeProject) -> None:
+    """gpt-computer-assistant's ``cu/ask_anthropic.py`` imports ``get_agent_executor`` from
+    the ``agent`` package, whose ``__init__.py`` re-exports it with ``from .agent import *``;
+    star imports that import each other end."""
+    index = scan(make_project, PACKAGE_RE_EXPORTS)
+    assert calls(index) == [("app/cu/ask.py:5", "invoke", "ask")]

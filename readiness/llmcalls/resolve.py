@@ -47,6 +47,7 @@ MAX_PARAM_DEPTH = 3
 # past it they are kept like any other (a module whose names all refer to each other
 # would otherwise take exponential time)
 MAX_UNKEPT = 20_000
+MAX_STAR_DEPTH = 8  # star imports of star imports followed (``agent/__init__.py``'s ``*``)
 # Subclasses looked at for a base class's attribute or a method's overrides: the scanned code
 # decides how many there are, and every ``self.method()`` of the base would visit them all.
 MAX_SUBCLASSES = 50
@@ -61,6 +62,7 @@ class Program:
         self._busy: set[tuple[str, str]] = set()
         self._memo: dict[tuple[str, int], tuple[Expr, Value]] = {}
         self._evaluating: set[tuple[str, int]] = set()
+        self._stars: dict[tuple[str, str], Value | None] = {}  # (module, name) -> star-imported
         self._cycles = 0  # terms met again while being evaluated (each one unknown there)
         self._unkept = 0  # values not memoised because their evaluation was cut short
         # filled by build_invocations(): who calls each project function
@@ -80,7 +82,8 @@ class Program:
         collection would find: emptied, they are freed at once (Home Assistant: 75,000
         objects that the collection after the index no longer has to find)."""
         for table in (self._globals, self._memo, self.invocations, self.module_clients,
-                      self._model_bases, self._busy, self._evaluating, self._param_calls):
+                      self._model_bases, self._busy, self._evaluating, self._param_calls,
+                      self._stars):
             table.clear()
         self._subclasses = None
         self._stores = None
@@ -224,14 +227,27 @@ class Program:
         facts = self.facts.get(path)
         if facts is None or hasattr(builtins, name):
             return None
+        key = (path, name)
+        if key in self._stars:  # found before, or being looked for (a cycle of star imports)
+            return self._stars[key]
+        self._stars[key] = None
+        self._stars[key] = found = self._star_lookup(path, facts, name, depth)
+        return found
+
+    def _star_lookup(self, path: str, facts: FileFacts, name: str, depth: int) -> Value | None:
         for level, module, names in facts.imports:
             if "*" not in (names or ()):
                 continue
             target = self.module_path(path, level, module)
             found = self.facts.get(target) if target else None
             if found is not None and (name in found.defs or name in found.classes
-                                      or name in found.globals):
-                return self.import_value(path, level, module, name, depth)
+                                      or name in found.globals or (
+                                          depth < MAX_STAR_DEPTH and any(
+                                              "*" in (names or ()) for *_, names in
+                                              found.imports))):
+                value = self.import_value(path, level, module, name, depth + 1)
+                if value is not UNKNOWN:
+                    return value
         return None
 
     def _runnable(self, path: str, term: Expr, depth: int) -> Value:
@@ -292,7 +308,10 @@ class Program:
         if facts is not None and (name in facts.globals or name in facts.defs
                                   or name in facts.classes):
             return self.global_value(target, name, depth)
-        return self._submodule(target, name)
+        found = self._submodule(target, name)
+        if found is UNKNOWN and depth < MAX_STAR_DEPTH:  # a package's ``from .agent import *``
+            return self._star_imported(target, name, depth + 1) or UNKNOWN
+        return found
 
     def attribute(self, base: Value, name: str, depth: int) -> Value:
         """``base.name``; on an object the analysis cannot see into (a web framework's app
@@ -754,6 +773,7 @@ class Program:
         self.bind_params = True
         self._globals.clear()
         self._memo.clear()
+        self._stars.clear()
 
     # invocations ------------------------------------------------------------------------
 
