@@ -217,7 +217,8 @@ def test_a_client_parameter_is_known_by_its_annotation_however_deep_the_call(
     assert calls(index) == [("app/ask.py:6", "chat.completions.create", "ask")]
 
 
-CLIENT_CLASS_HANDED_TO_A_BASE = '''\
+# agent_zero 0.1.2's GroqGPTBaseModel, cut down: it is given the SDK's client class
+BASE_MODEL_GIVEN_A_CLASS = '''\
 import openai
 import requests
 from groq import AsyncGroq
@@ -239,7 +240,9 @@ class BaseModel:
 
     def get(self, url: str) -> str:
         return self.session_class().post(url).text
+'''
 
+CLIENT_CLASS_HANDED_TO_A_BASE = BASE_MODEL_GIVEN_A_CLASS + '''
 
 def chat_gpt(model: str) -> BaseModel:
     return BaseModel(model, openai.AsyncClient, requests.Session)
@@ -259,36 +262,14 @@ def test_a_client_class_handed_on_and_called_later_builds_the_client(
     """agent_zero hands the SDK's client class to its base model (``openai.AsyncClient``),
     which builds the client when it asks (``self.async_client_class(api_key=...)``): the
     call is a model call of the client built there. Must-not: another class handed the same
-    way (an HTTP session). (agent_zero hands it through ``super().__init__``, which the
-    analysis does not follow: its calls are found by their parameter's annotation.)"""
+    way (an HTTP session). (agent_zero itself hands it through ``super().__init__``: the
+    next test.)"""
     index = scan(make_project, {"app/models.py": CLIENT_CLASS_HANDED_TO_A_BASE})
     assert calls(index) == [("app/models.py:17", "chat.completions.create", "BaseModel.ask")]
     assert index.calls[0].client == "app/models.py:13"
 
 
-HANDED_THROUGH_SUPER = '''\
-import openai
-import requests
-from groq import AsyncGroq
-
-
-class BaseModel:
-    def __init__(self, model: str, async_client_class, session_class=None):
-        self.model = model
-        self.async_client_class = async_client_class
-        self.session_class = session_class
-
-    def initialize_async_client(self):
-        return self.async_client_class(api_key="key")
-
-    async def ask(self, messages: list) -> str:
-        client = self.initialize_async_client()
-        response = await client.chat.completions.create(model=self.model, messages=messages)
-        return response.choices[0].message.content
-
-    def get(self, url: str) -> str:
-        return self.session_class().post(url).text
-
+HANDED_THROUGH_SUPER = BASE_MODEL_GIVEN_A_CLASS + '''
 
 class ChatGptModel(BaseModel):
     def __init__(self, model: str):
@@ -480,3 +461,17 @@ def test_a_name_a_package_re_exports_with_a_star_import(make_project: MakeProjec
     star imports that import each other end."""
     index = scan(make_project, PACKAGE_RE_EXPORTS)
     assert calls(index) == [("app/cu/ask.py:5", "invoke", "ask")]
+
+
+def test_a_parameter_a_call_passes_is_judged_before_the_model_built_here(
+        make_project: MakeProject) -> None:
+    """Must-not: where a call of the constructor passes ``ocr_mm_llm``, the parameter is not
+    skipped: the model that call passes (built with its own retries) is the one judged."""
+    engine = FALLBACK_BUILT_HERE.replace(
+        "    return PythonEngine()\n",
+        "    return PythonEngine(ocr_mm_llm=OpenAIMultiModal(model='gpt-4o', max_retries=7))\n")
+    index = scan(make_project, {"app/engine.py": engine})
+    assert calls(index) == [("app/engine.py:10", "complete", "PythonEngine.perform_fallback")]
+    site = index.calls[0]
+    assert site.client == "app/engine.py:14"
+    assert site.retry is not None and site.retry.strength == "explicit"

@@ -8,6 +8,8 @@ from collections.abc import Callable
 
 from readiness.config import Config
 from readiness.llmcalls import CallSite, CallSiteIndex, Construction, Protection, build_index
+from readiness.llmcalls.context import context_of
+from readiness.llmcalls.reach import command_files
 from readiness.model import Evidence, Finding, Gap, check, failed, not_applicable, passed, warned
 from readiness.project import Project, llmusage
 from readiness.project.signals import Hit
@@ -37,6 +39,13 @@ def llm_usage(project: Project) -> tuple[Hit, ...]:
 
 def uses_llm(project: Project) -> bool:
     return bool(llm_usage(project))
+
+
+def in_production(project: Project, path: str) -> bool:
+    """Is ``path`` production code (not a test, an eval harness, an example or a script)?
+    What is there limits, computes or records only the calls made there, which never decide
+    (LightRAG's semaphore in lightrag/evaluation/eval_rag_quality.py)."""
+    return context_of(path, 0, [], command_files(project)) == "production"
 
 
 def llm_files(project: Project) -> frozenset[str]:

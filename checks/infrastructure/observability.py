@@ -7,8 +7,6 @@ from __future__ import annotations
 import re
 
 from readiness.config import Config
-from readiness.llmcalls.context import context_of
-from readiness.llmcalls.reach import command_files
 from readiness.model import (
     Credit,
     Evidence,
@@ -26,7 +24,7 @@ from readiness.project.signals import Hit, Source, at_lines, query_name, stateme
 
 from . import llmtraffic
 from .alertrules import alert_rules
-from .callsites import llm_files, llm_usage, uses_llm
+from .callsites import in_production, llm_files, llm_usage, uses_llm
 from .monitors import MONITOR_MODULES, monitor_setups
 
 _LOG_CALL = re.compile(r"\b[\w.]*(?:log|logger|LOG|LOGGER|logging)(?:\.bind\([^()\n]*\))?"
@@ -259,9 +257,7 @@ def _cost_helper(project: Project) -> Finding | None:
     get_openai_callback() as cb:`` in a module with no model call of its own, and hands
     ``cb.total_cost`` to the report it posts on the pull request): the cost is computed,
     where it goes is not seen. A warning, not a pass."""
-    costs = [h for h in signals.search(project, _COST, anchors=(
-        "_cost", "cost_per_token(", "get_openai_callback("))
-             if context_of(h.path, 0, [], command_files(project)) == "production"]
+    costs = [h for h in _cost_calls(project) if in_production(project, h.path)]
     if not costs:
         return None
     return warned(f"the cost of model calls is computed ({costs[0].path}:{costs[0].line}) but "
@@ -269,11 +265,17 @@ def _cost_helper(project: Project) -> Finding | None:
                   credit=Credit.ENFORCED)
 
 
+def _cost_calls(project: Project) -> list[Hit]:
+    """Where a cost helper is called (``completion_cost(``, ``get_openai_callback(``) or a
+    cost field is read (``response_cost``)."""
+    return list(signals.search(project, _COST, anchors=("_cost", "cost_per_token(",
+                                                        "get_openai_callback(")))
+
+
 def _cost_by_text(project: Project, config: Config) -> Finding:
     """For code the call-site index does not read: token fields recorded within two lines
     of where they are read, or a cost helper called."""
-    costs = list(signals.search(project, _COST, anchors=("_cost", "cost_per_token(",
-                                                          "get_openai_callback(")))
+    costs = _cost_calls(project)
     reads = list(signals.search(project, _TOKENS, anchors=("_token", "Tokens")))
     kept = at_lines(project, reads, query_name("observability.recorded/1", _RECORD.pattern),
                     _recorded)

@@ -6,15 +6,13 @@ import re
 from collections.abc import Collection
 
 from readiness.config import Config
-from readiness.llmcalls.context import context_of
-from readiness.llmcalls.reach import command_files
 from readiness.model import Credit, Finding, Gap, check, failed, not_applicable, passed, warned
 from readiness.project import Project, llmusage, signals
 from readiness.project.configfiles import Entry, config_index, scalar_text
 from readiness.project.signals import Hit
 
 from . import llmtraffic
-from .callsites import llm_files, uses_llm
+from .callsites import in_production, llm_files, uses_llm
 
 _DLQ_KEY = re.compile(r"(?i)(?:^|\.)(?:redrive_?policy|dead_?letter_?target_?arn|"
                       r"dead_?letter_?(?:policy|config|queue|topic|exchange)|"
@@ -199,12 +197,6 @@ def _built_for_a_model(hit: Hit, files: Collection[str]) -> bool:
     return hit.path in files or bool(_MODEL_NAME.search(hit.text))
 
 
-def _in_production(project: Project, path: str) -> bool:
-    """A limiter in an eval harness, an example or a script limits the calls made there,
-    which never decide (LightRAG's semaphore in lightrag/evaluation/eval_rag_quality.py)."""
-    return context_of(path, 0, [], command_files(project)) == "production"
-
-
 def _llm_context(project: Project, hit: Hit) -> bool:
     """A generic keyword (``fallbacks=``, ``rpm=``) counts only where a model is called."""
     return hit.path in llm_files(project) or signals.mentions(project, hit.path,
@@ -312,7 +304,7 @@ def rate_limiting(project: Project, config: Config) -> Finding:
     found += [_entry_hit(e, "litellm router limit") for e in config_index(project).find(
         _LIMIT_KEY)]
     found += [Hit(g.path, g.line, g.how, "home-made limiter") for g in llmtraffic.limiters(project)]
-    found = [h for h in found if _in_production(project, h.path)]
+    found = [h for h in found if in_production(project, h.path)]
     if found:
         listed, evidence = signals.listing(found)
         return passed(f"model calls are limited: {listed}", *evidence)

@@ -373,9 +373,7 @@ def call_external(prog: Program, path: str, term: Expr, callee: Ext, depth: int)
             if isinstance(typed, Client):
                 return typed
         return inner
-    if name.rsplit(".", 2)[-2:-1] in (["OutputFixingParser"], ["RetryOutputParser"],
-                                      ["RetryWithErrorOutputParser"]) and \
-            name.endswith(".from_llm"):
+    if method == "from_llm" and owner.rpartition(".")[2] in _SELF_FIXING_PARSERS:
         # a parser that asks the model again when the answer does not parse: it checks
         # what the parser it wraps checks
         fixed = keyword(term, "parser")
@@ -432,6 +430,8 @@ def call_external(prog: Program, path: str, term: Expr, callee: Ext, depth: int)
     return Ext(name + "()", (path, term))
 
 
+_SELF_FIXING_PARSERS = frozenset({"OutputFixingParser", "RetryOutputParser",
+                                  "RetryWithErrorOutputParser"})
 # LangChain's RunnableParallel (RunnableMap) runs each of its values on the input
 _PARALLEL_RUNNABLES = frozenset({
     f"{module}.{cls}" for cls in ("RunnableParallel", "RunnableMap") for module in (

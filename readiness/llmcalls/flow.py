@@ -71,6 +71,12 @@ class Frame:
         # [[key, line, value term], ...], for the calls that spread it (``**options``)
         self.written: dict[str, list[list[Any]]] = {}
 
+    def computed_items(self, name: str) -> list[list[Any]]:
+        """The items written into the local dict ``name`` under keys known only at run
+        time (``models[kind] = m``, under ``ANY_KEY``), at most MAX_WRITTEN."""
+        return [entry for entry in self.written.get(name, []) if entry[0] == ANY_KEY
+                ][:MAX_WRITTEN]
+
 
 class ExpressionWalker:
     """State shared by the walk of one module, and the walk of its expressions."""
@@ -100,9 +106,7 @@ class ExpressionWalker:
         # collection found the cycle (skyvern's walk: 7.0 s -> 9.1 s)
         frames = self.frames
         self.enc.spread_keys = lambda node, every: _spread_keys(frames[-1], node, every)
-        self.enc.written_items = lambda name: [
-            entry for entry in frames[-1].written.get(name, []) if entry[0] == ANY_KEY
-        ][:MAX_WRITTEN]
+        self.enc.written_items = lambda name: frames[-1].computed_items(name)
 
     @property
     def frame(self) -> Frame:
@@ -370,6 +374,6 @@ def _spread_keys(frame: Frame, node: ast.Call, every: bool) -> list[list[Any]]:
     found: list[list[Any]] = []
     for keyword in node.keywords:
         if keyword.arg is None and isinstance(keyword.value, ast.Name):
-            found += [entry for entry in frame.written.get(keyword.value.id, [])
-                      if every or entry[0] == ANY_KEY]
+            found += frame.written.get(keyword.value.id, []) if every else \
+                frame.computed_items(keyword.value.id)
     return found[:MAX_WRITTEN]

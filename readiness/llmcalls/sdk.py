@@ -365,8 +365,7 @@ def constructor_family(name: str) -> tuple[str, str | None] | None:
     langchain = (root.startswith("langchain_") and root not in _LANGCHAIN_CORE) or (
         root in ("langchain", "langchain_community")
         and (".chat_models" in module or ".llms" in module)) or (
-        module == "langchain" and cls in _LANGCHAIN_LLM_NAMES)  # before 0.1: `from langchain
-    # import OpenAI`
+        module == "langchain" and cls in _LANGCHAIN_LLM_NAMES)  # 0.0.x: `from langchain import X`
     if langchain and ("Chat" in cls or cls in _LANGCHAIN_LLM_NAMES or cls.endswith("LLM")):
         default = "SDK default max_retries=2" if cls in _LANGCHAIN_SDK_RETRIES else None
         return "langchain", default

@@ -302,7 +302,7 @@ class Walker(ExpressionWalker):
         get_ChatOpenAI(...)`` in a loop, then ``return models, prompts``), under
         ``ANY_KEY``: a caller's ``models["llm_model"]`` reads them."""
         if isinstance(node, ast.Name) and term[0] == "dict":
-            items = [e for e in self.frame.written.get(node.id, []) if e[0] == ANY_KEY]
+            items = self.frame.computed_items(node.id)
             return ["dict", [*term[1], *items]] if items else term
         if isinstance(node, ast.Tuple) and term[0] == "list" and len(term[1]) == len(node.elts):
             return ["list", [self._with_items(e, t)
