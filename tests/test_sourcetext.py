@@ -4,16 +4,25 @@ testing each word with ``in``, whichever way it scans (regex alternations, ``in`
 
 from __future__ import annotations
 
+import datetime
+import gc
 import re
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
 from unittest import mock
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from readiness.project import signals
+from readiness.project import Project, signals, sourcetext
 from readiness.project.signals import windows
 from readiness.project.sourcetext import _SHORT, AtLineStart, holds_any
+from readiness.scan import ScanOptions, scan
+
+EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "pilot-app"
 
 # Characters a regex would read as syntax, and words sharing first characters: an unescaped
 # "(" or "." or a badly built alternation would show here.
@@ -82,3 +91,120 @@ def test_generated_files_are_minified_or_have_a_source_map() -> None:
              "src/map.py.map"]
     assert generated_files(files) == {"web/app.js", "static/lib.MIN.js", "styles/site.min.css",
                                       "src/map.py"}
+
+
+# ---- a kept text: one pass for every registered gate word (gate_words, keep_words_of) ----
+
+def fresh(text: str) -> str:
+    """An equal text that is a new object (a kept text is known by its identity)."""
+    return (text + "\0")[:-1]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=ALPHABET + "é😀\udcff", max_size=60),
+       st.lists(words, min_size=1, max_size=6),
+       st.lists(st.text(alphabet=ALPHABET + "é😀\udcff", min_size=1, max_size=4), max_size=6),
+       st.lists(st.text(alphabet=ALPHABET, min_size=1, max_size=4), max_size=12),
+       st.booleans())
+def test_a_kept_text_answers_as_in(text: str, questions: list[list[str]], registered: list[str],
+                                   late: list[str], python: bool) -> None:
+    """Registered words or not, registered before or after the text's pass (a few late
+    words are looked for one by one, many make a new pass): the same answer as ``in``."""
+    sourcetext.gate_words(registered)
+    for body in (fresh(text), padded(text)):  # a short text is not kept
+        sourcetext.keep_words_of(body, "m.py" if python else "m.json")
+        try:
+            for at, question in enumerate(questions):
+                if at == 2:
+                    sourcetext.gate_words(late)
+                asked = tuple(question) if at % 2 else tuple(registered) + tuple(question)
+                assert holds_any(body, asked) is any(word in body for word in asked)
+        finally:
+            sourcetext.forget_words_of([body])
+
+
+def test_a_kept_text_is_searched_once_for_registered_words() -> None:
+    words_ = sourcetext.gate_words(("kept_alpha(", "kept_beta", "kept_gamma"))
+    text = padded("x = kept_beta + 1\n")
+    sourcetext.keep_words_of(text, "app/m.py")
+    try:
+        with mock.patch.object(sourcetext, "_gate", side_effect=AssertionError("a scan")):
+            assert holds_any(text, words_)  # the pass, then look-ups only
+            assert not holds_any(text, ("kept_alpha(", "kept_gamma"))
+            assert holds_any(text, ("kept_gamma", "kept_beta"))
+        assert not holds_any(text, ("kept_delta",))  # not registered: scanned as before
+        other = fresh(text)  # equal, not kept: scanned as before
+        assert holds_any(other, words_)
+        assert id(other) not in sourcetext._KEPT
+    finally:
+        sourcetext.forget_words_of([text])
+    assert id(text) not in sourcetext._KEPT
+
+
+def test_another_file_is_searched_at_its_second_question() -> None:
+    words_ = sourcetext.gate_words(("second_alpha", "second_beta"))
+    text = padded("second_beta: 1\n")
+    sourcetext.keep_words_of(text, "config.yaml")
+    try:
+        assert holds_any(text, words_)
+        assert sourcetext._KEPT[id(text)].covered == 0  # asked once: no pass yet
+        assert holds_any(text, words_)
+        assert sourcetext._KEPT[id(text)].covered > 0
+    finally:
+        sourcetext.forget_words_of([text])
+
+
+def test_a_project_forgets_its_texts(tmp_path: Path) -> None:
+    """A text a per-file query reads in this process is kept until the project is released
+    (or, never released, collected)."""
+    (tmp_path / "m.py").write_text(padded("import openai\n"))
+    project = Project(tmp_path, use_git=False)
+    assert project.facts(["m.py"], "test.kept/1", len) == {"m.py": _SHORT + 14}
+    text = project.text("m.py")
+    assert text is not None and id(text) in sourcetext._KEPT
+    project.release()
+    assert id(text) not in sourcetext._KEPT
+    project = Project(tmp_path, use_git=False)
+    project.facts(["m.py"], "test.kept/1", len)
+    text = project.text("m.py")
+    assert text is not None and id(text) in sourcetext._KEPT
+    kept = sourcetext._KEPT[id(text)]
+    del project
+    gc.collect()
+    assert sourcetext._KEPT.get(id(text)) is not kept  # a project never released
+
+
+def test_worker_start_up_registers_every_built_in_gate_word() -> None:
+    """A word registered after a text's pass costs a search of its own: every module that
+    registers gate words is imported by the worker processes before their first task."""
+    script = textwrap.dedent("""
+        import importlib, pkgutil
+        import readiness
+        from readiness.project import sourcetext, workers
+        workers._start_up()
+        before = set(sourcetext._VOCABULARY)
+        for info in pkgutil.walk_packages(readiness.__path__, "readiness."):
+            if not info.name.endswith("__main__"):
+                importlib.import_module(info.name)
+        print(sorted(set(sourcetext._VOCABULARY) - before))
+    """)
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                         check=True).stdout
+    assert out.strip() == "[]"
+
+
+def test_built_in_gates_ask_about_kept_texts_in_registered_words() -> None:
+    """Each gate a built-in check runs on a kept file's text uses registered words: a new
+    search with words written at its call would scan every file again."""
+    unregistered: list[tuple[str, ...]] = []
+    wanted = sourcetext._wanted
+
+    def recording(asked: tuple[str, ...]) -> tuple[int, int] | None:
+        found = wanted(asked)
+        if found is None:
+            unregistered.append(asked)
+        return found
+
+    with mock.patch.object(sourcetext, "_wanted", recording):
+        scan(ScanOptions(EXAMPLE, cache_dir=None, jobs=1, date=datetime.date(2026, 11, 24)))
+    assert unregistered == []

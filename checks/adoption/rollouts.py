@@ -23,7 +23,7 @@ from readiness.model import Evidence
 from readiness.project import Project
 from readiness.project.configfiles import config_index
 from readiness.project.snapshot import parse_python
-from readiness.project.sourcetext import holds_any
+from readiness.project.sourcetext import gate_words, holds_any
 
 from .code import code_files
 from .shares import Share
@@ -46,7 +46,7 @@ _SHARE_KEY = re.compile(r"(?i)(?:^|\.)rollout\w*\.(?:percent(?:age)?|pct|share|f
 # an alternation of names, is tried at every position of the text; these skip ahead).
 _FLAG_CALLS = tuple((f"{name}(", re.compile(rf"{name}(?<=\b{name})\(\s*[rRbBuUfF]?['\"]"))
                     for name in sorted(EVALUATIONS))
-_EVALUATION_CALLS = tuple(call for call, _ in _FLAG_CALLS)
+_EVALUATION_CALLS = gate_words(call for call, _ in _FLAG_CALLS)
 _MODULO = re.compile(r"%\s*(?:100|1000|10000)\b")
 QUERY = "adoption.rollouts/3"
 QUERY_JS = "adoption.rollouts.js/1"

@@ -18,7 +18,7 @@ from readiness.checks.infrastructure.llmtraffic import generation_sites, project
 from readiness.llmcalls.reach import run_together
 from readiness.model import Evidence
 from readiness.project import Project
-from readiness.project.signals import query_name, search
+from readiness.project.signals import gate_words, query_name, search
 from readiness.project.sourcetext import split_lines
 
 from .code import code_facts
@@ -136,8 +136,8 @@ _CODE_HOST_EVENT = re.compile(
     r"""(?P<GitLab>(?i:x-gitlab-(?:event|token)))|"""
     r"""(?P<Bitbucket>(?i:x-event-key)|pullrequest:[a-z_]+)|"""
     r"""(?P<Azure_DevOps>git\.pullrequest\.[a-z]+)|(?P<Gitea>(?i:x-gitea-event)))["']""")
-_CODE_HOST_ANCHORS = ("-Event", "-event", "GITHUB_EVENT_", "-Key", "-key", "-Token", "-token",
-                      "pullrequest:", "git.pullrequest.")
+_CODE_HOST_ANCHORS = gate_words(("-Event", "-event", "GITHUB_EVENT_", "-Key", "-key", "-Token",
+                                 "-token", "pullrequest:", "git.pullrequest."))
 
 
 def _code_host_events(project: Project) -> list[Surface]:

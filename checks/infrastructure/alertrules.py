@@ -58,6 +58,7 @@ _TF_ALERTS = {
 _DATADOG_TYPE = re.compile(r"^(?:metric|query|log|service check|event|event-v2|composite|rum|"
                            r"trace-analytics|slo|audit|ci-pipelines|error-tracking|process|"
                            r"synthetics) alert$")
+_ALARM_ANCHORS = signals.gate_words(("Alarm(",))
 _CODE_ALARM = re.compile(r"\b(?:cloudwatch|aws_cloudwatch)\.(?:Alarm|MetricAlarm)\(|"
                          r"\bnew\s+(?:cloudwatch\.)?Alarm\(")
 
@@ -100,7 +101,7 @@ def _collect_rules(project: Project) -> tuple[AlertRule, ...]:
             name = index.child(e, "name")
             rules.append(AlertRule(e.path, e.line, scalar_text(name.value) if name else "",
                                    "Datadog", classify(_text(index.subtree(e, e.parent)))))
-    alarms = signals.search(project, _CODE_ALARM, anchors=("Alarm(",))
+    alarms = signals.search(project, _CODE_ALARM, anchors=_ALARM_ANCHORS)
     query = query_name("observability.alarm/1", [(name, p.pattern) for name, p in _CATEGORIES])
     covered = at_lines(project, alarms, query, _alarm_covers)
     for hit in alarms:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from readiness.project import Project, signals
+from readiness.project import Project, importscan, signals
 from readiness.project.signals import Hit
 
 # (system, anchors every match contains, a word its file must mention, pattern)
@@ -30,6 +30,10 @@ _MONITORS: tuple[tuple[str, tuple[str, ...], str, re.Pattern[str]], ...] = (
     ("AWS Lambda Powertools", ("Metrics(", "Tracer("), "powertools", re.compile(
         r"\b(?:Metrics|Tracer)\(")),
 )
+signals.gate_words(word for _, anchors, _, _ in _MONITORS for word in anchors)
+_AGENT_ANCHORS = signals.gate_words(("ddtrace-run", "opentelemetry-instrument",
+                                     "OTEL_EXPORTER_OTLP_", "otel/opentelemetry-collector",
+                                     "newrelic-admin"))
 _AGENTS = re.compile(r"(?P<Datadog>\bddtrace-run\b)|(?P<OpenTelemetry>\bopentelemetry-instrument\b|"
                      r"\bOTEL_EXPORTER_OTLP_(?:TRACES_|METRICS_)?ENDPOINT\b|"
                      r"otel/opentelemetry-collector)|(?P<NewRelic>\bnewrelic-admin\b)")
@@ -37,6 +41,7 @@ _AGENTS = re.compile(r"(?P<Datadog>\bddtrace-run\b)|(?P<OpenTelemetry>\bopentele
 MONITOR_MODULES = ("opentelemetry", "prometheus_client", "ddtrace", "datadog", "sentry_sdk",
                    "newrelic", "statsd", "logfire", "langfuse", "langsmith",
                    "aws_lambda_powertools", "@opentelemetry/*", "dd-trace", "@sentry/*")
+importscan.import_words(*MONITOR_MODULES)  # the gate words of imports_of (observability)
 
 
 def monitor_setups(project: Project) -> list[Hit]:
@@ -46,7 +51,5 @@ def monitor_setups(project: Project) -> list[Hit]:
              for h in signals.search(project, pattern, anchors=anchors)
              if not context or signals.mentions(project, h.path, context)]
     found += [h._replace(kind=h.kind.replace("NewRelic", "New Relic")) for h in signals.search(
-        project, _AGENTS, langs=signals.ANY, anchors=(
-            "ddtrace-run", "opentelemetry-instrument", "OTEL_EXPORTER_OTLP_",
-            "otel/opentelemetry-collector", "newrelic-admin"))]
+        project, _AGENTS, langs=signals.ANY, anchors=_AGENT_ANCHORS)]
     return found

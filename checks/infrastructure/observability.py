@@ -29,14 +29,16 @@ from .monitors import MONITOR_MODULES, monitor_setups
 
 _LOG_CALL = re.compile(r"\b[\w.]*(?:log|logger|LOG|LOGGER|logging)(?:\.bind\([^()\n]*\))?"
                        r"\.(?:debug|info|warning|warn|error|exception|critical|msg|log)\(")
-_LOG_ANCHORS = (".debug(", ".info(", ".warning(", ".warn(", ".error(", ".exception(",
-                ".critical(", ".msg(", ".log(")
+_LOG_ANCHORS = signals.gate_words((".debug(", ".info(", ".warning(", ".warn(", ".error(",
+                                   ".exception(", ".critical(", ".msg(", ".log("))
 _REQUEST = re.compile(r"(?i)(?<![a-z])(?:prompt(?!_tokens)|messages|request(?![_ ]?id)|input|"
                       r"query|question|payload|sending|calling)(?![a-z])")
 _RESPONSE = re.compile(r"(?i)(?<![a-z])(?:response|completion(?!_tokens)|output|result|answer|"
                        r"reply|choices|received|generated)(?![a-z])")
 _ID = re.compile(r"(?i)(?<![a-z])(?:request_?id|req_id|trace_?id|correlation_?id|span_id|run_id|"
                  r"call_id|x-request-id)(?![a-z])")
+_ID_CONTEXT_ANCHORS = signals.gate_words(("bind_contextvars(", "IdMiddleware",
+                                           "asgi_correlation_id", ".bind("))
 _ID_CONTEXT = re.compile(r"\bbind_contextvars\([^)]*\b(?:request_id|trace_id|correlation_id)|"
                          r"\bCorrelationIdMiddleware\b|\bRequestIdMiddleware\b|"
                          r"\basgi_correlation_id\b|\.bind\([^)]*\b(?:request_id|trace_id|"
@@ -84,8 +86,7 @@ def request_logging(project: Project, config: Config) -> Finding:
     if traced:
         return passed(f"LLM requests and responses are traced by {signals.vendors(traced)}, "
                       "each call with its trace id", *(h.evidence() for h in traced))
-    bound = [h for h in signals.search(project, _ID_CONTEXT, anchors=(
-        "bind_contextvars(", "IdMiddleware", "asgi_correlation_id", ".bind("))]
+    bound = [h for h in signals.search(project, _ID_CONTEXT, anchors=_ID_CONTEXT_ANCHORS)]
     if not llmtraffic.generation_sites(project):
         return _logging_by_text(project, config, usage[0], bound)
     seen = llmtraffic.logged(project)
@@ -170,6 +171,7 @@ def _log_sides(src: Source, line: int) -> tuple[str, ...]:
                                             ("id", _ID)) if pattern.search(text))
 
 
+_TOKENS_ANCHORS = signals.gate_words(("_token", "Tokens"))
 _TOKENS = re.compile(r"(?:\.|\[[\"'])(?:prompt_tokens|completion_tokens|input_tokens|"
                      r"output_tokens|total_tokens|prompt_token_count|candidates_token_count|"
                      r"total_token_count|inputTokens|outputTokens|promptTokens|"
@@ -178,6 +180,7 @@ _RECORD = re.compile(r"\b[\w.]*(?:log|logger|LOG|logging)\w*\.(?:debug|info|warn
                      r"\.(?:inc|observe|add|record|set|labels|increment|gauge|histogram|"
                      r"execute|insert|insert_one|put_item|save|write|emit|track)\(|"
                      r"\bstatsd\b|\bspan\.set_attribute\(")
+_COST_ANCHORS = signals.gate_words(("_cost", "cost_per_token(", "get_openai_callback("))
 _COST = re.compile(r"\bcompletion_cost\(|\bresponse_cost\b|\bcost_per_token\(|"
                    r"\bget_openai_callback\(|\bcalculate_(?:prompt|completion)_cost\(")
 _COST_CONFIG = re.compile(r"^general_settings\.database_url$")
@@ -268,15 +271,14 @@ def _cost_helper(project: Project) -> Finding | None:
 def _cost_calls(project: Project) -> list[Hit]:
     """Where a cost helper is called (``completion_cost(``, ``get_openai_callback(``) or a
     cost field is read (``response_cost``)."""
-    return list(signals.search(project, _COST, anchors=("_cost", "cost_per_token(",
-                                                        "get_openai_callback(")))
+    return list(signals.search(project, _COST, anchors=_COST_ANCHORS))
 
 
 def _cost_by_text(project: Project, config: Config) -> Finding:
     """For code the call-site index does not read: token fields recorded within two lines
     of where they are read, or a cost helper called."""
     costs = _cost_calls(project)
-    reads = list(signals.search(project, _TOKENS, anchors=("_token", "Tokens")))
+    reads = list(signals.search(project, _TOKENS, anchors=_TOKENS_ANCHORS))
     kept = at_lines(project, reads, query_name("observability.recorded/1", _RECORD.pattern),
                     _recorded)
     recorded = [h for h in reads if kept.get((h.path, h.line))]

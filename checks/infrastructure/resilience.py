@@ -29,9 +29,13 @@ _DLQ_CODE = re.compile(
     r"(?P<failed_request_store>__tablename__\s*=\s*[\"'](?:failed_\w+|dead_letters?\w*)[\"']|"
     r"\bclass (?:Failed(?:Request|Job|Task|Call)|DeadLetter)\w*\(|"
     r"\bcreate_table\(\s*[\"'](?:failed_\w+|dead_letters?\w*)[\"'])")
-_DLQ_ANCHORS = ("x-dead-letter-exchange", "RedrivePolicy", "deadLetterTargetArn",
-                "DeadLetterQueue(", "dlq", "dead", "on_failure(self", "task_failure.connect",
-                "__tablename__", "class Failed", "class DeadLetter", "create_table(")
+_DLQ_ANCHORS = signals.gate_words(("x-dead-letter-exchange", "RedrivePolicy", "deadLetterTargetArn",
+                                   "DeadLetterQueue(", "dlq", "dead", "on_failure(self",
+                                   "task_failure.connect", "__tablename__", "class Failed",
+                                   "class DeadLetter", "create_table("))
+_SQL_TABLE_ANCHORS = signals.gate_words(("failed_", "dead_letter", "FAILED_", "DEAD_LETTER"))
+_ACKS_LATE_ANCHORS = signals.gate_words(("acks_late",))
+_REJECT_LOST_ANCHORS = signals.gate_words(("reject_on_worker_lost",))
 _SQL_TABLE = re.compile(r"(?i)\bcreate\s+table\s+(?:if\s+not\s+exists\s+)?[\"`]?"
                         r"(?:\w+\.)?(?:failed_\w+|dead_letters?\w*)\b")
 _ACKS_LATE = re.compile(r"\b(?:task_)?acks_late\s*=\s*True\b")
@@ -81,10 +85,11 @@ def dead_letter_queue(project: Project, config: Config) -> Finding:
               signals.search(project, _DLQ_CODE, anchors=_DLQ_ANCHORS)]
     found += [h._replace(kind="failed request store") for h in
               signals.search(project, _SQL_TABLE, langs={signals.Lang.SQL},
-                             anchors=("failed_", "dead_letter", "FAILED_", "DEAD_LETTER"))]
-    acks = list(signals.search(project, _ACKS_LATE, langs=signals.ANY, anchors=("acks_late",)))
+                             anchors=_SQL_TABLE_ANCHORS)]
+    acks = list(signals.search(project, _ACKS_LATE, langs=signals.ANY,
+                               anchors=_ACKS_LATE_ANCHORS))
     rejects = list(signals.search(project, _REJECT_LOST, langs=signals.ANY,
-                                  anchors=("reject_on_worker_lost",)))
+                                  anchors=_REJECT_LOST_ANCHORS))
     if acks and rejects:
         found.append(acks[0]._replace(kind="Celery acks_late with reject_on_worker_lost"))
     if found:
@@ -104,9 +109,9 @@ _FALLBACK_CODE = re.compile(
     r"(?P<circuit_breaker>(?:\b\w+\s*=\s*)?(?:\b\w+\.)?\b(?:Async)?CircuitBreaker\(|@circuit\b)|"
     r"(?P<degraded_mode_flag>\b(?:DEGRADED_MODE|AI_ENABLED|LLM_ENABLED|AI_KILL_SWITCH|"
     r"LLM_KILL_SWITCH|KILL_SWITCH|degraded_mode|ai_enabled|llm_enabled|kill_switch)\b)")
-_FALLBACK_ANCHORS = ("fallbacks", "CircuitBreaker(", "@circuit", "DEGRADED_MODE", "AI_ENABLED",
-                     "LLM_ENABLED", "KILL_SWITCH", "degraded_mode", "ai_enabled",
-                     "llm_enabled", "kill_switch")
+_FALLBACK_ANCHORS = signals.gate_words(("fallbacks", "CircuitBreaker(", "@circuit", "DEGRADED_MODE",
+                                        "AI_ENABLED", "LLM_ENABLED", "KILL_SWITCH", "degraded_mode",
+                                        "ai_enabled", "llm_enabled", "kill_switch"))
 _FALLBACK_KEY = re.compile(r"(?:^|\.)(?:fallbacks|context_window_fallbacks|default_fallbacks)"
                            r"(?:\.0)?$")
 _STRATEGY = re.compile(r"(?:^|\.)strategy\.mode$")
@@ -234,11 +239,12 @@ _LIMITERS = re.compile(
     r"@ratelimit\(|\bDepends\(\s*[\w.]*[Rr]ate_?[Ll]imit\w*)|"
     r"(?P<litellm_router_limit>\b(?:rpm|tpm|max_parallel_requests)\s*=\s*\d|"
     r"[\"'](?:rpm|tpm)[\"']\s*:\s*\d)")
-_LIMITER_ANCHORS = ("Limiter(", "ratelimit(", "Depends(", "Semaphore(", "CapacityLimiter(",
-                    "AsyncLimiter(", "@limits(",
-                    "@sleep_and_retry", "RateLimitItemPer", "RateLimiter(", "@limiter.limit(",
-                    "Throttler(", "pLimit(", "Bottleneck(", "TokenBucket", "LeakyBucket",
-                    "rate_limit", "rpm", "tpm", "max_parallel_requests")
+_LIMITER_ANCHORS = signals.gate_words(("Limiter(", "ratelimit(", "Depends(", "Semaphore(",
+                                       "CapacityLimiter(", "AsyncLimiter(", "@limits(",
+                                       "@sleep_and_retry", "RateLimitItemPer", "RateLimiter(",
+                                       "@limiter.limit(", "Throttler(", "pLimit(", "Bottleneck(",
+                                       "TokenBucket", "LeakyBucket", "rate_limit", "rpm", "tpm",
+                                       "max_parallel_requests"))
 _LIMIT_KEY = re.compile(r"^(?:model_list\.\d+\.litellm_params|router_settings|litellm_settings|"
                         r"general_settings)\.(?:rpm|tpm|max_parallel_requests|"
                         r"default_max_parallel_requests)$")

@@ -12,7 +12,7 @@ from readiness.model import Evidence, Finding, Gap, check, failed, passed
 from readiness.project import Project
 from readiness.project.regexwords import could_match, needed_words
 from readiness.project.signals import query_name, windows
-from readiness.project.sourcetext import holds_any
+from readiness.project.sourcetext import gate_words, holds_any
 
 # Most specific first: an Anthropic key also starts with "sk-". Each shape has the literals
 # every key of it contains (the regex only runs around them: repositories are big), a group
@@ -43,8 +43,8 @@ _ASSIGNED_ANCHORS = ("API_KEY", "APIKEY", "api_key", "apiKey", "ApiKey", "SECRET
 _ASSIGNED = re.compile(
     r"(?P<prefix>\b[A-Za-z0-9_]*(?:" + "|".join(_ASSIGNED_ANCHORS) + r"))\b[\"']?\s*[=:]\s*"
     r"[\"']?(?P<body>[A-Za-z0-9_-]{20,})(?=[\"'\s,;)}]|$)", re.MULTILINE)
-_ALL_ANCHORS = tuple(dict.fromkeys([anchor for _, anchors, _ in _PROVIDERS for anchor in anchors]
-                                   + list(_ASSIGNED_ANCHORS)))
+_ALL_ANCHORS = gate_words(dict.fromkeys([anchor for _, anchors, _ in _PROVIDERS
+                                         for anchor in anchors] + list(_ASSIGNED_ANCHORS)))
 # Keys made to be shipped to browsers and apps: they identify a project, they grant nothing
 # secret (PostHog's project key, phc_; Stripe's publishable keys; a Firebase web config's
 # apiKey, an AIza key like Gemini's but beside its authDomain). Committing one is no leak.

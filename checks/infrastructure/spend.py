@@ -27,6 +27,7 @@ from . import llmtraffic
 from .alertrules import alert_rules
 from .callsites import uses_llm
 
+_BUDGET_ANCHORS = signals.gate_words(("max_budget", "BudgetManager("))
 _BUDGET_CODE = re.compile(r"(?P<litellm_max_budget>\bmax_budget\s*=\s*\d)|"
                           r"(?P<litellm_BudgetManager>\bBudgetManager\()")
 _BUDGET_KEY = re.compile(r"(?:^|\.)max(?:_end_user|_internal_user)?_budget$")
@@ -85,7 +86,7 @@ def budget_limits(project: Project, config: Config) -> Finding:
     declared, where = _declared(config)
     index = config_index(project)
     found = [h._replace(kind=h.kind.replace("_", " ")) for h in
-             signals.search(project, _BUDGET_CODE, anchors=("max_budget", "BudgetManager("))]
+             signals.search(project, _BUDGET_CODE, anchors=_BUDGET_ANCHORS)]
     found += [Hit(e.path, e.line, e.leaf, "litellm max_budget") for e in index.find(_BUDGET_KEY)
               if scalar_text(e.value)]
     found += [Hit(r.path, r.line, r.name, f"{r.system} cost alert")
@@ -143,6 +144,9 @@ _LOCUST_WAIT = re.compile(r"\b(constant_throughput|constant_pacing|constant|betw
 _K6_RATE = re.compile(r"\brate:\s*(\d+(?:\.\d+)?)")
 _K6_UNIT = re.compile(r"\btimeUnit:\s*[\"'](\d*)([smh])[\"']")
 _K6_USERS = re.compile(r"\b(?:vus|target|maxVUs):\s*(\d+)")
+importscan.import_words("locust")  # the gate words of the imports_of calls below
+importscan.import_words("k6")
+_VEGETA_ANCHORS = signals.gate_words(("vegeta",))
 _VEGETA = re.compile(r"\bvegeta\s+attack\b[^\n]*")
 _VEGETA_RATE = re.compile(r"-rate[= ](\d+)(?:/(\d*)([smh]))?")
 _JMETER_THREADS = re.compile(r"ThreadGroup\.num_threads\">(?:\$\{__P\(\w+,)?(\d+)")
@@ -236,7 +240,7 @@ def load_tests(project: Project) -> list[LoadTest]:
                               float(fastest.value or 0) if fastest else None,
                               fastest.evidence() if fastest else None))
     for hit in signals.search(project, _VEGETA, langs=signals.ANY, tests=True,
-                              anchors=("vegeta",)):
+                              anchors=_VEGETA_ANCHORS):
         match = _VEGETA_RATE.search(hit.text)
         rate = None
         if match:

@@ -24,7 +24,7 @@ from readiness.errors import InputError
 from readiness.evals.discover import EVAL_FOLDERS
 from readiness.evals.gold import GoldRow, Keys, NotGold, read_gold
 from readiness.project.snapshot import parse_python
-from readiness.project.sourcetext import holds_any
+from readiness.project.sourcetext import gate_words, holds_any
 
 if TYPE_CHECKING:
     from readiness.project import Project
@@ -35,7 +35,8 @@ SUFFIXES = (".jsonl", ".json", ".csv", ".tsv", ".yaml", ".yml")
 _INSPECT = frozenset({"json_dataset", "csv_dataset"})
 _DEEPEVAL = frozenset({"add_test_cases_from_json_file", "add_test_cases_from_csv_file",
                        "add_goldens_from_json_file", "add_goldens_from_csv_file"})
-_ANCHORS = ("json_dataset", "csv_dataset", "_from_json_file", "_from_csv_file", "add_argument")
+_ANCHORS = gate_words(("json_dataset", "csv_dataset", "_from_json_file", "_from_csv_file",
+                       "add_argument"))
 _PROMPTFOO_KEYS = frozenset({"prompts", "providers", "targets", "defaultTest"})
 FACTS_QUERY = "evals.gold-refs/1"
 

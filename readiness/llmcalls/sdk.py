@@ -11,7 +11,7 @@ import re
 import sys
 from typing import NamedTuple
 
-from readiness.project.sourcetext import holds_any
+from readiness.project.sourcetext import gate_words, holds_any
 
 
 class Family(NamedTuple):
@@ -539,12 +539,13 @@ PREFILTER = re.compile(
 )
 # Plain substrings, one of which any text PREFILTER matches must hold: `in` is far faster
 # than a regular expression with many alternatives, and most files hold none of them.
-_PREFILTER_WORDS = ("openai", "anthropic", "genai", "vertexai", "cohere", "mistral", "boto3",
-                    "aiobotocore", "bedrock", "litellm", "llama_index", "instructor", "langchain",
-                    "generativelanguage", "aiplatform", "groq", "together", "openrouter",
-                    "deepseek", "api.x.ai", "ollama", "autogen_", "lmi", "/completions",
-                    "enerateContent", ":11434/api/", "backend-api/", "ai.inference", "spice",
-                    "cerebras", "zhipuai", "qianfan", "graphrag_llm", "pydantic_ai", "agents")
+_PREFILTER_WORDS = gate_words(("openai", "anthropic", "genai", "vertexai", "cohere", "mistral",
+                               "boto3", "aiobotocore", "bedrock", "litellm", "llama_index",
+                               "instructor", "langchain", "generativelanguage", "aiplatform",
+                               "groq", "together", "openrouter", "deepseek", "api.x.ai", "ollama",
+                               "autogen_", "lmi", "/completions", "enerateContent", ":11434/api/",
+                               "backend-api/", "ai.inference", "spice", "cerebras", "zhipuai",
+                               "qianfan", "graphrag_llm", "pydantic_ai", "agents"))
 
 
 def names_a_provider(text: str) -> bool:

@@ -22,7 +22,7 @@ from readiness.project.signals import (
     sources_by_kind,
     windows,
 )
-from readiness.project.sourcetext import Lang, Source, holds_any, is_test_path
+from readiness.project.sourcetext import Lang, Source, gate_words, holds_any, is_test_path
 
 if TYPE_CHECKING:
     from readiness.project import Project
@@ -122,15 +122,22 @@ def imports_of(project: Project, *modules: str, tests: bool = False) -> list[Imp
     unless asked."""
     exact = frozenset(m for m in modules if not m.endswith("*"))
     prefixes = tuple(m[:-1] for m in modules if m.endswith("*"))
+    return [i for i in imports(project, import_words(*modules))
+            if (tests or not is_test_path(i.path))
+            and (_parents(i.module) & exact or (prefixes and i.module.startswith(prefixes)))]
+
+
+def import_words(*modules: str) -> tuple[str, ...]:
+    """The words without which a file cannot import one of ``modules`` (registered gate
+    words: a module that asks ``imports_of`` about constant modules calls this with them
+    where it defines them)."""
     # An import of a module names its first part: files without any are not read.
     roots = {re.split(r"[./*]", m.lstrip("@"))[0] for m in modules} - {""}
     # a short root ("ai", a JavaScript package; "lmi", paper-qa's LLM client) is in every
     # file: look for it quoted, or after Python's import or from, instead
-    words = tuple(sorted(w for r in roots for w in (
+    return gate_words(sorted(w for r in roots for w in (
         (r,) if len(r) >= 4 else (f"'{r}'", f'"{r}"', f"'{r}/", f'"{r}/', f"import {r}",
                                   f"from {r}"))))
-    return [i for i in imports(project, words) if (tests or not is_test_path(i.path))
-            and (_parents(i.module) & exact or (prefixes and i.module.startswith(prefixes)))]
 
 
 def _parents(module: str) -> set[str]:

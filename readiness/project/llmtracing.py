@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from readiness.project.configfiles import config_index, scalar_text
 from readiness.project.envsettings import env_settings, truthy
-from readiness.project.signals import Hit, mentions, search
+from readiness.project.signals import Hit, gate_words, mentions, search
 from readiness.project.sourcetext import ANY, CODE
 
 if TYPE_CHECKING:
@@ -36,11 +36,14 @@ _TRACING: tuple[tuple[str, tuple[str, ...], re.Pattern[str]], ...] = (
         r"\bmlflow\.(?:openai|anthropic|langchain|litellm|gemini|bedrock)\.autolog\(")),
     ("Weave", ("weave.init(",), re.compile(r"\bweave\.init\(")),
 )
+gate_words(word for _, anchors, _ in _TRACING for word in anchors)
 _CALLBACK_VENDORS = {"langfuse": "Langfuse", "langsmith": "LangSmith", "helicone": "Helicone",
                      "otel": "OpenTelemetry", "opentelemetry": "OpenTelemetry",
                      "datadog": "Datadog", "lunary": "Lunary", "arize": "Arize",
                      "braintrust": "Braintrust", "mlflow": "MLflow", "logfire": "Logfire",
                      "athina": "Athina", "langtrace": "Langtrace"}
+_LANGSMITH_SWITCHES = gate_words(("LANGCHAIN_TRACING_V2", "LANGSMITH_TRACING"))
+_LITELLM_ANCHORS = gate_words(("litellm.",))
 _LITELLM_CALLBACK = re.compile(r"\blitellm\.(?:success_callback|callbacks)\s*=\s*\[([^\]]*)\]")
 _CALLBACK_KEY = re.compile(r"(?:^|\.)(?:success_callback|callbacks)\.\d+$")
 
@@ -57,7 +60,7 @@ def _scan_tracing(project: Project) -> tuple[Hit, ...]:
         hits += [h._replace(kind=vendor) for h in search(project, pattern, langs=langs,
                                                          anchors=anchors)
                  if vendor != "Langfuse" or mentions(project, h.path, "langfuse")]
-    for hit in search(project, _LITELLM_CALLBACK, anchors=("litellm.",)):
+    for hit in search(project, _LITELLM_CALLBACK, anchors=_LITELLM_ANCHORS):
         hits += [hit._replace(kind=_CALLBACK_VENDORS[name]) for name in _CALLBACK_VENDORS
                  if re.search(rf"[\"']{name}[\"']", hit.text)]
     for entry in config_index(project).find(_CALLBACK_KEY):
@@ -65,6 +68,6 @@ def _scan_tracing(project: Project) -> tuple[Hit, ...]:
         if named:
             hits.append(Hit(entry.path, entry.line, scalar_text(entry.value), named))
     hits += [Hit(s.path, s.line, s.name, "LangSmith")
-             for s in env_settings(project, "LANGCHAIN_TRACING_V2", "LANGSMITH_TRACING")
+             for s in env_settings(project, *_LANGSMITH_SWITCHES)
              if truthy(s.value)]
     return tuple(sorted(set(hits), key=lambda h: (h.path, h.line, h.kind)))

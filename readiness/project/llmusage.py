@@ -10,8 +10,8 @@ import re
 from typing import TYPE_CHECKING
 
 from readiness.project.configfiles import config_index
-from readiness.project.importscan import imports_of
-from readiness.project.signals import Hit, search
+from readiness.project.importscan import import_words, imports_of
+from readiness.project.signals import Hit, gate_words, search
 
 if TYPE_CHECKING:
     from readiness.project import Project
@@ -30,6 +30,8 @@ LLM_MODULES = ("openai", "anthropic", "litellm", "langchain*", "langgraph",
 # SDKs whose package name a project's own module may have (the OpenAI Agents SDK is
 # ``agents``): their imports are LLM usage only in a project without such a module
 SHARED_NAMES = ("agents",)
+import_words(*LLM_MODULES, *SHARED_NAMES)  # the gate words of imports_of below
+_BEDROCK_ANCHORS = gate_words(("bedrock-",))
 _BEDROCK = re.compile(r"""\bclient\(\s*(?:service_name\s*=\s*)?["']"""
                       r"""bedrock-(?:agent-)?runtime["']""")
 _GATEWAY_KEY = re.compile(r"^model_list\.\d+\.litellm_params\.model$")
@@ -60,7 +62,7 @@ def _scan_sdk_imports(project: Project) -> tuple[Hit, ...]:
 def _scan_llm_usage(project: Project) -> tuple[Hit, ...]:
     hits = list(sdk_imports(project))
     hits += [h._replace(kind="bedrock") for h in search(project, _BEDROCK,
-                                                        anchors=("bedrock-",))]
+                                                        anchors=_BEDROCK_ANCHORS)]
     hits += [Hit(e.path, e.line, str(e.value), "gateway")
              for e in config_index(project).find(_GATEWAY_KEY)]
     return tuple(sorted(set(hits)))

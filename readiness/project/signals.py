@@ -29,6 +29,7 @@ from readiness.project.sourcetext import Lang as Lang
 from readiness.project.sourcetext import Source as Source
 from readiness.project.sourcetext import blank as blank
 from readiness.project.sourcetext import blank_comments as blank_comments
+from readiness.project.sourcetext import gate_words as gate_words
 from readiness.project.sourcetext import holds_any, is_translation
 from readiness.project.sourcetext import is_test_path as is_test_path
 from readiness.project.sourcetext import language as language

@@ -28,7 +28,13 @@ from readiness.project import workers as workers_
 from readiness.project.cache import content_key
 from readiness.project.filefacts import FactStore, Signature, decode, store_path
 from readiness.project.globs import glob_match
-from readiness.project.sourcetext import generated_files, is_translation, split_lines
+from readiness.project.sourcetext import (
+    forget_words_of,
+    generated_files,
+    is_translation,
+    keep_words_of,
+    split_lines,
+)
 from readiness.project.walk import excluded, walk
 
 T = TypeVar("T")
@@ -64,6 +70,7 @@ class Project:
             self.git, self.git_note = open_repository(self.root)
         self._lock = threading.Lock()
         self._text: dict[str, str | None] = {}
+        weakref.finalize(self, _forget_texts, self._text)  # a project never released
         self._ast: dict[str, ast.Module | None] = {}
         self._skipped: dict[str, str] = {}
         self._signature: dict[str, Signature] = {}
@@ -265,6 +272,8 @@ class Project:
         if text is None:
             text = self.text(rel)
         if text is not None:
+            if not is_translation(rel):  # kept for the run: asked by many scans
+                keep_words_of(text, rel)  # (holds_any searches it once for their words)
             answer = out[rel] = compute(text)
             key = self.content_key(rel)  # a file changed since a worker read it has a new one
             if key is not None:
@@ -327,7 +336,7 @@ class Project:
         facts then reuses their memory instead of adding to the run's peak."""
         with self._lock:
             self._shared.clear()
-            self._text.clear()
+            _forget_texts(self._text)
             self._ast.clear()
 
     def save_facts(self) -> None:
@@ -460,6 +469,12 @@ class Project:
                 self._skip(rel, "Python that does not parse")
         with self._lock:
             return self._ast.setdefault(rel, tree)
+
+
+def _forget_texts(texts: dict[str, str | None]) -> None:
+    """Let ``texts`` go, and the words remembered of them."""
+    forget_words_of([text for text in texts.values() if text is not None])
+    texts.clear()
 
 
 def read_text(path: str | Path) -> tuple[str | None, str | None]:

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import enum
 import functools
+import operator
 import re
+import threading
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
@@ -210,13 +212,134 @@ def statement_at(src: Source, line: int, max_lines: int = 8) -> str:
 
 def holds_any(text: str, words: Sequence[str]) -> bool:
     """Does ``text`` contain one of ``words``? (A substring test: the cheap gate run per
-    file before a regular expression.)"""
+    file before a regular expression.)
+
+    A text kept for the run (``keep_words_of``) is searched once for every registered gate
+    word (``gate_words``), and its later questions about registered words are answered
+    from what that pass found: a Python file meets some fifty gates in a scan, each a pass
+    over its text. Other words are searched for as before. The answer is the same."""
+    kept = _KEPT.get(id(text))
+    if kept is not None and kept.text is text:
+        wanted = _wanted(words if isinstance(words, tuple) else tuple(words))
+        if wanted is not None:
+            present = kept.present(wanted[1])
+            if present is not None:
+                return bool(present & wanted[0])
     if len(text) < _SHORT:
         for word in words:  # noqa: SIM110 - runs per line; any() and a genexpr cost more
             if word in text:
                 return True
         return False
     return any(test(text) for test in _gate(words if isinstance(words, tuple) else tuple(words)))
+
+
+def gate_words(words: Iterable[str]) -> tuple[str, ...]:
+    """``words`` as a tuple, registered as words that ``holds_any`` is asked about: a gate's
+    words are declared where they are defined (a module's constant), so that a kept text is
+    searched for all of them in one pass before the scans ask (the worker processes import
+    every module that registers some at start-up)."""
+    chosen = tuple(words)
+    with _LOCK:
+        for word in chosen:
+            if word and word not in _VOCABULARY:
+                _VOCABULARY[word] = 1 << len(_VOCABULARY)  # registered words only grow
+                _AUTOMATON.clear()
+    return chosen
+
+
+def keep_words_of(text: str, rel: str) -> None:
+    """``text``, of the file ``rel``, lives for the rest of the run (kept by the scan): the
+    gate words found in it may be remembered until ``forget_words_of``."""
+    if len(text) >= _SHORT and id(text) not in _KEPT:  # a short text is scanned quickly
+        # a Python file meets every gate of the code scans: its pass is made at its first
+        # question; any other file's at its second (most are asked once or twice)
+        _KEPT[id(text)] = _Kept(text, 1 if rel.endswith(".py") else 2)
+
+
+def forget_words_of(texts: Iterable[str]) -> None:
+    """Stop remembering the words of ``texts`` (their owner lets them go)."""
+    for text in texts:
+        kept = _KEPT.get(id(text))
+        if kept is not None and kept.text is text:
+            del _KEPT[id(text)]
+
+
+class _Kept:
+    """A kept text and the registered words found in it (a bit each, by the order of their
+    registration), searched for at its ``pass_at``-th question: a text asked once, as most
+    non-Python files are, costs no more than before."""
+
+    __slots__ = ("text", "asked", "pass_at", "covered", "found")
+
+    def __init__(self, text: str, pass_at: int) -> None:
+        self.text = text
+        self.asked = 0
+        self.pass_at = pass_at
+        self.covered = 0  # the number of registered words searched for
+        self.found = 0  # the bits of those found
+
+    def present(self, need: int) -> int | None:
+        """The bits of the words found, once the first ``need`` registered words are
+        searched for; None when the question is to be answered by searching the text."""
+        if need <= self.covered:
+            return self.found
+        self.asked += 1
+        if self.asked < self.pass_at:
+            return None
+        words, automaton = _automaton()
+        if self.covered and len(words) - self.covered <= _FEW_ADDED:
+            # words registered since its pass (a module imported late): only they are
+            # searched for, as they would have been without a pass
+            for word in words[self.covered:]:
+                if word in self.text:
+                    self.found |= _VOCABULARY[word]
+        else:
+            self.found = functools.reduce(operator.or_, {bit for _, bit in
+                                                         automaton.iter(self.text)}, 0)
+        self.covered = len(words)
+        return self.found
+
+
+_FEW_ADDED = 8  # words registered since a text's pass that are looked for one by one (a
+# pass of ``in`` runs some twenty times faster than the automaton's)
+_KEPT: dict[int, _Kept] = {}
+_VOCABULARY: dict[str, int] = {}  # every registered gate word, and its bit
+_LOCK = threading.Lock()
+_AUTOMATON: list[tuple[tuple[str, ...], Any]] = []  # the searcher of the registered words
+
+
+def _automaton() -> tuple[tuple[str, ...], Any]:
+    """(the registered words, an Aho-Corasick automaton finding all of them in one pass,
+    overlapping occurrences included), built again when words were registered since."""
+    with _LOCK:
+        if not _AUTOMATON:
+            import ahocorasick  # only where a text is searched this way
+
+            automaton = ahocorasick.Automaton()
+            for word, bit in _VOCABULARY.items():
+                automaton.add_word(word, bit)
+            automaton.make_automaton()
+            _AUTOMATON.append((tuple(_VOCABULARY), automaton))
+        return _AUTOMATON[0]
+
+
+def _wanted(words: tuple[str, ...]) -> tuple[int, int] | None:
+    """(the bits of ``words``, how many registered words must be searched for to cover
+    them), or None when one of them is not registered."""
+    found = _MASKS.get(words)
+    if found is None:
+        if not words:
+            return 0, 0
+        bits = [_VOCABULARY.get(word, 0) for word in words]
+        if not all(bits):
+            return None
+        found = (functools.reduce(operator.or_, bits, 0), max(bits).bit_length())
+        if len(_MASKS) < 4096:  # words made at run time (a config's names) may be many
+            _MASKS[words] = found
+    return found
+
+
+_MASKS: dict[tuple[str, ...], tuple[int, int]] = {}  # registered words: their bits never change
 
 
 _SHORT = 1024  # characters: below this a regex's call costs more than the scans it saves

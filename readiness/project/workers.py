@@ -292,6 +292,8 @@ def _start(root: str) -> None:
 
 def _start_up() -> None:
     """Import what the work needs before the first task arrives."""
+    import readiness.checks  # noqa: F401 - with goldfind: every built-in gate word (gate_words)
+    import readiness.evals.goldfind  # noqa: F401
     import readiness.llmcalls.walker  # noqa: F401
     import readiness.project.configfiles  # noqa: F401
     import readiness.project.importscan  # noqa: F401
@@ -317,7 +319,7 @@ _COMPUTES: dict[bytes, Callable[[str], Any]] = {}
 def _answer(payload: bytes, files: list[str]) -> Answers:
     from readiness.project.filefacts import encode
     from readiness.project.snapshot import read_text  # the same reading rules as the scan's
-    from readiness.project.sourcetext import is_translation
+    from readiness.project.sourcetext import is_translation, keep_words_of
 
     compute = _compute_of(payload)
     answers: list[Any] = []
@@ -329,6 +331,8 @@ def _answer(payload: bytes, files: list[str]) -> Answers:
             text, _problem = read_text(os.path.join(_ROOT[0], rel))  # a str: no Path per file
             if not is_translation(rel):  # UI strings, read by one scan: not worth keeping
                 _TEXTS[rel] = text
+                if text is not None:
+                    keep_words_of(text, rel)  # asked by many scans: searched for their words once
             keys[at] = content_key(text) if text is not None else None
         if text is None:
             answers.append(NO_TEXT)

@@ -21,7 +21,7 @@ from readiness.git.log import Hunk
 from readiness.project import signals
 from readiness.project.signals import Lang
 from readiness.project.snapshot import parse_python
-from readiness.project.sourcetext import holds_any
+from readiness.project.sourcetext import gate_words, holds_any
 
 PROMPTS, MODEL = "prompts", "model settings"
 
@@ -80,8 +80,8 @@ _STRONG_WORDS = ("role", "SystemMessage", "PromptTemplate")
 _MODEL_WORDS = ("gpt-", "claude-", "gemini-", "mistral-", "mixtral-", "llama", "command-r",
                 "deepseek-", "text-davinci-")
 _PROMPT_WORDS = ("role", "System", "system", "prompt", "Prompt", "PROMPT", "instructions")
-_QUOTED_O = ("'o", '"o', "`o")  # what _QUOTED_O_MODEL starts with (it begins at every quote)
-_ANY_WORDS = _STRONG_WORDS + _MODEL_WORDS + _PROMPT_WORDS
+_QUOTED_O = gate_words(("'o", '"o', "`o"))  # what _QUOTED_O_MODEL starts with (at every quote)
+_ANY_WORDS = gate_words(_STRONG_WORDS + _MODEL_WORDS + _PROMPT_WORDS)
 
 
 def code_marks(text: str, lang: Lang) -> tuple[bool, bool]:
