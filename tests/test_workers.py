@@ -295,12 +295,39 @@ def test_parts_with_the_same_number_go_to_the_same_worker(tmp_path: Path) -> Non
 def test_an_idle_worker_takes_a_task_meant_for_the_other(tmp_path: Path) -> None:
     pool = workers.Workers(tmp_path, 2)
     try:
-        # four tasks for worker 0: it has room for two, and worker 1, idle, takes the rest
-        futures = [pool._submit(False, 0, pid_after, 0.3) for _ in range(4)]
+        # five tasks for worker 0: it has room for two; worker 1, idle while three wait,
+        # takes one, and then more of that part (it has read its files)
+        futures = [pool._submit(False, 0, pid_after, 0.3) for _ in range(5)]
         pids = [future.result() for future in futures if future is not None]
     finally:
         pool.close()
-    assert len(pids) == 4 and len(set(pids)) == 2
+    assert len(pids) == 5 and len(set(pids)) == 2
+
+
+def test_a_worker_takes_a_part_of_another_it_has_read_or_when_many_wait(tmp_path: Path
+                                                                        ) -> None:
+    """Which task goes to which worker (no process started: the choice alone)."""
+    pool = workers.Workers(tmp_path, 2)
+
+    def waiting(*parts: int | None) -> None:
+        pool._waiting = [(1, at, part, os.getpid, (), None) for at, part in enumerate(parts)]
+
+    pool._in_pool = [2, 0]  # worker 0 full, worker 1 idle
+    waiting(2, 4)  # two parts of worker 0 (home: the part's number modulo two)
+    assert pool._pick() is None  # two waiting: worker 1 would read those files as well
+    pool._parts[1].add(4)  # worker 1 answered part 4 of an earlier query
+    assert pool._pick() == (1, 1)
+    pool._parts[1].clear()
+    waiting(2, 4, 0)  # three waiting: worker 1 takes the first
+    assert pool._pick() == (1, 0)
+    waiting(2, None)  # a task for anyone (the call-site index's parse)
+    assert pool._pick() == (1, 1)
+    pool._in_pool = [1, 0]
+    waiting(3, 2)
+    assert pool._pick() == (0, 1)  # worker 0 has room for its own
+    pool._in_pool = [2, 0]
+    waiting(2)
+    assert pool._pick() is None  # the last part of a query: left to its worker
 
 
 def test_a_querys_compute_is_unpickled_once_for_its_parts() -> None:
