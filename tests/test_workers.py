@@ -338,3 +338,26 @@ def test_a_querys_compute_is_unpickled_once_for_its_parts() -> None:
         workers._compute_of(pickle.dumps(getattr(str, name)))
     assert first not in workers._COMPUTES and len(workers._COMPUTES) == 4
     assert workers._compute_of(first)("abc") == 3  # unpickled again when asked again
+
+
+def test_answers_that_are_the_same_small_value_cross_as_one_object(tmp_path: Path) -> None:
+    """Most files answer a text scan with the same few values ("no match"): a part's
+    equal small answers are one object, pickled once and referred to after."""
+    for at in range(3):
+        (tmp_path / f"m{at}.py").write_text("x = 1\n" * (at + 1))
+    workers._ROOT[:] = [str(tmp_path)]
+    try:
+        answered = workers._answer(pickle.dumps(line_count), ["m0.py", "m1.py", "m2.py"])
+        again = workers._answer(pickle.dumps(no_match), ["m0.py", "m1.py", "m2.py"])
+    finally:
+        workers._ROOT.clear()
+        workers._TEXTS.clear()
+    assert [filefacts.decode(a) for a in answered.answers] == [1, 2, 3]
+    assert [filefacts.decode(a) for a in again.answers] == [()] * 3
+    assert again.answers[0] is again.answers[1] is again.answers[2]
+    crossed = pickle.loads(pickle.dumps(again))
+    assert crossed.answers[0] is crossed.answers[2]
+
+
+def no_match(text: str) -> tuple[int, ...]:  # module-level, as above
+    return ()
