@@ -65,6 +65,7 @@ def _list_sources(project: Project) -> tuple[Source, ...]:
             and language(rel) is not None and not is_translation(rel)]
     outputs = tool_outputs(project, data) if data else set()
     generated = project.generated
+    read = functools.partial(_text_of, project)  # one reader for every source
     for rel in project.files:
         lang = language(rel)
         if lang is None or (lang is Lang.CONFIG and is_translation(rel)):
@@ -73,8 +74,8 @@ def _list_sources(project: Project) -> tuple[Source, ...]:
             continue  # a build's output (a bundle, minified): not what the team wrote
         if rel in outputs:
             continue  # written by readiness: a baseline quotes every check's failure text
-        found.append(Source(rel, lang, functools.partial(_text_of, project, rel),
-                            is_test_path(rel), keep=rel.endswith(".json") or lang is Lang.SQL))
+        found.append(Source(rel, lang, read, is_test_path(rel),
+                            keep=rel.endswith(".json") or lang is Lang.SQL))
     return tuple(found)
 
 

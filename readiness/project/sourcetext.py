@@ -43,11 +43,13 @@ _TEST_FILE = re.compile(r"^(test_.*\.py|.*_test\.(py|go)|conftest\.py|.*\.(test|
 class Source:
     """A source file with its comments blanked (offsets kept). The text is read, blanked and
     split into lines on first use: most files never come near a match, and a file whose
-    answers are known from an earlier run is not read at all."""
+    answers are known from an earlier run is not read at all. ``raw`` is the text, or what
+    reads it given the path (one reader shared by every source of a project: Home
+    Assistant lists 37,000 sources, and a function object each took 2.8 MB)."""
 
     __slots__ = ("path", "lang", "test", "keep", "_read", "_raw", "_code", "_starts", "_mark")
 
-    def __init__(self, path: str, lang: Lang, raw: str | Callable[[], str], test: bool,
+    def __init__(self, path: str, lang: Lang, raw: str | Callable[[str], str], test: bool,
                  keep: bool = False) -> None:
         self.path, self.lang, self.test, self.keep = path, lang, test, keep
         self._read = raw if callable(raw) else None
@@ -59,7 +61,7 @@ class Source:
     @property
     def raw(self) -> str:
         if self._raw is None:
-            self._raw = self._read() if self._read is not None else ""
+            self._raw = self._read(self.path) if self._read is not None else ""
         return self._raw
 
     @property
