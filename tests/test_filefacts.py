@@ -304,3 +304,80 @@ def test_small_unchangeable_answers_are_decoded_once_and_lists_never_shared() ->
     nested = encode(((1, [2]),))
     assert nested is not None and decode(nested) is not decode(nested)
     assert decode(encode(None) or b"") is None and decode(encode(False) or b"") is False
+
+
+def _long(n: int) -> list[str]:
+    return [f"finding {n} {i}" for i in range(20)]  # marshalled: ~300 bytes, not compressed
+
+
+def test_long_answers_learnt_in_a_run_wait_in_the_spill_and_are_saved(tmp_path: Path) -> None:
+    """A cold run's long answers leave memory for an unnamed temporary file until saved;
+    they are read back when asked for in the run, and saved whole."""
+    path = tmp_path / "store.marshal"
+    store = FactStore(path)
+    for n in range(5):
+        store.learn(f"f{n}.py", Signature(n, 1, 1, n), f"key{n}")
+        store.put(f"key{n}", "q/1", _long(n))
+        store.put(f"key{n}", "small/1", n % 2 == 0)
+    answers = store._facts["q/1"].other
+    assert sorted(answers) == [0, 1, 2, 3, 4]
+    assert all(isinstance(place, int) for place in answers.values())  # not bytes: spilled
+    assert store._facts["small/1"].other == {}  # short answers stay codes in memory
+    assert [store.get(f"key{n}", "q/1") for n in range(5)] == [(True, _long(n)) for n in range(5)]
+    store.put("key2", "q/1", _long(7))  # a new answer for a key: the newest one counts
+    assert store.get("key2", "q/1") == (True, _long(7))
+    store.save(frozenset(f"f{n}.py" for n in range(5)))
+    again = FactStore(path)
+    assert [again.get(f"key{n}", "q/1")[1] for n in range(5)] == \
+        [_long(0), _long(1), _long(7), _long(3), _long(4)]
+    assert not any(isinstance(place, int) for place in again._facts["q/1"].other.values())
+    store.close()
+    assert store.get("key1", "q/1") == (False, None)  # let go of: computed again, no error
+
+
+def test_without_a_spill_long_answers_stay_in_memory(tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """No temporary file to be had, or a full disk: the answers are kept as before."""
+    from readiness.project import filefacts
+
+    def no_file() -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(filefacts.tempfile, "TemporaryFile", no_file)
+    store = FactStore(tmp_path / "a.marshal")
+    store.put("k", "q/1", _long(1))
+    store.put("j", "q/1", _long(2))
+    assert all(isinstance(v, bytes) for v in store._facts["q/1"].other.values())
+    assert store.get("k", "q/1") == (True, _long(1))
+    monkeypatch.undo()
+
+    def full(_fd: int, _data: object, _offset: int) -> int:
+        raise OSError(28, "No space left on device")
+
+    store = FactStore(tmp_path / "b.marshal")
+    store.put("k", "q/1", _long(1))  # the spill is made and takes it
+    monkeypatch.setattr(filefacts.os, "pwrite", full)
+    store.put("j", "q/1", _long(2))  # the disk is full now: kept in memory
+    kept = store._facts["q/1"].other
+    assert isinstance(kept[0], int) and isinstance(kept[1], bytes)
+    assert store.get("k", "q/1") == (True, _long(1))
+    assert store.get("j", "q/1") == (True, _long(2))
+
+
+def test_a_spilled_answer_that_cannot_be_read_back_is_computed_again(
+        make_project: MakeProject) -> None:
+    """A spill cut short under the run (its answers lost) means work again, not a wrong
+    answer or a failed run."""
+    root = make_project({"a.py": "x\n" * 3, "b.py": "y\n" * 5})
+    project = Project(root)
+    calls: list[str] = []
+
+    def long_lines(text: str) -> list[str]:
+        calls.append(text)
+        return [f"line {n} of {len(text)}" for n in range(text.count("\n") * 10)]
+
+    first = project.facts(project.files, "test.long/1", long_lines)
+    os.ftruncate(project._store._spill._fd, 0)  # type: ignore[union-attr]
+    assert project.facts(project.files, "test.long/1", long_lines) == first
+    assert len(calls) == 4
+    project.close()

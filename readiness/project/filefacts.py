@@ -17,8 +17,9 @@ writes plain values fast and never runs code), written once per run, atomically,
 something new was learnt. Answers are kept encoded (marshal bytes, compressed when large),
 in memory as on disk, and decoded when asked for; the small answers most files share are
 kept as a one-byte code per file (``_Answers``). So loading the store builds no object per
-answer (most of which a run never asks for), and the answers of a cold run cost about their
-encoded size until they are saved.
+answer (most of which a run never asks for). The other answers learnt in a run wait for the
+save in an unnamed temporary file (``_Spill``), read back when asked for: in memory they were
+the largest part of a cold run's peak (Home Assistant: 49,000 answers, 12 MB).
 An answer that is not a plain value is returned but not kept. A missing, unreadable or
 corrupt store is an empty one; a full disk means no store, never a failed run.
 """
@@ -37,6 +38,7 @@ import sys
 import tempfile
 import threading
 import time
+import weakref
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Sized
 from pathlib import Path
@@ -51,6 +53,7 @@ SHARED_SIZE = 64  # encoded answers up to this size may be kept as a one-byte co
 CHUNK = 2000
 RACY_NS = 2_000_000_000
 COMPRESS_SIZE = 1024  # answers whose marshal bytes are this long or longer are compressed
+SPILL_SIZE = 96  # answers learnt in a run longer than this wait for the save in a _Spill
 _COMPRESSED = b"\x00"  # the first byte of a compressed answer: no marshal type code is 0
 T = TypeVar("T")
 
@@ -118,6 +121,8 @@ class FactStore:
         self._written_ns = 0
         self._paths: dict[str, tuple[Signature, str]] = {}  # learnt this run
         self._dirty = False
+        self._spill: _Spill | None = None  # made at the first answer long enough to go there
+        self._spill_failed = False
         if path is not None:
             self._load(path)
 
@@ -193,6 +198,7 @@ class FactStore:
             return _nothing
         number, values, codes, other = self._number, answers.values, answers.codes, \
             answers.other
+        spilled = self._spilled
 
         def find(key: str) -> bytes | None:
             at = number.get(key)
@@ -202,8 +208,14 @@ class FactStore:
                 code = codes[at]
                 if code:
                     return values[code]
-            return other.get(at)
+            found = other.get(at)
+            return spilled(found) if isinstance(found, int) else found
         return find
+
+    def _spilled(self, place: int) -> bytes | None:
+        """The answer kept at ``place`` in the spill (None: it cannot be read back)."""
+        spill = self._spill
+        return None if spill is None else spill.read(place)
 
     def get(self, key: str, query: str) -> tuple[bool, Any]:
         encoded = self.lookup(query)(key)
@@ -231,9 +243,33 @@ class FactStore:
             if kept is None:
                 kept = self._facts[query] = _Answers()
             number, put = self._number_of, kept.put
+            long: list[tuple[int, bytes]] = []  # to wait in the spill
             for key, encoded in answers:
-                put(number(key), encoded)
+                at = number(key)
+                if not put(at, encoded) and len(encoded) > SPILL_SIZE:
+                    long.append((at, encoded))
             self._dirty = True
+            if long:
+                places = self._spill_out([encoded for _at, encoded in long])
+                for (at, _encoded), place in zip(long, places or (), strict=False):
+                    kept.other[at] = place
+
+    def _spill_out(self, answers: list[bytes]) -> list[int] | None:
+        """Where ``answers`` now are in the spill; None when it cannot take them (no
+        temporary file, a full disk): they stay in memory (called with the lock held)."""
+        if self._spill is None and not self._spill_failed:
+            try:
+                self._spill = _Spill()
+            except OSError:
+                self._spill_failed = True
+        return None if self._spill is None else self._spill.add(answers)
+
+    def close(self) -> None:
+        """Let go of the spill (after ``save``): answers kept there are gone."""
+        with self._lock:
+            spill, self._spill = self._spill, None
+        if spill is not None:
+            spill.close()
 
     def save(self, paths: frozenset[str]) -> None:
         """Write the store for the files of this run (others are forgotten), if it changed."""
@@ -259,12 +295,23 @@ class FactStore:
         new_number = {key: at for at, key in enumerate(keys)}
         paths_parts = ({rel: (bytes(signature), new_number[key]) for rel, (signature, key)
                         in part} for part in _slices(entries))
+        spilled = self._spilled
+
+        def answers(part: list[tuple[int, bytes | int]]) -> dict[int, bytes]:
+            """A part's answers, those waiting in the spill read back (one that cannot be
+            is left out: it is computed again next time)."""
+            found: dict[int, bytes] = {}
+            for at, answer in part:
+                encoded = spilled(answer) if isinstance(answer, int) else answer
+                if encoded is not None:
+                    found[at] = encoded
+            return found
         # everything a few thousand at a time: no part is a copy of a whole list
         write_atomic(self.path, (_sized(part) for part in itertools.chain(
             (header,), map(marshal.dumps, _slices(keys)), map(marshal.dumps, paths_parts),
             (part for query, (values, codes, other) in queries for part in itertools.chain(
                 (marshal.dumps((query, values, codes, len(_starts(other)))),),
-                map(marshal.dumps, map(dict, _slices(other))))))))
+                map(marshal.dumps, map(answers, _slices(other))))))))
 
     def _number_of(self, key: str) -> int:
         """The key's number, a new one for a key not seen yet (called with the lock held)."""
@@ -283,7 +330,8 @@ class _Answers:
     """One query's answers by key number. The few small answers that most files share (an
     empty list, ``False``) are numbered in ``values`` and kept as a one-byte code per key in
     ``codes`` (0: not there); the others, in ``other``. Home Assistant has 370,000 answers
-    to 72 queries: kept as dicts by key they took 20 MB, as codes 3 MB."""
+    to 72 queries: kept as dicts by key they took 20 MB, as codes 3 MB. An int in ``other``
+    is where the answer waits in the store's spill (``_Spill``)."""
 
     __slots__ = ("values", "code_of", "codes", "other")
 
@@ -291,7 +339,7 @@ class _Answers:
         self.values: list[bytes] = [b""]  # code -> encoded answer (code 0: none)
         self.code_of: dict[bytes, int] = {}
         self.codes = bytearray()
-        self.other: dict[int, bytes] = {}
+        self.other: dict[int, bytes | int] = {}
 
     @classmethod
     def of(cls, values: Any, codes: Any) -> _Answers:
@@ -305,7 +353,9 @@ class _Answers:
         answers.codes = bytearray(codes)
         return answers
 
-    def put(self, at: int, encoded: bytes) -> None:
+    def put(self, at: int, encoded: bytes) -> bool:
+        """Keep ``encoded`` as key number ``at``'s answer; was it kept as a code (else it is
+        in ``other``)?"""
         code = 0
         if len(encoded) <= SHARED_SIZE:
             code = self.code_of.get(encoded, 0)
@@ -318,13 +368,14 @@ class _Answers:
                 codes.extend(bytes(at + 1 - len(codes)))
             codes[at] = code
             self.other.pop(at, None)
-        else:
-            if at < len(codes):
-                codes[at] = 0
-            self.other[at] = encoded
+            return True
+        if at < len(codes):
+            codes[at] = 0
+        self.other[at] = encoded
+        return False
 
     def saved(self, kept: list[int], place: dict[int, int] | None
-              ) -> tuple[list[bytes], bytes, list[tuple[int, bytes]]]:
+              ) -> tuple[list[bytes], bytes, list[tuple[int, bytes | int]]]:
         """(values, codes, other answers) of the keys numbered ``kept``, numbered again by
         ``place`` (None: their numbers stay)."""
         codes = bytes(self.codes)
@@ -336,6 +387,45 @@ class _Answers:
             bytes(codes[at] for at in kept)  # itemgetter of one gives an int, not a tuple
         return self.values, picked, [(place[at], encoded) for at, encoded in self.other.items()
                                      if at in place]
+
+
+class _Spill:
+    """Encoded answers waiting for the save, in an unnamed temporary file (deleted when
+    closed, or by the system if the run dies): each answer's place is one int, offset and
+    length. Written with ``pwrite`` and read with ``pread`` at known offsets, so the
+    checks' threads read while a worker's answers are written."""
+
+    def __init__(self) -> None:
+        self._file = tempfile.TemporaryFile()  # noqa: SIM115 - held open until close()
+        self._fd = self._file.fileno()
+        self._size = 0
+        # closed when the store is let go of without ``close`` (a project nobody closed)
+        self.close = weakref.finalize(self, self._file.close)
+
+    def add(self, answers: list[bytes]) -> list[int] | None:
+        """Write ``answers`` one after another; their places (None: not written)."""
+        data = b"".join(answers)
+        start = self._size
+        try:
+            view, done = memoryview(data), 0
+            while done < len(data):
+                done += os.pwrite(self._fd, view[done:], start + done)
+        except (OSError, ValueError):  # a full disk, a closed file: kept in memory
+            return None
+        self._size = start + len(data)
+        places, at = [], start
+        for answer in answers:
+            places.append(at << 32 | len(answer))
+            at += len(answer)
+        return places
+
+    def read(self, place: int) -> bytes | None:
+        offset, length = place >> 32, place & 0xFFFFFFFF
+        try:
+            data = os.pread(self._fd, length, offset)
+        except (OSError, ValueError):
+            return None
+        return data if len(data) == length else None
 
 
 def _starts(items: Sized) -> range:

@@ -280,9 +280,12 @@ class Project:
                 self._store.put(key, query, answer)
 
     def close(self) -> None:
-        """Stop the worker processes, if any were started."""
+        """Stop the worker processes, if any were started, and let go of the answers
+        waiting for a save that has been made (or will not be)."""
         if self.workers is not None:
             self.workers.close()
+        if self._loaded_store is not None:
+            self._loaded_store.close()
 
     def stored_fact(self, rel: str, query: str) -> tuple[bool, Any]:
         """(True, answer) when an answer to ``query`` is kept for the file's text (which is
