@@ -381,3 +381,18 @@ def test_a_spilled_answer_that_cannot_be_read_back_is_computed_again(
     assert project.facts(project.files, "test.long/1", long_lines) == first
     assert len(calls) == 4
     project.close()
+
+
+def test_an_answer_longer_than_a_place_can_say_stays_in_memory(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from readiness.project import filefacts
+
+    monkeypatch.setattr(filefacts, "_LENGTH", 255)  # a place's length: at most 255 bytes
+    store = FactStore(tmp_path / "a.marshal")
+    short, long = [f"row {n:5}" for n in range(10)], [f"row {n:5}" for n in range(40)]
+    store.put("short", "q/1", short)  # 115 bytes: spilled
+    store.put("long", "q/1", long)  # 445 bytes: kept as it is
+    kept = store._facts["q/1"].other
+    assert isinstance(kept[0], int) and isinstance(kept[1], bytes)
+    assert store.get("short", "q/1") == (True, short)
+    assert store.get("long", "q/1") == (True, long)

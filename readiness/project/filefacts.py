@@ -389,6 +389,9 @@ class _Answers:
                                      if at in place]
 
 
+_LENGTH = (1 << 32) - 1  # a place's low 32 bits: the answer's length
+
+
 class _Spill:
     """Encoded answers waiting for the save, in an unnamed temporary file (deleted when
     closed, or by the system if the run dies): each answer's place is one int, offset and
@@ -396,6 +399,8 @@ class _Spill:
     checks' threads read while a worker's answers are written."""
 
     def __init__(self) -> None:
+        if not hasattr(os, "pwrite"):  # not a POSIX system: the answers stay in memory
+            raise OSError("no pwrite")
         self._file = tempfile.TemporaryFile()  # noqa: SIM115 - held open until close()
         self._fd = self._file.fileno()
         self._size = 0
@@ -404,23 +409,28 @@ class _Spill:
 
     def add(self, answers: list[bytes]) -> list[int] | None:
         """Write ``answers`` one after another; their places (None: not written)."""
+        if any(len(answer) > _LENGTH for answer in answers):
+            return None  # not a length a place can hold
         data = b"".join(answers)
         start = self._size
         try:
             view, done = memoryview(data), 0
             while done < len(data):
-                done += os.pwrite(self._fd, view[done:], start + done)
+                written = os.pwrite(self._fd, view[done:], start + done)
+                if written <= 0:
+                    return None
+                done += written
         except (OSError, ValueError):  # a full disk, a closed file: kept in memory
             return None
         self._size = start + len(data)
         places, at = [], start
         for answer in answers:
-            places.append(at << 32 | len(answer))
+            places.append(at << 32 | len(answer))  # the offset, then the length
             at += len(answer)
         return places
 
     def read(self, place: int) -> bytes | None:
-        offset, length = place >> 32, place & 0xFFFFFFFF
+        offset, length = place >> 32, place & _LENGTH
         try:
             data = os.pread(self._fd, length, offset)
         except (OSError, ValueError):
