@@ -123,6 +123,30 @@ def test_a_kept_text_answers_as_in(text: str, questions: list[list[str]], regist
             sourcetext.forget_words_of([body])
 
 
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet=ALPHABET + "é😀\udcff", max_size=60),
+       st.lists(st.text(alphabet=ALPHABET + "é😀\udcff", min_size=1, max_size=4), max_size=6),
+       st.booleans(), st.booleans())
+def test_the_words_found_in_a_text_are_those_in_finds(text: str, registered: list[str],
+                                                      long: bool, kept: bool) -> None:
+    """``words_found``: a bit for each registered word the text holds, in the order of
+    ``vocabulary``, covering every word registered (a kept text or not, short or long)."""
+    sourcetext.gate_words(registered)
+    body = padded(text) if long else fresh(text)
+    if kept:
+        sourcetext.keep_words_of(body, "m.py")
+    try:
+        bits, covered = sourcetext.words_found(body)
+        words_ = sourcetext.vocabulary()
+        assert covered == len(words_)
+        assert [bool(bits >> at & 1) for at in range(covered)] == [w in body for w in words_]
+        if kept and long and registered:  # the pass serves the text's gates: no scan
+            with mock.patch.object(sourcetext, "_gate", side_effect=AssertionError("a scan")):
+                assert holds_any(body, tuple(registered)) is any(w in body for w in registered)
+    finally:
+        sourcetext.forget_words_of([body])
+
+
 def test_a_kept_text_is_searched_once_for_registered_words() -> None:
     words_ = sourcetext.gate_words(("kept_alpha(", "kept_beta", "kept_gamma"))
     text = padded("x = kept_beta + 1\n")

@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 
 from readiness.project import Project, filefacts, snapshot, workers
+from readiness.project.snapshot import Gate
+from readiness.project.sourcetext import gate_words
 from tests.conftest import MakeProject
 from tests.warm import age, reads_of
 
@@ -48,6 +50,26 @@ def spy_on_answers(project: Project, sent: list[tuple[int, bool]]) -> None:
 
 
 PARTS = workers.PARTS_PER_WORKER * 2  # of a query split with jobs=2
+
+# a gate word of these tests: registered when this module is imported, in a worker too
+# (unpickling the compute functions below imports it before the worker reads a file)
+ZEBRA = gate_words(("zebracorn",))
+
+
+def zebra_lines(text: str) -> tuple[int, ...]:  # module-level, as above
+    """The lines holding the word; none in a file without it (the gate ``ZEBRA``)."""
+    if "zebracorn" not in text:
+        return ()
+    return tuple(at for at, line in enumerate(text.split("\n"), 1) if "zebracorn" in line)
+
+
+def zebra_files(count: int) -> dict[str, str | bytes]:
+    """Python files, one in five holding the word (long ones and short ones)."""
+    files = many_files(count)
+    for i in range(0, count, 5):
+        files[f"pkg/m{i:03d}.py"] = "x = 1\n" * i * 40 + "y = zebracorn()\n"
+    files["pkg/notes.md"] = "zebracorn in a file that is not Python\n"
+    return files
 
 pytestmark = pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="needs two cores")
 
@@ -361,3 +383,44 @@ def test_answers_that_are_the_same_small_value_cross_as_one_object(tmp_path: Pat
 
 def no_match(text: str) -> tuple[int, ...]:  # module-level, as above
     return ()
+
+
+def test_a_gated_query_sends_only_the_files_that_hold_its_words(
+        make_project: MakeProject, small_threshold: None, tmp_path: Path) -> None:
+    """The workers report each Python file's gate words when they first read it; a query
+    with a gate then answers the files without its words here (the same answer, kept for
+    the next run) and sends only the others."""
+    root = make_project(zebra_files(60))
+    age(root)
+    serial = Project(root, jobs=1)
+    expected = serial.facts(serial.files, "test.zebra/1", zebra_lines)
+    assert sum(1 for found in expected.values() if found) == 13  # 12 Python files and notes.md
+    cache = tmp_path / "cache"
+    project = Project(root, jobs=2, cache_dir=cache)
+    sent: list[tuple[int, bool]] = []
+    try:
+        project.facts(project.files, "test.lines/1", line_count)  # the workers read them
+        spy_on_answers(project, sent)
+        gated = project.facts(project.files, "test.zebra/1", zebra_lines,
+                              gate=Gate((ZEBRA,), ()))
+        assert gated == expected and list(gated) == list(expected)
+        # sent: the 12 Python files holding the word, and the two files no words were
+        # reported for (not Python, no text), still to the workers although few
+        assert sum(count for count, _urgent in sent) == 14
+        sent.clear()
+        ungated = project.facts(project.files, "test.zebra/2", zebra_lines,
+                                gate=Gate((("a word no worker registered",),), ()))
+        assert ungated == expected and sum(count for count, _urgent in sent) == 62
+    finally:
+        project.close()
+    assert not project.workers._failed  # type: ignore[union-attr]
+    project.save_facts()
+    warm = Project(root, jobs=2, cache_dir=cache)
+    read = reads_of(warm)
+    try:
+        assert warm.facts(warm.files, "test.zebra/1", zebra_lines) == expected
+    finally:
+        warm.close()
+    # the answers given here were kept like the workers' (the binary file has no content
+    # key to keep: read again, as in every warm run)
+    assert read == ["pkg/blob.bin"]

@@ -22,6 +22,7 @@ from readiness.project.signals import (
     sources_by_kind,
     windows,
 )
+from readiness.project.snapshot import Gate
 from readiness.project.sourcetext import Lang, Source, gate_words, holds_any, is_test_path
 
 if TYPE_CHECKING:
@@ -53,20 +54,24 @@ def _scan_imports(project: Project, require: tuple[str, ...]) -> tuple[Import, .
     for lang, scan in ((Lang.PYTHON, _python_imports), (Lang.JAVASCRIPT, _script_imports)):
         files = [s.path for s in sources_by_kind(project).get((lang, False), [])]
         query = query_name("signals.imports/1", lang.value, require)
+        # a Python file without "import" (or without a required word) imports nothing
+        gate = Gate(tuple(w for w in (_IMPORT, require) if w), ()) if lang is Lang.PYTHON \
+            else None
         per_file = project.facts(files, query, functools.partial(
-            scan, require=require, blanked=blanked_texts(project)))
+            scan, require=require, blanked=blanked_texts(project)), gate=gate)
         found += [Import(rel, *row) for rel, rows in per_file.items() for row in rows]
     return tuple(sorted(set(found)))
 
 
 ImportRow = tuple[int, str, tuple[str, ...]]
+_IMPORT = gate_words(("import",))  # in every Python import statement
 
 
 def _python_imports(text: str, require: tuple[str, ...], blanked: Blanked | None = None
                     ) -> tuple[ImportRow, ...]:
     """(line, module, names) of each import statement of one Python file, leaving out
     those inside triple-quoted strings (code shown as text, as in fixtures)."""
-    if "import" not in text or (require and not holds_any(text, require)):
+    if not holds_any(text, _IMPORT) or (require and not holds_any(text, require)):
         return ()
     src = blanked_source(text, Lang.PYTHON, False, blanked)
     strings = _string_lines(src)

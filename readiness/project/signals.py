@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, NamedTuple, TypeVar
 from readiness.evidence import from_config
 from readiness.model import Evidence, Finding, Status
 from readiness.project.documents import tool_outputs
+from readiness.project.snapshot import Gate
 from readiness.project.sourcetext import ANY as ANY
 from readiness.project.sourcetext import CODE as CODE
 from readiness.project.sourcetext import Lang as Lang
@@ -115,6 +116,10 @@ def search(project: Project, pattern: re.Pattern[str], *, langs: Collection[Lang
         key += ":within:" + hashlib.sha256("\0".join(sorted(within)).encode(
             "utf-8", "surrogatepass")).hexdigest()
 
+    # no anchor (or no required word) in a file: no match (``_search_text``)
+    gate = Gate(tuple(tuple(words) for words in (anchors, require) if words), ()) \
+        if anchors or require else None
+
     def compute(project: Project) -> tuple[Hit, ...]:
         found: dict[str, tuple[tuple[int, str, str], ...]] = {}
         chosen: list[Source] = []
@@ -128,7 +133,7 @@ def search(project: Project, pattern: re.Pattern[str], *, langs: Collection[Lang
             query = query_name("signals.search/1", lang.value, keep, *spec)
             found.update(project.facts([s.path for s in picked], query, functools.partial(
                 _search_text, lang=lang, keep=keep, pattern=pattern, anchors=anchors,
-                window=window, require=require, blanked=blanked_texts(project))))
+                window=window, require=require, blanked=blanked_texts(project)), gate=gate))
         hits = [Hit(s.path, *row) for s in chosen if s.path in found for row in found[s.path]]
         hits.sort(key=lambda h: h.path)  # stable: each file's matches stay in order
         return tuple(hits)

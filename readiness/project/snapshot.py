@@ -26,7 +26,7 @@ from readiness.git.info import GitFacts, open_repository
 from readiness.inputs import is_within
 from readiness.project import workers as workers_
 from readiness.project.cache import content_key
-from readiness.project.filefacts import FactStore, Signature, decode, store_path
+from readiness.project.filefacts import FactStore, Signature, decode, encode, store_path
 from readiness.project.globs import glob_match
 from readiness.project.sourcetext import (
     forget_words_of,
@@ -47,6 +47,20 @@ class Skipped(NamedTuple):
 
     path: str
     reason: str
+
+
+class Gate(NamedTuple):
+    """What a per-file query answers for a text that lacks certain gate words: ``empty``
+    whenever, for one of the word tuples in ``words``, the text holds none of its words
+    (``sourcetext.holds_any``). The words must be registered (``sourcetext.gate_words``).
+    ``Project.facts`` then answers a Python file a worker has read, and whose words it
+    reported, without sending it to the workers again."""
+
+    words: tuple[tuple[str, ...], ...]
+    empty: Any
+
+
+MAX_VOCABULARIES = 16  # the workers' orders of the gate words (one each, unless late words)
 
 
 class Project:
@@ -95,6 +109,11 @@ class Project:
         # checked against this process's own reading if it ever reads them
         self._adopted: set[str] = set()
         self._part: dict[str, int] = {}  # which part of a split query each file is in
+        # the gate words of each Python file a worker read: (its vocabulary's number, the
+        # bits of the words found, how many words were searched for); see ``Gate``
+        self._words: dict[str, tuple[int, int, int]] = {}
+        self._vocabularies: list[dict[str, int]] = []  # word -> its bit's position
+        self._vocabulary_of: dict[tuple[str, ...], int] = {}
         if self.workers is not None:
             weakref.finalize(self, self.workers.close)
             nothing_kept = self._store_path is None or not self._store_path.exists()
@@ -148,7 +167,7 @@ class Project:
             return cast(T, self._shared[key])
 
     def facts(self, files: Iterable[str], query: str, compute: Callable[[str], A], *,
-              costly: bool = False) -> dict[str, A]:
+              costly: bool = False, gate: Gate | None = None) -> dict[str, A]:
         """``compute(text)`` of each of ``files`` that has text, kept between runs.
 
         ``compute`` must depend on the text alone, and ``query`` must name everything else
@@ -162,6 +181,11 @@ class Project:
         to the worker processes, ahead of the text scans waiting there, while this process
         goes on with other checks (skyvern 1.0.56: 3.3 s of parses for the feedback scan
         and 3 s for the traffic analysis's callers, which this process did alone).
+
+        ``gate``: when ``compute`` gives a fixed answer for texts without certain words
+        (``Gate``), the Python files whose words a worker reported are answered here without
+        being sent (a search for an LLM vendor's name: of Home Assistant's 6,725 Python
+        files, a few dozen hold one), and kept like any other answer.
         """
         files = list(files)  # iterated more than once below
         least = workers_.MIN_COSTLY_FILES if costly else workers_.MIN_FILES
@@ -185,10 +209,69 @@ class Project:
                         pass
                 missing.append(rel)
         self._asked.add(query)
-        if not missing:
-            return out
-        self._answer(missing, query, compute, out, costly=costly)
+        split = None
+        if gate is not None and self._words and missing:
+            split = len(missing) >= least or None  # the rest goes where all would have
+            missing = self._ungated(missing, query, gate, out)
+        if missing:
+            self._answer(missing, query, compute, out, costly=costly, split=split)
         return {rel: out[rel] for rel in files if rel in out}  # in the order asked
+
+    def _ungated(self, files: list[str], query: str, gate: Gate, out: dict[str, Any]
+                 ) -> list[str]:
+        """Answer those of ``files`` that ``gate`` answers (their words known, and none of
+        one of its word tuples among them) and keep their answers; the others, in order."""
+        empty = encode(gate.empty)
+        if empty is None:
+            return files
+        tests: dict[int, list[tuple[int, int]]] = {}  # vocabulary -> (bits, words to cover)
+        rest: list[str] = []
+        kept: list[tuple[str, bytes]] = []
+        words, keys, differs = self._words, self._key, self._worker_differs
+        for rel in files:
+            found = words.get(rel)
+            key = keys.get(rel)
+            if found is None or key is None or rel in differs:
+                rest.append(rel)
+                continue
+            vocabulary, bits, covered = found
+            test = tests.get(vocabulary)
+            if test is None:
+                test = tests[vocabulary] = self._gate_test(vocabulary, gate)
+            if any(need <= covered and not bits & wanted for wanted, need in test):
+                out[rel] = decode(empty)  # a mutable answer is not shared
+                kept.append((key, empty))
+            else:
+                rest.append(rel)
+        if kept:
+            self._store.put_many(query, kept)
+        return rest
+
+    def _gate_test(self, vocabulary: int, gate: Gate) -> list[tuple[int, int]]:
+        """For each of the gate's word tuples whose words are all in a worker's vocabulary:
+        their bits there, and how many of its words a text's search must have covered."""
+        index = self._vocabularies[vocabulary]
+        test = []
+        for words in gate.words:
+            places = [index[word] for word in words if word in index]
+            if words and len(places) == len(words):
+                test.append((sum(1 << at for at in set(places)), max(places) + 1))
+        return test
+
+    def _note_words(self, group: list[str], answered: workers_.Answers) -> None:
+        """Keep the gate words a worker reported for the files of ``group`` it read."""
+        if not answered.words:
+            return
+        with self._lock:
+            vocabulary = self._vocabulary_of.get(answered.vocabulary)
+            if vocabulary is None:
+                if len(self._vocabularies) >= MAX_VOCABULARIES:
+                    return
+                vocabulary = self._vocabulary_of[answered.vocabulary] = len(self._vocabularies)
+                self._vocabularies.append({word: at for at, word in
+                                           enumerate(answered.vocabulary)})
+            for at, (bits, covered) in answered.words.items():
+                self._words[group[at]] = (vocabulary, bits, covered)
 
     def prefetch(self, files: Iterable[str], query: str, compute: Callable[[str], Any]
                  ) -> None:
@@ -205,16 +288,17 @@ class Project:
             self._answer(missing, query, compute, {}, costly=True, prefetching=True)
 
     def _answer(self, files: list[str], query: str, compute: Callable[[str], A],
-                out: dict[str, A], *, costly: bool = False, prefetching: bool = False
-                ) -> None:
+                out: dict[str, A], *, costly: bool = False, prefetching: bool = False,
+                split: bool | None = None) -> None:
         """Compute and keep the answers of ``files``, parts of them in the worker processes
         when there are many (see ``readiness.project.workers``), into ``out``. When
         ``costly`` (see ``facts``), a few go to the workers already, urgent; when
-        ``prefetching`` (see ``prefetch``), their answers are only kept, not decoded."""
+        ``prefetching`` (see ``prefetch``), their answers are only kept, not decoded.
+        ``split``: whether the files go to the workers (None: when they are many)."""
         sent: list[tuple[list[str], Future[workers_.Answers]]] = []
         payload = None
         least = workers_.MIN_COSTLY_FILES if costly else workers_.MIN_FILES
-        if self.workers is not None and len(files) >= least:
+        if self.workers is not None and (len(files) >= least if split is None else split):
             payload = self.workers.payload(compute)
         if self.workers is not None and payload is not None:
             count = workers_.PARTS_PER_WORKER * self.workers.count
@@ -238,6 +322,7 @@ class Project:
         for group, future in sent:
             answered = self.workers.collect(future) if self.workers else None
             if answered is not None:
+                self._note_words(group, answered)
                 for at, key in answered.keys.items():  # read by the worker the first time
                     rel = group[at]
                     if key is not None and self._adopt(rel, key):
@@ -341,6 +426,7 @@ class Project:
             self._shared.clear()
             _forget_texts(self._text)
             self._ast.clear()
+            self._words.clear()
 
     def save_facts(self) -> None:
         """Keep what the per-file scans learnt for the next run (no-op without a cache)."""

@@ -258,6 +258,27 @@ def keep_words_of(text: str, rel: str) -> None:
         _KEPT[id(text)] = _Kept(text, 1 if rel.endswith(".py") else 2)
 
 
+def words_found(text: str) -> tuple[int, int]:
+    """(the bits of the registered words ``text`` holds, how many registered words were
+    searched for: the first that many, in the order of ``vocabulary()``). A kept text's
+    pass is made now if it was not, and serves its later gates."""
+    kept = _KEPT.get(id(text))
+    if kept is not None and kept.text is text:
+        kept.asked = kept.pass_at  # the pass is wanted now, at any question
+        kept.present(len(_automaton()[0]))
+        return kept.found, kept.covered
+    words, automaton = _automaton()
+    if not words:
+        return 0, 0
+    found = functools.reduce(operator.or_, {bit for _, bit in automaton.iter(text)}, 0)
+    return found, len(words)
+
+
+def vocabulary() -> tuple[str, ...]:
+    """The registered words, in the order of their bits (``words_found``)."""
+    return _automaton()[0]
+
+
 def forget_words_of(texts: Iterable[str]) -> None:
     """Stop remembering the words of ``texts`` (their owner lets them go)."""
     for text in texts:

@@ -12,8 +12,10 @@ The scanned code is only ever read, never run.
 
 What crosses the process boundary: the query's ``compute`` (pickled; a query whose compute
 cannot be pickled, such as a lambda, is answered by the scanning process alone) and the
-paths; back, one answer per path (``NO_TEXT`` for a file without text) and the content key
-of each file the worker read for the first time. The key is the worker's own reading of
+paths; back, one answer per path (``NO_TEXT`` for a file without text), the content key
+of each file the worker read for the first time and, for such a Python file, the gate words
+its text holds (``Answers.words``: the scanning process answers a gated query for it
+without sending it again, ``Project.facts``). The key is the worker's own reading of
 the file: an answer for a file whose key differs from the scanning process's (the file
 changed in between) is not used. Workers that cannot start or fail make the scanning
 process do the work alone.
@@ -84,11 +86,17 @@ class Answers(NamedTuple):
     time, by their position in the paths asked about (``None``: it has no text). Encoded
     answers cross the process boundary as one bytes object each, not as thousands of small
     values to pickle and rebuild; paths do not cross back: the scanning process keeps its
-    own strings for them, not a second copy of each path (Home Assistant: 3.4 MB)."""
+    own strings for them, not a second copy of each path (Home Assistant: 3.4 MB).
+    ``words``: for each Python file read for the first time, the gate words its text holds
+    (``sourcetext.words_found``: bits in the order of ``vocabulary``, and how many of those
+    words were searched for), so that the scanning process can answer a gated query for it
+    without sending it (``Project.facts``)."""
 
     answers: list[Any]
     keys: dict[int, str | None]
     raw: frozenset[int] = frozenset()
+    words: dict[int, tuple[int, int]] | None = None
+    vocabulary: tuple[str, ...] = ()
 
 
 class Workers:
@@ -335,11 +343,17 @@ _SMALL_SIZE = 16
 def _answer(payload: bytes, files: list[str]) -> Answers:
     from readiness.project.filefacts import encode
     from readiness.project.snapshot import read_text  # the same reading rules as the scan's
-    from readiness.project.sourcetext import is_translation, keep_words_of
+    from readiness.project.sourcetext import (
+        is_translation,
+        keep_words_of,
+        vocabulary,
+        words_found,
+    )
 
     compute = _compute_of(payload)
     answers: list[Any] = []
     keys: dict[int, str | None] = {}
+    words: dict[int, tuple[int, int]] = {}
     raw: set[int] = set()
     for at, rel in enumerate(files):
         text = _TEXTS.get(rel)
@@ -349,6 +363,8 @@ def _answer(payload: bytes, files: list[str]) -> Answers:
                 _TEXTS[rel] = text
                 if text is not None:
                     keep_words_of(text, rel)  # asked by many scans: searched for their words once
+                    if rel.endswith(".py"):  # met by every code scan's gates
+                        words[at] = words_found(text)
             keys[at] = content_key(text) if text is not None else None
         if text is None:
             answers.append(NO_TEXT)
@@ -360,4 +376,6 @@ def _answer(payload: bytes, files: list[str]) -> Answers:
         elif len(encoded) <= _SMALL_SIZE and (len(_SMALL) < 4096 or encoded in _SMALL):
             encoded = _SMALL.setdefault(encoded, encoded)  # most are the same few
         answers.append(answer if encoded is None else encoded)
+    if words:
+        return Answers(answers, keys, frozenset(raw), words, vocabulary())
     return Answers(answers, keys, frozenset(raw))
