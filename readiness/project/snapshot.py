@@ -60,7 +60,8 @@ class Gate(NamedTuple):
     empty: Any
 
 
-MAX_VOCABULARIES = 16  # the workers' orders of the gate words (one each, unless late words)
+VOCABULARY_BITS = 4  # the workers' orders of the gate words (one each, unless late words)
+WORD_COUNT = 16  # bits for how many words were searched for
 
 
 class Project:
@@ -109,9 +110,10 @@ class Project:
         # checked against this process's own reading if it ever reads them
         self._adopted: set[str] = set()
         self._part: dict[str, int] = {}  # which part of a split query each file is in
-        # the gate words of each Python file a worker read: (its vocabulary's number, the
-        # bits of the words found, how many words were searched for); see ``Gate``
-        self._words: dict[str, tuple[int, int, int]] = {}
+        # the gate words of each Python file a worker read, one int: the bits of the words
+        # found, then how many words were searched for (WORD_COUNT bits), then the number
+        # of the worker's vocabulary (VOCABULARY_BITS); see ``Gate``
+        self._words: dict[str, int] = {}
         self._vocabularies: list[dict[str, int]] = []  # word -> its bit's position
         self._vocabulary_of: dict[tuple[str, ...], int] = {}
         if self.workers is not None:
@@ -234,7 +236,9 @@ class Project:
             if found is None or key is None or rel in differs:
                 rest.append(rel)
                 continue
-            vocabulary, bits, covered = found
+            vocabulary = found & (1 << VOCABULARY_BITS) - 1
+            covered = found >> VOCABULARY_BITS & (1 << WORD_COUNT) - 1
+            bits = found >> (VOCABULARY_BITS + WORD_COUNT)
             test = tests.get(vocabulary)
             if test is None:
                 test = tests[vocabulary] = self._gate_test(vocabulary, gate)
@@ -265,13 +269,15 @@ class Project:
         with self._lock:
             vocabulary = self._vocabulary_of.get(answered.vocabulary)
             if vocabulary is None:
-                if len(self._vocabularies) >= MAX_VOCABULARIES:
+                if len(self._vocabularies) >= 1 << VOCABULARY_BITS:
                     return
                 vocabulary = self._vocabulary_of[answered.vocabulary] = len(self._vocabularies)
                 self._vocabularies.append({word: at for at, word in
                                            enumerate(answered.vocabulary)})
             for at, (bits, covered) in answered.words.items():
-                self._words[group[at]] = (vocabulary, bits, covered)
+                if covered < 1 << WORD_COUNT:
+                    self._words[group[at]] = (bits << WORD_COUNT | covered) << \
+                        VOCABULARY_BITS | vocabulary
 
     def prefetch(self, files: Iterable[str], query: str, compute: Callable[[str], Any]
                  ) -> None:
