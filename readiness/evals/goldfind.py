@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from readiness.errors import InputError
 from readiness.evals.discover import EVAL_FOLDERS
 from readiness.evals.gold import GoldRow, Keys, NotGold, read_gold
-from readiness.project.snapshot import parse_python
+from readiness.project.snapshot import Gate, parse_python
 from readiness.project.sourcetext import gate_words, holds_any
 
 if TYPE_CHECKING:
@@ -130,7 +130,8 @@ def _clean(path: PurePosixPath) -> str | None:
 
 def _references(project: Project) -> Iterator[tuple[str, Ref]]:
     python = [rel for rel in project.files if rel.endswith(".py")]
-    for rel, refs in project.facts(python, FACTS_QUERY, python_refs).items():
+    for rel, refs in project.facts(python, FACTS_QUERY, python_refs,
+                                   gate=Gate((_ANCHORS,), [])).items():  # python_refs
         for ref in refs:
             yield rel, Ref(*ref)
     for rel in project.files:

@@ -21,7 +21,7 @@ from readiness.project.cache import content_key
 from readiness.project.documents import for_coding_agent
 from readiness.project.signals import Lang
 from readiness.project.sourcetext import is_translation
-from readiness.prompts.lines import Role, code_marks, config_marks
+from readiness.prompts.lines import CODE_GATE, Role, code_marks, config_marks
 
 _PROMPT_DIRS = frozenset({"prompts", "prompt", "prompt_templates", "prompt-templates"})
 _PROMPT_SUFFIXES = (".prompt", ".prompty", ".prompt.md", ".prompt.yaml", ".prompt.yml",
@@ -99,7 +99,7 @@ def _find_candidates(project: Project, config: Config) -> dict[str, Role]:
                 config_files[rel.endswith(".json")].append(rel)
     for lang, files in code.items():
         marks = project.facts(files, f"{_CODE_QUERY}:{lang.value}",
-                              functools.partial(code_marks, lang=lang))
+                              functools.partial(code_marks, lang=lang), gate=CODE_GATE)
         for rel in files:
             talks, prompt_line = marks.get(rel, (False, False))  # no text: nothing shown
             llm = rel in llm_files or talks

@@ -20,7 +20,7 @@ from typing import NamedTuple
 from readiness.git.log import Hunk
 from readiness.project import signals
 from readiness.project.signals import Lang
-from readiness.project.snapshot import parse_python
+from readiness.project.snapshot import Gate, parse_python
 from readiness.project.sourcetext import gate_words, holds_any
 
 PROMPTS, MODEL = "prompts", "model settings"
@@ -82,6 +82,9 @@ _MODEL_WORDS = ("gpt-", "claude-", "gemini-", "mistral-", "mixtral-", "llama", "
 _PROMPT_WORDS = ("role", "System", "system", "prompt", "Prompt", "PROMPT", "instructions")
 _QUOTED_O = gate_words(("'o", '"o', "`o"))  # what _QUOTED_O_MODEL starts with (at every quote)
 _ANY_WORDS = gate_words(_STRONG_WORDS + _MODEL_WORDS + _PROMPT_WORDS)
+# a text with none of these words gives (False, False) (``code_marks``: a ``Project.facts``
+# gate, so that the scanning process answers such files itself)
+CODE_GATE = Gate((_ANY_WORDS + _QUOTED_O,), (False, False))
 
 
 def code_marks(text: str, lang: Lang) -> tuple[bool, bool]:
