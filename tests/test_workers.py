@@ -424,3 +424,28 @@ def test_a_gated_query_sends_only_the_files_that_hold_its_words(
     # the answers given here were kept like the workers' (the binary file has no content
     # key to keep: read again, as in every warm run)
     assert read == ["pkg/blob.bin"]
+
+
+def test_the_rest_of_a_big_gated_query_goes_to_the_workers_however_few(
+        make_project: MakeProject, monkeypatch: pytest.MonkeyPatch) -> None:
+    """What a gate leaves of a query big enough for the workers goes to them, even below
+    MIN_FILES (their texts are there, not here); a query too small for them stays here."""
+    monkeypatch.setattr(workers, "MIN_FILES", 20)
+    root = make_project(zebra_files(60))
+    project = Project(root, jobs=2)
+    sent: list[tuple[int, bool]] = []
+    try:
+        project.facts(project.files, "test.lines/1", line_count)  # the workers read them
+        spy_on_answers(project, sent)
+        gate = Gate((ZEBRA,), ())
+        big = project.facts(project.files, "test.zebra/1", zebra_lines, gate=gate)
+        assert sum(count for count, _urgent in sent) == 14  # fewer than 20, still sent
+        sent.clear()
+        few = sorted(f for f in project.files if f.endswith(".py"))[:10]
+        small = project.facts(few, "test.zebra/2", zebra_lines, gate=gate)
+        assert sent == []  # ten files: answered here, as without a gate
+    finally:
+        project.close()
+    assert big == {rel: zebra_lines((root / rel).read_text()) for rel in big}
+    assert set(big) == {f for f in project.files if f != "pkg/blob.bin"}
+    assert small == {rel: zebra_lines((root / rel).read_text()) for rel in few}

@@ -264,14 +264,9 @@ def words_found(text: str) -> tuple[int, int]:
     pass is made now if it was not, and serves its later gates."""
     kept = _KEPT.get(id(text))
     if kept is not None and kept.text is text:
-        kept.asked = kept.pass_at  # the pass is wanted now, at any question
-        kept.present(len(_automaton()[0]))
-        return kept.found, kept.covered
+        return kept.search(), kept.covered
     words, automaton = _automaton()
-    if not words:
-        return 0, 0
-    found = functools.reduce(operator.or_, {bit for _, bit in automaton.iter(text)}, 0)
-    return found, len(words)
+    return (_bits_in(text, automaton) if words else 0), len(words)
 
 
 def vocabulary() -> tuple[str, ...]:
@@ -309,7 +304,14 @@ class _Kept:
         self.asked += 1
         if self.asked < self.pass_at:
             return None
+        return self.search()
+
+    def search(self) -> int:
+        """Search the text for the registered words it was not searched for yet; the bits
+        of those found."""
         words, automaton = _automaton()
+        if self.covered == len(words):
+            return self.found
         if self.covered and len(words) - self.covered <= _FEW_ADDED:
             # words registered since its pass (a module imported late): only they are
             # searched for, as they would have been without a pass
@@ -317,10 +319,14 @@ class _Kept:
                 if word in self.text:
                     self.found |= _VOCABULARY[word]
         else:
-            self.found = functools.reduce(operator.or_, {bit for _, bit in
-                                                         automaton.iter(self.text)}, 0)
+            self.found = _bits_in(self.text, automaton)
         self.covered = len(words)
         return self.found
+
+
+def _bits_in(text: str, automaton: Any) -> int:
+    """The bits of the registered words ``text`` holds: one pass of the automaton."""
+    return functools.reduce(operator.or_, {bit for _, bit in automaton.iter(text)}, 0)
 
 
 _FEW_ADDED = 8  # words registered since a text's pass that are looked for one by one (a
