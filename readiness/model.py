@@ -147,6 +147,9 @@ class Check:
     severity: Severity | None = None
     rationale: str = ""
     source: str = "built-in"
+    # Called before any check runs, to start the per-file scans the check will ask for
+    # (``Project.facts_later``); it decides nothing and returns nothing.
+    prepare: Callable[[Project, Config], None] | None = None
 
     def __post_init__(self) -> None:
         problems = []
@@ -176,6 +179,7 @@ def check(
     name: str | None = None,
     due_week: int | None = None,
     severity: Severity | None = None,
+    prepare: Callable[[Project, Config], None] | None = None,
 ) -> Callable[[CheckFunction], Check]:
     """Declare a check: the decorated function becomes a validated :class:`Check` record.
 
@@ -195,6 +199,7 @@ def check(
             due_week=due_week,
             severity=severity,
             rationale=_dedent(function.__doc__ or ""),
+            prepare=prepare,
         )
 
     return wrap

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import collections
+import contextlib
 import functools
 import queue
 import threading
@@ -50,6 +51,7 @@ def run_checks(checks: Sequence[Check], project: Project, config: Config, *,
     each other. Checks only read the project, and shared analyses are computed once under
     a lock per analysis.
     """
+    _prepare(checks, project, config, timeout)
     finished: queue.SimpleQueue[int] = queue.SimpleQueue()
     outcomes: dict[int, Ran] = {}
     running: dict[int, _Running] = {}
@@ -80,6 +82,25 @@ def run_checks(checks: Sequence[Check], project: Project, config: Config, *,
         if index in running:
             outcomes[index] = running.pop(index).result()
     return [outcomes[i] for i in range(len(checks))]
+
+
+def _prepare(checks: Sequence[Check], project: Project, config: Config, timeout: float
+             ) -> None:
+    """Call the checks' ``prepare`` hooks (they start the per-file scans the checks will
+    ask for), in a thread bounded by ``timeout`` like a check. A hook that fails or hangs
+    only starts nothing early: its check runs as usual and reports its own problems."""
+    hooks = [item.prepare for item in checks if item.prepare is not None]
+    if not hooks:
+        return
+
+    def target() -> None:
+        for hook in hooks:
+            with contextlib.suppress(Exception):
+                hook(project, config)
+
+    thread = threading.Thread(target=target, name="prepare-checks", daemon=True)
+    thread.start()
+    thread.join(timeout)
 
 
 class _Running:

@@ -90,3 +90,49 @@ def test_a_hanging_check_times_out_without_holding_up_the_other_lane(tmp_path: P
     project, config = Project(tmp_path), load_config(tmp_path)
     ran = run_checks([hangs, fine, crashes], project, config, timeout=0.3, lanes=2)
     assert [r.error for r in ran] == ["timed out after 0.3 s", None, "KeyError: 'boom'"]
+
+
+def test_checks_are_prepared_before_any_runs_and_a_failing_hook_is_ignored(tmp_path: Path
+                                                                          ) -> None:
+    """``prepare`` hooks (which start the per-file scans a check will ask for) run before
+    the first check; one that raises or hangs starts nothing early, and its check still
+    runs, within the run's time."""
+    project, config = Project(tmp_path), load_config(tmp_path)
+    order: list[str] = []
+
+    def ready(project: Project, config: object) -> None:
+        order.append("prepared")
+
+    def broken(project: Project, config: object) -> None:
+        raise OSError("no")
+
+    def stuck(project: Project, config: object) -> None:
+        time.sleep(5)
+
+    @check(code="TST007", gap=Gap.INFRASTRUCTURE, title="Ready?", remediation="-",
+           due_week=6, prepare=ready)
+    def prepared(project: Project, config: object) -> Finding:
+        """Runs after its hook."""
+        order.append("ran")
+        return passed("ok")
+
+    @check(code="TST008", gap=Gap.INFRASTRUCTURE, title="Broken?", remediation="-",
+           due_week=6, prepare=broken)
+    def unprepared(project: Project, config: object) -> Finding:
+        """Its hook raised."""
+        return passed("still")
+
+    ran = run_checks([fine, prepared, unprepared], project, config, timeout=5, lanes=2)
+    assert order == ["prepared", "ran"]
+    assert [r.finding.message if r.finding else r.error for r in ran] == ["fine", "ok", "still"]
+
+    @check(code="TST009", gap=Gap.INFRASTRUCTURE, title="Stuck?", remediation="-",
+           due_week=6, prepare=stuck)
+    def waited(project: Project, config: object) -> Finding:
+        """Its hook hangs."""
+        return passed("ran anyway")
+
+    began = time.perf_counter()
+    ran = run_checks([waited, fine], project, config, timeout=0.3)
+    assert time.perf_counter() - began < 2
+    assert [r.finding.message if r.finding else r.error for r in ran] == ["ran anyway", "fine"]

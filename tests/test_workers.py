@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import pickle
 import time
+from concurrent.futures import Future
 from pathlib import Path
 
 import pytest
@@ -37,14 +38,20 @@ def many_files(count: int) -> dict[str, str | bytes]:
     return files
 
 
-def spy_on_answers(project: Project, sent: list[tuple[int, bool]]) -> None:
+def spy_on_answers(project: Project, sent: list[tuple[int, bool]],
+                   idled: list[int] | None = None) -> None:
     """Note in ``sent`` (the number of files, urgent or not) each part ``project``'s
-    workers are asked to answer."""
+    workers are asked to answer, and in ``idled`` the number of files of each idle one."""
     answer = project.workers.answer  # type: ignore[union-attr]
 
-    def spy(payload: bytes, files: list[str], part: int, urgent: bool) -> object:
-        sent.append((len(files), urgent))
-        return answer(payload, files, part=part, urgent=urgent)
+    def spy(payload: bytes, files: list[str], part: int, urgent: bool = False,
+            idle: bool = False) -> object:
+        if idle:
+            assert idled is not None, "an idle task was not expected"
+            idled.append(len(files))
+        else:
+            sent.append((len(files), urgent))
+        return answer(payload, files, part=part, urgent=urgent, idle=idle)
 
     project.workers.answer = spy  # type: ignore[method-assign,union-attr,assignment]
 
@@ -281,7 +288,7 @@ def test_an_urgent_task_goes_ahead_of_the_tasks_waiting_for_a_worker(tmp_path: P
     pool = workers.Workers(tmp_path, 1)
     try:
         assert pool.map(finish_after, [0.0]) is not None  # started, so that timings are fair
-        waiting = [pool._submit(False, None, finish_after, 0.3) for _ in range(5)]
+        waiting = [pool._submit(workers._NORMAL, None, finish_after, 0.3) for _ in range(5)]
         urgent = pool.map(finish_after, [0.0], urgent=True)
         ends = [future.result() for future in waiting if future is not None]
     finally:
@@ -293,7 +300,7 @@ def test_an_urgent_task_goes_ahead_of_the_tasks_waiting_for_a_worker(tmp_path: P
 
 def test_closing_the_workers_cancels_the_tasks_still_waiting(tmp_path: Path) -> None:
     pool = workers.Workers(tmp_path, 1)
-    futures = [pool._submit(False, None, finish_after, 0.2) for _ in range(4)]
+    futures = [pool._submit(workers._NORMAL, None, finish_after, 0.2) for _ in range(4)]
     pool.close()
     assert all(f is not None and f.done() for f in futures)
     assert any(f is not None and f.cancelled() for f in futures)
@@ -306,7 +313,7 @@ def test_parts_with_the_same_number_go_to_the_same_worker(tmp_path: Path) -> Non
     pids = []
     try:
         for _ in range(3):  # a round at a time: no worker is ever full, so none takes over
-            futures = [pool._submit(False, home, os.getpid) for home in (0, 1)]
+            futures = [pool._submit(workers._NORMAL, home, os.getpid) for home in (0, 1)]
             pids += [future.result() for future in futures if future is not None]
     finally:
         pool.close()
@@ -319,7 +326,7 @@ def test_an_idle_worker_takes_a_task_meant_for_the_other(tmp_path: Path) -> None
     try:
         # five tasks for worker 0: it has room for two; worker 1, idle while three wait,
         # takes one, and then more of that part (it has read its files)
-        futures = [pool._submit(False, 0, pid_after, 0.3) for _ in range(5)]
+        futures = [pool._submit(workers._NORMAL, 0, pid_after, 0.3) for _ in range(5)]
         pids = [future.result() for future in futures if future is not None]
     finally:
         pool.close()
@@ -449,3 +456,94 @@ def test_the_rest_of_a_big_gated_query_goes_to_the_workers_however_few(
     assert big == {rel: zebra_lines((root / rel).read_text()) for rel in big}
     assert set(big) == {f for f in project.files if f != "pkg/blob.bin"}
     assert small == {rel: zebra_lines((root / rel).read_text()) for rel in few}
+
+
+def test_an_idle_task_goes_only_to_a_worker_with_nothing_else_to_do(tmp_path: Path) -> None:
+    """Which task goes to which worker, with idle tasks (``Project.facts_later``) among
+    them (no process started: the choice alone)."""
+    pool = workers.Workers(tmp_path, 2)
+    normal, idle = workers._NORMAL, workers._IDLE
+
+    def waiting(*entries: tuple[int, int]) -> None:
+        pool._waiting = sorted((priority, at, part, os.getpid, (), None)
+                               for at, (priority, part) in enumerate(entries))
+
+    waiting((idle, 0))
+    pool._in_pool = [1, 0]
+    assert pool._pick() is None  # its worker is busy, and the other never reads its files
+    pool._in_pool = [0, 0]
+    assert pool._pick() == (0, 0)
+    waiting((idle, 0), (normal, 2))
+    assert pool._pick() == (0, 0) and pool._waiting[0][0] == normal  # the other one first
+    pool._in_pool = [2, 0]
+    waiting((idle, 0), (idle, 2), (idle, 4))
+    assert pool._pick() is None  # idle tasks waiting are no backlog to take over
+    waiting((normal, 0), (normal, 2), (normal, 4), (idle, 1))
+    assert pool._pick() == (1, 3)  # its own idle task, rather than another's files
+    future: Future[object] = Future()
+    pool._waiting = [(idle, 0, 1, os.getpid, (), future)]
+    pool.hurry(future)  # now waited for: it goes with the others
+    assert pool._waiting[0][0] == normal
+
+
+def test_a_task_waited_for_goes_ahead_of_an_idle_one_sent_before_it(tmp_path: Path) -> None:
+    pool = workers.Workers(tmp_path, 1)
+    try:
+        assert pool.map(finish_after, [0.0]) is not None  # started, so that timings are fair
+        busy = pool._submit(workers._NORMAL, None, finish_after, 0.3)
+        idle = pool._submit(workers._IDLE, 0, finish_after, 0.0)
+        waited = pool._submit(workers._NORMAL, None, finish_after, 0.0)
+        assert busy is not None and idle is not None and waited is not None
+        assert busy.result() < waited.result() < idle.result()
+    finally:
+        pool.close()
+
+
+def test_answers_sent_for_the_idle_workers_are_found_and_not_sent_again(
+        make_project: MakeProject, small_threshold: None, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """``facts_later`` sends a query's files as idle tasks; the words of the Python files
+    they read serve a gated query asked before it, and ``facts`` then finds its answers,
+    the same as one process's, with nothing sent again. A warm run sends nothing."""
+    monkeypatch.setattr(workers, "IDLE_TASK_FILES", 10)
+    root = make_project(zebra_files(60))
+    age(root)
+    serial = Project(root, jobs=1)
+    expected = serial.facts(serial.files, "test.zebra/1", zebra_lines)
+    serial.facts_later(serial.files, "test.lines/1", line_count)  # one process: nothing
+    lines = serial.facts(serial.files, "test.lines/1", line_count)
+    cache = tmp_path / "cache"
+    project = Project(root, jobs=2, cache_dir=cache)
+    sent: list[tuple[int, bool]] = []
+    idled: list[int] = []
+    spy_on_answers(project, sent, idled)
+    computed: list[str] = []
+    try:
+        project.facts_later(project.files, "test.lines/1", line_count)
+        assert sum(idled) == 62 and max(idled) <= 10  # every file, in small tasks
+        for _group, future in project._later["test.lines/1"].sent:
+            future.result()  # the workers had nothing else to do
+        gated = project.facts(project.files, "test.zebra/1", zebra_lines,
+                              gate=Gate((ZEBRA,), ()))
+        assert gated == expected
+        # the idle tasks' words were taken first: only the 12 Python files holding the
+        # word and the two without reported words were sent
+        assert sum(count for count, _urgent in sent) == 14
+        sent.clear()
+        found = project.facts(project.files, "test.lines/1",
+                              lambda text: computed.append(text))  # not picklable: here
+        assert found == lines and list(found) == list(lines)
+        assert computed == [] and sent == []  # found, none computed or sent again
+        project.facts_later(project.files, "test.lines/1", line_count)  # asked: nothing
+        assert sum(idled) == 62
+    finally:
+        project.close()
+    project.save_facts()
+    warm = Project(root, jobs=2, cache_dir=cache)
+    idled.clear()
+    spy_on_answers(warm, sent, idled)
+    try:
+        warm.facts_later(warm.files, "test.lines/1", line_count)
+        assert idled == [] and warm.facts(warm.files, "test.lines/1", len) == lines
+    finally:
+        warm.close()

@@ -113,10 +113,19 @@ _SCAN = query_name("secrets.keys/2",
 def find_keys(project: Project) -> list[Secret]:
     """API keys committed in any text file of the repository, except templates: secrets,
     and keys made to be public (``Secret.public``)."""
-    files = [rel for rel in project.files if not is_template(rel)]
     # one key per line and shape: a minified bundle repeats the same config on its one line
-    return sorted({Secret(rel, *row) for rel, rows in project.facts(files, _SCAN, _scan).items()
-                   for row in rows})
+    return sorted({Secret(rel, *row) for rel, rows in
+                   project.facts(_scanned(project), _SCAN, _scan).items() for row in rows})
+
+
+def _scanned(project: Project) -> list[str]:
+    return [rel for rel in project.files if not is_template(rel)]
+
+
+def scan_later(project: Project, config: Config) -> None:
+    """Start the scan of every file now, for the workers' idle moments: it is the biggest
+    (every text file), and its check runs late."""
+    project.facts_later(_scanned(project), _SCAN, _scan)
 
 
 def find_secrets(project: Project) -> list[Secret]:
@@ -193,6 +202,7 @@ def _redact(prefix: str) -> str:
     title="Is the repository free of committed API keys?",
     remediation="Remove the key from the repository, revoke and rotate it at the provider, "
                 "and read it from the environment or a secret manager.",
+    prepare=scan_later,
 )
 def hardcoded_secrets(project: Project, config: Config) -> Finding:
     """What it checks:

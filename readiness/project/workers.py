@@ -71,6 +71,12 @@ PARTS_PER_WORKER = 3
 # parts of a query duplicates work more than it saves (Home Assistant, cold: the workers'
 # CPU 11.3 -> 10.0 s, each worker's peak 100 -> 89 MB, in three interleaved pairs)
 STEAL_BACKLOG = 3
+# The files of one idle task (``Project.facts_later``): a task waited for that arrives while
+# a worker answers one waits for it to end (about 40 ms for the secrets scan's files)
+IDLE_TASK_FILES = 1000
+# how soon a waiting task goes to a worker: urgent ones first, idle ones only to a worker
+# with nothing else to do
+_URGENT, _NORMAL, _IDLE = 0, 1, 2
 NO_TEXT = ("readiness.project.workers", "no text")  # in place of the answer of a file without text
 
 
@@ -97,6 +103,10 @@ class Answers(NamedTuple):
     raw: frozenset[int] = frozenset()
     words: dict[int, tuple[int, int]] | None = None
     vocabulary: tuple[str, ...] = ()
+    # an idle task's (``Workers.answer(..., idle=True)``): all of the above, packed
+    # (``unpack``), while ``answers`` is empty and ``keys`` leaves out translation files
+    # (no other scan reads them; their keys are most of the memory of the answers)
+    held: bytes | None = None
 
 
 class Workers:
@@ -154,7 +164,7 @@ class Workers:
         tasks waiting for a worker."""
         futures = []
         for batch in batches:
-            future = self._submit(urgent, None, function, batch)
+            future = self._submit(_URGENT if urgent else _NORMAL, None, function, batch)
             if future is None:
                 return None
             futures.append(future)
@@ -178,20 +188,33 @@ class Workers:
             return None
 
     def answer(self, payload: bytes, files: list[str], *, part: int | None = None,
-               urgent: bool = False) -> Future[Answers] | None:
+               urgent: bool = False, idle: bool = False) -> Future[Answers] | None:
         """Start answering ``files`` with a ``payload`` compute, in the worker of ``part``
         (the part's number: the same worker for the same files each time); None when the
-        workers cannot take it. ``urgent``: ahead of the tasks waiting for a worker."""
-        return self._submit(urgent, part, _answer, payload, files)
+        workers cannot take it. ``urgent``: ahead of the tasks waiting for a worker.
+        ``idle``: only when that worker has nothing else to do (see ``hurry``)."""
+        return self._submit(_URGENT if urgent else _IDLE if idle else _NORMAL, part, _answer,
+                            payload, files, idle)
 
-    def _submit(self, urgent: bool, part: int | None, function: Callable[..., R], *args: Any
+    def hurry(self, future: Future[Any]) -> None:
+        """A task given ``idle`` is now waited for: it goes with the others."""
+        with self._lock:
+            for at, entry in enumerate(self._waiting):
+                if entry[-1] is future and entry[0] == _IDLE:
+                    self._waiting[at] = (_NORMAL, *entry[1:])
+                    self._waiting.sort(key=lambda entry: entry[:2])
+                    break
+            else:
+                return
+        self._feed()
+
+    def _submit(self, priority: int, part: int | None, function: Callable[..., R], *args: Any
                 ) -> Future[R] | None:
         if self._failed or not self.start():
             return None
         ours: Future[R] = Future()
         with self._lock:
-            self._waiting.append((0 if urgent else 1, next(self._order), part, function, args,
-                                  ours))
+            self._waiting.append((priority, next(self._order), part, function, args, ours))
             self._waiting.sort(key=lambda entry: entry[:2])  # a short list
         self._feed()
         return ours
@@ -230,9 +253,11 @@ class Workers:
             if busy < 2:
                 for at, entry in enumerate(self._waiting):
                     part = entry[2]
+                    if entry[0] == _IDLE and busy:
+                        break  # the rest are idle tasks: only for a worker with nothing
                     if part is None or part % self.count == worker or part in self._parts[worker]:
                         return worker, at
-        if len(self._waiting) >= STEAL_BACKLOG:
+        if sum(entry[0] != _IDLE for entry in self._waiting) >= STEAL_BACKLOG:
             for worker, busy in enumerate(self._in_pool):
                 if busy == 0:
                     return worker, 0
@@ -340,7 +365,13 @@ _SMALL: dict[bytes, bytes] = {}
 _SMALL_SIZE = 16
 
 
-def _answer(payload: bytes, files: list[str]) -> Answers:
+def unpack(held: bytes) -> Answers:
+    """The answers an idle task packed (``Answers.held``)."""
+    answered: Answers = pickle.loads(zlib.decompress(held))  # noqa: S301 - our worker's
+    return answered
+
+
+def _answer(payload: bytes, files: list[str], hold: bool = False) -> Answers:
     from readiness.project.filefacts import encode
     from readiness.project.snapshot import read_text  # the same reading rules as the scan's
     from readiness.project.sourcetext import (
@@ -376,6 +407,12 @@ def _answer(payload: bytes, files: list[str]) -> Answers:
         elif len(encoded) <= _SMALL_SIZE and (len(_SMALL) < 4096 or encoded in _SMALL):
             encoded = _SMALL.setdefault(encoded, encoded)  # most are the same few
         answers.append(answer if encoded is None else encoded)
+    if hold:  # what the scanning process needs at once, and the rest packed
+        full = Answers(answers, keys, frozenset(raw))
+        return Answers([], {at: key for at, key in keys.items()
+                            if not is_translation(files[at])}, frozenset(), words or None,
+                       vocabulary() if words else (),
+                       zlib.compress(pickle.dumps(full, pickle.HIGHEST_PROTOCOL), 1))
     if words:
         return Answers(answers, keys, frozenset(raw), words, vocabulary())
     return Answers(answers, keys, frozenset(raw))
