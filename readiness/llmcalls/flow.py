@@ -28,9 +28,11 @@ from readiness.llmcalls.syntax import (
     STOP,
     VALIDATE_ATTRS,
     VALIDATE_NAMES,
+    children,
     dotted,
     final_name,
     module_root,
+    walk,
 )
 
 EMPTY: frozenset[int] = frozenset()
@@ -145,7 +147,7 @@ class ExpressionWalker:
             self.frame.taint[node.target.id] = sources
             return sources
         out = EMPTY
-        for child in ast.iter_child_nodes(node):
+        for child in children(node):
             if isinstance(child, ast.expr):
                 sources = self._expr(child)
                 if sources:
@@ -179,7 +181,7 @@ class ExpressionWalker:
 
     def _comprehension(self, node: ast.ListComp | ast.SetComp | ast.GeneratorExp | ast.DictComp
                        ) -> frozenset[int]:
-        names = {n.id for g in node.generators for n in ast.walk(g.target)
+        names = {n.id for g in node.generators for n in walk(g.target)
                  if isinstance(n, ast.Name)} - self.enc.comprehension_names
         self.enc.comprehension_names |= names
         try:

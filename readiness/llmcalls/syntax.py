@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import ast
+import collections
+from collections.abc import Iterator
 
 from readiness.llmcalls.scope import Expr
 
@@ -39,6 +41,31 @@ LITERALS = (ast.Constant, ast.JoinedStr, ast.List, ast.Tuple, ast.Dict, ast.Set,
              ast.SetComp, ast.DictComp)
 CONTEXT_NAMES = frozenset({"timeout", "timeout_at", "fail_after", "move_on_after", "suppress"})
 
+
+def children(node: ast.AST) -> list[ast.AST]:
+    """``ast.iter_child_nodes(node)``, the same nodes in the same order, as a list: about
+    twice as fast (no generators), and the call-site and traffic walks ask it of every
+    node of every module they read."""
+    found = []
+    for name in node._fields:
+        value = getattr(node, name, None)
+        if value.__class__ is list:
+            for item in value:
+                if isinstance(item, ast.AST):
+                    found.append(item)
+        elif isinstance(value, ast.AST):
+            found.append(value)
+    return found
+
+
+def walk(node: ast.AST) -> Iterator[ast.AST]:
+    """``ast.walk(node)``: the same nodes in the same order (breadth first), through
+    ``children``."""
+    todo = collections.deque([node])
+    while todo:
+        node = todo.popleft()
+        todo.extend(children(node))
+        yield node
 
 
 def final_name(func: ast.expr) -> str | None:
@@ -84,7 +111,7 @@ def module_root(term: Expr) -> str | None:
 
 def sleeps(node: ast.AST) -> bool:
     """Does ``node`` hold a call of a ``sleep`` (``time.sleep``, ``asyncio.sleep``)?"""
-    return any(isinstance(n, ast.Call) and final_name(n.func) == "sleep" for n in ast.walk(node))
+    return any(isinstance(n, ast.Call) and final_name(n.func) == "sleep" for n in walk(node))
 
 
 def reraises(handler: ast.ExceptHandler) -> bool:

@@ -45,7 +45,7 @@ import ast
 from collections.abc import Iterable
 from typing import Any
 
-from readiness.llmcalls.syntax import class_base, dotted, final_name
+from readiness.llmcalls.syntax import children, class_base, dotted, final_name, walk
 from readiness.llmcalls.traffic_rules import (
     _FILLS,
     _ID,
@@ -74,7 +74,7 @@ MAX_DEPS = 200
 
 def _id_bases(node: ast.Call) -> list[str]:
     """The names whose plain ``.id`` a log call reads (``response.id``)."""
-    return [child.value.id for child in ast.walk(node) if isinstance(child, ast.Attribute)
+    return [child.value.id for child in walk(node) if isinstance(child, ast.Attribute)
             and child.attr == "id" and isinstance(child.value, ast.Name)]
 
 
@@ -108,7 +108,7 @@ def _calls_in(body: list[ast.stmt]) -> tuple[list[str], list[str]]:
     functions it hands to others to call (``asyncio.to_thread(self.generate, ...)``)."""
     keys: set[str] = set()
     handed: set[str] = set()
-    for node in (n for stmt in body for n in ast.walk(stmt)):
+    for node in (n for stmt in body for n in walk(stmt)):
         if isinstance(node, ast.Call):
             keys.add(key_of(node))
             handed.update(dotted(arg) for arg in node.args
@@ -240,7 +240,7 @@ class _Body:
             case ast.For() | ast.AsyncFor():
                 taint = self.expr(node.iter)
                 self.assign(node.target, taint, node.iter, node.lineno)
-                loop_names = {n.id for n in ast.walk(node.target) if isinstance(n, ast.Name)}
+                loop_names = {n.id for n in walk(node.target) if isinstance(n, ast.Name)}
                 self.loops.append((node, loop_names))
                 self.loop_bodies.append(node.body)
                 self.loop_body(node.body)
@@ -271,7 +271,7 @@ class _Body:
                     if isinstance(held, (ast.Name, ast.Attribute)) and not self.replay:
                         # and the parameters it awaits: ``async with semaphore: return
                         # await coroutine`` gates whatever its callers hand it
-                        awaited = sorted({n.value.id for stmt in node.body for n in ast.walk(stmt)
+                        awaited = sorted({n.value.id for stmt in node.body for n in walk(stmt)
                                           if isinstance(n, ast.Await)
                                           and isinstance(n.value, ast.Name)
                                           and n.value.id in self.params})
@@ -283,7 +283,7 @@ class _Body:
             case ast.Expr(value=value):
                 self.expr(value)
             case _:
-                for child in ast.iter_child_nodes(node):
+                for child in children(node):
                     if isinstance(child, ast.expr):
                         self.expr(child)
                     elif isinstance(child, ast.stmt):
@@ -294,7 +294,7 @@ class _Body:
         raise``, ``while used + n > quota: sleep``, ``while spent < budget:``."""
         taint = self.expr(test)
         compared: set[str] = set()  # roots compared with a limit: a setting, not a literal
-        for c in (n for n in ast.walk(test) if isinstance(n, ast.Compare) and all(
+        for c in (n for n in walk(test) if isinstance(n, ast.Compare) and all(
                 isinstance(op, (ast.Lt, ast.LtE, ast.Gt, ast.GtE)) for op in n.ops)):
             sides = [(s, self.peek(s)) for s in (c.left, *c.comparators)]
             for value, roots in sides:
@@ -304,7 +304,7 @@ class _Body:
         taint = frozenset(t for t in taint if t[0] in compared)
         if not taint:
             return
-        nodes = [n for stmt in body for n in ast.walk(stmt)]
+        nodes = [n for stmt in body for n in walk(stmt)]
         if any(isinstance(n, ast.Call) and final_name(n.func) == "sleep" for n in nodes):
             action = "wait"
         elif any(isinstance(n, ast.Raise) for n in nodes):
@@ -346,7 +346,7 @@ class _Body:
     def peek(self, node: ast.expr) -> set[str]:
         """The roots an expression's value comes from (no sinks recorded)."""
         roots: set[str] = set()
-        for child in ast.walk(node):
+        for child in walk(node):
             if isinstance(child, ast.Name):
                 roots |= {root for root, _ in self.taint.get(child.id, EMPTY)}
             elif (self.cls and isinstance(child, ast.Attribute)
@@ -437,7 +437,7 @@ class _Body:
         self.block(node.body)
         body_calls = [c[0] for c in self.out["calls"][first:]]
         exits = any(isinstance(n, (ast.Return, ast.Break)) for s in node.body + node.orelse
-                    for n in ast.walk(s))
+                    for n in walk(s))
         for handler in node.handlers:
             if handler.type is not None:
                 self.expr(handler.type)
@@ -498,7 +498,7 @@ class _Body:
             self.taint[node.target.id] = taint
             return taint
         out = EMPTY
-        for child in ast.iter_child_nodes(node):
+        for child in children(node):
             if isinstance(child, ast.expr):
                 out = out | self.expr(child)
             elif isinstance(child, ast.comprehension):

@@ -11,7 +11,7 @@ import ast
 import bisect
 import re
 
-from readiness.llmcalls.syntax import dotted, final_name, reraises, sleeps
+from readiness.llmcalls.syntax import children, dotted, final_name, reraises, sleeps, walk
 
 USAGE_ATTRS = frozenset({
     "usage", "usage_metadata", "token_usage", "prompt_tokens", "completion_tokens",
@@ -165,7 +165,7 @@ def _limiter(node: ast.FunctionDef | ast.AsyncFunctionDef,
 
     def clock(expr: ast.AST) -> bool:
         return any((isinstance(n, ast.Call) and final_name(n.func) in _CLOCKS)
-                   or (isinstance(n, ast.Name) and n.id in clocked) for n in ast.walk(expr))
+                   or (isinstance(n, ast.Name) and n.id in clocked) for n in walk(expr))
 
     for _ in range(2):  # names assigned from the clock, and from those
         for n in nodes:
@@ -185,7 +185,7 @@ def _limiter(node: ast.FunctionDef | ast.AsyncFunctionDef,
         return None
 
     def reads_kept(expr: ast.AST) -> bool:
-        return any(_base(n) in kept for n in ast.walk(expr)
+        return any(_base(n) in kept for n in walk(expr)
                    if isinstance(n, (ast.Name, ast.Attribute, ast.Subscript)))
 
     if any(isinstance(n, ast.Call) and final_name(n.func) == "sleep" and n.args
@@ -193,10 +193,10 @@ def _limiter(node: ast.FunctionDef | ast.AsyncFunctionDef,
         return "waits out a minimum interval between calls"
     for n in nodes:  # if <the kept readings> ...: raise / return False
         if isinstance(n, (ast.If, ast.While)) and reads_kept(n.test) and any(
-                isinstance(m, ast.Compare) for m in ast.walk(n.test)) and any(
+                isinstance(m, ast.Compare) for m in walk(n.test)) and any(
                 isinstance(m, ast.Raise) or (isinstance(m, ast.Return) and isinstance(
                     m.value, ast.Constant) and m.value.value is False)
-                for stmt in n.body for m in ast.walk(stmt)):
+                for stmt in n.body for m in walk(stmt)):
             return "refuses calls over a limit within a time window"
     return None
 
@@ -214,7 +214,7 @@ def _own_nodes(node: ast.AST) -> list[ast.AST]:
     found: list[ast.AST] = []
     todo = [node]
     while todo:
-        for child in ast.iter_child_nodes(todo.pop()):
+        for child in children(todo.pop()):
             if not isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef,
                                       ast.Lambda)):
                 found.append(child)
@@ -257,7 +257,7 @@ def _names_in(node: ast.AST, memo: Names) -> frozenset[str]:
         found = _NO_NAMES
         callee = node.func if isinstance(node, ast.Call) and isinstance(
             node.func, ast.Name) else None
-        for child in ast.iter_child_nodes(node):
+        for child in children(node):
             if child is not callee:
                 more = _names_in(child, memo)
                 if more:
@@ -297,7 +297,7 @@ def _fields(node: ast.Call) -> list[str]:
     holds the response (``traffic_facts``: a log sink ``with_id``); ``user.id`` in a log
     is whose request it is, not which."""
     fields: list[str] = []
-    for child in ast.walk(node):
+    for child in walk(node):
         if isinstance(child, ast.Call):
             fields += [kw.arg for kw in child.keywords if kw.arg]
         elif isinstance(child, ast.Dict):
@@ -377,7 +377,7 @@ def asked_again(handler: ast.ExceptHandler, tried: dict[str, list[ast.Call]]
         return written[id(node)]
 
     for stmt in handler.body:
-        calls = [n for n in ast.walk(stmt) if isinstance(n, ast.Call)]
+        calls = [n for n in walk(stmt) if isinstance(n, ast.Call)]
         for call in calls:
             same = tried.get(dotted(call.func))
             if not same or _names(call) & handed:
@@ -410,7 +410,7 @@ _ERROR_TEXT = re.compile(r"(?i)^\W*(?:error|sorry|failed|unable|could not|cannot
 def _an_error(node: ast.expr) -> bool:
     """Is the answer a report of the failure: an HTTP error status, an ``error`` field, a
     message that starts by saying it failed, the traceback's text?"""
-    for child in ast.walk(node):
+    for child in walk(node):
         if isinstance(child, ast.Constant):
             value = child.value
             if isinstance(value, int) and not isinstance(value, bool) and 400 <= value < 600:
@@ -483,7 +483,7 @@ def _reports_failure(call: ast.Call) -> bool:
     for it (elia's ``self.post_message(self.AgentResponseFailed(...))``, a queue's
     ``put(ErrorEvent(...))``), rather than answer another way?"""
     return any(isinstance(node, ast.Call) and _FAILURE_CLASS.match(final_name(node.func) or "")
-               for node in ast.walk(call))
+               for node in walk(call))
 
 
 def _moves_on(handler: ast.ExceptHandler) -> bool:
@@ -500,7 +500,7 @@ def _leaves(body: list[ast.stmt]) -> bool:
         if isinstance(stmt, ast.If):
             if _leaves(stmt.body) and _leaves(stmt.orelse):
                 return True
-        elif any(isinstance(n, (ast.Raise, ast.Return, ast.Break)) for n in ast.walk(stmt)):
+        elif any(isinstance(n, (ast.Raise, ast.Return, ast.Break)) for n in walk(stmt)):
             return True
     return False
 
@@ -511,6 +511,6 @@ def _exits_after(loop: ast.For | ast.AsyncFor, node: ast.stmt) -> bool:
     for stmt in loop.body:
         if stmt is node:
             after = True
-        elif after and any(isinstance(n, (ast.Return, ast.Break)) for n in ast.walk(stmt)):
+        elif after and any(isinstance(n, (ast.Return, ast.Break)) for n in walk(stmt)):
             return True
     return False

@@ -11,6 +11,7 @@ from readiness.llmcalls.scope import UNKNOWN, Expr
 from readiness.llmcalls.syntax import (
     CONTEXT_NAMES,
     RETRY_ITER_NAMES,
+    children,
     class_base,
     final_name,
     reraises,
@@ -124,7 +125,7 @@ class Walker(ExpressionWalker):
                 for case in cases:
                     self._body(case.body)
             case _:
-                for child in ast.iter_child_nodes(node):
+                for child in children(node):
                     if isinstance(child, ast.expr):
                         self._expr(child)
 
