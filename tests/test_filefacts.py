@@ -396,3 +396,26 @@ def test_an_answer_longer_than_a_place_can_say_stays_in_memory(
     assert isinstance(kept[0], int) and isinstance(kept[1], bytes)
     assert store.get("short", "q/1") == (True, short)
     assert store.get("long", "q/1") == (True, long)
+
+
+def test_one_answer_kept_for_many_keys_at_once(tmp_path: Path) -> None:
+    """``put_same`` (a gate's answer for thousands of files): a short answer becomes the
+    same code for each key, replacing what they had; an answer too long for a code is kept
+    for each key all the same; both are saved and read back."""
+    path = tmp_path / "store.marshal"
+    store = FactStore(path)
+    keys = [f"key{n}" for n in range(300)]
+    for n, key in enumerate(keys):
+        store.learn(f"f{n}.py", Signature(n, 1, 1, n), key)
+    store.put("key7", "q/1", _long(7))  # a long answer, replaced below
+    store.put("key8", "q/1", 8)
+    store.put_same("q/1", keys[5:], encode(()) or b"")
+    store.put_same("long/1", keys[:3], encode(_long(1)) or b"")
+    assert store._facts["q/1"].other == {} and store._facts["q/1"].values == [
+        b"", encode(8), encode(())]
+    assert [store.get(key, "q/1") for key in keys[4:9]] == [
+        (False, None), (True, ()), (True, ()), (True, ()), (True, ())]
+    store.save(frozenset(f"f{n}.py" for n in range(300)))
+    again = FactStore(path)
+    assert [again.get(key, "q/1")[1] for key in keys] == [None] * 5 + [()] * 295
+    assert [again.get(key, "long/1")[1] for key in keys[:4]] == [_long(1)] * 3 + [None]

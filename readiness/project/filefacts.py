@@ -232,6 +232,19 @@ class FactStore:
         if encoded is not None:
             self.put_encoded(key, query, encoded)
 
+    def put_same(self, query: str, keys: list[str], encoded: bytes) -> None:
+        """Keep one encoded answer to ``query`` for each of ``keys`` (the answer a gate
+        gives thousands of files, ``Project.facts``), under one taking of the lock."""
+        with self._lock:
+            kept = self._facts.get(query)
+            if kept is None:
+                kept = self._facts[query] = _Answers()
+            numbers = list(map(self._number_of, keys))
+            self._dirty = True
+            if kept.put_same(numbers, encoded):
+                return
+        self.put_many(query, [(key, encoded) for key in keys])  # not kept as a code
+
     def put_encoded(self, key: str, query: str, encoded: bytes) -> None:
         self.put_many(query, ((key, encoded),))
 
@@ -374,6 +387,22 @@ class _Answers:
         self.other[at] = encoded
         return False
 
+    def put_same(self, numbers: list[int], encoded: bytes) -> bool:
+        """Keep ``encoded`` as the answer of each key numbered in ``numbers``, when it is
+        one kept as a code (else nothing is kept: False)."""
+        if not numbers or not self.put(numbers[0], encoded):
+            return False
+        code, codes, other = self.codes[numbers[0]], self.codes, self.other
+        last = max(numbers)
+        if last >= len(codes):
+            codes.extend(bytes(last + 1 - len(codes)))
+        for at in numbers:
+            codes[at] = code
+        if other:
+            for at in numbers:
+                other.pop(at, None)
+        return True
+
     def saved(self, kept: list[int], place: dict[int, int] | None
               ) -> tuple[list[bytes], bytes, list[tuple[int, bytes | int]]]:
         """(values, codes, other answers) of the keys numbered ``kept``, numbered again by
@@ -502,7 +531,7 @@ def decode(encoded: bytes) -> Any:
         except zlib.error as exc:  # corrupt: the callers compute the answer again
             raise ValueError(str(exc)) from None
     value = marshal.loads(encoded)
-    if len(encoded) <= SHARED_SIZE and len(_DECODED) < 4096 and _immutable(value):
+    if len(encoded) <= SHARED_SIZE and len(_DECODED) < 4096 and immutable(value):
         _DECODED[bytes(encoded)] = (value,)
     return value
 
@@ -510,10 +539,10 @@ def decode(encoded: bytes) -> Any:
 _DECODED: dict[bytes, tuple[Any]] = {}  # small encoded answers, decoded (in a 1-tuple: None too)
 
 
-def _immutable(value: Any) -> bool:
+def immutable(value: Any) -> bool:
     """Is ``value`` (a plain value) one no caller can change: no list, dict or set in it?"""
     if isinstance(value, tuple | frozenset):
-        return all(_immutable(item) for item in value)
+        return all(immutable(item) for item in value)
     return value is None or isinstance(value, str | bytes | int | float | complex)
 
 

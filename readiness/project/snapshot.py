@@ -26,7 +26,14 @@ from readiness.git.info import GitFacts, open_repository
 from readiness.inputs import is_within
 from readiness.project import workers as workers_
 from readiness.project.cache import content_key
-from readiness.project.filefacts import FactStore, Signature, decode, encode, store_path
+from readiness.project.filefacts import (
+    FactStore,
+    Signature,
+    decode,
+    encode,
+    immutable,
+    store_path,
+)
 from readiness.project.globs import glob_match
 from readiness.project.sourcetext import (
     forget_words_of,
@@ -332,9 +339,14 @@ class Project:
         empty = encode(gate.empty)
         if empty is None:
             return files
-        tests: dict[int, list[tuple[int, int]]] = {}  # vocabulary -> (bits, words to cover)
+        value = decode(empty)
+        shared = immutable(value)  # else each file gets its own (``decode`` again)
+        # the low bits of a file's words (its vocabulary, how many words were searched
+        # for) -> for each of the gate's word tuples the text must lack, its bits' mask
+        masks: dict[int, tuple[int, ...]] = {}
+        low_bits = (1 << (VOCABULARY_BITS + WORD_COUNT)) - 1
         rest: list[str] = []
-        kept: list[tuple[str, bytes]] = []
+        answered: list[str] = []  # their content keys
         words, keys, differs = self._words, self._key, self._worker_differs
         for rel in files:
             found = words.get(rel)
@@ -342,20 +354,29 @@ class Project:
             if found is None or key is None or rel in differs:
                 rest.append(rel)
                 continue
-            vocabulary = found & (1 << VOCABULARY_BITS) - 1
-            covered = found >> VOCABULARY_BITS & (1 << WORD_COUNT) - 1
-            bits = found >> (VOCABULARY_BITS + WORD_COUNT)
-            test = tests.get(vocabulary)
+            low = found & low_bits
+            test = masks.get(low)
             if test is None:
-                test = tests[vocabulary] = self._gate_test(vocabulary, gate)
-            if any(need <= covered and not bits & wanted for wanted, need in test):
-                out[rel] = decode(empty)  # a mutable answer is not shared
-                kept.append((key, empty))
+                test = masks[low] = self._gate_masks(low, gate)
+            for mask in test:
+                if not found & mask:
+                    out[rel] = value if shared else decode(empty)
+                    answered.append(key)
+                    break
             else:
                 rest.append(rel)
-        if kept:
-            self._store.put_many(query, kept)
+        if answered:
+            self._store.put_same(query, answered, empty)
         return rest
+
+    def _gate_masks(self, low: int, gate: Gate) -> tuple[int, ...]:
+        """For a file's words whose low bits are ``low`` (see ``_words``): the masks of
+        the gate's word tuples that its search covered, each over the whole packed int
+        (a file holds none of a tuple's words when its int and the mask share no bit)."""
+        vocabulary = low & (1 << VOCABULARY_BITS) - 1
+        covered = low >> VOCABULARY_BITS
+        return tuple(wanted << (VOCABULARY_BITS + WORD_COUNT)
+                     for wanted, need in self._gate_test(vocabulary, gate) if need <= covered)
 
     def _gate_test(self, vocabulary: int, gate: Gate) -> list[tuple[int, int]]:
         """For each of the gate's word tuples whose words are all in a worker's vocabulary:
@@ -462,9 +483,10 @@ class Project:
               out: dict[str, Any] | None) -> set[str]:
         done: set[str] = set()
         kept: list[tuple[str, bytes]] = []
+        keys, differs = self._key, self._worker_differs
         for at, (rel, answer) in enumerate(zip(group, answered.answers, strict=True)):
-            key = self.content_key(rel)
-            if rel not in self._worker_differs and key is not None:
+            key = keys[rel] if rel in keys else self.content_key(rel)  # known: no lock
+            if rel not in differs and key is not None:
                 done.add(rel)
                 if at in answered.raw:  # not a plain value: used, not kept
                     if out is not None:
