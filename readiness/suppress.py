@@ -14,7 +14,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, NamedTuple
 
 from readiness.model import Evidence, Finding, Status
-from readiness.project.sourcetext import is_translation, split_lines
+from readiness.project.sourcetext import split_lines
 
 if TYPE_CHECKING:
     from readiness.project import Project
@@ -40,7 +40,8 @@ def find(project: Project, cited: Collection[str] = ()) -> list[Suppression]:
     by language, ``locales/de.json``) are read only when a finding cites them (``cited``):
     a comment there can matter only on a line a finding points at, and a big product keeps
     tens of thousands of them (Home Assistant: 27,000 of its 36,000 files)."""
-    files = [rel for rel in project.files if rel in cited or not is_translation(rel)]
+    translations = project.translations
+    files = [rel for rel in project.files if rel in cited or rel not in translations]
     per_file = project.facts(files, "suppress/1", _scan)
     return [Suppression(rel, *found) for rel, rows in sorted(per_file.items()) for found in rows]
 

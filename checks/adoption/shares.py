@@ -19,7 +19,7 @@ from readiness.model import Evidence
 from readiness.project.documents import excluded, may_be_evidence
 from readiness.project.signals import query_name
 from readiness.project.snapshot import Project, parse_python
-from readiness.project.sourcetext import holds_any, is_translation, split_lines
+from readiness.project.sourcetext import holds_any, split_lines
 
 from .code import JS, PY
 
@@ -129,10 +129,11 @@ _SHARES_QUERY = ("adoption.shares/3", _ASSIGN.pattern, _ROLLOUT_KEY.pattern,
 def shares_in_files(project: Project, skip: str | None) -> list[Share]:
     """Rollout percentages set in settings files, flag strategy files and code."""
     settings: dict[str, bool] = {}
+    translations = project.translations
     for rel in project.files:
         base = rel.rsplit("/", 1)[-1]
         setting = rel.endswith(_SETTINGS) or base.startswith(".env")
-        if (not (setting or rel.endswith(PY + JS)) or rel == skip or is_translation(rel)
+        if (not (setting or rel.endswith(PY + JS)) or rel == skip or rel in translations
                 or rel in project.generated
                 or excluded(rel) or base in _OTHER_PLANS
                 or project.size(rel) > _MAX_SETTINGS_BYTES):

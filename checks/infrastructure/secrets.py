@@ -119,7 +119,9 @@ def find_keys(project: Project) -> list[Secret]:
 
 
 def _scanned(project: Project) -> list[str]:
-    return [rel for rel in project.files if not is_template(rel)]
+    """Every file but templates (worked out once: asked by ``scan_later`` and the check)."""
+    return project.shared("secrets.files", lambda p: [rel for rel in p.files
+                                                      if not is_template(rel)])
 
 
 def scan_later(project: Project, config: Config) -> None:

@@ -30,7 +30,6 @@ from readiness.project.configyaml import YAML_PARSER, parse_yaml
 from readiness.project.documents import OUTPUT_REASON, tool_output
 from readiness.project.hclscan import HCL_PARSER, HclError, Scalar, scan_hcl
 from readiness.project.regexwords import needed_words
-from readiness.project.sourcetext import is_translation
 
 if TYPE_CHECKING:
     from readiness.project import Project
@@ -290,8 +289,9 @@ def config_index(project: Project) -> ConfigIndex:
 
 
 def candidates(project: Project) -> list[str]:
-    return [f for f in project.files if _kind_of(f) is not None
-            and f.rpartition("/")[2] not in _NOT_CONFIG and not is_translation(f)]
+    translations = project.translations
+    return [f for f in project.files if f not in translations and _kind_of(f) is not None
+            and f.rpartition("/")[2] not in _NOT_CONFIG]
 
 
 

@@ -31,7 +31,7 @@ from readiness.project.sourcetext import Source as Source
 from readiness.project.sourcetext import blank as blank
 from readiness.project.sourcetext import blank_comments as blank_comments
 from readiness.project.sourcetext import gate_words as gate_words
-from readiness.project.sourcetext import holds_any, is_translation
+from readiness.project.sourcetext import holds_any
 from readiness.project.sourcetext import is_test_path as is_test_path
 from readiness.project.sourcetext import language as language
 from readiness.project.sourcetext import statement_at as statement_at
@@ -62,14 +62,15 @@ def sources(project: Project) -> tuple[Source, ...]:
 
 def _list_sources(project: Project) -> tuple[Source, ...]:
     found = []
+    translations = project.translations
     data = [rel for rel in project.files if rel.endswith(_WRITTEN_BY_TOOL)
-            and language(rel) is not None and not is_translation(rel)]
+            and rel not in translations and language(rel) is not None]
     outputs = tool_outputs(project, data) if data else set()
     generated = project.generated
     read = functools.partial(_text_of, project)  # one reader for every source
     for rel in project.files:
         lang = language(rel)
-        if lang is None or (lang is Lang.CONFIG and is_translation(rel)):
+        if lang is None or (lang is Lang.CONFIG and rel in translations):
             continue  # a language's UI strings: no pattern looks for anything there
         if rel in generated:
             continue  # a build's output (a bundle, minified): not what the team wrote

@@ -140,6 +140,7 @@ class Project:
                 self.workers.start()  # a cold scan of a big repository will want them soon
         self._fresh = False  # set by ``_store``
         self._generated: frozenset[str] | None = None
+        self._translations: frozenset[str] | None = None
         self._asked: set[str] = set()
         self._later: dict[str, _Later] = {}  # queries sent by ``facts_later``
 
@@ -646,6 +647,16 @@ class Project:
         found = self._generated
         if found is None:
             found = self._generated = generated_files(self.files)
+        return found
+
+    @property
+    def translations(self) -> frozenset[str]:
+        """The files that are a language's UI strings (``sourcetext.is_translation``),
+        worked out once: a dozen scans pass over every file (Home Assistant: 27,000 of its
+        36,488, about 0.3 s of the scanning process's time when each scan asked)."""
+        found = self._translations
+        if found is None:
+            found = self._translations = frozenset(filter(is_translation, self.files))
         return found
 
     def size(self, rel: str) -> int:

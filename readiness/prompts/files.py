@@ -20,7 +20,6 @@ from readiness.project import Project, llmusage, signals
 from readiness.project.cache import content_key
 from readiness.project.documents import for_coding_agent
 from readiness.project.signals import Lang
-from readiness.project.sourcetext import is_translation
 from readiness.prompts.lines import CODE_GATE, Role, code_marks, config_marks
 
 _PROMPT_DIRS = frozenset({"prompts", "prompt", "prompt_templates", "prompt-templates"})
@@ -89,7 +88,7 @@ def _find_candidates(project: Project, config: Config) -> dict[str, Role]:
     found: dict[str, Role] = {}
     code: dict[Lang, list[str]] = {Lang.PYTHON: [], Lang.JAVASCRIPT: []}
     config_files: dict[bool, list[str]] = {False: [], True: []}
-    generated = project.generated
+    generated, translations = project.generated, project.translations
     folders: dict[str, tuple[bool, bool]] = {}  # folder -> (skipped, a prompt folder)
     for rel in project.files:  # the path decides, or which file's text must be looked at
         folder = rel.rpartition("/")[0]
@@ -103,7 +102,7 @@ def _find_candidates(project: Project, config: Config) -> dict[str, Role]:
             found[rel] = Role("prompt")
         elif lang in code:
             code[lang].append(rel)
-        elif lang is Lang.CONFIG and not is_translation(rel):  # UI strings: never settings
+        elif lang is Lang.CONFIG and rel not in translations:  # UI strings: never settings
             by_name = _config_by_name(project, rel)
             if by_name:
                 found[rel] = Role("config", Lang.CONFIG, True)
