@@ -40,8 +40,8 @@ def find(project: Project, cited: Collection[str] = ()) -> list[Suppression]:
     by language, ``locales/de.json``) are read only when a finding cites them (``cited``):
     a comment there can matter only on a line a finding points at, and a big product keeps
     tens of thousands of them (Home Assistant: 27,000 of its 36,000 files)."""
-    translations = project.translations
-    files = [rel for rel in project.files if rel in cited or rel not in translations]
+    translation = project.translation
+    files = [rel for rel in project.files if rel in cited or not translation(rel)]
     per_file = project.facts(files, "suppress/1", _scan)
     return [Suppression(rel, *found) for rel, rows in sorted(per_file.items()) for found in rows]
 

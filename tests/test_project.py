@@ -257,3 +257,19 @@ def test_a_worker_collects_cycles_as_rarely_as_the_command(tmp_path: Path) -> No
     if answers is None:
         pytest.skip("no worker processes can start here")
     assert answers == [GC_THRESHOLDS]
+
+
+def test_translation_files_are_told_apart_whichever_set_is_kept(make_project: MakeProject
+                                                                 ) -> None:
+    """``Project.translation`` keeps the smaller of the two sets (the translation files,
+    or the others) and answers the same as ``is_translation`` either way, for listed
+    paths and for paths not listed."""
+    from readiness.project.sourcetext import is_translation
+
+    few = {"app.py": "x = 1\n", "conf/settings.json": "{}\n", "ui/translations/de.json": "{}\n"}
+    many = {**few, **{f"ui/translations/{tag}.json": "{}\n" for tag in ("en", "fr", "pt-BR")}}
+    for files, holds in ((few, True), (many, False)):
+        project = Project(make_project(files))
+        asked = [*project.files, "other/locales/it.yaml", "other/notes.md"]
+        assert [project.translation(rel) for rel in asked] == [is_translation(r) for r in asked]
+        assert project._translations is not None and project._translations[0] is holds

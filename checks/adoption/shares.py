@@ -129,11 +129,11 @@ _SHARES_QUERY = ("adoption.shares/3", _ASSIGN.pattern, _ROLLOUT_KEY.pattern,
 def shares_in_files(project: Project, skip: str | None) -> list[Share]:
     """Rollout percentages set in settings files, flag strategy files and code."""
     settings: dict[str, bool] = {}
-    translations = project.translations
+    translation = project.translation
     for rel in project.files:
         base = rel.rsplit("/", 1)[-1]
         setting = rel.endswith(_SETTINGS) or base.startswith(".env")
-        if (not (setting or rel.endswith(PY + JS)) or rel == skip or rel in translations
+        if (not (setting or rel.endswith(PY + JS)) or rel == skip or translation(rel)
                 or rel in project.generated
                 or excluded(rel) or base in _OTHER_PLANS
                 or project.size(rel) > _MAX_SETTINGS_BYTES):

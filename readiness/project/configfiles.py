@@ -289,8 +289,8 @@ def config_index(project: Project) -> ConfigIndex:
 
 
 def candidates(project: Project) -> list[str]:
-    translations = project.translations
-    return [f for f in project.files if f not in translations and _kind_of(f) is not None
+    translation = project.translation
+    return [f for f in project.files if not translation(f) and _kind_of(f) is not None
             and f.rpartition("/")[2] not in _NOT_CONFIG]
 
 

@@ -62,15 +62,15 @@ def sources(project: Project) -> tuple[Source, ...]:
 
 def _list_sources(project: Project) -> tuple[Source, ...]:
     found = []
-    translations = project.translations
+    translation = project.translation
     data = [rel for rel in project.files if rel.endswith(_WRITTEN_BY_TOOL)
-            and rel not in translations and language(rel) is not None]
+            and not translation(rel) and language(rel) is not None]
     outputs = tool_outputs(project, data) if data else set()
     generated = project.generated
     read = functools.partial(_text_of, project)  # one reader for every source
     for rel in project.files:
         lang = language(rel)
-        if lang is None or (lang is Lang.CONFIG and rel in translations):
+        if lang is None or (lang is Lang.CONFIG and translation(rel)):
             continue  # a language's UI strings: no pattern looks for anything there
         if rel in generated:
             continue  # a build's output (a bundle, minified): not what the team wrote

@@ -140,7 +140,7 @@ class Project:
                 self.workers.start()  # a cold scan of a big repository will want them soon
         self._fresh = False  # set by ``_store``
         self._generated: frozenset[str] | None = None
-        self._translations: frozenset[str] | None = None
+        self._translations: tuple[bool, frozenset[str]] | None = None  # see ``translation``
         self._asked: set[str] = set()
         self._later: dict[str, _Later] = {}  # queries sent by ``facts_later``
 
@@ -649,15 +649,21 @@ class Project:
             found = self._generated = generated_files(self.files)
         return found
 
-    @property
-    def translations(self) -> frozenset[str]:
-        """The files that are a language's UI strings (``sourcetext.is_translation``),
-        worked out once: a dozen scans pass over every file (Home Assistant: 27,000 of its
-        36,488, about 0.3 s of the scanning process's time when each scan asked)."""
-        found = self._translations
-        if found is None:
-            found = self._translations = frozenset(filter(is_translation, self.files))
-        return found
+    def translation(self, rel: str) -> bool:
+        """Is ``rel`` a language's UI strings (``sourcetext.is_translation``)? Worked out
+        once for every listed file: a dozen scans pass over every file (Home Assistant:
+        27,184 of its 36,488 files, about 0.3 s of the scanning process's time when each
+        scan asked each path). Kept as the smaller set, the translation files or the others
+        (there: the 9,304 others, 0.5 MB, not 2.1 MB)."""
+        kept = self._translations
+        if kept is None:
+            found = frozenset(filter(is_translation, self.files))
+            kept = self._translations = (True, found) if 2 * len(found) <= len(self.files) \
+                else (False, self._file_set - found)
+        holds, listed = kept
+        if rel in listed:
+            return holds
+        return not holds if rel in self._file_set else is_translation(rel)
 
     def size(self, rel: str) -> int:
         """The file's size in bytes, as listed (0 if it cannot be read)."""

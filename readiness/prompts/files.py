@@ -88,7 +88,7 @@ def _find_candidates(project: Project, config: Config) -> dict[str, Role]:
     found: dict[str, Role] = {}
     code: dict[Lang, list[str]] = {Lang.PYTHON: [], Lang.JAVASCRIPT: []}
     config_files: dict[bool, list[str]] = {False: [], True: []}
-    generated, translations = project.generated, project.translations
+    generated, translation = project.generated, project.translation
     folders: dict[str, tuple[bool, bool]] = {}  # folder -> (skipped, a prompt folder)
     for rel in project.files:  # the path decides, or which file's text must be looked at
         folder = rel.rpartition("/")[0]
@@ -102,7 +102,7 @@ def _find_candidates(project: Project, config: Config) -> dict[str, Role]:
             found[rel] = Role("prompt")
         elif lang in code:
             code[lang].append(rel)
-        elif lang is Lang.CONFIG and rel not in translations:  # UI strings: never settings
+        elif lang is Lang.CONFIG and not translation(rel):  # UI strings: never settings
             by_name = _config_by_name(project, rel)
             if by_name:
                 found[rel] = Role("config", Lang.CONFIG, True)
