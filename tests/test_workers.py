@@ -536,6 +536,10 @@ def test_answers_sent_for_the_idle_workers_are_found_and_not_sent_again(
         assert computed == [] and sent == []  # found, none computed or sent again
         project.facts_later(project.files, "test.lines/1", line_count)  # asked: nothing
         assert sum(idled) == 62
+        project.facts_later(project.files, "test.zebra/3", zebra_lines)  # never asked
+        assert sum(idled) == 124 and set(project._later) == {"test.zebra/3"}
+        project.release()  # every check is done: what no check asked for is let go of
+        assert project._later == {}
     finally:
         project.close()
     project.save_facts()

@@ -581,6 +581,7 @@ class Project:
             _forget_texts(self._text)
             self._ast.clear()
             self._words.clear()
+            self._later.clear()  # idle tasks of a query no check asked in the end
 
     def save_facts(self) -> None:
         """Keep what the per-file scans learnt for the next run (no-op without a cache)."""
