@@ -254,15 +254,8 @@ class Project:
         payload = workers.payload(compute) if len(files) >= workers_.MIN_FILES else None
         if payload is None:
             return
-        count = workers_.PARTS_PER_WORKER * workers.count
-        parts: list[list[str]] = [[] for _ in range(count)]
-        for rel in files:
-            at = self._part.get(rel)
-            if at is None:
-                at = self._part[rel] = workers_.part(rel, count)
-            parts[at].append(rel)
         later = _Later(threading.Lock(), [], [])
-        for at, part in enumerate(parts):
+        for at, part in enumerate(self._parts(files, workers.count)):
             for start in range(0, len(part), workers_.IDLE_TASK_FILES):
                 group = part[start:start + workers_.IDLE_TASK_FILES]
                 future = workers.answer(payload, group, part=at, idle=True)
@@ -371,24 +364,20 @@ class Project:
         return rest
 
     def _gate_masks(self, low: int, gate: Gate) -> tuple[int, ...]:
-        """For a file's words whose low bits are ``low`` (see ``_words``): the masks of
-        the gate's word tuples that its search covered, each over the whole packed int
-        (a file holds none of a tuple's words when its int and the mask share no bit)."""
-        vocabulary = low & (1 << VOCABULARY_BITS) - 1
+        """For a file's words whose low bits are ``low`` (see ``_words``: its worker's
+        vocabulary, and how many words its search covered): the masks, over the whole
+        packed int, of the gate's word tuples whose words are all in that vocabulary and
+        were all covered (a file holds none of a tuple's words when its int and the mask
+        share no bit)."""
+        index = self._vocabularies[low & (1 << VOCABULARY_BITS) - 1]
         covered = low >> VOCABULARY_BITS
-        return tuple(wanted << (VOCABULARY_BITS + WORD_COUNT)
-                     for wanted, need in self._gate_test(vocabulary, gate) if need <= covered)
-
-    def _gate_test(self, vocabulary: int, gate: Gate) -> list[tuple[int, int]]:
-        """For each of the gate's word tuples whose words are all in a worker's vocabulary:
-        their bits there, and how many of its words a text's search must have covered."""
-        index = self._vocabularies[vocabulary]
-        test = []
+        masks = []
         for words in gate.words:
             places = [index[word] for word in words if word in index]
-            if words and len(places) == len(words):
-                test.append((sum(1 << at for at in set(places)), max(places) + 1))
-        return test
+            if words and len(places) == len(words) and max(places) < covered:
+                masks.append(sum(1 << at for at in set(places)) <<
+                             (VOCABULARY_BITS + WORD_COUNT))
+        return tuple(masks)
 
     def _note_words(self, group: list[str], answered: workers_.Answers) -> None:
         """Keep the gate words a worker reported for the files of ``group`` it read."""
@@ -421,6 +410,18 @@ class Project:
         if missing:
             self._answer(missing, query, compute, {}, costly=True, prefetching=True)
 
+    def _parts(self, files: list[str], workers: int) -> list[list[str]]:
+        """``files`` in the parts of a split query (``workers_.part``), each part's files in
+        the order given; a file's part is worked out once, when a query is first split."""
+        count = workers_.PARTS_PER_WORKER * workers
+        parts: list[list[str]] = [[] for _ in range(count)]
+        for rel in files:
+            at = self._part.get(rel)
+            if at is None:
+                at = self._part[rel] = workers_.part(rel, count)
+            parts[at].append(rel)
+        return parts
+
     def _answer(self, files: list[str], query: str, compute: Callable[[str], A],
                 out: dict[str, A], *, costly: bool = False, prefetching: bool = False,
                 split: bool | None = None) -> None:
@@ -435,14 +436,8 @@ class Project:
         if self.workers is not None and (len(files) >= least if split is None else split):
             payload = self.workers.payload(compute)
         if self.workers is not None and payload is not None:
-            count = workers_.PARTS_PER_WORKER * self.workers.count
-            parts: list[list[str]] = [[] for _ in range(count)]
-            for rel in files:  # parts are worked out only once a query is split
-                at = self._part.get(rel)
-                if at is None:
-                    at = self._part[rel] = workers_.part(rel, count)
-                parts[at].append(rel)
-            groups = [(at, group) for at, group in enumerate(parts) if group]
+            groups = [(at, group) for at, group in
+                      enumerate(self._parts(files, self.workers.count)) if group]
             for at, group in groups:
                 future = self.workers.answer(payload, group, part=at, urgent=costly)
                 if future is None:
