@@ -282,7 +282,7 @@ class Project:
                     for _, future in waited.sent:
                         self.workers.hurry(future)
                 for group, future in waited.sent:
-                    self._hold(waited, query, group, future)
+                    self._hold(waited, group, future)
                 waited.sent.clear()
                 for group, held in waited.held:
                     answered = workers_.unpack(held)
@@ -298,18 +298,18 @@ class Project:
         first has its content key here (a worker reports a key at its first reading only,
         and a key unknown here means reading the file again)."""
         with self._lock:
-            waiting = list(self._later.items())
-        for query, later in waiting:
+            waiting = list(self._later.values())
+        for later in waiting:
             if later.lock.acquire(blocking=False):  # else another thread takes them
                 try:
                     for task in [task for task in later.sent if task[1].done()]:
                         later.sent.remove(task)
-                        self._hold(later, query, *task)
+                        self._hold(later, *task)
                 finally:
                     later.lock.release()
 
-    def _hold(self, later: _Later, query: str, group: list[str],
-              future: Future[workers_.Answers]) -> None:
+    def _hold(self, later: _Later, group: list[str], future: Future[workers_.Answers]
+              ) -> None:
         """Take the content keys and gate words an idle task's worker reported for the
         files it read first (gated queries need not send them, and no file is read here
         again for its key), and hold the rest, packed, until the query is asked: it then
@@ -318,13 +318,10 @@ class Project:
         secrets scan: the keys of 27,000 translation files, about 15 MB with the store's
         entries for them; 1.2 MB packed)."""
         answered = self.workers.collect(future) if self.workers else None
-        if answered is None:
+        if answered is None or answered.held is None:
             return  # the files are answered when their query is asked
         self._learn(group, answered)
-        if answered.held is None:
-            self._keep(group, answered, query, None)
-        else:
-            later.held.append((group, answered.held))
+        later.held.append((group, answered.held))
 
     def _ungated(self, files: list[str], query: str, gate: Gate, out: dict[str, Any]
                  ) -> list[str]:
