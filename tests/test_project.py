@@ -110,6 +110,27 @@ def test_read_text_decodes_as_python_and_utf_8_sig(tmp_path: Path, name: str, da
     assert read_text(tmp_path / name) == expected
 
 
+@pytest.mark.parametrize(("size", "told"), [(0, 0), (9, 9), (10, 10), (11, 11), (40, 40),
+                                           (10, 3), (40, 3), (10, 0), (5, 9)])
+def test_read_text_reads_the_whole_file_up_to_the_bound(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, size: int, told: int) -> None:
+    """One read of the size ``fstat`` tells, plus one byte; a file that grew since (it
+    tells less than there is) is read on up to the bound, and one that shrank gives what
+    is left."""
+    monkeypatch.setattr("readiness.project.snapshot.MAX_TEXT_BYTES", 10)
+    data = "".join(chr(ord("a") + n % 26) for n in range(size))
+    (tmp_path / "notes.txt").write_text(data)
+    real_fstat = os.fstat
+
+    def fstat(fd: int) -> os.stat_result:
+        status = real_fstat(fd)
+        return os.stat_result((*status[:6], told, *status[7:]))
+
+    monkeypatch.setattr("readiness.project.snapshot.os.fstat", fstat)
+    expected = (data, None) if size <= 10 else (None, "larger than 0 MB; not read")
+    assert read_text(tmp_path / "notes.txt") == expected
+
+
 def test_read_text_of_a_directory_is_unreadable(tmp_path: Path) -> None:
     assert read_text(tmp_path) == (None, "unreadable: Is a directory")
 

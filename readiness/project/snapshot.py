@@ -772,16 +772,23 @@ def _read_bytes(path: str | Path) -> bytes | None:
     """Up to MAX_TEXT_BYTES + 1 bytes of the file, by the descriptor (a file object and
     its buffer cost more than the read itself on a repository of small files); None when
     what is there now is no regular file (the walk admitted one, but a FIFO put in its
-    place would block a read: the open does not wait, and nothing else is read)."""
+    place would block a read: the open does not wait, and nothing else is read).
+
+    The first read asks for one byte more than the size ``fstat`` gives: a regular file
+    gives less than asked only at its end, so one read is enough, and no buffer of the
+    largest size allowed is made for each file (Home Assistant's 36,000 files: 0.42-0.61
+    s -> 0.33 s). A file that grew since is read on, up to the bound."""
     fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
     try:
-        mode = os.fstat(fd).st_mode
-        if not stat.S_ISREG(mode) and not stat.S_ISDIR(mode):  # a folder fails the read
-            return None
-        chunks = [os.read(fd, MAX_TEXT_BYTES + 1)]
+        status = os.fstat(fd)
+        if not stat.S_ISREG(status.st_mode) and not stat.S_ISDIR(status.st_mode):
+            return None  # (a folder fails the read)
+        asked = min(status.st_size, MAX_TEXT_BYTES) + 1
+        chunks = [os.read(fd, asked)]
         size = len(chunks[0])
-        while chunks[-1] and size <= MAX_TEXT_BYTES:  # a short read: ask for the rest
-            chunks.append(os.read(fd, MAX_TEXT_BYTES + 1 - size))
+        while len(chunks[-1]) == asked and size <= MAX_TEXT_BYTES:  # all asked: maybe more
+            asked = MAX_TEXT_BYTES + 1 - size
+            chunks.append(os.read(fd, asked))
             size += len(chunks[-1])
     finally:
         os.close(fd)

@@ -325,12 +325,16 @@ class _Kept:
 
 
 def _bits_in(text: str, automaton: Any) -> int:
-    """The bits of the registered words ``text`` holds: one pass of the automaton."""
-    return functools.reduce(operator.or_, {bit for _, bit in automaton.iter(text)}, 0)
+    """The bits of the registered words ``text`` holds: one pass of the automaton over its
+    UTF-8 bytes (a word's bytes are found in them exactly where the word is in the text;
+    every occurrence, overlapping ones too), and word ``n``'s bit is ``1 << n``."""
+    found = automaton.find_matches_as_indexes(text.encode("utf-8", "surrogatepass"),
+                                              overlapping=True)
+    return functools.reduce(operator.or_, {1 << word for word, _, _ in found}, 0)
 
 
-_FEW_ADDED = 8  # words registered since a text's pass that are looked for one by one (a
-# pass of ``in`` runs some twenty times faster than the automaton's)
+_FEW_ADDED = 4  # words registered since a text's pass that are looked for one by one (a
+# pass of ``in`` runs some five times faster than the automaton's)
 _KEPT: dict[int, _Kept] = {}
 _VOCABULARY: dict[str, int] = {}  # every registered gate word, and its bit
 _LOCK = threading.Lock()
@@ -342,13 +346,15 @@ def _automaton() -> tuple[tuple[str, ...], Any]:
     overlapping occurrences included), built again when words were registered since."""
     with _LOCK:
         if not _AUTOMATON:
-            import ahocorasick  # only where a text is searched this way
+            import ahocorasick_rs  # only where a text is searched this way
 
-            automaton = ahocorasick.Automaton()
-            for word, bit in _VOCABULARY.items():
-                automaton.add_word(word, bit)
-            automaton.make_automaton()
-            _AUTOMATON.append((tuple(_VOCABULARY), automaton))
+            words = tuple(_VOCABULARY)  # in the order of their bits
+            # the DFA: built in a few ms for a few hundred words, and its pass over Home
+            # Assistant's Python (33 MB) takes 0.11 s, against 0.72 s for pyahocorasick's
+            automaton = ahocorasick_rs.BytesAhoCorasick(
+                [word.encode("utf-8", "surrogatepass") for word in words],
+                implementation=ahocorasick_rs.Implementation.DFA)
+            _AUTOMATON.append((words, automaton))
         return _AUTOMATON[0]
 
 
