@@ -25,7 +25,7 @@ from readiness.llmcalls.classify import Hit, classify
 from readiness.llmcalls.context import context_of
 from readiness.llmcalls.facts import CallFact, FileFacts, from_json, to_plain
 from readiness.llmcalls.lookup import find_key, keyword
-from readiness.llmcalls.modules import ModuleMap
+from readiness.llmcalls.modules import ModuleMap, stem
 from readiness.llmcalls.protect import Protections
 from readiness.llmcalls.reach import (
     ANALYZER_VERSION,
@@ -323,9 +323,10 @@ def _dependents(scan: _Scan, relevant: set[str], modules: ModuleMap) -> set[str]
     """Files not analysed yet whose imports name a relevant module."""
     if not relevant:
         return set()
+    names = {stem(path) for path in relevant}  # what a relevant module is imported by
     found = set()
     for rel, (_provider, records) in scan.glance.items():
-        if rel in scan.seen:
+        if rel in scan.seen or not modules.may_name(records, names):
             continue
         targets = scan.text_imports.get(rel)
         if targets is None:  # resolved once, reused in every round

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import posixpath
 from collections.abc import Iterator, Sequence
+from collections.abc import Set as AbstractSet
 from sys import intern
 from typing import Any
 
@@ -70,6 +71,23 @@ class ModuleMap:
                         if sub:
                             found.add(sub)
         return found
+
+    @staticmethod
+    def may_name(imports: Sequence[Sequence[Any]], names: AbstractSet[str]) -> bool:
+        """Can one of these import records name a project file that other modules import
+        by one of ``names`` (its ``stem``)? False only when ``imported_files`` could find
+        none of them: a file found for ``module`` is called by its last part, a submodule
+        found for a listed name by that name, and only ``from . import`` (no module)
+        names a package by its folder. A few set look-ups per record, where
+        ``imported_files`` resolves each one (Home Assistant: 6,700 files, 0.4 s)."""
+        for level, module, listed in imports:
+            if not module:
+                if level:
+                    return True
+                continue
+            if module.rpartition(".")[2] in names or (listed and not names.isdisjoint(listed)):
+                return True
+        return False
 
     def _find(self, folder: str, level: int, module: str) -> str | None:
         rel = module.replace(".", "/")
