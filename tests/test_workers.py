@@ -161,6 +161,30 @@ def test_files_a_worker_answered_are_not_read_here_and_are_known_next_run(
     assert warm._key.keys() >= theirs  # known from the store, not read
 
 
+def test_a_query_asked_again_of_more_files_sends_them_unread(
+        make_project: MakeProject, small_threshold: None, tmp_path: Path) -> None:
+    """A cold scan: a query asked first of a few files (answered here) and then of many
+    (Home Assistant: the tool-output test of a check's few files, then of 2,262 data
+    files). A file nobody has read has nothing kept for its text: it goes to the workers
+    without being read here for its key, and those read already are not asked again."""
+    root = make_project(many_files(30))
+    project = Project(root, jobs=2, cache_dir=tmp_path / "cache")
+    python = sorted(f for f in project.files if f.endswith(".py"))
+    sent: list[tuple[int, bool]] = []
+    try:
+        first = project.facts(python[:3], "test.lines/1", line_count)
+        read = reads_of(project)
+        spy_on_answers(project, sent)
+        got = project.facts(python, "test.lines/1", line_count)
+    finally:
+        project.close()
+    assert not project.workers._failed  # type: ignore[union-attr]
+    assert first == {f: line_count((root / f).read_text()) for f in python[:3]}
+    assert got == {f: line_count((root / f).read_text()) for f in python}
+    assert read == []  # neither the three answered here nor the others
+    assert sum(count for count, _ in sent) == len(python) - 3
+
+
 def test_a_file_changed_after_a_worker_read_it_is_kept_under_its_new_text(
         make_project: MakeProject, small_threshold: None, tmp_path: Path) -> None:
     root = make_project(many_files(30))

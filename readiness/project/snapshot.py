@@ -218,9 +218,15 @@ class Project:
         if self._fresh and query not in self._asked and len(files) >= least:
             missing = files  # nothing kept yet: parts go to the workers before a file is read
         else:
-            keys, lookup = self._key, store.lookup(query)
+            keys, lookup, fresh = self._key, store.lookup(query), self._fresh
             for rel in files:  # the hot loop of a warm run: look-ups only
-                key = keys[rel] if rel in keys else self.content_key(rel)
+                if rel in keys:
+                    key = keys[rel]
+                elif fresh:  # read by no one yet: nothing can be kept for its text
+                    missing.append(rel)
+                    continue
+                else:
+                    key = self.content_key(rel)
                 if key is None:
                     continue
                 encoded = lookup(key)
@@ -401,9 +407,9 @@ class Project:
         to the workers, ahead of the text scans waiting there, while this process goes on
         with other checks. Nothing is decoded here: answers kept already are left as they
         are, and those computed are only kept."""
-        lookup = self._store.lookup(query)
-        missing = [rel for rel in files
-                   if (key := self.content_key(rel)) is not None and lookup(key) is None]
+        lookup, keys, fresh = self._store.lookup(query), self._key, self._fresh
+        missing = [rel for rel in files if (fresh and rel not in keys) or (
+            (key := self.content_key(rel)) is not None and lookup(key) is None)]
         if missing:
             self._answer(missing, query, compute, {}, costly=True, prefetching=True)
 
