@@ -232,3 +232,43 @@ def test_built_in_gates_ask_about_kept_texts_in_registered_words() -> None:
     with mock.patch.object(sourcetext, "_wanted", recording):
         scan(ScanOptions(EXAMPLE, cache_dir=None, jobs=1, date=datetime.date(2026, 11, 24)))
     assert unregistered == []
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=ALPHABET + "ABCÉİK😀\udcff", max_size=60),
+       st.lists(words, min_size=1, max_size=6),
+       st.lists(st.text(alphabet=ALPHABET + "AÉİ😀", min_size=1, max_size=4), max_size=6),
+       st.lists(st.text(alphabet=ALPHABET, min_size=1, max_size=4), max_size=12),
+       st.booleans())
+def test_a_kept_text_answers_lower_questions_as_in(
+        text: str, questions: list[list[str]], registered: list[str], late: list[str],
+        python: bool) -> None:
+    """``lower_holds_any``: the same answer as ``in`` over the lower-cased text, for words
+    registered before or after the pass, in any case (İ lower-cases to two characters)."""
+    sourcetext.gate_words(registered)
+    for body in (fresh(text), padded(text)):  # a short text is not kept
+        sourcetext.keep_words_of(body, "m.py" if python else "m.json")
+        try:
+            for at, question in enumerate(questions):
+                if at == 2:
+                    sourcetext.gate_words(late)
+                asked = tuple(question) if at % 2 else tuple(registered) + tuple(question)
+                assert sourcetext.lower_holds_any(body, asked) is any(
+                    word in body.lower() for word in asked)
+        finally:
+            sourcetext.forget_words_of([body])
+
+
+def test_a_kept_text_is_lower_cased_and_searched_once() -> None:
+    words_ = sourcetext.gate_words(("lower_alpha", "lower_beta", "lower_gamma"))
+    text = padded("x = LOWER_Beta + 1\n")
+    sourcetext.keep_words_of(text, "app/m.py")
+    try:
+        with mock.patch.object(sourcetext, "_gate", side_effect=AssertionError("a scan")):
+            assert sourcetext.lower_holds_any(text, words_)  # the pass, then look-ups only
+            assert not sourcetext.lower_holds_any(text, ("lower_alpha", "lower_gamma"))
+            assert sourcetext.lower_holds_any(text, ("lower_gamma", "lower_beta"))
+            assert not holds_any(text, ("lower_beta",))  # the text itself: another pass
+        assert sourcetext._KEPT[id(text)].lower_covered == len(sourcetext.vocabulary())
+    finally:
+        sourcetext.forget_words_of([text])

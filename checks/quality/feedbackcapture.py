@@ -14,7 +14,7 @@ from typing import NamedTuple
 from readiness.project import signals
 from readiness.project.signals import Hit, Lang, query_name
 from readiness.project.snapshot import Project
-from readiness.project.sourcetext import split_lines
+from readiness.project.sourcetext import gate_words, split_lines
 
 from .feedbackscan import Alternatives, Row, functions_of, gated_search, parsed_functions
 
@@ -69,7 +69,7 @@ def _find_captures(project: Project) -> list[Capture]:
     found = gated_search(project, _CAPTURE, _CAPTURE_WORDS)
     gradio = mentioning(project, [h.path for h in found if h.kind == "gradio"], "gradio")
     hits = [h for h in found if h.kind != "gradio" or h.path in gradio]  # not SQL .like()
-    hits += [h._replace(kind="langfuse") for h in gated_search(project, _LANGFUSE, ("langfuse",))]
+    hits += [h._replace(kind="langfuse") for h in gated_search(project, _LANGFUSE, _LANGFUSE_WORDS)]
     hits += [h._replace(kind="ui") for h in gated_search(project, _UI, _UI_WORDS)]
     hits += _markup_hits(project)
     hits += _next_routes(project)
@@ -78,11 +78,14 @@ def _find_captures(project: Project) -> list[Capture]:
     return sorted(set(captures), key=lambda c: (c.hit.kind == "ui", c.hit.path, c.hit.line))
 
 
-# Substrings every match of a pattern contains (lowercased), to skip files cheaply.
-_CAPTURE_WORDS = ("data_layer", "basedatalayer", "feedback", "/flag", "flag/", "/rat",
-                  "rating/", "rate/", "thumb", "/vote", "vote/", "reaction", ".like(")
-_UI_WORDS = ("thumb", "aria-label", "feedback", "onrat", "handlerat", "onvote", "handlevote",
-             "onflag", "handleflag")
+# Substrings every match of a pattern contains (lowercased), to skip files cheaply; gate
+# words, so that a kept text's one lower-cased pass answers them (``lower_holds_any``).
+_CAPTURE_WORDS = gate_words(("data_layer", "basedatalayer", "feedback", "/flag", "flag/",
+                             "/rat", "rating/", "rate/", "thumb", "/vote", "vote/", "reaction",
+                             ".like("))
+_UI_WORDS = gate_words(("thumb", "aria-label", "feedback", "onrat", "handlerat", "onvote",
+                        "handlevote", "onflag", "handleflag"))
+_LANGFUSE_WORDS = gate_words(("langfuse",))
 
 
 def _client_calls(project: Project, hits: list[Hit]) -> list[Hit]:

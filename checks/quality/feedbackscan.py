@@ -17,7 +17,7 @@ from collections.abc import Iterator, Sequence
 from readiness.project import signals
 from readiness.project.signals import Hit, Lang, query_name
 from readiness.project.snapshot import Project, parse_python
-from readiness.project.sourcetext import holds_any
+from readiness.project.sourcetext import holds_any, lower_holds_any
 
 Row = tuple[int, str]  # (line, matched text)
 Function = tuple[str, int, int, int]  # name, first decorator line (0: none), def line, end
@@ -85,7 +85,7 @@ def _search_text(text: str, *, lang: Lang, keep: bool,
                  pattern: re.Pattern[str] | Alternatives, words: tuple[str, ...]
                  ) -> tuple[tuple[int, str, str], ...]:
     """(line, matched text, group name) of each match in one file with one of ``words``."""
-    if not holds_any(text.lower(), words):
+    if not lower_holds_any(text, words):
         return ()  # blanking comments only removes text
     src = signals.Source("", lang, text, False, keep)
     if not holds_any(src.code.lower(), words):

@@ -13,7 +13,7 @@ import re
 from readiness.project import signals
 from readiness.project.signals import Hit, Lang, query_name, statement_at
 from readiness.project.snapshot import Project
-from readiness.project.sourcetext import split_lines
+from readiness.project.sourcetext import gate_words, split_lines
 
 from .feedbackcapture import Capture
 from .feedbackscan import Alternatives, Row, functions_of, gated_search
@@ -58,7 +58,7 @@ _EXECUTED_NAME = re.compile(r"\.execute(?:many)?\(\s*(\w+)\s*[,)]")
 _NOT_STORAGE = frozenset({"st", "stdout", "stderr", "console", "response", "res", "resp",
                           "wfile", "sys", "out", "self"})
 # Substrings every match of a pattern contains (lowercased), to skip files cheaply.
-_STORE_WORDS = ("feedback", "flag", "rating", "vote")
+_STORE_WORDS = gate_words(("feedback", "flag", "rating", "vote"))
 
 
 def named_stores(project: Project) -> list[Hit]:

@@ -235,6 +235,23 @@ def holds_any(text: str, words: Sequence[str]) -> bool:
     return any(test(text) for test in _gate(words if isinstance(words, tuple) else tuple(words)))
 
 
+def lower_holds_any(text: str, words: Sequence[str]) -> bool:
+    """``holds_any(text.lower(), words)``: does the lower-cased text contain one of
+    ``words`` (lower-case, or they cannot be there)? A kept text is lower-cased and searched
+    for every registered word once, at its ``pass_at``-th such question, and its later
+    questions in registered words are answered from what that pass found (feedback-loop
+    asks four of every code file: one pass instead of four copies and their scans). The
+    lower-cased copy is not kept. The answer is the same."""
+    kept = _KEPT.get(id(text))
+    if kept is not None and kept.text is text:
+        wanted = _wanted(words if isinstance(words, tuple) else tuple(words))
+        if wanted is not None:
+            present = kept.lower_present(wanted[1])
+            if present is not None:
+                return bool(present & wanted[0])
+    return holds_any(text.lower(), words)
+
+
 def gate_words(words: Iterable[str]) -> tuple[str, ...]:
     """``words`` as a tuple, registered as words that ``holds_any`` is asked about: a gate's
     words are declared where they are defined (a module's constant), so that a kept text is
@@ -287,7 +304,8 @@ class _Kept:
     registration), searched for at its ``pass_at``-th question: a text asked once, as most
     non-Python files are, costs no more than before."""
 
-    __slots__ = ("text", "asked", "pass_at", "covered", "found")
+    __slots__ = ("text", "asked", "pass_at", "covered", "found", "lower_asked",
+                 "lower_covered", "lower_found")
 
     def __init__(self, text: str, pass_at: int) -> None:
         self.text = text
@@ -295,6 +313,22 @@ class _Kept:
         self.pass_at = pass_at
         self.covered = 0  # the number of registered words searched for
         self.found = 0  # the bits of those found
+        self.lower_asked = 0  # the same for the lower-cased text (``lower_holds_any``)
+        self.lower_covered = 0
+        self.lower_found = 0
+
+    def lower_present(self, need: int) -> int | None:
+        """``present`` for the lower-cased text: its pass searches a lower-cased copy for
+        every registered word (again, whole, for words registered since)."""
+        if need <= self.lower_covered:
+            return self.lower_found
+        self.lower_asked += 1
+        if self.lower_asked < self.pass_at:
+            return None
+        words, automaton = _automaton()
+        self.lower_found = _bits_in(self.text.lower(), automaton)
+        self.lower_covered = len(words)
+        return self.lower_found
 
     def present(self, need: int) -> int | None:
         """The bits of the words found, once the first ``need`` registered words are
