@@ -19,7 +19,7 @@ from readiness.model import Evidence
 from readiness.project.documents import excluded, may_be_evidence
 from readiness.project.signals import query_name
 from readiness.project.snapshot import Project, parse_python
-from readiness.project.sourcetext import holds_any, split_lines
+from readiness.project.sourcetext import gate_words, holds_any, lower_holds_any, split_lines
 
 from .code import JS, PY
 
@@ -29,8 +29,9 @@ _ASSIGN = re.compile(r"""(?P<key>[A-Za-z_][\w-]*)["']?\s*[:=]\s*["']?(?P<num>\d{
 _ROLLOUT_KEY = re.compile(r"rollout(percent(age)?|pct|share|fraction|ratio)?$")
 _ROLLOUT_WORD = re.compile(r"roll[-_]*out", re.IGNORECASE)  # what _ROLLOUT_KEY needs
 # Lower-case words one of which every rollout key or flag file contains (a cheap gate).
-_GATE_WORDS = ("roll", "strateg", "feature_state", "featurestate", "percentage_allocation",
-               "unleash", "flagsmith", "launchdarkly", "growthbook")
+_GATE_WORDS = gate_words(("roll", "strateg", "feature_state", "featurestate",
+                          "percentage_allocation", "unleash", "flagsmith", "launchdarkly",
+                          "growthbook"))
 _SHARE_KEYS = frozenset({"percentage", "percent", "percentageallocation", "coverage"})
 # A flag service's file: one of these substrings, or one of these words, in any case.
 _FLAG_FILE_PARTS = ("flexiblerollout", "gradualrollout", "feature_state", "featurestate",
@@ -177,9 +178,9 @@ def _flag_file_text(text: str, python: bool) -> bool:
 
 def _shares(text: str, python: bool) -> tuple[tuple[int, float], ...] | None:
     """(line, fraction) of each rollout share one file sets; None: Python that does not parse."""
-    lowered = text.lower()
-    if not holds_any(lowered, _GATE_WORDS):
+    if not lower_holds_any(text, _GATE_WORDS):
         return ()  # no key here can be a rollout share, and no flag file: nothing to parse
+    lowered = text.lower()
     if "adoption:" in text and _READINESS_PLAN.search(text) and re.search(
             r"^version:", text, re.MULTILINE):
         return ()
