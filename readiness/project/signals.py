@@ -203,7 +203,9 @@ def _search_text(text: str, *, lang: Lang, keep: bool, pattern: re.Pattern[str],
     if require and not holds_any(text, require):
         return ()
     src = blanked_source(text, lang, keep, blanked)
-    regions = windows(src.code, anchors, window) if anchors else [(0, len(src.code))]
+    # the text holds an anchor (asked above, a look-up for a kept text): its code nearly
+    # always does too, so the code is not gated again before the anchors are looked for
+    regions = _windows(src.code, anchors, window) if anchors else [(0, len(src.code))]
     return tuple((src.line_at(match.start()), match.group(0), match.lastgroup or "")
                  for start, end in regions for match in pattern.finditer(src.code, start, end))
 
@@ -211,9 +213,14 @@ def _search_text(text: str, *, lang: Lang, keep: bool, pattern: re.Pattern[str],
 def windows(code: str, anchors: Sequence[str], window: int = WINDOW) -> list[tuple[int, int]]:
     """Whole lines around each anchor occurrence (+/- WINDOW characters), merged: where a
     regex whose every match contains an anchor needs to look."""
-    found: list[tuple[int, int]] = []
     if not holds_any(code, anchors):
-        return found  # one pass or a few for all anchors; the loop below makes one each
+        return []  # one pass or a few for all anchors; the loop below makes one each
+    return _windows(code, anchors, window)
+
+
+def _windows(code: str, anchors: Sequence[str], window: int) -> list[tuple[int, int]]:
+    """``windows`` without its gate: one ``find`` pass per anchor."""
+    found: list[tuple[int, int]] = []
     for anchor in anchors:
         at = code.find(anchor)
         while at >= 0:

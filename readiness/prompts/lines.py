@@ -96,10 +96,15 @@ def code_marks(text: str, lang: Lang) -> tuple[bool, bool]:
         # o-model pattern holds a space: absent from the text, absent from its code.
         return False, False
     code = signals.blank_comments(text, lang)
-    llm = bool((holds_any(code, _STRONG_WORDS) and STRONG.search(code))
-               or (holds_any(code, _MODEL_WORDS) and _QUOTED_MODEL.search(code))
-               or (holds_any(code, _QUOTED_O) and _QUOTED_O_MODEL.search(code)))
-    return llm, any(holds_any(code, words) and pattern.search(code)
+
+    def in_code(words: tuple[str, ...]) -> bool:
+        # absent from the text (for a kept text, a look-up in its pass), absent from its code
+        return holds_any(text, words) and holds_any(code, words)
+
+    llm = bool((in_code(_STRONG_WORDS) and STRONG.search(code))
+               or (in_code(_MODEL_WORDS) and _QUOTED_MODEL.search(code))
+               or (in_code(_QUOTED_O) and _QUOTED_O_MODEL.search(code)))
+    return llm, any(in_code(words) and pattern.search(code)
                     for words, pattern in _PROMPT_LINE_GATED)
 
 
