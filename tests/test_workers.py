@@ -185,6 +185,24 @@ def test_a_query_asked_again_of_more_files_sends_them_unread(
     assert sum(count for count, _ in sent) == len(python) - 3
 
 
+def test_a_file_without_text_a_worker_read_is_noted_and_not_read_here(
+        make_project: MakeProject, small_threshold: None, tmp_path: Path) -> None:
+    """A binary file (Home Assistant's demo images, read by the secrets scan of every
+    file): the worker says why it has no text; it is noted as a reading here would note
+    it, and this process does not read it again."""
+    root = make_project(many_files(30))
+    project = Project(root, jobs=2, cache_dir=tmp_path / "cache")
+    read = reads_of(project)
+    try:
+        got = project.facts(project.files, "test.lines/1", line_count)
+    finally:
+        project.close()
+    assert not project.workers._failed  # type: ignore[union-attr]
+    assert "pkg/blob.bin" not in got and "pkg/blob.bin" not in read
+    assert dict(project.skipped)["pkg/blob.bin"] == "binary content"
+    assert project.content_key("pkg/blob.bin") is None
+
+
 def test_a_file_changed_after_a_worker_read_it_is_kept_under_its_new_text(
         make_project: MakeProject, small_threshold: None, tmp_path: Path) -> None:
     root = make_project(many_files(30))

@@ -471,9 +471,13 @@ class Project:
     def _learn(self, group: list[str], answered: workers_.Answers) -> None:
         """Take the content keys and gate words a worker reported for ``group``."""
         self._note_words(group, answered)
+        problems = answered.problems or {}
         for at, key in answered.keys.items():  # read by the worker the first time
             rel = group[at]
-            if key is not None and self._adopt(rel, key):
+            problem = problems.get(at) if key is None else None
+            if (key is not None or problem is not None) and self._adopt(rel, key, problem):
+                if key is None:
+                    self._worker_differs.add(rel)  # no text there: answered as such here
                 continue  # not read here: the worker's reading is the only one
             if key is None or key != self.content_key(rel):
                 self._worker_differs.add(rel)  # changed in between, or no text there
@@ -537,15 +541,20 @@ class Project:
         if key is not None:
             self._store.put(key, query, answer)
 
-    def _adopt(self, rel: str, key: str) -> bool:
+    def _adopt(self, rel: str, key: str | None, problem: str | None = None) -> bool:
         """Take a worker's content key for a file this process has not read (so that it
-        need not read it only to hash it); False when it has a key of its own already."""
+        need not read it only to hash it); False when it has a key of its own already.
+        A None key is a file without text, noted for ``problem`` (binary, too big...) as a
+        reading here would note it: reading it again would only say the same."""
         with self._lock:
             if rel in self._key or rel in self._text:
                 return False
             self._key[rel] = key
             self._adopted.add(rel)
-        self._store.learn(rel, self._signature.get(rel), key)
+        if key is None:
+            self._skip(rel, problem or "not readable as text")
+        else:
+            self._store.learn(rel, self._signature.get(rel), key)
         return True
 
     def content_key(self, rel: str) -> str | None:

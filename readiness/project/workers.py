@@ -96,7 +96,9 @@ class Answers(NamedTuple):
     ``words``: for each Python file read for the first time, the gate words its text holds
     (``sourcetext.words_found``: bits in the order of ``vocabulary``, and how many of those
     words were searched for), so that the scanning process can answer a gated query for it
-    without sending it (``Project.facts``)."""
+    without sending it (``Project.facts``). ``problems``: why each file read for the
+    first time has no text (``read_text``'s reason), so that the scanning process notes it
+    without reading the file itself."""
 
     answers: list[Any]
     keys: dict[int, str | None]
@@ -107,6 +109,7 @@ class Answers(NamedTuple):
     # (``unpack``), while ``answers`` is empty and ``keys`` leaves out translation files
     # (no other scan reads them; their keys are most of the memory of the answers)
     held: bytes | None = None
+    problems: dict[int, str] | None = None
 
 
 class Workers:
@@ -386,10 +389,13 @@ def _answer(payload: bytes, files: list[str], hold: bool = False) -> Answers:
     keys: dict[int, str | None] = {}
     words: dict[int, tuple[int, int]] = {}
     raw: set[int] = set()
+    problems: dict[int, str] = {}
     for at, rel in enumerate(files):
         text = _TEXTS.get(rel)
         if rel not in _TEXTS:
-            text, _problem = read_text(os.path.join(_ROOT[0], rel))  # a str: no Path per file
+            text, problem = read_text(os.path.join(_ROOT[0], rel))  # a str: no Path per file
+            if problem is not None:
+                problems[at] = problem
             if not is_translation(rel):  # UI strings, read by one scan: not worth keeping
                 _TEXTS[rel] = text
                 if text is not None:
@@ -408,11 +414,12 @@ def _answer(payload: bytes, files: list[str], hold: bool = False) -> Answers:
             encoded = _SMALL.setdefault(encoded, encoded)  # most are the same few
         answers.append(answer if encoded is None else encoded)
     if hold:  # what the scanning process needs at once, and the rest packed
-        full = Answers(answers, keys, frozenset(raw))
+        full = Answers(answers, keys, frozenset(raw), problems=problems or None)
         return Answers([], {at: key for at, key in keys.items()
                             if not is_translation(files[at])}, frozenset(), words or None,
                        vocabulary() if words else (),
-                       zlib.compress(pickle.dumps(full, pickle.HIGHEST_PROTOCOL), 1))
-    if words:
-        return Answers(answers, keys, frozenset(raw), words, vocabulary())
-    return Answers(answers, keys, frozenset(raw))
+                       zlib.compress(pickle.dumps(full, pickle.HIGHEST_PROTOCOL), 1),
+                       {at: why for at, why in problems.items() if not is_translation(files[at])}
+                       or None)
+    return Answers(answers, keys, frozenset(raw), words or None, vocabulary() if words else (),
+                   problems=problems or None)
