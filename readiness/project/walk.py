@@ -27,12 +27,16 @@ def walk(root: Path) -> list[str]:
 
     found: list[str] = []
     specs: list[tuple[str, pathspec.GitIgnoreSpec]] = []
-    for folder, dirs, files in os.walk(root, followlinks=False):
-        rel_folder = Path(folder).relative_to(root).as_posix()
-        rel_folder = "" if rel_folder == "." else rel_folder + "/"
-        specs = [(base, spec) for base, spec in specs if rel_folder.startswith(base)]
-        ignore_file = Path(folder) / ".gitignore"
-        if ignore_file.is_file() and not ignore_file.is_symlink():
+    top = os.fspath(root)
+    below = top if top.endswith("/") else top + "/"
+    for folder, dirs, files in os.walk(top, followlinks=False):
+        # os.walk joins the names below ``top`` with "/": the relative folder is a slice
+        # (Home Assistant's 3,300 folders: no Path built for each)
+        rel_folder = folder[len(below):] + "/" if folder != top else ""
+        if specs:
+            specs = [(base, spec) for base, spec in specs if rel_folder.startswith(base)]
+        ignore_file = Path(folder) / ".gitignore" if ".gitignore" in files else None
+        if ignore_file is not None and ignore_file.is_file() and not ignore_file.is_symlink():
             try:
                 lines = ignore_file.read_text(encoding="utf-8", errors="replace").splitlines()
                 # pathspec matches with regular expressions: a pattern with many runs of *
@@ -49,6 +53,10 @@ def walk(root: Path) -> list[str]:
                     return True
             return False
 
+        if not specs:  # no .gitignore here or above: only the default folders are left out
+            dirs[:] = sorted(d for d in dirs if d not in DEFAULT_PRUNE)
+            found.extend(rel_folder + f for f in files)
+            continue
         dirs[:] = sorted(
             d for d in dirs if d not in DEFAULT_PRUNE and not ignored(rel_folder + d, True)
         )
