@@ -10,6 +10,7 @@ import re
 import subprocess
 import sys
 import textwrap
+from collections.abc import Callable
 from pathlib import Path
 from unittest import mock
 
@@ -110,6 +111,15 @@ def test_a_kept_text_answers_as_in(text: str, questions: list[list[str]], regist
                                    late: list[str], python: bool) -> None:
     """Registered words or not, registered before or after the text's pass (a few late
     words are looked for one by one, many make a new pass): the same answer as ``in``."""
+    ask_kept(text, questions, registered, late, python, holds_any, lambda body: body)
+
+
+def ask_kept(text: str, questions: list[list[str]], registered: list[str], late: list[str],
+             python: bool, answer: Callable[[str, tuple[str, ...]], bool],
+             searched: Callable[[str], str]) -> None:
+    """Ask ``answer`` the questions of a kept text (and of the same text, short and not
+    kept), some words registered before its pass and some after: each answer is that of
+    ``in`` over ``searched(text)``."""
     sourcetext.gate_words(registered)
     for body in (fresh(text), padded(text)):  # a short text is not kept
         sourcetext.keep_words_of(body, "m.py" if python else "m.json")
@@ -118,7 +128,7 @@ def test_a_kept_text_answers_as_in(text: str, questions: list[list[str]], regist
                 if at == 2:
                     sourcetext.gate_words(late)
                 asked = tuple(question) if at % 2 else tuple(registered) + tuple(question)
-                assert holds_any(body, asked) is any(word in body for word in asked)
+                assert answer(body, asked) is any(word in searched(body) for word in asked)
         finally:
             sourcetext.forget_words_of([body])
 
@@ -245,18 +255,8 @@ def test_a_kept_text_answers_lower_questions_as_in(
         python: bool) -> None:
     """``lower_holds_any``: the same answer as ``in`` over the lower-cased text, for words
     registered before or after the pass, in any case (İ lower-cases to two characters)."""
-    sourcetext.gate_words(registered)
-    for body in (fresh(text), padded(text)):  # a short text is not kept
-        sourcetext.keep_words_of(body, "m.py" if python else "m.json")
-        try:
-            for at, question in enumerate(questions):
-                if at == 2:
-                    sourcetext.gate_words(late)
-                asked = tuple(question) if at % 2 else tuple(registered) + tuple(question)
-                assert sourcetext.lower_holds_any(body, asked) is any(
-                    word in body.lower() for word in asked)
-        finally:
-            sourcetext.forget_words_of([body])
+    ask_kept(text, questions, registered, late, python, sourcetext.lower_holds_any,
+             str.lower)
 
 
 def test_a_kept_text_is_lower_cased_and_searched_once() -> None:

@@ -220,13 +220,9 @@ def holds_any(text: str, words: Sequence[str]) -> bool:
     word (``gate_words``), and its later questions about registered words are answered
     from what that pass found: a Python file meets some fifty gates in a scan, each a pass
     over its text. Other words are searched for as before. The answer is the same."""
-    kept = _KEPT.get(id(text))
-    if kept is not None and kept.text is text:
-        wanted = _wanted(words if isinstance(words, tuple) else tuple(words))
-        if wanted is not None:
-            present = kept.present(wanted[1])
-            if present is not None:
-                return bool(present & wanted[0])
+    found = _kept_answer(text, words, lower=False)
+    if found is not None:
+        return found
     if len(text) < _SHORT:
         for word in words:  # noqa: SIM110 - runs per line; any() and a genexpr cost more
             if word in text:
@@ -242,14 +238,22 @@ def lower_holds_any(text: str, words: Sequence[str]) -> bool:
     questions in registered words are answered from what that pass found (feedback-loop
     asks four of every code file: one pass instead of four copies and their scans). The
     lower-cased copy is not kept. The answer is the same."""
+    found = _kept_answer(text, words, lower=True)
+    return holds_any(text.lower(), words) if found is None else found
+
+
+def _kept_answer(text: str, words: Sequence[str], *, lower: bool) -> bool | None:
+    """Does the kept ``text`` (lower-cased when ``lower``) hold one of ``words``, as its
+    pass found? None: the text is not kept, a word is not registered, or its pass is not
+    due yet (the caller searches the text)."""
     kept = _KEPT.get(id(text))
-    if kept is not None and kept.text is text:
-        wanted = _wanted(words if isinstance(words, tuple) else tuple(words))
-        if wanted is not None:
-            present = kept.lower_present(wanted[1])
-            if present is not None:
-                return bool(present & wanted[0])
-    return holds_any(text.lower(), words)
+    if kept is None or kept.text is not text:
+        return None
+    wanted = _wanted(words if isinstance(words, tuple) else tuple(words))
+    if wanted is None:
+        return None
+    present = kept.lower_present(wanted[1]) if lower else kept.present(wanted[1])
+    return None if present is None else bool(present & wanted[0])
 
 
 def gate_words(words: Iterable[str]) -> tuple[str, ...]:
