@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import os
 import pickle
+import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import Future
 from pathlib import Path
 
@@ -593,3 +595,43 @@ def test_answers_sent_for_the_idle_workers_are_found_and_not_sent_again(
         assert idled == [] and warm.facts(warm.files, "test.lines/1", len) == lines
     finally:
         warm.close()
+
+
+def test_the_workers_count_as_running_only_once_all_are_started(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """While one thread starts the workers, another asking them for work waits for them
+    all: it never hands a task to a worker not started yet (it did, on pr-agent: an
+    IndexError in a check, when a costly query of one file came in meanwhile)."""
+    second = threading.Event()
+    made: list[object] = []
+
+    class Pool:  # a worker's pool that answers at once; the second takes its time to start
+        def __init__(self, *_args: object, **_kwargs: object) -> None:
+            made.append(self)
+            if len(made) == 2:
+                assert second.wait(10)
+
+        def submit(self, function: Callable[..., object], *args: object) -> Future[object]:
+            done: Future[object] = Future()
+            done.set_result(None if function is workers._start_up else function(*args))
+            return done
+
+        def shutdown(self, **_kwargs: object) -> None:
+            pass
+
+    monkeypatch.setattr(workers, "ProcessPoolExecutor", Pool)
+    pool = workers.Workers(tmp_path, 2)
+    starting = threading.Thread(target=pool.start)
+    starting.start()
+    while not made:
+        time.sleep(0.001)
+    assert not pool.running  # one of two started: not running yet
+    answers: list[object] = []
+    asking = threading.Thread(target=lambda: answers.append(pool.map(len, [[1], [2, 3]])))
+    asking.start()
+    time.sleep(0.05)
+    assert answers == []  # waits for the start
+    second.set()
+    starting.join(10)
+    asking.join(10)
+    assert answers == [[1, 2]] and pool.running and len(made) == 2

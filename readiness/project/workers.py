@@ -124,6 +124,7 @@ class Workers:
         # 9,290 files, 41 MB, read and kept by both workers).
         self._pools: list[ProcessPoolExecutor] = []
         self._failed = False
+        self._starting = threading.Lock()
         # Tasks wait here, urgent ones first, and go to a worker only while it has fewer
         # than two (one running, one queued behind it, so that it has its next at once):
         # a pool serves in the order submitted, and an urgent task (the call-site index's
@@ -139,20 +140,31 @@ class Workers:
         self._order = itertools.count()
 
     def start(self) -> bool:
-        """Start the workers (they start up while the scan goes on); False if they cannot."""
-        if not self._pools and not self._failed:
-            try:
-                context = multiprocessing.get_context("spawn")
-                # The pools' queues start multiprocessing's resource tracker (a process of
-                # its own) and a pool's first submit starts its worker: all in isolation.
-                with isolated(self.root):
-                    for _ in range(self.count):
-                        pool = ProcessPoolExecutor(1, mp_context=context, initializer=_start,
-                                                   initargs=(str(self.root),))
-                        self._pools.append(pool)
-                        pool.submit(_start_up)
-            except (OSError, RuntimeError):  # no processes in a sandbox: work alone
-                self._failed = True
+        """Start the workers (they start up while the scan goes on); False if they cannot.
+        They count as running once all of them are started: a check thread asking
+        meanwhile waits here, and no task is handed to a worker that is not there yet."""
+        with self._starting:
+            if not self._pools and not self._failed:
+                pools: list[ProcessPoolExecutor] = []
+                try:
+                    context = multiprocessing.get_context("spawn")
+                    # The pools' queues start multiprocessing's resource tracker (a process
+                    # of its own) and a pool's first submit starts its worker: all in
+                    # isolation.
+                    with isolated(self.root):
+                        for _ in range(self.count):
+                            pool = ProcessPoolExecutor(1, mp_context=context,
+                                                       initializer=_start,
+                                                       initargs=(str(self.root),))
+                            pools.append(pool)
+                            pool.submit(_start_up)
+                except (OSError, RuntimeError):  # no processes in a sandbox: work alone
+                    self._failed = True
+                    for pool in pools:
+                        pool.shutdown(wait=False, cancel_futures=True)
+                else:
+                    with self._lock:
+                        self._pools = pools
         return self.running
 
     @property
