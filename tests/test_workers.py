@@ -272,7 +272,8 @@ def test_a_costly_query_of_a_few_files_goes_to_the_workers_urgently(
         make_project: MakeProject) -> None:
     """``facts(..., costly=True)``: answers that each cost about a parse go to the workers
     from MIN_COSTLY_FILES files on, ahead of the waiting text scans, and come back decoded,
-    the same as answered here; fewer files, or a cheap query, are answered here."""
+    the same as answered here; fewer files, or a cheap query, are answered here while the
+    workers are not running. Once they run, even one such file goes to them."""
     root = make_project(many_files(workers.MIN_COSTLY_FILES))
     python = sorted(f for f in Project(root).files if f.endswith(".py"))
     here = Project(root, jobs=1).facts(python, "test.lines/1", line_count)
@@ -286,10 +287,18 @@ def test_a_costly_query_of_a_few_files_goes_to_the_workers_urgently(
         assert project.facts(python, "test.lines/3", line_count) == here
         assert sent == []  # a cheap query of few files: answered here
         found = project.facts(python, "test.lines/4", line_count, costly=True)
+        assert sum(n for n, _ in sent) == len(python) and all(n and u for n, u in sent)
+        sent.clear()
+        one = project.facts(python[:1], "test.lines/5", line_count, costly=True)
+        assert sent == [(1, True)]  # the workers run now: one file goes to them
+        sent.clear()
+        assert project.facts(python[:2], "test.lines/6", line_count) == {
+            f: here[f] for f in python[:2]}
+        assert sent == []  # a cheap query of few files is still answered here
     finally:
         project.close()
     assert found == here and list(found) == python
-    assert sum(n for n, _ in sent) == len(python) and all(n and u for n, u in sent)
+    assert one == {python[0]: here[python[0]]}
     assert not project.workers._failed  # type: ignore[union-attr]
 
 

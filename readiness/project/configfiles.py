@@ -313,7 +313,7 @@ def _build(project: Project) -> ConfigIndex:
     parsed: dict[str, Parsed | str] = {}
     for kind, files in by_kind.items():
         parsed.update(project.facts(files, f"configfiles.{kind}/2:{_PARSERS}",
-                                    functools.partial(_parse_or_reason, kind)))
+                                    functools.partial(_parse_or_reason, kind), costly=True))
     configs, skipped = [], []
     for rel in found:
         answer = parsed.get(rel)

@@ -209,7 +209,7 @@ class Project:
         files, a few dozen hold one), and kept like any other answer.
         """
         files = list(files)  # iterated more than once below
-        least = workers_.MIN_COSTLY_FILES if costly else workers_.MIN_FILES
+        least = self._least(costly)
         store = self._store
         if self._later:
             self._take_later(query)
@@ -425,6 +425,18 @@ class Project:
             parts[at].append(rel)
         return parts
 
+    def _least(self, costly: bool) -> int:
+        """How many files a query needs for the worker processes to answer them. A
+        ``costly`` one (see ``facts``) goes to them even for one file once they run: this
+        process runs every join and check, so its time is the run's, and a parse here is
+        one the workers would have made while it went on (Home Assistant, cold: 13 traffic
+        modules and 285 YAML files, 0.33 s of this process's time). Before they run,
+        starting them costs more than a few such answers."""
+        if not costly:
+            return workers_.MIN_FILES
+        running = self.workers is not None and self.workers.running
+        return 1 if running else workers_.MIN_COSTLY_FILES
+
     def _answer(self, files: list[str], query: str, compute: Callable[[str], A],
                 out: dict[str, A], *, costly: bool = False, prefetching: bool = False,
                 split: bool | None = None) -> None:
@@ -435,7 +447,7 @@ class Project:
         ``split``: whether the files go to the workers (None: when they are many)."""
         sent: list[tuple[list[str], Future[workers_.Answers]]] = []
         payload = None
-        least = workers_.MIN_COSTLY_FILES if costly else workers_.MIN_FILES
+        least = self._least(costly)
         if self.workers is not None and (len(files) >= least if split is None else split):
             payload = self.workers.payload(compute)
         if self.workers is not None and payload is not None:

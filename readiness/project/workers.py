@@ -58,7 +58,8 @@ T = TypeVar("T")
 R = TypeVar("R")
 MIN_FILES = 400  # fewer files to answer than this: the workers cost more than they save
 # ... unless each answer costs about a parse (Home Assistant's traffic analysis reads 150
-# modules at about 14 ms each, which the scanning process would otherwise parse alone)
+# modules at about 14 ms each, which the scanning process would otherwise parse alone):
+# from this many files when the workers are not running yet, from one when they are
 MIN_COSTLY_FILES = 8
 # A split query has PARTS_PER_WORKER parts per worker (so that a worker that finishes first
 # takes another) and none for the scanning process: it runs every analysis that is not split
