@@ -920,6 +920,14 @@ def _cmdline(pid: int) -> str:
         return ""
 
 
+def _workers(seen: Mapping[int, int]) -> int:
+    """How many of ``seen`` are worker processes: spawned ones, or forked from a fork server
+    (which shares their command line)."""
+    commands = [_cmdline(pid) for pid in seen]
+    forked = sum("multiprocessing.forkserver" in command for command in commands)
+    return sum("--multiprocessing-fork" in command for command in commands) + max(0, forked - 1)
+
+
 def test_sigterm_leaves_no_worker_processes(tmp_path: Path, env: dict[str, str]) -> None:
     repo = tmp_path / "repo"
     attacks.many_python_files(repo, 3000, body=attacks.LLM_APP)
@@ -932,7 +940,7 @@ def test_sigterm_leaves_no_worker_processes(tmp_path: Path, env: dict[str, str])
         deadline = time.monotonic() + TIMEOUT
         while time.monotonic() < deadline and process.poll() is None:
             seen.update(_descendants(process.pid))
-            if sum("--multiprocessing-fork" in _cmdline(pid) for pid in seen) >= 2:
+            if _workers(seen) >= 2:
                 break
             time.sleep(0.01)
         assert process.poll() is None, "setup: the scan ended before its workers were seen"

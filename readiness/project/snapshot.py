@@ -137,7 +137,7 @@ class Project:
             weakref.finalize(self, self.workers.close)
             nothing_kept = self._store_path is None or not self._store_path.exists()
             if nothing_kept and len(self.files) >= workers_.MIN_FILES:
-                self.workers.start()  # a cold scan of a big repository will want them soon
+                self.workers.warm()  # a cold scan of a big repository will want them soon
         self._fresh = False  # set by ``_store``
         self._generated: frozenset[str] | None = None
         self._translations: tuple[bool, frozenset[str]] | None = None  # see ``translation``
@@ -168,7 +168,7 @@ class Project:
                 self._key[rel] = key
         if self.workers is not None:
             if len(self.files) - store.knows(self._file_set) >= workers_.MIN_FILES:
-                self.workers.start()  # a cold scan of a big repository will want them soon
+                self.workers.warm()  # a cold scan of a big repository will want them soon
             # no content known from an earlier run: big queries go to the workers at once
             self._fresh = not self._key
         return store
