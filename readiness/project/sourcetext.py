@@ -138,8 +138,18 @@ def generated_files(files: Iterable[str]) -> frozenset[str]:
 @functools.lru_cache(maxsize=65536)
 def is_test_path(rel: str) -> bool:
     """Test code: under a tests/ folder, or named like a test module."""
-    parts = rel.split("/")
-    return bool(_TEST_DIRS.intersection(parts[:-1])) or bool(_TEST_FILE.match(parts[-1]))
+    folder, _, name = rel.rpartition("/")
+    return is_test_folder(folder) or is_test_name(name)
+
+
+def is_test_folder(folder: str) -> bool:
+    """Is ``folder`` (a relative path, "" for the root) a tests/ folder or inside one?"""
+    return bool(folder) and not _TEST_DIRS.isdisjoint(folder.split("/"))
+
+
+def is_test_name(name: str) -> bool:
+    """Is ``name`` (a file's name) named like a test module?"""
+    return bool(_TEST_FILE.match(name))
 
 
 _PY_LINE = re.compile(r"""("(?:[^"\\\n]|\\.)*"?|'(?:[^'\\\n]|\\.)*'?)|(\#[^\n]*)""")

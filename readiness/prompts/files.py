@@ -20,6 +20,7 @@ from readiness.project import Project, llmusage, signals
 from readiness.project.cache import content_key
 from readiness.project.documents import for_coding_agent
 from readiness.project.signals import Lang
+from readiness.project.sourcetext import is_test_folder, is_test_name
 from readiness.prompts.lines import CODE_GATE, Role, code_marks, config_marks
 
 _PROMPT_DIRS = frozenset({"prompts", "prompt", "prompt_templates", "prompt-templates"})
@@ -53,16 +54,10 @@ def _prompt_folder(folder: str) -> bool:
     return any(p.lower() in _PROMPT_DIRS for p in folder.split("/"))
 
 
-def _is_prompt_file(rel: str, lang: Lang | None, mentioned: frozenset[str],
+def _named_a_prompt(name: str, lang: Lang | None, mentioned: frozenset[str],
                     in_prompts: bool) -> bool:
-    # a coding agent's instructions are prompts for the tool that edits the code, not the
-    # app's: asked last, of the few files named as prompts (a path pattern of many words)
-    return _named_a_prompt(rel, lang, mentioned, in_prompts) and not for_coding_agent(rel)
-
-
-def _named_a_prompt(rel: str, lang: Lang | None, mentioned: frozenset[str],
-                    in_prompts: bool) -> bool:
-    name = rel.rpartition("/")[2].lower()
+    """Is a file of this name (in a prompt folder or not) named as a prompt?"""
+    original, name = name, name.lower()
     if _NOT_PROMPT.match(name) or lang in (Lang.PYTHON, Lang.JAVASCRIPT):
         return False
     if name.endswith(_PROMPT_SUFFIXES):
@@ -73,7 +68,7 @@ def _named_a_prompt(rel: str, lang: Lang | None, mentioned: frozenset[str],
         return True
     # A Jinja template is a prompt when the LLM code names it (HTML pages are not).
     return (name.endswith(_TEMPLATE_SUFFIXES) and ".htm" not in name
-            and rel.rpartition("/")[2] in mentioned)
+            and original in mentioned)
 
 
 def candidates(project: Project, config: Config) -> dict[str, Role]:
@@ -89,18 +84,34 @@ def _find_candidates(project: Project, config: Config) -> dict[str, Role]:
     code: dict[Lang, list[str]] = {Lang.PYTHON: [], Lang.JAVASCRIPT: []}
     config_files: dict[bool, list[str]] = {False: [], True: []}
     generated, translation = project.generated, project.translation
-    folders: dict[str, tuple[bool, bool]] = {}  # folder -> (skipped, a prompt folder)
+    # What the path decides is worked out once per folder and once per file name: Home
+    # Assistant has 36,488 files in 3,300 folders, 27,000 of them named by a language
+    # (``en.json``) in a translations folder.
+    folders: dict[str, tuple[bool, bool]] = {}  # folder -> (left out, a prompt folder)
+    names: dict[str, tuple[Lang | None, bool]] = {}  # name -> (its language, a test's)
+    named: dict[tuple[str, bool], bool] = {}  # (name, in a prompt folder) -> named a prompt
     for rel in project.files:  # the path decides, or which file's text must be looked at
-        folder = rel.rpartition("/")[0]
+        folder, _, name = rel.rpartition("/")
         place = folders.get(folder)
-        if place is None:  # once per folder: Home Assistant has 36,488 files in 3,300
-            place = folders[folder] = (_skipped_folder(folder), _prompt_folder(folder))
-        if place[0] or rel in evals or rel in generated or signals.is_test_path(rel):
+        if place is None:
+            place = folders[folder] = (_skipped_folder(folder) or is_test_folder(folder),
+                                       _prompt_folder(folder))
+        if place[0] or rel in evals or rel in generated:
             continue
-        lang = signals.language(rel)
-        if _is_prompt_file(rel, lang, mentioned, place[1]):
+        kind = names.get(name)
+        if kind is None:
+            kind = names[name] = (signals.language(name), is_test_name(name))
+        lang, test = kind
+        if test:
+            continue
+        prompt = named.get((name, place[1]))
+        if prompt is None:
+            prompt = named[(name, place[1])] = _named_a_prompt(name, lang, mentioned, place[1])
+        # a coding agent's instructions are prompts for the tool that edits the code, not
+        # the app's: asked last, of the few files named as prompts (a pattern of many words)
+        if prompt and not for_coding_agent(rel):
             found[rel] = Role("prompt")
-        elif lang in code:
+        elif lang is Lang.PYTHON or lang is Lang.JAVASCRIPT:
             code[lang].append(rel)
         elif lang is Lang.CONFIG and not translation(rel):  # UI strings: never settings
             by_name = _config_by_name(project, rel)
