@@ -88,6 +88,7 @@ class Project:
                  cache_dir: Path | None = None, jobs: int | None = None) -> None:
         self.root = root.resolve()
         self._root_text = str(self.root)
+        self._root_prefix = os.path.join(self._root_text, "")  # a listed path follows it
         # where analyses may keep facts between runs; None: off. Never inside the scanned
         # repository: a scan only reads it.
         if cache_dir is not None and is_within(cache_dir, self.root):
@@ -118,9 +119,10 @@ class Project:
         if listed is None:
             listed = walk(self.root)
         patterns = tuple(exclude)
-        self.files: tuple[str, ...] = tuple(
-            sorted(p for p in listed if self._admit(p) and not excluded(p, patterns))
-        )
+        admitted = [rel for rel in listed if self._admit(rel)]
+        if patterns:
+            admitted = [rel for rel in admitted if not excluded(rel, patterns)]
+        self.files: tuple[str, ...] = tuple(sorted(admitted))
         self._file_set = frozenset(self.files)
         self._worker_differs: set[str] = set()  # files a worker read differently from us
         # files whose content key is a worker's reading (this process has not read them):
@@ -626,7 +628,9 @@ class Project:
     def _admit(self, rel: str) -> bool:
         """True for a regular file inside the root; symlinks and oddities are noted."""
         try:
-            info = os.lstat(os.path.join(self._root_text, rel))  # a str: no Path per file
+            # a str, no Path per file; joined by hand: no listed path leaves the root, not
+            # even one that looks absolute (``os.path.join`` would start it again there)
+            info = os.lstat(self._root_prefix + rel)
         except OSError as exc:
             if not isinstance(exc, FileNotFoundError):  # deleted but still tracked: silent
                 self._skip(rel, f"cannot stat: {exc.strerror}")
@@ -726,7 +730,7 @@ class Project:
     def _read_text(self, rel: str) -> str | None:
         if rel not in self._file_set:
             return None
-        text, problem = read_text(os.path.join(self._root_text, rel))  # a str: no Path per file
+        text, problem = read_text(self._root_prefix + rel)  # a str: no Path per file
         if problem:
             self._skip(rel, problem)
         return text
