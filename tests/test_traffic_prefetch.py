@@ -6,11 +6,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from readiness.checks.infrastructure import llmtraffic
 
+from readiness.config import load_config
 from readiness.llmcalls import build_index
 from readiness.llmcalls import traffic as traffic_
 from readiness.llmcalls.traffic import Traffic
-from readiness.project import Project
+from readiness.project import Project, workers
 from tests.conftest import MakeProject
 
 ASK = """\
@@ -162,3 +164,35 @@ def test_a_method_guessed_by_name_does_not_depend_on_what_was_loaded_before(
     before = flows._targets("app/view.py", "view", "sink.save")
     flows.load(["app/store0.py"])  # as another analysis might have
     assert flows._targets("app/view.py", "view", "sink.save") == before == []
+
+
+def test_the_names_every_file_calls_are_read_in_the_idle_moments(
+        make_project: MakeProject, monkeypatch: pytest.MonkeyPatch) -> None:
+    """request-logging's ``prepare`` hook sends the names every Python file calls as idle
+    tasks; the traffic analysis then finds them there: the same names as one process
+    reads, and none of the files sent for them again."""
+    monkeypatch.setattr(workers, "MIN_FILES", 8)
+    root = make_project(app_files(10))
+    alone = Project(root, jobs=1)
+    expected = alone.facts(traffic_.python_files(alone), traffic_.CALLED_QUERY,
+                           traffic_.called_names)
+    project = Project(root, jobs=2)
+    if project.workers is None:
+        pytest.skip("one core: no worker processes")
+    sent: list[str] = []
+    answer = project._answer
+
+    def spy(files: list[str], query: str, *args: Any, **kwargs: Any) -> None:
+        sent.append(query)
+        answer(files, query, *args, **kwargs)
+
+    monkeypatch.setattr(project, "_answer", spy)
+    try:
+        llmtraffic.traffic_later(project, load_config(root))
+        assert traffic_.CALLED_QUERY in project._later
+        flows = traffic_.traffic(project, build_index(project).calls)
+        assert flows._names() == expected and len(expected) == 14
+        assert traffic_.CALLED_QUERY not in sent  # taken from the idle tasks
+        assert traffic_.CALLED_QUERY not in project._later
+    finally:
+        project.close()

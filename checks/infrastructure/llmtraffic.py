@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
+from readiness.config import Config
 from readiness.llmcalls.records import CallSite
-from readiness.llmcalls.traffic import Guard, Sink, Traffic, traffic
+from readiness.llmcalls.traffic import Guard, Sink, Traffic, names_later, traffic
 from readiness.model import Evidence
 from readiness.project import Project, llmtracing
 from readiness.project.signals import Hit
@@ -25,6 +26,12 @@ def generation_sites(project: Project) -> list[CallSite]:
 
 def project_traffic(project: Project) -> Traffic:
     return traffic(project, call_sites(project).calls)
+
+
+def traffic_later(project: Project, config: Config) -> None:
+    """A ``prepare`` hook: start what the traffic analysis will read of every file
+    (``names_later``) in the worker processes' idle moments."""
+    names_later(project)
 
 
 class Logged(NamedTuple):

@@ -51,6 +51,7 @@ _ID_CONTEXT = re.compile(r"\bbind_contextvars\([^)]*\b(?:request_id|trace_id|cor
     title="Is every LLM request and response logged with a request id?",
     remediation="Log each model request and response with a request id (structlog or logging "
                 "with request_id), or trace calls with LangSmith, Langfuse or OpenTelemetry.",
+    prepare=llmtraffic.traffic_later,
 )
 def request_logging(project: Project, config: Config) -> Finding:
     """What it checks:

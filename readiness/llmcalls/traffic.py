@@ -178,7 +178,7 @@ class Traffic:
             wanted = {w for w in wanted if not w.startswith("__")} - previous
 
     def _names(self) -> dict[str, list[list[str]]]:
-        return self.project.facts(sorted(self.python), CALLED_QUERY, called_names)
+        return self.project.facts(python_files(self.project), CALLED_QUERY, called_names)
 
     def _called_names(self) -> dict[str, set[str]]:
         return {path: set(names[0]) for path, names in self._names().items()}
@@ -746,6 +746,18 @@ def called_names(text: str) -> list[list[str]]:
     called = {word[::-1] for word in set(_CALLED_REVERSED.findall(text[::-1]))
               if word[-1] in _NAME_START}
     return [sorted(called), sorted(set(_DEFINED.findall(text)))]
+
+
+def python_files(project: Project) -> list[str]:
+    """Every Python file, in path order: the files whose called names are read."""
+    return [rel for rel in project.files if rel.endswith(".py")]
+
+
+def names_later(project: Project) -> None:
+    """Have the worker processes read the names every Python file calls in their idle
+    moments: the traffic analysis asks for them all once the call sites are known, late in
+    a cold run, when the workers are busiest (Home Assistant: 6,725 files)."""
+    project.facts_later(python_files(project), CALLED_QUERY, called_names)
 
 
 def traffic(project: Project, sites: tuple[CallSite, ...]) -> Traffic:
