@@ -51,7 +51,7 @@ def run_checks(checks: Sequence[Check], project: Project, config: Config, *,
     each other. Checks only read the project, and shared analyses are computed once under
     a lock per analysis.
     """
-    _prepare(checks, project, config, timeout)
+    _prepare(checks, project, config)
     finished: queue.SimpleQueue[int] = queue.SimpleQueue()
     outcomes: dict[int, Ran] = {}
     running: dict[int, _Running] = {}
@@ -84,11 +84,14 @@ def run_checks(checks: Sequence[Check], project: Project, config: Config, *,
     return [outcomes[i] for i in range(len(checks))]
 
 
-def _prepare(checks: Sequence[Check], project: Project, config: Config, timeout: float
-             ) -> None:
+def _prepare(checks: Sequence[Check], project: Project, config: Config) -> None:
     """Call the checks' ``prepare`` hooks (they start the per-file scans the checks will
-    ask for), in a thread bounded by ``timeout`` like a check. A hook that fails or hangs
-    only starts nothing early: its check runs as usual and reports its own problems."""
+    ask for, for the worker processes' idle moments), one after another in a thread of
+    their own, started before the first check and not waited for: working out what to
+    send can wait on the workers itself (the feedback searches' files are the sources,
+    which leave out readiness's own reports), and the checks need not. A hook that fails
+    or hangs only starts nothing early: its check runs as usual and reports its own
+    problems, and a scan its hook sent late or not at all is made when the check asks."""
     hooks = [item.prepare for item in checks if item.prepare is not None]
     if not hooks:
         return
@@ -98,9 +101,7 @@ def _prepare(checks: Sequence[Check], project: Project, config: Config, timeout:
             with contextlib.suppress(Exception):
                 hook(project, config)
 
-    thread = threading.Thread(target=target, name="prepare-checks", daemon=True)
-    thread.start()
-    thread.join(timeout)
+    threading.Thread(target=target, name="prepare-checks", daemon=True).start()
 
 
 class _Running:

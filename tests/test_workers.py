@@ -47,13 +47,13 @@ def spy_on_answers(project: Project, sent: list[tuple[int, bool]],
     answer = project.workers.answer  # type: ignore[union-attr]
 
     def spy(payload: bytes, files: list[str], part: int, urgent: bool = False,
-            idle: bool = False) -> object:
+            idle: bool = False, last: bool = False) -> object:
         if idle:
             assert idled is not None, "an idle task was not expected"
             idled.append(len(files))
         else:
             sent.append((len(files), urgent))
-        return answer(payload, files, part=part, urgent=urgent, idle=idle)
+        return answer(payload, files, part=part, urgent=urgent, idle=idle, last=last)
 
     project.workers.answer = spy  # type: ignore[method-assign,union-attr,assignment]
 
@@ -515,7 +515,7 @@ def test_an_idle_task_goes_only_to_a_worker_with_nothing_else_to_do(tmp_path: Pa
     """Which task goes to which worker, with idle tasks (``Project.facts_later``) among
     them (no process started: the choice alone)."""
     pool = workers.Workers(tmp_path, 2)
-    normal, idle = workers._NORMAL, workers._IDLE
+    normal, idle, last = workers._NORMAL, workers._IDLE, workers._LAST
 
     def waiting(*entries: tuple[int, int]) -> None:
         pool._waiting = sorted((priority, at, part, os.getpid, (), None)
@@ -533,10 +533,20 @@ def test_an_idle_task_goes_only_to_a_worker_with_nothing_else_to_do(tmp_path: Pa
     assert pool._pick() is None  # idle tasks waiting are no backlog to take over
     waiting((normal, 0), (normal, 2), (normal, 4), (idle, 1))
     assert pool._pick() == (1, 3)  # its own idle task, rather than another's files
-    future: Future[object] = Future()
-    pool._waiting = [(idle, 0, 1, os.getpid, (), future)]
-    pool.hurry(future)  # now waited for: it goes with the others
-    assert pool._waiting[0][0] == normal
+    pool._in_pool = [0, 0]
+    waiting((last, 0), (idle, 2))
+    assert pool._pick() == (0, 0) and pool._waiting[0][0] == idle  # wanted last: after it
+    pool._in_pool = [1, 0]
+    waiting((last, 0), (last, 1))
+    assert pool._pick() == (1, 1)  # ... and only to a worker with nothing else to do
+    pool._in_pool = [2, 0]
+    waiting((last, 0), (last, 2), (last, 4))
+    assert pool._pick() is None  # no backlog to take over either
+    for priority in (idle, last):
+        future: Future[object] = Future()
+        pool._waiting = [(priority, 0, 1, os.getpid, (), future)]
+        pool.hurry(future)  # now waited for: it goes with the others
+        assert pool._waiting[0][0] == normal
 
 
 def test_a_task_waited_for_goes_ahead_of_an_idle_one_sent_before_it(tmp_path: Path) -> None:
@@ -644,3 +654,13 @@ def test_the_workers_count_as_running_only_once_all_are_started(
     starting.join(10)
     asking.join(10)
     assert answers == [[1, 2]] and pool.running and len(made) == 2
+
+
+def test_closed_workers_are_never_started_again(tmp_path: Path) -> None:
+    """A ``prepare`` hook still working after the scan (its thread is not waited for)
+    must not start new workers: asked after ``close``, the scanning process answers."""
+    pool = workers.Workers(tmp_path, 2)
+    pool.close()
+    pool.warm()
+    assert pool.start() is False and pool._pools == []
+    assert pool.map(len, [[1, 2]]) is None  # the caller works alone

@@ -126,8 +126,8 @@ def _scanned(project: Project) -> list[str]:
 
 def scan_later(project: Project, config: Config) -> None:
     """Start the scan of every file now, for the workers' idle moments: it is the biggest
-    (every text file), and its check runs late."""
-    project.facts_later(_scanned(project), _SCAN, _scan)
+    (every text file), and its check runs late (after the other scans sent this way)."""
+    project.facts_later(_scanned(project), _SCAN, _scan, last=True)
 
 
 def find_secrets(project: Project) -> list[Secret]:

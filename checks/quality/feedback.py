@@ -25,9 +25,9 @@ from readiness.project import llmusage, signals
 from readiness.project.signals import Hit
 from readiness.project.snapshot import Project
 
-from .feedbackcapture import feedback_captures
+from .feedbackcapture import captures_later, feedback_captures
 from .feedbackconnector import Connector, feedback_connectors
-from .feedbackstore import named_stores, storage_for
+from .feedbackstore import named_stores, storage_for, stores_later
 from .feedbacksync import Sync, synced_flags
 
 _CAPTURE_LABEL = {"endpoint": "feedback endpoint", "django": "feedback URL route",
@@ -41,6 +41,13 @@ _STORE_LABEL = {"model": "feedback table", "table": "feedback table",
                 "write": "write", "vendor": "stored by the vendor"}
 
 
+def searches_later(project: Project, config: Config) -> None:
+    """A ``prepare`` hook: the feedback searches (where users can flag an answer, where
+    flags are stored), started for the worker processes' idle moments."""
+    captures_later(project)
+    stores_later(project)
+
+
 @check(
     code="QUA007",
     gap=Gap.QUALITY,
@@ -48,6 +55,7 @@ _STORE_LABEL = {"model": "feedback table", "table": "feedback table",
     remediation="Give users a way to flag a wrong answer (a thumbs-down button or a /feedback "
                 "endpoint) and store each flag with the request id in a table, queue or "
                 "LangSmith/Langfuse so it feeds prompt and data fixes.",
+    prepare=searches_later,
 )
 def feedback_loop(project: Project, config: Config) -> Finding:
     """What it checks:

@@ -16,7 +16,14 @@ from readiness.project.signals import Hit, Lang, query_name
 from readiness.project.snapshot import Project
 from readiness.project.sourcetext import gate_words, split_lines
 
-from .feedbackscan import Alternatives, Row, functions_of, gated_search, parsed_functions
+from .feedbackscan import (
+    Alternatives,
+    Row,
+    functions_of,
+    gated_search,
+    parsed_functions,
+    search_later,
+)
 
 _SEGMENT = r"(?:feedback|flags?|ratings?|rate|thumbs[-_]?(?:up|down)?|votes?)"
 _CAPTURE = Alternatives([  # each starts with a literal (see Alternatives)
@@ -63,6 +70,13 @@ class Capture(NamedTuple):
 def feedback_captures(project: Project) -> list[Capture]:
     """Endpoints, handlers, widgets and UI controls that let users flag an answer."""
     return project.shared("feedback.captures", _find_captures)
+
+
+def captures_later(project: Project) -> None:
+    """Start the searches of ``feedback_captures`` for the workers' idle moments."""
+    for pattern, words in ((_CAPTURE, _CAPTURE_WORDS), (_LANGFUSE, _LANGFUSE_WORDS),
+                           (_UI, _UI_WORDS)):
+        search_later(project, pattern, words)
 
 
 def _find_captures(project: Project) -> list[Capture]:

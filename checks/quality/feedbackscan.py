@@ -12,7 +12,7 @@ from __future__ import annotations
 import ast
 import functools
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 from readiness.project import signals
 from readiness.project.signals import Hit, Lang, query_name
@@ -68,17 +68,44 @@ def gated_search(project: Project, pattern: re.Pattern[str] | Alternatives,
     """``signals.search`` for patterns too branchy to run over every file: only files whose
     lowercased code has one of ``words`` are searched (a substring test costs far less)."""
     def compute(project: Project) -> tuple[Hit, ...]:
-        chosen = [s for s in signals.sources(project) if s.lang in langs and not s.test]
+        chosen = _chosen(project, langs)
         found: dict[str, tuple[tuple[int, str, str], ...]] = {}
-        for lang, keep in {(s.lang, s.keep) for s in chosen}:
-            query = query_name("feedback.search/1", lang.value, keep, pattern.pattern,
-                           pattern.flags, words)
-            files = [s.path for s in chosen if s.lang is lang and s.keep is keep]
-            found.update(project.facts(files, query, functools.partial(
-                _search_text, lang=lang, keep=keep, pattern=pattern, words=words)))
+        for files, query, search in _queries(chosen, pattern, words):
+            found.update(project.facts(files, query, search))
         return tuple(Hit(s.path, *row) for s in chosen for row in found.get(s.path, ()))
 
     return project.shared(f"feedback.search:{pattern.pattern}", compute)
+
+
+def search_later(project: Project, pattern: re.Pattern[str] | Alternatives,
+                 words: tuple[str, ...], langs: frozenset[Lang] = signals.CODE) -> None:
+    """Have the worker processes make ``gated_search``'s per-file searches in their idle
+    moments, for a check that asks late in a cold run (``Project.facts_later``)."""
+    if project.sends_later:  # else there is nothing to send, and no list to make
+        for files, query, search in _queries(_chosen(project, langs), pattern, words):
+            project.facts_later(files, query, search)
+
+
+def _chosen(project: Project, langs: frozenset[Lang]) -> list[signals.Source]:
+    return [s for s in signals.sources(project) if s.lang in langs and not s.test]
+
+
+Query = tuple[list[str], str, Callable[[str], tuple[tuple[int, str, str], ...]]]
+
+
+def _queries(chosen: list[signals.Source], pattern: re.Pattern[str] | Alternatives,
+             words: tuple[str, ...]) -> list[Query]:
+    """(files, query, compute) of each kind of source (language, comments kept) among
+    ``chosen``: the per-file searches of ``gated_search``."""
+    queries: list[Query] = []
+    for lang, keep in sorted({(s.lang, s.keep) for s in chosen},
+                             key=lambda kind: (kind[0].value, kind[1])):
+        query = query_name("feedback.search/1", lang.value, keep, pattern.pattern,
+                           pattern.flags, words)
+        files = [s.path for s in chosen if s.lang is lang and s.keep is keep]
+        queries.append((files, query, functools.partial(
+            _search_text, lang=lang, keep=keep, pattern=pattern, words=words)))
+    return queries
 
 
 def _search_text(text: str, *, lang: Lang, keep: bool,

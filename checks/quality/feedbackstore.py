@@ -16,7 +16,7 @@ from readiness.project.snapshot import Project
 from readiness.project.sourcetext import gate_words, split_lines
 
 from .feedbackcapture import Capture
-from .feedbackscan import Alternatives, Row, functions_of, gated_search
+from .feedbackscan import Alternatives, Row, functions_of, gated_search, search_later
 
 # the vendor, or the chat framework's data layer, keeps it
 _STORING = frozenset({"langsmith", "braintrust", "langfuse", "chainlit"})
@@ -59,6 +59,11 @@ _NOT_STORAGE = frozenset({"st", "stdout", "stderr", "console", "response", "res"
                           "wfile", "sys", "out", "self"})
 # Substrings every match of a pattern contains (lowercased), to skip files cheaply.
 _STORE_WORDS = gate_words(("feedback", "flag", "rating", "vote"))
+
+
+def stores_later(project: Project) -> None:
+    """Start the search of ``named_stores`` for the workers' idle moments."""
+    search_later(project, _STORE, _STORE_WORDS, signals.ANY)
 
 
 def named_stores(project: Project) -> list[Hit]:

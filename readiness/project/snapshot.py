@@ -248,15 +248,16 @@ class Project:
             self._answer(missing, query, compute, out, costly=costly, split=split)
         return {rel: out[rel] for rel in files if rel in out}  # in the order asked
 
-    def facts_later(self, files: Iterable[str], query: str, compute: Callable[[str], Any]
-                    ) -> None:
+    def facts_later(self, files: Iterable[str], query: str, compute: Callable[[str], Any],
+                    *, last: bool = False) -> None:
         """Have the worker processes answer ``query`` for ``files`` (as ``facts`` would)
         whenever one has nothing else to do, for a ``facts`` call later in the run: a check
         that scans every file but runs late (the secrets scan of Home Assistant's 36,466
         files) then finds its answers kept. Only on a cold scan with workers; a task waited
-        for goes ahead of these, and these go with the others once ``facts`` asks."""
+        for goes ahead of these, and these go with the others once ``facts`` asks.
+        ``last``: after the other queries sent this way (answers wanted at the very end)."""
         workers = self.workers
-        if workers is None or not self._store_fresh() or query in self._asked:
+        if workers is None or not self.sends_later or query in self._asked:
             return
         files = list(files)
         payload = workers.payload(compute) if len(files) >= workers_.MIN_FILES else None
@@ -266,13 +267,19 @@ class Project:
         for at, part in enumerate(self._parts(files, workers.count)):
             for start in range(0, len(part), workers_.IDLE_TASK_FILES):
                 group = part[start:start + workers_.IDLE_TASK_FILES]
-                future = workers.answer(payload, group, part=at, idle=True)
+                future = workers.answer(payload, group, part=at, idle=True, last=last)
                 if future is None:
                     break
                 later.sent.append((group, future))
         with self._lock:
             self._later[query] = later
             self._asked.add(query)  # ``facts`` looks its answers up, then sends the rest
+
+    @property
+    def sends_later(self) -> bool:
+        """Would ``facts_later`` send anything (a cold scan with worker processes)? A
+        ``prepare`` hook need not work out what it would send when not."""
+        return self.workers is not None and self._store_fresh()
 
     def _store_fresh(self) -> bool:
         self._store  # noqa: B018 - loading it sets _fresh

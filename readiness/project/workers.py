@@ -81,8 +81,8 @@ STEAL_BACKLOG = 3
 # a worker answers one waits for it to end (about 40 ms for the secrets scan's files)
 IDLE_TASK_FILES = 1000
 # how soon a waiting task goes to a worker: urgent ones first, idle ones only to a worker
-# with nothing else to do
-_URGENT, _NORMAL, _IDLE = 0, 1, 2
+# with nothing else to do, those of answers wanted last after the other idle ones
+_URGENT, _NORMAL, _IDLE, _LAST = 0, 1, 2, 3
 NO_TEXT = ("readiness.project.workers", "no text")  # in place of the answer of a file without text
 
 
@@ -130,6 +130,7 @@ class Workers:
         # 9,290 files, 41 MB, read and kept by both workers).
         self._pools: list[ProcessPoolExecutor] = []
         self._failed = False
+        self._closed = False  # by ``close``: never started again
         self._starting = threading.Lock()
         # Tasks wait here, urgent ones first, and go to a worker only while it has fewer
         # than two (one running, one queued behind it, so that it has its next at once):
@@ -150,7 +151,7 @@ class Workers:
         They count as running once all of them are started: a check thread asking
         meanwhile waits here, and no task is handed to a worker that is not there yet."""
         with self._starting:
-            if not self._pools and not self._failed:
+            if not self._pools and not self._failed and not self._closed:
                 pools: list[ProcessPoolExecutor] = []
                 try:
                     context = _context()
@@ -178,7 +179,7 @@ class Workers:
         server (``_context``), start that server now, in isolation, and let it import what
         they need while this process lists the files and loads the checks (its start-up
         then costs the run no time); elsewhere, start the workers now."""
-        if self._pools or self._failed:
+        if self._pools or self._failed or self._closed:
             return
         if _context().get_start_method() != "forkserver":
             self.start()
@@ -227,19 +228,21 @@ class Workers:
             return None
 
     def answer(self, payload: bytes, files: list[str], *, part: int | None = None,
-               urgent: bool = False, idle: bool = False) -> Future[Answers] | None:
+               urgent: bool = False, idle: bool = False, last: bool = False
+               ) -> Future[Answers] | None:
         """Start answering ``files`` with a ``payload`` compute, in the worker of ``part``
         (the part's number: the same worker for the same files each time); None when the
         workers cannot take it. ``urgent``: ahead of the tasks waiting for a worker.
-        ``idle``: only when that worker has nothing else to do (see ``hurry``)."""
-        return self._submit(_URGENT if urgent else _IDLE if idle else _NORMAL, part, _answer,
-                            payload, files, idle)
+        ``idle``: only when that worker has nothing else to do (see ``hurry``); ``last``
+        too, after the other idle tasks (answers wanted at the end of a run)."""
+        priority = _URGENT if urgent else (_LAST if last else _IDLE) if idle else _NORMAL
+        return self._submit(priority, part, _answer, payload, files, idle)
 
     def hurry(self, future: Future[Any]) -> None:
         """A task given ``idle`` is now waited for: it goes with the others."""
         with self._lock:
             for at, entry in enumerate(self._waiting):
-                if entry[-1] is future and entry[0] == _IDLE:
+                if entry[-1] is future and entry[0] >= _IDLE:
                     self._waiting[at] = (_NORMAL, *entry[1:])
                     self._waiting.sort(key=lambda entry: entry[:2])
                     break
@@ -292,11 +295,11 @@ class Workers:
             if busy < 2:
                 for at, entry in enumerate(self._waiting):
                     part = entry[2]
-                    if entry[0] == _IDLE and busy:
+                    if entry[0] >= _IDLE and busy:
                         break  # the rest are idle tasks: only for a worker with nothing
                     if part is None or part % self.count == worker or part in self._parts[worker]:
                         return worker, at
-        if sum(entry[0] != _IDLE for entry in self._waiting) >= STEAL_BACKLOG:
+        if sum(entry[0] < _IDLE for entry in self._waiting) >= STEAL_BACKLOG:
             for worker, busy in enumerate(self._in_pool):
                 if busy == 0:
                     return worker, 0
@@ -323,9 +326,13 @@ class Workers:
             return None
 
     def close(self) -> None:
+        """Stop the workers; they are not started again (a ``prepare`` hook still working
+        after the scan would otherwise start new ones): asked after this, the scanning
+        process answers alone."""
         with self._lock:
             waiting, self._waiting = self._waiting, []
             pools, self._pools = self._pools, []
+            self._closed = True
         for *_, ours in waiting:
             ours.cancel()
         for pool in pools:

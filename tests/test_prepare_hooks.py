@@ -1,0 +1,47 @@
+"""``prepare`` hooks start per-file scans for the worker processes' idle moments; the
+checks then find them there, the same as one process would compute them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from readiness.checks.quality import feedback
+from readiness.checks.quality.feedbackcapture import feedback_captures
+from readiness.checks.quality.feedbackstore import named_stores
+
+from readiness.config import load_config
+from readiness.project import Project, workers
+from tests.conftest import MakeProject
+from tests.fixtures_quality import FASTAPI_FEEDBACK
+
+
+def test_the_feedback_searches_are_sent_early_and_found_later(
+        make_project: MakeProject, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(workers, "MIN_FILES", 8)
+    files = dict(FASTAPI_FEEDBACK)
+    files.update({f"app/more/m{i}.py": f"def f{i}(x):\n    return x + {i}\n" for i in range(20)})
+    root = make_project(files)
+    alone = Project(root, jobs=1)
+    captures, stores = feedback_captures(alone), named_stores(alone)
+    assert captures and stores  # the app does let users flag answers: a real comparison
+    project = Project(root, jobs=2)
+    if project.workers is None:
+        pytest.skip("one core: no worker processes")
+    sent: list[str] = []
+    answer = project._answer
+
+    def spy(files: list[str], query: str, *args: Any, **kwargs: Any) -> None:
+        sent.append(query)
+        answer(files, query, *args, **kwargs)
+
+    monkeypatch.setattr(project, "_answer", spy)
+    try:
+        feedback.searches_later(project, load_config(root))
+        later = [query for query in project._later if query.startswith("feedback.search/")]
+        assert len(later) >= 4  # three capture searches (two kinds of code), the store's
+        assert feedback_captures(project) == captures and named_stores(project) == stores
+        assert not [query for query in sent if query.startswith("feedback.search/")]
+        assert not [query for query in project._later if query.startswith("feedback.search/")]
+    finally:
+        project.close()
