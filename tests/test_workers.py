@@ -664,3 +664,30 @@ def test_closed_workers_are_never_started_again(tmp_path: Path) -> None:
     pool.warm()
     assert pool.start() is False and pool._pools == []
     assert pool.map(len, [[1, 2]]) is None  # the caller works alone
+
+
+@pytest.mark.parametrize("error", [OSError("no processes"), EOFError("fork server gone")])
+def test_workers_that_cannot_start_leave_the_work_to_this_process(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, error: Exception) -> None:
+    made: list[object] = []
+    shut: list[object] = []
+
+    class Pool:  # the first worker starts; the second cannot
+        def __init__(self, *_args: object, **_kwargs: object) -> None:
+            made.append(self)
+
+        def submit(self, *_args: object) -> Future[object]:
+            if self is not made[0]:
+                raise error
+            done: Future[object] = Future()
+            done.set_result(None)
+            return done
+
+        def shutdown(self, **_kwargs: object) -> None:
+            shut.append(self)
+
+    monkeypatch.setattr(workers, "ProcessPoolExecutor", Pool)
+    pool = workers.Workers(tmp_path, 2)
+    assert pool.start() is False and not pool.running
+    assert shut == made and len(made) == 2  # the one that started is stopped again
+    assert pool.map(len, [[1]]) is None  # the caller works alone

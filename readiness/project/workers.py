@@ -165,7 +165,8 @@ class Workers:
                                                        initargs=(str(self.root),))
                             pools.append(pool)
                             pool.submit(_start_up)
-                except (OSError, RuntimeError):  # no processes in a sandbox: work alone
+                except (OSError, RuntimeError, EOFError):  # no processes (a sandbox), or a
+                    # fork server that died before it answered: work alone
                     self._failed = True
                     for pool in pools:
                         pool.shutdown(wait=False, cancel_futures=True)
