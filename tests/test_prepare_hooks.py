@@ -3,8 +3,6 @@ checks then find them there, the same as one process would compute them."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 from readiness.checks.quality import feedback
 from readiness.checks.quality.feedbackcapture import feedback_captures
@@ -14,6 +12,7 @@ from readiness.config import load_config
 from readiness.project import Project, workers
 from tests.conftest import MakeProject
 from tests.fixtures_quality import FASTAPI_FEEDBACK
+from tests.warm import queries_answered
 
 
 def test_the_feedback_searches_are_sent_early_and_found_later(
@@ -28,14 +27,7 @@ def test_the_feedback_searches_are_sent_early_and_found_later(
     project = Project(root, jobs=2)
     if project.workers is None:
         pytest.skip("one core: no worker processes")
-    sent: list[str] = []
-    answer = project._answer
-
-    def spy(files: list[str], query: str, *args: Any, **kwargs: Any) -> None:
-        sent.append(query)
-        answer(files, query, *args, **kwargs)
-
-    monkeypatch.setattr(project, "_answer", spy)
+    sent = queries_answered(project)
     try:
         feedback.searches_later(project, load_config(root))
         later = [query for query in project._later if query.startswith("feedback.search/")]

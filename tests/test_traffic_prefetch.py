@@ -14,6 +14,7 @@ from readiness.llmcalls import traffic as traffic_
 from readiness.llmcalls.traffic import Traffic
 from readiness.project import Project, workers
 from tests.conftest import MakeProject
+from tests.warm import queries_answered
 
 ASK = """\
 from openai import OpenAI
@@ -179,14 +180,7 @@ def test_the_names_every_file_calls_are_read_in_the_idle_moments(
     project = Project(root, jobs=2)
     if project.workers is None:
         pytest.skip("one core: no worker processes")
-    sent: list[str] = []
-    answer = project._answer
-
-    def spy(files: list[str], query: str, *args: Any, **kwargs: Any) -> None:
-        sent.append(query)
-        answer(files, query, *args, **kwargs)
-
-    monkeypatch.setattr(project, "_answer", spy)
+    sent = queries_answered(project)
     try:
         llmtraffic.traffic_later(project, load_config(root))
         assert traffic_.CALLED_QUERY in project._later

@@ -54,3 +54,18 @@ def reads_of(project: Project) -> list[str]:
 
     project._read_text = counting  # type: ignore[method-assign]
     return read
+
+
+def queries_answered(project: Project) -> list[str]:
+    """The queries ``project`` answers from now on by computing (here or in its workers),
+    one entry per call, in order (a list that grows): a query found kept, or taken from
+    the idle tasks ``facts_later`` sent, is not among them."""
+    sent: list[str] = []
+    original = project._answer
+
+    def answering(files: list[str], query: str, *args: Any, **kwargs: Any) -> None:
+        sent.append(query)
+        original(files, query, *args, **kwargs)
+
+    project._answer = answering  # type: ignore[method-assign]
+    return sent

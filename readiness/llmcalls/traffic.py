@@ -757,7 +757,8 @@ def names_later(project: Project) -> None:
     """Have the worker processes read the names every Python file calls in their idle
     moments: the traffic analysis asks for them all once the call sites are known, late in
     a cold run, when the workers are busiest (Home Assistant: 6,725 files)."""
-    project.facts_later(python_files(project), CALLED_QUERY, called_names)
+    if project.sends_later:  # else there is nothing to send, and no list to make
+        project.facts_later(python_files(project), CALLED_QUERY, called_names)
 
 
 def traffic(project: Project, sites: tuple[CallSite, ...]) -> Traffic:
