@@ -101,6 +101,13 @@ def test_unusable_files_are_skipped_with_a_reason(make_project: MakeProject,
     ("bom-only.txt", b"\xef\xbb\xbf", ("", None)),
     ("two-boms.txt", b"\xef\xbb\xbf\xef\xbb\xbfx", ("\ufeffx", None)),
     ("crlf.txt", b"a\r\nb\r\n", ("a\nb\n", None)),
+    # CRLF pairs become LF in every encoding; a lone CR stays
+    ("crlf-bom.txt", b"\xef\xbb\xbf\xc3\xa9\r\nb\rc\r\n", ("\u00e9\nb\rc\n", None)),
+    ("crlf-latin.py", b"# coding: latin-1\r\nx = '\xe9'\r\n",
+     ("# coding: latin-1\nx = '\u00e9'\n", None)),
+    ("crlf-bad.txt", b"a\r\n\xff", (None, "not valid utf-8-sig text")),
+    ("late-nul.txt", b"a" * 8192 + b"\0", ("a" * 8192 + "\0", None)),
+    ("nul.txt", b"a" * 8191 + b"\0", (None, "binary content")),
     ("empty.py", b"", ("", None)),
 ])
 def test_read_text_decodes_as_python_and_utf_8_sig(tmp_path: Path, name: str, data: bytes,

@@ -16,7 +16,6 @@ run already (a cold scan of a big repository), ahead of the text scans waiting f
 
 from __future__ import annotations
 
-import gc
 import os
 from collections.abc import Iterable
 from typing import Any
@@ -75,13 +74,6 @@ def build_index(project: Project, *, jobs: int | None = None) -> CallSiteIndex:
         todo = sorted(rel for rel in found - scan.seen if rel in glance)
     commands = command_files(project)
     sites, built = _call_sites(scan.facts, modules, commands)
-    # A full collection once the index is built. Since the program's tables
-    # (``Program.release``) and the walker's scopes (``Binder.release``) are emptied, it
-    # finds no cycles left to free on Home Assistant, yet the cold peak is 5-7 MB lower
-    # with it (139-142 MB against 145-149 MB, three runs each; not explained: a full
-    # collection also empties the interpreter's free lists). It costs 0.2 s of this
-    # process's time there.
-    gc.collect()
     return CallSiteIndex(sites, len(python), scan.parsed, scan.from_cache,
                          tuple(sorted(scan.unparsable)), len(scan.seen), built)
 
