@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import os
 import pickle
+import sys
 import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import Future
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -30,6 +32,20 @@ def pid_after(seconds: float) -> int:  # module-level, as above
 
 
 def line_count(text: str) -> int:  # module-level: it can be pickled to the worker
+    return text.count("\n")
+
+
+def slow_line_count(text: str) -> int:  # module-level, as above
+    time.sleep(0.005)
+    return text.count("\n")
+
+
+_FLAG: list[bytearray] = []  # the stop flag ``flag_at_ten`` raises (in this process)
+
+
+def flag_at_ten(text: str) -> int:  # module-level, as above
+    if text.count("\n") == 10:
+        _FLAG[0][0] = 1  # as the scanning process would, while this task runs
     return text.count("\n")
 
 
@@ -584,7 +600,7 @@ def test_answers_sent_for_the_idle_workers_are_found_and_not_sent_again(
     try:
         project.facts_later(project.files, "test.lines/1", line_count)
         assert sum(idled) == 62 and max(idled) <= 10  # every file, in small tasks
-        for _group, future in project._later["test.lines/1"].sent:
+        for _group, future, _part in project._later["test.lines/1"].sent:
             future.result()  # the workers had nothing else to do
         gated = project.facts(project.files, "test.zebra/1", zebra_lines,
                               gate=Gate((ZEBRA,), ()))
@@ -691,3 +707,111 @@ def test_workers_that_cannot_start_leave_the_work_to_this_process(
     assert pool.start() is False and not pool.running
     assert shut == made and len(made) == 2  # the one that started is stopped again
     assert pool.map(len, [[1]]) is None  # the caller works alone
+
+
+class HeldPool:
+    """A worker's pool whose tasks end when the test says (``Future.set_result``)."""
+
+    def __init__(self) -> None:
+        self.tasks: list[Future[workers.Answers]] = []
+
+    def submit(self, function: Callable[..., object], *args: object) -> Future[workers.Answers]:
+        self.tasks.append(Future())
+        return self.tasks[-1]
+
+    def shutdown(self, **kwargs: object) -> None:
+        pass
+
+
+def test_a_running_idle_task_gives_way_to_a_task_waited_for(tmp_path: Path) -> None:
+    """The stop flag of a worker is raised when a task someone waits for is handed to it
+    behind an idle task, and lowered when that task is gone; a hurried idle task (now
+    waited for) does not give way."""
+    pool = workers.Workers(tmp_path, 1)
+    held = HeldPool()
+    pool._pools = [held]  # type: ignore[list-item]
+    pool._stops = bytearray(1)
+    idle = pool.answer(b"compute", ["a.py"], part=0, idle=True)
+    assert idle is not None and len(held.tasks) == 1
+    assert pool._stops[0] == 0  # nothing else waits: it runs on
+    waited = pool.answer(b"compute", ["b.py"], part=0)
+    assert waited is not None and len(held.tasks) == 2
+    assert pool._stops[0] == 1  # handed behind it: it gives way
+    held.tasks[0].set_result(workers.Answers([], {}, done=0))
+    assert idle.result().done == 0 and pool._stops[0] == 0  # gone: nothing else stops
+    held.tasks[1].set_result(workers.Answers([], {}))
+    hurried = pool.answer(b"compute", ["c.py"], part=0, idle=True)
+    assert hurried is not None
+    pool.hurry(hurried)
+    pool.answer(b"compute", ["d.py"], part=0)
+    assert len(held.tasks) == 4 and pool._stops[0] == 0
+    pool.close()
+
+
+def test_an_idle_task_stops_at_its_flag_and_says_how_far_it_got(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A worker looks at its flag every few files of an idle task: raised, it answers
+    the files done so far (``Answers.done``); a task waited for never stops."""
+    for i in range(20):
+        (tmp_path / f"f{i:02d}.txt").write_text("x\n" * i)
+    files = [f"f{i:02d}.txt" for i in range(20)]
+    flag = bytearray(1)
+    monkeypatch.setattr(workers, "_ROOT", [str(tmp_path)])
+    monkeypatch.setattr(workers, "_TEXTS", {})
+    monkeypatch.setattr(workers, "_STOP", [(flag, 0)])
+    monkeypatch.setattr(sys.modules[__name__], "_FLAG", [flag])
+    whole = workers._answer(pickle.dumps(line_count), files, True)
+    assert whole.done is None and whole.held is not None
+    assert len(workers.unpack(whole.held).answers) == 20
+    stopped = workers._answer(pickle.dumps(flag_at_ten), files, True)
+    assert stopped.done == 16 and stopped.held is not None  # the next look after the tenth
+    assert len(workers.unpack(stopped.held).answers) == 16
+    assert flag[0] == 1
+    waited = workers._answer(pickle.dumps(line_count), files)
+    assert waited.done is None and len(waited.answers) == 20
+    assert workers._answer(pickle.dumps(line_count), files, True).done == 0
+
+
+def test_idle_tasks_that_gave_way_are_finished_later_each_file_once(
+        make_project: MakeProject, small_threshold: None, monkeypatch: pytest.MonkeyPatch
+        ) -> None:
+    """Idle tasks running when a query someone waits for is sent stop for it; the files
+    they had not answered are sent again, and the query's answers are those of one
+    process, each file answered once."""
+    monkeypatch.setattr(workers, "IDLE_TASK_FILES", 30)
+    root = make_project(zebra_files(60))
+    serial = Project(root, jobs=1)
+    expected = serial.facts(serial.files, "test.slow/1", line_count)
+    project = Project(root, jobs=2)
+    if project.workers is None:
+        pytest.skip("one core: no worker processes")
+    done: list[tuple[int, int]] = []  # (files, files answered) of each idle task taken
+    hold, answer = project._hold, project._answer
+    computed: list[str] = []
+
+    def holding(later: Any, group: list[str], future: Any) -> list[str]:
+        rest = hold(later, group, future)
+        done.append((len(group), len(group) - len(rest)))
+        return rest
+
+    def answering(files: list[str], query: str, *args: Any, **kwargs: Any) -> None:
+        if query == "test.slow/1":
+            computed.extend(files)
+        answer(files, query, *args, **kwargs)
+
+    monkeypatch.setattr(project, "_hold", holding)
+    monkeypatch.setattr(project, "_answer", answering)
+    try:
+        project.facts_later(project.files, "test.slow/1", slow_line_count)
+        deadline = time.monotonic() + 60
+        while not any(flight and flight[0][0] >= workers._IDLE
+                      for flight in project.workers._flight):
+            assert time.monotonic() < deadline, "no idle task was handed to a worker"
+            time.sleep(0.005)
+        project.facts(project.files, "test.zebra/1", zebra_lines)  # waited for: first
+        found = project.facts(project.files, "test.slow/1", slow_line_count)
+    finally:
+        project.close()
+    assert found == expected
+    assert any(answered < size for size, answered in done)  # one gave way
+    assert sum(answered for _, answered in done) + len(computed) == len(project.files)

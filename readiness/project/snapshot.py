@@ -69,12 +69,15 @@ class Gate(NamedTuple):
 
 class _Later(NamedTuple):
     """The tasks ``Project.facts_later`` sent for one query and not yet taken (the files
-    of each, and its answers to come), those done (the files, and the answers packed),
-    and the lock of whoever takes them."""
+    of each, its answers to come and its part), those done (the files, and the answers
+    packed), the lock of whoever takes them, and how the tasks were sent (the compute as
+    the workers receive it, and whether the answers are wanted last)."""
 
     lock: threading.Lock
-    sent: list[tuple[list[str], Future[workers_.Answers]]]
+    sent: list[tuple[list[str], Future[workers_.Answers], int]]
     held: list[tuple[list[str], bytes]]
+    payload: bytes
+    last: bool
 
 
 VOCABULARY_BITS = 4  # the workers' orders of the gate words (one each, unless late words)
@@ -263,17 +266,25 @@ class Project:
         payload = workers.payload(compute) if len(files) >= workers_.MIN_FILES else None
         if payload is None:
             return
-        later = _Later(threading.Lock(), [], [])
+        later = _Later(threading.Lock(), [], [], payload, last)
         for at, part in enumerate(self._parts(files, workers.count)):
             for start in range(0, len(part), workers_.IDLE_TASK_FILES):
-                group = part[start:start + workers_.IDLE_TASK_FILES]
-                future = workers.answer(payload, group, part=at, idle=True, last=last)
-                if future is None:
+                if not self._send_later(later, part[start:start + workers_.IDLE_TASK_FILES],
+                                        at):
                     break
-                later.sent.append((group, future))
         with self._lock:
             self._later[query] = later
             self._asked.add(query)  # ``facts`` looks its answers up, then sends the rest
+
+    def _send_later(self, later: _Later, group: list[str], part: int) -> bool:
+        """Send ``group``, of ``part``, as an idle task of ``later``; False if the workers
+        cannot take it."""
+        future = None if self.workers is None else self.workers.answer(
+            later.payload, group, part=part, idle=True, last=later.last)
+        if future is None:
+            return False
+        later.sent.append((group, future, part))
+        return True
 
     @property
     def sends_later(self) -> bool:
@@ -294,10 +305,10 @@ class Project:
         if waited is not None:
             with waited.lock:  # a thread asking the same meanwhile waits here
                 if self.workers is not None:
-                    for _, future in waited.sent:
+                    for _, future, _ in waited.sent:
                         self.workers.hurry(future)
-                for group, future in waited.sent:
-                    self._hold(waited, group, future)
+                for group, future, _ in waited.sent:
+                    self._hold(waited, group, future)  # what gave way is asked below
                 waited.sent.clear()
                 for group, held in waited.held:
                     answered = workers_.unpack(held)
@@ -317,26 +328,31 @@ class Project:
         for later in waiting:
             if later.lock.acquire(blocking=False):  # else another thread takes them
                 try:
-                    for task in [task for task in later.sent if task[1].done()]:
-                        later.sent.remove(task)
-                        self._hold(later, *task)
+                    for group, future, part in [task for task in later.sent if task[1].done()]:
+                        later.sent.remove((group, future, part))
+                        rest = self._hold(later, group, future)
+                        if rest:  # it gave way to a task waited for: the rest goes again
+                            self._send_later(later, rest, part)
                 finally:
                     later.lock.release()
 
     def _hold(self, later: _Later, group: list[str], future: Future[workers_.Answers]
-              ) -> None:
+              ) -> list[str]:
         """Take the content keys and gate words an idle task's worker reported for the
         files it read first (gated queries need not send them, and no file is read here
         again for its key), and hold the rest, packed, until the query is asked: it then
         adds to this process's memory at the end, as it did when the check asked it
         without ``facts_later``, not while the other analyses run (Home Assistant's
         secrets scan: the keys of 27,000 translation files, about 15 MB with the store's
-        entries for them; 1.2 MB packed)."""
+        entries for them; 1.2 MB packed). The files of a task that gave way before it
+        answered them (``Answers.done``) are returned."""
         answered = self.workers.collect(future) if self.workers else None
         if answered is None or answered.held is None:
-            return  # the files are answered when their query is asked
-        self._learn(group, answered)
-        later.held.append((group, answered.held))
+            return []  # the files are answered when their query is asked
+        done = len(group) if answered.done is None else answered.done
+        self._learn(group[:done], answered)
+        later.held.append((group[:done], answered.held))
+        return group[done:]
 
     def _ungated(self, files: list[str], query: str, gate: Gate, out: dict[str, Any]
                  ) -> list[str]:

@@ -28,7 +28,10 @@ need once, early in the run (``Workers.warm``); never forked from the scanning p
 which runs checks in threads. Elsewhere they are spawned. Tasks wait in this
 process, urgent ones first, and a worker has at most two at a time: the call-site index's
 parse rounds, which the scanning process waits on, go ahead of the parts of text scans
-queued before them. A query's compute is pickled once for all its parts.
+queued before them. A query's compute is pickled once for all its parts. An idle task
+(``Project.facts_later``) gives way: when a task someone waits for is handed to a worker
+busy with one, that worker stops it after the file it is on (a flag in memory shared with
+the workers) and reports what it has done; the rest is sent again.
 
 Workers start isolated from the scanned repository: a spawned worker (or the fork server)
 begins as ``python -c ...``, which would put its working directory first on ``sys.path``
@@ -116,6 +119,9 @@ class Answers(NamedTuple):
     # (no other scan reads them; their keys are most of the memory of the answers)
     held: bytes | None = None
     problems: dict[int, str] | None = None
+    # an idle task stopped to give way (``Workers``): how many of the files, the first, it
+    # answered (None: all of them)
+    done: int | None = None
 
 
 class Workers:
@@ -143,6 +149,11 @@ class Workers:
         self._waiting: list[tuple[int, int, int | None, Callable[..., Any], tuple[Any, ...],
                                   Future[Any]]] = []
         self._in_pool = [0] * count
+        # the priority and future of each task handed to each worker, in the order handed
+        # (a pool runs them in that order: the first is running), and for each worker a
+        # byte of shared memory it reads while it answers an idle task: set, it stops
+        self._flight: list[list[tuple[int, Future[Any]]]] = [[] for _ in range(count)]
+        self._stops: Any = None
         self._parts: list[set[int]] = [set() for _ in range(count)]  # the parts each was given
         self._order = itertools.count()
 
@@ -155,14 +166,15 @@ class Workers:
                 pools: list[ProcessPoolExecutor] = []
                 try:
                     context = _context()
+                    stops = _stop_flags(context, self.count)
                     # The pools' queues start multiprocessing's resource tracker (a process
                     # of its own) and a pool's first submit starts its worker: all in
                     # isolation.
                     with isolated(self.root):
-                        for _ in range(self.count):
+                        for worker in range(self.count):
                             pool = ProcessPoolExecutor(1, mp_context=context,
                                                        initializer=_start,
-                                                       initargs=(str(self.root),))
+                                                       initargs=(str(self.root), stops, worker))
                             pools.append(pool)
                             pool.submit(_start_up)
                 except (OSError, RuntimeError, EOFError):  # no processes (a sandbox), or a
@@ -173,6 +185,7 @@ class Workers:
                 else:
                     with self._lock:
                         self._pools = pools
+                        self._stops = stops
         return self.running
 
     def warm(self) -> None:
@@ -242,6 +255,11 @@ class Workers:
     def hurry(self, future: Future[Any]) -> None:
         """A task given ``idle`` is now waited for: it goes with the others."""
         with self._lock:
+            for flight in self._flight:  # handed already: it no longer gives way
+                for at, (priority, ours) in enumerate(flight):
+                    if ours is future and priority >= _IDLE:
+                        flight[at] = (_NORMAL, ours)
+                        return
             for at, entry in enumerate(self._waiting):
                 if entry[-1] is future and entry[0] >= _IDLE:
                     self._waiting[at] = (_NORMAL, *entry[1:])
@@ -272,10 +290,14 @@ class Workers:
                 if picked is None:
                     return
                 worker, at = picked
-                _, _, part, function, args, ours = self._waiting.pop(at)
+                priority, _, part, function, args, ours = self._waiting.pop(at)
                 if part is not None:
                     self._parts[worker].add(part)
                 self._in_pool[worker] += 1
+                flight = self._flight[worker]
+                flight.append((priority, ours))
+                if priority < _IDLE and flight[0][0] >= _IDLE and self._stops is not None:
+                    self._stops[worker] = 1  # waited for, behind an idle task: it gives way
                 pool = self._pools[worker]
             try:
                 theirs = pool.submit(function, *args)
@@ -283,6 +305,7 @@ class Workers:
                 self._failed = True
                 with self._lock:
                     self._in_pool[worker] -= 1
+                    self._landed(worker, ours)
                 ours.set_exception(exc)
                 continue
             theirs.add_done_callback(functools.partial(self._finished, worker, ours))
@@ -306,9 +329,17 @@ class Workers:
                     return worker, 0
         return None
 
+    def _landed(self, worker: int, ours: Future[Any]) -> None:
+        """``ours`` has left ``worker``: the task after it (if any) is not stopped (the
+        flag is only set while an idle task runs first). Under ``_lock``."""
+        self._flight[worker] = [entry for entry in self._flight[worker] if entry[1] is not ours]
+        if self._stops is not None:
+            self._stops[worker] = 0
+
     def _finished(self, worker: int, ours: Future[Any], theirs: Future[Any]) -> None:
         with self._lock:
             self._in_pool[worker] -= 1
+            self._landed(worker, ours)
         if not ours.done():  # done: cancelled when the workers were closed
             if theirs.cancelled():
                 ours.cancel()
@@ -374,6 +405,8 @@ def isolated(root: Path) -> Iterator[None]:
 
 _ROOT: list[str] = []
 _TEXTS: dict[str, str | None] = {}
+_STOP: list[tuple[Any, int]] = []  # the shared flags, and which is this worker's
+_STOP_EVERY = 8  # files between two looks at the flag (a look costs about 0.1 us)
 
 
 # What a worker imports before its first task: with readiness.checks, every built-in gate
@@ -395,12 +428,23 @@ def _context() -> multiprocessing.context.BaseContext:
     return context
 
 
-def _start(root: str) -> None:
+def _stop_flags(context: multiprocessing.context.BaseContext, count: int) -> Any:
+    """A byte per worker in memory shared with them (its stop flag); None where there is
+    no such memory (then idle tasks run to their end)."""
+    try:
+        return context.RawArray("b", count)
+    except OSError:
+        return None
+
+
+def _start(root: str, stops: Any = None, worker: int = 0) -> None:
     # A fork server started for another root passed its own sys.path on: none of this
     # root's folders may be importable here either (``isolated``).
     sys.path[:] = [entry for entry in sys.path
                    if entry and os.path.isabs(entry) and not is_within(entry, root)]
     _ROOT.append(root)
+    if stops is not None:
+        _STOP.append((stops, worker))
     prepare_for_scan()  # a worker's parses and walks pile up records as the command's do
 
 
@@ -453,7 +497,12 @@ def _answer(payload: bytes, files: list[str], hold: bool = False) -> Answers:
     words: dict[int, tuple[int, int]] = {}
     raw: set[int] = set()
     problems: dict[int, str] = {}
+    stops, me = _STOP[0] if hold and _STOP else (None, 0)
+    done = None
     for at, rel in enumerate(files):
+        if stops is not None and at % _STOP_EVERY == 0 and stops[me]:
+            done = at  # a task waited for is next: this idle one gives way
+            break
         text = _TEXTS.get(rel)
         if rel not in _TEXTS:
             text, problem = read_text(os.path.join(_ROOT[0], rel))  # a str: no Path per file
@@ -483,6 +532,6 @@ def _answer(payload: bytes, files: list[str], hold: bool = False) -> Answers:
                        vocabulary() if words else (),
                        zlib.compress(pickle.dumps(full, pickle.HIGHEST_PROTOCOL), 1),
                        {at: why for at, why in problems.items() if not is_translation(files[at])}
-                       or None)
+                       or None, done)
     return Answers(answers, keys, frozenset(raw), words or None, vocabulary() if words else (),
                    problems=problems or None)
