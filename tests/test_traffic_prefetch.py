@@ -10,10 +10,8 @@ from readiness.checks.infrastructure import llmtraffic
 
 from readiness.config import load_config
 from readiness.llmcalls import build_index
-from readiness.llmcalls import index as index_
 from readiness.llmcalls import traffic as traffic_
 from readiness.llmcalls.traffic import Traffic
-from readiness.llmcalls.traffic_facts import file_traffic
 from readiness.project import Project, workers
 from tests.conftest import MakeProject
 from tests.warm import queries_answered
@@ -192,35 +190,3 @@ def test_the_names_every_file_calls_are_read_in_the_idle_moments(
         assert traffic_.CALLED_QUERY not in project._later
     finally:
         project.close()
-
-
-def test_the_modules_the_index_parsed_are_not_parsed_again_for_their_traffic(
-        make_project: MakeProject, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The call-site index reads each module it parses for the traffic facts too, from the
-    same tree: the traffic analysis finds them kept (the same as ``file_traffic``), and
-    computes only the modules the index did not parse (here, with no round beyond the
-    modules of the model calls, the view and its helpers)."""
-    monkeypatch.setattr(index_, "MAX_ROUNDS", 0)
-    root = make_project(app_files(4))
-    project = Project(root, jobs=1)
-    index = build_index(project)
-    kept = {rel: project.stored_fact(rel, traffic_.QUERY) for rel in project.files}
-    parsed = {rel for rel, (found, _) in kept.items() if found}
-    assert parsed == {"app/llm.py"}
-    for rel in parsed:
-        assert kept[rel][1] == file_traffic((root / rel).read_text())
-    computed: list[str] = []
-    answer = project._answer
-
-    def spy(files: list[str], query: str, *args: Any, **kwargs: Any) -> None:
-        if query == traffic_.QUERY:
-            computed.extend(files)
-        answer(files, query, *args, **kwargs)
-
-    project._answer = spy  # type: ignore[method-assign]
-    flows = traffic_.traffic(project, index.calls)
-    for site in flows.sites:
-        flows.result_sinks(site)
-    assert "app/llm.py" in flows.facts and len(flows.facts) > len(parsed)
-    assert sorted(computed) == sorted(set(flows.facts) - parsed)  # each once
-    assert "app/view.py" in computed

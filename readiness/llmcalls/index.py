@@ -42,12 +42,9 @@ from readiness.llmcalls.sdk import (
     purpose_of,
     purpose_of_model,
 )
-from readiness.llmcalls.traffic_facts import QUERY as TRAFFIC_QUERY
-from readiness.llmcalls.traffic_facts import tree_traffic
 from readiness.llmcalls.values import Client, Ext, Klass, Lit, Term, Value, string_of
-from readiness.llmcalls.walker import extract_tree
+from readiness.llmcalls.walker import extract
 from readiness.project import Project
-from readiness.project.snapshot import parse_python
 
 PARALLEL_THRESHOLD = 200  # below this many files to parse, a pool costs more than it saves
 MAX_ROUNDS = 4
@@ -174,9 +171,7 @@ class _Scan:
 
     def analyse(self, paths: Iterable[str]) -> None:
         """Get the facts of ``paths``: kept from an earlier run when the text is the same,
-        else by parsing (and kept for the next run, with the module's traffic facts read
-        from the same tree: the traffic analysis starts at the modules of the model calls,
-        and each file is parsed once)."""
+        else by parsing (and kept for the next run)."""
         to_parse: list[tuple[str, str]] = []
         for rel in paths:
             if rel in self.seen:
@@ -189,11 +184,10 @@ class _Scan:
             text = self.project.text(rel)
             if text is not None:
                 to_parse.append((rel, text))
-        for rel, data, traffic in self._extract(to_parse):
+        for rel, data in self._extract(to_parse):
             self.parsed += 1
             self._load(rel, data)
             self.project.remember_fact(rel, FACTS_QUERY, data)
-            self.project.remember_fact(rel, TRAFFIC_QUERY, traffic)
 
     def _load(self, rel: str, data: Any) -> bool:
         if data == _UNPARSABLE:
@@ -205,7 +199,7 @@ class _Scan:
             return False  # a corrupt entry: parse again
         return True
 
-    def _extract(self, items: list[tuple[str, str]]) -> list[tuple[str, Any, Any]]:
+    def _extract(self, items: list[tuple[str, str]]) -> list[tuple[str, Any]]:
         # Workers pay off for many files, or once they run (a cold scan of a big
         # repository starts them with the checks): the scanning process's time is the
         # scan's, and the parse goes ahead of the text scans waiting for a worker.
@@ -219,8 +213,7 @@ class _Scan:
                 return done
         return _extract_batch(items)
 
-    def _extract_parallel(self, items: list[tuple[str, str]]
-                          ) -> list[tuple[str, Any, Any]] | None:
+    def _extract_parallel(self, items: list[tuple[str, str]]) -> list[tuple[str, Any]] | None:
         """Parse in the project's worker processes; None if they cannot."""
         workers = self.project.workers
         if workers is None:
@@ -233,15 +226,12 @@ class _Scan:
         return None if results is None else [row for chunk in results for row in chunk]
 
 
-def _extract_batch(items: list[tuple[str, str]]) -> list[tuple[str, Any, Any]]:
-    """(path, facts, traffic facts) of each (path, text), as plain data: the facts
-    ``"unparsable"`` for a broken file, the traffic facts as ``file_traffic`` answers."""
+def _extract_batch(items: list[tuple[str, str]]) -> list[tuple[str, Any]]:
+    """Facts of each (path, text), as plain data (``"unparsable"`` for a broken file)."""
     out = []
     for rel, text in items:
-        tree = parse_python(text)
-        facts = None if tree is None else extract_tree(tree)
-        out.append((rel, to_plain(facts) if facts is not None else _UNPARSABLE,
-                    None if tree is None else tree_traffic(tree, text)))
+        facts = extract(text)
+        out.append((rel, to_plain(facts) if facts is not None else _UNPARSABLE))
     return out
 
 

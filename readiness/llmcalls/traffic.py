@@ -22,10 +22,11 @@ from typing import Any, NamedTuple, TypeVar
 from readiness.llmcalls.context import context_of
 from readiness.llmcalls.modules import ModuleMap
 from readiness.llmcalls.records import CallSite
-from readiness.llmcalls.traffic_facts import MAX_UNPACK, QUERY, file_traffic
+from readiness.llmcalls.traffic_facts import MAX_UNPACK, VERSION, file_traffic
 from readiness.project import Project
 from readiness.project.sourcetext import AtLineStart
 
+QUERY = f"llmcalls.traffic/{VERSION}"
 CALLED_QUERY = "llmcalls.called/2"
 # The regexes run over every Python file. A called name is the whole word just before a
 # "(", starting with a letter or "_" (what ``\b([A-Za-z_]\w*)\(`` finds): it is found in

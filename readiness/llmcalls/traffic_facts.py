@@ -69,7 +69,6 @@ from readiness.llmcalls.traffic_rules import (
 from readiness.project.snapshot import parse_python
 
 VERSION = "40"
-QUERY = f"llmcalls.traffic/{VERSION}"  # the per-file query of ``file_traffic``'s answers
 MAX_DEPS = 200
 
 
@@ -82,14 +81,8 @@ def _id_bases(node: ast.Call) -> list[str]:
 def file_traffic(text: str) -> dict[str, Any] | None:
     """The traffic facts of one module (plain data), or None when it does not parse."""
     tree = parse_python(text)
-    return None if tree is None else tree_traffic(tree, text)
-
-
-def tree_traffic(tree: ast.Module, text: str) -> dict[str, Any] | None:
-    """``file_traffic`` of a module parsed already (``text``'s tree): the call-site index
-    reads a module's traffic facts from the tree it parsed for its own (the traffic
-    analysis starts at the modules of the model calls, which the index parsed). The walk
-    leaves the tree as it was: the same facts whichever walks it first."""
+    if tree is None:
+        return None
     out: dict[str, Any] = {"roots": {}, "req": {}, "logs": [], "tries": [], "calls": [],
                            "imports": {}, "defs": {}, "stops": {}, "holds": []}
     try:

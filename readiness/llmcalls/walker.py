@@ -23,12 +23,8 @@ from readiness.project.snapshot import parse_python
 def extract(source: str) -> FileFacts | None:
     """The facts of one module, or None when it does not parse."""
     tree = parse_python(source)
-    return None if tree is None else extract_tree(tree)
-
-
-def extract_tree(tree: ast.Module) -> FileFacts | None:
-    """``extract`` of a module parsed already; None when it nests too deep to walk. The
-    tree is left as it was (the traffic facts are read from it next)."""
+    if tree is None:
+        return None
     walker = None
     try:
         walker = Walker(tree)

@@ -573,12 +573,10 @@ class Project:
         return (False, None) if key is None else self._store.get(key, query)
 
     def remember_fact(self, rel: str, query: str, answer: Any) -> None:
-        """Keep ``answer`` (a plain value, a function of the text alone) for ``rel``:
-        ``facts`` then finds it (the query counts as asked: its answers are looked up)."""
+        """Keep ``answer`` (a plain value, a function of the text alone) for ``rel``."""
         key = self.content_key(rel)
         if key is not None:
             self._store.put(key, query, answer)
-            self._asked.add(query)
 
     def _adopt(self, rel: str, key: str | None, problem: str | None = None) -> bool:
         """Take a worker's content key for a file this process has not read (so that it
