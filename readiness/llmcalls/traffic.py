@@ -106,6 +106,7 @@ class Traffic:
         self.loaded_methods: dict[str, list[tuple[str, str]]] = {}  # name -> (path, qual)
         self._defined_in: dict[str, frozenset[str]] = {}  # name -> its production definers
         self._unreadable: set[str] = set()
+        self._qual_of: dict[str, dict[str, str]] = {}  # path -> call key -> its function
         self._callers: dict[tuple[str, str], list[tuple[str, str]]] = {}
         self._indexed: set[str] = set()  # files whose calls are in _callers
         self._load(sorted({s.path for s in self.sites}))
@@ -410,10 +411,12 @@ class Traffic:
         if root.startswith("p:"):
             return root[2:].rsplit(":", 1)[0]
         root = root.partition("#")[0]  # a call's unpacked element: the call's function
-        for key, qual, *_ in self.facts[path]["calls"]:
-            if key == root:
-                return str(qual)
-        return None
+        quals = self._qual_of.get(path)
+        if quals is None:  # once per module: a lookup per call key was a scan of its calls
+            quals = self._qual_of[path] = {}
+            for key, qual, *_ in self.facts[path]["calls"]:
+                quals.setdefault(key, str(qual))  # the first call with the key, as before
+        return quals.get(root)
 
     def _param(self, target: tuple[str, str], arg: Any) -> str | None:
         """The parameter of ``target`` an argument (position or keyword) lands in."""
