@@ -195,16 +195,21 @@ def test_parallel_extraction_gives_the_serial_result(make_project: MakeProject,
     root = make_project(files)
     serial = build_index(Project(root), jobs=1)
     batches: list[int] = []
+    rows: list[tuple[str, object]] = []
     pool_extract = index._Scan._extract_parallel
 
     def spy(scan: index._Scan, items: list[tuple[str, str]]) -> list[tuple[str, object]] | None:
         batches.append(len(items))
-        return pool_extract(scan, items)
+        done = pool_extract(scan, items)
+        rows.extend(done or [])
+        return done
 
     monkeypatch.setattr(index, "PARALLEL_THRESHOLD", 4)
     monkeypatch.setattr(index._Scan, "_extract_parallel", spy)
     parallel = indexed(root, tmp_path / "cache", jobs=2)
     assert batches == [24]
+    # encoded by the workers as the store keeps them: this process decodes, not encodes
+    assert len(rows) == 24 and all(isinstance(data, bytes) for _, data in rows)
     assert parallel.calls == serial.calls
     assert len(parallel.calls) == 24
     # the workers filled the cache

@@ -45,6 +45,7 @@ from readiness.llmcalls.sdk import (
 from readiness.llmcalls.values import Client, Ext, Klass, Lit, Term, Value, string_of
 from readiness.llmcalls.walker import extract
 from readiness.project import Project
+from readiness.project.filefacts import decode, encode
 
 PARALLEL_THRESHOLD = 200  # below this many files to parse, a pool costs more than it saves
 MAX_ROUNDS = 4
@@ -186,8 +187,12 @@ class _Scan:
                 to_parse.append((rel, text))
         for rel, data in self._extract(to_parse):
             self.parsed += 1
-            self._load(rel, data)
-            self.project.remember_fact(rel, FACTS_QUERY, data)
+            if isinstance(data, bytes):  # encoded by a worker as the store keeps it
+                self._load(rel, decode(data))
+                self.project.remember_encoded(rel, FACTS_QUERY, data)
+            else:
+                self._load(rel, data)
+                self.project.remember_fact(rel, FACTS_QUERY, data)
 
     def _load(self, rel: str, data: Any) -> bool:
         if data == _UNPARSABLE:
@@ -222,7 +227,7 @@ class _Scan:
         ordered = sorted(items, key=lambda item: -len(item[1]))
         count = workers.count * 4
         chunks = [c for c in (ordered[i::count] for i in range(count)) if c]
-        results = workers.map(_extract_batch, chunks, urgent=True)
+        results = workers.map(_extract_encoded, chunks, urgent=True)
         return None if results is None else [row for chunk in results for row in chunk]
 
 
@@ -233,6 +238,14 @@ def _extract_batch(items: list[tuple[str, str]]) -> list[tuple[str, Any]]:
         facts = extract(text)
         out.append((rel, to_plain(facts) if facts is not None else _UNPARSABLE))
     return out
+
+
+def _extract_encoded(items: list[tuple[str, str]]) -> list[tuple[str, Any]]:
+    """``_extract_batch`` in a worker: each file's facts encoded as the fact store keeps
+    them (``filefacts.encode``), so that the scanning process, which waits on these,
+    decodes them and keeps the bytes rather than encoding them itself (skyvern: 1,126
+    files' facts, 0.45 s of its time)."""
+    return [(rel, encode(data) or data) for rel, data in _extract_batch(items)]
 
 
 def _purpose(prog: Program, path: str, call: CallFact, api: str) -> str:

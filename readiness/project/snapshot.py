@@ -578,6 +578,12 @@ class Project:
         if key is not None:
             self._store.put(key, query, answer)
 
+    def remember_encoded(self, rel: str, query: str, encoded: bytes) -> None:
+        """``remember_fact`` of an answer encoded already (``filefacts.encode``)."""
+        key = self.content_key(rel)
+        if key is not None:
+            self._store.put_encoded(key, query, encoded)
+
     def _adopt(self, rel: str, key: str | None, problem: str | None = None) -> bool:
         """Take a worker's content key for a file this process has not read (so that it
         need not read it only to hash it); False when it has a key of its own already.
