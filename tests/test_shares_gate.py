@@ -49,6 +49,31 @@ def test_flag_file_beyond_ascii_is_the_case_blind_regex_as_written(text: str) ->
     assert (_FLAG_FILE.search(text) is None) is (OLD_FLAG_FILE.search(text) is None)
 
 
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from([*FRAGMENTS, "\u017fTRATEGIES", "rollo\u212at", "\u00e9",
+                                 "unl\u0130\u0131", "strateg\u0130es", "strateg\u0131es",
+                                 "flag\u017fmith", "\u212aey", "gr\u00f6\u00dfe", "\u00c9T\u00c9"]),
+                max_size=8).map("".join))
+def test_the_flag_file_prefilter_beyond_ascii_changes_no_answer(text: str) -> None:
+    """Non-ASCII text is searched by the case-blind regex only where it can match: the
+    answer is the regex's, in code and elsewhere."""
+    for python in (True, False):
+        assert _flag_file_text(text, python, text.lower()) is _flag_file_text(text, python)
+
+
+def test_a_letter_that_folds_to_ascii_still_makes_a_flag_file() -> None:
+    """A dotless i, a long s, a dotted capital I: case-blind, these are ASCII letters that
+    lowering does not give, so the prefilter lets such text through to the regex."""
+    for text in ("gr\u00f6\u00dfe unlea\u017fh", "\u00e9 flag\u017fmith", "\u00e9 growthboo\u212a",
+                 "\u00e9 \u0130 flag\u017fmith",
+                 "\u00e9 GROWTHBOOK", "\u00e9 unleash"):
+        assert _flag_file_text(text, True, text.lower()) is True
+    dotless = "\u00e9 strateg\u0131es"  # outside code "strategies" makes one
+    assert _flag_file_text(dotless, False, dotless.lower()) is True
+    assert _flag_file_text("\u00e9 rollout strategies", True, "\u00e9 rollout strategies") is False
+    assert _flag_file_text("\u00e9 nothing here", False, "\u00e9 nothing here") is False
+
+
 @pytest.mark.parametrize(("text", "parses"), [
     ('if client.is_enabled("new-ui", user):', True),
     ("flags.variation(f'model-{x}', ctx)", True),
