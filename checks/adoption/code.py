@@ -14,6 +14,7 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
+from readiness.llmcalls.syntax import walk
 from readiness.model import Evidence
 from readiness.project.signals import query_name
 from readiness.project.snapshot import Project, parse_python
@@ -222,7 +223,7 @@ def _python(text: str, interesting: Interesting) -> FileFacts | None:
     mains: list[Row] = []
     functions: list[ast.FunctionDef | ast.AsyncFunctionDef] = []  # for routes: one walk
     assigns: list[ast.Assign] = []
-    for node in ast.walk(tree):
+    for node in walk(tree):
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
             functions.append(node)
         elif isinstance(node, ast.Assign):

@@ -19,6 +19,7 @@ import ast
 import re
 from typing import NamedTuple
 
+from readiness.llmcalls.syntax import walk
 from readiness.model import Evidence
 from readiness.project import Project
 from readiness.project.configfiles import config_index
@@ -89,9 +90,9 @@ def _python_controls(text: str) -> list[tuple[int, str]]:
     if tree is None:
         return []
     found = []
-    hashed = {t.id for n in ast.walk(tree) if isinstance(n, ast.Assign) and _hashes(n.value)
+    hashed = {t.id for n in walk(tree) if isinstance(n, ast.Assign) and _hashes(n.value)
               for t in n.targets if isinstance(t, ast.Name)}
-    for node in ast.walk(tree):
+    for node in walk(tree):
         if isinstance(node, ast.Call):
             key = _evaluated_flag(node)
             if key:
@@ -141,14 +142,14 @@ def _hash_mod(node: ast.expr, hashed: set[str]) -> bool:
             and isinstance(node.right, ast.Constant) and node.right.value in (100, 1000, 10000)):
         return False
     return _hashes(node.left) or any(isinstance(n, ast.Name) and n.id in hashed
-                                     for n in ast.walk(node.left))
+                                     for n in walk(node.left))
 
 
 def _hashes(node: ast.expr) -> bool:
     """Does the expression call a hash function (``sha256(...)``, ``zlib.crc32(...)``)?"""
     return any(isinstance(n, ast.Call) and (
         (isinstance(n.func, ast.Attribute) and n.func.attr in _HASHES)
-        or (isinstance(n.func, ast.Name) and n.func.id in _HASHES)) for n in ast.walk(node))
+        or (isinstance(n.func, ast.Name) and n.func.id in _HASHES)) for n in walk(node))
 
 
 def settings_shares(project: Project, skip: str | None) -> list[Share]:

@@ -14,6 +14,7 @@ import functools
 import re
 from collections.abc import Callable, Iterator, Sequence
 
+from readiness.llmcalls.syntax import walk
 from readiness.project import signals
 from readiness.project.signals import Hit, Lang, query_name
 from readiness.project.snapshot import Project, parse_python
@@ -145,5 +146,5 @@ def _python_functions(text: str) -> tuple[Function, ...] | None:
     if tree is None:
         return None
     return tuple((node.name, min((d.lineno for d in node.decorator_list), default=0),
-                  node.lineno, node.end_lineno or node.lineno) for node in ast.walk(tree)
+                  node.lineno, node.end_lineno or node.lineno) for node in walk(tree)
                  if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef))

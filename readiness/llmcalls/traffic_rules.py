@@ -10,6 +10,7 @@ from __future__ import annotations
 import ast
 import bisect
 import re
+import unicodedata
 
 from readiness.llmcalls.syntax import children, dotted, final_name, reraises, sleeps, walk
 
@@ -122,12 +123,15 @@ _CLOCKS = frozenset({"time", "monotonic", "perf_counter", "now", "utcnow", "mono
                      "time_ns"})
 
 
-def clock_lines(text: str) -> list[int] | None:
+def clock_lines(text: str) -> list[int]:
     """The lines of ``text`` where a clock's name is written, in order: a function none of
-    whose lines holds one reads no clock (None: not ASCII, where a name can be written in
-    other characters that Python reads as the same)."""
+    whose lines holds one reads no clock. A line that is not ASCII is read as the parser
+    reads the names on it (NFKC: fullwidth letters are ASCII ones); no line's normal form
+    holds a line break, so the lines keep their numbers (skyvern: a quarter of its modules
+    hold some non-ASCII text, and every function of each was searched)."""
     if not text.isascii():
-        return None
+        text = "\n".join(line if line.isascii() else unicodedata.normalize("NFKC", line)
+                         for line in text.split("\n"))
     lines: list[int] = []
     line, at = 1, 0
     for match in _CLOCK_WORDS.finditer(text):

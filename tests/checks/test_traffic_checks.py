@@ -990,16 +990,21 @@ def test_clock_lines_are_where_a_clock_is_named_and_change_no_facts(
 
     assert clock_lines("import time\nx = timeout\nunknown = snow\nt = time.monotonic()\n"
                        "d = datetime.utcnow(); e = now_ish\n") == [1, 4, 5]
-    assert clock_lines("t = \uff54\uff49\uff4d\uff45()\n") is None  # fullwidth: "time"
+    # a line that is not ASCII is read as the parser reads its names: fullwidth "time"
+    assert clock_lines("# caf\u00e9\nt = \uff54\uff49\uff4d\uff45()\nx = 1\n") == [2]
+    assert clock_lines("s = '\u00e9'\nt = time.time()\n") == [2]
     decorated = ("import time\n\n@memo(stamp=time.time())\ndef window(calls):\n"
                  "    calls.append(stamp)\n    if len(calls) > 3:\n        raise Busy\n")
     texts = [LIMITER, decorated, LIMITER.replace("time.monotonic()", "now()"),
-             LIMITER.replace("import time", "import time  # caf\u00e9")]
+             LIMITER.replace("import time", "import time  # caf\u00e9"),
+             LIMITER.replace("time.monotonic()", "time.\uff4d\uff4f\uff4e\uff4f\uff54"
+                             "\uff4f\uff4e\uff49\uff43()")]  # fullwidth "monotonic"
     gated = [traffic_facts.file_traffic(t) for t in texts]
     monkeypatch.setattr(traffic_facts, "clock_lines", lambda text: None)
     assert gated == [traffic_facts.file_traffic(t) for t in texts]
     assert gated[0] is not None and gated[0]["limiters"] == [
         [13, "MinimumInterval.wait", "waits out a minimum interval between calls"]]
+    assert gated[4] is not None and gated[4]["limiters"] == gated[0]["limiters"]  # fullwidth
 
 
 def test_a_per_user_window_limiter_in_the_route_passes(make_project: MakeProject) -> None:
