@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 from readiness.project import Project, signals, sourcetext
 from readiness.project.signals import windows
-from readiness.project.sourcetext import _SHORT, AtLineStart, holds_any
+from readiness.project.sourcetext import _SHORT, AtLineStart, case_blind_holds_any, holds_any
 from readiness.scan import ScanOptions, scan
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "pilot-app"
@@ -272,3 +272,23 @@ def test_a_kept_text_is_lower_cased_and_searched_once() -> None:
         assert sourcetext._KEPT[id(text)].lower_covered == len(sourcetext.vocabulary())
     finally:
         sourcetext.forget_words_of([text])
+
+
+CASE_WORDS = ("usage_event", "strategies", "kelvin")
+CASE_BLIND = re.compile("|".join(CASE_WORDS), re.IGNORECASE)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(["usage_event", "USAGE_EVENT", "u\u017fage_event", "strateg",
+                                 "ies", "STRATEG\u0130ES", "strateg\u0131es", "\u212aelvin",
+                                 "kelvi", "n", "\u00e9", "\u00c9", " ", "\n", "x"]), max_size=8)
+       .map("".join))
+def test_case_blind_holds_any_is_false_only_where_the_regex_cannot_match(text: str) -> None:
+    """A gate before a case-blind regex: never False where the regex matches, on any text
+    (the long s, dotless i and Kelvin sign match ASCII letters that lowering does not
+    give), and exact on ASCII text."""
+    found = CASE_BLIND.search(text) is not None
+    if found:
+        assert case_blind_holds_any(text, CASE_WORDS)
+    if text.isascii():
+        assert case_blind_holds_any(text, CASE_WORDS) is found

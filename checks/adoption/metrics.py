@@ -8,7 +8,7 @@ from readiness.config import BASE, Config
 from readiness.model import Credit, Evidence, Finding, Gap, check, failed, passed, warned
 from readiness.project import Project
 from readiness.project.signals import query_name
-from readiness.project.sourcetext import gate_words, lower_holds_any, split_lines
+from readiness.project.sourcetext import case_blind_holds_any, gate_words, split_lines
 
 from .audience import judged
 from .code import code_facts
@@ -33,8 +33,8 @@ _TABLES = r"(usage_events?|usage_logs?|user_activity|user_events|activity_events
 _TABLE = re.compile(rf"create\s+table\s+(if\s+not\s+exists\s+)?[`\"\[]?(\w+\.)?{_TABLES}\b|"
                     rf"__tablename__\s*=\s*['\"]{_TABLES}['\"]|Table\(\s*['\"]{_TABLES}['\"]",
                     re.IGNORECASE)
-# Every _TABLE match holds one of these, in any case: ASCII files without any are not searched
-# (beyond ASCII, re.IGNORECASE also equates the long s with s, so lower() is not enough).
+# Every _TABLE match holds one of these, in any case: files that cannot hold one are not
+# searched (``case_blind_holds_any``: beyond ASCII, lowering is not enough)
 _TABLE_WORDS = gate_words(("usage_event", "usage_log", "user_activity", "user_events",
                            "activity_events"))
 
@@ -60,7 +60,7 @@ def instrumentation(project: Project) -> list[Evidence]:
 
 def _usage_table(text: str) -> int:
     """The first line creating or mapping a usage-events table (0: none)."""
-    if text.isascii() and not lower_holds_any(text, _TABLE_WORDS):
+    if not case_blind_holds_any(text, _TABLE_WORDS):
         return 0
     return next((n for n, line in enumerate(split_lines(text), 1) if _TABLE.search(line)), 0)
 

@@ -20,7 +20,13 @@ from readiness.model import Evidence
 from readiness.project.documents import excluded, may_be_evidence
 from readiness.project.signals import query_name
 from readiness.project.snapshot import Project, parse_python
-from readiness.project.sourcetext import gate_words, holds_any, lower_holds_any, split_lines
+from readiness.project.sourcetext import (
+    FOLDS_TO_ASCII,
+    gate_words,
+    holds_any,
+    lower_holds_any,
+    split_lines,
+)
 
 from .code import JS, PY
 
@@ -47,11 +53,8 @@ _FLAG_FILE = re.compile("|".join([*map(re.escape, _FLAG_FILE_PARTS),
 # a regex starting with it and looking back for its boundary (a case-blind regex starting
 # with \b is tried at every position of the text; these skip to their word).
 _FLAG_FILE_WORDS = tuple(re.compile(rf"{name}(?<=\b{name})\b") for name in _FLAG_FILE_NAMES)
-# What every match of _FLAG_FILE holds once lowered, unless it holds a letter that matches an
-# ASCII one case-blind but lowers to something else: LATIN CAPITAL I WITH DOT ABOVE (to "i"
-# and a combining dot), DOTLESS I, LONG S; the KELVIN SIGN lowers to "k" (kept for safety)
+# What every match of _FLAG_FILE holds once lowered, unless it holds one of FOLDS_TO_ASCII
 _FLAG_FILE_LITERALS = (*_FLAG_FILE_PARTS, *_FLAG_FILE_NAMES)
-_FOLDS_TO_ASCII = ("\u0130", "\u0131", "\u017f", "\u212a")
 # In code, "strategies" and "rollout" are everyday words (crawl4ai's crawling strategies):
 # a module is a flag service's only by its parts or a flag service's name.
 _EVERYDAY = ("strategies", "rollout")
@@ -183,7 +186,7 @@ def _flag_file_text(text: str, python: bool, lowered: str | None = None) -> bool
     case-blind but lowers to another (a dotted or dotless i, a long s, the Kelvin sign)."""
     if lowered is not None and not holds_any(
             lowered, _FLAG_FILE_CODE_LITERALS if python else _FLAG_FILE_LITERALS) and not any(
-            letter in text for letter in _FOLDS_TO_ASCII):
+            letter in text for letter in FOLDS_TO_ASCII):
         return False  # (in code, a match of an everyday word alone does not count)
     match = _FLAG_FILE.search(text)
     while match is not None:

@@ -252,6 +252,21 @@ def lower_holds_any(text: str, words: Sequence[str]) -> bool:
     return holds_any(text.lower(), words) if found is None else found
 
 
+# The letters a case-blind regex takes for an ASCII letter that ``str.lower`` does not turn
+# into it: LATIN CAPITAL I WITH DOT ABOVE (lowered: "i" and a combining dot), DOTLESS I,
+# LONG S; and the KELVIN SIGN, which it does (checked over all of Unicode)
+FOLDS_TO_ASCII = ("\u0130", "\u0131", "\u017f", "\u212a")
+
+
+def case_blind_holds_any(text: str, words: Sequence[str]) -> bool:
+    """Could a case-blind regex, every match of which holds one of ``words`` (lower-case
+    ASCII) in some case, match ``text``? False only when it cannot: the lowered text holds
+    none of them, and no letter that such a regex takes for an ASCII one but lowering does
+    not. Exact on any text, where ``lower_holds_any`` is exact on ASCII text only."""
+    return lower_holds_any(text, words) or (
+        not text.isascii() and any(letter in text for letter in FOLDS_TO_ASCII))
+
+
 def _kept_answer(text: str, words: Sequence[str], *, lower: bool) -> bool | None:
     """Does the kept ``text`` (lower-cased when ``lower``) hold one of ``words``, as its
     pass found? None: the text is not kept, a word is not registered, or its pass is not
