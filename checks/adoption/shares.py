@@ -21,7 +21,7 @@ from readiness.project.documents import excluded, may_be_evidence
 from readiness.project.signals import query_name
 from readiness.project.snapshot import Project, parse_python
 from readiness.project.sourcetext import (
-    FOLDS_TO_ASCII,
+    case_blind_holds_any,
     gate_words,
     holds_any,
     lower_holds_any,
@@ -53,8 +53,7 @@ _FLAG_FILE = re.compile("|".join([*map(re.escape, _FLAG_FILE_PARTS),
 # a regex starting with it and looking back for its boundary (a case-blind regex starting
 # with \b is tried at every position of the text; these skip to their word).
 _FLAG_FILE_WORDS = tuple(re.compile(rf"{name}(?<=\b{name})\b") for name in _FLAG_FILE_NAMES)
-# What every match of _FLAG_FILE holds once lowered, unless it holds one of FOLDS_TO_ASCII
-_FLAG_FILE_LITERALS = (*_FLAG_FILE_PARTS, *_FLAG_FILE_NAMES)
+_FLAG_FILE_LITERALS = (*_FLAG_FILE_PARTS, *_FLAG_FILE_NAMES)  # one is in every match
 # In code, "strategies" and "rollout" are everyday words (crawl4ai's crawling strategies):
 # a module is a flag service's only by its parts or a flag service's name.
 _EVERYDAY = ("strategies", "rollout")
@@ -178,16 +177,14 @@ def _flag_file(lowered: str, python: bool) -> bool:
         if not python or name in _FLAG_SERVICES)
 
 
-def _flag_file_text(text: str, python: bool, lowered: str | None = None) -> bool:
+def _flag_file_text(text: str, python: bool) -> bool:
     """``_FLAG_FILE`` on text that is not ASCII (case-blind), in code without its everyday
     words. The regex, tried at every position, reads 6 MB a second (skyvern's 353 files of
-    non-ASCII text: 3.3 s), so it runs only where it can match: where the lowered text
-    (``lowered``) holds one of its words, or the text a letter that matches an ASCII one
-    case-blind but lowers to another (a dotted or dotless i, a long s, the Kelvin sign)."""
-    if lowered is not None and not holds_any(
-            lowered, _FLAG_FILE_CODE_LITERALS if python else _FLAG_FILE_LITERALS) and not any(
-            letter in text for letter in FOLDS_TO_ASCII):
-        return False  # (in code, a match of an everyday word alone does not count)
+    non-ASCII text: 3.3 s), so it runs only where it can match (``case_blind_holds_any``;
+    in code, a match of an everyday word alone does not count)."""
+    if not case_blind_holds_any(text, _FLAG_FILE_CODE_LITERALS if python
+                                else _FLAG_FILE_LITERALS):
+        return False
     match = _FLAG_FILE.search(text)
     while match is not None:
         if not python or match.group(0).lower() not in _EVERYDAY:
@@ -209,7 +206,7 @@ def _shares(text: str, python: bool) -> tuple[tuple[int, float], ...] | None:
     # text only: case-blind matching knows more letters than str.lower (the Kelvin sign
     # is a k), so other text is searched whole.
     plain = text.isascii()
-    flag_file = (_flag_file_text(text, python, lowered) if not plain else
+    flag_file = (_flag_file_text(text, python) if not plain else
                  holds_any(lowered, _FLAG_WORDS) and _flag_file(lowered, python))
     rollout = ("roll" in lowered and _LOWER_ROLLOUT_WORD.search(lowered) is not None
                if plain else _ROLLOUT_WORD.search(text) is not None)
