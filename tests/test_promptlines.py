@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from readiness.project.signals import Lang
+from readiness.prompts import lines
 from readiness.prompts.lines import MODEL, PROMPTS, Role, code_marks, line_kinds
 
 PY, PY_LLM = Role("code", Lang.PYTHON), Role("code", Lang.PYTHON, llm=True)
@@ -46,3 +51,28 @@ def test_line_kinds(role: Role, line: str, kinds: set[str]) -> None:
 ])
 def test_code_marks_each_kind_and_near_misses(text: str, marks: tuple[bool, bool]) -> None:
     assert code_marks(text, Lang.PYTHON) == marks
+
+
+# Fragments the old and new searches can disagree on if the rewrite is wrong: the words
+# inside longer names, boundaries, quotes, and the optional quote before "role".
+_MARK_FRAGMENTS = ["role", '"role"', "'role':", ": ", ":", '"system"', "'developer'", "x",
+                   "SystemMessage", "ChatPromptTemplate", "PromptTemplate", "FewShot",
+                   "HumanMessagePromptTemplate", "SystemMessagePromptTemplate", "Chat", "_",
+                   "system", "instructions", " = ", "=", "f'", '"', "`", "r", "prompt",
+                   "PROMPT", "_tokens", " ", "\n", ".", "(", "sub"]
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.lists(st.sampled_from(_MARK_FRAGMENTS), max_size=10).map("".join))
+def test_the_searches_from_a_word_find_what_the_regexes_find(code: str) -> None:
+    """``code_marks`` searches for a system message and each kind of prompt line with
+    regexes that start with a literal: found exactly when the regexes written with a
+    leading boundary or quote (``STRONG``, ``_PROMPT_LINE_KINDS``) find something."""
+    assert any(p.search(code) for p in lines._STRONG_SEARCHES) is (
+        lines.STRONG.search(code) is not None)
+    assert lines.has_system_prompt(code) is (lines.STRONG.search(code) is not None)
+    for (words, pattern), (same_words, searches) in zip(
+            lines._PROMPT_LINE_KINDS, lines._PROMPT_LINE_GATED, strict=True):
+        assert words == same_words
+        assert any(p.search(code) for p in searches) is (
+            re.search(pattern, code) is not None), pattern
