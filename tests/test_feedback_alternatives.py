@@ -9,8 +9,11 @@ import re
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from readiness.checks.quality.feedbackcapture import _CAPTURE, _SEGMENT
-from readiness.checks.quality.feedbackscan import Alternatives
+from readiness.checks.quality.feedbackscan import Alternatives, gated_search
 from readiness.checks.quality.feedbackstore import _STORE, NAMED
+
+from readiness.project import Project, signals
+from tests.conftest import MakeProject
 
 # The regexes as written before the split: the oracle.
 OLD_CAPTURE = re.compile(
@@ -87,3 +90,23 @@ def test_at_one_position_the_first_entry_wins_and_the_search_goes_on_after_it() 
     over = Alternatives([("x", r"xy", "xy"), ("y", r"y+", "")])
     assert found_new(over, "yy xy yxy") == [(0, 2, "y"), (3, 5, "x"), (6, 7, "y"),
                                             (7, 9, "x")]
+
+
+def test_the_feedback_searches_blank_each_file_once(make_project: MakeProject) -> None:
+    """Two searches over the same files: the second takes the blanked texts the first made
+    (``signals.blanked_texts``), and finds what a search of its own blanking finds."""
+    root = make_project({
+        "app/a.py": "# feedback in a comment\nclass FeedbackStore:\n    rating = 1\n",
+        "app/b.py": "def vote(x):\n    return x  # feedback\n",
+        "app/c.py": "x = 1\n",
+    })
+    project = Project(root, jobs=1)
+    blanked = signals.blanked_texts(project)
+    pattern = re.compile(r"class\s+\w*Feedback\w*")
+    first = gated_search(project, pattern, ("feedback",))
+    made = dict(blanked)
+    assert len(made) == 2  # the two files holding the word, once each
+    second = gated_search(project, re.compile(r"rating\s*="), ("rating", "feedback"))
+    assert dict(blanked) == made and all(blanked[key] is made[key] for key in made)
+    assert [(h.path, h.line) for h in first] == [("app/a.py", 2)]
+    assert [(h.path, h.line) for h in second] == [("app/a.py", 3)]

@@ -71,7 +71,7 @@ def gated_search(project: Project, pattern: re.Pattern[str] | Alternatives,
     def compute(project: Project) -> tuple[Hit, ...]:
         chosen = _chosen(project, langs)
         found: dict[str, tuple[tuple[int, str, str], ...]] = {}
-        for files, query, search in _queries(chosen, pattern, words):
+        for files, query, search in _queries(project, chosen, pattern, words):
             found.update(project.facts(files, query, search))
         return tuple(Hit(s.path, *row) for s in chosen for row in found.get(s.path, ()))
 
@@ -83,7 +83,8 @@ def search_later(project: Project, pattern: re.Pattern[str] | Alternatives,
     """Have the worker processes make ``gated_search``'s per-file searches in their idle
     moments, for a check that asks late in a cold run (``Project.facts_later``)."""
     if project.sends_later:  # else there is nothing to send, and no list to make
-        for files, query, search in _queries(_chosen(project, langs), pattern, words):
+        for files, query, search in _queries(project, _chosen(project, langs), pattern,
+                                             words):
             project.facts_later(files, query, search)
 
 
@@ -94,10 +95,12 @@ def _chosen(project: Project, langs: frozenset[Lang]) -> list[signals.Source]:
 Query = tuple[list[str], str, Callable[[str], tuple[tuple[int, str, str], ...]]]
 
 
-def _queries(chosen: list[signals.Source], pattern: re.Pattern[str] | Alternatives,
-             words: tuple[str, ...]) -> list[Query]:
+def _queries(project: Project, chosen: list[signals.Source],
+             pattern: re.Pattern[str] | Alternatives, words: tuple[str, ...]) -> list[Query]:
     """(files, query, compute) of each kind of source (language, comments kept) among
-    ``chosen``: the per-file searches of ``gated_search``."""
+    ``chosen``: the per-file searches of ``gated_search``. Each file is blanked once in a
+    run, whichever search reaches it first (``signals.blanked_texts``: the text searches
+    share them too; skyvern's feedback searches blanked the same 193 files three times)."""
     queries: list[Query] = []
     for lang, keep in sorted({(s.lang, s.keep) for s in chosen},
                              key=lambda kind: (kind[0].value, kind[1])):
@@ -105,17 +108,18 @@ def _queries(chosen: list[signals.Source], pattern: re.Pattern[str] | Alternativ
                            pattern.flags, words)
         files = [s.path for s in chosen if s.lang is lang and s.keep is keep]
         queries.append((files, query, functools.partial(
-            _search_text, lang=lang, keep=keep, pattern=pattern, words=words)))
+            _search_text, lang=lang, keep=keep, pattern=pattern, words=words,
+            blanked=signals.blanked_texts(project))))
     return queries
 
 
 def _search_text(text: str, *, lang: Lang, keep: bool,
-                 pattern: re.Pattern[str] | Alternatives, words: tuple[str, ...]
-                 ) -> tuple[tuple[int, str, str], ...]:
+                 pattern: re.Pattern[str] | Alternatives, words: tuple[str, ...],
+                 blanked: signals.Blanked | None = None) -> tuple[tuple[int, str, str], ...]:
     """(line, matched text, group name) of each match in one file with one of ``words``."""
     if not lower_holds_any(text, words):
         return ()  # blanking comments only removes text
-    src = signals.Source("", lang, text, False, keep)
+    src = signals.blanked_source(text, lang, keep, blanked)
     if not holds_any(src.code.lower(), words):
         return ()
     if isinstance(pattern, Alternatives):
