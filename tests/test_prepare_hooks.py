@@ -12,7 +12,7 @@ from readiness.config import load_config
 from readiness.project import Project, workers
 from tests.conftest import MakeProject
 from tests.fixtures_quality import FASTAPI_FEEDBACK
-from tests.warm import queries_answered
+from tests.warm import queries_answered, with_workers
 
 
 def test_the_feedback_searches_are_sent_early_and_found_later(
@@ -24,9 +24,7 @@ def test_the_feedback_searches_are_sent_early_and_found_later(
     alone = Project(root, jobs=1)
     captures, stores = feedback_captures(alone), named_stores(alone)
     assert captures and stores  # the app does let users flag answers: a real comparison
-    project = Project(root, jobs=2)
-    if project.workers is None:
-        pytest.skip("one core: no worker processes")
+    project = with_workers(root)
     sent = queries_answered(project)
     try:
         feedback.searches_later(project, load_config(root))

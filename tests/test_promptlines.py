@@ -53,6 +53,11 @@ def test_code_marks_each_kind_and_near_misses(text: str, marks: tuple[bool, bool
     assert code_marks(text, Lang.PYTHON) == marks
 
 
+# A system message or a prompt template, as one regex: what ``code_marks`` and
+# ``has_system_prompt`` searched with before their searches started with a literal
+STRONG = re.compile(r"""["']?role["']?\s*:\s*["'](?:system|developer)["']|"""
+                    r"\b(?:SystemMessage|ChatPromptTemplate|PromptTemplate)\b")
+
 # Fragments the old and new searches can disagree on if the rewrite is wrong: the words
 # inside longer names, boundaries, quotes, and the optional quote before "role".
 _MARK_FRAGMENTS = ["role", '"role"', "'role':", ": ", ":", '"system"', "'developer'", "x",
@@ -69,8 +74,8 @@ def test_the_searches_from_a_word_find_what_the_regexes_find(code: str) -> None:
     regexes that start with a literal: found exactly when the regexes written with a
     leading boundary or quote (``STRONG``, ``_PROMPT_LINE_KINDS``) find something."""
     assert any(p.search(code) for p in lines._STRONG_SEARCHES) is (
-        lines.STRONG.search(code) is not None)
-    assert lines.has_system_prompt(code) is (lines.STRONG.search(code) is not None)
+        STRONG.search(code) is not None)
+    assert lines.has_system_prompt(code) is (STRONG.search(code) is not None)
     for (words, pattern), (same_words, searches) in zip(
             lines._PROMPT_LINE_KINDS, lines._PROMPT_LINE_GATED, strict=True):
         assert words == same_words

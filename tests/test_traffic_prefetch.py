@@ -14,7 +14,7 @@ from readiness.llmcalls import traffic as traffic_
 from readiness.llmcalls.traffic import Traffic
 from readiness.project import Project, workers
 from tests.conftest import MakeProject
-from tests.warm import queries_answered
+from tests.warm import queries_answered, with_workers
 
 ASK = """\
 from openai import OpenAI
@@ -177,9 +177,7 @@ def test_the_names_every_file_calls_are_read_in_the_idle_moments(
     alone = Project(root, jobs=1)
     expected = alone.facts(traffic_.python_files(alone), traffic_.CALLED_QUERY,
                            traffic_.called_names)
-    project = Project(root, jobs=2)
-    if project.workers is None:
-        pytest.skip("one core: no worker processes")
+    project = with_workers(root)
     sent = queries_answered(project)
     try:
         llmtraffic.traffic_later(project, load_config(root))

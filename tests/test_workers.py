@@ -18,7 +18,7 @@ from readiness.project import Project, filefacts, snapshot, workers
 from readiness.project.snapshot import Gate
 from readiness.project.sourcetext import gate_words
 from tests.conftest import MakeProject
-from tests.warm import age, reads_of
+from tests.warm import age, reads_of, with_workers
 
 
 def finish_after(seconds: float) -> float:  # module-level, as above
@@ -782,9 +782,7 @@ def test_idle_tasks_that_gave_way_are_finished_later_each_file_once(
     root = make_project(zebra_files(60))
     serial = Project(root, jobs=1)
     expected = serial.facts(serial.files, "test.slow/1", line_count)
-    project = Project(root, jobs=2)
-    if project.workers is None:
-        pytest.skip("one core: no worker processes")
+    project = with_workers(root)
     done: list[tuple[int, int]] = []  # (files, files answered) of each idle task taken
     hold, answer = project._hold, project._answer
     computed: list[str] = []

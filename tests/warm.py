@@ -13,6 +13,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from readiness.project import Project
 
 AN_HOUR = 3600
@@ -69,3 +71,12 @@ def queries_answered(project: Project) -> list[str]:
 
     project._answer = answering  # type: ignore[method-assign]
     return sent
+
+
+def with_workers(root: Path) -> Project:
+    """A project of ``root`` whose per-file queries may go to two worker processes; the
+    test is skipped on one core, where there are none."""
+    project = Project(root, jobs=2)
+    if project.workers is None:
+        pytest.skip("one core: no worker processes")
+    return project

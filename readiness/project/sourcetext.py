@@ -255,7 +255,7 @@ def lower_holds_any(text: str, words: Sequence[str]) -> bool:
 # The letters a case-blind regex takes for an ASCII letter that ``str.lower`` does not turn
 # into it: LATIN CAPITAL I WITH DOT ABOVE (lowered: "i" and a combining dot), DOTLESS I,
 # LONG S; and the KELVIN SIGN, which it does (checked over all of Unicode)
-FOLDS_TO_ASCII = ("\u0130", "\u0131", "\u017f", "\u212a")
+_FOLDS_TO_ASCII = ("\u0130", "\u0131", "\u017f", "\u212a")
 
 
 def case_blind_holds_any(text: str, words: Sequence[str]) -> bool:
@@ -264,7 +264,7 @@ def case_blind_holds_any(text: str, words: Sequence[str]) -> bool:
     none of them, and no letter that such a regex takes for an ASCII one but lowering does
     not. Exact on any text, where ``lower_holds_any`` is exact on ASCII text only."""
     return lower_holds_any(text, words) or (
-        not text.isascii() and any(letter in text for letter in FOLDS_TO_ASCII))
+        not text.isascii() and any(letter in text for letter in _FOLDS_TO_ASCII))
 
 
 def _kept_answer(text: str, words: Sequence[str], *, lower: bool) -> bool | None:

@@ -25,8 +25,6 @@ from readiness.project.sourcetext import gate_words, holds_any
 
 PROMPTS, MODEL = "prompts", "model settings"
 
-STRONG = re.compile(r"""["']?role["']?\s*:\s*["'](?:system|developer)["']|"""
-                    r"\b(?:SystemMessage|ChatPromptTemplate|PromptTemplate)\b")
 _MODEL_NAME = (r"(?:gpt-[0-9][\w.-]*|chatgpt-[\w.-]+|claude-[\w.-]+|gemini-[\w.-]+|"
                r"mistral-[\w.-]+|mixtral-[\w.-]+|llama-?[0-9][\w.:-]*|command-r[\w.+-]*|"
                r"deepseek-[\w.-]+|text-davinci-[\w-]+)")
@@ -49,18 +47,19 @@ _PROMPT_LINE_KINDS = (
 _PROMPT_LINE = re.compile("|".join(pattern for _, pattern in _PROMPT_LINE_KINDS))
 
 
-def _from_word(*words: str) -> tuple[re.Pattern[str], ...]:
-    """``\b(?:word|...)\b`` as searches that start with their word and look back for the
-    boundary: the regex engine skips to the word, where ``\b`` or an alternation of words
-    first makes it try every position of the text. Searched one after another, they find
-    something exactly when the one regex does."""
-    return tuple(re.compile(rf"{word}(?<=\b{word})\b") for word in words)
+def _from_word(*words: str, then: str = r"\b") -> tuple[re.Pattern[str], ...]:
+    """``\b(?:word|...)`` followed by ``then`` as searches that start with their word and
+    look back for the boundary: the regex engine skips to the word, where ``\b`` or an
+    alternation of words first makes it try every position of the text. Searched one after
+    another, they find something exactly when the one regex does."""
+    return tuple(re.compile(rf"{word}(?<=\b{word}){then}") for word in words)
 
 
-# What a whole file is searched with to know whether it holds a system message or a prompt
-# line (``code_marks``): the same yes or no as STRONG and each kind of _PROMPT_LINE_KINDS,
-# each search starting with a literal (the optional quote before "role" changes no answer;
-# skyvern's 419 files of code: STRONG alone took 0.5 s)
+# What a whole file is searched with to know whether it holds a system message (a system or
+# developer role, a prompt template) or a prompt line (``code_marks``): the same yes or no
+# as ``\b``-led regexes and each kind of _PROMPT_LINE_KINDS, each search starting with a
+# literal (the optional quote before "role" changes no answer; skyvern's 419 files of code:
+# the one system-message regex took 0.5 s)
 _ROLE = re.compile(r"""role["']?\s*:\s*["'](?:system|developer)["']""")
 _STRONG_SEARCHES = (_ROLE, *_from_word("SystemMessage", "ChatPromptTemplate", "PromptTemplate"))
 _PROMPT_LINE_GATED: tuple[tuple[tuple[str, ...], tuple[re.Pattern[str], ...]], ...] = (
@@ -70,9 +69,8 @@ _PROMPT_LINE_GATED: tuple[tuple[tuple[str, ...], tuple[re.Pattern[str], ...]], .
         "ChatPromptTemplate", "PromptTemplate", "FewShotPromptTemplate",
         "FewShotChatMessagePromptTemplate")),
     (_PROMPT_LINE_KINDS[2][0], (re.compile(_PROMPT_LINE_KINDS[2][1]),)),
-    (_PROMPT_LINE_KINDS[3][0], tuple(
-        re.compile(rf"""{word}(?<=\b{word})\s*[:=]\s*(?:f|r)?["'`]""")
-        for word in ("system", "instructions"))),
+    (_PROMPT_LINE_KINDS[3][0], _from_word("system", "instructions",
+                                          then=r"""\s*[:=]\s*(?:f|r)?["'`]""")),
 )
 _MODEL_KEYS = (r"model|model_name|model_id|deployment_name|temperature|top_p|top_k|max_tokens|"
                r"max_output_tokens|max_completion_tokens|frequency_penalty|presence_penalty|"
