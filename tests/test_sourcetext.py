@@ -292,3 +292,44 @@ def test_case_blind_holds_any_is_false_only_where_the_regex_cannot_match(text: s
         assert case_blind_holds_any(text, CASE_WORDS)
     if text.isascii():
         assert case_blind_holds_any(text, CASE_WORDS) is found
+
+
+ASCII_TEXT = "ab-_k\n x"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=ASCII_TEXT, max_size=120),
+       st.lists(st.lists(st.text(alphabet=ASCII_TEXT, min_size=1, max_size=4), max_size=4),
+                min_size=1, max_size=4),
+       st.integers(0, 6))
+def test_anchor_groups_give_each_groups_windows(text: str, groups: list[list[str]],
+                                                window: int) -> None:
+    """One automaton pass gives every group the windows its own search gives: anchors that
+    overlap (``aa`` in ``aaa``), repeat in a group or across groups, lie inside an earlier
+    window of theirs, at the text's ends."""
+    found = signals.AnchorGroups(groups, window)
+    for body in (text, padded(text), text + "é"):  # the last: not ASCII, searched per group
+        assert found.windows(body) == tuple(windows(body, tuple(group), window)
+                                            for group in groups)
+
+
+def test_anchor_groups_trust_a_kept_texts_pass() -> None:
+    """A kept text whose pass found none of the (registered) words is not searched again:
+    the answer is that pass's, and it is the search's."""
+    text = padded("api_key = 'x'\n")
+    other = padded("nothing to see\n")
+    found = signals.AnchorGroups([("sk-",), ("api_key",)])
+    sourcetext.gate_words(found.words)
+    for body in (text, other):
+        sourcetext.keep_words_of(body, "app.py")
+    try:
+        with mock.patch.object(found, "_automaton_of", side_effect=AssertionError):
+            assert found.windows(other) == ([], [])
+        assert found.windows(text) == ([], [(0, len(text))])
+    finally:
+        sourcetext.forget_words_of([text, other])
+
+
+def test_anchor_groups_refuse_an_empty_anchor() -> None:
+    with pytest.raises(ValueError, match="empty anchor"):
+        signals.AnchorGroups([("sk-", "")])

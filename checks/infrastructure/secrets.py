@@ -11,8 +11,8 @@ from readiness.config import Config
 from readiness.model import Evidence, Finding, Gap, check, failed, passed
 from readiness.project import Project
 from readiness.project.regexwords import could_match, needed_words
-from readiness.project.signals import query_name, windows
-from readiness.project.sourcetext import gate_words, holds_any
+from readiness.project.signals import AnchorGroups, query_name
+from readiness.project.sourcetext import gate_words
 
 # Most specific first: an Anthropic key also starts with "sk-". Each shape has the literals
 # every key of it contains (the regex only runs around them: repositories are big), a group
@@ -43,8 +43,10 @@ _ASSIGNED_ANCHORS = ("API_KEY", "APIKEY", "api_key", "apiKey", "ApiKey", "SECRET
 _ASSIGNED = re.compile(
     r"(?P<prefix>\b[A-Za-z0-9_]*(?:" + "|".join(_ASSIGNED_ANCHORS) + r"))\b[\"']?\s*[=:]\s*"
     r"[\"']?(?P<body>[A-Za-z0-9_-]{20,})(?=[\"'\s,;)}]|$)", re.MULTILINE)
-_ALL_ANCHORS = gate_words(dict.fromkeys([anchor for _, anchors, _ in _PROVIDERS
-                                         for anchor in anchors] + list(_ASSIGNED_ANCHORS)))
+# every shape's anchors, then the assigned ones: found in one pass over a file (registered:
+# a kept text's pass answers for them)
+_ANCHORS = AnchorGroups([anchors for _, anchors, _ in _PROVIDERS] + [_ASSIGNED_ANCHORS])
+gate_words(_ANCHORS.words)
 # Keys made to be shipped to browsers and apps: they identify a project, they grant nothing
 # secret (PostHog's project key, phc_; Stripe's publishable keys; a Firebase web config's
 # apiKey, an AIza key like Gemini's but beside its authDomain). Committing one is no leak.
@@ -138,12 +140,13 @@ def find_secrets(project: Project) -> list[Secret]:
 
 def _scan(text: str) -> tuple[tuple[int, str, str, bool], ...]:
     """(line, kind, redacted form, made to be public) of each key in one file's text."""
-    if not holds_any(text, _ALL_ANCHORS):
-        return ()  # every match below holds an anchor: most files hold none
+    *shaped, assigned = _ANCHORS.windows(text)  # every match below holds an anchor
+    if not assigned and not any(shaped):
+        return ()  # most files hold none
     found = []
     taken: list[tuple[int, int]] = []  # spans already reported: one key, one finding
-    for kind, anchors, pattern in _PROVIDERS:
-        for start, end in windows(text, anchors):
+    for (kind, _anchors, pattern), spans in zip(_PROVIDERS, shaped, strict=True):
+        for start, end in spans:
             for match in pattern.finditer(text, start, end):
                 if _overlaps(taken, match.span()) or not looks_secret(match.group("body")):
                     continue
@@ -154,7 +157,7 @@ def _scan(text: str) -> tuple[tuple[int, str, str, bool], ...]:
                 found.append((text.count("\n", 0, match.start()) + 1,
                               "Firebase web config key" if public else kind,
                               _redact(match.group("prefix")), public))
-    for start, end in windows(text, _ASSIGNED_ANCHORS):
+    for start, end in assigned:
         for match in _ASSIGNED.finditer(text, start, end):
             body = match.group("body")
             if _overlaps(taken, match.span("body")) or _known_shape(body):

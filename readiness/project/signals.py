@@ -17,8 +17,9 @@ from __future__ import annotations
 import functools
 import hashlib
 import re
+import threading
 from collections.abc import Callable, Collection, Sequence
-from typing import TYPE_CHECKING, NamedTuple, TypeVar
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 from readiness.evidence import from_config
 from readiness.model import Evidence, Finding, Status
@@ -31,7 +32,7 @@ from readiness.project.sourcetext import Source as Source
 from readiness.project.sourcetext import blank as blank
 from readiness.project.sourcetext import blank_comments as blank_comments
 from readiness.project.sourcetext import gate_words as gate_words
-from readiness.project.sourcetext import holds_any
+from readiness.project.sourcetext import holds_any, known_holds_any
 from readiness.project.sourcetext import is_test_path as is_test_path
 from readiness.project.sourcetext import language as language
 from readiness.project.sourcetext import statement_at as statement_at
@@ -229,6 +230,11 @@ def _windows(code: str, anchors: Sequence[str], window: int) -> list[tuple[int, 
             end = len(code) if end < 0 else end
             found.append((start, end))
             at = code.find(anchor, end)  # occurrences inside this window are covered
+    return _merged(found)
+
+
+def _merged(found: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The spans of ``found`` merged where they meet or overlap, in order."""
     found.sort()
     merged: list[tuple[int, int]] = []
     for start, end in found:
@@ -237,6 +243,69 @@ def _windows(code: str, anchors: Sequence[str], window: int) -> list[tuple[int, 
         else:
             merged.append((start, end))
     return merged
+
+
+class AnchorGroups:
+    """``windows`` for several groups of anchors in one text (a scan for several kinds of
+    match, each with its own anchors), found by one pass for all their words instead of a
+    few for each group: an Aho-Corasick automaton over an ASCII text (where a character's
+    index is its byte's), whose every occurrence of each anchor stands in for ``find``'s.
+    The windows are exactly ``windows(text, group, window)`` for each group. A kept text
+    whose pass found none of the words (``gate_words`` registered them) is not searched."""
+
+    def __init__(self, groups: Sequence[Sequence[str]], window: int = WINDOW) -> None:
+        self.groups = tuple(tuple(group) for group in groups)
+        self.words = tuple(dict.fromkeys(word for group in self.groups for word in group))
+        if not all(self.words):
+            raise ValueError("an empty anchor")
+        self.window = window
+        self._ascii = all(word.isascii() for word in self.words)
+        self._automaton: list[object] = []  # built at the first text, once (a lock)
+        self._lock = threading.Lock()
+
+    def windows(self, text: str) -> tuple[list[tuple[int, int]], ...]:
+        """The windows of each group (in order) in ``text``."""
+        if not (text.isascii() and self._ascii):  # (a flag: no pass) else offsets differ
+            return tuple(windows(text, group, self.window) for group in self.groups)
+        if known_holds_any(text, self.words) is False:
+            return tuple([] for _ in self.groups)  # a kept text's pass found none
+        at: dict[str, list[int]] = {}
+        for word, start, _end in self._automaton_of().find_matches_as_indexes(
+                text.encode("ascii"), overlapping=True):
+            # by their end: one anchor's occurrences come in order
+            at.setdefault(self.words[word], []).append(start)
+        if not at:
+            return tuple([] for _ in self.groups)
+        return tuple(self._group_windows(text, group, at) for group in self.groups)
+
+    def _group_windows(self, code: str, group: tuple[str, ...], at: dict[str, list[int]]
+                       ) -> list[tuple[int, int]]:
+        """``_windows`` from the occurrences found: each anchor's first occurrence, then its
+        first past the end of the window before (as ``find`` from there), and so on."""
+        window = self.window
+        found: list[tuple[int, int]] = []
+        for anchor in group:
+            end = 0
+            for place in at.get(anchor, ()):
+                if place < end:
+                    continue  # inside this anchor's window before: covered
+                start = code.rfind("\n", 0, max(0, place - window)) + 1
+                end = code.find("\n", place + len(anchor) + window)
+                end = len(code) if end < 0 else end
+                found.append((start, end))
+        return _merged(found)
+
+    def _automaton_of(self) -> Any:
+        if self._automaton:
+            return self._automaton[0]
+        with self._lock:
+            if not self._automaton:
+                import ahocorasick_rs  # only where a text is searched this way
+
+                self._automaton.append(ahocorasick_rs.BytesAhoCorasick(
+                    [word.encode("ascii") for word in self.words],
+                    implementation=ahocorasick_rs.Implementation.DFA))
+            return self._automaton[0]
 
 
 def source(project: Project, rel: str) -> Source | None:

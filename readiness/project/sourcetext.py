@@ -241,6 +241,12 @@ def holds_any(text: str, words: Sequence[str]) -> bool:
     return any(test(text) for test in _gate(words if isinstance(words, tuple) else tuple(words)))
 
 
+def known_holds_any(text: str, words: Sequence[str]) -> bool | None:
+    """``holds_any(text, words)`` when it is known without a pass of its own over the text
+    (a kept text, all of ``words`` registered: the kept pass's answer); else None."""
+    return _kept_answer(text, words, lower=False)
+
+
 def lower_holds_any(text: str, words: Sequence[str]) -> bool:
     """``holds_any(text.lower(), words)``: does the lower-cased text contain one of
     ``words`` (lower-case, or they cannot be there)? A kept text is lower-cased and searched
