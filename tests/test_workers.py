@@ -457,6 +457,33 @@ def test_answers_that_are_the_same_small_value_cross_as_one_object(tmp_path: Pat
     assert crossed.answers[0] is crossed.answers[2]
 
 
+def test_an_idle_answer_sends_back_at_once_what_the_scan_keeps(tmp_path: Path) -> None:
+    """An idle task's answer (``hold``) packs everything, and sends at once the keys and
+    problems of the files this process keeps: not those of a language's UI strings (read by
+    one scan: nobody reads them here). Its kept texts stay in the worker, translations not."""
+    (tmp_path / "app.py").write_text("x = 1\n")
+    (tmp_path / "bad.json").write_bytes(b"\xff\xfe{}")
+    (tmp_path / "translations").mkdir()
+    (tmp_path / "translations" / "de.json").write_text("{}\n")
+    (tmp_path / "translations" / "fr.json").write_bytes(b"\xff{}")
+    files = ["app.py", "bad.json", "translations/de.json", "translations/fr.json"]
+    workers._ROOT[:] = [str(tmp_path)]
+    try:
+        held = workers._answer(pickle.dumps(line_count), files, hold=True)
+        kept = set(workers._TEXTS)
+    finally:
+        workers._ROOT.clear()
+        workers._TEXTS.clear()
+    assert set(held.keys) == {0, 1} and held.keys[1] is None
+    assert held.problems is not None and set(held.problems) == {1}
+    assert kept == {"app.py", "bad.json"}
+    assert held.held is not None and held.answers == []
+    full = workers.unpack(held.held)
+    assert set(full.keys) == {0, 1, 2, 3} and full.keys[3] is None
+    assert set(full.problems) == {1, 3}
+    assert [filefacts.decode(a) for a in full.answers[::2]] == [1, 1]
+
+
 def no_match(text: str) -> tuple[int, ...]:  # module-level, as above
     return ()
 

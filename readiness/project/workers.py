@@ -497,6 +497,7 @@ def _answer(payload: bytes, files: list[str], hold: bool = False) -> Answers:
     words: dict[int, tuple[int, int]] = {}
     raw: set[int] = set()
     problems: dict[int, str] = {}
+    translations: set[int] = set()  # (only files read here: a kept text is none)
     stops, me = _STOP[0] if hold and _STOP else (None, 0)
     done = None
     for at, rel in enumerate(files):
@@ -508,7 +509,9 @@ def _answer(payload: bytes, files: list[str], hold: bool = False) -> Answers:
             text, problem = read_text(os.path.join(_ROOT[0], rel))  # a str: no Path per file
             if problem is not None:
                 problems[at] = problem
-            if not is_translation(rel):  # UI strings, read by one scan: not worth keeping
+            if is_translation(rel):  # UI strings, read by one scan: not worth keeping
+                translations.add(at)
+            else:
                 _TEXTS[rel] = text
                 if text is not None:
                     keep_words_of(text, rel)  # asked by many scans: searched for their words once
@@ -527,11 +530,11 @@ def _answer(payload: bytes, files: list[str], hold: bool = False) -> Answers:
         answers.append(answer if encoded is None else encoded)
     if hold:  # what the scanning process needs at once, and the rest packed
         full = Answers(answers, keys, frozenset(raw), problems=problems or None)
-        return Answers([], {at: key for at, key in keys.items()
-                            if not is_translation(files[at])}, frozenset(), words or None,
-                       vocabulary() if words else (),
+        return Answers([], {at: key for at, key in keys.items() if at not in translations},
+                       frozenset(), words or None, vocabulary() if words else (),
                        zlib.compress(pickle.dumps(full, pickle.HIGHEST_PROTOCOL), 1),
-                       {at: why for at, why in problems.items() if not is_translation(files[at])}
+                       {at: why for at, why in problems.items() if at not in translations}
                        or None, done)
     return Answers(answers, keys, frozenset(raw), words or None, vocabulary() if words else (),
                    problems=problems or None)
+
