@@ -517,6 +517,22 @@ def test_called_names_are_the_words_a_word_boundary_regex_finds(text: str) -> No
     assert called_names(text)[0] == sorted(set(re.findall(r"\b([A-Za-z_]\w*)\(", text)))
 
 
+@given(st.lists(st.sampled_from(["def", "async", "xdef", "undef", " ", "\t", "  ", "f", "a_1",
+                                  "é", "(", ":", "#", "\n", "\n  ", "\n\t"]), max_size=24)
+       .map("".join))
+@settings(max_examples=500, deadline=None)
+def test_defined_methods_are_what_the_line_start_regex_finds(text: str) -> None:
+    """Found from the word ``def``, its line's start checked after: the matches of the
+    regular expression tried at each line's start (``def`` inside words, after other words,
+    an ``async`` prefix, several on a line, at the text's ends)."""
+    import re
+
+    from readiness.llmcalls.traffic import defined_methods
+
+    assert defined_methods(text) == re.findall(r"^[ \t]+(?:async[ \t]+)?def[ \t]+(\w+)",
+                                               text, re.M)
+
+
 def test_import_records_at_each_line_start_and_the_first() -> None:
     from readiness.llmcalls.modules import import_records
 

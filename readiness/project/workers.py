@@ -537,4 +537,3 @@ def _answer(payload: bytes, files: list[str], hold: bool = False) -> Answers:
                        or None, done)
     return Answers(answers, keys, frozenset(raw), words or None, vocabulary() if words else (),
                    problems=problems or None)
-
