@@ -533,6 +533,22 @@ def test_defined_methods_are_what_the_line_start_regex_finds(text: str) -> None:
                                                text, re.M)
 
 
+@given(st.lists(st.sampled_from(["from", "import", " ", "\t", "  ", ".", "a", "b.c", "(", ")",
+                                  ",", "#", ";", "\n", "\n  ", "as", "é"]), max_size=24)
+       .map("".join))
+@settings(max_examples=500, deadline=None)
+def test_import_statements_are_what_the_line_start_regex_finds(text: str) -> None:
+    """The import regex's indent is possessive: the same matches as with the indent given
+    back when the rest fails."""
+    import re
+
+    from readiness.llmcalls.modules import _IMPORT
+
+    assert _IMPORT.findall(text) == re.findall(
+        r"^[ \t]*(?:from[ \t]+(\.*[\w.]*)[ \t]+import[ \t]+(\([^)]*\)|[^\n#;]*)"
+        r"|import[ \t]+([^\n#;]*))", text, re.M)
+
+
 def test_import_records_at_each_line_start_and_the_first() -> None:
     from readiness.llmcalls.modules import import_records
 

@@ -22,7 +22,10 @@ from readiness.llmcalls.sdk import EXTERNAL_ROOTS, PROVIDER_ROOTS
 from readiness.project.sourcetext import AtLineStart
 
 # Import statements found by text, for files the prefilter has not let through yet.
-_IMPORT = AtLineStart(r"[ \t]*(?:from[ \t]+(\.*[\w.]*)[ \t]+import[ \t]+(\([^)]*\)|[^\n#;]*)"
+# (the indent possessive: a keyword follows it, so giving back a blank never helps, and a
+# line that is no import fails at once instead of once per blank: Home Assistant's 6,725
+# files 0.16 -> 0.10 s)
+_IMPORT = AtLineStart(r"[ \t]*+(?:from[ \t]+(\.*[\w.]*)[ \t]+import[ \t]+(\([^)]*\)|[^\n#;]*)"
                       r"|import[ \t]+([^\n#;]*))")
 
 
