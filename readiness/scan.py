@@ -215,7 +215,6 @@ def _run(project: Project, config: Config, chosen: list[Check],
     # Two lanes: while the call-site index waits on the worker processes, the text
     # scans go on (measured on the 5,000-file benchmark: cold 4.28 s -> 4.0 s).
     lanes = 1 if project.workers is None else 2
-    suppress.find_later(project)  # asked at the end: answered by then
     ran = run_checks(chosen, project, config, timeout=timeout, progress=progress,
                      lanes=lanes)
     cited = {e.path for r in ran if r.finding for e in r.finding.evidence}

@@ -40,24 +40,10 @@ def find(project: Project, cited: Collection[str] = ()) -> list[Suppression]:
     by language, ``locales/de.json``) are read only when a finding cites them (``cited``):
     a comment there can matter only on a line a finding points at, and a big product keeps
     tens of thousands of them (Home Assistant: 27,000 of its 36,000 files)."""
-    per_file = project.facts(_files(project, cited), _QUERY, _scan)
-    return [Suppression(rel, *found) for rel, rows in sorted(per_file.items()) for found in rows]
-
-
-def find_later(project: Project) -> None:
-    """Start ``find``'s scan (of every file but translations) in the worker processes'
-    idle moments, ahead of the other scans wanted at the very end: it is asked once every
-    check is done, and the run would otherwise wait for it there."""
-    if project.sends_later:
-        project.facts_later(_files(project, ()), _QUERY, _scan, last=True)
-
-
-_QUERY = "suppress/1"
-
-
-def _files(project: Project, cited: Collection[str]) -> list[str]:
     translation = project.translation
-    return [rel for rel in project.files if rel in cited or not translation(rel)]
+    files = [rel for rel in project.files if rel in cited or not translation(rel)]
+    per_file = project.facts(files, "suppress/1", _scan)
+    return [Suppression(rel, *found) for rel, rows in sorted(per_file.items()) for found in rows]
 
 
 def _scan(text: str) -> tuple[tuple[int, tuple[str, ...], str, bool], ...]:

@@ -14,7 +14,6 @@ from typing import Any
 
 import pytest
 
-from readiness import suppress
 from readiness.project import Project, filefacts, snapshot, workers
 from readiness.project.snapshot import Gate
 from readiness.project.sourcetext import gate_words
@@ -688,33 +687,6 @@ def test_answers_sent_for_the_idle_workers_are_found_and_not_sent_again(
         assert idled == [] and warm.facts(warm.files, "test.lines/1", len) == lines
     finally:
         warm.close()
-
-
-def test_the_suppression_scan_is_sent_for_idle_moments_and_found_at_the_end(
-        make_project: MakeProject, small_threshold: None, tmp_path: Path) -> None:
-    """``suppress.find`` runs after every check: on a cold scan with workers its files
-    (all but translations) go to them as idle tasks first (``find_later``), and ``find``
-    then sends nothing and finds what one process finds."""
-    files = many_files(40)
-    files["pkg/m005.py"] = "x = call()  # readiness: ignore[llm-timeouts] batch job\n"
-    files["ui/translations/de.json"] = '{"a": "# readiness: ignore[llm-timeouts] no"}\n'
-    root = make_project(files)
-    age(root)
-    expected = suppress.find(Project(root, jobs=1))
-    assert [(s.path, s.checks) for s in expected] == [("pkg/m005.py", ("llm-timeouts",))]
-    project = Project(root, jobs=2, cache_dir=tmp_path / "cache")
-    sent: list[tuple[int, bool]] = []
-    idled: list[int] = []
-    spy_on_answers(project, sent, idled)
-    try:
-        suppress.find_later(project)
-        assert sum(idled) == 41  # the 40 modules and the blob, not the translation
-        for _group, future, _part in project._later["suppress/1"].sent:
-            future.result()
-        assert suppress.find(project) == expected
-        assert sent == []
-    finally:
-        project.close()
 
 
 def test_the_workers_count_as_running_only_once_all_are_started(
