@@ -326,36 +326,6 @@ def test_no_worker_with_one_job_or_few_files(make_project: MakeProject) -> None:
     assert project.workers is not None and not project.workers._pools  # never started
 
 
-def test_the_fork_server_starts_before_the_files_are_looked_at_on_a_big_cold_scan(
-        make_project: MakeProject, small_threshold: None, tmp_path: Path,
-        monkeypatch: pytest.MonkeyPatch) -> None:
-    """A cold scan of a big repository warms the workers as soon as its files are listed,
-    before each is looked at (a stat each): their start-up overlaps that too. Not for a
-    small repository, nor when facts are kept from an earlier run."""
-    events: list[str] = []
-    monkeypatch.setattr(workers.Workers, "warm", lambda self: events.append("warm"))
-    admit = Project._admit
-    monkeypatch.setattr(Project, "_admit",
-                        lambda self, rel: events.append("admit") or admit(self, rel))
-    big = make_project(many_files(20))
-    Project(big, jobs=2, cache_dir=tmp_path / "cache")
-    assert events[0] == "warm" and events.count("warm") == 1 and "admit" in events
-    events.clear()
-    small = tmp_path / "small"
-    small.mkdir()
-    (small / "a.py").write_text("x = 1\n")
-    Project(small, jobs=2, cache_dir=tmp_path / "cache")
-    assert events == ["admit"]
-    events.clear()
-    kept = Project(big, jobs=2, cache_dir=tmp_path / "kept")
-    kept.facts(kept.files, "test.lines/1", line_count)
-    kept.save_facts()
-    kept.close()
-    events.clear()
-    Project(big, jobs=2, cache_dir=tmp_path / "kept")
-    assert "warm" not in events
-
-
 def test_whole_scan_is_the_same_cold_with_workers_warm_and_in_one_process(
         tmp_path: Path, small_threshold: None) -> None:
     """The example pilot app plus filler modules: the scorecard does not depend on how the

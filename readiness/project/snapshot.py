@@ -121,14 +121,6 @@ class Project:
         listed = self.git.list_files() if self.git else None
         if listed is None:
             listed = walk(self.root)
-        if self.workers is not None:
-            weakref.finalize(self, self.workers.close)
-            nothing_kept = self._store_path is None or not self._store_path.exists()
-            if nothing_kept and len(listed) >= workers_.MIN_FILES:
-                # a cold scan of a big repository will want them soon: the fork server
-                # imports while the files are looked at (a stat each: Home Assistant's
-                # 36,000, 0.17 s) and the checks load
-                self.workers.warm()
         patterns = tuple(exclude)
         admitted = [rel for rel in listed if self._admit(rel)]
         if patterns:
@@ -146,6 +138,11 @@ class Project:
         self._words: dict[str, int] = {}
         self._vocabularies: list[dict[str, int]] = []  # word -> its bit's position
         self._vocabulary_of: dict[tuple[str, ...], int] = {}
+        if self.workers is not None:
+            weakref.finalize(self, self.workers.close)
+            nothing_kept = self._store_path is None or not self._store_path.exists()
+            if nothing_kept and len(self.files) >= workers_.MIN_FILES:
+                self.workers.warm()  # a cold scan of a big repository will want them soon
         self._fresh = False  # set by ``_store``
         self._generated: frozenset[str] | None = None
         self._translations: tuple[bool, frozenset[str]] | None = None  # see ``translation``
