@@ -333,3 +333,14 @@ def test_anchor_groups_trust_a_kept_texts_pass() -> None:
 def test_anchor_groups_refuse_an_empty_anchor() -> None:
     with pytest.raises(ValueError, match="empty anchor"):
         signals.AnchorGroups([("sk-", "")])
+
+
+def test_anchor_groups_search_a_long_text_per_group() -> None:
+    """A text longer than the automaton's bound (a file of nothing but anchors would list
+    every occurrence at once) is searched per group, with the same windows."""
+    found = signals.AnchorGroups([("sk-",), ("api_key",)])
+    text = "sk-" * (signals.MAX_AUTOMATON_TEXT // 3 + 1) + "\napi_key = 'x'\n"
+    with mock.patch.object(found, "_automaton_of", side_effect=AssertionError):
+        assert found.windows(text) == (windows(text, ("sk-",)), windows(text, ("api_key",)))
+    short = text[-200:]
+    assert found.windows(short) == (windows(short, ("sk-",)), windows(short, ("api_key",)))

@@ -245,6 +245,13 @@ def _merged(found: list[tuple[int, int]]) -> list[tuple[int, int]]:
     return merged
 
 
+# The longest text ``AnchorGroups`` searches with its automaton, which lists every occurrence
+# of every anchor at once: a file of nothing but anchors is one row each (5 MB of "sk-": 1.7
+# million rows, 270 MB of a worker's memory; at this size about 3 MB). Longer texts are a
+# few per cent of a big repository's bytes (Home Assistant: 21 of 36,000 files, 6 per cent).
+MAX_AUTOMATON_TEXT = 64 * 1024
+
+
 class AnchorGroups:
     """``windows`` for several groups of anchors in one text (a scan for several kinds of
     match, each with its own anchors), found by one pass for all their words instead of a
@@ -265,7 +272,10 @@ class AnchorGroups:
 
     def windows(self, text: str) -> tuple[list[tuple[int, int]], ...]:
         """The windows of each group (in order) in ``text``."""
-        if not (text.isascii() and self._ascii):  # (a flag: no pass) else offsets differ
+        if not (text.isascii() and self._ascii) or len(text) > MAX_AUTOMATON_TEXT:
+            # (``isascii`` is a flag: no pass) a text that is not ASCII has other offsets
+            # in its bytes; a long one is searched per group, whose ``find`` skips the
+            # anchors inside a window: the automaton gives every occurrence at once
             return tuple(windows(text, group, self.window) for group in self.groups)
         if known_holds_any(text, self.words) is False:
             return tuple([] for _ in self.groups)  # a kept text's pass found none
