@@ -26,7 +26,12 @@ from readiness.project.configfiles import ConfigFile, ConfigIndex, Entry
 from readiness.project.configrows import Kind
 from readiness.project.llmtracing import _CALLBACK_KEY
 from readiness.project.llmusage import _GATEWAY_KEY
-from readiness.project.regexwords import could_match, needed_words, needed_words_of
+from readiness.project.regexwords import (
+    could_match,
+    from_word,
+    needed_words,
+    needed_words_of,
+)
 
 # the key patterns the checks search the config index with, and patterns of every shape
 # the words are read from
@@ -104,3 +109,15 @@ def test_index_key_search_finds_what_every_key_searched_finds(keys: list[str],
     index = _index(keys)
     every = [e for f in index.files for e in f.entries if pattern.search(e.key)]
     assert index.find(pattern) == every
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="ab_ c:=\"é1", max_size=40))
+def test_word_first_searches_find_what_the_boundary_regex_finds(text: str) -> None:
+    """``from_word``: searches that start with their word find something exactly when the
+    ``\\b``-led alternation does (a word inside another, at the ends, after a non-ASCII
+    letter; a ``then`` after it)."""
+    for then in (r"\b", r"\s*[:=]"):
+        searches = from_word("ab", "a_b", "c", then=then)
+        whole = re.compile(rf"\b(?:ab|a_b|c){then}")
+        assert any(s.search(text) for s in searches) is (whole.search(text) is not None)

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from readiness.llmcalls.syntax import walk
 from readiness.model import Evidence
+from readiness.project.regexwords import from_word
 from readiness.project.signals import query_name
 from readiness.project.snapshot import Project, parse_python
 from readiness.project.sourcetext import split_lines
@@ -104,7 +105,8 @@ def code_files(project: Project, suffixes: tuple[str, ...] = PY + JS) -> Iterato
 # analytics, metrics, chat clients): a file that only calls ``is_on`` adds nothing.
 Interesting = tuple[frozenset[str], frozenset[str], frozenset[str]]
 _WORD = re.compile(r"\w+")
-_ENTRY_WORDS = frozenset({"__main__", "urlpatterns"})
+_ENTRY_WORDS = ("__main__", "urlpatterns")
+_ENTRY_SEARCHES = tuple(zip(_ENTRY_WORDS, from_word(*_ENTRY_WORDS), strict=True))
 # A decorator and the lines after it up to the next decorator, ``def`` or ``class`` (at most
 # 30: the search stays linear whatever the file holds): a route decorator is
 # ``@something.get(...)`` or like it, however its call is laid out.
@@ -145,8 +147,8 @@ def _worth_parsing(text: str, interesting: Interesting) -> bool:
     # A substring test first (C speed; most files stop there), then the regex, which starts
     # with the word and looks back for its boundary: a regex starting with \b is tried at
     # every position of the text, one starting with a literal skips to it (20 x faster).
-    for word in _ENTRY_WORDS:
-        if word in text and re.search(rf"{word}(?<=\b{word})\b", text):
+    for word, search in _ENTRY_SEARCHES:
+        if word in text and search.search(text):
             return True
     if web.isdisjoint(imported):
         return False

@@ -18,6 +18,7 @@ from typing import NamedTuple
 from readiness.llmcalls.syntax import walk
 from readiness.model import Evidence
 from readiness.project.documents import excluded, may_be_evidence
+from readiness.project.regexwords import from_word
 from readiness.project.signals import query_name
 from readiness.project.snapshot import Project, parse_python
 from readiness.project.sourcetext import (
@@ -37,7 +38,7 @@ _ROLLOUT_KEY = re.compile(r"rollout(percent(age)?|pct|share|fraction|ratio)?$")
 _ROLLOUT_WORD = re.compile(r"roll[-_]*out", re.IGNORECASE)  # what _ROLLOUT_KEY needs
 # The same on lowered ASCII text: a case-blind regex has no literal to skip to, and the
 # text's "scroll" and "controller" let most big files through to it
-_LOWER_ROLLOUT_WORD = re.compile(r"roll[-_]*out")
+_LOWER_ROLLOUT_WORD = re.compile(_ROLLOUT_WORD.pattern)
 # Lower-case words one of which every rollout key or flag file contains (a cheap gate).
 _GATE_WORDS = gate_words(("roll", "strateg", "feature_state", "featurestate",
                           "percentage_allocation", "unleash", "flagsmith", "launchdarkly",
@@ -52,7 +53,7 @@ _FLAG_FILE = re.compile("|".join([*map(re.escape, _FLAG_FILE_PARTS),
 # The same on lowered ASCII text, an alternative at a time: the substrings, then each word by
 # a regex starting with it and looking back for its boundary (a case-blind regex starting
 # with \b is tried at every position of the text; these skip to their word).
-_FLAG_FILE_WORDS = tuple(re.compile(rf"{name}(?<=\b{name})\b") for name in _FLAG_FILE_NAMES)
+_FLAG_FILE_WORDS = from_word(*_FLAG_FILE_NAMES)
 _FLAG_FILE_LITERALS = (*_FLAG_FILE_PARTS, *_FLAG_FILE_NAMES)  # one is in every match
 # In code, "strategies" and "rollout" are everyday words (crawl4ai's crawling strategies):
 # a module is a flag service's only by its parts or a flag service's name.

@@ -63,6 +63,15 @@ def could_match(text: str, words: tuple[str, ...] | None) -> bool:
     return any(word in lowered for word in words)
 
 
+def from_word(*words: str, then: str = r"\b") -> tuple[re.Pattern[str], ...]:
+    """``\b(?:word|...)`` followed by ``then`` as searches that start with their word and
+    look back for the boundary: the regex engine skips to the word, where ``\b`` or an
+    alternation of words first makes it try every position of the text (about 20 times
+    slower over the corpus). Searched one after another, they find something exactly when
+    the one regex does. The words are regex-safe names."""
+    return tuple(re.compile(rf"{word}(?<=\b{word}){then}") for word in words)
+
+
 def _fewest(words: Iterable[str]) -> tuple[str, ...]:
     """``words`` without those that hold another of them (a text holding the longer holds
     the shorter: the gate is the same, with fewer tests), in a stable order."""

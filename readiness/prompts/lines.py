@@ -19,6 +19,7 @@ from typing import NamedTuple
 
 from readiness.git.log import Hunk
 from readiness.project import signals
+from readiness.project.regexwords import from_word
 from readiness.project.signals import Lang
 from readiness.project.snapshot import Gate, parse_python
 from readiness.project.sourcetext import gate_words, holds_any
@@ -47,29 +48,21 @@ _PROMPT_LINE_KINDS = (
 _PROMPT_LINE = re.compile("|".join(pattern for _, pattern in _PROMPT_LINE_KINDS))
 
 
-def _from_word(*words: str, then: str = r"\b") -> tuple[re.Pattern[str], ...]:
-    """``\b(?:word|...)`` followed by ``then`` as searches that start with their word and
-    look back for the boundary: the regex engine skips to the word, where ``\b`` or an
-    alternation of words first makes it try every position of the text. Searched one after
-    another, they find something exactly when the one regex does."""
-    return tuple(re.compile(rf"{word}(?<=\b{word}){then}") for word in words)
-
-
 # What a whole file is searched with to know whether it holds a system message (a system or
 # developer role, a prompt template) or a prompt line (``code_marks``): the same yes or no
 # as ``\b``-led regexes and each kind of _PROMPT_LINE_KINDS, each search starting with a
 # literal (the optional quote before "role" changes no answer; skyvern's 419 files of code:
 # the one system-message regex took 0.5 s)
 _ROLE = re.compile(r"""role["']?\s*:\s*["'](?:system|developer)["']""")
-_STRONG_SEARCHES = (_ROLE, *_from_word("SystemMessage", "ChatPromptTemplate", "PromptTemplate"))
+_STRONG_SEARCHES = (_ROLE, *from_word("SystemMessage", "ChatPromptTemplate", "PromptTemplate"))
 _PROMPT_LINE_GATED: tuple[tuple[tuple[str, ...], tuple[re.Pattern[str], ...]], ...] = (
     (_PROMPT_LINE_KINDS[0][0], (_ROLE,)),
-    (_PROMPT_LINE_KINDS[1][0], _from_word(
+    (_PROMPT_LINE_KINDS[1][0], from_word(
         "SystemMessage", "SystemMessagePromptTemplate", "HumanMessagePromptTemplate",
         "ChatPromptTemplate", "PromptTemplate", "FewShotPromptTemplate",
         "FewShotChatMessagePromptTemplate")),
     (_PROMPT_LINE_KINDS[2][0], (re.compile(_PROMPT_LINE_KINDS[2][1]),)),
-    (_PROMPT_LINE_KINDS[3][0], _from_word("system", "instructions",
+    (_PROMPT_LINE_KINDS[3][0], from_word("system", "instructions",
                                           then=r"""\s*[:=]\s*(?:f|r)?["'`]""")),
 )
 _MODEL_KEYS = (r"model|model_name|model_id|deployment_name|temperature|top_p|top_k|max_tokens|"
