@@ -344,3 +344,20 @@ def test_anchor_groups_search_a_long_text_per_group() -> None:
         assert found.windows(text) == (windows(text, ("sk-",)), windows(text, ("api_key",)))
     short = text[-200:]
     assert found.windows(short) == (windows(short, ("sk-",)), windows(short, ("api_key",)))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(["import ", "openai", "zebra", "x", "\n", "é", "api_key", "sk-"]),
+                max_size=40).map("".join))
+def test_the_kept_pass_finds_each_word_across_its_pieces(text: str) -> None:
+    """The pass over a kept text reads it a piece at a time (a listing of every occurrence
+    is bounded): a word across two pieces is found, and the bits are exactly the words the
+    text holds."""
+    import readiness.checks  # noqa: F401 - registers the gate words of every scan
+
+    sourcetext.gate_words(("openai", "api_key", "sk-", "import "))
+    words, automaton = sourcetext._automaton()
+    expected = sum(1 << at for at, word in enumerate(words) if word in text)
+    for piece in (1, 3, 7, 1 << 14):
+        with mock.patch.object(sourcetext, "_BITS_CHUNK", piece):
+            assert sourcetext._bits_in(text, automaton) == expected
