@@ -56,7 +56,7 @@ def reads_back(flows: Traffic, paths: list[str], systems: dict[Identity, Sink]) 
                 continue
             for identity in sorted(receiver(flows, path, function, label)):
                 if identity in systems:
-                    sinks = tuple(tuple(s) for s in sinks_of(facts["roots"], key))
+                    sinks = tuple(tuple(s) for s in sinks_of(flows.roots(path), key))
                     found.append(Read(path, line, function, label, sinks, systems[identity]))
                     break
     return found

@@ -22,10 +22,17 @@ from typing import Any, NamedTuple, TypeVar
 from readiness.llmcalls.context import context_of
 from readiness.llmcalls.modules import ModuleMap
 from readiness.llmcalls.records import CallSite
-from readiness.llmcalls.traffic_facts import MAX_UNPACK, VERSION, file_traffic
+from readiness.llmcalls.traffic_facts import (
+    FLOW_KEYS,
+    MAX_UNPACK,
+    VERSION,
+    file_calls,
+    file_traffic,
+)
 from readiness.project import Project
 
-QUERY = f"llmcalls.traffic/{VERSION}"
+QUERY = f"llmcalls.traffic/{VERSION}"  # a module's facts with its data flow (``_flow``)
+CALLS_QUERY = f"llmcalls.traffic-calls/{VERSION}"  # without: what every module loaded needs
 CALLED_QUERY = "llmcalls.called/2"
 # The regexes run over every Python file. A called name is the whole word just before a
 # "(", starting with a letter or "_" (what ``\b([A-Za-z_]\w*)\(`` finds): it is found in
@@ -104,7 +111,8 @@ class Traffic:
         python = frozenset(f for f in project.files if f.endswith(".py"))
         self.python = python
         self.modules = ModuleMap(python)
-        self.facts: dict[str, dict[str, Any]] = {}
+        self.facts: dict[str, dict[str, Any]] = {}  # without the data flow (``file_calls``)
+        self.flows: dict[str, dict[str, Any]] = {}  # a module's FLOW_KEYS, once a flow reaches it
         self.methods: dict[str, list[str]] = {}  # method name -> files that define one
         self.loaded_methods: dict[str, list[tuple[str, str]]] = {}  # name -> (path, qual)
         self._defined_in: dict[str, frozenset[str]] = {}  # name -> its production definers
@@ -125,7 +133,8 @@ class Traffic:
             return False
         self._unreadable.update(todo)
         added = False
-        for path, facts in self.project.facts(todo, QUERY, file_traffic, costly=True).items():
+        for path, facts in self.project.facts(todo, CALLS_QUERY, file_calls,
+                                              costly=True).items():
             if facts is not None:
                 self.facts[path] = facts
                 self._unreadable.discard(path)
@@ -296,7 +305,25 @@ class Traffic:
                     seen.add(imported[0])
                     wanted.append(imported[0])
                     count += 1
-        self.project.prefetch(wanted, QUERY, file_traffic)
+        self.project.prefetch(wanted, CALLS_QUERY, file_calls)
+
+    def _flow(self, path: str) -> dict[str, Any]:
+        """The data-flow facts (``FLOW_KEYS``) of a loaded module, read when a flow first
+        reaches it: of the modules loaded for what calls what, few are (Home Assistant: 3
+        of 163), and following values costs half a module's walk. Loading them adds no
+        module to the analysis: what the checks see does not depend on their order."""
+        found = self.flows.get(path)
+        if found is None:
+            facts = self.project.facts([path], QUERY, file_traffic, costly=True).get(path)
+            found = self.flows[path] = {key: facts[key] for key in FLOW_KEYS} if facts else {
+                "roots": {}, "req": {}, "logs": [], "stops": {}}
+        return found
+
+    @_locked
+    def roots(self, path: str) -> dict[str, list[Any]]:
+        """Where each value of a loaded module goes (``traffic_facts``: its roots' sinks)."""
+        roots: dict[str, list[Any]] = self._flow(path)["roots"]
+        return roots
 
     # following results ----------------------------------------------------------------
     @_locked
@@ -328,10 +355,9 @@ class Traffic:
         if (path, root, usage) in seen or path not in self.facts:
             return []
         seen.add((path, root, usage))
-        facts = self.facts[path]
         out = []
         carried = root.partition("#")[2]  # following one element of a call's result
-        for kind, line, label, side, *arg in sinks_of(facts["roots"], root):
+        for kind, line, label, side, *arg in sinks_of(self._flow(path)["roots"], root):
             side = "u" if usage else side
             if kind in SINK_KINDS:
                 out.append(Sink(path, line, kind, label, side,
@@ -441,15 +467,15 @@ class Traffic:
         facts = self.facts.get(site.path)
         if facts is None:
             return []
-        names = set(facts["req"].get(f"{site.line}:{site.col}", ()))
+        names = set(self._flow(site.path)["req"].get(f"{site.line}:{site.col}", ()))
         qual = site.function or ""
         found = self._logs_reading(site.path, qual, names)
         params = set(facts["defs"][qual][2]) if qual in facts["defs"] else set()
         if not found and names & params:  # the request comes in: is it logged by callers?
             for caller, key in self.callers(site.path, qual):
-                row = self.facts[caller]
                 function = self._function_of(caller, key)
-                found += self._logs_reading(caller, function or "", set(row["req"].get(key, ())))
+                found += self._logs_reading(caller, function or "",
+                                            set(self._flow(caller)["req"].get(key, ())))
         return found
 
     def _logs_reading(self, path: str, qual: str, names: set[str]
@@ -460,14 +486,15 @@ class Traffic:
         facts = self.facts[path]
         names = {name for name in names if not _AN_ID.search(name)}
         # a request's log holds an id by name (request_id=, trace_id): no response id yet
-        found = [(path, line, named_id) for line, where, read, named_id in facts["logs"]
+        found = [(path, line, named_id) for line, where, read, named_id in
+                 self._flow(path)["logs"]
                  if where == qual and names & set(read)]
         for _key, where, label, line, read in facts["calls"]:
             if where == qual and names & set(read) and not found:
                 for target in self._targets(path, qual, label):
                     param_roots = [f"p:{target[1]}:{p}" for p in
                                    self.facts[target[0]]["defs"][target[1]][2]]
-                    roots = self.facts[target[0]]["roots"]
+                    roots = self._flow(target[0])["roots"]
                     if any(sink[0] == "log" for r in param_roots for sink in roots.get(r, [])):
                         found.append((path, line, False))
         return found
@@ -476,8 +503,8 @@ class Traffic:
     def log_has_id(self, path: str, line: int) -> bool:
         """Does the log call at ``line`` hold an id by name (``request_id=``, a trace id)?
         A plain ``x.id`` counts on the sink of what x holds (``Sink.with_id``)."""
-        facts = self.facts.get(path)
-        return facts is not None and any(row[0] == line and row[3] for row in facts["logs"])
+        return path in self.facts and any(row[0] == line and row[3]
+                                          for row in self._flow(path)["logs"])
 
     # limits ---------------------------------------------------------------------------
     @_locked
@@ -515,13 +542,13 @@ class Traffic:
         sinks += [s for path, key, _ in self._usage_sources() for s in self._follow(
             path, key, True, 0, set())]
         caps = sorted({s for s in sinks if s.kind == "cap" and s.side == "u"})
-        ending = [s for s in caps if str(s.line) in self.facts[s.path].get("stops", {})]
+        ending = [s for s in caps if str(s.line) in self._flow(s.path)["stops"]]
         if not ending:
             return caps
         reach = self._model_functions()
         keys = self._generation_keys()
         idle = {s for s in ending if not self._spends(s.path, reach, keys,
-                                                      self.facts[s.path]["stops"][str(s.line)])}
+                                                      self._flow(s.path)["stops"][str(s.line)])}
         return [s for s in caps if s not in idle]
 
     def _generation_keys(self) -> set[tuple[str, str]]:

@@ -36,7 +36,8 @@ For every function body (the module body is the function ``""``), in source orde
   implementations of a project interface.
 
 Nothing here knows which call reaches a model: ``traffic.py`` joins these facts with the
-call-site index.
+call-site index. It loads ``file_calls`` (everything but the data flow: ``FLOW_KEYS``) of
+every module it reads, and ``file_traffic`` of those a flow reaches.
 """
 
 from __future__ import annotations
@@ -68,7 +69,7 @@ from readiness.llmcalls.traffic_rules import (
 )
 from readiness.project.snapshot import parse_python
 
-VERSION = "40"
+VERSION = "41"
 MAX_DEPS = 200
 
 
@@ -78,15 +79,34 @@ def _id_bases(node: ast.Call) -> list[str]:
             and child.attr == "id" and isinstance(child.value, ast.Name)]
 
 
+# The facts only data flow gives: every value's sinks, each request's names, the log calls,
+# what a comparison with a limit stops. The rest (what calls what, defines, imports, tries,
+# holds) is what the traffic analysis reads of every module it loads; these, of the few a
+# flow reaches (Home Assistant: 3 of 163 modules; skyvern: 26 of 343).
+FLOW_KEYS = ("roots", "req", "logs", "stops")
+
+
 def file_traffic(text: str) -> dict[str, Any] | None:
     """The traffic facts of one module (plain data), or None when it does not parse."""
+    return _facts(text, True)
+
+
+def file_calls(text: str) -> dict[str, Any] | None:
+    """The traffic facts of one module but the data flow (``FLOW_KEYS``): exactly
+    ``file_traffic``'s other keys, from the same walk with no value followed (the walk
+    about half as long), or None when it does not parse."""
+    return _facts(text, False)
+
+
+def _facts(text: str, flow: bool) -> dict[str, Any] | None:
     tree = parse_python(text)
     if tree is None:
         return None
-    out: dict[str, Any] = {"roots": {}, "req": {}, "logs": [], "tries": [], "calls": [],
-                           "imports": {}, "defs": {}, "stops": {}, "holds": []}
+    out: dict[str, Any] = {"tries": [], "calls": [], "imports": {}, "defs": {}, "holds": []}
+    if flow:
+        out.update(roots={}, req={}, logs=[], stops={})
     try:
-        _Body(out, "", None, [], {}, clock_lines(text)).run(tree.body)
+        _Body(out, "", None, [], {}, clock_lines(text), flow).run(tree.body)
     except RecursionError:
         return None
     return out
@@ -159,17 +179,22 @@ EMPTY: Taint = frozenset()
 
 
 class _Body:
-    """Walks one function (or module) body in source order."""
+    """Walks one function (or module) body in source order. Without ``flow``, no value is
+    followed: every taint stays empty, so no sink, request name or log row is made (nor
+    the keys that hold them), and a loop body is walked once."""
 
     def __init__(self, out: dict[str, Any], qual: str, cls: str | None,
-                 params: list[str], names: Names, clocks: list[int] | None) -> None:
+                 params: list[str], names: Names, clocks: list[int] | None,
+                 flow: bool = True) -> None:
         self.out = out
+        self.flow = flow
         self.names = names  # the names under each node of the module, shared by its walks
         self.clocks = clocks  # the lines that name a clock (clock_lines), for _limiter
         self.qual = qual
         self.cls = cls
         self.params = frozenset(params)
-        self.taint: dict[str, Taint] = {p: frozenset({(f"p:{qual}:{p}", "r")}) for p in params}
+        self.taint: dict[str, Taint] = {p: frozenset({(f"p:{qual}:{p}", "r")})
+                                        for p in params} if flow else {}
         self.deps: dict[str, set[str]] = {}
         self.closed: dict[str, set[str]] = {}  # a request's names, closed where it is made
         self.loops: list[tuple[ast.For | ast.AsyncFor, set[str]]] = []
@@ -293,6 +318,8 @@ class _Body:
         """A comparison of a tracked value that stops or delays work: ``if spent >= cap:
         raise``, ``while used + n > quota: sleep``, ``while spent < budget:``."""
         taint = self.expr(test)
+        if not taint:
+            return  # (always, without flow)
         compared: set[str] = set()  # roots compared with a limit: a setting, not a literal
         for c in (n for n in walk(test) if isinstance(n, ast.Compare) and all(
                 isinstance(op, (ast.Lt, ast.LtE, ast.Gt, ast.GtE)) for op in n.ops)):
@@ -334,7 +361,7 @@ class _Body:
         the next one (``spent += cost`` read by ``if spent >= cap`` at the top)."""
         before = dict(self.taint)
         self.block(body)
-        if self.taint != before:
+        if self.flow and self.taint != before:
             self.replay += 1
             try:
                 if test is not None:
@@ -385,14 +412,14 @@ class _Body:
                                   node.args.kwarg.arg if node.args.kwarg else None]
         rest = [a.arg for a in (node.args.vararg, node.args.kwarg) if a is not None]
         _Body(self.out, qual, cls or self.cls, params + rest, self.names,
-              self.clocks).run(node.body)
+              self.clocks, self.flow).run(node.body)
 
     def assign(self, target: ast.expr, taint: Taint, value: ast.expr, line: int) -> None:
         if isinstance(value, ast.Call) and not self.replay:
             self.constructed(target, value)
         if isinstance(target, ast.Name):
             self.taint[target.id] = taint
-            names = _content_names(value, self.names)
+            names = _content_names(value, self.names) if self.flow else None
             if names and len(self.deps) < MAX_DEPS:
                 self.deps.setdefault(target.id, set()).update(names)
         elif isinstance(target, (ast.Tuple, ast.List)):
@@ -404,7 +431,7 @@ class _Body:
             for at, element in enumerate(target.elts):
                 part = (taint - {own}) | {(f"{key_of(value)}#{at}", "r")} if split else taint
                 self.assign(element, part, value, line)
-        elif isinstance(target, (ast.Attribute, ast.Subscript)):
+        elif isinstance(target, (ast.Attribute, ast.Subscript)) and self.flow:
             base: ast.expr = target
             while isinstance(base, (ast.Attribute, ast.Subscript)):
                 base = base.value
@@ -474,7 +501,8 @@ class _Body:
             return self.call(node)
         if isinstance(node, ast.Attribute):
             taint = self.expr(node.value)
-            if self.cls and isinstance(node.value, ast.Name) and node.value.id == "self":
+            if self.flow and self.cls and isinstance(node.value, ast.Name) and \
+                    node.value.id == "self":
                 taint = taint | {(f"a:{self.cls}.{node.attr}", "r")}
             if taint and node.attr in USAGE_ATTRS:
                 self.sink(taint, "read", node.lineno, node.attr)
@@ -513,14 +541,9 @@ class _Body:
         key = key_of(node)
         label = dotted(func)
         receiver = self.expr(func.value) if isinstance(func, ast.Attribute) else EMPTY
-        read = _usage_key(node)
-        if receiver and read is not None:  # completion.get("usage"), as completion["usage"]
-            self.sink(receiver, "read", node.lineno, read)
-            return frozenset((k, "u") for k, _ in receiver)
         positional = [self.expr(a.value if isinstance(a, ast.Starred) else a) for a in node.args]
         keywords = [(kw.arg, self.expr(kw.value)) for kw in node.keywords]
         args = EMPTY.union(*positional, *(t for _, t in keywords))
-        names = _request_names(node, self.names)
         if not self.replay:
             self.out["calls"].append([key, self.qual, label, node.lineno,
                                       sorted(_names(node, self.names))])
@@ -529,15 +552,22 @@ class _Body:
                     isinstance(node.args[0], (ast.Name, ast.Attribute)):
                 self.out.setdefault("hands", []).append(
                     [node.lineno, self.qual, dotted(func.value), dotted(node.args[0])])
+        if not self.replay:
+            handed = _handed_calls(node)
+            if handed:  # a coroutine handed over unawaited: semaphore_gather(*[f(x) ...])
+                self.out.setdefault("argcalls", {})[key] = handed
+        if not self.flow:
+            return EMPTY
+        read = _usage_key(node)
+        if receiver and read is not None:  # completion.get("usage"), as completion["usage"]
+            self.sink(receiver, "read", node.lineno, read)
+            return frozenset((k, "u") for k, _ in receiver)
+        names = _request_names(node, self.names)
         if names:
             # what the names hold here, not what they are assigned after the call (PentestGPT's
             # conversation_id = result["conversation_id"] below a request built from the one
             # passed in); a loop's body walked again adds what a later turn builds it from
             self.closed.setdefault(key, set()).update(self.closure(names))
-        if not self.replay:
-            handed = _handed_calls(node)
-            if handed:  # a coroutine handed over unawaited: semaphore_gather(*[f(x) ...])
-                self.out.setdefault("argcalls", {})[key] = handed
         kind = _kind(func, label)
         if kind == "store" and reads_only(node):
             kind = None  # cursor.execute("SELECT ...", (key,)) keeps nothing
@@ -578,6 +608,8 @@ class _Body:
         return result | {(key, "r")}
 
     def sink(self, taint: Taint, kind: str, line: int, label: str, arg: Any = None) -> None:
+        if not taint:
+            return  # (always, without flow)
         roots = self.out["roots"]
         for root, side in sorted(taint):  # in a fixed order: a set's order changes per run
             # (string hashes are salted per process), and past 60 sinks it decides which stay
