@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from readiness.project.snapshot import Project, parse_python, read_text
+from readiness.project.cache import content_key
+from readiness.project.snapshot import Project, parse_python, read_keyed, read_text
 from tests.conftest import MakeProject, git
 
 APP = "from openai import OpenAI\nclient = OpenAI(timeout=30)\n"
@@ -106,6 +107,9 @@ def test_unusable_files_are_skipped_with_a_reason(make_project: MakeProject,
     ("crlf-latin.py", b"# coding: latin-1\r\nx = '\xe9'\r\n",
      ("# coding: latin-1\nx = '\u00e9'\n", None)),
     ("crlf-bad.txt", b"a\r\n\xff", (None, "not valid utf-8-sig text")),
+    ("multibyte.txt", "caf\u00e9 \u2603 \U0001f600\n".encode(),
+     ("caf\u00e9 \u2603 \U0001f600\n", None)),
+    ("surrogate.txt", b"x\xed\xa0\x80", (None, "not valid utf-8-sig text")),  # (CESU-8)
     ("late-nul.txt", b"a" * 8192 + b"\0", ("a" * 8192 + "\0", None)),
     ("nul.txt", b"a" * 8191 + b"\0", (None, "binary content")),
     ("empty.py", b"", ("", None)),
@@ -115,6 +119,11 @@ def test_read_text_decodes_as_python_and_utf_8_sig(tmp_path: Path, name: str, da
                                                    ) -> None:
     (tmp_path / name).write_bytes(data)
     assert read_text(tmp_path / name) == expected
+    # the key read with the text is the text's content_key, whichever way it was decoded
+    # (hashed from the bytes when they are the text's UTF-8, from the text otherwise)
+    text, problem = expected
+    assert read_keyed(tmp_path / name) == (
+        text, problem, content_key(text) if text is not None else None)
 
 
 @pytest.mark.parametrize(("size", "told"), [(0, 0), (9, 9), (10, 10), (11, 11), (40, 40),

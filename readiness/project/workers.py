@@ -60,7 +60,6 @@ from typing import Any, NamedTuple, TypeVar
 
 from readiness.inputs import is_within
 from readiness.process import prepare_for_scan
-from readiness.project.cache import content_key
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -483,7 +482,7 @@ def unpack(held: bytes) -> Answers:
 
 def _answer(payload: bytes, files: list[str], hold: bool = False) -> Answers:
     from readiness.project.filefacts import encode
-    from readiness.project.snapshot import read_text  # the same reading rules as the scan's
+    from readiness.project.snapshot import read_keyed  # the same reading rules as the scan's
     from readiness.project.sourcetext import (
         is_translation,
         keep_words_of,
@@ -506,7 +505,7 @@ def _answer(payload: bytes, files: list[str], hold: bool = False) -> Answers:
             break
         text = _TEXTS.get(rel)
         if rel not in _TEXTS:
-            text, problem = read_text(os.path.join(_ROOT[0], rel))  # a str: no Path per file
+            text, problem, key = read_keyed(os.path.join(_ROOT[0], rel))  # (no Path per file)
             if problem is not None:
                 problems[at] = problem
             if is_translation(rel):  # UI strings, read by one scan: not worth keeping
@@ -517,7 +516,7 @@ def _answer(payload: bytes, files: list[str], hold: bool = False) -> Answers:
                     keep_words_of(text, rel)  # asked by many scans: searched for their words once
                     if rel.endswith(".py"):  # met by every code scan's gates
                         words[at] = words_found(text)
-            keys[at] = content_key(text) if text is not None else None
+            keys[at] = key
         if text is None:
             answers.append(NO_TEXT)
             continue
