@@ -152,3 +152,6 @@ def test_only_the_modules_a_flow_reaches_have_their_flow_read(
     assert sorted(flows.flows) == ["app/llm.py", "app/text.py", "app/view.py"]
     flow_asks = [files for query, files in asked if query == traffic_.QUERY]
     assert sorted(f for files in flow_asks for f in files) == sorted(flows.flows)
+    # the call site's own module is read with its flow at once: one walk, not two
+    light_asks = [f for query, files in asked if query == traffic_.CALLS_QUERY for f in files]
+    assert "app/llm.py" not in light_asks and "app/view.py" in light_asks
