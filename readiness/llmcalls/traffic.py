@@ -28,6 +28,7 @@ from readiness.llmcalls.traffic_facts import (
     VERSION,
     file_calls,
     file_traffic,
+    no_flow,
 )
 from readiness.project import Project
 
@@ -120,7 +121,7 @@ class Traffic:
         self._qual_of: dict[str, dict[str, str]] = {}  # path -> call key -> its function
         self._callers: dict[tuple[str, str], list[tuple[str, str]]] = {}
         self._indexed: set[str] = set()  # files whose calls are in _callers
-        self._read(sorted({s.path for s in self.sites}), QUERY, file_traffic)  # flows start there
+        self._read(sorted({s.path for s in self.sites}), flow=True)  # flows start there
         self._load_callers()
         self._load_gates()
         self._budget = len(self.facts) + MAX_TARGET_FILES
@@ -128,21 +129,21 @@ class Traffic:
     # loading ------------------------------------------------------------------------
     def _load(self, paths: list[str]) -> bool:
         """Read the facts of ``paths`` not read yet; did any come in?"""
-        return self._read(paths, CALLS_QUERY, file_calls)
+        return self._read(paths, flow=False)
 
-    def _read(self, paths: list[str], query: str,
-              compute: Callable[[str], dict[str, Any] | None]) -> bool:
-        """``_load`` by ``query``: the call sites' own modules are read with their data
-        flow at once (``file_traffic``; every flow starts there), in one walk rather than a
-        light one and, at the first question, a full one (skyvern's agent.py, changed on
+    def _read(self, paths: list[str], *, flow: bool) -> bool:
+        """``_load``, with the data flow when ``flow``: the call sites' own modules are read
+        with it at once (``file_traffic``; every flow starts there), in one walk rather than
+        a light one and, at the first question, a full one (skyvern's agent.py, changed on
         its own, was parsed twice)."""
+        query, compute = (QUERY, file_traffic) if flow else (CALLS_QUERY, file_calls)
         todo = [p for p in paths if p not in self.facts and p not in self._unreadable]
         if not todo:
             return False
         self._unreadable.update(todo)
         added = False
         for path, facts in self.project.facts(todo, query, compute, costly=True).items():
-            if facts is not None and FLOW_KEYS[0] in facts:  # (a copy: the answer is kept)
+            if facts is not None and flow:  # (a copy: the answer is kept)
                 self.flows[path] = {key: facts[key] for key in FLOW_KEYS}
                 facts = {key: value for key, value in facts.items() if key not in FLOW_KEYS}
             if facts is not None:
@@ -325,8 +326,8 @@ class Traffic:
         found = self.flows.get(path)
         if found is None:
             facts = self.project.facts([path], QUERY, file_traffic, costly=True).get(path)
-            found = self.flows[path] = {key: facts[key] for key in FLOW_KEYS} if facts else {
-                "roots": {}, "req": {}, "logs": [], "stops": {}}
+            found = self.flows[path] = {key: facts[key] for key in FLOW_KEYS} if facts else \
+                no_flow()
         return found
 
     @_locked

@@ -83,7 +83,12 @@ def _id_bases(node: ast.Call) -> list[str]:
 # what a comparison with a limit stops. The rest (what calls what, defines, imports, tries,
 # holds) is what the traffic analysis reads of every module it loads; these, of the few a
 # flow reaches (Home Assistant: 3 of 163 modules; skyvern: 26 of 343).
-FLOW_KEYS = ("roots", "req", "logs", "stops")
+def no_flow() -> dict[str, Any]:
+    """The data-flow facts of a module where no value goes anywhere (a fresh copy)."""
+    return {"roots": {}, "req": {}, "logs": [], "stops": {}}
+
+
+FLOW_KEYS = tuple(no_flow())
 
 
 def file_traffic(text: str) -> dict[str, Any] | None:
@@ -104,7 +109,7 @@ def _facts(text: str, flow: bool) -> dict[str, Any] | None:
         return None
     out: dict[str, Any] = {"tries": [], "calls": [], "imports": {}, "defs": {}, "holds": []}
     if flow:
-        out.update(roots={}, req={}, logs=[], stops={})
+        out.update(no_flow())
     try:
         _Body(out, "", None, [], {}, clock_lines(text), flow).run(tree.body)
     except RecursionError:
