@@ -204,9 +204,6 @@ class Traffic:
     def _names(self) -> dict[str, list[list[str]]]:
         return self.project.facts(python_files(self.project), CALLED_QUERY, called_names)
 
-    def _called_names(self) -> dict[str, set[str]]:
-        return {path: set(names[0]) for path, names in self._names().items()}
-
     # resolution ---------------------------------------------------------------------
     def resolve(self, path: str, qual: str, label: str, *, load: bool = True
                 ) -> tuple[str, str] | None:
@@ -354,7 +351,8 @@ class Traffic:
     def files_calling(self, names: set[str]) -> list[str]:
         """Python files that call any of ``names`` (``Name(``), from the names every file
         calls (read once for the callers of model calls)."""
-        return sorted(path for path, called in self._called_names().items() if called & names)
+        return sorted(path for path, (called, _defined) in self._names().items()
+                      if not names.isdisjoint(called))
 
     @_locked
     def load(self, paths: list[str]) -> None:
