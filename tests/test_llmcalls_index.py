@@ -316,28 +316,3 @@ def test_a_module_walk_leaves_no_cycle_for_the_collector() -> None:
         assert gc.collect() == 0
     finally:
         gc.enable()
-
-
-def test_every_python_files_glance_is_asked_once_per_run(make_project: MakeProject,
-                                                          monkeypatch: pytest.MonkeyPatch
-                                                          ) -> None:
-    """The index, the modules run together with another and the modules a start reaches all
-    read every Python file's glance: one query, decoded once, shared by the three."""
-    from readiness.llmcalls.reach import GLANCE_QUERY, reached, run_together
-
-    project = Project(make_project(CLIENT_MODULE))
-    asked: list[int] = []
-    facts = Project.facts
-
-    def counted(self: Project, files, query, compute, **options):  # type: ignore[no-untyped-def]
-        if query == GLANCE_QUERY:
-            asked.append(len(list(files)))
-        return facts(self, files, query, compute, **options)
-
-    monkeypatch.setattr(Project, "facts", counted)
-    result = build_index(project)
-    assert [site.path for site in result.calls] == ["app/routes.py"]
-    assert reached(project, ["app/routes.py"]) == {"app/routes.py", "app/llm.py"}
-    assert run_together(project, ["app/routes.py", "app/unrelated.py"], ["app/llm.py"]) == {
-        "app/routes.py"}
-    assert asked == [4]  # app/__init__.py, llm.py, routes.py, unrelated.py: all at once

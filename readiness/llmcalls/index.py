@@ -26,7 +26,13 @@ from readiness.llmcalls.facts import CallFact, FileFacts, from_json, to_plain
 from readiness.llmcalls.lookup import find_key, keyword
 from readiness.llmcalls.modules import ModuleMap, stem
 from readiness.llmcalls.protect import Protections
-from readiness.llmcalls.reach import ANALYZER_VERSION, Glance, command_files, glances
+from readiness.llmcalls.reach import (
+    ANALYZER_VERSION,
+    GLANCE_QUERY,
+    Glance,
+    command_files,
+    glance_at,
+)
 from readiness.llmcalls.records import CallSite, CallSiteIndex, Construction, Protection
 from readiness.llmcalls.resolve import Program
 from readiness.llmcalls.sdk import (
@@ -57,7 +63,7 @@ def build_index(project: Project, *, jobs: int | None = None) -> CallSiteIndex:
     python = [f for f in project.files if f.endswith(".py")]
     modules = ModuleMap(frozenset(python))  # its memo holds every file's imports: not kept
     # what the prefilter and the import scan need of every file, kept between runs
-    glance = glances(project)
+    glance = project.facts(python, GLANCE_QUERY, glance_at)
     scan = _Scan(project, glance, jobs)
     todo = sorted(rel for rel, (provider, _imports) in glance.items() if provider)
     for _ in range(MAX_ROUNDS + 1):

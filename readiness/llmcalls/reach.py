@@ -27,15 +27,6 @@ def glance_at(text: str) -> Glance:
     return names_a_provider(text), import_records(text)
 
 
-def glances(project: Project) -> dict[str, Glance]:
-    """The glance of every Python file, in path order, decoded once per run: the call-site
-    index, the modules a command reaches and the modules run together with the model each
-    read all of them (Home Assistant: 6,725 files' records, decoded again by each, 0.1 s of
-    the scanning process's time)."""
-    return project.shared("llmcalls.glances", lambda p: p.facts(
-        [rel for rel in p.files if rel.endswith(".py")], GLANCE_QUERY, glance_at))
-
-
 def module_map(project: Project) -> ModuleMap:
     """The project's Python files, by the names imports give them (one map per run)."""
     return project.shared("llmcalls.modules", lambda p: ModuleMap(
@@ -66,8 +57,8 @@ def reached(project: Project, starts: Iterable[str]) -> frozenset[str]:
     modules = module_map(project)
     seen = {rel for rel in starts if rel in modules.files}
     frontier = sorted(seen)
-    records = glances(project) if frontier else {}
     while frontier:
+        records = project.facts(frontier, GLANCE_QUERY, glance_at)
         following: set[str] = set()
         for rel in frontier:
             found = records.get(rel)
@@ -87,7 +78,7 @@ def run_together(project: Project, modules: Iterable[str], others: Iterable[str]
     seen. Reads the import statements of every Python file (the call-site index has read
     them already), and resolves only those that may name a module met on the way up."""
     files = module_map(project).files
-    records = glances(project)
+    records = project.facts(sorted(files), GLANCE_QUERY, glance_at)
     naming: dict[str, set[str]] = {}  # a module's name -> the files whose imports say it
     for rel, (_provider, imports) in records.items():
         for _level, module, names in imports:
