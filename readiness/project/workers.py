@@ -79,9 +79,15 @@ PARTS_PER_WORKER = 3
 # parts of a query duplicates work more than it saves (Home Assistant, cold: the workers'
 # CPU 11.3 -> 10.0 s, each worker's peak 100 -> 89 MB, in three interleaved pairs)
 STEAL_BACKLOG = 3
-# The files of one idle task (``Project.facts_later``): a task waited for that arrives while
-# a worker answers one waits for it to end (about 40 ms for the secrets scan's files)
-IDLE_TASK_FILES = 1000
+# The files of one idle task (``Project.facts_later``). An idle task goes to a worker only
+# when it has nothing else, once the answers of the one before are back here: each task
+# costs a round trip in which the worker waits (Home Assistant, cold, with 1,000: about 45
+# idle tasks a worker and 0.5-0.7 s of its time between them; with 4,000, about 20 and 0.3
+# s; wall 7.75 -> 7.55 s and 8.53 -> 8.37 s, means of 8 and 12 interleaved pairs; skyvern
+# 22.1 -> 20.0 s in 4). A task waited for need not wait for a long one to end: the idle
+# task stops after the file it is on (the stop flags; where there is no shared memory for
+# them, it does wait).
+IDLE_TASK_FILES = 4000
 # how soon a waiting task goes to a worker: urgent ones first, idle ones only to a worker
 # with nothing else to do, those of answers wanted last after the other idle ones
 _URGENT, _NORMAL, _IDLE, _LAST = 0, 1, 2, 3
