@@ -162,20 +162,22 @@ def _imported_words(text: str) -> set[str]:
     """The words that follow ``import`` or ``from`` on a line that starts with one of them,
     up to a ``#``: where an imported module's name can be. (Found by ``str.find``, not a
     regular expression tried at every position: the modules asked about are about a hundred,
-    and a substring test for each cost four times this on Home Assistant.)"""
-    words: set[str] = set()
+    and a substring test for each cost four times this on Home Assistant. The lines' tails
+    are searched for words at once, joined by spaces: Home Assistant's 6,725 files 0.29 ->
+    0.22 s.)"""
+    tails: list[str] = []
     for keyword in ("import ", "from "):
+        size = len(keyword)
         at = text.find(keyword)
         while at >= 0:
             start = text.rfind("\n", 0, at) + 1
             end = text.find("\n", at)
             end = len(text) if end < 0 else end
-            if text[start:at].isspace() or start == at:
+            if start == at or text[start:at].isspace():
                 comment = text.find("#", at, end)
-                words.update(_WORD.findall(text, at + len(keyword),
-                                           end if comment < 0 else comment))
+                tails.append(text[at + size:end if comment < 0 else comment])
             at = text.find(keyword, end)
-    return words
+    return set(_WORD.findall(" ".join(tails)))
 
 
 Row = tuple[int, str, str]  # line, name, arg

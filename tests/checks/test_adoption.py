@@ -437,6 +437,17 @@ def test_python_that_does_not_parse_is_noted_on_warm_runs(make_project: MakeProj
     assert result.read == []
 
 
+def test_the_imported_words_are_those_of_import_lines_up_to_a_comment() -> None:
+    """The words after ``import`` or ``from`` on a line that starts with one (after any
+    whitespace), up to a ``#``; one in the middle of a line does not count."""
+    from readiness.checks.adoption.code import _imported_words
+
+    text = ("import os\r\nfrom a.b import (c,  # d\n  e)\n\tfrom  f import g\n"
+            "x = 1 from h\n\u2003import i\nimport j#k\nimport")
+    assert _imported_words(text) == {"os", "a", "b", "import", "c", "f", "g", "i", "j"}
+    assert _imported_words("") == set() and _imported_words("from\nimport") == set()
+
+
 def test_code_facts_parse_files_that_import_what_the_checks_ask_about(
         make_project: MakeProject) -> None:
     """Only files that import an asked-about module, import a web framework and route or
