@@ -155,3 +155,18 @@ def test_only_the_modules_a_flow_reaches_have_their_flow_read(
     # the call site's own module is read with its flow at once: one walk, not two
     light_asks = [f for query, files in asked if query == traffic_.CALLS_QUERY for f in files]
     assert "app/llm.py" not in light_asks and "app/view.py" in light_asks
+
+
+def test_files_calling_are_those_whose_text_calls_a_name(make_project: MakeProject) -> None:
+    """A file that calls one of the names is listed; one that only defines it, names it
+    without a call, or calls another name is not."""
+    root = make_project({
+        "app/sync.py": "from app.models import Feedback\n\n\ndef save(x):\n"
+                       "    return Feedback(x)\n",
+        "app/models.py": "class Feedback:\n    pass\n",
+        "app/other.py": "from app.models import Feedback\n\nKIND = Feedback\nprint(KIND)\n",
+    })
+    project = Project(root, jobs=1)
+    flows = traffic_.traffic(project, ())
+    assert flows.files_calling({"Feedback"}) == ["app/sync.py"]
+    assert flows.files_calling({"Missing"}) == []

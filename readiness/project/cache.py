@@ -31,8 +31,8 @@ def default_cache_dir() -> Path:
 
 
 def content_key(content: str) -> str:
-    """The key of a text: its sha256, hex."""
-    return hashlib.sha256(content.encode("utf-8", "surrogatepass")).hexdigest()
+    """The key of a text: the sha256 of its UTF-8, hex."""
+    return utf8_key(content.encode("utf-8", "surrogatepass"))
 
 
 def utf8_key(data: bytes) -> str:
@@ -40,7 +40,6 @@ def utf8_key(data: bytes) -> str:
     without encoding the text again (Home Assistant's 36,000 files: the encoding took
     longer than the hash)."""
     return hashlib.sha256(data).hexdigest()
-
 
 
 class ContentCache:
