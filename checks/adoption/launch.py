@@ -22,7 +22,7 @@ from .audience import (
     terminal_conversation,
 )
 from .code import code_facts, code_files, output_destinations
-from .shares import Share, shares_in_files
+from .shares import Share, shares_in_files, shares_later
 from .surface import Kind, Surface, surfaces
 from .words import band, joined, located, percent
 
@@ -216,12 +216,19 @@ def _describe(flag: str | None, sdk: str, use: Evidence | None, shares: list[Sha
     return f"{name} ({', '.join(details)})" if details else name
 
 
+def _shares_later(project: Project, config: Config) -> None:
+    """A ``prepare`` hook: the scan of the code for rollout shares, started for the worker
+    processes' idle moments."""
+    shares_later(project, _config_file(config))
+
+
 @check(
     code="ADO006",
     gap=Gap.ADOPTION,
     title="Does a rollout control limit the first launch to 10-20% of users?",
     remediation="Put the launch behind a feature flag and set it to reach 10-20% of users "
                 "first; record the flag and share under adoption.rollout in readiness.yaml.",
+    prepare=_shares_later,
 )
 def soft_launch_rollout(project: Project, config: Config) -> Finding:
     """What it checks:

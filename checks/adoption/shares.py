@@ -12,7 +12,7 @@ from __future__ import annotations
 import ast
 import functools
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import NamedTuple
 
 from readiness.llmcalls.syntax import walk
@@ -142,6 +142,41 @@ _SHARES_QUERY = ("adoption.shares/3", _ASSIGN.pattern, _ROLLOUT_KEY.pattern,
 
 def shares_in_files(project: Project, skip: str | None) -> list[Share]:
     """Rollout percentages set in settings files, flag strategy files and code."""
+    settings = _read_for_shares(project, skip)
+    evidence = set(may_be_evidence(project, [rel for rel, s in settings.items() if s]))
+    settings = {rel: s for rel, s in settings.items() if not s or rel in evidence}
+    found = []
+    for python in (True, False):
+        files = [rel for rel in settings if rel.endswith(PY) is python]
+        rows = project.facts(files, *_query(python))
+        for rel, shares in rows.items():
+            if shares is None:
+                project.note_skipped(rel, "Python that does not parse")
+                continue
+            found += [Share(fraction, Evidence(rel, number, "rollout share"), not settings[rel])
+                      for number, fraction in shares]
+    return sorted(set(found), key=lambda s: (s.where.path, s.where.line or 0))
+
+
+def shares_later(project: Project, skip: str | None) -> None:
+    """Have the worker processes scan the code for rollout shares in their idle moments
+    (``Project.facts_later``): the check asks only once the audience is judged, after the
+    call-site index, and on a large application the workers have nothing to do while the
+    index resolves its calls (skyvern: 3 s). Settings files are few and wait for the
+    check (which of them may be evidence is a scan of its own)."""
+    if project.sends_later:  # else there is nothing to send, and no list to make
+        project.facts_later([rel for rel in _read_for_shares(project, skip)
+                             if rel.endswith(PY)], *_query(True))
+
+
+def _query(python: bool) -> tuple[str, Callable[[str], tuple[tuple[int, float], ...] | None]]:
+    """The per-file query of the shares in code (``python``) or in other files."""
+    return query_name(*_SHARES_QUERY, python), functools.partial(_shares, python=python)
+
+
+def _read_for_shares(project: Project, skip: str | None) -> dict[str, bool]:
+    """The files whose text may set a rollout share, each with whether it is a settings
+    file (those also need to be evidence, ``may_be_evidence``): code, settings, ``.env``."""
     settings: dict[str, bool] = {}
     translation = project.translation
     for rel in project.files:
@@ -153,20 +188,7 @@ def shares_in_files(project: Project, skip: str | None) -> list[Share]:
                 or project.size(rel) > _MAX_SETTINGS_BYTES):
             continue
         settings[rel] = setting
-    evidence = set(may_be_evidence(project, [rel for rel, s in settings.items() if s]))
-    settings = {rel: s for rel, s in settings.items() if not s or rel in evidence}
-    found = []
-    for python in (True, False):
-        files = [rel for rel in settings if rel.endswith(PY) is python]
-        rows = project.facts(files, query_name(*_SHARES_QUERY, python),
-                             functools.partial(_shares, python=python))
-        for rel, shares in rows.items():
-            if shares is None:
-                project.note_skipped(rel, "Python that does not parse")
-                continue
-            found += [Share(fraction, Evidence(rel, number, "rollout share"), not settings[rel])
-                      for number, fraction in shares]
-    return sorted(set(found), key=lambda s: (s.where.path, s.where.line or 0))
+    return settings
 
 
 def _flag_file(lowered: str, python: bool) -> bool:
