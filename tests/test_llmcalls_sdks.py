@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from readiness.llmcalls import CallSiteIndex, build_index
-from readiness.project import Project, llmusage
+from readiness.llmcalls import CallSiteIndex, build_index, sdk
+from readiness.project import Project, llmusage, regexwords
 from tests.conftest import MakeProject
 from tests.fixtures_llm import strength, table, where
 
@@ -113,6 +113,34 @@ def test_google_genai_generativeai_and_vertexai(make_project: MakeProject) -> No
     ]
     validations = [c.output_validation.strength for c in index.calls if c.output_validation]
     assert validations == ["explicit", "weak"]  # response_schema vs JSON mime type only
+
+
+def test_the_legacy_gemini_sdk_under_any_alias_is_analysed(make_project: MakeProject) -> None:
+    # alone in its module, without the word "genai": the glance once let it through
+    # unread, and the app had no model calls
+    index = scan(make_project, {"app/chat.py": (
+        "import os\n"
+        "import google.generativeai as palm\n"
+        "palm.configure(api_key=os.environ['GOOGLE_API_KEY'])\n"
+        "model = palm.GenerativeModel('gemini-1.5-flash')\n"
+        "def ask(question):\n"
+        "    return model.generate_content(question).text\n"),
+        "app/notes.py": "# Generative AI helpers: none of them call a model\n"
+                        "def summarise(text):\n    return text[:80]\n"})
+    assert [(where(c), c.provider, c.api) for c in index.calls] == [
+        ("app/chat.py:6", "google", "generate_content")]
+    assert index.files_analysed == 1  # the notes about generative AI are not a provider
+
+
+def test_every_alternative_of_the_provider_prefilter_needs_a_gate_word() -> None:
+    # names_a_provider searches the pattern only in texts holding a gate word: each word
+    # some match must contain (read from the pattern) has to hold one of them, exactly
+    gate = [word.lower() for word in sdk._PREFILTER_WORDS]
+    needed = regexwords.needed_words(sdk.PREFILTER)
+    assert needed is not None
+    assert [word for word in needed if not any(g in word for g in gate)] == []
+    assert sdk.names_a_provider("import google.generativeai\n")
+    assert not sdk.names_a_provider("Generative AI, generatively: no SDK named here\n")
 
 
 OTHERS = '''\

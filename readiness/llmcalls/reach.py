@@ -16,7 +16,7 @@ from readiness.llmcalls.sdk import names_a_provider
 from readiness.project import Project
 
 # Bump when the index's facts change shape or meaning: old cache entries are then never read.
-ANALYZER_VERSION = f"48-py{sys.version_info[0]}{sys.version_info[1]}"
+ANALYZER_VERSION = f"49-py{sys.version_info[0]}{sys.version_info[1]}"
 GLANCE_QUERY = f"llmcalls.glance/{ANALYZER_VERSION}"
 
 Glance = tuple[bool, list[tuple[Any, ...]]]

@@ -538,9 +538,12 @@ PREFILTER = re.compile(
     r"|backend-api/conversation"
 )
 # Plain substrings, one of which any text PREFILTER matches must hold: `in` is far faster
-# than a regular expression with many alternatives, and most files hold none of them.
-_PREFILTER_WORDS = gate_words(("openai", "anthropic", "genai", "vertexai", "cohere", "mistral",
-                               "boto3", "aiobotocore", "bedrock", "litellm", "llama_index",
+# than a regular expression with many alternatives, and most files hold none of them. Every
+# alternative needs one (a test reads them from the pattern): "generativeai" was missing, and
+# a module with ``import google.generativeai as palm`` was never analysed.
+_PREFILTER_WORDS = gate_words(("openai", "anthropic", "genai", "generativeai", "vertexai",
+                               "cohere", "mistral", "boto3", "aiobotocore", "bedrock",
+                               "litellm", "llama_index",
                                "instructor", "langchain", "generativelanguage", "aiplatform",
                                "groq", "together", "openrouter", "deepseek", "api.x.ai", "ollama",
                                "autogen_", "lmi", "/completions", "enerateContent", ":11434/api/",
