@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import pickle
 import sys
@@ -657,6 +658,38 @@ def test_answers_sent_for_the_idle_workers_are_found_and_not_sent_again(
         assert idled == [] and warm.facts(warm.files, "test.lines/1", len) == lines
     finally:
         warm.close()
+
+
+def long_answer(text: str) -> str:  # module-level, as above: longer than SPILL_SIZE
+    return "".join(hashlib.sha256(f"{at}{text}".encode()).hexdigest() for at in range(8))
+
+
+def test_answers_of_idle_tasks_are_decoded_once_not_read_back_from_the_spill(
+        make_project: MakeProject, small_threshold: None,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Long answers wait in the store's spill for the save. Those an idle task brought are
+    handed to ``facts`` as they are taken, not written out and read back one by one
+    (Home Assistant's called names: 6,725 reads); the answers are one process's."""
+    monkeypatch.setattr(workers, "IDLE_TASK_FILES", 10)
+    root = make_project(many_files(40))
+    serial = Project(root, jobs=1)
+    expected = serial.facts(serial.files, "test.long/1", long_answer)
+    assert all(len(filefacts.encode(answer) or b"") > filefacts.SPILL_SIZE
+               for answer in expected.values())
+    project = Project(root, jobs=2)
+    read_back: list[int] = []
+    spilled = filefacts.FactStore._spilled
+    monkeypatch.setattr(filefacts.FactStore, "_spilled",
+                        lambda store, place: read_back.append(place) or spilled(store, place))
+    try:
+        project.facts_later(project.files, "test.long/1", long_answer)
+        found = project.facts(project.files, "test.long/1", long_answer)
+        assert found == expected and list(found) == list(expected)
+        assert read_back == []
+        assert project.facts(project.files, "test.long/1", long_answer) == expected
+        assert len(read_back) == len(expected)  # asked again: from the store, as before
+    finally:
+        project.close()
 
 
 def test_the_workers_count_as_running_only_once_all_are_started(

@@ -216,15 +216,17 @@ class Project:
         files = list(files)  # iterated more than once below
         least = self._least(costly)
         store = self._store
-        if self._later:
-            self._take_later(query)
         out: dict[str, A] = {}
+        if self._later:
+            self._take_later(query, out)  # answered in idle moments: decoded at once
         missing: list[str] = []
         if self._fresh and query not in self._asked and len(files) >= least:
             missing = files  # nothing kept yet: parts go to the workers before a file is read
         else:
             keys, lookup, fresh = self._key, store.lookup(query), self._fresh
             for rel in files:  # the hot loop of a warm run: look-ups only
+                if rel in out:
+                    continue
                 if rel in keys:
                     key = keys[rel]
                 elif fresh:  # read by no one yet: nothing can be kept for its text
@@ -296,9 +298,11 @@ class Project:
         self._store  # noqa: B018 - loading it sets _fresh
         return self._fresh
 
-    def _take_later(self, query: str) -> None:
+    def _take_later(self, query: str, out: dict[str, Any]) -> None:
         """Keep the answers of the tasks ``facts_later`` sent for ``query``, waiting for
-        those not done (ahead of the idle tasks of other queries)."""
+        those not done (ahead of the idle tasks of other queries), and put them in ``out``
+        decoded: not looked up again in the store, where a long one waits in the spill
+        (Home Assistant's called names: 6,725 files, each read back from the disk)."""
         self._drain_later()
         with self._lock:
             waited = self._later.get(query)
@@ -313,7 +317,7 @@ class Project:
                 for group, held in waited.held:
                     answered = workers_.unpack(held)
                     self._learn(group, answered)
-                    self._keep(group, answered, query, None)
+                    self._keep(group, answered, query, out)
                 waited.held.clear()
                 with self._lock:
                     self._later.pop(query, None)
