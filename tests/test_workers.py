@@ -692,6 +692,42 @@ def test_answers_of_idle_tasks_are_decoded_once_not_read_back_from_the_spill(
         project.close()
 
 
+def test_the_fork_server_starts_before_the_files_are_looked_at(
+        make_project: MakeProject, small_threshold: None, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """On a cold scan of a big repository the workers' fork server is started once the
+    files are listed, before each is looked at (Home Assistant: 36,488 to stat), so that
+    it has imported what they need when the first task comes; not for a few files, nor
+    when earlier runs' facts are kept."""
+    warmed: list[int] = []
+
+    def warm(pool: workers.Workers) -> None:
+        warmed.append(len(admitted))
+
+    admitted: list[str] = []
+    admit = snapshot.Project._admit
+    monkeypatch.setattr(workers.Workers, "warm", warm)
+    monkeypatch.setattr(snapshot.Project, "_admit",
+                        lambda project, rel: admitted.append(rel) or admit(project, rel))
+    root = make_project(many_files(20))
+    Project(root, jobs=2).close()
+    assert warmed == [0]  # warmed before any file was looked at
+    monkeypatch.setattr(workers, "MIN_FILES", 100)
+    Project(root, jobs=2).close()  # a few files
+    assert warmed == [0]
+    monkeypatch.setattr(workers, "MIN_FILES", 8)
+    kept = tmp_path / "cache"
+    admitted.clear()
+    cold = Project(root, jobs=2, cache_dir=kept)
+    assert warmed == [0, 0]
+    cold.facts(cold.files, "test.lines/1", line_count)  # (the store, opened, warms again)
+    cold.close()
+    cold.save_facts()
+    before = len(warmed)
+    Project(root, jobs=2, cache_dir=kept).close()  # facts kept: a warm run
+    assert len(warmed) == before
+
+
 def test_the_workers_count_as_running_only_once_all_are_started(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """While one thread starts the workers, another asking them for work waits for them

@@ -121,6 +121,12 @@ class Project:
         listed = self.git.list_files() if self.git else None
         if listed is None:
             listed = walk(self.root)
+        nothing_kept = self._store_path is None or not self._store_path.exists()
+        if self.workers is not None and nothing_kept and len(listed) >= workers_.MIN_FILES:
+            # a cold scan of a big repository will want them soon: the fork server imports
+            # what they need while this process looks at each file below and loads the
+            # checks (Home Assistant: 36,488 files to stat, about 0.2 s)
+            self.workers.warm()
         patterns = tuple(exclude)
         admitted = [rel for rel in listed if self._admit(rel)]
         if patterns:
@@ -140,9 +146,6 @@ class Project:
         self._vocabulary_of: dict[tuple[str, ...], int] = {}
         if self.workers is not None:
             weakref.finalize(self, self.workers.close)
-            nothing_kept = self._store_path is None or not self._store_path.exists()
-            if nothing_kept and len(self.files) >= workers_.MIN_FILES:
-                self.workers.warm()  # a cold scan of a big repository will want them soon
         self._fresh = False  # set by ``_store``
         self._generated: frozenset[str] | None = None
         self._translations: tuple[bool, frozenset[str]] | None = None  # see ``translation``
