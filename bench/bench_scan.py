@@ -283,6 +283,22 @@ def peak_mb(who: int = resource.RUSAGE_SELF) -> float:
     return resource.getrusage(who).ru_maxrss / 1024
 
 
+def warm_page_cache(root: Path) -> None:
+    """Read every file under ``root`` once (links not followed), so that the measurement
+    after it finds them in the system's page cache, as the floor's files are: "cold" means
+    the tool's cache is empty, not the disk's. On a virtual machine that drops its page cache
+    between runs, reading Home Assistant's 36,488 files took 3.2 s cold and 0.35 s cached,
+    while the floor reads its 6,725 Python files: without this, the tool's ratio depended on
+    which of its other files happened to be cached."""
+    for folder, _dirs, names in os.walk(root):
+        for name in names:
+            path = os.path.join(folder, name)
+            if os.path.isfile(path) and not os.path.islink(path):
+                with contextlib.suppress(OSError), open(path, "rb") as handle:
+                    while handle.read(1 << 20):
+                        pass
+
+
 def measure_floor(root: Path) -> dict[str, float]:
     """Read and ``ast.parse`` every ``.py`` file once (real code may hold some that do not
     parse: they are counted, as the scan counts them)."""
