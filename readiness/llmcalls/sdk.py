@@ -349,7 +349,7 @@ _LLAMA_BASES = frozenset({"LLM", "CustomLLM", "BaseLLM", "FunctionCallingLLM",
 
 
 # A pure function of the name, asked again for the same few names by each value the
-# resolution meets (skyvern: 77,000 calls for about 2,000 names).
+# resolution meets (skyvern: 77,378 calls for 3,385 names).
 @functools.lru_cache(maxsize=8192)
 def constructor_family(name: str) -> tuple[str, str | None] | None:
     """The client family built by calling ``name``, and the SDK default retries if any.
