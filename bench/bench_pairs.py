@@ -20,41 +20,23 @@ own ``readiness``), with the tool's bytecode compiled once beforehand into a sha
 from __future__ import annotations
 
 import argparse
-import json
-import os
 import shutil
 import statistics
-import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
 import bench_corpus  # the corpus and its fetching
-import bench_scan  # the page cache's warming
+import bench_scan  # the measurements: a child run, the bytecode, the page cache
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 
 
 def child(tree: Path, env: dict[str, str], *args: str) -> dict[str, float]:
-    """``tree``'s ``bench_corpus.py --child ARGS`` in a fresh process: its JSON line (the
-    app's files read into the page cache first, as ``bench_corpus.py`` does)."""
+    """``tree``'s ``bench_corpus.py --child ARGS`` in a fresh process (``bench_scan.run_child``),
+    the app's files read into the page cache first, as ``bench_corpus.py`` does."""
     bench_scan.warm_page_cache(Path(args[1]))
-    out = subprocess.run([sys.executable, str(tree / "bench" / "bench_corpus.py"), "--child",
-                          *args], check=True, capture_output=True, text=True, env=env)
-    result: dict[str, float] = json.loads(out.stdout.strip().splitlines()[-1])
-    return result
-
-
-def compiled_env(trees: list[Path], prefix: Path) -> dict[str, str]:
-    """The measured processes' environment: each tree's bytecode compiled into ``prefix``."""
-    env = dict(os.environ)
-    env.pop("PYTHONDONTWRITEBYTECODE", None)
-    env["PYTHONPYCACHEPREFIX"] = str(prefix)
-    for tree in trees:
-        subprocess.run([sys.executable, "-m", "compileall", "-q", str(tree / "readiness"),
-                        str(tree / "checks")], env=env, check=True, capture_output=True)
-    return env
+    return bench_scan.run_child(*args, script=str(tree / "bench" / "bench_corpus.py"), env=env)
 
 
 def summary(rows: list[dict[str, float | str]]) -> list[str]:
@@ -96,7 +78,7 @@ def main(argv: list[str] | None = None) -> int:
     app = apps[args.app]
     work = Path(tempfile.mkdtemp(prefix="readiness-bench-pairs-"))
     try:
-        env = compiled_env([base, ROOT], work / "pyc")
+        env = bench_scan.bytecode_env(work / "pyc", (base, ROOT))
         trees = {"base": base, "tree": ROOT}
         rows: list[dict[str, float | str]] = []
         for pair in range(args.pairs):

@@ -367,16 +367,18 @@ def stop_fork_server() -> None:
         forkserver._forkserver._stop()  # noqa: SLF001 - the standard library's own test hook
 
 
-def bytecode_env(folder: Path) -> dict[str, str]:
+def bytecode_env(folder: Path, trees: tuple[Path, ...] = (ROOT,)) -> dict[str, str]:
     """The environment of the measured processes: the tool's bytecode compiled once into
     ``folder`` beforehand, as a pip install compiles it, so that no measured run pays for
     compiling ``readiness`` (a machine with ``PYTHONDONTWRITEBYTECODE`` set, or a source
-    checkout, would otherwise compile it on every run: about 0.3 s)."""
+    checkout, would otherwise compile it on every run: about 0.3 s). ``trees``: the
+    checkouts whose ``readiness`` is measured (``bench_pairs.py`` measures two)."""
     env = dict(os.environ)
     env.pop("PYTHONDONTWRITEBYTECODE", None)
     env["PYTHONPYCACHEPREFIX"] = str(folder)
-    subprocess.run([sys.executable, "-m", "compileall", "-q", str(ROOT / "readiness"),
-                    str(ROOT / "checks")], env=env, check=True, capture_output=True)
+    for tree in trees:
+        subprocess.run([sys.executable, "-m", "compileall", "-q", str(tree / "readiness"),
+                        str(tree / "checks")], env=env, check=True, capture_output=True)
     return env
 
 
