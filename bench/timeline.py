@@ -27,6 +27,7 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 import bench_corpus  # the corpus and its fetching
+import bench_scan  # warm_page_cache
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -70,6 +71,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.app not in apps:
         parser.error(f"unknown app {args.app!r}")
     tick = os.sysconf("SC_CLK_TCK")
+    bench_scan.warm_page_cache(apps[args.app])  # as bench_corpus.py does before each run
     with tempfile.TemporaryDirectory(prefix="readiness-timeline-") as work:
         env = dict(os.environ, READINESS_CACHE_DIR=str(Path(work) / "cache"))
         command = [sys.executable, "-c", "import sys; sys.path.insert(0, sys.argv.pop(1)); "
