@@ -7,7 +7,7 @@ a few modules reads nothing new. Also the modules the package's console commands
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from readiness.llmcalls.context import command_modules
@@ -76,7 +76,12 @@ def run_together(project: Project, modules: Iterable[str], others: Iterable[str]
     ``others``, directly or through other modules (one importing the other counts). Code
     loaded by name at run time (a plugin registry, Home Assistant's integrations) is not
     seen. Reads the import statements of every Python file (the call-site index has read
-    them already), and resolves only those that may name a module met on the way up."""
+    them already), and resolves only those that may name a module met on the way.
+
+    Walks up the imports, from ``others`` to every module importing one of them (``near``),
+    then from each of ``modules`` until it meets one of those, resolving each module's
+    imports once for all the walks. (Resolving them again in each walk made 929,000
+    resolutions and 25 s for 380 files on the 35 corpus apps side by side.)"""
     files = module_map(project).files
     records = project.facts(sorted(files), GLANCE_QUERY, glance_at)
     naming: dict[str, set[str]] = {}  # a module's name -> the files whose imports say it
@@ -86,16 +91,35 @@ def run_together(project: Project, modules: Iterable[str], others: Iterable[str]
             for name in names or ():
                 naming.setdefault(name, set()).add(rel)
     resolver = ModuleMap(files)  # its memo is dropped with it
+    resolved: dict[str, set[str]] = {}
 
-    def above(start: str) -> set[str]:
+    def importers(target: str) -> Iterator[str]:
+        """The modules importing ``target`` (each one's imports resolved once)."""
+        for rel in naming.get(stem(target), ()):
+            found = resolved.get(rel)
+            if found is None:
+                found = resolved[rel] = resolver.imported_files(rel, records[rel][1])
+            if target in found:
+                yield rel
+
+    near = set(others)
+    todo = list(near)
+    while todo:  # the modules importing one of ``others``, directly or not
+        for rel in importers(todo.pop()):
+            if rel not in near:
+                near.add(rel)
+                todo.append(rel)
+
+    def meets_near(start: str) -> bool:
+        """Does ``start``, or a module importing it directly or not, belong to ``near``?"""
         seen, todo = {start}, [start]
         while todo:
-            target = todo.pop()
-            for rel in naming.get(stem(target), ()):
-                if rel not in seen and target in resolver.imported_files(rel, records[rel][1]):
+            for rel in importers(todo.pop()):
+                if rel in near:
+                    return True
+                if rel not in seen:
                     seen.add(rel)
                     todo.append(rel)
-        return seen
+        return False
 
-    near = set().union(*(above(other) for other in others))
-    return {rel for rel in modules if not near.isdisjoint(above(rel))}
+    return {rel for rel in modules if rel in near or meets_near(rel)}
