@@ -9,7 +9,8 @@ from __future__ import annotations
 import enum
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,10 +19,10 @@ from readiness.checks.infrastructure.llmtraffic import generation_sites, project
 from readiness.llmcalls.reach import run_together
 from readiness.model import Evidence
 from readiness.project import Project
-from readiness.project.signals import gate_words, query_name, search
+from readiness.project.signals import Hit, gate_words, query_name, search
 from readiness.project.sourcetext import split_lines
 
-from .code import code_facts
+from .code import Site, code_facts
 
 
 class Kind(enum.Enum):
@@ -68,18 +69,27 @@ def surfaces(project: Project) -> tuple[Surface, ...]:
 
 
 def _find(project: Project) -> tuple[Surface, ...]:
-    found = _modules(project) + _mail_routes(project) + _manifests(project)
-    found += _code_host_events(project)
+    imports = code_facts(project).imports
+    hits = [h for h in search(project, _CODE_HOST_EVENT, anchors=_CODE_HOST_ANCHORS)
+            if h.kind]
+    # one question for both: a file's answer does not depend on the others asked with it,
+    # and each question reads every module's imports
+    apart = _apart_from_the_model(
+        project, [s.path for s in imports if s.name in IN_TOOL_MODULES] +
+        [h.path for h in hits])
+    found = _modules(project, imports, apart) + _mail_routes(project) + _manifests(project)
+    found += _code_host_events(hits, apart)
     found += _api_routes(project)
     order = {Kind.IN_TOOL: 0, Kind.API: 1, Kind.UI: 2}
     return tuple(sorted(found, key=lambda s: (order[s.kind], s.where.path, s.where.line or 0)))
 
 
-def _modules(project: Project) -> list[Surface]:
+def _modules(project: Project, imports: Sequence[Site], apart: AbstractSet[str]
+             ) -> list[Surface]:
+    """The in-tool and UI modules imported; an in-tool one only where its module is not
+    ``apart`` from the model (``_apart_from_the_model``)."""
     found = []
     seen: set[tuple[str, str]] = set()
-    imports = code_facts(project).imports
-    apart = _apart_from_the_model(project, [s.path for s in imports if s.name in IN_TOOL_MODULES])
     for site in imports:
         name = IN_TOOL_MODULES.get(site.name)
         kind = Kind.IN_TOOL
@@ -140,13 +150,10 @@ _CODE_HOST_ANCHORS = gate_words(("-Event", "-event", "GITHUB_EVENT_", "-Key", "-
                                  "-token", "pullrequest:", "git.pullrequest."))
 
 
-def _code_host_events(project: Project) -> list[Surface]:
+def _code_host_events(hits: Sequence[Hit], apart: AbstractSet[str]) -> list[Surface]:
     """A code host whose events the program receives (pr-agent's GitHub App reads
-    ``X-GitHub-Event``, its Action ``GITHUB_EVENT_PATH``), one per host; in Python, only
-    where the module is part of the program that calls the model."""
-    hits = [h for h in search(project, _CODE_HOST_EVENT, anchors=_CODE_HOST_ANCHORS)
-            if h.kind]
-    apart = _apart_from_the_model(project, [h.path for h in hits])
+    ``X-GitHub-Event``, its Action ``GITHUB_EVENT_PATH``), one per host, from the search's
+    ``hits``; in Python, only where the module is not ``apart`` from the model."""
     found: dict[str, Surface] = {}
     for hit in hits:
         if hit.path not in apart and hit.kind not in found:
