@@ -324,8 +324,10 @@ def measure_index(root: Path, cache: Path | None, jobs: int | None) -> dict[str,
     sys.path.insert(0, str(ROOT))
     started = time.perf_counter()
     from readiness.llmcalls import build_index
+    from readiness.process import prepare_for_scan
     from readiness.project import Project
 
+    prepare_for_scan()  # as `readiness check` does
     imported = time.perf_counter()
     project = Project(root, cache_dir=cache, jobs=jobs)  # jobs=1: no worker processes at all
     index = build_index(project, jobs=jobs)

@@ -24,8 +24,12 @@ def main() -> None:
     out = sys.argv[3] if len(sys.argv) > 3 else None
     from readiness import registry
     from readiness.config import load_config
+    from readiness.process import prepare_for_scan
     from readiness.project import Project
     from readiness.timeline import choose_gate, locate
+
+    prepare_for_scan()  # the collector's thresholds of `readiness check` (without them the
+    # call-site index of the 35 corpus apps side by side took 19.2 s here, not 11.4 s)
 
     start = time.perf_counter()
     config = load_config(root, config_path=None, policy_path=None, overrides=None)

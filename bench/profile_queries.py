@@ -30,8 +30,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--top", type=int, default=30)
     args = parser.parse_args(argv)
     sys.path.insert(0, str(ROOT))
+    from readiness.process import prepare_for_scan
     from readiness.project import snapshot
     from readiness.scan import ScanOptions, scan
+
+    prepare_for_scan()  # as `readiness check` does
 
     seconds: collections.Counter[str] = collections.Counter()
     files: collections.Counter[str] = collections.Counter()
