@@ -60,3 +60,26 @@ def test_a_module_importing_the_model_s_importer_runs_with_it(make_project: Make
     project = Project(make_project(files))
     assert run_together(project, ["tools/cli.py", "tools/parse.py", "loop/a.py"],
                         ["app/llm.py"]) == {"tools/cli.py", "tools/parse.py"}
+
+
+def test_a_relative_import_of_a_package_s_module_runs_the_package(
+        make_project: MakeProject) -> None:
+    """``from . import util`` in ``app/svc/worker.py`` runs ``app/svc/__init__.py`` first,
+    and with it the Slack bot the package imports: the bot runs with the model that
+    ``worker.py`` imports. The import names no module, so it is looked up by the package's
+    name."""
+    files = {
+        "app/__init__.py": "",
+        "app/llm.py": MODEL,
+        "app/svc/__init__.py": "from app.svc import slackbot\n",
+        "app/svc/slackbot.py": "import slack_bolt\n",
+        "app/svc/worker.py": "from app import llm\nfrom . import util\n",
+        "app/svc/util.py": "X = 1\n",
+        "app/other/__init__.py": "",
+        "app/other/mailer.py": "from . import parse\n",
+        "app/other/parse.py": "import email\n",
+    }
+    project = Project(make_project(files))
+    assert run_together(project, ["app/svc/slackbot.py", "app/other/mailer.py",
+                                  "app/other/parse.py"], ["app/llm.py"]) == {
+        "app/svc/slackbot.py"}

@@ -86,8 +86,8 @@ def run_together(project: Project, modules: Iterable[str], others: Iterable[str]
     records = project.facts(sorted(files), GLANCE_QUERY, glance_at)
     naming: dict[str, set[str]] = {}  # a module's name -> the files whose imports say it
     for rel, (_provider, imports) in records.items():
-        for _level, module, names in imports:
-            naming.setdefault(module.rpartition(".")[2], set()).add(rel)
+        for level, module, names in imports:
+            naming.setdefault(module.rpartition(".")[2] or _package(rel, level), set()).add(rel)
             for name in names or ():
                 naming.setdefault(name, set()).add(rel)
     resolver = ModuleMap(files)  # its memo is dropped with it
@@ -123,3 +123,12 @@ def run_together(project: Project, modules: Iterable[str], others: Iterable[str]
         return False
 
     return {rel for rel in modules if rel in near or meets_near(rel)}
+
+
+def _package(importer: str, level: int) -> str:
+    """The name of the package ``from . import x`` (``level`` dots) in ``importer`` runs:
+    ``svc`` for ``app/svc/worker.py`` and one dot."""
+    folder = importer
+    for _ in range(level):
+        folder = folder.rpartition("/")[0]
+    return folder.rpartition("/")[2]
