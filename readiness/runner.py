@@ -49,7 +49,9 @@ def run_checks(checks: Sequence[Check], project: Project, config: Config, *,
     lane takes checks from the front of the list and the others from the back, so that
     neighbours, which tend to share an analysis (the four call-site checks), do not wait on
     each other. Checks only read the project, and shared analyses are computed once under
-    a lock per analysis.
+    a lock per analysis. The time a check waits for a shared analysis that another check is
+    computing (``Project.waited``) is not counted against its ``timeout``, up to as long
+    again: it bounds the check's own work, and a hang still ends.
     """
     _prepare(checks, project, config)
     finished: queue.SimpleQueue[int] = queue.SimpleQueue()
@@ -69,12 +71,12 @@ def run_checks(checks: Sequence[Check], project: Project, config: Config, *,
                 progress(item)
             lane_of[index] = lane
             running[index] = _start(item, project, config, functools.partial(finished.put, index))
-        deadline = min(r.started + timeout for r in running.values())
+        deadline = min(_end(r, project, timeout) for r in running.values())
         try:
             index = finished.get(timeout=max(0.0, deadline - time.perf_counter()))
         except queue.Empty:
             now = time.perf_counter()
-            for index in [i for i, r in running.items() if r.started + timeout <= now]:
+            for index in [i for i, r in running.items() if _end(r, project, timeout) <= now]:
                 late = running.pop(index)
                 outcomes[index] = Ran(late.check, None, f"timed out after {timeout:g} s",
                                       now - late.started)
@@ -104,12 +106,18 @@ def _prepare(checks: Sequence[Check], project: Project, config: Config) -> None:
     threading.Thread(target=target, name="prepare-checks", daemon=True).start()
 
 
+def _end(running: _Running, project: Project, timeout: float) -> float:
+    """When the check times out, as its waits for shared analyses stand now."""
+    return running.started + timeout + min(project.waited(running.thread), timeout)
+
+
 class _Running:
     """A check running in its daemon thread, and what it gave."""
 
     def __init__(self, check: Check, started: float) -> None:
         self.check = check
         self.started = started
+        self.thread = 0  # its thread's ident, once started
         self.box: list[Finding | BaseException] = []
 
     def result(self) -> Ran:
@@ -136,5 +144,7 @@ def _start(check: Check, project: Project, config: Config, done: Callable[[], No
         finally:
             done()
 
-    threading.Thread(target=target, name=f"check-{check.name}", daemon=True).start()
+    thread = threading.Thread(target=target, name=f"check-{check.name}", daemon=True)
+    thread.start()
+    running.thread = thread.ident or 0
     return running

@@ -140,3 +140,80 @@ def test_checks_are_prepared_beside_them_and_a_failing_hook_is_ignored(tmp_path:
     ran = run_checks([waited, fine], project, config, timeout=0.3)
     assert time.perf_counter() - began < 1  # its hook is not waited for
     assert [r.finding.message if r.finding else r.error for r in ran] == ["ran anyway", "fine"]
+
+
+def _sharing(compute_seconds: float, work_seconds: float = 0.05) -> tuple[object, object]:
+    """Two checks needing one shared analysis that takes ``compute_seconds``: the first
+    computes it, the second (in the other lane) waits for it, then works ``work_seconds``."""
+    begun = threading.Event()
+
+    def analysis(project: Project) -> str:
+        begun.set()
+        time.sleep(compute_seconds)
+        return "index"
+
+    @check(code="TST008", gap=Gap.INFRASTRUCTURE, title="Build?", remediation="-", due_week=6)
+    def builds(project: Project, config: object) -> Finding:
+        """Computes the shared analysis."""
+        return passed(project.shared("test.index", analysis))
+
+    @check(code="TST009", gap=Gap.INFRASTRUCTURE, title="Use?", remediation="-", due_week=6)
+    def uses(project: Project, config: object) -> Finding:
+        """Waits for the shared analysis the other check computes."""
+        begun.wait(5)
+        found = project.shared("test.index", analysis)
+        time.sleep(work_seconds)
+        return passed(f"used {found}")
+
+    return builds, uses
+
+
+def test_waiting_for_an_analysis_another_check_computes_does_not_count_against_the_timeout(
+        tmp_path: Path) -> None:
+    """The 35 corpus apps side by side: ``adoption-metrics`` waited 42.6 s of its 60 s for
+    the call-site index that ``llm-timeouts`` was building. The builder's own time counts;
+    the waiter's wait does not (it times out only on its own work)."""
+    project, config = Project(tmp_path), load_config(tmp_path)
+    builds, uses = _sharing(1.0, work_seconds=0.8)  # the user: 1.8 s in all, 0.8 s its own
+    ran = run_checks([builds, uses], project, config, timeout=1.5,  # type: ignore[list-item]
+                     lanes=2)
+    assert [r.finding.message if r.finding else r.error for r in ran] == \
+        ["index", "used index"]
+    assert ran[1].seconds > 1.5  # past the timeout, by the wait
+
+
+def test_a_check_waiting_for_a_hung_analysis_still_times_out(tmp_path: Path) -> None:
+    """Waits are forgiven up to the timeout again: an analysis that never ends cannot hold
+    the run for ever, through the checks waiting for it."""
+    project, config = Project(tmp_path), load_config(tmp_path)
+    builds, uses = _sharing(5)
+    began = time.perf_counter()
+    ran = run_checks([builds, uses], project, config, timeout=0.4,  # type: ignore[list-item]
+                     lanes=2)
+    assert [r.error for r in ran] == ["timed out after 0.4 s", "timed out after 0.4 s"]
+    assert time.perf_counter() - began < 2.0  # the waiter got at most 0.4 s more
+
+
+def test_a_project_counts_each_thread_s_waits_for_shared_analyses(tmp_path: Path) -> None:
+    project = Project(tmp_path)
+    begun, release = threading.Event(), threading.Event()
+
+    def slow(project: Project) -> int:
+        begun.set()
+        release.wait(5)
+        return 1
+
+    builder = threading.Thread(target=project.shared, args=("k", slow))
+    builder.start()
+    begun.wait(5)
+    waiter = threading.Thread(target=project.shared, args=("k", slow))
+    waiter.start()
+    time.sleep(0.2)
+    assert waiter.ident is not None and builder.ident is not None
+    assert project.waited(waiter.ident) >= 0.15  # the wait going on is counted
+    release.set()
+    builder.join(5)
+    waiter.join(5)
+    assert project.waited(waiter.ident) >= 0.2
+    assert project.waited(builder.ident) == 0.0  # computing is not waiting
+    assert project.shared("k", slow) == 1 and project.waited(threading.get_ident()) == 0.0
