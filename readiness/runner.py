@@ -108,7 +108,8 @@ def _prepare(checks: Sequence[Check], project: Project, config: Config) -> None:
 
 def _end(running: _Running, project: Project, timeout: float) -> float:
     """When the check times out, as its waits for shared analyses stand now."""
-    return running.started + timeout + min(project.waited(running.thread), timeout)
+    waited = project.waited(running.thread) if running.thread is not None else 0.0
+    return running.started + timeout + min(waited, timeout)
 
 
 class _Running:
@@ -117,7 +118,7 @@ class _Running:
     def __init__(self, check: Check, started: float) -> None:
         self.check = check
         self.started = started
-        self.thread = 0  # its thread's ident, once started
+        self.thread: threading.Thread | None = None  # once started
         self.box: list[Finding | BaseException] = []
 
     def result(self) -> Ran:
@@ -144,7 +145,6 @@ def _start(check: Check, project: Project, config: Config, done: Callable[[], No
         finally:
             done()
 
-    thread = threading.Thread(target=target, name=f"check-{check.name}", daemon=True)
-    thread.start()
-    running.thread = thread.ident or 0
+    running.thread = threading.Thread(target=target, name=f"check-{check.name}", daemon=True)
+    running.thread.start()
     return running

@@ -102,9 +102,10 @@ class Project:
         self._shared: dict[str, object] = {}
         self._shared_locks: dict[str, threading.Lock] = {}
         # how long each thread has waited for a shared analysis another was computing (the
-        # seconds of waits that ended, and when the one going on began): see ``waited``
-        self._waited: dict[int, float] = {}
-        self._waiting: dict[int, float] = {}
+        # seconds of waits that ended, and when the one going on began): see ``waited``.
+        # By thread, not by ident: the system gives a finished thread's ident to the next
+        self._waited: dict[threading.Thread, float] = {}
+        self._waiting: dict[threading.Thread, float] = {}
         self.git: GitFacts | None = None
         self.git_note: str | None = None  # why a repository's git facts could not be read
         if use_git:
@@ -198,7 +199,7 @@ class Project:
         with self._lock:
             lock = self._shared_locks.setdefault(key, threading.Lock())
         if not lock.acquire(blocking=False):
-            me, began = threading.get_ident(), time.perf_counter()
+            me, began = threading.current_thread(), time.perf_counter()
             with self._lock:
                 self._waiting[me] = began
             try:
@@ -214,8 +215,8 @@ class Project:
         finally:
             lock.release()
 
-    def waited(self, thread: int) -> float:
-        """Seconds the thread ``thread`` (its ident) has spent waiting for shared analyses
+    def waited(self, thread: threading.Thread) -> float:
+        """Seconds ``thread`` has spent waiting for shared analyses
         that other threads were computing, the wait going on included: a check that needs
         the call-site index while another check builds it waits for it (the 35 corpus apps
         side by side: ``adoption-metrics`` 42.6 s of its 43.7 s), and the runner does not
