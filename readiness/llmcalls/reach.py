@@ -130,5 +130,7 @@ def _package(importer: str, level: int) -> str:
     ``svc`` for ``app/svc/worker.py`` and one dot."""
     folder = importer
     for _ in range(level):
+        if not folder:
+            break  # more dots than folders (the text decides how many): no package
         folder = folder.rpartition("/")[0]
     return folder.rpartition("/")[2]
