@@ -22,6 +22,7 @@ from readiness.project import Project, signals, sourcetext
 from readiness.project.signals import windows
 from readiness.project.sourcetext import _SHORT, AtLineStart, case_blind_holds_any, holds_any
 from readiness.scan import ScanOptions, scan
+from tests.conftest import MakeProject
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "pilot-app"
 
@@ -92,6 +93,42 @@ def test_generated_files_are_minified_or_have_a_source_map() -> None:
              "src/map.py.map"]
     assert generated_files(files) == {"web/app.js", "static/lib.MIN.js", "styles/site.min.css",
                                       "src/map.py"}
+
+
+# A Vite chunk as gptme ships its web UI (webui-dist/assets/main-CjrRo2fn.js): one line
+VITE_CHUNK = ('import{r as e,j as t}from"./vendor-react-B3xjnfOh.js";' +
+              'const n=e.createContext(null);function o(){return t.jsx("div",{children:"x"})}' * 40
+              + "export{o as default};\n")
+# Vite output with license comments between its long lines (letta's index-048c9598.js)
+LICENSED_BUNDLE = "".join(f"/**\n * @license React v18.2.0 part {i}\n */\n" + "var a=1;" * 90 + "\n"
+                          for i in range(12))
+HAND_WRITTEN = "".join(f"export function step{i}(state) {{\n  return {{ ...state, n: {i} }};\n}}\n"
+                       for i in range(80))
+
+
+def test_minified_scripts_are_told_by_their_long_lines() -> None:
+    from readiness.project.sourcetext import minified
+    assert minified(VITE_CHUNK)
+    assert minified(LICENSED_BUNDLE)
+    assert minified("a{color:red}" * 200)  # a style sheet on one line
+    # must not: code as people write it, even with a long line of data in it
+    assert not minified(HAND_WRITTEN)
+    assert not minified(HAND_WRITTEN + "const KEY_TABLE = '" + "x" * 4000 + "';\n")
+    assert not minified("module.exports = { presets: ['@babel/preset-env'] };")  # short
+
+
+def test_a_bundle_is_generated_and_left_out_of_the_code_scans(make_project: MakeProject
+                                                              ) -> None:
+    from readiness.project.signals import search, sources
+    root = make_project({"app/assets/main-CjrRo2fn.js": VITE_CHUNK,
+                         "app/assets/vendor-Dl46dQVJ.js": LICENSED_BUNDLE,
+                         "app/static/steps.js": HAND_WRITTEN, "app/static/site.css": "a{}\n",
+                         "app/main.py": "print('hi')\n"})
+    project = Project(root)
+    assert project.generated == {"app/assets/main-CjrRo2fn.js", "app/assets/vendor-Dl46dQVJ.js"}
+    assert {s.path for s in sources(project)} == {"app/static/steps.js", "app/main.py"}
+    hits = search(Project(root), re.compile(r"return\b"), anchors=("return",))
+    assert {h.path for h in hits} == {"app/static/steps.js"}
 
 
 # ---- a kept text: one pass for every registered gate word (gate_words, keep_words_of) ----

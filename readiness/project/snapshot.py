@@ -37,10 +37,14 @@ from readiness.project.filefacts import (
 )
 from readiness.project.globs import glob_match
 from readiness.project.sourcetext import (
+    MINIFIABLE,
+    MINIFIED_LINE,
+    MINIFIED_SIZE,
     forget_words_of,
     generated_files,
     is_translation,
     keep_words_of,
+    minified,
     split_lines,
 )
 from readiness.project.walk import excluded, walk
@@ -733,11 +737,12 @@ class Project:
 
     @property
     def generated(self) -> frozenset[str]:
-        """Files a build wrote (see ``sourcetext.generated_files``): read by the secrets
-        scan, never as the team's code."""
+        """Files a build wrote, by their names (``sourcetext.generated_files``) or their
+        minified text (``sourcetext.minified``): read by the secrets scan, never as the
+        team's code."""
         found = self._generated
         if found is None:
-            found = self._generated = generated_files(self.files)
+            found = self._generated = self.shared("project.generated", _generated)
         return found
 
     def translation(self, rel: str) -> bool:
@@ -819,6 +824,17 @@ class Project:
                 self._skip(rel, "Python that does not parse")
         with self._lock:
             return self._ast.setdefault(rel, tree)
+
+
+_MINIFIED_QUERY = f"sourcetext.minified/1:{MINIFIED_LINE}:{MINIFIED_SIZE}"
+
+
+def _generated(project: Project) -> frozenset[str]:
+    named = generated_files(project.files)
+    scripts = [rel for rel in project.files if rel.lower().endswith(MINIFIABLE)
+               and rel not in named]
+    found = project.facts(scripts, _MINIFIED_QUERY, minified)
+    return named | {rel for rel, yes in found.items() if yes}
 
 
 def _forget_texts(texts: dict[str, str | None]) -> None:
