@@ -24,8 +24,9 @@ bytecode is compiled once before the measurements, as an installed package's is.
 memory is the largest resident set of the main process and, separately, of a worker. CPU
 is shown in all, then for the main process and for the workers together: a cold run is
 bound by whichever keeps busy longer (two workers share their CPU seconds over two cores).
-Run it with the interpreter whose ``readiness`` you mean to measure: the worker processes
-import the installed package.
+The measured code is this checkout, copied as pip installs it (``checks/`` inside
+``readiness/``: ``bench_scan.installed_layout``) and run from there, workers included; run
+it with an interpreter that has the tool's dependencies.
 """
 
 from __future__ import annotations
@@ -53,9 +54,15 @@ DATE = "2026-11-24"
 
 def run_child(*args: str, env: dict[str, str]) -> dict[str, float]:
     """A measurement in a fresh process, the app's files read into the page cache first
-    (``bench_scan.warm_page_cache``: the floor and every run meet the same disk)."""
+    (``bench_scan.warm_page_cache``: the floor and every run meet the same disk), run by
+    this script's copy in the measured code's installed layout (``main``)."""
     bench_scan.warm_page_cache(Path(args[1]))
-    return bench_scan.run_child(*args, script=__file__, env=env)
+    return bench_scan.run_child(*args, script=str(CHILD[0]), env=env)
+
+
+# the script the measurements run: this one's copy in ``bench_scan.installed_layout`` of
+# this checkout (set by ``main``), so that they measure this checkout's checks too
+CHILD = [Path(__file__)]
 
 
 # --- the corpus -----------------------------------------------------------------------
@@ -101,7 +108,7 @@ def first_generation_file(name: str) -> str:
 def bench(label: str, root: Path, changed: str, work: Path) -> list[tuple[str, dict[str, float]]]:
     print(f"\n{label}: {py_count(root)} Python files", flush=True)
     cache = work / f"cache-{label.replace(' ', '-')}"
-    env = bench_scan.bytecode_env(work / "pycache")
+    env = bench_scan.bytecode_env(work / "pycache", (CHILD[0].parent.parent,))
     floor = run_child("floor", str(root), env=env)
     rows = [("floor: read + ast.parse all", floor)]
     rows.append(("cold check (empty cache)", run_child("check", str(root), str(cache), "0",
@@ -154,6 +161,8 @@ def main(argv: list[str] | None = None) -> int:
           f"{ROOT}")
     work = Path(tempfile.mkdtemp(prefix="readiness-bench-corpus-"))
     try:
+        CHILD[0] = bench_scan.installed_layout(ROOT, work / "code") / "bench" / \
+            Path(__file__).name
         link_copy({name: apps[name]}, work / "one")
         bench(name, work / "one" / name, first_generation_file(name), work)
         if not args.largest_only:

@@ -13,8 +13,11 @@ the same host. Printed: each run, then each side's means (seconds, ratio to its 
 scanning process's CPU and the workers'), and the paired differences of the cold time
 (mean, how many pairs the tree was faster, their spread): the figure to trust is the paired
 one, and only when its mean is well outside its spread divided by the square root of the
-number of pairs. Each side runs its own ``bench/bench_corpus.py`` (its workers import its
-own ``readiness``), with the tool's bytecode compiled once beforehand into a shared prefix.
+number of pairs. Each side runs its own ``bench/bench_corpus.py`` from a copy of its
+checkout laid out as pip installs it (``bench_scan.installed_layout``: its workers import its
+own ``readiness`` and its own checks; before, both sides ran this tree's checks, which a
+checkout's folder cannot provide), with the bytecode compiled once beforehand into a shared
+prefix.
 """
 
 from __future__ import annotations
@@ -34,7 +37,8 @@ ROOT = HERE.parent
 
 def child(tree: Path, env: dict[str, str], *args: str) -> dict[str, float]:
     """``tree``'s ``bench_corpus.py --child ARGS`` in a fresh process (``bench_scan.run_child``),
-    the app's files read into the page cache first, as ``bench_corpus.py`` does."""
+    the app's files read into the page cache first, as ``bench_corpus.py`` does. ``tree`` is
+    a checkout's copy in its installed layout (``bench_scan.installed_layout``)."""
     bench_scan.warm_page_cache(Path(args[1]))
     return bench_scan.run_child(*args, script=str(tree / "bench" / "bench_corpus.py"), env=env)
 
@@ -78,8 +82,11 @@ def main(argv: list[str] | None = None) -> int:
     app = apps[args.app]
     work = Path(tempfile.mkdtemp(prefix="readiness-bench-pairs-"))
     try:
-        env = bench_scan.bytecode_env(work / "pyc", (base, ROOT))
-        trees = {"base": base, "tree": ROOT}
+        # each checkout as installed, copied now: a checkout's own folder would take its
+        # checks from the installed package, and an edit meanwhile would be measured
+        trees = {side: bench_scan.installed_layout(tree, work / side)
+                 for side, tree in (("base", base), ("tree", ROOT))}
+        env = bench_scan.bytecode_env(work / "pyc", tuple(trees.values()))
         rows: list[dict[str, float | str]] = []
         for pair in range(args.pairs):
             for side in ("base", "tree") if pair % 2 == 0 else ("tree", "base"):

@@ -369,6 +369,26 @@ def stop_fork_server() -> None:
         forkserver._forkserver._stop()  # noqa: SLF001 - the standard library's own test hook
 
 
+def installed_layout(tree: Path, dest: Path) -> Path:
+    """A copy of the checkout ``tree`` at ``dest`` laid out as pip installs it, with
+    ``checks/`` and ``templates/`` inside ``readiness/`` (``pyproject.toml``'s package-dir),
+    for measuring that checkout. With the checkout itself first on ``sys.path``, only
+    ``readiness`` is found there: ``readiness.checks`` is then looked up by the installed
+    package's finder, so an editable install of another checkout answered for it, and a
+    measured "base" ran this tree's checks (in its workers too). The copy also holds the
+    measured code still while the checkout changes. ``dest/bench/`` holds its bench scripts,
+    to be run from there."""
+    if dest.exists():
+        shutil.rmtree(dest)
+    skip = shutil.ignore_patterns(".git", "__pycache__", "*.pyc", ".mypy_cache", ".venv")
+    for name in ("readiness", "bench", "scripts"):
+        shutil.copytree(tree / name, dest / name, ignore=skip)
+    shutil.copytree(tree / "tests" / "corpus", dest / "tests" / "corpus", ignore=skip)
+    for name in ("checks", "templates"):
+        shutil.copytree(tree / name, dest / "readiness" / name, ignore=skip)
+    return dest
+
+
 def bytecode_env(folder: Path, trees: tuple[Path, ...] = (ROOT,)) -> dict[str, str]:
     """The environment of the measured processes: the tool's bytecode compiled once into
     ``folder`` beforehand, as a pip install compiles it, so that no measured run pays for
@@ -380,7 +400,8 @@ def bytecode_env(folder: Path, trees: tuple[Path, ...] = (ROOT,)) -> dict[str, s
     env["PYTHONPYCACHEPREFIX"] = str(folder)
     for tree in trees:
         subprocess.run([sys.executable, "-m", "compileall", "-q", str(tree / "readiness"),
-                        str(tree / "checks")], env=env, check=True, capture_output=True)
+                        *([str(tree / "checks")] if (tree / "checks").is_dir() else [])],
+                       env=env, check=True, capture_output=True)
     return env
 
 
