@@ -14,9 +14,12 @@ is slow, this says which pass over the files is.
 from __future__ import annotations
 
 import argparse
+import atexit
 import collections
 import datetime
+import shutil
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -29,7 +32,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("path", type=Path)
     parser.add_argument("--top", type=int, default=30)
     args = parser.parse_args(argv)
-    sys.path.insert(0, str(ROOT))
+    sys.path.insert(0, str(ROOT / "bench"))
+    import bench_scan  # this checkout as installed, its checks included (see there)
+
+    work = Path(tempfile.mkdtemp(prefix="readiness-profile-"))
+    atexit.register(shutil.rmtree, work, True)
+    sys.path.insert(0, str(bench_scan.installed_layout(ROOT, work / "code")))
     from readiness.process import prepare_for_scan
     from readiness.project import snapshot
     from readiness.scan import ScanOptions, scan

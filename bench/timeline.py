@@ -75,7 +75,8 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="readiness-timeline-") as work:
         env = dict(os.environ, READINESS_CACHE_DIR=str(Path(work) / "cache"))
         command = [sys.executable, "-c", "import sys; sys.path.insert(0, sys.argv.pop(1)); "
-                   "from readiness.cli import main; main()", str(ROOT), "check",
+                   "from readiness.cli import main; main()",
+                   str(bench_scan.installed_layout(ROOT, Path(work) / "code")), "check",
                    str(apps[args.app]), "--format", "json", "--output", os.devnull,
                    "--fail-on", "never", *([] if args.cache else ["--no-cache"])]
         start = time.perf_counter()
