@@ -110,7 +110,7 @@ def test_minified_scripts_are_told_by_their_long_lines() -> None:
     from readiness.project.sourcetext import minified
     assert minified(VITE_CHUNK)
     assert minified(LICENSED_BUNDLE)
-    assert minified("a{color:red}" * 200)  # a style sheet on one line
+    assert minified("var a=" + "1+" * 600 + "1;")  # one line of a kilobyte
     # must not: code as people write it, even with a long line of data in it
     assert not minified(HAND_WRITTEN)
     assert not minified(HAND_WRITTEN + "const KEY_TABLE = '" + "x" * 4000 + "';\n")
@@ -122,7 +122,8 @@ def test_a_bundle_is_generated_and_left_out_of_the_code_scans(make_project: Make
     from readiness.project.signals import search, sources
     root = make_project({"app/assets/main-CjrRo2fn.js": VITE_CHUNK,
                          "app/assets/vendor-Dl46dQVJ.js": LICENSED_BUNDLE,
-                         "app/static/steps.js": HAND_WRITTEN, "app/static/site.css": "a{}\n",
+                         "app/static/steps.js": HAND_WRITTEN,
+                         "app/static/site.css": "a{color:red}" * 200,  # no scan reads it
                          "app/main.py": "print('hi')\n"})
     project = Project(root)
     assert project.generated == {"app/assets/main-CjrRo2fn.js", "app/assets/vendor-Dl46dQVJ.js"}

@@ -139,16 +139,17 @@ def generated_files(files: Iterable[str]) -> frozenset[str]:
 # A bundler's output often has neither a .min name nor its source map beside it: gptme ships
 # its web UI as Vite chunks (``webui-dist/assets/main-CjrRo2fn.js``), khoj its Next.js
 # build, autogenstudio a Gatsby site, langchain-chatchat Swagger UI's bundle. Their lines
-# run to thousands of characters: a script or style sheet whose lines average more than
-# 110 characters is minified (GitHub Linguist's rule for generated files). The corpus's
-# hand-written scripts average 72 at most; its bundles 160 and more.
-MINIFIABLE = (".js", ".mjs", ".cjs", ".css")
+# run to thousands of characters: a script whose lines average more than 110 characters is
+# minified (GitHub Linguist's rule for generated files). The corpus's hand-written scripts
+# average 72 at most; its bundles 160 and more. (Style sheets are read by no scan: only
+# scripts are looked at, so that no style sheet is read for this.)
+MINIFIABLE = (".js", ".mjs", ".cjs")
 MINIFIED_LINE = 110
 MINIFIED_SIZE = 1024  # a shorter file is one line of a config as easily as a bundle
 
 
 def minified(text: str) -> bool:
-    """Is this script's or style sheet's text minified (long lines, see MINIFIED_LINE)?"""
+    """Is this script's text minified (long lines, see MINIFIED_LINE)?"""
     return len(text) >= MINIFIED_SIZE and len(text) > MINIFIED_LINE * (text.count("\n") + 1)
 
 
