@@ -3,6 +3,7 @@
 Usage::
 
     python bench/bench_corpus.py [--app NAME] [--largest-only]
+    python bench/bench_corpus.py --each
 
 Fetches the corpus first when it is missing (``scripts/corpus.py fetch``). Two targets: the
 largest app (by Python files; homeassistant, ~6,700 files) and all apps together (a copy of
@@ -18,6 +19,9 @@ every app side by side, made of hard links). For each, each measurement in a fre
 * warm, checks re-run: the same with the kept run results removed, so every check runs
   again on the kept per-file facts;
 * one file changed: warm, after one Python file that holds a model call was rewritten.
+
+``--each`` measures instead every app alone, a floor and a cold ``--no-cache`` run each,
+and lists them slowest first: where an app is slow for its size.
 
 Times start before ``readiness.cli`` is imported (interpreter start-up excluded); the tool's
 bytecode is compiled once before the measurements, as an installed package's is. Peak
@@ -137,11 +141,30 @@ def bench(label: str, root: Path, changed: str, work: Path) -> list[tuple[str, d
     return rows
 
 
+def each(apps: dict[str, Path], work: Path) -> None:
+    """One floor and one cold ``--no-cache`` run of every app, slowest first: where an app
+    is slow for its size (khoj's minified bundles, read as its code, showed this way)."""
+    env = bench_scan.bytecode_env(work / "pycache", (CHILD[0].parent.parent,))
+    rows = []
+    for name, root in sorted(apps.items()):
+        floor = run_child("floor", str(root), env=env)
+        cold = run_child("check", str(root), str(work / "unused"), "1", env=env)
+        rows.append((cold["seconds"], name, py_count(root), floor["seconds"], cold))
+        print(f"  measured {name}", flush=True)
+    print(f"{'app':<22} {'py files':>8} {'floor s':>8} {'cold s':>7} {'x floor':>8} "
+          f"{'main CPU':>9} {'workers':>8}")
+    for seconds, name, files, floor, cold in sorted(rows, reverse=True):
+        print(f"{name:<22} {files:>8} {floor:>8.2f} {seconds:>7.2f} {seconds / floor:>8.1f} "
+              f"{cold['cpu_main']:>9.2f} {cold['cpu_workers']:>8.2f}", flush=True)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--app", help="the single app to measure (default: the largest)")
     parser.add_argument("--largest-only", action="store_true",
                         help="skip the all-apps-together target")
+    parser.add_argument("--each", action="store_true",
+                        help="instead: one floor and one cold --no-cache run of every app")
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
@@ -163,6 +186,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         CHILD[0] = bench_scan.installed_layout(ROOT, work / "code") / "bench" / \
             Path(__file__).name
+        if args.each:
+            each(apps, work)
+            return 0
         link_copy({name: apps[name]}, work / "one")
         bench(name, work / "one" / name, first_generation_file(name), work)
         if not args.largest_only:
