@@ -56,17 +56,13 @@ DATE = "2026-11-24"
 
 # --- measurements: bench_scan's, each run in its own process ------------------------------
 
-def run_child(*args: str, env: dict[str, str]) -> dict[str, float]:
+def run_child(code: Path, env: dict[str, str], *args: str) -> dict[str, float]:
     """A measurement in a fresh process, the app's files read into the page cache first
     (``bench_scan.warm_page_cache``: the floor and every run meet the same disk), run by
-    this script's copy in the measured code's installed layout (``main``)."""
+    this script's copy in ``code``, the measured checkout laid out as installed
+    (``bench_scan.installed_layout``: its checks are measured too)."""
     bench_scan.warm_page_cache(Path(args[1]))
-    return bench_scan.run_child(*args, script=str(CHILD[0]), env=env)
-
-
-# the script the measurements run: this one's copy in ``bench_scan.installed_layout`` of
-# this checkout (set by ``main``), so that they measure this checkout's checks too
-CHILD = [Path(__file__)]
+    return bench_scan.run_child(*args, script=str(code / "bench" / Path(__file__).name))
 
 
 # --- the corpus -----------------------------------------------------------------------
@@ -109,25 +105,23 @@ def first_generation_file(name: str) -> str:
     return str(data["generation_calls"]["sites"][0]["at"]).rpartition(":")[0]
 
 
-def bench(label: str, root: Path, changed: str, work: Path) -> list[tuple[str, dict[str, float]]]:
+def bench(label: str, root: Path, changed: str, work: Path, code: Path, env: dict[str, str]
+          ) -> list[tuple[str, dict[str, float]]]:
     print(f"\n{label}: {py_count(root)} Python files", flush=True)
     cache = work / f"cache-{label.replace(' ', '-')}"
-    env = bench_scan.bytecode_env(work / "pycache", (CHILD[0].parent.parent,))
-    floor = run_child("floor", str(root), env=env)
+    def check(cache_dir: Path, no_cache: str) -> dict[str, float]:
+        return run_child(code, env, "check", str(root), str(cache_dir), no_cache)
+
+    floor = run_child(code, env, "floor", str(root))
     rows = [("floor: read + ast.parse all", floor)]
-    rows.append(("cold check (empty cache)", run_child("check", str(root), str(cache), "0",
-                                                       env=env)))
-    rows.append(("cold check --no-cache", run_child("check", str(root), str(work / "unused"),
-                                                    "1", env=env)))
-    rows.append(("warm check (nothing changed)", run_child("check", str(root), str(cache),
-                                                          "0", env=env)))
+    rows.append(("cold check (empty cache)", check(cache, "0")))
+    rows.append(("cold check --no-cache", check(work / "unused", "1")))
+    rows.append(("warm check (nothing changed)", check(cache, "0")))
     for kept in cache.glob("runs-*"):
         shutil.rmtree(kept)
-    rows.append(("warm check, checks re-run", run_child("check", str(root), str(cache), "0",
-                                                        env=env)))
+    rows.append(("warm check, checks re-run", check(cache, "0")))
     change_one_file(root, changed)
-    rows.append(("warm check, one file changed", run_child("check", str(root), str(cache),
-                                                           "0", env=env)))
+    rows.append(("warm check, one file changed", check(cache, "0")))
     # CPU: this process, then the worker processes (the bound of a cold run is whichever
     # is busier for longer: both are shown)
     print(f"{'measurement':<30} {'seconds':>8} {'x floor':>8} {'peak MB':>8} {'worker MB':>9}"
@@ -141,14 +135,13 @@ def bench(label: str, root: Path, changed: str, work: Path) -> list[tuple[str, d
     return rows
 
 
-def each(apps: dict[str, Path], work: Path) -> None:
+def each(apps: dict[str, Path], work: Path, code: Path, env: dict[str, str]) -> None:
     """One floor and one cold ``--no-cache`` run of every app, slowest first: where an app
     is slow for its size (khoj's minified bundles, read as its code, showed this way)."""
-    env = bench_scan.bytecode_env(work / "pycache", (CHILD[0].parent.parent,))
     rows = []
     for name, root in sorted(apps.items()):
-        floor = run_child("floor", str(root), env=env)
-        cold = run_child("check", str(root), str(work / "unused"), "1", env=env)
+        floor = run_child(code, env, "floor", str(root))
+        cold = run_child(code, env, "check", str(root), str(work / "unused"), "1")
         rows.append((cold["seconds"], name, py_count(root), floor["seconds"], cold))
         print(f"  measured {name}", flush=True)
     print(f"{'app':<22} {'py files':>8} {'floor s':>8} {'cold s':>7} {'x floor':>8} "
@@ -184,17 +177,17 @@ def main(argv: list[str] | None = None) -> int:
           f"{ROOT}")
     work = Path(tempfile.mkdtemp(prefix="readiness-bench-corpus-"))
     try:
-        CHILD[0] = bench_scan.installed_layout(ROOT, work / "code") / "bench" / \
-            Path(__file__).name
+        code = bench_scan.installed_layout(ROOT, work / "code")
+        env = bench_scan.bytecode_env(work / "pycache", (code,))
         if args.each:
-            each(apps, work)
+            each(apps, work, code, env)
             return 0
         link_copy({name: apps[name]}, work / "one")
-        bench(name, work / "one" / name, first_generation_file(name), work)
+        bench(name, work / "one" / name, first_generation_file(name), work, code, env)
         if not args.largest_only:
             link_copy(apps, work / "all")
             bench(f"all {len(apps)} apps", work / "all",
-                  f"{name}/{first_generation_file(name)}", work)
+                  f"{name}/{first_generation_file(name)}", work, code, env)
         return 0
     finally:
         shutil.rmtree(work, ignore_errors=True)

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import json
 import os
 import random
@@ -448,14 +449,17 @@ def main(argv: list[str] | None = None) -> int:
         print(f"repository: {sum(counts.values())} files ({counts}), "
               f"{size / 1e6:.1f} MB of Python")
         cache = work / "cache"
-        env = bytecode_env(work / "pycache")
-        floor = run_child("floor", str(root), env=env)
-        cold = run_child("index", str(root), str(cache), env=env)
-        warm = run_child("index", str(root), str(cache), env=env)
-        serial = run_child("index", str(root), "-", "1", env=env)
+        # run from this checkout laid out as installed, its checks included
+        code = installed_layout(ROOT, work / "code")
+        child = functools.partial(run_child, script=str(code / "bench" / Path(__file__).name),
+                                  env=bytecode_env(work / "pycache", (code,)))
+        floor = child("floor", str(root))
+        cold = child("index", str(root), str(cache))
+        warm = child("index", str(root), str(cache))
+        serial = child("index", str(root), "-", "1")
         check_cache = work / "check-cache"
-        check_cold = run_child("check", str(root), str(check_cache), env=env)
-        check_warm = run_child("check", str(root), str(check_cache), env=env)
+        check_cold = child("check", str(root), str(check_cache))
+        check_warm = child("check", str(root), str(check_cache))
         rows = [("floor: read + ast.parse all", floor), ("cold build_index (pool)", cold),
                 ("warm build_index (cache)", warm), ("cold build_index (jobs=1)", serial),
                 ("cold readiness check (all)", check_cold),
